@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Modules point one way: CLI -> engine/adapters -> planning/config -> core.
+// Only the adapters (HoistSSH, HoistArchive) import the C modules.
+let package = Package(
+    name: "Hoist",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hoist", targets: ["hoist"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, through pkg-config; scripts/setup installs them.
+        .systemLibrary(
+            name: "CLibSSH2", pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(
+            name: "CLibArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
+
+        // Pure core: value types and the ports adapters implement.
+        .target(name: "HoistCore"),
+        .target(name: "HoistConfig", dependencies: [
+            "HoistCore", .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "HoistPlanning", dependencies: ["HoistCore"]),
+        .target(name: "HoistEngine", dependencies: [
+            "HoistCore", "HoistPlanning", .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Adapters.
+        .target(name: "HoistSSH", dependencies: [
+            "HoistCore", "CLibSSH2", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "HoistArchive", dependencies: [
+            "HoistCore", "CLibArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "HoistLoadBalancers", dependencies: ["HoistCore"]),
+        .target(name: "HoistHistory", dependencies: [
+            "HoistCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+
+        // The command line wires everything.
+        .target(name: "HoistCLI", dependencies: [
+            "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
+            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
+
+        // Tests, one target per layer.
+        .target(name: "HoistTestSupport", dependencies: ["HoistCore", "HoistConfig"], path: "Tests/HoistTestSupport"),
+        .testTarget(name: "HoistCoreTests", dependencies: ["HoistCore"]),
+        .testTarget(name: "HoistConfigTests", dependencies: ["HoistConfig", "HoistTestSupport"]),
+        .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
+        .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistTestSupport"]),
+        .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive", "HoistTestSupport"]),
+        .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport"]),
+        // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).
+        .testTarget(name: "HoistIntegrationTests", dependencies: [
+            "HoistSSH", "HoistLoadBalancers", "HoistEngine", "HoistConfig", "HoistTestSupport",
+        ]),
+    ]
+)

@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistArchive module.
+public enum HoistArchiveModule {}

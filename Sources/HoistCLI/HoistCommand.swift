@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `hoist` command: an agentless deployment coordinator. Subcommands are registered here.
+public struct HoistCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "hoist",
+        abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
+        subcommands: []
+    )
+    public init() {}
+}

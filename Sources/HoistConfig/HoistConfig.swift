@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistConfig module.
+public enum HoistConfigModule {}

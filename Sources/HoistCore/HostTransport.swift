@@ -1,0 +1,125 @@
+/// Which of a command's output streams a line came from.
+public enum OutputStream: String, Sendable, Hashable, Codable {
+    case stdout, stderr
+}
+
+/// One whole line of a remote command's output, decoded once at the end of the line.
+public struct OutputLine: Sendable, Hashable {
+    public var stream: OutputStream
+    public var text: String
+    public init(_ stream: OutputStream, _ text: String) {
+        self.stream = stream
+        self.text = text
+    }
+}
+
+/// How a remote command ended.
+public struct CommandResult: Sendable, Hashable {
+    /// The exit status, when the command exited.
+    public var exitStatus: Int32?
+    /// The signal that killed it (`TERM`, `KILL`, …), when one did.
+    public var signal: String?
+    /// The deadline passed and the command's process group was terminated.
+    public var timedOut: Bool
+    public var durationSeconds: Double
+
+    public init(exitStatus: Int32?, signal: String? = nil, timedOut: Bool = false, durationSeconds: Double = 0) {
+        self.exitStatus = exitStatus
+        self.signal = signal
+        self.timedOut = timedOut
+        self.durationSeconds = durationSeconds
+    }
+
+    public var succeeded: Bool { exitStatus == 0 && !timedOut }
+}
+
+/// Upload progress and result.
+public struct UploadResult: Sendable, Hashable {
+    public var bytes: Int64
+    public var sha256: String
+    public var durationSeconds: Double
+    public init(bytes: Int64, sha256: String, durationSeconds: Double) {
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.durationSeconds = durationSeconds
+    }
+}
+
+/// What went wrong reaching or using a host. Each case names the host and reads as a
+/// sentence a person can act on. `isUnreachable` separates "could not reach the host" from
+/// "the host ran something and it failed".
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case dns, refused, timeout, hostKey, auth, channel, remoteCommand, upload, protocolError, closed
+    }
+    public var host: String
+    public var kind: Kind
+    public var message: String
+
+    public init(host: String, kind: Kind, message: String) {
+        self.host = host
+        self.kind = kind
+        self.message = message
+    }
+
+    public var isUnreachable: Bool {
+        switch kind {
+        case .dns, .refused, .timeout, .hostKey, .auth, .protocolError, .closed: return true
+        case .channel, .remoteCommand, .upload: return false
+        }
+    }
+
+    public var description: String { "\(host): \(message)" }
+}
+
+/// A live connection to one host, reused for every command and transfer of a deployment.
+/// Implementations serialise use of the underlying session and keep blocking work off the
+/// Swift concurrency pool.
+public protocol HostSession: AnyObject, Sendable {
+    var host: HostSpec { get }
+
+    /// Runs `command` with `sh -c` semantics on the host. Each whole output line is passed to
+    /// `onOutput` as it arrives. After `timeoutSeconds` the remote process group gets TERM,
+    /// then KILL after `killGraceSeconds`, and the result is marked timed out.
+    func run(
+        _ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+        onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult
+
+    /// Streams a local file to `remotePath` atomically (temporary name, then rename) and
+    /// checks its SHA-256 on the host. `progress` receives bytes sent so far.
+    func upload(
+        localPath: String, remotePath: String, mode: Int32,
+        progress: (@Sendable (Int64) -> Void)?
+    ) async throws -> UploadResult
+
+    func close() async
+}
+
+/// Opens sessions to hosts. The SSH adapter implements it; engine tests use fakes.
+public protocol HostConnector: Sendable {
+    func connect(_ host: HostSpec) async throws -> any HostSession
+}
+
+extension HostSession {
+    /// Runs a command and collects its output; for short commands whose output is small.
+    public func capture(_ command: String, timeoutSeconds: Double? = 60) async throws -> (CommandResult, stdout: String, stderr: String) {
+        let box = LineCollector()
+        let result = try await run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5) { box.add($0) }
+        let (out, err) = box.text()
+        return (result, out, err)
+    }
+}
+
+/// Thread-safe collector used by `capture`.
+final class LineCollector: Sendable {
+    private let lines = Locked<(out: [String], err: [String])>(([], []))
+    func add(_ line: OutputLine) {
+        lines.withLock {
+            if line.stream == .stdout { $0.out.append(line.text) } else { $0.err.append(line.text) }
+        }
+    }
+    func text() -> (String, String) {
+        lines.withLock { ($0.out.joined(separator: "\n"), $0.err.joined(separator: "\n")) }
+    }
+}

@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistEngine module.
+public enum HoistEngineModule {}

@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistHistory module.
+public enum HoistHistoryModule {}

@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistLoadBalancers module.
+public enum HoistLoadBalancersModule {}

@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistPlanning module.
+public enum HoistPlanningModule {}

@@ -1,0 +1,4 @@
+import HoistCore
+
+/// Namespace marker for the HoistSSH module.
+public enum HoistSSHModule {}

@@ -1,0 +1,3 @@
+import HoistCLI
+
+await HoistCommand.main()

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import HoistCore
+
+/// The quoting function is the only thing between user data and a remote shell, so it is
+/// checked against a real `sh`: whatever goes in must come out of `printf %s` unchanged.
+@Suite struct ShellQuoteTests {
+    static let hostile: [String] = [
+        "", "plain", "with space", "$(touch /tmp/pwned)", "`id`", "it's", "\"double\"",
+        "a\nb", "tab\there", "back\\slash", "ünïcødé ✓", "'; rm -rf / #", "$HOME", "*", "~root",
+        "-n", "a'b'c", "'", "''", "!bang", "semi;colon", "pipe|amp&", "<redir>", "#hash",
+        "{brace}", "new\r\nline",
+    ]
+
+    @Test(arguments: hostile)
+    func roundTripsThroughRealShell(_ value: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "printf %s " + shellQuote(value)]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self) == value)
+    }
+
+    @Test func safeWordsStayBare() {
+        #expect(shellQuote("/var/lib/hoist") == "/var/lib/hoist")
+        #expect(shellQuote("a b") == "'a b'")
+        #expect(shellQuote("it's") == "'it'\\''s'")
+        #expect(shellQuote("") == "''")
+    }
+
+    @Test func joinQuotesEachWord() {
+        #expect(shellJoin(["echo", "a b", "$x"]) == "echo 'a b' '$x'")
+    }
+}

@@ -1,0 +1,3 @@
+import Testing
+
+@Test func HoistPlanningTestsBuilds() { #expect(Bool(true)) }
