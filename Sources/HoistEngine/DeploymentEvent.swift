@@ -1,0 +1,96 @@
+import Foundation
+import HoistCore
+
+/// What happens during a deployment, as the engine reports it. Library code never prints:
+/// reporters (live terminal, plain lines, JSON lines) and the history store consume these.
+public enum DeploymentEvent: Sendable {
+    case deploymentStarted(DeploymentStart)
+    case hostStarted(host: String, time: Date)
+    case eventStarted(host: String, event: LifecycleEvent, time: Date, scriptsFrom: String?)
+    case output(host: String, event: LifecycleEvent, line: OutputLine, time: Date)
+    case eventFinished(host: String, event: LifecycleEvent, outcome: EventOutcome)
+    case uploadProgress(host: String, bytesSent: Int64, totalBytes: Int64)
+    case hostFinished(host: String, status: InstanceStatus, errorCode: LifecycleErrorCode?, message: String?, time: Date)
+    case deploymentFinished(DeploymentVerdictSummary)
+}
+
+/// The facts about a deployment known when it starts.
+public struct DeploymentStart: Sendable, Codable {
+    public var id: String
+    public var application: String
+    public var deploymentGroup: String
+    public var revision: String
+    public var revisionSHA256: String
+    public var config: String
+    public var hosts: [String]
+    public var maxConcurrency: Int
+    public var minimumHealthy: Int
+    public var time: Date
+    public init(id: String, application: String, deploymentGroup: String, revision: String, revisionSHA256: String,
+                config: String, hosts: [String], maxConcurrency: Int, minimumHealthy: Int, time: Date) {
+        self.id = id
+        self.application = application
+        self.deploymentGroup = deploymentGroup
+        self.revision = revision
+        self.revisionSHA256 = revisionSHA256
+        self.config = config
+        self.hosts = hosts
+        self.maxConcurrency = maxConcurrency
+        self.minimumHealthy = minimumHealthy
+        self.time = time
+    }
+}
+
+/// How one lifecycle event ended on one host.
+public struct EventOutcome: Sendable, Codable, Hashable {
+    public var status: LifecycleEventStatus
+    public var errorCode: LifecycleErrorCode?
+    public var message: String?
+    public var scriptName: String?
+    public var start: Date
+    public var end: Date
+    public init(status: LifecycleEventStatus, errorCode: LifecycleErrorCode? = nil, message: String? = nil,
+                scriptName: String? = nil, start: Date, end: Date) {
+        self.status = status
+        self.errorCode = errorCode
+        self.message = message
+        self.scriptName = scriptName
+        self.start = start
+        self.end = end
+    }
+    public var durationSeconds: Double { end.timeIntervalSince(start) }
+}
+
+/// How the whole deployment ended.
+public struct DeploymentVerdictSummary: Sendable, Codable {
+    public var id: String
+    public var status: DeploymentStatus
+    public var errorCode: DeploymentErrorCode?
+    public var message: String?
+    public var hostStatuses: [String: InstanceStatus]
+    public var time: Date
+    public init(id: String, status: DeploymentStatus, errorCode: DeploymentErrorCode?, message: String?,
+                hostStatuses: [String: InstanceStatus], time: Date) {
+        self.id = id
+        self.status = status
+        self.errorCode = errorCode
+        self.message = message
+        self.hostStatuses = hostStatuses
+        self.time = time
+    }
+}
+
+/// Receives deployment events. Called from many hosts' tasks at once: implementations must
+/// be thread-safe and quick (buffer, don't block).
+public protocol DeploymentObserver: Sendable {
+    func handle(_ event: DeploymentEvent)
+}
+
+/// Sends each event to several observers in order.
+public struct ObserverFanout: DeploymentObserver {
+    public var observers: [any DeploymentObserver]
+    public init(_ observers: [any DeploymentObserver]) { self.observers = observers }
+    public func handle(_ event: DeploymentEvent) {
+        for o in observers { o.handle(event) }
+    }
+}

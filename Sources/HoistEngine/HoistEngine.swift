@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistEngine module.
-public enum HoistEngineModule {}

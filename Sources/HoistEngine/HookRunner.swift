@@ -1,0 +1,84 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+
+/// How one hook script ended, in CodeDeploy's terms.
+public struct HookOutcome: Sendable, Hashable {
+    public var errorCode: LifecycleErrorCode
+    public var message: String?
+    public var succeeded: Bool { errorCode == .success }
+}
+
+/// Runs hook scripts through a host session: streams every output line to the observer as it
+/// comes, reads the wrapper's result line, and turns it into CodeDeploy's error codes and
+/// messages (plus Hoist's: a connection lost mid-script is "host unreachable").
+public struct HookRunner: Sendable {
+    public var session: any HostSession
+    public var observer: any DeploymentObserver
+
+    public init(session: any HostSession, observer: any DeploymentObserver) {
+        self.session = session
+        self.observer = observer
+    }
+
+    public func run(_ hook: HookInvocation) async -> HookOutcome {
+        let result = Locked<HookResultLine?>(nil)
+        let host = session.host.name
+        let observer = self.observer
+        let event = hook.event
+        do {
+            let commandResult = try await session.run(
+                hook.rendered,
+                // The wrapper enforces the hook's own timeout; this is a backstop for a wedged
+                // connection.
+                timeoutSeconds: Double(hook.timeoutSeconds + hook.killGraceSeconds + 60),
+                killGraceSeconds: 5
+            ) { line in
+                if line.stream == .stderr, let parsed = HookResultLine.parse(line.text) {
+                    result.withLock { $0 = parsed }
+                } else {
+                    observer.handle(.output(host: host, event: event, line: line, time: Date()))
+                }
+            }
+            guard let parsed = result.current else {
+                return HookOutcome(
+                    errorCode: .unknownError,
+                    message: "Script at specified location: \(hook.location) ended without reporting a result"
+                        + (commandResult.timedOut ? " (the connection stopped answering)" : "")
+                        + "; exit status \(commandResult.exitStatus.map(String.init) ?? "none")")
+            }
+            return Self.outcome(parsed, hook: hook)
+        } catch let error as TransportError {
+            return HookOutcome(errorCode: error.isUnreachable ? .hostUnreachable : .unknownError, message: error.message)
+        } catch {
+            return HookOutcome(errorCode: .unknownError, message: "\(error)")
+        }
+    }
+
+    static func outcome(_ line: HookResultLine, hook: HookInvocation) -> HookOutcome {
+        let loc = hook.location
+        switch line {
+        case .exited(0):
+            return HookOutcome(errorCode: .success, message: nil)
+        case .exited(let rc):
+            let who = hook.runAs.map { " run as user \($0)" } ?? ""
+            let code = rc > 128 ? "\(rc) (killed by signal \(rc - 128))" : "\(rc)"
+            return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc)\(who) failed with exit code \(code)")
+        case .missing:
+            return HookOutcome(errorCode: .scriptMissing, message: "Script does not exist at specified location: \(hook.absolutePath)")
+        case .notExecutable:
+            return HookOutcome(errorCode: .scriptNotExecutable, message: "Unable to set script at specified location: \(loc) as executable")
+        case .timedOut:
+            return HookOutcome(errorCode: .scriptTimedOut, message: "Script at specified location: \(loc) failed to complete in \(hook.timeoutSeconds) seconds")
+        case .outputsLeftOpen(_, let pids):
+            let list = pids.map(String.init).joined(separator: ", ")
+            return HookOutcome(
+                errorCode: .outputsLeftOpen,
+                message: "Script at specified location: \(loc) failed to close STDOUT: it exited, but background process \(list) still holds its output. "
+                    + "Start background processes with their output redirected, e.g. `command > /dev/null 2>&1 < /dev/null &`; "
+                    + "their output now goes to the host's scripts.log.")
+        case .wrapperError(let what):
+            return HookOutcome(errorCode: .unknownError, message: "could not run the script at \(loc): \(what) failed on the host")
+        }
+    }
+}

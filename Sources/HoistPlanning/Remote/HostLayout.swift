@@ -1,0 +1,43 @@
+import HoistCore
+
+/// Where Hoist keeps things on a host, in the spirit of the CodeDeploy agent's layout:
+///
+///     <root>/<group-id>/<deployment-id>/bundle.tar|bundle.zip   the uploaded bundle
+///     <root>/<group-id>/<deployment-id>/bundle.sha256           its digest (skips re-uploads)
+///     <root>/<group-id>/<deployment-id>/deployment-archive/     the unpacked revision
+///     <root>/<group-id>/<deployment-id>/logs/scripts.log        hook output
+///     <root>/<group-id>/<deployment-id>/deployment.json         this host's record
+///     <root>/deployment-instructions/<group-id>-cleanup         what the last Install put down
+///     <root>/deployment-instructions/<group-id>_last_successful_install
+///     <root>/deployment-instructions/<group-id>_most_recent_install
+///     <root>/deployment-instructions/<group-id>_last_deployment  pointer to the newest record
+public struct HostLayout: Sendable, Hashable {
+    public var root: String
+    public var groupID: String
+
+    public init(root: String, groupID: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.groupID = groupID
+    }
+
+    public var groupDir: String { "\(root)/\(groupID)" }
+    public func deploymentDir(_ id: String) -> String { "\(groupDir)/\(id)" }
+    public func archiveDir(_ id: String) -> String { "\(deploymentDir(id))/deployment-archive" }
+    public func logFile(_ id: String) -> String { "\(deploymentDir(id))/logs/scripts.log" }
+    public func recordFile(_ id: String) -> String { "\(deploymentDir(id))/deployment.json" }
+    public func bundleFile(_ id: String, zip: Bool) -> String { "\(deploymentDir(id))/bundle.\(zip ? "zip" : "tar")" }
+    public func bundleDigestFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.sha256" }
+
+    public var instructionsDir: String { "\(root)/deployment-instructions" }
+    public var cleanupFile: String { "\(instructionsDir)/\(groupID)-cleanup" }
+    public var lastSuccessfulPointer: String { "\(instructionsDir)/\(groupID)_last_successful_install" }
+    public var mostRecentPointer: String { "\(instructionsDir)/\(groupID)_most_recent_install" }
+    public var lastDeploymentPointer: String { "\(instructionsDir)/\(groupID)_last_deployment" }
+    public var lockDir: String { "\(instructionsDir)/\(groupID).lock" }
+
+    /// A deployment group id that is safe as a directory name: CodeDeploy names are limited to
+    /// `[A-Za-z0-9._+=,@-]`, so `<application>_<group>` needs no escaping.
+    public static func groupID(application: String, group: String) -> String {
+        "\(application)_\(group)"
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistPlanning
+@testable import HoistEngine
+
+/// Collects events for assertions.
+final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
+    let events = Locked<[DeploymentEvent]>([])
+    func handle(_ event: DeploymentEvent) { events.withLock { $0.append(event) } }
+    var outputLines: [OutputLine] {
+        events.current.compactMap { if case .output(_, _, let line, _) = $0 { return line } else { return nil } }
+    }
+}
+
+/// The hook wrapper run by a real /bin/sh on this machine: the same program a remote host runs.
+@Suite struct HookRunnerTests {
+    let dir: String
+    init() throws {
+        dir = NSTemporaryDirectory() + "hoist-hook-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/scripts", withIntermediateDirectories: true)
+    }
+
+    func script(_ name: String, _ body: String, executable: Bool = true) throws {
+        try writeScript(dir + "/scripts/" + name, "#!/bin/sh\n" + body + "\n", mode: executable ? 0o755 : 0o644)
+    }
+
+    func run(_ location: String, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1) async -> (HookOutcome, RecordingObserver) {
+        let observer = RecordingObserver()
+        let runner = HookRunner(session: LocalHostSession(), observer: observer)
+        let hook = HookInvocation(
+            event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout,
+            environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace)
+        try? hook.rendered.write(toFile: dir + "/wrapper.sh", atomically: true, encoding: .utf8)
+        return (await runner.run(hook), observer)
+    }
+
+    @Test func streamsBothStreamsAndSucceeds() async throws {
+        try script("ok.sh", "echo out1; echo err1 >&2; echo out2; pwd")
+        let (outcome, observer) = await run("scripts/ok.sh")
+        #expect(outcome.errorCode == .success)
+        let lines = observer.outputLines
+        #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "out2", dir])
+        #expect(lines.filter { $0.stream == .stderr }.map(\.text) == ["err1"])
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        #expect(log.contains("LifecycleEvent - AfterInstall"))
+        #expect(log.contains("Script - scripts/ok.sh"))
+        #expect(log.contains("[stdout]out1"))
+        #expect(log.contains("[stderr]err1"))
+    }
+
+    @Test func failureCarriesExitCode() async throws {
+        try script("fail.sh", "echo boom >&2; exit 7")
+        let (outcome, _) = await run("scripts/fail.sh")
+        #expect(outcome.errorCode == .scriptFailed)
+        #expect(outcome.message == "Script at specified location: scripts/fail.sh failed with exit code 7")
+    }
+
+    @Test func missingScript() async throws {
+        let (outcome, _) = await run("scripts/nope.sh")
+        #expect(outcome.errorCode == .scriptMissing)
+        #expect(outcome.message == "Script does not exist at specified location: \(dir)/scripts/nope.sh")
+    }
+
+    @Test func scriptWithoutExecBitRunsAnyway() async throws {
+        try script("noexec.sh", "echo ran", executable: false)
+        let (outcome, observer) = await run("scripts/noexec.sh")
+        #expect(outcome.errorCode == .success)
+        #expect(observer.outputLines.map(\.text) == ["ran"])
+    }
+
+    @Test func hostileEnvironmentRoundTrips() async throws {
+        let values = ["$(touch /tmp/pwned)", "`id`", "it's \"quoted\"", "line1\nline2", "ünï ✓", "; exit 3"]
+        try script("env.sh", "printf '%s\\n' \"$V0\" \"$V1\" \"$V2\" \"$V3\" \"$V4\" \"$V5\"")
+        let env = values.enumerated().map { ("V\($0.offset)", $0.element) }
+        let (outcome, observer) = await run("scripts/env.sh", env: env)
+        #expect(outcome.errorCode == .success)
+        let expected = values.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        #expect(observer.outputLines.map(\.text) == expected)
+    }
+
+    @Test func timeoutKillsChildThatIgnoresTerm() async throws {
+        try script("hang.sh", "trap '' TERM; (trap '' TERM; echo $$ > \(dir)/child.pid; exec sleep 1000) & sleep 1000 & echo $! > \(dir)/bg.pid; trap '' TERM; while :; do sleep 1; done")
+        let (outcome, _) = await run("scripts/hang.sh", timeout: 1, grace: 1)
+        #expect(outcome.errorCode == .scriptTimedOut)
+        #expect(outcome.message == "Script at specified location: scripts/hang.sh failed to complete in 1 seconds")
+        let bg = try String(contentsOfFile: dir + "/bg.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!isRunning(bg), "background child \(bg) survived the timeout")
+    }
+
+    @Test func backgroundChildHoldingStdoutIsReportedAtOnce() async throws {
+        try script("daemon.sh", "sleep 300 & echo $! > \(dir)/daemon.pid; echo started")
+        let (outcome, observer) = await run("scripts/daemon.sh", timeout: 600)
+        #expect(outcome.errorCode == .outputsLeftOpen)
+        let pid = try String(contentsOfFile: dir + "/daemon.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(outcome.message?.contains("background process \(pid)") == true)
+        #expect(outcome.message?.contains("> /dev/null 2>&1 < /dev/null &") == true)
+        // The line is streamed, or, when the relay had not read it yet, kept in the host log.
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        #expect(observer.outputLines.map(\.text) == ["started"] || log.contains("started"))
+        #expect(log.contains("hoist: process \(pid)"))
+        kill(pid_t(pid)!, SIGKILL)
+    }
+}
+
+/// A process counts as gone when it no longer exists or is a zombie waiting to be reaped.
+func isRunning(_ pid: String) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z" && state != "X"
+}
+
+/// Writes an executable with O_CLOEXEC, so that no process spawned by a parallel test inherits
+/// the open file and makes running it fail with "Text file busy".
+func writeScript(_ path: String, _ text: String, mode: mode_t) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    chmod(path, mode)
+}
