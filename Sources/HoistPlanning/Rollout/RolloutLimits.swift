@@ -46,4 +46,8 @@ public struct RolloutLimits: Sendable, Hashable {
 public struct RolloutRefusal: Sendable, Hashable {
     public var code: DeploymentErrorCode
     public var message: String
+    public init(code: DeploymentErrorCode, message: String) {
+        self.code = code
+        self.message = message
+    }
 }
