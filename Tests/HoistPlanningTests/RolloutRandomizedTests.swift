@@ -68,14 +68,21 @@ import Testing
     @Test(arguments: 0..<8)
     func invariantsHold(batch: UInt64) {
         var rng = SeededGenerator(seed: 0x5EED_0000 + batch)
+        var seen: [String: Int] = [:]
         for _ in 0..<500 {
             let run = Self.randomRun(&rng)
-            check(run, &rng)
+            seen[check(run, &rng), default: 0] += 1
+        }
+        // The runs reach every kind of ending, so the checks above are not vacuous.
+        for ending in ["Succeeded", "Failed", "Stopped", "refused"] {
+            #expect(seen[ending, default: 0] >= 5, "\(ending): \(seen)")
         }
     }
 
-    /// Plays one run to its verdict with random completion order and results.
-    func check(_ run: Run, _ rng: inout SeededGenerator) {
+    /// Plays one run to its verdict with random completion order and results; returns how it
+    /// ended ("refused" or the verdict's status).
+    @discardableResult
+    func check(_ run: Run, _ rng: inout SeededGenerator) -> String {
         var planner = RolloutPlanner(hosts: run.hosts, config: run.config)
         let context = Self.describe(run)
         let healthyAtStart = Set(run.hosts.filter { $0.health.instance == .healthy }.map(\.name))
@@ -115,6 +122,8 @@ import Testing
             #expect(planner.refusal != nil || healthyNow >= minimum, "healthy \(healthyNow) < minimum \(minimum) in \(context)")
             #expect(planner.healthyHostCount == healthyNow, "\(context)")
             #expect(Set(planner.inFlightHosts) == Set(inFlight), "\(context)")
+            for name in inFlight { #expect(planner.status(of: name) == .inProgress, "\(context)") }
+            #expect(planner.status == (verdict?.status ?? (baking ? .baking : .inProgress)), "\(context)")
             // Hosts start in deployment order.
             #expect(startedHosts == Array(order.prefix(startedHosts.count)), "\(context)")
             if run.config.zonal != nil {
@@ -129,7 +138,7 @@ import Testing
             step += 1
             if step > 10_000 {
                 Issue.record("no verdict after 10000 steps: \(context)")
-                return
+                return "stuck"
             }
             if let stopAt = run.stopAtStep, step == stopAt, !stopSent {
                 stopSent = true
@@ -144,10 +153,10 @@ import Testing
                 apply(planner.hostFinished(host, succeeded: succeeded))
             } else {
                 Issue.record("stuck: nothing in flight, no bake, no verdict: \(context)")
-                return
+                return "stuck"
             }
         }
-        guard let verdict else { return }
+        guard let verdict else { return "stuck" }
 
         // Every host exactly once, with the status its run gave it.
         #expect(verdict.hosts.map(\.name) == order, "\(context)")
@@ -177,10 +186,10 @@ import Testing
         if planner.refusal != nil {
             #expect(verdict.status == .failed && startedHosts.isEmpty, "\(context)")
             #expect(run.hosts.isEmpty || healthyAtStart.count <= minimum || run.config.zonal != nil, "\(context)")
-            return
+            return "refused"
         }
         #expect(run.hosts.isEmpty == false && healthyAtStart.count > minimum, "\(context)")
-        guard verdict.status != .stopped else { return }
+        guard verdict.status != .stopped else { return verdict.status.rawValue }
         if run.config.isOneAtATime {
             // All succeed, or only the last host fails in a fleet of two or more.
             let lastOnlyFailed = failed == 1 && results[order.last!] == false && order.count >= 2
@@ -188,5 +197,6 @@ import Testing
         } else if run.config.zonal == nil {
             #expect((verdict.status == .succeeded) == (succeeded >= max(minimum, 1)), "\(context)")
         }
+        return verdict.status.rawValue
     }
 }

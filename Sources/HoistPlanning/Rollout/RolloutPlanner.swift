@@ -8,6 +8,17 @@ import HoistCore
 /// batches: a host starts as soon as starting it keeps "succeeded hosts + healthy hosts not
 /// yet started" at or above the minimum even if every host in flight failed, and never more
 /// than `maxConcurrency` hosts are in flight.
+///
+/// Verdicts:
+/// - no hosts: Failed, NO_INSTANCES; healthy at start ≤ minimum (or a zone's healthy ≤ its
+///   nonzero minimum): Failed, HEALTH_CONSTRAINTS_INVALID; nothing starts.
+/// - the next host can never start (nothing in flight, and starting it would drop the healthy
+///   count below a minimum), or under OneAtATime any host but the last fails: Failed,
+///   HEALTH_CONSTRAINTS; the rest are Skipped.
+/// - every host ran: Succeeded if at least `max(minimum, 1)` succeeded, else Failed,
+///   HEALTH_CONSTRAINTS. (OneAtATime's minimum is all healthy hosts but one, so only its last
+///   host may fail; a single host must succeed.)
+/// - a stop input before the verdict: Stopped, MANUAL_STOP, once the hosts in flight report.
 public struct RolloutPlanner: Sendable {
     enum HostState: Sendable, Hashable { case pending, inFlight, succeeded, failed, skipped }
 
@@ -83,6 +94,28 @@ public struct RolloutPlanner: Sendable {
 
     /// Succeeded hosts plus hosts not yet started that were healthy at start.
     public var healthyHostCount: Int { healthyNow }
+
+    /// The deployment's status now: Created, InProgress, Baking, or the verdict's.
+    public var status: DeploymentStatus {
+        switch phase {
+        case .notStarted: .created
+        case .deploying, .draining: .inProgress
+        case .baking: .baking
+        case .finished(let verdict): verdict.status
+        }
+    }
+
+    /// A host's status now (Pending, InProgress, Succeeded, Failed, Skipped), `nil` if unknown.
+    public func status(of host: String) -> InstanceStatus? {
+        guard let index = indexByName[host] else { return nil }
+        switch states[index] {
+        case .pending: return .pending
+        case .inFlight: return .inProgress
+        case .succeeded: return .succeeded
+        case .failed: return .failed
+        case .skipped: return .skipped
+        }
+    }
 
     /// The verdict, once the deployment has finished.
     public var verdict: DeploymentVerdict? {
