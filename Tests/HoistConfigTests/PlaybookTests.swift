@@ -91,6 +91,18 @@ import Testing
     }
 
     @Test(arguments: [
+        ("{role: web, canary: }", [[TagFilter.keyAndValue("role", "web"), .key("canary")]]),
+        ("[role=web, canary, =blue]", [[.keyAndValue("role", "web"), .key("canary"), .value("blue")]]),
+        ("[[web], {env: prod}]", [[.key("web")], [.keyAndValue("env", "prod")]]),
+        ("[]", []),
+        ("", []),
+    ] as [(String, [[TagFilter]])])
+    func targetShapes(yaml: String, expected: [[TagFilter]]) throws {
+        let playbook = try #require(parse("application: a\ninventory: i.yml\ntargets: \(yaml)\n").value)
+        #expect(playbook.targets.map(\.filters) == expected)
+    }
+
+    @Test(arguments: [
         ("OneAtATime", DeploymentConfig.oneAtATime), ("CodeDeployDefault.AllAtOnce", .allAtOnce), ("HalfAtATime", .halfAtATime),
     ])
     func predefinedConfigs(name: String, expected: DeploymentConfig) throws {

@@ -1,8 +1,8 @@
 import HoistCore
 import Yams
 
-/// `targets:` — tag groups as CodeDeploy has them. A single mapping is one group; a list holds
-/// groups, each a mapping (`{role: web, canary: null}`) or a list of filters (`role=web`,
+/// `targets:` — tag groups as CodeDeploy has them. A single mapping is one group, and so is a
+/// list of plain filters (`[role=web, canary]`); otherwise a list holds groups, each a mapping (`{role: web, canary: null}`) or a list of filters (`role=web`,
 /// `canary`, `=blue`, `{key: role}`, `{value: web}`, `{key: role, value: web}`).
 extension PlaybookParser {
     func targets(_ node: Node, _ path: String) -> [TagGroup] {
@@ -10,6 +10,8 @@ extension PlaybookParser {
         var groups: [TagGroup] = []
         if case .mapping = node {
             groups = [mapGroup(node, path)].compactMap { $0 }
+        } else if case .sequence(let items) = node, !items.isEmpty, items.allSatisfy({ if case .scalar = $0 { true } else { false } }) {
+            groups = [listGroup(node, path)].compactMap { $0 }
         } else if let items = reader.sequence(node, path, what: "a tag group (a mapping) or a list of tag groups") {
             for (index, item) in items.enumerated() {
                 let p = "\(path)[\(index)]"
