@@ -52,11 +52,18 @@ struct HostsReport: Encodable {
 
     var playbook: String?
     var inventory: String
+    /// The playbook's tag groups, e.g. `role=web OR canary`, in order.
+    var tagGroups: [String]
     var hosts: [Row]
+    private var groupPlaces: [String]
+
+    private enum CodingKeys: String, CodingKey { case playbook, inventory, tagGroups, hosts }
 
     init(_ target: LoadedTarget) {
         playbook = target.playbook?.file
         inventory = target.inventory.file
+        tagGroups = target.selection.groups.map(\.description)
+        groupPlaces = target.selection.groups.map { group in group.line.map { " (line \($0))" } ?? "" }
         hosts = target.selection.selected.map { selected in
             let host = selected.host
             return Row(name: host.name, address: host.address, port: host.port, user: host.user,
@@ -83,7 +90,16 @@ struct HostsReport: Encodable {
                 index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ") + "\n"
         }
-        var out = line(header)
+        var out = ""
+        if verbose {
+            out += "inventory: \(inventory)\n"
+            if tagGroups.isEmpty { out += "no tag groups: every host of the inventory is selected\n" }
+            for (index, group) in tagGroups.enumerated() {
+                out += "tag group \(index + 1)\(groupPlaces[index]): \(group)\n"
+            }
+            out += "\n"
+        }
+        out += line(header)
         for (row, cells) in zip(hosts, rows) {
             out += line(cells)
             if verbose {

@@ -25,6 +25,12 @@ import Testing
     @Test func verboseShowsTheMatchingFilters() throws {
         let out = try hoist("hosts", "playbooks/example-bluegreen.yml", "-v")
         #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.hasPrefix("""
+            inventory: \(TestPaths.packageRoot.path)/playbooks/../inventory/example.yml
+            tag group 1 (line 6): role=web OR canary
+
+            NAME
+            """))
         #expect(out.stdout.contains("api-a"))
         #expect(out.stdout.contains("    tag group 1: matched canary\n"))
         #expect(out.stdout.contains("    tag group 1: matched role=web\n"))
@@ -36,6 +42,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let hosts = try #require(object["hosts"] as? [[String: Any]])
         #expect(hosts.count == 12)
+        #expect(object["tagGroups"] as? [String] == [])
         let api2 = try #require(hosts.first { $0["name"] as? String == "api2.example.com" })
         #expect(api2["address"] as? String == "10.0.3.22")
         #expect(api2["port"] as? Int == 2222)
