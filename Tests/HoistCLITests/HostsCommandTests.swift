@@ -26,7 +26,7 @@ import Testing
         let out = try hoist("hosts", "playbooks/example-bluegreen.yml", "-v")
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.hasPrefix("""
-            inventory: \(TestPaths.packageRoot.path)/playbooks/../inventory/example.yml
+            inventory: \(TestPaths.packageRoot.path)/inventory/example.yml
             tag group 1 (line 6): role=web OR canary
 
             NAME

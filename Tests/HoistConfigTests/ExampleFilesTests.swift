@@ -45,10 +45,10 @@ import Testing
         let path = TestPaths.packageRoot.appendingPathComponent("playbooks/fleet-web.yml").path
         let playbook = try #require(PlaybookLoader.load(path: path, environment: Self.environment).value)
         let root = TestPaths.packageRoot.path
-        #expect(playbook.inventoryPath == root + "/playbooks/../.fleet/inventory.yml")
+        #expect(playbook.inventoryPath == root + "/.fleet/inventory.yml")
         #expect(playbook.targets == [TagGroup([.keyAndValue("role", "web")], line: 5, column: 10)])
         #expect(playbook.deploymentConfig == .halfAtATime)
         #expect(playbook.loadBalancers.first?.driver == .haproxy(.init(
-            socketPath: root + "/playbooks/../.fleet/haproxy/admin.sock", backend: "app")))
+            socketPath: root + "/.fleet/haproxy/admin.sock", backend: "app")))
     }
 }

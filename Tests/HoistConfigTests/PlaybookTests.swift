@@ -36,7 +36,7 @@ import Testing
         let playbook = try #require(parse(text).value)
         #expect(playbook.application == "shop")
         #expect(playbook.deploymentGroup == "shop-web")
-        #expect(playbook.inventoryPath == "/srv/pb/../inventory/prod.yml")
+        #expect(playbook.inventoryPath == "/srv/inventory/prod.yml")
         #expect(playbook.targets.map(\.filters) == [
             [.keyAndValue("role", "web"), .key("canary")],
             [.keyAndValue("env", "prod"), .value("blue"), .key("rack"), .keyAndValue("tier", "front")],

@@ -41,16 +41,29 @@ struct HostDraft: Sendable {
 }
 
 /// Turns a path written in a config file into an absolute one: `~` is the home folder and
-/// relative paths are relative to the folder of the file that wrote them.
+/// relative paths are relative to the folder of the file that wrote them. `.` and `..` are
+/// folded away by text alone (symbolic links are not followed), so messages show short paths.
 struct PathResolver: Sendable, Hashable {
     var baseDirectory: String
     var homeDirectory: String
 
     func resolve(_ path: String) -> String {
         if path == "~" { return homeDirectory }
-        if path.hasPrefix("~/") { return homeDirectory + path.dropFirst(1) }
-        if path.hasPrefix("/") || baseDirectory.isEmpty { return path }
-        let base = baseDirectory.hasSuffix("/") ? String(baseDirectory.dropLast()) : baseDirectory
-        return base + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+        if path.hasPrefix("~/") { return Self.normalize(homeDirectory + path.dropFirst(1)) }
+        if path.hasPrefix("/") || baseDirectory.isEmpty { return Self.normalize(path) }
+        return Self.normalize(baseDirectory + "/" + path)
+    }
+
+    static func normalize(_ path: String) -> String {
+        guard path.hasPrefix("/") else { return path }
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": _ = parts.popLast()
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }
