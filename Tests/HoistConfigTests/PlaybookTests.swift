@@ -1,3 +1,4 @@
+import Foundation
 import HoistConfig
 import HoistCore
 import Testing
@@ -159,6 +160,50 @@ import Testing
     ])
     func badPlaybooks(text: String, expected: [String]) {
         #expect(messages(parse(text, file: "p.yml")) == expected)
+    }
+
+    @Test func tooManyFiltersAndDuplicateBalancers() {
+        let filters = (1...11).map { "t\($0)" }.joined(separator: ", ")
+        let text = """
+            application: a
+            inventory: i.yml
+            targets: [[\(filters)]]
+            load_balancers: [{type: nginx, upstream_file: f, upstream: u}, {type: nginx, upstream_file: g, upstream: v}]
+            load_balancer: {name: x, type: command, register: r, deregister: d}
+            """
+        #expect(messages(parse(text, file: "p.yml")) == [
+            "p.yml:3:11: error: targets[0]: has 11 filters; a tag group allows at most 10",
+            "p.yml:5:16: error: load_balancer: use either 'load_balancer' or 'load_balancers', not both",
+            "p.yml:4:17: error: load_balancers: two load balancers are named 'nginx' (give each a distinct 'name')",
+        ])
+    }
+
+    /// The inventory is a separate step: it applies the playbook's ssh overrides and checks
+    /// the inventory hosts the playbook names.
+    @Test func loadingTheInventoryAppliesSSHOverridesAndChecksNamedHosts() throws {
+        let files = [
+            "/srv/inv/hosts.yml": "hosts:\n  lb1: {address: 10.0.0.1}\n  web1: {address: 10.0.0.2, user: app}\n",
+        ]
+        let good = """
+            application: a
+            inventory: ../inv/hosts.yml
+            load_balancer: {type: haproxy, socket: /run/haproxy.sock, via: lb1, backend: app}
+            ssh: {user: deploy, jump: lb1, host_key_checking: accept-new, identity_file: k}
+            """
+        let playbook = try #require(PlaybookParser.parse(text: good, file: "pb/p.yml", baseDirectory: "/srv/pb", homeDirectory: "/h").value)
+        let inventory = try PlaybookLoader.inventory(for: playbook, environment: memoryEnvironment(files)).get()
+        let web1 = try #require(inventory.host(named: "web1"))
+        #expect(web1.user == "deploy")
+        #expect(web1.hostKeyChecking == .acceptNew)
+        #expect(web1.identityFiles == ["/srv/pb/k"])
+        #expect(web1.jumps == [JumpHost(address: "10.0.0.1", port: 22, user: "root")])
+
+        let bad = good.replacingOccurrences(of: "via: lb1", with: "via: lb2").replacingOccurrences(of: "jump: lb1", with: "jump: 'a b'")
+        let badPlaybook = try #require(PlaybookParser.parse(text: bad, file: "pb/p.yml", baseDirectory: "/srv/pb", homeDirectory: "/h").value)
+        #expect(messages(PlaybookLoader.inventory(for: badPlaybook, environment: memoryEnvironment(files))) == [
+            "pb/p.yml: error: load_balancers[0].via: 'lb2' is not a host of the inventory /srv/inv/hosts.yml (did you mean 'lb1'?)",
+            "pb/p.yml: error: ssh.jump: 'a b' is neither a host of the inventory nor user@host:port",
+        ])
     }
 
     @Test(arguments: [
