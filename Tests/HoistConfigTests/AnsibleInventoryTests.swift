@@ -29,6 +29,7 @@ import Testing
         db
 
         [db]
+        db2.example.com:2201
         db1 ansible_host=10.0.4.5 ansible_ssh_private_key_file="keys/db key" other_var=x
 
         [prod:vars]
@@ -49,6 +50,7 @@ import Testing
             "web01.example.com webdeploy@web01.example.com:2200 become=false [web_blue,web,prod]",
             "web02.example.com webdeploy@web02.example.com:2200 become=false [web_blue,web,prod]",
             "web03.example.com webdeploy@web03.example.com:2222 become=true [web_green,web,prod]",
+            "db2.example.com deploy@db2.example.com:2201 become=false [prod,db]",
             "db1 deploy@10.0.4.5:2200 become=false [prod,db]",
         ])
         #expect(inventory.host(named: "db1")?.identityFiles == ["/work/ansible/keys/db key"])

@@ -102,6 +102,8 @@ import Testing
                 address: 10.0.0.9
                 jump: nowhere:99999
                 becom: true
+              d:
+                address: 10.0.9.[1:3]
             """
         #expect(messages(InventoryLoader.parse(text: text, file: "bad.yml", environment: memoryEnvironment())) == [
             "bad.yml:2:3: error: defaults.usr: unknown key 'usr' (did you mean 'user'?)",
@@ -109,6 +111,7 @@ import Testing
             "bad.yml:7:11: error: hosts.a.port: must be a port number from 1 to 65535, not 70000",
             "bad.yml:11:14: error: hosts.web[1:3].address: the address range gives 2 addresses but the host name range gives 3 names (make both ranges the same length)",
             "bad.yml:15:5: error: hosts.c.becom: unknown key 'becom' (did you mean 'become'?)",
+            "bad.yml:17:14: error: hosts.d.address: the address has a range of 3 but the host name 'd' has none (give the name a range of the same length, e.g. d[01:03])",
             "bad.yml:8:3: error: hosts.b: host 'b' has no address (add 'address: <IP or DNS name>')",
             "bad.yml:12:3: error: hosts.c.jump: 'nowhere:99999' is neither a host of this inventory nor user@host:port (the port must be from 1 to 65535)",
         ])

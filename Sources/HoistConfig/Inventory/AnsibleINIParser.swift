@@ -58,8 +58,16 @@ struct AnsibleINIParser {
                     vars.append((String(word.text[..<eq]),
                                  .init(text: String(word.text[word.text.index(after: eq)...]), line: lineNumber, column: word.column)))
                 }
+                // `host:port`, as Ansible INI allows; the port becomes ansible_port.
+                var hostText = first.text
+                if let colon = hostText.lastIndex(of: ":"), hostText.firstIndex(of: ":") == colon, !hostText.contains("["),
+                    let port = Int(hostText[hostText.index(after: colon)...])
+                {
+                    vars.insert(("ansible_port", .init(text: String(port), line: lineNumber, column: first.column)), at: 0)
+                    hostText = String(hostText[..<colon])
+                }
                 let names: [String]
-                do throws(HostRange.Invalid) { names = try HostRange.expand(first.text) } catch {
+                do throws(HostRange.Invalid) { names = try HostRange.expand(hostText) } catch {
                     reader.error(line: lineNumber, column: first.column, section, error.message)
                     continue
                 }

@@ -1,3 +1,4 @@
+import Foundation
 import HoistCore
 import Yams
 
@@ -70,6 +71,11 @@ struct HoistInventoryParser {
                         addresses = expanded
                     } else if expanded.count == 1 {
                         addresses = Array(repeating: address, count: names.count)
+                    } else if names.count == 1 {
+                        reader.error(addressNode, join(path, "address"),
+                                     "the address has a range of \(expanded.count) but the host name '\(entry.key)' has none",
+                                     hint: "give the name a range of the same length, e.g. \(entry.key)[01:\(String(format: "%02d", expanded.count))]")
+                        return []
                     } else {
                         reader.error(addressNode, join(path, "address"),
                                      "the address range gives \(expanded.count) addresses but the host name range gives \(names.count) names",
