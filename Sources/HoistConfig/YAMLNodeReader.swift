@@ -185,11 +185,18 @@ final class YAMLNodeReader {
     func choice<E: RawRepresentable & CaseIterable>(
         _ node: Node, _ path: String, _ type: E.Type, aliases: [String: E] = [:], caseInsensitive: Bool = false
     ) -> E? where E.RawValue == String {
-        let allowed = E.allCases.map(\.rawValue)
+        choice(node, path, Array(E.allCases), aliases: aliases, caseInsensitive: caseInsensitive)
+    }
+
+    /// One of `cases`, for enumerations that are not CaseIterable.
+    func choice<E: RawRepresentable>(
+        _ node: Node, _ path: String, _ cases: [E], aliases: [String: E] = [:], caseInsensitive: Bool = false
+    ) -> E? where E.RawValue == String {
+        let allowed = cases.map(\.rawValue)
         if case .scalar(let scalar) = node, !Self.isNull(node) {
             let text = scalar.string
             if let value = E(rawValue: text) ?? aliases[text] { return value }
-            if caseInsensitive, let value = E.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) {
+            if caseInsensitive, let value = cases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) {
                 return value
             }
             let hint = didYouMean(text, in: allowed).map { "did you mean '\($0)'?" }

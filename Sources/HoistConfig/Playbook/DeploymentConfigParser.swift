@@ -72,7 +72,7 @@ extension PlaybookParser {
             reader.error(node, path, "needs both 'type' (HOST_COUNT or FLEET_PERCENT) and 'value'")
             return nil
         }
-        guard let kind = reader.choice(typeEntry.value, join(path, "type"), MinimumHealthyHosts.Kind.self, caseInsensitive: true)
+        guard let kind = reader.choice(typeEntry.value, join(path, "type"), [MinimumHealthyHosts.Kind.hostCount, .fleetPercent], caseInsensitive: true)
         else { return nil }
         let value: Int?
         switch kind {
@@ -83,8 +83,4 @@ extension PlaybookParser {
         }
         return value.map { MinimumHealthyHosts(kind, $0) }
     }
-}
-
-extension MinimumHealthyHosts.Kind: CaseIterable {
-    public static let allCases: [MinimumHealthyHosts.Kind] = [.hostCount, .fleetPercent]
 }

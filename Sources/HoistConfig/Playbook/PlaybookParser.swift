@@ -180,15 +180,11 @@ public struct PlaybookParser {
         var readyWait: Double?
         if let wait = value("ready_wait"), !YAMLNodeReader.isNull(wait) { readyWait = reader.seconds(wait, join(path, "ready_wait")) }
         let original = value("original_fleet").flatMap {
-            reader.choice($0, join(path, "original_fleet"), BlueGreenSpec.OriginalFleetAction.self, caseInsensitive: true)
+            reader.choice($0, join(path, "original_fleet"), [BlueGreenSpec.OriginalFleetAction.keepAlive, .terminate], caseInsensitive: true)
         } ?? .keepAlive
         let terminationWait = value("termination_wait").flatMap { reader.seconds($0, join(path, "termination_wait")) } ?? 0
         guard let fleetTag, let fleets else { return nil }
         return BlueGreenSpec(fleetTag: fleetTag, fleets: fleets, readyWaitSeconds: readyWait,
                              originalFleetAction: original, terminationWaitSeconds: terminationWait)
     }
-}
-
-extension BlueGreenSpec.OriginalFleetAction: CaseIterable {
-    public static let allCases: [BlueGreenSpec.OriginalFleetAction] = [.keepAlive, .terminate]
 }
