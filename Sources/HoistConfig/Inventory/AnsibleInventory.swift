@@ -1,0 +1,127 @@
+import HoistCore
+
+/// An Ansible inventory as read from INI or YAML, before it becomes Hoist hosts: groups with
+/// their hosts, child groups and vars, and each host's own vars.
+///
+/// Mapping to Hoist: every group a host belongs to, directly or through `children` (at any
+/// depth), becomes a key-only tag (`all` is left out). Vars are layered as Ansible does:
+/// `all`, then groups from the outermost to the innermost, then the host's own. Only the
+/// connection vars map to Hoist fields (`ansible_host`, `ansible_port`, `ansible_user`,
+/// `ansible_ssh_private_key_file`, `ansible_become`, and their `ansible_ssh_*` spellings);
+/// other vars are not turned into tags, and are ignored.
+struct AnsibleInventory {
+    struct Value {
+        var text: String
+        var line: Int?
+        var column: Int?
+    }
+
+    struct Group {
+        var hosts: [String] = []
+        var children: [String] = []
+        var vars: [(key: String, value: Value)] = []
+    }
+
+    struct Host {
+        var line: Int?
+        var column: Int?
+        var keyPath: String
+        var vars: [(key: String, value: Value)] = []
+    }
+
+    var groupOrder: [String] = ["all"]
+    var groups: [String: Group] = ["all": Group()]
+    var hostOrder: [String] = []
+    var hosts: [String: Host] = [:]
+
+    mutating func ensureGroup(_ name: String) {
+        if groups[name] == nil {
+            groups[name] = Group()
+            groupOrder.append(name)
+        }
+    }
+
+    /// Adds a host to a group; a host listed in several groups is one host.
+    mutating func add(host name: String, to group: String, place: Host, vars: [(key: String, value: Value)]) {
+        ensureGroup(group)
+        if !(groups[group]!.hosts.contains(name)) { groups[group]!.hosts.append(name) }
+        if hosts[name] == nil {
+            hosts[name] = place
+            hostOrder.append(name)
+        }
+        hosts[name]!.vars += vars
+    }
+
+    /// The groups containing each group, transitively, with their depth below `all`.
+    private func depths() -> [String: Int] {
+        var depth: [String: Int] = ["all": 0]
+        var queue = ["all"] + groupOrder.filter { name in name != "all" && !groups.values.contains { $0.children.contains(name) } }
+        for name in queue where name != "all" { depth[name] = 1 }
+        var index = 0
+        while index < queue.count {
+            let name = queue[index]
+            index += 1
+            for child in groups[name]?.children ?? [] where depth[child] == nil {
+                depth[child] = depth[name]! + 1
+                queue.append(child)
+            }
+        }
+        return depth
+    }
+
+    func drafts(reader: YAMLNodeReader, paths: PathResolver) -> [HostDraft] {
+        let depth = depths()
+        var parents: [String: [String]] = [:]
+        for name in groupOrder {
+            for child in groups[name]?.children ?? [] { parents[child, default: []].append(name) }
+        }
+        func ancestors(_ group: String, _ seen: inout Set<String>) {
+            guard seen.insert(group).inserted else { return }
+            for parent in parents[group] ?? [] { ancestors(parent, &seen) }
+        }
+
+        return hostOrder.map { name in
+            let host = hosts[name]!
+            var memberOf = Set<String>()
+            for group in groupOrder where groups[group]!.hosts.contains(name) { ancestors(group, &memberOf) }
+            let ordered = groupOrder.filter { memberOf.contains($0) || $0 == "all" }
+                .sorted { (depth[$0] ?? 1, $0) < (depth[$1] ?? 1, $1) }
+            var settings = HostSettings()
+            for group in ordered {
+                settings = apply(groups[group]!.vars, to: settings, reader: reader, paths: paths, path: "\(group).vars")
+            }
+            settings = apply(host.vars, to: settings, reader: reader, paths: paths, path: host.keyPath)
+            if settings.address == nil { settings.address = name }
+            let tags = groupOrder.filter { memberOf.contains($0) && $0 != "all" && $0 != "ungrouped" }.map { Tag($0) }
+            return HostDraft(name: name, settings: settings, tags: tags, line: host.line, column: host.column, keyPath: host.keyPath)
+        }
+    }
+
+    private func apply(
+        _ vars: [(key: String, value: Value)], to lower: HostSettings, reader: YAMLNodeReader, paths: PathResolver, path: String
+    ) -> HostSettings {
+        var s = lower
+        for (key, value) in vars {
+            let p = join(path, key)
+            switch key {
+            case "ansible_host", "ansible_ssh_host": s.address = value.text
+            case "ansible_user", "ansible_ssh_user": s.user = value.text
+            case "ansible_ssh_private_key_file", "ansible_private_key_file": s.identityFiles = [paths.resolve(value.text)]
+            case "ansible_port", "ansible_ssh_port":
+                if let port = Int(value.text), (1...65535).contains(port) { s.port = port } else {
+                    reader.error(line: value.line, column: value.column, p,
+                                 "must be a port number from 1 to 65535, not '\(value.text)'")
+                }
+            case "ansible_become":
+                switch value.text.lowercased() {
+                case "true", "yes", "1", "on": s.become = true
+                case "false", "no", "0", "off": s.become = false
+                default:
+                    reader.error(line: value.line, column: value.column, p, "must be true or false, not '\(value.text)'")
+                }
+            default: continue
+            }
+        }
+        return s
+    }
+}

@@ -1,0 +1,68 @@
+import Yams
+
+/// Reads an Ansible YAML inventory: top-level groups (usually just `all`), each with `hosts`
+/// (name -> vars or nothing), `vars` and `children` (nested groups of the same shape).
+struct AnsibleYAMLParser {
+    static let groupKeys = ["hosts", "children", "vars"]
+    let reader: YAMLNodeReader
+
+    func parse(_ root: Node) -> AnsibleInventory {
+        var inventory = AnsibleInventory()
+        guard let top = reader.mapping(root, "", what: "a mapping of group names (usually 'all')") else { return inventory }
+        for entry in top {
+            inventory.ensureGroup(entry.key)
+            if entry.key != "all" && !inventory.groups["all"]!.children.contains(entry.key) {
+                inventory.groups["all"]!.children.append(entry.key)
+            }
+            group(entry.key, entry.value, entry.key, &inventory)
+        }
+        return inventory
+    }
+
+    private func group(_ name: String, _ node: Node, _ path: String, _ inventory: inout AnsibleInventory) {
+        inventory.ensureGroup(name)
+        if YAMLNodeReader.isNull(node) { return }
+        guard let entries = reader.mapping(node, path, what: "a group: a mapping with hosts, children and vars") else { return }
+        reader.rejectUnknownKeys(entries, allowed: Self.groupKeys, path)
+        for entry in entries where !YAMLNodeReader.isNull(entry.value) {
+            let p = join(path, entry.key)
+            switch entry.key {
+            case "vars":
+                inventory.groups[name]!.vars += vars(entry.value, p)
+            case "children":
+                for child in reader.mapping(entry.value, p, what: "a mapping of child group names") ?? [] {
+                    if !inventory.groups[name]!.children.contains(child.key) {
+                        inventory.groups[name]!.children.append(child.key)
+                    }
+                    group(child.key, child.value, join(p, child.key), &inventory)
+                }
+            case "hosts":
+                for host in reader.mapping(entry.value, p, what: "a mapping of host names to their vars") ?? [] {
+                    let hostPath = join(p, host.key)
+                    let names: [String]
+                    do throws(HostRange.Invalid) { names = try HostRange.expand(host.key) } catch {
+                        reader.error(host.keyNode, hostPath, error.message)
+                        continue
+                    }
+                    let hostVars = YAMLNodeReader.isNull(host.value) ? [] : vars(host.value, hostPath)
+                    for hostName in names {
+                        inventory.add(host: hostName, to: name,
+                                      place: .init(line: host.keyNode.mark?.line, column: host.keyNode.mark?.column,
+                                                   keyPath: join(p, hostName)),
+                                      vars: hostVars)
+                    }
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    /// Scalar vars as text; structured values are kept out (Hoist maps only connection vars).
+    private func vars(_ node: Node, _ path: String) -> [(key: String, value: AnsibleInventory.Value)] {
+        (reader.mapping(node, path, what: "a mapping of variables") ?? []).compactMap { entry in
+            guard case .scalar(let scalar) = entry.value else { return nil }
+            return (entry.key, .init(text: scalar.string, line: entry.value.mark?.line, column: entry.value.mark?.column))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+/// Expands Ansible-style host ranges: `web[01:03]` gives web01, web02, web03 (the width of
+/// the first bound keeps zero padding), `[a:c]` gives letters, `[1:9:2]` steps by 2. Several
+/// ranges in one pattern multiply out, left to right.
+enum HostRange {
+    struct Invalid: Error {
+        var message: String
+    }
+
+    static func containsRange(_ pattern: String) -> Bool {
+        pattern.contains("[") && pattern.contains(":") && pattern.contains("]")
+    }
+
+    static func expand(_ pattern: String) throws(Invalid) -> [String] {
+        guard let open = pattern.firstIndex(of: "[") else { return [pattern] }
+        guard let close = pattern[open...].firstIndex(of: "]") else {
+            throw Invalid(message: "'\(pattern)' has '[' without a closing ']'")
+        }
+        let head = String(pattern[..<open])
+        let body = String(pattern[pattern.index(after: open)..<close])
+        let tails = try expand(String(pattern[pattern.index(after: close)...]))
+        return try items(body, in: pattern).flatMap { item in tails.map { head + item + $0 } }
+    }
+
+    private static func items(_ body: String, in pattern: String) throws(Invalid) -> [String] {
+        let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw Invalid(message: "'\(pattern)' has a range '[\(body)]' that is not [start:end] or [start:end:step]")
+        }
+        var step = 1
+        if parts.count == 3 {
+            guard let s = Int(parts[2]), s > 0 else {
+                throw Invalid(message: "'\(pattern)' has a range step '\(parts[2])' that is not a positive number")
+            }
+            step = s
+        }
+        if let start = Int(parts[0]), let end = Int(parts[1]) {
+            guard start <= end else {
+                throw Invalid(message: "'\(pattern)' has a range [\(body)] whose start is after its end")
+            }
+            let width = parts[0].count
+            return stride(from: start, through: end, by: step).map { number in
+                let digits = String(number)
+                return String(repeating: "0", count: max(0, width - digits.count)) + digits
+            }
+        }
+        let startScalars = Array(parts[0].unicodeScalars), endScalars = Array(parts[1].unicodeScalars)
+        guard startScalars.count == 1, endScalars.count == 1,
+            startScalars[0].properties.isAlphabetic, endScalars[0].properties.isAlphabetic
+        else {
+            throw Invalid(message: "'\(pattern)' has a range [\(body)] that is neither numbers nor single letters")
+        }
+        let start = startScalars[0].value, end = endScalars[0].value
+        guard start <= end else {
+            throw Invalid(message: "'\(pattern)' has a range [\(body)] whose start is after its end")
+        }
+        return stride(from: start, through: end, by: step).compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
+    }
+}

@@ -1,0 +1,123 @@
+import HoistCore
+
+/// Turns drafts into `HostSpec`s: layers the host's own settings over the inventory defaults
+/// over ssh_config over Hoist's built-in defaults, resolves jump hosts (an inventory host name
+/// or `user@host:port`), and reports duplicate names, missing addresses and jump loops.
+struct HostResolver {
+    let reader: YAMLNodeReader
+    let sshConfig: SSHConfig?
+
+    func resolve(_ drafts: [HostDraft], defaults: HostSettings) -> [HostSpec] {
+        var seen: [String: HostDraft] = [:]
+        var unique: [HostDraft] = []
+        for draft in drafts {
+            if let first = seen[draft.name] {
+                let place = first.line.map { " (first defined at line \($0))" } ?? ""
+                reader.error(line: draft.line, column: draft.column, draft.keyPath,
+                             "duplicate host name '\(draft.name)'\(place)", hint: "host names must be unique in an inventory")
+                continue
+            }
+            seen[draft.name] = draft
+            unique.append(draft)
+        }
+
+        var settingsByName: [String: HostSettings] = [:]
+        var specs: [HostSpec] = []
+        for draft in unique {
+            var settings = draft.settings.over(defaults)
+            if let sshConfig {
+                let names = [draft.name] + (settings.address.map { [$0] } ?? [])
+                settings = settings.over(Self.settings(from: sshConfig.options(for: names)))
+            }
+            guard let address = settings.address else {
+                reader.error(line: draft.line, column: draft.column, draft.keyPath,
+                             "host '\(draft.name)' has no address", hint: "add 'address: <IP or DNS name>'")
+                continue
+            }
+            settingsByName[draft.name] = settings
+            specs.append(HostSpec(
+                name: draft.name, address: address, port: settings.port ?? 22, user: settings.user ?? "root",
+                identityFiles: settings.identityFiles ?? [], knownHostsFile: settings.knownHostsFile,
+                hostKeyChecking: settings.hostKeyChecking ?? .strict, jumps: [], become: settings.become ?? false,
+                deploymentRoot: settings.deploymentRoot ?? HostSpec.defaultDeploymentRoot, tags: draft.tags,
+                passwordEnv: settings.passwordEnv))
+        }
+
+        let byName = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let draftsByName = Dictionary(unique.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return specs.map { spec in
+            var spec = spec
+            let draft = draftsByName[spec.name]!
+            // A host is never its own jump host: inventory-wide `jump:` defaults name the
+            // bastion, which itself is reached directly.
+            spec.jumps = jumps(settingsByName[spec.name]?.jump ?? [], for: draft, byName: byName,
+                               settingsByName: settingsByName, visiting: [spec.name])
+                .filter { $0.address != spec.address || $0.port != spec.port }
+            return spec
+        }
+    }
+
+    /// The hops in front of a host. A hop naming an inventory host brings that host's own
+    /// hops first, as chained ProxyJump does.
+    private func jumps(
+        _ hops: [String], for draft: HostDraft, byName: [String: HostSpec],
+        settingsByName: [String: HostSettings], visiting: Set<String>
+    ) -> [JumpHost] {
+        var out: [JumpHost] = []
+        for hop in hops {
+            if hop == draft.name && visiting.count == 1 { continue }
+            if let host = byName[hop] {
+                guard !visiting.contains(hop) else {
+                    reader.error(line: draft.line, column: draft.column, join(draft.keyPath, "jump"),
+                                 "jump hosts form a loop through '\(hop)'", hint: "a host cannot be its own jump host")
+                    return out
+                }
+                out += jumps(settingsByName[hop]?.jump ?? [], for: draft, byName: byName,
+                             settingsByName: settingsByName, visiting: visiting.union([hop]))
+                out.append(JumpHost(address: host.address, port: host.port, user: host.user))
+            } else if let jump = Self.parseHop(hop) {
+                out.append(jump)
+            } else {
+                reader.error(line: draft.line, column: draft.column, join(draft.keyPath, "jump"),
+                             "'\(hop)' is neither a host of this inventory nor user@host:port",
+                             hint: "the port must be from 1 to 65535")
+            }
+        }
+        return out
+    }
+
+    /// `host`, `user@host`, `host:port`, `user@[v6]:port`.
+    static func parseHop(_ text: String) -> JumpHost? {
+        var rest = Substring(text.trimming(" "))
+        var user: String?
+        if let at = rest.lastIndex(of: "@") {
+            user = String(rest[..<at])
+            rest = rest[rest.index(after: at)...]
+            if user!.isEmpty { return nil }
+        }
+        var host = rest
+        var port = 22
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let p = Int(after.dropFirst()) else { return nil }
+                port = p
+            }
+        } else if let colon = rest.lastIndex(of: ":"), rest.firstIndex(of: ":") == colon {
+            host = rest[..<colon]
+            guard let p = Int(rest[rest.index(after: colon)...]) else { return nil }
+            port = p
+        }
+        guard !host.isEmpty, !host.contains(" "), (1...65535).contains(port) else { return nil }
+        return JumpHost(address: String(host), port: port, user: user)
+    }
+
+    static func settings(from options: SSHConfig.Options) -> HostSettings {
+        HostSettings(
+            address: options.hostName, port: options.port, user: options.user,
+            identityFiles: options.identityFiles.isEmpty ? nil : options.identityFiles,
+            knownHostsFile: options.knownHostsFile, hostKeyChecking: options.hostKeyChecking,
+            jump: options.proxyJump)
+    }
+}

@@ -1,0 +1,124 @@
+import HoistConfig
+import HoistCore
+import Testing
+
+@Suite struct AnsibleInventoryTests {
+    /// One line per host: name, how it is reached, and its tags.
+    func summary(_ inventory: Inventory) -> [String] {
+        inventory.hosts.map { host in
+            "\(host.name) \(host.user)@\(host.address):\(host.port) become=\(host.become) [\(host.tags.map(\.description).joined(separator: ","))]"
+        }
+    }
+
+    static let ini = """
+        # ungrouped first
+        bastion ansible_host=203.0.113.10 ansible_user=jump
+
+        [web_blue]
+        web[01:02].example.com
+
+        [web_green]
+        web03.example.com ansible_port=2222 ansible_become=yes
+
+        [web:children]
+        web_blue
+        web_green
+
+        [prod:children]
+        web
+        db
+
+        [db]
+        db2.example.com:2201
+        db1 ansible_host=10.0.4.5 ansible_ssh_private_key_file="keys/db key" other_var=x
+
+        [prod:vars]
+        ansible_user=deploy
+
+        [web:vars]
+        ansible_user = webdeploy
+
+        [all:vars]
+        ansible_port=2200
+        """
+
+    @Test func iniGroupsOfGroupsBecomeTagsAndVarsLayer() throws {
+        let inventory = try #require(InventoryLoader.parse(text: Self.ini, file: "ansible/hosts", environment: memoryEnvironment()).value)
+        #expect(inventory.format == .ansibleINI)
+        #expect(summary(inventory) == [
+            "bastion jump@203.0.113.10:2200 become=false []",
+            "web01.example.com webdeploy@web01.example.com:2200 become=false [web_blue,web,prod]",
+            "web02.example.com webdeploy@web02.example.com:2200 become=false [web_blue,web,prod]",
+            "web03.example.com webdeploy@web03.example.com:2222 become=true [web_green,web,prod]",
+            "db2.example.com deploy@db2.example.com:2201 become=false [prod,db]",
+            "db1 deploy@10.0.4.5:2200 become=false [prod,db]",
+        ])
+        #expect(inventory.host(named: "db1")?.identityFiles == ["/work/ansible/keys/db key"])
+    }
+
+    @Test func iniMistakesAreReported() {
+        let text = "[web]\nweb1 ansible_port=http\n[web:child]\nx\n[db\n"
+        #expect(messages(InventoryLoader.parse(text: text, file: "hosts.ini", environment: memoryEnvironment())) == [
+            "hosts.ini:3:1: error: web:child: unknown section kind 'child' (did you mean ':children'?)",
+            "hosts.ini:5:1: error: section header '[db' has no closing ']'",
+            "hosts.ini:2:6: error: web.web1.ansible_port: must be a port number from 1 to 65535, not 'http'",
+        ])
+    }
+
+    static let yaml = """
+        all:
+          vars:
+            ansible_user: deploy
+          hosts:
+            bastion:
+              ansible_host: 203.0.113.10
+          children:
+            prod:
+              vars:
+                ansible_become: true
+              children:
+                web:
+                  hosts:
+                    web[1:2]:
+                api:
+                  hosts:
+                    api1:
+                      ansible_host: 10.0.3.21
+                      ansible_port: 2222
+                      ansible_user: api
+            staging:
+              hosts:
+                web1:
+        """
+
+    @Test func yamlNestedGroups() throws {
+        let inventory = try #require(InventoryLoader.parse(text: Self.yaml, file: "hosts.yml", environment: memoryEnvironment()).value)
+        #expect(inventory.format == .ansibleYAML)
+        #expect(summary(inventory) == [
+            "bastion deploy@203.0.113.10:22 become=false []",
+            "web1 deploy@web1:22 become=true [prod,web,staging]",
+            "web2 deploy@web2:22 become=true [prod,web]",
+            "api1 api@10.0.3.21:2222 become=true [prod,api]",
+        ])
+    }
+
+    @Test func yamlUnknownGroupKey() {
+        let text = "all:\n  children:\n    web:\n      host:\n        a:\n"
+        #expect(messages(InventoryLoader.parse(text: text, file: "h.yml", environment: memoryEnvironment())) == [
+            "h.yml:4:7: error: all.children.web.host: unknown key 'host' (did you mean 'hosts'?)",
+        ])
+    }
+
+    @Test(arguments: [
+        ("hosts", "[web]\na\n", InventoryFormat.ansibleINI),
+        ("h.ini", "a\n", .ansibleINI),
+        ("h.yml", "# comment\n[web]\na\n", .ansibleINI),
+        ("h.yml", "all:\n  hosts: {a: }\n", .ansibleYAML),
+        ("h.yml", "web:\n  hosts: {a: }\n", .ansibleYAML),
+        ("h.yml", "hosts:\n  a: {address: 1.2.3.4}\n", .hoist),
+        ("h.yaml", "defaults: {}\nhosts: {}\n", .hoist),
+    ])
+    func detectsTheFormat(file: String, text: String, expected: InventoryFormat) {
+        #expect(InventoryLoader.detectFormat(text: text, file: file) == expected)
+    }
+}

@@ -1,0 +1,146 @@
+import HoistConfig
+import HoistCore
+import Testing
+
+@Suite struct HoistInventoryTests {
+    static let fleet = """
+        defaults:
+          user: root
+          port: 22
+          identity_file: id_ed25519
+          known_hosts: known_hosts
+          host_key_checking: strict
+          deployment_root: /var/lib/hoist
+          become: false
+          jump: root@10.77.0.11
+        hosts:
+          h001:
+            address: 10.77.0.11
+            tags: {role: web, env: test, color: blue, rack: r1}
+          inner1:
+            address: 10.77.1.21
+            jump: root@10.77.0.11
+            tags: {role: inner, env: test, canary: }
+        """
+
+    @Test func readsTheFleetGeneratorsShape() throws {
+        let inventory = try #require(InventoryLoader.parse(text: Self.fleet, file: "inv/fleet.yml", environment: memoryEnvironment()).value)
+        #expect(inventory.format == .hoist)
+        #expect(inventory.hosts.map(\.name) == ["h001", "inner1"])
+        let h001 = inventory.hosts[0]
+        #expect(h001 == HostSpec(
+            name: "h001", address: "10.77.0.11", port: 22, user: "root", identityFiles: ["/work/inv/id_ed25519"],
+            knownHostsFile: "/work/inv/known_hosts", hostKeyChecking: .strict, jumps: [], become: false,
+            deploymentRoot: "/var/lib/hoist", tags: [Tag("role", "web"), Tag("env", "test"), Tag("color", "blue"), Tag("rack", "r1")]))
+        let inner = inventory.hosts[1]
+        #expect(inner.jumps == [JumpHost(address: "10.77.0.11", port: 22, user: "root")])
+        #expect(inner.tags == [Tag("role", "inner"), Tag("env", "test"), Tag("canary")])
+    }
+
+    @Test func rangesPairNamesWithAddresses() throws {
+        let text = """
+            hosts:
+              web[01:03]:
+                address: 10.0.0.[11:13]
+                tags: [canary, "role=web"]
+              db[a:b]:
+                address: db.internal
+                port: 2200
+            """
+        let inventory = try #require(InventoryLoader.parse(text: text, file: "i.yml", environment: memoryEnvironment()).value)
+        #expect(inventory.hosts.map { "\($0.name)@\($0.address):\($0.port)" } == [
+            "web01@10.0.0.11:22", "web02@10.0.0.12:22", "web03@10.0.0.13:22", "dba@db.internal:2200", "dbb@db.internal:2200",
+        ])
+        #expect(inventory.hosts[0].tags == [Tag("canary"), Tag("role", "web")])
+    }
+
+    @Test func jumpThroughAnInventoryHostChainsItsOwnHops() throws {
+        let text = """
+            defaults:
+              jump: edge
+            hosts:
+              outer:
+                address: 203.0.113.5
+                user: gate
+                port: 2022
+                jump: []
+              edge:
+                address: 10.0.0.1
+                jump: outer
+              app:
+                address: 10.0.1.1
+              far:
+                address: 10.0.2.1
+                jump: "app, ops@[fd00::1]:2200"
+            """
+        let inventory = try #require(InventoryLoader.parse(text: text, file: "i.yml", environment: memoryEnvironment()).value)
+        let outer = JumpHost(address: "203.0.113.5", port: 2022, user: "gate")
+        let edge = JumpHost(address: "10.0.0.1", port: 22, user: "root")
+        #expect(inventory.host(named: "outer")?.jumps == [])
+        #expect(inventory.host(named: "edge")?.jumps == [outer])
+        #expect(inventory.host(named: "app")?.jumps == [outer, edge])
+        #expect(inventory.host(named: "far")?.jumps == [
+            outer, edge, JumpHost(address: "10.0.1.1", port: 22, user: "root"),
+            JumpHost(address: "fd00::1", port: 2200, user: "ops"),
+        ])
+    }
+
+    @Test func reportsEveryProblemWithItsPlace() {
+        let text = """
+            defaults:
+              usr: root
+              host_key_checking: maybe
+            hosts:
+              a:
+                address: 10.0.0.1
+                port: 70000
+              b:
+                tags: {role: web}
+              web[1:3]:
+                address: 10.0.0.[1:2]
+              c:
+                address: 10.0.0.9
+                jump: nowhere:99999
+                becom: true
+              d:
+                address: 10.0.9.[1:3]
+            """
+        #expect(messages(InventoryLoader.parse(text: text, file: "bad.yml", environment: memoryEnvironment())) == [
+            "bad.yml:2:3: error: defaults.usr: unknown key 'usr' (did you mean 'user'?)",
+            "bad.yml:3:22: error: defaults.host_key_checking: must be one of strict, accept-new, off, not 'maybe'",
+            "bad.yml:7:11: error: hosts.a.port: must be a port number from 1 to 65535, not 70000",
+            "bad.yml:11:14: error: hosts.web[1:3].address: the address range gives 2 addresses but the host name range gives 3 names (make both ranges the same length)",
+            "bad.yml:15:5: error: hosts.c.becom: unknown key 'becom' (did you mean 'become'?)",
+            "bad.yml:17:14: error: hosts.d.address: the address has a range of 3 but the host name 'd' has none (give the name a range of the same length, e.g. d[01:03])",
+            "bad.yml:8:3: error: hosts.b: host 'b' has no address (add 'address: <IP or DNS name>')",
+            "bad.yml:12:3: error: hosts.c.jump: 'nowhere:99999' is neither a host of this inventory nor user@host:port (the port must be from 1 to 65535)",
+        ])
+    }
+
+    @Test func duplicateHostNamesAreErrors() {
+        let expanded = """
+            hosts:
+              web[1:2]:
+                address: 10.0.0.[1:2]
+              web2:
+                address: 10.0.0.3
+            """
+        #expect(messages(InventoryLoader.parse(text: expanded, file: "dup.yml", environment: memoryEnvironment())) == [
+            "dup.yml:4:3: error: hosts.web2: duplicate host name 'web2' (first defined at line 2) (host names must be unique in an inventory)",
+        ])
+        let literal = "hosts:\n  a: {address: 1.1.1.1}\n  a: {address: 1.1.1.2}\n"
+        #expect(messages(InventoryLoader.parse(text: literal, file: "dup.yml", environment: memoryEnvironment())) == [
+            "dup.yml:2:3: error: duplicate key a in one mapping (each key may appear once; remove or rename the repeated one)",
+        ])
+    }
+
+    @Test func brokenYAMLAndEmptyInventories() {
+        #expect(messages(InventoryLoader.parse(text: "hosts:\n  a: [\n", file: "x.yml", environment: memoryEnvironment())).count == 1)
+        #expect(messages(InventoryLoader.parse(text: "defaults: {user: a}\n", file: "x.yml", environment: memoryEnvironment())) == [
+            "x.yml:1:1: error: hosts: the inventory has no 'hosts' section (add 'hosts:' with one entry per host)",
+        ])
+        #expect(messages(InventoryLoader.parse(text: "hosts: {}\n", file: "x.yml", environment: memoryEnvironment())) == [
+            "x.yml: error: the inventory has no hosts",
+        ])
+    }
+}
