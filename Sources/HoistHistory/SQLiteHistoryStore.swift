@@ -43,12 +43,18 @@ public final class SQLiteHistoryStore: HistoryStore {
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw HistoryError.newerSchema(path: path)
         }
-        do {
-            try migrator.migrate(pool)
-        } catch {
-            // Another process opening the same new file may have applied the migration
-            // between our check and our write; the second pass sees it as done.
-            try migrator.migrate(pool)
+        // Another process opening the same file may apply a migration between the
+        // migrator's check and its write, failing ours ("table already exists"). Each such
+        // failure means a migration got applied, so a pass per migration is enough; a real
+        // error fails every pass and is thrown.
+        let passes = migrator.migrations.count + 1
+        for pass in 1...passes {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch where pass < passes {
+                continue
+            }
         }
     }
 

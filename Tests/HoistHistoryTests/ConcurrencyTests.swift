@@ -63,4 +63,28 @@ import Testing
         #expect(seen.map(\.text) == (0..<batches * batchSize).map { "line \($0)" })
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.seq < $1.seq })
     }
+
+    /// Several processes may be the first to open a new file; each must end up with the
+    /// schema, none with "table already exists".
+    @Test func storesOpeningANewFileTogetherAllSucceed() throws {
+        let temp = try TempHistory()
+        let path = temp.path
+        let failures = Locked<[String]>([])
+        let group = DispatchGroup()
+        for _ in 0..<6 {
+            group.enter()
+            Thread.detachNewThread {
+                do {
+                    let store = try SQLiteHistoryStore(path: path)
+                    _ = try store.listDeployments()
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(failures.current == [])
+        #expect(try temp.open().appliedMigrations() == HistorySchema.migrationIdentifiers)
+    }
 }

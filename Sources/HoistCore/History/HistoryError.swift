@@ -23,7 +23,7 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadableValue(let path, let column, let value):
             return "The history file \(path) holds '\(value)' in \(column), which this Hoist does not know; it was probably written by a newer Hoist."
         case .cannotOpen(let path, let reason):
-            return "Cannot open the history file \(path): \(reason). Check the folder exists and is writable, or pass another file with --db."
+            return "Cannot open the history file \(path): \(reason). Pass another file with --db, or make its folder writable."
         }
     }
 }
