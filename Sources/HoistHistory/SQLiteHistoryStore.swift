@@ -35,7 +35,13 @@ public final class SQLiteHistoryStore: HistoryStore {
         } catch {
             throw HistoryError.cannotOpen(path: path, reason: Self.reason(error))
         }
-        try migrate()
+        do {
+            try migrate()
+        } catch let error as HistoryError {
+            throw error
+        } catch {
+            throw HistoryError.cannotOpen(path: path, reason: Self.reason(error))
+        }
     }
 
     private func migrate() throws {
