@@ -138,53 +138,71 @@ public final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
-    public func upsertHost(_ r: HostRecord) throws {
+    public func upsertHosts(_ records: [HostRecord]) throws {
+        guard !records.isEmpty else { return }
         do {
             try durableWrite { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO host (deploymentID, host, address, status, errorCode, message, startTime, endTime)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (deploymentID, host) DO UPDATE SET address = excluded.address,
-                            status = excluded.status, errorCode = excluded.errorCode, message = excluded.message,
-                            startTime = excluded.startTime, endTime = excluded.endTime
-                        """,
-                    arguments: [
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT INTO host (deploymentID, host, address, status, errorCode, message, startTime, endTime)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (deploymentID, host) DO UPDATE SET address = excluded.address,
+                        status = excluded.status, errorCode = excluded.errorCode, message = excluded.message,
+                        startTime = excluded.startTime, endTime = excluded.endTime
+                    """)
+                for r in records {
+                    try upsert.execute(arguments: [
                         r.deploymentID.rawValue, r.host, r.address, r.status.rawValue, r.errorCode?.rawValue,
                         r.message, StoredValues.millis(r.startTime), StoredValues.millis(r.endTime),
                     ])
+                }
             }
         } catch where Self.isForeignKeyFailure(error) {
-            throw HistoryError.unknownDeployment(r.deploymentID)
+            throw try missingParent(records.map { ($0.deploymentID, nil) })
         }
     }
 
-    public func upsertEvent(_ r: EventRecord) throws {
+    public func upsertEvents(_ records: [EventRecord]) throws {
+        guard !records.isEmpty else { return }
         do {
             try durableWrite { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO event (deploymentID, host, event, status, errorCode, message, scriptName,
-                            startTime, endTime)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (deploymentID, host, event) DO UPDATE SET status = excluded.status,
-                            errorCode = excluded.errorCode, message = excluded.message,
-                            scriptName = excluded.scriptName, startTime = excluded.startTime,
-                            endTime = excluded.endTime
-                        """,
-                    arguments: [
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT INTO event (deploymentID, host, event, status, errorCode, message, scriptName,
+                        startTime, endTime)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (deploymentID, host, event) DO UPDATE SET status = excluded.status,
+                        errorCode = excluded.errorCode, message = excluded.message,
+                        scriptName = excluded.scriptName, startTime = excluded.startTime,
+                        endTime = excluded.endTime
+                    """)
+                for r in records {
+                    try upsert.execute(arguments: [
                         r.deploymentID.rawValue, r.host, r.event.rawValue, r.status.rawValue, r.errorCode?.rawValue,
                         r.message, r.scriptName, StoredValues.millis(r.startTime), StoredValues.millis(r.endTime),
                     ])
+                }
             }
         } catch where Self.isForeignKeyFailure(error) {
-            if try deployment(r.deploymentID) == nil { throw HistoryError.unknownDeployment(r.deploymentID) }
-            throw HistoryError.unknownHost(r.deploymentID, host: r.host)
+            throw try missingParent(records.map { ($0.deploymentID, $0.host) })
+        }
+    }
+
+    /// After a foreign-key failure: the first deployment, or host of a deployment, that
+    /// the history does not hold.
+    private func missingParent(_ parents: [(DeploymentID, host: String?)]) throws -> HistoryError {
+        try pool.read { db in
+            for (id, host) in parents {
+                if try !exists(db, id) { return .unknownDeployment(id) }
+                if let host, try !(Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM host WHERE deploymentID = ? AND host = ?", arguments: [id.rawValue, host]) ?? false) {
+                    return .unknownHost(id, host: host)
+                }
+            }
+            return .unknownDeployment(parents[0].0)
         }
     }
 
     public func appendOutput(_ lines: [OutputRecord]) throws {
-        guard let first = lines.first else { return }
+        guard !lines.isEmpty else { return }
         do {
             try pool.write { db in
                 let insert = try db.cachedStatement(
@@ -198,8 +216,7 @@ public final class SQLiteHistoryStore: HistoryStore {
                 }
             }
         } catch where Self.isForeignKeyFailure(error) {
-            let unknown = lines.first { (try? deployment($0.deploymentID)) == nil }?.deploymentID ?? first.deploymentID
-            throw HistoryError.unknownDeployment(unknown)
+            throw try missingParent(lines.map { ($0.deploymentID, nil) })
         }
     }
 

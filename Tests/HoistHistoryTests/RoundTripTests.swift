@@ -121,4 +121,23 @@ import Testing
             try store.appendOutput([Fixture.line(Fixture.id(3), "web-1", .install, "x")])
         }
     }
+
+    @Test func aFleetAndItsPendingEventsAreRecordedInOneWriteOrNotAtAll() throws {
+        let store = try TempHistory().open()
+        let id = Fixture.id(1)
+        try store.createDeployment(Fixture.deployment(1, status: .inProgress))
+        let hosts = (1...20).map { Fixture.host(id, "web-\($0)", .pending) }
+        try store.upsertHosts(hosts)
+        let events = hosts.flatMap { host in
+            LifecycleEvent.inPlace.map { EventRecord(deploymentID: id, host: host.host, event: $0) }
+        }
+        try store.upsertEvents(events)
+        #expect(try store.hosts(of: id) == hosts)
+        #expect(try store.events(of: id) == events)
+
+        let started = events.prefix(3).map { event in var e = event; e.status = .inProgress; return e }
+        let stray = EventRecord(deploymentID: id, host: "db-1", event: .install)
+        #expect(throws: HistoryError.unknownHost(id, host: "db-1")) { try store.upsertEvents(started + [stray]) }
+        #expect(try store.events(of: id) == events)
+    }
 }

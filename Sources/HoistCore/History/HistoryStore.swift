@@ -11,11 +11,12 @@ public protocol HistoryStore: Sendable {
     func createDeployment(_ record: DeploymentRecord) throws
     /// Changes the non-nil fields of `update`. Fails with `HistoryError.unknownDeployment`.
     func updateDeployment(_ id: DeploymentID, _ update: DeploymentUpdate) throws
-    /// Inserts a host of a deployment, or replaces every field of the one with the same name.
-    func upsertHost(_ record: HostRecord) throws
-    /// Inserts a host's event, or replaces every field of the same host and event. The host
-    /// must have been recorded first.
-    func upsertEvent(_ record: EventRecord) throws
+    /// Inserts hosts of a deployment, or replaces every field of those with the same names,
+    /// in one write (a whole fleet recorded Pending at the start costs one disk sync).
+    func upsertHosts(_ records: [HostRecord]) throws
+    /// Inserts hosts' events, or replaces every field of the same host and event, in one
+    /// write. Each host must have been recorded first.
+    func upsertEvents(_ records: [EventRecord]) throws
     /// Appends a batch of output lines in one write, in order, giving each its `seq`.
     func appendOutput(_ lines: [OutputRecord]) throws
 
@@ -43,6 +44,10 @@ public protocol HistoryStore: Sendable {
 }
 
 extension HistoryStore {
+    public func upsertHost(_ record: HostRecord) throws { try upsertHosts([record]) }
+
+    public func upsertEvent(_ record: EventRecord) throws { try upsertEvents([record]) }
+
     public func listDeployments() throws -> [DeploymentRecord] { try listDeployments(DeploymentFilter()) }
 
     public func events(of id: DeploymentID) throws -> [EventRecord] { try events(of: id, host: nil) }
