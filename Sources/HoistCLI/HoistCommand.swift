@@ -5,7 +5,8 @@ public struct HoistCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
-        subcommands: [HostsCommand.self]
+        subcommands: [HostsCommand.self,
+            ListCommand.self, ShowCommand.self, LogsCommand.self]
     )
     public init() {}
 }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import HoistCore
+import HoistHistory
+
+/// `hoist logs ID`: the output hosts printed during a deployment, optionally followed live
+/// from another process while the deployment runs.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Print a deployment's script output: host event [stream] text.")
+
+    @Argument(help: "The deployment id, like d-AB12CD34E.")
+    var id: String
+
+    @OptionGroup var history: HistoryOptions
+
+    @Option(help: "Only this host's output.")
+    var host: String?
+
+    @Option(help: "Only this lifecycle event's output, like AfterInstall.")
+    var event: String?
+
+    @Flag(help: "Keep printing new output until the deployment ends.")
+    var follow = false
+
+    /// How often `--follow` looks for new lines.
+    static let pollInterval: Duration = .milliseconds(300)
+    static let pageSize = 1000
+
+    func run() async throws {
+        let id = try HistoryCommandFailure.deploymentID(self.id)
+        let event: LifecycleEvent? = try self.event.map { try HistoryCommandFailure.named($0, "lifecycle event") }
+        let store = try history.openStore()
+        var afterSeq: Int64 = 0
+        while true {
+            // Read the status before draining: lines written before the deployment ended
+            // are then certain to be drained before we stop.
+            let deployment = try HistoryCommandFailure.reporting { try store.deployment(id) }
+            guard let deployment else {
+                throw HistoryCommandFailure.invalidInput(HistoryError.unknownDeployment(id).description)
+            }
+            if let host, deployment.status.isFinal || !follow, try !store.hosts(of: id).contains(where: { $0.host == host }) {
+                throw HistoryCommandFailure.invalidInput("Deployment \(id) has no host '\(host)'; `hoist show \(id)` lists its hosts.")
+            }
+            afterSeq = try drain(store, id, event: event, after: afterSeq)
+            if !follow || deployment.status.isFinal { return }
+            try await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
+    /// Prints every line after `seq`, page by page; returns the last seq printed.
+    private func drain(_ store: some HistoryStore, _ id: DeploymentID, event: LifecycleEvent?, after seq: Int64) throws -> Int64 {
+        var seq = seq
+        while true {
+            let page = try store.output(of: id, host: host, event: event, afterSeq: seq, limit: Self.pageSize)
+            guard let last = page.last else { return seq }
+            writeToStandardOutput(page.map { HistoryText.logLine($0) + "\n" }.joined())
+            seq = last.seq
+            if page.count < Self.pageSize { return seq }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// One deployment as the history keeps it: what was deployed where, by whom, and how it
+/// ended. The engine writes it; `hoist list`, `show`, rollback and crash recovery read it.
+public struct DeploymentRecord: Sendable, Hashable, Codable {
+    public var id: DeploymentID
+    public var application: String
+    public var deploymentGroup: String
+    /// The playbook file the deployment was started from, as given.
+    public var playbookPath: String
+    public var status: DeploymentStatus
+    public var errorCode: DeploymentErrorCode?
+    public var errorMessage: String?
+    public var creator: DeploymentCreator
+    /// The person behind it, as `user@machine`.
+    public var createdBy: String
+    /// The revision's bundle or folder, as given.
+    public var revisionPath: String
+    /// The bundle's SHA-256 in lower-case hex; nil until the bundle has been built or read.
+    public var revisionSHA256: String?
+    public var deploymentConfigName: String
+    public var fileExistsBehavior: FileExistsBehavior
+    /// The deployment this one rolls back or redeploys.
+    public var rollbackOf: DeploymentID?
+    public var deploymentType: DeploymentType
+    /// Free text the user gave (CodeDeploy allows up to 256 characters).
+    public var description: String?
+    public var createTime: Date
+    public var startTime: Date?
+    public var endTime: Date?
+    /// Hosts the deployment targets, once they are selected.
+    public var hostCount: Int
+
+    public init(
+        id: DeploymentID, application: String, deploymentGroup: String, playbookPath: String,
+        status: DeploymentStatus = .created, errorCode: DeploymentErrorCode? = nil, errorMessage: String? = nil,
+        creator: DeploymentCreator = .user, createdBy: String, revisionPath: String, revisionSHA256: String? = nil,
+        deploymentConfigName: String, fileExistsBehavior: FileExistsBehavior = .disallow,
+        rollbackOf: DeploymentID? = nil, deploymentType: DeploymentType = .inPlace, description: String? = nil,
+        createTime: Date, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int = 0
+    ) {
+        self.id = id
+        self.application = application
+        self.deploymentGroup = deploymentGroup
+        self.playbookPath = playbookPath
+        self.status = status
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.creator = creator
+        self.createdBy = createdBy
+        self.revisionPath = revisionPath
+        self.revisionSHA256 = revisionSHA256
+        self.deploymentConfigName = deploymentConfigName
+        self.fileExistsBehavior = fileExistsBehavior
+        self.rollbackOf = rollbackOf
+        self.deploymentType = deploymentType
+        self.description = description
+        self.createTime = createTime
+        self.startTime = startTime
+        self.endTime = endTime
+        self.hostCount = hostCount
+    }
+}
+
+/// The fields of a deployment that change while it runs. A nil field leaves the stored value
+/// as it is, so a step writes only what it learned.
+public struct DeploymentUpdate: Sendable, Hashable {
+    public var status: DeploymentStatus?
+    public var errorCode: DeploymentErrorCode?
+    public var errorMessage: String?
+    public var revisionSHA256: String?
+    public var startTime: Date?
+    public var endTime: Date?
+    public var hostCount: Int?
+
+    public init(
+        status: DeploymentStatus? = nil, errorCode: DeploymentErrorCode? = nil, errorMessage: String? = nil,
+        revisionSHA256: String? = nil, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int? = nil
+    ) {
+        self.status = status
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.revisionSHA256 = revisionSHA256
+        self.startTime = startTime
+        self.endTime = endTime
+        self.hostCount = hostCount
+    }
+}
+
+/// Which deployments `listDeployments` returns: every non-nil field must match. Newest first.
+public struct DeploymentFilter: Sendable, Hashable {
+    public var application: String?
+    public var deploymentGroup: String?
+    public var status: DeploymentStatus?
+    /// At most this many, newest first; nil means all.
+    public var limit: Int?
+
+    public init(application: String? = nil, deploymentGroup: String? = nil, status: DeploymentStatus? = nil, limit: Int? = nil) {
+        self.application = application
+        self.deploymentGroup = deploymentGroup
+        self.status = status
+        self.limit = limit
+    }
+}

@@ -1,0 +1,29 @@
+/// Why the history could not do what was asked, as a sentence a user can act on.
+public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownDeployment(DeploymentID)
+    case duplicateDeployment(DeploymentID)
+    /// An event names a host the deployment has not recorded.
+    case unknownHost(DeploymentID, host: String)
+    /// The file was written by a newer Hoist whose schema this one does not know.
+    case newerSchema(path: String)
+    /// A stored value this version cannot read (an unknown status name, say).
+    case unreadableValue(path: String, column: String, value: String)
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownDeployment(let id):
+            return "No deployment \(id) in the history; `hoist list` shows the known ids."
+        case .duplicateDeployment(let id):
+            return "A deployment \(id) is already in the history; start the new one with another id."
+        case .unknownHost(let id, let host):
+            return "Deployment \(id) has no host '\(host)' in the history; record the host before its events."
+        case .newerSchema(let path):
+            return "The history file \(path) was written by a newer Hoist; upgrade Hoist or pass another file with --db."
+        case .unreadableValue(let path, let column, let value):
+            return "The history file \(path) holds '\(value)' in \(column), which this Hoist does not know; it was probably written by a newer Hoist."
+        case .cannotOpen(let path, let reason):
+            return "Cannot open the history file \(path): \(reason). Pass another file with --db, or make its folder writable."
+        }
+    }
+}

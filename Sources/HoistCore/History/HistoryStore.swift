@@ -1,0 +1,63 @@
+import Foundation
+
+/// The deployment history port: the engine records each step through it, and the CLI,
+/// rollback and crash recovery read it back. HoistHistory implements it with SQLite.
+///
+/// Each call that changes a deployment's state is its own durable write, so a crash loses
+/// at most the step in flight. Calls block briefly; they never wait on the network. Times
+/// are kept to the millisecond.
+public protocol HistoryStore: Sendable {
+    /// Records a new deployment. Fails with `HistoryError.duplicateDeployment` if the id exists.
+    func createDeployment(_ record: DeploymentRecord) throws
+    /// Changes the non-nil fields of `update`. Fails with `HistoryError.unknownDeployment`.
+    func updateDeployment(_ id: DeploymentID, _ update: DeploymentUpdate) throws
+    /// Inserts hosts of a deployment, or replaces every field of those with the same names,
+    /// in one write (a whole fleet recorded Pending at the start costs one disk sync).
+    func upsertHosts(_ records: [HostRecord]) throws
+    /// Inserts hosts' events, or replaces every field of the same host and event, in one
+    /// write. Each host must have been recorded first.
+    func upsertEvents(_ records: [EventRecord]) throws
+    /// Appends a batch of output lines in one write, in order, giving each its `seq`.
+    func appendOutput(_ lines: [OutputRecord]) throws
+
+    /// Deployments matching `filter`, newest first.
+    func listDeployments(_ filter: DeploymentFilter) throws -> [DeploymentRecord]
+    func deployment(_ id: DeploymentID) throws -> DeploymentRecord?
+    /// A deployment's hosts, in the order they were first recorded.
+    func hosts(of id: DeploymentID) throws -> [HostRecord]
+    /// A deployment's events, of one host or of all, in the order they were first recorded.
+    func events(of id: DeploymentID, host: String?) throws -> [EventRecord]
+    /// Output lines with `seq` greater than `afterSeq`, oldest first, at most `limit`.
+    func output(of id: DeploymentID, host: String?, event: LifecycleEvent?, afterSeq: Int64, limit: Int) throws -> [OutputRecord]
+
+    /// The newest deployment of the group that succeeded: the revision a rollback restores.
+    func lastSucceeded(group: String) throws -> DeploymentRecord?
+    /// Deployments still Created or InProgress (of one group, or all when nil), oldest first:
+    /// after a crash, nobody will finish them.
+    func unfinished(group: String?) throws -> [DeploymentRecord]
+    /// Ends a deployment its coordinator abandoned: the deployment Failed with
+    /// FAILED_AFTER_RESTART and `reason`; running hosts and events Failed with
+    /// FailedAfterRestart; pending ones Skipped. Returns false, changing nothing, when the
+    /// deployment had already ended.
+    @discardableResult
+    func markFailedAfterRestart(_ id: DeploymentID, reason: String, at time: Date) throws -> Bool
+}
+
+extension HistoryStore {
+    public func upsertHost(_ record: HostRecord) throws { try upsertHosts([record]) }
+
+    public func upsertEvent(_ record: EventRecord) throws { try upsertEvents([record]) }
+
+    public func listDeployments() throws -> [DeploymentRecord] { try listDeployments(DeploymentFilter()) }
+
+    public func events(of id: DeploymentID) throws -> [EventRecord] { try events(of: id, host: nil) }
+
+    public func output(of id: DeploymentID, afterSeq: Int64 = 0, limit: Int = 1000) throws -> [OutputRecord] {
+        try output(of: id, host: nil, event: nil, afterSeq: afterSeq, limit: limit)
+    }
+
+    @discardableResult
+    public func markFailedAfterRestart(_ id: DeploymentID, reason: String) throws -> Bool {
+        try markFailedAfterRestart(id, reason: reason, at: Date())
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HoistCore
+
+/// Renders history for people: the `list` table, the `show` report and `logs` lines. Times
+/// are shown in `timeZone`; a deployment still running is timed up to `now`.
+public struct HistoryText: Sendable {
+    public var timeZone: TimeZone
+    public var now: Date
+
+    public init(timeZone: TimeZone = .current, now: Date = Date()) {
+        self.timeZone = timeZone
+        self.now = now
+    }
+
+    /// The `hoist list` table, one deployment a line, in the order given.
+    public func list(_ rows: [DeploymentSummary]) -> String {
+        if rows.isEmpty { return "No deployments.\n" }
+        let header = ["ID", "STATUS", "APPLICATION/GROUP", "REVISION", "CREATOR", "STARTED", "DURATION", "HOSTS"]
+        return TextTable.render([header] + rows.map { row in
+            let d = row.deployment
+            return [
+                d.id.rawValue, d.status.rawValue, "\(d.application)/\(d.deploymentGroup)",
+                Self.shortSHA(d.revisionSHA256), Self.creator(d), time(d.startTime),
+                duration(from: d.startTime, to: d.endTime),
+                "\(row.hostsSucceeded) ok, \(row.hostsFailed) failed",
+            ]
+        })
+    }
+
+    /// The `hoist show` report: the deployment's fields, then each host and its events.
+    public func show(_ detail: DeploymentDetail) -> String {
+        let d = detail.deployment
+        var fields: [[String]] = [
+            ["Deployment", d.id.rawValue],
+            ["Status", d.status.rawValue + Self.error(d.errorCode?.rawValue, nil, d.errorMessage).map { "  " + $0 }.orEmpty],
+            ["Application", d.application],
+            ["Group", d.deploymentGroup],
+            ["Revision", d.revisionPath + (d.revisionSHA256.map { "  sha256:\($0)" }).orEmpty],
+            ["Config", "\(d.deploymentConfigName)  \(d.deploymentType.rawValue)  \(d.fileExistsBehavior.rawValue)"],
+            ["Creator", Self.creator(d)],
+        ]
+        if let target = d.rollbackOf { fields.append(["Rollback of", target.rawValue]) }
+        if let text = d.description { fields.append(["Description", text]) }
+        fields += [
+            ["Playbook", d.playbookPath],
+            ["Created", time(d.createTime)],
+            ["Started", time(d.startTime)],
+            ["Ended", time(d.endTime)],
+            ["Duration", duration(from: d.startTime, to: d.endTime)],
+        ]
+        var out = TextTable.render(fields)
+        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" }
+        var rows = [["HOST / EVENT", "STATUS", "DURATION", "ERROR"]]
+        for entry in detail.hosts {
+            let h = entry.host
+            rows.append([
+                "\(h.host) (\(h.address))", h.status.rawValue, duration(from: h.startTime, to: h.endTime),
+                Self.error(h.errorCode?.rawValue, nil, h.message).orEmpty,
+            ])
+            for e in entry.events {
+                rows.append([
+                    "  " + e.event.rawValue, e.status.rawValue, duration(from: e.startTime, to: e.endTime),
+                    Self.error(e.errorCode?.rawValue, e.scriptName, e.message).orEmpty,
+                ])
+            }
+        }
+        out += "\n" + TextTable.render(rows)
+        return out
+    }
+
+    /// One `hoist logs` line: `host event [stream] text`.
+    public static func logLine(_ line: OutputRecord) -> String {
+        "\(line.host) \(line.event.rawValue) [\(line.stream.rawValue)] \(line.text)"
+    }
+
+    // MARK: Cells
+
+    static func shortSHA(_ sha: String?) -> String { sha.map { String($0.prefix(12)) } ?? "-" }
+
+    static func creator(_ d: DeploymentRecord) -> String {
+        d.creator == .user ? d.createdBy : "\(d.creator.rawValue) \(d.createdBy)"
+    }
+
+    /// `Code script: first line of message`, leaving out what is absent; nil when there is
+    /// nothing to say (no code, or `Success` and no message).
+    static func error(_ code: String?, _ script: String?, _ message: String?) -> String? {
+        let firstLine = message?.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init)
+        let head = [code == LifecycleErrorCode.success.rawValue ? nil : code, script].compactMap { $0 }.joined(separator: " ")
+        switch (head.isEmpty, firstLine) {
+        case (true, nil): return nil
+        case (true, let line?): return line
+        case (false, nil): return head
+        case (false, let line?): return head + ": " + line
+        }
+    }
+
+    func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    /// Elapsed time from `start` to `end`, or to `now` while running; `-` if not started.
+    func duration(from start: Date?, to end: Date?) -> String {
+        guard let start else { return "-" }
+        return Self.duration(max(0, (end ?? now).timeIntervalSince(start)))
+    }
+
+    /// `0.4s`, `12s`, `3m05s`, `1h02m`: tenths only where they matter.
+    static func duration(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10).rounded())
+        if tenths < 100 { return "\(tenths / 10).\(tenths % 10)s" }
+        let whole = max(10, Int(seconds))
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+    }
+}
+
+extension Optional where Wrapped == String {
+    fileprivate var orEmpty: String { self ?? "" }
+}

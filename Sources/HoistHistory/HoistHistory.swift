@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistHistory module.
-public enum HoistHistoryModule {}

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import HoistCore
+
+/// How record fields become column values and back. Reading is strict: a value this
+/// version does not know is reported with the column it came from, never guessed.
+struct StoredValues {
+    let path: String
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date?) -> Int64? { date.map { millis($0) } }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+
+    func date(_ row: Row, _ column: String) -> Date? {
+        (row[column] as Int64?).map(Self.date)
+    }
+
+    func required<Value: RawRepresentable>(_ row: Row, _ column: String, as type: Value.Type = Value.self) throws -> Value
+    where Value.RawValue == String {
+        let text: String = row[column]
+        guard let value = Value(rawValue: text) else {
+            throw HistoryError.unreadableValue(path: path, column: column, value: text)
+        }
+        return value
+    }
+
+    func optional<Value: RawRepresentable>(_ row: Row, _ column: String, as type: Value.Type = Value.self) throws -> Value?
+    where Value.RawValue == String {
+        guard row[column] as String? != nil else { return nil }
+        return try required(row, column)
+    }
+
+    func deploymentID(_ row: Row, _ column: String) throws -> DeploymentID {
+        let text: String = row[column]
+        guard let id = DeploymentID(text) else {
+            throw HistoryError.unreadableValue(path: path, column: column, value: text)
+        }
+        return id
+    }
+
+    func deployment(_ row: Row) throws -> DeploymentRecord {
+        DeploymentRecord(
+            id: try deploymentID(row, "id"),
+            application: row["application"], deploymentGroup: row["deploymentGroup"],
+            playbookPath: row["playbookPath"],
+            status: try required(row, "status"), errorCode: try optional(row, "errorCode"),
+            errorMessage: row["errorMessage"],
+            creator: try required(row, "creator"), createdBy: row["createdBy"],
+            revisionPath: row["revisionPath"], revisionSHA256: row["revisionSHA256"],
+            deploymentConfigName: row["deploymentConfigName"],
+            fileExistsBehavior: try required(row, "fileExistsBehavior"),
+            rollbackOf: row["rollbackOf"] as String? == nil ? nil : try deploymentID(row, "rollbackOf"),
+            deploymentType: try required(row, "deploymentType"), description: row["description"],
+            createTime: Self.date(row["createTime"]), startTime: date(row, "startTime"), endTime: date(row, "endTime"),
+            hostCount: row["hostCount"])
+    }
+
+    func host(_ row: Row) throws -> HostRecord {
+        HostRecord(
+            deploymentID: try deploymentID(row, "deploymentID"), host: row["host"], address: row["address"],
+            status: try required(row, "status"), errorCode: try optional(row, "errorCode"), message: row["message"],
+            startTime: date(row, "startTime"), endTime: date(row, "endTime"))
+    }
+
+    func event(_ row: Row) throws -> EventRecord {
+        EventRecord(
+            deploymentID: try deploymentID(row, "deploymentID"), host: row["host"], event: try required(row, "event"),
+            status: try required(row, "status"), errorCode: try optional(row, "errorCode"), message: row["message"],
+            scriptName: row["scriptName"], startTime: date(row, "startTime"), endTime: date(row, "endTime"))
+    }
+
+    func output(_ row: Row) throws -> OutputRecord {
+        OutputRecord(
+            deploymentID: try deploymentID(row, "deploymentID"), host: row["host"], event: try required(row, "event"),
+            seq: row["seq"], stream: try required(row, "stream"), time: Self.date(row["time"]), text: row["text"])
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import HoistCore
+import HoistHistory
+import Testing
+
+@Suite struct HistorySchemaTests {
+    @Test func aNewFileGetsEveryTableAndIndexInWALMode() throws {
+        let temp = try TempHistory()
+        let store = try temp.open()
+        #expect(try store.appliedMigrations() == HistorySchema.migrationIdentifiers)
+
+        let queue = try DatabaseQueue(path: temp.path)
+        let names = try queue.read { db in
+            try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'")
+        }
+        let expected: Set<String> = [
+            "deployment", "host", "event", "output", "grdb_migrations",
+            "deployment_by_time", "deployment_by_group", "deployment_by_application", "deployment_by_status",
+            "output_by_deployment", "output_by_host",
+        ]
+        #expect(names == expected)
+        #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+    }
+
+    @Test func openingAVersion1FileMigratesItAndKeepsItsRows() throws {
+        let temp = try TempHistory()
+        try HistorySchema.createFile(atPath: temp.path, upTo: "v1")
+        // A deployment as version 1 wrote it: no description column yet.
+        let queue = try DatabaseQueue(path: temp.path)
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO deployment (id, application, deploymentGroup, playbookPath, status, creator, createdBy,
+                    revisionPath, deploymentConfigName, fileExistsBehavior, deploymentType, createTime, hostCount)
+                VALUES ('d-OLD000001', 'web', 'production', 'hoist.yml', 'Succeeded', 'user', 'alice@laptop',
+                    'web.tgz', 'CodeDeployDefault.AllAtOnce', 'OVERWRITE', 'IN_PLACE', 1795428000000, 4)
+                """)
+        }
+        try queue.close()
+
+        let store = try temp.open()
+        #expect(try store.appliedMigrations() == HistorySchema.migrationIdentifiers)
+        let old = try #require(try store.deployment(DeploymentID("d-OLD000001")!))
+        #expect(old.description == nil)
+        #expect(old.fileExistsBehavior == .overwrite)
+        #expect(old.createTime == Fixture.t0)
+        #expect(old.hostCount == 4)
+
+        var new = Fixture.deployment(2)
+        new.description = "after the upgrade"
+        try store.createDeployment(new)
+        #expect(try store.deployment(new.id) == new)
+    }
+
+    @Test func aFileFromANewerHoistIsRefused() throws {
+        let temp = try TempHistory()
+        _ = try temp.open()
+        let queue = try DatabaseQueue(path: temp.path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
+        try queue.close()
+
+        #expect(throws: HistoryError.newerSchema(path: temp.path)) { try temp.open() }
+    }
+
+    @Test func aFolderThatCannotBeMadeIsReportedWithThePath() throws {
+        let temp = try TempHistory()
+        let blocker = temp.folder.appendingPathComponent("file")
+        try Data().write(to: blocker)
+        let path = blocker.appendingPathComponent("history.sqlite3").path
+        let error = try #require(throws: HistoryError.self) { try SQLiteHistoryStore(path: path) }
+        guard case .cannotOpen(let reported, _) = error else {
+            Issue.record("expected cannotOpen, got \(error)")
+            return
+        }
+        #expect(reported == path)
+    }
+}
