@@ -1,0 +1,109 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+
+/// One hook script as the engine needs it (from any revision's AppSpec).
+public struct HookScript: Sendable, Hashable {
+    public var location: String
+    public var timeoutSeconds: Int
+    public var runAs: String?
+    public var sudo: Bool
+    public init(location: String, timeoutSeconds: Int = 3600, runAs: String? = nil, sudo: Bool = false) {
+        self.location = location
+        self.timeoutSeconds = timeoutSeconds
+        self.runAs = runAs
+        self.sudo = sudo
+    }
+}
+
+/// The hooks of a revision, by event.
+public typealias HookTable = [LifecycleEvent: [HookScript]]
+
+/// A revision ready to deploy: the file to upload, its digest, its hooks, and how to render
+/// its Install program for a host.
+public struct DeployableRevision: Sendable {
+    /// What a person calls it (the path they gave).
+    public var displayName: String
+    /// The archive uploaded to hosts (tar, tar.gz, tar.zst or zip).
+    public var bundlePath: String
+    public var isZip: Bool
+    public var sha256: String
+    public var sizeBytes: Int64
+    /// A single leading folder to strip after unpacking, as CodeDeploy does.
+    public var stripPrefix: String?
+    public var hooks: HookTable
+    /// Renders the Install program given the unpacked revision root on the host and the
+    /// group's cleanup file.
+    public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
+
+    public init(displayName: String, bundlePath: String, isZip: Bool, sha256: String, sizeBytes: Int64,
+                stripPrefix: String?, hooks: HookTable,
+                renderInstall: @escaping @Sendable (String, String) -> String) {
+        self.displayName = displayName
+        self.bundlePath = bundlePath
+        self.isZip = isZip
+        self.sha256 = sha256
+        self.sizeBytes = sizeBytes
+        self.stripPrefix = stripPrefix
+        self.hooks = hooks
+        self.renderInstall = renderInstall
+    }
+}
+
+/// Takes hosts out of, and puts them back into, load-balancer rotation. The load-balancer
+/// adapters implement it; nil means the deployment has no traffic control.
+public protocol TrafficControl: Sendable {
+    /// Deregister the host from every balancer, waiting for its connections to drain.
+    func block(_ host: HostSpec) async throws
+    /// Register the host and wait until every balancer's health check reports it up.
+    func allow(_ host: HostSpec) async throws
+}
+
+/// Everything about one deployment that is the same on every host.
+public struct DeploymentContext: Sendable {
+    public var id: String
+    public var application: String
+    public var deploymentGroup: String
+    public var groupID: String
+    public var creator: DeploymentCreator
+    public var createdBy: String
+    public var revision: DeployableRevision
+    public var events: [LifecycleEvent]
+    public var ignoreApplicationStopFailures: Bool
+    public var maxRevisions: Int
+    public var killGraceSeconds: Int
+    public var traffic: (any TrafficControl)?
+    /// Parses an AppSpec found on a host (the last successful revision's) into its hooks;
+    /// returns nil with a reason when it cannot.
+    public var parseHooks: @Sendable (_ text: String, _ fileName: String) -> Result<HookTable, HookParseFailure>
+    /// For blue/green rollbacks, the traffic hooks come from other revisions (§2.2).
+    public var isBlueGreenRollback: Bool
+
+    public init(id: String, application: String, deploymentGroup: String, groupID: String? = nil,
+                creator: DeploymentCreator = .user, createdBy: String, revision: DeployableRevision,
+                events: [LifecycleEvent] = LifecycleEvent.inPlace, ignoreApplicationStopFailures: Bool = false,
+                maxRevisions: Int = 5, killGraceSeconds: Int = 5, traffic: (any TrafficControl)? = nil,
+                isBlueGreenRollback: Bool = false,
+                parseHooks: @escaping @Sendable (String, String) -> Result<HookTable, HookParseFailure>) {
+        self.id = id
+        self.application = application
+        self.deploymentGroup = deploymentGroup
+        self.groupID = groupID ?? HostLayout.groupID(application: application, group: deploymentGroup)
+        self.creator = creator
+        self.createdBy = createdBy
+        self.revision = revision
+        self.events = events
+        self.ignoreApplicationStopFailures = ignoreApplicationStopFailures
+        self.maxRevisions = maxRevisions
+        self.killGraceSeconds = killGraceSeconds
+        self.traffic = traffic
+        self.isBlueGreenRollback = isBlueGreenRollback
+        self.parseHooks = parseHooks
+    }
+}
+
+/// Why an AppSpec on a host could not be read.
+public struct HookParseFailure: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}

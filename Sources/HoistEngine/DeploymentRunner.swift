@@ -1,0 +1,145 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+
+/// Runs a deployment across hosts: the rollout planner decides which host starts when
+/// (minimum healthy hosts, a sliding window, stop rules); this type carries out its actions,
+/// one task per host, and reports every event to the observer.
+public struct DeploymentRunner: Sendable {
+    public var context: DeploymentContext
+    public var hosts: [HostSpec]
+    public var config: DeploymentConfig
+    public var health: [String: HostHealth]
+    public var connector: any HostConnector
+    public var observer: any DeploymentObserver
+    public var stop: StopController
+
+    public init(context: DeploymentContext, hosts: [HostSpec], config: DeploymentConfig,
+                health: [String: HostHealth] = [:], connector: any HostConnector,
+                observer: any DeploymentObserver, stop: StopController = StopController()) {
+        self.context = context
+        self.hosts = hosts
+        self.config = config
+        self.health = health
+        self.connector = connector
+        self.observer = observer
+        self.stop = stop
+    }
+
+    /// The planner for these hosts, for `hoist plan` and for the run itself.
+    public var planner: RolloutPlanner {
+        let zoneTag = config.zonal?.zoneTag
+        return RolloutPlanner(hosts: hosts.map { host in
+            RolloutHost(name: host.name, health: health[host.name] ?? .neverDeployed,
+                        zone: zoneTag.flatMap { host.tagValue($0) ?? nil })
+        }, config: config)
+    }
+
+    enum Message: Sendable {
+        case hostDone(HostOutcome)
+        case stopLevel(StopLevel)
+        case bakeDone
+    }
+
+    public struct Result: Sendable {
+        public var verdict: DeploymentVerdictSummary
+        public var hosts: [String: HostOutcome]
+    }
+
+    public func run() async -> Result {
+        var planner = self.planner
+        let byName = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0) })
+        observer.handle(.deploymentStarted(DeploymentStart(
+            id: context.id, application: context.application, deploymentGroup: context.deploymentGroup,
+            revision: context.revision.displayName, revisionSHA256: context.revision.sha256, config: config.name,
+            hosts: planner.orderedHosts.map(\.name), maxConcurrency: planner.maxConcurrency,
+            minimumHealthy: planner.minimumHealthy, time: Date())))
+
+        var outcomes: [String: HostOutcome] = [:]
+        var verdict: DeploymentVerdict?
+        let context = self.context
+        let connector = self.connector
+        let observer = self.observer
+        let stop = self.stop
+
+        await withTaskGroup(of: Message.self) { group in
+            var running = 0
+            var stopSeen = StopLevel.none
+            group.addTask { .stopLevel(await stop.wait(above: .none)) }
+
+            func apply(_ actions: [RolloutAction]) {
+                for action in actions {
+                    switch action {
+                    case .startHost(let name):
+                        guard let host = byName[name] else { continue }
+                        running += 1
+                        group.addTask {
+                            .hostDone(await Self.deployHost(host, context: context, connector: connector, observer: observer, stop: stop))
+                        }
+                    case .bake(let seconds):
+                        running += 1
+                        group.addTask {
+                            try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+                            return .bakeDone
+                        }
+                    case .finished(let v):
+                        verdict = v
+                    }
+                }
+            }
+
+            apply(planner.start())
+            if stop.level >= .graceful { apply(planner.stopRequested()) }
+            while verdict == nil || running > 0, let message = await group.next() {
+                switch message {
+                case .hostDone(let outcome):
+                    running -= 1
+                    outcomes[outcome.host] = outcome
+                    apply(planner.hostFinished(outcome.host, succeeded: outcome.succeeded))
+                case .bakeDone:
+                    running -= 1
+                    apply(planner.bakeFinished())
+                case .stopLevel(let level):
+                    if level > stopSeen {
+                        stopSeen = level
+                        apply(planner.stopRequested())
+                        if level < .immediate { group.addTask { .stopLevel(await stop.wait(above: level)) } }
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+        let final = verdict ?? planner.verdict
+        var statuses: [String: InstanceStatus] = [:]
+        for host in final?.hosts ?? [] { statuses[host.name] = host.status }
+        for (name, outcome) in outcomes where statuses[name] == nil { statuses[name] = outcome.status }
+        let summary = DeploymentVerdictSummary(
+            id: context.id, status: final?.status ?? .failed, errorCode: final?.errorCode,
+            message: final?.message, hostStatuses: statuses, time: Date())
+        observer.handle(.deploymentFinished(summary))
+        return Result(verdict: summary, hosts: outcomes)
+    }
+
+    /// Connects, runs the host's lifecycle, and closes the session; a host that cannot be
+    /// reached fails with HostUnreachable and every event Skipped.
+    static func deployHost(_ host: HostSpec, context: DeploymentContext, connector: any HostConnector,
+                           observer: any DeploymentObserver, stop: StopController) async -> HostOutcome {
+        let start = Date()
+        observer.handle(.hostStarted(host: host.name, time: start))
+        let session: any HostSession
+        do {
+            session = try await connector.connect(host)
+        } catch {
+            let (code, message) = HostDeployment.describe(error)
+            let events = context.events.map { ($0, EventOutcome(status: .skipped, message: "not run: \(message)", start: start, end: Date())) }
+            observer.handle(.hostFinished(host: host.name, status: .failed, errorCode: code, message: message, time: Date()))
+            return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
+        }
+        let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop)
+        let outcome = await withTaskCancellationHandler {
+            await deployment.run()
+        } onCancel: {}
+        await session.close()
+        return outcome
+    }
+}

@@ -1,0 +1,319 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+
+/// How one host's deployment ended.
+public struct HostOutcome: Sendable {
+    public var host: String
+    public var status: InstanceStatus
+    public var errorCode: LifecycleErrorCode?
+    public var message: String?
+    public var events: [(LifecycleEvent, EventOutcome)]
+    public var succeeded: Bool { status == .succeeded }
+}
+
+/// Runs the lifecycle of one revision on one host through one session, exactly in
+/// CodeDeploy's order, with its rules for which revision's scripts run. Every remote program
+/// comes from HoistPlanning; this type only sequences them and reports what happened.
+public struct HostDeployment: Sendable {
+    public var host: HostSpec
+    public var session: any HostSession
+    public var context: DeploymentContext
+    public var observer: any DeploymentObserver
+    public var stop: StopController
+
+    public init(host: HostSpec, session: any HostSession, context: DeploymentContext,
+                observer: any DeploymentObserver, stop: StopController) {
+        self.host = host
+        self.session = session
+        self.context = context
+        self.observer = observer
+        self.stop = stop
+    }
+
+    var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
+    var commands: HostCommands {
+        HostCommands(layout: layout, deploymentID: context.id, become: host.become && host.user != "root")
+    }
+
+    /// Outcome of one step before it is reported.
+    struct StepResult {
+        var status: LifecycleEventStatus
+        var errorCode: LifecycleErrorCode?
+        var message: String?
+        var scriptName: String?
+        static let ok = StepResult(status: .succeeded)
+        static func skipped(_ why: String) -> StepResult { StepResult(status: .skipped, message: why) }
+        static func failed(_ code: LifecycleErrorCode, _ message: String, script: String? = nil) -> StepResult {
+            StepResult(status: .failed, errorCode: code, message: message, scriptName: script)
+        }
+    }
+
+    public func run() async -> HostOutcome {
+        var finished: [(LifecycleEvent, EventOutcome)] = []
+        var hostError: (LifecycleErrorCode, String)?
+
+        let probeStart = Date()
+        let probe: HostProbeResult
+        do {
+            probe = try await runProbe()
+        } catch {
+            let (code, message) = Self.describe(error)
+            hostError = (code, message)
+            let now = Date()
+            for event in context.events {
+                let outcome = EventOutcome(status: .skipped, message: "not run: \(message)", start: probeStart, end: now)
+                finished.append((event, outcome))
+            }
+            return finish(finished, error: hostError)
+        }
+
+        var previousHooks: Result<HookTable, HookParseFailure>?
+        if let text = probe.lastAppSpecText {
+            previousHooks = context.parseHooks(text, probe.lastAppSpecName ?? "appspec.yml")
+        }
+        var failedAlready = false
+        for event in context.events {
+            if failedAlready || stop.level >= .graceful {
+                let why = failedAlready ? "an earlier lifecycle event failed" : "the deployment was stopped"
+                finished.append((event, EventOutcome(status: .skipped, message: why, start: Date(), end: Date())))
+                continue
+            }
+            let start = Date()
+            observer.handle(.eventStarted(host: host.name, event: event, time: start, scriptsFrom: scriptsSource(event, probe: probe)))
+            let step = await runEvent(event, probe: probe, previousHooks: previousHooks)
+            let outcome = EventOutcome(status: step.status, errorCode: step.errorCode, message: step.message,
+                                       scriptName: step.scriptName, start: start, end: Date())
+            observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
+            finished.append((event, outcome))
+            if step.status == .failed {
+                let tolerated = context.ignoreApplicationStopFailures
+                    && [.applicationStop, .beforeBlockTraffic, .afterBlockTraffic].contains(event)
+                    && step.errorCode != .hostUnreachable
+                if !tolerated {
+                    failedAlready = true
+                    hostError = (step.errorCode ?? .unknownError, "\(event.rawValue): \(step.message ?? "failed")")
+                }
+            }
+        }
+        if hostError == nil, stop.level >= .graceful, finished.contains(where: { $0.1.status == .skipped && $0.1.message == "the deployment was stopped" }) {
+            hostError = (.unknownError, "the deployment was stopped before this host finished")
+        }
+        let outcome = finish(finished, error: hostError)
+        await writeHostRecord(outcome)
+        return outcome
+    }
+
+    func finish(_ events: [(LifecycleEvent, EventOutcome)], error: (LifecycleErrorCode, String)?) -> HostOutcome {
+        let status: InstanceStatus = error == nil ? .succeeded : .failed
+        observer.handle(.hostFinished(host: host.name, status: status, errorCode: error?.0, message: error?.1, time: Date()))
+        return HostOutcome(host: host.name, status: status, errorCode: error?.0, message: error?.1, events: events)
+    }
+
+    /// Which revision an event's scripts come from (CodeDeploy §2.2).
+    enum ScriptSource { case current, lastSuccessful, mostRecent }
+    func source(of event: LifecycleEvent) -> ScriptSource {
+        switch event {
+        case .applicationStop: return .lastSuccessful
+        case .beforeBlockTraffic, .afterBlockTraffic: return context.isBlueGreenRollback ? .mostRecent : .lastSuccessful
+        case .beforeAllowTraffic, .afterAllowTraffic: return context.isBlueGreenRollback ? .lastSuccessful : .current
+        default: return .current
+        }
+    }
+
+    func scriptsSource(_ event: LifecycleEvent, probe: HostProbeResult) -> String? {
+        guard !event.isReserved else { return nil }
+        switch source(of: event) {
+        case .current: return layout.archiveDir(context.id)
+        case .lastSuccessful: return probe.lastSuccessfulDir.map { $0 + "/deployment-archive" }
+        case .mostRecent: return probe.mostRecentDir.map { $0 + "/deployment-archive" }
+        }
+    }
+
+    func runEvent(_ event: LifecycleEvent, probe: HostProbeResult, previousHooks: Result<HookTable, HookParseFailure>?) async -> StepResult {
+        switch event {
+        case .downloadBundle: return await downloadBundle(probe: probe)
+        case .install: return await install()
+        case .blockTraffic, .allowTraffic: return await traffic(event)
+        default: break
+        }
+        switch source(of: event) {
+        case .current:
+            return await runHooks(event, hooks: context.revision.hooks[event] ?? [], root: layout.archiveDir(context.id))
+        case .lastSuccessful, .mostRecent:
+            let dir = source(of: event) == .lastSuccessful ? probe.lastSuccessfulDir : probe.mostRecentDir
+            guard let dir else {
+                return .skipped("first deployment of this group on this host: there is no earlier revision to run \(event.rawValue) from")
+            }
+            let root = dir + "/deployment-archive"
+            guard let previousHooks else {
+                return .failed(.unknownError,
+                    "The CodeDeploy agent did not find an AppSpec file within the unpacked revision directory at revision-relative path \"appspec.yml\". The revision was unpacked to directory \"\(root)\", and the AppSpec file was expected but not found at path \"\(root)/appspec.yml\". "
+                    + "The host's pointer \(layout.lastSuccessfulPointer) names a revision that is gone; deploy with --ignore-application-stop-failures to go on, or remove the pointer.")
+            }
+            switch previousHooks {
+            case .success(let hooks):
+                return await runHooks(event, hooks: hooks[event] ?? [], root: root)
+            case .failure(let failure):
+                return .failed(.unknownError, "the AppSpec of the last successful revision (\(root)) cannot be read: \(failure.message); deploy with --ignore-application-stop-failures to go on")
+            }
+        }
+    }
+
+    func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
+        if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
+        let runner = HookRunner(session: session, observer: observer)
+        for script in hooks {
+            let hook = HookInvocation(
+                event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeoutSeconds,
+                runAs: script.runAs, sudo: script.sudo, become: host.become && host.user != "root",
+                environment: environment(event), logFile: layout.logFile(context.id),
+                killGraceSeconds: context.killGraceSeconds)
+            let outcome = await runner.run(hook)
+            if !outcome.succeeded {
+                return .failed(outcome.errorCode, outcome.message ?? "failed", script: script.location)
+            }
+        }
+        return .ok
+    }
+
+    /// CodeDeploy's variables, plus Hoist's under their own prefix.
+    func environment(_ event: LifecycleEvent) -> [(String, String)] {
+        [
+            ("LIFECYCLE_EVENT", event.rawValue),
+            ("DEPLOYMENT_ID", context.id),
+            ("APPLICATION_NAME", context.application),
+            ("DEPLOYMENT_GROUP_NAME", context.deploymentGroup),
+            ("DEPLOYMENT_GROUP_ID", context.groupID),
+            ("HOIST_REVISION_SHA256", context.revision.sha256),
+            ("HOIST_REVISION", context.revision.displayName),
+            ("HOIST_DEPLOYMENT_CREATOR", context.creator.rawValue),
+            ("HOIST_CREATED_BY", context.createdBy),
+            ("HOIST_DEPLOYMENT_DIR", layout.deploymentDir(context.id)),
+            ("HOIST_HOST", host.name),
+        ]
+    }
+
+    func downloadBundle(probe: HostProbeResult) async -> StepResult {
+        let revision = context.revision
+        let reuse = probe.bundles[revision.sha256].flatMap { $0 == layout.deploymentDir(context.id) ? nil : $0 }
+        var staged: String?
+        do {
+            if reuse == nil {
+                let target = commands.become
+                    ? "/tmp/hoist-\(context.id)-\(revision.sha256.prefix(12)).bundle"
+                    : layout.bundleFile(context.id, zip: revision.isZip)
+                let total = revision.sizeBytes
+                let name = host.name
+                let observer = self.observer
+                _ = try await session.upload(localPath: revision.bundlePath, remotePath: target, mode: 0o600) { sent in
+                    observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total))
+                }
+                if commands.become { staged = target }
+            }
+            let program = commands.unpack(
+                sha256: revision.sha256, zip: revision.isZip, stagedUpload: staged, reuseFrom: reuse,
+                stripPrefix: revision.stripPrefix, maxRevisions: context.maxRevisions)
+            let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)
+            guard result.succeeded else {
+                return .failed(.unknownError, "unpacking the bundle failed (exit \(result.exitStatus.map(String.init) ?? "none")): \(err)")
+            }
+            return StepResult(status: .succeeded, message: reuse == nil ? "uploaded \(revision.sizeBytes) bytes" : "bundle already on the host (\(reuse!)); nothing uploaded")
+        } catch {
+            let (code, message) = Self.describe(error)
+            return .failed(code, message)
+        }
+    }
+
+    func install() async -> StepResult {
+        let program = context.revision.renderInstall(layout.archiveDir(context.id), layout.cleanupFile)
+        do {
+            let lines = Locked<[String]>([])
+            let name = host.name
+            let observer = self.observer
+            let result = try await session.run(commands.install(program: program), timeoutSeconds: 3600, killGraceSeconds: 5) { line in
+                lines.withLock { $0.append(line.text) }
+                observer.handle(.output(host: name, event: .install, line: line, time: Date()))
+            }
+            if result.succeeded { return .ok }
+            let text = lines.current.joined(separator: "\n")
+            return .failed(.unknownError, text.isEmpty ? "Install failed with exit code \(result.exitStatus.map(String.init) ?? "none")" : text)
+        } catch {
+            let (code, message) = Self.describe(error)
+            return .failed(code, message)
+        }
+    }
+
+    func traffic(_ event: LifecycleEvent) async -> StepResult {
+        guard let traffic = context.traffic else { return .skipped("no load balancer") }
+        do {
+            if event == .blockTraffic { try await traffic.block(host) } else { try await traffic.allow(host) }
+            return .ok
+        } catch {
+            return .failed(.unknownError, "\(error)")
+        }
+    }
+
+    func runProbe() async throws -> HostProbeResult {
+        let (result, out, err) = try await session.capture(commands.probe, timeoutSeconds: 120)
+        guard result.succeeded else {
+            throw TransportError(host: host.name, kind: .remoteCommand,
+                                 message: "preparing \(layout.deploymentDir(context.id)) failed: \(err.isEmpty ? "exit \(result.exitStatus.map(String.init) ?? "none")" : err)"
+                                 + (host.user != "root" && !host.become ? " (the SSH user is not root; set become: true)" : ""))
+        }
+        return HostProbeResult.parse(out.split(separator: "\n").map(String.init)) { b64 in
+            Data(base64Encoded: b64).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    func writeHostRecord(_ outcome: HostOutcome) async {
+        let record = HostDeploymentRecord(
+            deploymentID: context.id, application: context.application, deploymentGroup: context.deploymentGroup,
+            revision: context.revision.displayName, revisionSHA256: context.revision.sha256,
+            creator: context.creator.rawValue, createdBy: context.createdBy, host: host.name,
+            status: outcome.status.rawValue, errorCode: outcome.errorCode?.rawValue, message: outcome.message,
+            events: outcome.events.map { .init(event: $0.0.rawValue, status: $0.1.status.rawValue, errorCode: $0.1.errorCode?.rawValue,
+                                              message: $0.1.message, start: $0.1.start, end: $0.1.end) })
+        guard let json = record.json else { return }
+        _ = try? await session.capture(commands.writeRecord(json: json), timeoutSeconds: 60)
+    }
+
+    /// Separates "could not reach the host" from everything else.
+    static func describe(_ error: any Error) -> (LifecycleErrorCode, String) {
+        if let t = error as? TransportError {
+            return (t.isUnreachable ? .hostUnreachable : .unknownError, t.message)
+        }
+        return (.unknownError, "\(error)")
+    }
+}
+
+/// The record each host keeps of a deployment it received (deployment.json).
+public struct HostDeploymentRecord: Codable, Sendable {
+    public struct Event: Codable, Sendable {
+        public var event: String
+        public var status: String
+        public var errorCode: String?
+        public var message: String?
+        public var start: Date
+        public var end: Date
+    }
+    public var deploymentID: String
+    public var application: String
+    public var deploymentGroup: String
+    public var revision: String
+    public var revisionSHA256: String
+    public var creator: String
+    public var createdBy: String
+    public var host: String
+    public var status: String
+    public var errorCode: String?
+    public var message: String?
+    public var events: [Event]
+
+    var json: String? {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

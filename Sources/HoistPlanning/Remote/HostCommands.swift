@@ -1,0 +1,174 @@
+import HoistCore
+
+/// The remote programs of a deployment other than hooks and Install, rendered as text. Every
+/// value passes through `shellQuote`; nothing here touches a socket, so tests compare strings
+/// and run them with a local shell.
+public struct HostCommands: Sendable {
+    public var layout: HostLayout
+    public var deploymentID: String
+    /// Run the programs under `sudo -n` because the SSH user is not root and `become` is set.
+    public var become: Bool
+
+    public init(layout: HostLayout, deploymentID: String, become: Bool) {
+        self.layout = layout
+        self.deploymentID = deploymentID
+        self.become = become
+    }
+
+    /// Wraps a program for the host: as it is, or under sudo.
+    public func wrap(_ program: String) -> String {
+        become ? "sudo -n sh -c " + shellQuote(program) : program
+    }
+
+    /// Prepares the deployment's folders and reports what the host holds for this group: the
+    /// last successful and most recent revisions, the last successful revision's AppSpec (for
+    /// ApplicationStop and the block-traffic hooks), and the digests of bundles already on the
+    /// host (so an identical bundle is not uploaded again). One round trip.
+    public var probe: String {
+        let q = shellQuote
+        let dir = layout.deploymentDir(deploymentID)
+        return wrap("""
+            set -u
+            umask 022
+            mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
+            m=$(printf '\\036')
+            last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
+            printf '%slast=%s\\n' "$m" "$last"
+            printf '%srecent=%s\\n' "$m" "$(cat \(q(layout.mostRecentPointer)) 2>/dev/null || true)"
+            if [ -n "$last" ]; then
+              for f in appspec.yml appspec.yaml; do
+                if [ -f "$last/deployment-archive/$f" ]; then
+                  printf '%sappspec=%s ' "$m" "$f"; base64 -w0 <"$last/deployment-archive/$f"; echo; break
+                fi
+              done
+            fi
+            for f in \(q(layout.groupDir))/*/bundle.sha256; do
+              [ -f "$f" ] && printf '%sbundle=%s %s\\n' "$m" "$(cat "$f")" "${f%/bundle.sha256}"
+            done
+            exit 0
+            """)
+    }
+
+    /// Removes old deployment folders of the group, as the agent does at the start of
+    /// DownloadBundle: keep `maxRevisions` including this one, never the last successful one.
+    public func retention(maxRevisions: Int) -> String {
+        let q = shellQuote
+        return """
+            current=\(q(layout.deploymentDir(deploymentID)))
+            last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
+            others=$(ls -1dt \(q(layout.groupDir))/d-*/ 2>/dev/null | sed 's:/$::' | grep -vxF "$current" || true)
+            count=$(printf '%s' "$others" | grep -c . || true)
+            extra=$((count - \(maxRevisions) + 1))
+            if [ "$extra" -gt 0 ]; then
+              printf '%s\\n' "$others" | grep -vxF "${last:-/nonexistent}" | tail -n "$extra" | while IFS= read -r old; do
+                [ -n "$old" ] && rm -rf "$old"
+              done
+            fi
+            """
+    }
+
+    /// DownloadBundle after the bundle is on the host (uploaded to `bundleFile`, or to be
+    /// linked from `reuseFrom`, a deployment folder holding the same digest): checks the digest,
+    /// unpacks with the host's tar or unzip, strips a leading folder as CodeDeploy does, and
+    /// records the most recent install.
+    public func unpack(sha256: String, zip: Bool, stagedUpload: String?, reuseFrom: String?, stripPrefix: String?, maxRevisions: Int) -> String {
+        let q = shellQuote
+        let dir = layout.deploymentDir(deploymentID)
+        let bundle = layout.bundleFile(deploymentID, zip: zip)
+        let archive = layout.archiveDir(deploymentID)
+        var lines = ["set -eu", "umask 022", retention(maxRevisions: maxRevisions)]
+        if let reuseFrom {
+            let old = reuseFrom + "/bundle." + (zip ? "zip" : "tar")
+            lines.append("ln -f \(q(old)) \(q(bundle)) 2>/dev/null || cp -p \(q(old)) \(q(bundle))")
+        } else if let stagedUpload {
+            lines.append("mv -f \(q(stagedUpload)) \(q(bundle))")
+        }
+        lines.append("""
+            got=$(sha256sum \(q(bundle)) | cut -d' ' -f1)
+            if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
+            printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
+            rm -rf \(q(archive)); mkdir -p \(q(archive))
+            """)
+        if zip {
+            lines.append("unzip -qo \(q(bundle)) -d \(q(archive))")
+        } else {
+            lines.append("tar -xpf \(q(bundle)) -C \(q(archive))")
+            lines.append("[ -n \"$(ls -A \(q(archive)))\" ] || { echo 'the bundle unpacked to nothing' >&2; exit 72; }")
+        }
+        if let stripPrefix, !stripPrefix.isEmpty {
+            // The agent moves the single leading folder's contents up one level.
+            lines.append("""
+                cd \(q(archive))
+                for f in \(q(stripPrefix))/* \(q(stripPrefix))/.[!.]* \(q(stripPrefix))/..?*; do
+                  [ -e "$f" ] || [ -L "$f" ] || continue
+                  mv "$f" .
+                done
+                rmdir \(q(stripPrefix))
+                """)
+        }
+        lines.append(writePointer(layout.mostRecentPointer, value: dir))
+        return wrap(lines.joined(separator: "\n"))
+    }
+
+    /// Writes a pointer file atomically.
+    public func writePointer(_ path: String, value: String) -> String {
+        "printf '%s\\n' \(shellQuote(value)) >\(shellQuote(path + ".tmp")) && mv -f \(shellQuote(path + ".tmp")) \(shellQuote(path))"
+    }
+
+    /// Runs the Install program and, when it succeeds, records this revision as the last
+    /// successful install (the source of the next deployment's ApplicationStop scripts).
+    public func install(program: String) -> String {
+        wrap("sh -c \(shellQuote(program)) && " + writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
+    }
+
+    /// Writes this host's deployment record (JSON) and points the group's last-deployment
+    /// pointer at it, so a person on another machine can see what the host last received.
+    public func writeRecord(json: String) -> String {
+        let file = layout.recordFile(deploymentID)
+        return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && printf '%s\\n' \(shellQuote(json)) >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
+            + writePointer(layout.lastDeploymentPointer, value: file))
+    }
+}
+
+/// What the probe found on a host.
+public struct HostProbeResult: Sendable, Hashable {
+    public var lastSuccessfulDir: String?
+    public var mostRecentDir: String?
+    public var lastAppSpecName: String?
+    public var lastAppSpecText: String?
+    /// Deployment folders holding a bundle, by digest.
+    public var bundles: [String: String]
+
+    public init(lastSuccessfulDir: String? = nil, mostRecentDir: String? = nil, lastAppSpecName: String? = nil,
+                lastAppSpecText: String? = nil, bundles: [String: String] = [:]) {
+        self.lastSuccessfulDir = lastSuccessfulDir
+        self.mostRecentDir = mostRecentDir
+        self.lastAppSpecName = lastAppSpecName
+        self.lastAppSpecText = lastAppSpecText
+        self.bundles = bundles
+    }
+
+    /// Parses the probe's marker lines; other lines are ignored.
+    public static func parse(_ lines: [String], decodeBase64: (String) -> String?) -> HostProbeResult {
+        var result = HostProbeResult()
+        for line in lines where line.hasPrefix("\u{1e}") {
+            let body = line.dropFirst()
+            guard let eq = body.firstIndex(of: "=") else { continue }
+            let key = body[..<eq]
+            let value = String(body[body.index(after: eq)...])
+            switch key {
+            case "last": result.lastSuccessfulDir = value.isEmpty ? nil : value
+            case "recent": result.mostRecentDir = value.isEmpty ? nil : value
+            case "appspec":
+                let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
+                result.lastAppSpecName = parts.first
+                result.lastAppSpecText = parts.count > 1 ? decodeBase64(parts[1]) : ""
+            case "bundle":
+                let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
+                if parts.count == 2 { result.bundles[parts[0]] = parts[1] }
+            default: continue
+            }
+        }
+        return result
+    }
+}
