@@ -1,3 +1,0 @@
-import Testing
-
-@Test func HoistConfigTestsBuilds() { #expect(Bool(true)) }
