@@ -1,3 +1,0 @@
-import Testing
-
-@Test func HoistPlanningTestsBuilds() { #expect(Bool(true)) }
