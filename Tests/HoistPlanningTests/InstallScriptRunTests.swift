@@ -162,3 +162,61 @@ import Testing
         #expect(dirACL.contains("default:mask::"))
     }
 }
+
+/// Rarer situations of the rendered script.
+@Suite struct InstallScriptEdgeTests {
+    static let copyApp = InstallScriptRunTests.copyApp
+
+    @Test func overwriteStillRefusesADirectoryWhereAFileGoes() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a/inside", "x")
+        try box.write(box.dest + "/www/keep", "x")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1"], behavior: .overwrite)
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www/a\n")
+        #expect(box.read(box.dest + "/www/a/inside") == "x")
+    }
+
+    @Test func aFileWhereADirectoryGoesIsAConflictWhateverTheBehaviour() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www", "a file")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1"], behavior: .retain)
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www\n")
+    }
+
+    @Test func aDanglingSymlinkAtADestinationIsAConflict() throws {
+        let box = try ScriptSandbox()
+        try FileManager.default.createDirectory(atPath: box.dest + "/www", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: box.dest + "/www/a", withDestinationPath: "/nonexistent")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1"])
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+    }
+
+    @Test func semanageRecordsInTheCleanupFileAreNotPaths() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a", "old")
+        // Previous install: a file and its SELinux record (semanage is absent here, so the
+        // record is dropped quietly, as CodeDeploy ignores semanage's exit status).
+        try box.write(box.cleanupFile, "\(box.dest)/www/a\nsemanage\u{0}\(box.dest)/www/a\n")
+        let result = try box.install(Self.copyApp, files: ["app/a": "new"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "new")
+        #expect(box.cleanupLines() == ["@DEST/www/a"])
+    }
+
+    @Test func aFailedCopyExitsWithTheFailureCode() throws {
+        let box = try ScriptSandbox()
+        let entries = try box.unpack(["app/a": "1"])
+        let spec = try appSpec("files:\n  - source: app\n    destination: \(box.dest)/www\n")
+        let plan = try #require(InstallPlanner.plan(spec, entries: entries + [BundleEntry(path: "app/gone", kind: .file)]).plan)
+        let script = InstallCommands.render(plan: plan, revisionRoot: box.revision.path, cleanupFile: box.cleanupFile, fileExistsBehavior: .disallow)
+        let result = try box.run(script)
+        #expect(result.status == InstallCommands.ExitCode.failed)
+        #expect(result.stderr.hasSuffix("Could not copy \(box.revision.path)/app/gone to \(box.dest)/www/gone.\n"))
+        // The journal holds what was installed so far, so the next run can clean it up.
+        #expect(box.read(box.cleanupFile + ".partial")?.split(separator: "\n").map(String.init) == [
+            "\(box.dest)/www", "\(box.dest)/www/a", "\(box.dest)/www/gone",
+        ])
+    }
+}
