@@ -5,11 +5,12 @@ import HoistCore
 /// deleted. Pure text; every value passes through `shellQuote`.
 ///
 /// The script, in order:
-/// 1. checks conflicts: with DISALLOW, each destination file that exists and was not installed
-///    by the previous Install (not in its cleanup file); with any behaviour, each directory
-///    path taken by a non-directory (and, with OVERWRITE, each file path taken by a
-///    directory). It prints every conflict (CodeDeploy's text, one per line, on stderr) and
-///    exits with `ExitCode.conflicts`, having changed nothing;
+/// 1. checks conflicts among the paths the previous Install did not put there (those not in
+///    its cleanup file): with DISALLOW, each destination file that exists; with any
+///    behaviour, each directory path taken by a non-directory (and, with OVERWRITE, each file
+///    path taken by a directory). It prints every conflict (CodeDeploy's text, one per line,
+///    on stderr, directories first) and exits with `ExitCode.conflicts`, having changed
+///    nothing;
 /// 2. undoes the previous Install from its cleanup file (newest first) and removes that file;
 /// 3. creates missing directories and copies files and symlinks, appending each path to a
 ///    journal (`<cleanup>.partial`) as it goes: files before copying, directories after
@@ -41,18 +42,19 @@ public enum InstallCommands {
         out.append(InstallScriptPrelude.text)
 
         out.append("# 1. Conflicts.")
+        var directories: [String] = [], files: [String] = []
         for step in plan.steps {
             switch step {
-            case .ensureDirectory(let path):
-                out.append("hoist_check_dir " + shellQuote(path))
-            case .copy(_, let to), .symlink(_, let to):
-                switch fileExistsBehavior {
-                case .disallow: out.append("hoist_check_file " + shellQuote(to))
-                case .overwrite: out.append("hoist_check_not_dir " + shellQuote(to))
-                case .retain: break
-                }
+            case .ensureDirectory(let path): directories.append(path)
+            case .copy(_, let to), .symlink(_, let to): files.append(to)
             case .setPermissions: break
             }
+        }
+        out += listFile("directories", directories) + ["hoist_check directories notdir"]
+        switch fileExistsBehavior {
+        case .disallow: out += listFile("files", files) + ["hoist_check files taken"]
+        case .overwrite: out += listFile("files", files) + ["hoist_check files dir"]
+        case .retain: break
         }
         out.append("[ \"$hoist_conflicts\" -eq 0 ] || exit \(ExitCode.conflicts)")
 
@@ -90,6 +92,17 @@ public enum InstallCommands {
         out.append("mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"")
         out.append("exit 0")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes `paths` to `$hoist_tmp/<name>`, one per line, a few per printf (no forks).
+    static func listFile(_ name: String, _ paths: [String]) -> [String] {
+        guard !paths.isEmpty else { return [] }
+        var lines = ["{"]
+        for start in stride(from: 0, to: paths.count, by: 8) {
+            lines.append("  printf '%s\\n' " + paths[start..<min(start + 8, paths.count)].map(shellQuote).joined(separator: " "))
+        }
+        lines.append("} > \"$hoist_tmp/\(name)\" || hoist_fail \"Could not list the destinations.\"")
+        return lines
     }
 
     static func permissionLines(_ step: PermissionStep) -> [String] {

@@ -17,17 +17,28 @@ hoist_records() {
 }
 { hoist_records "$hoist_cleanup" && hoist_records "$hoist_journal"; } > "$hoist_tmp/previous" ||
   hoist_fail "Could not read the previous cleanup file $hoist_cleanup."
-hoist_known() { grep -Fxq -e "$1" "$hoist_tmp/previous"; }
-
-# Conflicts are checked before anything is deleted, and all of them are reported.
+# Conflicts are checked before anything is deleted, and all of them are reported. The
+# paths to check are in list files; one grep drops those the previous install put there
+# (the cleanup will remove them), so the check stays linear in the number of files.
 hoist_conflicts=0
 hoist_conflict() {
   printf 'The deployment failed because a specified file already exists at this location: %s\n' "$1" >&2
   hoist_conflicts=$((hoist_conflicts + 1))
 }
-hoist_check_file() { if { [ -e "$1" ] || [ -L "$1" ]; } && ! hoist_known "$1"; then hoist_conflict "$1"; fi; }
-hoist_check_not_dir() { if [ -d "$1" ] && [ ! -L "$1" ] && ! hoist_known "$1"; then hoist_conflict "$1"; fi; }
-hoist_check_dir() { if { [ -e "$1" ] || [ -L "$1" ]; } && [ ! -d "$1" ] && ! hoist_known "$1"; then hoist_conflict "$1"; fi; }
+# $1 list name; $2 what counts as a conflict: taken (anything there), notdir (something
+# other than a directory), dir (a real directory).
+hoist_check() {
+  [ -s "$hoist_tmp/$1" ] || return 0
+  grep -Fxv -f "$hoist_tmp/previous" "$hoist_tmp/$1" > "$hoist_tmp/$1.unknown" || [ $? -eq 1 ] ||
+    hoist_fail "Could not compare the destinations with the previous cleanup file."
+  while IFS= read -r hoist_p; do
+    case $2 in
+    taken) if [ -e "$hoist_p" ] || [ -L "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
+    notdir) if { [ -e "$hoist_p" ] || [ -L "$hoist_p" ]; } && [ ! -d "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
+    dir) if [ -d "$hoist_p" ] && [ ! -L "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
+    esac
+  done < "$hoist_tmp/$1.unknown"
+}
 
 # Undo the previous install, newest record first: unlink symlinks, remove files, remove
 # directories only when empty, drop SELinux file contexts; missing paths are ignored.

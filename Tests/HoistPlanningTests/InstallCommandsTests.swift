@@ -28,9 +28,14 @@ import Testing
         #expect(script.contains("\nhoist_cleanup=/d/i/g-cleanup\nhoist_journal=/d/i/g-cleanup.partial\nhoist_behavior=DISALLOW\n"))
         #expect(Self.planLines(script) == [
             "# 1. Conflicts.",
-            "hoist_check_dir '/srv/my app'",
-            "hoist_check_file '/srv/my app/it'\\''s'",
-            "hoist_check_file '/srv/my app/l'",
+            "{",
+            "  printf '%s\\n' '/srv/my app'",
+            "} > \"$hoist_tmp/directories\" || hoist_fail \"Could not list the destinations.\"",
+            "hoist_check directories notdir",
+            "{",
+            "  printf '%s\\n' '/srv/my app/it'\\''s' '/srv/my app/l'",
+            "} > \"$hoist_tmp/files\" || hoist_fail \"Could not list the destinations.\"",
+            "hoist_check files taken",
             "[ \"$hoist_conflicts\" -eq 0 ] || exit 3",
             "# 2. Undo the previous install.",
             "hoist_cleanup_previous",
@@ -57,15 +62,15 @@ import Testing
     }
 
     @Test(arguments: [
-        (FileExistsBehavior.disallow, "hoist_check_file /a/f"),
-        (.overwrite, "hoist_check_not_dir /a/f"),
+        (FileExistsBehavior.disallow, "hoist_check files taken"),
+        (.overwrite, "hoist_check files dir"),
         (.retain, nil),
     ] as [(FileExistsBehavior, String?)])
     func fileChecksDependOnTheBehaviour(_ behavior: FileExistsBehavior, _ check: String?) {
         let plan = InstallPlan(steps: [.ensureDirectory(path: "/a"), .copy(from: "f", to: "/a/f")])
         let lines = Self.planLines(InstallCommands.render(plan: plan, revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: behavior))
-        let checks = lines.filter { $0.hasPrefix("hoist_check_") }
-        #expect(checks == ["hoist_check_dir /a"] + (check.map { [$0] } ?? []))
+        let checks = lines.filter { $0.hasPrefix("hoist_check ") }
+        #expect(checks == ["hoist_check directories notdir"] + (check.map { [$0] } ?? []))
         #expect(InstallCommands.render(plan: plan, revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: behavior)
             .contains("hoist_behavior=\(behavior.rawValue)\n"))
     }

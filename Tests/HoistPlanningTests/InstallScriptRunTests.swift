@@ -220,3 +220,19 @@ import Testing
         ])
     }
 }
+
+/// The conflict check must stay linear: one grep, not one per file.
+@Suite struct InstallScriptScaleTests {
+    @Test func aRedeployOfManyFilesChecksThemInOnePass() throws {
+        let box = try ScriptSandbox()
+        var files: [String: String] = [:]
+        for i in 0..<600 { files["app/d\(i % 20)/f\(i)"] = "\(i)" }
+        #expect(try box.install(InstallScriptRunTests.copyApp, files: files).status == 0)
+        try box.write(box.dest + "/www/d3/by-hand", "x")
+        files["app/d3/by-hand"] = "new"
+        let result = try box.install(InstallScriptRunTests.copyApp, files: files)
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www/d3/by-hand\n")
+        #expect(box.cleanupLines()?.count == 621)
+    }
+}
