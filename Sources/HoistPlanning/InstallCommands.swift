@@ -65,19 +65,28 @@ public enum InstallCommands {
 
         out.append("# 3. Install.")
         var indexOfPath: [String: Int] = [:]
-        for (i, step) in plan.steps.enumerated() {
-            switch step {
+        var i = 0
+        while i < plan.steps.count {
+            switch plan.steps[i] {
             case .ensureDirectory(let path):
                 indexOfPath[path] = i
                 out.append("hoist_dir \(i) " + shellQuote(path))
             case .copy(let from, let to):
-                indexOfPath[to] = i
-                out.append("hoist_copy \(i) " + shellQuote(PathSyntax.join(revisionRoot, from)) + " " + shellQuote(to))
+                let batch = copyBatch(plan.steps, from: i)
+                if batch.isEmpty {
+                    indexOfPath[to] = i
+                    out.append("hoist_copy \(i) " + shellQuote(PathSyntax.join(revisionRoot, from)) + " " + shellQuote(to))
+                } else {
+                    for (j, _, to) in batch { indexOfPath[to] = j }
+                    out += copyLines(batch, revisionRoot: revisionRoot)
+                    i += batch.count - 1
+                }
             case .symlink(let target, let at):
                 indexOfPath[at] = i
                 out.append("hoist_link \(i) " + shellQuote(target) + " " + shellQuote(at))
             case .setPermissions: break
             }
+            i += 1
         }
 
         out.append("# 4. Permissions, on what this run installed.")
@@ -92,6 +101,33 @@ public enum InstallCommands {
         out.append("mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"")
         out.append("exit 0")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The run of copies starting at `start` that share a source directory and a destination
+    /// directory and keep their names; empty when the first copy renames (only hand-made
+    /// plans do).
+    static func copyBatch(_ steps: [InstallPlan.Step], from start: Int) -> [(index: Int, from: String, to: String)] {
+        var batch: [(index: Int, from: String, to: String)] = []
+        for j in start..<steps.count {
+            guard case .copy(let from, let to) = steps[j], PathSyntax.basename(from) == PathSyntax.basename(to) else { break }
+            if let first = batch.first,
+                PathSyntax.dirname(from) != PathSyntax.dirname(first.from) || PathSyntax.dirname(to) != PathSyntax.dirname(first.to)
+            {
+                break
+            }
+            batch.append((j, from, to))
+        }
+        return batch
+    }
+
+    /// `hoist_copies` lines for one batch, a few files per line.
+    static func copyLines(_ batch: [(index: Int, from: String, to: String)], revisionRoot: String) -> [String] {
+        let source = shellQuote(PathSyntax.join(revisionRoot, PathSyntax.dirname(batch[0].from)))
+        let destination = shellQuote(PathSyntax.dirname(batch[0].to))
+        return stride(from: 0, to: batch.count, by: 16).map { start in
+            let pairs = batch[start..<min(start + 16, batch.count)].map { "\($0.index) " + shellQuote(PathSyntax.basename($0.to)) }
+            return "hoist_copies \(source) \(destination) " + pairs.joined(separator: " ")
+        }
     }
 
     /// Writes `paths` to `$hoist_tmp/<name>`, one per line, a few per printf (no forks).

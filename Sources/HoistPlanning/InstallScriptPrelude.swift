@@ -41,23 +41,33 @@ hoist_check() {
 }
 
 # Undo the previous install, newest record first: unlink symlinks, remove files, remove
-# directories only when empty, drop SELinux file contexts; missing paths are ignored.
+# directories only when empty, drop SELinux file contexts; missing paths are ignored. Files
+# and links are removed in batches (one rm per run of them) and always before the directory
+# that held them.
+hoist_flush() {
+  [ -s "$hoist_tmp/remove" ] || return 0
+  xargs -0 rm -f -- < "$hoist_tmp/remove" || hoist_fail "Could not remove the previously installed files."
+  : > "$hoist_tmp/remove"
+}
 hoist_undo() {
   case $1 in
   "semanage$hoist_soh"*)
     if command -v semanage > /dev/null 2>&1; then semanage fcontext -d -- "${1#"semanage$hoist_soh"}" > /dev/null 2>&1; fi ;;
   *)
-    if [ -L "$1" ]; then rm -f -- "$1" || hoist_fail "Could not remove the previously installed link $1."
+    if [ -L "$1" ] || { [ -e "$1" ] && [ ! -d "$1" ]; }; then
+      printf '%s\000' "$1" >> "$hoist_tmp/remove" || hoist_fail "Could not write a temporary file."
     elif [ -d "$1" ]; then
+      hoist_flush
       rmdir -- "$1" 2> /dev/null || [ -n "$(ls -A -- "$1" 2> /dev/null)" ] ||
         hoist_fail "Could not remove the previously installed directory $1."
-    elif [ -e "$1" ]; then rm -f -- "$1" || hoist_fail "Could not remove the previously installed file $1."
     fi ;;
   esac
 }
 hoist_cleanup_previous() {
   sed -n '1!G;h;$p' "$hoist_tmp/previous" > "$hoist_tmp/reversed" || hoist_fail "Could not read the previous cleanup file."
+  : > "$hoist_tmp/remove" || hoist_fail "Could not write a temporary file."
   while IFS= read -r hoist_line; do hoist_undo "$hoist_line"; done < "$hoist_tmp/reversed"
+  hoist_flush
   rm -f -- "$hoist_cleanup" "$hoist_journal" || hoist_fail "Could not remove the previous cleanup file $hoist_cleanup."
 }
 
@@ -86,6 +96,23 @@ hoist_copy() {
   hoist_record "$3"
   cp -p -- "$2" "$3" || hoist_fail "Could not copy $2 to $3."
   hoist_mark "$1"
+}
+# $1 source directory, $2 destination directory, then pairs of index and name: one cp for
+# the whole batch (a fork per file is what makes big installs slow).
+hoist_copies() {
+  hoist_s=$1; hoist_d=$2; shift 2
+  : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
+  while [ $# -ge 2 ]; do
+    if hoist_make_room "$hoist_d/$2"; then
+      hoist_record "$hoist_d/$2"
+      printf '%s\000' "$2" >> "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
+      hoist_mark "$1"
+    fi
+    shift 2
+  done
+  [ -s "$hoist_tmp/batch" ] || return 0
+  (cd -- "$hoist_s" && xargs -0 cp -p -t "$hoist_d" -- < "$hoist_tmp/batch") ||
+    hoist_fail "Could not copy files from $hoist_s to $hoist_d."
 }
 hoist_link() {
   hoist_make_room "$3" || return 0

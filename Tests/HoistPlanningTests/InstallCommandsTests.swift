@@ -43,7 +43,7 @@ import Testing
             ": > \"$hoist_journal\" || hoist_fail \"Could not write the cleanup journal $hoist_journal.\"",
             "# 3. Install.",
             "hoist_dir 0 '/srv/my app'",
-            "hoist_copy 1 '/d/rev 1/bin/it'\\''s' '/srv/my app/it'\\''s'",
+            "hoist_copies '/d/rev 1/bin' '/srv/my app' 1 'it'\\''s'",
             "hoist_link 2 '../$(x)' '/srv/my app/l'",
             "# 4. Permissions, on what this run installed.",
             "if hoist_installed 1; then",
@@ -58,6 +58,19 @@ import Testing
             "# 5. The journal becomes the cleanup file.",
             "mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"",
             "exit 0",
+        ])
+    }
+
+    @Test func batchesCopiesThatShareDirectories() {
+        var steps: [InstallPlan.Step] = [.ensureDirectory(path: "/a")]
+        for i in 0..<18 { steps.append(.copy(from: "s/f\(i)", to: "/a/f\(i)")) }
+        steps += [.copy(from: "t/g", to: "/a/g"), .copy(from: "t/h", to: "/a/renamed")]
+        let lines = Self.planLines(InstallCommands.render(plan: InstallPlan(steps: steps), revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: .retain))
+        #expect(lines.filter { $0.hasPrefix("hoist_cop") } == [
+            "hoist_copies /r/s /a " + (1...16).map { "\($0) f\($0 - 1)" }.joined(separator: " "),
+            "hoist_copies /r/s /a 17 f16 18 f17",
+            "hoist_copies /r/t /a 19 g",
+            "hoist_copy 20 /r/t/h /a/renamed",
         ])
     }
 
