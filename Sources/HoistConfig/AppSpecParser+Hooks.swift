@@ -25,9 +25,16 @@ extension AppSpecReading {
             }
             if entry.value.isNull { continue }
             guard let items = reader.list(entry.value, hint: "write a list of scripts: `- location: scripts/x.sh`") else { continue }
-            let scripts = items.compactMap(readScript)
-            let explicitTotal = zip(items, scripts).reduce(0) { sum, pair in
-                (pair.0.node.mapping?["timeout"] != nil) ? sum + pair.1.timeout : sum
+            var scripts: [HookScript] = []
+            // Only written timeouts count: CodeDeploy's own examples put several scripts
+            // without one (3600 each by default) in one event.
+            var explicitTotal = 0
+            for item in items {
+                guard let script = readScript(item) else { continue }
+                scripts.append(script)
+                if case .mapping(let m) = item.node, let t = m["timeout"], !YAMLNode(node: t, keyPath: "", line: nil, column: nil).isNull {
+                    explicitTotal += script.timeout
+                }
             }
             if explicitTotal > Self.maxEventSeconds {
                 reader.error("the timeouts of the \(entry.key) scripts add up to \(explicitTotal) seconds, more than the \(Self.maxEventSeconds) seconds CodeDeploy allows for one lifecycle event",

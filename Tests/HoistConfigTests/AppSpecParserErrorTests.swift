@@ -103,6 +103,10 @@ import Testing
         Case(name: "hooks: timeouts over an hour per event", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 3000\n    - location: b.sh\n      timeout: 900\n", expected: [
             "4:3 error hooks.AfterInstall the timeouts of the AfterInstall scripts add up to 3900 seconds, more than the 3600 seconds CodeDeploy allows for one lifecycle event",
         ]),
+        Case(name: "hooks: an invalid timeout does not hide the event total", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: -1\n    - location: b.sh\n      timeout: 3700\n", expected: [
+            "6:16 error hooks.AfterInstall[0].timeout The deployment failed because an invalid timeout value was provided for a script in the application specification file. Make corrections in the hooks section of the AppSpec file, and then try again.",
+            "4:3 error hooks.AfterInstall the timeouts of the AfterInstall scripts add up to 3700 seconds, more than the 3600 seconds CodeDeploy allows for one lifecycle event",
+        ]),
         Case(name: "hooks: unknown event", yaml: header + "hooks:\n  AfterInstal:\n    - location: a.sh\n", expected: [
             "4:3 error hooks.AfterInstal unknown lifecycle event `AfterInstal`: CodeDeploy would silently never run these scripts",
         ]),
