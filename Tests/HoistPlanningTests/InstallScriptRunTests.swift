@@ -236,3 +236,44 @@ import Testing
         #expect(box.cleanupLines()?.count == 321)
     }
 }
+
+/// Ownership changes need root; the test machine's runner usually is.
+@Suite struct InstallScriptOwnershipTests {
+    static let isRoot = getuid() == 0
+
+    func owner(_ path: String) -> (String?, String?) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.ownerAccountName] as? String, attributes?[.groupOwnerAccountName] as? String)
+    }
+
+    @Test(.enabled(if: isRoot, "chown needs root"))
+    func chownAndChgrpAfterChmod() throws {
+        let box = try ScriptSandbox()
+        let body = InstallScriptRunTests.copyApp + """
+            permissions:
+              - object: @DEST/www
+                type: [file]
+                owner: nobody
+                group: nogroup
+                mode: "4750"
+              - object: @DEST/www
+                type: [directory]
+                group: nogroup
+            """
+        let result = try box.install(body, files: ["app/a": "1", "app/d/b": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(owner(box.dest + "/www/a") == ("nobody", "nogroup"))
+        #expect(owner(box.dest + "/www/d") == ("root", "nogroup"))
+        // chown clears set-user-ID, as it does under CodeDeploy, which also chmods first.
+        #expect(box.mode(box.dest + "/www/a").map { $0 & 0o777 } == 0o750)
+    }
+
+    @Test(.enabled(if: isRoot, "chown needs root"))
+    func anUnknownOwnerFailsTheInstall() throws {
+        let box = try ScriptSandbox()
+        let body = InstallScriptRunTests.copyApp + "permissions:\n  - object: @DEST/www\n    owner: no-such-user-hoist\n"
+        let result = try box.install(body, files: ["app/a": "1"])
+        #expect(result.status == InstallCommands.ExitCode.failed)
+        #expect(result.stderr.hasSuffix("Could not change the owner of \(box.dest)/www/a to no-such-user-hoist.\n"))
+    }
+}
