@@ -30,8 +30,14 @@ extension AppSpecReading {
                 hint: "add `object:` with the installed path the permissions apply under")
         }
         var permission = Permission(object: object, position: item.position)
-        if let node = entry.value("pattern"), let pattern = reader.string(node) { permission.pattern = pattern }
-        if let node = entry.value("except") { permission.except = strings(node, hint: "write `except: [name, ...]`") }
+        if let node = entry.value("pattern"), let pattern = reader.string(node) {
+            permission.pattern = pattern
+            if pattern != Permission.recursivePattern { checkGlob(pattern, at: node) }
+        }
+        if let node = entry.value("except") {
+            permission.except = strings(node, hint: "write `except: [name, ...]`")
+            for (item, glob) in zip(reader.list(node) ?? [], permission.except) { checkGlob(glob, at: item) }
+        }
         if let node = entry.value("type") { permission.types = objectTypes(node) }
         if let node = entry.value("owner") { permission.owner = reader.string(node) }
         if let node = entry.value("group") { permission.group = reader.string(node) }
@@ -40,6 +46,18 @@ extension AppSpecReading {
         if let node = entry.value("context") { permission.context = context(node) }
         let errorsAfter = reader.diagnostics.count(where: { $0.severity == .error })
         return errorsAfter == errorsBefore ? permission : nil
+    }
+
+    /// CodeDeploy's globs know only `*` and match direct children's names, so some patterns
+    /// can never mean what they look like.
+    private func checkGlob(_ glob: String, at node: YAMLNode) {
+        if glob.contains("/") {
+            reader.warning("the pattern `\(glob)` contains `/`, so it never matches: patterns match the names of the object's direct children",
+                at: node, hint: "use a narrower `object:` instead of a path in the pattern")
+        } else if glob.contains(where: { "?[]{}".contains($0) }) {
+            reader.warning("only `*` is a wildcard in CodeDeploy patterns; `?`, `[]` and `{}` match themselves", at: node,
+                hint: "rewrite the pattern with `*` only")
+        }
     }
 
     private func strings(_ node: YAMLNode, hint: String) -> [String] {

@@ -57,6 +57,13 @@ import Testing
         Case(name: "permissions: no object", yaml: header + "permissions:\n  - owner: root\n", expected: [
             "4:5 error permissions[0].object The deployment failed because a permission listed in the application specification file has no object value. Update the permissions section of the AppSpec file, and then try again.",
         ]),
+        Case(name: "permissions: relative object", yaml: header + "permissions:\n  - object: srv\n", expected: [
+            "4:13 error permissions[0].object the object (srv) must be an absolute path",
+        ]),
+        Case(name: "permissions: patterns that cannot match", yaml: header + "permissions:\n  - object: /srv\n    pattern: \"lib/*.so\"\n    except: [\"a?.log\"]\n", expected: [
+            "5:14 warning permissions[0].pattern the pattern `lib/*.so` contains `/`, so it never matches: patterns match the names of the object's direct children",
+            "6:14 warning permissions[0].except[0] only `*` is a wildcard in CodeDeploy patterns; `?`, `[]` and `{}` match themselves",
+        ]),
         Case(name: "permissions: bad type", yaml: header + "permissions:\n  - object: /srv\n    type: [file, socket]\n", expected: [
             "5:18 error permissions[0].type[1] The deployment failed because the application specification filespecifies a permission for an object type not supported for permissions (socket). Update the permissions section of the AppSpec file, and then try again.",
         ]),
