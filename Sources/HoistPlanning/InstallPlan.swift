@@ -10,9 +10,9 @@ import HoistCore
 /// the directories it `mkdir`ed. Likewise permission steps apply only to paths this run
 /// actually installed (a created directory, a copied file), never to pre-existing directories
 /// or RETAINed files; the executor knows which those are, the plan does not.
-public struct InstallPlan: Sendable, Hashable {
+public struct InstallPlan: Sendable, Hashable, Codable {
     /// One instruction, in execution order.
-    public enum Step: Sendable, Hashable {
+    public enum Step: Sendable, Hashable, Codable {
         /// Create the directory if it is missing (record it only then).
         case ensureDirectory(path: String)
         /// Copy a regular file from the bundle (bundle-relative `from`) to an absolute path.
@@ -53,8 +53,8 @@ public struct InstallPlan: Sendable, Hashable {
 /// The permission commands for one installed path, run in CodeDeploy's order: chmod, then
 /// `setfacl --set` (the renderer completes the ACL with base entries from the mode), then
 /// `semanage fcontext -a` + `restorecon`, then chown.
-public struct PermissionStep: Sendable, Hashable {
-    public enum Target: String, Sendable, Hashable { case file, directory }
+public struct PermissionStep: Sendable, Hashable, Codable {
+    public enum Target: String, Sendable, Hashable, Codable { case file, directory }
 
     public var path: String
     public var target: Target

@@ -2,7 +2,7 @@
 /// `[d|default:][u|user|g|group|m|mask|o|other:]name:perms`, perms an `rwx`/`-` string or one
 /// octal digit. The base u/g/o entries are added when the ACL is applied (they depend on the
 /// file's mode at that moment), so they cannot be written here.
-public struct ACLEntry: Sendable, Hashable, CustomStringConvertible {
+public struct ACLEntry: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, Codable { case user, group, mask, other }
 
     /// Why an entry was refused; each maps to one CodeDeploy message.

@@ -1,7 +1,7 @@
 /// A parsed `appspec.yml`: what to copy where, which permissions to set, and which scripts
 /// to run at each lifecycle event. Produced by HoistConfig's parser; consumed by the install
 /// planner and the hook runner.
-public struct AppSpec: Sendable, Hashable {
+public struct AppSpec: Sendable, Hashable, Codable {
     /// Always "0.0" once parsed (CodeDeploy supports no other version).
     public var version: String
     /// Always "linux" once parsed.
@@ -38,7 +38,7 @@ public struct AppSpec: Sendable, Hashable {
 
 /// One `files` entry: copy `source` (bundle-relative; a directory's contents, or one file)
 /// into the directory `destination` (absolute).
-public struct FileMapping: Sendable, Hashable {
+public struct FileMapping: Sendable, Hashable, Codable {
     public var source: String
     public var destination: String
     public var position: SourcePosition?
@@ -51,7 +51,7 @@ public struct FileMapping: Sendable, Hashable {
 }
 
 /// One script of a lifecycle event.
-public struct HookScript: Sendable, Hashable {
+public struct HookScript: Sendable, Hashable, Codable {
     /// Path relative to the revision root.
     public var location: String
     /// Seconds; CodeDeploy's default is 3600.

@@ -1,6 +1,6 @@
 /// One `permissions` entry: what to set (mode, ACL, SELinux context, owner/group) on the
 /// installed paths under `object` that match `pattern` and not `except`.
-public struct Permission: Sendable, Hashable {
+public struct Permission: Sendable, Hashable, Codable {
     /// Which installed paths a permission applies to.
     public enum ObjectType: String, Sendable, Hashable, Codable, CaseIterable {
         case file, directory
@@ -40,7 +40,7 @@ public struct Permission: Sendable, Hashable {
 }
 
 /// A permissions mode as CodeDeploy keeps it: 3 or 4 octal digits, e.g. "644" or "0755".
-public struct FileMode: Sendable, Hashable, CustomStringConvertible {
+public struct FileMode: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Why a mode text was refused; the padded text is what CodeDeploy prints.
     public enum Invalid: Error, Sendable, Hashable {
         case tooLong(padded: String)
@@ -59,6 +59,21 @@ public struct FileMode: Sendable, Hashable, CustomStringConvertible {
             throw .invalidCharacter(padded: padded, character: bad)
         }
         text = padded
+    }
+
+    /// Decodes the digits and validates them again, so a stored mode is never invalid.
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(validating: text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid mode \(text)"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
     }
 
     /// The permission bits as a number (e.g. 0o644).

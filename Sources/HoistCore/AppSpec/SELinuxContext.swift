@@ -1,6 +1,6 @@
 /// `permissions[].context`: the SELinux file context `semanage fcontext -a` sets. CodeDeploy
 /// reads the user from `name` (the User Guide says `user`) and requires `type`.
-public struct SELinuxContext: Sendable, Hashable {
+public struct SELinuxContext: Sendable, Hashable, Codable {
     public var name: String?
     public var type: String
     public var range: SELinuxRange?
@@ -14,7 +14,7 @@ public struct SELinuxContext: Sendable, Hashable {
 
 /// An MLS/MCS range `sN[-sM][:cX[.cY],...]`, validated and normalised as CodeDeploy does
 /// (categories 0...1023, no duplicates, ranges compressed back to `cX.cY`).
-public struct SELinuxRange: Sendable, Hashable, CustomStringConvertible {
+public struct SELinuxRange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Why a range was refused, with CodeDeploy's own wording.
     public struct Invalid: Error, Sendable, Hashable {
         public var message: String
