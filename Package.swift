@@ -28,7 +28,7 @@ let package = Package(
         // Pure core: value types and the ports adapters implement.
         .target(name: "HoistCore"),
         .target(name: "HoistConfig", dependencies: [
-            "HoistCore", .product(name: "Yams", package: "Yams"),
+            "HoistCore", "HoistPlanning", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "HoistPlanning", dependencies: ["HoistCore"]),
         .target(name: "HoistEngine", dependencies: [

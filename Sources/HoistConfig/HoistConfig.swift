@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistConfig module.
-public enum HoistConfigModule {}

@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistPlanning module.
-public enum HoistPlanningModule {}

@@ -1,0 +1,198 @@
+import HoistCore
+
+/// Renders an `InstallPlan` as one POSIX sh script that performs CodeDeploy's Install on a
+/// host, safer in one respect: every conflict is found and reported before anything is
+/// deleted. Pure text; every value passes through `shellQuote`.
+///
+/// The script, in order:
+/// 1. checks conflicts among the paths the previous Install did not put there (those not in
+///    its cleanup file): with DISALLOW, each destination file that exists; with any
+///    behaviour, each directory path taken by a non-directory (and, with OVERWRITE, each file
+///    path taken by a directory). It prints every conflict (CodeDeploy's text, one per line,
+///    on stderr, directories first) and exits with `ExitCode.conflicts`, having changed
+///    nothing;
+/// 2. undoes the previous Install from its cleanup file (newest first) and removes that file;
+/// 3. creates missing directories and copies files and symlinks, appending each path to a
+///    journal (`<cleanup>.partial`) as it goes: files before copying, directories after
+///    creating, so an interrupted install is still cleanable (the next run reads the journal
+///    too);
+/// 4. applies permissions to the paths this run installed;
+/// 5. renames the journal to the cleanup file (atomic).
+///
+/// The cleanup file format is CodeDeploy's: one absolute path per line, `semanage\0<path>` for
+/// SELinux contexts. Paths with line breaks are refused by the planner.
+public enum InstallCommands {
+    /// Exit statuses of the rendered script besides 0.
+    public enum ExitCode {
+        /// Files already exist where the install would put its own (nothing was changed).
+        public static let conflicts: Int32 = 3
+        /// A command failed during cleanup, copy or permissions (the message says which).
+        public static let failed: Int32 = 4
+    }
+
+    /// The script text. `revisionRoot` is where the bundle was unpacked on the host;
+    /// `cleanupFile` is this deployment group's cleanup file.
+    public static func render(
+        plan: InstallPlan, revisionRoot: String, cleanupFile: String, fileExistsBehavior: FileExistsBehavior
+    ) -> String {
+        var out = ["#!/bin/sh", "# Install, rendered by Hoist: check conflicts, undo the previous install, copy, set permissions."]
+        out.append("hoist_cleanup=" + shellQuote(cleanupFile))
+        out.append("hoist_journal=" + shellQuote(cleanupFile + ".partial"))
+        out.append("hoist_behavior=" + shellQuote(fileExistsBehavior.rawValue))
+        out.append(InstallScriptPrelude.text)
+
+        out.append("# 1. Conflicts.")
+        var directories: [String] = [], files: [String] = []
+        for step in plan.steps {
+            switch step {
+            case .ensureDirectory(let path): directories.append(path)
+            case .copy(_, let to), .symlink(_, let to): files.append(to)
+            case .setPermissions: break
+            }
+        }
+        out += listFile("directories", directories) + ["hoist_check directories notdir"]
+        switch fileExistsBehavior {
+        case .disallow: out += listFile("files", files) + ["hoist_check files taken"]
+        case .overwrite: out += listFile("files", files) + ["hoist_check files dir"]
+        case .retain: break
+        }
+        out.append("[ \"$hoist_conflicts\" -eq 0 ] || exit \(ExitCode.conflicts)")
+
+        out.append("# 2. Undo the previous install.")
+        out.append("hoist_cleanup_previous")
+        out.append("mkdir -p -- " + shellQuote(PathSyntax.dirname(cleanupFile)) + " || hoist_fail \"Could not create the directory of $hoist_cleanup.\"")
+        out.append(": > \"$hoist_journal\" || hoist_fail \"Could not write the cleanup journal $hoist_journal.\"")
+
+        out.append("# 3. Install.")
+        var indexOfPath: [String: Int] = [:]
+        var i = 0
+        while i < plan.steps.count {
+            switch plan.steps[i] {
+            case .ensureDirectory(let path):
+                indexOfPath[path] = i
+                out.append("hoist_dir \(i) " + shellQuote(path))
+            case .copy(let from, let to):
+                let batch = copyBatch(plan.steps, from: i)
+                if batch.isEmpty {
+                    indexOfPath[to] = i
+                    out.append("hoist_copy \(i) " + shellQuote(PathSyntax.join(revisionRoot, from)) + " " + shellQuote(to))
+                } else {
+                    for (j, _, to) in batch { indexOfPath[to] = j }
+                    out += copyLines(batch, revisionRoot: revisionRoot)
+                    i += batch.count - 1
+                }
+            case .symlink(let target, let at):
+                indexOfPath[at] = i
+                out.append("hoist_link \(i) " + shellQuote(target) + " " + shellQuote(at))
+            case .setPermissions: break
+            }
+            i += 1
+        }
+
+        out.append("# 4. Permissions, on what this run installed.")
+        for step in plan.permissionSteps {
+            guard let i = indexOfPath[step.path] else { continue }
+            out.append("if hoist_installed \(i); then")
+            out.append(contentsOf: permissionLines(step).map { "  " + $0 })
+            out.append("fi")
+        }
+
+        out.append("# 5. The journal becomes the cleanup file.")
+        out.append("mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"")
+        out.append("exit 0")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The run of copies starting at `start` that share a source directory and a destination
+    /// directory and keep their names; empty when the first copy renames (only hand-made
+    /// plans do).
+    static func copyBatch(_ steps: [InstallPlan.Step], from start: Int) -> [(index: Int, from: String, to: String)] {
+        var batch: [(index: Int, from: String, to: String)] = []
+        for j in start..<steps.count {
+            guard case .copy(let from, let to) = steps[j], PathSyntax.basename(from) == PathSyntax.basename(to) else { break }
+            if let first = batch.first,
+                PathSyntax.dirname(from) != PathSyntax.dirname(first.from) || PathSyntax.dirname(to) != PathSyntax.dirname(first.to)
+            {
+                break
+            }
+            batch.append((j, from, to))
+        }
+        return batch
+    }
+
+    /// `hoist_copies` lines for one batch, a few files per line.
+    static func copyLines(_ batch: [(index: Int, from: String, to: String)], revisionRoot: String) -> [String] {
+        let source = shellQuote(PathSyntax.join(revisionRoot, PathSyntax.dirname(batch[0].from)))
+        let destination = shellQuote(PathSyntax.dirname(batch[0].to))
+        return stride(from: 0, to: batch.count, by: 16).map { start in
+            let pairs = batch[start..<min(start + 16, batch.count)].map { "\($0.index) " + shellQuote(PathSyntax.basename($0.to)) }
+            return "hoist_copies \(source) \(destination) " + pairs.joined(separator: " ")
+        }
+    }
+
+    /// Writes `paths` to `$hoist_tmp/<name>`, one per line, a few per printf (no forks).
+    static func listFile(_ name: String, _ paths: [String]) -> [String] {
+        guard !paths.isEmpty else { return [] }
+        var lines = ["{"]
+        for start in stride(from: 0, to: paths.count, by: 8) {
+            lines.append("  printf '%s\\n' " + paths[start..<min(start + 8, paths.count)].map(shellQuote).joined(separator: " "))
+        }
+        lines.append("} > \"$hoist_tmp/\(name)\" || hoist_fail \"Could not list the destinations.\"")
+        return lines
+    }
+
+    static func permissionLines(_ step: PermissionStep) -> [String] {
+        let path = shellQuote(step.path)
+        var lines: [String] = []
+        if let mode = step.mode { lines.append("hoist_chmod \(path) \(shellQuote(mode.text))") }
+        if let acl = step.acl {
+            let completion = ACLCompletion(acl)
+            lines.append("hoist_setfacl \(path) \(shellQuote(completion.entries)) \(shellQuote(completion.flags))")
+        }
+        if let context = step.context {
+            var args: [String] = []
+            if let name = context.name { args += ["-s", name] }
+            args += ["-t", context.type]
+            if let range = context.range { args += ["-r", range.description] }
+            lines.append("hoist_semanage \(path) " + shellJoin(args))
+        }
+        switch (step.owner, step.group) {
+        case let (owner?, group?): lines.append("hoist_chown \(path) " + shellQuote("\(owner):\(group)"))
+        case let (owner?, nil): lines.append("hoist_chown \(path) " + shellQuote(owner))
+        case let (nil, group?): lines.append("hoist_chgrp \(path) " + shellQuote(group))
+        case (nil, nil): break
+        }
+        return lines
+    }
+}
+
+/// What CodeDeploy adds to an AppSpec ACL before `setfacl --set`: the base user/group/other
+/// entries from the file's current mode, a mask when there are named entries, and the
+/// default base entries (and default mask) when there are default entries. The parts that
+/// depend on the mode are left to the script as flags.
+struct ACLCompletion {
+    /// The AppSpec's entries (plus a default mask when it can be known now), comma-joined.
+    let entries: String
+    /// m: add mask from the group bits; U, G, O: default user/group/other from the mode;
+    /// M: default mask from the group bits.
+    let flags: String
+
+    init(_ acl: [ACLEntry]) {
+        var entries = acl.map(\.description)
+        var flags = ""
+        let hasNamed = acl.contains { !$0.isDefault && !$0.name.isEmpty }
+        if hasNamed && !acl.contains(where: { !$0.isDefault && $0.kind == .mask }) { flags += "m" }
+        if acl.contains(where: \.isDefault) {
+            if !acl.contains(where: { $0.isDefault && $0.kind == .user && $0.name.isEmpty }) { flags += "U" }
+            let defaultGroup = acl.first { $0.isDefault && $0.kind == .group && $0.name.isEmpty }
+            if defaultGroup == nil { flags += "G" }
+            if !acl.contains(where: { $0.isDefault && $0.kind == .other }) { flags += "O" }
+            let hasDefaultNamed = acl.contains { $0.isDefault && !$0.name.isEmpty }
+            if hasDefaultNamed && !acl.contains(where: { $0.isDefault && $0.kind == .mask }) {
+                if let defaultGroup { entries.append("default:mask::" + defaultGroup.permissionText) } else { flags += "M" }
+            }
+        }
+        self.entries = entries.joined(separator: ",")
+        self.flags = flags
+    }
+}

@@ -1,0 +1,107 @@
+import HoistCore
+import HoistPlanning
+import Testing
+
+/// The rendered script as text: the per-plan lines, with every value quoted.
+@Suite struct InstallCommandsTests {
+    static func planLines(_ script: String) -> [String] {
+        // The per-plan part starts after the prelude's last function.
+        let lines = script.split(separator: "\n").map(String.init)
+        let start = lines.firstIndex(of: "# 1. Conflicts.")!
+        return Array(lines[start...])
+    }
+
+    @Test func rendersEachStepWithQuotedValues() throws {
+        let plan = InstallPlan(steps: [
+            .ensureDirectory(path: "/srv/my app"),
+            .copy(from: "bin/it's", to: "/srv/my app/it's"),
+            .symlink(target: "../$(x)", at: "/srv/my app/l"),
+            .setPermissions(PermissionStep(
+                path: "/srv/my app/it's", target: .file, mode: try FileMode(validating: "0755"),
+                acl: [try ACLEntry(parsing: "u:bob:rw")],
+                context: SELinuxContext(name: "system_u", type: "httpd_t", range: SELinuxRange(low: 0, high: 0)),
+                owner: "app", group: "www")),
+            .setPermissions(PermissionStep(path: "/srv/my app", target: .directory, group: "www")),
+        ])
+        let script = InstallCommands.render(plan: plan, revisionRoot: "/d/rev 1", cleanupFile: "/d/i/g-cleanup", fileExistsBehavior: .disallow)
+        #expect(script.hasPrefix("#!/bin/sh\n"))
+        #expect(script.contains("\nhoist_cleanup=/d/i/g-cleanup\nhoist_journal=/d/i/g-cleanup.partial\nhoist_behavior=DISALLOW\n"))
+        #expect(Self.planLines(script) == [
+            "# 1. Conflicts.",
+            "{",
+            "  printf '%s\\n' '/srv/my app'",
+            "} > \"$hoist_tmp/directories\" || hoist_fail \"Could not list the destinations.\"",
+            "hoist_check directories notdir",
+            "{",
+            "  printf '%s\\n' '/srv/my app/it'\\''s' '/srv/my app/l'",
+            "} > \"$hoist_tmp/files\" || hoist_fail \"Could not list the destinations.\"",
+            "hoist_check files taken",
+            "[ \"$hoist_conflicts\" -eq 0 ] || exit 3",
+            "# 2. Undo the previous install.",
+            "hoist_cleanup_previous",
+            "mkdir -p -- /d/i || hoist_fail \"Could not create the directory of $hoist_cleanup.\"",
+            ": > \"$hoist_journal\" || hoist_fail \"Could not write the cleanup journal $hoist_journal.\"",
+            "# 3. Install.",
+            "hoist_dir 0 '/srv/my app'",
+            "hoist_copies '/d/rev 1/bin' '/srv/my app' 1 'it'\\''s'",
+            "hoist_link 2 '../$(x)' '/srv/my app/l'",
+            "# 4. Permissions, on what this run installed.",
+            "if hoist_installed 1; then",
+            "  hoist_chmod '/srv/my app/it'\\''s' 0755",
+            "  hoist_setfacl '/srv/my app/it'\\''s' user:bob:rw- m",
+            "  hoist_semanage '/srv/my app/it'\\''s' -s system_u -t httpd_t -r s0",
+            "  hoist_chown '/srv/my app/it'\\''s' app:www",
+            "fi",
+            "if hoist_installed 0; then",
+            "  hoist_chgrp '/srv/my app' www",
+            "fi",
+            "# 5. The journal becomes the cleanup file.",
+            "mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"",
+            "exit 0",
+        ])
+    }
+
+    @Test func batchesCopiesThatShareDirectories() {
+        var steps: [InstallPlan.Step] = [.ensureDirectory(path: "/a")]
+        for i in 0..<18 { steps.append(.copy(from: "s/f\(i)", to: "/a/f\(i)")) }
+        steps += [.copy(from: "t/g", to: "/a/g"), .copy(from: "t/h", to: "/a/renamed")]
+        let lines = Self.planLines(InstallCommands.render(plan: InstallPlan(steps: steps), revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: .retain))
+        #expect(lines.filter { $0.hasPrefix("hoist_cop") } == [
+            "hoist_copies /r/s /a " + (1...16).map { "\($0) f\($0 - 1)" }.joined(separator: " "),
+            "hoist_copies /r/s /a 17 f16 18 f17",
+            "hoist_copies /r/t /a 19 g",
+            "hoist_copy 20 /r/t/h /a/renamed",
+        ])
+    }
+
+    @Test(arguments: [
+        (FileExistsBehavior.disallow, "hoist_check files taken"),
+        (.overwrite, "hoist_check files dir"),
+        (.retain, nil),
+    ] as [(FileExistsBehavior, String?)])
+    func fileChecksDependOnTheBehaviour(_ behavior: FileExistsBehavior, _ check: String?) {
+        let plan = InstallPlan(steps: [.ensureDirectory(path: "/a"), .copy(from: "f", to: "/a/f")])
+        let lines = Self.planLines(InstallCommands.render(plan: plan, revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: behavior))
+        let checks = lines.filter { $0.hasPrefix("hoist_check ") }
+        #expect(checks == ["hoist_check directories notdir"] + (check.map { [$0] } ?? []))
+        #expect(InstallCommands.render(plan: plan, revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: behavior)
+            .contains("hoist_behavior=\(behavior.rawValue)\n"))
+    }
+
+    @Test(arguments: [
+        (["u:bob:rw"], "user:bob:rw-", "m"),
+        (["u:bob:rw", "m::r"], "user:bob:rw-,mask::r--", ""),
+        (["d:u:bob:r"], "default:user:bob:r--", "UGOM"),
+        (["d:u:bob:r", "d:g::rx"], "default:user:bob:r--,default:group::r-x,default:mask::r-x", "UO"),
+        (["g:www:7", "d:o::0", "d:u::6", "d:m::4"], "group:www:rwx,default:other::---,default:user::rw-,default:mask::r--", "mG"),
+        ([], "", ""),
+    ] as [([String], String, String)])
+    func aclIsCompletedAsCodeDeployDoes(_ written: [String], _ entries: String, _ flags: String) throws {
+        let acl = try written.map { try ACLEntry(parsing: $0) }
+        let plan = InstallPlan(steps: [
+            .copy(from: "f", to: "/f"), .setPermissions(PermissionStep(path: "/f", target: .file, acl: acl)),
+        ])
+        let script = InstallCommands.render(plan: plan, revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: .overwrite)
+        #expect(script.contains("  hoist_setfacl /f \(shellQuote(entries)) \(shellQuote(flags))\n"))
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+import Testing
+
+/// Rendered install scripts run with /bin/sh against temporary directories.
+@Suite struct InstallScriptRunTests {
+    static let copyApp = "files:\n  - source: app\n    destination: @DEST/www\n"
+
+    @Test func freshInstallCopiesAndRecordsWhatItCreated() throws {
+        let box = try ScriptSandbox()
+        let result = try box.install(Self.copyApp, files: ["app/index.html": "hello", "app/css/site.css": "body{}", "app/current": "->index.html"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/index.html") == "hello")
+        #expect(box.read(box.dest + "/www/css/site.css") == "body{}")
+        #expect(box.linkTarget(box.dest + "/www/current") == "index.html")
+        // dest already existed, so it is not recorded (and never removed by cleanup).
+        #expect(box.cleanupLines() == [
+            "@DEST/www", "@DEST/www/css", "@DEST/www/css/site.css", "@DEST/www/current", "@DEST/www/index.html",
+        ])
+        #expect(!box.exists(box.cleanupFile + ".partial"))
+    }
+
+    @Test func disallowReportsEveryConflictAndDeletesNothing() throws {
+        let box = try ScriptSandbox()
+        #expect(try box.install(Self.copyApp, files: ["app/a": "1"]).status == 0)
+        // Files put there by hand (not by the previous install) conflict.
+        try box.write(box.dest + "/www/b", "mine")
+        try box.write(box.dest + "/www/c", "mine too")
+        let result = try box.install(Self.copyApp, files: ["app/a": "2", "app/b": "2", "app/c": "2"])
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == """
+            The deployment failed because a specified file already exists at this location: \(box.dest)/www/b
+            The deployment failed because a specified file already exists at this location: \(box.dest)/www/c
+
+            """)
+        // Nothing was deleted: not the previous install's file, not its cleanup file.
+        #expect(box.read(box.dest + "/www/a") == "1")
+        #expect(box.read(box.dest + "/www/b") == "mine")
+        #expect(box.cleanupLines() == ["@DEST/www", "@DEST/www/a"])
+    }
+
+    @Test func filesOfThePreviousInstallDoNotConflictAndRemovedOnesAreDeleted() throws {
+        let box = try ScriptSandbox()
+        #expect(try box.install(Self.copyApp, files: ["app/a": "1", "app/old/x": "1"]).status == 0)
+        let result = try box.install(Self.copyApp, files: ["app/a": "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "2")
+        #expect(!box.exists(box.dest + "/www/old/x"))
+        #expect(!box.exists(box.dest + "/www/old"))
+        #expect(box.cleanupLines() == ["@DEST/www", "@DEST/www/a"])
+    }
+
+    @Test func cleanupKeepsDirectoriesThatGainedOtherFiles() throws {
+        let box = try ScriptSandbox()
+        #expect(try box.install(Self.copyApp, files: ["app/logs/keep": "1"]).status == 0)
+        try box.write(box.dest + "/www/logs/app.log", "written by the app")
+        #expect(try box.install(Self.copyApp, files: ["app/a": "1"]).status == 0)
+        #expect(box.read(box.dest + "/www/logs/app.log") == "written by the app")
+        #expect(!box.exists(box.dest + "/www/logs/keep"))
+    }
+
+    @Test func overwriteReplacesAndRecords() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a", "mine")
+        let result = try box.install(Self.copyApp, files: ["app/a": "new"], behavior: .overwrite)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "new")
+        #expect(box.cleanupLines() == ["@DEST/www/a"])
+    }
+
+    @Test func retainKeepsExistingFilesUnrecordedAndUntouched() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a", "mine")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: box.dest + "/www/a")
+        let body = Self.copyApp + "permissions:\n  - object: @DEST/www\n    mode: \"0644\"\n"
+        let result = try box.install(body, files: ["app/a": "new", "app/b": "new"], behavior: .retain)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "mine")
+        #expect(box.mode(box.dest + "/www/a") == 0o600)
+        #expect(box.mode(box.dest + "/www/b") == 0o644)
+        #expect(box.cleanupLines() == ["@DEST/www/b"])
+    }
+
+    @Test func chmodAppliesToInstalledPathsOnly() throws {
+        let box = try ScriptSandbox()
+        try FileManager.default.createDirectory(atPath: box.dest + "/www", withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: box.dest + "/www")
+        let body = Self.copyApp + """
+            permissions:
+              - object: @DEST/www
+                type: [file]
+                mode: "0640"
+              - object: @DEST/www
+                type: [directory]
+                mode: "0700"
+            """
+        let result = try box.install(body, files: ["app/a": "1", "app/d/b": "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.mode(box.dest + "/www/a") == 0o640)
+        #expect(box.mode(box.dest + "/www/d/b") == 0o640)
+        #expect(box.mode(box.dest + "/www/d") == 0o700)
+        // The object itself (and a directory that already existed) keeps its mode.
+        #expect(box.mode(box.dest + "/www") == 0o755)
+    }
+
+    @Test func anInterruptedInstallIsCleanedUpFromItsJournal() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/old/a", "1")
+        try box.write(box.dest + "/old/b", "2")
+        // A crash mid-write leaves an unterminated last line, which is not trusted.
+        try box.write(box.cleanupFile + ".partial", "\(box.dest)/old\n\(box.dest)/old/a\n\(box.dest)/old/b")
+        let result = try box.install(Self.copyApp, files: ["app/x": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!box.exists(box.dest + "/old/a"))
+        #expect(box.read(box.dest + "/old/b") == "2")
+        #expect(box.exists(box.dest + "/old"))
+        #expect(box.cleanupLines() == ["@DEST/www", "@DEST/www/x"])
+    }
+
+    @Test func hostileNamesStayWords() throws {
+        let box = try ScriptSandbox()
+        let name = "it's $(touch pwned) `touch pwned2` \"q\" ; ok"
+        let result = try box.install(Self.copyApp, files: ["app/\(name)": "safe"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/\(name)") == "safe")
+        #expect(!box.exists(box.root.path + "/pwned") && !box.exists(box.root.path + "/pwned2"))
+    }
+
+    static let aclSupported: Bool = {
+        guard let box = try? ScriptSandbox() else { return false }
+        let probe = box.dest + "/probe"
+        guard (try? box.write(probe, "x")) != nil,
+            let result = try? box.run("setfacl -m u:nobody:r -- '\(probe)'")
+        else { return false }
+        return result.status == 0
+    }()
+
+    @Test(.enabled(if: aclSupported, "setfacl is missing or this filesystem refuses ACLs"))
+    func setfaclCompletesTheACLFromTheMode() throws {
+        let box = try ScriptSandbox()
+        let body = Self.copyApp + """
+            permissions:
+              - object: @DEST/www
+                type: [file]
+                mode: "0640"
+                acls: [u:nobody:rwx]
+              - object: @DEST/www
+                type: [directory]
+                acls: [g:nogroup:rx, d:u:nobody:r]
+            """
+        let result = try box.install(body, files: ["app/a": "1", "app/d/b": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // As CodeDeploy does, the base entries and the mask come from the mode (0640).
+        let fileACL = try box.run("getfacl -cpE -- '\(box.dest)/www/a'").stdout
+        #expect(fileACL.split(separator: "\n").sorted() == [
+            "group::r--", "mask::r--", "other::---", "user::rw-", "user:nobody:rwx",
+        ])
+        let dirACL = try box.run("getfacl -cpE -- '\(box.dest)/www/d'").stdout
+        #expect(dirACL.contains("group:nogroup:r-x"))
+        #expect(dirACL.contains("default:user:nobody:r--"))
+        #expect(dirACL.contains("default:mask::"))
+    }
+}
+
+/// Rarer situations of the rendered script.
+@Suite struct InstallScriptEdgeTests {
+    static let copyApp = InstallScriptRunTests.copyApp
+
+    @Test func overwriteStillRefusesADirectoryWhereAFileGoes() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a/inside", "x")
+        try box.write(box.dest + "/www/keep", "x")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1"], behavior: .overwrite)
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www/a\n")
+        #expect(box.read(box.dest + "/www/a/inside") == "x")
+    }
+
+    @Test func aFileWhereADirectoryGoesIsAConflictWhateverTheBehaviour() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www", "a file")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1"], behavior: .retain)
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www\n")
+    }
+
+    @Test func aDanglingSymlinkAtADestinationIsAConflict() throws {
+        let box = try ScriptSandbox()
+        try FileManager.default.createDirectory(atPath: box.dest + "/www", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: box.dest + "/www/a", withDestinationPath: "/nonexistent")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1"])
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+    }
+
+    @Test func semanageRecordsInTheCleanupFileAreNotPaths() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a", "old")
+        // Previous install: a file and its SELinux record (semanage is absent here, so the
+        // record is dropped quietly, as CodeDeploy ignores semanage's exit status).
+        try box.write(box.cleanupFile, "\(box.dest)/www/a\nsemanage\u{0}\(box.dest)/www/a\n")
+        let result = try box.install(Self.copyApp, files: ["app/a": "new"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "new")
+        #expect(box.cleanupLines() == ["@DEST/www/a"])
+    }
+
+    @Test func aFailedCopyExitsWithTheFailureCode() throws {
+        let box = try ScriptSandbox()
+        let entries = try box.unpack(["app/a": "1"])
+        let spec = try appSpec("files:\n  - source: app\n    destination: \(box.dest)/www\n")
+        let plan = try #require(InstallPlanner.plan(spec, entries: entries + [BundleEntry(path: "app/gone", kind: .file)]).plan)
+        let script = InstallCommands.render(plan: plan, revisionRoot: box.revision.path, cleanupFile: box.cleanupFile, fileExistsBehavior: .disallow)
+        let result = try box.run(script)
+        #expect(result.status == InstallCommands.ExitCode.failed)
+        #expect(result.stderr.hasSuffix("Could not copy files from \(box.revision.path)/app to \(box.dest)/www.\n"))
+        // The journal holds what was installed so far, so the next run can clean it up.
+        #expect(box.read(box.cleanupFile + ".partial")?.split(separator: "\n").map(String.init) == [
+            "\(box.dest)/www", "\(box.dest)/www/a", "\(box.dest)/www/gone",
+        ])
+    }
+}
+
+/// The conflict check must stay linear: one grep, not one per file.
+@Suite struct InstallScriptScaleTests {
+    @Test func aRedeployOfManyFilesChecksThemInOnePass() throws {
+        let box = try ScriptSandbox()
+        var files: [String: String] = [:]
+        for i in 0..<300 { files["app/d\(i % 20)/f\(i)"] = "\(i)" }
+        #expect(try box.install(InstallScriptRunTests.copyApp, files: files).status == 0)
+        try box.write(box.dest + "/www/d3/by-hand", "x")
+        files["app/d3/by-hand"] = "new"
+        let result = try box.install(InstallScriptRunTests.copyApp, files: files)
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www/d3/by-hand\n")
+        #expect(box.cleanupLines()?.count == 321)
+    }
+}
+
+/// Ownership changes need root; the test machine's runner usually is.
+@Suite struct InstallScriptOwnershipTests {
+    static let isRoot = getuid() == 0
+
+    func owner(_ path: String) -> (String?, String?) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.ownerAccountName] as? String, attributes?[.groupOwnerAccountName] as? String)
+    }
+
+    @Test(.enabled(if: isRoot, "chown needs root"))
+    func chownAndChgrpAfterChmod() throws {
+        let box = try ScriptSandbox()
+        let body = InstallScriptRunTests.copyApp + """
+            permissions:
+              - object: @DEST/www
+                type: [file]
+                owner: nobody
+                group: nogroup
+                mode: "4750"
+              - object: @DEST/www
+                type: [directory]
+                group: nogroup
+            """
+        let result = try box.install(body, files: ["app/a": "1", "app/d/b": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(owner(box.dest + "/www/a") == ("nobody", "nogroup"))
+        #expect(owner(box.dest + "/www/d") == ("root", "nogroup"))
+        // chown clears set-user-ID, as it does under CodeDeploy, which also chmods first.
+        #expect(box.mode(box.dest + "/www/a").map { $0 & 0o777 } == 0o750)
+    }
+
+    @Test(.enabled(if: isRoot, "chown needs root"))
+    func anUnknownOwnerFailsTheInstall() throws {
+        let box = try ScriptSandbox()
+        let body = InstallScriptRunTests.copyApp + "permissions:\n  - object: @DEST/www\n    owner: no-such-user-hoist\n"
+        let result = try box.install(body, files: ["app/a": "1"])
+        #expect(result.status == InstallCommands.ExitCode.failed)
+        #expect(result.stderr.hasSuffix("Could not change the owner of \(box.dest)/www/a to no-such-user-hoist.\n"))
+    }
+}
