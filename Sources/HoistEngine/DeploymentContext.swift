@@ -2,20 +2,6 @@ import Foundation
 import HoistCore
 import HoistPlanning
 
-/// One hook script as the engine needs it (from any revision's AppSpec).
-public struct HookScript: Sendable, Hashable {
-    public var location: String
-    public var timeoutSeconds: Int
-    public var runAs: String?
-    public var sudo: Bool
-    public init(location: String, timeoutSeconds: Int = 3600, runAs: String? = nil, sudo: Bool = false) {
-        self.location = location
-        self.timeoutSeconds = timeoutSeconds
-        self.runAs = runAs
-        self.sudo = sudo
-    }
-}
-
 /// The hooks of a revision, by event.
 public typealias HookTable = [LifecycleEvent: [HookScript]]
 

@@ -165,8 +165,8 @@ public struct HostDeployment: Sendable {
         let runner = HookRunner(session: session, observer: observer)
         for script in hooks {
             let hook = HookInvocation(
-                event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeoutSeconds,
-                runAs: script.runAs, sudo: script.sudo, become: host.become && host.user != "root",
+                event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,
+                runAs: script.runas, sudo: script.sudo, become: host.become && host.user != "root",
                 environment: environment(event), logFile: layout.logFile(context.id),
                 killGraceSeconds: context.killGraceSeconds)
             let outcome = await runner.run(hook)
