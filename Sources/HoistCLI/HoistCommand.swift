@@ -5,7 +5,7 @@ public struct HoistCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
-        subcommands: []
+        subcommands: [BundleCommand.self]
     )
     public init() {}
 }

@@ -1,3 +1,3 @@
 import HoistCLI
 
-await HoistCommand.main()
+await HoistCommand.runCommandLine()
