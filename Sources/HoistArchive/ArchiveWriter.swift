@@ -28,7 +28,6 @@ public final class ArchiveWriter {
         }
         pointer = handle
         self.displayName = displayName
-        closed = false
         try check(archive_write_disk_set_options(handle, diskFlags))
     }
 
@@ -54,7 +53,6 @@ public final class ArchiveWriter {
         case .directory:
             throw BundleError.unknownOutputFormat(path: displayName)
         }
-        // Pad the last block only as tar requires; the default is fine and deterministic.
     }
 
     /// Writes one entry whose data is all of `contents`.

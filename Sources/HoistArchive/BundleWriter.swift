@@ -36,7 +36,7 @@ public enum BundleWriter {
         do {
             let writer = try ArchiveWriter(path: temporary, format: format)
             for item in scanned {
-                try write(item, options: options, into: writer)
+                try writeEntry(item, named: item.raw.pathBytes, options: options, into: writer)
             }
             try writer.close()
             guard rename(temporary, output) == 0 else {
@@ -49,10 +49,6 @@ public enum BundleWriter {
         inspection.format = format
         inspection.sha256 = try FileDigest.sha256(path: output, displayName: output)
         return BundleWriteResult(path: output, format: format, sha256: inspection.sha256!, inspection: inspection)
-    }
-
-    private static func write(_ item: ScannedEntry, options: BundleWriteOptions, into writer: ArchiveWriter) throws {
-        try writeEntry(item, named: item.raw.pathBytes, options: options, into: writer)
     }
 
     /// Writes one scanned entry under `name`, streaming a file's data in blocks. Shared with

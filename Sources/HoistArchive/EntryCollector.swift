@@ -57,10 +57,10 @@ struct EntryCollector {
     }
 
     /// Adds the bytes read from an entry whose header gave no size.
-    mutating func addUnpackedBytes(_ count: Int64, to display: [UInt8]) {
+    mutating func addUnpackedBytes(_ count: Int64, to pathBytes: [UInt8]) {
         expandedSize += count
         if expandedSize > limits.maxExpandedSize, !mustStop {
-            problem(EntryName.display(display), "the bundle unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit); it may be a compression bomb")
+            problem(EntryName.display(pathBytes), "the bundle unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit); it may be a compression bomb")
             mustStop = true
         }
     }

@@ -38,6 +38,8 @@ import Testing
              entry: "./appspec.yml", reason: "duplicate entry: \"appspec.yml\" appears more than once in the bundle"),
         Case(label: "invalid UTF-8", hostile: [RawEntry(pathBytes: [0x62, 0xFF, 0x2E, 0x74], kind: .file)],
              entry: "b\\xFF.t", reason: "name is not valid UTF-8"),
+        Case(label: "newline in a name", hostile: [RawEntry(path: "x\n/etc/\"y", kind: .characterDevice)],
+             entry: "x\\n/etc/\\\"y", reason: "is a character device; bundles may hold only files, directories and symlinks"),
         Case(label: "file below a symlink", hostile: [
                 RawEntry(path: "inner", kind: .symlink(target: Array("scripts".utf8))),
                 RawEntry(path: "inner/x", kind: .file)],
