@@ -44,17 +44,17 @@ struct BundleCommand: ParsableCommand {
                 return
             }
             guard let output else {
-                throw CommandFailure(message: "missing --output FILE (for example: hoist bundle \(input) --output app.tar.gz)", exitCode: 2)
+                throw CommandFailure(message: "missing --output FILE (for example: hoist bundle \(input) --output app.tar.gz)", exitCode: .invalidInput)
             }
             let options = BundleWriteOptions(keepOwners: keepOwners, keepTimes: keepTimes)
             let result = try BundleWriter.write(directory: input, to: output, options: options)
             print("\(result.sha256)  \(result.path)")
         } catch let error as BundleError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(error.isInvalidInput ? 2 : 1)
+            throw error.isInvalidInput ? ExitCode.invalidInput : ExitCode.failure
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode)
+            throw failure.exitCode
         }
     }
 
@@ -77,5 +77,5 @@ struct BundleCommand: ParsableCommand {
 /// A command-line error that is not a library error, with the exit code it maps to.
 private struct CommandFailure: Error {
     var message: String
-    var exitCode: Int32
+    var exitCode: ExitCode
 }

@@ -62,6 +62,7 @@ import Testing
         ("missing output", ["bundle", "rev"], "missing --output FILE"),
         ("unknown extension", ["bundle", "rev", "--output", "b.rar"], "cannot tell the archive format"),
         ("no such directory", ["bundle", "nope", "--output", "b.tar"], "nope: no such file or directory"),
+        ("usage error", ["bundle", "rev", "--no-such-flag"], "Unknown option '--no-such-flag'"),
         ("not an archive", ["bundle", "--inspect", "rev/appspec.yml"], "cannot read the bundle"),
     ]
 
