@@ -14,7 +14,12 @@ public enum BundleExtractor {
     }
 
     private static func extractInLocale(bundle: String, to destination: String, limits: BundleLimits) throws -> BundleInspection {
-        let inspection = try BundleReader.inspect(path: bundle, limits: limits)
+        var isDirectory: ObjCBool = false
+        let bundleIsDirectory = FileManager.default.fileExists(atPath: bundle, isDirectory: &isDirectory) && isDirectory.boolValue
+        // A directory is copied from the very scan that was validated, not from a second look.
+        let (inspection, scanned) = bundleIsDirectory
+            ? try BundleReader.inspectDirectory(bundle, limits: limits)
+            : (try BundleReader.inspect(path: bundle, limits: limits), [])
         let root = try prepare(destination)
         // Names are absolute (destination + entry), so NOABSOLUTEPATHS cannot be set; every
         // entry name was already proven relative and `..`-free, and the root is a real path so
@@ -22,8 +27,7 @@ public enum BundleExtractor {
         let flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS
             | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME
         let disk = try ArchiveWriter(diskFlags: flags, displayName: destination)
-        if inspection.format == .directory {
-            let scanned = try DirectoryScanner.scan(root: bundle)
+        if bundleIsDirectory {
             let options = BundleWriteOptions(keepTimes: true, requireAppSpec: false)
             for item in scanned {
                 guard let name = EntryName.decode(item.raw.pathBytes),

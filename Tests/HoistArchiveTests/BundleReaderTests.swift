@@ -109,5 +109,7 @@ import Testing
             BundleProblem(entry: "evil", reason: "symlink target \"../../etc\" points outside the revision"),
             BundleProblem(entry: "pipe", reason: "is a FIFO (named pipe); bundles may hold only files, directories and symlinks"),
         ]))
+        #expect(throws: BundleError.self) { try BundleExtractor.extract(bundle: scratch.file("rev"), to: scratch.file("out")) }
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("out")))
     }
 }
