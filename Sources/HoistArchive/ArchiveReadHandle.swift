@@ -1,0 +1,117 @@
+import CLibArchive
+import Foundation
+
+/// Owns one libarchive read handle over a file on disk and frees it. Opened by file name so zip
+/// is read through its central directory, as `unzip` reads it, not through local headers a
+/// crafted archive could make disagree.
+final class ArchiveReadHandle {
+    let pointer: OpaquePointer
+    let displayName: String
+    /// Read size handed to libarchive; memory stays flat whatever the bundle's size.
+    static let blockSize = 1 << 20
+
+    init(path: String, displayName: String) throws {
+        guard let handle = archive_read_new() else {
+            throw BundleError.io(path: displayName, reason: "libarchive could not allocate a reader")
+        }
+        pointer = handle
+        self.displayName = displayName
+        // Everything is recognised so that an unsupported format gets a precise message; the
+        // caller refuses what hosts cannot unpack.
+        archive_read_support_filter_all(handle)
+        archive_read_support_format_all(handle)
+        guard archive_read_open_filename(handle, path, Self.blockSize) == ARCHIVE_OK else {
+            throw BundleError.unreadable(bundle: displayName, reason: errorText)
+        }
+    }
+
+    deinit { archive_read_free(pointer) }
+
+    var errorText: String {
+        archive_error_string(pointer).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    /// The next header, nil at the end; throws on a corrupt or truncated archive.
+    func nextEntry() throws -> OpaquePointer? {
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(pointer, &entry)
+        if status == ARCHIVE_EOF { return nil }
+        if status < ARCHIVE_WARN { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
+        return entry
+    }
+
+    /// Reads the current entry's data in blocks, handing each to `body`; `body` returns false to
+    /// stop early. Returns the number of bytes read.
+    @discardableResult
+    func readData(_ body: (UnsafeRawBufferPointer) -> Bool) throws -> Int64 {
+        var total: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { archive_read_data(pointer, $0.baseAddress, $0.count) }
+            if count == 0 { return total }
+            if count < 0 { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
+            total += Int64(count)
+            let keepGoing = buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+            if !keepGoing { return total }
+        }
+    }
+
+    /// The detected format, refused unless hosts can unpack it with stock tar or unzip.
+    func bundleFormat() throws -> BundleFormat {
+        let format = archive_format(pointer)
+        let filter = archive_filter_code(pointer, 0)
+        let base = format & ARCHIVE_FORMAT_BASE_MASK
+        switch (base, filter) {
+        case (ARCHIVE_FORMAT_TAR, ARCHIVE_FILTER_NONE): return .tar
+        case (ARCHIVE_FORMAT_TAR, ARCHIVE_FILTER_GZIP): return .tarGzip
+        case (ARCHIVE_FORMAT_TAR, ARCHIVE_FILTER_ZSTD): return .tarZstd
+        case (ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE): return .zip
+        default:
+            let formatName = archive_format_name(pointer).map { String(cString: $0) } ?? "unknown format"
+            let filterName = archive_filter_name(pointer, 0).map { String(cString: $0) } ?? "none"
+            throw BundleError.unsupportedFormat(
+                bundle: displayName, detected: filter == ARCHIVE_FILTER_NONE ? formatName : "\(formatName), \(filterName)")
+        }
+    }
+}
+
+extension RawEntryInfo {
+    /// Reads a libarchive header. The multibyte (`char *`) accessors are used, not the wide
+    /// ones, so the name's bytes are exactly what the archive stores.
+    init(entry: OpaquePointer) {
+        // NULL when libarchive could not convert the stored name into UTF-8 (the locale we pin):
+        // the name is then not valid UTF-8, and the wide form is only used to show it.
+        let stored = archive_entry_pathname(entry).map { Self.bytes($0) }
+        let name = stored ?? archive_entry_pathname_w(entry).map { Self.wideBytes($0) } ?? []
+        let hardlink = archive_entry_hardlink(entry).map { Self.bytes($0) }
+        if let hardlink {
+            self.init(pathBytes: name, type: .hardlink, linkTargetBytes: hardlink, mode: UInt32(archive_entry_perm(entry)))
+        } else {
+            let type = FileType(modeBits: UInt32(archive_entry_filetype(entry)))
+            let symlink = type == .symlink ? archive_entry_symlink(entry).map { Self.bytes($0) } : nil
+            self.init(pathBytes: name, type: type, linkTargetBytes: symlink, mode: UInt32(archive_entry_perm(entry)))
+        }
+        if archive_entry_size_is_set(entry) != 0 { size = archive_entry_size(entry) }
+        nameIsUnconvertible = stored == nil
+    }
+
+    /// Bytes of a wide string for display only: each character that is not a Unicode scalar is
+    /// kept as a single (invalid) byte so it shows as `\xNN`.
+    static func wideBytes(_ wide: UnsafePointer<wchar_t>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var cursor = wide
+        while cursor.pointee != 0 {
+            if let scalar = Unicode.Scalar(UInt32(bitPattern: cursor.pointee)) {
+                bytes.append(contentsOf: Array(String(scalar).utf8))
+            } else {
+                bytes.append(UInt8(truncatingIfNeeded: cursor.pointee))
+            }
+            cursor += 1
+        }
+        return bytes
+    }
+
+    static func bytes(_ cString: UnsafePointer<CChar>) -> [UInt8] {
+        Array(UnsafeBufferPointer(start: cString, count: strlen(cString))).map { UInt8(bitPattern: $0) }
+    }
+}

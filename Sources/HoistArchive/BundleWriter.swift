@@ -1,0 +1,107 @@
+import Foundation
+import HoistCore
+
+/// Builds a reproducible archive from a directory revision: the same tree gives the same bytes
+/// whatever its mtimes and owners, so a bundle's SHA-256 identifies a revision. `hoist bundle`
+/// and the deployer (for directory revisions) both call this.
+public enum BundleWriter {
+    /// Validates `directory` exactly as `BundleReader` validates an archive (throwing every
+    /// problem before anything is written), then writes `output` atomically.
+    /// `format` defaults to the one `output`'s extension names.
+    @discardableResult
+    public static func write(
+        directory: String, to output: String, format: BundleFormat? = nil,
+        options: BundleWriteOptions = BundleWriteOptions()
+    ) throws -> BundleWriteResult {
+        try UTF8Locale.run { try writeInLocale(directory: directory, to: output, format: format, options: options) }
+    }
+
+    private static func writeInLocale(
+        directory: String, to output: String, format: BundleFormat?, options: BundleWriteOptions
+    ) throws -> BundleWriteResult {
+        guard let format = format ?? BundleFormat(fileName: output), format != .directory else {
+            throw BundleError.unknownOutputFormat(path: output)
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, UInt32(info.st_mode) & 0o170000 == 0o040000 else {
+            throw BundleError.notFound(path: directory)
+        }
+        try refuseOutputInside(directory: directory, output: output)
+        var (inspection, scanned) = try BundleReader.inspectDirectory(directory, limits: options.limits)
+        if options.requireAppSpec, inspection.appSpecName == nil {
+            throw BundleError.missingAppSpec(bundle: directory)
+        }
+
+        let temporary = output + ".partial-\(getpid())"
+        do {
+            let writer = try ArchiveWriter(path: temporary, format: format)
+            for item in scanned {
+                try writeEntry(item, named: item.raw.pathBytes, options: options, into: writer)
+            }
+            try writer.close()
+            guard rename(temporary, output) == 0 else {
+                throw BundleError.io(path: output, reason: "cannot move the finished archive into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        inspection.format = format
+        inspection.sha256 = try FileDigest.sha256(path: output, displayName: output)
+        return BundleWriteResult(path: output, format: format, sha256: inspection.sha256!, inspection: inspection)
+    }
+
+    /// Writes one scanned entry under `name`, streaming a file's data in blocks. Shared with
+    /// extraction of directory revisions, which writes to disk instead of to an archive.
+    static func writeEntry(_ item: ScannedEntry, named name: [UInt8], options: BundleWriteOptions, into writer: ArchiveWriter) throws {
+        let kind: RawEntry.Kind
+        switch item.raw.type {
+        case .file: kind = .file
+        case .directory: kind = .directory
+        case .symlink: kind = .symlink(target: item.raw.linkTargetBytes ?? [])
+        default: return  // refused by inspection already
+        }
+        let entry = RawEntry(
+            pathBytes: name, kind: kind, mode: item.raw.mode, size: item.raw.size ?? 0,
+            modificationTime: options.keepTimes ? item.modificationTime : options.fixedModificationTime,
+            ownerID: options.keepOwners ? Int64(item.ownerID) : 0,
+            groupID: options.keepOwners ? Int64(item.groupID) : 0)
+        try writer.writeHeader(entry)
+        if kind == .file { try copyData(of: item, declaredSize: entry.size, into: writer) }
+        try writer.finishEntry()
+    }
+
+    /// Streams exactly `declaredSize` bytes (the header is already written): a file that grew
+    /// meanwhile is cut, one that shrank is padded by libarchive.
+    private static func copyData(of item: ScannedEntry, declaredSize: Int64, into writer: ArchiveWriter) throws {
+        let display = EntryName.display(item.absolutePath)
+        let descriptor = DirectoryScanner.withCString(item.absolutePath) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        guard descriptor >= 0 else {
+            throw BundleError.io(path: display, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let blockSize = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var remaining = declaredSize
+        while remaining > 0 {
+            let count = read(descriptor, buffer.baseAddress, Int(min(Int64(blockSize), remaining)))
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BundleError.io(path: display, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            try writer.writeData(UnsafeRawBufferPointer(rebasing: buffer.prefix(count)))
+            remaining -= Int64(count)
+        }
+    }
+
+    /// An output inside the directory would be archived into the next bundle of it.
+    private static func refuseOutputInside(directory: String, output: String) throws {
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
+        let parent = URL(fileURLWithPath: output).deletingLastPathComponent().resolvingSymlinksInPath().standardizedFileURL.path
+        if parent == root || parent.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
+            throw BundleError.invalidOutput(path: output, reason: "the output is inside the directory being bundled (\(directory)); write it elsewhere")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Crypto
+import Foundation
+
+/// SHA-256 of a file read in fixed blocks, so a multi-gigabyte bundle is hashed in constant memory.
+enum FileDigest {
+    static let blockSize = 1 << 20
+
+    static func sha256(path: String, displayName: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw BundleError.io(path: displayName, reason: "cannot open for hashing: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, blockSize)
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BundleError.io(path: displayName, reason: "read failed while hashing: \(String(cString: strerror(errno)))")
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer.prefix(count)))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

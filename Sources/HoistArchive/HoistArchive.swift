@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistArchive module.
-public enum HoistArchiveModule {}

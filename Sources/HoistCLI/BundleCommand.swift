@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import HoistArchive
+
+/// `hoist bundle DIR --output FILE`: builds the reproducible archive a directory revision is
+/// deployed as, and prints its SHA-256. `--inspect FILE` (hidden, for tooling and the memory
+/// benchmark) validates an existing bundle without unpacking it.
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle",
+        abstract: "Build a reproducible revision bundle from a directory.",
+        discussion: """
+            The archive format follows the output's extension (.tar, .tar.gz/.tgz, .tar.zst, .zip). \
+            Entries are sorted, owners are 0/0 and times are SOURCE_DATE_EPOCH (or 0), so the same \
+            directory always gives the same bytes. The directory must hold appspec.yml or appspec.yaml \
+            and nothing unsafe (symlinks leaving it, devices, FIFOs, sockets).
+            Exit codes: 0 written, 2 invalid input (every problem is listed), 1 other failures.
+            """)
+
+    @Argument(help: "The revision directory (or, with --inspect, a bundle file or directory).")
+    var input: String
+
+    @Option(name: [.short, .long], help: "The archive to write.")
+    var output: String?
+
+    @Flag(help: "Keep the files' numeric owners instead of 0/0.")
+    var keepOwners = false
+
+    @Flag(help: "Keep the files' modification times instead of a fixed time.")
+    var keepTimes = false
+
+    @Flag(help: .hidden)
+    var inspect = false
+
+    @Flag(help: .hidden)
+    var json = false
+
+    init() {}
+
+    func run() throws {
+        do {
+            if inspect {
+                try printInspection(BundleReader.inspect(path: input))
+                return
+            }
+            guard let output else {
+                throw CommandFailure(message: "missing --output FILE (for example: hoist bundle \(input) --output app.tar.gz)", exitCode: .invalidInput)
+            }
+            let options = BundleWriteOptions(keepOwners: keepOwners, keepTimes: keepTimes)
+            let result = try BundleWriter.write(directory: input, to: output, options: options)
+            print("\(result.sha256)  \(result.path)")
+        } catch let error as BundleError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw error.isInvalidInput ? ExitCode.invalidInput : ExitCode.failure
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            throw failure.exitCode
+        }
+    }
+
+    private func printInspection(_ inspection: BundleInspection) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(inspection), as: UTF8.self))
+            return
+        }
+        print("format: \(inspection.format.rawValue)")
+        print("sha256: \(inspection.sha256 ?? "-")")
+        print("entries: \(inspection.entryCount)")
+        print("expanded size: \(inspection.expandedSize) bytes")
+        print("stripped prefix: \(inspection.strippedPrefix ?? "-")")
+        print("appspec: \(inspection.appSpecName ?? "none")")
+    }
+}
+
+/// A command-line error that is not a library error, with the exit code it maps to.
+private struct CommandFailure: Error {
+    var message: String
+    var exitCode: ExitCode
+}

@@ -1,0 +1,159 @@
+import Foundation
+import HoistArchive
+import HoistCore
+import HoistTestSupport
+import Testing
+
+/// Each archive holds one hostile entry among good ones; inspection must refuse it, naming the
+/// entry and the reason, and extraction must write nothing.
+@Suite struct HostileArchiveTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var label: String
+        var hostile: [RawEntry]
+        var entry: String
+        var reason: String
+        var description: String { label }
+    }
+
+    static let cases: [Case] = [
+        Case(label: "absolute path", hostile: [RawEntry(path: "/etc/passwd", kind: .file)],
+             entry: "/etc/passwd", reason: "absolute path; entries must be relative to the revision"),
+        Case(label: "dot-dot", hostile: [RawEntry(path: "../etc/passwd", kind: .file)],
+             entry: "../etc/passwd", reason: "path escapes the revision (contains \"..\")"),
+        Case(label: "dot-dot inside", hostile: [RawEntry(path: "scripts/../../x", kind: .file)],
+             entry: "scripts/../../x", reason: "path escapes the revision (contains \"..\")"),
+        Case(label: "symlink outside", hostile: [RawEntry(path: "scripts/link", kind: .symlink(target: Array("../../etc".utf8)))],
+             entry: "scripts/link", reason: "symlink target \"../../etc\" points outside the revision"),
+        Case(label: "absolute symlink", hostile: [RawEntry(path: "link", kind: .symlink(target: Array("/etc/shadow".utf8)))],
+             entry: "link", reason: "symlink target \"/etc/shadow\" points outside the revision"),
+        Case(label: "hardlink outside", hostile: [RawEntry(path: "hard", kind: .hardlink(target: Array("../outside".utf8)))],
+             entry: "hard", reason: "hardlink target \"../outside\" points outside the revision"),
+        Case(label: "character device", hostile: [RawEntry(path: "dev/null", kind: .characterDevice)],
+             entry: "dev/null", reason: "is a character device; bundles may hold only files, directories and symlinks"),
+        Case(label: "block device", hostile: [RawEntry(path: "sda", kind: .blockDevice)],
+             entry: "sda", reason: "is a block device; bundles may hold only files, directories and symlinks"),
+        Case(label: "fifo", hostile: [RawEntry(path: "pipe", kind: .fifo)],
+             entry: "pipe", reason: "is a FIFO (named pipe); bundles may hold only files, directories and symlinks"),
+        Case(label: "duplicate", hostile: [RawEntry(path: "./appspec.yml", kind: .file)],
+             entry: "./appspec.yml", reason: "duplicate entry: \"appspec.yml\" appears more than once in the bundle"),
+        Case(label: "invalid UTF-8", hostile: [RawEntry(pathBytes: [0x62, 0xFF, 0x2E, 0x74], kind: .file)],
+             entry: "b\\xFF.t", reason: "name is not valid UTF-8"),
+        Case(label: "newline in a name", hostile: [RawEntry(path: "x\n/etc/\"y", kind: .characterDevice)],
+             entry: "x\\n/etc/\\\"y", reason: "is a character device; bundles may hold only files, directories and symlinks"),
+        Case(label: "file below a symlink", hostile: [
+                RawEntry(path: "inner", kind: .symlink(target: Array("scripts".utf8))),
+                RawEntry(path: "inner/x", kind: .file)],
+             entry: "inner/x", reason: "sits below \"inner\", which is a symlink"),
+    ]
+
+    static let good: [ArchiveFixture.Item] = [
+        ArchiveFixture.file("appspec.yml", "version: 0.0\nos: linux\n"),
+        ArchiveFixture.directory("scripts"),
+        ArchiveFixture.file("scripts/start.sh", "#!/bin/sh\n", mode: 0o755),
+    ]
+
+    @Test(arguments: cases, [BundleFormat.tar, .zip])
+    func refusesEntryWithReason(_ hostile: Case, format: BundleFormat) throws {
+        // zip cannot store devices, FIFOs or hardlinks; tar covers those.
+        if format == .zip, hostile.hostile.contains(where: \.isTarOnly) { return }
+        let scratch = try ScratchDirectory()
+        let items = Self.good + hostile.hostile.map(ArchiveFixture.raw)
+        let bundle = try ArchiveFixture.write(items, format: format, named: "bundle.\(format.rawValue)", in: scratch)
+        let error = #expect(throws: BundleError.self) { try BundleReader.inspect(path: bundle) }
+        guard case .unsafeEntries(let name, let problems) = error else {
+            Issue.record("expected unsafe entries, got \(String(describing: error))")
+            return
+        }
+        #expect(name == bundle)
+        // libarchive's zip writer flags names as UTF-8, and its reader then cannot give the
+        // invalid bytes back: the entry is refused under a placeholder name.
+        let entry = format == .zip && hostile.label == "invalid UTF-8" ? "(name unreadable as UTF-8)" : hostile.entry
+        #expect(problems == [BundleProblem(entry: entry, reason: hostile.reason)])
+
+        let destination = scratch.file("out")
+        #expect(throws: BundleError.self) { try BundleExtractor.extract(bundle: bundle, to: destination) }
+        #expect(!FileManager.default.fileExists(atPath: destination))
+    }
+
+    @Test func hardlinkInsideIsAFile() throws {
+        let scratch = try ScratchDirectory()
+        let items = Self.good + [ArchiveFixture.raw(RawEntry(path: "again.sh", kind: .hardlink(target: Array("scripts/start.sh".utf8))))]
+        let bundle = try ArchiveFixture.write(items, format: .tar, named: "b.tar", in: scratch)
+        let inspection = try BundleReader.inspect(path: bundle)
+        #expect(inspection.entries.last == BundleEntry(path: "again.sh", kind: .file, mode: 0o644, size: 10))
+    }
+
+    @Test func listsEveryProblemOneLineEach() throws {
+        let scratch = try ScratchDirectory()
+        let items = Self.good + [
+            ArchiveFixture.file("../etc/passwd"),
+            ArchiveFixture.raw(RawEntry(path: "pipe", kind: .fifo)),
+            ArchiveFixture.symlink("evil", to: "../../etc"),
+        ]
+        let bundle = try ArchiveFixture.write(items, format: .tarGzip, named: "bundle.tgz", in: scratch)
+        let error = #expect(throws: BundleError.self) { try BundleReader.inspect(path: bundle) }
+        #expect(error?.description == """
+            \(bundle): entry "../etc/passwd": path escapes the revision (contains "..")
+            \(bundle): entry "pipe": is a FIFO (named pipe); bundles may hold only files, directories and symlinks
+            \(bundle): entry "evil": symlink target "../../etc" points outside the revision
+            """)
+    }
+
+    struct LimitCase: CustomStringConvertible, Sendable {
+        var description: String
+        var extra: [ArchiveFixture.Item]
+        var format: BundleFormat
+        var limits: BundleLimits
+        var expected: BundleProblem
+    }
+
+    static let zeros = String(repeating: "0", count: 4000)
+    static let limitCases: [LimitCase] = [
+        LimitCase(
+            description: "entry count", extra: (1...5).map { ArchiveFixture.file("f\($0)") },
+            format: .tarGzip, limits: BundleLimits(maxEntryCount: 4),
+            expected: BundleProblem(entry: "f2", reason: "the bundle has more than 4 entries (the entry-count limit); it may be a compression bomb")),
+        LimitCase(
+            description: "expanded size", extra: [ArchiveFixture.file("big", zeros), ArchiveFixture.file("bigger", zeros)],
+            format: .tarZstd, limits: BundleLimits(maxExpandedSize: 5000),
+            expected: BundleProblem(entry: "bigger", reason: "the bundle unpacks to more than 5000 bytes (the expanded-size limit); it may be a compression bomb")),
+    ]
+
+    @Test(arguments: limitCases)
+    func stopsAtALimit(_ limit: LimitCase) throws {
+        let scratch = try ScratchDirectory()
+        let bundle = try ArchiveFixture.write(Self.good + limit.extra, format: limit.format, named: "bomb", in: scratch)
+        let error = #expect(throws: BundleError.self) { try BundleReader.inspect(path: bundle, limits: limit.limits) }
+        #expect(error == .unsafeEntries(bundle: bundle, problems: [limit.expected]))
+    }
+
+    @Test func refusesFormatsHostsCannotUnpack() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("notes.txt")
+        try Data("just text, not an archive\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: BundleError.self) { try BundleReader.inspect(path: path) }
+    }
+
+    @Test func refusesATruncatedArchive() throws {
+        let scratch = try ScratchDirectory()
+        let big = (0..<200_000).map { _ in UInt8.random(in: 0...255) }
+        let items = Self.good + [(RawEntry(path: "data.bin", kind: .file), big)]
+        let bundle = try ArchiveFixture.write(items, format: .tarGzip, named: "cut.tgz", in: scratch)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: bundle))
+        let error = #expect(throws: BundleError.self) { try BundleReader.inspect(path: bundle) }
+        guard case .unreadable = error else {
+            Issue.record("expected unreadable, got \(String(describing: error))")
+            return
+        }
+    }
+}
+
+extension RawEntry {
+    var isTarOnly: Bool {
+        switch kind {
+        case .characterDevice, .blockDevice, .fifo, .socket, .hardlink: return true
+        case .file, .directory, .symlink: return false
+        }
+    }
+}
