@@ -5,7 +5,7 @@ public struct HoistCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
-        subcommands: [BundleCommand.self, HostsCommand.self,
+        subcommands: [DeployCommand.self, BundleCommand.self, HostsCommand.self,
             ListCommand.self, ShowCommand.self, LogsCommand.self]
     )
     public init() {}

@@ -15,15 +15,30 @@ public struct HookOutcome: Sendable, Hashable {
 public struct HookRunner: Sendable {
     public var session: any HostSession
     public var observer: any DeploymentObserver
+    public var stop: StopController?
 
-    public init(session: any HostSession, observer: any DeploymentObserver) {
+    public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil) {
         self.session = session
         self.observer = observer
+        self.stop = stop
     }
 
     public func run(_ hook: HookInvocation) async -> HookOutcome {
         let result = Locked<HookResultLine?>(nil)
+        let started = Locked<(pid: Int, dir: String)?>(nil)
         let host = session.host.name
+        let session = self.session
+        // A second Ctrl-C stops the running script from another channel on the same session.
+        let killer: Task<Void, Never>? = stop.map { stop in
+            Task {
+                _ = await stop.wait(above: .graceful)
+                guard !Task.isCancelled, let running = started.current else { return }
+                _ = try? await session.capture(
+                    HookInvocation.killCommand(pid: running.pid, dir: running.dir, graceSeconds: hook.killGraceSeconds, become: hook.become),
+                    timeoutSeconds: Double(hook.killGraceSeconds + 30))
+            }
+        }
+        defer { killer?.cancel() }
         let observer = self.observer
         let event = hook.event
         do {
@@ -35,7 +50,11 @@ public struct HookRunner: Sendable {
                 killGraceSeconds: 5
             ) { line in
                 if line.stream == .stderr, let parsed = HookResultLine.parse(line.text) {
-                    result.withLock { $0 = parsed }
+                    if case .started(let pid, let dir) = parsed {
+                        started.withLock { $0 = (pid, dir) }
+                    } else {
+                        result.withLock { $0 = parsed }
+                    }
                 } else {
                     observer.handle(.output(host: host, event: event, line: line, time: Date()))
                 }
@@ -77,6 +96,10 @@ public struct HookRunner: Sendable {
                 message: "Script at specified location: \(loc) failed to close STDOUT: it exited, but background process \(list) still holds its output. "
                     + "Start background processes with their output redirected, e.g. `command > /dev/null 2>&1 < /dev/null &`; "
                     + "their output now goes to the host's scripts.log.")
+        case .killed:
+            return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc) was killed: the deployment was stopped immediately")
+        case .started:
+            return HookOutcome(errorCode: .unknownError, message: "Script at specified location: \(loc) ended without reporting a result")
         case .wrapperError(let what):
             return HookOutcome(errorCode: .unknownError, message: "could not run the script at \(loc): \(what) failed on the host")
         }

@@ -162,7 +162,7 @@ public struct HostDeployment: Sendable {
 
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
-        let runner = HookRunner(session: session, observer: observer)
+        let runner = HookRunner(session: session, observer: observer, stop: stop)
         for script in hooks {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,

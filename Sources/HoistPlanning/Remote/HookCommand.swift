@@ -97,6 +97,7 @@ public struct HookInvocation: Sendable, Hashable {
             relay stdout <"$d/o" & ro=$!
             relay stderr <"$d/e" >&2 & re=$!
             setsid \(runner) >"$d/o" 2>"$d/e" </dev/null & sp=$!
+            report pid "$sp" "$d"
             tree() { for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; echo "$c"; done; }
             stopall() { kill -"$1" -"$sp" $(tree "$sp") 2>/dev/null; }
             nap() { sleep "$1" & s=$!; wait "$s"; }
@@ -104,6 +105,9 @@ public struct HookInvocation: Sendable, Hashable {
               nap \(timeoutSeconds); : >"$d/timedout"; stopall TERM; nap \(killGraceSeconds); stopall KILL ) </dev/null >/dev/null 2>&1 & wd=$!
             wait "$sp"; rc=$?
             kill "$wd" 2>/dev/null
+            if [ -e "$d/killed" ]; then
+              stopall KILL; wait "$ro" "$re" 2>/dev/null; report killed "$rc"; exit 0
+            fi
             if [ -e "$d/timedout" ]; then
               stopall KILL; wait "$ro" "$re" 2>/dev/null; report timedout "$rc"; exit 0
             fi
@@ -127,7 +131,24 @@ public struct HookInvocation: Sendable, Hashable {
     }
 }
 
-/// The wrapper's last stderr line, parsed.
+extension HookInvocation {
+    /// Stops a running hook from another channel: marks it killed, then TERM and, after the
+    /// grace period, KILL to its process group and descendants.
+    public static func killCommand(pid: Int, dir: String, graceSeconds: Int, become: Bool) -> String {
+        let program = """
+            tree() { for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; echo "$c"; done; }
+            : >\(shellQuote(dir + "/killed")) 2>/dev/null
+            kill -TERM -\(pid) $(tree \(pid)) 2>/dev/null
+            sleep \(graceSeconds)
+            kill -KILL -\(pid) $(tree \(pid)) 2>/dev/null
+            exit 0
+            """
+        return become ? "sudo -n sh -c " + shellQuote(program) : program
+    }
+}
+
+/// The wrapper's stderr lines of its own, parsed: the first says where the script runs, the
+/// last how it ended.
 public enum HookResultLine: Sendable, Hashable {
     case exited(Int32)
     case missing
@@ -135,6 +156,11 @@ public enum HookResultLine: Sendable, Hashable {
     case timedOut(Int32)
     case outputsLeftOpen(Int32, pids: [Int])
     case wrapperError(String)
+    /// Sent first: the script's process group and the wrapper's folder, so a second Ctrl-C
+    /// can stop it from another channel.
+    case started(pid: Int, dir: String)
+    /// Stopped by `killCommand` (a second Ctrl-C or an immediate `hoist stop`).
+    case killed(Int32)
 
     /// Starts with an ASCII record separator so that no ordinary output line looks like it.
     public static let marker = "\u{1e}HOIST-RESULT "
@@ -150,6 +176,8 @@ public enum HookResultLine: Sendable, Hashable {
         case "notexec": return .notExecutable
         case "timedout": return .timedOut(rc)
         case "leftopen": return .outputsLeftOpen(rc, pids: words.dropFirst(2).compactMap { Int($0) })
+        case "pid": return words.count > 2 ? .started(pid: Int(words[1]) ?? -1, dir: words[2]) : nil
+        case "killed": return .killed(rc)
         default: return .wrapperError(words.dropFirst().joined(separator: " "))
         }
     }

@@ -1,0 +1,83 @@
+import Foundation
+import HoistArchive
+import HoistConfig
+import HoistCore
+import HoistEngine
+import HoistPlanning
+
+/// The archive hosts receive for a revision: an archive revision as it is, a directory
+/// revision bundled reproducibly into the user's cache (so the same tree gives the same
+/// digest, and hosts that hold it already are not sent it again).
+struct PreparedBundle: Sendable {
+    var path: String
+    var sha256: String
+    var size: Int64
+    var isZip: Bool
+    var stripPrefix: String?
+}
+
+func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
+    let inspection = revision.inspection
+    if inspection.format != .directory, let sha = inspection.sha256 {
+        let size = (try? FileManager.default.attributesOfItem(atPath: revision.path)[.size] as? Int64) ?? 0
+        return PreparedBundle(path: revision.path, sha256: sha, size: size ?? 0, isZip: inspection.format == .zip,
+                              stripPrefix: inspection.strippedPrefix)
+    }
+    let cache = cacheDirectory().appendingPathComponent("bundles")
+    try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar.gz").path
+    let written = try BundleWriter.write(directory: revision.path, to: temp, format: .tarGzip)
+    let final = cache.appendingPathComponent("\(written.sha256).tar.gz").path
+    _ = rename(temp, final)
+    let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0
+    return PreparedBundle(path: final, sha256: written.sha256, size: size ?? 0, isZip: false, stripPrefix: nil)
+}
+
+func cacheDirectory() -> URL {
+    let env = ProcessInfo.processInfo.environment
+    if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return URL(fileURLWithPath: xdg).appendingPathComponent("hoist") }
+    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hoist")
+}
+
+/// Reads an AppSpec found on a host (the last successful revision's) for its hooks.
+let hostAppSpecHooks: @Sendable (String, String) -> Result<HookTable, HookParseFailure> = { text, name in
+    let (spec, diagnostics) = AppSpecParser.parse(text, fileName: name)
+    if let spec { return .success(spec.hooks) }
+    let errors = diagnostics.filter { $0.severity == .error }.map(\.description)
+    return .failure(HookParseFailure(errors.joined(separator: "; ")))
+}
+
+/// Who is deploying, as `user@machine`.
+func currentCreator() -> String {
+    let env = ProcessInfo.processInfo.environment
+    let user = env["USER"] ?? env["LOGNAME"] ?? "unknown"
+    return "\(user)@\(ProcessInfo.processInfo.hostName)"
+}
+
+/// Builds the engine's view of a revision.
+func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, fileExistsBehavior: FileExistsBehavior) -> DeployableRevision {
+    let plan = revision.plan
+    return DeployableRevision(
+        displayName: revision.path, bundlePath: bundle.path, isZip: bundle.isZip, sha256: bundle.sha256,
+        sizeBytes: bundle.size, stripPrefix: bundle.stripPrefix, hooks: revision.appSpec.hooks,
+        renderInstall: { root, cleanup in
+            InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
+        })
+}
+
+/// `--config` names: the predefined ones, with or without `CodeDeployDefault.`.
+func parseConfigFlag(_ name: String) throws -> DeploymentConfig {
+    guard let config = DeploymentConfig.predefined(name) else {
+        printToStderr("hoist: --config \(name): unknown deployment configuration; use OneAtATime, HalfAtATime or AllAtOnce (with or without the CodeDeployDefault. prefix), or set minimum_healthy_hosts in the playbook")
+        throw InvalidInput(diagnostics: [])
+    }
+    return config
+}
+
+func parseFileExistsFlag(_ value: String) throws -> FileExistsBehavior {
+    guard let b = FileExistsBehavior(rawValue: value.uppercased()) else {
+        printToStderr("hoist: --file-exists-behavior \(value): use DISALLOW, OVERWRITE or RETAIN")
+        throw InvalidInput(diagnostics: [])
+    }
+    return b
+}

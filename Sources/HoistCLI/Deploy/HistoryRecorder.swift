@@ -1,0 +1,86 @@
+import Foundation
+import HoistCore
+import HoistEngine
+
+/// Writes a deployment's events into the history store as they happen. Writes run on one
+/// serial queue so hosts' tasks never wait on the disk; host and event rows are written when
+/// a step ends (durable then), output lines in batches.
+final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
+    private let store: any HistoryStore
+    private let id: DeploymentID
+    private let addresses: [String: String]
+    private let queue = DispatchQueue(label: "hoist.history")
+    private var pendingOutput: [OutputRecord] = []
+    private var eventStarts: [String: Date] = [:]
+    private(set) var failures: [String] = []
+
+    init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
+        self.store = store
+        self.id = id
+        self.addresses = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0.address) })
+    }
+
+    func handle(_ event: DeploymentEvent) {
+        queue.async { self.record(event) }
+    }
+
+    /// Waits until everything handled so far is written.
+    func flush() {
+        queue.sync { self.writeOutput() }
+    }
+
+    private func attempt(_ what: String, _ body: () throws -> Void) {
+        do { try body() } catch { failures.append("\(what): \(error)") }
+    }
+
+    private func record(_ event: DeploymentEvent) {
+        switch event {
+        case .deploymentStarted(let start):
+            attempt("start") {
+                try store.updateDeployment(id, DeploymentUpdate(status: .inProgress, startTime: start.time, hostCount: start.hosts.count))
+                try store.upsertHosts(start.hosts.map { HostRecord(deploymentID: id, host: $0, address: addresses[$0] ?? "") })
+            }
+        case .hostStarted(let host, let time):
+            attempt("host") { try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: .inProgress, startTime: time)) }
+        case .eventStarted(let host, let lifecycle, let time, _):
+            eventStarts["\(host)/\(lifecycle.rawValue)"] = time
+            attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: time)) }
+        case .output(let host, let lifecycle, let line, let time):
+            pendingOutput.append(OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: time, text: line.text))
+            if pendingOutput.count >= 200 { writeOutput() }
+        case .eventFinished(let host, let lifecycle, let outcome):
+            writeOutput()
+            attempt("event") {
+                try store.upsertEvent(EventRecord(
+                    deploymentID: id, host: host, event: lifecycle, status: outcome.status, errorCode: outcome.errorCode,
+                    message: outcome.message, scriptName: outcome.scriptName, startTime: outcome.start, endTime: outcome.end))
+            }
+        case .uploadProgress:
+            break
+        case .hostFinished(let host, let status, let code, let message, let time):
+            writeOutput()
+            attempt("host") {
+                let existing = try store.hosts(of: id).first { $0.host == host }
+                try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: status,
+                                                errorCode: code, message: message, startTime: existing?.startTime ?? time, endTime: time))
+            }
+        case .deploymentFinished(let verdict):
+            writeOutput()
+            attempt("finish") {
+                let hosts = try store.hosts(of: id)
+                let skipped = hosts.filter { verdict.hostStatuses[$0.host] == .skipped && $0.status == .pending }
+                    .map { h -> HostRecord in var h = h; h.status = .skipped; return h }
+                if !skipped.isEmpty { try store.upsertHosts(skipped) }
+                try store.updateDeployment(id, DeploymentUpdate(status: verdict.status, errorCode: verdict.errorCode,
+                                                                 errorMessage: verdict.message, endTime: verdict.time))
+            }
+        }
+    }
+
+    private func writeOutput() {
+        guard !pendingOutput.isEmpty else { return }
+        let batch = pendingOutput
+        pendingOutput.removeAll(keepingCapacity: true)
+        attempt("output") { try store.appendOutput(batch) }
+    }
+}
