@@ -29,7 +29,7 @@ public struct CommandLoadBalancer: LoadBalancer {
 
     public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
         try await runChecked(commands.deregister, action: "deregister", host: host,
-                             extra: ["HOIST_DRAIN_TIMEOUT": formatSeconds(drainTimeoutSeconds).replacingOccurrences(of: "s", with: "")])
+                             extra: ["HOIST_DRAIN_TIMEOUT": Self.plainNumber(drainTimeoutSeconds)])
     }
 
     /// Runs the health command until it exits 0; without one there is nothing to wait for.
@@ -84,6 +84,11 @@ public struct CommandLoadBalancer: LoadBalancer {
         } catch {
             throw self.error(.command, "cannot start the \(action) command: \(error)")
         }
+    }
+
+    /// `30`, `0.5`: seconds as a script can read them.
+    static func plainNumber(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 
     private static func explain(_ result: CommandResult, stderr: String) -> String {
