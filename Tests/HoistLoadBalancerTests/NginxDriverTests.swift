@@ -22,9 +22,10 @@ struct NginxDriverTests {
     }
 
     /// A driver whose nginx commands are plain shell commands, for tests that need no nginx.
-    func offlineDriver(_ directory: TemporaryDirectory, testCommand: String = "true", healthPath: String? = nil) -> NginxLoadBalancer {
+    func offlineDriver(_ directory: TemporaryDirectory, testCommand: String = "true", healthPath: String? = nil,
+                       host: String? = nil) -> NginxLoadBalancer {
         let settings = LoadBalancerSpec.Nginx(
-            upstreamFile: directory.file("upstream.conf"), upstream: "app", serverTemplate: "{address}",
+            host: host, upstreamFile: directory.file("upstream.conf"), upstream: "app", serverTemplate: "{address}",
             testCommand: testCommand, reloadCommand: "true", healthPath: healthPath)
         return NginxLoadBalancer(name: "web", settings: settings, polling: Self.fast, sessionFor: { _ in LocalShellSession() })
     }
@@ -90,6 +91,20 @@ struct NginxDriverTests {
         }
         #expect(error?.description.hasSuffix("so the previous file was put back: nginx: [emerg] pretend failure") == true)
         #expect(!FileManager.default.fileExists(atPath: directory.file("upstream.conf")))
+    }
+
+    /// Through a session the file comes back line by line; the restored file must still be
+    /// byte for byte the previous one, trailing newline (or its absence) included.
+    @Test(arguments: ["upstream app {\n    server 10.0.0.1:80;\n}\n", "upstream app { server 10.0.0.1:80; }", ""])
+    func aRemoteRollbackRestoresTheExactFile(_ previous: String) async throws {
+        let directory = try TemporaryDirectory("nginx-remote")
+        defer { directory.remove() }
+        try directory.write("upstream.conf", previous)
+        let lb = offlineDriver(directory, testCommand: "exit 1", host: "lb1")
+        await #expect(throws: LoadBalancerError.self) {
+            try await lb.register(HostSpec(name: "h2", address: "10.0.0.2:80"))
+        }
+        #expect(try directory.read("upstream.conf") == previous)
     }
 
     @Test func waitUntilHealthyTimesOutWhenNothingAnswersTheHealthPath() async throws {

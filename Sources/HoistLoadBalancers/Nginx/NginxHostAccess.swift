@@ -71,12 +71,19 @@ struct RemoteNginxHost: NginxHostAccess {
     /// Exit status meaning "no such file" from `read`.
     static let absentStatus: Int32 = 3
 
+    /// Marks the end of the file in `read`'s output: sessions hand back whole lines, which
+    /// would lose whether the file ended with a newline, and a restored file must be the same.
+    static let endMarker = "#hoist-end-of-file"
+
     func read(_ path: String) async throws -> String? {
         let quoted = shellQuote(path)
-        let (result, stdout, stderr) = try await run("if [ -e \(quoted) ]; then cat \(quoted); else exit \(Self.absentStatus); fi")
+        let (result, stdout, stderr) = try await run(
+            "if [ -e \(quoted) ]; then cat \(quoted) && printf '\\n%s\\n' \(shellQuote(Self.endMarker)); else exit \(Self.absentStatus); fi")
         if result.exitStatus == Self.absentStatus { return nil }
-        guard result.succeeded else { throw NginxHostError(description: "cannot read \(path) on \(hostName): \(stderr)") }
-        return stdout
+        guard result.succeeded, stdout.hasSuffix("\n" + Self.endMarker) || stdout == Self.endMarker else {
+            throw NginxHostError(description: "cannot read \(path) on \(hostName): \(stderr)")
+        }
+        return stdout == Self.endMarker ? "" : String(stdout.dropLast(Self.endMarker.count + 1))
     }
 
     func replace(_ path: String, with text: String) async throws {
