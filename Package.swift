@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistTestSupport"]),
         .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive", "HoistTestSupport"]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
+        .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).
         .testTarget(name: "HoistIntegrationTests", dependencies: [

@@ -44,15 +44,20 @@ public struct LoadBalancerSpec: Sendable, Hashable, Codable {
         public var serverTemplate: String
         public var testCommand: String
         public var reloadCommand: String
+        /// Path the coordinator GETs on each server (`http://<server address><path>`) to
+        /// decide it is healthy, since open-source nginx has no active health checks; nil
+        /// means `/health`.
+        public var healthPath: String?
         public init(host: String? = nil, upstreamFile: String, upstream: String,
                     serverTemplate: String = "{address}:8080", testCommand: String = "nginx -t",
-                    reloadCommand: String = "nginx -s reload") {
+                    reloadCommand: String = "nginx -s reload", healthPath: String? = nil) {
             self.host = host
             self.upstreamFile = upstreamFile
             self.upstream = upstream
             self.serverTemplate = serverTemplate
             self.testCommand = testCommand
             self.reloadCommand = reloadCommand
+            self.healthPath = healthPath
         }
     }
 

@@ -1,0 +1,91 @@
+/// A load balancer in front of the hosts: the engine takes a host out of rotation before it
+/// installs (BlockTraffic) and puts it back after (AllowTraffic). HoistLoadBalancers
+/// implements it for HAProxy, nginx and user commands; engine tests use fakes.
+public protocol LoadBalancer: Sendable {
+    /// The balancer's name in the playbook's `load_balancers` section.
+    var name: String { get }
+    /// Puts the host's server in rotation (HAProxy: `set server B/S state ready`).
+    func register(_ host: HostSpec) async throws
+    /// Takes the host out of rotation: drains until its current sessions reach zero or
+    /// `drainTimeoutSeconds` runs out (like CodeDeploy's deregistration delay, running out is
+    /// not an error), then stops sending it anything.
+    func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws
+    /// Waits until the balancer's own view of the host is healthy; throws a
+    /// `LoadBalancerError` of kind `.timeout` when `timeoutSeconds` pass first.
+    func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws
+    /// What the balancer says about the host right now.
+    func state(of host: HostSpec) async throws -> LoadBalancerServerState
+}
+
+/// One host's server as a load balancer sees it: what an operator asked for (admin) and
+/// what the balancer observes (operational).
+public struct LoadBalancerServerState: Sendable, Hashable, CustomStringConvertible {
+    /// What an operator or Hoist asked for.
+    public enum Admin: String, Sendable, Hashable {
+        case ready, drain, maint
+        /// The balancer cannot say (command driver).
+        case unknown
+    }
+
+    /// What the balancer's health checking observes.
+    public enum Operational: String, Sendable, Hashable {
+        case up, down, maint, drain
+        /// The balancer cannot say (no health information).
+        case unknown
+    }
+
+    /// The server's name inside the balancer, e.g. `app/h001` or `10.0.0.7:8080`.
+    public var server: String
+    public var admin: Admin
+    public var operational: Operational
+    /// Sessions currently open to the server, when the balancer counts them.
+    public var currentSessions: Int?
+    /// The balancer's own words, e.g. HAProxy's `UP 1/2` or `DOWN (L4CON)`.
+    public var detail: String
+
+    public init(server: String, admin: Admin, operational: Operational, currentSessions: Int? = nil, detail: String = "") {
+        self.server = server
+        self.admin = admin
+        self.operational = operational
+        self.currentSessions = currentSessions
+        self.detail = detail
+    }
+
+    public var description: String {
+        var text = "\(server): admin \(admin.rawValue), \(operational.rawValue)"
+        if let currentSessions { text += ", \(currentSessions) current sessions" }
+        if !detail.isEmpty { text += " (\(detail))" }
+        return text
+    }
+}
+
+/// What went wrong talking to a load balancer. The description names the balancer and how it
+/// is reached, then what failed, e.g. `load balancer main (HAProxy at /run/haproxy/admin.sock):
+/// backend app has no server h007`.
+public struct LoadBalancerError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The balancer could not be reached (socket, TCP, SSH session).
+        case connect
+        /// The balancer or a command refused or failed.
+        case command
+        /// The backend or server the host maps to does not exist.
+        case unknownServer
+        /// The host did not become healthy in time.
+        case timeout
+        /// The playbook's settings cannot work (bad template, unsafe address).
+        case configuration
+    }
+
+    /// The balancer's name and how it is reached, e.g. `main (HAProxy at 127.0.0.1:9999)`.
+    public var balancer: String
+    public var kind: Kind
+    public var message: String
+
+    public init(balancer: String, kind: Kind, message: String) {
+        self.balancer = balancer
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "load balancer \(balancer): \(message)" }
+}

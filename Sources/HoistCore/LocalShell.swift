@@ -1,0 +1,197 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command with `/bin/sh -c` on this machine, streaming whole output lines. Load
+/// balancer drivers use it for their local commands (`nginx -t`, user hooks) and tests use it
+/// to stand in for a remote host. The blocking work happens on its own thread, never on the
+/// Swift concurrency pool.
+///
+/// It spawns with posix_spawn rather than Foundation's `Process`, whose end-of-process
+/// detection waits for every descendant: a command that starts a daemon (`haproxy -D`)
+/// would never end.
+public enum LocalShell {
+    /// Runs `command` in its own process group; `environment` is added to this process's
+    /// environment. After `timeoutSeconds` the group gets TERM, then KILL after
+    /// `killGraceSeconds`, and the result is marked timed out.
+    public static func run(
+        _ command: String, environment: [String: String] = [:], timeoutSeconds: Double? = nil,
+        killGraceSeconds: Double = 5, onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult {
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let child = try SpawnedShell(command: command, environment: merged)
+        let watch = ProcessWatch(child: child, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        return await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: watch.runToEnd()) }.start()
+        }
+    }
+
+    /// Runs a command and collects its output; for short commands whose output is small.
+    public static func capture(
+        _ command: String, environment: [String: String] = [:], timeoutSeconds: Double? = 60
+    ) async throws -> (CommandResult, stdout: String, stderr: String) {
+        let box = LineCollector()
+        let result = try await run(command, environment: environment, timeoutSeconds: timeoutSeconds) { box.add($0) }
+        let (out, err) = box.text()
+        return (result, out, err)
+    }
+}
+
+/// The command could not be started at all.
+public struct LocalShellError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// `/bin/sh -c COMMAND` started with posix_spawn in a new process group, stdin from
+/// /dev/null, stdout and stderr to pipes that only this side keeps.
+private struct SpawnedShell {
+    let pid: pid_t
+    let stdout: Int32
+    let stderr: Int32
+
+    init(command: String, environment: [String: String]) throws {
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard pipe(&out) == 0 else { throw Self.failure("pipe") }
+        guard pipe(&err) == 0 else {
+            close(out[0]); close(out[1])
+            throw Self.failure("pipe")
+        }
+        // Only the child's copies (made by dup2 below) may outlive the spawn.
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The calling thread (a concurrency pool thread) may block or ignore signals; the
+        // command must start with none blocked and all at their defaults, or it could not be
+        // stopped with TERM.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+
+        let words: [String] = ["/bin/sh", "-c", command]
+        let argv = words.map { strdup($0) }
+        let envp = environment.map { key, value in strdup("\(key)=\(value)") }
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv + [nil], envp + [nil])
+        close(out[1])
+        close(err[1])
+        guard status == 0 else {
+            close(out[0]); close(err[0])
+            throw LocalShellError(description: "cannot start /bin/sh: \(String(cString: strerror(status)))")
+        }
+        self.pid = pid
+        stdout = out[0]
+        stderr = err[0]
+    }
+
+    private static func failure(_ what: String) -> LocalShellError {
+        LocalShellError(description: "cannot start /bin/sh: \(what): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Reads both output streams of one child with poll(2), so neither can fill up and block
+/// the other, reaps the child and enforces the deadline.
+private final class ProcessWatch: @unchecked Sendable {
+    let child: SpawnedShell
+    let timeoutSeconds: Double?
+    let killGraceSeconds: Double
+    let onOutput: @Sendable (OutputLine) -> Void
+    private var pending: [[UInt8]] = [[], []]
+
+    init(child: SpawnedShell, timeoutSeconds: Double?, killGraceSeconds: Double,
+         onOutput: @escaping @Sendable (OutputLine) -> Void) {
+        self.child = child
+        self.timeoutSeconds = timeoutSeconds
+        self.killGraceSeconds = killGraceSeconds
+        self.onOutput = onOutput
+    }
+
+    func runToEnd() -> CommandResult {
+        let started = Date()
+        let fds = [child.stdout, child.stderr]
+        defer { fds.forEach { close($0) } }
+        var open = [true, true]
+        var timedOut = false
+        var termSentAt: Date?
+        var exitedAt: Date?
+        var status: Int32 = 0
+        // A daemon the command starts may keep our pipes open; once the command itself has
+        // exited, its output gets a short grace period, not forever.
+        let outputGraceAfterExit = 1.0
+        while true {
+            if exitedAt == nil, waitpid(child.pid, &status, WNOHANG) == child.pid { exitedAt = Date() }
+            if let exitedAt, !open.contains(true) || Date().timeIntervalSince(exitedAt) > outputGraceAfterExit { break }
+            if exitedAt == nil, let timeoutSeconds {
+                if termSentAt == nil, Date().timeIntervalSince(started) > timeoutSeconds {
+                    timedOut = true
+                    termSentAt = Date()
+                    kill(-child.pid, SIGTERM)
+                } else if let sent = termSentAt, Date().timeIntervalSince(sent) > killGraceSeconds {
+                    kill(-child.pid, SIGKILL)
+                }
+            }
+            var polls = fds.enumerated().map { index, fd in
+                pollfd(fd: open[index] ? fd : -1, events: Int16(POLLIN), revents: 0)
+            }
+            // Short waits: the child's exit is noticed by waitpid on the next turn.
+            if poll(&polls, nfds_t(polls.count), open.contains(true) ? 50 : 20) <= 0 { continue }
+            for index in polls.indices where open[index] && polls[index].revents != 0 {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                let count = read(fds[index], &buffer, buffer.count)
+                if count <= 0 {
+                    if count < 0, errno == EINTR { continue }
+                    open[index] = false
+                } else {
+                    absorb(buffer[0..<count], stream: index)
+                }
+            }
+        }
+        for index in 0..<2 where !pending[index].isEmpty { emit(pending[index], stream: index) }
+        let duration = Date().timeIntervalSince(started)
+        let signal = status & 0x7f
+        if signal != 0 {
+            return CommandResult(exitStatus: nil, signal: Self.signalName(signal), timedOut: timedOut, durationSeconds: duration)
+        }
+        return CommandResult(exitStatus: (status >> 8) & 0xff, timedOut: timedOut, durationSeconds: duration)
+    }
+
+    private func absorb(_ bytes: ArraySlice<UInt8>, stream: Int) {
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                emit(pending[stream], stream: stream)
+                pending[stream].removeAll(keepingCapacity: true)
+            } else {
+                pending[stream].append(byte)
+            }
+        }
+    }
+
+    private func emit(_ bytes: [UInt8], stream: Int) {
+        onOutput(OutputLine(stream == 0 ? .stdout : .stderr, String(decoding: bytes, as: UTF8.self)))
+    }
+
+    private static func signalName(_ number: Int32) -> String {
+        switch number {
+        case SIGTERM: return "TERM"
+        case SIGKILL: return "KILL"
+        case SIGINT: return "INT"
+        case SIGHUP: return "HUP"
+        case SIGQUIT: return "QUIT"
+        default: return "\(number)"
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import HoistCore
+
+/// HAProxy driven through its runtime API: `set server B/S state ready|drain|maint` to move a
+/// host in and out of rotation, `show stat` to watch sessions and health, `show servers
+/// state` for what was asked. The server must already exist in the backend's configuration
+/// (a `server` line, or `server-template` slots named after the hosts).
+public struct HAProxyLoadBalancer: LoadBalancer {
+    public let name: String
+    public let backend: String
+    public let serverTemplate: String
+    public let api: any HAProxyRuntimeAPI
+    public let polling: LoadBalancerPolling
+
+    public init(name: String, backend: String, serverTemplate: String = "{host}",
+                api: any HAProxyRuntimeAPI, polling: LoadBalancerPolling = LoadBalancerPolling()) {
+        self.name = name
+        self.backend = backend
+        self.serverTemplate = serverTemplate
+        self.api = api
+        self.polling = polling
+    }
+
+    /// `main (HAProxy at /run/haproxy/admin.sock)`: how errors name this balancer.
+    public var balancerDescription: String { "\(name) (HAProxy at \(api.location))" }
+
+    public func register(_ host: HostSpec) async throws {
+        try await setState("ready", of: try serverName(for: host))
+    }
+
+    public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
+        let server = try serverName(for: host)
+        try await setState("drain", of: server)
+        _ = try await polling.until(timeoutSeconds: drainTimeoutSeconds) {
+            try await statRow(of: server).currentSessions == 0 ? true : nil
+        }
+        try await setState("maint", of: server)
+    }
+
+    public func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws {
+        let server = try serverName(for: host)
+        let last = Locked<HAProxyStatRow?>(nil)
+        let healthy = try await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
+            let row = try await statRow(of: server)
+            last.withLock { $0 = row }
+            return row.isHealthy ? true : nil
+        }
+        if healthy == nil {
+            let status = last.current.map(Self.describe) ?? "unknown"
+            throw error(.timeout, "server \(backend)/\(server) is not healthy after \(formatSeconds(timeoutSeconds)) (HAProxy says \(status))")
+        }
+    }
+
+    public func state(of host: HostSpec) async throws -> LoadBalancerServerState {
+        let server = try serverName(for: host)
+        let answer = try await send("show servers state \(backend)")
+        try checkNamesExist(answer, server: server)
+        let rows: [HAProxyServerStateRow]
+        do { rows = try HAProxyServersStateParser.parse(answer) } catch {
+            throw self.error(.command, "\(error)")
+        }
+        guard let admin = rows.first(where: { $0.server == server }) else {
+            throw error(.unknownServer, "backend \(backend) has no server \(server)")
+        }
+        let stat = try await statRow(of: server)
+        return LoadBalancerServerState(
+            server: "\(backend)/\(server)", admin: admin.admin, operational: Self.operational(stat.status),
+            currentSessions: stat.currentSessions, detail: Self.describe(stat))
+    }
+
+    // MARK: - Runtime API
+
+    private func setState(_ state: String, of server: String) async throws {
+        let answer = try await send("set server \(backend)/\(server) state \(state)")
+        try checkNamesExist(answer, server: server)
+        let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty {
+            throw error(.command, "`set server \(backend)/\(server) state \(state)` failed: \(text)")
+        }
+    }
+
+    private func statRow(of server: String) async throws -> HAProxyStatRow {
+        let answer = try await send("show stat")
+        let rows: [HAProxyStatRow]
+        do { rows = try HAProxyStatParser.parse(answer) } catch {
+            throw self.error(.command, "\(error)")
+        }
+        guard let row = rows.first(where: { $0.backend == backend && $0.server == server }) else {
+            if !rows.contains(where: { $0.backend == backend }) {
+                throw error(.unknownServer, "HAProxy has no backend \(backend) with servers")
+            }
+            throw error(.unknownServer, "backend \(backend) has no server \(server)")
+        }
+        return row
+    }
+
+    private func send(_ command: String) async throws -> String {
+        do {
+            return try await api.send(command)
+        } catch let failure as LoadBalancerError {
+            throw failure
+        } catch {
+            throw self.error(.connect, "\(error)")
+        }
+    }
+
+    /// HAProxy answers a missing backend or server with a sentence instead of an error code.
+    private func checkNamesExist(_ answer: String, server: String) throws {
+        let lower = answer.lowercased()
+        if lower.contains("no such server") {
+            throw error(.unknownServer, "backend \(backend) has no server \(server)")
+        }
+        if lower.contains("no such backend") || lower.contains("can't find backend") {
+            throw error(.unknownServer, "HAProxy has no backend \(backend)")
+        }
+    }
+
+    private func serverName(for host: HostSpec) throws -> String {
+        let server = ServerTemplate.render(serverTemplate, for: host)
+        for (what, value) in [("backend", backend), ("server name", server)]
+        where !ServerTemplate.isSafe(value, extra: "-_.:") {
+            throw error(.configuration, "\(what) \(value.debugDescription) (for host \(host.name)) may contain only letters, digits, '-', '_', '.' and ':'")
+        }
+        return server
+    }
+
+    private func error(_ kind: LoadBalancerError.Kind, _ message: String) -> LoadBalancerError {
+        LoadBalancerError(balancer: balancerDescription, kind: kind, message: message)
+    }
+
+    static func operational(_ status: String) -> LoadBalancerServerState.Operational {
+        if status.hasPrefix("MAINT") { return .maint }
+        if status.hasPrefix("DRAIN") || status.hasPrefix("NOLB") { return .drain }
+        if status.hasPrefix("UP") || status == "no check" { return .up }
+        if status.hasPrefix("DOWN") { return .down }
+        return .unknown
+    }
+
+    static func describe(_ row: HAProxyStatRow) -> String {
+        row.checkStatus.isEmpty ? row.status : "\(row.status), last check \(row.checkStatus)"
+    }
+}

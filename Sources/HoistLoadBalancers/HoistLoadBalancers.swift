@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistLoadBalancers module.
-public enum HoistLoadBalancersModule {}

@@ -1,0 +1,68 @@
+import Foundation
+import Glibc
+import HoistCore
+@testable import HoistLoadBalancers
+
+/// A real HAProxy started for one test: admin API on a unix socket and on a loopback TCP
+/// port, a TCP-mode frontend, and backend `app` whose servers point at `HTTPBackend`s (or at
+/// closed ports). Every server starts in maintenance, as hosts not yet registered would.
+final class HAProxyFixture {
+    struct Server {
+        var name: String
+        var port: Int
+    }
+
+    let directory: TemporaryDirectory
+    let servers: [Server]
+    let frontendPort: Int
+    let tcpAPIPort: Int
+    var socketPath: String { directory.file("admin.sock") }
+    var tcpAddress: String { "127.0.0.1:\(tcpAPIPort)" }
+
+    init(servers: [Server]) async throws {
+        directory = try TemporaryDirectory("haproxy")
+        self.servers = servers
+        frontendPort = try LoopbackPorts.free()
+        tcpAPIPort = try LoopbackPorts.free()
+        let serverLines = servers.map {
+            "    server \($0.name) 127.0.0.1:\($0.port) check inter 100ms fall 1 rise 1 disabled"
+        }
+        let config = """
+            global
+                stats socket \(directory.file("admin.sock")) mode 600 level admin
+                stats socket ipv4@127.0.0.1:\(tcpAPIPort) level admin
+            defaults
+                mode tcp
+                timeout connect 2s
+                timeout client 120s
+                timeout server 120s
+                timeout check 1s
+            frontend fe
+                bind 127.0.0.1:\(frontendPort)
+                default_backend app
+            backend app
+                balance roundrobin
+                option httpchk GET /health
+            \(serverLines.joined(separator: "\n"))
+
+            """
+        try directory.write("haproxy.cfg", config)
+        let (result, _, stderr) = try await LocalShell.capture(
+            shellJoin(["haproxy", "-D", "-f", directory.file("haproxy.cfg"), "-p", directory.file("haproxy.pid")]))
+        guard result.succeeded else {
+            directory.remove()
+            throw FixtureError("haproxy did not start: \(stderr)")
+        }
+        let api = HAProxyUnixSocketAPI(path: socketPath)
+        let ready = await eventually { (try? await api.send("show info")) != nil }
+        if !ready {
+            stop()
+            throw FixtureError("haproxy's admin socket \(socketPath) never answered")
+        }
+    }
+
+    func stop() {
+        directory.stopDaemon(pidFile: "haproxy.pid")
+        directory.remove()
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import HoistCore
+import HoistTestSupport
+import Testing
+@testable import HoistLoadBalancers
+
+/// The HAProxy driver against a real HAProxy and real HTTP backends on loopback.
+@Suite(.serialized)
+struct HAProxyDriverTests {
+    enum Transport: String, CaseIterable, CustomTestStringConvertible {
+        case unixSocket, tcp, remoteSession
+        var testDescription: String { rawValue }
+    }
+
+    static let fast = LoadBalancerPolling(intervalSeconds: 0.05)
+
+    func driver(_ transport: Transport, _ haproxy: HAProxyFixture) throws -> any LoadBalancer {
+        let settings: LoadBalancerSpec.HAProxy
+        switch transport {
+        case .unixSocket: settings = .init(socketPath: haproxy.socketPath, backend: "app")
+        case .tcp: settings = .init(tcpAddress: haproxy.tcpAddress, backend: "app")
+        case .remoteSession: settings = .init(socketPath: haproxy.socketPath, viaHost: "lb1", backend: "app")
+        }
+        let session = LocalShellSession(host: HostSpec(name: "lb1", address: "127.0.0.1"))
+        return try LoadBalancerFactory.make(
+            spec: LoadBalancerSpec(name: "main", driver: .haproxy(settings)), polling: Self.fast,
+            sessionFor: { name in
+                guard name == "lb1" else { throw FixtureError("unexpected session for \(name)") }
+                return session
+            })
+    }
+
+    /// Runs `body` with HAProxy whose backend `app` has server h001 (in maintenance) in front
+    /// of a live HTTP server.
+    func withOneServer(
+        _ transport: Transport, _ body: (any LoadBalancer, HostSpec, HAProxyFixture) async throws -> Void
+    ) async throws {
+        let backend = try await HTTPBackend(name: "h001")
+        defer { backend.stop() }
+        let haproxy = try await HAProxyFixture(servers: [.init(name: "h001", port: backend.port)])
+        defer { haproxy.stop() }
+        try await body(try driver(transport, haproxy), HostSpec(name: "h001", address: "127.0.0.1"), haproxy)
+    }
+
+    @Test(arguments: Transport.allCases)
+    func registerPutsTheServerUpAndDeregisterPutsItInMaintenance(_ transport: Transport) async throws {
+        try await withOneServer(transport) { lb, host, haproxy in
+            #expect(try await lb.state(of: host).admin == .maint)
+            try await lb.register(host)
+            try await lb.waitUntilHealthy(host, timeoutSeconds: 20)
+            let up = try await lb.state(of: host)
+            #expect(up.admin == .ready)
+            #expect(up.operational == .up)
+            #expect(up.detail.hasPrefix("UP"))
+            #expect(await httpGet(port: haproxy.frontendPort, path: "/whoami") == "h001")
+
+            try await lb.deregister(host, drainTimeoutSeconds: 10)
+            let down = try await lb.state(of: host)
+            #expect(down.admin == .maint)
+            #expect(down.operational == .maint)
+        }
+    }
+
+    /// Runs `body` with server h001 registered, healthy and holding one session opened
+    /// through HAProxy's frontend.
+    func withOneOpenSession(
+        _ transport: Transport, _ body: (any LoadBalancer, HostSpec, HeldConnection) async throws -> Void
+    ) async throws {
+        try await withOneServer(transport) { lb, host, haproxy in
+            try await lb.register(host)
+            try await lb.waitUntilHealthy(host, timeoutSeconds: 20)
+            let connection = try HeldConnection(port: haproxy.frontendPort)
+            defer { connection.close() }
+            #expect(try await eventually { try await lb.state(of: host).currentSessions == 1 })
+            try await body(lb, host, connection)
+        }
+    }
+
+    @Test func deregisterWaitsForOpenSessionsThenGoesToMaintenance() async throws {
+        try await withOneOpenSession(.unixSocket) { lb, host, connection in
+            let deregistering = Task { try await lb.deregister(host, drainTimeoutSeconds: 120) }
+            #expect(try await eventually { try await lb.state(of: host).admin == .drain })
+            // The session is still open, so the driver is still draining rather than in maint.
+            let draining = try await lb.state(of: host)
+            #expect(draining.admin == .drain)
+            #expect(draining.currentSessions == 1)
+
+            connection.close()
+            try await deregistering.value
+            let after = try await lb.state(of: host)
+            #expect(after.admin == .maint)
+            #expect(after.currentSessions == 0)
+        }
+    }
+
+    @Test func deregisterStopsWaitingWhenTheDrainTimeoutRunsOut() async throws {
+        try await withOneOpenSession(.tcp) { lb, host, _ in
+            try await lb.deregister(host, drainTimeoutSeconds: 0.3)
+            let after = try await lb.state(of: host)
+            #expect(after.admin == .maint)
+            // maint does not cut the session that outlived the drain.
+            #expect(after.currentSessions == 1)
+        }
+    }
+
+    @Test func waitUntilHealthyTimesOutWhenTheServerIsNotListening() async throws {
+        let haproxy = try await HAProxyFixture(servers: [.init(name: "h003", port: try LoopbackPorts.closed())])
+        defer { haproxy.stop() }
+        let lb = try driver(.unixSocket, haproxy)
+        let host = HostSpec(name: "h003", address: "127.0.0.1")
+        try await lb.register(host)
+        let error = await #expect(throws: LoadBalancerError.self) {
+            try await lb.waitUntilHealthy(host, timeoutSeconds: 1)
+        }
+        #expect(error?.kind == .timeout)
+        #expect(error?.description.hasPrefix(
+            "load balancer main (HAProxy at \(haproxy.socketPath)): server app/h003 is not healthy after 1s (HAProxy says DOWN") == true)
+    }
+
+    @Test(arguments: [Transport.unixSocket, .remoteSession])
+    func anUnknownServerIsNamedInTheError(_ transport: Transport) async throws {
+        let haproxy = try await HAProxyFixture(servers: [.init(name: "h001", port: try LoopbackPorts.closed())])
+        defer { haproxy.stop() }
+        let lb = try driver(transport, haproxy)
+        let stranger = HostSpec(name: "h007", address: "127.0.0.1")
+        let location = transport == .unixSocket ? haproxy.socketPath : "\(haproxy.socketPath) on lb1"
+        let expected = "load balancer main (HAProxy at \(location)): backend app has no server h007"
+        let registerError = await #expect(throws: LoadBalancerError.self) { try await lb.register(stranger) }
+        #expect(registerError?.kind == .unknownServer)
+        #expect(registerError?.description == expected)
+        let stateError = await #expect(throws: LoadBalancerError.self) { _ = try await lb.state(of: stranger) }
+        #expect(stateError?.kind == .unknownServer)
+        #expect(stateError?.description == expected)
+    }
+
+    @Test(arguments: [Transport.unixSocket, .tcp, .remoteSession])
+    func anUnreachableRuntimeAPIIsAConnectError(_ transport: Transport) async throws {
+        let directory = try TemporaryDirectory("nohaproxy")
+        defer { directory.remove() }
+        let settings: LoadBalancerSpec.HAProxy
+        switch transport {
+        case .unixSocket: settings = .init(socketPath: directory.file("admin.sock"), backend: "app")
+        case .tcp: settings = .init(tcpAddress: "127.0.0.1:\(try LoopbackPorts.closed())", backend: "app")
+        case .remoteSession: settings = .init(socketPath: directory.file("admin.sock"), viaHost: "lb1", backend: "app")
+        }
+        let lb = try LoadBalancerFactory.make(
+            spec: LoadBalancerSpec(name: "main", driver: .haproxy(settings)), polling: Self.fast,
+            sessionFor: { _ in LocalShellSession() })
+        let error = await #expect(throws: LoadBalancerError.self) {
+            try await lb.register(HostSpec(name: "h001", address: "127.0.0.1"))
+        }
+        #expect(error?.kind == .connect)
+        let expected: String
+        switch transport {
+        case .unixSocket:
+            expected = "load balancer main (HAProxy at \(settings.socketPath!)): connect to \(settings.socketPath!) failed: No such file or directory"
+        case .tcp:
+            expected = "load balancer main (HAProxy at \(settings.tcpAddress!)): connect to \(settings.tcpAddress!) failed: Connection refused"
+        case .remoteSession:
+            expected = "load balancer main (HAProxy at \(settings.socketPath!) on lb1): connect to \(settings.socketPath!) on lb1 failed: FileNotFoundError: [Errno 2] No such file or directory"
+        }
+        #expect(error?.description == expected)
+    }
+}

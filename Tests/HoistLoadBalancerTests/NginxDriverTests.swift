@@ -1,0 +1,150 @@
+import Foundation
+import HoistCore
+import HoistTestSupport
+import Testing
+@testable import HoistLoadBalancers
+
+/// The nginx driver against a real nginx proxying to real HTTP backends on loopback.
+@Suite(.serialized)
+struct NginxDriverTests {
+    static let fast = LoadBalancerPolling(intervalSeconds: 0.05)
+
+    enum Where: String, CaseIterable, CustomTestStringConvertible {
+        case thisMachine, remoteSession
+        var testDescription: String { rawValue }
+    }
+
+    func driver(_ nginx: NginxFixture, _ place: Where = .thisMachine, testCommand: String? = nil) throws -> any LoadBalancer {
+        let settings = nginx.settings(host: place == .remoteSession ? "lb1" : nil, testCommand: testCommand)
+        return try LoadBalancerFactory.make(
+            spec: LoadBalancerSpec(name: "web", driver: .nginx(settings)), polling: Self.fast,
+            sessionFor: { _ in LocalShellSession(host: HostSpec(name: "lb1", address: "127.0.0.1")) })
+    }
+
+    /// A driver whose nginx commands are plain shell commands, for tests that need no nginx.
+    func offlineDriver(_ directory: TemporaryDirectory, testCommand: String = "true", healthPath: String? = nil,
+                       host: String? = nil) -> NginxLoadBalancer {
+        let settings = LoadBalancerSpec.Nginx(
+            host: host, upstreamFile: directory.file("upstream.conf"), upstream: "app", serverTemplate: "{address}",
+            testCommand: testCommand, reloadCommand: "true", healthPath: healthPath)
+        return NginxLoadBalancer(name: "web", settings: settings, polling: Self.fast, sessionFor: { _ in LocalShellSession() })
+    }
+
+    @Test(arguments: Where.allCases)
+    func requestsReachOnlyRegisteredServers(_ place: Where) async throws {
+        let one = try await HTTPBackend(name: "one")
+        defer { one.stop() }
+        let two = try await HTTPBackend(name: "two")
+        defer { two.stop() }
+        let nginx = try await NginxFixture(backends: [one.address, two.address])
+        defer { nginx.stop() }
+        let lb = try driver(nginx, place)
+        let hostOne = HostSpec(name: "h-one", address: one.address)
+        let hostTwo = HostSpec(name: "h-two", address: two.address)
+
+        try await lb.register(hostOne)
+        #expect(try NginxUpstreamFile.parse(nginx.directory.read("upstream.conf"), upstream: "app").servers == [
+            .init(address: one.address, down: false), .init(address: two.address, down: true),
+        ])
+        try await lb.waitUntilHealthy(hostOne, timeoutSeconds: 10)
+        #expect(try await lb.state(of: hostOne).admin == .ready)
+        #expect(try await lb.state(of: hostTwo).admin == .maint)
+        #expect(await eventually { await nginx.answeringBackends() == ["one"] })
+
+        try await lb.register(hostTwo)
+        #expect(await eventually { await nginx.answeringBackends() == ["one", "two"] })
+
+        try await lb.deregister(hostOne, drainTimeoutSeconds: 5)
+        #expect(try await lb.state(of: hostOne).admin == .maint)
+        #expect(await eventually { await nginx.answeringBackends() == ["two"] })
+    }
+
+    @Test func aConfigurationNginxRejectsIsRolledBack() async throws {
+        let one = try await HTTPBackend(name: "one")
+        defer { one.stop() }
+        let nginx = try await NginxFixture(backends: [one.address])
+        defer { nginx.stop() }
+        let lb = try driver(nginx)
+        try await lb.register(HostSpec(name: "h-one", address: one.address))
+        let before = try nginx.directory.read("upstream.conf")
+        #expect(await eventually { await nginx.answeringBackends() == ["one"] })
+
+        let error = await #expect(throws: LoadBalancerError.self) {
+            try await lb.register(HostSpec(name: "h-bad", address: "127.0.0.1:99999"))
+        }
+        #expect(error?.kind == .command)
+        #expect(error?.description.hasPrefix(
+            "load balancer web (nginx upstream app in \(nginx.upstreamPath) on this machine): `\(nginx.testCommand)` rejected the new \(nginx.upstreamPath), so the previous file was put back: ") == true)
+        #expect(error?.description.contains("invalid port in upstream \"127.0.0.1:99999\"") == true)
+        #expect(try nginx.directory.read("upstream.conf") == before)
+        // nginx still serves from the registered server. (Eventually: a worker of the
+        // configuration before the first registration may still be finishing its shutdown.)
+        #expect(await eventually { await nginx.answeringBackends() == ["one"] })
+    }
+
+    @Test func aFailingTestCommandWithoutAPreviousFileRemovesTheNewOne() async throws {
+        let directory = try TemporaryDirectory("nginx-fresh")
+        defer { directory.remove() }
+        let lb = offlineDriver(directory, testCommand: "echo 'nginx: [emerg] pretend failure' >&2; exit 1")
+        let error = await #expect(throws: LoadBalancerError.self) {
+            try await lb.register(HostSpec(name: "h1", address: "127.0.0.1:8080"))
+        }
+        #expect(error?.description.hasSuffix("so the previous file was put back: nginx: [emerg] pretend failure") == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("upstream.conf")))
+    }
+
+    /// Through a session the file comes back line by line; the restored file must still be
+    /// byte for byte the previous one, trailing newline (or its absence) included.
+    @Test(arguments: ["upstream app {\n    server 10.0.0.1:80;\n}\n", "upstream app { server 10.0.0.1:80; }", ""])
+    func aRemoteRollbackRestoresTheExactFile(_ previous: String) async throws {
+        let directory = try TemporaryDirectory("nginx-remote")
+        defer { directory.remove() }
+        try directory.write("upstream.conf", previous)
+        let lb = offlineDriver(directory, testCommand: "exit 1", host: "lb1")
+        await #expect(throws: LoadBalancerError.self) {
+            try await lb.register(HostSpec(name: "h2", address: "10.0.0.2:80"))
+        }
+        #expect(try directory.read("upstream.conf") == previous)
+    }
+
+    @Test func waitUntilHealthyTimesOutWhenNothingAnswersTheHealthPath() async throws {
+        let directory = try TemporaryDirectory("nginx-health")
+        defer { directory.remove() }
+        let address = "127.0.0.1:\(try LoopbackPorts.closed())"
+        let lb = offlineDriver(directory, healthPath: "/ready")
+        let error = await #expect(throws: LoadBalancerError.self) {
+            try await lb.waitUntilHealthy(HostSpec(name: "h1", address: address), timeoutSeconds: 0.5)
+        }
+        #expect(error?.kind == .timeout)
+        #expect(error?.description == "load balancer web (nginx upstream app in \(directory.file("upstream.conf")) on this machine): server \(address) is not healthy after 0.5s (GET http://\(address)/ready: connect to \(address) failed: Connection refused)")
+    }
+
+    /// A batch registers its hosts at the same time; each change is a read-modify-write of
+    /// one file, so none may be lost.
+    @Test func concurrentChangesAreAllKept() async throws {
+        let directory = try TemporaryDirectory("nginx-concurrent")
+        defer { directory.remove() }
+        let lb = offlineDriver(directory)
+        let addresses = (1...12).map { "10.0.0.\($0):8080" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for address in addresses {
+                group.addTask { try await lb.register(HostSpec(name: address, address: address)) }
+            }
+            try await group.waitForAll()
+        }
+        let file = try NginxUpstreamFile.parse(directory.read("upstream.conf"), upstream: "app")
+        #expect(Set(file.servers.map(\.address)) == Set(addresses))
+        #expect(file.servers.allSatisfy { !$0.down })
+    }
+
+    @Test func anAddressThatWouldChangeTheFileIsRefused() async throws {
+        let directory = try TemporaryDirectory("nginx-unsafe")
+        defer { directory.remove() }
+        let lb = offlineDriver(directory)
+        let error = await #expect(throws: LoadBalancerError.self) {
+            try await lb.register(HostSpec(name: "h1", address: "10.0.0.1:80; } server evil"))
+        }
+        #expect(error?.kind == .configuration)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("upstream.conf")))
+    }
+}
