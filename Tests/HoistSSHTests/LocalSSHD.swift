@@ -49,6 +49,7 @@ final class LocalSSHD: @unchecked Sendable {
                 AllowTcpForwarding yes
                 MaxStartups 200:30:400
                 MaxSessions 100
+                Subsystem sftp internal-sftp
                 LogLevel VERBOSE
 
                 """
