@@ -23,15 +23,13 @@ struct ExecRunner {
         var out = LineSplitter()
         var err = LineSplitter()
         var processGroup: Int32?
-        var sawMarker = false
         let emitOut: (String) -> Void = { onOutput(OutputLine(.stdout, $0)) }
         let emitErr: (String) -> Void = { line in
-            if !sawMarker {
-                sawMarker = true
-                if let pgid = RemoteCommandWrapper.processGroup(fromMarker: line) {
-                    processGroup = pgid
-                    return
-                }
+            // The wrapper prints the marker before the command starts, so the command cannot
+            // forge it; anything before it (a noisy login shell) is passed on.
+            if processGroup == nil, let pgid = RemoteCommandWrapper.processGroup(fromMarker: line) {
+                processGroup = pgid
+                return
             }
             onOutput(OutputLine(.stderr, line))
         }

@@ -15,6 +15,7 @@ struct SSHAuthenticator {
     let passwordEnv: String?
     let environment: [String: String]
     let useAgent: Bool
+    let askPassphrase: Bool
 
     static let rsaHint = "libssh2 1.10 signs RSA keys with SHA-1 only, which OpenSSH 8.8+ refuses; use an ed25519 or ECDSA key"
 
@@ -105,7 +106,7 @@ struct SSHAuthenticator {
             if rc == 0 { return FileResult(ok: true, note: "accepted", rsaRefused: false) }
             if rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_KEYFILE_AUTH_FAILED {
                 // Probably encrypted: ask once on a terminal, as ssh does.
-                if !asked, isatty(0) != 0, let typed = getpass("Enter passphrase for \(path): ") {
+                if !asked, askPassphrase, isatty(0) != 0, let typed = getpass("Enter passphrase for \(path): ") {
                     passphrase = String(cString: typed)
                     asked = true
                     continue

@@ -18,6 +18,9 @@ public struct SSHConnectorOptions: Sendable {
     public var defaultKnownHostsFile: String = NSString(string: "~/.ssh/known_hosts").expandingTildeInPath
     /// Try the keys in ssh-agent ($SSH_AUTH_SOCK) first.
     public var useAgent: Bool = true
+    /// Ask for an identity file's passphrase on the terminal when stdin is one and
+    /// HOIST_SSH_PASSPHRASE does not unlock it.
+    public var askPassphraseOnTerminal: Bool = true
     /// Where SSH_AUTH_SOCK, HOIST_SSH_PASSPHRASE and password variables are read from.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Receives loud warnings (host key checking off, newly recorded host keys). Library code

@@ -44,7 +44,7 @@ final class SessionChain: @unchecked Sendable {
                     }
                     try SSHAuthenticator(label: host.name, user: hop.user, identityFiles: host.identityFiles,
                                          passwordEnv: host.passwordEnv, environment: options.environment,
-                                         useAgent: options.useAgent).authenticate(handle, deadline: deadline)
+                                         useAgent: options.useAgent, askPassphrase: options.askPassphraseOnTerminal).authenticate(handle, deadline: deadline)
                 } catch var error as TransportError where hop.label != host.name {
                     error.message = "\(hop.label): \(error.message)"
                     throw error

@@ -87,3 +87,66 @@ struct ConnectTests {
         #expect(Set(outputs) == Set((0..<40).map(String.init)))
     }
 }
+
+/// Deadlines, retries, keepalives and passphrases.
+@Suite("SSH connection behaviour against a real sshd")
+struct ConnectionBehaviourTests {
+    let sshd = LocalSSHD.shared
+
+    @Test func aServerThatNeverSendsABannerTimesOut() async throws {
+        let server = try FakeTCPServer(.silent)
+        defer { server.stop() }
+        var host = sshd.host()
+        host.port = server.port
+        let connector = LocalSSHD.connector { $0.connectTimeoutSeconds = 1 }
+        do {
+            _ = try await connector.connect(host)
+            Issue.record("connected to a silent server")
+        } catch let error as TransportError {
+            #expect(error.kind == .timeout)
+            #expect(error.message.contains("SSH handshake"))
+        }
+        #expect(server.acceptedCount == 1, "timeouts are not retried")
+    }
+
+    @Test func droppedHandshakesAreRetriedABoundedNumberOfTimes() async throws {
+        let server = try FakeTCPServer(.closeImmediately)
+        defer { server.stop() }
+        var host = sshd.host()
+        host.port = server.port
+        let connector = LocalSSHD.connector { $0.handshakeAttempts = 3 }
+        do {
+            _ = try await connector.connect(host)
+            Issue.record("connected to a server that drops every connection")
+        } catch let error as TransportError {
+            #expect(error.kind == .closed || error.kind == .protocolError)
+            #expect(error.host == "local")
+        }
+        #expect(server.acceptedCount == 3)
+    }
+
+    @Test func aPassphraseFromTheEnvironmentUnlocksAKey() async throws {
+        let host = sshd.host(identity: "id_locked")
+        let unlocked = LocalSSHD.connector { $0.environment = ["HOIST_SSH_PASSPHRASE": LocalSSHD.passphrase] }
+        let session = try await unlocked.connect(host)
+        await session.close()
+
+        let error = await LocalSSHD.connectError(host)
+        #expect(error?.kind == .auth)
+        #expect(error?.message.contains("HOIST_SSH_PASSPHRASE") == true)
+    }
+
+    @Test func keepalivesFlowDuringLongCommandsAndTCPKeepaliveIsOn() async throws {
+        let connector = LocalSSHD.connector { $0.keepaliveSeconds = 1 }
+        let session = try await connector.connect(sshd.host(name: "keepalive"))
+        let (result, out, _) = try await session.capture("sleep 3; echo $SSH_CONNECTION | cut -d' ' -f2")
+        #expect(result.exitStatus == 0)
+        // sshd logs each keepalive@libssh2.org request it answers (LogLevel DEBUG1).
+        let log = try String(contentsOfFile: sshd.path("sshd.log"), encoding: .utf8)
+        #expect(log.contains("rtype keepalive@libssh2.org"))
+        // `ss -o` shows a keepalive timer on sockets with SO_KEEPALIVE.
+        let sockets = try LocalSSHD.shell("ss -tnoH state established '( sport = :\(out) )'")
+        #expect(sockets.contains("keepalive"), "\(sockets)")
+        await session.close()
+    }
+}

@@ -15,6 +15,8 @@ final class LocalSSHD: @unchecked Sendable {
         do { return try LocalSSHD() } catch { fatalError("cannot start sshd for the tests: \(error)") }
     }()
 
+    static let passphrase = "correct horse 'battery'"
+
     var knownHosts: String { path("known_hosts") }
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
@@ -27,7 +29,8 @@ final class LocalSSHD: @unchecked Sendable {
                              ("id_ed25519", "ed25519"), ("id_ecdsa", "ecdsa"), ("id_wrong", "ed25519"), ("id_rsa", "rsa")] {
             try Self.shell("ssh-keygen -q -t \(type) -N '' -C hoist-test -f \(shellQuote(dir.appendingPathComponent(name).path))")
         }
-        let authorized = try ["id_ed25519", "id_ecdsa", "id_rsa"]
+        try Self.shell("ssh-keygen -q -t ed25519 -N \(shellQuote(Self.passphrase)) -C hoist-test -f \(shellQuote(dir.appendingPathComponent("id_locked").path))")
+        let authorized = try ["id_ed25519", "id_ecdsa", "id_rsa", "id_locked"]
             .map { try String(contentsOf: dir.appendingPathComponent("\($0).pub"), encoding: .utf8) }.joined()
         try authorized.write(to: dir.appendingPathComponent("authorized_keys"), atomically: true, encoding: .utf8)
 
@@ -50,14 +53,14 @@ final class LocalSSHD: @unchecked Sendable {
                 MaxStartups 200:30:400
                 MaxSessions 100
                 Subsystem sftp internal-sftp
-                LogLevel VERBOSE
+                LogLevel DEBUG1
 
                 """
             try config.write(to: dir.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             // The supervisor stops sshd when our end of its stdin closes, i.e. when we exit.
-            process.arguments = ["-c", "/usr/sbin/sshd -D -e -f \(shellQuote(dir.path))/sshd_config 2>>\(shellQuote(dir.path))/sshd.log & pid=$!; echo started; cat >/dev/null; kill $pid"]
+            process.arguments = ["-c", "/usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config & pid=$!; echo started; cat >/dev/null; kill $pid"]
             let input = Pipe()
             let output = Pipe()
             process.standardInput = input
@@ -140,11 +143,13 @@ final class LocalSSHD: @unchecked Sendable {
     }
 
     /// A connector that never uses the developer's ssh-agent.
-    static func connector() -> SSHConnector {
+    static func connector(_ configure: (inout SSHConnectorOptions) -> Void = { _ in }) -> SSHConnector {
         var options = SSHConnectorOptions()
+        options.askPassphraseOnTerminal = false
         options.useAgent = false
         options.environment = [:]
         options.connectTimeoutSeconds = 10
+        configure(&options)
         return SSHConnector(options: options)
     }
 }
