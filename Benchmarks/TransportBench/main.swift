@@ -43,48 +43,58 @@ func fleetBench(dir: URL, count: Int, commands: Int) async throws {
     print("hosts: \(hosts.count) (asked for \(count)), commands per host: \(commands)")
     let connector = connector()
 
+    // Like a deployment: every session is opened and held, then used, then closed, so the
+    // peak RSS is that of all N sessions at once.
     let hoistStart = now()
     let failures = try await withThrowingTaskGroup(of: String?.self) { group in
-        for host in hosts {
+        let sessions = try await withThrowingTaskGroup(of: (any HostSession)?.self) { opening in
+            for host in hosts { opening.addTask { try? await connector.connect(host) } }
+            var all: [any HostSession] = []
+            for try await session in opening { if let session { all.append(session) } }
+            return all
+        }
+        for session in sessions {
             group.addTask {
                 do {
-                    let session = try await connector.connect(host)
                     for _ in 0..<commands {
                         let result = try await session.run("true", timeoutSeconds: 60, killGraceSeconds: 1) { _ in }
-                        if result.exitStatus != 0 { return "\(host.name): true exited \(String(describing: result.exitStatus))" }
+                        if result.exitStatus != 0 { return "\(session.host.name): true exited \(String(describing: result.exitStatus))" }
                     }
-                    await session.close()
                     return nil
                 } catch {
                     return "\(error)"
                 }
             }
         }
-        var all: [String] = []
+        var all: [String] = Array(repeating: "connect failed", count: hosts.count - sessions.count)
         for try await failure in group { if let failure { all.append(failure) } }
+        for session in sessions { await session.close() }
         return all
     }
     let hoistSeconds = now() - hoistStart
     let rss = peakRSSMegabytes()
     for failure in failures { print("hoist failure: \(failure)") }
 
+    print(String(format: "hoist:   %.2f s wall (%d failures), peak RSS %.1f MB", hoistSeconds, failures.count, rss))
+    if ProcessInfo.processInfo.environment["HOIST_BENCH_SKIP_OPENSSH"] != nil { return }
+
     let control = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-bench-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
     let options = openSSHOptions(identity: dir.appendingPathComponent("id_ed25519").path,
                                  knownHosts: dir.appendingPathComponent("known_hosts").path)
+    // One line per host: name, address, port; each gets its own master connection.
     let perHost = """
-        h=$1; c=\(shellQuote(control.path))/$h; o="\(options) -o ControlPath=$c"
-        ssh $o -o ControlMaster=yes -o ControlPersist=yes -fN root@$h || exit 1
-        for i in $(seq \(commands)); do ssh $o root@$h true || exit 1; done
-        ssh $o -O exit root@$h 2>/dev/null
+        c=\(shellQuote(control.path))/$1; o="\(options) -p $3 -o ControlPath=$c"
+        ssh $o -o ControlMaster=yes -o ControlPersist=yes -fN root@$2 || exit 1
+        for i in $(seq \(commands)); do ssh $o root@$2 true || exit 1; done
+        ssh $o -O exit root@$2 2>/dev/null
         """
-    let addresses = hosts.map(\.address).joined(separator: "\n")
+    let lines = hosts.map { "\($0.name) \($0.address) \($0.port)" }.joined(separator: "\n")
     let sshStart = now()
-    let status = try shell("printf '%s\\n' \(shellQuote(addresses)) | xargs -P \(max(hosts.count, 1)) -I{} bash -c \(shellQuote(perHost)) _ {}")
+    let status = try shell("printf '%s\\n' \(shellQuote(lines)) | xargs -P \(max(hosts.count, 1)) -L 1 bash -c \(shellQuote(perHost)) _")
     let sshSeconds = now() - sshStart
     try? FileManager.default.removeItem(at: control)
 
-    print(String(format: "hoist:   %.2f s wall (%d failures), peak RSS %.1f MB", hoistSeconds, failures.count, rss))
     print(String(format: "openssh: %.2f s wall (exit %d), ControlMaster per host, xargs -P %d", sshSeconds, status, hosts.count))
     print(String(format: "ratio hoist/openssh: %.2f", hoistSeconds / sshSeconds))
 }

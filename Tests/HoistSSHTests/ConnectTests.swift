@@ -93,36 +93,33 @@ struct ConnectTests {
 struct ConnectionBehaviourTests {
     let sshd = LocalSSHD.shared
 
-    @Test func aServerThatNeverSendsABannerTimesOut() async throws {
-        let server = try FakeTCPServer(.silent)
+    /// Connects to a fake server; the error and how many connections it accepted.
+    private func connectToFake(_ behaviour: FakeTCPServer.Behaviour,
+                               _ configure: @escaping (inout SSHConnectorOptions) -> Void) async throws -> (TransportError?, Int) {
+        let server = try FakeTCPServer(behaviour)
         defer { server.stop() }
         var host = sshd.host()
         host.port = server.port
-        let connector = LocalSSHD.connector { $0.connectTimeoutSeconds = 1 }
         do {
-            _ = try await connector.connect(host)
-            Issue.record("connected to a silent server")
-        } catch let error as TransportError {
-            #expect(error.kind == .timeout)
-            #expect(error.message.contains("SSH handshake"))
+            _ = try await LocalSSHD.connector(configure).connect(host)
+            return (nil, server.acceptedCount)
+        } catch {
+            return (error as? TransportError, server.acceptedCount)
         }
-        #expect(server.acceptedCount == 1, "timeouts are not retried")
+    }
+
+    @Test func aServerThatNeverSendsABannerTimesOut() async throws {
+        let (error, connections) = try await connectToFake(.silent) { $0.connectTimeoutSeconds = 1 }
+        #expect(error?.kind == .timeout)
+        #expect(error?.message.contains("SSH handshake") == true)
+        #expect(connections == 1, "timeouts are not retried")
     }
 
     @Test func droppedHandshakesAreRetriedABoundedNumberOfTimes() async throws {
-        let server = try FakeTCPServer(.closeImmediately)
-        defer { server.stop() }
-        var host = sshd.host()
-        host.port = server.port
-        let connector = LocalSSHD.connector { $0.handshakeAttempts = 3 }
-        do {
-            _ = try await connector.connect(host)
-            Issue.record("connected to a server that drops every connection")
-        } catch let error as TransportError {
-            #expect(error.kind == .closed || error.kind == .protocolError)
-            #expect(error.host == "local")
-        }
-        #expect(server.acceptedCount == 3)
+        let (error, connections) = try await connectToFake(.closeImmediately) { $0.handshakeAttempts = 3 }
+        #expect(error?.kind == .closed || error?.kind == .protocolError)
+        #expect(error?.host == "local")
+        #expect(connections == 3)
     }
 
     @Test func aPassphraseFromTheEnvironmentUnlocksAKey() async throws {
