@@ -47,10 +47,18 @@ func fleetBench(dir: URL, count: Int, commands: Int) async throws {
     // peak RSS is that of all N sessions at once.
     let hoistStart = now()
     let failures = try await withThrowingTaskGroup(of: String?.self) { group in
-        let sessions = try await withThrowingTaskGroup(of: (any HostSession)?.self) { opening in
-            for host in hosts { opening.addTask { try? await connector.connect(host) } }
+        var connectErrors: [String] = []
+        let sessions = await withTaskGroup(of: ((any HostSession)?, String?).self) { opening in
+            for host in hosts {
+                opening.addTask {
+                    do { return (try await connector.connect(host), nil) } catch { return (nil, "\(error)") }
+                }
+            }
             var all: [any HostSession] = []
-            for try await session in opening { if let session { all.append(session) } }
+            for await (session, error) in opening {
+                if let session { all.append(session) }
+                if let error { connectErrors.append(error) }
+            }
             return all
         }
         for session in sessions {
@@ -66,7 +74,7 @@ func fleetBench(dir: URL, count: Int, commands: Int) async throws {
                 }
             }
         }
-        var all: [String] = Array(repeating: "connect failed", count: hosts.count - sessions.count)
+        var all = connectErrors
         for try await failure in group { if let failure { all.append(failure) } }
         for session in sessions { await session.close() }
         return all
