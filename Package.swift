@@ -56,6 +56,9 @@ let package = Package(
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
 
+        // Hoist's transport against OpenSSH on the local fleet (scripts/bench-transport).
+        .executableTarget(name: "TransportBench", dependencies: ["HoistSSH", "HoistCore", "HoistTestSupport"], path: "Benchmarks/TransportBench"),
+
         // Tests, one target per layer.
         .target(name: "HoistTestSupport", dependencies: ["HoistCore", "HoistConfig"], path: "Tests/HoistTestSupport"),
         .testTarget(name: "HoistCoreTests", dependencies: ["HoistCore"]),
@@ -66,6 +69,8 @@ let package = Package(
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport"]),
+        // Against a real sshd the tests start on 127.0.0.1.
+        .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).
         .testTarget(name: "HoistIntegrationTests", dependencies: [
             "HoistSSH", "HoistLoadBalancers", "HoistEngine", "HoistConfig", "HoistTestSupport",

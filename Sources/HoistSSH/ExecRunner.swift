@@ -1,0 +1,121 @@
+import CLibSSH2
+import Foundation
+import HoistCore
+
+/// Runs one command on a session thread: reads stdout and stderr both without blocking,
+/// delivers whole lines as they arrive, and enforces the deadline by signalling the remote
+/// process group (TERM, then KILL after the grace period) through a second channel.
+struct ExecRunner {
+    let handle: SSHSessionHandle
+    let keepaliveSeconds: Double
+    /// How long opening a channel or sending a kill may take.
+    let channelTimeout: Double = 30
+    /// After KILL, how long to wait for the output to end before giving up on the channel
+    /// (a descendant that left the group may hold it open).
+    let afterKillSeconds: Double = 10
+
+    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: (OutputLine) -> Void) throws -> CommandResult {
+        let started = Deadline.now()
+        let channel = try SSHChannel(exec: RemoteCommandWrapper.wrap(command), on: handle, deadline: .after(channelTimeout))
+        defer { channel.free() }
+
+        var out = LineSplitter()
+        var err = LineSplitter()
+        var processGroup: Int32?
+        let emitOut: (String) -> Void = { onOutput(OutputLine(.stdout, $0)) }
+        let emitErr: (String) -> Void = { line in
+            // The wrapper prints the marker before the command starts, so the command cannot
+            // forge it; anything before it (a noisy login shell) is passed on.
+            if processGroup == nil, let pgid = RemoteCommandWrapper.processGroup(fromMarker: line) {
+                processGroup = pgid
+                return
+            }
+            onOutput(OutputLine(.stderr, line))
+        }
+
+        let termAt = timeoutSeconds.map { started + $0 }
+        var timedOut = false
+        var sentTerm: Double?
+        var sentKill: Double?
+        var abandoned = false
+        var lastTraffic = Deadline.now()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
+        defer { buffer.deallocate() }
+
+        var outDone = false
+        var errDone = false
+        while !(outDone && errDone) {
+            var moved = false
+            // Drain both streams each round: a full stderr window must never stall stdout.
+            for stream: Int32 in [0, 1] where stream == 0 ? !outDone : !errDone {
+                while true {
+                    let n = try channel.read(stream: stream, into: buffer)
+                    if n == 0 { break }
+                    if n < 0 {
+                        if stream == 0 { outDone = true } else { errDone = true }
+                        break
+                    }
+                    moved = true
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+                    if stream == 0 { out.feed(bytes, emitOut) } else { err.feed(bytes, emitErr) }
+                }
+            }
+            if outDone && errDone { break }
+            let now = Deadline.now()
+            if moved { lastTraffic = now }
+
+            // The group id comes with the first stderr line; a slow host may pass the
+            // deadline before it arrives, so the signals wait for it.
+            if let termAt, now >= termAt { timedOut = true }
+            if timedOut, let processGroup, sentTerm == nil {
+                sentTerm = now
+                signal(processGroup, "TERM")
+            }
+            if let sentTerm, sentKill == nil, let processGroup, now >= sentTerm + killGraceSeconds {
+                sentKill = now
+                signal(processGroup, "KILL")
+            }
+            if let sentKill, now >= sentKill + afterKillSeconds {
+                abandoned = true
+                break
+            }
+            if moved { continue }
+            if now - lastTraffic >= keepaliveSeconds, keepaliveSeconds > 0 {
+                handle.sendKeepalive()
+                lastTraffic = now
+            }
+            try handle.wait("running a command", deadline: .after(1))
+        }
+        out.finish(emitOut)
+        err.finish(emitErr)
+
+        var status: Int32?
+        var signalName: String?
+        if !abandoned {
+            channel.closeAndWait(deadline: .after(channelTimeout))
+            signalName = channel.exitSignal
+            if signalName == nil { status = channel.exitStatus }
+        }
+        return CommandResult(exitStatus: status, signal: signalName, timedOut: timedOut,
+                             durationSeconds: Deadline.now() - started)
+    }
+
+    /// Signals the command's process group from a second channel on the same session.
+    private func signal(_ processGroup: Int32, _ name: String) {
+        guard processGroup > 1 else { return }
+        let deadline = Deadline.after(channelTimeout)
+        guard let killer = try? SSHChannel(exec: RemoteCommandWrapper.killGroup(processGroup, signal: name), on: handle, deadline: deadline) else { return }
+        defer { killer.free() }
+        _ = try? killer.sendEOF(deadline: deadline)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { scratch.deallocate() }
+        while !deadline.hasPassed {
+            let a = (try? killer.read(stream: 0, into: scratch)) ?? -1
+            let b = (try? killer.read(stream: 1, into: scratch)) ?? -1
+            if a < 0 && b < 0 { break }
+            if a == 0 && b == 0 { try? handle.wait("signalling a command", deadline: .after(1)) }
+        }
+        killer.closeAndWait(deadline: deadline)
+    }
+}

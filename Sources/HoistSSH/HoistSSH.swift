@@ -1,4 +1,0 @@
-import HoistCore
-
-/// Namespace marker for the HoistSSH module.
-public enum HoistSSHModule {}

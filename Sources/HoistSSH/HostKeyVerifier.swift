@@ -1,0 +1,132 @@
+import CLibSSH2
+import Foundation
+import HoistCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checks a server's host key against a known_hosts file right after the handshake, before
+/// any credential is sent. libssh2's knownhost API does the matching (plain, hashed and
+/// `[host]:port` entries); this type turns its answers into decisions and messages.
+struct HostKeyVerifier {
+    let label: String
+    let address: String
+    let port: Int
+    let file: String
+    let mode: HostKeyChecking
+
+    /// Key types known_hosts already holds for this host, to prefer them in negotiation.
+    func knownKeyTypes(session: OpaquePointer) -> [HostKeyType] {
+        guard mode != .off, let hosts = libssh2_knownhost_init(session) else { return [] }
+        defer { libssh2_knownhost_free(hosts) }
+        guard FileManager.default.fileExists(atPath: file),
+            libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0 else { return [] }
+        // A dummy key of type T "mismatches" exactly when an entry of type T exists.
+        let dummy: [CChar] = [0x78]
+        return HostKeyType.allCases.filter { type in
+            let check = libssh2_knownhost_checkp(hosts, address, Int32(port), dummy, 1,
+                LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | type.knownHostBits, nil)
+            return check == LIBSSH2_KNOWNHOST_CHECK_MISMATCH
+        }
+    }
+
+    /// Throws a `.hostKey` error unless the key is acceptable under `mode`; returns a warning
+    /// to show the user when the key was not checked or was newly recorded.
+    func verify(session: OpaquePointer) throws -> String? {
+        var length = 0
+        var rawType: Int32 = 0
+        guard let keyPointer = libssh2_session_hostkey(session, &length, &rawType) else {
+            throw TransportError(host: label, kind: .hostKey, message: "the server sent no host key")
+        }
+        let blob = Data(bytes: keyPointer, count: length)
+        let fingerprint = KnownHostsFile.fingerprint(ofKeyBlob: blob)
+        guard let type = HostKeyType(libssh2HostKeyType: rawType) else {
+            throw TransportError(host: label, kind: .hostKey, message: "the server's host key has a type Hoist cannot check (libssh2 type \(rawType))")
+        }
+        if mode == .off {
+            return "WARNING: host key checking is OFF for \(label) (\(address) port \(port)): accepted its \(type.name) key \(fingerprint) without verifying it; anyone in the network path could be impersonating this host"
+        }
+
+        guard let hosts = libssh2_knownhost_init(session) else {
+            throw TransportError(host: label, kind: .hostKey, message: "libssh2 could not allocate a known_hosts list")
+        }
+        defer { libssh2_knownhost_free(hosts) }
+        if FileManager.default.fileExists(atPath: file) {
+            let rc = libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH)
+            if rc < 0 {
+                throw TransportError(host: label, kind: .hostKey, message: "cannot read known_hosts file \(file): \(LibSSH2Runtime.lastError(session).text)")
+            }
+        }
+
+        var entry: UnsafeMutablePointer<libssh2_knownhost>?
+        let check = blob.withUnsafeBytes { bytes in
+            libssh2_knownhost_checkp(hosts, address, Int32(port), bytes.baseAddress?.assumingMemoryBound(to: CChar.self), length,
+                LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | type.knownHostBits, &entry)
+        }
+        switch check {
+        case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+            return nil
+        case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+            throw changedKeyError(type: type, fingerprint: fingerprint, entry: entry?.pointee)
+        case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+            let hostName = KnownHostsFile.hostName(address: address, port: port)
+            if mode == .acceptNew {
+                try KnownHostsAppender.append(line: "\(hostName) \(type.name) \(blob.base64EncodedString())\n", to: file, host: label)
+                return "recorded the new \(type.name) host key \(fingerprint) of \(label) (\(hostName)) in \(file)"
+            }
+            throw TransportError(host: label, kind: .hostKey, message: """
+                the host key of \(hostName) is not in \(file) and host key checking is strict; \
+                the server offers \(type.name) \(fingerprint). Verify that fingerprint with the host's \
+                administrator, then add it with `ssh-keyscan -p \(port) -t \(type.keyscanName) \(address) >> \(file)` \
+                or use host_key_checking: accept-new
+                """)
+        default:
+            throw TransportError(host: label, kind: .hostKey, message: "cannot check the host key against \(file): \(LibSSH2Runtime.lastError(session).text)")
+        }
+    }
+
+    private func changedKeyError(type: HostKeyType, fingerprint: String, entry: libssh2_knownhost?) -> TransportError {
+        let expectedBase64 = entry?.key.map { String(cString: $0) }
+        let expected = expectedBase64.flatMap { Data(base64Encoded: $0) }.map(KnownHostsFile.fingerprint(ofKeyBlob:)) ?? "unknown"
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let line = KnownHostsFile(text: text).lineNumber(address: address, port: port, keyType: type.name, keyBase64: expectedBase64)
+        let hostName = KnownHostsFile.hostName(address: address, port: port)
+        let location = line.map { "\(file):\($0)" } ?? file
+        return TransportError(host: label, kind: .hostKey, message: """
+            HOST KEY CHANGED for \(hostName): the server offers \(type.name) \(fingerprint) but \(location) \
+            expects \(expected). Someone could be intercepting the connection, or the host was reinstalled. \
+            No credentials were sent. If the change is expected, remove the old key with \
+            `ssh-keygen -R '\(hostName)' -f \(file)` and connect again
+            """)
+    }
+}
+
+/// Appends to known_hosts with one write under an exclusive lock, so that parallel
+/// connections recording keys never interleave lines.
+enum KnownHostsAppender {
+    private static let lock = NSLock()
+
+    static func append(line: String, to file: String, host: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let directory = (file as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw TransportError(host: host, kind: .hostKey, message: "cannot record the new host key in \(file): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        // A file whose last line lacks a newline would glue our entry onto it.
+        var prefix = ""
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 {
+            var last: UInt8 = 0
+            if pread(fd, &last, 1, size - 1) == 1, last != UInt8(ascii: "\n") { prefix = "\n" }
+        }
+        let bytes = Array((prefix + line).utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else {
+            throw TransportError(host: host, kind: .hostKey, message: "cannot record the new host key in \(file): \(String(cString: strerror(errno)))")
+        }
+    }
+}

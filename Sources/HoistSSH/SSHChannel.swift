@@ -1,0 +1,94 @@
+import CLibSSH2
+import Foundation
+import HoistCore
+
+/// One libssh2 channel running one command, freed when dropped. Its methods retry on EAGAIN
+/// through the owning session handle.
+final class SSHChannel {
+    let handle: SSHSessionHandle
+    let raw: OpaquePointer
+    private var freed = false
+
+    /// Opens a session channel and starts `command` in it.
+    init(exec command: String, on handle: SSHSessionHandle, deadline: Deadline, window: UInt32 = 2 << 20) throws {
+        self.handle = handle
+        let session = handle.raw
+        raw = try handle.callPointer("opening a channel", kind: .channel, deadline: deadline) {
+            hoist_libssh2_channel_open_session(session, window)
+        }
+        let bytes = Array(command.utf8)
+        let channel = raw
+        let rc = try handle.call("starting a command", kind: .channel, deadline: deadline) {
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    hoist_libssh2_channel_exec(channel, $0, UInt32(bytes.count))
+                }
+            }
+        }
+        if rc != 0 {
+            free()
+            throw handle.failure(.channel, "the server refused to start the command", code: rc)
+        }
+    }
+
+    /// Reads what is available from a stream (0 stdout, 1 stderr): >0 bytes, 0 nothing now,
+    /// -1 end of that stream's data. Throws on channel failure.
+    func read(stream: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = libssh2_channel_read_ex(raw, stream, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
+        if n > 0 { return n }
+        if n == Int(LIBSSH2_ERROR_EAGAIN) { return 0 }
+        if n == 0 { return libssh2_channel_eof(raw) != 0 ? -1 : 0 }
+        throw handle.failure(.channel, "reading command output", code: Int32(n))
+    }
+
+    var atEOF: Bool { libssh2_channel_eof(raw) != 0 }
+
+    /// Writes all of `bytes` to stdin, waiting as needed; stops early if the command exits.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = libssh2_channel_write_ex(raw, 0, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), bytes.count - offset)
+            if n > 0 {
+                offset += n
+            } else if n == Int(LIBSSH2_ERROR_EAGAIN) || n == 0 {
+                try handle.wait("sending data", deadline: deadline)
+            } else {
+                throw handle.failure(.upload, "sending data", code: Int32(n))
+            }
+        }
+    }
+
+    func sendEOF(deadline: Deadline) throws {
+        let channel = raw
+        _ = try handle.call("closing the command's input", kind: .channel, deadline: deadline) { libssh2_channel_send_eof(channel) }
+    }
+
+    /// Waits for the server to close the channel (exit status arrives before that).
+    func closeAndWait(deadline: Deadline) {
+        let channel = raw
+        _ = try? handle.call("closing a channel", kind: .channel, deadline: deadline) { libssh2_channel_close(channel) }
+        _ = try? handle.call("closing a channel", kind: .channel, deadline: deadline) { libssh2_channel_wait_closed(channel) }
+    }
+
+    var exitStatus: Int32 { libssh2_channel_get_exit_status(raw) }
+
+    /// The signal name (`TERM`, `KILL`) when the command was killed by one.
+    var exitSignal: String? {
+        var name: UnsafeMutablePointer<CChar>?
+        var nameLength = 0
+        guard libssh2_channel_get_exit_signal(raw, &name, &nameLength, nil, nil, nil, nil) == 0, let name else { return nil }
+        defer { hoist_libssh2_free(handle.raw, name) }
+        let text = String(decoding: UnsafeRawBufferPointer(start: name, count: nameLength), as: UTF8.self)
+        return text.isEmpty ? nil : text
+    }
+
+    func free() {
+        guard !freed else { return }
+        freed = true
+        // In non-blocking mode freeing may first need to send a close and wait.
+        let channel = raw
+        _ = try? handle.call("freeing a channel", kind: .channel, deadline: .after(5)) { libssh2_channel_free(channel) }
+    }
+
+    deinit { free() }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import HoistCore
+
+/// How `SSHConnector` connects: deadlines, keepalives, how many handshakes run at once and
+/// how often a dropped handshake is retried.
+public struct SSHConnectorOptions: Sendable {
+    /// Deadline for TCP connect + SSH handshake + authentication, per hop.
+    public var connectTimeoutSeconds: Double = 20
+    /// SSH keepalive interval (libssh2_keepalive_config), sent while idle and during long
+    /// commands; 0 turns keepalives off.
+    public var keepaliveSeconds: Int = 30
+    /// How many connections may be in connect+handshake+auth at once; sshd's MaxStartups
+    /// (10:30:100 by default) drops bursts beyond that.
+    public var maxConcurrentHandshakes: Int = 32
+    /// Attempts for a handshake that fails with a reset or a missing banner.
+    public var handshakeAttempts: Int = 4
+    /// Used when a host has no known_hosts file of its own.
+    public var defaultKnownHostsFile: String = NSString(string: "~/.ssh/known_hosts").expandingTildeInPath
+    /// Try the keys in ssh-agent ($SSH_AUTH_SOCK) first.
+    public var useAgent: Bool = true
+    /// Ask for an identity file's passphrase on the terminal when stdin is one and
+    /// HOIST_SSH_PASSPHRASE does not unlock it.
+    public var askPassphraseOnTerminal: Bool = true
+    /// Where SSH_AUTH_SOCK, HOIST_SSH_PASSPHRASE and password variables are read from.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Receives loud warnings (host key checking off, newly recorded host keys). Library code
+    /// does not print; the caller decides where these go. They are also on
+    /// `SSHHostSession.warnings`.
+    public var onWarning: (@Sendable (_ host: String, _ message: String) -> Void)?
+
+    public init() {}
+}

@@ -1,0 +1,116 @@
+import CLibSSH2
+import Foundation
+import HoistCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libssh2 session in non-blocking mode and the transport under it. Every call retries on
+/// EAGAIN after waiting with poll() on the directions libssh2 says it is blocked on. Used by
+/// one session thread only.
+final class SSHSessionHandle: @unchecked Sendable {
+    /// The host name shown in messages.
+    let label: String
+    let raw: OpaquePointer
+    let transport: SessionTransport
+    /// The session this one tunnels through, kept alive as long as this one.
+    let parent: SSHSessionHandle?
+    private var freed = false
+
+    init(label: String, transport: SessionTransport, parent: SSHSessionHandle?, keepaliveSeconds: Int) throws {
+        guard let raw = hoist_libssh2_session_init() else {
+            throw TransportError(host: label, kind: .protocolError, message: "libssh2 could not create a session (out of memory?)")
+        }
+        self.label = label
+        self.raw = raw
+        self.transport = transport
+        self.parent = parent
+        libssh2_session_set_blocking(raw, 0)
+        preferHostKeys([])
+        // AES-CTR is the fastest cipher libssh2 1.10 shares with current OpenSSH.
+        _ = libssh2_session_method_pref(raw, LIBSSH2_METHOD_CRYPT_CS, "aes128-ctr,aes256-ctr,aes192-ctr")
+        _ = libssh2_session_method_pref(raw, LIBSSH2_METHOD_CRYPT_SC, "aes128-ctr,aes256-ctr,aes192-ctr")
+        if keepaliveSeconds > 0 {
+            libssh2_keepalive_config(raw, 1, UInt32(keepaliveSeconds))
+        }
+    }
+
+    /// Host key types to negotiate, those already in known_hosts first.
+    func preferHostKeys(_ known: [HostKeyType]) {
+        _ = libssh2_session_method_pref(raw, LIBSSH2_METHOD_HOSTKEY, HostKeyType.methodPreference(known: known))
+    }
+
+    func handshake(deadline: Deadline) throws {
+        let rc = try call("SSH handshake", kind: .protocolError, deadline: deadline) {
+            libssh2_session_handshake(raw, transport.descriptor)
+        }
+        if rc != 0 { throw failure(.protocolError, "SSH handshake failed", code: rc) }
+    }
+
+    /// Repeats `body` while libssh2 answers EAGAIN, waiting for the socket in between.
+    func call(_ what: String, kind: TransportError.Kind, deadline: Deadline, _ body: () -> Int32) throws -> Int32 {
+        while true {
+            let rc = body()
+            if rc != LIBSSH2_ERROR_EAGAIN { return rc }
+            try wait(what, deadline: deadline)
+        }
+    }
+
+    /// Like `call`, for libssh2 functions that return a pointer and set EAGAIN as last errno.
+    func callPointer<T>(_ what: String, kind: TransportError.Kind, deadline: Deadline, _ body: () -> T?) throws -> T {
+        while true {
+            if let value = body() { return value }
+            let code = libssh2_session_last_errno(raw)
+            if code != LIBSSH2_ERROR_EAGAIN { throw failure(kind, what, code: code) }
+            try wait(what, deadline: deadline)
+        }
+    }
+
+    /// Blocks (on this thread) until the socket can move in the direction libssh2 needs, the
+    /// deadline passes (throws), or a second passes (so callers can send keepalives).
+    func wait(_ what: String, deadline: Deadline) throws {
+        if deadline.hasPassed {
+            throw TransportError(host: label, kind: .timeout, message: "timed out during \(what)")
+        }
+        while try transport.pump() {}
+        let directions = libssh2_session_block_directions(raw)
+        var events: Int16 = 0
+        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
+        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+        if events == 0 { events = Int16(POLLIN) }
+        var fds = [pollfd(fd: transport.descriptor, events: events, revents: 0)] + transport.extraPollDescriptors()
+        let n = poll(&fds, nfds_t(fds.count), deadline.pollMilliseconds(cap: 1))
+        if n < 0 && errno != EINTR {
+            throw TransportError(host: label, kind: .closed, message: "poll failed during \(what): \(String(cString: strerror(errno)))")
+        }
+        while try transport.pump() {}
+    }
+
+    /// Sends a keepalive if one is due; errors here surface on the next real operation.
+    func sendKeepalive() {
+        var next: Int32 = 0
+        _ = libssh2_keepalive_send(raw, &next)
+    }
+
+    func failure(_ kind: TransportError.Kind, _ what: String, code: Int32? = nil) -> TransportError {
+        let (lastCode, text) = LibSSH2Runtime.lastError(raw)
+        let shown = code ?? lastCode
+        let kindShown: TransportError.Kind = (shown == LIBSSH2_ERROR_SOCKET_DISCONNECT || shown == LIBSSH2_ERROR_SOCKET_RECV
+            || shown == LIBSSH2_ERROR_SOCKET_SEND) && kind != .channel && kind != .upload ? .closed : kind
+        return TransportError(host: label, kind: kindShown, message: "\(what): \(text) (libssh2 error \(shown))")
+    }
+
+    /// Ends the session politely (bounded), frees it and closes the transport.
+    func close() {
+        guard !freed else { return }
+        freed = true
+        let deadline = Deadline.after(2)
+        _ = try? call("disconnect", kind: .closed, deadline: deadline) {
+            hoist_libssh2_session_disconnect(raw, "hoist: done")
+        }
+        libssh2_session_free(raw)
+        transport.close()
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import HoistCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a session's bytes travel over: a TCP socket, or a socketpair fed through a jump
+/// host's channel. Waiting on a session waits on its transport's descriptors, and a tunnel
+/// moves its bytes whenever its session waits.
+protocol SessionTransport: AnyObject {
+    /// The descriptor libssh2 reads and writes.
+    var descriptor: Int32 { get }
+    /// Other descriptors whose readiness lets this transport move bytes.
+    func extraPollDescriptors() -> [pollfd]
+    /// Moves whatever bytes can move without blocking; true when something moved.
+    func pump() throws -> Bool
+    func close()
+}
+
+/// A plain TCP connection.
+final class SocketTransport: SessionTransport {
+    let descriptor: Int32
+    private var closed = false
+    init(descriptor: Int32) { self.descriptor = descriptor }
+    func extraPollDescriptors() -> [pollfd] { [] }
+    func pump() throws -> Bool { false }
+    func close() {
+        if !closed { closed = true; _ = Glibc.close(descriptor) }
+    }
+    deinit { close() }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import HoistCore
+import HoistSSH
+
+/// A real OpenSSH server on 127.0.0.1 and a random high port, with its own host keys, client
+/// keys and known_hosts in a temporary folder. One per test process; it stops when the test
+/// process ends (its supervisor shell waits on our stdin pipe).
+final class LocalSSHD: @unchecked Sendable {
+    let dir: URL
+    let port: Int
+    private let process: Process
+    private let stdin: Pipe
+
+    static let shared: LocalSSHD = {
+        do { return try LocalSSHD() } catch { fatalError("cannot start sshd for the tests: \(error)") }
+    }()
+
+    static let passphrase = "correct horse 'battery'"
+
+    var knownHosts: String { path("known_hosts") }
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    private init() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-sshd-\(UUID().uuidString.prefix(8))")
+        self.dir = dir
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+        for (name, type) in [("host_ed25519", "ed25519"), ("host_ecdsa", "ecdsa"), ("other_ed25519", "ed25519"),
+                             ("id_ed25519", "ed25519"), ("id_ecdsa", "ecdsa"), ("id_wrong", "ed25519"), ("id_rsa", "rsa")] {
+            try Self.shell("ssh-keygen -q -t \(type) -N '' -C hoist-test -f \(shellQuote(dir.appendingPathComponent(name).path))")
+        }
+        try Self.shell("ssh-keygen -q -t ed25519 -N \(shellQuote(Self.passphrase)) -C hoist-test -f \(shellQuote(dir.appendingPathComponent("id_locked").path))")
+        let authorized = try ["id_ed25519", "id_ecdsa", "id_rsa", "id_locked"]
+            .map { try String(contentsOf: dir.appendingPathComponent("\($0).pub"), encoding: .utf8) }.joined()
+        try authorized.write(to: dir.appendingPathComponent("authorized_keys"), atomically: true, encoding: .utf8)
+
+        var lastError = ""
+        for _ in 0..<10 {
+            let port = Int.random(in: 20000...60000)
+            let config = """
+                Port \(port)
+                ListenAddress 127.0.0.1
+                HostKey \(dir.path)/host_ed25519
+                HostKey \(dir.path)/host_ecdsa
+                AuthorizedKeysFile \(dir.path)/authorized_keys
+                PidFile \(dir.path)/sshd.pid
+                UsePAM no
+                StrictModes no
+                PermitRootLogin yes
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                AllowTcpForwarding yes
+                MaxStartups 200:30:400
+                MaxSessions 100
+                Subsystem sftp internal-sftp
+                LogLevel DEBUG1
+
+                """
+            try config.write(to: dir.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            // The supervisor stops sshd when our end of its stdin closes, i.e. when we exit.
+            process.arguments = ["-c", "/usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config & pid=$!; echo started; cat >/dev/null; kill $pid"]
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            _ = output.fileHandleForReading.availableData
+            if try Self.waitListening(logFile: dir.appendingPathComponent("sshd.log").path, process: process) {
+                self.port = port
+                self.process = process
+                self.stdin = input
+                let hostKey = try String(contentsOf: dir.appendingPathComponent("host_ed25519.pub"), encoding: .utf8)
+                    .split(separator: " ").prefix(2).joined(separator: " ")
+                try "[127.0.0.1]:\(port) \(hostKey)\n".write(to: dir.appendingPathComponent("known_hosts"), atomically: true, encoding: .utf8)
+                return
+            }
+            lastError = (try? String(contentsOf: dir.appendingPathComponent("sshd.log"), encoding: .utf8)) ?? ""
+            try? input.fileHandleForWriting.close()
+        }
+        throw NSError(domain: "LocalSSHD", code: 1, userInfo: [NSLocalizedDescriptionKey: "sshd did not start: \(lastError)"])
+    }
+
+    /// Follows sshd's log until it says it listens, or the server exits.
+    private static func waitListening(logFile: String, process: Process) throws -> Bool {
+        let fd = open(logFile, O_RDONLY | O_CREAT, 0o644)
+        defer { close(fd) }
+        let inotify = inotify_init1(Int32(IN_CLOEXEC))
+        defer { close(inotify) }
+        inotify_add_watch(inotify, logFile, UInt32(IN_MODIFY))
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 { text += String(decoding: buffer[0..<n], as: UTF8.self); continue }
+            if text.contains("Server listening on") { return true }
+            if text.contains("Cannot bind") || text.contains("fatal") || !process.isRunning { return false }
+            var pfd = pollfd(fd: inotify, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 200) > 0 { _ = read(inotify, &buffer, buffer.count) }
+        }
+    }
+
+    @discardableResult
+    static func shell(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw NSError(domain: "shell", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "failed: \(command)"])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A host entry for this server, with the test's known_hosts and authorized key.
+    func host(name: String = "local", identity: String = "id_ed25519", knownHosts: String? = nil,
+              checking: HostKeyChecking = .strict, jumps: [JumpHost] = []) -> HostSpec {
+        HostSpec(name: name, address: "127.0.0.1", port: port, user: "root",
+                 identityFiles: [path(identity)], knownHostsFile: knownHosts ?? self.knownHosts,
+                 hostKeyChecking: checking, jumps: jumps)
+    }
+
+    /// The OpenSSH fingerprint of one of the fixture's public keys.
+    func fingerprint(_ name: String) throws -> String {
+        let line = try Self.shell("ssh-keygen -l -E sha256 -f \(shellQuote(path(name + ".pub")))")
+        return String(line.split(separator: " ")[1])
+    }
+
+    /// The transport error connecting to `host` fails with, or nil when it connects.
+    static func connectError(_ host: HostSpec) async -> TransportError? {
+        do {
+            let session = try await connector().connect(host)
+            await session.close()
+            return nil
+        } catch {
+            return error as? TransportError
+        }
+    }
+
+    /// A connector that never uses the developer's ssh-agent.
+    static func connector(_ configure: (inout SSHConnectorOptions) -> Void = { _ in }) -> SSHConnector {
+        var options = SSHConnectorOptions()
+        options.askPassphraseOnTerminal = false
+        options.useAgent = false
+        options.environment = [:]
+        options.connectTimeoutSeconds = 10
+        configure(&options)
+        return SSHConnector(options: options)
+    }
+}

@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+import HoistCore
+import HoistSSH
+import Testing
+
+@Suite("SSH upload against a real sshd")
+struct UploadTests {
+    let sshd = LocalSSHD.shared
+
+    @Test func uploadsVerifiesAndRenamesWithTheMode() async throws {
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let local = sshd.dir.appendingPathComponent("payload-\(UUID().uuidString)")
+        var bytes = [UInt8](repeating: 0, count: 3 * 1024 * 1024 + 17)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        try Data(bytes).write(to: local)
+        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        let remote = "\(remoteDir)/target file"
+        _ = try await session.capture("mkdir -p \(shellQuote(remoteDir)) && echo old > \(shellQuote(remote))")
+
+        let progress = Locked<[Int64]>([])
+        let result = try await session.upload(localPath: local.path, remotePath: remote, mode: 0o640) { sent in
+            progress.withLock { $0.append(sent) }
+        }
+        let expected = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        #expect(result.bytes == Int64(bytes.count))
+        #expect(result.sha256 == expected)
+        #expect(progress.current.last == Int64(bytes.count))
+        #expect(progress.current == progress.current.sorted())
+
+        let (_, out, _) = try await session.capture("sha256sum < \(shellQuote(remote)) | cut -d' ' -f1; stat -c %a \(shellQuote(remote)); ls -A \(shellQuote(remoteDir))")
+        #expect(out == "\(expected)\n640\ntarget file")
+    }
+
+    @Test func aMissingRemoteDirectoryFailsAsAnUploadError() async throws {
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let local = sshd.dir.appendingPathComponent("small-\(UUID().uuidString)")
+        try Data("hello".utf8).write(to: local)
+        await #expect {
+            _ = try await session.upload(localPath: local.path, remotePath: "/nonexistent-\(UUID().uuidString)/x", mode: 0o644, progress: nil)
+        } throws: { error in
+            guard let error = error as? TransportError else { return false }
+            return error.kind == .upload && error.message.contains("No such file")
+        }
+    }
+}
