@@ -100,6 +100,7 @@ public struct DeploymentRunner: Sendable {
                     running -= 1
                     apply(planner.bakeFinished())
                 case .stopLevel(let level):
+                    if Task.isCancelled || level == .none { break }
                     if level > stopSeen {
                         stopSeen = level
                         apply(planner.stopRequested())

@@ -9,7 +9,13 @@ public enum StopLevel: Int, Sendable, Comparable {
 
 /// Shared between the signal handlers, the coordinator and every host's task.
 public final class StopController: Sendable {
-    private let state = Locked<(level: StopLevel, waiters: [CheckedContinuation<StopLevel, Never>], reason: String?)>((.none, [], nil))
+    private struct State {
+        var level: StopLevel = .none
+        var reason: String?
+        var waiters: [Int: CheckedContinuation<StopLevel, Never>] = [:]
+        var nextWaiter = 0
+    }
+    private let state = Locked(State())
 
     public init() {}
 
@@ -18,28 +24,34 @@ public final class StopController: Sendable {
 
     /// Raises the stop level by one step (or to `level`), waking whoever waits.
     public func request(_ level: StopLevel? = nil, reason: String = "stop requested") {
-        let waiters = state.withLock { s -> [CheckedContinuation<StopLevel, Never>] in
+        let (waiters, current) = state.withLock { s -> ([CheckedContinuation<StopLevel, Never>], StopLevel) in
             let next = level ?? StopLevel(rawValue: min(s.level.rawValue + 1, 2))!
-            guard next > s.level else { return [] }
+            guard next > s.level else { return ([], s.level) }
             s.level = next
             if s.reason == nil { s.reason = reason }
-            let w = s.waiters
-            s.waiters = []
-            return w
+            let w = Array(s.waiters.values)
+            s.waiters = [:]
+            return (w, next)
         }
-        let current = self.level
         for w in waiters { w.resume(returning: current) }
     }
 
-    /// Returns when the stop level rises above `level`.
+    /// Returns when the stop level rises above `level`, or at once (with the current level)
+    /// when the waiting task is cancelled.
     public func wait(above level: StopLevel) async -> StopLevel {
-        await withCheckedContinuation { cont in
-            let now: StopLevel? = state.withLock { s in
-                if s.level > level { return s.level }
-                s.waiters.append(cont)
-                return nil
+        let id = state.withLock { s -> Int in s.nextWaiter += 1; return s.nextWaiter }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { cont in
+                let now: StopLevel? = state.withLock { s in
+                    if s.level > level || Task.isCancelled { return s.level }
+                    s.waiters[id] = cont
+                    return nil
+                }
+                if let now { cont.resume(returning: now) }
             }
-            if let now { cont.resume(returning: now) }
+        } onCancel: {
+            let waiter = state.withLock { s in s.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: self.level)
         }
     }
 }

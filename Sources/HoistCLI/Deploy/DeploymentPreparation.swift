@@ -50,7 +50,7 @@ let hostAppSpecHooks: @Sendable (String, String) -> Result<HookTable, HookParseF
 /// Who is deploying, as `user@machine`.
 func currentCreator() -> String {
     let env = ProcessInfo.processInfo.environment
-    let user = env["USER"] ?? env["LOGNAME"] ?? "unknown"
+    let user = env["USER"] ?? env["LOGNAME"] ?? getpwuid(getuid()).flatMap { String(cString: $0.pointee.pw_name) } ?? "unknown"
     return "\(user)@\(ProcessInfo.processInfo.hostName)"
 }
 
