@@ -6,7 +6,7 @@ public struct HoistCommand: AsyncParsableCommand {
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
         subcommands: [BundleCommand.self, HostsCommand.self,
-            ListCommand.self, ShowCommand.self, LogsCommand.self]
+            ListCommand.self, ShowCommand.self, LogsCommand.self, ValidateCommand.self, PlanCommand.self]
     )
     public init() {}
 }
