@@ -21,7 +21,7 @@ struct ValidateCommand: ParsableCommand {
                "sha256": archive digest | null, "entries": count | null,
                "diagnostics": [{"severity": "error" | "warning", "file", "line", "column",
                                 "keyPath", "message", "hint"}]   (absent values are null),
-               "hooks": {"EventName": [{"location", "timeout", "runas", "sudo", "position"}]},
+               "hooks": {EVENT: [{"location", "timeout", "runas", "sudo", "position"}]},
                "files": [every destination file, in install order]}
 
             Exit codes: 0 valid (warnings allowed), 2 invalid.

@@ -129,6 +129,55 @@ import Testing
         ])
     }
 
+    @Test func zonesAreTakenOneAtATimeWithTheirBake() throws {
+        try RevisionFixtures.validRevision(in: scratch)
+        try RevisionFixtures.playbook(in: scratch, config: "{minimum_healthy_hosts: {type: HOST_COUNT, value: 1}, zone: color, monitor_duration: 60}",
+                                      extra: "ignore_application_stop_failures: true\n")
+        let out = try hoist("plan", "web.yml")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("""
+            concurrency: Custom: 1 of 4 must stay healthy; at most 3 at once; one zone at a time, at least FLEET_PERCENT 0 healthy per zone
+            order: at most 3 at once; host order: h001, h002, h003, h004
+              (a sliding window, not lockstep batches: the next host starts as soon as one finishes, while 1 of 4 stay healthy)
+              zone 1 blue: h001, h002; at least 0 healthy; then wait 60 s
+              zone 2 green: h003, h004; at least 0 healthy
+
+            """), "\(out.stdout)")
+        #expect(out.stdout.contains("ApplicationStop   scripts from the host's last successful revision (read on the host at deploy time); a failure is ignored (ignore_application_stop_failures)\n"))
+    }
+
+    @Test func longFileListsAreCutOnTheTerminalButNotInJSON() throws {
+        try RevisionFixtures.validRevision(in: scratch)
+        for index in 1...23 { try scratch.write(String(format: "rev/web/extra/f%02d.txt", index), "x\n") }
+        try RevisionFixtures.playbook(in: scratch)
+        let out = try hoist("plan", "web.yml")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("files to install (25):\n  /var/www/app/css/site.css\n  /var/www/app/extra/f01.txt\n"))
+        #expect(out.stdout.contains("  /var/www/app/extra/f19.txt\n  … and 5 more\n"), "\(out.stdout)")
+        let files = try json(try hoist("plan", "web.yml", "--json"))["files"] as? [String: Any]
+        #expect((files?["destinations"] as? [String])?.count == 25)
+    }
+
+    @Test func helpListsTheCommandsAndTheExitCodes() throws {
+        let root = try hoist("--help")
+        #expect(root.stdout.contains("validate"))
+        #expect(root.stdout.contains("plan"))
+        // Help is wrapped to the terminal's width: compare with single spaces.
+        func words(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let plan = try hoist("plan", "--help")
+        #expect(words(plan.stdout).contains("5 the deployment could not start"))
+        let validate = try hoist("validate", "--help")
+        #expect(words(validate.stdout).contains("\"diagnostics\": [{\"severity\": \"error\" | \"warning\", \"file\", \"line\", \"column\", \"keyPath\", \"message\", \"hint\"}]"))
+        #expect(words(validate.stdout).contains("Exit codes: 0 valid (warnings allowed), 2 invalid."))
+    }
+
+    @Test func anInventoryIsNotAPlaybook() throws {
+        try scratch.write("inventory.yml", RevisionFixtures.inventory)
+        let out = try hoist("plan", "inventory.yml")
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("inventory.yml is an inventory; `hoist plan` needs a playbook"))
+    }
+
     static let invalidInvocations: [(String, [String], String)] = [
         ("unknown config", ["--config", "bogus"],
          "hoist: --config: 'bogus' is not a predefined deployment configuration; use one of OneAtATime, HalfAtATime, AllAtOnce"),

@@ -77,6 +77,8 @@ struct DeploymentPreview: Encodable {
         var scripts: [HookScript]?
         /// What Hoist does, for reserved events.
         var action: String?
+        /// True when a failure of this event does not fail the host (ignore_application_stop_failures).
+        var failureIgnored: Bool = false
     }
 
     struct BlueGreenPart: Encodable {

@@ -69,7 +69,8 @@ struct DeploymentPreviewBuilder {
         }
         switch event {
         case .applicationStop, .beforeBlockTraffic, .afterBlockTraffic:
-            return .init(event: event.rawValue, reserved: false, scriptsFrom: Self.lastSuccessful, scripts: nil, action: nil)
+            return .init(event: event.rawValue, reserved: false, scriptsFrom: Self.lastSuccessful, scripts: nil, action: nil,
+                         failureIgnored: playbook.ignoreApplicationStopFailures)
         default:
             return .init(event: event.rawValue, reserved: false, scriptsFrom: Self.newRevision,
                          scripts: revision.appSpec.scripts(for: event), action: nil)

@@ -56,7 +56,8 @@ extension DeploymentPreview {
                     : "\(name)scripts from the \(event.scriptsFrom ?? ""): "
                         + scripts.map(ScriptText.describe).joined(separator: ", ") + "\n"
             } else {
-                out += "\(name)scripts from \(event.scriptsFrom ?? "")\n"
+                out += "\(name)scripts from \(event.scriptsFrom ?? "")"
+                    + (event.failureIgnored ? "; a failure is ignored (ignore_application_stop_failures)" : "") + "\n"
             }
         }
         return out
