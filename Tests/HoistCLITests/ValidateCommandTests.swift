@@ -109,6 +109,42 @@ import Testing
         #expect(broken.stderr.hasPrefix("broken.tgz!appspec.yml:16:7: error: hooks.ValidateService[0].location: Script does not exist at specified location: scripts/check.sh"))
     }
 
+    @Test func warningsArePrintedAndTheRevisionStaysValid() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("rev/appspec.yml", RevisionFixtures.appSpec + """
+            permissions:
+              - object: /var/www/app
+                pattern: "*.htm?"
+                mode: "644"
+
+            """)
+        // An archive with a leading directory: the agent strips it, and diagnostics name it.
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-czf", "lead.tgz", "rev"]
+        tar.currentDirectoryURL = scratch.url
+        try tar.run()
+        tar.waitUntilExit()
+        let warning = ":20:14: warning: permissions[0].pattern: only `*` is a wildcard in CodeDeploy patterns; `?`, `[]` and `{}` match themselves (rewrite the pattern with `*` only)\n"
+        let directory = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
+        #expect(directory.status == 0)
+        #expect(directory.stderr == "rev/appspec.yml" + warning)
+        #expect(directory.stdout.hasPrefix("rev: valid revision\n"))
+
+        let archive = try HoistBinary.run(["validate", "lead.tgz"], currentDirectory: scratch.url)
+        #expect(archive.status == 0)
+        #expect(archive.stderr == "lead.tgz!rev/appspec.yml" + warning)
+        #expect(archive.stdout.contains("entries: 10 (leading directory rev/ stripped, as CodeDeploy does)\n"))
+
+        let json = try HoistBinary.run(["validate", "lead.tgz", "--json"], currentDirectory: scratch.url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == true)
+        let diagnostics = try #require(object["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.map { $0["severity"] as? String } == ["warning"])
+        #expect(diagnostics.first?["hint"] as? String == "rewrite the pattern with `*` only")
+    }
+
     @Test func anUnsafeArchiveNamesTheEntry() throws {
         let scratch = try ScratchDirectory()
         try RevisionFixtures.validRevision(in: scratch)
