@@ -36,6 +36,17 @@ enum RevisionFixtures {
         return scratch.file(name)
     }
 
+    /// Runs the system's (GNU) tar in `directory`; returns its exit status.
+    static func tar(_ arguments: [String], in directory: URL) throws -> Int32 {
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar"] + arguments
+        tar.currentDirectoryURL = directory
+        try tar.run()
+        tar.waitUntilExit()
+        return tar.terminationStatus
+    }
+
     /// Four hosts h001…h004: h001/h002 blue, h003/h004 green; all role=web.
     static let inventory = """
         defaults:

@@ -120,12 +120,7 @@ import Testing
 
             """)
         // An archive with a leading directory: the agent strips it, and diagnostics name it.
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-czf", "lead.tgz", "rev"]
-        tar.currentDirectoryURL = scratch.url
-        try tar.run()
-        tar.waitUntilExit()
+        #expect(try RevisionFixtures.tar(["-czf", "lead.tgz", "rev"], in: scratch.url) == 0)
         let warning = ":20:14: warning: permissions[0].pattern: only `*` is a wildcard in CodeDeploy patterns; `?`, `[]` and `{}` match themselves (rewrite the pattern with `*` only)\n"
         let directory = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
         #expect(directory.status == 0)
@@ -150,13 +145,8 @@ import Testing
         try RevisionFixtures.validRevision(in: scratch)
         try scratch.write("outside.txt", "x\n")
         // GNU tar keeps "../outside.txt" as the member name with -P.
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-P", "-cf", "../evil.tar", "appspec.yml", "../outside.txt"]
-        tar.currentDirectoryURL = scratch.url.appendingPathComponent("rev")
-        try tar.run()
-        tar.waitUntilExit()
-        #expect(tar.terminationStatus == 0)
+        #expect(try RevisionFixtures.tar(["-P", "-cf", "../evil.tar", "appspec.yml", "../outside.txt"],
+                                         in: scratch.url.appendingPathComponent("rev")) == 0)
         let out = try HoistBinary.run(["validate", "evil.tar"], currentDirectory: scratch.url)
         #expect(out.status == 2)
         #expect(out.stdout.isEmpty)
