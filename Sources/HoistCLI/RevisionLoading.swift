@@ -83,8 +83,8 @@ public func checkRevision(path: String, limits: BundleLimits = .default) -> Revi
 /// Loads a revision for a command: prints every diagnostic (warnings too) to stderr in
 /// `file:line:column: severity: keyPath: message (hint)` form, and throws `InvalidInput`
 /// (exit code 2) when there is any error.
-public func loadRevision(path: String) throws -> LoadedRevision {
-    let check = checkRevision(path: path)
+public func loadRevision(path: String, limits: BundleLimits = .default) throws -> LoadedRevision {
+    let check = checkRevision(path: path, limits: limits)
     if !check.diagnostics.isEmpty {
         printToStderr(check.diagnostics.map(\.description).joined(separator: "\n"))
     }
