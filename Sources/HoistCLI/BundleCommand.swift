@@ -60,9 +60,7 @@ struct BundleCommand: ParsableCommand {
 
     private func printInspection(_ inspection: BundleInspection) throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(inspection), as: UTF8.self))
+            print(try CommandJSON.encode(inspection))
             return
         }
         print("format: \(inspection.format.rawValue)")

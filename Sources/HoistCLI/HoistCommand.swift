@@ -5,8 +5,10 @@ public struct HoistCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
-        subcommands: [DeployCommand.self, BundleCommand.self, HostsCommand.self,
-            ListCommand.self, ShowCommand.self, LogsCommand.self]
+        subcommands: [
+            DeployCommand.self, ValidateCommand.self, PlanCommand.self, BundleCommand.self, HostsCommand.self,
+            ListCommand.self, ShowCommand.self, LogsCommand.self,
+        ]
     )
     public init() {}
 }

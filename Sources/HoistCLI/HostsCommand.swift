@@ -72,11 +72,7 @@ struct HostsReport: Encodable {
         }
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func jsonText() throws -> String { try CommandJSON.encode(self) }
 
     func table(verbose: Bool) -> String {
         let header = ["NAME", "ADDRESS", "PORT", "USER", "JUMP", "TAGS"]

@@ -20,6 +20,8 @@ public struct InvalidInput: Error, Sendable {
 /// Exit codes shared by the commands.
 public enum HoistExitCode {
     public static let invalidInput: Int32 = 2
+    /// The deployment could not start (e.g. the minimum healthy hosts cannot be met).
+    public static let couldNotStart: Int32 = 5
 }
 
 /// Loads a playbook or an inventory named on the command line, resolves its hosts and

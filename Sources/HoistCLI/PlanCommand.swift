@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+
+/// `hoist plan PLAYBOOK`: the deployment exactly as `deploy` would run it (hosts, order,
+/// concurrency, events and their scripts, files, traffic steps), without contacting any host,
+/// so a person can check it first.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show how a deployment would run, without contacting any host.",
+        discussion: """
+            Reads the playbook, its inventory and the revision (the playbook's `revision` unless \
+            --revision is given; checked as `hoist validate` does) and prints: the selected hosts, \
+            the deployment configuration with its minimum healthy hosts and the resulting \
+            concurrency, the order hosts are taken in, the lifecycle events each host runs with the \
+            scripts and the revision they come from, the files to install with the \
+            file_exists_behavior in force (the AppSpec's wins, as in CodeDeploy), the load balancer \
+            steps and, for blue/green, both fleets and the reroute order. Host health is not read: \
+            every host counts as healthy.
+            --json prints the same as one JSON document.
+            Exit codes: 0 the deployment could start; 2 invalid input (playbook, inventory, revision, \
+            an unknown --config or --hosts name); 5 the deployment could not start (the minimum \
+            healthy hosts cannot be met; the plan is printed, then the reason).
+            """)
+
+    @Argument(help: "The playbook (one deployment group).")
+    var playbook: String
+
+    @Option(help: "The revision to plan with (directory or archive) instead of the playbook's.")
+    var revision: String?
+
+    @Option(help: ArgumentHelp(
+        "A predefined deployment configuration instead of the playbook's: \(Self.configNames.joined(separator: ", ")) (with or without CodeDeployDefault.).",
+        valueName: "name"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Only these of the selected hosts, comma-separated.", valueName: "h1,h2"))
+    var hosts: String?
+
+    @Option(help: ArgumentHelp(
+        "DISALLOW, OVERWRITE or RETAIN, instead of the playbook's (an AppSpec's own value still wins).",
+        valueName: "behavior"))
+    var fileExistsBehavior: String?
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    static let configNames = ["OneAtATime", "HalfAtATime", "AllAtOnce"]
+
+    func run() throws {
+        let preview = try makePreview()
+        if json { print(try CommandJSON.encode(preview)) } else { print(preview.text, terminator: "") }
+        if let refusal = preview.rollout.refusal {
+            printToStderr("hoist: the deployment could not start: \(refusal.code): \(refusal.message)")
+            throw ExitCode(HoistExitCode.couldNotStart)
+        }
+    }
+
+    private func makePreview() throws -> DeploymentPreview {
+        let target: LoadedTarget
+        do { target = try loadTarget(path: playbook) } catch is InvalidInput { throw ExitCode(HoistExitCode.invalidInput) }
+        guard let parsed = target.playbook else {
+            throw invalid("\(playbook) is an inventory; `hoist plan` needs a playbook (application, inventory, targets)")
+        }
+        let chosenConfig: DeploymentConfig
+        if let config {
+            guard let predefined = DeploymentConfig.predefined(config) else {
+                throw invalid("--config: '\(config)' is not a predefined deployment configuration; use one of \(Self.configNames.joined(separator: ", ")) (with or without CodeDeployDefault.), or a custom one in the playbook")
+            }
+            chosenConfig = predefined
+        } else {
+            chosenConfig = parsed.deploymentConfig
+        }
+        let flag: FileExistsBehavior? = try fileExistsBehavior.map { text in
+            guard let value = FileExistsBehavior(rawValue: text.uppercased()) else {
+                throw invalid("--file-exists-behavior: '\(text)' is not one of DISALLOW, OVERWRITE, RETAIN")
+            }
+            return value
+        }
+        let chosenHosts = try selectHosts(target.hosts)
+        guard let revisionPath = revision ?? parsed.revisionPath else {
+            throw invalid("\(playbook) names no revision; add 'revision: <folder or bundle>' to it or pass --revision PATH")
+        }
+        let loaded: LoadedRevision
+        do { loaded = try loadRevision(path: revisionPath) } catch is InvalidInput { throw ExitCode(HoistExitCode.invalidInput) }
+        return DeploymentPreviewBuilder(
+            playbook: parsed, inventoryFile: target.inventory.file, hosts: chosenHosts, revision: loaded,
+            config: chosenConfig, configFrom: config == nil ? "playbook" : "--config", fileExistsFlag: flag
+        ).build()
+    }
+
+    /// `--hosts` narrows the selection; every name must be a selected host.
+    private func selectHosts(_ selected: [HostSpec]) throws -> [HostSpec] {
+        guard let hosts else { return selected }
+        let names = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let known = Set(selected.map(\.name))
+        let unknown = names.filter { !known.contains($0) }
+        guard unknown.isEmpty, !names.isEmpty else {
+            let what = names.isEmpty ? "names no host" : "names hosts the playbook does not select: \(unknown.joined(separator: ", "))"
+            throw invalid("--hosts \(what); the selected hosts are \(selected.map(\.name).joined(separator: ", "))")
+        }
+        let wanted = Set(names)
+        return selected.filter { wanted.contains($0.name) }
+    }
+
+    private func invalid(_ message: String) -> ExitCode {
+        printToStderr("hoist: \(message)")
+        return ExitCode(HoistExitCode.invalidInput)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// `hoist validate`, run as the built binary on revisions the tests write.
+@Suite struct ValidateCommandTests {
+    @Test func aValidDirectoryPrintsItsSummary() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        let out = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stderr.isEmpty)
+        #expect(out.stdout == """
+            rev: valid revision
+            format: directory
+            entries: 10
+            hooks:
+              ApplicationStop: scripts/stop.sh
+              BeforeInstall: scripts/install.sh (timeout 300 s, runas root)
+              ApplicationStart: scripts/start.sh
+              ValidateService: scripts/check.sh (timeout 60 s)
+            files to install (2):
+              /var/www/app/css/site.css
+              /var/www/app/index.html
+
+            """)
+    }
+
+    @Test func aParseErrorPointsAtTheValue() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("rev/appspec.yml", RevisionFixtures.appSpec + """
+            permissions:
+              - object: /var/www/app
+                mode: 9999
+
+            """)
+        let out = try HoistBinary.run(["validate", "rev/"], currentDirectory: scratch.url)
+        #expect(out.status == 2)
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.split(separator: "\n").map(String.init) == [
+            "rev/appspec.yml:20:11: error: permissions[0].mode: The deployment failed because the permissions mode (9999) in the application specification file contains an invalid character (9). Update the permissions section of the AppSpec file, and then try again. (a mode is 3 or 4 octal digits in quotes, e.g. \"0644\" or \"755\")",
+        ])
+    }
+
+    @Test func aMissingScriptAndSourceAreErrors() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try FileManager.default.removeItem(atPath: scratch.file("rev/scripts/start.sh"))
+        try scratch.write("rev/appspec.yml", RevisionFixtures.appSpec.replacingOccurrences(of: "source: web", with: "source: site"))
+        let out = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
+        #expect(out.status == 2)
+        #expect(out.stderr.split(separator: "\n").map(String.init) == [
+            "rev/appspec.yml:14:7: error: hooks.ApplicationStart[0].location: Script does not exist at specified location: scripts/start.sh (add the script to the bundle, or fix `location` (it is relative to the bundle root))",
+            "rev/appspec.yml:4:5: error: files[0]: the source (site) is not in the revision bundle (sources are relative to the bundle root; check the spelling and the bundle's contents)",
+        ])
+    }
+
+    @Test func jsonReportsEveryDiagnostic() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try FileManager.default.removeItem(atPath: scratch.file("rev/scripts/start.sh"))
+        let out = try HoistBinary.run(["validate", "--json", "rev"], currentDirectory: scratch.url)
+        #expect(out.status == 2)
+        #expect(out.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["path", "valid", "format", "sha256", "entries", "diagnostics", "hooks", "files"])
+        #expect(object["path"] as? String == "rev")
+        #expect(object["valid"] as? Bool == false)
+        #expect(object["format"] as? String == "directory")
+        #expect(object["sha256"] is NSNull)
+        let diagnostics = try #require(object["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.count == 1)
+        let first = try #require(diagnostics.first)
+        #expect(Set(first.keys) == ["severity", "file", "line", "column", "keyPath", "message", "hint"])
+        #expect(first["severity"] as? String == "error")
+        #expect(first["file"] as? String == "rev/appspec.yml")
+        #expect(first["line"] as? Int == 14)
+        #expect(first["column"] as? Int == 7)
+        #expect(first["keyPath"] as? String == "hooks.ApplicationStart[0].location")
+        #expect(first["message"] as? String == "Script does not exist at specified location: scripts/start.sh")
+        let hooks = try #require(object["hooks"] as? [String: [[String: Any]]])
+        #expect(hooks["BeforeInstall"]?.first?["timeout"] as? Int == 300)
+        #expect(hooks["BeforeInstall"]?.first?["runas"] as? String == "root")
+        #expect(object["files"] as? [String] == ["/var/www/app/css/site.css", "/var/www/app/index.html"])
+    }
+
+    @Test func anArchiveShowsItsDigestAndNamesTheAppSpecInside() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        let bundled = try HoistBinary.run(["bundle", "rev", "--output", "rev.tgz"], currentDirectory: scratch.url)
+        #expect(bundled.status == 0, "\(bundled.stderr)")
+        let sha = String(bundled.stdout.prefix(64))
+        let out = try HoistBinary.run(["validate", "rev.tgz"], currentDirectory: scratch.url)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.hasPrefix("rev.tgz: valid revision\nformat: tar.gz\nsha256: \(sha)\n"))
+
+        let json = try HoistBinary.run(["validate", "rev.tgz", "--json"], currentDirectory: scratch.url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == true)
+        #expect(object["sha256"] as? String == sha)
+        #expect((object["diagnostics"] as? [Any])?.isEmpty == true)
+
+        // A broken archive names the AppSpec inside it.
+        try FileManager.default.removeItem(atPath: scratch.file("rev/scripts/check.sh"))
+        _ = try HoistBinary.run(["bundle", "rev", "--output", "broken.tgz"], currentDirectory: scratch.url)
+        let broken = try HoistBinary.run(["validate", "broken.tgz"], currentDirectory: scratch.url)
+        #expect(broken.status == 2)
+        #expect(broken.stderr.hasPrefix("broken.tgz!appspec.yml:16:7: error: hooks.ValidateService[0].location: Script does not exist at specified location: scripts/check.sh"))
+    }
+
+    @Test func warningsArePrintedAndTheRevisionStaysValid() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("rev/appspec.yml", RevisionFixtures.appSpec + """
+            permissions:
+              - object: /var/www/app
+                pattern: "*.htm?"
+                mode: "644"
+
+            """)
+        // An archive with a leading directory: the agent strips it, and diagnostics name it.
+        #expect(try RevisionFixtures.tar(["-czf", "lead.tgz", "rev"], in: scratch.url) == 0)
+        let warning = ":20:14: warning: permissions[0].pattern: only `*` is a wildcard in CodeDeploy patterns; `?`, `[]` and `{}` match themselves (rewrite the pattern with `*` only)\n"
+        let directory = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
+        #expect(directory.status == 0)
+        #expect(directory.stderr == "rev/appspec.yml" + warning)
+        #expect(directory.stdout.hasPrefix("rev: valid revision\n"))
+
+        let archive = try HoistBinary.run(["validate", "lead.tgz"], currentDirectory: scratch.url)
+        #expect(archive.status == 0)
+        #expect(archive.stderr == "lead.tgz!rev/appspec.yml" + warning)
+        #expect(archive.stdout.contains("entries: 10 (leading directory rev/ stripped, as CodeDeploy does)\n"))
+
+        let json = try HoistBinary.run(["validate", "lead.tgz", "--json"], currentDirectory: scratch.url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == true)
+        let diagnostics = try #require(object["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.map { $0["severity"] as? String } == ["warning"])
+        #expect(diagnostics.first?["hint"] as? String == "rewrite the pattern with `*` only")
+    }
+
+    @Test func anUnsafeArchiveNamesTheEntry() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("outside.txt", "x\n")
+        // GNU tar keeps "../outside.txt" as the member name with -P.
+        #expect(try RevisionFixtures.tar(["-P", "-cf", "../evil.tar", "appspec.yml", "../outside.txt"],
+                                         in: scratch.url.appendingPathComponent("rev")) == 0)
+        let out = try HoistBinary.run(["validate", "evil.tar"], currentDirectory: scratch.url)
+        #expect(out.status == 2)
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.contains("evil.tar: error: entry \"../outside.txt\": "), "\(out.stderr)")
+    }
+
+    @Test func noAppSpecIsNamed() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("empty/readme.txt", "no appspec here\n")
+        let out = try HoistBinary.run(["validate", "empty"], currentDirectory: scratch.url)
+        #expect(out.status == 2)
+        #expect(out.stderr.hasPrefix("empty/appspec.yml: error: The CodeDeploy agent did not find an AppSpec file"), "\(out.stderr)")
+
+        let missing = try HoistBinary.run(["validate", "nowhere"], currentDirectory: scratch.url)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("nowhere: error: no such file or directory"))
+    }
+}
