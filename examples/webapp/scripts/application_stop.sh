@@ -1,0 +1,6 @@
+#!/bin/bash
+# ApplicationStop: stop the server this host runs. CodeDeploy runs this script from the
+# revision that was installed LAST time, so it must keep working for later revisions too.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+stop_server
