@@ -7,7 +7,7 @@ GET /health        200 "ok"
 GET /version       the version alone
 GET /static/NAME   a file of static/ (NAME has no slashes)
 
-It logs requests to a file, never to stdout, writes its pid file once it listens, and exits
+It logs requests (but not successful health checks) to a file, never to stdout, writes its pid file once it listens, and exits
 cleanly on SIGTERM (removing the pid file if it is still its own).
 """
 
@@ -96,6 +96,12 @@ def make_handler(app):
                 self.send_header("Content-Length", str(size))
                 self.end_headers()
                 shutil.copyfileobj(f, self.wfile)
+
+        def log_request(self, code="-", size="-"):
+            # Load balancers ask for /health several times a second; log only failures.
+            if self.path == "/health" and str(code) == "200":
+                return
+            super().log_request(code, size)
 
         def log_message(self, format, *args):
             app["log"].write(f"{self.address_string()} {format % args}")
