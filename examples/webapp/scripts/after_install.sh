@@ -2,6 +2,7 @@
 # AfterInstall: record which deployment put this revision here. The server reads the file at
 # start and names the deployment in its answer to GET /.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 version=$(cat "$APP_DIR/VERSION")
 tmp=$DEPLOYED_BY.tmp.$$

@@ -3,6 +3,7 @@
 # goes to a log file and its stdin is /dev/null: a background process that keeps the hook's
 # stdout or stderr open makes the deployment wait (CodeDeploy) or fail (Hoist).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 # A server left running (say a first deployment after a manual start) is replaced.
@@ -13,7 +14,7 @@ cd "$APP_DIR"
 # not reach it; -w keeps $! alive as long as the server runs even if setsid had to fork.
 # Descriptors this hook inherited beyond 0-2 (pipes of whatever started it) are closed too.
 (
-  for fd in /proc/$BASHPID/fd/*; do
+  for fd in "/proc/$BASHPID/fd/"*; do
     fd=${fd##*/}
     if ((fd > 2)); then exec {fd}>&-; fi
   done

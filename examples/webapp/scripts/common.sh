@@ -1,6 +1,6 @@
 # Shared by the webapp's hook scripts (sourced, not run). Everything the app owns lives under
 # WEBAPP_ROOT; the variables exist so the hooks can be tried outside a deployment.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 WEBAPP_ROOT=${WEBAPP_ROOT:-/srv/webapp}
 WEBAPP_PORT=${WEBAPP_PORT:-8080}
 APP_DIR=$WEBAPP_ROOT/current          # what the AppSpec's `files` section installs

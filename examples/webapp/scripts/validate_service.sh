@@ -2,6 +2,7 @@
 # ValidateService: the server must answer GET /health with 200 within 20 s, and GET / must
 # name the version that was just installed (so a stale server cannot pass).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 expected=$(cat "$APP_DIR/VERSION")
 python3 - "$WEBAPP_PORT" "$expected" <<'PY'
