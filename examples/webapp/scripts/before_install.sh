@@ -1,0 +1,9 @@
+#!/bin/bash
+# BeforeInstall: make the folders the app needs that the install does not create. Creating
+# WEBAPP_ROOT here (not by the install) keeps it out of the install's cleanup list.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
+mkdir -p "$WEBAPP_ROOT" "$RUN_DIR" "$LOG_DIR"
+chmod 0755 "$WEBAPP_ROOT" "$RUN_DIR" "$LOG_DIR"
+echo "prepared $RUN_DIR and $LOG_DIR"

@@ -1,0 +1,55 @@
+# Shared by the webapp's hook scripts (sourced, not run). Everything the app owns lives under
+# WEBAPP_ROOT; the variables exist so the hooks can be tried outside a deployment.
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
+WEBAPP_ROOT=${WEBAPP_ROOT:-/srv/webapp}
+WEBAPP_PORT=${WEBAPP_PORT:-8080}
+APP_DIR=$WEBAPP_ROOT/current          # what the AppSpec's `files` section installs
+RUN_DIR=$WEBAPP_ROOT/run
+LOG_DIR=$WEBAPP_ROOT/logs
+PIDFILE=$RUN_DIR/server.pid
+DEPLOYED_BY=$WEBAPP_ROOT/deployed-by
+# Hooks may run with a minimal PATH (CodeDeploy's agent, `su`); the system python3 is wanted.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
+
+# Prints the pid of the running server, if the pid file names a live server.py process.
+# A zombie's cmdline is empty, so a server that has exited never counts as running.
+server_pid() {
+  local pid
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  grep -qa server.py "/proc/$pid/cmdline" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+# Waits up to $1 tenths of a second for the server to be gone; fails if it is still running.
+wait_until_stopped() {
+  local i
+  for ((i = 0; i < $1; i++)); do
+    server_pid >/dev/null || return 0
+    sleep 0.1
+  done
+  ! server_pid >/dev/null
+}
+
+# Stops the server: TERM, up to 10 s, then KILL. Succeeds when nothing was running.
+stop_server() {
+  local pid
+  if ! pid=$(server_pid); then
+    echo "webapp is not running"
+    rm -f "$PIDFILE"
+    return 0
+  fi
+  echo "stopping webapp (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_until_stopped 100; then
+    echo "webapp did not stop within 10 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    if ! wait_until_stopped 20; then
+      echo "webapp (pid $pid) is still running" >&2
+      return 1
+    fi
+  fi
+  rm -f "$PIDFILE"
+  echo "webapp stopped"
+}
