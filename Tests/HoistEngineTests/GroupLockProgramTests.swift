@@ -58,3 +58,43 @@ import HoistPlanning
         #expect(GroupLockReply.parse("nothing here") == nil)
     }
 }
+
+/// Locks left in odd states by hand or by a coordinator that died part-way.
+@Suite struct GroupLockLeftoverTests {
+    @Test func aLockWithoutReadableOwnerIsHeldByAnUnknownHolderUntilItAges() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let dir = fleet.layout("web1").lockDir
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "not json".write(toFile: dir + "/owner.json", atomically: true, encoding: .utf8)
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        do {
+            _ = try await bob.acquire()
+            Issue.record("a fresh lock of unknown origin must not be taken")
+        } catch let held as GroupLockHeld {
+            #expect(held.holder == .unknown)
+            #expect(held.description.contains("unknown holder"))
+        }
+
+        // Its age is the directory's: old enough, it is taken over like any stale lock.
+        let old = Date(timeIntervalSinceNow: -3600)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir)
+        let messages = Locked<[String]>([])
+        _ = try await bob.acquire(onStaleTakeover: { m in messages.withLock { $0.append(m) } })
+        #expect(messages.current.count == 1)
+        #expect(fleet.ownerOnDisk("web1")?.deploymentID == "d-BOB000001")
+    }
+
+    @Test func scratchOfDeadCoordinatorsIsSweptWhenTakingTheLock() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let instructions = fleet.layout("web1").instructionsDir
+        let old = instructions + "/app_prod.lock.new.deadbeef"
+        let recent = instructions + "/app_prod.lock.stale.cafe"
+        let other = instructions + "/app_prod_last_deployment"
+        for dir in [old, recent] { try FileManager.default.createDirectory(atPath: dir + "/x", withIntermediateDirectories: true) }
+        try "x".write(toFile: other, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: old)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: other)
+        _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        #expect(fleet.instructionEntries("web1") == ["app_prod.lock", "app_prod.lock.stale.cafe", "app_prod_last_deployment"])
+    }
+}

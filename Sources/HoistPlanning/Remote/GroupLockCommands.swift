@@ -30,6 +30,8 @@ public struct GroupLockCommands: Sendable {
             s=\(q(staged))
             old=\(q(stale))
             mkdir -p \(q(layout.instructionsDir)) || exit 70
+            # Scratch of coordinators that died between two steps (.new, .stale, .released).
+            find \(q(layout.instructionsDir)) -maxdepth 1 -name \(q(layout.groupID + ".lock."))'*' -mmin +10 -exec rm -rf {} + 2>/dev/null
             rm -rf "$s"
             { mkdir "$s" && \(writeOwner(owner, to: "$s/owner.json")); } || { echo "could not write $s/owner.json" >&2; exit 71; }
             if mv -T "$s" "$d" 2>/dev/null; then printf '%staken 0\\n' "$m"; exit 0; fi
@@ -40,13 +42,15 @@ public struct GroupLockCommands: Sendable {
             inspect
             if [ "$age" -gt "$lease" ]; then
               # Only the one who creates takeover/ inside this very lock directory may move it
-              # aside, so two coordinators cannot both take over, nor move a fresh lock.
+              # aside, so two coordinators cannot both take over, nor move a fresh lock: under
+              # it, an unchanged owner.json means no heartbeat and no other taker came between.
+              seen=$owner; seenage=$age
               if mkdir "$d/takeover" 2>/dev/null; then
                 inspect
-                if [ "$age" -gt "$lease" ] && mv -T "$d" "$old" 2>/dev/null; then
+                if [ "$owner" = "$seen" ] && mv -T "$d" "$old" 2>/dev/null; then
                   if mv -T "$s" "$d" 2>/dev/null; then
                     rm -rf "$old"
-                    printf '%stookover %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"; exit 0
+                    printf '%stookover %s\\n' "$m" "$seenage"; printf '%sowner %s\\n' "$m" "$seen"; exit 0
                   fi
                   rm -rf "$old"; inspect
                 else
@@ -67,6 +71,10 @@ public struct GroupLockCommands: Sendable {
     /// Refreshes the heartbeat in owner.json when the lock is still `owner`'s (`beat`), or says
     /// it was lost (`lost`, with whoever holds it now); then lists the stop requests written
     /// by `hoist stop`, one `stop` line each.
+    ///
+    /// The ownership check and the rewrite are two steps: a heartbeat delayed past its own
+    /// lease, racing a takeover of exactly that lock, could rewrite the new owner's file. By
+    /// then the lock was already judged dead; a lease three heartbeats long makes it unlikely.
     public func heartbeat(owner: LockOwner) -> String {
         wrap(prelude(defaultLease: owner.leaseSeconds) + """
             if grep -qF \(shellQuote(Self.deploymentNeedle(owner.deploymentID))) "$d/owner.json" 2>/dev/null; then
