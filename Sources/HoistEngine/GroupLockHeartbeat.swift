@@ -17,10 +17,13 @@ public struct AcquiredLock: Sendable {
 
     /// Refreshes the heartbeat on the locked hosts every `interval` (default: a third of the
     /// lease) and turns stop requests found there into `stop.request`: one request is
-    /// graceful, a second one (or one saying `immediate`) is immediate.
-    public func startHeartbeat(stop: StopController, interval: Duration? = nil) -> HeartbeatHandle {
+    /// graceful, a second one (or one saying `immediate`) is immediate. `onLost` hears, once
+    /// per host, that our lock there was removed or taken over, as a sentence.
+    public func startHeartbeat(
+        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> HeartbeatHandle {
         let every = interval ?? .milliseconds(lock.owner.leaseSeconds * 1000 / 3)
-        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop)
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost)
     }
 }
 
@@ -29,7 +32,7 @@ public final class HeartbeatHandle: Sendable {
     private let task = Locked<Task<Void, Never>?>(nil)
     private let lost = Locked<Set<String>>([])
 
-    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController) {
+    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController, onLost: @escaping @Sendable (String) -> Void) {
         let lost = self.lost
         task.withLock {
             $0 = Task {
@@ -37,7 +40,9 @@ public final class HeartbeatHandle: Sendable {
                     do { try await Task.sleep(for: interval) } catch { return }
                     for host in hosts {
                         guard case .reply(let reply)? = try? await lock.call(host, { $0.heartbeat(owner: lock.owner) }) else { continue }
-                        if reply.outcome == .lost { lost.withLock { _ = $0.insert(host.name) } }
+                        if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
+                            onLost(Self.lostMessage(host: host.name, now: GroupLock.decodeOwner(reply.ownerJSON)))
+                        }
                         if let level = Self.stopLevel(reply.stopRequests) {
                             stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")
                         }
@@ -59,6 +64,12 @@ public final class HeartbeatHandle: Sendable {
         let running = task.current
         running?.cancel()
         await running?.value
+    }
+
+    static func lostMessage(host: String, now holder: LockOwner?) -> String {
+        "lost the deployment group lock on \(host): "
+            + (holder.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
+                ?? "someone removed it (hoist lock release --force)")
     }
 
     static func stopLevel(_ requests: [String]) -> StopLevel? {

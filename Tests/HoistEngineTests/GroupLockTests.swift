@@ -172,6 +172,21 @@ import HoistPlanning
         await heartbeat.finish()
     }
 
+    @Test func theHeartbeatNoticesALostLock() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let (losses, lost) = AsyncStream.makeStream(of: String.self)
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(50), onLost: { lost.yield($0) })
+        await fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob")).forceRelease()
+        let message = try await withinAMinute {
+            var iterator = losses.makeAsyncIterator()
+            return await iterator.next()
+        }
+        await heartbeat.finish()
+        #expect(message == "lost the deployment group lock on web1: someone removed it (hoist lock release --force)")
+        #expect(heartbeat.lostHosts == ["web1"])
+    }
+
     @Test func forceReleaseRemovesAnyonesLock() async throws {
         let fleet = try GroupLockFleet()
         _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
