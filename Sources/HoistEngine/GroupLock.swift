@@ -1,0 +1,225 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+
+/// One deployment at a time per deployment group, whoever starts it (a laptop, CI, cron). The
+/// lock is held on the hosts themselves, under each host's deployment root, and taken on every
+/// host in order of host name, so two coordinators always contend for the same first host and
+/// cannot deadlock: exactly one gets it and the other backs out.
+///
+/// A host that cannot be reached is skipped rather than failing the lock: a deployment to a
+/// group with a host down must still be possible (that host then fails as unreachable in the
+/// deployment itself). At least one host must be locked; the skipped ones are recorded in
+/// `AcquiredLock.skippedHosts` for the caller to report.
+///
+/// `sessions` is called for every host in every operation (including each heartbeat); pass a
+/// factory that returns the deployment's cached sessions so no connection is opened twice.
+public struct GroupLock: Sendable {
+    public typealias Sessions = @Sendable (HostSpec) async throws -> any HostSession
+
+    public let groupID: String
+    /// The group's hosts, sorted by name: the order in which the lock is taken.
+    public let hosts: [HostSpec]
+    /// Who we are: the owner written when taking the lock, and who asks when requesting a stop.
+    public let owner: LockOwner
+    let sessions: Sessions
+    /// The first pause between attempts while waiting for a held lock; it doubles up to `maxRetryDelay`.
+    public var firstRetryDelay: Duration = .milliseconds(250)
+    public var maxRetryDelay: Duration = .seconds(5)
+    public var commandTimeoutSeconds: Double = 30
+
+    public init(groupID: String, hosts: [HostSpec], owner: LockOwner, sessions: @escaping Sessions) {
+        self.groupID = groupID
+        self.hosts = hosts.sorted { $0.name < $1.name }
+        self.owner = owner
+        self.sessions = sessions
+    }
+
+    /// Takes the lock on every reachable host. Without `wait`, a lock held by another live
+    /// deployment throws `GroupLockHeld` at once; with it, attempts repeat with backoff until
+    /// `wait` has passed, calling `onWaiting` after each refusal. Each stale lock taken over is
+    /// reported through `onStaleTakeover` as a sentence.
+    public func acquire(
+        wait: Duration? = nil, onStaleTakeover: (String) -> Void = { _ in },
+        onWaiting: (GroupLockHeld) -> Void = { _ in }
+    ) async throws -> AcquiredLock {
+        let clock = ContinuousClock()
+        let deadline = wait.map { clock.now + $0 }
+        var delay = firstRetryDelay
+        while true {
+            do {
+                return try await attempt(onStaleTakeover: onStaleTakeover)
+            } catch let held as GroupLockHeld {
+                guard let deadline, clock.now < deadline else { throw held }
+                onWaiting(held)
+                try await Task.sleep(for: min(delay, deadline - clock.now))
+                delay = min(delay * 2, maxRetryDelay)
+            }
+        }
+    }
+
+    /// One pass over the hosts in order; backs out of what it took when a host is held.
+    private func attempt(onStaleTakeover: (String) -> Void) async throws -> AcquiredLock {
+        let token = Self.token()
+        var taken: [HostSpec] = []
+        var skipped: [SkippedLockHost] = []
+        for host in hosts {
+            let answer: LockHostAnswer
+            do {
+                answer = try await call(host) { $0.take(owner: owner, token: token) }
+            } catch {
+                await release(on: taken.reversed())
+                throw error
+            }
+            switch answer {
+            case .unreachable(let why):
+                skipped.append(SkippedLockHost(host: host.name, reason: why))
+            case .reply(let reply) where reply.outcome == .taken || reply.outcome == .ours:
+                taken.append(host)
+            case .reply(let reply) where reply.outcome == .tookover:
+                taken.append(host)
+                let stale = Self.decodeOwner(reply.ownerJSON) ?? .unknown
+                onStaleTakeover("took over a stale lock on \(host.name) held by \(stale.holder) for \(stale.deploymentID) since \(lockTimeText(stale.startTime)); its last heartbeat was \(reply.heartbeatAgeSeconds) s ago")
+            case .reply(let reply):
+                await release(on: taken.reversed())
+                throw GroupLockHeld(
+                    groupID: groupID, host: host.name, holder: Self.decodeOwner(reply.ownerJSON) ?? .unknown,
+                    heartbeatAgeSeconds: reply.heartbeatAgeSeconds)
+            }
+        }
+        guard !taken.isEmpty else {
+            throw GroupLockError(message: "could not lock deployment group \(groupID): no host could be reached ("
+                + skipped.map { "\($0.host): \($0.reason)" }.joined(separator: "; ") + ")")
+        }
+        return AcquiredLock(lock: self, lockedHosts: taken, skippedHosts: skipped)
+    }
+
+    /// Removes our lock on `hosts` (only where owner.json still names our deployment).
+    func release(on hosts: [HostSpec]) async {
+        let token = Self.token()
+        for host in hosts {
+            _ = try? await call(host) { $0.release(deploymentID: owner.deploymentID, token: token) }
+        }
+    }
+
+    /// The lock on every host: free, held (fresh or stale, with the heartbeat's age on the
+    /// host's clock), or unreachable.
+    public func status() async -> [HostLockState] {
+        var states: [HostLockState] = []
+        for host in hosts {
+            states.append(HostLockState(host: host.name, state: await state(of: host) { $0.status(defaultLease: owner.leaseSeconds) }))
+        }
+        return states
+    }
+
+    /// Deployments whose coordinator stopped heartbeating while their lock still said
+    /// `running`: they did not finish, and the caller records them as failed after restart.
+    public func findUnfinished() async -> [UnfinishedDeployment] {
+        var found: [UnfinishedDeployment] = []
+        for state in await status() {
+            guard case .held(let holder, let age, true) = state.state, holder.status == "running" else { continue }
+            if let i = found.firstIndex(where: { $0.owner.deploymentID == holder.deploymentID }) {
+                found[i].hosts.append(state.host)
+                found[i].secondsSinceHeartbeat = min(found[i].secondsSinceHeartbeat, age)
+            } else {
+                found.append(UnfinishedDeployment(owner: holder, hosts: [state.host], secondsSinceHeartbeat: age))
+            }
+        }
+        return found
+    }
+
+    /// Removes the lock on every reachable host whoever holds it; returns what each host held
+    /// before (`free` where there was nothing).
+    @discardableResult
+    public func forceRelease() async -> [HostLockState] {
+        let token = Self.token()
+        var states: [HostLockState] = []
+        for host in hosts {
+            states.append(HostLockState(host: host.name, state: await state(of: host) { $0.forceRelease(token: token) }))
+        }
+        return states
+    }
+
+    /// Asks the coordinator of `deploymentID` to stop, by writing a stop request into the lock
+    /// on every reachable host it holds; its heartbeat finds it. `immediate` (or a second
+    /// request) kills running hooks; otherwise they finish and nothing new starts. Throws when
+    /// that deployment holds the lock nowhere.
+    public func requestStop(deploymentID: String, immediate: Bool) async throws {
+        let request = "\(immediate ? "immediate" : "graceful") by \(owner.holder) pid \(owner.pid) at \(Int(Date().timeIntervalSince1970))"
+        var written = 0
+        var others: [String] = []
+        for host in hosts {
+            guard case .reply(let reply)? = try? await call(host, { $0.requestStop(deploymentID: deploymentID, request: request) }) else { continue }
+            if reply.outcome == .stopped {
+                written += 1
+            } else if let holder = Self.decodeOwner(reply.ownerJSON) {
+                others.append("\(host.name) is held by \(holder.deploymentID) (\(holder.holder))")
+            }
+        }
+        guard written > 0 else {
+            throw GroupLockError(message: "deployment \(deploymentID) does not hold the lock of deployment group \(groupID) on any reachable host"
+                + (others.isEmpty ? "; it may have finished already." : ": " + others.joined(separator: "; ") + "."))
+        }
+    }
+
+    // MARK: - One host
+
+    private func state(of host: HostSpec, _ program: (GroupLockCommands) -> String) async -> HostLockState.State {
+        do {
+            switch try await call(host, program) {
+            case .unreachable(let why): return .unreachable(why)
+            case .reply(let reply) where reply.outcome == .free: return .free
+            case .reply(let reply):
+                let holder = Self.decodeOwner(reply.ownerJSON) ?? .unknown
+                let lease = holder == .unknown ? owner.leaseSeconds : holder.leaseSeconds
+                return .held(holder, heartbeatAgeSeconds: reply.heartbeatAgeSeconds, stale: reply.heartbeatAgeSeconds > lease)
+            }
+        } catch {
+            return .unreachable("\(error)")
+        }
+    }
+
+    /// Runs one lock program on `host`. A host that cannot be reached is an answer, not an
+    /// error; a program that fails on a reachable host (no permission, full disk) is an error.
+    func call(_ host: HostSpec, _ program: (GroupLockCommands) -> String) async throws -> LockHostAnswer {
+        let commands = GroupLockCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID), become: host.become)
+        let session: any HostSession
+        do {
+            session = try await sessions(host)
+        } catch {
+            return .unreachable("\(error)")
+        }
+        do {
+            let (result, out, err) = try await session.capture(program(commands), timeoutSeconds: commandTimeoutSeconds)
+            guard result.succeeded, let reply = GroupLockReply.parse(out) else {
+                let status = result.timedOut ? "timed out" : "exited with \(result.exitStatus.map(String.init) ?? result.signal ?? "?")"
+                throw GroupLockError(message: "the lock program on \(host.name) \(status)"
+                    + (err.isEmpty ? "" : ": \(err)") + "; check that \(commands.layout.instructionsDir) is writable by the deploying user.")
+            }
+            return .reply(reply)
+        } catch let error as TransportError where error.isUnreachable {
+            return .unreachable(error.description)
+        }
+    }
+
+    static func decodeOwner(_ json: String?) -> LockOwner? {
+        guard let json else { return nil }
+        return try? JSONDecoder().decode(LockOwner.self, from: Data(json.utf8))
+    }
+
+    static func token() -> String {
+        String(UInt64.random(in: .min ... .max), radix: 36)
+    }
+}
+
+/// What one host answered to a lock program.
+enum LockHostAnswer: Sendable {
+    case reply(GroupLockReply)
+    case unreachable(String)
+}
+
+/// A time on a lock (seconds since 1970) as people read it.
+func lockTimeText(_ epochSeconds: Int) -> String {
+    let formatter = ISO8601DateFormatter()
+    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
+}

@@ -1,0 +1,79 @@
+import HoistCore
+
+/// The lock as taken by this deployment: release it when the deployment ends, and keep it
+/// fresh with a heartbeat while it runs.
+public struct AcquiredLock: Sendable {
+    public let lock: GroupLock
+    /// Hosts whose lock we hold, in lock order.
+    public let lockedHosts: [HostSpec]
+    /// Hosts that could not be reached while taking the lock.
+    public let skippedHosts: [SkippedLockHost]
+
+    /// Removes our lock on every host of the group (skipped ones too, in case the connection
+    /// dropped after the lock was written); a host whose lock is no longer ours is left alone.
+    public func release() async {
+        await lock.release(on: lock.hosts.reversed())
+    }
+
+    /// Refreshes the heartbeat on the locked hosts every `interval` (default: a third of the
+    /// lease) and turns stop requests found there into `stop.request`: one request is
+    /// graceful, a second one (or one saying `immediate`) is immediate. `onLost` hears, once
+    /// per host, that our lock there was removed or taken over, as a sentence.
+    public func startHeartbeat(
+        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> HeartbeatHandle {
+        let every = interval ?? .milliseconds(lock.owner.leaseSeconds * 1000 / 3)
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost)
+    }
+}
+
+/// A running heartbeat; the deployment cancels it when it ends.
+public final class HeartbeatHandle: Sendable {
+    private let task = Locked<Task<Void, Never>?>(nil)
+    private let lost = Locked<Set<String>>([])
+
+    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController, onLost: @escaping @Sendable (String) -> Void) {
+        let lost = self.lost
+        task.withLock {
+            $0 = Task {
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { return }
+                    for host in hosts {
+                        guard case .reply(let reply)? = try? await lock.call(host, { $0.heartbeat(owner: lock.owner) }) else { continue }
+                        if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
+                            onLost(Self.lostMessage(host: host.name, now: GroupLock.decodeOwner(reply.ownerJSON)))
+                        }
+                        if let level = Self.stopLevel(reply.stopRequests) {
+                            stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hosts whose lock was taken from us (force-released or taken over as stale).
+    public var lostHosts: [String] { lost.current.sorted() }
+
+    public func cancel() {
+        task.current?.cancel()
+    }
+
+    /// Cancels the heartbeat and waits until its last command has returned.
+    public func finish() async {
+        let running = task.current
+        running?.cancel()
+        await running?.value
+    }
+
+    static func lostMessage(host: String, now holder: LockOwner?) -> String {
+        "lost the deployment group lock on \(host): "
+            + (holder.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
+                ?? "someone removed it (hoist lock release --force)")
+    }
+
+    static func stopLevel(_ requests: [String]) -> StopLevel? {
+        if requests.isEmpty { return nil }
+        return requests.count > 1 || requests.contains(where: { $0.hasPrefix("immediate") }) ? .immediate : .graceful
+    }
+}

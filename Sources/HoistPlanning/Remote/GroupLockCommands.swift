@@ -1,0 +1,263 @@
+import HoistCore
+
+/// The remote programs of the deployment-group lock, rendered as text. The lock lives on the
+/// hosts themselves (`HostLayout.lockDir`), so laptops, CI and cron see the same lock whoever
+/// starts a deployment. Every program is one round trip, judges time with the host's own
+/// clock (`date +%s` in the same program), and answers with marker lines that
+/// `GroupLockReply.parse` reads.
+///
+/// The lock directory is never visible without its owner.json: it is built under a private
+/// name and renamed into place with `mv -T` (rename(2), atomic; it fails when the lock exists,
+/// because a lock directory is never empty). GNU coreutils is assumed on hosts, as elsewhere.
+public struct GroupLockCommands: Sendable {
+    public var layout: HostLayout
+    public var become: Bool
+
+    public init(layout: HostLayout, become: Bool) {
+        self.layout = layout
+        self.become = become
+    }
+
+    /// Takes the lock for `owner`: fresh, again when it is already ours (refreshing it), or
+    /// over a stale holder whose heartbeat is older than its lease. `token` makes this
+    /// attempt's scratch names unique. Answers `taken`, `ours`, `tookover` (with the stale
+    /// owner) or `held` (with the holder).
+    public func take(owner: LockOwner, token: String) -> String {
+        let q = shellQuote
+        let staged = layout.lockDir + ".new." + token
+        let stale = layout.lockDir + ".stale." + token
+        return wrap(prelude(defaultLease: owner.leaseSeconds) + """
+            s=\(q(staged))
+            old=\(q(stale))
+            mkdir -p \(q(layout.instructionsDir)) || exit 70
+            # Scratch of coordinators that died between two steps (.new, .stale, .released).
+            find \(q(layout.instructionsDir)) -maxdepth 1 -name \(q(layout.groupID + ".lock."))'*' -mmin +10 -exec rm -rf {} + 2>/dev/null
+            rm -rf "$s"
+            { mkdir "$s" && \(writeOwner(owner, to: "$s/owner.json")); } || { echo "could not write $s/owner.json" >&2; exit 71; }
+            if mv -T "$s" "$d" 2>/dev/null; then printf '%staken 0\\n' "$m"; exit 0; fi
+            if grep -qF \(q(Self.deploymentNeedle(owner.deploymentID))) "$d/owner.json" 2>/dev/null; then
+              mv -f "$s/owner.json" "$d/owner.json" || exit 71
+              rm -rf "$s"; printf '%sours 0\\n' "$m"; exit 0
+            fi
+            inspect
+            if [ "$age" -gt "$lease" ]; then
+              # Only the one who creates takeover/ inside this very lock directory may move it
+              # aside, so two coordinators cannot both take over, nor move a fresh lock: under
+              # it, an unchanged owner.json means no heartbeat and no other taker came between.
+              seen=$owner; seenage=$age
+              if mkdir "$d/takeover" 2>/dev/null; then
+                inspect
+                if [ "$owner" = "$seen" ] && mv -T "$d" "$old" 2>/dev/null; then
+                  if mv -T "$s" "$d" 2>/dev/null; then
+                    rm -rf "$old"
+                    printf '%stookover %s\\n' "$m" "$seenage"; printf '%sowner %s\\n' "$m" "$seen"; exit 0
+                  fi
+                  rm -rf "$old"; inspect
+                else
+                  rmdir "$d/takeover" 2>/dev/null
+                fi
+              elif [ $((now - $(mtime "$d/takeover"))) -gt 60 ]; then
+                # A takeover that died half-way (it takes milliseconds); let the next one run.
+                rmdir "$d/takeover" 2>/dev/null
+              fi
+            fi
+            if [ ! -e "$d" ] && mv -T "$s" "$d" 2>/dev/null; then printf '%staken 0\\n' "$m"; exit 0; fi
+            rm -rf "$s"
+            printf '%sheld %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+            exit 0
+            """)
+    }
+
+    /// Refreshes the heartbeat in owner.json when the lock is still `owner`'s (`beat`), or says
+    /// it was lost (`lost`, with whoever holds it now); then lists the stop requests written
+    /// by `hoist stop`, one `stop` line each.
+    ///
+    /// The ownership check and the rewrite are two steps: a heartbeat delayed past its own
+    /// lease, racing a takeover of exactly that lock, could rewrite the new owner's file. By
+    /// then the lock was already judged dead; a lease three heartbeats long makes it unlikely.
+    public func heartbeat(owner: LockOwner) -> String {
+        wrap(prelude(defaultLease: owner.leaseSeconds) + """
+            if grep -qF \(shellQuote(Self.deploymentNeedle(owner.deploymentID))) "$d/owner.json" 2>/dev/null; then
+              if \(writeOwner(owner, to: "$d/owner.json.tmp")) && mv -f "$d/owner.json.tmp" "$d/owner.json"; then
+                printf '%sbeat 0\\n' "$m"
+              else
+                printf '%slost 0\\n' "$m"
+              fi
+            else
+              inspect; printf '%slost %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+            fi
+            if [ -f "$d/stop" ]; then
+              while IFS= read -r line || [ -n "$line" ]; do printf '%sstop %s\\n' "$m" "$line"; done <"$d/stop"
+            fi
+            exit 0
+            """)
+    }
+
+    /// Removes the lock only if `deploymentID` holds it, checked in the same program.
+    /// Answers `released` or `notours`.
+    public func release(deploymentID: String, token: String) -> String {
+        let gone = layout.lockDir + ".released." + token
+        return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
+            gone=\(shellQuote(gone))
+            if grep -qF \(shellQuote(Self.deploymentNeedle(deploymentID))) "$d/owner.json" 2>/dev/null && mv -T "$d" "$gone" 2>/dev/null; then
+              rm -rf "$gone"; printf '%sreleased 0\\n' "$m"
+            else
+              printf '%snotours 0\\n' "$m"
+            fi
+            exit 0
+            """)
+    }
+
+    /// Removes the lock whoever holds it. Answers `released` (with the owner it removed) or `free`.
+    public func forceRelease(token: String) -> String {
+        let gone = layout.lockDir + ".released." + token
+        return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
+            gone=\(shellQuote(gone))
+            if [ -d "$d" ]; then
+              inspect
+              mv -T "$d" "$gone" && rm -rf "$gone" || exit 73
+              printf '%sreleased %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+            else
+              printf '%sfree 0\\n' "$m"
+            fi
+            exit 0
+            """)
+    }
+
+    /// Reads the lock: `free`, or `held` with the heartbeat's age on the host's clock and the
+    /// owner. `defaultLease` judges a lock whose owner.json says nothing.
+    public func status(defaultLease: Int = LockOwner.defaultLeaseSeconds) -> String {
+        wrap(prelude(defaultLease: defaultLease) + """
+            if [ -d "$d" ]; then
+              inspect; printf '%sheld %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+            else
+              printf '%sfree 0\\n' "$m"
+            fi
+            exit 0
+            """)
+    }
+
+    /// Appends a stop request to `<lockDir>/stop` when `deploymentID` holds the lock, for its
+    /// heartbeat to find. `request` is one line such as `graceful bob@ci`. Answers `stopped`,
+    /// or `notheld` with whoever holds the lock instead.
+    public func requestStop(deploymentID: String, request: String) -> String {
+        let line = request.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
+            if grep -qF \(shellQuote(Self.deploymentNeedle(deploymentID))) "$d/owner.json" 2>/dev/null; then
+              printf '%s\\n' \(shellQuote(line)) >>"$d/stop" || exit 74
+              printf '%sstopped 0\\n' "$m"
+            else
+              inspect; printf '%snotheld %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+            fi
+            exit 0
+            """)
+    }
+
+    /// owner.json as rendered by `ownerJSONPrefix`: compact, keys sorted, heartbeatTime last so
+    /// the host can append its own clock. The key/value text `grep -F` looks for.
+    public static func deploymentNeedle(_ deploymentID: String) -> String {
+        "\"deploymentID\":" + jsonString(deploymentID)
+    }
+
+    /// owner.json up to the heartbeat's value; the host appends `<date +%s>}`. Rendering by
+    /// hand keeps this module free of Foundation and the shape fixed for `sed` and `grep -F`
+    /// (a key inside a string value is always escaped, so it never matches).
+    public static func ownerJSONPrefix(_ owner: LockOwner) -> String {
+        "{\"command\":\(jsonString(owner.command)),\"deploymentID\":\(jsonString(owner.deploymentID)),"
+            + "\"leaseSeconds\":\(owner.leaseSeconds),\"machine\":\(jsonString(owner.machine)),\"pid\":\(owner.pid),"
+            + "\"startTime\":\(owner.startTime),\"status\":\(jsonString(owner.status)),\"user\":\(jsonString(owner.user)),"
+            + "\"heartbeatTime\":"
+    }
+
+    private func writeOwner(_ owner: LockOwner, to path: String) -> String {
+        "printf '%s%s}\\n' \(shellQuote(Self.ownerJSONPrefix(owner))) \"$now\" >\"\(path)\""
+    }
+
+    /// Shared head of every program: where the lock is, the host's clock, and `inspect`, which
+    /// sets `owner` (one line of JSON, maybe empty), `age` (seconds since the heartbeat, or
+    /// since the directory changed when there is no owner.json) and `lease`.
+    private func prelude(defaultLease: Int) -> String {
+        """
+        set -u
+        umask 022
+        d=\(shellQuote(layout.lockDir))
+        m=$(printf '\\036')
+        now=$(date +%s)
+        mtime() { stat -c %Y "$1" 2>/dev/null || echo "$now"; }
+        inspect() {
+          owner=$(cat "$d/owner.json" 2>/dev/null | tr -d '\\n')
+          hb=$(printf '%s' "$owner" | sed -n 's/.*"heartbeatTime":\\([0-9][0-9]*\\).*/\\1/p')
+          lease=$(printf '%s' "$owner" | sed -n 's/.*"leaseSeconds":\\([0-9][0-9]*\\).*/\\1/p')
+          [ -n "$hb" ] || hb=$(mtime "$d")
+          [ -n "$lease" ] || lease=\(defaultLease)
+          age=$((now - hb))
+        }
+
+        """
+    }
+
+    private func wrap(_ program: String) -> String {
+        HostCommands(layout: layout, deploymentID: "", become: become).wrap(program)
+    }
+
+    static func jsonString(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// What a lock program answered: its outcome word, the heartbeat age it measured on the host,
+/// the owner.json it read (if any) and the stop requests it found.
+public struct GroupLockReply: Sendable, Hashable {
+    public enum Outcome: String, Sendable {
+        case taken, ours, tookover, held, free, beat, lost, released, notours, stopped, notheld
+    }
+    public var outcome: Outcome
+    public var heartbeatAgeSeconds: Int
+    public var ownerJSON: String?
+    public var stopRequests: [String]
+
+    public init(outcome: Outcome, heartbeatAgeSeconds: Int = 0, ownerJSON: String? = nil, stopRequests: [String] = []) {
+        self.outcome = outcome
+        self.heartbeatAgeSeconds = heartbeatAgeSeconds
+        self.ownerJSON = ownerJSON
+        self.stopRequests = stopRequests
+    }
+
+    /// Reads the marker lines of `stdout`; nil when no outcome line is there.
+    public static func parse(_ stdout: String) -> GroupLockReply? {
+        var outcome: Outcome?
+        var age = 0
+        var owner: String?
+        var stops: [String] = []
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix("\u{1e}") {
+            let body = line.dropFirst()
+            let space = body.firstIndex(of: " ") ?? body.endIndex
+            let key = String(body[..<space])
+            let value = space < body.endIndex ? String(body[body.index(after: space)...]) : ""
+            switch key {
+            case "owner": owner = value.isEmpty ? nil : value
+            case "stop": stops.append(value)
+            default:
+                if let o = Outcome(rawValue: key) {
+                    outcome = o
+                    age = Int(value) ?? 0
+                }
+            }
+        }
+        return outcome.map { GroupLockReply(outcome: $0, heartbeatAgeSeconds: age, ownerJSON: owner, stopRequests: stops) }
+    }
+}

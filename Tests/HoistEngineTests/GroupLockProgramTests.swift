@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistPlanning
+@testable import HoistEngine
+
+/// The rendered lock programs run one at a time by a real /bin/sh.
+@Suite struct GroupLockProgramTests {
+    @Test func ownerJSONSurvivesAwkwardValues() throws {
+        var owner = GroupLockFleet.owner("d-ALICE0001")
+        owner.user = "al\"ice\\"
+        owner.machine = "lap\ntop\t\u{1}é"
+        owner.command = "hoist deploy x --msg '\"heartbeatTime\":1,\"leaseSeconds\":9'"
+        let json = GroupLockCommands.ownerJSONPrefix(owner) + "77}"
+        let decoded = try #require(GroupLock.decodeOwner(json))
+        owner.heartbeatTime = 77
+        #expect(decoded == owner)
+    }
+
+    @Test func heartbeatRefreshesOursAndReportsALostLock() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let owner = GroupLockFleet.owner("d-ALICE0001")
+        try fleet.plantLock(on: "web1", owner: owner, age: 1000)
+        let commands = GroupLockCommands(layout: fleet.layout("web1"), become: false)
+        let session = LocalHostSession(host: fleet.hosts[0])
+
+        let (_, out, _) = try await session.capture(commands.heartbeat(owner: owner))
+        #expect(GroupLockReply.parse(out)?.outcome == .beat)
+        let refreshed = try #require(fleet.ownerOnDisk("web1")).heartbeatTime
+        #expect(refreshed > Int(Date().timeIntervalSince1970) - 1000)
+
+        try fleet.plantLock(on: "web1", owner: GroupLockFleet.owner("d-CAROL0001", user: "carol"), age: 0)
+        let (_, lostOut, _) = try await session.capture(commands.heartbeat(owner: owner))
+        let lost = try #require(GroupLockReply.parse(lostOut))
+        #expect(lost.outcome == .lost)
+        #expect(GroupLock.decodeOwner(lost.ownerJSON)?.deploymentID == "d-CAROL0001")
+        #expect(fleet.ownerOnDisk("web1")?.deploymentID == "d-CAROL0001")
+    }
+
+    @Test(arguments: [
+        ([], nil), (["graceful by bob@ci"], StopLevel.graceful), (["immediate by bob@ci"], .immediate),
+        (["graceful by bob@ci", "graceful by bob@ci"], .immediate),
+    ] as [([String], StopLevel?)])
+    func stopLevelFromRequests(requests: [String], level: StopLevel?) {
+        #expect(HeartbeatHandle.stopLevel(requests) == level)
+    }
+
+    @Test func programsRunUnderSudoWhenBecomeIsSet() {
+        let commands = GroupLockCommands(layout: HostLayout(root: "/srv/it's", groupID: "a_b"), become: true)
+        let status = commands.status()
+        #expect(status.hasPrefix("sudo -n sh -c '"))
+        #expect(status.contains("/srv/it"))
+    }
+
+    @Test func parseReadsMarkersAndIgnoresNoise() {
+        let reply = GroupLockReply.parse("motd line\n\u{1e}held 12\n\u{1e}owner {\"a\":1}\n\u{1e}stop graceful by x\n")
+        #expect(reply == GroupLockReply(outcome: .held, heartbeatAgeSeconds: 12, ownerJSON: "{\"a\":1}", stopRequests: ["graceful by x"]))
+        #expect(GroupLockReply.parse("nothing here") == nil)
+    }
+}
+
+/// Locks left in odd states by hand or by a coordinator that died part-way.
+@Suite struct GroupLockLeftoverTests {
+    @Test func aLockWithoutReadableOwnerIsHeldByAnUnknownHolderUntilItAges() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let dir = fleet.layout("web1").lockDir
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "not json".write(toFile: dir + "/owner.json", atomically: true, encoding: .utf8)
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        do {
+            _ = try await bob.acquire()
+            Issue.record("a fresh lock of unknown origin must not be taken")
+        } catch let held as GroupLockHeld {
+            #expect(held.holder == .unknown)
+            #expect(held.description.contains("unknown holder"))
+        }
+
+        // Its age is the directory's: old enough, it is taken over like any stale lock.
+        let old = Date(timeIntervalSinceNow: -3600)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir)
+        let messages = Locked<[String]>([])
+        _ = try await bob.acquire(onStaleTakeover: { m in messages.withLock { $0.append(m) } })
+        #expect(messages.current.count == 1)
+        #expect(fleet.ownerOnDisk("web1")?.deploymentID == "d-BOB000001")
+    }
+
+    @Test func scratchOfDeadCoordinatorsIsSweptWhenTakingTheLock() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let instructions = fleet.layout("web1").instructionsDir
+        let old = instructions + "/app_prod.lock.new.deadbeef"
+        let recent = instructions + "/app_prod.lock.stale.cafe"
+        let other = instructions + "/app_prod_last_deployment"
+        for dir in [old, recent] { try FileManager.default.createDirectory(atPath: dir + "/x", withIntermediateDirectories: true) }
+        try "x".write(toFile: other, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: old)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: other)
+        _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        #expect(fleet.instructionEntries("web1") == ["app_prod.lock", "app_prod.lock.stale.cafe", "app_prod_last_deployment"])
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistPlanning
+@testable import HoistEngine
+
+/// The deployment-group lock, taken on temp-directory "hosts" by a real /bin/sh.
+@Suite struct GroupLockTests {
+    @Test(arguments: 0..<4)
+    func twoCoordinatorsRaceAndExactlyOneWins(round: Int) async throws {
+        let fleet = try GroupLockFleet()
+        let a = fleet.lock(GroupLockFleet.owner("d-AAAAAAAA\(round)", user: "alice"))
+        let b = fleet.lock(GroupLockFleet.owner("d-BBBBBBBB\(round)", user: "bob", machine: "ci"))
+        async let first = outcome { try await a.acquire() }
+        async let second = outcome { try await b.acquire() }
+        let results = await [(a, first), (b, second)]
+
+        let winners = results.filter { (try? $0.1.get()) != nil }
+        try #require(winners.count == 1)
+        let winner = winners[0].0.owner
+        let loser = results.first { (try? $0.1.get()) == nil }!
+        guard case .failure(let error) = loser.1, let held = error as? GroupLockHeld else {
+            Issue.record("the loser should get GroupLockHeld, got \(loser.1)")
+            return
+        }
+        #expect(held.holder.deploymentID == winner.deploymentID)
+        #expect(held.holder.holder == winner.holder)
+        #expect(held.host == "web1")
+        for host in ["web1", "web2", "web3"] {
+            #expect(fleet.ownerOnDisk(host)?.deploymentID == winner.deploymentID)
+            #expect(fleet.instructionEntries(host) == ["app_prod.lock"])
+        }
+    }
+
+    @Test func acquireReleaseAcquireAgain() async throws {
+        let fleet = try GroupLockFleet()
+        let a = fleet.lock(GroupLockFleet.owner("d-AAAAAAAAA"))
+        let b = fleet.lock(GroupLockFleet.owner("d-BBBBBBBBB", user: "bob"))
+        let first = try await a.acquire()
+        #expect(first.lockedHosts.map(\.name) == ["web1", "web2", "web3"])
+        #expect(first.skippedHosts.isEmpty)
+        await #expect(throws: GroupLockHeld.self) { try await b.acquire() }
+
+        await first.release()
+        #expect(["web1", "web2", "web3"].allSatisfy { fleet.instructionEntries($0).isEmpty })
+        let second = try await b.acquire()
+        #expect(fleet.ownerOnDisk("web2")?.deploymentID == "d-BBBBBBBBB")
+        // A stale handle cannot release a lock that is no longer its own.
+        await first.release()
+        #expect(fleet.ownerOnDisk("web2")?.deploymentID == "d-BBBBBBBBB")
+        await second.release()
+    }
+
+    @Test func acquiringTwiceBySameDeploymentIsFine() async throws {
+        let fleet = try GroupLockFleet()
+        let a = fleet.lock(GroupLockFleet.owner("d-AAAAAAAAA"))
+        _ = try await a.acquire()
+        let again = try await a.acquire()
+        #expect(again.lockedHosts.count == 3)
+    }
+
+    @Test func heldLockNamesHolderAndWhatToDo() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = GroupLockFleet.owner("d-ALICE0001")
+        for host in ["web1", "web2", "web3"] { try fleet.plantLock(on: host, owner: alice, age: 5) }
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        do {
+            _ = try await bob.acquire()
+            Issue.record("a fresh lock must not be taken")
+        } catch let held as GroupLockHeld {
+            #expect(held.holder == LockOwner(
+                user: "alice", machine: "laptop", deploymentID: "d-ALICE0001", pid: 4242, startTime: alice.startTime,
+                heartbeatTime: held.holder.heartbeatTime, leaseSeconds: 120, command: alice.command))
+            #expect(held.heartbeatAgeSeconds >= 5)
+            let text = held.description
+            #expect(text.contains("d-ALICE0001"))
+            #expect(text.contains("alice@laptop"))
+            #expect(text.contains("hoist lock status PLAYBOOK"))
+            #expect(text.contains("hoist lock release PLAYBOOK --force"))
+        }
+        #expect(fleet.ownerOnDisk("web1")?.deploymentID == "d-ALICE0001")
+    }
+
+    @Test func staleLockIsTakenOverAndSaysSo() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = GroupLockFleet.owner("d-ALICE0001", lease: 1)
+        for host in ["web1", "web2", "web3"] { try fleet.plantLock(on: host, owner: alice, age: 30) }
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        let messages = Locked<[String]>([])
+        let taken = try await bob.acquire(onStaleTakeover: { message in messages.withLock { $0.append(message) } })
+        #expect(taken.lockedHosts.count == 3)
+        #expect(messages.current.count == 3)
+        let first = try #require(messages.current.first)
+        #expect(first.hasPrefix("took over a stale lock on web1 held by alice@laptop for d-ALICE0001 since "))
+        #expect(first.contains("its last heartbeat was "))
+        for host in ["web1", "web2", "web3"] {
+            #expect(fleet.ownerOnDisk(host)?.deploymentID == "d-BOB000001")
+            #expect(fleet.instructionEntries(host) == ["app_prod.lock"])
+        }
+    }
+
+    @Test(arguments: 0..<4)
+    func twoCoordinatorsRacingForAStaleLockProduceOneHolder(round: Int) async throws {
+        let fleet = try GroupLockFleet()
+        let dead = GroupLockFleet.owner("d-DEAD00000", lease: 1)
+        for host in ["web1", "web2", "web3"] { try fleet.plantLock(on: host, owner: dead, age: 30) }
+        let a = fleet.lock(GroupLockFleet.owner("d-AAAAAAAA\(round)", user: "alice"))
+        let b = fleet.lock(GroupLockFleet.owner("d-BBBBBBBB\(round)", user: "bob"))
+        async let first = outcome { try await a.acquire() }
+        async let second = outcome { try await b.acquire() }
+        let results = await [first, second]
+        let winners = results.compactMap { try? $0.get() }
+        try #require(winners.count == 1)
+        let winner = winners[0].lock.owner.deploymentID
+        for host in ["web1", "web2", "web3"] {
+            #expect(fleet.ownerOnDisk(host)?.deploymentID == winner)
+            #expect(fleet.instructionEntries(host) == ["app_prod.lock"])
+        }
+    }
+
+    @Test func lockWaitSucceedsOnceTheHolderReleases() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        let (refusals, refused) = AsyncStream.makeStream(of: GroupLockHeld.self)
+        let waiting = Task {
+            try await bob.acquire(wait: .seconds(120), onWaiting: { refused.yield($0) })
+        }
+        let firstRefusal = try await withinAMinute {
+            var iterator = refusals.makeAsyncIterator()
+            return await iterator.next()
+        }
+        #expect(firstRefusal?.holder.deploymentID == "d-ALICE0001")
+        await alice.release()
+        let taken = try await withinAMinute { try await waiting.value }
+        #expect(taken.lockedHosts.count == 3)
+        #expect(fleet.ownerOnDisk("web3")?.deploymentID == "d-BOB000001")
+    }
+
+    @Test func lockWaitGivesUpWithTheHeldError() async throws {
+        let fleet = try GroupLockFleet()
+        _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        await #expect(throws: GroupLockHeld.self) { try await bob.acquire(wait: .milliseconds(50)) }
+    }
+
+    @Test func stopRequestsReachTheHolderThroughItsHeartbeat() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let controller = StopController()
+        let heartbeat = alice.startHeartbeat(stop: controller, interval: .milliseconds(50))
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob", machine: "ci"))
+
+        try await bob.requestStop(deploymentID: "d-ALICE0001", immediate: false)
+        #expect(try await withinAMinute { await controller.wait(above: .none) } == .graceful)
+        #expect(controller.reason?.contains("graceful by bob@ci") == true)
+        try await bob.requestStop(deploymentID: "d-ALICE0001", immediate: false)
+        #expect(try await withinAMinute { await controller.wait(above: .graceful) } == .immediate)
+        await heartbeat.finish()
+        #expect(heartbeat.lostHosts.isEmpty)
+
+        await #expect(throws: GroupLockError.self) { try await bob.requestStop(deploymentID: "d-NOBODY001", immediate: true) }
+    }
+
+    @Test func anImmediateStopEscalatesAtOnce() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let controller = StopController()
+        let heartbeat = alice.startHeartbeat(stop: controller, interval: .milliseconds(50))
+        try await fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob")).requestStop(deploymentID: "d-ALICE0001", immediate: true)
+        #expect(try await withinAMinute { await controller.wait(above: .graceful) } == .immediate)
+        await heartbeat.finish()
+    }
+
+    @Test func theHeartbeatNoticesALostLock() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let (losses, lost) = AsyncStream.makeStream(of: String.self)
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(50), onLost: { lost.yield($0) })
+        await fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob")).forceRelease()
+        let message = try await withinAMinute {
+            var iterator = losses.makeAsyncIterator()
+            return await iterator.next()
+        }
+        await heartbeat.finish()
+        #expect(message == "lost the deployment group lock on web1: someone removed it (hoist lock release --force)")
+        #expect(heartbeat.lostHosts == ["web1"])
+    }
+
+    @Test func forceReleaseRemovesAnyonesLock() async throws {
+        let fleet = try GroupLockFleet()
+        _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        let removed = await bob.forceRelease()
+        #expect(removed.map(\.host) == ["web1", "web2", "web3"])
+        for state in removed {
+            guard case .held(let owner, _, let stale) = state.state else {
+                Issue.record("\(state.host) should have been held")
+                continue
+            }
+            #expect(owner.deploymentID == "d-ALICE0001")
+            #expect(!stale)
+        }
+        #expect(await bob.status().allSatisfy { $0.state == .free })
+        #expect(["web1", "web2", "web3"].allSatisfy { fleet.instructionEntries($0).isEmpty })
+        _ = try await bob.acquire()
+    }
+
+    @Test func statusShowsFreeFreshStaleAndUnreachable() async throws {
+        let fleet = try GroupLockFleet(["web1", "web2", "web3", "down1"])
+        let alice = GroupLockFleet.owner("d-ALICE0001", lease: 1)
+        try fleet.plantLock(on: "web2", owner: alice, age: 40)
+        try fleet.plantLock(on: "web3", owner: GroupLockFleet.owner("d-CAROL0001", user: "carol"), age: 3)
+        let states = await fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob")).status()
+        #expect(states.map(\.host) == ["down1", "web1", "web2", "web3"])
+        guard case .unreachable(let why) = states[0].state else { Issue.record("down1: \(states[0])"); return }
+        #expect(why.contains("connection refused"))
+        #expect(states[1].state == .free)
+        #expect(states[1].description == "web1: free")
+        guard case .held(let old, let oldAge, true) = states[2].state else { Issue.record("web2: \(states[2])"); return }
+        #expect(old.deploymentID == "d-ALICE0001")
+        #expect(oldAge >= 40)
+        #expect(states[2].description.contains("STALE"))
+        guard case .held(let carol, _, false) = states[3].state else { Issue.record("web3: \(states[3])"); return }
+        #expect(carol.holder == "carol@laptop")
+        #expect(states[3].description.contains("fresh"))
+    }
+
+    @Test func unreachableHostsAreSkippedButOneHostMustBeLocked() async throws {
+        let fleet = try GroupLockFleet(["web1", "down1", "web2"])
+        let taken = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        #expect(taken.lockedHosts.map(\.name) == ["web1", "web2"])
+        #expect(taken.skippedHosts.map(\.host) == ["down1"])
+        #expect(taken.skippedHosts.first?.reason.contains("connection refused") == true)
+
+        let allDown = try GroupLockFleet(["down1", "down2"])
+        await #expect(throws: GroupLockError.self) { try await allDown.lock(GroupLockFleet.owner("d-ALICE0001")).acquire() }
+    }
+
+    @Test func findUnfinishedReportsStaleRunningDeployments() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = GroupLockFleet.owner("d-ALICE0001", lease: 1)
+        try fleet.plantLock(on: "web1", owner: alice, age: 90)
+        try fleet.plantLock(on: "web2", owner: alice, age: 80)
+        try fleet.plantLock(on: "web3", owner: GroupLockFleet.owner("d-LIVE00001"), age: 0)
+        let unfinished = await fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob")).findUnfinished()
+        #expect(unfinished.count == 1)
+        let found = try #require(unfinished.first)
+        #expect(found.owner.deploymentID == "d-ALICE0001")
+        #expect(found.hosts == ["web1", "web2"])
+        #expect(found.secondsSinceHeartbeat >= 80)
+        #expect(found.description.hasPrefix("deployment d-ALICE0001 by alice@laptop did not finish (its coordinator stopped heartbeating "))
+    }
+}
+
+private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async -> Result<AcquiredLock, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
