@@ -48,75 +48,18 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .long, help: "History database (default: the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3).")
     var db: String?
 
+    @Option(name: .long, help: "Wait this long for another deployment of the group to finish (e.g. 90s, 10m, 1h) instead of exiting with code 6.")
+    var lockWait: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Roll back automatically when the deployment fails (default: the playbook's auto_rollback).")
+    var rollback: Bool?
+
     mutating func run() async throws {
-        let outcome: Int32
-        do {
-            outcome = try await DeployRun(options: self).execute()
-        } catch is InvalidInput {
-            throw ExitCode(HoistExitCode.invalidInput)
-        }
-        if outcome != 0 { throw ExitCode(outcome) }
-    }
-}
-
-/// One run of `hoist deploy`, split out so rollback and redeploy can reuse it.
-struct DeployRun {
-    var options: DeployCommand
-
-    func execute() async throws -> Int32 {
-        let target = try loadTarget(path: options.playbook)
-        guard let playbook = target.playbook else {
-            printToStderr("hoist: \(options.playbook) is an inventory; deploy needs a playbook (a deployment group): see playbooks/")
-            throw InvalidInput(diagnostics: [])
-        }
-        var hosts = target.hosts
-        if let only = options.hosts {
-            let names = only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            let unknown = names.filter { name in !hosts.contains { $0.name == name } }
-            guard unknown.isEmpty else {
-                printToStderr("hoist: --hosts: \(unknown.joined(separator: ", ")) not among the selected hosts (\(hosts.map(\.name).joined(separator: ", ")))")
-                throw InvalidInput(diagnostics: [])
-            }
-            hosts = hosts.filter { names.contains($0.name) }
-        }
-        guard let revisionPath = options.revision ?? playbook.revisionPath else {
-            printToStderr("hoist: no revision: pass --revision PATH or set `revision` in \(options.playbook)")
-            throw InvalidInput(diagnostics: [])
-        }
-        let revision = try loadRevision(path: revisionPath)
-        let config = try options.config.map(parseConfigFlag) ?? playbook.deploymentConfig
-        let flagBehavior = try options.fileExistsBehavior.map(parseFileExistsFlag)
-        let behavior = revision.appSpec.effectiveFileExistsBehavior(deployment: flagBehavior ?? playbook.fileExistsBehavior)
-        let bundle = try prepareBundle(revision)
-
-        let id = DeploymentID.random()
-        let context = DeploymentContext(
-            id: id.rawValue, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
-            creator: .user, createdBy: currentCreator(),
-            revision: deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior),
-            events: LifecycleEvent.inPlace,
-            ignoreApplicationStopFailures: options.ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
-            maxRevisions: playbook.maxRevisions, parseHooks: hostAppSpecHooks)
-
-        let dbPath = HistoryLocation.resolve(flag: options.db, playbook: playbook.historyPath, environment: ProcessInfo.processInfo.environment)
-        let store = try SQLiteHistoryStore(path: dbPath)
-        try store.createDeployment(DeploymentRecord(
-            id: id, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
-            playbookPath: playbook.file, creator: .user, createdBy: context.createdBy, revisionPath: revisionPath,
-            revisionSHA256: bundle.sha256, deploymentConfigName: config.name, fileExistsBehavior: behavior,
-            createTime: Date(), hostCount: hosts.count))
-        let recorder = HistoryRecorder(store: store, id: id, hosts: hosts)
-        let reporter = makeReporter(json: options.json, verbose: options.verbose, deploymentID: id.rawValue)
-        let stop = StopController()
-        let watcher = SignalWatcher(stop: stop)
-        let runner = DeploymentRunner(
-            context: context, hosts: hosts, config: config, health: [:],
-            connector: makeConnector(for: target), observer: ObserverFanout([recorder, reporter]), stop: stop)
-        let result = await runner.run()
-        withExtendedLifetime(watcher) {}
-        recorder.flush()
-        for failure in recorder.failures.prefix(3) { printToStderr("hoist: history: \(failure)") }
-        return exitCode(for: result.verdict)
+        let job = DeploymentJob(
+            playbookPath: playbook, revisionPath: revision, configName: config, fileExistsBehavior: fileExistsBehavior,
+            ignoreApplicationStopFailures: ignoreApplicationStopFailures, onlyHosts: hosts.map(splitNames),
+            output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait, autoRollback: rollback)
+        try await job.runAsCommand()
     }
 }
 

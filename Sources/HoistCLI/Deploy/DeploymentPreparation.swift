@@ -20,6 +20,7 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     let inspection = revision.inspection
     if inspection.format != .directory, let sha = inspection.sha256 {
         let size = (try? FileManager.default.attributesOfItem(atPath: revision.path)[.size] as? Int64) ?? 0
+        keepInCache(revision.path, sha256: sha)
         return PreparedBundle(path: revision.path, sha256: sha, size: size ?? 0, isZip: inspection.format == .zip,
                               stripPrefix: inspection.strippedPrefix)
     }
@@ -31,6 +32,16 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     _ = rename(temp, final)
     let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0
     return PreparedBundle(path: final, sha256: written.sha256, size: size ?? 0, isZip: false, stripPrefix: nil)
+}
+
+/// Keeps a copy of an archive revision under its digest, so a rollback can find it after the
+/// original file is gone.
+func keepInCache(_ path: String, sha256: String) {
+    let cache = cacheDirectory().appendingPathComponent("bundles")
+    let target = cache.appendingPathComponent("\(sha256).bundle").path
+    guard !FileManager.default.fileExists(atPath: target) else { return }
+    try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    if link(path, target) != 0 { try? FileManager.default.copyItem(atPath: path, toPath: target) }
 }
 
 func cacheDirectory() -> URL {

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+import HoistEngine
+import HoistHistory
+import HoistPlanning
+
+/// `hoist lock status|release`: who holds a deployment group's lock on its hosts.
+struct LockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lock", abstract: "Show or release a deployment group's lock.",
+        subcommands: [LockStatus.self, LockRelease.self])
+}
+
+struct LockStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show who holds the group's lock on each host.")
+    @Argument var playbook: String
+
+    mutating func run() async throws {
+        let (lock, pool) = try groupLock(playbook, deploymentID: "none")
+        let states = await lock.status()
+        await pool.closeAll()
+        for state in states { print(state.description) }
+    }
+}
+
+struct LockRelease: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Remove a stale lock (with --force: any lock, even one a running deployment holds).")
+    @Argument var playbook: String
+    @Flag(name: .long, help: "Remove the lock whoever holds it.") var force = false
+
+    mutating func run() async throws {
+        let (lock, pool) = try groupLock(playbook, deploymentID: "none")
+        defer { Task { await pool.closeAll() } }
+        let states = await lock.status()
+        let fresh = states.filter { if case .held(_, _, let stale) = $0.state { return !stale } else { return false } }
+        if !fresh.isEmpty && !force {
+            for state in fresh { printToStderr("hoist: \(state)") }
+            printToStderr("hoist: the lock is held by a running deployment (its heartbeat is fresh); `hoist stop ID` stops it, --force removes the lock anyway")
+            throw ExitCode(HoistExitCode.lockHeld)
+        }
+        let before = await lock.forceRelease()
+        for state in before { print("released: \(state)") }
+    }
+}
+
+/// `hoist stop ID`: stops a deployment running elsewhere (another terminal, cron) through its
+/// lock record on the hosts; it ends Stopped as if Ctrl-C had been pressed there.
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a running deployment, wherever it was started.")
+    @Argument var id: String
+    @Flag(name: .long, help: "Kill running hooks too (as a second Ctrl-C).") var immediate = false
+    @Option(name: .long, help: "History database.") var db: String?
+
+    mutating func run() async throws {
+        let store = try openHistory(db: db, playbook: nil)
+        guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
+            throw invalid("\(id): no such deployment in the history; `hoist list` shows them")
+        }
+        guard !record.status.isFinal else { throw invalid("\(id) has already ended (\(record.status.rawValue))") }
+        let (lock, pool) = try groupLock(record.playbookPath, deploymentID: id)
+        defer { Task { await pool.closeAll() } }
+        do {
+            try await lock.requestStop(deploymentID: id, immediate: immediate)
+        } catch let error as GroupLockError {
+            printToStderr("hoist: \(error)")
+            throw ExitCode(1)
+        }
+        print("asked \(id) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
+    }
+}
+
+func groupLock(_ playbookPath: String, deploymentID: String) throws -> (GroupLock, SessionPool) {
+    let target = try loadTargetOrExit(playbookPath)
+    guard let playbook = target.playbook else { throw invalid("\(playbookPath) is an inventory; locks belong to playbooks") }
+    let pool = SessionPool(connector: makeConnector(for: target))
+    let owner = LockOwner(user: currentCreator(), machine: ProcessInfo.processInfo.hostName, deploymentID: deploymentID,
+                          pid: getpid(), startTime: Int(Date().timeIntervalSince1970), command: "hoist lock")
+    let lock = GroupLock(groupID: HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup),
+                         hosts: target.hosts, owner: owner, sessions: { try await pool.connect($0) })
+    return (lock, pool)
+}

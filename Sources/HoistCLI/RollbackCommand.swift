@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+import HoistHistory
+
+/// `hoist rollback`: deploy the group's last successful revision again (or the revision of a
+/// named deployment), as a new deployment whose creator is rollback.
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Deploy a group's last successful revision (or --to ID's) again.")
+
+    @Argument(help: "The playbook (deployment group).")
+    var playbook: String
+
+    @Option(name: .long, help: "Roll back to the revision of this deployment (default: the last that succeeded).")
+    var to: String?
+
+    @Flag(name: .long) var json = false
+    @Flag(name: .shortAndLong) var verbose = false
+    @Option(name: .long, help: "History database.") var db: String?
+    @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
+
+    mutating func run() async throws {
+        let target = try loadTargetOrExit(playbook)
+        guard let pb = target.playbook else { throw invalid("\(playbook) is an inventory; rollback needs a playbook") }
+        let store = try openHistory(db: db, playbook: pb.historyPath)
+        let source: DeploymentRecord
+        if let to {
+            guard let id = DeploymentID(to), let record = try store.deployment(id) else {
+                throw invalid("\(to): no such deployment in the history; `hoist list \(playbook)` shows them")
+            }
+            source = record
+        } else {
+            guard let record = try store.lastSucceeded(group: pb.deploymentGroup) else {
+                throw invalid("no successful deployment of \(pb.deploymentGroup) in the history to roll back to")
+            }
+            source = record
+        }
+        let latest = try store.listDeployments(DeploymentFilter(application: pb.application, deploymentGroup: pb.deploymentGroup, limit: 1)).first
+        printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
+        let job = DeploymentJob(
+            playbookPath: playbook, revisionPath: source.revisionPath, fileExistsBehavior: source.fileExistsBehavior.rawValue,
+            ignoreApplicationStopFailures: true, output: OutputOptions(json: json, verbose: verbose), db: db,
+            lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id,
+            expectedSHA256: source.revisionSHA256)
+        try await job.runAsCommand()
+    }
+}
+
+/// `hoist redeploy`: deploy a recorded deployment's revision again, to all its hosts or only
+/// to those that failed or were never reached.
+struct RedeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redeploy",
+        abstract: "Deploy the revision of an earlier deployment again.")
+
+    @Argument(help: "The deployment id (d-XXXXXXXXX).")
+    var id: String
+
+    @Flag(name: .long, help: "Only the hosts that failed or were never reached in that deployment.")
+    var onlyFailed = false
+
+    @Flag(name: .long) var json = false
+    @Flag(name: .shortAndLong) var verbose = false
+    @Option(name: .long, help: "History database.") var db: String?
+    @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
+
+    mutating func run() async throws {
+        let store = try openHistory(db: db, playbook: nil)
+        guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
+            throw invalid("\(id): no such deployment in the history; `hoist list` shows them")
+        }
+        var hosts: [String]?
+        if onlyFailed {
+            hosts = try store.hosts(of: deploymentID).filter { $0.status != .succeeded }.map(\.host)
+            if hosts!.isEmpty {
+                printToStderr("hoist: every host of \(id) succeeded; nothing to redeploy")
+                return
+            }
+        }
+        let job = DeploymentJob(
+            playbookPath: record.playbookPath, revisionPath: record.revisionPath,
+            fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts,
+            output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait,
+            creator: .redeploy, rollbackOf: deploymentID, expectedSHA256: record.revisionSHA256)
+        try await job.runAsCommand()
+    }
+}
+
+func invalid(_ message: String) -> ExitCode {
+    printToStderr("hoist: " + message)
+    return ExitCode(HoistExitCode.invalidInput)
+}
+
+func loadTargetOrExit(_ path: String) throws -> LoadedTarget {
+    do { return try loadTarget(path: path) } catch is InvalidInput { throw ExitCode(HoistExitCode.invalidInput) }
+}
+
+func openHistory(db: String?, playbook: String?) throws -> SQLiteHistoryStore {
+    let path = HistoryLocation.resolve(flag: db, playbook: playbook, environment: ProcessInfo.processInfo.environment)
+    return try SQLiteHistoryStore(path: path)
+}

@@ -1,0 +1,56 @@
+import HoistCore
+
+/// Hands out one session per host for a whole command run, so the lock, its heartbeat and
+/// the deployment share a host's connection instead of opening several. Sessions it hands out
+/// ignore `close()`; `closeAll()` closes them for real.
+public final class SessionPool: HostConnector, Sendable {
+    private let connector: any HostConnector
+    private let sessions = Locked<[String: Task<any HostSession, any Error>]>([:])
+
+    public init(connector: any HostConnector) {
+        self.connector = connector
+    }
+
+    public func connect(_ host: HostSpec) async throws -> any HostSession {
+        let task = sessions.withLock { pool -> Task<any HostSession, any Error> in
+            if let existing = pool[host.name] { return existing }
+            let connector = self.connector
+            let created = Task<any HostSession, any Error> { try await connector.connect(host) }
+            pool[host.name] = created
+            return created
+        }
+        do {
+            return PooledSession(inner: try await task.value)
+        } catch {
+            // A failed connection is not kept: the next caller tries again.
+            sessions.withLock { pool in _ = pool.removeValue(forKey: host.name) }
+            throw error
+        }
+    }
+
+    public func closeAll() async {
+        let all = sessions.withLock { pool -> [Task<any HostSession, any Error>] in
+            let values = Array(pool.values)
+            pool = [:]
+            return values
+        }
+        for task in all {
+            if let session = try? await task.value { await session.close() }
+        }
+    }
+}
+
+/// A pooled session: everything passes through but `close`.
+final class PooledSession: HostSession {
+    let inner: any HostSession
+    init(inner: any HostSession) { self.inner = inner }
+    var host: HostSpec { inner.host }
+    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+    func upload(localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+    }
+    func close() async {}
+}
