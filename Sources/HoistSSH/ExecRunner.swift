@@ -8,6 +8,9 @@ import HoistCore
 struct ExecRunner {
     let handle: SSHSessionHandle
     let keepaliveSeconds: Double
+    /// True once the caller's task was cancelled: the command is stopped like a timed-out one
+    /// and the run throws CancellationError.
+    var isCancelled: @Sendable () -> Bool = { false }
     /// How long opening a channel or sending a kill may take.
     let channelTimeout: Double = 30
     /// After KILL, how long to wait for the output to end before giving up on the channel
@@ -16,6 +19,7 @@ struct ExecRunner {
 
     func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
              onOutput: (OutputLine) -> Void) throws -> CommandResult {
+        if isCancelled() { throw CancellationError() }
         let started = Deadline.now()
         let channel = try SSHChannel(exec: RemoteCommandWrapper.wrap(command), on: handle, deadline: .after(channelTimeout))
         defer { channel.free() }
@@ -36,6 +40,7 @@ struct ExecRunner {
 
         let termAt = timeoutSeconds.map { started + $0 }
         var timedOut = false
+        var cancelled = false
         var sentTerm: Double?
         var sentKill: Double?
         var abandoned = false
@@ -67,8 +72,9 @@ struct ExecRunner {
 
             // The group id comes with the first stderr line; a slow host may pass the
             // deadline before it arrives, so the signals wait for it.
-            if let termAt, now >= termAt { timedOut = true }
-            if timedOut, let processGroup, sentTerm == nil {
+            if let termAt, now >= termAt, !cancelled { timedOut = true }
+            if !timedOut && isCancelled() { cancelled = true }
+            if timedOut || cancelled, let processGroup, sentTerm == nil {
                 sentTerm = now
                 signal(processGroup, "TERM")
             }
@@ -90,6 +96,10 @@ struct ExecRunner {
         out.finish(emitOut)
         err.finish(emitErr)
 
+        if cancelled {
+            channel.closeAndWait(deadline: .after(5))
+            throw CancellationError()
+        }
         var status: Int32?
         var signalName: String?
         if !abandoned {

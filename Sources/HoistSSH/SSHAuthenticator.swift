@@ -32,7 +32,7 @@ struct SSHAuthenticator {
 
         if methods.contains("publickey") {
             if useAgent, let socket = environment["SSH_AUTH_SOCK"], !socket.isEmpty {
-                if try agentAuth(handle, deadline: deadline, tried: &tried) { return }
+                if try agentAuth(handle, socket: socket, deadline: deadline, tried: &tried) { return }
             }
             for path in identityFiles {
                 let result = try fileAuth(handle, path: path, deadline: deadline)
@@ -60,10 +60,12 @@ struct SSHAuthenticator {
         throw TransportError(host: label, kind: .auth, message: message)
     }
 
-    private func agentAuth(_ handle: SSHSessionHandle, deadline: Deadline, tried: inout [String]) throws -> Bool {
+    private func agentAuth(_ handle: SSHSessionHandle, socket: String, deadline: Deadline, tried: inout [String]) throws -> Bool {
         let session = handle.raw
         guard let agent = libssh2_agent_init(session) else { return false }
         defer { libssh2_agent_free(agent) }
+        // libssh2 would read the process environment; the options' environment decides.
+        libssh2_agent_set_identity_path(agent, socket)
         guard libssh2_agent_connect(agent) == 0 else {
             tried.append("ssh-agent (cannot connect to $SSH_AUTH_SOCK)")
             return false

@@ -23,7 +23,7 @@ public final class SSHConnector: HostConnector {
         let options = self.options
         var attempt = 1
         while true {
-            let thread = SessionThread(name: "hoist-ssh \(host.name)")
+            let thread = SessionThread(name: "ssh \(host.name)")
             do {
                 let chain = try await handshakes.withPermit {
                     try await thread.perform { try SessionChain.open(host, options: options) }

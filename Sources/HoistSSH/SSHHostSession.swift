@@ -26,9 +26,16 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     public func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                     onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-        try await thread.perform { [self] in
-            try ExecRunner(handle: try target(), keepaliveSeconds: keepaliveSeconds)
-                .run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        // Cancelling the task stops the remote process group, as a deadline does.
+        let cancelled = Locked(false)
+        return try await withTaskCancellationHandler {
+            try await thread.perform { [self] in
+                var runner = ExecRunner(handle: try target(), keepaliveSeconds: keepaliveSeconds)
+                runner.isCancelled = { cancelled.current }
+                return try runner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+            }
+        } onCancel: {
+            cancelled.withLock { $0 = true }
         }
     }
 

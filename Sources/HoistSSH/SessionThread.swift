@@ -13,8 +13,12 @@ final class SessionThread: @unchecked Sendable {
     private var idleInterval: Double = 0
 
     init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = name
+        // Linux threads inherit their creator's name; Foundation renames a thread only from
+        // inside it (the kernel keeps 15 bytes).
+        let thread = Thread { [unowned self] in
+            Thread.current.name = name
+            self.loop()
+        }
         // Each session needs little stack; hundreds of these threads must stay cheap.
         thread.stackSize = 1 << 20
         // The thread keeps `self` alive until `stop()` lets the loop end.

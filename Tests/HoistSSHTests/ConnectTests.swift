@@ -15,6 +15,29 @@ struct ConnectTests {
         await session.close()
     }
 
+    @Test func anSSHAgentIsTriedFirst() async throws {
+        let socket = sshd.path("agent-\(UUID().uuidString.prefix(8)).sock")
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-agent")
+        agent.arguments = ["-D", "-a", socket]
+        agent.standardOutput = FileHandle.nullDevice
+        try agent.run()
+        // The agent does not stop on TERM when started through Foundation's Process.
+        defer { kill(agent.processIdentifier, SIGKILL) }
+        try LocalSSHD.shell("for i in $(seq 100); do [ -S \(shellQuote(socket)) ] && break; sleep 0.05; done; SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1")
+        var host = sshd.host()
+        host.identityFiles = []
+        let connector = LocalSSHD.connector {
+            $0.useAgent = true
+            $0.environment = ["SSH_AUTH_SOCK": socket]
+        }
+        let session = try await connector.connect(host)
+        await session.close()
+        // Without the agent the same host has nothing to offer.
+        let error = await LocalSSHD.connectError(host)
+        #expect(error?.kind == .auth)
+    }
+
     @Test func aWrongKeyIsRefusedNamingWhatWasTried() async throws {
         let error = await LocalSSHD.connectError(sshd.host(identity: "id_wrong"))
         #expect(error?.kind == .auth)

@@ -76,6 +76,23 @@ struct ExecTests {
         #expect(out == "rc=1", "processes of the timed-out command survived: \(out)")
     }
 
+    @Test func cancellingTheTaskStopsTheRemoteProcessGroup() async throws {
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let tag = "\(Int.random(in: 100...899)).\(Int.random(in: 1000...9999))"
+        let started = AsyncStream<Void>.makeStream()
+        let task = Task {
+            try await session.run("echo started; sleep \(tag)", timeoutSeconds: nil, killGraceSeconds: 1) { line in
+                if line.text == "started" { started.continuation.yield() }
+            }
+        }
+        for await _ in started.stream { break }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        let (_, out, _) = try await session.capture("pgrep -f \(shellQuote("slee[p] " + tag)); echo rc=$?")
+        #expect(out == "rc=1", "the cancelled command survived: \(out)")
+    }
+
     static let hostileValues = [
         "$(touch /tmp/hoist-pwned)", "`id`", "it's \"quoted\"", "line1\nline2", "naïve ✓ 日本",
         "", "  spaces  ", "back\\slash", "--", "*", "$HOME", "a;b|c&d>e", "'", "\t",
