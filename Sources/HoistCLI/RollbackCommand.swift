@@ -16,6 +16,9 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Roll back to the revision of this deployment (default: the last that succeeded).")
     var to: String?
 
+    @Option(name: .long, help: "Only these hosts (default: the hosts of the group's latest deployment).")
+    var hosts: String?
+
     @Flag(name: .long) var json = false
     @Flag(name: .shortAndLong) var verbose = false
     @Option(name: .long, help: "History database.") var db: String?
@@ -38,10 +41,16 @@ struct RollbackCommand: AsyncParsableCommand {
             source = record
         }
         let latest = try store.listDeployments(DeploymentFilter(application: pb.application, deploymentGroup: pb.deploymentGroup, limit: 1)).first
+        // The group as it was last deployed: a rollback puts back what those hosts had.
+        var targetHosts = hosts.map(splitNames)
+        if targetHosts == nil, let latest {
+            let touched = try store.hosts(of: latest.id).filter { $0.status != .skipped && $0.status != .pending }.map(\.host)
+            if !touched.isEmpty { targetHosts = touched }
+        }
         printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: source.revisionPath, fileExistsBehavior: source.fileExistsBehavior.rawValue,
-            ignoreApplicationStopFailures: true, output: OutputOptions(json: json, verbose: verbose), db: db,
+            ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: OutputOptions(json: json, verbose: verbose), db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id,
             expectedSHA256: source.revisionSHA256)
         try await job.runAsCommand()

@@ -11,12 +11,16 @@ public struct DeploymentRunner: Sendable {
     public var config: DeploymentConfig
     public var health: [String: HostHealth]
     public var connector: any HostConnector
+    /// Opens extra connections for stopping running hooks; defaults to `connector`.
+    public var sideConnector: (any HostConnector)?
     public var observer: any DeploymentObserver
     public var stop: StopController
 
     public init(context: DeploymentContext, hosts: [HostSpec], config: DeploymentConfig,
                 health: [String: HostHealth] = [:], connector: any HostConnector,
+                sideConnector: (any HostConnector)? = nil,
                 observer: any DeploymentObserver, stop: StopController = StopController()) {
+        self.sideConnector = sideConnector
         self.context = context
         self.hosts = hosts
         self.config = config
@@ -59,6 +63,7 @@ public struct DeploymentRunner: Sendable {
         var verdict: DeploymentVerdict?
         let context = self.context
         let connector = self.connector
+        let side = self.sideConnector ?? self.connector
         let observer = self.observer
         let stop = self.stop
 
@@ -74,7 +79,7 @@ public struct DeploymentRunner: Sendable {
                         guard let host = byName[name] else { continue }
                         running += 1
                         group.addTask {
-                            .hostDone(await Self.deployHost(host, context: context, connector: connector, observer: observer, stop: stop))
+                            .hostDone(await Self.deployHost(host, context: context, connector: connector, side: side, observer: observer, stop: stop))
                         }
                     case .bake(let seconds):
                         running += 1
@@ -124,7 +129,7 @@ public struct DeploymentRunner: Sendable {
     /// Connects, runs the host's lifecycle, and closes the session; a host that cannot be
     /// reached fails with HostUnreachable and every event Skipped.
     static func deployHost(_ host: HostSpec, context: DeploymentContext, connector: any HostConnector,
-                           observer: any DeploymentObserver, stop: StopController) async -> HostOutcome {
+                           side: any HostConnector, observer: any DeploymentObserver, stop: StopController) async -> HostOutcome {
         let start = Date()
         observer.handle(.hostStarted(host: host.name, time: start))
         let session: any HostSession
@@ -136,7 +141,8 @@ public struct DeploymentRunner: Sendable {
             observer.handle(.hostFinished(host: host.name, status: .failed, errorCode: code, message: message, time: Date()))
             return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
         }
-        let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop)
+        let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop,
+                                        sideSession: { try await side.connect(host) })
         let outcome = await withTaskCancellationHandler {
             await deployment.run()
         } onCancel: {}

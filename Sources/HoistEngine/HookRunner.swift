@@ -16,11 +16,16 @@ public struct HookRunner: Sendable {
     public var session: any HostSession
     public var observer: any DeploymentObserver
     public var stop: StopController?
+    /// Opens another connection to the host, for stopping a running hook: a session runs one
+    /// command at a time, and the hook is occupying this one.
+    public var sideSession: (@Sendable () async throws -> any HostSession)?
 
-    public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil) {
+    public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil,
+                sideSession: (@Sendable () async throws -> any HostSession)? = nil) {
         self.session = session
         self.observer = observer
         self.stop = stop
+        self.sideSession = sideSession
     }
 
     public func run(_ hook: HookInvocation) async -> HookOutcome {
@@ -28,12 +33,15 @@ public struct HookRunner: Sendable {
         let started = Locked<(pid: Int, dir: String)?>(nil)
         let host = session.host.name
         let session = self.session
-        // A second Ctrl-C stops the running script from another channel on the same session.
+        let sideSession = self.sideSession
+        // A second Ctrl-C stops the running script over another connection.
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
                 guard !Task.isCancelled, let running = started.current else { return }
-                _ = try? await session.capture(
+                let side = (try? await sideSession?()) ?? session
+                defer { if side !== session { Task { await side.close() } } }
+                _ = try? await side.capture(
                     HookInvocation.killCommand(pid: running.pid, dir: running.dir, graceSeconds: hook.killGraceSeconds, become: hook.become),
                     timeoutSeconds: Double(hook.killGraceSeconds + 30))
             }

@@ -21,14 +21,18 @@ public struct HostDeployment: Sendable {
     public var context: DeploymentContext
     public var observer: any DeploymentObserver
     public var stop: StopController
+    /// Another connection to the host, for stopping a running hook (see HookRunner).
+    public var sideSession: (@Sendable () async throws -> any HostSession)?
 
     public init(host: HostSpec, session: any HostSession, context: DeploymentContext,
-                observer: any DeploymentObserver, stop: StopController) {
+                observer: any DeploymentObserver, stop: StopController,
+                sideSession: (@Sendable () async throws -> any HostSession)? = nil) {
         self.host = host
         self.session = session
         self.context = context
         self.observer = observer
         self.stop = stop
+        self.sideSession = sideSession
     }
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
@@ -162,7 +166,7 @@ public struct HostDeployment: Sendable {
 
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
-        let runner = HookRunner(session: session, observer: observer, stop: stop)
+        let runner = HookRunner(session: session, observer: observer, stop: stop, sideSession: sideSession)
         for script in hooks {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,

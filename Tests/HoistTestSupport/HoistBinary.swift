@@ -36,6 +36,12 @@ public enum HoistBinary {
 /// start, so a chatty process never blocks on a full pipe.
 public final class RunningHoist {
     private let process: Process
+
+    /// The process id, for tests that signal it (Ctrl-C, SIGKILL).
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends a signal to the running `hoist`.
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
     private let stdout: PipeReader
     private let stderr: PipeReader
 
@@ -54,6 +60,9 @@ public final class RunningHoist {
         self.stderr = PipeReader(err.fileHandleForReading)
     }
 
+    /// What the process has written to stderr so far.
+    public var stderrSoFar: String { stderr.soFar }
+
     /// Waits for the process to exit and returns its status and everything it printed.
     public func finish() -> (status: Int32, stdout: String, stderr: String) {
         let out = stdout.wait(), err = stderr.wait()
@@ -62,22 +71,27 @@ public final class RunningHoist {
     }
 }
 
-/// Reads a pipe to its end on a background thread.
+/// Reads a pipe to its end on a background thread, keeping what has arrived so far readable.
 private final class PipeReader: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let data = Locked(Data())
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [done, data] in
-            let bytes = handle.readDataToEndOfFile()
-            data.withLock { $0 = bytes }
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                data.withLock { $0.append(chunk) }
+            }
             done.signal()
         }
     }
 
+    var soFar: String { String(decoding: data.current, as: UTF8.self) }
+
     func wait() -> String {
         done.wait()
-        return String(decoding: data.current, as: UTF8.self)
+        return soFar
     }
 }
 

@@ -89,16 +89,21 @@ struct DeploymentJob: Sendable {
         let id = DeploymentID.random()
         let createdBy = currentCreator()
         let groupID = HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup)
-        let pool = SessionPool(connector: makeConnector(for: target))
-        defer { Task { await pool.closeAll() } }
+        // A session runs one command at a time, so the lock (whose heartbeat must go on while
+        // hooks run) has connections of its own; stopping a hook opens another.
+        let connector = makeConnector(for: target)
+        let pool = SessionPool(connector: connector)
+        let lockPool = SessionPool(connector: connector)
+        defer { Task { await pool.closeAll(); await lockPool.closeAll() } }
 
         // One deployment at a time per group, whoever starts it: the lock lives on the hosts.
         let owner = LockOwner(
             user: createdBy.split(separator: "@").first.map(String.init) ?? createdBy,
             machine: ProcessInfo.processInfo.hostName, deploymentID: id.rawValue, pid: getpid(),
             startTime: Int(Date().timeIntervalSince1970),
+            leaseSeconds: ProcessInfo.processInfo.environment["HOIST_LOCK_LEASE"].flatMap(Int.init) ?? LockOwner.defaultLeaseSeconds,
             command: CommandLine.arguments.joined(separator: " "))
-        let lock = GroupLock(groupID: groupID, hosts: hosts, owner: owner, sessions: { try await pool.connect($0) })
+        let lock = GroupLock(groupID: groupID, hosts: hosts, owner: owner, sessions: { try await lockPool.connect($0) })
         let wait = try lockWait.map(parseDuration)
         let acquired = try await acquireLock(lock, wait: wait)
         for skipped in acquired.skippedHosts {
@@ -123,13 +128,22 @@ struct DeploymentJob: Sendable {
         let reporter = makeReporter(json: output.json, verbose: output.verbose, deploymentID: id.rawValue)
         let stop = StopController()
         let watcher = SignalWatcher(stop: stop)
-        let heartbeat = acquired.startHeartbeat(stop: stop, onLost: { host in
+        // Frequent enough that `hoist stop` from elsewhere is seen within seconds.
+        let beat = ProcessInfo.processInfo.environment["HOIST_LOCK_HEARTBEAT"].flatMap(Double.init) ?? 5
+        let heartbeat = acquired.startHeartbeat(stop: stop, interval: .milliseconds(Int64(beat * 1000)), onLost: { host in
             printToStderr("hoist: warning: lost the group lock on \(host)")
         })
+        let stopNotice = Task {
+            let level = await stop.wait(above: .none)
+            if level > .none, !Task.isCancelled {
+                printToStderr("hoist: stopping \(id) (\(stop.reason ?? "stop requested")): no new hosts or lifecycle events will start")
+            }
+        }
+        defer { stopNotice.cancel() }
         let health = priorHealth(store: store, application: playbook.application, group: playbook.deploymentGroup)
         let runner = DeploymentRunner(
             context: context, hosts: hosts, config: config, health: health,
-            connector: pool, observer: ObserverFanout([recorder, reporter]), stop: stop)
+            connector: pool, sideConnector: connector, observer: ObserverFanout([recorder, reporter]), stop: stop)
         let result = await runner.run()
         await heartbeat.finish()
         recorder.flush()
