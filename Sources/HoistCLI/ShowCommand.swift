@@ -1,9 +1,10 @@
 import ArgumentParser
+import Foundation
 import HoistCore
 import HoistHistory
 
 /// `hoist show ID`: one deployment, each host and each lifecycle event.
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a deployment's hosts and lifecycle events.")
 
@@ -15,12 +16,31 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a report.")
     var json = false
 
-    func run() throws {
+    @Flag(help: "Also ask the hosts: each keeps its own record of what it received; the history is brought in line with them.")
+    var refresh = false
+
+    @Option(help: "With --refresh: the playbook, when the history does not know the deployment (another machine ran it).")
+    var playbook: String?
+
+    func run() async throws {
         let id = try HistoryCommandFailure.deploymentID(self.id)
         let store = try history.openStore()
-        guard let detail = try HistoryCommandFailure.reporting({ try store.detail(id) }) else {
+        let detail = try HistoryCommandFailure.reporting({ try store.detail(id) })
+        var reports: [HostRecordsRefresh.Report] = []
+        if refresh {
+            guard let path = playbook ?? detail?.deployment.playbookPath else {
+                throw HistoryCommandFailure.invalidInput("\(id) is not in this history; pass --playbook PLAYBOOK so the hosts can be asked")
+            }
+            let target = try loadTargetOrExit(path)
+            guard let pb = target.playbook else { throw invalid("\(path) is an inventory; --playbook needs a playbook") }
+            reports = await HostRecordsRefresh(target: target, playbook: pb, deploymentID: id.rawValue).fetch()
+            for change in HostRecordsRefresh.reconcile(reports, store: store, id: id) { printToStderr("hoist: updated history: \(change)") }
+        }
+        if let detail = try HistoryCommandFailure.reporting({ try store.detail(id) }) ?? detail {
+            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
+        } else if !refresh {
             throw HistoryCommandFailure.invalidInput(HistoryError.unknownDeployment(id).description)
         }
-        writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
+        if refresh && !json { writeToStandardOutput(HostRecordsRefresh.text(reports, id: id.rawValue)) }
     }
 }

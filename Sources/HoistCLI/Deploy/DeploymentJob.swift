@@ -113,13 +113,13 @@ struct DeploymentJob: Sendable {
 
         try store.createDeployment(DeploymentRecord(
             id: id, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
-            playbookPath: playbook.file, creator: creator, createdBy: createdBy, revisionPath: path,
+            playbookPath: playbook.file, creator: creator, createdBy: createdBy, revisionPath: requested,
             revisionSHA256: bundle.sha256, deploymentConfigName: config.name, fileExistsBehavior: behavior,
             rollbackOf: rollbackOf, createTime: Date(), hostCount: hosts.count))
         let context = DeploymentContext(
             id: id.rawValue, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             creator: creator, createdBy: createdBy,
-            revision: deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior),
+            revision: deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested),
             events: LifecycleEvent.inPlace,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
             maxRevisions: playbook.maxRevisions, parseHooks: hostAppSpecHooks)

@@ -66,10 +66,11 @@ func currentCreator() -> String {
 }
 
 /// Builds the engine's view of a revision.
-func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, fileExistsBehavior: FileExistsBehavior) -> DeployableRevision {
+func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, fileExistsBehavior: FileExistsBehavior,
+                        displayName: String? = nil) -> DeployableRevision {
     let plan = revision.plan
     return DeployableRevision(
-        displayName: revision.path, bundlePath: bundle.path, isZip: bundle.isZip, sha256: bundle.sha256,
+        displayName: displayName ?? revision.path, bundlePath: bundle.path, isZip: bundle.isZip, sha256: bundle.sha256,
         sizeBytes: bundle.size, stripPrefix: bundle.stripPrefix, hooks: revision.appSpec.hooks,
         renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)

@@ -1,0 +1,94 @@
+import Foundation
+import HoistCore
+import HoistEngine
+import HoistHistory
+import HoistPlanning
+
+/// What hosts themselves say about a deployment: each host keeps `deployment.json` for every
+/// deployment it received, so a machine with no (or stale) history still sees the truth.
+struct HostRecordsRefresh {
+    var target: LoadedTarget
+    var playbook: Playbook
+    var deploymentID: String
+
+    struct Report {
+        var host: String
+        var record: HostDeploymentRecord?
+        var latestOnHost: HostDeploymentRecord?
+        var error: String?
+    }
+
+    func fetch() async -> [Report] {
+        let connector = makeConnector(for: target)
+        let groupID = HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup)
+        return await withTaskGroup(of: Report.self) { group in
+            for host in target.hosts {
+                group.addTask {
+                    let layout = HostLayout(root: host.deploymentRoot, groupID: groupID)
+                    let commands = HostCommands(layout: layout, deploymentID: deploymentID, become: host.become && host.user != "root")
+                    let program = commands.wrap("""
+                        printf '\\036this\\n'; cat \(shellQuote(layout.recordFile(deploymentID))) 2>/dev/null
+                        printf '\\036latest\\n'; f=$(cat \(shellQuote(layout.lastDeploymentPointer)) 2>/dev/null) && cat "$f" 2>/dev/null
+                        exit 0
+                        """)
+                    do {
+                        let session = try await connector.connect(host)
+                        defer { Task { await session.close() } }
+                        let (_, out, _) = try await session.capture(program, timeoutSeconds: 60)
+                        let parts = out.components(separatedBy: "\u{1e}latest\n")
+                        let this = parts.first?.replacingOccurrences(of: "\u{1e}this\n", with: "") ?? ""
+                        let latest = parts.count > 1 ? parts[1] : ""
+                        return Report(host: host.name, record: Self.decode(this), latestOnHost: Self.decode(latest))
+                    } catch {
+                        return Report(host: host.name, error: "\(error)")
+                    }
+                }
+            }
+            var reports: [Report] = []
+            for await r in group { reports.append(r) }
+            return reports.sorted { $0.host < $1.host }
+        }
+    }
+
+    static func decode(_ text: String) -> HostDeploymentRecord? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(HostDeploymentRecord.self, from: Data(text.utf8))
+    }
+
+    /// Brings the history's host rows in line with what the hosts say; returns what changed.
+    static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID) -> [String] {
+        guard let rows = try? store.hosts(of: id) else { return [] }
+        var changed: [String] = []
+        for report in reports {
+            guard let record = report.record, let status = InstanceStatus(rawValue: record.status),
+                  var row = rows.first(where: { $0.host == report.host }), row.status != status else { continue }
+            changed.append("\(report.host): history said \(row.status.rawValue), the host says \(status.rawValue)")
+            row.status = status
+            row.errorCode = record.errorCode.flatMap(LifecycleErrorCode.init(rawValue:))
+            row.message = record.message
+            try? store.upsertHost(row)
+        }
+        return changed
+    }
+
+    static func text(_ reports: [Report], id: String) -> String {
+        var lines = ["", "What the hosts say (read just now):"]
+        for r in reports {
+            if let error = r.error { lines.append("  \(r.host): unreachable: \(error)"); continue }
+            var line = "  \(r.host): "
+            if let rec = r.record {
+                line += "\(id) \(rec.status)" + (rec.errorCode.map { " \($0)" } ?? "")
+                let failed = rec.events.first { $0.status == "Failed" }
+                if let failed { line += " at \(failed.event): \(failed.message ?? "")" }
+            } else {
+                line += "never received \(id)"
+            }
+            if let latest = r.latestOnHost, latest.deploymentID != id {
+                line += "; its latest deployment of the group is \(latest.deploymentID) (\(latest.status), \(latest.revision))"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
