@@ -10,8 +10,9 @@ public struct SSHConnectorOptions: Sendable {
     /// commands; 0 turns keepalives off.
     public var keepaliveSeconds: Int = 30
     /// How many connections may be in connect+handshake+auth at once; sshd's MaxStartups
-    /// (10:30:100 by default) drops bursts beyond that.
-    public var maxConcurrentHandshakes: Int = 32
+    /// (10:30:100 by default) drops bursts beyond that; each fleet host has its own sshd, so
+    /// the cap matters most for many hosts behind one bastion (the playbook can lower it).
+    public var maxConcurrentHandshakes: Int = 64
     /// Attempts for a handshake that fails with a reset or a missing banner.
     public var handshakeAttempts: Int = 4
     /// Used when a host has no known_hosts file of its own.
