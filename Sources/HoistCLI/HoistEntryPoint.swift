@@ -15,10 +15,27 @@ extension HoistCommand {
                 try command.run()
             }
         } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(ExitCode.invalidInput.rawValue)
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                leave(ExitCode.invalidInput.rawValue)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let handle = code == .success ? FileHandle.standardOutput : FileHandle.standardError
+                handle.write(Data((message + "\n").utf8))
+            }
+            leave(code.rawValue)
         }
+        leave(0)
+    }
+
+    /// Ends the process without running exit handlers: libssh2's and OpenSSL's cleanup must
+    /// not race SSH threads that are still winding down. Everything Hoist writes is already on
+    /// disk or flushed here.
+    static func leave(_ code: Int32) -> Never {
+        fflush(nil)  // every C stream (print() goes through stdout's buffer)
+        _exit(code)
     }
 }
 

@@ -94,7 +94,6 @@ struct DeploymentJob: Sendable {
         let connector = makeConnector(for: target)
         let pool = SessionPool(connector: connector)
         let lockPool = SessionPool(connector: connector)
-        defer { Task { await pool.closeAll(); await lockPool.closeAll() } }
 
         // One deployment at a time per group, whoever starts it: the lock lives on the hosts.
         let owner = LockOwner(
@@ -149,6 +148,8 @@ struct DeploymentJob: Sendable {
         recorder.flush()
         for failure in recorder.failures.prefix(3) { printToStderr("hoist: history: \(failure)") }
         await acquired.release()
+        await pool.closeAll()
+        await lockPool.closeAll()
         withExtendedLifetime(watcher) {}
 
         let code = exitCode(for: result.verdict)
