@@ -76,13 +76,16 @@ public struct HostCommands: Sendable {
         let dir = layout.deploymentDir(deploymentID)
         let bundle = layout.bundleFile(deploymentID, zip: zip)
         let archive = layout.archiveDir(deploymentID)
-        var lines = ["set -eu", "umask 022", retention(maxRevisions: maxRevisions)]
+        var lines = ["set -eu", "umask 022"]
         if let reuseFrom {
             let old = reuseFrom + "/bundle." + (zip ? "zip" : "tar")
             lines.append("ln -f \(q(old)) \(q(bundle)) 2>/dev/null || cp -p \(q(old)) \(q(bundle))")
         } else if let stagedUpload {
             lines.append("mv -f \(q(stagedUpload)) \(q(bundle))")
         }
+        // Retention after the bundle is in place: the folder it is reused from may be one of
+        // those retention removes.
+        lines.append(retention(maxRevisions: maxRevisions))
         lines.append("""
             got=$(sha256sum \(q(bundle)) | cut -d' ' -f1)
             if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
