@@ -136,7 +136,8 @@ public struct DeploymentRunner: Sendable {
             observer.handle(.hostFinished(host: host.name, status: .failed, errorCode: code, message: message, time: Date()))
             return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
         }
-        let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop)
+        let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop,
+                                        connector: connector)
         let outcome = await withTaskCancellationHandler {
             await deployment.run()
         } onCancel: {}

@@ -16,11 +16,17 @@ public struct HookRunner: Sendable {
     public var session: any HostSession
     public var observer: any DeploymentObserver
     public var stop: StopController?
+    /// Opens a second session to the host for killing a running script. An SSH session runs
+    /// one command at a time, so the kill cannot go through `session` while the script runs;
+    /// without a connector the kill is sent on `session` (fine for local sessions).
+    public var connector: (any HostConnector)?
 
-    public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil) {
+    public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil,
+                connector: (any HostConnector)? = nil) {
         self.session = session
         self.observer = observer
         self.stop = stop
+        self.connector = connector
     }
 
     public func run(_ hook: HookInvocation) async -> HookOutcome {
@@ -28,14 +34,17 @@ public struct HookRunner: Sendable {
         let started = Locked<(pid: Int, dir: String)?>(nil)
         let host = session.host.name
         let session = self.session
-        // A second Ctrl-C stops the running script from another channel on the same session.
+        let connector = self.connector
+        // A second Ctrl-C stops the running script, through a session of its own.
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
                 guard !Task.isCancelled, let running = started.current else { return }
-                _ = try? await session.capture(
+                let killSession = try? await connector?.connect(session.host)
+                _ = try? await (killSession ?? session).capture(
                     HookInvocation.killCommand(pid: running.pid, dir: running.dir, graceSeconds: hook.killGraceSeconds, become: hook.become),
                     timeoutSeconds: Double(hook.killGraceSeconds + 30))
+                await killSession?.close()
             }
         }
         defer { killer?.cancel() }

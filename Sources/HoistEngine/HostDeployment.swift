@@ -21,14 +21,17 @@ public struct HostDeployment: Sendable {
     public var context: DeploymentContext
     public var observer: any DeploymentObserver
     public var stop: StopController
+    /// For a second connection when a running hook must be killed (see `HookRunner`).
+    public var connector: (any HostConnector)?
 
     public init(host: HostSpec, session: any HostSession, context: DeploymentContext,
-                observer: any DeploymentObserver, stop: StopController) {
+                observer: any DeploymentObserver, stop: StopController, connector: (any HostConnector)? = nil) {
         self.host = host
         self.session = session
         self.context = context
         self.observer = observer
         self.stop = stop
+        self.connector = connector
     }
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
@@ -162,7 +165,7 @@ public struct HostDeployment: Sendable {
 
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
-        let runner = HookRunner(session: session, observer: observer, stop: stop)
+        let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
         for script in hooks {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,

@@ -54,6 +54,43 @@ struct DeployStopTests {
             #expect((history["deployment"] as? [String: Any])?["status"] as? String == "Stopped")
         }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSecondCtrlCKillsTheRunningHook() async throws {
+        try await DeployScenario.with("ctrlc2", hosts: 2) { s in
+            try s.writePlaybook(config: "OneAtATime")
+            let first = s.names[0]
+            let marker = "hoist-killed-by-ctrl-c-\(s.application)"
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/hang.sh", body: """
+                touch /srv/obs/$APPLICATION_NAME/waiting
+                exec sh -c 'sleep 300' \(marker)
+                """, timeout: 600)
+            let running = try s.startDeploy(try s.revision("v1", revision))
+            guard try await poll(seconds: 60, { s.exists(first, "\(s.observations)/waiting") }) else {
+                running.send(SIGKILL)
+                Issue.record("the first host's AfterInstall never started: \(running.finish().stderr)")
+                return
+            }
+            running.send(SIGINT)
+            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 30) }
+            running.send(SIGINT)
+            let output = try await DeployScenario.offThePool { running.finish() }
+            let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+
+            #expect(graceful)
+            #expect(output.stderr.contains("hoist: stopping now: killing running hooks."), "\(output.stderr)")
+            #expect(outcome.status == 4, "\(outcome.description)")
+            #expect(outcome.deploymentStatus == "Stopped")
+            let event = outcome.event(first, "AfterInstall")
+            #expect(event?["status"] as? String == "Failed")
+            #expect((event?["message"] as? String)?.contains("was killed: the deployment was stopped immediately") == true, "\(event ?? [:])")
+            #expect(outcome.hostStatuses[s.names[1]] == "Skipped")
+            let pattern = String(marker.dropLast()) + "[\(marker.last!)]"
+            let search = try FleetControl.exec(first, "pgrep -f -a '\(pattern)'")
+            #expect(search.status == 1, "the hook's processes are gone: \(search.stdout)")
+        }
+    }
 }
 
 /// Checks `condition` every 50 ms until it holds or `seconds` pass; whether it held.
