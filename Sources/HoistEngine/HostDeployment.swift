@@ -79,7 +79,11 @@ public struct HostDeployment: Sendable {
         for event in context.events {
             if failedAlready || stop.level >= .graceful {
                 let why = failedAlready ? "an earlier lifecycle event failed" : "the deployment was stopped"
-                finished.append((event, EventOutcome(status: .skipped, message: why, start: Date(), end: Date())))
+                let outcome = EventOutcome(status: .skipped, message: why, start: Date(), end: Date())
+                // Reported like any event, so the history lists every event as CodeDeploy does
+                // and agrees with the host's own record.
+                observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
+                finished.append((event, outcome))
                 continue
             }
             let start = Date()

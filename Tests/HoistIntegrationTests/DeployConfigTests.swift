@@ -97,7 +97,8 @@ struct DeployConfigTests {
                     #expect(start?["status"] as? String == "Failed")
                     #expect(start?["error_code"] as? String == "ScriptFailed")
                     #expect((start?["message"] as? String)?.contains("failed with exit code 7") == true)
-                    #expect(outcome.eventStatus(host, "ValidateService") == nil, "nothing runs after a failed event")
+                    #expect(!outcome.eventStarted(host, "ValidateService"), "nothing runs after a failed event")
+                    #expect(outcome.eventStatus(host, "ValidateService") == "Skipped")
                     #expect(outcome.hostFinished(host)?["error_code"] as? String == "ScriptFailed")
                 case "Skipped":
                     #expect(!outcome.startedHosts.contains(host), "a skipped host is never started")

@@ -36,6 +36,38 @@ struct DeployLifecycleTests {
         }
     }
 
+    @Test func aBrokenApplicationStopIsPassedWithIgnoreApplicationStopFailures() async throws {
+        try await DeployScenario.with("stopfail", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            var broken = Revision()
+            broken.hook("ApplicationStop", "scripts/stop.sh", body: "echo 'the old stop script is broken' >&2; exit 5")
+            var fixed = Revision()
+            fixed.hook("ApplicationStop", "scripts/stop.sh", body: "echo stop-from-fixed >>/srv/obs/$APPLICATION_NAME/stop")
+            fixed.observe(["ValidateService"])
+            let fixedPath = try s.revision("fixed", fixed)
+
+            let first = try await s.deploy(try s.revision("broken", broken))
+            #expect(first.status == 0, "\(first.description)")
+
+            let blocked = try await s.deploy(fixedPath)
+            #expect(blocked.status == 3, "\(blocked.description)")
+            #expect(blocked.event(host, "ApplicationStop")?["error_code"] as? String == "ScriptFailed")
+            #expect(!blocked.eventStarted(host, "DownloadBundle"), "nothing runs after the failed ApplicationStop")
+            #expect(blocked.eventStatus(host, "DownloadBundle") == "Skipped")
+
+            let passed = try await s.deploy(fixedPath, "--ignore-application-stop-failures")
+            #expect(passed.status == 0, "\(passed.description)")
+            #expect(passed.eventStatus(host, "ApplicationStop") == "Failed", "the event still reports its failure")
+            #expect(passed.hostStatuses[host] == "Succeeded")
+            #expect(s.observed(host, "ValidateService")["DEPLOYMENT_ID"] == passed.deploymentID)
+
+            let next = try await s.deploy(fixedPath)
+            #expect(next.status == 0, "the fixed revision's own stop script runs now: \(next.description)")
+            #expect(s.observedLines(host, "stop") == ["stop-from-fixed"])
+        }
+    }
+
     @Test func hooksSeeCodeDeploysEnvironmentInOrderFromTheRevisionRoot() async throws {
         try await DeployScenario.with("env", hosts: 1) { s in
             try s.writePlaybook(config: "OneAtATime")

@@ -44,6 +44,11 @@ struct DeployOutcome {
 
     func eventStatus(_ host: String, _ event: String) -> String? { self.event(host, event)?["status"] as? String }
 
+    /// Whether `event` started on `host` (skipped events are reported finished, never started).
+    func eventStarted(_ host: String, _ event: String) -> Bool {
+        of("event_started").contains { $0["host"] as? String == host && $0["event"] as? String == event }
+    }
+
     /// Hosts that got a `host_started`, in order.
     var startedHosts: [String] { of("host_started").compactMap { $0["host"] as? String } }
 

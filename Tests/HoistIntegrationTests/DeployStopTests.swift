@@ -43,7 +43,10 @@ struct DeployStopTests {
             #expect(outcome.deploymentErrorCode == "MANUAL_STOP")
             #expect(outcome.eventStatus(first, "AfterInstall") == "Succeeded", "the running hook finished")
             #expect(s.observedLines(first, "finished") == ["finished"])
-            #expect(outcome.eventStatus(first, "ApplicationStart") == nil, "no new event started")
+            #expect(!outcome.eventStarted(first, "ApplicationStart"), "no new event started")
+            let skipped = outcome.event(first, "ApplicationStart")
+            #expect(skipped?["status"] as? String == "Skipped")
+            #expect(skipped?["message"] as? String == "the deployment was stopped")
             #expect(s.observedLines(first, "order").isEmpty)
             #expect(outcome.startedHosts == [first], "no new host started")
             for host in s.names.dropFirst() {
