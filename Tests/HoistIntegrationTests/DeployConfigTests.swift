@@ -109,4 +109,30 @@ struct DeployConfigTests {
             }
         }
     }
+
+    @Test func tooFewHealthyHostsToStartExitsFiveAndTouchesNoHost() async throws {
+        try await DeployScenario.with("nostart", hosts: 2) { s in
+            try s.writePlaybook(config: "{name: KeepAll, minimum_healthy_hosts: {type: HOST_COUNT, value: 2}}")
+            var revision = Revision()
+            revision.observe(["BeforeInstall"])
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            #expect(outcome.status == 5, "\(outcome.description)")
+            #expect(outcome.deploymentStatus == "Failed")
+            #expect(outcome.deploymentErrorCode == "HEALTH_CONSTRAINTS_INVALID")
+            #expect(outcome.startedHosts.isEmpty)
+            for host in s.names { #expect(s.deploymentDirs(host).isEmpty, "nothing was put on \(host)") }
+        }
+    }
+
+    @Test func invalidInputExitsTwoAndTouchesNoHost() async throws {
+        try await DeployScenario.with("invalid", hosts: 1) { s in
+            try s.writePlaybook()
+            let path = try s.revision("v1", Revision())
+            let outcome = try await s.deploy(path, "--config", "TwoAtATime")
+            #expect(outcome.status == 2, "\(outcome.description)")
+            #expect(outcome.stderr.contains("--config TwoAtATime"))
+            #expect(outcome.events.isEmpty)
+            #expect(!s.exists(s.names[0], s.groupDir))
+        }
+    }
 }

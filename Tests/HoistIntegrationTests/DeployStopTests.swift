@@ -22,15 +22,7 @@ struct DeployStopTests {
                 echo finished >>/srv/obs/$APPLICATION_NAME/finished
                 """, timeout: 120)
             revision.observe(["ApplicationStart"])
-            let running = try s.startDeploy(try s.revision("v1", revision))
-
-            let waiting = try await poll(seconds: 60) { s.exists(first, "\(s.observations)/waiting") }
-            guard waiting else {
-                running.send(SIGKILL)
-                let output = running.finish()
-                Issue.record("the first host's AfterInstall never started: \(output.stderr)")
-                return
-            }
+            guard let running = try await Self.startUntilWaiting(s, revision) else { return }
             running.send(SIGINT)
             let noticed = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping", seconds: 30) }
             try s.put(first, flag, "")
@@ -69,12 +61,7 @@ struct DeployStopTests {
                 touch /srv/obs/$APPLICATION_NAME/waiting
                 exec sh -c 'sleep 300' \(marker)
                 """, timeout: 600)
-            let running = try s.startDeploy(try s.revision("v1", revision))
-            guard try await poll(seconds: 60, { s.exists(first, "\(s.observations)/waiting") }) else {
-                running.send(SIGKILL)
-                Issue.record("the first host's AfterInstall never started: \(running.finish().stderr)")
-                return
-            }
+            guard let running = try await Self.startUntilWaiting(s, revision) else { return }
             running.send(SIGINT)
             let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 30) }
             running.send(SIGINT)
@@ -93,6 +80,18 @@ struct DeployStopTests {
             let search = try FleetControl.exec(first, "pgrep -f -a '\(pattern)'")
             #expect(search.status == 1, "the hook's processes are gone: \(search.stdout)")
         }
+    }
+}
+
+extension DeployStopTests {
+    /// Starts `hoist deploy` and returns once the first host's hook has touched
+    /// `<observations>/waiting`; nil (with an issue recorded) when it never does.
+    static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision) async throws -> RunningHoist? {
+        let running = try s.startDeploy(try s.revision("v1", revision))
+        if try await poll(seconds: 60, { s.exists(s.names[0], "\(s.observations)/waiting") }) { return running }
+        running.send(SIGKILL)
+        Issue.record("the first host's hook never started: \(running.finish().stderr)")
+        return nil
     }
 }
 
