@@ -32,6 +32,31 @@ struct DeployHookEndingTests {
         }
     }
 
+    /// A daemon that left the script's process group and session (double fork, setsid) still
+    /// holds the script's output when the script times out: the timeout is still reported
+    /// (the deploy does not wait for the daemon, nor for the connection's backstop).
+    @Test(.timeLimit(.minutes(1)))
+    func aTimedOutHookWhoseEscapedDaemonHoldsStdout() async throws {
+        try await DeployScenario.with("escaped", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            let marker = "hoist-escaped-daemon-\(s.application)"
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/hang.sh", body: """
+                ( setsid sh -c 'echo $$ >/srv/obs/$APPLICATION_NAME/daemon.pid; exec sleep 300' \(marker) & )
+                while [ ! -s /srv/obs/$APPLICATION_NAME/daemon.pid ]; do sleep 0.1; done
+                sleep 120
+                """, timeout: 2)
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let pid = s.observedLines(host, "daemon.pid").first ?? ""
+            defer { _ = try? FleetControl.exec(host, "kill \(pid)") }
+
+            #expect(outcome.status == 3, "\(outcome.description)")
+            #expect(outcome.event(host, "AfterInstall")?["error_code"] as? String == "ScriptTimedOut", "\(outcome.description)")
+            #expect(!pid.isEmpty)
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aBackgroundProcessHoldingStdoutIsReportedAtOnce() async throws {
         try await DeployScenario.with("leftopen", hosts: 1) { s in

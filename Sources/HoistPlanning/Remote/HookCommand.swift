@@ -105,12 +105,11 @@ public struct HookInvocation: Sendable, Hashable {
               nap \(timeoutSeconds); : >"$d/timedout"; stopall TERM; nap \(killGraceSeconds); stopall KILL ) </dev/null >/dev/null 2>&1 & wd=$!
             wait "$sp"; rc=$?
             kill "$wd" 2>/dev/null
-            if [ -e "$d/killed" ]; then
-              stopall KILL; wait "$ro" "$re" 2>/dev/null; report killed "$rc"; exit 0
-            fi
-            if [ -e "$d/timedout" ]; then
-              stopall KILL; wait "$ro" "$re" 2>/dev/null; report timedout "$rc"; exit 0
-            fi
+            ending=exited
+            if [ -e "$d/killed" ]; then ending=killed; elif [ -e "$d/timedout" ]; then ending=timedout; fi
+            [ "$ending" = exited ] || stopall KILL
+            # A process outside the script's group (a daemon that double-forked) may still hold
+            # its output, whatever the ending: then the relays must not wait for the end of it.
             holders=""
             for fd in $(find /proc/[0-9]*/fd -maxdepth 1 \\( -lname "$d/o" -o -lname "$d/e" \\) 2>/dev/null); do
               p=${fd#/proc/}; p=${p%%/*}
@@ -123,10 +122,11 @@ public struct HookInvocation: Sendable, Hashable {
               sleep 0.2  # let the relays pass on what the script wrote before it exited
               (trap - EXIT; exec cat <"$d/o" >>"$log" 2>/dev/null) & (trap - EXIT; exec cat <"$d/e" >>"$log" 2>/dev/null) &
               kill "$ro" "$re" 2>/dev/null
-              report leftopen "$rc"$holders; exit 0
+              if [ "$ending" = exited ]; then report leftopen "$rc"$holders; else report "$ending" "$rc"; fi
+              exit 0
             fi
             wait "$ro" "$re" 2>/dev/null
-            report exited "$rc"
+            report "$ending" "$rc"
             """
     }
 }
