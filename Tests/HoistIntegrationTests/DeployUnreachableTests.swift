@@ -46,4 +46,30 @@ struct DeployUnreachableTests {
             #expect(codes["ghost"] == "HostUnreachable")
         }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aConnectionLostDuringAHookIsHostUnreachable() async throws {
+        try await DeployScenario.with("dropped", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/wait.sh", body: """
+                touch /srv/obs/$APPLICATION_NAME/waiting
+                i=0
+                while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ] && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.1; done
+                """, timeout: 120)
+            guard let running = try await DeployStopTests.startUntilWaiting(s, revision) else { return }
+            // The per-connection sshd processes (not the listener) end: the connection drops.
+            let killed = try FleetControl.exec(host, "pkill -f '^sshd(-session)?: root@'")
+            let output = try await DeployScenario.offThePool { running.finish() }
+            try s.put(host, "/etc/hoist-test/\(s.application).go", "")
+            let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+
+            #expect(killed.status == 0, "an sshd session process was found")
+            #expect(outcome.status == 3, "\(outcome.description)")
+            let event = outcome.event(host, "AfterInstall")
+            #expect(event?["error_code"] as? String == "HostUnreachable", "\(outcome.description)")
+            #expect(outcome.hostFinished(host)?["error_code"] as? String == "HostUnreachable")
+        }
+    }
 }
