@@ -69,7 +69,8 @@ public struct HookInvocation: Sendable, Hashable {
     /// - output passes through FIFOs read by relays, so that when the script exits but a
     ///   background child still holds its stdout, the wrapper notices at once (it finds the
     ///   holder in /proc), hands the FIFOs to a drainer that keeps the child's output in the
-    ///   host log, and ends the SSH channel instead of hanging until the timeout;
+    ///   host log, and ends the SSH channel instead of hanging until the timeout (after a
+    ///   timeout or a kill too: a daemon that left the group may still hold the output);
     /// - the script runs in its own session (`setsid`), so the deadline can stop the whole
     ///   process group, and the descendants `su -c` moves into a session of their own:
     ///   TERM first, KILL after the grace period;
