@@ -100,4 +100,34 @@ struct DeployInstallTests {
             #expect(seen["\(base)/bin/tool"] == "755 root root")
         }
     }
+
+    /// CodeDeploy's copies keep the bundle's modification times. A directory revision must
+    /// carry its files' own times: were every file stamped 1970, a changed file of the same
+    /// size would keep its mtime-and-size ETag and web servers would answer 304 with the old
+    /// content still cached.
+    @Test func installedFilesKeepTheRevisionsModificationTimes() async throws {
+        try await DeployScenario.with("mtime", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            let page = "/srv/\(s.application)/index.html"
+            var revisions: [String] = []
+            for (name, text, age) in [("v1", "aaaa\n", 7200.0), ("v2", "bbbb\n", 3600.0)] {
+                var r = Revision()
+                r.install("index.html", text, to: "/srv/\(s.application)")
+                let path = try s.revision(name, r)
+                let stamp = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - age).rounded(.down))
+                try FileManager.default.setAttributes([.modificationDate: stamp], ofItemAtPath: path + "/index.html")
+                revisions.append(path)
+            }
+            func mtime(_ path: String) throws -> Date? {
+                try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+            }
+            for path in revisions {
+                let outcome = try await s.deploy(path)
+                #expect(outcome.status == 0, "\(outcome.description)")
+                #expect(try mtime(s.url(host, page).path) == (try mtime(path + "/index.html")), "\(path)")
+            }
+            #expect(s.read(host, page) == "bbbb\n")
+        }
+    }
 }
