@@ -36,6 +36,29 @@ struct DeployLifecycleTests {
         }
     }
 
+    /// "Last successful" means the last revision whose Install succeeded, even if the
+    /// deployment then failed (CodeDeploy writes the pointer right after Install).
+    @Test func aRevisionThatFailedAfterInstallSuppliesTheNextApplicationStop() async throws {
+        try await DeployScenario.with("afterinstall", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            func revision(_ version: String, failValidate: Bool = false) throws -> String {
+                var r = Revision()
+                r.hook("ApplicationStop", "scripts/stop.sh", body: "echo stop-from-\(version) >>/srv/obs/$APPLICATION_NAME/stop")
+                r.hook("ValidateService", "scripts/validate.sh", body: failValidate ? "exit 1" : "true")
+                return try s.revision(version, r)
+            }
+            let first = try await s.deploy(try revision("v1"))
+            let failed = try await s.deploy(try revision("v2", failValidate: true))
+            let third = try await s.deploy(try revision("v3"))
+            #expect(first.status == 0, "\(first.description)")
+            #expect(failed.status == 3, "\(failed.description)")
+            #expect(failed.event(host, "ValidateService")?["error_code"] as? String == "ScriptFailed")
+            #expect(third.status == 0, "\(third.description)")
+            #expect(s.observedLines(host, "stop") == ["stop-from-v1", "stop-from-v2"])
+        }
+    }
+
     @Test func aBrokenApplicationStopIsPassedWithIgnoreApplicationStopFailures() async throws {
         try await DeployScenario.with("stopfail", hosts: 1) { s in
             try s.writePlaybook()
