@@ -53,19 +53,26 @@ struct DeployUnreachableTests {
             try s.writePlaybook()
             let host = s.names[0]
             var revision = Revision()
+            // The hook notes the sshd process serving its connection (its first sshd ancestor).
             revision.hook("AfterInstall", "scripts/wait.sh", body: """
+                p=$$
+                while [ "$p" -gt 1 ]; do
+                  case $(cat /proc/$p/comm) in sshd*) echo "$p" >/srv/obs/$APPLICATION_NAME/sshd.pid; break ;; esac
+                  p=$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f2)
+                done
                 touch /srv/obs/$APPLICATION_NAME/waiting
                 i=0
                 while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ] && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.1; done
                 """, timeout: 120)
             guard let running = try await DeployStopTests.startUntilWaiting(s, revision) else { return }
-            // The per-connection sshd processes (not the listener) end: the connection drops.
-            let killed = try FleetControl.exec(host, "pkill -f '^sshd(-session)?: root@'")
+            // Only this connection's sshd process ends (other suites may hold sessions to the host).
+            let sshd = try #require(s.observedLines(host, "sshd.pid").first, "the hook found its sshd")
+            let killed = try FleetControl.exec(host, "kill \(sshd)")
             let output = try await DeployScenario.offThePool { running.finish() }
             try s.put(host, "/etc/hoist-test/\(s.application).go", "")
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
 
-            #expect(killed.status == 0, "an sshd session process was found")
+            #expect(killed.status == 0, "sshd \(sshd) was there to kill")
             #expect(outcome.status == 3, "\(outcome.description)")
             let event = outcome.event(host, "AfterInstall")
             #expect(event?["error_code"] as? String == "HostUnreachable", "\(outcome.description)")
