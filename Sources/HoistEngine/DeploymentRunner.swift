@@ -142,7 +142,7 @@ public struct DeploymentRunner: Sendable {
             return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
         }
         let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop,
-                                        sideSession: { try await side.connect(host) })
+                                        connector: side)
         let outcome = await withTaskCancellationHandler {
             await deployment.run()
         } onCancel: {}

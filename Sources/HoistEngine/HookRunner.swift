@@ -16,16 +16,17 @@ public struct HookRunner: Sendable {
     public var session: any HostSession
     public var observer: any DeploymentObserver
     public var stop: StopController?
-    /// Opens another connection to the host, for stopping a running hook: a session runs one
-    /// command at a time, and the hook is occupying this one.
-    public var sideSession: (@Sendable () async throws -> any HostSession)?
+    /// Opens a second session to the host for killing a running script. An SSH session runs
+    /// one command at a time, so the kill cannot go through `session` while the script runs;
+    /// without a connector the kill is sent on `session` (fine for local sessions).
+    public var connector: (any HostConnector)?
 
     public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil,
-                sideSession: (@Sendable () async throws -> any HostSession)? = nil) {
+                connector: (any HostConnector)? = nil) {
         self.session = session
         self.observer = observer
         self.stop = stop
-        self.sideSession = sideSession
+        self.connector = connector
     }
 
     public func run(_ hook: HookInvocation) async -> HookOutcome {
@@ -33,17 +34,17 @@ public struct HookRunner: Sendable {
         let started = Locked<(pid: Int, dir: String)?>(nil)
         let host = session.host.name
         let session = self.session
-        let sideSession = self.sideSession
-        // A second Ctrl-C stops the running script over another connection.
+        let connector = self.connector
+        // A second Ctrl-C stops the running script, through a session of its own.
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
                 guard !Task.isCancelled, let running = started.current else { return }
-                let side = (try? await sideSession?()) ?? session
-                defer { if side !== session { Task { await side.close() } } }
-                _ = try? await side.capture(
+                let killSession = try? await connector?.connect(session.host)
+                _ = try? await (killSession ?? session).capture(
                     HookInvocation.killCommand(pid: running.pid, dir: running.dir, graceSeconds: hook.killGraceSeconds, become: hook.become),
                     timeoutSeconds: Double(hook.killGraceSeconds + 30))
+                await killSession?.close()
             }
         }
         defer { killer?.cancel() }

@@ -21,18 +21,17 @@ public struct HostDeployment: Sendable {
     public var context: DeploymentContext
     public var observer: any DeploymentObserver
     public var stop: StopController
-    /// Another connection to the host, for stopping a running hook (see HookRunner).
-    public var sideSession: (@Sendable () async throws -> any HostSession)?
+    /// For a second connection when a running hook must be killed (see `HookRunner`).
+    public var connector: (any HostConnector)?
 
     public init(host: HostSpec, session: any HostSession, context: DeploymentContext,
-                observer: any DeploymentObserver, stop: StopController,
-                sideSession: (@Sendable () async throws -> any HostSession)? = nil) {
+                observer: any DeploymentObserver, stop: StopController, connector: (any HostConnector)? = nil) {
         self.host = host
         self.session = session
         self.context = context
         self.observer = observer
         self.stop = stop
-        self.sideSession = sideSession
+        self.connector = connector
     }
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
@@ -80,7 +79,11 @@ public struct HostDeployment: Sendable {
         for event in context.events {
             if failedAlready || stop.level >= .graceful {
                 let why = failedAlready ? "an earlier lifecycle event failed" : "the deployment was stopped"
-                finished.append((event, EventOutcome(status: .skipped, message: why, start: Date(), end: Date())))
+                let outcome = EventOutcome(status: .skipped, message: why, start: Date(), end: Date())
+                // Reported like any event, so the history lists every event as CodeDeploy does
+                // and agrees with the host's own record.
+                observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
+                finished.append((event, outcome))
                 continue
             }
             let start = Date()
@@ -166,7 +169,7 @@ public struct HostDeployment: Sendable {
 
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
-        let runner = HookRunner(session: session, observer: observer, stop: stop, sideSession: sideSession)
+        let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
         for script in hooks {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,

@@ -12,7 +12,8 @@ public final class StopController: Sendable {
     private struct State {
         var level: StopLevel = .none
         var reason: String?
-        var waiters: [Int: CheckedContinuation<StopLevel, Never>] = [:]
+        /// Each waiter with the level it waits to see exceeded.
+        var waiters: [Int: (above: StopLevel, continuation: CheckedContinuation<StopLevel, Never>)] = [:]
         var nextWaiter = 0
     }
     private let state = Locked(State())
@@ -29,9 +30,11 @@ public final class StopController: Sendable {
             guard next > s.level else { return ([], s.level) }
             s.level = next
             if s.reason == nil { s.reason = reason }
-            let w = Array(s.waiters.values)
-            s.waiters = [:]
-            return (w, next)
+            // Only those waiting for a level below the new one: a waiter for "above graceful"
+            // (the hook killer) must sleep through the first Ctrl-C.
+            let woken = s.waiters.filter { $0.value.above < next }
+            for id in woken.keys { s.waiters.removeValue(forKey: id) }
+            return (woken.values.map(\.continuation), next)
         }
         for w in waiters { w.resume(returning: current) }
     }
@@ -44,14 +47,14 @@ public final class StopController: Sendable {
             await withCheckedContinuation { cont in
                 let now: StopLevel? = state.withLock { s in
                     if s.level > level || Task.isCancelled { return s.level }
-                    s.waiters[id] = cont
+                    s.waiters[id] = (level, cont)
                     return nil
                 }
                 if let now { cont.resume(returning: now) }
             }
         } onCancel: {
             let waiter = state.withLock { s in s.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: self.level)
+            waiter?.continuation.resume(returning: self.level)
         }
     }
 }

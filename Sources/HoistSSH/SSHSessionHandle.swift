@@ -95,8 +95,12 @@ final class SSHSessionHandle: @unchecked Sendable {
     func failure(_ kind: TransportError.Kind, _ what: String, code: Int32? = nil) -> TransportError {
         let (lastCode, text) = LibSSH2Runtime.lastError(raw)
         let shown = code ?? lastCode
-        let kindShown: TransportError.Kind = (shown == LIBSSH2_ERROR_SOCKET_DISCONNECT || shown == LIBSSH2_ERROR_SOCKET_RECV
-            || shown == LIBSSH2_ERROR_SOCKET_SEND) && kind != .channel && kind != .upload ? .closed : kind
+        let socketLost = shown == LIBSSH2_ERROR_SOCKET_DISCONNECT || shown == LIBSSH2_ERROR_SOCKET_RECV
+            || shown == LIBSSH2_ERROR_SOCKET_SEND
+        // A socket error the failing call returned itself means the connection is gone (the
+        // host became unreachable, even mid-command); one only read back from the session may
+        // be stale, so channel and upload failures keep their kind then.
+        let kindShown: TransportError.Kind = socketLost && (code != nil || (kind != .channel && kind != .upload)) ? .closed : kind
         return TransportError(host: label, kind: kindShown, message: "\(what): \(text) (libssh2 error \(shown))")
     }
 

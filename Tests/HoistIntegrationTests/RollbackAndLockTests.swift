@@ -100,7 +100,7 @@ import HoistTestSupport
         let stop = try group.hoist(["stop", id])
         #expect(stop.status == 0, "\(stop.stderr)")
         // The running hook is allowed to finish once the coordinator has seen the stop.
-        try eventually("the coordinator to see the stop") { running.stderrSoFar.contains("hoist: stopping") }
+        #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
         FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
         let result = running.finish()
         #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
@@ -116,7 +116,7 @@ import HoistTestSupport
         let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-killed; sleep 600")
         let running = try group.startDeploy(slow)
         try eventually("the hook to start") { group.hostFile("h017", "started-killed") != nil }
-        running.signal(SIGKILL)
+        running.send(SIGKILL)
         _ = running.finish()
         let next = try group.deploy(try group.revision("next", version: "next"))
         #expect(next.status == 0, "\(next.stderr)")

@@ -33,15 +33,10 @@ public enum HoistBinary {
 }
 
 /// A `hoist` process started by a test. Both pipes are read on their own threads from the
-/// start, so a chatty process never blocks on a full pipe.
-public final class RunningHoist {
+/// start, so a chatty process never blocks on a full pipe. Its methods may be called from any
+/// thread (a test may wait for it off Swift's cooperative pool).
+public final class RunningHoist: @unchecked Sendable {
     private let process: Process
-
-    /// The process id, for tests that signal it (Ctrl-C, SIGKILL).
-    public var pid: Int32 { process.processIdentifier }
-
-    /// Sends a signal to the running `hoist`.
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
     private let stdout: PipeReader
     private let stderr: PipeReader
 
@@ -60,38 +55,60 @@ public final class RunningHoist {
         self.stderr = PipeReader(err.fileHandleForReading)
     }
 
-    /// What the process has written to stderr so far.
-    public var stderrSoFar: String { stderr.soFar }
-
     /// Waits for the process to exit and returns its status and everything it printed.
     public func finish() -> (status: Int32, stdout: String, stderr: String) {
         let out = stdout.wait(), err = stderr.wait()
         process.waitUntilExit()
         return (process.terminationStatus, out, err)
     }
+
+    /// Sends `signal` (e.g. SIGINT, as Ctrl-C would) to the process.
+    public func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits until stderr so far contains `text`, the process ends, or `seconds` pass; true
+    /// when the text came. For tests that must not act before the process has reacted.
+    public func waitForStderr(containing text: String, seconds: Double) -> Bool {
+        stderr.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
+    }
 }
 
-/// Reads a pipe to its end on a background thread, keeping what has arrived so far readable.
-private final class PipeReader: Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let data = Locked(Data())
+/// Reads a pipe to its end on a background thread, keeping what came so far readable.
+private final class PipeReader: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data = Data()
+    private var ended = false
 
     init(_ handle: FileHandle) {
-        Thread.detachNewThread { [done, data] in
+        Thread.detachNewThread { [self] in
             while true {
                 let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                data.withLock { $0.append(chunk) }
+                condition.lock()
+                if chunk.isEmpty { ended = true } else { data.append(chunk) }
+                condition.broadcast()
+                condition.unlock()
+                if chunk.isEmpty { return }
             }
-            done.signal()
         }
     }
 
-    var soFar: String { String(decoding: data.current, as: UTF8.self) }
-
+    /// Everything, once the pipe has ended.
     func wait() -> String {
-        done.wait()
-        return soFar
+        condition.lock()
+        defer { condition.unlock() }
+        while !ended { condition.wait() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Waits until what came so far satisfies `done`, the pipe ends, or `deadline` passes.
+    func wait(until done: (String) -> Bool, deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if done(String(decoding: data, as: UTF8.self)) { return true }
+            if ended || !condition.wait(until: deadline) { return done(String(decoding: data, as: UTF8.self)) }
+        }
     }
 }
 

@@ -7,7 +7,10 @@ import HoistPlanning
 
 /// The archive hosts receive for a revision: an archive revision as it is, a directory
 /// revision bundled reproducibly into the user's cache (so the same tree gives the same
-/// digest, and hosts that hold it already are not sent it again).
+/// digest, and hosts that hold it already are not sent it again). The bundle keeps the files'
+/// modification times, as an archive revision does and CodeDeploy's copies do: with every
+/// file at 1970, a changed file of the same size keeps its web server ETag (mtime + size), and
+/// clients that cached the old content are told it did not change.
 struct PreparedBundle: Sendable {
     var path: String
     var sha256: String
@@ -27,7 +30,8 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     let cache = cacheDirectory().appendingPathComponent("bundles")
     try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
     let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar.gz").path
-    let written = try BundleWriter.write(directory: revision.path, to: temp, format: .tarGzip)
+    let written = try BundleWriter.write(directory: revision.path, to: temp, format: .tarGzip,
+                                         options: BundleWriteOptions(keepTimes: true))
     let final = cache.appendingPathComponent("\(written.sha256).tar.gz").path
     _ = rename(temp, final)
     let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0

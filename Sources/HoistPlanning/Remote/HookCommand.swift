@@ -69,7 +69,8 @@ public struct HookInvocation: Sendable, Hashable {
     /// - output passes through FIFOs read by relays, so that when the script exits but a
     ///   background child still holds its stdout, the wrapper notices at once (it finds the
     ///   holder in /proc), hands the FIFOs to a drainer that keeps the child's output in the
-    ///   host log, and ends the SSH channel instead of hanging until the timeout;
+    ///   host log, and ends the SSH channel instead of hanging until the timeout (after a
+    ///   timeout or a kill too: a daemon that left the group may still hold the output);
     /// - the script runs in its own session (`setsid`), so the deadline can stop the whole
     ///   process group, and the descendants `su -c` moves into a session of their own:
     ///   TERM first, KILL after the grace period;
@@ -105,12 +106,11 @@ public struct HookInvocation: Sendable, Hashable {
               nap \(timeoutSeconds); : >"$d/timedout"; stopall TERM; nap \(killGraceSeconds); stopall KILL ) </dev/null >/dev/null 2>&1 & wd=$!
             wait "$sp"; rc=$?
             kill "$wd" 2>/dev/null
-            if [ -e "$d/killed" ]; then
-              stopall KILL; wait "$ro" "$re" 2>/dev/null; report killed "$rc"; exit 0
-            fi
-            if [ -e "$d/timedout" ]; then
-              stopall KILL; wait "$ro" "$re" 2>/dev/null; report timedout "$rc"; exit 0
-            fi
+            ending=exited
+            if [ -e "$d/killed" ]; then ending=killed; elif [ -e "$d/timedout" ]; then ending=timedout; fi
+            [ "$ending" = exited ] || stopall KILL
+            # A process outside the script's group (a daemon that double-forked) may still hold
+            # its output, whatever the ending: then the relays must not wait for the end of it.
             holders=""
             for fd in $(find /proc/[0-9]*/fd -maxdepth 1 \\( -lname "$d/o" -o -lname "$d/e" \\) 2>/dev/null); do
               p=${fd#/proc/}; p=${p%%/*}
@@ -123,10 +123,11 @@ public struct HookInvocation: Sendable, Hashable {
               sleep 0.2  # let the relays pass on what the script wrote before it exited
               (trap - EXIT; exec cat <"$d/o" >>"$log" 2>/dev/null) & (trap - EXIT; exec cat <"$d/e" >>"$log" 2>/dev/null) &
               kill "$ro" "$re" 2>/dev/null
-              report leftopen "$rc"$holders; exit 0
+              if [ "$ending" = exited ]; then report leftopen "$rc"$holders; else report "$ending" "$rc"; fi
+              exit 0
             fi
             wait "$ro" "$re" 2>/dev/null
-            report exited "$rc"
+            report "$ending" "$rc"
             """
     }
 }

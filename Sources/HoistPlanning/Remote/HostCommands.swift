@@ -76,7 +76,6 @@ public struct HostCommands: Sendable {
         let dir = layout.deploymentDir(deploymentID)
         let bundle = layout.bundleFile(deploymentID, zip: zip)
         let archive = layout.archiveDir(deploymentID)
-        // Take the bundle first: the retention below may remove the folder it is reused from.
         var lines = ["set -eu", "umask 022"]
         if let reuseFrom {
             let old = reuseFrom + "/bundle." + (zip ? "zip" : "tar")
@@ -84,6 +83,8 @@ public struct HostCommands: Sendable {
         } else if let stagedUpload {
             lines.append("mv -f \(q(stagedUpload)) \(q(bundle))")
         }
+        // Retention after the bundle is in place: the folder it is reused from may be one of
+        // those retention removes.
         lines.append(retention(maxRevisions: maxRevisions))
         lines.append("""
             got=$(sha256sum \(q(bundle)) | cut -d' ' -f1)

@@ -1,0 +1,86 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// Hooks that do not end cleanly on a real host: one past its timeout whose child ignores
+/// TERM, and one that exits leaving a background process holding its output.
+@Suite("Deploy: hooks that do not end cleanly on the fleet")
+struct DeployHookEndingTests {
+    @Test func aHookPastItsTimeoutIsKilledWithAChildThatIgnoresTERM() async throws {
+        try await DeployScenario.with("timeout", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            let marker = "hoist-ignores-term-\(s.application)"
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/hang.sh", body: """
+                trap '' TERM
+                sh -c 'echo running >/srv/obs/$APPLICATION_NAME/child; while :; do sleep 1; done' \(marker) &
+                wait
+                """, timeout: 2)
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+
+            #expect(outcome.status == 3, "\(outcome.description)")
+            let event = outcome.event(host, "AfterInstall")
+            #expect(event?["error_code"] as? String == "ScriptTimedOut")
+            #expect(event?["message"] as? String == "Script at specified location: scripts/hang.sh failed to complete in 2 seconds")
+            #expect(outcome.hostFinished(host)?["error_code"] as? String == "ScriptTimedOut")
+            #expect(s.observedLines(host, "child") == ["running"], "the child ran")
+            // The bracket keeps the pattern from matching pgrep's own command line.
+            let pattern = String(marker.dropLast()) + "[\(marker.last!)]"
+            let search = try FleetControl.exec(host, "pgrep -f -a '\(pattern)'")
+            #expect(search.status == 1, "nothing is left running on \(host): \(search.stdout)")
+        }
+    }
+
+    /// A daemon that left the script's process group and session (double fork, setsid) still
+    /// holds the script's output when the script times out: the timeout is still reported
+    /// (the deploy does not wait for the daemon, nor for the connection's backstop).
+    @Test(.timeLimit(.minutes(1)))
+    func aTimedOutHookWhoseEscapedDaemonHoldsStdout() async throws {
+        try await DeployScenario.with("escaped", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            let marker = "hoist-escaped-daemon-\(s.application)"
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/hang.sh", body: """
+                ( setsid sh -c 'echo $$ >/srv/obs/$APPLICATION_NAME/daemon.pid; exec sleep 300' \(marker) & )
+                while [ ! -s /srv/obs/$APPLICATION_NAME/daemon.pid ]; do sleep 0.1; done
+                sleep 120
+                """, timeout: 2)
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let pid = s.observedLines(host, "daemon.pid").first ?? ""
+            defer { _ = try? FleetControl.exec(host, "kill \(pid)") }
+
+            #expect(outcome.status == 3, "\(outcome.description)")
+            #expect(outcome.event(host, "AfterInstall")?["error_code"] as? String == "ScriptTimedOut", "\(outcome.description)")
+            #expect(!pid.isEmpty)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBackgroundProcessHoldingStdoutIsReportedAtOnce() async throws {
+        try await DeployScenario.with("leftopen", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            var revision = Revision()
+            // The timeout is 10 minutes: the test's time limit shows the deploy did not wait for it.
+            revision.hook("AfterInstall", "scripts/daemon.sh", body: """
+                sleep 300 &
+                echo $! >/srv/obs/$APPLICATION_NAME/daemon.pid
+                echo "started the daemon"
+                """, timeout: 600)
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let pid = try #require(s.observedLines(host, "daemon.pid").first)
+            defer { _ = try? FleetControl.exec(host, "kill \(pid)") }
+
+            #expect(outcome.status == 3, "\(outcome.description)")
+            let event = outcome.event(host, "AfterInstall")
+            #expect(event?["error_code"] as? String == "OutputsLeftOpen")
+            let message = event?["message"] as? String ?? ""
+            #expect(message.contains("failed to close STDOUT"), "\(message)")
+            #expect(message.contains("background process \(pid) "), "the message names the process: \(message)")
+            let lines = outcome.of("output").filter { $0["host"] as? String == host }.compactMap { $0["text"] as? String }
+            #expect(lines.contains("started the daemon"), "what the script wrote before it exited still arrives")
+        }
+    }
+}

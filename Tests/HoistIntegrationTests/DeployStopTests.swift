@@ -1,0 +1,106 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// Ctrl-C during a deployment: the running hook finishes, nothing new starts, exit code 4.
+@Suite("Deploy: Ctrl-C on the fleet")
+struct DeployStopTests {
+    @Test func ctrlCLetsTheRunningHookFinishAndStartsNothingNew() async throws {
+        try await DeployScenario.with("ctrlc", hosts: 3) { s in
+            try s.writePlaybook(config: "OneAtATime")
+            let first = s.names[0]
+            let flag = "/etc/hoist-test/\(s.application).go"
+            var revision = Revision()
+            // Waits (at most a minute) for the test's flag, so the test decides when it ends.
+            revision.hook("AfterInstall", "scripts/wait.sh", body: """
+                touch /srv/obs/$APPLICATION_NAME/waiting
+                i=0
+                while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ]; do
+                  i=$((i + 1)); [ $i -le 600 ] || exit 9
+                  sleep 0.1
+                done
+                echo finished >>/srv/obs/$APPLICATION_NAME/finished
+                """, timeout: 120)
+            revision.observe(["ApplicationStart"])
+            guard let running = try await Self.startUntilWaiting(s, revision) else { return }
+            running.send(SIGINT)
+            let noticed = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping", seconds: 30) }
+            try s.put(first, flag, "")
+            let output = try await DeployScenario.offThePool { running.finish() }
+            let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+
+            #expect(noticed, "hoist said it is stopping: \(output.stderr)")
+            #expect(outcome.status == 4, "\(outcome.description)")
+            #expect(outcome.deploymentStatus == "Stopped")
+            #expect(outcome.deploymentErrorCode == "MANUAL_STOP")
+            #expect(outcome.eventStatus(first, "AfterInstall") == "Succeeded", "the running hook finished")
+            #expect(s.observedLines(first, "finished") == ["finished"])
+            #expect(!outcome.eventStarted(first, "ApplicationStart"), "no new event started")
+            let skipped = outcome.event(first, "ApplicationStart")
+            #expect(skipped?["status"] as? String == "Skipped")
+            #expect(skipped?["message"] as? String == "the deployment was stopped")
+            #expect(s.observedLines(first, "order").isEmpty)
+            #expect(outcome.startedHosts == [first], "no new host started")
+            for host in s.names.dropFirst() {
+                #expect(outcome.hostStatuses[host] == "Skipped")
+                #expect(s.deploymentDirs(host).isEmpty)
+            }
+            let history = try s.show(outcome.deploymentID)
+            #expect((history["deployment"] as? [String: Any])?["status"] as? String == "Stopped")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSecondCtrlCKillsTheRunningHook() async throws {
+        try await DeployScenario.with("ctrlc2", hosts: 2) { s in
+            try s.writePlaybook(config: "OneAtATime")
+            let first = s.names[0]
+            let marker = "hoist-killed-by-ctrl-c-\(s.application)"
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/hang.sh", body: """
+                touch /srv/obs/$APPLICATION_NAME/waiting
+                exec sh -c 'sleep 300' \(marker)
+                """, timeout: 600)
+            guard let running = try await Self.startUntilWaiting(s, revision) else { return }
+            running.send(SIGINT)
+            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 30) }
+            running.send(SIGINT)
+            let output = try await DeployScenario.offThePool { running.finish() }
+            let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+
+            #expect(graceful)
+            #expect(output.stderr.contains("hoist: stopping now: killing running hooks."), "\(output.stderr)")
+            #expect(outcome.status == 4, "\(outcome.description)")
+            #expect(outcome.deploymentStatus == "Stopped")
+            let event = outcome.event(first, "AfterInstall")
+            #expect(event?["status"] as? String == "Failed")
+            #expect((event?["message"] as? String)?.contains("was killed: the deployment was stopped immediately") == true, "\(event ?? [:])")
+            #expect(outcome.hostStatuses[s.names[1]] == "Skipped")
+            let pattern = String(marker.dropLast()) + "[\(marker.last!)]"
+            let search = try FleetControl.exec(first, "pgrep -f -a '\(pattern)'")
+            #expect(search.status == 1, "the hook's processes are gone: \(search.stdout)")
+        }
+    }
+}
+
+extension DeployStopTests {
+    /// Starts `hoist deploy` and returns once the first host's hook has touched
+    /// `<observations>/waiting`; nil (with an issue recorded) when it never does.
+    static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision) async throws -> RunningHoist? {
+        let running = try s.startDeploy(try s.revision("v1", revision))
+        if try await poll(seconds: 60, { s.exists(s.names[0], "\(s.observations)/waiting") }) { return running }
+        running.send(SIGKILL)
+        Issue.record("the first host's hook never started: \(running.finish().stderr)")
+        return nil
+    }
+}
+
+/// Checks `condition` every 50 ms until it holds or `seconds` pass; whether it held.
+func poll(seconds: Double, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() {
+        guard Date() < deadline else { return false }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return true
+}
