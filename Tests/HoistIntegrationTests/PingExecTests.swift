@@ -78,6 +78,15 @@ struct PingExecTests {
         #expect(objects[1]["ok"] as? Bool == true && objects[1]["latency_ms"] is Int && objects[1]["error"] is NSNull)
     }
 
+    @Test func hostKeyCheckingOffIsReportedLoudly() async throws {
+        var inv = try inventoryCopy(knownHosts: scratch.write("empty_known_hosts", ""))
+        inv = try scratch.write("inventory.yml", try String(contentsOfFile: inv, encoding: .utf8)
+            .replacingOccurrences(of: "host_key_checking: strict", with: "host_key_checking: off"))
+        let out = try await hoist(["ping", inv, "--hosts", "h002"])
+        #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stderr.contains("hoist: warning: h002: WARNING: host key checking is OFF for h002"), "\(out.stderr)")
+    }
+
     @Test func execPrefixesEachLineWithItsHost() async throws {
         let names = Array(try quietHosts().prefix(4))
         let out = try await hoist(["exec", inventory, "--hosts", names.joined(separator: ","), "--", "hostname"])
