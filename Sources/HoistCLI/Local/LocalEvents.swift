@@ -67,8 +67,8 @@ enum LocalEvents {
         if let event = LifecycleEvent(rawValue: name) {
             return "--events \(name): \(event.rawValue) needs a load balancer, which hoist local does not have; its hooks Before\(event.rawValue) and After\(event.rawValue) run without it"
         }
-        let hint = DidYouMean.hint(for: name, among: defaults.map(\.rawValue)).map { "; \($0)" } ?? ""
-        return "--events \(name.isEmpty ? "(empty name)" : name): not a lifecycle event\(hint). The events are \(names(defaults))"
+        let hint = DidYouMean.hint(for: name, among: defaults.map(\.rawValue)).map { "; \($0)" } ?? "."
+        return "--events \(name.isEmpty ? "(empty name)" : name): not a lifecycle event\(hint) The events are \(names(defaults))"
     }
 
     private static func names(_ events: [LifecycleEvent]) -> String {
