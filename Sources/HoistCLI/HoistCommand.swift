@@ -6,8 +6,9 @@ public struct HoistCommand: AsyncParsableCommand {
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
         subcommands: [
-            DeployCommand.self, ValidateCommand.self, PlanCommand.self, RollbackCommand.self, RedeployCommand.self,
-            StopCommand.self, LockCommand.self, BundleCommand.self, HostsCommand.self,
+            DeployCommand.self, ValidateCommand.self, PlanCommand.self, LocalCommand.self,
+            RollbackCommand.self, RedeployCommand.self, StopCommand.self, LockCommand.self,
+            PingCommand.self, ExecCommand.self, BundleCommand.self, HostsCommand.self,
             ListCommand.self, ShowCommand.self, LogsCommand.self,
         ]
     )

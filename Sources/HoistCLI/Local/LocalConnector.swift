@@ -1,0 +1,28 @@
+import HoistCore
+import HoistEngine
+
+/// The connector `hoist local` gives the deployment runner: every "host" is this machine,
+/// reached through a `LocalHostSession` (`/bin/sh -c`) instead of SSH, so the install and
+/// hook programs are exactly the ones a remote host runs.
+struct LocalConnector: HostConnector {
+    func connect(_ host: HostSpec) async throws -> any HostSession {
+        LocalHostSession(host: host)
+    }
+}
+
+/// Remembers the first lifecycle event that failed, so `hoist local` can name the failing
+/// script after the run.
+final class FirstFailure: DeploymentObserver, Sendable {
+    struct Failure: Sendable {
+        var event: LifecycleEvent
+        var outcome: EventOutcome
+    }
+    private let first = Locked<Failure?>(nil)
+
+    var failure: Failure? { first.current }
+
+    func handle(_ event: DeploymentEvent) {
+        guard case .eventFinished(_, let lifecycle, let outcome) = event, outcome.status == .failed else { return }
+        first.withLock { if $0 == nil { $0 = Failure(event: lifecycle, outcome: outcome) } }
+    }
+}
