@@ -101,3 +101,16 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
     var what: String
     var description: String { "timed out waiting for \(what)" }
 }
+
+/// Runs `body` with `count` fleet hosts of its own, taken from the pool the deploy tests
+/// share, and gives them back afterwards.
+func withFleetHosts(_ count: Int, _ body: ([String]) throws -> Void) async throws {
+    let hosts = try await DeployHostPool.shared.acquire(count)
+    do {
+        try body(hosts.map(\.name))
+    } catch {
+        await DeployHostPool.shared.release(hosts)
+        throw error
+    }
+    await DeployHostPool.shared.release(hosts)
+}

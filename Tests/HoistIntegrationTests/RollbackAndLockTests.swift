@@ -3,141 +3,156 @@ import Testing
 import HoistTestSupport
 
 /// History, rollback, redeploy and locks against the real fleet (issue 6). Each test owns
-/// its hosts (h015–h020 of the test fleet) and its own deployment group and history file.
+/// its hosts (from the shared pool the deploy tests use) and its own deployment group and
+/// history file.
 @Suite(.serialized) struct RollbackAndLockTests {
-    @Test func failedDeploymentRollsBackWithoutUpload() throws {
-        let group = try FleetGroup("rbauto", hosts: ["h015", "h016"], extra: "auto_rollback: {on_failure: true}")
-        let v1 = try group.revision("v1", version: "v1")
-        let first = try group.deploy(v1)
-        #expect(first.status == 0, "\(first.stderr)")
-        let bad = try group.revision("v2", version: "v2", hookBody: "[ \"$LIFECYCLE_EVENT\" = AfterInstall ] && exit 9 || true")
-        let failed = try group.deploy(bad)
-        #expect(failed.status == 3)
-        #expect(failed.stderr.contains("rolling back"))
-        let list = try group.list()
-        let rollback = try #require(list.first)
-        #expect(rollback["creator"] as? String == "codeDeployRollback")
-        #expect(rollback["status"] as? String == "Succeeded")
-        #expect(rollback["rollbackOf"] as? String == list[1]["id"] as? String)
-        for host in group.hosts {
-            #expect(group.hostFile(host, "rbauto/VERSION") == "v1")
-        }
-        // The copy of v1 still on the hosts was used: nothing was uploaded.
-        let show = try group.hoist(["show", rollback["id"] as! String, "--json"]).stdout
-        #expect(show.contains("nothing uploaded"))
-        #expect(!show.contains("uploaded 2"))
-    }
-
-    @Test func manualRollbackToNamedDeployment() throws {
-        let group = try FleetGroup("rbmanual", hosts: ["h017"])
-        let r1 = try group.deploy(try group.revision("v1", version: "one"))
-        #expect(r1.status == 0, "\(r1.stderr)")
-        let firstID = try #require(try group.list().first?["id"] as? String)
-        let r2 = try group.deploy(try group.revision("v2", version: "two"))
-        #expect(r2.status == 0, "\(r2.stderr)")
-        #expect(group.hostFile("h017", "rbmanual/VERSION") == "two")
-        let back = try group.hoist(["rollback", group.playbook, "--to", firstID])
-        #expect(back.status == 0, "\(back.stderr)")
-        #expect(group.hostFile("h017", "rbmanual/VERSION") == "one")
-        #expect(try group.list().first?["creator"] as? String == "codeDeployRollback")
-    }
-
-    @Test func redeployOnlyFailedHosts() throws {
-        let group = try FleetGroup("redeploy", hosts: ["h018", "h019"], config: "AllAtOnce")
-        let flag = group.hostPath("h019", srv: "fail-redeploy")
-        FileManager.default.createFile(atPath: flag, contents: Data())
-        let rev = try group.revision("v1", version: "v1", hookBody: "[ ! -e /srv/fail-redeploy ]")
-        let first = try group.deploy(rev)
-        #expect(first.status == 0, "AllAtOnce succeeds when one host does: \(first.stderr)")
-        let firstID = try #require(try group.list().first?["id"] as? String)
-        try FileManager.default.removeItem(atPath: flag)
-        let again = try group.hoist(["redeploy", firstID, "--only-failed"])
-        #expect(again.status == 0, "\(again.stderr)")
-        let redeployID = try #require(try group.list().first?["id"] as? String)
-        let show = try group.hoist(["show", redeployID, "--json"]).stdout
-        #expect(show.contains("h019"))
-        #expect(!show.contains("h018"))
-        #expect(group.hostFile("h019", "redeploy/VERSION") == "v1")
-    }
-
-    @Test func twoCoordinatorsNeverDeployTogether() throws {
-        let group = try FleetGroup("locks", hosts: ["h020"])
-        let gate = "/srv/go-locks"
-        let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-locks; while [ ! -e \(gate) ]; do sleep 0.1; done")
-        let first = try group.startDeploy(slow)
-        try eventually("the first deployment's hook to start") { group.hostFile("h020", "started-locks") != nil }
-        let second = try group.deploy(try group.revision("fast", version: "fast"))
-        #expect(second.status == 6)
-        #expect(second.stderr.contains("is locked on h020 by deployment"))
-        let waiting = try group.startDeploy(try group.revision("waits", version: "waits"), ["--lock-wait", "120s"])
-        FileManager.default.createFile(atPath: group.hostPath("h020", srv: "go-locks"), contents: Data())
-        let firstResult = first.finish()
-        #expect(firstResult.status == 0, "\(firstResult.stderr)")
-        let waited = waiting.finish()
-        #expect(waited.status == 0, "\(waited.stderr)")
-        #expect(group.hostFile("h020", "locks/VERSION") == "waits")
-        try? FileManager.default.removeItem(atPath: group.hostPath("h020", srv: "go-locks"))
-        try? FileManager.default.removeItem(atPath: group.hostPath("h020", srv: "started-locks"))
-    }
-
-    @Test func stopFromAnotherProcess() throws {
-        let group = try FleetGroup("stopper", hosts: ["h015", "h016"])
-        for h in group.hosts {
-            try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "go-stopper"))
-            try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "started-stopper"))
-        }
-        let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-stopper; while [ ! -e /srv/go-stopper ]; do sleep 0.1; done")
-        let running = try group.startDeploy(slow, env: ["HOIST_LOCK_HEARTBEAT": "0.5"])
-        let host = try {
-            var found: String?
-            try eventually("a hook to start") {
-                found = group.hosts.first { group.hostFile($0, "started-stopper") != nil }
-                return found != nil
+    @Test func failedDeploymentRollsBackWithoutUpload() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("rbauto", hosts: names, extra: "auto_rollback: {on_failure: true}")
+            let v1 = try group.revision("v1", version: "v1")
+            let first = try group.deploy(v1)
+            #expect(first.status == 0, "\(first.stderr)")
+            let bad = try group.revision("v2", version: "v2", hookBody: "[ \"$LIFECYCLE_EVENT\" = AfterInstall ] && exit 9 || true")
+            let failed = try group.deploy(bad)
+            #expect(failed.status == 3)
+            #expect(failed.stderr.contains("rolling back"))
+            let list = try group.list()
+            let rollback = try #require(list.first)
+            #expect(rollback["creator"] as? String == "codeDeployRollback")
+            #expect(rollback["status"] as? String == "Succeeded")
+            #expect(rollback["rollbackOf"] as? String == list[1]["id"] as? String)
+            for host in group.hosts {
+                #expect(group.hostFile(host, "rbauto/VERSION") == "v1")
             }
-            return found!
-        }()
-        let id = try #require(try group.list().first?["id"] as? String)
-        let stop = try group.hoist(["stop", id])
-        #expect(stop.status == 0, "\(stop.stderr)")
-        // The running hook is allowed to finish once the coordinator has seen the stop.
-        #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
-        FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
-        let result = running.finish()
-        #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
-        #expect(try group.list().first?["status"] as? String == "Stopped")
-        for h in group.hosts {
-            try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "go-stopper"))
-            try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "started-stopper"))
+            // The copy of v1 still on the hosts was used: nothing was uploaded.
+            let show = try group.hoist(["show", rollback["id"] as! String, "--json"]).stdout
+            #expect(show.contains("nothing uploaded"))
+            #expect(!show.contains("uploaded 2"))
         }
     }
 
-    @Test func killedCoordinatorIsRecovered() throws {
-        let group = try FleetGroup("killed", hosts: ["h017"])
-        let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-killed; sleep 600")
-        let running = try group.startDeploy(slow)
-        try eventually("the hook to start") { group.hostFile("h017", "started-killed") != nil }
-        running.send(SIGKILL)
-        _ = running.finish()
-        let next = try group.deploy(try group.revision("next", version: "next"))
-        #expect(next.status == 0, "\(next.stderr)")
-        #expect(next.stderr.contains("marked Failed (FAILED_AFTER_RESTART)"))
-        let list = try group.list()
-        #expect(list[1]["status"] as? String == "Failed")
-        #expect(list[1]["errorCode"] as? String == "FAILED_AFTER_RESTART")
-        #expect(group.hostFile("h017", "killed/VERSION") == "next")
-        try? FileManager.default.removeItem(atPath: group.hostPath("h017", srv: "started-killed"))
+    @Test func manualRollbackToNamedDeployment() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("rbmanual", hosts: names)
+            let r1 = try group.deploy(try group.revision("v1", version: "one"))
+            #expect(r1.status == 0, "\(r1.stderr)")
+            let firstID = try #require(try group.list().first?["id"] as? String)
+            let r2 = try group.deploy(try group.revision("v2", version: "two"))
+            #expect(r2.status == 0, "\(r2.stderr)")
+            #expect(group.hostFile(names[0], "rbmanual/VERSION") == "two")
+            let back = try group.hoist(["rollback", group.playbook, "--to", firstID])
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(group.hostFile(names[0], "rbmanual/VERSION") == "one")
+            #expect(try group.list().first?["creator"] as? String == "codeDeployRollback")
+        }
     }
 
-    @Test func staleLockFromElsewhereIsTakenOver() throws {
-        let group = try FleetGroup("stale", hosts: ["h018"])
-        let lockDir = group.fleetDir.appendingPathComponent("hosts/h018/var-lib/hoist/deployment-instructions/stale_g.lock").path
-        try FileManager.default.createDirectory(atPath: lockDir, withIntermediateDirectories: true)
-        let old = Int(Date().timeIntervalSince1970) - 3600
-        let owner = #"{"command":"hoist deploy","deploymentID":"d-OLDOLDOLD","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(old),"status":"running","user":"bob","heartbeatTime":\#(old)}"#
-        try owner.write(toFile: lockDir + "/owner.json", atomically: true, encoding: .utf8)
-        let result = try group.deploy(try group.revision("v1", version: "v1"))
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("stale"))
-        #expect(!FileManager.default.fileExists(atPath: lockDir), "the lock is released after the deployment")
+    @Test func redeployOnlyFailedHosts() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("redeploy", hosts: names, config: "AllAtOnce")
+            let flag = group.hostPath(names[1], srv: "fail-redeploy")
+            FileManager.default.createFile(atPath: flag, contents: Data())
+            let rev = try group.revision("v1", version: "v1", hookBody: "[ ! -e /srv/fail-redeploy ]")
+            let first = try group.deploy(rev)
+            #expect(first.status == 0, "AllAtOnce succeeds when one host does: \(first.stderr)")
+            let firstID = try #require(try group.list().first?["id"] as? String)
+            try FileManager.default.removeItem(atPath: flag)
+            let again = try group.hoist(["redeploy", firstID, "--only-failed"])
+            #expect(again.status == 0, "\(again.stderr)")
+            let redeployID = try #require(try group.list().first?["id"] as? String)
+            let show = try group.hoist(["show", redeployID, "--json"]).stdout
+            #expect(show.contains(names[1]))
+            #expect(!show.contains(names[0]))
+            #expect(group.hostFile(names[1], "redeploy/VERSION") == "v1")
+        }
     }
-}
+
+    @Test func twoCoordinatorsNeverDeployTogether() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("locks", hosts: names)
+            let gate = "/srv/go-locks"
+            let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-locks; while [ ! -e \(gate) ]; do sleep 0.1; done")
+            let first = try group.startDeploy(slow)
+            try eventually("the first deployment's hook to start") { group.hostFile(names[0], "started-locks") != nil }
+            let second = try group.deploy(try group.revision("fast", version: "fast"))
+            #expect(second.status == 6)
+            #expect(second.stderr.contains("is locked on \(names[0]) by deployment"))
+            let waiting = try group.startDeploy(try group.revision("waits", version: "waits"), ["--lock-wait", "120s"])
+            FileManager.default.createFile(atPath: group.hostPath(names[0], srv: "go-locks"), contents: Data())
+            let firstResult = first.finish()
+            #expect(firstResult.status == 0, "\(firstResult.stderr)")
+            let waited = waiting.finish()
+            #expect(waited.status == 0, "\(waited.stderr)")
+            #expect(group.hostFile(names[0], "locks/VERSION") == "waits")
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "go-locks"))
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "started-locks"))
+        }
+    }
+
+    @Test func stopFromAnotherProcess() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("stopper", hosts: names)
+            for h in group.hosts {
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "go-stopper"))
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "started-stopper"))
+            }
+            let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-stopper; while [ ! -e /srv/go-stopper ]; do sleep 0.1; done")
+            let running = try group.startDeploy(slow, env: ["HOIST_LOCK_HEARTBEAT": "0.5"])
+            let host = try {
+                var found: String?
+                try eventually("a hook to start") {
+                    found = group.hosts.first { group.hostFile($0, "started-stopper") != nil }
+                    return found != nil
+                }
+                return found!
+            }()
+            let id = try #require(try group.list().first?["id"] as? String)
+            let stop = try group.hoist(["stop", id])
+            #expect(stop.status == 0, "\(stop.stderr)")
+            // The running hook is allowed to finish once the coordinator has seen the stop.
+            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
+            FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
+            let result = running.finish()
+            #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
+            #expect(try group.list().first?["status"] as? String == "Stopped")
+            for h in group.hosts {
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "go-stopper"))
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "started-stopper"))
+            }
+        }
+    }
+
+    @Test func killedCoordinatorIsRecovered() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("killed", hosts: names)
+            let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-killed; sleep 600")
+            let running = try group.startDeploy(slow)
+            try eventually("the hook to start") { group.hostFile(names[0], "started-killed") != nil }
+            running.send(SIGKILL)
+            _ = running.finish()
+            let next = try group.deploy(try group.revision("next", version: "next"))
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(next.stderr.contains("marked Failed (FAILED_AFTER_RESTART)"))
+            let list = try group.list()
+            #expect(list[1]["status"] as? String == "Failed")
+            #expect(list[1]["errorCode"] as? String == "FAILED_AFTER_RESTART")
+            #expect(group.hostFile(names[0], "killed/VERSION") == "next")
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "started-killed"))
+        }
+    }
+
+    @Test func staleLockFromElsewhereIsTakenOver() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("stale", hosts: names)
+            let lockDir = group.fleetDir.appendingPathComponent("hosts/h018/var-lib/hoist/deployment-instructions/stale_g.lock").path
+            try FileManager.default.createDirectory(atPath: lockDir, withIntermediateDirectories: true)
+            let old = Int(Date().timeIntervalSince1970) - 3600
+            let owner = #"{"command":"hoist deploy","deploymentID":"d-OLDOLDOLD","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(old),"status":"running","user":"bob","heartbeatTime":\#(old)}"#
+            try owner.write(toFile: lockDir + "/owner.json", atomically: true, encoding: .utf8)
+            let result = try group.deploy(try group.revision("v1", version: "v1"))
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("stale"))
+            #expect(!FileManager.default.fileExists(atPath: lockDir), "the lock is released after the deployment")
+        }
+    }
+    }
