@@ -144,7 +144,7 @@ import HoistTestSupport
     @Test func staleLockFromElsewhereIsTakenOver() async throws {
         try await withFleetHosts(1) { names in
             let group = try FleetGroup("stale", hosts: names)
-            let lockDir = group.fleetDir.appendingPathComponent("hosts/h018/var-lib/hoist/deployment-instructions/stale_g.lock").path
+            let lockDir = group.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/deployment-instructions/stale_g.lock").path
             try FileManager.default.createDirectory(atPath: lockDir, withIntermediateDirectories: true)
             let old = Int(Date().timeIntervalSince1970) - 3600
             let owner = #"{"command":"hoist deploy","deploymentID":"d-OLDOLDOLD","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(old),"status":"running","user":"bob","heartbeatTime":\#(old)}"#

@@ -59,12 +59,15 @@ final class LocalSSHD: @unchecked Sendable {
             try config.write(to: dir.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            // The supervisor stops sshd when our end of its stdin closes, i.e. when we exit.
-            process.arguments = ["-c", "/usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config & pid=$!; echo started; cat >/dev/null; kill $pid"]
+            // The supervisor stops sshd when our end of its stdin closes, or when this test
+            // process is gone (a write end inherited by another child would keep stdin open).
+            // It must not hold our stderr: `swift test` waits for that pipe to close.
+            process.arguments = ["-c", "/usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config </dev/null & pid=$!; echo started; exec 3<&0; (cat <&3 >/dev/null; kill $pid) & while kill -0 $PPID 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 1; done; kill $pid 2>/dev/null"]
             let input = Pipe()
             let output = Pipe()
             process.standardInput = input
             process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
             try process.run()
             _ = output.fileHandleForReading.availableData
             if try Self.waitListening(logFile: dir.appendingPathComponent("sshd.log").path, process: process) {
