@@ -8,9 +8,11 @@ import HoistCore
 /// The file is in WAL mode (readers never block the writer, nor it them) with a busy
 /// timeout, so a second process waits for the write lock instead of failing.
 ///
-/// Durability: a state change (deployment, host, event) is committed with
-/// `synchronous=FULL`, which syncs the WAL to disk before the call returns, so even a power
-/// cut loses at most the step in flight. Output batches are committed with
+/// Durability: a deployment's own state change is committed with `synchronous=FULL`, which
+/// syncs the WAL to disk before the call returns. Host and event steps are committed in WAL
+/// mode with `synchronous=NORMAL`: durable against a crash or kill of the coordinator the
+/// moment the call returns (a power cut may lose the last steps, synced at the next
+/// deployment-level change). Output batches are committed with
 /// `synchronous=NORMAL`: they survive a crash of the process at once, and a power cut once
 /// the next state change syncs the WAL (at the latest when their event ends), without a
 /// disk sync per batch of lines.
@@ -72,6 +74,13 @@ public final class SQLiteHistoryStore: HistoryStore {
     static func reason(_ error: any Error) -> String {
         let text = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? error.localizedDescription
         return text.trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+    }
+
+    /// A host's or an event's step: committed in WAL mode with synchronous=NORMAL, so it
+    /// survives the coordinator being killed the moment the call returns, without a disk sync
+    /// per step (hundreds of hosts × a dozen events each made the history the bottleneck).
+    func stepWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write { db in try body(db) }
     }
 
     /// One transaction whose commit is on disk when this returns (see the type's comment).
@@ -141,7 +150,7 @@ public final class SQLiteHistoryStore: HistoryStore {
     public func upsertHosts(_ records: [HostRecord]) throws {
         guard !records.isEmpty else { return }
         do {
-            try durableWrite { db in
+            try stepWrite { db in
                 let upsert = try db.cachedStatement(sql: """
                     INSERT INTO host (deploymentID, host, address, status, errorCode, message, startTime, endTime)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -164,7 +173,7 @@ public final class SQLiteHistoryStore: HistoryStore {
     public func upsertEvents(_ records: [EventRecord]) throws {
         guard !records.isEmpty else { return }
         do {
-            try durableWrite { db in
+            try stepWrite { db in
                 let upsert = try db.cachedStatement(sql: """
                     INSERT INTO event (deploymentID, host, event, status, errorCode, message, scriptName,
                         startTime, endTime)
