@@ -45,6 +45,9 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show every hook output line on the terminal.")
     var verbose = false
 
+    @Flag(name: .long, help: "Blue/green: move traffic back to the fleet that served before the last deployment.")
+    var blueGreenRollback = false
+
     @Option(name: .long, help: "History database (default: the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3).")
     var db: String?
 
@@ -90,13 +93,15 @@ struct DeployRun {
         let bundle = try prepareBundle(revision)
 
         let id = DeploymentID.random()
+        let connector = makeConnector(for: target)
+        let trafficSetup = try TrafficSetup(playbook: playbook, inventory: target.inventory, connector: connector)
         let context = DeploymentContext(
             id: id.rawValue, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             creator: .user, createdBy: currentCreator(),
             revision: deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior),
-            events: LifecycleEvent.inPlace,
+            events: trafficSetup.events,
             ignoreApplicationStopFailures: options.ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
-            maxRevisions: playbook.maxRevisions, parseHooks: hostAppSpecHooks)
+            maxRevisions: playbook.maxRevisions, traffic: trafficSetup.traffic, parseHooks: hostAppSpecHooks)
 
         let dbPath = HistoryLocation.resolve(flag: options.db, playbook: playbook.historyPath, environment: ProcessInfo.processInfo.environment)
         let store = try SQLiteHistoryStore(path: dbPath)
@@ -111,8 +116,8 @@ struct DeployRun {
         let watcher = SignalWatcher(stop: stop)
         let runner = DeploymentRunner(
             context: context, hosts: hosts, config: config, health: [:],
-            connector: makeConnector(for: target), observer: ObserverFanout([recorder, reporter]), stop: stop)
-        let result = await runner.run()
+            connector: connector, observer: ObserverFanout([recorder, reporter]), stop: stop)
+        let result = await runWithTraffic(runner, playbook: playbook, traffic: trafficSetup, reporter: reporter, rollback: options.blueGreenRollback)
         withExtendedLifetime(watcher) {}
         recorder.flush()
         for failure in recorder.failures.prefix(3) { printToStderr("hoist: history: \(failure)") }

@@ -7,7 +7,7 @@ public struct HoistCommand: AsyncParsableCommand {
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
         subcommands: [
             DeployCommand.self, ValidateCommand.self, PlanCommand.self, BundleCommand.self, HostsCommand.self,
-            ListCommand.self, ShowCommand.self, LogsCommand.self,
+            ListCommand.self, ShowCommand.self, LogsCommand.self, ContinueCommand.self,
         ]
     )
     public init() {}
