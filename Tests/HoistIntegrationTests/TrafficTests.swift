@@ -100,6 +100,7 @@ struct TrafficTests {
         let (two, out2) = try await Self.phase("blue/green v2 -> v3", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--json", "--db", db], newVersion: "v3")
         #expect(out2.status == 0, "\(out2.stderr)")
+        #expect(out2.stdout.components(separatedBy: "\"type\":\"deployment_finished\"").count == 2, "one verdict for the whole blue/green deployment")
         let (three, out3) = try await Self.phase("blue/green rollback -> v2", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2")
         #expect(out3.status == 0, "\(out3.stderr)")

@@ -29,7 +29,24 @@ struct BlueGreenRun: Sendable {
     func other(than fleet: String) -> String { spec.fleets.first { $0 != fleet } ?? fleet }
 
     /// Deploys to the replacement fleet and moves traffic to it.
-    func deploy() async -> DeploymentRunner.Result {
+    func deploy() async -> DeploymentRunner.Result { finish(await deployPhases()) }
+
+    /// Moves traffic back to the fleet that served before the last deployment (§2.1): it gets
+    /// the allow-traffic events with scripts from its last successful revision, the fleet
+    /// going out gets the block-traffic events with scripts from its most recent revision.
+    func rollback() async -> DeploymentRunner.Result {
+        let live = await liveFleet()
+        let original = other(than: live)
+        return finish(await reroute(to: hosts(of: original), from: hosts(of: live), newLive: original, rollback: true))
+    }
+
+    /// Phases report everything but their own verdicts; the whole deployment's is reported once.
+    func finish(_ result: DeploymentRunner.Result) -> DeploymentRunner.Result {
+        runner.observer.handle(.deploymentFinished(result.verdict))
+        return result
+    }
+
+    func deployPhases() async -> DeploymentRunner.Result {
         let live = await liveFleet()
         let replacement = other(than: live)
         let newHosts = hosts(of: replacement), oldHosts = hosts(of: live)
@@ -39,6 +56,7 @@ struct BlueGreenRun: Sendable {
             if out.verdict.status != .succeeded { return out }
         }
         var install = runner
+        install.observer = PhaseObserver(inner: runner.observer, reportsStart: true)
         install.hosts = newHosts
         install.context.events = LifecycleEvent.inPlace
         install.context.traffic = nil
@@ -59,15 +77,6 @@ struct BlueGreenRun: Sendable {
         return Self.ended(installed, status: .succeeded, message: nil)
     }
 
-    /// Moves traffic back to the fleet that served before the last deployment (§2.1): it gets
-    /// the allow-traffic events with scripts from its last successful revision, the fleet
-    /// going out gets the block-traffic events with scripts from its most recent revision.
-    func rollback() async -> DeploymentRunner.Result {
-        let live = await liveFleet()
-        let original = other(than: live)
-        return await reroute(to: hosts(of: original), from: hosts(of: live), newLive: original, rollback: true)
-    }
-
     func reroute(to newHosts: [HostSpec], from oldHosts: [HostSpec], newLive: String, rollback: Bool) async -> DeploymentRunner.Result {
         let allowed = await phase(newHosts, events: Self.allowEvents, observer: trafficObserver, rollback: rollback)
         guard allowed.verdict.status == .succeeded else { return allowed }
@@ -83,7 +92,7 @@ struct BlueGreenRun: Sendable {
         var run = runner
         run.hosts = hosts
         run.config = .allAtOnce
-        run.observer = observer
+        run.observer = PhaseObserver(inner: observer, reportsStart: false)
         run.context.events = events
         run.context.traffic = traffic
         run.context.isBlueGreenRollback = rollback
@@ -132,6 +141,20 @@ struct BlueGreenRun: Sendable {
                     await session.close()
                 }
             }
+        }
+    }
+}
+
+/// Passes a phase's events on, without the phase's own verdict (and start, but for the
+/// install phase), so a blue/green deployment reads as one deployment.
+struct PhaseObserver: DeploymentObserver {
+    var inner: any DeploymentObserver
+    var reportsStart: Bool
+    func handle(_ event: DeploymentEvent) {
+        switch event {
+        case .deploymentFinished: return
+        case .deploymentStarted where !reportsStart: return
+        default: inner.handle(event)
         }
     }
 }
