@@ -21,10 +21,17 @@ struct TrafficSetup: Sendable {
             return
         }
         let sessions = BalancerSessions(inventory: inventory.hosts, connector: connector)
-        let members = try playbook.loadBalancers.map { spec in
-            LoadBalancerTraffic.Member(
-                balancer: try LoadBalancerFactory.make(spec: spec) { name in try await sessions.session(for: name) },
-                drainTimeoutSeconds: spec.drainTimeoutSeconds, healthTimeoutSeconds: spec.healthTimeoutSeconds)
+        let members: [LoadBalancerTraffic.Member]
+        do {
+            members = try playbook.loadBalancers.map { spec in
+                LoadBalancerTraffic.Member(
+                    balancer: try LoadBalancerFactory.make(spec: spec) { name in try await sessions.session(for: name) },
+                    drainTimeoutSeconds: spec.drainTimeoutSeconds, healthTimeoutSeconds: spec.healthTimeoutSeconds)
+            }
+        } catch {
+            // Nothing has touched a host yet: this is invalid input (exit 2).
+            printToStderr("hoist: \(playbook.file): \(error)")
+            throw InvalidInput(diagnostics: [])
         }
         self.traffic = LoadBalancerTraffic(members: members)
         // Blue/green runs its traffic events in a phase of their own (BlueGreenRun).
