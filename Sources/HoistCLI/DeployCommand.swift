@@ -45,6 +45,9 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show every hook output line on the terminal.")
     var verbose = false
 
+    @Flag(name: .long, help: "Blue/green: move traffic back to the fleet that served before the last deployment.")
+    var blueGreenRollback = false
+
     @Option(name: .long, help: "History database (default: the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3).")
     var db: String?
 
@@ -58,7 +61,8 @@ struct DeployCommand: AsyncParsableCommand {
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: revision, configName: config, fileExistsBehavior: fileExistsBehavior,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures, onlyHosts: hosts.map(splitNames),
-            output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait, autoRollback: rollback)
+            output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait, autoRollback: rollback,
+            blueGreenRollback: blueGreenRollback)
         try await job.runAsCommand()
     }
 }

@@ -7,7 +7,7 @@ public struct HoistCommand: AsyncParsableCommand {
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
         subcommands: [
             DeployCommand.self, ValidateCommand.self, PlanCommand.self, LocalCommand.self,
-            RollbackCommand.self, RedeployCommand.self, StopCommand.self, LockCommand.self,
+            RollbackCommand.self, RedeployCommand.self, StopCommand.self, ContinueCommand.self, LockCommand.self,
             PingCommand.self, ExecCommand.self, BundleCommand.self, HostsCommand.self,
             ListCommand.self, ShowCommand.self, LogsCommand.self,
         ]

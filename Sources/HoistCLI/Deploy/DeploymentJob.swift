@@ -31,6 +31,8 @@ struct DeploymentJob: Sendable {
     var lockWait: String?
     /// nil: the playbook's auto_rollback decides.
     var autoRollback: Bool?
+    /// Blue/green: move traffic back to the fleet that served before.
+    var blueGreenRollback = false
     var creator: DeploymentCreator = .user
     var rollbackOf: DeploymentID?
     /// A revision recorded in history: its bundle digest, used to find the cached copy when
@@ -94,6 +96,8 @@ struct DeploymentJob: Sendable {
         let connector = makeConnector(for: target)
         let pool = SessionPool(connector: connector)
         let lockPool = SessionPool(connector: connector)
+        // Load balancers are checked before anything touches a host (a bad one is invalid input).
+        let trafficSetup = try TrafficSetup(playbook: playbook, inventory: target.inventory, connector: connector)
 
         // One deployment at a time per group, whoever starts it: the lock lives on the hosts.
         let owner = LockOwner(
@@ -119,9 +123,9 @@ struct DeploymentJob: Sendable {
             id: id.rawValue, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             creator: creator, createdBy: createdBy,
             revision: deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested),
-            events: LifecycleEvent.inPlace,
+            events: trafficSetup.events,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
-            maxRevisions: playbook.maxRevisions, parseHooks: hostAppSpecHooks)
+            maxRevisions: playbook.maxRevisions, traffic: trafficSetup.traffic, parseHooks: hostAppSpecHooks)
 
         let recorder = HistoryRecorder(store: store, id: id, hosts: hosts)
         let reporter = makeReporter(json: output.json, verbose: output.verbose, deploymentID: id.rawValue)
@@ -143,7 +147,7 @@ struct DeploymentJob: Sendable {
         let runner = DeploymentRunner(
             context: context, hosts: hosts, config: config, health: health,
             connector: pool, sideConnector: connector, observer: ObserverFanout([recorder, reporter]), stop: stop)
-        let result = await runner.run()
+        let result = await runWithTraffic(runner, playbook: playbook, traffic: trafficSetup, reporter: reporter, rollback: blueGreenRollback)
         await heartbeat.finish()
         recorder.flush()
         for failure in recorder.failures.prefix(3) { printToStderr("hoist: history: \(failure)") }

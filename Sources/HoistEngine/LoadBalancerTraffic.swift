@@ -1,0 +1,58 @@
+import Foundation
+import HoistCore
+
+/// Traffic control over the playbook's load balancers: BlockTraffic takes a host out of
+/// every balancer (draining first), AllowTraffic puts it back in every one and waits until
+/// each reports it healthy. Depends only on HoistCore's `LoadBalancer` port, so the engine
+/// stays free of the drivers.
+public struct LoadBalancerTraffic: TrafficControl {
+    /// A balancer and the timeouts its playbook entry sets.
+    public struct Member: Sendable {
+        public var balancer: any LoadBalancer
+        public var drainTimeoutSeconds: Double
+        public var healthTimeoutSeconds: Double
+        public init(balancer: any LoadBalancer, drainTimeoutSeconds: Double, healthTimeoutSeconds: Double) {
+            self.balancer = balancer
+            self.drainTimeoutSeconds = drainTimeoutSeconds
+            self.healthTimeoutSeconds = healthTimeoutSeconds
+        }
+    }
+
+    public var members: [Member]
+
+    public init(members: [Member]) { self.members = members }
+
+    public func block(_ host: HostSpec) async throws {
+        for member in members {
+            try await Self.naming(member.balancer, action: "taking \(host.name) out of rotation") {
+                try await member.balancer.deregister(host, drainTimeoutSeconds: member.drainTimeoutSeconds)
+            }
+        }
+    }
+
+    /// Registers in every balancer first, then waits for health, so the waits overlap.
+    public func allow(_ host: HostSpec) async throws {
+        for member in members {
+            try await Self.naming(member.balancer, action: "putting \(host.name) into rotation") {
+                try await member.balancer.register(host)
+            }
+        }
+        for member in members {
+            try await Self.naming(member.balancer, action: "waiting for \(host.name) to be healthy") {
+                try await member.balancer.waitUntilHealthy(host, timeoutSeconds: member.healthTimeoutSeconds)
+            }
+        }
+    }
+
+    /// `LoadBalancerError` names its balancer already; anything else is wrapped so the
+    /// message still says which balancer failed.
+    static func naming(_ balancer: any LoadBalancer, action: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as LoadBalancerError {
+            throw error
+        } catch {
+            throw LoadBalancerError(balancer: balancer.name, kind: .command, message: "\(action): \(error)")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import HoistCore
+import HoistEngine
+import Testing
+
+/// LoadBalancerTraffic over fake balancers: every balancer is told, in order, and a failure
+/// names the balancer it came from.
+struct LoadBalancerTrafficTests {
+    struct Failure: Error, CustomStringConvertible { var description: String { "socket closed" } }
+
+    final class FakeBalancer: LoadBalancer, Sendable {
+        let name: String
+        let failOn: String?
+        let calls: Locked<[String]>
+        init(_ name: String, failOn: String? = nil, calls: Locked<[String]>) {
+            self.name = name
+            self.failOn = failOn
+            self.calls = calls
+        }
+        func record(_ call: String) throws {
+            calls.withLock { $0.append("\(name).\(call)") }
+            if call.hasPrefix(failOn ?? "-") { throw Failure() }
+        }
+        func register(_ host: HostSpec) async throws { try record("register \(host.name)") }
+        func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws { try record("deregister \(host.name) \(Int(drainTimeoutSeconds))") }
+        func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws { try record("healthy \(host.name) \(Int(timeoutSeconds))") }
+        func state(of host: HostSpec) async throws -> LoadBalancerServerState { LoadBalancerServerState(server: host.name, admin: .unknown, operational: .unknown) }
+    }
+
+    static func traffic(_ balancers: [FakeBalancer]) -> LoadBalancerTraffic {
+        LoadBalancerTraffic(members: balancers.map { .init(balancer: $0, drainTimeoutSeconds: 7, healthTimeoutSeconds: 90) })
+    }
+
+    @Test func blockDeregistersFromEveryBalancerWithItsDrainTimeout() async throws {
+        let calls = Locked<[String]>([])
+        try await Self.traffic([FakeBalancer("a", calls: calls), FakeBalancer("b", calls: calls)]).block(HostSpec(name: "h1", address: "10.0.0.1"))
+        #expect(calls.current == ["a.deregister h1 7", "b.deregister h1 7"])
+    }
+
+    @Test func allowRegistersEverywhereBeforeWaitingForHealth() async throws {
+        let calls = Locked<[String]>([])
+        try await Self.traffic([FakeBalancer("a", calls: calls), FakeBalancer("b", calls: calls)]).allow(HostSpec(name: "h1", address: "10.0.0.1"))
+        #expect(calls.current == ["a.register h1", "b.register h1", "a.healthy h1 90", "b.healthy h1 90"])
+    }
+
+    @Test(arguments: ["register", "deregister", "healthy"])
+    func aFailingBalancerIsNamed(_ step: String) async throws {
+        let calls = Locked<[String]>([])
+        let traffic = Self.traffic([FakeBalancer("a", calls: calls), FakeBalancer("edge", failOn: step, calls: calls)])
+        let host = HostSpec(name: "h1", address: "10.0.0.1")
+        let error = await #expect(throws: LoadBalancerError.self) {
+            if step == "deregister" { try await traffic.block(host) } else { try await traffic.allow(host) }
+        }
+        #expect(error?.balancer == "edge")
+        #expect(error?.description.hasPrefix("load balancer edge: ") == true)
+        #expect(error?.description.contains("h1") == true)
+        #expect(error?.description.contains("socket closed") == true)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HoistCore
+import HoistTestSupport
+import Testing
+
+/// Blue/green's `ready_wait`: without `hoist continue`, traffic never moves and the
+/// deployment ends Stopped. Runs inside TrafficTests' serialized suite (same hosts).
+extension TrafficTests {
+    @Test func aReadyWaitWithoutContinueEndsStoppedWithoutMovingTraffic() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-ready-wait")
+        let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true)
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1\n").write(toFile: playbook, atomically: true, encoding: .utf8)
+        let revision = try Self.revision(scratch, "w-\(UUID().uuidString.prefix(8))")
+        let run = try HoistBinary.run(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("h.db")], environment: [:])
+        #expect(run.status == 4, "\(run.stderr)")
+        #expect(run.stdout.contains("\"event\":\"Install\""), "the replacement fleet was installed")
+        #expect(!run.stdout.contains("\"event\":\"AllowTraffic\""), "no host was put into rotation")
+        #expect(run.stdout.contains("hoist continue d-"), "the verdict says how to continue")
+    }
+
+    @Test func continueLeavesTheSignalTheWaitingDeploymentPolls() throws {
+        let scratch = try ScratchDirectory("hoist-continue")
+        let run = try HoistBinary.run(["continue", "d-ABCDEFGH1"], environment: ["XDG_STATE_HOME": scratch.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: scratch.file("hoist/continue/d-ABCDEFGH1")))
+    }
+}
+
+/// `original_fleet: TERMINATE`: after the reroute, the original fleet's app is stopped by its
+/// own ApplicationStop (the termination hook).
+extension TrafficTests {
+    @Test func terminatingTheOriginalFleetStopsItsApp() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-terminate")
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false)
+        let playbook = try Self.playbook(scratch, name: "terminate.yml", socket: socket, blueGreen: true)
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  original_fleet: TERMINATE\n  termination_wait: 0\n")
+            .write(toFile: playbook, atomically: true, encoding: .utf8)
+        let tag = UUID().uuidString.prefix(8)
+        let db = scratch.file("h.db")
+        // Every web host runs the app and serves, so both fleets have a last successful revision.
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, "t1-\(tag)"), "--config", "AllAtOnce", "--json", "--db", db], environment: [:])
+        try #require(setup.status == 0, "\(setup.stderr)")
+        let run = try HoistBinary.run(["deploy", playbook, "--revision", try Self.revision(scratch, "t2-\(tag)"), "--json", "--db", db], environment: [:])
+        #expect(run.status == 0, "\(run.stderr)")
+
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let blocked = Set(lines.filter { $0.contains("\"event\":\"AfterBlockTraffic\"") && $0.contains("event_finished") }.compactMap(Self.host))
+        let stopped = lines.filter { $0.contains("\"event\":\"ApplicationStop\"") && $0.contains("event_finished") && $0.contains("\"Succeeded\"") }.compactMap(Self.host)
+        // The originals were blocked, then each ran ApplicationStop once more after the reroute.
+        #expect(blocked.count == 4)
+        for host in blocked { #expect(stopped.filter { $0 == host }.count == 1, "\(host) ran its termination hook") }
+        let hosts = try Fleet.load().filter { blocked.contains($0.name) }
+        for host in hosts {
+            let answer = try? await URLSession.shared.data(from: URL(string: "http://\(host.address):8080/health")!)
+            #expect(answer == nil, "\(host.name)'s app is stopped")
+        }
+    }
+
+    static func host(_ line: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        return object["host"] as? String
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import HoistCore
+import HoistTestSupport
+import Testing
+
+/// Zero dropped requests: constant HTTP load through the fleet's HAProxy while Hoist deploys
+/// in place with traffic control (v1 → v2), blue/green (v2 → v3), and rolls the blue/green
+/// deployment back (→ v2). Needs the local fleet (scripts/test brings it up).
+@Suite("Traffic control on the local fleet", .serialized)
+struct TrafficTests {
+    struct Phase {
+        var name: String
+        var sent = 0, failed = 0, outOfRotation = 0, oldAfterSwitch = 0, hostsTakenOut = 0
+    }
+
+    static func fleetEnv() throws -> [String: String] {
+        let text = try String(contentsOf: TestPaths.fleetDir.appendingPathComponent("haproxy/env"), encoding: .utf8)
+        var env: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { env[parts[0]] = parts[1] }
+        }
+        return env
+    }
+
+    static func revision(_ scratch: ScratchDirectory, _ version: String) throws -> String {
+        let dir = scratch.file("rev-\(version)")
+        let process = Process()
+        process.executableURL = TestPaths.packageRoot.appendingPathComponent("scripts/make-webapp-assets")
+        process.arguments = ["--copy-to", dir, "--version", version, "--no-blob"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        return dir
+    }
+
+    static func playbook(_ scratch: ScratchDirectory, name: String, socket: String, blueGreen: Bool) throws -> String {
+        var text = """
+            application: traffic-webapp
+            deployment_group: traffic
+            inventory: \(TestPaths.fleetDir.appendingPathComponent("inventory.yml").path)
+            targets: {role: web}
+            deployment_config: HalfAtATime
+            load_balancers:
+              - name: fleet-haproxy
+                type: haproxy
+                socket: \(socket)
+                backend: app
+                drain_timeout: 10
+                health_timeout: 60
+
+            """
+        if blueGreen {
+            text += "blue_green:\n  fleet_tag: color\n  fleets: [blue, green]\n"
+        }
+        return try scratch.write(name, text)
+    }
+
+    /// Runs hoist while the load runs; returns the phase counts and hoist's output.
+    static func phase(_ name: String, frontend: String, args: [String], newVersion: String) async throws -> (Phase, HoistBinary.Output) {
+        let load = TrafficLoad(frontend: frontend)
+        let loadTask = Task { await load.run() }
+        let output = try await Task.detached { try HoistBinary.run(args, environment: [:]) }.value
+        let switched = Date()
+        // A bounded tail after the switch, to check who answers now.
+        let tail = TrafficLoad(frontend: frontend)
+        await tail.run(loops: 2, maxRequests: 100, maxSeconds: 30)
+        load.stop()
+        await loadTask.value
+        let responses = load.responses.current + tail.responses.current
+        let windows = RotationWindows(jsonLines: output.stdout.split(separator: "\n").map(String.init))
+        var counts = Phase(name: name)
+        counts.sent = responses.count
+        counts.failed = responses.filter { !$0.ok }.count
+        counts.outOfRotation = windows.violations(responses).count
+        counts.hostsTakenOut = windows.windows.count
+        counts.oldAfterSwitch = responses.filter { $0.start > switched && $0.ok && $0.version != newVersion }.count
+        print("traffic: \(name): \(counts.sent) requests, \(counts.failed) failed, \(counts.outOfRotation) from hosts out of rotation, \(counts.oldAfterSwitch) old-version answers after the switch; \(counts.hostsTakenOut) hosts taken out (hoist exit \(output.status))")
+        return (counts, output)
+    }
+
+    @Test func zeroDroppedRequestsThroughInPlaceBlueGreenAndRollback() async throws {
+        let env = try Self.fleetEnv()
+        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-traffic")
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false)
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true)
+        let db = scratch.file("history.sqlite3")
+        let v1 = try Self.revision(scratch, "v1"), v2 = try Self.revision(scratch, "v2"), v3 = try Self.revision(scratch, "v3")
+
+        // Setup: v1 everywhere, every web host in rotation.
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", v1, "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)\n\(setup.stdout.suffix(3000))")
+
+        let (one, out1) = try await Self.phase("in-place v1 -> v2", frontend: frontend,
+            args: ["deploy", inPlace, "--revision", v2, "--json", "--db", db], newVersion: "v2")
+        #expect(out1.status == 0, "\(out1.stderr)")
+        #expect(out1.stdout.contains("\"event\":\"BlockTraffic\""))
+        let (two, out2) = try await Self.phase("blue/green v2 -> v3", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", v3, "--json", "--db", db], newVersion: "v3")
+        #expect(out2.status == 0, "\(out2.stderr)")
+        #expect(out2.stdout.components(separatedBy: "\"type\":\"deployment_finished\"").count == 2, "one verdict for the whole blue/green deployment")
+        let (three, out3) = try await Self.phase("blue/green rollback -> v2", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2")
+        #expect(out3.status == 0, "\(out3.stderr)")
+
+        for phase in [one, two, three] {
+            #expect(phase.sent > 0)
+            #expect(phase.hostsTakenOut >= 4, "\(phase.name): hosts taken out of rotation")
+            #expect(phase.failed == 0, "\(phase.name)")
+            #expect(phase.outOfRotation == 0, "\(phase.name)")
+            #expect(phase.oldAfterSwitch == 0, "\(phase.name)")
+        }
+    }
+}
