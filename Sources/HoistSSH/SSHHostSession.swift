@@ -50,6 +50,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     public func close() async {
         _ = try? await thread.perform { [self] in
+            thread.clearIdleWork()
             chain?.close()
             chain = nil
         }

@@ -88,6 +88,8 @@ final class SSHSessionHandle: @unchecked Sendable {
 
     /// Sends a keepalive if one is due; errors here surface on the next real operation.
     func sendKeepalive() {
+        // The idle timer can fire between closing the session and stopping its thread.
+        guard !freed else { return }
         var next: Int32 = 0
         _ = libssh2_keepalive_send(raw, &next)
     }

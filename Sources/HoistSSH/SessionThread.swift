@@ -54,6 +54,13 @@ final class SessionThread: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Stops the idle work (keepalives) before the session it touches is freed.
+    func clearIdleWork() {
+        condition.lock()
+        idleWork = nil
+        condition.unlock()
+    }
+
     /// Lets queued jobs finish, then ends the thread.
     func stop() {
         condition.lock()
