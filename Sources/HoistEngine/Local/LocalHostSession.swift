@@ -38,8 +38,8 @@ public final class LocalHostSession: HostSession {
             throw TransportError(host: host.name, kind: .upload, message: "copy to \(remotePath) failed: \(error.localizedDescription)")
         }
         let size = (try? fm.attributesOfItem(atPath: remotePath)[.size] as? Int64) ?? 0
-        progress?(size ?? 0)
-        return UploadResult(bytes: size ?? 0, sha256: "", durationSeconds: Date().timeIntervalSince(started))
+        progress?(size)
+        return UploadResult(bytes: size, sha256: "", durationSeconds: Date().timeIntervalSince(started))
     }
 
     public func close() async {}
