@@ -45,7 +45,7 @@ struct ExecCommand: AsyncParsableCommand {
                 throw InvalidInput(diagnostics: [])
             }
             loaded = try loadTarget(path: target)
-            selected = try narrowHosts(loaded.hosts, to: hosts, command: "exec")
+            selected = try narrowHosts(loaded.hosts, to: hosts)
         } catch is InvalidInput {
             throw ExitCode(HoistExitCode.invalidInput)
         }

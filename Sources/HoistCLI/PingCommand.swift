@@ -30,7 +30,7 @@ struct PingCommand: AsyncParsableCommand {
         let selected: [HostSpec]
         do {
             loaded = try loadTarget(path: target)
-            selected = try narrowHosts(loaded.hosts, to: hosts, command: "ping")
+            selected = try narrowHosts(loaded.hosts, to: hosts)
         } catch is InvalidInput {
             throw ExitCode(HoistExitCode.invalidInput)
         }

@@ -31,7 +31,7 @@ struct PlanCommand: ParsableCommand {
     var revision: String?
 
     @Option(help: ArgumentHelp(
-        "A predefined deployment configuration instead of the playbook's: \(Self.configNames.joined(separator: ", ")) (with or without CodeDeployDefault.).",
+        "A predefined deployment configuration instead of the playbook's: OneAtATime, HalfAtATime, AllAtOnce (with or without CodeDeployDefault.).",
         valueName: "name"))
     var config: String?
 
@@ -45,8 +45,6 @@ struct PlanCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
-
-    static let configNames = ["OneAtATime", "HalfAtATime", "AllAtOnce"]
 
     func run() throws {
         let preview = try makePreview()
@@ -64,21 +62,15 @@ struct PlanCommand: ParsableCommand {
             throw invalid("\(playbook) is an inventory; `hoist plan` needs a playbook (application, inventory, targets)")
         }
         let chosenConfig: DeploymentConfig
-        if let config {
-            guard let predefined = DeploymentConfig.predefined(config) else {
-                throw invalid("--config: '\(config)' is not a predefined deployment configuration; use one of \(Self.configNames.joined(separator: ", ")) (with or without CodeDeployDefault.), or a custom one in the playbook")
-            }
-            chosenConfig = predefined
-        } else {
-            chosenConfig = parsed.deploymentConfig
+        let flag: FileExistsBehavior?
+        let chosenHosts: [HostSpec]
+        do {
+            chosenConfig = try config.map(parseConfigFlag) ?? parsed.deploymentConfig
+            flag = try fileExistsBehavior.map(parseFileExistsFlag)
+            chosenHosts = try narrowHosts(target.hosts, to: hosts)
+        } catch is InvalidInput {
+            throw ExitCode(HoistExitCode.invalidInput)
         }
-        let flag: FileExistsBehavior? = try fileExistsBehavior.map { text in
-            guard let value = FileExistsBehavior(rawValue: text.uppercased()) else {
-                throw invalid("--file-exists-behavior: '\(text)' is not one of DISALLOW, OVERWRITE, RETAIN")
-            }
-            return value
-        }
-        let chosenHosts = try selectHosts(target.hosts)
         guard let revisionPath = revision ?? parsed.revisionPath else {
             throw invalid("\(playbook) names no revision; add 'revision: <folder or bundle>' to it or pass --revision PATH")
         }
@@ -88,20 +80,6 @@ struct PlanCommand: ParsableCommand {
             playbook: parsed, inventoryFile: target.inventory.file, hosts: chosenHosts, revision: loaded,
             config: chosenConfig, configFrom: config == nil ? "playbook" : "--config", fileExistsFlag: flag
         ).build()
-    }
-
-    /// `--hosts` narrows the selection; every name must be a selected host.
-    private func selectHosts(_ selected: [HostSpec]) throws -> [HostSpec] {
-        guard let hosts else { return selected }
-        let names = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let known = Set(selected.map(\.name))
-        let unknown = names.filter { !known.contains($0) }
-        guard unknown.isEmpty, !names.isEmpty else {
-            let what = names.isEmpty ? "names no host" : "names hosts the playbook does not select: \(unknown.joined(separator: ", "))"
-            throw invalid("--hosts \(what); the selected hosts are \(selected.map(\.name).joined(separator: ", "))")
-        }
-        let wanted = Set(names)
-        return selected.filter { wanted.contains($0.name) }
     }
 
     private func invalid(_ message: String) -> ExitCode {

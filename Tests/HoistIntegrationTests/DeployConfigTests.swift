@@ -130,7 +130,7 @@ struct DeployConfigTests {
             let path = try s.revision("v1", Revision())
             let outcome = try await s.deploy(path, "--config", "TwoAtATime")
             #expect(outcome.status == 2, "\(outcome.description)")
-            #expect(outcome.stderr.contains("--config TwoAtATime"))
+            #expect(outcome.stderr.contains("--config: 'TwoAtATime' is not a predefined deployment configuration"))
             #expect(outcome.events.isEmpty)
             #expect(!s.exists(s.names[0], s.groupDir))
         }

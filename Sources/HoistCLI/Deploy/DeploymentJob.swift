@@ -12,10 +12,6 @@ struct OutputOptions: Sendable {
     var verbose = false
 }
 
-func splitNames(_ text: String) -> [String] {
-    text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-}
-
 /// One deployment as a command starts it (deploy, rollback, redeploy): loads the playbook and
 /// revision, takes the group's lock on the hosts, recovers deployments whose coordinator died,
 /// runs the rollout, records history, and rolls back automatically when asked.
@@ -62,15 +58,7 @@ struct DeploymentJob: Sendable {
             printToStderr("hoist: \(playbookPath) is an inventory; deployments need a playbook (a deployment group): see playbooks/")
             throw InvalidInput(diagnostics: [])
         }
-        var hosts = target.hosts
-        if let only = onlyHosts {
-            let unknown = only.filter { name in !hosts.contains { $0.name == name } }
-            guard unknown.isEmpty else {
-                printToStderr("hoist: --hosts: \(unknown.joined(separator: ", ")) not among the selected hosts (\(hosts.map(\.name).joined(separator: ", ")))")
-                throw InvalidInput(diagnostics: [])
-            }
-            hosts = hosts.filter { only.contains($0.name) }
-        }
+        let hosts = try narrowHosts(target.hosts, toNames: onlyHosts)
         guard let requested = revisionPath ?? playbook.revisionPath else {
             printToStderr("hoist: no revision: pass --revision PATH or set `revision` in \(playbookPath)")
             throw InvalidInput(diagnostics: [])

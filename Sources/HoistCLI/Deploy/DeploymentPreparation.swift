@@ -84,7 +84,7 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
 /// `--config` names: the predefined ones, with or without `CodeDeployDefault.`.
 func parseConfigFlag(_ name: String) throws -> DeploymentConfig {
     guard let config = DeploymentConfig.predefined(name) else {
-        printToStderr("hoist: --config \(name): unknown deployment configuration; use OneAtATime, HalfAtATime or AllAtOnce (with or without the CodeDeployDefault. prefix), or set minimum_healthy_hosts in the playbook")
+        printToStderr("hoist: --config: '\(name)' is not a predefined deployment configuration; use one of OneAtATime, HalfAtATime, AllAtOnce (with or without CodeDeployDefault.), or a custom one in the playbook")
         throw InvalidInput(diagnostics: [])
     }
     return config
@@ -92,7 +92,7 @@ func parseConfigFlag(_ name: String) throws -> DeploymentConfig {
 
 func parseFileExistsFlag(_ value: String) throws -> FileExistsBehavior {
     guard let b = FileExistsBehavior(rawValue: value.uppercased()) else {
-        printToStderr("hoist: --file-exists-behavior \(value): use DISALLOW, OVERWRITE or RETAIN")
+        printToStderr("hoist: --file-exists-behavior: '\(value)' is not one of DISALLOW, OVERWRITE, RETAIN")
         throw InvalidInput(diagnostics: [])
     }
     return b
