@@ -11,7 +11,8 @@ final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private let addresses: [String: String]
     private let queue = DispatchQueue(label: "hoist.history")
     private var pendingOutput: [OutputRecord] = []
-    private var eventStarts: [String: Date] = [:]
+    /// When each host started, so its final row needs no read of the store.
+    private var hostStarts: [String: Date] = [:]
     private(set) var failures: [String] = []
 
     init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
@@ -41,9 +42,9 @@ final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
                 try store.upsertHosts(start.hosts.map { HostRecord(deploymentID: id, host: $0, address: addresses[$0] ?? "") })
             }
         case .hostStarted(let host, let time):
+            hostStarts[host] = time
             attempt("host") { try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: .inProgress, startTime: time)) }
         case .eventStarted(let host, let lifecycle, let time, _):
-            eventStarts["\(host)/\(lifecycle.rawValue)"] = time
             attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: time)) }
         case .output(let host, let lifecycle, let line, let time):
             pendingOutput.append(OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: time, text: line.text))
@@ -60,9 +61,8 @@ final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         case .hostFinished(let host, let status, let code, let message, let time):
             writeOutput()
             attempt("host") {
-                let existing = try store.hosts(of: id).first { $0.host == host }
                 try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: status,
-                                                errorCode: code, message: message, startTime: existing?.startTime ?? time, endTime: time))
+                                                errorCode: code, message: message, startTime: hostStarts[host] ?? time, endTime: time))
             }
         case .deploymentFinished(let verdict):
             writeOutput()
