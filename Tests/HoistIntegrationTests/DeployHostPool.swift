@@ -29,6 +29,12 @@ actor DeployHostPool {
         return await withCheckedContinuation { waiting.append((count, $0)) }
     }
 
+    /// Every host of the pool, once no other test holds one: for tests that must see the
+    /// whole fleet answering (other tests stop the sshd of hosts they hold).
+    func acquireAll() async throws -> [HostSpec] {
+        try await acquire(try loadAll().count)
+    }
+
     func release(_ hosts: [HostSpec]) {
         free.append(contentsOf: hosts)
         let order = Dictionary(uniqueKeysWithValues: (all ?? []).enumerated().map { ($1.name, $0) })
