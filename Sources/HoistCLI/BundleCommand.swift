@@ -17,7 +17,7 @@ struct BundleCommand: ParsableCommand {
             Exit codes: 0 written, 2 invalid input (every problem is listed), 1 other failures.
             """)
 
-    @Argument(help: "The revision directory (or, with --inspect, a bundle file or directory).")
+    @Argument(help: "The revision directory (or, with --inspect, a bundle file or directory).", completion: Completions.revision)
     var input: String
 
     @Option(name: [.short, .long], help: "The archive to write.")

@@ -7,7 +7,7 @@ struct ContinueCommand: ParsableCommand {
         abstract: "Let a waiting blue/green deployment move traffic to its replacement fleet.",
         discussion: "Run on the machine the deployment runs on; it polls for the signal.")
 
-    @Argument(help: "The deployment ID (d-...).")
+    @Argument(help: "The deployment ID (d-...).", completion: Completions.deploymentID)
     var id: String
 
     func run() throws {

@@ -21,10 +21,10 @@ struct DeployCommand: AsyncParsableCommand {
             --json one JSON object per line (see `hoist help deploy`).
             """)
 
-    @Argument(help: "The playbook (deployment group) to deploy to.")
+    @Argument(help: "The playbook (deployment group) to deploy to.", completion: Completions.playbook)
     var playbook: String
 
-    @Option(name: .long, help: "Revision: a directory or a .tar, .tar.gz, .tgz, .tar.zst or .zip bundle (default: the playbook's revision).")
+    @Option(name: .long, help: "Revision: a directory or a .tar, .tar.gz, .tgz, .tar.zst or .zip bundle (default: the playbook's revision).", completion: Completions.revision)
     var revision: String?
 
     @Option(name: .long, help: "Deployment configuration for this run: OneAtATime, HalfAtATime or AllAtOnce.")
@@ -36,7 +36,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Go on when ApplicationStop (or the block-traffic hooks) of the previous revision fail.")
     var ignoreApplicationStopFailures = false
 
-    @Option(name: .long, help: "Deploy only to these of the selected hosts (comma-separated names).")
+    @Option(name: .long, help: HostPatternHelp.help("Deploy only to the selected hosts"))
     var hosts: String?
 
     @Flag(name: .long, help: "One JSON object per line for each deployment, host, lifecycle event and output line.")

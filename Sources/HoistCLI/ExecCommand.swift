@@ -20,10 +20,10 @@ struct ExecCommand: AsyncParsableCommand {
             Exit codes: 0 every host exited 0, 1 otherwise, 2 invalid input.
             """)
 
-    @Argument(help: "An inventory, or a playbook (its selected hosts).")
+    @Argument(help: "An inventory, or a playbook (its selected hosts).", completion: Completions.inventory)
     var target: String
 
-    @Option(name: .long, help: "Only these of the selected hosts (comma-separated names).")
+    @Option(name: .long, help: HostPatternHelp.help())
     var hosts: String?
 
     @Option(name: .long, help: "Kill the command (TERM, then KILL 5 s later) after this many seconds.")

@@ -5,6 +5,7 @@ public struct HoistCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hoist",
         abstract: "Agentless CodeDeploy-compatible deployments over SSH.",
+        version: "hoist \(HoistVersion.current)",
         subcommands: [
             DeployCommand.self, ValidateCommand.self, PlanCommand.self, LocalCommand.self,
             RollbackCommand.self, RedeployCommand.self, StopCommand.self, ContinueCommand.self, LockCommand.self,

@@ -1,28 +1,38 @@
+import ArgumentParser
 import Foundation
 import HoistCore
+import HoistPlanning
 
 /// `a, b,c` → `["a", "b", "c"]`: the form of every comma-separated host list on the command line.
 func splitNames(_ text: String) -> [String] {
     text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
 
-/// `--hosts a,b` for every command that takes it: keeps only the named hosts of the
-/// selection, in the selection's order. A name that is not selected is invalid input, so a
-/// typo never silently shrinks the run.
-func narrowHosts(_ selected: [HostSpec], to list: String?) throws -> [HostSpec] {
-    guard let list else { return selected }
-    return try narrowHosts(selected, toNames: splitNames(list))
+/// `--hosts PATTERN` for every command that takes it: keeps the hosts of the selection that
+/// an Ansible `--limit`-style pattern (`HostPattern`) names, in the selection's order. A term
+/// that matches no selected host is invalid input, so a typo never silently shrinks the run.
+func narrowHosts(_ selected: [HostSpec], to pattern: String?) throws -> [HostSpec] {
+    guard let pattern else { return selected }
+    return try narrowHosts(selected, toNames: splitNames(pattern))
 }
 
-func narrowHosts(_ selected: [HostSpec], toNames names: [String]?) throws -> [HostSpec] {
-    guard let names else { return selected }
-    let known = Set(selected.map(\.name))
-    let unknown = names.filter { !known.contains($0) }
-    guard unknown.isEmpty, !names.isEmpty else {
-        let what = names.isEmpty ? "names no host" : "names hosts the playbook does not select: \(unknown.joined(separator: ", "))"
-        printToStderr("hoist: --hosts \(what); the selected hosts are \(selected.map(\.name).joined(separator: ", "))")
+/// The same with the pattern's terms already split (host names recorded in the history are
+/// terms that match themselves).
+func narrowHosts(_ selected: [HostSpec], toNames terms: [String]?) throws -> [HostSpec] {
+    guard let terms else { return selected }
+    do {
+        return try HostPattern(terms: terms).select(from: selected)
+    } catch {
+        printToStderr("hoist: --hosts \(terms.joined(separator: ",")): \(error); the selected hosts are \(selected.map(\.name).joined(separator: ", "))")
         throw InvalidInput(diagnostics: [])
     }
-    let wanted = Set(names)
-    return selected.filter { wanted.contains($0.name) }
+}
+
+/// The help of every `--hosts` option.
+enum HostPatternHelp {
+    static func help(_ what: String = "Only the selected hosts", note: String = "") -> ArgumentHelp {
+        ArgumentHelp(
+            "\(what) this pattern names (Ansible --limit style): names or globs (web*), tag or group names (canary, role), key=value, &intersections, !exclusions, comma-separated.\(note)",
+            valueName: "pattern")
+    }
 }

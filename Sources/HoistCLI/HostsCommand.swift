@@ -15,7 +15,7 @@ struct HostsCommand: ParsableCommand {
             Exits 2 when the input is invalid or selects no host.
             """)
 
-    @Argument(help: "A playbook or an inventory file.")
+    @Argument(help: "A playbook or an inventory file.", completion: Completions.inventory)
     var path: String
 
     @Flag(help: "Print JSON instead of a table.")
@@ -24,15 +24,26 @@ struct HostsCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show which filter of each tag group matched each host.")
     var verbose = false
 
+    @Option(name: .long, help: HostPatternHelp.help("List only the selected hosts", note: " Shows what --hosts selects in the other commands."))
+    var hosts: String?
+
     func run() throws {
-        let target: LoadedTarget
-        do { target = try loadTarget(path: path) } catch is InvalidInput {
+        var report: HostsReport
+        do {
+            let target = try loadTarget(path: path)
+            report = HostsReport(target)
+            if let hosts {
+                let kept = Set(try narrowHosts(target.hosts, to: hosts).map(\.name))
+                report.pattern = hosts
+                report.hosts.removeAll { !kept.contains($0.name) }
+            }
+        } catch is InvalidInput {
             throw ExitCode(HoistExitCode.invalidInput)
         }
         if json {
-            print(try HostsReport(target).jsonText())
+            print(try report.jsonText())
         } else {
-            print(HostsReport(target).table(verbose: verbose), terminator: "")
+            print(report.table(verbose: verbose), terminator: "")
         }
     }
 }
@@ -54,10 +65,12 @@ struct HostsReport: Encodable {
     var inventory: String
     /// The playbook's tag groups, e.g. `role=web OR canary`, in order.
     var tagGroups: [String]
+    /// `--hosts`, when it narrowed the selection.
+    var pattern: String?
     var hosts: [Row]
     private var groupPlaces: [String]
 
-    private enum CodingKeys: String, CodingKey { case playbook, inventory, tagGroups, hosts }
+    private enum CodingKeys: String, CodingKey { case playbook, inventory, tagGroups, pattern, hosts }
 
     init(_ target: LoadedTarget) {
         playbook = target.playbook?.file
@@ -93,6 +106,7 @@ struct HostsReport: Encodable {
             for (index, group) in tagGroups.enumerated() {
                 out += "tag group \(index + 1)\(groupPlaces[index]): \(group)\n"
             }
+            if let pattern { out += "--hosts \(pattern)\n" }
             out += "\n"
         }
         out += line(header)

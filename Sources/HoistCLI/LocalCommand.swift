@@ -25,7 +25,7 @@ struct LocalCommand: AsyncParsableCommand {
             Exit codes: 0 succeeded, 2 invalid input, 3 the deployment failed, 4 it was stopped.
             """)
 
-    @Argument(help: "The revision: a directory or a .tar, .tar.gz, .tgz, .tar.zst or .zip bundle.")
+    @Argument(help: "The revision: a directory or a .tar, .tar.gz, .tgz, .tar.zst or .zip bundle.", completion: Completions.revision)
     var path: String
 
     @Option(name: .long, help: "Comma-separated lifecycle events to run, in order.")

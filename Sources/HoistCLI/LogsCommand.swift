@@ -8,7 +8,7 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Print a deployment's script output: host event [stream] text.")
 
-    @Argument(help: "The deployment id, like d-AB12CD34E.")
+    @Argument(help: "The deployment id, like d-AB12CD34E.", completion: Completions.deploymentID)
     var id: String
 
     @OptionGroup var history: HistoryOptions

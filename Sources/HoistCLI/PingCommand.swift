@@ -16,10 +16,10 @@ struct PingCommand: AsyncParsableCommand {
             --json prints an array of {host, address, ok, latency_ms, error_kind, error}.
             """)
 
-    @Argument(help: "An inventory, or a playbook (its selected hosts).")
+    @Argument(help: "An inventory, or a playbook (its selected hosts).", completion: Completions.inventory)
     var target: String
 
-    @Option(name: .long, help: "Only these of the selected hosts (comma-separated names).")
+    @Option(name: .long, help: HostPatternHelp.help())
     var hosts: String?
 
     @Flag(name: .long, help: "Print a JSON array instead of lines.")

@@ -24,10 +24,10 @@ struct PlanCommand: ParsableCommand {
             healthy hosts cannot be met; the plan is printed, then the reason).
             """)
 
-    @Argument(help: "The playbook (one deployment group).")
+    @Argument(help: "The playbook (one deployment group).", completion: Completions.playbook)
     var playbook: String
 
-    @Option(help: "The revision to plan with (directory or archive) instead of the playbook's.")
+    @Option(help: "The revision to plan with (directory or archive) instead of the playbook's.", completion: Completions.revision)
     var revision: String?
 
     @Option(help: ArgumentHelp(
@@ -35,7 +35,7 @@ struct PlanCommand: ParsableCommand {
         valueName: "name"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Only these of the selected hosts, comma-separated.", valueName: "h1,h2"))
+    @Option(help: HostPatternHelp.help())
     var hosts: String?
 
     @Option(help: ArgumentHelp(

@@ -8,7 +8,7 @@ struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a deployment's hosts and lifecycle events.")
 
-    @Argument(help: "The deployment id, like d-AB12CD34E.")
+    @Argument(help: "The deployment id, like d-AB12CD34E.", completion: Completions.deploymentID)
     var id: String
 
     @OptionGroup var history: HistoryOptions

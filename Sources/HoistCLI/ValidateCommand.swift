@@ -27,7 +27,7 @@ struct ValidateCommand: ParsableCommand {
             Exit codes: 0 valid (warnings allowed), 2 invalid.
             """)
 
-    @Argument(help: "The revision: a directory holding appspec.yml, or a bundle archive.")
+    @Argument(help: "The revision: a directory holding appspec.yml, or a bundle archive.", completion: Completions.revision)
     var path: String
 
     @Flag(help: "Print one JSON report instead of text.")

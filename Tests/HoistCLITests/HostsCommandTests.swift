@@ -81,3 +81,37 @@ import Testing
         #expect(out.stderr == "does/not/exist.yml: error: cannot read the file (check that the path exists and is readable)\n")
     }
 }
+
+/// `hoist hosts --hosts PATTERN` shows what a pattern selects, as every command's `--hosts`.
+@Suite struct HostsPatternCommandTests {
+    func hoist(_ arguments: String...) throws -> HoistBinary.Output {
+        let home = try ScratchDirectory("hoist-cli-home")
+        return try HoistBinary.run(arguments, environment: ["HOME": home.path], currentDirectory: TestPaths.packageRoot)
+    }
+
+    func names(_ out: HoistBinary.Output) -> [String] {
+        out.stdout.split(separator: "\n").dropFirst().dropLast().map { String($0.prefix { $0 != " " }) }
+    }
+
+    @Test func globsTagsAndExclusionsNarrowTheSelection() throws {
+        let out = try hoist("hosts", "playbooks/example-inplace.yml", "--hosts", "web0*,&color=blue,!web03")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(names(out) == ["web01", "web02", "web04", "web05", "web06"])
+        #expect(out.stdout.hasSuffix("5 hosts\n"))
+    }
+
+    @Test func anAnsibleGroupNameSelectsItsHosts() throws {
+        let out = try hoist("hosts", "inventory/ansible-hosts.ini", "--hosts", "db", "--json")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("\"pattern\" : \"db\""))
+        #expect(out.stdout.contains("\"name\" : \"db1.example.com\""))
+        #expect(out.stdout.components(separatedBy: "\"name\" :").count == 2, "one host: \(out.stdout)")
+    }
+
+    @Test func aTermMatchingNoSelectedHostIsInvalidInput() throws {
+        let out = try hoist("hosts", "playbooks/example-inplace.yml", "--hosts", "web01,db1")
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("hoist: --hosts web01,db1: `db1` matches no selected host; the selected hosts are web01, web02"), "\(out.stderr)")
+        #expect(out.stdout.isEmpty)
+    }
+}

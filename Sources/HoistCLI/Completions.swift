@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+import HoistHistory
+
+/// What the shell completion scripts (`hoist --generate-completion-script bash|zsh|fish`)
+/// offer for each kind of argument: playbook and inventory files, revisions, and the
+/// deployment ids in the history.
+enum Completions {
+    /// Playbooks and inventories: YAML files (and Ansible INI inventories) and folders.
+    static let playbook = CompletionKind.file(extensions: ["yml", "yaml"])
+    static let inventory = CompletionKind.file(extensions: ["yml", "yaml", "ini"])
+    /// A revision folder or bundle file.
+    static let revision = CompletionKind.file()
+
+    /// The newest deployment ids of the history the command line names (`--db PATH`), else
+    /// the default history file. Nothing when there is no history.
+    static let deploymentID = CompletionKind.custom { words, _, prefix in
+        deploymentIDs(words: words, prefix: prefix)
+    }
+
+    static func deploymentIDs(words: [String], prefix: String) -> [String] {
+        var db: String?
+        for (index, word) in words.enumerated() {
+            if word == "--db", index + 1 < words.count { db = words[index + 1] }
+            if word.hasPrefix("--db=") { db = String(word.dropFirst(5)) }
+        }
+        let path = HistoryLocation.resolve(flag: db, playbook: nil, environment: ProcessInfo.processInfo.environment)
+        guard FileManager.default.fileExists(atPath: path),
+              let store = try? SQLiteHistoryStore(path: path),
+              let rows = try? store.listDeployments(DeploymentFilter(limit: 50))
+        else { return [] }
+        return rows.map(\.id.rawValue).filter { $0.hasPrefix(prefix.uppercased()) || $0.hasPrefix(prefix) }
+    }
+}
