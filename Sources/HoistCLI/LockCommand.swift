@@ -14,7 +14,7 @@ struct LockCommand: AsyncParsableCommand {
 
 struct LockStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show who holds the group's lock on each host.")
-    @Argument var playbook: String
+    @Argument(help: "The playbook (deployment group).", completion: Completions.playbook) var playbook: String
 
     mutating func run() async throws {
         let (lock, pool) = try groupLock(playbook, deploymentID: "none")
@@ -28,7 +28,7 @@ struct LockRelease: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
         abstract: "Remove a stale lock (with --force: any lock, even one a running deployment holds).")
-    @Argument var playbook: String
+    @Argument(help: "The playbook (deployment group).", completion: Completions.playbook) var playbook: String
     @Flag(name: .long, help: "Remove the lock whoever holds it.") var force = false
 
     mutating func run() async throws {
@@ -47,29 +47,60 @@ struct LockRelease: AsyncParsableCommand {
 }
 
 /// `hoist stop ID`: stops a deployment running elsewhere (another terminal, cron) through its
-/// lock record on the hosts; it ends Stopped as if Ctrl-C had been pressed there.
+/// lock record on the hosts; it ends Stopped as if Ctrl-C had been pressed there. With
+/// `--playbook`, the lock on the group's hosts names the deployment, so no history is needed
+/// (a cron job's history may live on another machine).
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop a running deployment, wherever it was started.")
-    @Argument var id: String
+    @Argument(help: "The deployment id (d-XXXXXXXXX). With --playbook, default: the deployment holding the group's lock.",
+              completion: Completions.deploymentID)
+    var id: String?
+    @Option(name: .long, help: "The deployment's playbook: its lock on the hosts names the deployment, without the history.",
+            completion: Completions.playbook)
+    var playbook: String?
     @Flag(name: .long, help: "Kill running hooks too (as a second Ctrl-C).") var immediate = false
     @Option(name: .long, help: "History database.") var db: String?
 
     mutating func run() async throws {
-        let store = try openHistory(db: db, playbook: nil)
-        guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
-            throw invalid("\(id): no such deployment in the history; `hoist list` shows them")
+        var playbookPath = playbook
+        if playbookPath == nil {
+            guard let id else { throw invalid("name the deployment (hoist stop ID), or its playbook (hoist stop --playbook PLAYBOOK)") }
+            let store = try openHistory(db: db, playbook: nil)
+            guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
+                throw invalid("\(id): no such deployment in the history; `hoist list` shows them, and `hoist stop --playbook PLAYBOOK` finds it through the lock on the hosts")
+            }
+            guard !record.status.isFinal else { throw invalid("\(id) has already ended (\(record.status.rawValue))") }
+            playbookPath = record.playbookPath
         }
-        guard !record.status.isFinal else { throw invalid("\(id) has already ended (\(record.status.rawValue))") }
-        let (lock, pool) = try groupLock(record.playbookPath, deploymentID: id)
+        let (lock, pool) = try groupLock(playbookPath!, deploymentID: id ?? "none")
         defer { Task { await pool.closeAll() } }
+        let target: String
+        if let id { target = id } else { target = try await lockHolder(lock) }
         do {
-            try await lock.requestStop(deploymentID: id, immediate: immediate)
+            try await lock.requestStop(deploymentID: target, immediate: immediate)
         } catch let error as GroupLockError {
             printToStderr("hoist: \(error)")
             throw ExitCode(1)
         }
-        print("asked \(id) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
+        print("asked \(target) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
+    }
+
+    /// The one running deployment holding the group's lock (a fresh heartbeat).
+    private func lockHolder(_ lock: GroupLock) async throws -> String {
+        var holders: [String] = []
+        for state in await lock.status() {
+            if case .held(let owner, _, let stale) = state.state, !stale, !holders.contains(owner.deploymentID) {
+                holders.append(owner.deploymentID)
+            }
+        }
+        guard holders.count == 1 else {
+            printToStderr(holders.isEmpty
+                ? "hoist: no running deployment holds the lock of \(playbook ?? "the group")'s deployment group; `hoist lock status` shows it"
+                : "hoist: several deployments hold the lock (\(holders.joined(separator: ", "))); name one: hoist stop ID --playbook \(playbook ?? "")")
+            throw ExitCode(1)
+        }
+        return holders[0]
     }
 }
 

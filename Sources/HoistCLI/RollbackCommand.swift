@@ -2,21 +2,28 @@ import ArgumentParser
 import Foundation
 import HoistCore
 import HoistHistory
+import HoistPlanning
 
 /// `hoist rollback`: deploy the group's last successful revision again (or the revision of a
 /// named deployment), as a new deployment whose creator is rollback.
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Deploy a group's last successful revision (or --to ID's) again.")
+        abstract: "Deploy the group's previous revision (or --to ID's) again.",
+        discussion: """
+            After a successful deployment, the revision before the current one; after a failed \
+            or stopped one, the last revision that succeeded. A deployment a rollback undid is \
+            skipped, so rolling back twice steps back twice. --to takes a deployment of the \
+            playbook's own deployment group.
+            """)
 
-    @Argument(help: "The playbook (deployment group).")
+    @Argument(help: "The playbook (deployment group).", completion: Completions.playbook)
     var playbook: String
 
-    @Option(name: .long, help: "Roll back to the revision of this deployment (default: the last that succeeded).")
+    @Option(name: .long, help: "Roll back to the revision of this deployment of the group (default: the one before the current).")
     var to: String?
 
-    @Option(name: .long, help: "Only these hosts (default: the hosts of the group's latest deployment).")
+    @Option(name: .long, help: HostPatternHelp.help(note: " Default: the hosts of the group's latest deployment."))
     var hosts: String?
 
     @Flag(name: .long) var json = false
@@ -28,19 +35,22 @@ struct RollbackCommand: AsyncParsableCommand {
         let target = try loadTargetOrExit(playbook)
         guard let pb = target.playbook else { throw invalid("\(playbook) is an inventory; rollback needs a playbook") }
         let store = try openHistory(db: db, playbook: pb.historyPath)
+        let history = try store.listDeployments(DeploymentFilter(application: pb.application, deploymentGroup: pb.deploymentGroup))
+        let latest = history.first
         let source: DeploymentRecord
-        if let to {
-            guard let id = DeploymentID(to), let record = try store.deployment(id) else {
-                throw invalid("\(to): no such deployment in the history; `hoist list \(playbook)` shows them")
+        do {
+            if let to {
+                guard let id = DeploymentID(to), let record = try store.deployment(id) else {
+                    throw invalid("\(to): no such deployment in the history; `hoist list --group \(pb.deploymentGroup)` shows them")
+                }
+                try RollbackSource.check(record, application: pb.application, deploymentGroup: pb.deploymentGroup)
+                source = record
+            } else {
+                source = try RollbackSource.choose(history: history)
             }
-            source = record
-        } else {
-            guard let record = try store.lastSucceeded(group: pb.deploymentGroup) else {
-                throw invalid("no successful deployment of \(pb.deploymentGroup) in the history to roll back to")
-            }
-            source = record
+        } catch let problem as RollbackSource.Problem {
+            throw invalid(problem.description)
         }
-        let latest = try store.listDeployments(DeploymentFilter(application: pb.application, deploymentGroup: pb.deploymentGroup, limit: 1)).first
         // The group as it was last deployed: a rollback puts back what those hosts had.
         var targetHosts = hosts.map(splitNames)
         if targetHosts == nil, let latest {
@@ -64,7 +74,7 @@ struct RedeployCommand: AsyncParsableCommand {
         commandName: "redeploy",
         abstract: "Deploy the revision of an earlier deployment again.")
 
-    @Argument(help: "The deployment id (d-XXXXXXXXX).")
+    @Argument(help: "The deployment id (d-XXXXXXXXX).", completion: Completions.deploymentID)
     var id: String
 
     @Flag(name: .long, help: "Only the hosts that failed or were never reached in that deployment.")

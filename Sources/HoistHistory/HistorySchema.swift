@@ -16,6 +16,9 @@ public enum HistorySchema {
         migrator.registerMigration("v2-deployment-description") { db in
             try db.execute(sql: "ALTER TABLE deployment ADD COLUMN description TEXT")
         }
+        migrator.registerMigration("v3-revision-commit") { db in
+            try db.execute(sql: "ALTER TABLE deployment ADD COLUMN revisionCommit TEXT")
+        }
         return migrator
     }()
 

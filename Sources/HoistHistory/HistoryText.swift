@@ -20,7 +20,7 @@ public struct HistoryText: Sendable {
             let d = row.deployment
             return [
                 d.id.rawValue, d.status.rawValue, "\(d.application)/\(d.deploymentGroup)",
-                Self.shortSHA(d.revisionSHA256), Self.creator(d), time(d.startTime),
+                Self.revision(d), Self.creator(d), time(d.startTime),
                 duration(from: d.startTime, to: d.endTime),
                 "\(row.hostsSucceeded) ok, \(row.hostsFailed) failed",
             ]
@@ -35,7 +35,8 @@ public struct HistoryText: Sendable {
             ["Status", d.status.rawValue + Self.error(d.errorCode?.rawValue, nil, d.errorMessage).map { "  " + $0 }.orEmpty],
             ["Application", d.application],
             ["Group", d.deploymentGroup],
-            ["Revision", d.revisionPath + (d.revisionSHA256.map { "  sha256:\($0)" }).orEmpty],
+            ["Revision", d.revisionPath + (d.revisionSHA256.map { "  sha256:\($0)" }).orEmpty
+                + (d.revisionCommit.map { "  git:\($0)" }).orEmpty],
             ["Config", "\(d.deploymentConfigName)  \(d.deploymentType.rawValue)  \(d.fileExistsBehavior.rawValue)"],
             ["Creator", Self.creator(d)],
         ]
@@ -76,6 +77,15 @@ public struct HistoryText: Sendable {
     // MARK: Cells
 
     static func shortSHA(_ sha: String?) -> String { sha.map { String($0.prefix(12)) } ?? "-" }
+
+    /// The revision as `hoist list` shows it: the folder or file name, then the git commit it
+    /// was deployed from (`webapp@3f9a1c2b7d4e`), else the bundle's digest (`app.tgz 9c1d…`).
+    static func revision(_ d: DeploymentRecord) -> String {
+        let trimmed = d.revisionPath.hasSuffix("/") && d.revisionPath.count > 1 ? String(d.revisionPath.dropLast()) : d.revisionPath
+        let name = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+        if let commit = d.revisionCommit { return "\(name)@\(commit)" }
+        return d.revisionSHA256 == nil ? name : "\(name) \(shortSHA(d.revisionSHA256))"
+    }
 
     static func creator(_ d: DeploymentRecord) -> String {
         d.creator == .user ? d.createdBy : "\(d.creator.rawValue) \(d.createdBy)"

@@ -42,12 +42,16 @@ import Testing
     @Test func theListTable() {
         let failed = DeploymentSummary(deployment: Self.failed.deployment, hosts: Self.failed.hosts.map(\.host))
         #expect(Self.text.list([Self.running, failed]) == """
-            ID           STATUS      APPLICATION/GROUP  REVISION      CREATOR                          STARTED              DURATION  HOSTS
-            d-TEST00003  InProgress  web/production     -             alice@laptop                     2026-11-23 10:03:01  59m04s    0 ok, 0 failed
-            d-TEST00002  Failed      api/production     222222222222  codeDeployRollback alice@laptop  2026-11-23 10:02:01  30s       1 ok, 1 failed
+            ID           STATUS      APPLICATION/GROUP  REVISION                CREATOR                          STARTED              DURATION  HOSTS
+            d-TEST00003  InProgress  web/production     web-3.tgz               alice@laptop                     2026-11-23 10:03:01  59m04s    0 ok, 0 failed
+            d-TEST00002  Failed      api/production     web-2.tgz 222222222222  codeDeployRollback alice@laptop  2026-11-23 10:02:01  30s       1 ok, 1 failed
 
             """)
         #expect(Self.text.list([]) == "No deployments.\n")
+        var fromGit = Self.running
+        fromGit.deployment.revisionPath = "examples/webapp/"
+        fromGit.deployment.revisionCommit = "3f9a1c2b7d4e+dirty"
+        #expect(Self.text.list([fromGit]).contains("  webapp@3f9a1c2b7d4e+dirty  "))
     }
 
     @Test func theShowReport() {

@@ -51,7 +51,7 @@ import HoistTestSupport
         try await withFleetHosts(2) { names in
             let group = try FleetGroup("redeploy", hosts: names, config: "AllAtOnce")
             let flag = group.hostPath(names[1], srv: "fail-redeploy")
-            FileManager.default.createFile(atPath: flag, contents: Data())
+            _ = FileManager.default.createFile(atPath: flag, contents: Data())
             let rev = try group.revision("v1", version: "v1", hookBody: "[ ! -e /srv/fail-redeploy ]")
             let first = try group.deploy(rev)
             #expect(first.status == 0, "AllAtOnce succeeds when one host does: \(first.stderr)")
@@ -78,7 +78,7 @@ import HoistTestSupport
             #expect(second.status == 6)
             #expect(second.stderr.contains("is locked on \(names[0]) by deployment"))
             let waiting = try group.startDeploy(try group.revision("waits", version: "waits"), ["--lock-wait", "120s"])
-            FileManager.default.createFile(atPath: group.hostPath(names[0], srv: "go-locks"), contents: Data())
+            _ = FileManager.default.createFile(atPath: group.hostPath(names[0], srv: "go-locks"), contents: Data())
             let firstResult = first.finish()
             #expect(firstResult.status == 0, "\(firstResult.stderr)")
             let waited = waiting.finish()
@@ -111,7 +111,7 @@ import HoistTestSupport
             #expect(stop.status == 0, "\(stop.stderr)")
             // The running hook is allowed to finish once the coordinator has seen the stop.
             #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
-            FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
+            _ = FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
             let result = running.finish()
             #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
             #expect(try group.list().first?["status"] as? String == "Stopped")
@@ -156,3 +156,108 @@ import HoistTestSupport
         }
     }
     }
+
+/// `hoist stop --playbook PB`: the lock on the hosts names the running deployment, so a
+/// machine without the history (a cron job's history lives elsewhere) can stop it.
+@Suite(.serialized) struct StopThroughTheLockTests {
+    @Test func stopFindsTheDeploymentThroughTheLockWithoutTheHistory() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("stoplock", hosts: names)
+            for h in group.hosts {
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "go-stoplock"))
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "started-stoplock"))
+            }
+            let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-stoplock; while [ ! -e /srv/go-stoplock ]; do sleep 0.1; done")
+            let running = try group.startDeploy(slow, env: ["HOIST_LOCK_HEARTBEAT": "0.5"])
+            var host: String?
+            try eventually("a hook to start") {
+                host = group.hosts.first { group.hostFile($0, "started-stoplock") != nil }
+                return host != nil
+            }
+            let id = try #require(try group.list().first?["id"] as? String)
+            let nowhere = try ScratchDirectory("hoist-no-history")
+            let stop = try HoistBinary.run(["stop", "--playbook", group.playbook],
+                                           env: ["XDG_STATE_HOME": nowhere.path, "HOME": nowhere.path])
+            #expect(stop.status == 0, "\(stop.stderr)")
+            #expect(stop.stdout.contains("asked \(id) to stop"), "\(stop.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: nowhere.file("hoist/history.sqlite3")), "no history was read or made")
+            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
+            _ = FileManager.default.createFile(atPath: group.hostPath(host!, srv: "go-stoplock"), contents: Data())
+            let result = running.finish()
+            #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
+            #expect(try group.list().first?["status"] as? String == "Stopped")
+            let again = try HoistBinary.run(["stop", "--playbook", group.playbook], env: ["XDG_STATE_HOME": nowhere.path])
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("no running deployment holds the lock"), "\(again.stderr)")
+            for h in group.hosts {
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "go-stoplock"))
+                try? FileManager.default.removeItem(atPath: group.hostPath(h, srv: "started-stoplock"))
+            }
+        }
+    }
+}
+
+/// `hoist rollback` after a success goes to the revision before the current one, twice
+/// steps back twice, and `--to` refuses another group's deployment.
+@Suite(.serialized) struct RollbackToThePreviousRevisionTests {
+    @Test func rollbackAfterASuccessGoesToThePreviousRevision() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("rbprev", hosts: names)
+            #expect(try group.deploy(try group.revision("v1", version: "one")).status == 0)
+            #expect(try group.deploy(try group.revision("v2", version: "two")).status == 0)
+            #expect(try group.deploy(try group.revision("v3", version: "three")).status == 0)
+            let v3 = try #require(try group.list().first?["id"] as? String)
+
+            let back = try group.hoist(["rollback", group.playbook])
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(group.hostFile(names[0], "rbprev/VERSION") == "two")
+            let second = try group.hoist(["rollback", group.playbook])
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(group.hostFile(names[0], "rbprev/VERSION") == "one", "a second rollback steps back again")
+            let list = try group.list()
+            #expect(list.first?["creator"] as? String == "codeDeployRollback")
+            let third = try group.hoist(["rollback", group.playbook])
+            #expect(third.status == 2)
+            #expect(third.stderr.contains("nothing before it to roll back to"), "\(third.stderr)")
+
+            // Another group's playbook, same history: --to refuses this group's deployment.
+            let other = group.dir.appendingPathComponent("other.yml").path
+            try String(contentsOfFile: group.playbook, encoding: .utf8).replacingOccurrences(of: "deployment_group: g", with: "deployment_group: other")
+                .write(toFile: other, atomically: true, encoding: .utf8)
+            let refused = try group.hoist(["rollback", other, "--to", v3])
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("\(v3) is a deployment of rbprev/g, not of rbprev/other"), "\(refused.stderr)")
+            #expect(group.hostFile(names[0], "rbprev/VERSION") == "one", "nothing was deployed")
+        }
+    }
+}
+
+/// `hoist list` names the revision as people do: its folder or file name, and the git commit
+/// when the revision is a git work tree (`+dirty` with uncommitted changes).
+@Suite(.serialized) struct ListRevisionNameTests {
+    @Test func listShowsTheFolderNameAndTheGitCommit() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("listrev", hosts: names)
+            let plain = try group.revision("plain", version: "one")
+            #expect(try group.deploy(plain).status == 0)
+            let tracked = try group.revision("tracked", version: "two")
+            let git = "git -C '\(tracked)' -c user.name=hoist -c user.email=hoist@example.invalid"
+            let made = try DemoFleet.bash("set -e; \(git) init -q; \(git) add -A; \(git) commit -qm v2; \(git) rev-parse --short=12 HEAD")
+            #expect(made.status == 0, "\(made.output)")
+            let commit = made.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try group.deploy(tracked).status == 0)
+            try "two-edited".write(toFile: tracked + "/app/VERSION", atomically: true, encoding: .utf8)
+            #expect(try group.deploy(tracked).status == 0)
+
+            let list = try group.hoist(["list"])
+            #expect(list.status == 0, "\(list.stderr)")
+            let rows = list.stdout.split(separator: "\n").map(String.init)
+            #expect(rows.count == 4, "\(list.stdout)")
+            #expect(rows.count == 4 && rows[1].contains(" rev-tracked@\(commit)+dirty "), "\(list.stdout)")
+            #expect(rows.count == 4 && rows[2].contains(" rev-tracked@\(commit) "), "\(list.stdout)")
+            #expect(rows.count == 4 && rows[3].range(of: #" rev-plain [0-9a-f]{12} "#, options: .regularExpression) != nil, "\(list.stdout)")
+            let json = try group.list()
+            #expect(json.first?["revisionCommit"] as? String == "\(commit)+dirty")
+        }
+    }
+}

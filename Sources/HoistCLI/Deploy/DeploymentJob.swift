@@ -106,7 +106,7 @@ struct DeploymentJob: Sendable {
             id: id, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             playbookPath: playbook.file, creator: creator, createdBy: createdBy, revisionPath: requested,
             revisionSHA256: bundle.sha256, deploymentConfigName: config.name, fileExistsBehavior: behavior,
-            rollbackOf: rollbackOf, createTime: Date(), hostCount: hosts.count))
+            rollbackOf: rollbackOf, createTime: Date(), hostCount: hosts.count, revisionCommit: GitWorkTree.commit(of: path)))
         let context = DeploymentContext(
             id: id.rawValue, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             creator: creator, createdBy: createdBy,

@@ -18,6 +18,9 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
     public var revisionPath: String
     /// The bundle's SHA-256 in lower-case hex; nil until the bundle has been built or read.
     public var revisionSHA256: String?
+    /// The git commit of the revision's work tree when it was deployed (12 hex digits, with
+    /// `+dirty` when tracked files had changes); nil when the revision is not in a work tree.
+    public var revisionCommit: String?
     public var deploymentConfigName: String
     public var fileExistsBehavior: FileExistsBehavior
     /// The deployment this one rolls back or redeploys.
@@ -37,7 +40,8 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
         creator: DeploymentCreator = .user, createdBy: String, revisionPath: String, revisionSHA256: String? = nil,
         deploymentConfigName: String, fileExistsBehavior: FileExistsBehavior = .disallow,
         rollbackOf: DeploymentID? = nil, deploymentType: DeploymentType = .inPlace, description: String? = nil,
-        createTime: Date, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int = 0
+        createTime: Date, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int = 0,
+        revisionCommit: String? = nil
     ) {
         self.id = id
         self.application = application
@@ -59,6 +63,7 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
         self.startTime = startTime
         self.endTime = endTime
         self.hostCount = hostCount
+        self.revisionCommit = revisionCommit
     }
 }
 
