@@ -111,7 +111,8 @@ import Testing
         #expect(web01.port == 2200)
         #expect(web01.hostKeyChecking == .acceptNew)
         #expect(web01.identityFiles == [home.path + "/.ssh/web_ed25519", home.path + "/.ssh/id_ed25519"])
-        #expect(web01.jumps == [JumpHost(address: "bastion.example.com"), JumpHost(address: "10.0.0.1", port: 2200, user: "ops")])
+        // Each hop is looked up in ssh_config as ssh does: `Host *` gives bastion.example.com its user.
+        #expect(web01.jumps == [JumpHost(address: "bastion.example.com", user: "fallback"), JumpHost(address: "10.0.0.1", port: 2200, user: "ops")])
 
         let web02 = try #require(inventory.host(named: "web02"))
         #expect(web02.user == "override")

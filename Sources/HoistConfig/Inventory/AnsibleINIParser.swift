@@ -71,10 +71,12 @@ struct AnsibleINIParser {
                     reader.error(line: lineNumber, column: first.column, section, error.message)
                     continue
                 }
-                for name in names {
-                    inventory.add(host: name, to: section,
-                                  place: .init(line: lineNumber, column: first.column, keyPath: join(section, name)),
-                                  vars: vars)
+                do throws(HostRange.Invalid) {
+                    try inventory.add(hosts: names, written: hostText, to: section,
+                                      place: { .init(line: lineNumber, column: first.column, keyPath: join(section, $0)) },
+                                      vars: vars)
+                } catch {
+                    reader.error(line: lineNumber, column: first.column, join(section, hostText), error.message, hint: error.hint)
                 }
             default:
                 continue

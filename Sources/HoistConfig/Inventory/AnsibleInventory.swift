@@ -7,8 +7,9 @@ import HoistCore
 /// depth), becomes a key-only tag (`all` is left out). Vars are layered as Ansible does:
 /// `all`, then groups from the outermost to the innermost, then the host's own. Only the
 /// connection vars map to Hoist fields (`ansible_host`, `ansible_port`, `ansible_user`,
-/// `ansible_ssh_private_key_file`, `ansible_become`, and their `ansible_ssh_*` spellings);
-/// other vars are not turned into tags, and are ignored.
+/// `ansible_ssh_private_key_file`, `ansible_become`, and their `ansible_ssh_*` spellings), as
+/// do the ProxyJump and host key options in `ansible_ssh_common_args`/`_extra_args`
+/// (`AnsibleSSHArguments`); other vars are not turned into tags, and are ignored.
 struct AnsibleInventory {
     struct Value {
         var text: String
@@ -38,6 +39,23 @@ struct AnsibleInventory {
         if groups[name] == nil {
             groups[name] = Group()
             groupOrder.append(name)
+        }
+    }
+
+    /// Adds the hosts a (possibly ranged) host name expanded to. An `ansible_host` with a
+    /// range gives each host its own address, pairwise, as Hoist's `address` does.
+    mutating func add(
+        hosts names: [String], written nameText: String, to group: String, place: (String) -> Host,
+        vars: [(key: String, value: Value)]
+    ) throws(HostRange.Invalid) {
+        var perHost = Array(repeating: vars, count: names.count)
+        for (index, variable) in vars.enumerated()
+        where ["ansible_host", "ansible_ssh_host"].contains(variable.key) && HostRange.containsRange(variable.value.text) {
+            let addresses = try HostRange.pair(names: names, nameText: nameText, address: variable.value.text)
+            for host in names.indices { perHost[host][index].value.text = addresses[host] }
+        }
+        for (host, name) in names.enumerated() {
+            add(host: name, to: group, place: place(name), vars: perHost[host])
         }
     }
 
@@ -91,9 +109,10 @@ struct AnsibleInventory {
                 settings = apply(groups[group]!.vars, to: settings, reader: reader, paths: paths, path: "\(group).vars")
             }
             settings = apply(host.vars, to: settings, reader: reader, paths: paths, path: host.keyPath)
-            if settings.address == nil { settings.address = name }
             let tags = groupOrder.filter { memberOf.contains($0) && $0 != "all" && $0 != "ungrouped" }.map { Tag($0) }
-            return HostDraft(name: name, settings: settings, tags: tags, line: host.line, column: host.column, keyPath: host.keyPath)
+            // No address here: ssh_config's HostName for the name comes first (an alias).
+            return HostDraft(name: name, settings: settings, tags: tags, line: host.line, column: host.column,
+                             keyPath: host.keyPath, nameIsAddress: true)
         }
     }
 
@@ -111,6 +130,12 @@ struct AnsibleInventory {
                 if let port = Int(value.text), (1...65535).contains(port) { s.port = port } else {
                     reader.error(line: value.line, column: value.column, p,
                                  "must be a port number from 1 to 65535, not '\(value.text)'")
+                }
+            case "ansible_ssh_common_args", "ansible_ssh_extra_args":
+                do throws(AnsibleSSHArguments.Unsupported) {
+                    s = try AnsibleSSHArguments.apply(value.text, to: s, paths: paths)
+                } catch {
+                    reader.error(line: value.line, column: value.column, p, error.message, hint: error.hint)
                 }
             case "ansible_become":
                 switch value.text.lowercased() {

@@ -45,11 +45,13 @@ struct AnsibleYAMLParser {
                         continue
                     }
                     let hostVars = YAMLNodeReader.isNull(host.value) ? [] : vars(host.value, hostPath)
-                    for hostName in names {
-                        inventory.add(host: hostName, to: name,
-                                      place: .init(line: host.keyNode.mark?.line, column: host.keyNode.mark?.column,
-                                                   keyPath: join(p, hostName)),
-                                      vars: hostVars)
+                    do throws(HostRange.Invalid) {
+                        try inventory.add(hosts: names, written: host.key, to: name,
+                                          place: { .init(line: host.keyNode.mark?.line, column: host.keyNode.mark?.column,
+                                                         keyPath: join(p, $0)) },
+                                          vars: hostVars)
+                    } catch {
+                        reader.error(host.keyNode, hostPath, error.message, hint: error.hint)
                     }
                 }
             default:

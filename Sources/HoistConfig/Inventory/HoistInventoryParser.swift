@@ -65,26 +65,9 @@ struct HoistInventoryParser {
         var addresses: [String?] = Array(repeating: base.address, count: names.count)
         if let address = base.address, let addressNode = entries.first(where: { $0.key == "address" })?.value {
             do throws(HostRange.Invalid) {
-                let expanded = try HostRange.expand(address)
-                if expanded.count > 1 || names.count > 1 {
-                    if expanded.count == names.count {
-                        addresses = expanded
-                    } else if expanded.count == 1 {
-                        addresses = Array(repeating: address, count: names.count)
-                    } else if names.count == 1 {
-                        reader.error(addressNode, join(path, "address"),
-                                     "the address has a range of \(expanded.count) but the host name '\(entry.key)' has none",
-                                     hint: "give the name a range of the same length, e.g. \(entry.key)[01:\(String(format: "%02d", expanded.count))]")
-                        return []
-                    } else {
-                        reader.error(addressNode, join(path, "address"),
-                                     "the address range gives \(expanded.count) addresses but the host name range gives \(names.count) names",
-                                     hint: "make both ranges the same length")
-                        return []
-                    }
-                }
+                addresses = try HostRange.pair(names: names, nameText: entry.key, address: address)
             } catch {
-                reader.error(addressNode, join(path, "address"), error.message)
+                reader.error(addressNode, join(path, "address"), error.message, hint: error.hint)
                 return []
             }
         }

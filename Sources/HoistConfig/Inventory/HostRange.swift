@@ -1,9 +1,27 @@
+import Foundation
+
 /// Expands Ansible-style host ranges: `web[01:03]` gives web01, web02, web03 (the width of
 /// the first bound keeps zero padding), `[a:c]` gives letters, `[1:9:2]` steps by 2. Several
 /// ranges in one pattern multiply out, left to right.
 enum HostRange {
     struct Invalid: Error {
         var message: String
+        var hint: String?
+    }
+
+    /// The address of each of `names` (expanded from `nameText`) when their address is
+    /// `address`: a range pairs up with the names (`web[01:03]` with `10.0.0.[11:13]`), a
+    /// plain address is every host's. Hoist's `address` and Ansible's `ansible_host` alike.
+    static func pair(names: [String], nameText: String, address: String) throws(Invalid) -> [String] {
+        let expanded = try expand(address)
+        if expanded.count == names.count { return expanded }
+        if expanded.count == 1 { return Array(repeating: address, count: names.count) }
+        if names.count == 1 {
+            throw Invalid(message: "the address has a range of \(expanded.count) but the host name '\(nameText)' has none",
+                          hint: "give the name a range of the same length, e.g. \(nameText)[01:\(String(format: "%02d", expanded.count))]")
+        }
+        throw Invalid(message: "the address range gives \(expanded.count) addresses but the host name range gives \(names.count) names",
+                      hint: "make both ranges the same length")
     }
 
     static func containsRange(_ pattern: String) -> Bool {

@@ -29,6 +29,7 @@ struct HostResolver {
                 let names = [draft.name] + (settings.address.map { [$0] } ?? [])
                 settings = settings.over(Self.settings(from: sshConfig.options(for: names)))
             }
+            if settings.address == nil, draft.nameIsAddress { settings.address = draft.name }
             guard let address = settings.address else {
                 reader.error(line: draft.line, column: draft.column, draft.keyPath,
                              "host '\(draft.name)' has no address", hint: "add 'address: <IP or DNS name>'")
@@ -76,7 +77,7 @@ struct HostResolver {
                              settingsByName: settingsByName, visiting: visiting.union([hop]))
                 out.append(JumpHost(address: host.address, port: host.port, user: host.user))
             } else if let jump = Self.parseHop(hop) {
-                out.append(jump)
+                out.append(sshConfig.map { Self.resolve(jump, through: $0) } ?? jump)
             } else {
                 reader.error(line: draft.line, column: draft.column, join(draft.keyPath, "jump"),
                              "'\(hop)' is neither a host of this inventory nor user@host:port",
@@ -111,6 +112,14 @@ struct HostResolver {
         }
         guard !host.isEmpty, !host.contains(" "), (1...65535).contains(port) else { return nil }
         return JumpHost(address: String(host), port: port, user: user)
+    }
+
+    /// A hop that is an ssh_config alias (`ProxyJump prod-bastion`) reaches what the alias
+    /// names, as ssh does; what the hop spells out itself wins.
+    static func resolve(_ jump: JumpHost, through config: SSHConfig) -> JumpHost {
+        let options = config.options(for: [jump.address])
+        return JumpHost(address: options.hostName ?? jump.address, port: jump.port == 22 ? options.port ?? 22 : jump.port,
+                        user: jump.user ?? options.user)
     }
 
     static func settings(from options: SSHConfig.Options) -> HostSettings {

@@ -38,6 +38,9 @@ struct HostDraft: Sendable {
     var line: Int?
     var column: Int?
     var keyPath: String
+    /// Ansible's rule: a host without `ansible_host` (nor an ssh_config `HostName`) is
+    /// reached at its name.
+    var nameIsAddress = false
 }
 
 /// Turns a path written in a config file into an absolute one: `~` is the home folder and

@@ -35,19 +35,27 @@ public struct ConfigEnvironment: Sendable {
     public var homeDirectory: String
     public var currentDirectory: String
     public var readFile: @Sendable (String) -> String?
+    /// The entry names of a folder (ssh_config's `Include dir/*`); [] when it cannot be read.
+    public var listFolder: @Sendable (String) -> [String]
 
     public init(
         homeDirectory: String, currentDirectory: String = FileManager.default.currentDirectoryPath,
-        readFile: @escaping @Sendable (String) -> String? = ConfigEnvironment.readFromDisk
+        readFile: @escaping @Sendable (String) -> String? = ConfigEnvironment.readFromDisk,
+        listFolder: @escaping @Sendable (String) -> [String] = ConfigEnvironment.listFromDisk
     ) {
         self.homeDirectory = homeDirectory
         self.currentDirectory = currentDirectory
         self.readFile = readFile
+        self.listFolder = listFolder
     }
 
     /// The process's own home ($HOME) and working folder, reading real files.
     public static var process: ConfigEnvironment {
         ConfigEnvironment(homeDirectory: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
+    }
+
+    @Sendable public static func listFromDisk(_ path: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     }
 
     @Sendable public static func readFromDisk(_ path: String) -> String? {

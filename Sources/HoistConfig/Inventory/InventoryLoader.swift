@@ -56,7 +56,8 @@ public enum InventoryLoader {
         if let configText = environment.readFile(configPath) {
             let folder = PathResolver(baseDirectory: environment.folder(of: configPath), homeDirectory: environment.homeDirectory)
             let (config, problems) = SSHConfig.parse(
-                configText, file: configPath, baseDirectory: folder.baseDirectory, homeDirectory: environment.homeDirectory)
+                configText, file: configPath, baseDirectory: folder.baseDirectory, homeDirectory: environment.homeDirectory,
+                files: SSHConfig.IncludedFiles(read: environment.readFile, list: environment.listFolder))
             sshConfig = config
             reader.append(problems)
         } else if sshConfigNamed {

@@ -1,10 +1,11 @@
+import Foundation
 import HoistCore
 
 /// The parts of an OpenSSH client config (`~/.ssh/config`) that decide how to reach a host:
 /// `Host` blocks with `*`, `?` and `!negated` patterns and the options HostName, User, Port,
-/// IdentityFile, ProxyJump, StrictHostKeyChecking and UserKnownHostsFile. As in ssh, the first
-/// value found for an option wins, except IdentityFile, whose values add up. `Match` blocks and
-/// `Include` are not followed; other options are ignored.
+/// IdentityFile, ProxyJump, StrictHostKeyChecking and UserKnownHostsFile, and `Include`d files.
+/// As in ssh, the first value found for an option wins, except IdentityFile, whose values add
+/// up. `Match` blocks are not followed; other options are ignored.
 public struct SSHConfig: Sendable, Hashable {
     /// The options one host gets from the config.
     public struct Options: Sendable, Hashable {
@@ -34,42 +35,98 @@ public struct SSHConfig: Sendable, Hashable {
     var paths: PathResolver
 
     /// Parses config text; `baseDirectory` and `homeDirectory` resolve IdentityFile and
-    /// UserKnownHostsFile paths. Bad values give diagnostics for `file`.
-    public static func parse(_ text: String, file: String, baseDirectory: String, homeDirectory: String) -> (SSHConfig, [Diagnostic]) {
-        var diagnostics: [Diagnostic] = []
+    /// UserKnownHostsFile paths. Bad values give diagnostics for `file`. `Include` reads
+    /// through `files` (relative names are under ~/.ssh, as in ssh; a `*` or `?` in the last
+    /// part lists that folder), at most 16 levels deep.
+    public static func parse(
+        _ text: String, file: String, baseDirectory: String, homeDirectory: String, files: IncludedFiles = .none
+    ) -> (SSHConfig, [Diagnostic]) {
+        var parser = Parser(files: files, homeDirectory: homeDirectory)
+        parser.parse(text, file: file, depth: 0)
+        return (SSHConfig(blocks: parser.blocks, paths: PathResolver(baseDirectory: baseDirectory, homeDirectory: homeDirectory)),
+                parser.diagnostics)
+    }
+
+    /// How `Include` reads other files: their text, and a folder's entry names for globs.
+    public struct IncludedFiles: Sendable {
+        public var read: @Sendable (String) -> String?
+        public var list: @Sendable (String) -> [String]
+        public init(read: @escaping @Sendable (String) -> String?, list: @escaping @Sendable (String) -> [String]) {
+            self.read = read
+            self.list = list
+        }
+        public static let none = IncludedFiles(read: { _ in nil }, list: { _ in [] })
+    }
+
+    private struct Parser {
+        static let maxDepth = 16
+        let files: IncludedFiles
+        let homeDirectory: String
         var blocks = [Block(patterns: ["*"])]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimming(" \t\r")
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let (key, value) = splitOption(line) else { continue }
-            switch key {
-            case "host":
-                blocks.append(Block(patterns: value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
-            case "match":
-                blocks.append(Block(patterns: [], isMatch: true))
-            case "port":
-                if let port = Int(value), (1...65535).contains(port) {
-                    blocks[blocks.count - 1].entries.append(Entry(key: key, value: value))
-                } else {
-                    diagnostics.append(Diagnostic(
-                        file: file, line: index + 1, column: 1, keyPath: "Port",
-                        message: "must be a port number from 1 to 65535, not '\(value)'"))
+        var diagnostics: [Diagnostic] = []
+
+        mutating func parse(_ text: String, file: String, depth: Int) {
+            for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = rawLine.trimming(" \t\r")
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                guard let (key, value) = SSHConfig.splitOption(line) else { continue }
+                switch key {
+                case "host":
+                    blocks.append(Block(patterns: value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)))
+                case "match":
+                    blocks.append(Block(patterns: [], isMatch: true))
+                case "include":
+                    guard depth < Self.maxDepth else {
+                        diagnostics.append(Diagnostic(
+                            file: file, line: index + 1, column: 1, keyPath: "Include",
+                            message: "Include is nested more than \(Self.maxDepth) deep", hint: "an included file probably includes itself"))
+                        continue
+                    }
+                    // An included file's lines belong to the block the Include is in until its
+                    // own Host lines; after it, this file's block goes on.
+                    let outer = blocks[blocks.count - 1]
+                    let before = blocks.count
+                    for name in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                        for path in paths(String(name)) {
+                            if let included = files.read(path) { parse(included, file: path, depth: depth + 1) }
+                        }
+                    }
+                    if blocks.count != before { blocks.append(Block(patterns: outer.patterns, isMatch: outer.isMatch)) }
+                case "port":
+                    if let port = Int(value), (1...65535).contains(port) {
+                        blocks[blocks.count - 1].entries.append(Entry(key: key, value: value))
+                    } else {
+                        diagnostics.append(Diagnostic(
+                            file: file, line: index + 1, column: 1, keyPath: "Port",
+                            message: "must be a port number from 1 to 65535, not '\(value)'"))
+                    }
+                case "stricthostkeychecking":
+                    if SSHConfig.checking(value) == nil {
+                        diagnostics.append(Diagnostic(
+                            file: file, line: index + 1, column: 1, keyPath: "StrictHostKeyChecking",
+                            message: "must be one of yes, accept-new, no, off, not '\(value)'"))
+                    } else {
+                        blocks[blocks.count - 1].entries.append(Entry(key: key, value: value))
+                    }
+                case "hostname", "user", "identityfile", "proxyjump", "userknownhostsfile":
+                    blocks[blocks.count - 1].entries.append(Entry(key: key, value: SSHConfig.unquote(value)))
+                default:
+                    continue
                 }
-            case "stricthostkeychecking":
-                if checking(value) == nil {
-                    diagnostics.append(Diagnostic(
-                        file: file, line: index + 1, column: 1, keyPath: "StrictHostKeyChecking",
-                        message: "must be one of yes, accept-new, no, off, not '\(value)'"))
-                } else {
-                    blocks[blocks.count - 1].entries.append(Entry(key: key, value: value))
-                }
-            case "hostname", "user", "identityfile", "proxyjump", "userknownhostsfile":
-                blocks[blocks.count - 1].entries.append(Entry(key: key, value: unquote(value)))
-            default:
-                continue
             }
         }
-        return (SSHConfig(blocks: blocks, paths: PathResolver(baseDirectory: baseDirectory, homeDirectory: homeDirectory)), diagnostics)
+
+        /// The files an Include name means, in name order.
+        func paths(_ name: String) -> [String] {
+            let unquoted = SSHConfig.unquote(name)
+            let path = PathResolver(baseDirectory: homeDirectory + "/.ssh", homeDirectory: homeDirectory).resolve(unquoted)
+            guard let slash = path.lastIndex(of: "/") else { return [path] }
+            let last = String(path[path.index(after: slash)...])
+            guard last.contains(where: { "*?[".contains($0) }) else { return [path] }
+            let folder = slash == path.startIndex ? "/" : String(path[..<slash])
+            return files.list(folder).filter { !$0.hasPrefix(".") && fnmatch(last, $0, 0) == 0 }.sorted()
+                .map { folder == "/" ? "/" + $0 : folder + "/" + $0 }
+        }
     }
 
     /// The options for a host, matching `Host` patterns against any of `names` (Hoist tries
@@ -136,7 +193,7 @@ public struct SSHConfig: Sendable, Hashable {
         return match(0, 0)
     }
 
-    private static func splitOption(_ line: String) -> (String, String)? {
+    fileprivate static func splitOption(_ line: String) -> (String, String)? {
         guard let separator = line.firstIndex(where: { $0 == " " || $0 == "\t" || $0 == "=" }) else { return nil }
         let key = line[..<separator].lowercased()
         var rest = line[separator...].drop(while: { $0 == " " || $0 == "\t" })
@@ -144,7 +201,7 @@ public struct SSHConfig: Sendable, Hashable {
         return (key, String(rest))
     }
 
-    private static func unquote(_ value: String) -> String {
+    fileprivate static func unquote(_ value: String) -> String {
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { return String(value.dropFirst().dropLast()) }
         return value
     }
