@@ -24,7 +24,7 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     if inspection.format != .directory, let sha = inspection.sha256 {
         let size = (try? FileManager.default.attributesOfItem(atPath: revision.path)[.size] as? Int64) ?? 0
         keepInCache(revision.path, sha256: sha)
-        return PreparedBundle(path: revision.path, sha256: sha, size: size ?? 0, isZip: inspection.format == .zip,
+        return PreparedBundle(path: revision.path, sha256: sha, size: size, isZip: inspection.format == .zip,
                               stripPrefix: inspection.strippedPrefix)
     }
     let cache = cacheDirectory().appendingPathComponent("bundles")
@@ -35,7 +35,7 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     let final = cache.appendingPathComponent("\(written.sha256).tar.gz").path
     _ = rename(temp, final)
     let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0
-    return PreparedBundle(path: final, sha256: written.sha256, size: size ?? 0, isZip: false, stripPrefix: nil)
+    return PreparedBundle(path: final, sha256: written.sha256, size: size, isZip: false, stripPrefix: nil)
 }
 
 /// Keeps a copy of an archive revision under its digest, so a rollback can find it after the
