@@ -2,8 +2,9 @@ import HoistCore
 
 /// Which deployment's revision `hoist rollback` puts back, as Capistrano and Kamal users
 /// expect: after a successful deployment, the revision *before* the current one; after a
-/// failed or stopped one, the last revision that succeeded. Deployments that a rollback has
-/// since undone are not gone back to, so rolling back twice steps back twice.
+/// failed or stopped one, the last revision that succeeded. The history is replayed as a
+/// stack of revisions: a deployment pushes its revision, a rollback pops back to the one it
+/// deployed, so rolling back twice steps back twice and never returns to an undone revision.
 public enum RollbackSource {
     /// Why there is nothing to roll back to, or why `--to` is refused.
     public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
@@ -16,18 +17,23 @@ public enum RollbackSource {
         guard let latest = history.first else {
             throw Problem(description: "no deployment in the history to roll back to")
         }
-        let undone = Set(history.filter { $0.creator == .rollback && $0.status == .succeeded }.compactMap(\.rollbackOf))
-        let earlier = history.dropFirst().filter { $0.status == .succeeded && !undone.contains($0.id) }
-        guard latest.status == .succeeded else {
-            guard let good = earlier.first else {
+        var stack: [DeploymentRecord] = []
+        for record in history.reversed() where record.status == .succeeded {
+            if record.creator == .rollback, let back = stack.lastIndex(where: { sameRevision($0, record) }) {
+                stack.removeSubrange((back + 1)...)
+            }
+            if let top = stack.last, sameRevision(top, record) { stack[stack.count - 1] = record } else { stack.append(record) }
+        }
+        if latest.status != .succeeded {
+            guard let good = stack.last else {
                 throw Problem(description: "no successful deployment of \(latest.deploymentGroup) in the history to roll back to")
             }
             return good
         }
-        guard let before = earlier.first(where: { !sameRevision($0, latest) }) else {
-            throw Problem(description: "\(latest.id) deployed the only revision of \(latest.deploymentGroup) that succeeded (\(latest.revisionPath)); nothing before it to roll back to")
+        guard stack.count >= 2 else {
+            throw Problem(description: "\(latest.id) deployed the only revision of \(latest.deploymentGroup) left to stand on (\(latest.revisionPath)); nothing before it to roll back to")
         }
-        return before
+        return stack[stack.count - 2]
     }
 
     /// `--to ID`: only a deployment of the same application and deployment group.

@@ -60,3 +60,26 @@ import Testing
         }
     }
 }
+
+extension RollbackSourceTests {
+    @Test func aThirdRollbackAfterTwoFindsNothingLeft() {
+        let history = [
+            Self.record("d-00000000E", "v1", .succeeded, creator: .rollback, rollbackOf: "d-00000000D"),
+            Self.record("d-00000000D", "v2", .succeeded, creator: .rollback, rollbackOf: "d-00000000C"),
+            Self.record("d-00000000C", "v3", .succeeded),
+            Self.record("d-00000000B", "v2", .succeeded),
+            Self.record("d-00000000A", "v1", .succeeded),
+        ]
+        #expect(throws: RollbackSource.Problem.self) { try RollbackSource.choose(history: history) }
+    }
+
+    @Test func afterAnAutomaticRollbackItStepsBehindTheRestoredRevision() throws {
+        let history = [
+            Self.record("d-00000000D", "v2", .succeeded, creator: .rollback, rollbackOf: "d-00000000C"),
+            Self.record("d-00000000C", "v3", .failed),
+            Self.record("d-00000000B", "v2", .succeeded),
+            Self.record("d-00000000A", "v1", .succeeded),
+        ]
+        #expect(try RollbackSource.choose(history: history).revisionSHA256 == "v1")
+    }
+}
