@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Modules point one way: CLI -> engine/adapters -> planning/config -> core.
-// Only the adapters (HoistSSH, HoistArchive) import the C modules.
+// Only the adapters (HoistSSH, HoistArchive, HoistDigest) import the C modules.
 let package = Package(
     name: "Hoist",
     platforms: [.macOS(.v13)],
@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, through pkg-config; scripts/setup installs them.
@@ -24,6 +23,11 @@ let package = Package(
         .systemLibrary(
             name: "CLibArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
+        // OpenSSL's libcrypto, which libssh2 links anyway: SHA-256 and HMAC-SHA-1 come from it
+        // rather than from swift-crypto's bundled BoringSSL (docs/building.md says why).
+        .systemLibrary(
+            name: "CLibCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
 
         // Pure core: value types and the ports adapters implement.
         .target(name: "HoistCore"),
@@ -36,12 +40,9 @@ let package = Package(
         ]),
 
         // Adapters.
-        .target(name: "HoistSSH", dependencies: [
-            "HoistCore", "CLibSSH2", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "HoistArchive", dependencies: [
-            "HoistCore", "CLibArchive", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "HoistDigest", dependencies: ["CLibCrypto"]),
+        .target(name: "HoistSSH", dependencies: ["HoistCore", "CLibSSH2", "HoistDigest"]),
+        .target(name: "HoistArchive", dependencies: ["HoistCore", "CLibArchive", "HoistDigest"]),
         .target(name: "HoistLoadBalancers", dependencies: ["HoistCore"]),
         .target(name: "HoistHistory", dependencies: [
             "HoistCore", .product(name: "GRDB", package: "GRDB.swift"),
@@ -68,9 +69,9 @@ let package = Package(
         .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive", "HoistTestSupport"]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
-        .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport", "HoistHistory", "HoistCore"]),
         // Against a real sshd the tests start on 127.0.0.1.
-        .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistTestSupport"]),
+        .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistDigest", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).
         .testTarget(name: "HoistIntegrationTests", dependencies: [
             "HoistSSH", "HoistLoadBalancers", "HoistEngine", "HoistConfig", "HoistTestSupport",

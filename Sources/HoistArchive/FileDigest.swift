@@ -1,4 +1,4 @@
-import Crypto
+import HoistDigest
 import Foundation
 
 /// SHA-256 of a file read in fixed blocks, so a multi-gigabyte bundle is hashed in constant memory.
@@ -11,7 +11,7 @@ enum FileDigest {
             throw BundleError.io(path: displayName, reason: "cannot open for hashing: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
-        var hasher = SHA256()
+        let hasher = SHA256Hasher()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
@@ -21,8 +21,8 @@ enum FileDigest {
                 if errno == EINTR { continue }
                 throw BundleError.io(path: displayName, reason: "read failed while hashing: \(String(cString: strerror(errno)))")
             }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer.prefix(count)))
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer.prefix(count)))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return HexText.encode(hasher.finalize())
     }
 }

@@ -1,4 +1,4 @@
-import Crypto
+import HoistDigest
 import Foundation
 import HoistCore
 
@@ -25,15 +25,14 @@ struct KnownHostsFile {
             let parts = field.split(separator: "|")
             guard parts.count == 3, let salt = Data(base64Encoded: String(parts[1])),
                 let hash = Data(base64Encoded: String(parts[2])) else { return false }
-            let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(name.utf8), using: SymmetricKey(data: salt))
-            return Data(mac) == hash
+            return Data(HMACSHA1.code(key: Array(salt), message: Array(name.utf8))) == hash
         }
         return field.split(separator: ",").contains { $0 == name }
     }
 
     /// OpenSSH's fingerprint: `SHA256:` and the unpadded base64 of the key blob's digest.
     static func fingerprint(ofKeyBlob blob: Data) -> String {
-        let digest = Data(SHA256.hash(data: blob)).base64EncodedString()
+        let digest = Data(SHA256Hasher.hash(Array(blob))).base64EncodedString()
         return "SHA256:" + digest.replacingOccurrences(of: "=", with: "")
     }
 

@@ -1,4 +1,4 @@
-import Crypto
+import HoistDigest
 import Foundation
 import HoistCore
 #if canImport(Glibc)
@@ -30,7 +30,7 @@ struct Uploader {
 
         let channel = try SSHChannel(exec: Self.receiveCommand(temporary: temporary), on: handle, deadline: .after(30))
         defer { channel.free() }
-        var hasher = SHA256()
+        let hasher = SHA256Hasher()
         var sent: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -43,7 +43,7 @@ struct Uploader {
                 }
                 if n == 0 { break }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                hasher.update(bufferPointer: chunk)
+                hasher.update(chunk)
                 // A stalled host gets a minute per chunk before the upload fails.
                 try channel.writeAll(chunk, deadline: .after(60))
                 sent += Int64(n)
@@ -58,7 +58,7 @@ struct Uploader {
         }
         let (remoteHash, detail) = drain(channel)
         channel.closeAndWait(deadline: .after(60))
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = HexText.encode(hasher.finalize())
         let remoteDigest = String(remoteHash.prefix(while: { $0 != " " }))
         if channel.exitStatus != 0 || !detail.isEmpty || remoteDigest != digest {
             _ = try? runner.run("rm -f \(shellQuote(temporary))", timeoutSeconds: 30, killGraceSeconds: 1) { _ in }

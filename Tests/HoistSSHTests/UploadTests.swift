@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HoistCore
 import HoistSSH
@@ -23,7 +22,10 @@ struct UploadTests {
         let result = try await session.upload(localPath: local.path, remotePath: remote, mode: 0o640) { sent in
             progress.withLock { $0.append(sent) }
         }
-        let expected = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        // The digest the host's own sha256sum computes, independently of Hoist's.
+        let (_, remoteSum, _) = try await session.capture("sha256sum < \(shellQuote(remote)) | cut -d' ' -f1")
+        let expected = remoteSum.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(expected.count == 64)
         #expect(result.bytes == Int64(bytes.count))
         #expect(result.sha256 == expected)
         #expect(progress.current.last == Int64(bytes.count))
