@@ -80,6 +80,20 @@ func exitCode(for verdict: DeploymentVerdictSummary) -> Int32 {
 /// The live view on a terminal, plain lines for cron and CI, or JSON lines.
 func makeReporter(json: Bool, verbose: Bool, deploymentID: String) -> any DeploymentObserver {
     if json { return JSONLinesReporter(deploymentID: deploymentID) }
-    if Console.shared.isTerminal { return TerminalReporter(verbose: verbose) }
+    let style = OutputStyle(environment: ProcessInfo.processInfo.environment, isTerminal: Console.shared.isTerminal)
+    if style.live { return TerminalReporter(verbose: verbose, colors: style.colors) }
     return PlainReporter()
+}
+
+/// How deployment output looks where it goes: the live view only on a terminal that can move
+/// its cursor (not `TERM=dumb`), colours only when `NO_COLOR` is unset or empty
+/// (https://no-color.org).
+struct OutputStyle {
+    var live: Bool
+    var colors: Bool
+
+    init(environment: [String: String], isTerminal: Bool) {
+        live = isTerminal && environment["TERM"] != "dumb"
+        colors = live && (environment["NO_COLOR"] ?? "").isEmpty
+    }
 }

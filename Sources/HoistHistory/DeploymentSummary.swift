@@ -27,6 +27,8 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
 public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var deployment: DeploymentRecord
     public var hosts: [HostDetail]
+    /// The last 4 KB of output of each failed event that printed anything.
+    public var failedHookOutput: [FailedHookOutput] = []
 
     /// Groups `events` under their hosts, keeping the order of both.
     public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord]) {
@@ -59,6 +61,26 @@ extension HistoryStore {
     /// A deployment with its hosts and events, or nil when the id is unknown.
     public func detail(_ id: DeploymentID) throws -> DeploymentDetail? {
         guard let deployment = try deployment(id) else { return nil }
-        return DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: try events(of: id, host: nil))
+        let events = try events(of: id, host: nil)
+        var detail = DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: events)
+        for event in events where event.status == .failed {
+            let tail = try outputTail(of: id, host: event.host, event: event.event)
+            if !tail.isEmpty {
+                detail.failedHookOutput.append(FailedHookOutput(deploymentID: id.rawValue, host: event.host, event: event.event, tail: tail))
+            }
+        }
+        return detail
+    }
+
+    /// The last 4 KB of one event's output on one host, read page by page.
+    public func outputTail(of id: DeploymentID, host: String, event: LifecycleEvent) throws -> LogTail {
+        var tail = LogTail()
+        var after: Int64 = 0
+        while true {
+            let page = try output(of: id, host: host, event: event, afterSeq: after, limit: 2000)
+            for line in page { tail.append(line.stream, line.text) }
+            guard page.count == 2000, let last = page.last else { return tail }
+            after = last.seq
+        }
     }
 }

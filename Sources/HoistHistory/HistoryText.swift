@@ -66,6 +66,11 @@ public struct HistoryText: Sendable {
             }
         }
         out += "\n" + TextTable.render(rows)
+        for failed in detail.failedHookOutput {
+            out += "\n\(failed.host) \(failed.event.rawValue) failed; its last output (stdout and stderr):\n"
+            out += failed.tail.rendered(indent: "  ").joined(separator: "\n") + "\n"
+            out += "  all of it: \(failed.logsCommand)\n"
+        }
         return out
     }
 

@@ -3,43 +3,84 @@ import HoistCore
 import HoistEngine
 
 /// For cron and CI: one line per host per event (`host event status duration`), hook output
-/// prefixed by host and event, never interleaved within a line.
+/// prefixed by host and event, never interleaved within a line, each line starting with its
+/// UTC time. A failed event is followed by the last 4 KB of its output (both streams) and the
+/// `hoist logs` command for all of it; the last line is the verdict, naming the failed hosts.
+/// `quiet` (`-q`) keeps only failures and a verdict that is not a full success, so a cron
+/// job that succeeded mails nothing.
 final class PlainReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
-    init(console: Console = .shared) { self.console = console }
+    private let quiet: Bool
+    private let lock = NSLock()
+    private let progress = DeploymentProgress()
+
+    init(console: Console = .shared, quiet: Bool = false) {
+        self.console = console
+        self.quiet = quiet
+    }
 
     func handle(_ event: DeploymentEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        let failedTail = progress.record(event)
         switch event {
         case .deploymentStarted(let s):
-            console.out("deployment \(s.id) of \(s.revision) (sha256 \(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup): \(s.hosts.count) hosts, \(s.config), at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy")
-        case .hostStarted(let host, _):
-            console.out("\(host) start")
+            say(s.time, "deployment \(s.id) of \(s.revision) (sha256 \(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup): \(s.hosts.count) hosts, \(s.config), at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy")
+        case .hostStarted(let host, let time):
+            say(time, "\(host) start")
         case .eventStarted:
             break
-        case .output(let host, let lifecycle, let line, _):
-            console.out("\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(line.text)")
+        case .output(let host, let lifecycle, let line, let time):
+            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(line.text)")
         case .eventFinished(let host, let lifecycle, let o):
             var line = "\(host) \(lifecycle.rawValue) \(o.status.rawValue) \(formatDuration(o.durationSeconds))"
             if let code = o.errorCode { line += " \(code.rawValue)" }
             if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": \(message)" }
-            console.out(line)
+            say(o.end, line, failure: o.status == .failed)
+            if o.status == .failed {
+                for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }
+                say(o.end, "  all of its output: \(LogTail.logsCommand(deploymentID: progress.id, host: host, event: lifecycle))", failure: true)
+            }
         case .uploadProgress:
             break
-        case .hostFinished(let host, let status, let code, let message, _):
+        case .hostFinished(let host, let status, let code, let message, let time):
             var line = "\(host) \(status.rawValue)"
             if let code { line += " \(code.rawValue)" }
             if let message { line += ": \(message)" }
-            console.out(line)
+            say(time, line, failure: status == .failed)
         case .deploymentFinished(let v):
-            console.out(summaryLine(v))
+            let clean = v.status == .succeeded && progress.failures.isEmpty
+            say(v.time, verdictLine(v, progress: progress), failure: !clean)
         }
+    }
+
+    private func say(_ time: Date, _ text: String, failure: Bool = false) {
+        guard !quiet || failure else { return }
+        console.out(utcStamp(time) + " " + text)
     }
 }
 
-func summaryLine(_ v: DeploymentVerdictSummary) -> String {
+/// `2026-12-04T00:51:02Z`: the time at the start of every plain output line.
+func utcStamp(_ time: Date) -> String {
+    var seconds = time_t(time.timeIntervalSince1970)
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                  parts.tm_hour, parts.tm_min, parts.tm_sec)
+}
+
+/// The last line of a deployment's output: its status, the host counts, the failed hosts
+/// with the event each failed in, and CodeDeploy's error code and message.
+func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil) -> String {
     let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
     let parts = [InstanceStatus.succeeded, .failed, .skipped].compactMap { s in counts[s].map { "\($0) \(s.rawValue.lowercased())" } }
     var line = "deployment \(v.id) \(v.status.rawValue): " + parts.joined(separator: ", ")
+    if let failed = progress?.failedHostsText() {
+        line += "; failed: \(failed)"
+    } else {
+        let names = v.hostStatuses.filter { $0.value == .failed }.keys.sorted()
+        if !names.isEmpty { line += "; failed: " + names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "") }
+    }
     if let code = v.errorCode { line += " [\(code.rawValue)]" }
     if let message = v.message, v.status != .succeeded { line += " \(message)" }
     return line
@@ -97,127 +138,5 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
         if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }
         console.out(String(decoding: data, as: UTF8.self))
-    }
-}
-
-/// On a terminal: finished events and failures scroll by; a status block at the bottom shows
-/// each running host's current event and the batch progress; a summary table at the end.
-final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
-    private let console: Console
-    private let lock = NSLock()
-    private var current: [String: String] = [:]
-    private var order: [String] = []
-    private var total = 0
-    private var done: [String: InstanceStatus] = [:]
-    private var drawnLines = 0
-    private var rows: [(host: String, events: [(LifecycleEvent, EventOutcome)])] = []
-    private var hostEvents: [String: [(LifecycleEvent, EventOutcome)]] = [:]
-    private let verbose: Bool
-
-    init(console: Console = .shared, verbose: Bool = false) {
-        self.console = console
-        self.verbose = verbose
-    }
-
-    private func green(_ s: String) -> String { "\u{1b}[32m\(s)\u{1b}[0m" }
-    private func red(_ s: String) -> String { "\u{1b}[31m\(s)\u{1b}[0m" }
-    private func dim(_ s: String) -> String { "\u{1b}[2m\(s)\u{1b}[0m" }
-
-    func handle(_ event: DeploymentEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        var scroll: [String] = []
-        switch event {
-        case .deploymentStarted(let s):
-            total = s.hosts.count
-            scroll.append("Deploying \(s.revision) (\(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup) as \(s.id)")
-            scroll.append(dim("\(s.hosts.count) hosts, \(s.config): at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy"))
-        case .hostStarted(let host, _):
-            if current[host] == nil { order.append(host) }
-            current[host] = "connecting"
-        case .eventStarted(let host, let e, _, _):
-            current[host] = e.rawValue
-        case .output(let host, let e, let line, _):
-            if verbose || line.stream == .stderr {
-                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + line.text)
-            }
-        case .eventFinished(let host, let e, let o):
-            hostEvents[host, default: []].append((e, o))
-            if o.status == .failed {
-                scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + ": \(o.message ?? "")")
-            }
-        case .uploadProgress(let host, let sent, let total):
-            current[host] = "DownloadBundle \(total > 0 ? Int(Double(sent) / Double(total) * 100) : 100)%"
-        case .hostFinished(let host, let status, _, let message, _):
-            current[host] = nil
-            order.removeAll { $0 == host }
-            done[host] = status
-            rows.append((host, hostEvents[host] ?? []))
-            scroll.append(status == .succeeded ? green("✔ \(host)") : red("✘ \(host) \(status.rawValue)") + (message.map { ": \($0)" } ?? ""))
-        case .deploymentFinished(let v):
-            redraw(scroll: scroll, final: true)
-            console.locked {
-                FileHandle.standardOutput.write(Data((summaryTable(v) + "\n").utf8))
-            }
-            return
-        }
-        redraw(scroll: scroll, final: false)
-    }
-
-    private func redraw(scroll: [String], final: Bool) {
-        var text = ""
-        if drawnLines > 0 { text += "\u{1b}[\(drawnLines)F\u{1b}[J" }
-        for line in scroll { text += line + "\n" }
-        drawnLines = 0
-        if !final {
-            let succeeded = done.values.filter { $0 == .succeeded }.count
-            let failed = done.values.filter { $0 == .failed }.count
-            text += dim("[\(done.count)/\(total) done: \(succeeded) ok, \(failed) failed; \(order.count) running]") + "\n"
-            drawnLines = 1
-            for host in order.prefix(12) {
-                text += "  \(host): \(current[host] ?? "")\n"
-                drawnLines += 1
-            }
-            if order.count > 12 { text += "  … and \(order.count - 12) more\n"; drawnLines += 1 }
-        }
-        console.locked { FileHandle.standardOutput.write(Data(text.utf8)) }
-    }
-
-    private func summaryTable(_ v: DeploymentVerdictSummary) -> String {
-        let events = rows.first?.events.map(\.0) ?? []
-        var lines: [String] = []
-        let width = max(4, (rows.map(\.host.count).max() ?? 4))
-        var header = "HOST".padding(toLength: width, withPad: " ", startingAt: 0) + "  STATUS   "
-        header += events.map { short($0) }.joined(separator: " ")
-        lines.append(header)
-        for row in rows.sorted(by: { $0.host < $1.host }) {
-            var line = row.host.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-            line += (v.hostStatuses[row.host]?.rawValue ?? "?").padding(toLength: 9, withPad: " ", startingAt: 0)
-            line += row.events.map { e, o in
-                let cell = o.status == .succeeded ? formatDuration(o.durationSeconds) : o.status.rawValue
-                return cell.padding(toLength: short(e).count, withPad: " ", startingAt: 0)
-            }.joined(separator: " ")
-            lines.append(line)
-        }
-        lines.append(summaryLine(v))
-        return lines.joined(separator: "\n")
-    }
-
-    private func short(_ e: LifecycleEvent) -> String {
-        switch e {
-        case .applicationStop: return "AppStop"
-        case .downloadBundle: return "Download"
-        case .beforeInstall: return "BeforeInst"
-        case .install: return "Install"
-        case .afterInstall: return "AfterInst"
-        case .applicationStart: return "AppStart"
-        case .validateService: return "Validate"
-        case .beforeBlockTraffic: return "BefBlock"
-        case .blockTraffic: return "Block"
-        case .afterBlockTraffic: return "AftBlock"
-        case .beforeAllowTraffic: return "BefAllow"
-        case .allowTraffic: return "Allow"
-        case .afterAllowTraffic: return "AftAllow"
-        }
     }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import HoistCore
+import HoistEngine
+
+/// What the plain and live reporters know about a running deployment, from its events: when
+/// each host and its current event started, the last 4 KB of each running event's output,
+/// which hosts failed and in which event, upload bytes, and how far along it is. Not thread
+/// safe; each reporter feeds it under its own lock.
+final class DeploymentProgress {
+    struct Failure {
+        var host: String
+        var event: LifecycleEvent?
+        var detail: String
+    }
+
+    private(set) var id = ""
+    private(set) var started: Date?
+    private(set) var total = 0
+    private(set) var maxConcurrency = 1
+    private(set) var hostStart: [String: Date] = [:]
+    private(set) var currentEvent: [String: (event: LifecycleEvent, start: Date)] = [:]
+    private(set) var done: [String: InstanceStatus] = [:]
+    private(set) var hostSeconds: [String: Double] = [:]
+    private(set) var failures: [Failure] = []
+    private(set) var eventsByHost: [String: [(LifecycleEvent, EventOutcome)]] = [:]
+    private var tails: [String: LogTail] = [:]
+    private var uploadSent: [String: Int64] = [:]
+    private var uploadTotal: [String: Int64] = [:]
+    private var uploadStart: Date?
+
+    /// Takes in one event; returns the output tail of an event that just failed.
+    @discardableResult
+    func record(_ event: DeploymentEvent, now: Date = Date()) -> LogTail? {
+        switch event {
+        case .deploymentStarted(let s):
+            id = s.id
+            started = s.time
+            total = s.hosts.count
+            maxConcurrency = max(1, s.maxConcurrency)
+        case .hostStarted(let host, let time):
+            hostStart[host] = hostStart[host] ?? time
+        case .eventStarted(let host, let e, let time, _):
+            currentEvent[host] = (e, time)
+            tails[Self.key(host, e)] = LogTail()
+        case .output(let host, let e, let line, _):
+            tails[Self.key(host, e), default: LogTail()].append(line.stream, line.text)
+        case .eventFinished(let host, let e, let outcome):
+            currentEvent[host] = nil
+            eventsByHost[host, default: []].append((e, outcome))
+            let tail = tails.removeValue(forKey: Self.key(host, e))
+            if outcome.status == .failed {
+                let reason = [outcome.errorCode?.rawValue, outcome.scriptName, outcome.message].compactMap { $0 }.joined(separator: ": ")
+                failures.append(Failure(host: host, event: e, detail: reason))
+                return tail
+            }
+        case .uploadProgress(let host, let sent, let totalBytes):
+            uploadStart = uploadStart ?? now
+            uploadSent[host] = sent
+            uploadTotal[host] = totalBytes
+        case .hostFinished(let host, let status, let code, let message, let time):
+            currentEvent[host] = nil
+            done[host] = status
+            hostSeconds[host] = hostStart[host].map { time.timeIntervalSince($0) }
+            if status == .failed, !failures.contains(where: { $0.host == host }) {
+                failures.append(Failure(host: host, event: nil, detail: [code?.rawValue, message].compactMap { $0 }.joined(separator: ": ")))
+            }
+        case .deploymentFinished:
+            break
+        }
+        return nil
+    }
+
+    private static func key(_ host: String, _ event: LifecycleEvent) -> String { host + "\u{0}" + event.rawValue }
+
+    var running: [String] { hostStart.keys.filter { done[$0] == nil }.sorted() }
+
+    func elapsed(now: Date) -> Double { started.map { now.timeIntervalSince($0) } ?? 0 }
+
+    /// Time left, from the hosts (batches) done so far: the average pace so far times what is
+    /// left. Nil until a host has finished.
+    func eta(now: Date) -> Double? {
+        guard !done.isEmpty, done.count < total else { return nil }
+        return elapsed(now: now) * Double(total - done.count) / Double(done.count)
+    }
+
+    /// Bytes sent to every host so far, of how many, and the rate since the first upload.
+    func upload(now: Date) -> (sent: Int64, total: Int64, bytesPerSecond: Double)? {
+        guard let uploadStart else { return nil }
+        let sent = uploadSent.values.reduce(0, +), all = uploadTotal.values.reduce(0, +)
+        let seconds = max(now.timeIntervalSince(uploadStart), 0.001)
+        return (sent, all, Double(sent) / seconds)
+    }
+
+    var uploading: Bool { uploadSent.contains { host, sent in sent < uploadTotal[host, default: 0] } }
+
+    /// `h002 in AfterInstall (ScriptFailed: scripts/check.sh: …), h005 (unreachable)`.
+    func failedHostsText(limit: Int = 5) -> String? {
+        guard !failures.isEmpty else { return nil }
+        let named = failures.prefix(limit).map { failure in
+            "\(failure.host)" + (failure.event.map { " in \($0.rawValue)" } ?? "")
+                + (failure.detail.isEmpty ? "" : " (\(failure.detail.prefix(80)))")
+        }
+        return named.joined(separator: ", ") + (failures.count > limit ? " and \(failures.count - limit) more" : "")
+    }
+}
+
+/// `1.2 MB`, `340 kB`: sizes and rates in the live view.
+func formatBytes(_ bytes: Double) -> String {
+    if bytes >= 1_000_000_000 { return String(format: "%.1f GB", bytes / 1_000_000_000) }
+    if bytes >= 1_000_000 { return String(format: "%.1f MB", bytes / 1_000_000) }
+    if bytes >= 1_000 { return String(format: "%.0f kB", bytes / 1_000) }
+    return String(format: "%.0f B", bytes)
+}

@@ -1,0 +1,204 @@
+import Foundation
+import HoistCore
+import HoistEngine
+
+/// On a terminal: finished hosts and failures (with the last lines of the failed hook's
+/// output) scroll by; a status block at the bottom, redrawn every second, shows progress,
+/// elapsed time and an ETA, upload progress with throughput, each running host's event with
+/// its time against its timeout, and what the deployment waits for. Messages that must stay
+/// visible (the Ctrl-C acknowledgement) scroll by and stay pinned in the block. At the end, a
+/// summary table that fits 80 columns and the verdict.
+final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
+    private let console: Console
+    private let verbose: Bool
+    private let colors: Bool
+    /// Each event's time budget: the sum of its scripts' timeouts, from the AppSpec.
+    private let hookTimeouts: [LifecycleEvent: Int]
+    private let lock = NSLock()
+    private let progress = DeploymentProgress()
+    private var drawnLines = 0
+    private var pinned: [String] = []
+    private var ticker: DispatchSourceTimer?
+    private var finished = false
+
+    init(console: Console = .shared, verbose: Bool = false, colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:]) {
+        self.console = console
+        self.verbose = verbose
+        self.colors = colors
+        self.hookTimeouts = hookTimeouts
+    }
+
+    private func paint(_ code: String, _ s: String) -> String { colors ? "\u{1b}[\(code)m\(s)\u{1b}[0m" : s }
+    private func green(_ s: String) -> String { paint("32", s) }
+    private func red(_ s: String) -> String { paint("31", s) }
+    private func yellow(_ s: String) -> String { paint("33", s) }
+    private func dim(_ s: String) -> String { paint("2", s) }
+
+    func handle(_ event: DeploymentEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        let failedTail = progress.record(event)
+        var scroll: [String] = []
+        switch event {
+        case .deploymentStarted(let s):
+            finished = false
+            scroll.append("Deploying \(s.revision) (\(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup) as \(s.id)")
+            scroll.append(dim("\(s.hosts.count) hosts, \(s.config): at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy"))
+            startTicker()
+        case .output(let host, let e, let line, _):
+            if verbose || line.stream == .stderr {
+                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + line.text)
+            }
+        case .eventFinished(let host, let e, let o):
+            if o.status == .failed {
+                scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": \($0)" } ?? ""))
+                if let failedTail, !failedTail.isEmpty {
+                    scroll.append(dim("  last output (stdout and stderr):"))
+                    scroll += failedTail.rendered(indent: "  ")
+                }
+                scroll.append(dim("  all of it: \(LogTail.logsCommand(deploymentID: progress.id, host: host, event: e))"))
+            }
+        case .hostFinished(let host, let status, _, let message, _):
+            let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
+            scroll.append(status == .succeeded ? green("✔ \(host)") + dim(took) : red("✘ \(host) \(status.rawValue)") + dim(took) + (message.map { ": \($0)" } ?? ""))
+        case .deploymentFinished(let v):
+            finished = true
+            ticker?.cancel()
+            ticker = nil
+            draw(scroll: [], final: true)
+            let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
+            console.locked { FileHandle.standardOutput.write(Data((table + [verdictLine(v, progress: progress)]).map { $0 + "\n" }.joined().utf8)) }
+            return
+        default:
+            break
+        }
+        draw(scroll: scroll, final: false)
+    }
+
+    /// A message that scrolls by and stays in the status block until the end (the Ctrl-C
+    /// acknowledgement: what happens now and what a second Ctrl-C does).
+    func pin(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        pinned.append(text)
+        draw(scroll: [yellow(text)], final: finished)
+    }
+
+    private func startTicker() {
+        ticker?.cancel()
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            lock.lock()
+            defer { lock.unlock() }
+            if !finished { draw(scroll: [], final: false) }
+        }
+        timer.resume()
+        ticker = timer
+    }
+
+    /// Caller holds `lock`.
+    private func draw(scroll: [String], final: Bool) {
+        var text = ""
+        if drawnLines > 0 { text += "\u{1b}[\(drawnLines)F\u{1b}[J" }
+        for line in scroll { text += line + "\n" }
+        drawnLines = 0
+        if !final {
+            let block = statusBlock(now: Date(), width: Self.terminalWidth())
+            for line in block { text += line + "\n" }
+            drawnLines = block.count
+        }
+        console.locked { FileHandle.standardOutput.write(Data(text.utf8)) }
+    }
+
+    /// The lines under the scrolling part, each cut to the terminal's width.
+    private func statusBlock(now: Date, width: Int) -> [String] {
+        let p = progress
+        let succeeded = p.done.values.filter { $0 == .succeeded }.count
+        let failed = p.done.values.filter { $0 == .failed }.count
+        var head = "[\(p.done.count)/\(p.total) done: \(succeeded) ok, \(failed) failed; \(p.running.count) running; elapsed \(formatDuration(p.elapsed(now: now)))"
+        if let eta = p.eta(now: now) { head += "; ETA ~\(formatDuration(eta))" }
+        var lines = [dim(cut(head + "]", width))]
+        if let upload = p.upload(now: now), p.uploading {
+            lines.append(cut("  upload: \(formatBytes(Double(upload.sent))) of \(formatBytes(Double(upload.total))) at \(formatBytes(upload.bytesPerSecond))/s", width))
+        }
+        let running = p.running
+        for host in running.prefix(12) {
+            var line = "  \(host): "
+            if let current = p.currentEvent[host] {
+                let seconds = now.timeIntervalSince(current.start)
+                line += "\(current.event.rawValue) \(formatDuration(seconds))"
+                if let limit = hookTimeouts[current.event], limit > 0 { line += " of \(formatDuration(Double(limit))) timeout" }
+            } else {
+                line += "connecting"
+            }
+            if let start = p.hostStart[host] { line += "; host \(formatDuration(now.timeIntervalSince(start)))" }
+            lines.append(cut(line, width))
+        }
+        if running.count > 12 { lines.append("  … and \(running.count - 12) more") }
+        for text in pinned { lines.append(yellow(cut(text, width))) }
+        return lines
+    }
+
+    private func cut(_ line: String, _ width: Int) -> String {
+        line.count <= width ? line : String(line.prefix(max(width - 1, 1))) + "…"
+    }
+
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) - 1 }
+        return 79
+    }
+}
+
+/// The table at the end of a live deployment: one row per host with its status, time and
+/// what happened (the failed event and why, or how many events succeeded). Columns are as
+/// wide as their widest cell plus two spaces, so they never run together; statuses are never
+/// cut; only the last column is shortened (with …) to fit the width, and moves to its own
+/// line when a long host name leaves it no room.
+struct SummaryTable {
+    let progress: DeploymentProgress
+    let verdict: DeploymentVerdictSummary
+
+    func lines(width: Int) -> [String] {
+        let hosts = Set(verdict.hostStatuses.keys).union(progress.hostStart.keys).sorted()
+        let rows: [[String]] = hosts.map { host in
+            let status = (verdict.hostStatuses[host] ?? progress.done[host])?.rawValue ?? "Unknown"
+            let time = progress.hostSeconds[host].map(formatDuration) ?? "-"
+            return [host, status, time, note(host)]
+        }
+        let header = ["HOST", "STATUS", "TIME", "DETAIL"]
+        let widths = (0..<3).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func render(_ cells: [String]) -> [String] {
+            let fixed = (0..<3).map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  "
+            let room = width - fixed.count
+            if room >= 16 || cells[3].isEmpty {
+                let detail = cells[3].count <= room ? cells[3] : String(cells[3].prefix(max(room - 1, 0))) + "…"
+                return [(fixed + detail).trimmingTrailingSpaces()]
+            }
+            let detail = "    " + cells[3]
+            return [fixed.trimmingTrailingSpaces(), detail.count <= width ? detail : String(detail.prefix(width - 1)) + "…"]
+        }
+        return render(header) + rows.flatMap(render)
+    }
+
+    private func note(_ host: String) -> String {
+        let events = progress.eventsByHost[host] ?? []
+        if let failure = progress.failures.first(where: { $0.host == host }) {
+            return (failure.event.map { "\($0.rawValue): " } ?? "") + failure.detail
+        }
+        let ok = events.filter { $0.1.status == .succeeded }.count
+        if events.isEmpty { return verdict.hostStatuses[host] == .skipped ? "not started" : "" }
+        let slowest = events.max { $0.1.durationSeconds < $1.1.durationSeconds }
+        return "\(ok) of \(events.count) events ok" + (slowest.map { "; slowest \($0.0.rawValue) \(formatDuration($0.1.durationSeconds))" } ?? "")
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// The live view as a person sees it: `hoist deploy` in a real terminal (a tmux pane, 80
+/// columns), read with capture-pane, interrupted with send-keys C-c.
+@Suite(.serialized) struct LiveViewTerminalTests {
+    @Test(.timeLimit(.minutes(5)))
+    func theLiveViewShowsProgressKeepsTheCtrlCNoticeAndEndsWithATableThatFits() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("liveview", hosts: names)
+            let second = names[1]
+            let flag = "/srv/go-liveview", waiting = "/srv/waiting-liveview"
+            for host in names {
+                try? FileManager.default.removeItem(atPath: group.hostPath(host, srv: "go-liveview"))
+                try? FileManager.default.removeItem(atPath: group.hostPath(host, srv: "waiting-liveview"))
+            }
+            let revision = try group.revision("slow", version: "slow", hookBody: """
+                if [ "$LIFECYCLE_EVENT" = AfterInstall ] && [ "$HOIST_HOST" = \(second) ]; then
+                  touch \(waiting); i=0
+                  while [ ! -e \(flag) ]; do i=$((i + 1)); [ $i -le 1200 ] || exit 9; sleep 0.1; done
+                fi
+                """)
+            let tmux = try Tmux(width: 80, height: 60)
+            defer { tmux.kill() }
+            let command = [HoistBinary.path, "deploy", group.playbook, "--revision", revision,
+                           "--hosts", names.joined(separator: ","), "--db", group.db].map(Tmux.quote).joined(separator: " ")
+            try tmux.start("HOIST_LOCK_HEARTBEAT=0.5 \(command); echo EXIT=$?; exec cat")
+
+            try eventually("the second host's hook to wait", timeout: 120) { group.hostFile(second, "waiting-liveview") != nil }
+            try eventually("the status block to show elapsed time and an ETA", timeout: 30) {
+                let screen = try tmux.capture()
+                return screen.contains("elapsed") && screen.contains("ETA ~") && screen.contains("\(second): AfterInstall")
+            }
+            let running = try tmux.capture()
+            #expect(running.contains("1/2 done: 1 ok, 0 failed; 1 running"), "\(running)")
+            #expect(running.range(of: #"AfterInstall [0-9.]+m?[0-9]*s of 60m00s timeout"#, options: .regularExpression) != nil, "\(running)")
+
+            try tmux.sendKeys("C-c")
+            try eventually("the Ctrl-C acknowledgement", timeout: 60) { try tmux.capture().contains("stopping") }
+            // Redraws go on while the hook runs; the acknowledgement must survive them.
+            try eventually("two more redraws", timeout: 30) {
+                let screen = try tmux.capture()
+                return screen.contains("stopping") && screen.contains("elapsed")
+            }
+            _ = FileManager.default.createFile(atPath: group.hostPath(second, srv: "go-liveview"), contents: Data())
+            try eventually("hoist to end", timeout: 120) { try tmux.capture().contains("EXIT=") }
+
+            let screen = try tmux.capture()
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(screen.contains("EXIT=4"), "stopped: \(screen)")
+            #expect(screen.contains("stopping"), "the acknowledgement is still on screen: \(screen)")
+            #expect(screen.contains("Ctrl-C again"), "it says what a second Ctrl-C does: \(screen)")
+            let header = try #require(lines.firstIndex { $0.hasPrefix("HOST ") }, "a summary table: \(screen)")
+            let exit = try #require(lines.firstIndex { $0.hasPrefix("EXIT=") })
+            let table = Array(lines[header..<exit])
+            #expect(table.allSatisfy { $0.count <= 80 }, "every line fits 80 columns: \(table)")
+            #expect(table[0].range(of: #"^HOST +STATUS +TIME +DETAIL$"#, options: .regularExpression) != nil, "\(table[0])")
+            for host in names {
+                let row = try #require(table.first { $0.hasPrefix(host + " ") }, "\(host) has a row: \(table)")
+                #expect(row.range(of: #"^\S+ +(Succeeded|Failed|Skipped|Unknown) +\S+( +.*)?$"#, options: .regularExpression) != nil,
+                        "columns apart, status whole: \(row)")
+            }
+            #expect(table.last?.hasPrefix("deployment ") == true && table.last?.contains(" Stopped") == true,
+                    "the verdict is the last line: \(table)")
+            for host in names {
+                try? FileManager.default.removeItem(atPath: group.hostPath(host, srv: "go-liveview"))
+                try? FileManager.default.removeItem(atPath: group.hostPath(host, srv: "waiting-liveview"))
+            }
+        }
+    }
+}
+
+/// A tmux server of the test's own (its own socket), one session, one pane.
+struct Tmux {
+    let socket = "hoist-test-\(UUID().uuidString.prefix(8))"
+    let width: Int, height: Int
+
+    init(width: Int, height: Int) throws {
+        self.width = width
+        self.height = height
+    }
+
+    static func quote(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    func start(_ shellCommand: String) throws {
+        try run(["new-session", "-d", "-s", "t", "-x", String(width), "-y", String(height), "sh", "-c", shellCommand])
+    }
+
+    func sendKeys(_ keys: String) throws { try run(["send-keys", "-t", "t", keys]) }
+
+    /// The pane's whole history and screen, wrapped lines joined.
+    func capture() throws -> String { try run(["capture-pane", "-p", "-J", "-S", "-", "-t", "t"]) }
+
+    func kill() { _ = try? run(["kill-server"]) }
+
+    @discardableResult
+    private func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        process.arguments = ["-L", socket, "-f", "/dev/null"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "TMUX")
+        environment.removeValue(forKey: "NO_COLOR")
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
