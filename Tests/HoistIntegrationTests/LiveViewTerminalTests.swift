@@ -89,8 +89,11 @@ struct Tmux {
 
     func sendKeys(_ keys: String) throws { try run(["send-keys", "-t", "t", keys]) }
 
-    /// The pane's whole history and screen, wrapped lines joined.
-    func capture() throws -> String { try run(["capture-pane", "-p", "-J", "-S", "-", "-t", "t"]) }
+    /// The pane's whole history and screen, wrapped lines joined; with `escapes`, colours
+    /// and attributes as escape sequences.
+    func capture(escapes: Bool = false) throws -> String {
+        try run(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-S", "-", "-t", "t"])
+    }
 
     func kill() { _ = try? run(["kill-server"]) }
 
@@ -110,5 +113,38 @@ struct Tmux {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// NO_COLOR and TERM=dumb on a real terminal.
+@Suite(.serialized) struct TerminalEnvironmentTests {
+    @Test(.timeLimit(.minutes(5)))
+    func noColorDropsColoursAndADumbTerminalGetsPlainLines() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("termenv", hosts: names)
+            let revision = try group.revision("v1", version: "v1")
+            let deploy = [HoistBinary.path, "deploy", group.playbook, "--revision", revision, "--hosts", names[0], "--db", group.db]
+                .map(Tmux.quote).joined(separator: " ")
+
+            let colours = try Tmux(width: 100, height: 50)
+            defer { colours.kill() }
+            try colours.start("NO_COLOR=1 \(deploy); echo EXIT=$?; \(deploy); echo EXIT=$?; exec cat")
+            try eventually("both runs to end", timeout: 180) { try colours.capture().components(separatedBy: "EXIT=0").count == 3 }
+            let withEscapes = try colours.capture(escapes: true)
+            let runs = withEscapes.components(separatedBy: "EXIT=0")
+            #expect(!runs[0].contains("\u{1b}[32m") && !runs[0].contains("\u{1b}[31m"), "NO_COLOR: no colour codes")
+            #expect(runs[1].contains("\u{1b}[32m"), "without NO_COLOR the live view colours ✔ green")
+
+            let dumb = try Tmux(width: 100, height: 50)
+            defer { dumb.kill() }
+            try dumb.start("TERM=dumb \(deploy); echo EXIT=$?; exec cat")
+            try eventually("the run to end", timeout: 120) { try dumb.capture().contains("EXIT=") }
+            let screen = try dumb.capture()
+            #expect(screen.contains("EXIT=0"))
+            #expect(screen.range(of: PlainOutputTests.stamp + #"deployment d-"#, options: [.regularExpression, .anchored]) != nil
+                        || screen.split(separator: "\n").contains { $0.range(of: PlainOutputTests.stamp + "deployment d-", options: .regularExpression) != nil },
+                    "TERM=dumb: timestamped plain lines: \(screen)")
+            #expect(!screen.contains("done:"), "no status block: \(screen)")
+        }
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// Deployment output for cron and CI (not a terminal): timestamps, a failed hook's reason from
+/// both streams, where its whole log is, and a verdict naming the failed hosts.
+@Suite(.serialized) struct PlainOutputTests {
+    static let stamp = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "#
+
+    @Test func aFailedHookShowsBothStreamsTailAndTheVerdictNamesTheHost() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("plainout", hosts: names, config: "AllAtOnce")
+            let bad = names[1]
+            let revision = try group.revision("bad", version: "bad", hookBody: """
+                if [ "$LIFECYCLE_EVENT" = AfterInstall ] && [ "$HOIST_HOST" = \(bad) ]; then
+                  i=0; while [ $i -lt 300 ]; do echo "filler line $i"; i=$((i + 1)); done
+                  echo "config check: listen port missing in /etc/app.conf"
+                  echo "giving up" >&2
+                  exit 1
+                fi
+                """)
+            let out = try group.deploy(revision)
+            #expect(out.status == 3, "\(out.stdout)\n\(out.stderr)")
+            let lines = out.stdout.split(separator: "\n").map(String.init)
+            #expect(!lines.isEmpty && lines.allSatisfy { $0.range(of: Self.stamp, options: .regularExpression) != nil },
+                    "every line has a timestamp: \(out.stdout)")
+            let failedAt = try #require(lines.firstIndex { $0.contains(" \(bad) AfterInstall Failed") }, "\(out.stdout)")
+            let after = lines[failedAt...].joined(separator: "\n")
+            #expect(after.contains("  | config check: listen port missing in /etc/app.conf"), "stdout's reason: \(after)")
+            #expect(after.contains("  ! giving up"), "stderr too: \(after)")
+            #expect(after.contains("earlier lines"), "a 4 KB tail, not all 300 filler lines: \(after)")
+            let id = try #require(try group.list().first?["id"] as? String)
+            #expect(after.contains("hoist logs \(id) --host \(bad) --event AfterInstall"))
+            let verdict = try #require(lines.last)
+            #expect(verdict.contains("deployment \(id) Failed: "), "\(verdict)")
+            #expect(verdict.contains("failed: \(bad) in AfterInstall (ScriptFailed"), "the verdict names the host and event: \(verdict)")
+
+            let show = try group.hoist(["show", id])
+            #expect(show.stdout.contains("\(bad) AfterInstall failed; its last output (stdout and stderr):"), "\(show.stdout)")
+            #expect(show.stdout.contains("  | config check: listen port missing in /etc/app.conf"))
+            #expect(show.stdout.contains("  ! giving up"))
+            #expect(show.stdout.contains("  all of it: hoist logs \(id) --host \(bad) --event AfterInstall"))
+            let json = try group.hoist(["show", id, "--json"])
+            #expect(json.stdout.contains("\"failedHookOutput\""), "\(json.stdout.suffix(2000))")
+        }
+    }
+}
