@@ -39,11 +39,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .long, help: HostPatternHelp.help("Deploy only to the selected hosts"))
     var hosts: String?
 
-    @Flag(name: .long, help: "One JSON object per line for each deployment, host, lifecycle event and output line.")
-    var json = false
-
-    @Flag(name: .shortAndLong, help: "Show every hook output line on the terminal.")
-    var verbose = false
+    @OptionGroup var output: OutputFlags
 
     @Flag(name: .long, help: "Blue/green: move traffic back to the fleet that served before the last deployment.")
     var blueGreenRollback = false
@@ -61,7 +57,7 @@ struct DeployCommand: AsyncParsableCommand {
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: revision, configName: config, fileExistsBehavior: fileExistsBehavior,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures, onlyHosts: hosts.map(splitNames),
-            output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait, autoRollback: rollback,
+            output: output.options, db: db, lockWait: lockWait, autoRollback: rollback,
             blueGreenRollback: blueGreenRollback)
         try await job.runAsCommand()
     }
@@ -74,26 +70,5 @@ func exitCode(for verdict: DeploymentVerdictSummary) -> Int32 {
     default:
         if verdict.errorCode == .healthConstraintsInvalid || verdict.errorCode == .noInstances { return HoistExitCode.couldNotStart }
         return HoistExitCode.deploymentFailed
-    }
-}
-
-/// The live view on a terminal, plain lines for cron and CI, or JSON lines.
-func makeReporter(json: Bool, verbose: Bool, deploymentID: String) -> any DeploymentObserver {
-    if json { return JSONLinesReporter(deploymentID: deploymentID) }
-    let style = OutputStyle(environment: ProcessInfo.processInfo.environment, isTerminal: Console.shared.isTerminal)
-    if style.live { return TerminalReporter(verbose: verbose, colors: style.colors) }
-    return PlainReporter()
-}
-
-/// How deployment output looks where it goes: the live view only on a terminal that can move
-/// its cursor (not `TERM=dumb`), colours only when `NO_COLOR` is unset or empty
-/// (https://no-color.org).
-struct OutputStyle {
-    var live: Bool
-    var colors: Bool
-
-    init(environment: [String: String], isTerminal: Bool) {
-        live = isTerminal && environment["TERM"] != "dumb"
-        colors = live && (environment["NO_COLOR"] ?? "").isEmpty
     }
 }

@@ -25,6 +25,7 @@ extension HoistCommand {
                 let handle = code == .success ? FileHandle.standardOutput : FileHandle.standardError
                 handle.write(Data((message + "\n").utf8))
             }
+            JSONEnding.shared.finish(exitCode: code.rawValue)
             leave(code.rawValue)
         }
         leave(0)

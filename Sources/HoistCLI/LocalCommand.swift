@@ -88,7 +88,8 @@ struct LocalRun {
             events: events, parseHooks: hostAppSpecHooks)
         let host = HostSpec(name: "localhost", address: "127.0.0.1", user: currentUserName(), deploymentRoot: root)
 
-        let reporter = makeReporter(json: options.json, verbose: options.verbose, deploymentID: id.rawValue)
+        let reporter = DeploymentOutput(options: OutputOptions(json: options.json, verbose: options.verbose), hooks: context.revision.hooks)
+            .observer(deploymentID: id.rawValue)
         let failure = FirstFailure()
         let stop = StopController()
         let watcher = SignalWatcher(stop: stop)

@@ -26,12 +26,12 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .long, help: HostPatternHelp.help(note: " Default: the hosts of the group's latest deployment."))
     var hosts: String?
 
-    @Flag(name: .long) var json = false
-    @Flag(name: .shortAndLong) var verbose = false
+    @OptionGroup var output: OutputFlags
     @Option(name: .long, help: "History database.") var db: String?
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
 
     mutating func run() async throws {
+        if output.json { JSONEnding.shared.expect() }
         let target = try loadTargetOrExit(playbook)
         guard let pb = target.playbook else { throw invalid("\(playbook) is an inventory; rollback needs a playbook") }
         let store = try openHistory(db: db, playbook: pb.historyPath)
@@ -60,7 +60,7 @@ struct RollbackCommand: AsyncParsableCommand {
         printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: source.revisionPath, fileExistsBehavior: source.fileExistsBehavior.rawValue,
-            ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: OutputOptions(json: json, verbose: verbose), db: db,
+            ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: output.options, db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id,
             expectedSHA256: source.revisionSHA256)
         try await job.runAsCommand()
@@ -80,12 +80,12 @@ struct RedeployCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only the hosts that failed or were never reached in that deployment.")
     var onlyFailed = false
 
-    @Flag(name: .long) var json = false
-    @Flag(name: .shortAndLong) var verbose = false
+    @OptionGroup var output: OutputFlags
     @Option(name: .long, help: "History database.") var db: String?
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
 
     mutating func run() async throws {
+        if output.json { JSONEnding.shared.expect() }
         let store = try openHistory(db: db, playbook: nil)
         guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
             throw invalid("\(id): no such deployment in the history; `hoist list` shows them")
@@ -101,7 +101,7 @@ struct RedeployCommand: AsyncParsableCommand {
         let job = DeploymentJob(
             playbookPath: record.playbookPath, revisionPath: record.revisionPath,
             fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts,
-            output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait,
+            output: output.options, db: db, lockWait: lockWait,
             creator: .redeploy, rollbackOf: deploymentID, expectedSHA256: record.revisionSHA256)
         try await job.runAsCommand()
     }

@@ -28,7 +28,7 @@ import Testing
                 guard argument["shouldDisplay"] as? Bool ?? true,
                       let names = argument["names"] as? [[String: Any]], let long = names.first(where: { $0["kind"] as? String == "long" }),
                       let text = long["name"] as? String, text != "help", text != "version" else { continue }
-                if !page.contains("Fl -\(text)") { missing.append("\(name) --\(text)") }
+                if !page.contains(" -\(text)") { missing.append("\(name) --\(text)") }
             }
             for sub in command["subcommands"] as? [[String: Any]] ?? [] { visit(sub, root: false) }
         }
@@ -81,5 +81,21 @@ import Testing
         #expect(!sections[0].contains("d-BBBBBBBB3"), "only ids with the typed prefix: \(output)")
         #expect(sections.last?.contains("web.yml") == true, "\(output)")
         #expect(sections.last?.contains("notes.txt") == false, "\(output)")
+    }
+}
+
+/// `--json` always ends with `deployment_finished` or `error`, also when nothing could start.
+@Suite struct JSONEndingTests {
+    @Test(arguments: [["deploy", "no-such-playbook.yml", "--json"], ["rollback", "no-such-playbook.yml", "--json"],
+                      ["redeploy", "d-NOSUCH000", "--json", "--db", "/nonexistent/dir/history.sqlite3"]])
+    func aDeploymentThatCannotStartEndsWithAnErrorObject(_ arguments: [String]) throws {
+        let home = try ScratchDirectory("hoist-json-home")
+        let out = try HoistBinary.run(arguments, environment: ["HOME": home.path, "XDG_STATE_HOME": home.path])
+        #expect(out.status != 0)
+        let last = try #require(out.stdout.split(separator: "\n").last, "stdout: \(out.stdout) stderr: \(out.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(object["type"] as? String == "error")
+        #expect(object["exit_code"] as? Int == Int(out.status))
+        #expect((object["message"] as? String)?.isEmpty == false, "\(object)")
     }
 }

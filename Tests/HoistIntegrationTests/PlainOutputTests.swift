@@ -9,7 +9,7 @@ import Testing
 
     @Test func aFailedHookShowsBothStreamsTailAndTheVerdictNamesTheHost() async throws {
         try await withFleetHosts(2) { names in
-            let group = try FleetGroup("plainout", hosts: names, config: "AllAtOnce")
+            let group = try FleetGroup("plainout", hosts: names, config: "OneAtATime")
             let bad = names[1]
             let revision = try group.revision("bad", version: "bad", hookBody: """
                 if [ "$LIFECYCLE_EVENT" = AfterInstall ] && [ "$HOIST_HOST" = \(bad) ]; then
@@ -44,4 +44,32 @@ import Testing
             #expect(json.stdout.contains("\"failedHookOutput\""), "\(json.stdout.suffix(2000))")
         }
     }
+
+    @Test func quietPrintsNothingOnSuccessAndStrictFailsAPartialSuccess() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("quietstrict", hosts: names, config: "AllAtOnce")
+            let good = try group.revision("good", version: "good")
+            let quiet = try group.deploy(good, ["-q"])
+            #expect(quiet.status == 0, "\(quiet.stderr)")
+            #expect(quiet.stdout.isEmpty, "a successful -q run prints nothing: \(quiet.stdout)")
+
+            let bad = names[1]
+            let partial = try group.revision("partial", version: "partial", hookBody: """
+                if [ "$LIFECYCLE_EVENT" = AfterInstall ] && [ "$HOIST_HOST" = \(bad) ]; then echo "not today"; exit 1; fi
+                """)
+            let lenient = try group.deploy(partial)
+            #expect(lenient.status == 0, "AllAtOnce with one host left is CodeDeploy's success: \(lenient.stdout)")
+            let lenientLast = lenient.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(lenientLast.contains("Succeeded: 1 succeeded, 1 failed; failed: \(bad) in AfterInstall"), "\(lenientLast)")
+
+            let strict = try group.deploy(partial, ["--strict", "-q"])
+            #expect(strict.status == 3, "\(strict.stdout)\n\(strict.stderr)")
+            let lines = strict.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.contains("\(bad) AfterInstall Failed") }, "-q keeps the failure: \(strict.stdout)")
+            #expect(lines.contains { $0.contains("  | not today") }, "and its output: \(strict.stdout)")
+            #expect(!lines.contains { $0.contains(" start") }, "-q drops progress lines: \(strict.stdout)")
+            #expect(lines.last?.contains("--strict: 1 host failed; exit 3") == true, "the last line matches the exit code: \(strict.stdout)")
+        }
+    }
 }
+

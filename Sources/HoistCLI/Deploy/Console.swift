@@ -7,8 +7,32 @@ final class Console: @unchecked Sendable {
     private let lock = NSLock()
     let isTerminal = isatty(STDOUT_FILENO) == 1
 
+    private var errors: [String] = []
+    private var stamping = false
+
     func out(_ text: String) { write(text, to: FileHandle.standardOutput) }
-    func err(_ text: String) { write(text, to: FileHandle.standardError) }
+
+    /// A line on stderr; with `stampsErrors` (plain deployment output) it starts with the time.
+    func err(_ text: String) {
+        lock.lock()
+        errors = Array((errors + [text]).suffix(20))
+        let stamped = stamping
+        lock.unlock()
+        write(stamped ? utcStamp(Date()) + " " + text : text, to: FileHandle.standardError)
+    }
+
+    /// Plain deployment output: every stderr line carries its time, as stdout's do.
+    var stampsErrors: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return stamping }
+        set { lock.lock(); stamping = newValue; lock.unlock() }
+    }
+
+    /// The last lines written to stderr (at most 20), for `--json`'s closing error object.
+    var recentErrors: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors
+    }
 
     func write(_ text: String, to handle: FileHandle) {
         lock.lock()

@@ -6,12 +6,6 @@ import HoistEngine
 import HoistHistory
 import HoistPlanning
 
-/// How a command prints a deployment.
-struct OutputOptions: Sendable {
-    var json = false
-    var verbose = false
-}
-
 /// One deployment as a command starts it (deploy, rollback, redeploy): loads the playbook and
 /// revision, takes the group's lock on the hosts, recovers deployments whose coordinator died,
 /// runs the rollout, records history, and rolls back automatically when asked.
@@ -36,6 +30,7 @@ struct DeploymentJob: Sendable {
     var expectedSHA256: String?
 
     func runAsCommand() async throws {
+        if output.json { JSONEnding.shared.expect() }
         let code: Int32
         do {
             code = try await execute()
@@ -116,9 +111,10 @@ struct DeploymentJob: Sendable {
             maxRevisions: playbook.maxRevisions, traffic: trafficSetup.traffic, parseHooks: hostAppSpecHooks)
 
         let recorder = HistoryRecorder(store: store, id: id, hosts: hosts)
-        let reporter = makeReporter(json: output.json, verbose: output.verbose, deploymentID: id.rawValue)
+        let printer = DeploymentOutput(options: output, hooks: context.revision.hooks)
+        let reporter = printer.observer(deploymentID: id.rawValue)
         let stop = StopController()
-        let watcher = SignalWatcher(stop: stop)
+        let watcher = SignalWatcher(stop: stop, say: printer.say)
         // Frequent enough that `hoist stop` from elsewhere is seen within seconds.
         let beat = ProcessInfo.processInfo.environment["HOIST_LOCK_HEARTBEAT"].flatMap(Double.init) ?? 5
         let heartbeat = acquired.startHeartbeat(stop: stop, interval: .milliseconds(Int64(beat * 1000)), onLost: { host in
@@ -127,7 +123,7 @@ struct DeploymentJob: Sendable {
         let stopNotice = Task {
             let level = await stop.wait(above: .none)
             if level > .none, !Task.isCancelled {
-                printToStderr("hoist: stopping \(id) (\(stop.reason ?? "stop requested")): no new hosts or lifecycle events will start")
+                printer.say("hoist: stopping \(id) (\(stop.reason ?? "stop requested")): no new hosts or lifecycle events will start")
             }
         }
         defer { stopNotice.cancel() }
@@ -144,7 +140,11 @@ struct DeploymentJob: Sendable {
         await lockPool.closeAll()
         withExtendedLifetime(watcher) {}
 
-        let code = exitCode(for: result.verdict)
+        var code = exitCode(for: result.verdict)
+        // --strict: "7 succeeded, 1 failed" is a failure.
+        if output.strict, code == HoistExitCode.succeeded, result.verdict.hostStatuses.values.contains(.failed) {
+            code = HoistExitCode.deploymentFailed
+        }
         let wantsRollback: Bool = {
             switch result.verdict.status {
             case .failed: return autoRollback ?? playbook.autoRollback.onFailure
@@ -156,7 +156,10 @@ struct DeploymentJob: Sendable {
             let touched = result.hosts.values.filter { outcome in
                 outcome.events.contains { $0.1.status != .skipped } || outcome.status == .failed
             }.map(\.host)
-            await rollBack(failed: id, store: store, playbook: playbook, hosts: touched)
+            let rollbackCode = await rollBack(failed: id, store: store, playbook: playbook, hosts: touched)
+            printer.finish(result.verdict, rollbackCode: rollbackCode, code: code)
+        } else {
+            printer.finish(result.verdict, rollbackCode: nil, code: code)
         }
         return code
     }
@@ -227,12 +230,13 @@ struct DeploymentJob: Sendable {
 
     /// Deploys the group's last successful revision to the hosts the failed deployment
     /// touched: a new deployment, creator rollback, linked to the failed one.
-    func rollBack(failed: DeploymentID, store: any HistoryStore, playbook: Playbook, hosts: [String]) async {
+    /// Returns the rollback's exit code, or nil when none ran.
+    func rollBack(failed: DeploymentID, store: any HistoryStore, playbook: Playbook, hosts: [String]) async -> Int32? {
         guard let good = try? store.lastSucceeded(group: playbook.deploymentGroup), good.application == playbook.application else {
             printToStderr("hoist: no earlier successful deployment of \(playbook.deploymentGroup) to roll back to")
-            return
+            return nil
         }
-        guard !hosts.isEmpty else { return }
+        guard !hosts.isEmpty else { return nil }
         printToStderr("hoist: rolling back \(failed) to \(good.id) (\(good.revisionPath)) on \(hosts.joined(separator: ", "))")
         var job = DeploymentJob(playbookPath: playbookPath, revisionPath: good.revisionPath, fileExistsBehavior: good.fileExistsBehavior.rawValue,
                                 ignoreApplicationStopFailures: true, onlyHosts: hosts, output: output, db: db, lockWait: "10m",
@@ -241,8 +245,10 @@ struct DeploymentJob: Sendable {
         do {
             let code = try await job.execute()
             printToStderr("hoist: rollback \(code == 0 ? "succeeded" : "ended with exit code \(code)")")
+            return code
         } catch {
             printToStderr("hoist: rollback could not run: \(error)")
+            return HoistExitCode.couldNotStart
         }
     }
 }

@@ -11,12 +11,14 @@ import HoistEngine
 final class PlainReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let quiet: Bool
+    private let strict: Bool
     private let lock = NSLock()
     private let progress = DeploymentProgress()
 
-    init(console: Console = .shared, quiet: Bool = false) {
+    init(console: Console = .shared, quiet: Bool = false, strict: Bool = false) {
         self.console = console
         self.quiet = quiet
+        self.strict = strict
     }
 
     func handle(_ event: DeploymentEvent) {
@@ -50,7 +52,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(time, line, failure: status == .failed)
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty
-            say(v.time, verdictLine(v, progress: progress), failure: !clean)
+            say(v.time, verdictLine(v, progress: progress, strict: strict), failure: !clean)
         }
     }
 
@@ -71,7 +73,7 @@ func utcStamp(_ time: Date) -> String {
 
 /// The last line of a deployment's output: its status, the host counts, the failed hosts
 /// with the event each failed in, and CodeDeploy's error code and message.
-func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil) -> String {
+func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil, strict: Bool = false) -> String {
     let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
     let parts = [InstanceStatus.succeeded, .failed, .skipped].compactMap { s in counts[s].map { "\($0) \(s.rawValue.lowercased())" } }
     var line = "deployment \(v.id) \(v.status.rawValue): " + parts.joined(separator: ", ")
@@ -83,6 +85,7 @@ func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = 
     }
     if let code = v.errorCode { line += " [\(code.rawValue)]" }
     if let message = v.message, v.status != .succeeded { line += " \(message)" }
+    if strict, v.status == .succeeded, v.hostStatuses.values.contains(.failed) { line += " (--strict: failed hosts make this exit 3)" }
     return line
 }
 
@@ -138,5 +141,47 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
         if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }
         console.out(String(decoding: data, as: UTF8.self))
+        JSONEnding.shared.wrote(finished: o["type"] as? String == "deployment_finished")
+    }
+}
+
+/// `--json`'s promise: the last object is `deployment_finished`, or `error` when the
+/// deployment could not start or the command failed before or after it (invalid input, a
+/// held lock, an unknown deployment id). The error object carries the exit code and what was
+/// said on stderr.
+final class JSONEnding: @unchecked Sendable {
+    static let shared = JSONEnding()
+    private let lock = NSLock()
+    private var expected = false
+    private var lastWasFinished = false
+
+    /// A deploying command runs with `--json`.
+    func expect() {
+        lock.lock()
+        expected = true
+        lock.unlock()
+    }
+
+    /// Called for every object written: whether it was a `deployment_finished`.
+    func wrote(finished: Bool) {
+        lock.lock()
+        lastWasFinished = finished
+        lock.unlock()
+    }
+
+    /// At a non-zero exit: the `error` object, unless the stream already ends with a verdict.
+    func finish(exitCode: Int32) {
+        lock.lock()
+        let owed = expected && !lastWasFinished && exitCode != 0
+        expected = false
+        lock.unlock()
+        guard owed else { return }
+        let said = Console.shared.recentErrors.map { $0.hasPrefix("hoist: ") ? String($0.dropFirst(7)) : $0 }
+        let object: [String: Any] = [
+            "type": "error", "exit_code": Int(exitCode), "time": ISO8601DateFormatter().string(from: Date()),
+            "message": said.isEmpty ? "hoist exited with code \(exitCode)" : said.joined(separator: "\n"),
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        Console.shared.out(String(decoding: data, as: UTF8.self))
     }
 }

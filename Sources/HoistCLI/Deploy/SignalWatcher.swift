@@ -6,7 +6,8 @@ import HoistEngine
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
-    init(stop: StopController, console: Console = .shared) {
+    /// `say` shows the acknowledgement where it stays visible (`DeploymentOutput.say`).
+    init(stop: StopController, say: @escaping @Sendable (String) -> Void = { Console.shared.err($0) }) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -14,9 +15,9 @@ final class SignalWatcher: @unchecked Sendable {
                 let before = stop.level
                 stop.request(reason: sig == SIGINT ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)")
                 if before == .none {
-                    console.err("hoist: stopping: no new hosts or lifecycle events will start; running hooks finish. Press Ctrl-C again to kill them.")
+                    say("hoist: stopping: no new hosts or lifecycle events will start; running hooks finish. Press Ctrl-C again to kill them.")
                 } else if before == .graceful {
-                    console.err("hoist: stopping now: killing running hooks.")
+                    say("hoist: stopping now: killing running hooks.")
                 }
             }
             source.resume()

@@ -14,6 +14,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private let colors: Bool
     /// Each event's time budget: the sum of its scripts' timeouts, from the AppSpec.
     private let hookTimeouts: [LifecycleEvent: Int]
+    private let strict: Bool
     private let lock = NSLock()
     private let progress = DeploymentProgress()
     private var drawnLines = 0
@@ -21,11 +22,13 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private var ticker: DispatchSourceTimer?
     private var finished = false
 
-    init(console: Console = .shared, verbose: Bool = false, colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:]) {
+    init(console: Console = .shared, verbose: Bool = false, colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:],
+         strict: Bool = false) {
         self.console = console
         self.verbose = verbose
         self.colors = colors
         self.hookTimeouts = hookTimeouts
+        self.strict = strict
     }
 
     private func paint(_ code: String, _ s: String) -> String { colors ? "\u{1b}[\(code)m\(s)\u{1b}[0m" : s }
@@ -67,7 +70,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             ticker = nil
             draw(scroll: [], final: true)
             let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
-            console.locked { FileHandle.standardOutput.write(Data((table + [verdictLine(v, progress: progress)]).map { $0 + "\n" }.joined().utf8)) }
+            console.locked { FileHandle.standardOutput.write(Data((table + [verdictLine(v, progress: progress, strict: strict)]).map { $0 + "\n" }.joined().utf8)) }
             return
         default:
             break

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+import HoistEngine
+
+/// How a command prints a deployment.
+struct OutputOptions: Sendable {
+    var json = false
+    var verbose = false
+    /// `-q`: only failures and a verdict that is not a full success (cron mails nothing
+    /// when all went well).
+    var quiet = false
+    /// `--strict`: a deployment that succeeded with failed hosts exits 3, not 0.
+    var strict = false
+}
+
+/// How deployment output looks where it goes: the live view only on a terminal that can move
+/// its cursor (not `TERM=dumb`), and not with `-q`; colours only when `NO_COLOR` is unset or
+/// empty (https://no-color.org).
+struct OutputStyle {
+    var live: Bool
+    var colors: Bool
+
+    init(environment: [String: String], isTerminal: Bool, quiet: Bool = false) {
+        live = isTerminal && environment["TERM"] != "dumb" && !quiet
+        colors = live && (environment["NO_COLOR"] ?? "").isEmpty
+    }
+}
+
+/// One command's deployment output: makes the reporter for each deployment it runs (the
+/// first, and an automatic rollback), routes the command's own messages (the Ctrl-C
+/// acknowledgement) to where they stay visible, and ends the output with a line consistent
+/// with the exit code.
+final class DeploymentOutput: @unchecked Sendable {
+    let options: OutputOptions
+    let style: OutputStyle
+    /// Each event's time budget (the sum of its scripts' timeouts), for the live view.
+    let hookTimeouts: [LifecycleEvent: Int]
+    private let lock = NSLock()
+    private var live: TerminalReporter?
+
+    init(options: OutputOptions, hooks: HookTable, console: Console = .shared,
+         environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.options = options
+        style = OutputStyle(environment: environment, isTerminal: console.isTerminal, quiet: options.quiet)
+        hookTimeouts = hooks.mapValues { $0.reduce(0) { $0 + $1.timeout } }
+    }
+
+    /// The observer for one deployment of this command.
+    func observer(deploymentID: String) -> any DeploymentObserver {
+        if options.json { return JSONLinesReporter(deploymentID: deploymentID) }
+        guard style.live else {
+            // Plain output: the command's own stderr lines carry the time too.
+            Console.shared.stampsErrors = true
+            return PlainReporter(quiet: options.quiet, strict: options.strict)
+        }
+        let reporter = TerminalReporter(verbose: options.verbose, colors: style.colors, hookTimeouts: hookTimeouts, strict: options.strict)
+        lock.lock()
+        live = reporter
+        lock.unlock()
+        return reporter
+    }
+
+    /// A message from the command itself: pinned in the live view, a timestamped line on
+    /// stderr otherwise.
+    func say(_ text: String) {
+        lock.lock()
+        let live = self.live
+        lock.unlock()
+        if let live { live.pin(text) } else { Console.shared.err(text) }
+    }
+
+    /// After everything: when an automatic rollback followed or `--strict` changed the
+    /// outcome, one more line ties the printed verdicts to the exit code. `rollbackCode` is
+    /// the automatic rollback's exit code, if one ran.
+    func finish(_ verdict: DeploymentVerdictSummary, rollbackCode: Int32?, code: Int32) {
+        guard !options.json else { return }
+        var parts: [String] = []
+        if let rollbackCode {
+            parts.append(rollbackCode == 0 ? "the automatic rollback succeeded" : "the automatic rollback ended with exit \(rollbackCode)")
+        }
+        let failed = verdict.hostStatuses.values.filter { $0 == .failed }.count
+        if options.strict, verdict.status == .succeeded, failed > 0 {
+            parts.append("--strict: \(failed) host\(failed == 1 ? "" : "s") failed")
+        }
+        guard !parts.isEmpty, !(options.quiet && code == 0) else { return }
+        let line = "deployment \(verdict.id) \(verdict.status.rawValue); " + parts.joined(separator: "; ") + "; exit \(code)"
+        Console.shared.out(style.live ? line : utcStamp(Date()) + " " + line)
+    }
+}
+
+/// The output flags of every command that deploys (deploy, rollback, redeploy).
+struct OutputFlags: ParsableArguments {
+    @Flag(name: .long, help: "One JSON object per line for each deployment, host, lifecycle event and output line; always ends with deployment_finished or, when the deployment cannot start, error.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Show every hook output line on the terminal.")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Print only failures and a verdict that is not a full success (a successful cron run prints nothing).")
+    var quiet = false
+
+    @Flag(name: .long, help: "Exit 3 when the deployment succeeded but some hosts failed (default: CodeDeploy's success, exit 0).")
+    var strict = false
+
+    var options: OutputOptions { OutputOptions(json: json, verbose: verbose, quiet: quiet, strict: strict) }
+}
