@@ -83,8 +83,9 @@ struct Tmux {
 
     static func quote(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+    /// The server it starts lives on: it gets no pipe of ours, or reading one would never end.
     func start(_ shellCommand: String) throws {
-        try run(["new-session", "-d", "-s", "t", "-x", String(width), "-y", String(height), "sh", "-c", shellCommand])
+        try run(["new-session", "-d", "-s", "t", "-x", String(width), "-y", String(height), "sh", "-c", shellCommand], output: false)
     }
 
     func sendKeys(_ keys: String) throws { try run(["send-keys", "-t", "t", keys]) }
@@ -98,7 +99,7 @@ struct Tmux {
     func kill() { _ = try? run(["kill-server"]) }
 
     @discardableResult
-    private func run(_ arguments: [String]) throws -> String {
+    private func run(_ arguments: [String], output: Bool = true) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
         process.arguments = ["-L", socket, "-f", "/dev/null"] + arguments
@@ -106,9 +107,16 @@ struct Tmux {
         environment.removeValue(forKey: "TMUX")
         environment.removeValue(forKey: "NO_COLOR")
         process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard output else {
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return ""
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
