@@ -85,7 +85,7 @@ struct DeploymentJob: Sendable {
         let pool = SessionPool(connector: connector)
         let lockPool = SessionPool(connector: connector)
         // Load balancers are checked before anything touches a host (a bad one is invalid input).
-        let trafficSetup = try TrafficSetup(playbook: playbook, inventory: target.inventory, connector: connector)
+        let trafficSetup = try TrafficSetup(playbook: playbook, inventory: target.inventory, connector: connector, checking: hosts)
 
         // One deployment at a time per group, whoever starts it: the lock lives on the hosts.
         let owner = LockOwner(

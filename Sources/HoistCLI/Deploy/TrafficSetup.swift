@@ -14,7 +14,9 @@ struct TrafficSetup: Sendable {
     /// Builds the playbook's balancers. Hosts a balancer is reached through (HAProxy's
     /// `via_host`, nginx's `host`) are looked up in the whole inventory and connected with
     /// the deployment's own connector, one session per host, opened on first use.
-    init(playbook: Playbook, inventory: Inventory, connector: any HostConnector) throws {
+    /// Every check that needs no host runs here, for every host in `checking`, so invalid
+    /// input is refused before the lock is taken.
+    init(playbook: Playbook, inventory: Inventory, connector: any HostConnector, checking hosts: [HostSpec] = []) throws {
         guard !playbook.loadBalancers.isEmpty else {
             self.events = LifecycleEvent.inPlace
             self.traffic = nil
@@ -27,6 +29,9 @@ struct TrafficSetup: Sendable {
                 LoadBalancerTraffic.Member(
                     balancer: try LoadBalancerFactory.make(spec: spec) { name in try await sessions.session(for: name) },
                     drainTimeoutSeconds: spec.drainTimeoutSeconds, healthTimeoutSeconds: spec.healthTimeoutSeconds)
+            }
+            for member in members {
+                for host in hosts { try member.balancer.check(host) }
             }
         } catch {
             // Nothing has touched a host yet: this is invalid input (exit 2).
