@@ -250,7 +250,8 @@ public struct GroupLockReply: Sendable, Hashable {
             let value = space < body.endIndex ? String(body[body.index(after: space)...]) : ""
             switch key {
             case "owner": owner = value.isEmpty ? nil : value
-            case "stop": stops.append(value)
+            // The program always prints `stop <request>`; a cut-off line asks for nothing.
+            case "stop": if space < body.endIndex { stops.append(value) }
             default:
                 if let o = Outcome(rawValue: key) {
                     outcome = o
