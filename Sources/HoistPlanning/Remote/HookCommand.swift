@@ -109,11 +109,12 @@ public struct HookInvocation: Sendable, Hashable {
     ///   that left the group may still hold the output);
     /// - the script runs in its own session (`setsid`), so the deadline can stop the whole
     ///   process group, and the descendants `su -c` moves into a session of their own:
-    ///   TERM first, KILL after the grace period.
+    ///   TERM first, KILL after the grace period. The deadline is a plain `sleep` whose end
+    ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell).
     ///
-    /// On an ordinary run it forks seven processes besides the script: date, mkfifo, two relays,
-    /// the watchdog and its sleep, and rm; two more (a timer and its sleep) when the relays
-    /// have not ended by the time the script's exit is seen.
+    /// On an ordinary run it forks six processes besides the script: date, mkfifo, two relays,
+    /// the deadline's sleep and rm; one more (a one-second sleep) when the relays have not
+    /// ended by the time the script's exit is seen.
     public var rendered: String {
         become ? "sudo -n sh -c " + shellQuote(program) : program
     }
@@ -126,7 +127,6 @@ public struct HookInvocation: Sendable, Hashable {
             set -u
             log=\(q(logFile)); script=\(q(absolutePath)); d=\(q(scratch))
             late=
-            trap 'late=1' USR1
             mkfifo -m 600 "$d.o" "$d.e" || exit 0
             trap 'rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" "$d.timedout"' EXIT
             IFS= read -r k </proc/sys/kernel/random/uuid || exit 0
@@ -144,19 +144,32 @@ public struct HookInvocation: Sendable, Hashable {
             setsid \(runner) >"$d.o" 2>"$d.e" </dev/null & sp=$!
             echo "$$ $sp" >"$d.pid"
             \(Self.processTree)
-            setsid sh -c \(q(watchdog)) hoist-watchdog "$sp" "$d" </dev/null >/dev/null 2>&1 & wd=$!
-            wait "$sp"; rc=$?
-            kill -KILL -"$wd" 2>/dev/null
+            ended() { st=Z; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat"; [ "$st" = Z ]; }
+            # The deadline is a sleep whose end (SIGCHLD) interrupts the wait: TERM to the
+            # script's group and descendants when the timeout passes, KILL after the grace.
+            trap : CHLD
+            sleep \(timeoutSeconds) & tm=$!; phase=run
+            while :; do
+              wait "$sp"; rc=$?
+              [ -e "/proc/$sp" ] || break
+              if ended "$tm"; then
+                case $phase in
+                  run) : >"$d.timedout"; stopall TERM; phase=term; sleep \(killGraceSeconds) & tm=$! ;;
+                  term) stopall KILL; phase=done ;;
+                esac
+              fi
+            done
+            kill "$tm" 2>/dev/null
             ending=exited
             if [ -e "$d.killed" ]; then ending=killed; elif [ -e "$d.timedout" ]; then ending=timedout; fi
             [ "$ending" = exited ] || stopall KILL
             # The relays end as soon as nothing holds the script's output. Unless both have
-            # already ended, a timer gives them a second, then interrupts the wait.
-            ended() { st=Z; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat"; [ "$st" = Z ]; }
+            # already ended, they get a second before the wrapper looks for a holder.
             if ! { ended "$ro" && ended "$re"; }; then
-              setsid sh -c 'sleep 1; kill -USR1 "$0"' "$$" </dev/null >/dev/null 2>&1 & tm=$!
-              wait "$ro" "$re"
-              kill -KILL -"$tm" 2>/dev/null
+              sleep 1 & tm=$!
+              until { ended "$ro" && ended "$re"; } || ended "$tm"; do wait "$ro" "$re"; done
+              { ended "$ro" && ended "$re"; } || late=1
+              kill "$tm" 2>/dev/null
             fi
             holders=""
             if [ -n "$late" ] && ! { ended "$ro" && ended "$re"; }; then
@@ -183,17 +196,6 @@ public struct HookInvocation: Sendable, Hashable {
             """
     }
 
-    /// The deadline, in a session of its own so that one KILL ends it with its sleep: TERM
-    /// to the script's group and descendants when the timeout passes, KILL after the grace
-    /// period. Arguments: script pid, scratch.
-    private var watchdog: String {
-        """
-        sp=$1; d=$2
-        \(Self.processTree)
-        sleep \(timeoutSeconds); : >"$d.timedout"; stopall TERM; sleep \(killGraceSeconds); stopall KILL
-        """
-    }
-
     /// `relay PREFIX` copies its stdin to its stdout line by line, flushing each line, and
     /// appends each to `$log` as the CodeDeploy agent writes scripts.log: `YYYY-MM-DD HH:MM:SS
     /// PREFIXtext`. One process per stream, no shell loop: perl where the host has it (every
@@ -211,10 +213,17 @@ public struct HookInvocation: Sendable, Hashable {
         }
         """#
 
-    /// `tree PID` lists the descendants of PID, deepest first; `stopall SIG` signals the
-    /// script's process group (`$sp`) and its descendants, wherever they moved.
+    /// `tree PID` lists the descendants of PID, from the kernel's children lists (no process
+    /// per level; `ps` where the kernel has none); `stopall SIG` signals the script's process
+    /// group (`$sp`) and its descendants, wherever they moved.
     static let processTree = #"""
-        tree() { for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; echo "$c"; done; }
+        tree() {
+          for f in /proc/$1/task/*/children; do
+            [ -e "$f" ] || { for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; tree "$c"; done; return 0; }
+            kids=; read -r kids 2>/dev/null <"$f"
+            for c in $kids; do echo "$c"; tree "$c"; done
+          done
+        }
         stopall() { kill -"$1" -"$sp" $(tree "$sp") 2>/dev/null; }
         """#
 
