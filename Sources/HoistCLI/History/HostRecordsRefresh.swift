@@ -25,7 +25,7 @@ struct HostRecordsRefresh {
             for host in target.hosts {
                 group.addTask {
                     let layout = HostLayout(root: host.deploymentRoot, groupID: groupID)
-                    let commands = HostCommands(layout: layout, deploymentID: deploymentID, become: host.become && host.user != "root")
+                    let commands = HostCommands(layout: layout, deploymentID: deploymentID, become: RemoteProgram.usesSudo(host))
                     let program = commands.wrap("""
                         printf '\\036this\\n'; cat \(shellQuote(layout.recordFile(deploymentID))) 2>/dev/null
                         printf '\\036latest\\n'; f=$(cat \(shellQuote(layout.lastDeploymentPointer)) 2>/dev/null) && cat "$f" 2>/dev/null
