@@ -37,6 +37,17 @@ public struct DeploymentReport: Sendable {
     public var rollback: RollbackReport?
 
     public var historyIncomplete: Bool { !historyFailures.isEmpty }
+
+    public init(id: String, verdict: DeploymentVerdictSummary, hosts: [String: HostOutcome], attention: [HostAttention] = [],
+                historyFailures: [String] = [], lostLockHosts: [String] = [], rollback: RollbackReport? = nil) {
+        self.id = id
+        self.verdict = verdict
+        self.hosts = hosts
+        self.attention = attention
+        self.historyFailures = historyFailures
+        self.lostLockHosts = lostLockHosts
+        self.rollback = rollback
+    }
 }
 
 /// The automatic rollback of a deployment: how it ended (nil when it could not run) and why.

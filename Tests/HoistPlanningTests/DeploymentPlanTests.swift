@@ -126,3 +126,13 @@ import HoistCore
                 + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_live_fleet", value: "green"), sudo: true))
     }
 }
+
+extension RemoteProgramTests {
+    @Test func hostRecordsReplySplitsAtMarkers() {
+        let out = "motd\n\u{1e}this\n{\"a\":1,\n\"b\":2}\n\u{1e}latest\n{\"c\":3}"
+        let reply = HostRecordsReply.parse(out)
+        #expect(reply.this == "{\"a\":1,\n\"b\":2}")
+        #expect(reply.latest == "{\"c\":3}")
+        #expect(HostRecordsReply.parse("\u{1e}this\n\u{1e}latest\n") == HostRecordsReply(this: "", latest: ""))
+    }
+}

@@ -132,6 +132,17 @@ public struct HostCommands: Sendable {
             + writePointer(layout.lastDeploymentPointer, value: file))
     }
 
+    /// Prints this deployment's record on the host and the group's latest record, each after
+    /// a reply marker line (`this`, `latest`); `HostRecordsReply.parse` splits them.
+    public var readRecords: String {
+        wrap("""
+            \(RemoteProgram.markerVariable)
+            printf '%sthis\\n' "$m"; cat \(shellQuote(layout.recordFile(deploymentID))) 2>/dev/null
+            printf '%slatest\\n' "$m"; f=$(cat \(shellQuote(layout.lastDeploymentPointer)) 2>/dev/null) && cat "$f" 2>/dev/null
+            exit 0
+            """)
+    }
+
     /// Blue/green: where the group's live fleet is recorded on a host.
     public var liveFleetFile: String { layout.instructionsDir + "/\(layout.groupID)_live_fleet" }
 
@@ -182,5 +193,25 @@ public struct HostProbeResult: Sendable, Hashable {
             }
         }
         return result
+    }
+}
+
+/// What `HostCommands.readRecords` printed: the two records' JSON text (empty when absent).
+public struct HostRecordsReply: Sendable, Hashable {
+    public var this: String
+    public var latest: String
+
+    public static func parse(_ stdout: String) -> HostRecordsReply {
+        var sections: [String: [Substring]] = [:]
+        var current: String?
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.first == RemoteProgram.marker, let key = RemoteProgram.replies([line], separator: " ").first?.key {
+                current = key
+                continue
+            }
+            if let current { sections[current, default: []].append(line) }
+        }
+        func text(_ key: String) -> String { (sections[key] ?? []).joined(separator: "\n") }
+        return HostRecordsReply(this: text("this"), latest: text("latest"))
     }
 }
