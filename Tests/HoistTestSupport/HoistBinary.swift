@@ -61,42 +61,14 @@ public final class RunningHoist: @unchecked Sendable {
     private let exit = Locked<Int32?>(nil)
 
     init(path: String, arguments: [String], environment: [String: String], currentDirectory: URL?) throws {
-        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
-        guard pipe(&out) == 0, pipe(&err) == 0 else { throw NotStarted(description: "pipe: \(String(cString: strerror(errno)))") }
-        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // `env -C DIR` changes folder before it runs hoist (coreutils).
         let words = (currentDirectory.map { ["/usr/bin/env", "-C", $0.path, path] } ?? [path]) + arguments
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let argv = words.map { strdup($0) }
-        let envp = merged.map { strdup("\($0.key)=\($0.value)") }
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, words[0], &actions, &attributes, argv + [nil], envp + [nil])
-        close(out[1])
-        close(err[1])
-        guard status == 0 else {
-            close(out[0]); close(err[0])
-            throw NotStarted(description: "cannot start \(words[0]): \(String(cString: strerror(status)))")
-        }
-        self.pid = pid
-        stdout = PipeReader(out[0])
-        stderr = PipeReader(err[0])
+        let child = try SpawnedProcess(path: words[0], arguments: Array(words.dropFirst()),
+                                       environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                       ownProcessGroup: false)
+        pid = child.pid
+        stdout = PipeReader(child.stdout)
+        stderr = PipeReader(child.stderr)
     }
 
     /// Waits for the process to exit and returns its status (128 + signal when a signal
@@ -130,11 +102,6 @@ public final class RunningHoist: @unchecked Sendable {
     public func waitForStdout(containing text: String, seconds: Double) -> Bool {
         stdout.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
     }
-}
-
-/// The process could not be started.
-public struct NotStarted: Error, CustomStringConvertible {
-    public var description: String
 }
 
 /// Reads a pipe to its end on a background thread, keeping what came so far readable.
