@@ -36,7 +36,7 @@ public struct HostDeployment: Sendable {
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
     var commands: HostCommands {
-        HostCommands(layout: layout, deploymentID: context.id, become: host.become && host.user != "root", sshUser: host.user)
+        HostCommands(layout: layout, deploymentID: context.id, become: RemoteProgram.usesSudo(host), sshUser: host.user)
     }
 
     /// Outcome of one step before it is reported.
@@ -173,7 +173,7 @@ public struct HostDeployment: Sendable {
         for (index, script) in hooks.enumerated() {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,
-                runAs: script.runas, sudo: script.sudo, become: host.become && host.user != "root",
+                runAs: script.runas, sudo: script.sudo, become: RemoteProgram.usesSudo(host),
                 environment: environment(event), logFile: layout.logFile(context.id),
                 killGraceSeconds: context.killGraceSeconds, firstInEvent: index == 0,
                 traverse: [layout.root, layout.groupDir, String(root.prefix(upTo: root.lastIndex(of: "/") ?? root.endIndex))])

@@ -68,7 +68,7 @@ struct HookOutputTrustTests {
                 exec sh -c 'sleep 300' \(hookMarker)
                 """, timeout: 600)
             let running = try HoistBinary.start(s.deployArguments(try s.revision("v1", revision), []),
-                                                env: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.5"]) { $1 })
+                                                environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.5"]) { $1 })
             guard try await poll(seconds: 60, { s.exists(host, "\(s.observations)/waiting") }) else {
                 running.send(SIGKILL)
                 Issue.record("the hook never started: \(running.finish().stderr)")
