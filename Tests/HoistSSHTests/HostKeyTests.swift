@@ -71,7 +71,7 @@ struct HostKeyTests {
             #expect(error?.kind == .hostKey, "\(checking)")
             #expect(message.contains("HOST KEY CHANGED"), "\(message)")
             #expect(!message.contains("is not in"), "\(message)")
-            #expect(message.contains("ssh-rsa \(try sshd.fingerprint("id_rsa"))"), "\(message)")
+            #expect(message.contains("ssh-rsa key \(try sshd.fingerprint("id_rsa"))"), "\(message)")
             #expect(message.contains("\(file):2"), "\(message)")
             #expect(message.contains("ssh-keygen -R '[127.0.0.1]:\(sshd.port)' -f \(file)"), "\(message)")
         }
