@@ -60,20 +60,25 @@ final class RelayProcess {
     let port: Int
     let dir: URL
     let process = Process()
+    let stdin = Pipe()
 
     init(upstreamPort: Int, rttMilliseconds: Double) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-relay-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         port = Int.random(in: 20000...60000)
         try "test - 127.0.0.1 \(port) 127.0.0.1 \(upstreamPort)\n".write(to: dir.appendingPathComponent("routes"), atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestPaths.packageRoot.appendingPathComponent("scripts/lib/latency-relay").path,
-                             "--rtt-ms", String(rttMilliseconds), "--routes", dir.appendingPathComponent("routes").path,
-                             "--log", dir.appendingPathComponent("log").path, "--ready", dir.appendingPathComponent("ready").path]
-        process.standardInput = FileHandle.nullDevice
+        // A supervisor shell runs the relay until our end of its stdin closes (as LocalSSHD
+        // does), so the relay stops with the test process whatever happens.
+        let relay = [TestPaths.packageRoot.appendingPathComponent("scripts/lib/latency-relay").path,
+                     "--rtt-ms", String(rttMilliseconds), "--routes", dir.appendingPathComponent("routes").path,
+                     "--log", dir.appendingPathComponent("log").path, "--ready", dir.appendingPathComponent("ready").path]
+            .map(shellQuote).joined(separator: " ")
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "python3 \(relay) </dev/null & p=$!; cat >/dev/null; kill $p"]
+        process.standardInput = stdin
         try process.run()
-        try waitFor("the relay to listen") { FileManager.default.fileExists(atPath: dir.appendingPathComponent("ready").path) || !process.isRunning }
-        guard process.isRunning else { throw RelayFailed(description: "the relay exited (port \(port) taken?)") }
+        let ready = dir.appendingPathComponent("ready").path
+        try waitFor("the relay to listen") { FileManager.default.fileExists(atPath: ready) }
     }
 
     func waitForConnectionLog() throws -> LogLine {
@@ -90,8 +95,7 @@ final class RelayProcess {
     }
 
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        try? stdin.fileHandleForWriting.close()
         try? FileManager.default.removeItem(at: dir)
     }
 
