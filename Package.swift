@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
@@ -36,7 +35,7 @@ let package = Package(
         ]),
         .target(name: "HoistPlanning", dependencies: ["HoistCore"]),
         .target(name: "HoistEngine", dependencies: [
-            "HoistCore", "HoistPlanning", .product(name: "Logging", package: "swift-log"),
+            "HoistCore", "HoistPlanning",
         ]),
 
         // Adapters.
@@ -53,7 +52,6 @@ let package = Package(
             "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
             "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
 
@@ -65,11 +63,11 @@ let package = Package(
         .testTarget(name: "HoistCoreTests", dependencies: ["HoistCore"]),
         .testTarget(name: "HoistConfigTests", dependencies: ["HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
-        .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistTestSupport"]),
+        .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistConfig", "HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive", "HoistTestSupport"]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
-        .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport", "HoistHistory", "HoistCore"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport", "HoistHistory", "HoistCore"]),
         // Against a real sshd the tests start on 127.0.0.1.
         .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistDigest", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).

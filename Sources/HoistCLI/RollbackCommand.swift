@@ -26,6 +26,9 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .long, help: HostPatternHelp.help(note: " Default: the hosts of the group's latest deployment."))
     var hosts: String?
 
+    @Option(name: .long, help: "Deployment configuration for the rollback: OneAtATime, HalfAtATime or AllAtOnce (default: the playbook's).")
+    var config: String?
+
     @OptionGroup var output: OutputFlags
     @Option(name: .long, help: "History database.") var db: String?
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
@@ -59,7 +62,7 @@ struct RollbackCommand: AsyncParsableCommand {
         }
         printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
         let job = DeploymentJob(
-            playbookPath: playbook, revisionPath: source.revisionPath, fileExistsBehavior: source.fileExistsBehavior.rawValue,
+            playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
             ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: output.options, db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id,
             expectedSHA256: source.revisionSHA256)
@@ -80,6 +83,9 @@ struct RedeployCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only the hosts that failed or were never reached in that deployment.")
     var onlyFailed = false
 
+    @Option(name: .long, help: "Deployment configuration: OneAtATime, HalfAtATime or AllAtOnce (default: the playbook's).")
+    var config: String?
+
     @OptionGroup var output: OutputFlags
     @Option(name: .long, help: "History database.") var db: String?
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
@@ -99,7 +105,7 @@ struct RedeployCommand: AsyncParsableCommand {
             }
         }
         let job = DeploymentJob(
-            playbookPath: record.playbookPath, revisionPath: record.revisionPath,
+            playbookPath: record.playbookPath, revisionPath: record.revisionPath, configName: config,
             fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts,
             output: output.options, db: db, lockWait: lockWait,
             creator: .redeploy, rollbackOf: deploymentID, expectedSHA256: record.revisionSHA256)

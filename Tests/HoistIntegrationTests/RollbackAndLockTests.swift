@@ -110,7 +110,7 @@ import HoistTestSupport
             let stop = try group.hoist(["stop", id])
             #expect(stop.status == 0, "\(stop.stderr)")
             // The running hook is allowed to finish once the coordinator has seen the stop.
-            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
+            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 600), "the coordinator saw the stop")
             _ = FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
             let result = running.finish()
             #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
@@ -177,16 +177,16 @@ import HoistTestSupport
             let id = try #require(try group.list().first?["id"] as? String)
             let nowhere = try ScratchDirectory("hoist-no-history")
             let stop = try HoistBinary.run(["stop", "--playbook", group.playbook],
-                                           env: ["XDG_STATE_HOME": nowhere.path, "HOME": nowhere.path])
+                                           environment: ["XDG_STATE_HOME": nowhere.path, "HOME": nowhere.path])
             #expect(stop.status == 0, "\(stop.stderr)")
             #expect(stop.stdout.contains("asked \(id) to stop"), "\(stop.stdout)")
             #expect(!FileManager.default.fileExists(atPath: nowhere.file("hoist/history.sqlite3")), "no history was read or made")
-            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
+            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 600), "the coordinator saw the stop")
             _ = FileManager.default.createFile(atPath: group.hostPath(host!, srv: "go-stoplock"), contents: Data())
             let result = running.finish()
             #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
             #expect(try group.list().first?["status"] as? String == "Stopped")
-            let again = try HoistBinary.run(["stop", "--playbook", group.playbook], env: ["XDG_STATE_HOME": nowhere.path])
+            let again = try HoistBinary.run(["stop", "--playbook", group.playbook], environment: ["XDG_STATE_HOME": nowhere.path])
             #expect(again.status == 1)
             #expect(again.stderr.contains("no running deployment holds the lock"), "\(again.stderr)")
             for h in group.hosts {

@@ -48,7 +48,8 @@ final class DeploymentOutput: @unchecked Sendable {
 
     /// The observer for one deployment of this command.
     func observer(deploymentID: String) -> any DeploymentObserver {
-        if options.json { return JSONLinesReporter(deploymentID: deploymentID) }
+        // JSON lines carry no notices: they go to stderr, so they reach a person anyway.
+        if options.json { return ObserverFanout([JSONLinesReporter(deploymentID: deploymentID), NoticePrinter()]) }
         guard style.live else {
             // Plain output: the command's own stderr lines carry the time too.
             Console.shared.stampsErrors = true
@@ -71,20 +72,24 @@ final class DeploymentOutput: @unchecked Sendable {
     }
 
     /// After everything: when an automatic rollback followed or `--strict` changed the
-    /// outcome, one more line ties the printed verdicts to the exit code. `rollbackCode` is
-    /// the automatic rollback's exit code, if one ran.
-    func finish(_ verdict: DeploymentVerdictSummary, rollbackCode: Int32?, code: Int32) {
+    /// outcome, one more line ties the printed verdicts to the exit code.
+    func finish(_ report: DeploymentReport, code: HoistExitCode) {
         guard !options.json else { return }
+        let verdict = report.verdict
         var parts: [String] = []
-        if let rollbackCode {
-            parts.append(rollbackCode == 0 ? "the automatic rollback succeeded" : "the automatic rollback ended with exit \(rollbackCode)")
+        if let rollback = report.rollback {
+            switch rollback.status {
+            case .succeeded?: parts.append("the automatic rollback succeeded")
+            case let status?: parts.append("the automatic rollback ended \(status.rawValue)")
+            case nil: parts.append("no automatic rollback: \(rollback.note)")
+            }
         }
         let failed = verdict.hostStatuses.values.filter { $0 == .failed }.count
         if options.strict, verdict.status == .succeeded, failed > 0 {
             parts.append("--strict: \(failed) host\(failed == 1 ? "" : "s") failed")
         }
-        guard !parts.isEmpty, !(options.quiet && code == 0) else { return }
-        let line = "deployment \(verdict.id) \(verdict.status.rawValue); " + parts.joined(separator: "; ") + "; exit \(code)"
+        guard !parts.isEmpty, !(options.quiet && code == .succeeded) else { return }
+        let line = "deployment \(verdict.id) \(verdict.status.rawValue); " + parts.joined(separator: "; ") + "; exit \(code.rawValue)"
         Console.shared.out(style.live ? line : utcStamp(Date()) + " " + line)
     }
 }

@@ -53,6 +53,10 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty
             say(v.time, verdictLine(v, progress: progress, strict: strict), failure: !clean)
+        case .notice(let notice):
+            // On stderr as NoticePrinter says it, with the time; -q keeps only warnings.
+            guard !quiet || notice.isWarning else { return }
+            console.err(utcStamp(Date()) + " " + notice.sentence)
         }
     }
 
@@ -137,6 +141,8 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = v.errorCode { o["error_code"] = c.rawValue }
             if let m = v.message { o["message"] = m }
             o["hosts"] = v.hostStatuses.mapValues(\.rawValue)
+        case .notice:
+            return
         }
         if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }

@@ -1,13 +1,18 @@
 import Foundation
 import HoistEngine
 
-/// Turns Ctrl-C and SIGTERM into stop requests: the first lets running hooks finish and
-/// starts nothing new, the second kills running hooks.
+/// Signals during a deployment. Ctrl-C and SIGTERM become stop requests: the first lets
+/// running hooks finish and starts nothing new, the second kills running hooks. SIGHUP (a
+/// closed terminal, a dropped SSH connection to the machine running Hoist) is ignored: the
+/// deployment carries on to its verdict, output to the dead terminal is dropped (`Console`),
+/// and the history keeps everything. SIGPIPE is ignored for the whole process
+/// (`runCommandLine`).
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
     /// `say` shows the acknowledgement where it stays visible (`DeploymentOutput.say`).
     init(stop: StopController, say: @escaping @Sendable (String) -> Void = { Console.shared.err($0) }) {
+        signal(SIGHUP, SIG_IGN)
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())

@@ -70,8 +70,20 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             ticker = nil
             draw(scroll: [], final: true)
             let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
-            console.locked { FileHandle.standardOutput.write(Data((table + [verdictLine(v, progress: progress, strict: strict)]).map { $0 + "\n" }.joined().utf8)) }
+            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { $0 + "\n" }.joined()
+            console.locked { $0(text) }
             return
+        case .notice(let notice):
+            // Notices scroll by in the view rather than breaking it from stderr; a stop
+            // (from `hoist stop` elsewhere, or Ctrl-C's own line before it) stays pinned.
+            if case .stopping = notice, pinned.isEmpty {
+                pinned.append(notice.sentence)
+                scroll.append(yellow(notice.sentence))
+            } else if case .stopping = notice {
+                break
+            } else {
+                scroll.append(notice.isWarning ? yellow(notice.sentence) : dim(notice.sentence))
+            }
         default:
             break
         }
@@ -112,7 +124,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             for line in block { text += line + "\n" }
             drawnLines = block.count
         }
-        console.locked { FileHandle.standardOutput.write(Data(text.utf8)) }
+        console.locked { $0(text) }
     }
 
     /// The lines under the scrolling part, each cut to the terminal's width.
