@@ -123,7 +123,8 @@ public struct Deployment: Sendable {
                 playbookPath: request.playbookPath, creator: request.creator, createdBy: request.createdBy,
                 revisionPath: request.revision.displayName, revisionSHA256: request.revision.sha256,
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
-                rollbackOf: request.rollbackOf, createTime: Date(), hostCount: plan.hosts.count))
+                rollbackOf: request.rollbackOf, createTime: Date(), hostCount: plan.hosts.count,
+                revisionCommit: request.revision.commit))
         } catch {
             throw .historyUnavailable("\(error)")
         }

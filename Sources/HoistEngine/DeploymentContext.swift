@@ -23,10 +23,13 @@ public struct DeployableRevision: Sendable {
     /// Renders the Install program given the unpacked revision root on the host and the
     /// group's cleanup file.
     public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
+    /// The git commit of the revision folder's work tree, for `hoist list` (nil: none).
+    public var commit: String?
 
     public init(displayName: String, bundlePath: String, isZip: Bool, sha256: String, sizeBytes: Int64,
                 stripPrefix: String?, hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
-                renderInstall: @escaping @Sendable (String, String) -> String) {
+                commit: String? = nil, renderInstall: @escaping @Sendable (String, String) -> String) {
+        self.commit = commit
         self.fileExistsBehavior = fileExistsBehavior
         self.displayName = displayName
         self.bundlePath = bundlePath

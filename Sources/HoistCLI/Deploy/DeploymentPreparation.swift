@@ -82,7 +82,7 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
     return DeployableRevision(
         displayName: displayName ?? revision.path, bundlePath: bundle.path, isZip: bundle.isZip, sha256: bundle.sha256,
         sizeBytes: bundle.size, stripPrefix: bundle.stripPrefix, hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
-        renderInstall: { root, cleanup in
+        commit: GitWorkTree.commit(of: revision.path), renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })
 }
