@@ -12,7 +12,7 @@ struct ExecTests {
         let session = try await LocalSSHD.connector().connect(sshd.host())
         defer { Task { await session.close() } }
         let lines = Locked<[OutputLine]>([])
-        let result = try await session.run("echo out1; echo err1 >&2; printf 'no newline'; exit 3", timeoutSeconds: 30, killGraceSeconds: 1) { line in
+        let result = try await session.run("echo out1; echo err1 >&2; printf 'no newline'; exit 3", timeoutSeconds: 600, killGraceSeconds: 1) { line in
             lines.withLock { $0.append(line) }
         }
         #expect(result.exitStatus == 3)
@@ -61,7 +61,7 @@ struct ExecTests {
     @Test func aSignalThatKillsTheCommandIsReported() async throws {
         let session = try await LocalSSHD.connector().connect(sshd.host())
         defer { Task { await session.close() } }
-        let result = try await session.run("kill -KILL $$", timeoutSeconds: 30, killGraceSeconds: 1) { _ in }
+        let result = try await session.run("kill -KILL $$", timeoutSeconds: 600, killGraceSeconds: 1) { _ in }
         #expect(result.signal == "KILL")
         #expect(result.exitStatus == nil)
     }
