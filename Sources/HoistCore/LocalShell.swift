@@ -15,13 +15,14 @@ import Glibc
 public enum LocalShell {
     /// Runs `command` in its own process group; `environment` is added to this process's
     /// environment. After `timeoutSeconds` the group gets TERM, then KILL after
-    /// `killGraceSeconds`, and the result is marked timed out.
+    /// `killGraceSeconds`, and the result is marked timed out. `input`, when given, is the
+    /// command's stdin (else /dev/null).
     public static func run(
-        _ command: String, environment: [String: String] = [:], timeoutSeconds: Double? = nil,
+        _ command: String, environment: [String: String] = [:], input: String? = nil, timeoutSeconds: Double? = nil,
         killGraceSeconds: Double = 5, onOutput: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CommandResult {
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let child = try SpawnedShell(command: command, environment: merged)
+        let child = try SpawnedShell(command: command, environment: merged, input: input)
         let watch = ProcessWatch(child: child, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
         return await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: watch.runToEnd()) }.start()
@@ -30,10 +31,10 @@ public enum LocalShell {
 
     /// Runs a command and collects its output; for short commands whose output is small.
     public static func capture(
-        _ command: String, environment: [String: String] = [:], timeoutSeconds: Double? = 60
+        _ command: String, environment: [String: String] = [:], input: String? = nil, timeoutSeconds: Double? = 60
     ) async throws -> (CommandResult, stdout: String, stderr: String) {
         let box = LineCollector()
-        let result = try await run(command, environment: environment, timeoutSeconds: timeoutSeconds) { box.add($0) }
+        let result = try await run(command, environment: environment, input: input, timeoutSeconds: timeoutSeconds) { box.add($0) }
         let (out, err) = box.text()
         return (result, out, err)
     }
@@ -45,13 +46,34 @@ public struct LocalShellError: Error, Sendable, CustomStringConvertible {
 }
 
 /// `/bin/sh -c COMMAND` started with posix_spawn in a new process group, stdin from
-/// /dev/null, stdout and stderr to pipes that only this side keeps.
+/// /dev/null (or an unlinked temporary file holding `input`: no pipe to write, so no SIGPIPE
+/// when the command does not read it), stdout and stderr to pipes that only this side keeps.
 private struct SpawnedShell {
     let pid: pid_t
     let stdout: Int32
     let stderr: Int32
 
-    init(command: String, environment: [String: String]) throws {
+    init(command: String, environment: [String: String], input: String? = nil) throws {
+        var inputFile: Int32 = -1
+        if let input {
+            var template = Array((NSTemporaryDirectory() + "/hoist-stdin-XXXXXX").utf8CString)
+            inputFile = template.withUnsafeMutableBufferPointer { buffer in
+                let fd = mkstemp(buffer.baseAddress!)
+                if fd >= 0 { unlink(buffer.baseAddress!) }
+                return fd
+            }
+            guard inputFile >= 0 else { throw Self.failure("a temporary file for stdin") }
+            let bytes = Array(input.utf8)
+            var written = 0
+            while written < bytes.count {
+                let n = bytes[written...].withUnsafeBytes { write(inputFile, $0.baseAddress, $0.count) }
+                if n <= 0 { close(inputFile); throw Self.failure("writing stdin") }
+                written += n
+            }
+            lseek(inputFile, 0, SEEK_SET)
+            _ = fcntl(inputFile, F_SETFD, FD_CLOEXEC)
+        }
+        defer { if inputFile >= 0 { close(inputFile) } }
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard pipe(&out) == 0 else { throw Self.failure("pipe") }
         guard pipe(&err) == 0 else {
@@ -63,7 +85,11 @@ private struct SpawnedShell {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if inputFile >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, inputFile, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         var attributes = posix_spawnattr_t()

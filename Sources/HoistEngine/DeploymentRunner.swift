@@ -94,7 +94,7 @@ public struct DeploymentRunner: Sendable {
             }
 
             apply(planner.start())
-            if stop.level >= .graceful { apply(planner.stopRequested()) }
+            if stop.level >= .graceful { apply(planner.stopRequested(Self.stopReason(stop))) }
             while verdict == nil || running > 0, let message = await group.next() {
                 switch message {
                 case .hostDone(let outcome):
@@ -108,7 +108,7 @@ public struct DeploymentRunner: Sendable {
                     if Task.isCancelled || level == .none { break }
                     if level > stopSeen {
                         stopSeen = level
-                        apply(planner.stopRequested())
+                        apply(planner.stopRequested(Self.stopReason(stop)))
                         if level < .immediate { group.addTask { .stopLevel(await stop.wait(above: level)) } }
                     }
                 }
@@ -124,6 +124,13 @@ public struct DeploymentRunner: Sendable {
             message: final?.message, hostStatuses: statuses, time: Date())
         observer.handle(.deploymentFinished(summary))
         return Result(verdict: summary, hosts: outcomes)
+    }
+
+    static func stopReason(_ stop: StopController) -> RolloutPlanner.StopReason {
+        switch stop.cause {
+        case .request: return .manual
+        case .alarm(let why): return .alarm(why)
+        }
     }
 
     /// Connects, runs the host's lifecycle, and closes the session; a host that cannot be

@@ -65,7 +65,19 @@ public struct HistoryText: Sendable {
             }
         }
         out += "\n" + TextTable.render(rows)
+        if !detail.deliveries.isEmpty { out += "\n" + deliveries(detail.deliveries) }
         return out
+    }
+
+    /// The trigger deliveries of `hoist show`, one a line, in the order they were recorded.
+    func deliveries(_ records: [DeliveryRecord]) -> String {
+        var rows = [["TRIGGER", "EVENT", "STATUS", "ATTEMPTS", "AT", "TARGET / ERROR"]]
+        for r in records {
+            let event = r.event.rawValue + (r.host.map { " \($0)" }).orEmpty
+            let tail = r.target + (r.error.map { ": \($0)" }).orEmpty
+            rows.append([r.trigger, event, r.status.rawValue, String(r.attempts), time(r.endTime), tail])
+        }
+        return TextTable.render(rows)
     }
 
     /// One `hoist logs` line: `host event [stream] text`.

@@ -63,6 +63,9 @@ struct BlueGreenRun: Sendable {
         let installed = await install.run()
         guard installed.verdict.status == .succeeded else { return installed }
 
+        if spec.readyWaitSeconds != nil {
+            trafficObserver.handle(.milestone(.ready, time: Date()))
+        }
         if let wait = spec.readyWaitSeconds, !(await ContinueSignal.wait(id: runner.context.id, seconds: wait, stop: runner.stop)) {
             return Self.ended(installed, status: .stopped,
                               message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(wait)) s; traffic stays on \(live)")

@@ -4,6 +4,7 @@ import HoistConfig
 import HoistCore
 import HoistEngine
 import HoistHistory
+import HoistNotify
 import HoistPlanning
 
 /// How a command prints a deployment.
@@ -132,10 +133,16 @@ struct DeploymentJob: Sendable {
         }
         defer { stopNotice.cancel() }
         let health = priorHealth(store: store, application: playbook.application, group: playbook.deploymentGroup)
+        // Triggers and alarms: an alarm already firing stops the deployment before any host.
+        let signals = await deploymentSignals(playbook: playbook).start(
+            id: id, application: playbook.application, deploymentGroup: playbook.deploymentGroup, hosts: hosts,
+            reporter: reporter, stop: stop, record: recordDelivery(store))
         let runner = DeploymentRunner(
             context: context, hosts: hosts, config: config, health: health,
-            connector: pool, sideConnector: connector, observer: ObserverFanout([recorder, reporter]), stop: stop)
-        let result = await runWithTraffic(runner, playbook: playbook, traffic: trafficSetup, reporter: reporter, rollback: blueGreenRollback)
+            connector: pool, sideConnector: connector, observer: ObserverFanout([recorder, reporter, signals]), stop: stop)
+        let result = await runWithTraffic(runner, playbook: playbook, traffic: trafficSetup,
+                                          reporter: ObserverFanout([reporter, signals]), rollback: blueGreenRollback)
+        await signals.stopMonitoring()
         await heartbeat.finish()
         recorder.flush()
         for failure in recorder.failures.prefix(3) { printToStderr("hoist: history: \(failure)") }
@@ -148,6 +155,7 @@ struct DeploymentJob: Sendable {
         let wantsRollback: Bool = {
             switch result.verdict.status {
             case .failed: return autoRollback ?? playbook.autoRollback.onFailure
+            case .stopped where result.verdict.errorCode == .alarmActive: return autoRollback ?? playbook.autoRollback.onAlarm
             case .stopped: return autoRollback ?? playbook.autoRollback.onStop
             default: return false
             }
@@ -156,9 +164,27 @@ struct DeploymentJob: Sendable {
             let touched = result.hosts.values.filter { outcome in
                 outcome.events.contains { $0.1.status != .skipped } || outcome.status == .failed
             }.map(\.host)
+            if !touched.isEmpty { ObserverFanout([reporter, signals]).handle(.milestone(.rollingBack, time: Date())) }
             await rollBack(failed: id, store: store, playbook: playbook, hosts: touched)
         }
+        await signals.drain()
         return code
+    }
+
+    /// The playbook's triggers and alarm checks with the real adapters. An automatic rollback
+    /// keeps the triggers but is not watched by the alarms (one still firing must not stop it).
+    func deploymentSignals(playbook: Playbook) -> DeploymentSignals {
+        DeploymentSignals(triggers: playbook.triggers, alarms: creator == .rollback ? nil : playbook.alarms,
+                          transport: NotifyTransport(), probe: AlarmChecks(environment: [
+                              "HOIST_APPLICATION": playbook.application, "HOIST_DEPLOYMENT_GROUP": playbook.deploymentGroup,
+                          ]))
+    }
+
+    /// Writes each trigger delivery's outcome to the history; a failed write is reported, not fatal.
+    func recordDelivery(_ store: any HistoryStore) -> @Sendable (DeliveryRecord) -> Void {
+        { record in
+            do { try store.recordDelivery(record) } catch { printToStderr("hoist: history: delivery: \(error)") }
+        }
     }
 
     /// Takes the group's lock. A lock held by a coordinator on this machine whose process is

@@ -56,7 +56,7 @@ final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
                     deploymentID: id, host: host, event: lifecycle, status: outcome.status, errorCode: outcome.errorCode,
                     message: outcome.message, scriptName: outcome.scriptName, startTime: outcome.start, endTime: outcome.end))
             }
-        case .uploadProgress:
+        case .uploadProgress, .alarmChanged, .milestone:
             break
         case .hostFinished(let host, let status, let code, let message, let time):
             writeOutput()

@@ -32,7 +32,23 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             console.out(line)
         case .deploymentFinished(let v):
             console.out(summaryLine(v))
+        case .alarmChanged(let change):
+            console.out(alarmLine(change))
+        case .milestone(let milestone, _):
+            console.out(milestoneLine(milestone))
         }
+    }
+}
+
+/// `alarm api ALARM (was OK): HTTP 500 from ...`: a check's new state, for every output.
+func alarmLine(_ change: AlarmChange) -> String {
+    "alarm \(change.check) \(change.state.rawValue) (was \(change.previous.rawValue)): \(change.reason)"
+}
+
+func milestoneLine(_ milestone: DeploymentMilestone) -> String {
+    switch milestone {
+    case .ready: return "deployment ready: the replacement fleet is installed"
+    case .rollingBack: return "rolling back: the automatic rollback starts"
     }
 }
 
@@ -47,9 +63,10 @@ func summaryLine(_ v: DeploymentVerdictSummary) -> String {
 
 /// `--json`: one JSON object per line for each deployment, host, lifecycle event and output
 /// line. Fields: `type` (deployment_started, host_started, event_started, output,
-/// event_finished, upload_progress, host_finished, deployment_finished), `deployment`,
-/// `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`, `message`,
-/// `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`.
+/// event_finished, upload_progress, host_finished, deployment_finished, alarm_changed,
+/// milestone), `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`,
+/// `error_code`, `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`,
+/// `total_bytes`, `hosts`, `check`, `state`, `previous`, `reason`, `milestone`.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
@@ -93,6 +110,11 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = v.errorCode { o["error_code"] = c.rawValue }
             if let m = v.message { o["message"] = m }
             o["hosts"] = v.hostStatuses.mapValues(\.rawValue)
+        case .alarmChanged(let c):
+            o["type"] = "alarm_changed"; o["check"] = c.check; o["state"] = c.state.rawValue
+            o["previous"] = c.previous.rawValue; o["reason"] = c.reason; o["time"] = formatter.string(from: c.time)
+        case .milestone(let m, let time):
+            o["type"] = "milestone"; o["milestone"] = m.rawValue; o["time"] = formatter.string(from: time)
         }
         if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }
@@ -154,6 +176,11 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             done[host] = status
             rows.append((host, hostEvents[host] ?? []))
             scroll.append(status == .succeeded ? green("✔ \(host)") : red("✘ \(host) \(status.rawValue)") + (message.map { ": \($0)" } ?? ""))
+        case .alarmChanged(let change):
+            let line = alarmLine(change)
+            scroll.append(change.state == .alarm ? red("⚠ " + line) : dim(line))
+        case .milestone(let milestone, _):
+            scroll.append(milestoneLine(milestone))
         case .deploymentFinished(let v):
             redraw(scroll: scroll, final: true)
             console.locked {
