@@ -49,7 +49,8 @@ public struct HistoryText: Sendable {
             ["Duration", duration(from: d.startTime, to: d.endTime)],
         ]
         var out = TextTable.render(fields)
-        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" }
+        let deliveries = detail.deliveries.isEmpty ? "" : "\n" + self.deliveries(detail.deliveries)
+        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" + deliveries }
         var rows = [["HOST / EVENT", "STATUS", "DURATION", "ERROR"]]
         for entry in detail.hosts {
             let h = entry.host
@@ -65,8 +66,7 @@ public struct HistoryText: Sendable {
             }
         }
         out += "\n" + TextTable.render(rows)
-        if !detail.deliveries.isEmpty { out += "\n" + deliveries(detail.deliveries) }
-        return out
+        return out + deliveries
     }
 
     /// The trigger deliveries of `hoist show`, one a line, in the order they were recorded.
