@@ -38,7 +38,7 @@ import Testing
         defer { receiver.stop() }
         let pb = try playbook("""
             triggers:
-              - {name: hook, webhook: "\(receiver.url)/in", secret_env: LOCAL_SECRET}
+              - {name: hook, webhook: "\(receiver.url)/in", secret_env: LOCAL_SECRET, timeout: 120}
             """)
         let out = try await local([try revision(), "--playbook", pb], environment: ["LOCAL_SECRET": "k"])
         #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
@@ -68,7 +68,7 @@ import Testing
         let pb = try playbook("""
             alarms:
               checks:
-                - {name: errors, command: "if [ -e '\(flag)' ]; then echo x >> '\(fails)'; exit 1; fi"}
+                - {name: errors, command: "if [ -e '\(flag)' ]; then echo x >> '\(fails)'; exit 1; fi", timeout: 120}
               interval: 0.2
             """)
         let validate = "touch '\(flag)'; i=0; while [ \"$(cat '\(fails)' 2>/dev/null | wc -l)\" -lt 2 ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done"

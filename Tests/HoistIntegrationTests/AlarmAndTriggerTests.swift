@@ -18,14 +18,14 @@ import Testing
             let group = try FleetGroup(app, hosts: names, config: "OneAtATime", extra: """
                 alarms:
                   checks:
-                    - {name: metrics, http: "\(metrics.url)/health", expect_status: 200, timeout: 5}
+                    - {name: metrics, http: "\(metrics.url)/health", expect_status: 200, timeout: 120}
                   interval: 0.5
                 auto_rollback: {on_failure: true, on_alarm: true}
                 triggers:
                   - name: ops
                     events: [DeploymentStart, DeploymentSuccess, DeploymentStop, DeploymentRollback]
                     webhook: \(receiver.url)/hook
-                    timeout: 10
+                    timeout: 120
                 """)
             let v1 = try group.deploy(try group.revision("v1", version: "v1"))
             #expect(v1.status == 0, "\(v1.stderr)")

@@ -9,6 +9,11 @@ import Testing
 @Suite struct AlarmCheckTests {
     let checks = AlarmChecks(environment: ["HOIST_DEPLOYMENT_ID": "d-1"])
 
+    /// A check with a timeout no busy machine reaches (only the timeout test wants a short one).
+    static func spec(name: String, kind: AlarmCheckSpec.Kind) -> AlarmCheckSpec {
+        AlarmCheckSpec(name: name, kind: kind, timeoutSeconds: 120)
+    }
+
     static func vector(_ values: [String]) -> String {
         let samples = values.map { #"{"metric":{"job":"api"},"value":[1700000000.1,"\#($0)"]}"# }.joined(separator: ",")
         return #"{"status":"success","data":{"resultType":"vector","result":[\#(samples)]}}"#
@@ -24,7 +29,7 @@ import Testing
             return .init(status: body.contains("\"error\"") ? 400 : 200, body: body)
         }
         defer { prometheus.stop() }
-        let check = AlarmCheckSpec(name: "p99", kind: .prometheus(url: prometheus.url + "/", query: "histogram_quantile(0.99, rate(x[5m])) > 0", above: 0.5, below: nil))
+        let check = Self.spec(name: "p99", kind: .prometheus(url: prometheus.url + "/", query: "histogram_quantile(0.99, rate(x[5m])) > 0", above: 0.5, below: nil))
         var readings: [AlarmReading] = []
         for _ in 0..<6 { readings.append(await checks.evaluate(check, hosts: [])) }
         #expect(readings == [
@@ -42,23 +47,23 @@ import Testing
     @Test func prometheusBelowLimit() async throws {
         let prometheus = try LoopbackHTTPServer { _, _ in .init(status: 200, body: Self.vector(["3"])) }
         defer { prometheus.stop() }
-        let check = AlarmCheckSpec(name: "up", kind: .prometheus(url: prometheus.url, query: "sum(up)", above: nil, below: 4))
+        let check = Self.spec(name: "up", kind: .prometheus(url: prometheus.url, query: "sum(up)", above: nil, below: 4))
         #expect(await checks.evaluate(check, hosts: []) == .alarm("3 < 4"))
     }
 
     @Test func httpChecksCompareTheStatus() async throws {
         let health = try LoopbackHTTPServer { request, _ in .init(status: request.target == "/ok" ? 200 : 500) }
         defer { health.stop() }
-        #expect(await checks.evaluate(AlarmCheckSpec(name: "a", kind: .http(url: health.url + "/ok", expectStatus: nil)), hosts: []) == .ok("HTTP 200"))
-        #expect(await checks.evaluate(AlarmCheckSpec(name: "a", kind: .http(url: health.url + "/bad", expectStatus: nil)), hosts: [])
+        #expect(await checks.evaluate(Self.spec(name: "a", kind: .http(url: health.url + "/ok", expectStatus: nil)), hosts: []) == .ok("HTTP 200"))
+        #expect(await checks.evaluate(Self.spec(name: "a", kind: .http(url: health.url + "/bad", expectStatus: nil)), hosts: [])
             == .alarm("HTTP 500 from \(health.url)/bad, expected 2xx"))
-        #expect(await checks.evaluate(AlarmCheckSpec(name: "a", kind: .http(url: health.url + "/bad", expectStatus: 500)), hosts: []) == .ok("HTTP 500"))
+        #expect(await checks.evaluate(Self.spec(name: "a", kind: .http(url: health.url + "/bad", expectStatus: 500)), hosts: []) == .ok("HTTP 500"))
     }
 
     @Test func perHostChecksNameTheHostInAlarm() async throws {
         let health = try LoopbackHTTPServer { request, _ in .init(status: request.target == "/h2" ? 503 : 200) }
         defer { health.stop() }
-        let check = AlarmCheckSpec(name: "each", kind: .http(url: "http://{address}:\(health.port)/{host}", expectStatus: 200))
+        let check = Self.spec(name: "each", kind: .http(url: "http://{address}:\(health.port)/{host}", expectStatus: 200))
         let hosts = [HostSpec(name: "h1", address: "127.0.0.1"), HostSpec(name: "h2", address: "127.0.0.1")]
         #expect(await checks.evaluate(check, hosts: []) == .ok("no host deployed yet"))
         #expect(await checks.evaluate(check, hosts: [hosts[0]]) == .ok("1 host OK"))
@@ -70,7 +75,7 @@ import Testing
         let closed = try LoopbackHTTPServer()
         let port = closed.port
         closed.stop()
-        let reading = await checks.evaluate(AlarmCheckSpec(name: "a", kind: .http(url: "http://127.0.0.1:\(port)/", expectStatus: nil)), hosts: [])
+        let reading = await checks.evaluate(Self.spec(name: "a", kind: .http(url: "http://127.0.0.1:\(port)/", expectStatus: nil)), hosts: [])
         guard case .notEvaluated(let why) = reading else {
             Issue.record("expected not evaluated, got \(reading)")
             return
@@ -79,8 +84,8 @@ import Testing
     }
 
     @Test func commandChecksPassOnExitZero() async throws {
-        #expect(await checks.evaluate(AlarmCheckSpec(name: "c", kind: .command("test \"$HOIST_DEPLOYMENT_ID\" = d-1", directory: "/")), hosts: []) == .ok("exit 0"))
-        #expect(await checks.evaluate(AlarmCheckSpec(name: "c", kind: .command("echo 'error rate 7%' >&2; exit 2", directory: "/")), hosts: [])
+        #expect(await checks.evaluate(Self.spec(name: "c", kind: .command("test \"$HOIST_DEPLOYMENT_ID\" = d-1", directory: "/")), hosts: []) == .ok("exit 0"))
+        #expect(await checks.evaluate(Self.spec(name: "c", kind: .command("echo 'error rate 7%' >&2; exit 2", directory: "/")), hosts: [])
             == .alarm("exit status 2: error rate 7%"))
         #expect(await checks.evaluate(AlarmCheckSpec(name: "c", kind: .command("sleep 30", directory: "/"), timeoutSeconds: 0.5), hosts: [])
             == .notEvaluated("`sleep 30` timed out after 0.5 s"))

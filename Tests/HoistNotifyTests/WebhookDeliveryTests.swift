@@ -27,6 +27,9 @@ import Testing
     }
 
     static let fastRetries = RetryPolicy(attempts: 4, firstDelaySeconds: 0.05, maximumDelaySeconds: 0.2)
+    /// A trigger timeout no busy machine reaches: the end-of-deployment wait must not cut the
+    /// deliveries these tests count.
+    static let generous = 120.0
 
     final class Records: @unchecked Sendable {
         let list = Locked<[DeliveryRecord]>([])
@@ -42,7 +45,8 @@ import Testing
         let receiver = try LoopbackHTTPServer()
         defer { receiver.stop() }
         let records = Records()
-        let trigger = TriggerSpec(name: "chat", target: .webhook(url: receiver.url + "/hook?x=1", format: .codedeploy, secretEnv: "SECRET"))
+        let trigger = TriggerSpec(name: "chat", target: .webhook(url: receiver.url + "/hook?x=1", format: .codedeploy, secretEnv: "SECRET"),
+                                  timeoutSeconds: Self.generous)
         let dispatcher = dispatcher([trigger], records: records, environment: ["SECRET": "It's a secret to everybody"])
         for event in Self.events { dispatcher.handle(event) }
         await dispatcher.drain()
@@ -72,7 +76,7 @@ import Testing
         defer { receiver.stop() }
         let records = Records()
         let trigger = TriggerSpec(name: "ops", events: [.deploymentSuccess],
-                                  target: .webhook(url: receiver.url, format: .slack, secretEnv: nil))
+                                  target: .webhook(url: receiver.url, format: .slack, secretEnv: nil), timeoutSeconds: Self.generous)
         let dispatcher = dispatcher([trigger], records: records)
         for event in Self.events { dispatcher.handle(event) }
         await dispatcher.drain()
@@ -90,7 +94,8 @@ import Testing
         let receiver = try LoopbackHTTPServer { _, _ in .init(status: 503, body: "down for maintenance") }
         defer { receiver.stop() }
         let records = Records()
-        let trigger = TriggerSpec(name: "ops", events: [.deploymentStart], target: .webhook(url: receiver.url, format: .codedeploy, secretEnv: nil))
+        let trigger = TriggerSpec(name: "ops", events: [.deploymentStart], target: .webhook(url: receiver.url, format: .codedeploy, secretEnv: nil),
+                                  timeoutSeconds: Self.generous)
         let dispatcher = dispatcher([trigger], records: records)
         for event in Self.events { dispatcher.handle(event) }
         await dispatcher.drain()
@@ -125,7 +130,7 @@ import Testing
         let records = Records()
         let trigger = TriggerSpec(name: "local", events: [.instanceSuccess],
                                   target: .command(#"cat > payload.json; echo "$HOIST_EVENT $HOIST_HOST $HOIST_STATUS $HOIST_DEPLOYMENT_ID $HOIST_APPLICATION/$HOIST_DEPLOYMENT_GROUP" > env.txt"#,
-                                                   directory: scratch.path))
+                                                   directory: scratch.path), timeoutSeconds: Self.generous)
         let dispatcher = dispatcher([trigger], records: records)
         for event in Self.events { dispatcher.handle(event) }
         await dispatcher.drain()
@@ -137,7 +142,8 @@ import Testing
 
     @Test func aFailingCommandIsRetriedAndItsErrorKept() async throws {
         let records = Records()
-        let trigger = TriggerSpec(name: "local", events: [.deploymentStart], target: .command("echo nope >&2; exit 7", directory: "/"))
+        let trigger = TriggerSpec(name: "local", events: [.deploymentStart], target: .command("echo nope >&2; exit 7", directory: "/"),
+                                  timeoutSeconds: Self.generous)
         let dispatcher = dispatcher([trigger], records: records)
         for event in Self.events { dispatcher.handle(event) }
         await dispatcher.drain()
