@@ -78,4 +78,28 @@ import Testing
         #expect(out.stdout.contains("alarm errors ALARM (was OK): exit status 1"))
         #expect(out.stdout.contains("Local deployment failed: The deployment was stopped because alarm check 'errors' (exit status 1) is in ALARM"))
     }
+
+    @Test func anAlarmAlreadyFiringStopsTheRunBeforeAnythingRuns() async throws {
+        let marker = scratch.file("ran")
+        let pb = try playbook("""
+            alarms:
+              checks:
+                - {name: errors, command: "echo 'error rate 12%' >&2; exit 1", timeout: 120}
+            """)
+        let out = try await local([try revision(validate: "touch '\(marker)'"), "--playbook", pb, "--json"])
+        #expect(out.status == 4, "\(out.stdout)\n\(out.stderr)")
+        let objects = out.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        let alarm = try #require(objects.first { $0["type"] as? String == "alarm_changed" })
+        #expect(alarm["check"] as? String == "errors")
+        #expect(alarm["state"] as? String == "ALARM")
+        #expect(alarm["previous"] as? String == "INSUFFICIENT_DATA")
+        #expect(alarm["reason"] as? String == "exit status 1: error rate 12%")
+        let finished = try #require(objects.first { $0["type"] as? String == "deployment_finished" })
+        #expect(finished["status"] as? String == "Stopped")
+        #expect(finished["error_code"] as? String == "ALARM_ACTIVE")
+        #expect(!objects.contains { $0["type"] as? String == "event_started" }, "no lifecycle event started")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
 }

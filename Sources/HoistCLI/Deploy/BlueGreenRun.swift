@@ -67,6 +67,11 @@ struct BlueGreenRun: Sendable {
             trafficObserver.handle(.milestone(.ready, time: Date()))
         }
         if let wait = spec.readyWaitSeconds, !(await ContinueSignal.wait(id: runner.context.id, seconds: wait, stop: runner.stop)) {
+            if case .alarm(let why) = runner.stop.cause, runner.stop.level > .none {
+                var stopped = Self.ended(installed, status: .stopped, message: "The deployment was stopped because \(why); traffic stays on \(live)")
+                stopped.verdict.errorCode = .alarmActive
+                return stopped
+            }
             return Self.ended(installed, status: .stopped,
                               message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(wait)) s; traffic stays on \(live)")
         }
