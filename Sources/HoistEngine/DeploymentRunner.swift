@@ -84,7 +84,7 @@ public struct DeploymentRunner: Sendable {
                     case .bake(let seconds):
                         running += 1
                         group.addTask {
-                            try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+                            await Self.bake(seconds: seconds, stop: stop)
                             return .bakeDone
                         }
                     case .finished(let v):
@@ -124,6 +124,17 @@ public struct DeploymentRunner: Sendable {
             message: final?.message, hostStatuses: statuses, time: Date())
         observer.handle(.deploymentFinished(summary))
         return Result(verdict: summary, hosts: outcomes)
+    }
+
+    /// A zone's bake time (`monitor_duration`): ends early when the deployment is stopped (by
+    /// a person or an alarm polled during the bake), so a stop never waits the bake out.
+    static func bake(seconds: Int, stop: StopController) async {
+        await withTaskGroup(of: Void.self) { race in
+            race.addTask { try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000) }
+            race.addTask { _ = await stop.wait(above: .none) }
+            await race.next()
+            race.cancelAll()
+        }
     }
 
     static func stopReason(_ stop: StopController) -> RolloutPlanner.StopReason {

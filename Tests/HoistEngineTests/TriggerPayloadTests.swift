@@ -175,3 +175,14 @@ enum ScriptedDeployment {
         #expect(recorder.changes == ["api OK", "api ALARM"], "nothing is reported after finish")
     }
 }
+
+@Suite struct BakeStopTests {
+    /// An alarm polled during a zone's bake time stops the deployment without waiting the bake out.
+    @Test(.timeLimit(.minutes(2))) func aStopEndsAnHourLongBake() async {
+        let stop = StopController()
+        let bake = Task { await DeploymentRunner.bake(seconds: 3600, stop: stop) }
+        stop.request(.graceful, reason: "alarm", cause: .alarm("alarm check 'p99' (0.9 > 0.5) is in ALARM"))
+        await bake.value
+        #expect(stop.cause == .alarm("alarm check 'p99' (0.9 > 0.5) is in ALARM"))
+    }
+}
