@@ -12,19 +12,11 @@ public enum DeploymentEvent: Sendable {
     case uploadProgress(host: String, bytesSent: Int64, totalBytes: Int64)
     case hostFinished(host: String, status: InstanceStatus, errorCode: LifecycleErrorCode?, message: String?, time: Date)
     case deploymentFinished(DeploymentVerdictSummary)
+    /// Something a person must hear that is not a host's event: lock takeovers, a lost lock,
+    /// a history write that failed, a rollback starting, hosts left out of service.
+    case notice(DeploymentNotice)
     /// An alarm check's state changed (its first reading included).
     case alarmChanged(AlarmChange)
-    /// A moment of the whole deployment that is not a host's: blue/green waiting for
-    /// `hoist continue`, or an automatic rollback about to start.
-    case milestone(DeploymentMilestone, time: Date)
-}
-
-/// Moments of a deployment that triggers report (DeploymentReady, DeploymentRollback).
-public enum DeploymentMilestone: String, Sendable, Codable {
-    /// Blue/green: the replacement fleet is installed and waits for `hoist continue`.
-    case ready
-    /// The deployment failed or was stopped and its automatic rollback starts now.
-    case rollingBack = "rolling_back"
 }
 
 /// The facts about a deployment known when it starts.

@@ -25,21 +25,31 @@ public struct DeploymentSignals: Sendable {
         self.retry = retry
     }
 
+    /// No triggers, no alarms.
+    public static let none = DeploymentSignals(triggers: [], alarms: nil, transport: Silent(), probe: Silent())
+
     /// Starts the triggers and the alarm checks of one deployment. `reporter` receives the
-    /// checks' state changes; `record` each delivery's outcome.
-    public func start(id: DeploymentID, application: String, deploymentGroup: String, hosts: [HostSpec],
+    /// checks' state changes; `record` each delivery's outcome. Without `watched` (an
+    /// automatic rollback) the alarms are not polled.
+    public func start(id: DeploymentID, application: String, deploymentGroup: String, hosts: [HostSpec], watched: Bool = true,
                       reporter: any DeploymentObserver, stop: StopController,
                       record: @escaping @Sendable (DeliveryRecord) -> Void) async -> ActiveSignals {
         let dispatcher = TriggerDispatcher(deploymentID: id, application: application, deploymentGroup: deploymentGroup,
                                            triggers: triggers, transport: transport, policy: retry, record: record)
         var monitor: AlarmMonitor?
-        if let alarms, !alarms.checks.isEmpty {
+        if watched, let alarms, !alarms.checks.isEmpty {
             monitor = AlarmMonitor(spec: alarms, hosts: hosts, probe: probe, observer: ObserverFanout([reporter, dispatcher]), stop: stop)
         }
         let active = ActiveSignals(dispatcher: dispatcher, monitor: monitor)
         await monitor?.start()
         return active
     }
+}
+
+/// What `DeploymentSignals.none` delivers and evaluates with: nothing is ever asked of it.
+struct Silent: TriggerTransport, AlarmProbe {
+    func deliver(_ request: TriggerRequest) async throws {}
+    func evaluate(_ check: AlarmCheckSpec, hosts: [HostSpec]) async -> AlarmReading { .ok("") }
 }
 
 /// The triggers and alarms of one running deployment.

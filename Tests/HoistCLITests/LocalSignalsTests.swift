@@ -29,8 +29,8 @@ import Testing
     }
 
     func local(_ arguments: [String], environment: [String: String] = [:]) async throws -> HoistBinary.Output {
-        try await SpawnedHoist.run(["local"] + arguments + ["--deployment-root", scratch.file("root"), "--application", "shop"],
-                                   environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache")].merging(environment) { $1 })
+        try await HoistBinary.runDetached(["local"] + arguments + ["--deployment-root", scratch.file("root"), "--application", "shop"],
+                                          environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache")].merging(environment) { $1 })
     }
 
     @Test func triggersHearTheLocalRunSigned() async throws {

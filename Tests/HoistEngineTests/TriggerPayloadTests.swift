@@ -26,14 +26,15 @@ enum ScriptedDeployment {
             .deploymentFinished(DeploymentVerdictSummary(id: "d-ABCDEFGH1", status: .failed, errorCode: .healthConstraints,
                                                          message: "too many failed", hostStatuses: ["web-1": .succeeded, "web-2": .failed],
                                                          time: at(5))),
-            .milestone(.rollingBack, time: at(6)),
+            .notice(.rollbackStarting(failed: "d-ABCDEFGH1", to: "d-GOOD00001", revision: "rev", hosts: ["web-1", "web-2"], configNote: nil)),
         ]
     }
 }
 
 @Suite struct TriggerPayloadTests {
     func notices() -> [TriggerNotice] {
-        var tracker = TriggerTracker(deploymentID: "d-ABCDEFGH1", application: "shop", deploymentGroup: "web")
+        var tracker = TriggerTracker(deploymentID: "d-ABCDEFGH1", application: "shop", deploymentGroup: "web",
+                                     now: { ScriptedDeployment.at(6) })
         return ScriptedDeployment.events.flatMap { tracker.consume($0) }
     }
 
@@ -82,12 +83,12 @@ enum ScriptedDeployment {
     }
 
     @Test func blueGreenReadyAndRepeatedHostEndsAreReportedOnce() {
-        var tracker = TriggerTracker(deploymentID: "d-1", application: "a", deploymentGroup: "g")
+        var tracker = TriggerTracker(deploymentID: "d-1", application: "a", deploymentGroup: "g", now: { ScriptedDeployment.at(2) })
         let at = ScriptedDeployment.at
         let events: [DeploymentEvent] = [
             .hostStarted(host: "g1", time: at(0)),
             .hostFinished(host: "g1", status: .succeeded, errorCode: nil, message: nil, time: at(1)),
-            .milestone(.ready, time: at(2)),
+            .notice(.waitingForContinue(deploymentID: "d-1", seconds: 60)),
             .hostStarted(host: "g1", time: at(3)),
             .hostFinished(host: "g1", status: .succeeded, errorCode: nil, message: nil, time: at(4)),
         ]

@@ -39,7 +39,9 @@ import Testing
                 """
             let running = try group.startDeploy(try group.revision("v2", version: "v2", hookBody: hold))
             func started() -> [String] { names.filter { group.hostFile($0, "started-\(app)") != nil } }
-            func release(_ host: String) { FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-\(app)"), contents: Data()) }
+            func release(_ host: String) {
+                #expect(FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-\(app)"), contents: Data()), "release \(host)")
+            }
 
             try eventually("the first host's AfterInstall", timeout: 180) { started().count == 1 }
             let first = started()[0]

@@ -34,8 +34,8 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             console.out(summaryLine(v))
         case .alarmChanged(let change):
             console.out(alarmLine(change))
-        case .milestone(let milestone, _):
-            console.out(milestoneLine(milestone))
+        case .notice:
+            break
         }
     }
 }
@@ -45,12 +45,6 @@ func alarmLine(_ change: AlarmChange) -> String {
     "alarm \(change.check) \(change.state.rawValue) (was \(change.previous.rawValue)): \(change.reason)"
 }
 
-func milestoneLine(_ milestone: DeploymentMilestone) -> String {
-    switch milestone {
-    case .ready: return "deployment ready: the replacement fleet is installed"
-    case .rollingBack: return "rolling back: the automatic rollback starts"
-    }
-}
 
 func summaryLine(_ v: DeploymentVerdictSummary) -> String {
     let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
@@ -63,10 +57,10 @@ func summaryLine(_ v: DeploymentVerdictSummary) -> String {
 
 /// `--json`: one JSON object per line for each deployment, host, lifecycle event and output
 /// line. Fields: `type` (deployment_started, host_started, event_started, output,
-/// event_finished, upload_progress, host_finished, deployment_finished, alarm_changed,
-/// milestone), `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`,
-/// `error_code`, `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`,
-/// `total_bytes`, `hosts`, `check`, `state`, `previous`, `reason`, `milestone`.
+/// event_finished, upload_progress, host_finished, deployment_finished, alarm_changed),
+/// `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`,
+/// `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`,
+/// `check`, `state`, `previous`, `reason`.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
@@ -113,8 +107,8 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
         case .alarmChanged(let c):
             o["type"] = "alarm_changed"; o["check"] = c.check; o["state"] = c.state.rawValue
             o["previous"] = c.previous.rawValue; o["reason"] = c.reason; o["time"] = formatter.string(from: c.time)
-        case .milestone(let m, let time):
-            o["type"] = "milestone"; o["milestone"] = m.rawValue; o["time"] = formatter.string(from: time)
+        case .notice:
+            return
         }
         if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }
@@ -179,13 +173,11 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .alarmChanged(let change):
             let line = alarmLine(change)
             scroll.append(change.state == .alarm ? red("⚠ " + line) : dim(line))
-        case .milestone(let milestone, _):
-            scroll.append(milestoneLine(milestone))
         case .deploymentFinished(let v):
             redraw(scroll: scroll, final: true)
-            console.locked {
-                FileHandle.standardOutput.write(Data((summaryTable(v) + "\n").utf8))
-            }
+            console.locked { $0(summaryTable(v) + "\n") }
+            return
+        case .notice:
             return
         }
         redraw(scroll: scroll, final: false)
@@ -207,7 +199,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             }
             if order.count > 12 { text += "  … and \(order.count - 12) more\n"; drawnLines += 1 }
         }
-        console.locked { FileHandle.standardOutput.write(Data(text.utf8)) }
+        console.locked { $0(text) }
     }
 
     private func summaryTable(_ v: DeploymentVerdictSummary) -> String {

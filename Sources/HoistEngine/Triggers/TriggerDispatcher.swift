@@ -38,6 +38,7 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
 
     public init(deploymentID: DeploymentID, application: String, deploymentGroup: String, triggers: [TriggerSpec],
                 transport: any TriggerTransport, policy: RetryPolicy = .standard,
+                now: @escaping @Sendable () -> Date = { Date() },
                 record: @escaping @Sendable (DeliveryRecord) -> Void) {
         self.triggers = triggers
         self.deploymentID = deploymentID
@@ -45,7 +46,7 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
         self.policy = policy
         self.record = record
         state = Locked(State(tracker: TriggerTracker(deploymentID: deploymentID.rawValue, application: application,
-                                                    deploymentGroup: deploymentGroup)))
+                                                    deploymentGroup: deploymentGroup, now: now)))
         for trigger in triggers {
             let (stream, continuation) = AsyncStream.makeStream(of: Job.self)
             let worker = Task { [weak self] in

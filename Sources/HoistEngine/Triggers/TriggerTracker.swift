@@ -16,9 +16,12 @@ public struct TriggerNotice: Sendable, Hashable {
 /// - deployment started → DeploymentStart (status CREATED);
 /// - a host's first start → InstanceStart; a host ending Succeeded or Failed → InstanceSuccess
 ///   or InstanceFailure (once per status: blue/green phases end a host more than once);
-/// - blue/green ready → DeploymentReady, and InstanceReady for each host installed;
+/// - blue/green waiting for `hoist continue` → DeploymentReady, and InstanceReady for each
+///   host installed;
 /// - the verdict → DeploymentSuccess, DeploymentFailure or DeploymentStop;
 /// - an automatic rollback about to start → DeploymentRollback, with the verdict's facts.
+///
+/// Notices carry no time: `now` stamps them (tests pass a fixed clock).
 public struct TriggerTracker: Sendable {
     public let deploymentID: String
     public let application: String
@@ -29,11 +32,13 @@ public struct TriggerTracker: Sendable {
     private var reported: [String: InstanceStatus] = [:]
     private var events: [String: [LifecycleEventFacts]] = [:]
     private var lastFinal: DeploymentFacts?
+    private let now: @Sendable () -> Date
 
-    public init(deploymentID: String, application: String, deploymentGroup: String) {
+    public init(deploymentID: String, application: String, deploymentGroup: String, now: @escaping @Sendable () -> Date = { Date() }) {
         self.deploymentID = deploymentID
         self.application = application
         self.deploymentGroup = deploymentGroup
+        self.now = now
     }
 
     public mutating func consume(_ event: DeploymentEvent) -> [TriggerNotice] {
@@ -84,7 +89,8 @@ public struct TriggerTracker: Sendable {
             facts.errorMessage = verdict.errorCode == nil ? nil : verdict.message
             lastFinal = facts
             return [TriggerNotice(event: kind, time: verdict.time, deployment: facts, instance: nil)]
-        case .milestone(.ready, let time):
+        case .notice(.waitingForContinue):
+            let time = now()
             let ready = hostOrder.filter { hostStatus[$0] == .succeeded }
             var notices = [notice(.deploymentReady, time, status: "READY")]
             for host in ready {
@@ -93,9 +99,9 @@ public struct TriggerTracker: Sendable {
                 notices.append(TriggerNotice(event: .instanceReady, time: time, deployment: facts(status: "READY"), instance: instance))
             }
             return notices
-        case .milestone(.rollingBack, let time):
-            return [TriggerNotice(event: .deploymentRollback, time: time, deployment: lastFinal ?? facts(status: "FAILED"), instance: nil)]
-        case .output, .uploadProgress, .alarmChanged:
+        case .notice(.rollbackStarting):
+            return [TriggerNotice(event: .deploymentRollback, time: now(), deployment: lastFinal ?? facts(status: "FAILED"), instance: nil)]
+        case .output, .uploadProgress, .alarmChanged, .notice:
             return []
         }
     }
