@@ -66,7 +66,7 @@ struct DeploymentJob: Sendable {
         let store = try openHistory(db: db, playbook: playbook.historyPath)
         let connector = makeConnector(for: target)
         // Load balancers are built before anything touches a host (a bad one is invalid input).
-        let traffic = try makeTraffic(playbook: playbook, inventory: target.inventory, connector: connector)
+        let traffic = try makeTraffic(playbook: playbook, inventory: target.inventory, connector: connector, checking: hosts)
 
         let plan = DeploymentPlan.plan(DeploymentPlan.Request(
             playbook: playbook, groupHosts: target.hosts, onlyHosts: onlyHosts == nil ? nil : hosts.map(\.name), config: config,

@@ -240,7 +240,8 @@ public struct GroupLockReply: Sendable, Hashable {
         for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: " ") {
             switch key {
             case "owner": owner = value.isEmpty ? nil : value
-            case "stop": stops.append(value)
+            // The program always prints `stop <request>`; a cut-off line asks for nothing.
+            case "stop": if !value.isEmpty { stops.append(value) }
             default:
                 if let o = Outcome(rawValue: key) {
                     outcome = o
