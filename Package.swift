@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
-        // OpenSSL's libcrypto, which libssh2 links anyway: SHA-256 and HMAC-SHA-1 come from it
+        // OpenSSL's libcrypto, which libssh2 links anyway: SHA-256 and HMAC come from it
         // rather than from swift-crypto's bundled BoringSSL (docs/building.md says why).
         .systemLibrary(
             name: "CLibCrypto", pkgConfig: "libcrypto",
@@ -46,11 +46,15 @@ let package = Package(
         .target(name: "HoistHistory", dependencies: [
             "HoistCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Webhooks, trigger commands and alarm checks (HTTP through FoundationNetworking).
+        .target(name: "HoistNotify", dependencies: [
+            "HoistCore", "HoistDigest",
+        ]),
 
         // The command line wires everything.
         .target(name: "HoistCLI", dependencies: [
             "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
-            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory",
+            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory", "HoistNotify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
@@ -68,6 +72,8 @@ let package = Package(
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport", "HoistHistory", "HoistCore"]),
+        // Against webhook receivers and a fake Prometheus the tests start on 127.0.0.1.
+        .testTarget(name: "HoistNotifyTests", dependencies: ["HoistNotify", "HoistEngine", "HoistTestSupport"]),
         // Against a real sshd the tests start on 127.0.0.1.
         .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistDigest", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).

@@ -44,16 +44,23 @@ public final class SHA256Hasher {
 
 /// HMAC-SHA-1, for OpenSSH's hashed known_hosts names (`|1|salt|hash`).
 public enum HMACSHA1 {
-    public static func code(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 20)
-        var length: UInt32 = 0
-        key.withUnsafeBytes { keyBytes in
-            message.withUnsafeBufferPointer { messageBytes in
-                _ = HMAC(EVP_sha1(), keyBytes.baseAddress, Int32(key.count), messageBytes.baseAddress, message.count, &out, &length)
-            }
+    public static func code(key: [UInt8], message: [UInt8]) -> [UInt8] { hmac(EVP_sha1(), 20, key: key, message: message) }
+}
+
+/// HMAC-SHA-256, for the signature on a webhook's body.
+public enum HMACSHA256 {
+    public static func code(key: [UInt8], message: [UInt8]) -> [UInt8] { hmac(EVP_sha256(), 32, key: key, message: message) }
+}
+
+private func hmac(_ digest: OpaquePointer?, _ size: Int, key: [UInt8], message: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: size)
+    var length: UInt32 = 0
+    key.withUnsafeBytes { keyBytes in
+        message.withUnsafeBufferPointer { messageBytes in
+            _ = HMAC(digest, keyBytes.baseAddress, Int32(key.count), messageBytes.baseAddress, message.count, &out, &length)
         }
-        return out
     }
+    return out
 }
 
 /// Lower-case hex, the form Hoist shows and stores digests in.

@@ -23,18 +23,21 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
     }
 }
 
-/// Everything `hoist show` prints: the deployment, and each host with its events.
+/// Everything `hoist show` prints: the deployment, each host with its events, and the
+/// trigger deliveries.
 public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var deployment: DeploymentRecord
     public var hosts: [HostDetail]
     /// The last 4 KB of output of each failed event that printed anything.
     public var failedHookOutput: [FailedHookOutput] = []
+    public var deliveries: [DeliveryRecord]
 
     /// Groups `events` under their hosts, keeping the order of both.
-    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord]) {
+    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord], deliveries: [DeliveryRecord] = []) {
         self.deployment = deployment
         let byHost = Dictionary(grouping: events, by: \.host)
         self.hosts = hosts.map { HostDetail(host: $0, events: byHost[$0.host] ?? []) }
+        self.deliveries = deliveries
     }
 }
 
@@ -62,7 +65,8 @@ extension HistoryStore {
     public func detail(_ id: DeploymentID) throws -> DeploymentDetail? {
         guard let deployment = try deployment(id) else { return nil }
         let events = try events(of: id, host: nil)
-        var detail = DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: events)
+        var detail = DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: events,
+                                      deliveries: try deliveries(of: id))
         for event in events where event.status == .failed {
             let tail = try outputTail(of: id, host: event.host, event: event.event)
             if !tail.isEmpty {

@@ -4,6 +4,7 @@ import HoistConfig
 import HoistCore
 import HoistEngine
 import HoistHistory
+import HoistNotify
 import HoistPlanning
 
 /// One deployment as a command starts it (deploy, rollback, redeploy): parses and loads the
@@ -84,6 +85,11 @@ struct DeploymentJob: Sendable {
             connector: connector, history: store, traffic: traffic,
             bundles: CachedBundles(playbookBehavior: playbook.fileExistsBehavior),
             continueSignals: ContinueSignalFile(),
+            signals: DeploymentSignals(
+                triggers: playbook.triggers, alarms: playbook.alarms, transport: NotifyTransport(),
+                probe: AlarmChecks(environment: [
+                    "HOIST_APPLICATION": playbook.application, "HOIST_DEPLOYMENT_GROUP": playbook.deploymentGroup,
+                ])),
             observer: { id in printer.observer(deploymentID: id) })
         let stop = StopController()
         let watcher = SignalWatcher(stop: stop, say: printer.say)

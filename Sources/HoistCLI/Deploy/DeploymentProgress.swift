@@ -64,7 +64,7 @@ final class DeploymentProgress {
             if status == .failed, !failures.contains(where: { $0.host == host }) {
                 failures.append(Failure(host: host, event: nil, detail: [code?.rawValue, message].compactMap { $0 }.joined(separator: ": ")))
             }
-        case .deploymentFinished, .notice:
+        case .deploymentFinished, .notice, .alarmChanged:
             break
         }
         return nil

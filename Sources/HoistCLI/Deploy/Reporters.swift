@@ -53,6 +53,8 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty
             say(v.time, verdictLine(v, progress: progress, strict: strict), failure: !clean)
+        case .alarmChanged(let change):
+            say(change.time, alarmLine(change), failure: change.state == .alarm)
         case .notice(let notice):
             // On stderr as NoticePrinter says it, with the time; -q keeps only warnings.
             guard !quiet || notice.isWarning else { return }
@@ -75,6 +77,11 @@ func utcStamp(_ time: Date) -> String {
                   parts.tm_hour, parts.tm_min, parts.tm_sec)
 }
 
+/// `alarm api ALARM (was OK): HTTP 500 from ...`: a check's new state, for every output.
+func alarmLine(_ change: AlarmChange) -> String {
+    "alarm \(change.check) \(change.state.rawValue) (was \(change.previous.rawValue)): \(change.reason)"
+}
+
 /// The last line of a deployment's output: its status, the host counts, the failed hosts
 /// with the event each failed in, and CodeDeploy's error code and message.
 func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil, strict: Bool = false) -> String {
@@ -95,9 +102,10 @@ func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = 
 
 /// `--json`: one JSON object per line for each deployment, host, lifecycle event and output
 /// line. Fields: `type` (deployment_started, host_started, event_started, output,
-/// event_finished, upload_progress, host_finished, deployment_finished), `deployment`,
-/// `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`, `message`,
-/// `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`.
+/// event_finished, upload_progress, host_finished, deployment_finished, alarm_changed),
+/// `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`,
+/// `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`,
+/// `check`, `state`, `previous`, `reason`.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
@@ -141,6 +149,9 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = v.errorCode { o["error_code"] = c.rawValue }
             if let m = v.message { o["message"] = m }
             o["hosts"] = v.hostStatuses.mapValues(\.rawValue)
+        case .alarmChanged(let c):
+            o["type"] = "alarm_changed"; o["check"] = c.check; o["state"] = c.state.rawValue
+            o["previous"] = c.previous.rawValue; o["reason"] = c.reason; o["time"] = formatter.string(from: c.time)
         case .notice:
             return
         }

@@ -64,6 +64,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
             scroll.append(status == .succeeded ? green("✔ \(host)") + dim(took) : red("✘ \(host) \(status.rawValue)") + dim(took) + (message.map { ": \($0)" } ?? ""))
+        case .alarmChanged(let change):
+            let line = alarmLine(change)
+            scroll.append(change.state == .alarm ? red("⚠ " + line) : dim(line))
         case .deploymentFinished(let v):
             finished = true
             ticker?.cancel()

@@ -37,16 +37,20 @@ public struct ConfigEnvironment: Sendable {
     public var readFile: @Sendable (String) -> String?
     /// The entry names of a folder (ssh_config's `Include dir/*`); [] when it cannot be read.
     public var listFolder: @Sendable (String) -> [String]
+    /// Environment variables a playbook may name (a trigger's `secret_env`).
+    public var variables: [String: String]
 
     public init(
         homeDirectory: String, currentDirectory: String = FileManager.default.currentDirectoryPath,
         readFile: @escaping @Sendable (String) -> String? = ConfigEnvironment.readFromDisk,
-        listFolder: @escaping @Sendable (String) -> [String] = ConfigEnvironment.listFromDisk
+        listFolder: @escaping @Sendable (String) -> [String] = ConfigEnvironment.listFromDisk,
+        variables: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.homeDirectory = homeDirectory
         self.currentDirectory = currentDirectory
         self.readFile = readFile
         self.listFolder = listFolder
+        self.variables = variables
     }
 
     /// The process's own home ($HOME) and working folder, reading real files.
