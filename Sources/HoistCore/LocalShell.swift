@@ -48,7 +48,8 @@ public struct LocalShellError: Error, Sendable, CustomStringConvertible {
 
 /// A program started with posix_spawn, stdin from /dev/null (or an unlinked temporary file
 /// holding `input`: no pipe to write, so no SIGPIPE when the program does not read it),
-/// stdout and stderr to pipes that only this side keeps, with no signal blocked and every
+/// stdout and stderr to pipes that only this side keeps, no other descriptor of this
+/// process, with no signal blocked and every
 /// signal at its default (the calling thread may block or ignore some; the child must still
 /// stop on TERM). `LocalShell` starts `/bin/sh -c COMMAND` in a process group of its own;
 /// tests start the built `hoist` with it.
@@ -81,6 +82,9 @@ public struct SpawnedProcess: Sendable {
         }
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        // Nothing else of this process reaches the child: a daemon it starts (tmux's server,
+        // `haproxy -D`) would otherwise hold some other pipe open for as long as it lives.
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -112,6 +116,13 @@ public struct SpawnedProcess: Sendable {
         stdout = out[0]
         stderr = err[0]
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run
+    /// time: Swift's Glibc module does not declare it. Nil where the C library lacks it.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// An unlinked temporary file holding `input`, positioned at its start, closed on exec.
     private static func inputFile(holding input: String, for path: String) throws -> Int32 {

@@ -1,3 +1,4 @@
+import Foundation
 import HoistCore
 import Testing
 
@@ -24,5 +25,17 @@ struct LocalShellTests {
         let (result, stdout, _) = try await LocalShell.capture("sleep 3 & echo started", timeoutSeconds: 60)
         #expect(result.exitStatus == 0)
         #expect(stdout == "started")
+    }
+
+    /// A descriptor of this process that is not marked close-on-exec (as other code may leave
+    /// one) does not reach the command, nor a daemon it starts, which would hold it for life.
+    @Test func theCommandGetsNoOtherDescriptorOfThisProcess() async throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { ends.forEach { close($0) } }
+        let (result, stdout, _) = try await LocalShell.capture(
+            "for fd in \(ends[0]) \(ends[1]); do [ -e /proc/$$/fd/$fd ] && echo \"$fd open\"; done; echo checked")
+        #expect(result.exitStatus == 0)
+        #expect(stdout == "checked")
     }
 }

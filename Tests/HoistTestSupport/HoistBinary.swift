@@ -45,7 +45,15 @@ public enum HoistBinary {
     /// Starts `hoist arguments…` without waiting, for commands that run while the test acts.
     public static func start(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> RunningHoist {
         guard FileManager.default.isExecutableFile(atPath: path) else { throw NotBuilt(path: path) }
-        return try RunningHoist(path: path, arguments: arguments, environment: environment, currentDirectory: currentDirectory)
+        return try RunningHoist(path: path, arguments: arguments,
+                                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                currentDirectory: currentDirectory)
+    }
+
+    /// Runs another program (`tmux`) to completion the same way, with exactly `environment`.
+    /// Blocks the calling thread.
+    public static func runProgram(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Output {
+        try RunningHoist(path: path, arguments: arguments, environment: environment, currentDirectory: nil).finish()
     }
 }
 
@@ -63,8 +71,7 @@ public final class RunningHoist: @unchecked Sendable {
     init(path: String, arguments: [String], environment: [String: String], currentDirectory: URL?) throws {
         // `env -C DIR` changes folder before it runs hoist (coreutils).
         let words = (currentDirectory.map { ["/usr/bin/env", "-C", $0.path, path] } ?? [path]) + arguments
-        let child = try SpawnedProcess(path: words[0], arguments: Array(words.dropFirst()),
-                                       environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+        let child = try SpawnedProcess(path: words[0], arguments: Array(words.dropFirst()), environment: environment,
                                        ownProcessGroup: false)
         pid = child.pid
         stdout = PipeReader(child.stdout)
