@@ -28,7 +28,7 @@ import Testing
             let after = lines[failedAt...].joined(separator: "\n")
             #expect(after.contains("  | config check: listen port missing in /etc/app.conf"), "stdout's reason: \(after)")
             #expect(after.contains("  ! giving up"), "stderr too: \(after)")
-            #expect(after.contains("earlier lines"), "a 4 KB tail, not all 300 filler lines: \(after)")
+            #expect(after.contains("earlier stdout lines left out"), "a 4 KB tail, not all 300 filler lines: \(after)")
             let id = try #require(try group.list().first?["id"] as? String)
             #expect(after.contains("hoist logs \(id) --host \(bad) --event AfterInstall"))
             let verdict = try #require(lines.last)
