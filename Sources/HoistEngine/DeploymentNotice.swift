@@ -26,6 +26,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// Blue/green: the replacement fleet is installed and waits up to `seconds` for
     /// `hoist continue` (CodeDeploy's Ready; triggers hear DeploymentReady).
     case waitingForContinue(deploymentID: String, seconds: Double)
+    /// A zone is done and bakes (`monitor_duration`) until `until`; the next zone starts
+    /// then, or a stop or an alarm ends the deployment first.
+    case zoneBaking(zone: String?, seconds: Int, until: Date)
     /// An automatic rollback starts.
     case rollbackStarting(failed: String, to: String, revision: String, hosts: [String], configNote: String?)
     case rollbackImpossible(String)
@@ -57,7 +60,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
                 + hosts.map { "  \($0)" }.joined(separator: "\n")
                 + "\nnext: " + steps.joined(separator: "; or ")
         case .waitingForContinue(let id, let seconds):
-            return "\(id) is ready: the replacement fleet is installed; traffic moves when someone runs `hoist continue \(id)` (waiting up to \(Int(seconds)) s)"
+            return "\(id) is ready: the replacement fleet is installed; traffic moves when someone runs `hoist continue \(id)` within \(formatDuration(seconds)), else it stays where it is"
+        case .zoneBaking(let zone, let seconds, let until):
+            return "\(zone.map { "zone \($0)" } ?? "the zone") is done; it bakes for \(formatDuration(Double(seconds))) (monitor_duration) until \(utcStamp(until)), then the next zone starts; a stop or an alarm ends it early"
         case .rollbackStarting(let failed, let to, let revision, let hosts, let note):
             return "rolling back \(failed) to \(to) (\(revision)) on \(hosts.joined(separator: ", "))" + (note.map { ": \($0)" } ?? "")
         case .rollbackImpossible(let why):

@@ -69,10 +69,13 @@ public struct DeploymentRunner: Sendable {
         let side = self.sideConnector ?? self.connector
         let observer = self.observer
         let stop = self.stop
+        let zoneTag = config.zonal?.zoneTag
 
         await withTaskGroup(of: Message.self) { group in
             var running = 0
             var stopSeen = StopLevel.none
+            // The host whose end finished a zone names the zone that bakes.
+            var lastFinished: String?
             group.addTask { .stopLevel(await stop.wait(above: .none)) }
 
             func apply(_ actions: [RolloutAction]) {
@@ -85,6 +88,8 @@ public struct DeploymentRunner: Sendable {
                             .hostDone(await Self.deployHost(host, context: context, connector: connector, side: side, observer: observer, stop: stop))
                         }
                     case .bake(let seconds):
+                        let zone = lastFinished.flatMap { byName[$0] }.flatMap { host in zoneTag.flatMap { host.tagValue($0) ?? nil } }
+                        observer.handle(.notice(.zoneBaking(zone: zone, seconds: seconds, until: Date().addingTimeInterval(Double(seconds)))))
                         running += 1
                         group.addTask {
                             await Self.bake(seconds: seconds, stop: stop)
@@ -103,6 +108,7 @@ public struct DeploymentRunner: Sendable {
                 case .hostDone(let outcome):
                     running -= 1
                     outcomes[outcome.host] = outcome
+                    lastFinished = outcome.host
                     apply(planner.hostFinished(outcome.host, succeeded: outcome.succeeded))
                 case .bakeDone:
                     running -= 1

@@ -1,4 +1,5 @@
 import Foundation
+import HoistCore
 
 /// Writes whole lines to stdout or stderr under one lock, so output from many hosts' tasks
 /// never interleaves within a line.
@@ -79,10 +80,4 @@ final class Console: @unchecked Sendable {
             }
         }
     }
-}
-
-func formatDuration(_ seconds: Double) -> String {
-    if seconds < 10 { return String(format: "%.1fs", seconds) }
-    if seconds < 120 { return String(format: "%.0fs", seconds) }
-    return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
 }

@@ -27,6 +27,14 @@ final class DeploymentProgress {
     private var uploadSent: [String: Int64] = [:]
     private var uploadTotal: [String: Int64] = [:]
     private var uploadStart: Date?
+    /// What the deployment waits for now (a zone's bake, `hoist continue`), what ends the
+    /// wait, and when it runs out; nil while hosts are deploying.
+    private(set) var wait: Wait?
+
+    enum Wait {
+        case zoneBake(zone: String?, until: Date)
+        case ready(deploymentID: String, until: Date)
+    }
 
     /// Takes in one event; returns the output tail of an event that just failed.
     @discardableResult
@@ -38,8 +46,10 @@ final class DeploymentProgress {
             total = s.hosts.count
             maxConcurrency = max(1, s.maxConcurrency)
         case .hostStarted(let host, let time):
+            wait = nil
             hostStart[host] = hostStart[host] ?? time
         case .eventStarted(let host, let e, let time, _):
+            wait = nil
             currentEvent[host] = (e, time)
             tails[Self.key(host, e)] = LogTail()
         case .output(let host, let e, let line, _):
@@ -64,10 +74,31 @@ final class DeploymentProgress {
             if status == .failed, !failures.contains(where: { $0.host == host }) {
                 failures.append(Failure(host: host, event: nil, detail: [code?.rawValue, message].compactMap { $0 }.joined(separator: ": ")))
             }
-        case .deploymentFinished, .notice, .alarmChanged:
+        case .notice(.zoneBaking(let zone, _, let until)):
+            wait = .zoneBake(zone: zone, until: until)
+        case .notice(.waitingForContinue(let id, let seconds)):
+            wait = .ready(deploymentID: id, until: now.addingTimeInterval(seconds))
+        case .deploymentFinished:
+            wait = nil
+        case .notice, .alarmChanged:
             break
         }
         return nil
+    }
+
+    /// The wait and what ends it, with the time left: `zone b bakes: the next zone starts in
+    /// 2m13s; a stop or an alarm ends it early`, `ready: run `hoist continue d-…` within 4m12s`.
+    func waitLine(now: Date) -> String? {
+        switch wait {
+        case .zoneBake(let zone, let until):
+            let left = formatDuration(max(0, until.timeIntervalSince(now)))
+            return "waiting: \(zone.map { "zone \($0)" } ?? "the zone") bakes; the next zone starts in \(left); a stop or an alarm ends it early"
+        case .ready(let id, let until):
+            let left = formatDuration(max(0, until.timeIntervalSince(now)))
+            return "waiting: ready; run `hoist continue \(id)` within \(left), else traffic stays where it is"
+        case nil:
+            return nil
+        }
     }
 
     private static func key(_ host: String, _ event: LifecycleEvent) -> String { host + "\u{0}" + event.rawValue }

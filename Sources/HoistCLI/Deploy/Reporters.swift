@@ -68,15 +68,6 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
     }
 }
 
-/// `2026-12-04T00:51:02Z`: the time at the start of every plain output line.
-func utcStamp(_ time: Date) -> String {
-    var seconds = time_t(time.timeIntervalSince1970)
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                  parts.tm_hour, parts.tm_min, parts.tm_sec)
-}
-
 /// `alarm api ALARM (was OK): HTTP 500 from ...`: a check's new state, for every output.
 func alarmLine(_ change: AlarmChange) -> String {
     "alarm \(change.check) \(change.state.rawValue) (was \(change.previous.rawValue)): \(change.reason)"

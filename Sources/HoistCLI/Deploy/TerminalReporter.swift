@@ -155,6 +155,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             lines.append(cut(line, width))
         }
         if running.count > 12 { lines.append("  … and \(running.count - 12) more") }
+        if let wait = p.waitLine(now: now) { lines.append(yellow(cut("  " + wait, width))) }
         for text in pinned { lines.append(yellow(cut(text, width))) }
         return lines
     }
