@@ -18,12 +18,14 @@ public struct AcquiredLock: Sendable {
     /// Refreshes the heartbeat on the locked hosts every `interval` (default: a third of the
     /// lease) and turns stop requests found there into `stop.request`: one request is
     /// graceful, a second one (or one saying `immediate`) is immediate. `onLost` hears, once
-    /// per host, that our lock there was removed or taken over, as a sentence.
+    /// per host, that our lock there was removed or taken over, as a sentence. `onContinue`
+    /// hears each `hoist continue` request found (it may hear one request more than once).
     public func startHeartbeat(
-        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (String) -> Void = { _ in }
+        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (String) -> Void = { _ in },
+        onContinue: @escaping @Sendable (String) -> Void = { _ in }
     ) -> HeartbeatHandle {
         let every = interval ?? .milliseconds(lock.owner.leaseSeconds * 1000 / 3)
-        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost)
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost, onContinue: onContinue)
     }
 }
 
@@ -32,7 +34,8 @@ public final class HeartbeatHandle: Sendable {
     private let task = Locked<Task<Void, Never>?>(nil)
     private let lost = Locked<Set<String>>([])
 
-    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController, onLost: @escaping @Sendable (String) -> Void) {
+    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController, onLost: @escaping @Sendable (String) -> Void,
+         onContinue: @escaping @Sendable (String) -> Void) {
         let lost = self.lost
         task.withLock {
             $0 = Task {
@@ -43,6 +46,7 @@ public final class HeartbeatHandle: Sendable {
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
                             onLost(Self.lostMessage(host: host.name, now: GroupLock.decodeOwner(reply.ownerJSON)))
                         }
+                        for request in reply.continueRequests { onContinue("\(request) (through the lock on \(host.name))") }
                         if let level = Self.stopLevel(reply.stopRequests) {
                             stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")
                         }
