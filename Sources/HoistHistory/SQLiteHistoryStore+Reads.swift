@@ -64,6 +64,10 @@ extension SQLiteHistoryStore {
         return try fetch(sql, arguments, values.output)
     }
 
+    public func phases(of id: DeploymentID) throws -> [PhaseRecord] {
+        try fetch("SELECT * FROM phase WHERE deploymentID = ? ORDER BY idx", [id.rawValue], values.phase)
+    }
+
     public func lastSucceeded(group: String) throws -> DeploymentRecord? {
         try fetch(
             """
