@@ -15,6 +15,25 @@ public protocol LoadBalancer: Sendable {
     func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws
     /// What the balancer says about the host right now.
     func state(of host: HostSpec) async throws -> LoadBalancerServerState
+    /// Whether the host answers the balancer's health check, without sending it traffic: nil
+    /// when it does, else what failed. Asked before traffic goes back to a fleet.
+    func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String?
+}
+
+extension LoadBalancer {
+    /// Reads `state(of:)`: up (or a balancer that cannot tell) is healthy. A balancer that
+    /// stops checking hosts out of rotation (HAProxy in maint) says more in its own.
+    public func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String? {
+        do {
+            let state = try await state(of: host)
+            switch state.operational {
+            case .up, .unknown: return nil
+            case .down, .maint, .drain: return state.description
+            }
+        } catch {
+            return "\(error)"
+        }
+    }
 }
 
 /// One host's server as a load balancer sees it: what an operator asked for (admin) and

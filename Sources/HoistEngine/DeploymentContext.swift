@@ -43,6 +43,14 @@ public protocol TrafficControl: Sendable {
     func block(_ host: HostSpec) async throws
     /// Register the host and wait until every balancer's health check reports it up.
     func allow(_ host: HostSpec) async throws
+    /// Whether the host answers every balancer's health check, without putting it in
+    /// rotation: nil when it does, else what failed.
+    func healthProblem(_ host: HostSpec) async -> String?
+}
+
+extension TrafficControl {
+    /// Traffic control that cannot check health lets every host through.
+    public func healthProblem(_ host: HostSpec) async -> String? { nil }
 }
 
 /// Everything about one deployment that is the same on every host.
