@@ -12,6 +12,23 @@ public enum DeploymentEvent: Sendable {
     case uploadProgress(host: String, bytesSent: Int64, totalBytes: Int64)
     case hostFinished(host: String, status: InstanceStatus, errorCode: LifecycleErrorCode?, message: String?, time: Date)
     case deploymentFinished(DeploymentVerdictSummary)
+    /// A deployment made of phases (blue/green) begins one: the hosts events follow for.
+    case phaseStarted(DeploymentPhase)
+}
+
+/// One phase of a blue/green deployment, e.g. `Install on green` or `Reroute 1/2`.
+public struct DeploymentPhase: Sendable, Codable, Hashable {
+    public var name: String
+    /// What it will do, in a sentence, e.g. `allow h005, h006; then block h001, h002`.
+    public var detail: String?
+    public var hosts: [String]
+    public var time: Date
+    public init(name: String, detail: String? = nil, hosts: [String], time: Date = Date()) {
+        self.name = name
+        self.detail = detail
+        self.hosts = hosts
+        self.time = time
+    }
 }
 
 /// The facts about a deployment known when it starts.

@@ -23,11 +23,49 @@ extension TrafficTests {
         #expect(run.stdout.contains("hoist continue d-"), "the verdict says how to continue")
     }
 
-    @Test func continueLeavesTheSignalTheWaitingDeploymentPolls() throws {
+    /// `hoist continue` from "another machine": its own history file and state folder, only
+    /// the playbook in common; the request travels through the lock on the hosts.
+    @Test func continueFromAnotherMachineEndsTheReadyWait() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-continue")
-        let run = try HoistBinary.run(["continue", "d-ABCDEFGH1"], environment: ["XDG_STATE_HOME": scratch.path])
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(FileManager.default.fileExists(atPath: scratch.file("hoist/continue/d-ABCDEFGH1")))
+        let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-continue")
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\n").write(toFile: playbook, atomically: true, encoding: .utf8)
+        let revision = try Self.revision(scratch, "c-\(UUID().uuidString.prefix(8))")
+        let deploy = try HoistBinary.start(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("here.db")],
+                                           env: ["HOIST_LOCK_HEARTBEAT": "1"])
+        let waiting = await Task.detached { deploy.waitForStdout(containing: "\"phase\":\"Ready\"", seconds: 900) }.value
+        guard waiting else {
+            deploy.send(SIGTERM)
+            let ended = deploy.finish()
+            Issue.record("the deployment never reached its ready wait: \(ended.stderr)\n\(ended.stdout.suffix(2000))")
+            return
+        }
+        let elsewhere = ["XDG_STATE_HOME": scratch.file("elsewhere-state")]
+        // Without the playbook, a machine whose history does not know the id cannot reach it.
+        let unknown = try HoistBinary.run(["continue", "d-ABCDEFGH1", "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+        #expect(unknown.status == 2, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("hoist continue d-ABCDEFGH1 PLAYBOOK"))
+        let wrongID = try HoistBinary.run(["continue", "d-ABCDEFGH1", playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+        #expect(wrongID.status == 2, "an id that holds no lock is an error: \(wrongID.stderr)")
+
+        let ended = try await Task.detached { () throws -> (Int32, String, String) in
+            let id = try #require(Self.deploymentID(deploy.stdoutSoFar()))
+            let run = try HoistBinary.run(["continue", id, playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+            #expect(run.status == 0, "\(run.stderr)")
+            let result = deploy.finish()
+            // The deployment has ended: continuing it again is an error.
+            let again = try HoistBinary.run(["continue", id, playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+            #expect(again.status == 2, "a finished deployment cannot be continued: \(again.stderr)")
+            return result
+        }.value
+        #expect(ended.0 == 0, "\(ended.2)")
+        #expect(ended.1.contains("\"event\":\"AllowTraffic\""), "traffic moved after the continue")
+    }
+
+    static func deploymentID(_ stdout: String) -> String? {
+        guard let range = stdout.range(of: #""deployment":"d-[A-Z0-9]{9}""#, options: .regularExpression) else { return nil }
+        return String(stdout[range].dropFirst(#""deployment":""#.count).dropLast())
     }
 }
 

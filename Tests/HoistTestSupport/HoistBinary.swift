@@ -72,6 +72,18 @@ public final class RunningHoist: @unchecked Sendable {
     public func waitForStderr(containing text: String, seconds: Double) -> Bool {
         stderr.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
     }
+
+    /// The same for stdout.
+    public func waitForStdout(containing text: String, seconds: Double) -> Bool {
+        stdout.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
+    }
+
+    /// What stdout said so far, while the process runs.
+    public func stdoutSoFar() -> String {
+        var text = ""
+        _ = stdout.wait(until: { text = $0; return true }, deadline: Date())
+        return text
+    }
 }
 
 /// Reads a pipe to its end on a background thread, keeping what came so far readable.

@@ -29,6 +29,8 @@ struct DeploymentJob: Sendable {
     var autoRollback: Bool?
     /// Blue/green: move traffic back to the fleet that served before.
     var blueGreenRollback = false
+    /// Blue/green's automatic rollback: traffic stays on, or returns to, the live fleet.
+    var blueGreenReturnToLive = false
     var creator: DeploymentCreator = .user
     var rollbackOf: DeploymentID?
     /// A revision recorded in history: its bundle digest, used to find the cached copy when
@@ -106,7 +108,8 @@ struct DeploymentJob: Sendable {
             id: id, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             playbookPath: playbook.file, creator: creator, createdBy: createdBy, revisionPath: requested,
             revisionSHA256: bundle.sha256, deploymentConfigName: config.name, fileExistsBehavior: behavior,
-            rollbackOf: rollbackOf, createTime: Date(), hostCount: hosts.count))
+            rollbackOf: rollbackOf, deploymentType: playbook.blueGreen == nil ? .inPlace : .blueGreen,
+            createTime: Date(), hostCount: hosts.count))
         let context = DeploymentContext(
             id: id.rawValue, application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             creator: creator, createdBy: createdBy,
@@ -121,9 +124,10 @@ struct DeploymentJob: Sendable {
         let watcher = SignalWatcher(stop: stop)
         // Frequent enough that `hoist stop` from elsewhere is seen within seconds.
         let beat = ProcessInfo.processInfo.environment["HOIST_LOCK_HEARTBEAT"].flatMap(Double.init) ?? 5
+        let continueLatch = ContinueLatch()
         let heartbeat = acquired.startHeartbeat(stop: stop, interval: .milliseconds(Int64(beat * 1000)), onLost: { host in
             printToStderr("hoist: warning: lost the group lock on \(host)")
-        })
+        }, onContinue: { continueLatch.signal($0) })
         let stopNotice = Task {
             let level = await stop.wait(above: .none)
             if level > .none, !Task.isCancelled {
@@ -135,7 +139,8 @@ struct DeploymentJob: Sendable {
         let runner = DeploymentRunner(
             context: context, hosts: hosts, config: config, health: health,
             connector: pool, sideConnector: connector, observer: ObserverFanout([recorder, reporter]), stop: stop)
-        let result = await runWithTraffic(runner, playbook: playbook, traffic: trafficSetup, reporter: reporter, rollback: blueGreenRollback)
+        let mode: BlueGreenMode = blueGreenReturnToLive ? .rollbackToLive : blueGreenRollback ? .rollbackToPrevious : .deploy
+        let result = await runWithTraffic(runner, playbook: playbook, traffic: trafficSetup, continueLatch: continueLatch, mode: mode)
         await heartbeat.finish()
         recorder.flush()
         for failure in recorder.failures.prefix(3) { printToStderr("hoist: history: \(failure)") }
@@ -152,11 +157,16 @@ struct DeploymentJob: Sendable {
             default: return false
             }
         }()
-        if wantsRollback, creator != .rollback, code != HoistExitCode.couldNotStart {
+        // A refused or failed --blue-green-rollback changed nothing to roll back from.
+        if wantsRollback, creator != .rollback, !blueGreenRollback, code != HoistExitCode.couldNotStart {
             let touched = result.hosts.values.filter { outcome in
                 outcome.events.contains { $0.1.status != .skipped } || outcome.status == .failed
             }.map(\.host)
-            await rollBack(failed: id, store: store, playbook: playbook, hosts: touched)
+            if playbook.blueGreen != nil {
+                await rerouteBack(failed: id, store: store, playbook: playbook, revision: requested, sha256: bundle.sha256)
+            } else {
+                await rollBack(failed: id, store: store, playbook: playbook, hosts: touched)
+            }
         }
         return code
     }
@@ -238,12 +248,33 @@ struct DeploymentJob: Sendable {
                                 ignoreApplicationStopFailures: true, onlyHosts: hosts, output: output, db: db, lockWait: "10m",
                                 autoRollback: false, creator: .rollback, rollbackOf: failed, expectedSHA256: good.revisionSHA256)
         job.configName = nil
+        await job.runAsRollback()
+    }
+
+    /// Runs this job as the automatic rollback of another, saying how it ended.
+    func runAsRollback() async {
         do {
-            let code = try await job.execute()
+            let code = try await execute()
             printToStderr("hoist: rollback \(code == 0 ? "succeeded" : "ended with exit code \(code)")")
         } catch {
             printToStderr("hoist: rollback could not run: \(error)")
         }
+    }
+
+    /// The automatic rollback of a blue/green deployment: a new deployment (creator
+    /// rollback, linked to the failed one) that reroutes traffic to the fleet still recorded
+    /// live, which runs the old revision; nothing is reinstalled. It records the group's
+    /// last successful revision when there is one.
+    func rerouteBack(failed: DeploymentID, store: any HistoryStore, playbook: Playbook, revision: String, sha256: String) async {
+        let good = (try? store.lastSucceeded(group: playbook.deploymentGroup)).flatMap { $0 }.flatMap { $0.application == playbook.application ? $0 : nil }
+        printToStderr("hoist: rolling back \(failed) by rerouting: traffic stays on, or returns to, the fleet that served before")
+        var job = DeploymentJob(playbookPath: playbookPath, revisionPath: good?.revisionPath ?? revision,
+                                ignoreApplicationStopFailures: true, onlyHosts: onlyHosts, output: output, db: db, lockWait: "10m",
+                                autoRollback: false, creator: .rollback, rollbackOf: failed,
+                                expectedSHA256: good?.revisionSHA256 ?? sha256)
+        job.configName = configName
+        job.blueGreenReturnToLive = true
+        await job.runAsRollback()
     }
 }
 

@@ -25,6 +25,8 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             console.out(line)
         case .uploadProgress:
             break
+        case .phaseStarted(let phase):
+            console.out("phase \(phase.name): \(phase.detail ?? phase.hosts.joined(separator: ", "))")
         case .hostFinished(let host, let status, let code, let message, _):
             var line = "\(host) \(status.rawValue)"
             if let code { line += " \(code.rawValue)" }
@@ -46,10 +48,11 @@ func summaryLine(_ v: DeploymentVerdictSummary) -> String {
 }
 
 /// `--json`: one JSON object per line for each deployment, host, lifecycle event and output
-/// line. Fields: `type` (deployment_started, host_started, event_started, output,
-/// event_finished, upload_progress, host_finished, deployment_finished), `deployment`,
-/// `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`, `message`,
-/// `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`.
+/// line. Fields: `type` (deployment_started, phase_started, host_started, event_started,
+/// output, event_finished, upload_progress, host_finished, deployment_finished),
+/// `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`,
+/// `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`,
+/// `phase`, `detail`.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
@@ -82,6 +85,10 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = out.errorCode { o["error_code"] = c.rawValue }
             if let m = out.message { o["message"] = m }
             if let s = out.scriptName { o["script"] = s }
+        case .phaseStarted(let phase):
+            o["type"] = "phase_started"; o["phase"] = phase.name; o["hosts"] = phase.hosts
+            o["time"] = formatter.string(from: phase.time)
+            if let detail = phase.detail { o["detail"] = detail }
         case .uploadProgress(let host, let sent, let total):
             o["type"] = "upload_progress"; o["host"] = host; o["bytes_sent"] = sent; o["total_bytes"] = total
         case .hostFinished(let host, let status, let code, let message, let time):
@@ -110,7 +117,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private var total = 0
     private var done: [String: InstanceStatus] = [:]
     private var drawnLines = 0
-    private var rows: [(host: String, events: [(LifecycleEvent, EventOutcome)])] = []
+    /// Hosts in the order they first finished, each once however many phases it ran in.
+    private var rows: [String] = []
+    private var lastStatus: [String: InstanceStatus] = [:]
     private var hostEvents: [String: [(LifecycleEvent, EventOutcome)]] = [:]
     private let verbose: Bool
 
@@ -132,6 +141,11 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             total = s.hosts.count
             scroll.append("Deploying \(s.revision) (\(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup) as \(s.id)")
             scroll.append(dim("\(s.hosts.count) hosts, \(s.config): at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy"))
+        case .phaseStarted(let phase):
+            // Each phase counts its own hosts, so the counter never reads "4/4 done; 4 running".
+            total = phase.hosts.count
+            done = [:]
+            scroll.append("\u{1b}[1m\(phase.name)\u{1b}[0m" + dim(": " + (phase.detail ?? phase.hosts.joined(separator: ", "))))
         case .hostStarted(let host, _):
             if current[host] == nil { order.append(host) }
             current[host] = "connecting"
@@ -152,7 +166,8 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             current[host] = nil
             order.removeAll { $0 == host }
             done[host] = status
-            rows.append((host, hostEvents[host] ?? []))
+            lastStatus[host] = status
+            if !rows.contains(host) { rows.append(host) }
             scroll.append(status == .succeeded ? green("✔ \(host)") : red("✘ \(host) \(status.rawValue)") + (message.map { ": \($0)" } ?? ""))
         case .deploymentFinished(let v):
             redraw(scroll: scroll, final: true)
@@ -183,19 +198,24 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         console.locked { FileHandle.standardOutput.write(Data(text.utf8)) }
     }
 
+    /// One row per host, one column per event any host ran (in lifecycle order), so hosts
+    /// that ran different events (blue/green's two fleets) line up; `-` where a host did not.
     private func summaryTable(_ v: DeploymentVerdictSummary) -> String {
-        let events = rows.first?.events.map(\.0) ?? []
+        let ran = Set(hostEvents.values.flatMap { $0.map(\.0) })
+        let events = LifecycleEvent.allCases.filter(ran.contains)
         var lines: [String] = []
-        let width = max(4, (rows.map(\.host.count).max() ?? 4))
+        let width = max(4, (rows.map(\.count).max() ?? 4))
         var header = "HOST".padding(toLength: width, withPad: " ", startingAt: 0) + "  STATUS   "
         header += events.map { short($0) }.joined(separator: " ")
         lines.append(header)
-        for row in rows.sorted(by: { $0.host < $1.host }) {
-            var line = row.host.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-            line += (v.hostStatuses[row.host]?.rawValue ?? "?").padding(toLength: 9, withPad: " ", startingAt: 0)
-            line += row.events.map { e, o in
-                let cell = o.status == .succeeded ? formatDuration(o.durationSeconds) : o.status.rawValue
-                return cell.padding(toLength: short(e).count, withPad: " ", startingAt: 0)
+        for host in rows.sorted() {
+            var line = host.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+            let status = v.hostStatuses[host] ?? lastStatus[host] ?? .unknown
+            line += status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            let outcomes = Dictionary((hostEvents[host] ?? []).map { ($0.0, $0.1) }, uniquingKeysWith: { $1 })
+            line += events.map { e in
+                let cell = outcomes[e].map { $0.status == .succeeded ? formatDuration($0.durationSeconds) : $0.status.rawValue } ?? "-"
+                return cell.padding(toLength: max(short(e).count, cell.count), withPad: " ", startingAt: 0)
             }.joined(separator: " ")
             lines.append(line)
         }

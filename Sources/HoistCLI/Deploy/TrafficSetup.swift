@@ -64,11 +64,24 @@ actor BalancerSessions {
     }
 }
 
-/// Runs a deployment in place, or blue/green when the playbook says so; `rollback` moves a
-/// blue/green group's traffic back to its previous fleet instead of deploying.
+/// What a blue/green deployment job does: deploy, or move traffic back.
+enum BlueGreenMode: Sendable {
+    case deploy
+    /// `--blue-green-rollback`: back to the fleet that served before the last deployment.
+    case rollbackToPrevious
+    /// The automatic rollback of a blue/green deployment that failed: traffic stays on, or
+    /// returns to, the fleet still recorded live.
+    case rollbackToLive
+}
+
+/// Runs a deployment in place, or blue/green when the playbook says so.
 func runWithTraffic(_ runner: DeploymentRunner, playbook: Playbook, traffic: TrafficSetup,
-                    reporter: any DeploymentObserver, rollback: Bool) async -> DeploymentRunner.Result {
+                    continueLatch: ContinueLatch, mode: BlueGreenMode) async -> DeploymentRunner.Result {
     guard let spec = playbook.blueGreen else { return await runner.run() }
-    let blueGreen = BlueGreenRun(runner: runner, spec: spec, traffic: traffic.traffic, trafficObserver: reporter)
-    return rollback ? await blueGreen.rollback() : await blueGreen.deploy()
+    let blueGreen = BlueGreenRun(runner: runner, spec: spec, traffic: traffic.traffic, continueLatch: continueLatch)
+    switch mode {
+    case .deploy: return await blueGreen.deploy()
+    case .rollbackToPrevious: return await blueGreen.rollback(toLive: false)
+    case .rollbackToLive: return await blueGreen.rollback(toLive: true)
+    }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import HoistCore
+import HoistTestSupport
+import Testing
+
+/// Blue/green rollbacks by rerouting, on the fleet through its HAProxy. Each test uses a
+/// deployment group of its own, so its live-fleet record does not leak into the other
+/// tests of TrafficTests' serialized suite (which share the hosts).
+extension TrafficTests {
+    /// A revision whose ValidateService always fails: the replacement fleet's install fails.
+    static func failingRevision(_ scratch: ScratchDirectory, _ version: String) throws -> String {
+        let dir = try revision(scratch, version)
+        try "#!/bin/sh\necho 'refusing to validate' >&2\nexit 1\n"
+            .write(toFile: dir + "/scripts/validate_service.sh", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static func history(_ db: String, _ args: [String]) throws -> Any {
+        let run = try HoistBinary.run(args + ["--json", "--db", db], environment: [:])
+        try #require(run.status == 0, "\(args): \(run.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+
+    @Test func aFailedBlueGreenInstallRollsBackByRerouting() async throws {
+        let env = try Self.fleetEnv()
+        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-autorollback")
+        let group = "traffic-autorollback"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group,
+                                          extra: "auto_rollback: {on_failure: true}\n")
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let good = "ar1-\(tag)"
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+
+        // The group's first blue/green deployment: blue is live, green is the replacement.
+        let (counts, run) = try await Self.phase(
+            "blue/green failed install, automatic rollback by reroute", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", try Self.failingRevision(scratch, "ar2-\(tag)"), "--json", "--db", db],
+            newVersion: good, expectedFleet: { _ in try! Self.hosts(ofFleet: "blue") })
+        #expect(run.status == 3, "the deployment failed: \(run.stderr)")
+        #expect(run.stderr.contains("rolling back") && run.stderr.contains("by rerouting"), "\(run.stderr)")
+        #expect(run.stderr.contains("rollback succeeded"), "\(run.stderr)")
+        #expect(counts.sent > 0)
+        #expect(counts.failed == 0)
+        #expect(counts.outOfRotation == 0)
+        #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from blue")
+
+        // The rollback is a deployment of its own, BLUE_GREEN, that reinstalled nothing.
+        let list = try #require(try Self.history(db, ["list"]) as? [[String: Any]])
+        let rollback = try #require(list.first { $0["creator"] as? String == "codeDeployRollback" })
+        #expect(rollback["deploymentType"] as? String == "BLUE_GREEN")
+        #expect(rollback["status"] as? String == "Succeeded")
+        let rollbackID = try #require(rollback["id"] as? String)
+        let detail = try #require(try Self.history(db, ["show", rollbackID]) as? [String: Any])
+        let events = (detail["hosts"] as? [[String: Any]] ?? []).flatMap { ($0["events"] as? [[String: Any]]) ?? [] }.compactMap { $0["event"] as? String }
+        #expect(events.contains("AllowTraffic") && events.contains("BlockTraffic"))
+        #expect(!events.contains("Install") && !events.contains("DownloadBundle"), "nothing reinstalled: \(events)")
+    }
+
+    @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-refused")
+        let group = "traffic-refused"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        // TERMINATE stops the original fleet's app after the reroute.
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group)
+        try (String(contentsOfFile: blueGreen, encoding: .utf8) + "  original_fleet: TERMINATE\n")
+            .write(toFile: blueGreen, atomically: true, encoding: .utf8)
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, "rf1-\(tag)"), "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+        let v2 = try Self.revision(scratch, "rf2-\(tag)")
+        let deploy = try HoistBinary.run(["deploy", blueGreen, "--revision", v2, "--json", "--db", db])
+        try #require(deploy.status == 0, "\(deploy.stderr)")
+
+        let refused = try HoistBinary.run(["deploy", blueGreen, "--revision", v2, "--blue-green-rollback", "--json", "--db", db])
+        #expect(refused.status == 3, "\(refused.stderr)\n\(refused.stdout.suffix(2000))")
+        let blue = try Self.hosts(ofFleet: "blue")
+        let said = refused.stdout + refused.stderr
+        #expect(said.contains("cannot move traffic back to fleet blue"), "\(said.suffix(2000))")
+        for host in blue { #expect(said.contains("\(host) ("), "names \(host)") }
+        #expect(!refused.stdout.contains("\"event\":\"AllowTraffic\""), "nothing was put into rotation")
+        #expect(!refused.stdout.contains("\"event\":\"BlockTraffic\""), "nothing was taken out of rotation")
+    }
+}
