@@ -63,6 +63,26 @@ extension TrafficTests {
         #expect(ended.1.contains("\"event\":\"AllowTraffic\""), "traffic moved after the continue")
     }
 
+    /// Ctrl-C during the ready wait ends the deployment Stopped on request (not "nobody ran
+    /// hoist continue"), and traffic stays where it was.
+    @Test func ctrlCInTheReadyWaitIsAStopNotATimeout() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-wait-stop")
+        let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-wait-stop")
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\n").write(toFile: playbook, atomically: true, encoding: .utf8)
+        let revision = try Self.revision(scratch, "s-\(UUID().uuidString.prefix(8))")
+        let deploy = try HoistBinary.start(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("h.db")])
+        let ended = await Task.detached { () -> (Int32, String, String) in
+            if deploy.waitForStdout(containing: "\"phase\":\"Ready\"", seconds: 900) { deploy.send(SIGINT) } else { deploy.send(SIGTERM) }
+            return deploy.finish()
+        }.value
+        #expect(ended.0 == 4, "\(ended.2)")
+        #expect(ended.1.contains("stopped on request"), "\(ended.1.suffix(1500))")
+        #expect(!ended.1.contains("nobody ran"))
+        #expect(!ended.1.contains("\"event\":\"AllowTraffic\""), "traffic did not move")
+    }
+
     static func deploymentID(_ stdout: String) -> String? {
         guard let range = stdout.range(of: #""deployment":"d-[A-Z0-9]{9}""#, options: .regularExpression) else { return nil }
         return String(stdout[range].dropFirst(#""deployment":""#.count).dropLast())

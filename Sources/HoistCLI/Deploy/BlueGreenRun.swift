@@ -32,8 +32,9 @@ struct BlueGreenRun: Sendable {
     /// Deploys to the replacement fleet and moves traffic to it.
     func deploy() async -> DeploymentRunner.Result {
         var record = Record(hosts: runner.hosts.map(\.name))
-        announce()
-        await deployPhases(&record)
+        let live = await liveFleet()
+        announce(rolloutOver: hosts(of: other(than: live)))
+        await deployPhases(&record, live: live)
         return finish(record)
     }
 
@@ -45,10 +46,10 @@ struct BlueGreenRun: Sendable {
     /// most recent revision (§2.1); nothing is reinstalled.
     func rollback(toLive: Bool) async -> DeploymentRunner.Result {
         var record = Record(hosts: runner.hosts.map(\.name))
-        announce()
         let live = await liveFleet()
         let target = toLive ? live : other(than: live)
         let targetHosts = hosts(of: target)
+        announce(rolloutOver: targetHosts)
         let leaving = hosts(of: other(than: target))
 
         phase("Health check of \(target)", detail: "each host of \(target) must answer its balancers' health checks", hosts: targetHosts)
@@ -66,8 +67,7 @@ struct BlueGreenRun: Sendable {
 
     // MARK: Phases
 
-    func deployPhases(_ record: inout Record) async {
-        let live = await liveFleet()
+    func deployPhases(_ record: inout Record, live: String) async {
         let replacement = other(than: live)
         let newHosts = hosts(of: replacement), oldHosts = hosts(of: live)
 
@@ -178,9 +178,12 @@ struct BlueGreenRun: Sendable {
 
     // MARK: Reporting
 
-    /// One start for the whole deployment, naming every host of both fleets.
-    func announce() {
-        let planner = runner.planner
+    /// One start for the whole deployment, naming every host of both fleets; the numbers
+    /// are the configuration's over the fleet that installs or takes the traffic.
+    func announce(rolloutOver fleet: [HostSpec]) {
+        var fleetRunner = runner
+        fleetRunner.hosts = fleet
+        let planner = fleetRunner.planner
         let context = runner.context
         runner.observer.handle(.deploymentStarted(DeploymentStart(
             id: context.id, application: context.application, deploymentGroup: context.deploymentGroup,

@@ -205,13 +205,13 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         let events = LifecycleEvent.allCases.filter(ran.contains)
         var lines: [String] = []
         let width = max(4, (rows.map(\.count).max() ?? 4))
-        var header = "HOST".padding(toLength: width, withPad: " ", startingAt: 0) + "  STATUS   "
+        var header = "HOST".padding(toLength: width, withPad: " ", startingAt: 0) + "  STATUS    "
         header += events.map { short($0) }.joined(separator: " ")
         lines.append(header)
         for host in rows.sorted() {
             var line = host.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
             let status = v.hostStatuses[host] ?? lastStatus[host] ?? .unknown
-            line += status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            line += status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
             let outcomes = Dictionary((hostEvents[host] ?? []).map { ($0.0, $0.1) }, uniquingKeysWith: { $1 })
             line += events.map { e in
                 let cell = outcomes[e].map { $0.status == .succeeded ? formatDuration($0.durationSeconds) : $0.status.rawValue } ?? "-"
