@@ -59,6 +59,22 @@ extension TrafficTests {
         let events = (detail["hosts"] as? [[String: Any]] ?? []).flatMap { ($0["events"] as? [[String: Any]]) ?? [] }.compactMap { $0["event"] as? String }
         #expect(events.contains("AllowTraffic") && events.contains("BlockTraffic"))
         #expect(!events.contains("Install") && !events.contains("DownloadBundle"), "nothing reinstalled: \(events)")
+        #expect(Self.phaseNames(detail) == ["Health check of blue", "Reroute 1 of 2", "Reroute 2 of 2"])
+
+        // The failed deployment: BLUE_GREEN, its phases in order, each with its hosts' events.
+        let failed = try #require(list.first { $0["creator"] as? String == "user" && $0["status"] as? String == "Failed" })
+        #expect(failed["deploymentType"] as? String == "BLUE_GREEN")
+        let failedID = try #require(failed["id"] as? String)
+        let failedDetail = try #require(try Self.history(db, ["show", failedID]) as? [String: Any])
+        #expect(Self.phaseNames(failedDetail) == ["Block green", "Install on green"])
+        let phases = failedDetail["phases"] as? [[String: Any]] ?? []
+        let blockEvents = (phases.first?["events"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+        let green = try Self.hosts(ofFleet: "green")
+        #expect(Set(blockEvents) == ["BlockTraffic"] && blockEvents.count == green.count)
+    }
+
+    static func phaseNames(_ detail: [String: Any]) -> [String] {
+        (detail["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
     }
 
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
