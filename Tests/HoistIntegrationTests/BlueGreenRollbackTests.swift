@@ -15,6 +15,17 @@ extension TrafficTests {
         return dir
     }
 
+    /// A revision whose AfterAllowTraffic fails on one host: the reroute fails in that host's batch.
+    static func revisionFailingAfterAllow(_ scratch: ScratchDirectory, _ version: String, on host: String) throws -> String {
+        let dir = try revision(scratch, version)
+        try "#!/bin/sh\nif [ \"$(hostname)\" = \(host) ]; then echo 'refusing traffic on \(host)' >&2; exit 1; fi\n"
+            .write(toFile: dir + "/scripts/after_allow_traffic.sh", atomically: true, encoding: .utf8)
+        let appspec = try String(contentsOfFile: dir + "/appspec.yml", encoding: .utf8)
+        try (appspec + "  AfterAllowTraffic:\n    - location: scripts/after_allow_traffic.sh\n      timeout: 30\n")
+            .write(toFile: dir + "/appspec.yml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
     static func history(_ db: String, _ args: [String]) throws -> Any {
         let run = try HoistBinary.run(args + ["--json", "--db", db], environment: [:])
         try #require(run.status == 0, "\(args): \(run.stderr)")
@@ -75,6 +86,38 @@ extension TrafficTests {
 
     static func phaseNames(_ detail: [String: Any]) -> [String] {
         (detail["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+
+    /// The reroute fails in its last batch, after the first batch moved traffic: the
+    /// automatic rollback returns traffic to the original fleet, the hosts blocked in the
+    /// first batch included, without reinstalling anything.
+    @Test func aRerouteThatFailsHalfWayReturnsTrafficToTheOriginalFleet() async throws {
+        let env = try Self.fleetEnv()
+        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-halfway")
+        let group = "traffic-halfway"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group,
+                                          extra: "auto_rollback: {on_failure: true}\n")
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let good = "hw1-\(tag)"
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+        let lastGreen = try #require(try Self.hosts(ofFleet: "green").max())
+        let bad = try Self.revisionFailingAfterAllow(scratch, "hw2-\(tag)", on: lastGreen)
+
+        let (counts, run) = try await Self.phase(
+            "blue/green reroute failing half-way, automatic rollback by reroute", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", bad, "--json", "--db", db],
+            newVersion: good, expectedFleet: { _ in try! Self.hosts(ofFleet: "blue") })
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stdout.contains("\"phase\":\"Reroute 2 of 2\""), "the first batch moved before the failure")
+        #expect(run.stderr.contains("rollback succeeded"), "\(run.stderr)")
+        #expect(counts.failed == 0)
+        #expect(counts.outOfRotation == 0)
+        #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from blue")
     }
 
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
