@@ -111,12 +111,9 @@ extension TrafficTests {
         let lines = run.stdout.split(separator: "\n").map(String.init)
         let blocked = Set(lines.filter { $0.contains("\"event\":\"AfterBlockTraffic\"") && $0.contains("event_finished") }.compactMap(Self.host))
         let stopped = lines.filter { $0.contains("\"event\":\"ApplicationStop\"") && $0.contains("event_finished") && $0.contains("\"Succeeded\"") }.compactMap(Self.host)
-        // The originals were blocked, then each ran ApplicationStop once more after the reroute.
-        // The original fleet of a first blue/green deployment is the first listed one (blue).
-        let blue = try Fleet.load().filter { h in
-            h.tags.contains(Tag("role", "web")) && h.tags.contains(Tag("color", "blue"))
-        }
-        #expect(blocked == Set(blue.map(\.name)))
+        // The originals (the fleet not installed on) were blocked, then each ran ApplicationStop
+        // once more after the reroute.
+        #expect(blocked == (try Self.fleetHosts(notInstalledIn: lines)))
         for host in blocked { #expect(stopped.filter { $0 == host }.count == 1, "\(host) ran its termination hook") }
         let hosts = try Fleet.load().filter { blocked.contains($0.name) }
         for host in hosts {

@@ -16,9 +16,9 @@ extension TrafficTests {
     }
 
     /// A revision whose AfterAllowTraffic fails on one host: the reroute fails in that host's batch.
-    static func revisionFailingAfterAllow(_ scratch: ScratchDirectory, _ version: String, on host: String) throws -> String {
+    static func revisionFailingAfterAllow(_ scratch: ScratchDirectory, _ version: String, on hosts: [String]) throws -> String {
         let dir = try revision(scratch, version)
-        try "#!/bin/sh\nif [ \"$(hostname)\" = \(host) ]; then echo 'refusing traffic on \(host)' >&2; exit 1; fi\n"
+        try "#!/bin/sh\ncase \"$(hostname)\" in \(hosts.joined(separator: "|"))) echo \"refusing traffic on $(hostname)\" >&2; exit 1;; esac\n"
             .write(toFile: dir + "/scripts/after_allow_traffic.sh", atomically: true, encoding: .utf8)
         let appspec = try String(contentsOfFile: dir + "/appspec.yml", encoding: .utf8)
         try (appspec + "  AfterAllowTraffic:\n    - location: scripts/after_allow_traffic.sh\n      timeout: 30\n")
@@ -46,11 +46,11 @@ extension TrafficTests {
         let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
         try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
 
-        // The group's first blue/green deployment: blue is live, green is the replacement.
+        // Traffic stays on the fleet that served before: the one the deployment did not install on.
         let (counts, run) = try await Self.phase(
             "blue/green failed install, automatic rollback by reroute", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", try Self.failingRevision(scratch, "ar2-\(tag)"), "--json", "--db", db],
-            newVersion: good, expectedFleet: { _ in try! Self.hosts(ofFleet: "blue") })
+            newVersion: good, expectedFleet: { try! Self.fleetHosts(notInstalledIn: $0) })
         #expect(run.status == 3, "the deployment failed: \(run.stderr)")
         #expect(run.stderr.contains("rolling back") && run.stderr.contains("by rerouting"), "\(run.stderr)")
         #expect(run.stderr.contains("rollback succeeded"), "\(run.stderr)")
@@ -58,7 +58,7 @@ extension TrafficTests {
         #expect(counts.failed == 0)
         #expect(counts.outOfRotation == 0)
         #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
-        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from blue")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the original fleet")
 
         // The rollback is a deployment of its own, BLUE_GREEN, that reinstalled nothing.
         let list = try #require(try Self.history(db, ["list"]) as? [[String: Any]])
@@ -70,18 +70,20 @@ extension TrafficTests {
         let events = (detail["hosts"] as? [[String: Any]] ?? []).flatMap { ($0["events"] as? [[String: Any]]) ?? [] }.compactMap { $0["event"] as? String }
         #expect(events.contains("AllowTraffic") && events.contains("BlockTraffic"))
         #expect(!events.contains("Install") && !events.contains("DownloadBundle"), "nothing reinstalled: \(events)")
-        #expect(Self.phaseNames(detail) == ["Health check of blue", "Reroute 1 of 2", "Reroute 2 of 2"])
+        let replacement = try #require(Self.installedFleet(run.stdout.split(separator: "\n").map(String.init)))
+        let original = Self.otherFleet(than: replacement)
+        #expect(Self.phaseNames(detail) == ["Health check of \(original)", "Reroute 1 of 2", "Reroute 2 of 2"])
 
         // The failed deployment: BLUE_GREEN, its phases in order, each with its hosts' events.
         let failed = try #require(list.first { $0["creator"] as? String == "user" && $0["status"] as? String == "Failed" })
         #expect(failed["deploymentType"] as? String == "BLUE_GREEN")
         let failedID = try #require(failed["id"] as? String)
         let failedDetail = try #require(try Self.history(db, ["show", failedID]) as? [String: Any])
-        #expect(Self.phaseNames(failedDetail) == ["Block green", "Install on green"])
+        #expect(Self.phaseNames(failedDetail) == ["Block \(replacement)", "Install on \(replacement)"])
         let phases = failedDetail["phases"] as? [[String: Any]] ?? []
         let blockEvents = (phases.first?["events"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
-        let green = try Self.hosts(ofFleet: "green")
-        #expect(Set(blockEvents) == ["BlockTraffic"] && blockEvents.count == green.count)
+        let replacementHosts = try Self.hosts(ofFleet: replacement)
+        #expect(Set(blockEvents) == ["BlockTraffic"] && blockEvents.count == replacementHosts.count)
     }
 
     static func phaseNames(_ detail: [String: Any]) -> [String] {
@@ -104,20 +106,21 @@ extension TrafficTests {
         let good = "hw1-\(tag)"
         let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
         try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
-        let lastGreen = try #require(try Self.hosts(ofFleet: "green").max())
-        let bad = try Self.revisionFailingAfterAllow(scratch, "hw2-\(tag)", on: lastGreen)
+        // The last host of each fleet refuses traffic; only the replacement fleet's allows run.
+        let last = [try #require(try Self.hosts(ofFleet: "blue").max()), try #require(try Self.hosts(ofFleet: "green").max())]
+        let bad = try Self.revisionFailingAfterAllow(scratch, "hw2-\(tag)", on: last)
 
         let (counts, run) = try await Self.phase(
             "blue/green reroute failing half-way, automatic rollback by reroute", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", bad, "--json", "--db", db],
-            newVersion: good, expectedFleet: { _ in try! Self.hosts(ofFleet: "blue") })
+            newVersion: good, expectedFleet: { try! Self.fleetHosts(notInstalledIn: $0) })
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stdout.contains("\"phase\":\"Reroute 2 of 2\""), "the first batch moved before the failure")
         #expect(run.stderr.contains("rollback succeeded"), "\(run.stderr)")
         #expect(counts.failed == 0)
         #expect(counts.outOfRotation == 0)
         #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
-        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from blue")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the original fleet")
     }
 
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
@@ -140,10 +143,11 @@ extension TrafficTests {
 
         let refused = try HoistBinary.run(["deploy", blueGreen, "--revision", v2, "--blue-green-rollback", "--json", "--db", db])
         #expect(refused.status == 3, "\(refused.stderr)\n\(refused.stdout.suffix(2000))")
-        let blue = try Self.hosts(ofFleet: "blue")
+        // The fleet that served before the deployment, whose app TERMINATE stopped.
+        let original = Self.otherFleet(than: try #require(Self.installedFleet(deploy.stdout.split(separator: "\n").map(String.init))))
         let said = refused.stdout + refused.stderr
-        #expect(said.contains("cannot move traffic back to fleet blue"), "\(said.suffix(2000))")
-        for host in blue { #expect(said.contains("\(host) ("), "names \(host)") }
+        #expect(said.contains("cannot move traffic back to fleet \(original)"), "\(said.suffix(2000))")
+        for host in try Self.hosts(ofFleet: original) { #expect(said.contains("\(host) ("), "names \(host)") }
         #expect(!refused.stdout.contains("\"event\":\"AllowTraffic\""), "nothing was put into rotation")
         #expect(!refused.stdout.contains("\"event\":\"BlockTraffic\""), "nothing was taken out of rotation")
     }

@@ -116,7 +116,7 @@ struct TrafficTests {
         #expect(out2.stdout.contains("\"phase\":\"Reroute 2 of 2\""))
         let (three, out3) = try await Self.phase("blue/green rollback -> v2", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2",
-            expectedFleet: { try! Self.fleetHosts(notInstalledIn: out2.stdout.split(separator: "\n").map(String.init), now: $0) })
+            expectedFleet: { _ in try! Self.fleetHosts(notInstalledIn: out2.stdout.split(separator: "\n").map(String.init)) })
         #expect(out3.status == 0, "\(out3.stderr)")
 
         for phase in [one, two, three] {
@@ -134,11 +134,13 @@ struct TrafficTests {
         try hosts(ofFleet: try #require(installedFleet(lines)))
     }
 
-    /// The web hosts of the other fleet: the one a rollback of that deployment returns to.
-    static func fleetHosts(notInstalledIn lines: [String], now _: [String]) throws -> Set<String> {
-        let installed = try #require(installedFleet(lines))
-        return try hosts(ofFleet: installed == "blue" ? "green" : "blue")
+    /// The web hosts of the other fleet: the one that served before, and that a rollback
+    /// of that deployment returns to.
+    static func fleetHosts(notInstalledIn lines: [String]) throws -> Set<String> {
+        try hosts(ofFleet: otherFleet(than: try #require(installedFleet(lines))))
     }
+
+    static func otherFleet(than fleet: String) -> String { fleet == "blue" ? "green" : "blue" }
 
     static func installedFleet(_ lines: [String]) -> String? {
         for line in lines where line.contains("\"phase_started\"") {

@@ -134,21 +134,26 @@ struct BlueGreenRun: Sendable {
                 }
             }
             actions = []
-            if runner.stop.level >= .graceful { actions += planner.stopRequested() }
-            if !allows.isEmpty {
-                let result = await run(allows, events: Self.allowEvents, rollback: rollback)
-                _ = record.merge(result)
+            for (batch, allowing) in [(allows, true), (blocks, false)] where !batch.isEmpty {
                 if runner.stop.level >= .graceful { actions += planner.stopRequested() }
-                for host in allows { actions += planner.allowFinished(host.name, succeeded: result.hosts[host.name]?.succeeded == true) }
-            }
-            if !blocks.isEmpty {
-                let result = await run(blocks, events: LifecycleEvent.blueGreenOriginal, rollback: rollback)
-                _ = record.merge(result)
-                if runner.stop.level >= .graceful { actions += planner.stopRequested() }
-                for host in blocks { actions += planner.blockFinished(host.name, succeeded: result.hosts[host.name]?.succeeded == true) }
+                // After a stop nothing more starts: the batch counts as not done.
+                let events = allowing ? Self.allowEvents : LifecycleEvent.blueGreenOriginal
+                let done = runner.stop.level >= .graceful ? [:] : await runBatch(batch, events: events, rollback: rollback, &record)
+                for host in batch {
+                    let ok = done[host.name] ?? false
+                    actions += allowing ? planner.allowFinished(host.name, succeeded: ok) : planner.blockFinished(host.name, succeeded: ok)
+                }
             }
         }
         return false
+    }
+
+    /// One reroute batch: which hosts succeeded. The planner, not the batch, decides how
+    /// the reroute ends.
+    func runBatch(_ hosts: [HostSpec], events: [LifecycleEvent], rollback: Bool, _ record: inout Record) async -> [String: Bool] {
+        let result = await run(hosts, events: events, rollback: rollback)
+        record.add(result)
+        return result.hosts.mapValues(\.succeeded)
     }
 
     /// Runs some events on some hosts, all at once, under the same deployment ID (so the
@@ -233,6 +238,16 @@ struct BlueGreenRun: Sendable {
 
         /// Adds a phase's results; false (with the phase's verdict kept) when it did not succeed.
         mutating func merge(_ result: DeploymentRunner.Result) -> Bool {
+            add(result)
+            guard result.verdict.status == .succeeded else {
+                end(result.verdict.status, code: result.verdict.errorCode, message: result.verdict.message)
+                return false
+            }
+            return true
+        }
+
+        /// Adds a phase's host results, leaving the ending alone.
+        mutating func add(_ result: DeploymentRunner.Result) {
             for (name, outcome) in result.hosts {
                 note(name, outcome.status)
                 if var previous = outcomes[name] {
@@ -243,11 +258,6 @@ struct BlueGreenRun: Sendable {
                     outcomes[name] = outcome
                 }
             }
-            guard result.verdict.status == .succeeded else {
-                end(result.verdict.status, code: result.verdict.errorCode, message: result.verdict.message)
-                return false
-            }
-            return true
         }
 
         mutating func end(_ status: DeploymentStatus, code: DeploymentErrorCode?, message: String?) {
