@@ -50,7 +50,7 @@ extension TrafficTests {
         let (counts, run) = try await Self.phase(
             "blue/green failed install, automatic rollback by reroute", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", try Self.failingRevision(scratch, "ar2-\(tag)"), "--json", "--db", db],
-            newVersion: good, expectedFleet: { try! Self.fleetHosts(notInstalledIn: $0) })
+            newVersion: good, expectedFleet: { (try? Self.fleetHosts(notInstalledIn: $0)) ?? [] })
         #expect(run.status == 3, "the deployment failed: \(run.stderr)")
         #expect(run.stderr.contains("rolling back") && run.stderr.contains("by rerouting"), "\(run.stderr)")
         #expect(run.stderr.contains("rollback succeeded"), "\(run.stderr)")
@@ -113,7 +113,7 @@ extension TrafficTests {
         let (counts, run) = try await Self.phase(
             "blue/green reroute failing half-way, automatic rollback by reroute", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", bad, "--json", "--db", db],
-            newVersion: good, expectedFleet: { try! Self.fleetHosts(notInstalledIn: $0) })
+            newVersion: good, expectedFleet: { (try? Self.fleetHosts(notInstalledIn: $0)) ?? [] })
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stdout.contains("\"phase\":\"Reroute 2 of 2\""), "the first batch moved before the failure")
         #expect(run.stderr.contains("rollback succeeded"), "\(run.stderr)")

@@ -108,7 +108,7 @@ struct TrafficTests {
         #expect(out1.stdout.contains("\"event\":\"BlockTraffic\""))
         let (two, out2) = try await Self.phase("blue/green v2 -> v3, batched", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--json", "--db", db], newVersion: "v3",
-            expectedFleet: { try! Self.fleetHosts(installedIn: $0) })
+            expectedFleet: { (try? Self.fleetHosts(installedIn: $0)) ?? [] })
         #expect(out2.status == 0, "\(out2.stderr)")
         #expect(out2.stdout.components(separatedBy: "\"type\":\"deployment_finished\"").count == 2, "one verdict for the whole blue/green deployment")
         // HalfAtATime over each half of the web hosts: the reroute takes two steps.
@@ -116,7 +116,7 @@ struct TrafficTests {
         #expect(out2.stdout.contains("\"phase\":\"Reroute 2 of 2\""))
         let (three, out3) = try await Self.phase("blue/green rollback -> v2", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2",
-            expectedFleet: { _ in try! Self.fleetHosts(notInstalledIn: out2.stdout.split(separator: "\n").map(String.init)) })
+            expectedFleet: { _ in (try? Self.fleetHosts(notInstalledIn: out2.stdout.split(separator: "\n").map(String.init))) ?? [] })
         #expect(out3.status == 0, "\(out3.stderr)")
 
         for phase in [one, two, three] {
