@@ -18,13 +18,16 @@ public struct DeployableRevision: Sendable {
     /// A single leading folder to strip after unpacking, as CodeDeploy does.
     public var stripPrefix: String?
     public var hooks: HookTable
+    /// The file_exists_behavior in force (the AppSpec's own wins), as history records it.
+    public var fileExistsBehavior: FileExistsBehavior
     /// Renders the Install program given the unpacked revision root on the host and the
     /// group's cleanup file.
     public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
 
     public init(displayName: String, bundlePath: String, isZip: Bool, sha256: String, sizeBytes: Int64,
-                stripPrefix: String?, hooks: HookTable,
+                stripPrefix: String?, hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
                 renderInstall: @escaping @Sendable (String, String) -> String) {
+        self.fileExistsBehavior = fileExistsBehavior
         self.displayName = displayName
         self.bundlePath = bundlePath
         self.isZip = isZip

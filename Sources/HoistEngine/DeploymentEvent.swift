@@ -12,12 +12,15 @@ public enum DeploymentEvent: Sendable {
     case uploadProgress(host: String, bytesSent: Int64, totalBytes: Int64)
     case hostFinished(host: String, status: InstanceStatus, errorCode: LifecycleErrorCode?, message: String?, time: Date)
     case deploymentFinished(DeploymentVerdictSummary)
+    /// Something a person must hear that is not a host's event: lock takeovers, a lost lock,
+    /// a history write that failed, a rollback starting, hosts left out of service.
+    case notice(DeploymentNotice)
     /// A deployment made of phases (blue/green) begins one: the hosts events follow for.
-    case phaseStarted(DeploymentPhase)
+    case phaseStarted(PhaseStart)
 }
 
 /// One phase of a blue/green deployment, e.g. `Install on green` or `Reroute 1/2`.
-public struct DeploymentPhase: Sendable, Codable, Hashable {
+public struct PhaseStart: Sendable, Codable, Hashable {
     public var name: String
     /// What it will do, in a sentence, e.g. `allow h005, h006; then block h001, h002`.
     public var detail: String?

@@ -36,7 +36,7 @@ public struct HostDeployment: Sendable {
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
     var commands: HostCommands {
-        HostCommands(layout: layout, deploymentID: context.id, become: host.become && host.user != "root")
+        HostCommands(layout: layout, deploymentID: context.id, become: RemoteProgram.usesSudo(host))
     }
 
     /// Outcome of one step before it is reported.
@@ -173,7 +173,7 @@ public struct HostDeployment: Sendable {
         for script in hooks {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,
-                runAs: script.runas, sudo: script.sudo, become: host.become && host.user != "root",
+                runAs: script.runas, sudo: script.sudo, become: RemoteProgram.usesSudo(host),
                 environment: environment(event), logFile: layout.logFile(context.id),
                 killGraceSeconds: context.killGraceSeconds)
             let outcome = await runner.run(hook)

@@ -33,7 +33,7 @@ extension TrafficTests {
         try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\n").write(toFile: playbook, atomically: true, encoding: .utf8)
         let revision = try Self.revision(scratch, "c-\(UUID().uuidString.prefix(8))")
         let deploy = try HoistBinary.start(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("here.db")],
-                                           env: ["HOIST_LOCK_HEARTBEAT": "1"])
+                                           environment: ["HOIST_LOCK_HEARTBEAT": "1"])
         let waiting = await Task.detached { deploy.waitForStdout(containing: "\"phase\":\"Ready\"", seconds: 900) }.value
         guard waiting else {
             deploy.send(SIGTERM)
@@ -49,7 +49,7 @@ extension TrafficTests {
         let wrongID = try HoistBinary.run(["continue", "d-ABCDEFGH1", playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
         #expect(wrongID.status == 2, "an id that holds no lock is an error: \(wrongID.stderr)")
 
-        let ended = try await Task.detached { () throws -> (Int32, String, String) in
+        let ended = try await Task.detached { () throws -> HoistBinary.Output in
             let id = try #require(Self.deploymentID(deploy.stdoutSoFar()))
             let run = try HoistBinary.run(["continue", id, playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
             #expect(run.status == 0, "\(run.stderr)")
@@ -59,8 +59,8 @@ extension TrafficTests {
             #expect(again.status == 2, "a finished deployment cannot be continued: \(again.stderr)")
             return result
         }.value
-        #expect(ended.0 == 0, "\(ended.2)")
-        #expect(ended.1.contains("\"event\":\"AllowTraffic\""), "traffic moved after the continue")
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stdout.contains("\"event\":\"AllowTraffic\""), "traffic moved after the continue")
     }
 
     /// Ctrl-C during the ready wait ends the deployment Stopped on request (not "nobody ran
@@ -73,14 +73,14 @@ extension TrafficTests {
         try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\n").write(toFile: playbook, atomically: true, encoding: .utf8)
         let revision = try Self.revision(scratch, "s-\(UUID().uuidString.prefix(8))")
         let deploy = try HoistBinary.start(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("h.db")])
-        let ended = await Task.detached { () -> (Int32, String, String) in
+        let ended = await Task.detached { () -> HoistBinary.Output in
             if deploy.waitForStdout(containing: "\"phase\":\"Ready\"", seconds: 900) { deploy.send(SIGINT) } else { deploy.send(SIGTERM) }
             return deploy.finish()
         }.value
-        #expect(ended.0 == 4, "\(ended.2)")
-        #expect(ended.1.contains("stopped on request"), "\(ended.1.suffix(1500))")
-        #expect(!ended.1.contains("nobody ran"))
-        #expect(!ended.1.contains("\"event\":\"AllowTraffic\""), "traffic did not move")
+        #expect(ended.status == 4, "\(ended.stderr)")
+        #expect(ended.stdout.contains("stopped on request"), "\(ended.stdout.suffix(1500))")
+        #expect(!ended.stdout.contains("nobody ran"))
+        #expect(!ended.stdout.contains("\"event\":\"AllowTraffic\""), "traffic did not move")
     }
 
     static func deploymentID(_ stdout: String) -> String? {

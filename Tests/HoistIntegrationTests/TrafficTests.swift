@@ -67,7 +67,7 @@ struct TrafficTests {
                       expectedFleet: (([String]) -> Set<String>)? = nil) async throws -> (Phase, HoistBinary.Output) {
         let load = TrafficLoad(frontend: frontend)
         let loadTask = Task { await load.run() }
-        let output = try await Task.detached { try HoistBinary.run(args, environment: [:]) }.value
+        let output = try await HoistBinary.runDetached(args)
         let switched = Date()
         // A bounded tail after the switch, to check who answers now.
         let tail = TrafficLoad(frontend: frontend)

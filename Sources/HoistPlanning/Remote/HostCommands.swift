@@ -17,7 +17,7 @@ public struct HostCommands: Sendable {
 
     /// Wraps a program for the host: as it is, or under sudo.
     public func wrap(_ program: String) -> String {
-        become ? "sudo -n sh -c " + shellQuote(program) : program
+        RemoteProgram.wrap(program, sudo: become)
     }
 
     /// Prepares the deployment's folders and reports what the host holds for this group: the
@@ -31,7 +31,7 @@ public struct HostCommands: Sendable {
             set -u
             umask 022
             mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
-            m=$(printf '\\036')
+            \(RemoteProgram.markerVariable)
             last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
             printf '%slast=%s\\n' "$m" "$last"
             printf '%srecent=%s\\n' "$m" "$(cat \(q(layout.mostRecentPointer)) 2>/dev/null || true)"
@@ -115,7 +115,7 @@ public struct HostCommands: Sendable {
 
     /// Writes a pointer file atomically.
     public func writePointer(_ path: String, value: String) -> String {
-        "printf '%s\\n' \(shellQuote(value)) >\(shellQuote(path + ".tmp")) && mv -f \(shellQuote(path + ".tmp")) \(shellQuote(path))"
+        RemoteProgram.atomicWrite(path, value: value)
     }
 
     /// Runs the Install program and, when it succeeds, records this revision as the last
@@ -128,8 +128,32 @@ public struct HostCommands: Sendable {
     /// pointer at it, so a person on another machine can see what the host last received.
     public func writeRecord(json: String) -> String {
         let file = layout.recordFile(deploymentID)
-        return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && printf '%s\\n' \(shellQuote(json)) >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
+        return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && " + RemoteProgram.atomicWrite(file, value: json) + " && "
             + writePointer(layout.lastDeploymentPointer, value: file))
+    }
+
+    /// Prints this deployment's record on the host and the group's latest record, each after
+    /// a reply marker line (`this`, `latest`); `HostRecordsReply.parse` splits them.
+    public var readRecords: String {
+        wrap("""
+            \(RemoteProgram.markerVariable)
+            printf '%sthis\\n' "$m"; cat \(shellQuote(layout.recordFile(deploymentID))) 2>/dev/null
+            printf '%slatest\\n' "$m"; f=$(cat \(shellQuote(layout.lastDeploymentPointer)) 2>/dev/null) && cat "$f" 2>/dev/null
+            exit 0
+            """)
+    }
+
+    /// Blue/green: where the group's live fleet is recorded on a host.
+    public var liveFleetFile: String { layout.instructionsDir + "/\(layout.groupID)_live_fleet" }
+
+    /// Prints the live fleet recorded on the host (nothing when none is).
+    public var readLiveFleet: String {
+        wrap("cat \(shellQuote(liveFleetFile)) 2>/dev/null || true")
+    }
+
+    /// Records `fleet` as the group's live fleet on the host.
+    public func writeLiveFleet(_ fleet: String) -> String {
+        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + writePointer(liveFleetFile, value: fleet))
     }
 }
 
@@ -154,11 +178,7 @@ public struct HostProbeResult: Sendable, Hashable {
     /// Parses the probe's marker lines; other lines are ignored.
     public static func parse(_ lines: [String], decodeBase64: (String) -> String?) -> HostProbeResult {
         var result = HostProbeResult()
-        for line in lines where line.hasPrefix("\u{1e}") {
-            let body = line.dropFirst()
-            guard let eq = body.firstIndex(of: "=") else { continue }
-            let key = body[..<eq]
-            let value = String(body[body.index(after: eq)...])
+        for (key, value) in RemoteProgram.replies(lines.map { Substring($0) }, separator: "=") {
             switch key {
             case "last": result.lastSuccessfulDir = value.isEmpty ? nil : value
             case "recent": result.mostRecentDir = value.isEmpty ? nil : value
@@ -173,5 +193,25 @@ public struct HostProbeResult: Sendable, Hashable {
             }
         }
         return result
+    }
+}
+
+/// What `HostCommands.readRecords` printed: the two records' JSON text (empty when absent).
+public struct HostRecordsReply: Sendable, Hashable {
+    public var this: String
+    public var latest: String
+
+    public static func parse(_ stdout: String) -> HostRecordsReply {
+        var sections: [String: [Substring]] = [:]
+        var current: String?
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.first == RemoteProgram.marker, let key = RemoteProgram.replies([line], separator: " ").first?.key {
+                current = key
+                continue
+            }
+            if let current { sections[current, default: []].append(line) }
+        }
+        func text(_ key: String) -> String { (sections[key] ?? []).joined(separator: "\n") }
+        return HostRecordsReply(this: text("this"), latest: text("latest"))
     }
 }
