@@ -18,6 +18,10 @@ public protocol LoadBalancer: Sendable {
     /// Whether the host answers the balancer's health check, without sending it traffic: nil
     /// when it does, else what failed. Asked before traffic goes back to a fleet.
     func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String?
+    /// Throws a `.configuration` error when the host cannot work with this balancer for a
+    /// reason that needs nobody to be asked (e.g. its server name is not one HAProxy takes),
+    /// so the deployment refuses it before the lock is taken and any host is touched.
+    func check(_ host: HostSpec) throws
 }
 
 extension LoadBalancer {
@@ -34,6 +38,8 @@ extension LoadBalancer {
             return "\(error)"
         }
     }
+
+    public func check(_ host: HostSpec) throws {}
 }
 
 /// One host's server as a load balancer sees it: what an operator asked for (admin) and

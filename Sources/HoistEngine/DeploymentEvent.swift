@@ -15,8 +15,11 @@ public enum DeploymentEvent: Sendable {
     /// Something a person must hear that is not a host's event: lock takeovers, a lost lock,
     /// a history write that failed, a rollback starting, hosts left out of service.
     case notice(DeploymentNotice)
-    /// A deployment made of phases (blue/green) begins one: the hosts events follow for.
+    /// A deployment made of phases (blue/green) begins one: the hosts' events that follow
+    /// belong to it.
     case phaseStarted(PhaseStart)
+    /// An alarm check's state changed (its first reading included).
+    case alarmChanged(AlarmChange)
 }
 
 /// One phase of a blue/green deployment, e.g. `Install on green` or `Reroute 1/2`.

@@ -55,6 +55,8 @@ struct PhaseRun: Sendable {
                 let ready = plan.hosts(of: .replacement, live: live).filter { record.statuses[$0.name] == .succeeded }
                 announce(phase: "Ready", detail: "waiting up to \(Int(seconds)) s for `hoist continue \(runner.context.id)`; traffic stays on \(live)",
                          hosts: ready)
+                // The triggers send DeploymentReady and InstanceReady for it.
+                runner.observer.handle(.notice(.waitingForContinue(deploymentID: runner.context.id, seconds: seconds)))
                 switch await waitForContinue(seconds: seconds) {
                 case .continued: break
                 case .timedOut:
@@ -62,8 +64,7 @@ struct PhaseRun: Sendable {
                                message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(seconds)) s; traffic stays on \(live)")
                     break phases
                 case .stopped:
-                    record.end(.stopped, code: .manualStop,
-                               message: "stopped on request (\(runner.stop.reason ?? "stop")) during the ready wait; traffic stays on \(live)")
+                    record.end(.stopped, code: stopCause.code, message: "\(stopCause.words) during the ready wait; traffic stays on \(live)")
                     break phases
                 }
             case .reroute(let fleet, let earlier, let checkHealth):
@@ -146,7 +147,11 @@ struct PhaseRun: Sendable {
                         await recordLive(newLive)
                         return true
                     }
-                    record.end(outcome.status, code: outcome.status == .stopped ? .manualStop : .healthConstraints, message: outcome.message)
+                    if outcome.status == .stopped {
+                        record.end(.stopped, code: stopCause.code, message: "\(stopCause.words). \(outcome.message)")
+                    } else {
+                        record.end(outcome.status, code: .healthConstraints, message: outcome.message)
+                    }
                     return false
                 }
             }
@@ -194,6 +199,13 @@ struct PhaseRun: Sendable {
             return found
         }
         return hosts.map { FleetHealthGate.Answer(host: $0.name, problem: problems[$0.name] ?? nil) }
+    }
+
+    /// Why the deployment was stopped: an alarm check in ALARM (ALARM_ACTIVE), else a person
+    /// (MANUAL_STOP), with the words that begin the verdict's message.
+    var stopCause: (code: DeploymentErrorCode, words: String) {
+        if case .alarm(let why) = runner.stop.cause { return (.alarmActive, "The deployment was stopped because \(why)") }
+        return (.manualStop, "The deployment was stopped on request (\(runner.stop.reason ?? "stop"))")
     }
 
     enum WaitEnding { case continued, timedOut, stopped }

@@ -23,20 +23,23 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
     }
 }
 
-/// Everything `hoist show` prints: the deployment, each host with its events, and for a
-/// deployment run in phases (blue/green) each phase with the events that ran in it. In JSON,
-/// `phases` is left out when there are none.
+/// Everything `hoist show` prints: the deployment, each host with its events, the trigger
+/// deliveries, and for a deployment run in phases (blue/green) each phase with the events
+/// that ran in it. In JSON, `phases` is left out when there are none.
 public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var deployment: DeploymentRecord
     public var hosts: [HostDetail]
+    public var deliveries: [DeliveryRecord]
     public var phases: [PhaseDetail]
 
     /// Groups `events` under their hosts, keeping the order of both, and under the phase
     /// during which each started.
-    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord], phases: [PhaseRecord] = []) {
+    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord], deliveries: [DeliveryRecord] = [],
+                phases: [PhaseRecord] = []) {
         self.deployment = deployment
         let byHost = Dictionary(grouping: events, by: \.host)
         self.hosts = hosts.map { HostDetail(host: $0, events: byHost[$0.host] ?? []) }
+        self.deliveries = deliveries
         self.phases = phases.map { phase in
             let order = Dictionary(phase.hosts.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
             let mine = events.enumerated()
@@ -47,12 +50,13 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case deployment, hosts, phases }
+    private enum CodingKeys: String, CodingKey { case deployment, hosts, deliveries, phases }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(deployment, forKey: .deployment)
         try container.encode(hosts, forKey: .hosts)
+        try container.encode(deliveries, forKey: .deliveries)
         if !phases.isEmpty { try container.encode(phases, forKey: .phases) }
     }
 }
@@ -96,6 +100,6 @@ extension HistoryStore {
     public func detail(_ id: DeploymentID) throws -> DeploymentDetail? {
         guard let deployment = try deployment(id) else { return nil }
         return DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: try events(of: id, host: nil),
-                                phases: try phases(of: id))
+                                deliveries: try deliveries(of: id), phases: try phases(of: id))
     }
 }

@@ -50,7 +50,8 @@ public struct HistoryText: Sendable {
             ["Duration", duration(from: d.startTime, to: d.endTime)],
         ]
         var out = TextTable.render(fields)
-        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" }
+        let deliveries = detail.deliveries.isEmpty ? "" : "\n" + self.deliveries(detail.deliveries)
+        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" + deliveries }
         // A deployment in phases lists its events under the phases, not again under hosts.
         let phased = !detail.phases.isEmpty
         var rows = [[phased ? "HOST" : "HOST / EVENT", "STATUS", "DURATION", "ERROR"]]
@@ -65,7 +66,18 @@ public struct HistoryText: Sendable {
         }
         out += "\n" + TextTable.render(rows)
         if phased { out += "\n" + phases(detail.phases) }
-        return out
+        return out + deliveries
+    }
+
+    /// The trigger deliveries of `hoist show`, one a line, in the order they were recorded.
+    func deliveries(_ records: [DeliveryRecord]) -> String {
+        var rows = [["TRIGGER", "EVENT", "STATUS", "ATTEMPTS", "AT", "TARGET / ERROR"]]
+        for r in records {
+            let event = r.event.rawValue + (r.host.map { " \($0)" }).orEmpty
+            let tail = r.target + (r.error.map { ": \($0)" }).orEmpty
+            rows.append([r.trigger, event, r.status.rawValue, String(r.attempts), time(r.endTime), tail])
+        }
+        return TextTable.render(rows)
     }
 
     /// Each phase in order, then each of its hosts' events: `1. Block green`, `  h005 BlockTraffic`.

@@ -68,6 +68,10 @@ extension SQLiteHistoryStore {
         try fetch("SELECT * FROM phase WHERE deploymentID = ? ORDER BY idx", [id.rawValue], values.phase)
     }
 
+    public func deliveries(of id: DeploymentID) throws -> [DeliveryRecord] {
+        try fetch("SELECT * FROM delivery WHERE deploymentID = ? ORDER BY seq", [id.rawValue], values.delivery)
+    }
+
     public func lastSucceeded(group: String) throws -> DeploymentRecord? {
         try fetch(
             """

@@ -28,12 +28,16 @@ public final class SQLiteHistoryStore: HistoryStore {
         self.values = StoredValues(path: path)
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            // Every hook's output is in here: the file is the user's alone, in a folder that
+            // is too when Hoist makes it (or it is Hoist's own, named `hoist`).
+            if !folder.isEmpty { try PrivateFiles.makeFolder(folder, narrowExisting: (folder as NSString).lastPathComponent == "hoist") }
+            try PrivateFiles.makeFile(path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(busyTimeoutSeconds)
             configuration.foreignKeysEnabled = true
             configuration.label = "hoist-history"
             pool = try DatabasePool(path: path, configuration: configuration)
+            for suffix in ["-wal", "-shm"] { try PrivateFiles.narrow(path + suffix, to: 0o600) }
         } catch {
             throw HistoryError.cannotOpen(path: path, reason: Self.reason(error))
         }
@@ -275,6 +279,25 @@ public final class SQLiteHistoryStore: HistoryStore {
                     id.rawValue,
                 ])
             return true
+        }
+    }
+
+    public func recordDelivery(_ r: DeliveryRecord) throws {
+        do {
+            try stepWrite { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO delivery (deploymentID, triggerName, event, host, target, status, attempts, error,
+                            eventTime, endTime)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        r.deploymentID.rawValue, r.trigger, r.event.rawValue, r.host, r.target, r.status.rawValue,
+                        r.attempts, r.error, StoredValues.millis(r.eventTime), StoredValues.millis(r.endTime),
+                    ])
+            }
+        } catch where Self.isForeignKeyFailure(error) {
+            throw HistoryError.unknownDeployment(r.deploymentID)
         }
     }
 }

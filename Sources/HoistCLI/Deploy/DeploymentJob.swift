@@ -4,6 +4,7 @@ import HoistConfig
 import HoistCore
 import HoistEngine
 import HoistHistory
+import HoistNotify
 import HoistPlanning
 
 /// How a command prints a deployment.
@@ -65,7 +66,7 @@ struct DeploymentJob: Sendable {
         let store = try openHistory(db: db, playbook: playbook.historyPath)
         let connector = makeConnector(for: target)
         // Load balancers are built before anything touches a host (a bad one is invalid input).
-        let traffic = try makeTraffic(playbook: playbook, inventory: target.inventory, connector: connector)
+        let traffic = try makeTraffic(playbook: playbook, inventory: target.inventory, connector: connector, checking: hosts)
 
         let plan = DeploymentPlan.plan(DeploymentPlan.Request(
             playbook: playbook, groupHosts: target.hosts, onlyHosts: onlyHosts == nil ? nil : hosts.map(\.name), config: config,
@@ -90,6 +91,11 @@ struct DeploymentJob: Sendable {
             connector: connector, history: store, traffic: traffic,
             bundles: CachedBundles(playbookBehavior: playbook.fileExistsBehavior),
             continueSignals: NoContinueSignals(),
+            signals: DeploymentSignals(
+                triggers: playbook.triggers, alarms: playbook.alarms, transport: NotifyTransport(),
+                probe: AlarmChecks(environment: [
+                    "HOIST_APPLICATION": playbook.application, "HOIST_DEPLOYMENT_GROUP": playbook.deploymentGroup,
+                ])),
             observer: { id in
                 ObserverFanout([makeReporter(json: output.json, verbose: output.verbose, deploymentID: id), NoticePrinter()])
             })

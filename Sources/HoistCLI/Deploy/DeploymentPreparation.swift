@@ -28,7 +28,7 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
                               stripPrefix: inspection.strippedPrefix)
     }
     let cache = cacheDirectory().appendingPathComponent("bundles")
-    try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    try makeCache(cache)
     let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar.gz").path
     let written = try BundleWriter.write(directory: revision.path, to: temp, format: .tarGzip,
                                          options: BundleWriteOptions(keepTimes: true))
@@ -44,8 +44,14 @@ func keepInCache(_ path: String, sha256: String) {
     let cache = cacheDirectory().appendingPathComponent("bundles")
     let target = cache.appendingPathComponent("\(sha256).bundle").path
     guard !FileManager.default.fileExists(atPath: target) else { return }
-    try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    try? makeCache(cache)
     if link(path, target) != 0 { try? FileManager.default.copyItem(atPath: path, toPath: target) }
+}
+
+/// The cache holds every revision deployed from this machine: 0700, like the history.
+func makeCache(_ bundles: URL) throws {
+    try PrivateFiles.makeFolder(bundles.deletingLastPathComponent().path, narrowExisting: true)
+    try PrivateFiles.makeFolder(bundles.path, narrowExisting: true)
 }
 
 func cacheDirectory() -> URL {

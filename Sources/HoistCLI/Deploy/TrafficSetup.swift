@@ -8,16 +8,22 @@ import HoistLoadBalancers
 /// balancer is reached through (HAProxy's `via_host`, nginx's `host`) are looked up in the
 /// whole inventory and connected with the deployment's own connector, one session per host,
 /// opened on first use. A balancer that cannot be built is invalid input: nothing has touched
-/// a host yet.
-func makeTraffic(playbook: Playbook, inventory: Inventory, connector: any HostConnector) throws -> LoadBalancerTraffic? {
+/// a host yet. Every check that needs no host runs here too, for every host in `checking`
+/// (e.g. HAProxy server names), so it is refused before the lock is taken.
+func makeTraffic(playbook: Playbook, inventory: Inventory, connector: any HostConnector,
+                 checking hosts: [HostSpec] = []) throws -> LoadBalancerTraffic? {
     guard !playbook.loadBalancers.isEmpty else { return nil }
     let sessions = BalancerSessions(inventory: inventory.hosts, connector: connector)
     do {
-        return LoadBalancerTraffic(members: try playbook.loadBalancers.map { spec in
+        let members = try playbook.loadBalancers.map { spec in
             LoadBalancerTraffic.Member(
                 balancer: try LoadBalancerFactory.make(spec: spec) { name in try await sessions.session(for: name) },
                 drainTimeoutSeconds: spec.drainTimeoutSeconds, healthTimeoutSeconds: spec.healthTimeoutSeconds)
-        })
+        }
+        for member in members {
+            for host in hosts { try member.balancer.check(host) }
+        }
+        return LoadBalancerTraffic(members: members)
     } catch {
         printToStderr("hoist: \(playbook.file): \(error)")
         throw InvalidInput(diagnostics: [])

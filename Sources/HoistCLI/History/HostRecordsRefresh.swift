@@ -44,11 +44,7 @@ struct HostRecordsRefresh {
         }
     }
 
-    static func decode(_ text: String) -> HostDeploymentRecord? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(HostDeploymentRecord.self, from: Data(text.utf8))
-    }
+    static func decode(_ text: String) -> HostDeploymentRecord? { HostDeploymentRecord.parse(text) }
 
     /// Brings the history's host rows in line with what the hosts say; returns what changed.
     static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID) -> [String] {

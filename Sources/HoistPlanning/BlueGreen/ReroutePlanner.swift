@@ -182,7 +182,7 @@ public struct ReroutePlanner: Sendable {
         case .succeeded:
             message = "Traffic moved: \(allowed.count) hosts in rotation, \(blocked.count) taken out, in \(steps.count) \(steps.count == 1 ? "step" : "steps")."
         case .stopped:
-            message = "The reroute was stopped on request: \(allowed.count) hosts of the new fleet are in rotation, \(blocked.count) of the old fleet taken out."
+            message = "The reroute was stopped: \(allowed.count) hosts of the new fleet are in rotation, \(blocked.count) of the old fleet taken out."
         default:
             message = "The reroute failed (\(failures.joined(separator: "; "))): \(allowed.count) hosts of the new fleet are in rotation, \(blocked.count) of the old fleet taken out."
         }

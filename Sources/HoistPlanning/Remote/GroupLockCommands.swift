@@ -225,23 +225,7 @@ public struct GroupLockCommands: Sendable {
         RemoteProgram.wrap(program, sudo: become)
     }
 
-    static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ value: String) -> String { JSONText.quote(value) }
 }
 
 /// What a lock program answered: its outcome word, the heartbeat age it measured on the host,
@@ -275,8 +259,10 @@ public struct GroupLockReply: Sendable, Hashable {
         for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: " ") {
             switch key {
             case "owner": owner = value.isEmpty ? nil : value
-            case "stop": stops.append(value)
-            case "continue": continues.append(value)
+            // The program always prints `stop <request>` and `continue <request>`; a cut-off
+            // line asks for nothing.
+            case "stop": if !value.isEmpty { stops.append(value) }
+            case "continue": if !value.isEmpty { continues.append(value) }
             default:
                 if let o = Outcome(rawValue: key) {
                     outcome = o

@@ -8,11 +8,25 @@ public struct HostCommands: Sendable {
     public var deploymentID: String
     /// Run the programs under `sudo -n` because the SSH user is not root and `become` is set.
     public var become: Bool
+    /// The SSH user: under `become`, uploads land in its private staging folder.
+    public var sshUser: String
 
-    public init(layout: HostLayout, deploymentID: String, become: Bool) {
+    public init(layout: HostLayout, deploymentID: String, become: Bool, sshUser: String = "root") {
         self.layout = layout
         self.deploymentID = deploymentID
         self.become = become
+        self.sshUser = sshUser
+    }
+
+    /// Under `become` the SSH user cannot write the deployment folder, so the bundle is
+    /// uploaded here first: a folder of the SSH user's own, mode 0700, that the probe (as root)
+    /// makes sure nobody else planted. No other user can create, swap or read what is in it.
+    public var stagingDir: String { "/tmp/hoist-staging-\(sshUser)" }
+
+    /// Where the bundle is uploaded: the deployment folder, or under `become` the staging
+    /// folder, from which `unpack` moves it in.
+    public func uploadTarget(zip: Bool) -> String {
+        become ? "\(stagingDir)/\(layout.groupID)-\(deploymentID).bundle" : layout.bundleFile(deploymentID, zip: zip)
     }
 
     /// Wraps a program for the host: as it is, or under sudo.
@@ -24,13 +38,21 @@ public struct HostCommands: Sendable {
     /// last successful and most recent revisions, the last successful revision's AppSpec (for
     /// ApplicationStop and the block-traffic hooks), and the digests of bundles already on the
     /// host (so an identical bundle is not uploaded again). One round trip.
+    ///
+    /// What it makes is no wider than owner and group (the deployment root, the group and
+    /// deployment folders, logs and scripts.log), and it removes the partial uploads of a
+    /// coordinator killed mid-transfer (the uploader's `.NAME.hoist-RANDOM.tmp` files).
     public var probe: String {
         let q = shellQuote
         let dir = layout.deploymentDir(deploymentID)
         return wrap("""
             set -u
-            umask 022
+            umask 027
             mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
+            chmod 750 \(q(layout.root)) \(q(layout.instructionsDir)) \(q(layout.groupDir)) \(q(dir)) \(q(dir + "/logs")) || exit 70
+            : >>\(q(layout.logFile(deploymentID))) || exit 70
+            rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp \(q(layout.groupDir))/*/.bundle.zip.hoist-*.tmp
+            \(become ? stagingProgram : "")
             \(RemoteProgram.markerVariable)
             last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
             printf '%slast=%s\\n' "$m" "$last"
@@ -47,6 +69,22 @@ public struct HostCommands: Sendable {
             done
             exit 0
             """)
+    }
+
+    /// Makes sure the staging folder is the SSH user's own, mode 0700, not a link: anything
+    /// else (planted by another user) is removed and made again. Then removes this group's
+    /// leftovers in it (the lock keeps the group's deployments one at a time).
+    private var stagingProgram: String {
+        let q = shellQuote
+        let owner = q(sshUser + " 700")
+        return """
+            s=\(q(stagingDir))
+            private() { [ ! -L "$s" ] && [ -d "$s" ] && [ "$(stat -c '%U %a' -- "$s")" = \(owner) ]; }
+            if ! private; then
+              rm -rf -- "$s"; mkdir -m 700 -- "$s" && chown -- \(q(sshUser + ":")) "$s" && private || { echo "cannot make the private staging folder $s" >&2; exit 70; }
+            fi
+            rm -f -- "$s"/\(q(layout.groupID + "-"))* "$s"/.\(q(layout.groupID + "-"))*
+            """
     }
 
     /// Removes old deployment folders of the group, as the agent does at the start of
