@@ -10,27 +10,21 @@ public typealias HookTable = [LifecycleEvent: [HookScript]]
 public struct DeployableRevision: Sendable {
     /// What a person calls it (the path they gave).
     public var displayName: String
-    /// The archive uploaded to hosts (tar, tar.gz, tar.zst or zip).
+    /// The canonical tar uploaded to hosts (`CanonicalBundle`), whatever the revision was.
     public var bundlePath: String
-    public var isZip: Bool
     public var sha256: String
     public var sizeBytes: Int64
-    /// A single leading folder to strip after unpacking, as CodeDeploy does.
-    public var stripPrefix: String?
     public var hooks: HookTable
     /// Renders the Install program given the unpacked revision root on the host and the
     /// group's cleanup file.
     public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
 
-    public init(displayName: String, bundlePath: String, isZip: Bool, sha256: String, sizeBytes: Int64,
-                stripPrefix: String?, hooks: HookTable,
+    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64, hooks: HookTable,
                 renderInstall: @escaping @Sendable (String, String) -> String) {
         self.displayName = displayName
         self.bundlePath = bundlePath
-        self.isZip = isZip
         self.sha256 = sha256
         self.sizeBytes = sizeBytes
-        self.stripPrefix = stripPrefix
         self.hooks = hooks
         self.renderInstall = renderInstall
     }

@@ -2,13 +2,15 @@ import HoistCore
 
 /// Renders an `InstallPlan` as one POSIX sh script that performs CodeDeploy's Install on a
 /// host, safer in one respect: every conflict is found and reported before anything is
-/// deleted. Pure text; every value passes through `shellQuote`.
+/// deleted. Pure text; every value passes through `shellQuote`. The script grows with the
+/// revision, so it reaches the host on stdin (`HostCommands.install`), never on a command line.
 ///
 /// The script, in order:
 /// 1. checks conflicts among the paths the previous Install did not put there (those not in
 ///    its cleanup file): with DISALLOW, each destination file that exists; with any
 ///    behaviour, each directory path taken by a non-directory (and, with OVERWRITE, each file
-///    path taken by a directory). It prints every conflict (CodeDeploy's text, one per line,
+///    path taken by a directory, including one the previous Install created that now holds
+///    files it did not put there, which its cleanup cannot remove). It prints every conflict (CodeDeploy's text, one per line,
 ///    on stderr, directories first) and exits with `ExitCode.conflicts`, having changed
 ///    nothing;
 /// 2. undoes the previous Install from its cleanup file (newest first) and removes that file;

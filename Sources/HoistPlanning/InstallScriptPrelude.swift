@@ -38,6 +38,16 @@ hoist_check() {
     dir) if [ -d "$hoist_p" ] && [ ! -L "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
     esac
   done < "$hoist_tmp/$1.unknown"
+  [ "$2" = notdir ] && return 0
+  # A file path the previous install put a directory at is free only if the cleanup can
+  # remove that directory: not when it now holds anything the previous install did not
+  # put there (the cleanup leaves such a directory, and the copy would fail after it).
+  grep -Fx -f "$hoist_tmp/previous" "$hoist_tmp/$1" > "$hoist_tmp/$1.known" || [ $? -eq 1 ] ||
+    hoist_fail "Could not compare the destinations with the previous cleanup file."
+  while IFS= read -r hoist_p; do
+    [ -d "$hoist_p" ] && [ ! -L "$hoist_p" ] || continue
+    if find "$hoist_p" -mindepth 1 | grep -Fxv -f "$hoist_tmp/previous" | grep -q .; then hoist_conflict "$hoist_p"; fi
+  done < "$hoist_tmp/$1.known"
 }
 
 # Undo the previous install, newest record first: unlink symlinks, remove files, remove

@@ -184,7 +184,7 @@ struct DeploymentJob: Sendable {
     /// exactly the bytes that succeeded even when the original path changed or is gone.
     func resolveRevisionPath(_ path: String) -> String {
         if let sha = expectedSHA256 {
-            for name in ["\(sha).tar.gz", "\(sha).bundle"] {
+            for name in ["\(sha).tar", "\(sha).tar.gz", "\(sha).bundle"] {
                 let cached = cacheDirectory().appendingPathComponent("bundles/\(name)").path
                 guard FileManager.default.fileExists(atPath: cached) else { continue }
                 return cached
