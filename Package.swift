@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -32,7 +31,7 @@ let package = Package(
         ]),
         .target(name: "HoistPlanning", dependencies: ["HoistCore"]),
         .target(name: "HoistEngine", dependencies: [
-            "HoistCore", "HoistPlanning", .product(name: "Logging", package: "swift-log"),
+            "HoistCore", "HoistPlanning",
         ]),
 
         // Adapters.
@@ -52,7 +51,6 @@ let package = Package(
             "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
             "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
 
@@ -64,13 +62,13 @@ let package = Package(
         .testTarget(name: "HoistCoreTests", dependencies: ["HoistCore"]),
         .testTarget(name: "HoistConfigTests", dependencies: ["HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
-        .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistTestSupport"]),
+        .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistConfig", "HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistArchiveTests", dependencies: [
             "HoistArchive", "HoistTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
-        .testTarget(name: "HoistCLITests", dependencies: ["HoistTestSupport"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport"]),
         // Against a real sshd the tests start on 127.0.0.1.
         .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).

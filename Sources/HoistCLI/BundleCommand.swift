@@ -50,10 +50,10 @@ struct BundleCommand: ParsableCommand {
             let result = try BundleWriter.write(directory: input, to: output, options: options)
             print("\(result.sha256)  \(result.path)")
         } catch let error as BundleError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Console.shared.err("error: \(error)")
             throw error.isInvalidInput ? ExitCode.invalidInput : ExitCode.failure
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            Console.shared.err("error: \(failure.message)")
             throw failure.exitCode
         }
     }

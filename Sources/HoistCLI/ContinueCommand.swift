@@ -11,7 +11,7 @@ struct ContinueCommand: ParsableCommand {
     var id: String
 
     func run() throws {
-        try ContinueSignal.signal(id: id)
+        try ContinueSignalFile.signal(id: id)
         print("signalled \(id): it moves traffic within a second if it is still waiting")
     }
 }

@@ -16,7 +16,10 @@ struct DeployCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 succeeded, 2 invalid input (nothing was changed on any host), 3 the \
             deployment failed, 4 it was stopped, 5 it could not start (too few healthy hosts), \
-            6 another deployment holds the group's lock.
+            6 another deployment holds the group's lock, 7 it succeeded but its history record \
+            is incomplete (`hoist show ID --refresh` repairs it).
+            A closed terminal (SIGHUP) or a reader that goes away (`| head`) does not stop a \
+            deployment: it carries on to its verdict and the history keeps all output.
             Output: a live view on a terminal; one line per host and event otherwise; with \
             --json one JSON object per line (see `hoist help deploy`).
             """)
@@ -64,16 +67,6 @@ struct DeployCommand: AsyncParsableCommand {
             output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait, autoRollback: rollback,
             blueGreenRollback: blueGreenRollback)
         try await job.runAsCommand()
-    }
-}
-
-func exitCode(for verdict: DeploymentVerdictSummary) -> Int32 {
-    switch verdict.status {
-    case .succeeded: return HoistExitCode.succeeded
-    case .stopped: return HoistExitCode.stopped
-    default:
-        if verdict.errorCode == .healthConstraintsInvalid || verdict.errorCode == .noInstances { return HoistExitCode.couldNotStart }
-        return HoistExitCode.deploymentFailed
     }
 }
 

@@ -7,6 +7,9 @@ extension HoistCommand {
     /// an async root command. Parsing here also maps usage errors (ArgumentParser's 64) to
     /// Hoist's "invalid input" exit code 2.
     public static func runCommandLine(_ arguments: [String]? = nil) async {
+        // A reader that goes away (`| head`, a killed `| tee`) must not end Hoist mid-work:
+        // writes to it fail instead, and `Console` drops that stream's output.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -17,13 +20,12 @@ extension HoistCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Console.shared.err(fullMessage(for: error))
                 leave(ExitCode.invalidInput.rawValue)
             }
             let message = fullMessage(for: error)
             if !message.isEmpty {
-                let handle = code == .success ? FileHandle.standardOutput : FileHandle.standardError
-                handle.write(Data((message + "\n").utf8))
+                Console.shared.write(message, to: code == .success ? STDOUT_FILENO : STDERR_FILENO)
             }
             leave(code.rawValue)
         }

@@ -17,13 +17,6 @@ public struct InvalidInput: Error, Sendable {
     public var diagnostics: [Diagnostic]
 }
 
-/// Exit codes shared by the commands.
-public enum HoistExitCode {
-    public static let invalidInput: Int32 = 2
-    /// The deployment could not start (e.g. the minimum healthy hosts cannot be met).
-    public static let couldNotStart: Int32 = 5
-}
-
 /// Loads a playbook or an inventory named on the command line, resolves its hosts and
 /// applies the playbook's tag groups. Diagnostics (warnings too) go to stderr; on any error
 /// it throws `InvalidInput`. An empty selection is an error naming the tag group to blame.
@@ -67,5 +60,5 @@ private func printWarnings(_ warnings: [Diagnostic]) {
 }
 
 func printToStderr(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    Console.shared.err(text)
 }

@@ -50,13 +50,13 @@ struct LocalCommand: AsyncParsableCommand {
     var verbose = false
 
     mutating func run() async throws {
-        let outcome: Int32
+        let outcome: HoistExitCode
         do {
             outcome = try await LocalRun(options: self).execute()
         } catch is InvalidInput {
-            throw ExitCode(HoistExitCode.invalidInput)
+            outcome = .invalidInput
         }
-        if outcome != 0 { throw ExitCode(outcome) }
+        if outcome != .succeeded { throw ExitCode(outcome) }
     }
 }
 
@@ -64,7 +64,7 @@ struct LocalCommand: AsyncParsableCommand {
 struct LocalRun {
     var options: LocalCommand
 
-    func execute() async throws -> Int32 {
+    func execute() async throws -> HoistExitCode {
         let events: [LifecycleEvent]
         switch LocalEvents.resolve(options.events) {
         case .success(let chosen): events = chosen
@@ -113,7 +113,7 @@ struct LocalRun {
             let log = HostLayout(root: root, groupID: context.groupID).logFile(id.rawValue)
             say("See the deployment log at \(log)")
         }
-        return exitCode(for: result.verdict)
+        return DeploymentExit.code(for: result.verdict)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import HoistCore
 import HoistHistory
@@ -42,7 +43,8 @@ struct LogsCommand: AsyncParsableCommand {
                 throw HistoryCommandFailure.invalidInput("Deployment \(id) has no host '\(host)'; `hoist show \(id)` lists its hosts.")
             }
             afterSeq = try drain(store, id, event: event, after: afterSeq)
-            if !follow || deployment.status.isFinal { return }
+            // A reader that went away (`| head`) ends the follow, as SIGPIPE used to.
+            if !follow || deployment.status.isFinal || Console.shared.isDead(STDOUT_FILENO) { return }
             try await Task.sleep(for: Self.pollInterval)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoistCore
+import HoistPlanning
 
 /// `hoist plan PLAYBOOK`: the deployment exactly as `deploy` would run it (hosts, order,
 /// concurrency, events and their scripts, files, traffic steps), without contacting any host,
@@ -76,8 +77,10 @@ struct PlanCommand: ParsableCommand {
         }
         let loaded: LoadedRevision
         do { loaded = try loadRevision(path: revisionPath) } catch is InvalidInput { throw ExitCode(HoistExitCode.invalidInput) }
+        let plan = DeploymentPlan.plan(DeploymentPlan.Request(
+            playbook: parsed, groupHosts: target.hosts, onlyHosts: hosts == nil ? nil : chosenHosts.map(\.name), config: chosenConfig))
         return DeploymentPreviewBuilder(
-            playbook: parsed, inventoryFile: target.inventory.file, hosts: chosenHosts, revision: loaded,
+            plan: plan, playbook: parsed, inventoryFile: target.inventory.file, hosts: chosenHosts, revision: loaded,
             config: chosenConfig, configFrom: config == nil ? "playbook" : "--config", fileExistsFlag: flag
         ).build()
     }

@@ -19,6 +19,9 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only these hosts (default: the hosts of the group's latest deployment).")
     var hosts: String?
 
+    @Option(name: .long, help: "Deployment configuration for the rollback: OneAtATime, HalfAtATime or AllAtOnce (default: the playbook's).")
+    var config: String?
+
     @Flag(name: .long) var json = false
     @Flag(name: .shortAndLong) var verbose = false
     @Option(name: .long, help: "History database.") var db: String?
@@ -49,7 +52,7 @@ struct RollbackCommand: AsyncParsableCommand {
         }
         printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
         let job = DeploymentJob(
-            playbookPath: playbook, revisionPath: source.revisionPath, fileExistsBehavior: source.fileExistsBehavior.rawValue,
+            playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
             ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: OutputOptions(json: json, verbose: verbose), db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id,
             expectedSHA256: source.revisionSHA256)
@@ -70,6 +73,9 @@ struct RedeployCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only the hosts that failed or were never reached in that deployment.")
     var onlyFailed = false
 
+    @Option(name: .long, help: "Deployment configuration: OneAtATime, HalfAtATime or AllAtOnce (default: the playbook's).")
+    var config: String?
+
     @Flag(name: .long) var json = false
     @Flag(name: .shortAndLong) var verbose = false
     @Option(name: .long, help: "History database.") var db: String?
@@ -89,7 +95,7 @@ struct RedeployCommand: AsyncParsableCommand {
             }
         }
         let job = DeploymentJob(
-            playbookPath: record.playbookPath, revisionPath: record.revisionPath,
+            playbookPath: record.playbookPath, revisionPath: record.revisionPath, configName: config,
             fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts,
             output: OutputOptions(json: json, verbose: verbose), db: db, lockWait: lockWait,
             creator: .redeploy, rollbackOf: deploymentID, expectedSHA256: record.revisionSHA256)

@@ -15,6 +15,14 @@ public protocol LoadBalancer: Sendable {
     func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws
     /// What the balancer says about the host right now.
     func state(of host: HostSpec) async throws -> LoadBalancerServerState
+    /// Throws a `.configuration` error when the host cannot work with this balancer for a
+    /// reason that needs nobody to be asked (e.g. its server name is not one HAProxy takes),
+    /// so the deployment refuses it before the lock is taken and any host is touched.
+    func check(_ host: HostSpec) throws
+}
+
+extension LoadBalancer {
+    public func check(_ host: HostSpec) throws {}
 }
 
 /// One host's server as a load balancer sees it: what an operator asked for (admin) and

@@ -21,7 +21,7 @@ public enum LocalShell {
         killGraceSeconds: Double = 5, onOutput: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CommandResult {
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let child = try SpawnedShell(command: command, environment: merged)
+        let child = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", command], environment: merged, ownProcessGroup: true)
         let watch = ProcessWatch(child: child, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
         return await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: watch.runToEnd()) }.start()
@@ -59,19 +59,22 @@ public struct LocalShellError: Error, Sendable, CustomStringConvertible {
     public var description: String
 }
 
-/// `/bin/sh -c COMMAND` started with posix_spawn in a new process group, stdin from
-/// /dev/null, stdout and stderr to pipes that only this side keeps.
-private struct SpawnedShell {
-    let pid: pid_t
-    let stdout: Int32
-    let stderr: Int32
+/// A program started with posix_spawn, stdin from /dev/null, stdout and stderr to pipes that
+/// only this side keeps, with no signal blocked and every signal at its default (the calling
+/// thread may block or ignore some; the child must still stop on TERM). `LocalShell` starts
+/// `/bin/sh -c COMMAND` in a process group of its own; tests start the built `hoist` with it.
+public struct SpawnedProcess: Sendable {
+    public let pid: pid_t
+    /// The read ends of the child's stdout and stderr; the caller closes them.
+    public let stdout: Int32
+    public let stderr: Int32
 
-    init(command: String, environment: [String: String]) throws {
+    public init(path: String, arguments: [String], environment: [String: String], ownProcessGroup: Bool) throws {
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
-        guard pipe(&out) == 0 else { throw Self.failure("pipe") }
+        guard pipe(&out) == 0 else { throw Self.failure(path, "pipe") }
         guard pipe(&err) == 0 else {
             close(out[0]); close(out[1])
-            throw Self.failure("pipe")
+            throw Self.failure(path, "pipe")
         }
         // Only the child's copies (made by dup2 below) may outlive the spawn.
         for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -84,50 +87,50 @@ private struct SpawnedShell {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The calling thread (a concurrency pool thread) may block or ignore signals; the
-        // command must start with none blocked and all at their defaults, or it could not be
-        // stopped with TERM.
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         var allSignals = sigset_t()
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            flags |= POSIX_SPAWN_SETPGROUP
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
-        let words: [String] = ["/bin/sh", "-c", command]
-        let argv = words.map { strdup($0) }
+        let argv = ([path] + arguments).map { strdup($0) }
         let envp = environment.map { key, value in strdup("\(key)=\(value)") }
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv + [nil], envp + [nil])
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv + [nil], envp + [nil])
         close(out[1])
         close(err[1])
         guard status == 0 else {
             close(out[0]); close(err[0])
-            throw LocalShellError(description: "cannot start /bin/sh: \(String(cString: strerror(status)))")
+            throw LocalShellError(description: "cannot start \(path): \(String(cString: strerror(status)))")
         }
         self.pid = pid
         stdout = out[0]
         stderr = err[0]
     }
 
-    private static func failure(_ what: String) -> LocalShellError {
-        LocalShellError(description: "cannot start /bin/sh: \(what): \(String(cString: strerror(errno)))")
+    private static func failure(_ path: String, _ what: String) -> LocalShellError {
+        LocalShellError(description: "cannot start \(path): \(what): \(String(cString: strerror(errno)))")
     }
 }
 
 /// Reads both output streams of one child with poll(2), so neither can fill up and block
 /// the other, reaps the child and enforces the deadline.
 private final class ProcessWatch: @unchecked Sendable {
-    let child: SpawnedShell
+    let child: SpawnedProcess
     let timeoutSeconds: Double?
     let killGraceSeconds: Double
     let onOutput: @Sendable (OutputLine) -> Void
     private var pending: [[UInt8]] = [[], []]
 
-    init(child: SpawnedShell, timeoutSeconds: Double?, killGraceSeconds: Double,
+    init(child: SpawnedProcess, timeoutSeconds: Double?, killGraceSeconds: Double,
          onOutput: @escaping @Sendable (OutputLine) -> Void) {
         self.child = child
         self.timeoutSeconds = timeoutSeconds

@@ -15,12 +15,16 @@ public struct DeployableRevision: Sendable {
     public var sha256: String
     public var sizeBytes: Int64
     public var hooks: HookTable
+    /// The file_exists_behavior in force (the AppSpec's own wins), as history records it.
+    public var fileExistsBehavior: FileExistsBehavior
     /// Renders the Install program given the unpacked revision root on the host and the
     /// group's cleanup file.
     public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
 
-    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64, hooks: HookTable,
+    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64,
+                hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
                 renderInstall: @escaping @Sendable (String, String) -> String) {
+        self.fileExistsBehavior = fileExistsBehavior
         self.displayName = displayName
         self.bundlePath = bundlePath
         self.sha256 = sha256

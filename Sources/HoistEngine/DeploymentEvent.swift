@@ -12,6 +12,9 @@ public enum DeploymentEvent: Sendable {
     case uploadProgress(host: String, bytesSent: Int64, totalBytes: Int64)
     case hostFinished(host: String, status: InstanceStatus, errorCode: LifecycleErrorCode?, message: String?, time: Date)
     case deploymentFinished(DeploymentVerdictSummary)
+    /// Something a person must hear that is not a host's event: lock takeovers, a lost lock,
+    /// a history write that failed, a rollback starting, hosts left out of service.
+    case notice(DeploymentNotice)
 }
 
 /// The facts about a deployment known when it starts.

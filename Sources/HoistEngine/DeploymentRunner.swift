@@ -9,6 +9,8 @@ public struct DeploymentRunner: Sendable {
     public var context: DeploymentContext
     public var hosts: [HostSpec]
     public var config: DeploymentConfig
+    /// The playbook's `ssh.concurrency`: at most this many hosts at once.
+    public var concurrencyCap: Int?
     public var health: [String: HostHealth]
     public var connector: any HostConnector
     /// Opens extra connections for stopping running hooks; defaults to `connector`.
@@ -16,7 +18,7 @@ public struct DeploymentRunner: Sendable {
     public var observer: any DeploymentObserver
     public var stop: StopController
 
-    public init(context: DeploymentContext, hosts: [HostSpec], config: DeploymentConfig,
+    public init(context: DeploymentContext, hosts: [HostSpec], config: DeploymentConfig, concurrencyCap: Int? = nil,
                 health: [String: HostHealth] = [:], connector: any HostConnector,
                 sideConnector: (any HostConnector)? = nil,
                 observer: any DeploymentObserver, stop: StopController = StopController()) {
@@ -24,6 +26,7 @@ public struct DeploymentRunner: Sendable {
         self.context = context
         self.hosts = hosts
         self.config = config
+        self.concurrencyCap = concurrencyCap
         self.health = health
         self.connector = connector
         self.observer = observer
@@ -36,7 +39,7 @@ public struct DeploymentRunner: Sendable {
         return RolloutPlanner(hosts: hosts.map { host in
             RolloutHost(name: host.name, health: health[host.name] ?? .neverDeployed,
                         zone: zoneTag.flatMap { host.tagValue($0) ?? nil })
-        }, config: config)
+        }, config: config, concurrencyCap: concurrencyCap)
     }
 
     enum Message: Sendable {

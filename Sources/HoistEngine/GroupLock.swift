@@ -96,9 +96,17 @@ public struct GroupLock: Sendable {
 
     /// Removes our lock on `hosts` (only where owner.json still names our deployment).
     func release(on hosts: [HostSpec]) async {
+        await release(deploymentID: owner.deploymentID, on: hosts)
+    }
+
+    /// Removes the lock of `deploymentID` on `hosts`, only where owner.json still names it,
+    /// checked on each host in the same program. Taking over the lock of a coordinator known
+    /// to be dead goes through here, so two coordinators racing for it never remove each
+    /// other's fresh lock: only the dead one's.
+    public func release(deploymentID: String, on hosts: [HostSpec]? = nil) async {
         let token = Self.token()
-        for host in hosts {
-            _ = try? await call(host) { $0.release(deploymentID: owner.deploymentID, token: token) }
+        for host in hosts ?? self.hosts {
+            _ = try? await call(host) { $0.release(deploymentID: deploymentID, token: token) }
         }
     }
 
@@ -182,7 +190,7 @@ public struct GroupLock: Sendable {
     /// Runs one lock program on `host`. A host that cannot be reached is an answer, not an
     /// error; a program that fails on a reachable host (no permission, full disk) is an error.
     func call(_ host: HostSpec, _ program: (GroupLockCommands) -> String) async throws -> LockHostAnswer {
-        let commands = GroupLockCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID), become: host.become)
+        let commands = GroupLockCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID), become: RemoteProgram.usesSudo(host))
         let session: any HostSession
         do {
             session = try await sessions(host)

@@ -17,10 +17,11 @@ public struct AcquiredLock: Sendable {
 
     /// Refreshes the heartbeat on the locked hosts every `interval` (default: a third of the
     /// lease) and turns stop requests found there into `stop.request`: one request is
-    /// graceful, a second one (or one saying `immediate`) is immediate. `onLost` hears, once
-    /// per host, that our lock there was removed or taken over, as a sentence.
+    /// graceful, a second one (or one saying `immediate`) is immediate; requests already
+    /// acted on are not acted on again. `onLost` hears, once per host, that our lock there was
+    /// removed or taken over (with whoever holds it now).
     public func startHeartbeat(
-        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (String) -> Void = { _ in }
+        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in }
     ) -> HeartbeatHandle {
         let every = interval ?? .milliseconds(lock.owner.leaseSeconds * 1000 / 3)
         return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost)
@@ -32,18 +33,21 @@ public final class HeartbeatHandle: Sendable {
     private let task = Locked<Task<Void, Never>?>(nil)
     private let lost = Locked<Set<String>>([])
 
-    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController, onLost: @escaping @Sendable (String) -> Void) {
+    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController,
+         onLost: @escaping @Sendable (String, LockOwner?) -> Void) {
         let lost = self.lost
         task.withLock {
             $0 = Task {
+                var stopRequestsSeen = 0
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: interval) } catch { return }
                     for host in hosts {
                         guard case .reply(let reply)? = try? await lock.call(host, { $0.heartbeat(owner: lock.owner) }) else { continue }
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
-                            onLost(Self.lostMessage(host: host.name, now: GroupLock.decodeOwner(reply.ownerJSON)))
+                            onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
                         }
-                        if let level = Self.stopLevel(reply.stopRequests) {
+                        if reply.stopRequests.count > stopRequestsSeen, let level = Self.stopLevel(reply.stopRequests) {
+                            stopRequestsSeen = reply.stopRequests.count
                             stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")
                         }
                     }
@@ -64,12 +68,6 @@ public final class HeartbeatHandle: Sendable {
         let running = task.current
         running?.cancel()
         await running?.value
-    }
-
-    static func lostMessage(host: String, now holder: LockOwner?) -> String {
-        "lost the deployment group lock on \(host): "
-            + (holder.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
-                ?? "someone removed it (hoist lock release --force)")
     }
 
     static func stopLevel(_ requests: [String]) -> StopLevel? {

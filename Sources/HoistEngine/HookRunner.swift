@@ -30,20 +30,20 @@ public struct HookRunner: Sendable {
     }
 
     public func run(_ hook: HookInvocation) async -> HookOutcome {
-        let result = Locked<HookResultLine?>(nil)
-        let started = Locked<(pid: Int, dir: String)?>(nil)
+        let reader = Locked(HookStatusReader())
         let host = session.host.name
         let session = self.session
         let connector = self.connector
-        // A second Ctrl-C stops the running script, through a session of its own.
+        // A second Ctrl-C stops the running script, through a session of its own. What to
+        // kill comes from the run's scratch files on the host, never from its output.
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
-                guard !Task.isCancelled, let running = started.current else { return }
+                guard !Task.isCancelled, reader.current.started else { return }
                 let killSession = try? await connector?.connect(session.host)
                 _ = try? await (killSession ?? session).capture(
-                    HookInvocation.killCommand(pid: running.pid, dir: running.dir, graceSeconds: hook.killGraceSeconds, become: hook.become),
-                    timeoutSeconds: Double(hook.killGraceSeconds + 30))
+                    hook.killCommand(graceSeconds: hook.killGraceSeconds),
+                    timeoutSeconds: Double(hook.killGraceSeconds + 60))
                 await killSession?.close()
             }
         }
@@ -58,24 +58,23 @@ public struct HookRunner: Sendable {
                 timeoutSeconds: Double(hook.timeoutSeconds + hook.killGraceSeconds + 60),
                 killGraceSeconds: 5
             ) { line in
-                if line.stream == .stderr, let parsed = HookResultLine.parse(line.text) {
-                    if case .started(let pid, let dir) = parsed {
-                        started.withLock { $0 = (pid, dir) }
-                    } else {
-                        result.withLock { $0 = parsed }
-                    }
-                } else {
-                    observer.handle(.output(host: host, event: event, line: line, time: Date()))
+                var output: OutputLine? = line
+                if line.stream == .stderr {
+                    output = reader.withLock { $0.read(line.text) }.map { OutputLine(.stderr, $0) }
+                }
+                if let output {
+                    observer.handle(.output(host: host, event: event, line: output, time: Date()))
                 }
             }
-            guard let parsed = result.current else {
+            let final = reader.current
+            guard let parsed = final.result else {
                 return HookOutcome(
                     errorCode: .unknownError,
                     message: "Script at specified location: \(hook.location) ended without reporting a result"
                         + (commandResult.timedOut ? " (the connection stopped answering)" : "")
                         + "; exit status \(commandResult.exitStatus.map(String.init) ?? "none")")
             }
-            return Self.outcome(parsed, hook: hook)
+            return Self.outcome(parsed, hook: hook, runAsUser: final.runAsUser)
         } catch let error as TransportError {
             return HookOutcome(errorCode: error.isUnreachable ? .hostUnreachable : .unknownError, message: error.message)
         } catch {
@@ -83,7 +82,7 @@ public struct HookRunner: Sendable {
         }
     }
 
-    static func outcome(_ line: HookResultLine, hook: HookInvocation) -> HookOutcome {
+    static func outcome(_ line: HookResultLine, hook: HookInvocation, runAsUser: RunAsUserState? = nil) -> HookOutcome {
         let loc = hook.location
         switch line {
         case .exited(0):
@@ -91,7 +90,8 @@ public struct HookRunner: Sendable {
         case .exited(let rc):
             let who = hook.runAs.map { " run as user \($0)" } ?? ""
             let code = rc > 128 ? "\(rc) (killed by signal \(rc - 128))" : "\(rc)"
-            return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc)\(who) failed with exit code \(code)")
+            return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc)\(who) failed with exit code \(code)"
+                + (hook.runAs.map { Self.runAsHint(user: $0, state: runAsUser) } ?? ""))
         case .missing:
             return HookOutcome(errorCode: .scriptMissing, message: "Script does not exist at specified location: \(hook.absolutePath)")
         case .notExecutable:
@@ -107,10 +107,23 @@ public struct HookRunner: Sendable {
                     + "their output now goes to the host's scripts.log.")
         case .killed:
             return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc) was killed: the deployment was stopped immediately")
-        case .started:
-            return HookOutcome(errorCode: .unknownError, message: "Script at specified location: \(loc) ended without reporting a result")
         case .wrapperError(let what):
             return HookOutcome(errorCode: .unknownError, message: "could not run the script at \(loc): \(what) failed on the host")
+        }
+    }
+
+    /// Why a `runas` user may be unable to run the script at all: `su USER -c` runs it with
+    /// the user's login shell, as the CodeDeploy agent does.
+    static func runAsHint(user: String, state: RunAsUserState?) -> String {
+        switch state {
+        case .noSuchUser:
+            return ". User \(user) does not exist on the host"
+        case .loginShell(let shell) where shell.hasSuffix("/nologin") || shell.hasSuffix("/false"):
+            return ". User \(user) cannot run it: runas starts the script with `su \(user) -c`, as the CodeDeploy agent does, "
+                + "which uses the user's login shell, and \(user)'s is \(shell). "
+                + "Give \(user) a shell (e.g. `usermod -s /bin/sh \(user)`) or run the hook as another user"
+        default:
+            return ""
         }
     }
 }

@@ -36,7 +36,7 @@ public struct HostDeployment: Sendable {
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
     var commands: HostCommands {
-        HostCommands(layout: layout, deploymentID: context.id, become: host.become && host.user != "root")
+        HostCommands(layout: layout, deploymentID: context.id, become: RemoteProgram.usesSudo(host), sshUser: host.user)
     }
 
     /// Outcome of one step before it is reported.
@@ -170,12 +170,13 @@ public struct HostDeployment: Sendable {
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
         let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
-        for script in hooks {
+        for (index, script) in hooks.enumerated() {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,
-                runAs: script.runas, sudo: script.sudo, become: host.become && host.user != "root",
+                runAs: script.runas, sudo: script.sudo, become: RemoteProgram.usesSudo(host),
                 environment: environment(event), logFile: layout.logFile(context.id),
-                killGraceSeconds: context.killGraceSeconds)
+                killGraceSeconds: context.killGraceSeconds, firstInEvent: index == 0,
+                traverse: [layout.root, layout.groupDir, String(root.prefix(upTo: root.lastIndex(of: "/") ?? root.endIndex))])
             let outcome = await runner.run(hook)
             if !outcome.succeeded {
                 return .failed(outcome.errorCode, outcome.message ?? "failed", script: script.location)
@@ -215,9 +216,7 @@ public struct HostDeployment: Sendable {
                 guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
             var staged: String?
-            let target = commands.become
-                ? "/tmp/hoist-\(context.id)-\(revision.sha256.prefix(12)).bundle"
-                : layout.bundleFile(context.id)
+            let target = commands.uploadTarget
             let total = revision.sizeBytes
             let name = host.name
             let observer = self.observer
@@ -323,6 +322,13 @@ public struct HostDeploymentRecord: Codable, Sendable {
     public var errorCode: String?
     public var message: String?
     public var events: [Event]
+
+    /// Reads a record as a host sends it back; nil for anything else.
+    public static func parse(_ text: String) -> HostDeploymentRecord? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(HostDeploymentRecord.self, from: Data(text.utf8))
+    }
 
     var json: String? {
         let encoder = JSONEncoder()

@@ -39,6 +39,15 @@ public final class StopController: Sendable {
         for w in waiters { w.resume(returning: current) }
     }
 
+    /// Back to no stop, for a new deployment that follows a stopped one under the same
+    /// controller (an automatic rollback after a stop).
+    public func reset() {
+        state.withLock { s in
+            s.level = .none
+            s.reason = nil
+        }
+    }
+
     /// Returns when the stop level rises above `level`, or at once (with the current level)
     /// when the waiting task is cancelled.
     public func wait(above level: StopLevel) async -> StopLevel {

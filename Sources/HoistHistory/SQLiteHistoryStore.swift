@@ -28,12 +28,16 @@ public final class SQLiteHistoryStore: HistoryStore {
         self.values = StoredValues(path: path)
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            // Every hook's output is in here: the file is the user's alone, in a folder that
+            // is too when Hoist makes it (or it is Hoist's own, named `hoist`).
+            if !folder.isEmpty { try PrivateFiles.makeFolder(folder, narrowExisting: (folder as NSString).lastPathComponent == "hoist") }
+            try PrivateFiles.makeFile(path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(busyTimeoutSeconds)
             configuration.foreignKeysEnabled = true
             configuration.label = "hoist-history"
             pool = try DatabasePool(path: path, configuration: configuration)
+            for suffix in ["-wal", "-shm"] { try PrivateFiles.narrow(path + suffix, to: 0o600) }
         } catch {
             throw HistoryError.cannotOpen(path: path, reason: Self.reason(error))
         }

@@ -21,6 +21,11 @@ struct HostKeyVerifier {
         defer { libssh2_knownhost_free(hosts) }
         guard FileManager.default.fileExists(atPath: file),
             libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0 else { return [] }
+        return recordedTypes(in: hosts)
+    }
+
+    /// Key types a loaded known_hosts list holds for this host.
+    private func recordedTypes(in hosts: OpaquePointer) -> [HostKeyType] {
         // A dummy key of type T "mismatches" exactly when an entry of type T exists.
         let dummy: [CChar] = [0x78]
         return HostKeyType.allCases.filter { type in
@@ -69,6 +74,11 @@ struct HostKeyVerifier {
         case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
             throw changedKeyError(type: type, fingerprint: fingerprint, entry: entry?.pointee)
         case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+            // A key of another type is recorded: the host no longer offers the key it was
+            // known by. OpenSSH calls that a changed key, in every mode; so does Hoist.
+            if let recorded = recordedTypes(in: hosts).first {
+                throw typeChangedError(offered: type, fingerprint: fingerprint, recorded: recorded)
+            }
             let hostName = KnownHostsFile.hostName(address: address, port: port)
             if mode == .acceptNew {
                 try KnownHostsAppender.append(line: "\(hostName) \(type.name) \(blob.base64EncodedString())\n", to: file, host: label)
@@ -83,6 +93,21 @@ struct HostKeyVerifier {
         default:
             throw TransportError(host: label, kind: .hostKey, message: "cannot check the host key against \(file): \(LibSSH2Runtime.lastError(session).text)")
         }
+    }
+
+    private func typeChangedError(offered: HostKeyType, fingerprint: String, recorded: HostKeyType) -> TransportError {
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let entry = KnownHostsFile(text: text).entry(address: address, port: port, keyType: recorded.name, keyBase64: nil)
+        let expected = entry.flatMap { Data(base64Encoded: $0.key) }.map(KnownHostsFile.fingerprint(ofKeyBlob:)) ?? "unknown"
+        let hostName = KnownHostsFile.hostName(address: address, port: port)
+        let location = entry.map { "\(file):\($0.line)" } ?? file
+        return TransportError(host: label, kind: .hostKey, message: """
+            HOST KEY CHANGED for \(hostName): the server offers \(offered.name) \(fingerprint), but \(location) \
+            records its \(recorded.name) key \(expected) and no \(offered.name) key. The host no longer offers the key \
+            it was known by: someone could be intercepting the connection, or the host was reinstalled. \
+            No credentials were sent and nothing was recorded. If the change is expected, remove the old key with \
+            `ssh-keygen -R '\(hostName)' -f \(file)` and connect again
+            """)
     }
 
     private func changedKeyError(type: HostKeyType, fingerprint: String, entry: libssh2_knownhost?) -> TransportError {

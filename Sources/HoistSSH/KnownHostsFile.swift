@@ -10,12 +10,18 @@ struct KnownHostsFile {
     /// The 1-based line whose host field names `address` (at `port`) with this key type and
     /// key, plain or hashed (`|1|salt|hash`).
     func lineNumber(address: String, port: Int, keyType: String, keyBase64: String?) -> Int? {
+        entry(address: address, port: port, keyType: keyType, keyBase64: keyBase64)?.line
+    }
+
+    /// The first entry for `address` (at `port`) with this key type (and key, when given):
+    /// its 1-based line and its base64 key.
+    func entry(address: String, port: Int, keyType: String, keyBase64: String?) -> (line: Int, key: String)? {
         let names = port == 22 ? [address] : ["[\(address)]:\(port)", address]
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard fields.count >= 3, !fields[0].hasPrefix("#"), !fields[0].hasPrefix("@") else { continue }
             guard fields[1] == keyType, keyBase64 == nil || fields[2] == keyBase64 else { continue }
-            if names.contains(where: { KnownHostsFile.hostField(fields[0], matches: $0) }) { return index + 1 }
+            if names.contains(where: { KnownHostsFile.hostField(fields[0], matches: $0) }) { return (index + 1, fields[2]) }
         }
         return nil
     }

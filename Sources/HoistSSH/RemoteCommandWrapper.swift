@@ -11,37 +11,15 @@ enum RemoteCommandWrapper {
         "printf '%s%s\\n' \(shellQuote(marker)) \"$$\" >&2; exec sh -c \(shellQuote(command))"
     }
 
-    /// The group id when `line` is the wrapper's marker line.
+    /// The group id when `line` is the wrapper's marker line. Never 1 or less: `kill -1`
+    /// and `kill -0` would reach every process or the killer's own group.
     static func processGroup(fromMarker line: String) -> Int32? {
-        guard line.hasPrefix(marker) else { return nil }
-        return Int32(line.dropFirst(marker.count))
+        guard line.hasPrefix(marker), let group = Int32(line.dropFirst(marker.count)), group > 1 else { return nil }
+        return group
     }
 
     /// Signals every process of the group; silent when it is already gone.
     static func killGroup(_ pgid: Int32, signal: String) -> String {
         "kill -\(shellQuote(signal)) -\(pgid) 2>/dev/null; true"
-    }
-}
-
-/// Splits a byte stream into lines, decoding each whole line once as UTF-8 (invalid bytes
-/// become U+FFFD) so that a character split across chunks is never mangled.
-struct LineSplitter {
-    private var pending: [UInt8] = []
-
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (String) -> Void) {
-        var start = bytes.startIndex
-        for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
-            pending.append(contentsOf: bytes[start..<index])
-            emit(String(decoding: pending, as: UTF8.self))
-            pending.removeAll(keepingCapacity: pending.count <= 4096)
-            start = index + 1
-        }
-        pending.append(contentsOf: bytes[start..<bytes.endIndex])
-    }
-
-    /// Emits a last line that had no newline.
-    mutating func finish(_ emit: (String) -> Void) {
-        if !pending.isEmpty { emit(String(decoding: pending, as: UTF8.self)) }
-        pending = []
     }
 }

@@ -8,7 +8,12 @@ public struct SSHConnectorOptions: Sendable {
     public var connectTimeoutSeconds: Double = 20
     /// SSH keepalive interval (libssh2_keepalive_config), sent while idle and during long
     /// commands; 0 turns keepalives off.
-    public var keepaliveSeconds: Int = 30
+    public var keepaliveSeconds: Int = 10
+    /// How long a host may stay silent (sent data unacknowledged, keepalive probes
+    /// unanswered) before its connection is declared dead and the host unreachable: a
+    /// blackholed host fails in about this long, not after the kernel's ~15 minutes. 0 leaves
+    /// the system's TCP defaults.
+    public var deadPeerSeconds: Int = 25
     /// How many connections may be in connect+handshake+auth at once; sshd's MaxStartups
     /// (10:30:100 by default) drops bursts beyond that; each fleet host has its own sshd, so
     /// the cap matters most for many hosts behind one bastion (the playbook can lower it).

@@ -28,7 +28,7 @@ final class SessionChain: @unchecked Sendable {
                 if let parent = handles.last {
                     transport = try TunnelTransport(through: parent, to: hop.address, port: hop.port, deadline: deadline)
                 } else {
-                    transport = SocketTransport(descriptor: try TCPConnect.open(host: host.name, address: hop.address, port: hop.port, deadline: deadline))
+                    transport = SocketTransport(descriptor: try TCPConnect.open(host: host.name, address: hop.address, port: hop.port, deadline: deadline, deadPeerSeconds: options.deadPeerSeconds))
                 }
                 let verifier = HostKeyVerifier(label: host.name, address: hop.address, port: hop.port,
                                                file: host.knownHostsFile ?? options.defaultKnownHostsFile, mode: host.hostKeyChecking)

@@ -7,7 +7,10 @@ import Glibc
 /// Opens a TCP connection with a deadline: getaddrinfo, then a non-blocking connect to each
 /// address in turn, waited for with poll(). Runs on a session thread, never on the pool.
 enum TCPConnect {
-    static func open(host: String, address: String, port: Int, deadline: Deadline) throws -> Int32 {
+    /// `deadPeerSeconds`: how long sent data (an SSH keepalive, a command) may stay
+    /// unacknowledged, and an idle connection unanswered to TCP keepalive probes, before the
+    /// kernel declares the peer gone; 0 leaves the system defaults (minutes).
+    static func open(host: String, address: String, port: Int, deadline: Deadline, deadPeerSeconds: Int = 0) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -24,7 +27,7 @@ enum TCPConnect {
         while let info = entry {
             entry = info.pointee.ai_next
             do {
-                return try connect(info.pointee, host: host, address: address, port: port, deadline: deadline)
+                return try connect(info.pointee, host: host, address: address, port: port, deadline: deadline, deadPeerSeconds: deadPeerSeconds)
             } catch let error as TransportError {
                 lastError = error
                 if error.kind == .timeout { break }
@@ -33,7 +36,7 @@ enum TCPConnect {
         throw lastError ?? TransportError(host: host, kind: .dns, message: "\(address) has no usable address")
     }
 
-    private static func connect(_ info: addrinfo, host: String, address: String, port: Int, deadline: Deadline) throws -> Int32 {
+    private static func connect(_ info: addrinfo, host: String, address: String, port: Int, deadline: Deadline, deadPeerSeconds: Int) throws -> Int32 {
         let fd = socket(info.ai_family, info.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.ai_protocol)
         guard fd >= 0 else {
             throw TransportError(host: host, kind: .refused, message: "cannot create a socket: \(String(cString: strerror(errno)))")
@@ -41,6 +44,7 @@ enum TCPConnect {
         var keep: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keep, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &keep, socklen_t(MemoryLayout<Int32>.size))
+        if deadPeerSeconds > 0 { detectDeadPeer(fd, seconds: deadPeerSeconds) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
 
         let rc = Glibc.connect(fd, info.ai_addr, info.ai_addrlen)
@@ -73,6 +77,21 @@ enum TCPConnect {
             }
         }
         return fd
+    }
+
+    /// A host that goes silent (a network blackhole: no reset, no answer) would otherwise
+    /// hold a session for the kernel's retransmission limit, about 15 minutes. TCP keepalive
+    /// probes start after a third of `seconds` idle, and TCP_USER_TIMEOUT bounds both the
+    /// probes and unacknowledged data (SSH keepalives included) to `seconds`; the next read
+    /// then fails and the host is reported unreachable.
+    static func detectDeadPeer(_ fd: Int32, seconds: Int) {
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        var idle = Int32(max(1, seconds / 3)), interval = Int32(max(1, seconds / 6)), count: Int32 = 3
+        var timeout = UInt32(seconds * 1000)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, &interval, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, &count, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, &timeout, socklen_t(MemoryLayout<UInt32>.size))
     }
 
     private static func failure(_ err: Int32, host: String, address: String, port: Int) -> TransportError {

@@ -51,7 +51,7 @@ import Testing
     }
 
     func local(_ arguments: [String]) async throws -> HoistBinary.Output {
-        try await SpawnedHoist.run(["local"] + arguments + ["--deployment-root", root],
+        try await HoistBinary.runDetached(["local"] + arguments + ["--deployment-root", root],
                             environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache")])
     }
 

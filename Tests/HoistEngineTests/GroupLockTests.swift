@@ -176,15 +176,32 @@ import HoistPlanning
         let fleet = try GroupLockFleet(["web1"])
         let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
         let (losses, lost) = AsyncStream.makeStream(of: String.self)
-        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(50), onLost: { lost.yield($0) })
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(50), onLost: { host, now in
+            lost.yield(DeploymentNotice.lockLost(host: host, now: now).description)
+        })
         await fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob")).forceRelease()
         let message = try await withinAMinute {
             var iterator = losses.makeAsyncIterator()
             return await iterator.next()
         }
         await heartbeat.finish()
+        // Failure 8: worded once, with no "lost the group lock on" in front.
         #expect(message == "lost the deployment group lock on web1: someone removed it (hoist lock release --force)")
         #expect(heartbeat.lostHosts == ["web1"])
+    }
+
+    /// Failure 8: a heartbeat whose refresh cannot be written (here owner.json.tmp is a
+    /// folder, as a full disk would fail the write) keeps the lock: it is not reported lost.
+    @Test func aHeartbeatThatCannotWriteIsNotALostLock() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let owner = GroupLockFleet.owner("d-ALICE0001")
+        let alice = try await fleet.lock(owner).acquire()
+        try FileManager.default.createDirectory(atPath: fleet.layout("web1").lockDir + "/owner.json.tmp/blocked", withIntermediateDirectories: true)
+        let commands = GroupLockCommands(layout: fleet.layout("web1"), become: false)
+        let (_, out, _) = try await LocalHostSession(host: fleet.hosts[0]).capture(commands.heartbeat(owner: owner))
+        #expect(GroupLockReply.parse(out)?.outcome == .beatfailed)
+        #expect(fleet.ownerOnDisk("web1")?.deploymentID == "d-ALICE0001")
+        await alice.release()
     }
 
     @Test func forceReleaseRemovesAnyonesLock() async throws {

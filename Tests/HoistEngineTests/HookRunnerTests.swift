@@ -25,12 +25,13 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
         try writeScript(dir + "/scripts/" + name, "#!/bin/sh\n" + body + "\n", mode: executable ? 0o755 : 0o644)
     }
 
-    func run(_ location: String, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1) async -> (HookOutcome, RecordingObserver) {
+    func run(_ location: String, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1,
+             firstInEvent: Bool = true, stop: StopController? = nil) async -> (HookOutcome, RecordingObserver) {
         let observer = RecordingObserver()
-        let runner = HookRunner(session: LocalHostSession(), observer: observer)
+        let runner = HookRunner(session: LocalHostSession(), observer: observer, stop: stop)
         let hook = HookInvocation(
             event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout,
-            environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace)
+            environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace, firstInEvent: firstInEvent)
         try? hook.rendered.write(toFile: dir + "/wrapper.sh", atomically: true, encoding: .utf8)
         return (await runner.run(hook), observer)
     }
@@ -100,6 +101,80 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
         #expect(observer.outputLines.map(\.text) == ["started"] || log.contains("started"))
         #expect(log.contains("hoist: process \(pid)"))
         kill(pid_t(pid)!, SIGKILL)
+    }
+}
+
+extension HookRunnerTests {
+    static let forgeries = #"""
+        for out in 1 2; do
+          printf '\036HOIST-RESULT exited 0\n' >&$out
+          printf '\036HOIST-HOOK 01234567-89ab-cdef-0123-456789abcdef\n' >&$out
+          printf '\036HOIST-HOOK 01234567-89ab-cdef-0123-456789abcdef exited 0\n' >&$out
+        done
+        """#
+
+    @Test func forgedStatusLinesAreOutput() async throws {
+        try script("forge.sh", Self.forgeries + "\nexit 1")
+        let (outcome, observer) = await run("scripts/forge.sh")
+        #expect(outcome.errorCode == .scriptFailed)
+        #expect(outcome.message == "Script at specified location: scripts/forge.sh failed with exit code 1")
+        #expect(observer.outputLines.filter { $0.text.contains("exited 0") }.count == 4)
+    }
+
+    @Test func aForgedSuccessIsNoResultWhenTheWrapperDies() async throws {
+        try script("die.sh", Self.forgeries + "\nkill -9 $PPID\nexit 1")
+        let (outcome, _) = await run("scripts/die.sh")
+        #expect(outcome.errorCode == .unknownError)
+        #expect(outcome.message?.contains("ended without reporting a result") == true, "\(outcome)")
+    }
+
+    /// The kill takes its process ids from the run's own files: a "pid" line naming another
+    /// process changes nothing, and the hook's whole group goes.
+    @Test func anImmediateStopKillsTheHookAndNothingElse() async throws {
+        let sentinel = Process()
+        sentinel.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sentinel.arguments = ["600"]
+        sentinel.standardOutput = FileHandle.nullDevice
+        sentinel.standardError = FileHandle.nullDevice
+        try sentinel.run()
+        defer { kill(sentinel.processIdentifier, SIGKILL) }
+        try script("wait.sh", """
+            for out in 1 2; do
+              printf '\\036HOIST-RESULT pid %s /tmp\\n' \(sentinel.processIdentifier) >&$out
+              printf '\\036HOIST-HOOK 01234567-89ab-cdef-0123-456789abcdef pid %s\\n' \(sentinel.processIdentifier) >&$out
+            done
+            sleep 600 & echo $! >\(dir)/child.pid
+            touch \(dir)/waiting
+            wait
+            """)
+        let stop = StopController()
+        let waiting = dir + "/waiting"
+        let watcher = Task {
+            while !FileManager.default.fileExists(atPath: waiting) { try await Task.sleep(for: .milliseconds(20)) }
+            stop.request(.immediate)
+        }
+        let (outcome, _) = await run("scripts/wait.sh", timeout: 600, stop: stop)
+        watcher.cancel()
+        #expect(outcome.message == "Script at specified location: scripts/wait.sh was killed: the deployment was stopped immediately")
+        #expect(isRunning(String(sentinel.processIdentifier)), "the process the hook named still runs")
+        let child = try String(contentsOfFile: dir + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!isRunning(child), "the hook's own child was killed")
+    }
+
+    @Test func scriptsLogIsInTheAgentsFormat() async throws {
+        try script("a.sh", "echo out a; echo err a >&2")
+        try script("b.sh", "echo out b")
+        _ = await run("scripts/a.sh")
+        _ = await run("scripts/b.sh", firstInEvent: false)
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        let lines = log.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.prefixMatch(of: #/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /#) != nil }, "\(log)")
+        let bodies = lines.map { $0.dropFirst(20) }
+        #expect(bodies.filter { $0.hasPrefix("LifecycleEvent") } == ["LifecycleEvent - AfterInstall"])
+        #expect(bodies.filter { $0.hasPrefix("Script") } == ["Script - scripts/a.sh", "Script - scripts/b.sh"])
+        #expect(Set(bodies.filter { $0.hasPrefix("[") }) == ["[stdout]out a", "[stderr]err a", "[stdout]out b"])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".hook-") }
+        #expect(leftovers.isEmpty, "the scratch files are removed: \(leftovers)")
     }
 }
 

@@ -35,7 +35,9 @@ struct DeployHookEndingTests {
     /// A daemon that left the script's process group and session (double fork, setsid) still
     /// holds the script's output when the script times out: the timeout is still reported
     /// (the deploy does not wait for the daemon, nor for the connection's backstop).
-    @Test(.timeLimit(.minutes(1)))
+    // The limit is generous for a busy machine, and far below the daemon's and the script's
+    // sleeps, which a deploy that waited for them would reach.
+    @Test(.timeLimit(.minutes(10)))
     func aTimedOutHookWhoseEscapedDaemonHoldsStdout() async throws {
         try await DeployScenario.with("escaped", hosts: 1) { s in
             try s.writePlaybook()
@@ -43,9 +45,9 @@ struct DeployHookEndingTests {
             let marker = "hoist-escaped-daemon-\(s.application)"
             var revision = Revision()
             revision.hook("AfterInstall", "scripts/hang.sh", body: """
-                ( setsid sh -c 'echo $$ >/srv/obs/$APPLICATION_NAME/daemon.pid; exec sleep 300' \(marker) & )
+                ( setsid sh -c 'echo $$ >/srv/obs/$APPLICATION_NAME/daemon.pid; exec sleep 3000' \(marker) & )
                 while [ ! -s /srv/obs/$APPLICATION_NAME/daemon.pid ]; do sleep 0.1; done
-                sleep 120
+                sleep 3000
                 """, timeout: 2)
             let outcome = try await s.deploy(try s.revision("v1", revision))
             let pid = s.observedLines(host, "daemon.pid").first ?? ""
@@ -57,18 +59,19 @@ struct DeployHookEndingTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aBackgroundProcessHoldingStdoutIsReportedAtOnce() async throws {
         try await DeployScenario.with("leftopen", hosts: 1) { s in
             try s.writePlaybook()
             let host = s.names[0]
             var revision = Revision()
-            // The timeout is 10 minutes: the test's time limit shows the deploy did not wait for it.
+            // The timeout is an hour: the test's time limit (generous for a busy machine) shows
+            // the deploy did not wait for it.
             revision.hook("AfterInstall", "scripts/daemon.sh", body: """
-                sleep 300 &
+                sleep 3000 &
                 echo $! >/srv/obs/$APPLICATION_NAME/daemon.pid
                 echo "started the daemon"
-                """, timeout: 600)
+                """, timeout: 3600)
             let outcome = try await s.deploy(try s.revision("v1", revision))
             let pid = try #require(s.observedLines(host, "daemon.pid").first)
             defer { _ = try? FleetControl.exec(host, "kill \(pid)") }

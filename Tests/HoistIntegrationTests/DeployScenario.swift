@@ -111,7 +111,7 @@ final class DeployScenario {
 
     /// Starts `hoist deploy` like `deploy` without waiting for it.
     func startDeploy(_ revision: String, _ extra: String...) throws -> RunningHoist {
-        try HoistBinary.start(deployArguments(revision, extra), env: environment)
+        try HoistBinary.start(deployArguments(revision, extra), environment: environment)
     }
 
     /// Runs blocking work (waiting for a process) on a Dispatch thread, so that tests waiting

@@ -16,7 +16,7 @@ struct DeployStopTests {
                 touch /srv/obs/$APPLICATION_NAME/waiting
                 i=0
                 while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ]; do
-                  i=$((i + 1)); [ $i -le 600 ] || exit 9
+                  i=$((i + 1)); [ $i -le 6000 ] || exit 9
                   sleep 0.1
                 done
                 echo finished >>/srv/obs/$APPLICATION_NAME/finished
@@ -24,7 +24,7 @@ struct DeployStopTests {
             revision.observe(["ApplicationStart"])
             guard let running = try await Self.startUntilWaiting(s, revision) else { return }
             running.send(SIGINT)
-            let noticed = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping", seconds: 30) }
+            let noticed = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping", seconds: 600) }
             try s.put(first, flag, "")
             let output = try await DeployScenario.offThePool { running.finish() }
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
@@ -50,7 +50,9 @@ struct DeployStopTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    // Generous for a busy machine, far below the hook's sleep, which only a hook that was
+    // not killed would reach.
+    @Test(.timeLimit(.minutes(10)))
     func aSecondCtrlCKillsTheRunningHook() async throws {
         try await DeployScenario.with("ctrlc2", hosts: 2) { s in
             try s.writePlaybook(config: "OneAtATime")
@@ -59,11 +61,11 @@ struct DeployStopTests {
             var revision = Revision()
             revision.hook("AfterInstall", "scripts/hang.sh", body: """
                 touch /srv/obs/$APPLICATION_NAME/waiting
-                exec sh -c 'sleep 300' \(marker)
-                """, timeout: 600)
+                exec sh -c 'sleep 3000' \(marker)
+                """, timeout: 3600)
             guard let running = try await Self.startUntilWaiting(s, revision) else { return }
             running.send(SIGINT)
-            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 30) }
+            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 600) }
             running.send(SIGINT)
             let output = try await DeployScenario.offThePool { running.finish() }
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
@@ -88,7 +90,7 @@ extension DeployStopTests {
     /// `<observations>/waiting`; nil (with an issue recorded) when it never does.
     static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision) async throws -> RunningHoist? {
         let running = try s.startDeploy(try s.revision("v1", revision))
-        if try await poll(seconds: 60, { s.exists(s.names[0], "\(s.observations)/waiting") }) { return running }
+        if try await poll(seconds: 600, { s.exists(s.names[0], "\(s.observations)/waiting") }) { return running }
         running.send(SIGKILL)
         Issue.record("the first host's hook never started: \(running.finish().stderr)")
         return nil

@@ -67,16 +67,16 @@ struct FleetGroup {
         fleetDir.appendingPathComponent("hosts/\(host)/srv/\(pathUnderSrv)").path
     }
 
-    func hoist(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try HoistBinary.run(args + ["--db", db], env: env)
+    func hoist(_ args: [String], env: [String: String] = [:]) throws -> HoistBinary.Output {
+        try HoistBinary.run(args + ["--db", db], environment: env)
     }
 
-    func deploy(_ revision: String, _ more: [String] = [], env: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func deploy(_ revision: String, _ more: [String] = [], env: [String: String] = [:]) throws -> HoistBinary.Output {
         try hoist(["deploy", playbook, "--revision", revision, "--hosts", hosts.joined(separator: ",")] + more, env: env)
     }
 
     func startDeploy(_ revision: String, _ more: [String] = [], env: [String: String] = [:]) throws -> RunningHoist {
-        try HoistBinary.start(["deploy", playbook, "--revision", revision, "--hosts", hosts.joined(separator: ","), "--db", db] + more, env: env)
+        try HoistBinary.start(["deploy", playbook, "--revision", revision, "--hosts", hosts.joined(separator: ","), "--db", db] + more, environment: env)
     }
 
     /// The deployments in the history, newest first, as JSON objects.

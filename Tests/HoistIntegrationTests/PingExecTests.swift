@@ -15,7 +15,7 @@ struct PingExecTests {
     }
 
     func hoist(_ arguments: [String]) async throws -> HoistBinary.Output {
-        try await SpawnedHoist.run(arguments, environment: ["HOME": scratch.path])
+        try await HoistBinary.runDetached(arguments, environment: ["HOME": scratch.path])
     }
 
     /// Fleet hosts that no other suite disturbs, in inventory order.

@@ -51,7 +51,7 @@ import HoistTestSupport
         try await withFleetHosts(2) { names in
             let group = try FleetGroup("redeploy", hosts: names, config: "AllAtOnce")
             let flag = group.hostPath(names[1], srv: "fail-redeploy")
-            FileManager.default.createFile(atPath: flag, contents: Data())
+            _ = FileManager.default.createFile(atPath: flag, contents: Data())
             let rev = try group.revision("v1", version: "v1", hookBody: "[ ! -e /srv/fail-redeploy ]")
             let first = try group.deploy(rev)
             #expect(first.status == 0, "AllAtOnce succeeds when one host does: \(first.stderr)")
@@ -78,7 +78,7 @@ import HoistTestSupport
             #expect(second.status == 6)
             #expect(second.stderr.contains("is locked on \(names[0]) by deployment"))
             let waiting = try group.startDeploy(try group.revision("waits", version: "waits"), ["--lock-wait", "120s"])
-            FileManager.default.createFile(atPath: group.hostPath(names[0], srv: "go-locks"), contents: Data())
+            _ = FileManager.default.createFile(atPath: group.hostPath(names[0], srv: "go-locks"), contents: Data())
             let firstResult = first.finish()
             #expect(firstResult.status == 0, "\(firstResult.stderr)")
             let waited = waiting.finish()
@@ -110,8 +110,8 @@ import HoistTestSupport
             let stop = try group.hoist(["stop", id])
             #expect(stop.status == 0, "\(stop.stderr)")
             // The running hook is allowed to finish once the coordinator has seen the stop.
-            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 60), "the coordinator saw the stop")
-            FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
+            #expect(running.waitForStderr(containing: "hoist: stopping", seconds: 600), "the coordinator saw the stop")
+            _ = FileManager.default.createFile(atPath: group.hostPath(host, srv: "go-stopper"), contents: Data())
             let result = running.finish()
             #expect(result.status == 4, "\(result.stdout)\n\(result.stderr)")
             #expect(try group.list().first?["status"] as? String == "Stopped")

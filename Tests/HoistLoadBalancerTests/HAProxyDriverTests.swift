@@ -47,7 +47,7 @@ struct HAProxyDriverTests {
         try await withOneServer(transport) { lb, host, haproxy in
             #expect(try await lb.state(of: host).admin == .maint)
             try await lb.register(host)
-            try await lb.waitUntilHealthy(host, timeoutSeconds: 20)
+            try await lb.waitUntilHealthy(host, timeoutSeconds: 300)
             let up = try await lb.state(of: host)
             #expect(up.admin == .ready)
             #expect(up.operational == .up)
@@ -68,7 +68,7 @@ struct HAProxyDriverTests {
     ) async throws {
         try await withOneServer(transport) { lb, host, haproxy in
             try await lb.register(host)
-            try await lb.waitUntilHealthy(host, timeoutSeconds: 20)
+            try await lb.waitUntilHealthy(host, timeoutSeconds: 300)
             let connection = try HeldConnection(port: haproxy.frontendPort)
             defer { connection.close() }
             #expect(try await eventually { try await lb.state(of: host).currentSessions == 1 })

@@ -34,7 +34,7 @@ struct ExecTests {
             (head -c 1048576 /dev/zero | tr '\\0' o | fold -w 1024) & \
             (head -c 1048576 /dev/zero | tr '\\0' e | fold -w 1024 >&2); wait
             """
-        let result = try await session.run(command, timeoutSeconds: 120, killGraceSeconds: 1) { line in
+        let result = try await session.run(command, timeoutSeconds: 1200, killGraceSeconds: 1) { line in
             counts.withLock {
                 if line.stream == .stdout { $0.out += 1 } else { $0.err += 1 }
                 if line.text.count != 1024 { $0.bad += 1 }

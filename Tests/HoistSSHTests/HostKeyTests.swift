@@ -57,6 +57,27 @@ struct HostKeyTests {
         }
     }
 
+    /// The host's recorded key is of a type it no longer offers (here RSA; the server offers
+    /// ed25519 and ECDSA): OpenSSH 9.2 refuses this as a changed key, and so must every mode,
+    /// without recording anything.
+    @Test func aKeyOfAnotherTypeIsRefusedAsChangedInEveryMode() async throws {
+        let recorded = try String(contentsOfFile: sshd.path("id_rsa.pub"), encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        let contents = "# first line\n[127.0.0.1]:\(sshd.port) \(recorded)\n"
+        let file = try scratchKnownHosts(contents)
+        for checking in [HostKeyChecking.strict, .acceptNew] {
+            let error = await LocalSSHD.connectError(sshd.host(knownHosts: file, checking: checking))
+            let message = error?.message ?? ""
+            #expect(error?.kind == .hostKey, "\(checking)")
+            #expect(message.contains("HOST KEY CHANGED"), "\(message)")
+            #expect(!message.contains("is not in"), "\(message)")
+            #expect(message.contains("ssh-rsa key \(try sshd.fingerprint("id_rsa"))"), "\(message)")
+            #expect(message.contains("\(file):2"), "\(message)")
+            #expect(message.contains("ssh-keygen -R '[127.0.0.1]:\(sshd.port)' -f \(file)"), "\(message)")
+        }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == contents, "nothing was recorded")
+    }
+
     @Test func hashedEntriesAreChecked() async throws {
         let file = try scratchKnownHosts(try String(contentsOfFile: sshd.knownHosts, encoding: .utf8))
         try LocalSSHD.shell("ssh-keygen -q -H -f \(shellQuote(file)) >/dev/null 2>&1; rm -f \(shellQuote(file)).old")

@@ -1,7 +1,12 @@
 import Foundation
 import HoistCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Runs the built `hoist` executable, for tests of the command line as users see it.
+/// Runs the built `hoist` executable, for tests of the command line as users see it. The one
+/// way tests run it: `run` to completion, `start` for a process the test acts on while it
+/// runs (signals, waiting for a line), both over `RunningHoist`.
 public enum HoistBinary {
     public struct NotBuilt: Error, CustomStringConvertible {
         public var path: String
@@ -10,67 +15,92 @@ public enum HoistBinary {
         }
     }
 
+    /// What one run printed and how it ended.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
     /// `$HOIST_BIN`, else `<package root>/.build/debug/hoist`.
     public static var path: String {
         ProcessInfo.processInfo.environment["HOIST_BIN"]
             ?? TestPaths.packageRoot.appendingPathComponent(".build/debug/hoist").path
     }
 
-    /// Runs `hoist args…` to completion with `env` added to this process's environment.
-    public static func run(_ args: [String], env: [String: String] = [:]) throws
-        -> (status: Int32, stdout: String, stderr: String)
-    {
-        let process = try start(args, env: env)
-        let output = process.finish()
-        return (output.status, output.stdout, output.stderr)
+    /// Runs `hoist arguments…` to completion; `environment` entries are added to this
+    /// process's environment. Blocks the calling thread: from async code use `runDetached`.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Output {
+        try start(arguments, environment: environment, currentDirectory: currentDirectory).finish()
     }
 
-    /// Starts `hoist args…` without waiting, for commands that run while the test acts.
-    public static func start(_ args: [String], env: [String: String] = [:]) throws -> RunningHoist {
+    /// `run` on a thread of its own, so tests waiting for `hoist` do not hold the few threads
+    /// of Swift's cooperative pool.
+    public static func runDetached(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try run(arguments, environment: environment, currentDirectory: currentDirectory) }) }.start()
+        }
+    }
+
+    /// Starts `hoist arguments…` without waiting, for commands that run while the test acts.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> RunningHoist {
         guard FileManager.default.isExecutableFile(atPath: path) else { throw NotBuilt(path: path) }
-        return try RunningHoist(path: path, args: args, env: env)
+        return try RunningHoist(path: path, arguments: arguments, environment: environment, currentDirectory: currentDirectory)
     }
 }
 
-/// A `hoist` process started by a test. Both pipes are read on their own threads from the
-/// start, so a chatty process never blocks on a full pipe. Its methods may be called from any
-/// thread (a test may wait for it off Swift's cooperative pool).
+/// A `hoist` process started by a test with posix_spawn (stdin from /dev/null, stdout and
+/// stderr to pipes read on their own threads from the start, so a chatty process never
+/// blocks) and reaped with waitpid. Not Foundation's `Process`: with several runs side by
+/// side it sometimes never noticed a child that had exited. Its methods may be called from
+/// any thread.
 public final class RunningHoist: @unchecked Sendable {
-    private let process: Process
+    public let pid: pid_t
     private let stdout: PipeReader
     private let stderr: PipeReader
+    private let exit = Locked<Int32?>(nil)
 
-    init(path: String, args: [String], env: [String: String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        process.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        self.stdout = PipeReader(out.fileHandleForReading)
-        self.stderr = PipeReader(err.fileHandleForReading)
+    init(path: String, arguments: [String], environment: [String: String], currentDirectory: URL?) throws {
+        // `env -C DIR` changes folder before it runs hoist (coreutils).
+        let words = (currentDirectory.map { ["/usr/bin/env", "-C", $0.path, path] } ?? [path]) + arguments
+        let child = try SpawnedProcess(path: words[0], arguments: Array(words.dropFirst()),
+                                       environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                       ownProcessGroup: false)
+        pid = child.pid
+        stdout = PipeReader(child.stdout)
+        stderr = PipeReader(child.stderr)
     }
 
-    /// Waits for the process to exit and returns its status and everything it printed.
-    public func finish() -> (status: Int32, stdout: String, stderr: String) {
+    /// Waits for the process to exit and returns its status (128 + signal when a signal
+    /// ended it, as a shell says) and everything it printed.
+    public func finish() -> HoistBinary.Output {
         let out = stdout.wait(), err = stderr.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, out, err)
+        return HoistBinary.Output(status: waitForExit(), stdout: out, stderr: err)
+    }
+
+    private func waitForExit() -> Int32 {
+        if let known = exit.current { return known }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        exit.withLock { $0 = code }
+        return code
     }
 
     /// Sends `signal` (e.g. SIGINT, as Ctrl-C would) to the process.
     public func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        kill(pid, signal)
     }
 
     /// Waits until stderr so far contains `text`, the process ends, or `seconds` pass; true
     /// when the text came. For tests that must not act before the process has reacted.
     public func waitForStderr(containing text: String, seconds: Double) -> Bool {
         stderr.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
+    }
+
+    /// Like `waitForStderr`, on stdout.
+    public func waitForStdout(containing text: String, seconds: Double) -> Bool {
+        stdout.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
     }
 }
 
@@ -80,15 +110,17 @@ private final class PipeReader: @unchecked Sendable {
     private var data = Data()
     private var ended = false
 
-    init(_ handle: FileHandle) {
+    init(_ descriptor: Int32) {
         Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let chunk = handle.availableData
+                let n = read(descriptor, &buffer, buffer.count)
+                if n < 0 && errno == EINTR { continue }
                 condition.lock()
-                if chunk.isEmpty { ended = true } else { data.append(chunk) }
+                if n <= 0 { ended = true } else { data.append(contentsOf: buffer[0..<n]) }
                 condition.broadcast()
                 condition.unlock()
-                if chunk.isEmpty { return }
+                if n <= 0 { close(descriptor); return }
             }
         }
     }
@@ -109,48 +141,5 @@ private final class PipeReader: @unchecked Sendable {
             if done(String(decoding: data, as: UTF8.self)) { return true }
             if ended || !condition.wait(until: deadline) { return done(String(decoding: data, as: UTF8.self)) }
         }
-    }
-}
-
-/// The same binary, run with a working directory and a structured result.
-extension HoistBinary {
-    /// HOIST_BIN when set, else `<package root>/.build/debug/hoist`.
-    public static var url: URL {
-        if let path = ProcessInfo.processInfo.environment["HOIST_BIN"] { return URL(fileURLWithPath: path) }
-        return TestPaths.packageRoot.appendingPathComponent(".build/debug/hoist")
-    }
-
-    /// What one run printed and how it ended.
-    public struct Output: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
-
-    /// Runs the binary with `arguments`; `environment` entries are added to the current one.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a full pipe cannot block the child.
-        let errData = Locked(Data())
-        let errReader = err.fileHandleForReading
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            let data = errReader.readDataToEndOfFile()
-            errData.withLock { $0 = data }
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        let stderr = errData.current
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
     }
 }

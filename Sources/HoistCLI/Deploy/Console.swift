@@ -2,25 +2,58 @@ import Foundation
 
 /// Writes whole lines to stdout or stderr under one lock, so output from many hosts' tasks
 /// never interleaves within a line.
+///
+/// Output must never end a deployment: with SIGPIPE ignored (`| head`, a killed `| tee`)
+/// and SIGHUP ignored during a deployment (a closed terminal), a write to a dead pipe or
+/// terminal fails with EPIPE or EIO; that stream is then marked dead and everything sent to
+/// it afterwards is dropped. The history keeps every line (`hoist logs`).
 final class Console: @unchecked Sendable {
     static let shared = Console()
     private let lock = NSLock()
+    private var deadDescriptors: Set<Int32> = []
     let isTerminal = isatty(STDOUT_FILENO) == 1
 
-    func out(_ text: String) { write(text, to: FileHandle.standardOutput) }
-    func err(_ text: String) { write(text, to: FileHandle.standardError) }
+    func out(_ text: String) { write(text, to: STDOUT_FILENO) }
+    func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
-    func write(_ text: String, to handle: FileHandle) {
+    /// Writes `text` as one line (adding the newline when missing).
+    func write(_ text: String, to descriptor: Int32) {
         lock.lock()
         defer { lock.unlock() }
-        handle.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        writeRaw(text.hasSuffix("\n") ? text : text + "\n", to: descriptor)
     }
 
-    /// Runs `body` holding the console lock (for the live view's redraws).
-    func locked(_ body: () -> Void) {
+    /// Runs `body` holding the console lock (for the live view's redraws), with a writer
+    /// for raw text.
+    func locked(_ body: (_ write: (String) -> Void) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        body()
+        body { self.writeRaw($0, to: STDOUT_FILENO) }
+    }
+
+    /// Whether writing to `descriptor` has failed for good.
+    func isDead(_ descriptor: Int32) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return deadDescriptors.contains(descriptor)
+    }
+
+    /// Caller holds the lock.
+    private func writeRaw(_ text: String, to descriptor: Int32) {
+        guard !deadDescriptors.contains(descriptor) else { return }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written > 0 {
+                bytes = bytes.dropFirst(written)
+            } else if written < 0 && (errno == EINTR || errno == EAGAIN) {
+                continue
+            } else {
+                // EPIPE, EIO (the terminal is gone), EBADF: nobody reads this stream any more.
+                deadDescriptors.insert(descriptor)
+                return
+            }
+        }
     }
 }
 

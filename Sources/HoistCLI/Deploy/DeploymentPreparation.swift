@@ -20,7 +20,7 @@ struct PreparedBundle: Sendable {
 
 func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     let cache = cacheDirectory().appendingPathComponent("bundles")
-    try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+    try makeCache(cache)
     let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar").path
     let written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp)
     let final = cache.appendingPathComponent("\(written.sha256).tar").path
@@ -29,6 +29,12 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
         throw BundleError.io(path: final, reason: "cannot move the bundle into the cache: \(String(cString: strerror(errno)))")
     }
     return PreparedBundle(path: final, sha256: written.sha256, size: written.size)
+}
+
+/// The cache holds every revision deployed from this machine: 0700, like the history.
+func makeCache(_ bundles: URL) throws {
+    try PrivateFiles.makeFolder(bundles.deletingLastPathComponent().path, narrowExisting: true)
+    try PrivateFiles.makeFolder(bundles.path, narrowExisting: true)
 }
 
 func cacheDirectory() -> URL {
@@ -58,7 +64,7 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
     let plan = revision.plan
     return DeployableRevision(
         displayName: displayName ?? revision.path, bundlePath: bundle.path, sha256: bundle.sha256,
-        sizeBytes: bundle.size, hooks: revision.appSpec.hooks,
+        sizeBytes: bundle.size, hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
         renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })
@@ -79,4 +85,49 @@ func parseFileExistsFlag(_ value: String) throws -> FileExistsBehavior {
         throw InvalidInput(diagnostics: [])
     }
     return b
+}
+
+/// A revision named by path, or by the digest an earlier deployment recorded (then taken
+/// from the bundle cache, so a rollback deploys exactly the bytes that succeeded even when the
+/// original path changed or is gone): checked, bundled, and ready for the engine. Bad input
+/// is printed and thrown as `InvalidInput`.
+func loadDeployable(path requested: String, expectedSHA256: String?, fileExistsFlag: FileExistsBehavior?,
+                    playbookBehavior: FileExistsBehavior) throws -> (loaded: LoadedRevision, deployable: DeployableRevision) {
+    let path = expectedSHA256.flatMap(cachedBundle(sha256:)) ?? requested
+    let revision = try loadRevision(path: path)
+    let behavior = revision.appSpec.effectiveFileExistsBehavior(deployment: fileExistsFlag ?? playbookBehavior)
+    let bundle = try prepareBundle(revision)
+    if let expectedSHA256, bundle.sha256 != expectedSHA256 {
+        printToStderr("hoist: \(path) no longer matches the recorded revision (sha256 \(expectedSHA256.prefix(12)), now \(bundle.sha256.prefix(12)))")
+        throw InvalidInput(diagnostics: [])
+    }
+    return (revision, deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested))
+}
+
+/// The cached copy of a bundle with this digest, if the cache holds one.
+func cachedBundle(sha256: String) -> String? {
+    for name in ["\(sha256).tar", "\(sha256).tar.gz", "\(sha256).bundle"] {
+        let cached = cacheDirectory().appendingPathComponent("bundles/\(name)").path
+        if FileManager.default.fileExists(atPath: cached) { return cached }
+    }
+    return nil
+}
+
+/// The engine's `BundleSource`: an earlier deployment's revision from its recorded path or
+/// the bundle cache, checked against its recorded digest.
+struct CachedBundles: BundleSource {
+    var playbookBehavior: FileExistsBehavior
+
+    struct Unusable: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func revision(of record: DeploymentRecord) async throws -> DeployableRevision {
+        do {
+            return try loadDeployable(path: record.revisionPath, expectedSHA256: record.revisionSHA256,
+                                      fileExistsFlag: record.fileExistsBehavior, playbookBehavior: playbookBehavior).deployable
+        } catch is InvalidInput {
+            throw Unusable(description: "the revision failed its checks (printed above)")
+        }
+    }
 }

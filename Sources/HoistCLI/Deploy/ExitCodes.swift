@@ -1,10 +1,23 @@
 import ArgumentParser
 
-/// Hoist's documented exit codes.
-extension HoistExitCode {
-    public static let succeeded: Int32 = 0
-    public static let deploymentFailed: Int32 = 3
-    public static let stopped: Int32 = 4
+/// Hoist's documented exit codes: the one list, shown in `hoist deploy --help` and
+/// docs/architecture.md. Every deployment command ends through `DeploymentExit`.
+public enum HoistExitCode: Int32, Sendable, CaseIterable {
+    case succeeded = 0
+    /// The user's input (flags, files, configuration) is wrong; nothing was done.
+    case invalidInput = 2
+    case deploymentFailed = 3
+    case stopped = 4
+    /// The deployment could not start (the minimum healthy hosts cannot be met, no host
+    /// could be locked, the history could not record it).
+    case couldNotStart = 5
     /// Another deployment holds the group's lock.
-    public static let lockHeld: Int32 = 6
+    case lockHeld = 6
+    /// The deployment succeeded on its hosts but its history record is incomplete (a write
+    /// failed); `hoist show ID --refresh` repairs it.
+    case historyIncomplete = 7
+}
+
+extension ExitCode {
+    init(_ code: HoistExitCode) { self.init(code.rawValue) }
 }

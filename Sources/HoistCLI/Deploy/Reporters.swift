@@ -32,6 +32,8 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             console.out(line)
         case .deploymentFinished(let v):
             console.out(summaryLine(v))
+        case .notice:
+            break
         }
     }
 }
@@ -93,6 +95,8 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = v.errorCode { o["error_code"] = c.rawValue }
             if let m = v.message { o["message"] = m }
             o["hosts"] = v.hostStatuses.mapValues(\.rawValue)
+        case .notice:
+            return
         }
         if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
         guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }
@@ -156,9 +160,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             scroll.append(status == .succeeded ? green("✔ \(host)") : red("✘ \(host) \(status.rawValue)") + (message.map { ": \($0)" } ?? ""))
         case .deploymentFinished(let v):
             redraw(scroll: scroll, final: true)
-            console.locked {
-                FileHandle.standardOutput.write(Data((summaryTable(v) + "\n").utf8))
-            }
+            console.locked { $0(summaryTable(v) + "\n") }
+            return
+        case .notice:
             return
         }
         redraw(scroll: scroll, final: false)
@@ -180,7 +184,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             }
             if order.count > 12 { text += "  … and \(order.count - 12) more\n"; drawnLines += 1 }
         }
-        console.locked { FileHandle.standardOutput.write(Data(text.utf8)) }
+        console.locked { $0(text) }
     }
 
     private func summaryTable(_ v: DeploymentVerdictSummary) -> String {

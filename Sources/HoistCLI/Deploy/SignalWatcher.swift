@@ -1,12 +1,17 @@
 import Foundation
 import HoistEngine
 
-/// Turns Ctrl-C and SIGTERM into stop requests: the first lets running hooks finish and
-/// starts nothing new, the second kills running hooks.
+/// Signals during a deployment. Ctrl-C and SIGTERM become stop requests: the first lets
+/// running hooks finish and starts nothing new, the second kills running hooks. SIGHUP (a
+/// closed terminal, a dropped SSH connection to the machine running Hoist) is ignored: the
+/// deployment carries on to its verdict, output to the dead terminal is dropped (`Console`),
+/// and the history keeps everything. SIGPIPE is ignored for the whole process
+/// (`runCommandLine`).
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
     init(stop: StopController, console: Console = .shared) {
+        signal(SIGHUP, SIG_IGN)
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())

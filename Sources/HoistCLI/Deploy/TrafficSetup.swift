@@ -4,38 +4,29 @@ import HoistCore
 import HoistEngine
 import HoistLoadBalancers
 
-/// What a deployment needs for load balancing: the lifecycle events to run and the traffic
-/// control that carries out BlockTraffic and AllowTraffic. A playbook without
-/// `load_balancers` deploys with the plain in-place events and no traffic control.
-struct TrafficSetup: Sendable {
-    var events: [LifecycleEvent]
-    var traffic: LoadBalancerTraffic?
-
-    /// Builds the playbook's balancers. Hosts a balancer is reached through (HAProxy's
-    /// `via_host`, nginx's `host`) are looked up in the whole inventory and connected with
-    /// the deployment's own connector, one session per host, opened on first use.
-    init(playbook: Playbook, inventory: Inventory, connector: any HostConnector) throws {
-        guard !playbook.loadBalancers.isEmpty else {
-            self.events = LifecycleEvent.inPlace
-            self.traffic = nil
-            return
+/// The playbook's load balancers as the engine's traffic port, or nil without any. Hosts a
+/// balancer is reached through (HAProxy's `via_host`, nginx's `host`) are looked up in the
+/// whole inventory and connected with the deployment's own connector, one session per host,
+/// opened on first use. A balancer that cannot be built is invalid input: nothing has touched
+/// a host yet. Every check that needs no host runs here too, for every host in `checking`
+/// (e.g. HAProxy server names), so it is refused before the lock is taken.
+func makeTraffic(playbook: Playbook, inventory: Inventory, connector: any HostConnector,
+                 checking hosts: [HostSpec] = []) throws -> LoadBalancerTraffic? {
+    guard !playbook.loadBalancers.isEmpty else { return nil }
+    let sessions = BalancerSessions(inventory: inventory.hosts, connector: connector)
+    do {
+        let members = try playbook.loadBalancers.map { spec in
+            LoadBalancerTraffic.Member(
+                balancer: try LoadBalancerFactory.make(spec: spec) { name in try await sessions.session(for: name) },
+                drainTimeoutSeconds: spec.drainTimeoutSeconds, healthTimeoutSeconds: spec.healthTimeoutSeconds)
         }
-        let sessions = BalancerSessions(inventory: inventory.hosts, connector: connector)
-        let members: [LoadBalancerTraffic.Member]
-        do {
-            members = try playbook.loadBalancers.map { spec in
-                LoadBalancerTraffic.Member(
-                    balancer: try LoadBalancerFactory.make(spec: spec) { name in try await sessions.session(for: name) },
-                    drainTimeoutSeconds: spec.drainTimeoutSeconds, healthTimeoutSeconds: spec.healthTimeoutSeconds)
-            }
-        } catch {
-            // Nothing has touched a host yet: this is invalid input (exit 2).
-            printToStderr("hoist: \(playbook.file): \(error)")
-            throw InvalidInput(diagnostics: [])
+        for member in members {
+            for host in hosts { try member.balancer.check(host) }
         }
-        self.traffic = LoadBalancerTraffic(members: members)
-        // Blue/green runs its traffic events in a phase of their own (BlueGreenRun).
-        self.events = playbook.blueGreen == nil ? LifecycleEvent.inPlaceWithTraffic : LifecycleEvent.inPlace
+        return LoadBalancerTraffic(members: members)
+    } catch {
+        printToStderr("hoist: \(playbook.file): \(error)")
+        throw InvalidInput(diagnostics: [])
     }
 }
 
@@ -62,13 +53,4 @@ actor BalancerSessions {
         open[name] = task
         return try await task.value
     }
-}
-
-/// Runs a deployment in place, or blue/green when the playbook says so; `rollback` moves a
-/// blue/green group's traffic back to its previous fleet instead of deploying.
-func runWithTraffic(_ runner: DeploymentRunner, playbook: Playbook, traffic: TrafficSetup,
-                    reporter: any DeploymentObserver, rollback: Bool) async -> DeploymentRunner.Result {
-    guard let spec = playbook.blueGreen else { return await runner.run() }
-    let blueGreen = BlueGreenRun(runner: runner, spec: spec, traffic: traffic.traffic, trafficObserver: reporter)
-    return rollback ? await blueGreen.rollback() : await blueGreen.deploy()
 }

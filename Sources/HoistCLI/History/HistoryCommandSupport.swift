@@ -22,7 +22,7 @@ enum HistoryCommandFailure {
     static let invalidInputStatus: Int32 = 2
 
     static func invalidInput(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("hoist: \(message)\n".utf8))
+        Console.shared.err("hoist: \(message)")
         return ExitCode(invalidInputStatus)
     }
 
@@ -55,5 +55,5 @@ enum HistoryCommandFailure {
 
 /// Writes text to stdout at once, unbuffered, so `logs --follow` shows lines as they come.
 func writeToStandardOutput(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    Console.shared.locked { $0(text) }
 }

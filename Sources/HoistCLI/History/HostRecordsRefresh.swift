@@ -25,20 +25,14 @@ struct HostRecordsRefresh {
             for host in target.hosts {
                 group.addTask {
                     let layout = HostLayout(root: host.deploymentRoot, groupID: groupID)
-                    let commands = HostCommands(layout: layout, deploymentID: deploymentID, become: host.become && host.user != "root")
-                    let program = commands.wrap("""
-                        printf '\\036this\\n'; cat \(shellQuote(layout.recordFile(deploymentID))) 2>/dev/null
-                        printf '\\036latest\\n'; f=$(cat \(shellQuote(layout.lastDeploymentPointer)) 2>/dev/null) && cat "$f" 2>/dev/null
-                        exit 0
-                        """)
+                    let commands = HostCommands(layout: layout, deploymentID: deploymentID, become: RemoteProgram.usesSudo(host))
+                    let program = commands.readRecords
                     do {
                         let session = try await connector.connect(host)
                         defer { Task { await session.close() } }
                         let (_, out, _) = try await session.capture(program, timeoutSeconds: 60)
-                        let parts = out.components(separatedBy: "\u{1e}latest\n")
-                        let this = parts.first?.replacingOccurrences(of: "\u{1e}this\n", with: "") ?? ""
-                        let latest = parts.count > 1 ? parts[1] : ""
-                        return Report(host: host.name, record: Self.decode(this), latestOnHost: Self.decode(latest))
+                        let reply = HostRecordsReply.parse(out)
+                        return Report(host: host.name, record: Self.decode(reply.this), latestOnHost: Self.decode(reply.latest))
                     } catch {
                         return Report(host: host.name, error: "\(error)")
                     }
@@ -50,11 +44,7 @@ struct HostRecordsRefresh {
         }
     }
 
-    static func decode(_ text: String) -> HostDeploymentRecord? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(HostDeploymentRecord.self, from: Data(text.utf8))
-    }
+    static func decode(_ text: String) -> HostDeploymentRecord? { HostDeploymentRecord.parse(text) }
 
     /// Brings the history's host rows in line with what the hosts say; returns what changed.
     static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID) -> [String] {

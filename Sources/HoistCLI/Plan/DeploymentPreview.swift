@@ -16,6 +16,8 @@ struct DeploymentPreview: Encodable {
     /// The hosts the deployment targets (after `--hosts`), in inventory order.
     var hosts: [String]
     var rollout: RolloutPart
+    /// The deployment's phases in order, as `DeploymentPlan` lists them.
+    var phases: [String]
     /// In-place: every host's events. Blue/green: the replacement fleet's events.
     var events: [EventPart]
     var blueGreen: BlueGreenPart?

@@ -4,6 +4,8 @@ import HoistPlanning
 
 /// Computes a `DeploymentPreview` from already-loaded inputs. Pure: no disk, no host.
 struct DeploymentPreviewBuilder {
+    /// The plan `hoist deploy` would execute; the preview describes it.
+    var plan: DeploymentPlan
     var playbook: Playbook
     var inventoryFile: String
     /// The targeted hosts, in inventory order (after `--hosts`).
@@ -39,7 +41,7 @@ struct DeploymentPreviewBuilder {
                             appSpec: revision.inspection.appSpecName ?? "appspec.yml"),
             deploymentConfig: .init(name: config.name, from: configFrom, minimumHealthyHosts: config.minimumHealthyHosts,
                                     zonal: config.zonal),
-            hosts: hosts.map(\.name), rollout: rollout(fleet), events: events.map(eventPart),
+            hosts: hosts.map(\.name), rollout: rollout(fleet), phases: plan.phases.map(\.summary), events: events.map(eventPart),
             blueGreen: blueGreen, files: files(), loadBalancers: playbook.loadBalancers.map(balancerPart),
             assumptions: assumptions)
     }
@@ -47,11 +49,9 @@ struct DeploymentPreviewBuilder {
     // MARK: Rollout
 
     private func rollout(_ fleet: [HostSpec]) -> DeploymentPreview.RolloutPart {
-        let rolloutHosts = fleet.map { host in
-            RolloutHost(name: host.name, zone: config.zonal.flatMap { zonal in host.tagValue(zonal.zoneTag) ?? nil })
-        }
-        let summary = RolloutPlanner(hosts: rolloutHosts, config: config).summary
-        let limit = playbook.ssh.concurrency.flatMap { $0 < summary.maxConcurrency ? $0 : nil }
+        let rollout = plan.rollout(of: fleet)
+        let summary = rollout.summary
+        let limit = rollout.limits.isCapped ? rollout.limits.concurrencyCap : nil
         return .init(
             fleet: fleet.map(\.name), fleetSize: summary.fleetSize, healthyAtStart: summary.healthyAtStart,
             minimumHealthy: summary.minimumHealthy, maxConcurrency: summary.maxConcurrency, connectionLimit: limit,

@@ -11,6 +11,9 @@ extension DeploymentPreview {
             + "minimum healthy hosts \(minimum.kind.rawValue) \(minimum.value)\n"
         out += "hosts (\(hosts.count)): \(hosts.joined(separator: ", "))\n"
         out += rolloutText
+        if phases.count > 1 {
+            out += "phases, in order:\n" + phases.enumerated().map { "  \($0.offset + 1). \($0.element)\n" }.joined()
+        }
         out += "\n"
         let heading = blueGreen == nil ? "Lifecycle events on each host, in order:" : "Lifecycle events on each replacement host, in order:"
         out += Self.eventsText(heading, events)

@@ -24,6 +24,10 @@ public struct HAProxyLoadBalancer: LoadBalancer {
     /// `main (HAProxy at /run/haproxy/admin.sock)`: how errors name this balancer.
     public var balancerDescription: String { "\(name) (HAProxy at \(api.location))" }
 
+    public func check(_ host: HostSpec) throws {
+        _ = try serverName(for: host)
+    }
+
     public func register(_ host: HostSpec) async throws {
         try await setState("ready", of: try serverName(for: host))
     }

@@ -124,6 +124,10 @@ public struct NginxLoadBalancer: LoadBalancer {
         }
     }
 
+    public func check(_ host: HostSpec) throws {
+        _ = try serverAddress(for: host)
+    }
+
     // MARK: - Helpers
 
     private var healthPath: String { settings.healthPath ?? Self.defaultHealthPath }

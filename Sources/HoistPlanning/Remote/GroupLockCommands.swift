@@ -69,8 +69,11 @@ public struct GroupLockCommands: Sendable {
     }
 
     /// Refreshes the heartbeat in owner.json when the lock is still `owner`'s (`beat`), or says
-    /// it was lost (`lost`, with whoever holds it now); then lists the stop requests written
-    /// by `hoist stop`, one `stop` line each.
+    /// it was lost (`lost`, with whoever holds it now) — only when it was: the lock folder is
+    /// gone, or its owner.json names another deployment. A refresh that could not be written
+    /// (a full disk, an unreadable owner.json) answers `beatfailed`: the lock is still ours,
+    /// and the next heartbeat tries again. Then lists the stop requests written by `hoist
+    /// stop`, one `stop` line each.
     ///
     /// The ownership check and the rewrite are two steps: a heartbeat delayed past its own
     /// lease, racing a takeover of exactly that lock, could rewrite the new owner's file. By
@@ -81,10 +84,17 @@ public struct GroupLockCommands: Sendable {
               if \(writeOwner(owner, to: "$d/owner.json.tmp")) && mv -f "$d/owner.json.tmp" "$d/owner.json"; then
                 printf '%sbeat 0\\n' "$m"
               else
-                printf '%slost 0\\n' "$m"
+                printf '%sbeatfailed 0\\n' "$m"
               fi
+            elif [ ! -d "$d" ]; then
+              printf '%slost 0\\n' "$m"
             else
-              inspect; printf '%slost %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+              inspect
+              if [ -n "$owner" ]; then
+                printf '%slost %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
+              else
+                printf '%sbeatfailed 0\\n' "$m"
+              fi
             fi
             if [ -f "$d/stop" ]; then
               while IFS= read -r line || [ -n "$line" ]; do printf '%sstop %s\\n' "$m" "$line"; done <"$d/stop"
@@ -181,7 +191,7 @@ public struct GroupLockCommands: Sendable {
         set -u
         umask 022
         d=\(shellQuote(layout.lockDir))
-        m=$(printf '\\036')
+        \(RemoteProgram.markerVariable)
         now=$(date +%s)
         mtime() { stat -c %Y "$1" 2>/dev/null || echo "$now"; }
         inspect() {
@@ -197,7 +207,7 @@ public struct GroupLockCommands: Sendable {
     }
 
     private func wrap(_ program: String) -> String {
-        HostCommands(layout: layout, deploymentID: "", become: become).wrap(program)
+        RemoteProgram.wrap(program, sudo: become)
     }
 
     static func jsonString(_ value: String) -> String {
@@ -223,7 +233,7 @@ public struct GroupLockCommands: Sendable {
 /// the owner.json it read (if any) and the stop requests it found.
 public struct GroupLockReply: Sendable, Hashable {
     public enum Outcome: String, Sendable {
-        case taken, ours, tookover, held, free, beat, lost, released, notours, stopped, notheld
+        case taken, ours, tookover, held, free, beat, beatfailed, lost, released, notours, stopped, notheld
     }
     public var outcome: Outcome
     public var heartbeatAgeSeconds: Int
@@ -243,14 +253,11 @@ public struct GroupLockReply: Sendable, Hashable {
         var age = 0
         var owner: String?
         var stops: [String] = []
-        for line in stdout.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix("\u{1e}") {
-            let body = line.dropFirst()
-            let space = body.firstIndex(of: " ") ?? body.endIndex
-            let key = String(body[..<space])
-            let value = space < body.endIndex ? String(body[body.index(after: space)...]) : ""
+        for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: " ") {
             switch key {
             case "owner": owner = value.isEmpty ? nil : value
-            case "stop": stops.append(value)
+            // The program always prints `stop <request>`; a cut-off line asks for nothing.
+            case "stop": if !value.isEmpty { stops.append(value) }
             default:
                 if let o = Outcome(rawValue: key) {
                     outcome = o

@@ -8,30 +8,52 @@ public struct HostCommands: Sendable {
     public var deploymentID: String
     /// Run the programs under `sudo -n` because the SSH user is not root and `become` is set.
     public var become: Bool
+    /// The SSH user: under `become`, uploads land in its private staging folder.
+    public var sshUser: String
 
-    public init(layout: HostLayout, deploymentID: String, become: Bool) {
+    public init(layout: HostLayout, deploymentID: String, become: Bool, sshUser: String = "root") {
         self.layout = layout
         self.deploymentID = deploymentID
         self.become = become
+        self.sshUser = sshUser
+    }
+
+    /// Under `become` the SSH user cannot write the deployment folder, so the bundle is
+    /// uploaded here first: a folder of the SSH user's own, mode 0700, that the probe (as root)
+    /// makes sure nobody else planted. No other user can create, swap or read what is in it.
+    public var stagingDir: String { "/tmp/hoist-staging-\(sshUser)" }
+
+    /// Where the bundle is uploaded: the deployment folder, or under `become` the staging
+    /// folder, from which `unpack` moves it in.
+    public var uploadTarget: String {
+        become ? "\(stagingDir)/\(layout.groupID)-\(deploymentID).bundle" : layout.bundleFile(deploymentID)
     }
 
     /// Wraps a program for the host: as it is, or under sudo.
     public func wrap(_ program: String) -> String {
-        become ? "sudo -n sh -c " + shellQuote(program) : program
+        RemoteProgram.wrap(program, sudo: become)
     }
 
     /// Prepares the deployment's folders and reports what the host holds for this group: the
     /// last successful and most recent revisions, the last successful revision's AppSpec (for
     /// ApplicationStop and the block-traffic hooks), and the digests of bundles already on the
     /// host (so an identical bundle is not uploaded again). One round trip.
+    ///
+    /// What it makes is no wider than owner and group (the deployment root, the group and
+    /// deployment folders, logs and scripts.log), and it removes the partial uploads of a
+    /// coordinator killed mid-transfer (the uploader's `.NAME.hoist-RANDOM.tmp` files).
     public var probe: String {
         let q = shellQuote
         let dir = layout.deploymentDir(deploymentID)
         return wrap("""
             set -u
-            umask 022
+            umask 027
             mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
-            m=$(printf '\\036')
+            chmod 750 \(q(layout.root)) \(q(layout.instructionsDir)) \(q(layout.groupDir)) \(q(dir)) \(q(dir + "/logs")) || exit 70
+            : >>\(q(layout.logFile(deploymentID))) || exit 70
+            rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp
+            \(become ? stagingProgram : "")
+            \(RemoteProgram.markerVariable)
             last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
             printf '%slast=%s\\n' "$m" "$last"
             printf '%srecent=%s\\n' "$m" "$(cat \(q(layout.mostRecentPointer)) 2>/dev/null || true)"
@@ -47,6 +69,22 @@ public struct HostCommands: Sendable {
             done
             exit 0
             """)
+    }
+
+    /// Makes sure the staging folder is the SSH user's own, mode 0700, not a link: anything
+    /// else (planted by another user) is removed and made again. Then removes this group's
+    /// leftovers in it (the lock keeps the group's deployments one at a time).
+    private var stagingProgram: String {
+        let q = shellQuote
+        let owner = q(sshUser + " 700")
+        return """
+            s=\(q(stagingDir))
+            private() { [ ! -L "$s" ] && [ -d "$s" ] && [ "$(stat -c '%U %a' -- "$s")" = \(owner) ]; }
+            if ! private; then
+              rm -rf -- "$s"; mkdir -m 700 -- "$s" && chown -- \(q(sshUser + ":")) "$s" && private || { echo "cannot make the private staging folder $s" >&2; exit 70; }
+            fi
+            rm -f -- "$s"/\(q(layout.groupID + "-"))* "$s"/.\(q(layout.groupID + "-"))*
+            """
     }
 
     /// Removes old deployment folders of the group, as the agent does at the start of
@@ -108,7 +146,7 @@ public struct HostCommands: Sendable {
 
     /// Writes a pointer file atomically.
     public func writePointer(_ path: String, value: String) -> String {
-        "printf '%s\\n' \(shellQuote(value)) >\(shellQuote(path + ".tmp")) && mv -f \(shellQuote(path + ".tmp")) \(shellQuote(path))"
+        RemoteProgram.atomicWrite(path, value: value)
     }
 
     /// Runs the Install program, which it reads from stdin (it grows with the revision, and
@@ -134,6 +172,30 @@ public struct HostCommands: Sendable {
         return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && cat >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
             + writePointer(layout.lastDeploymentPointer, value: file))
     }
+
+    /// Prints this deployment's record on the host and the group's latest record, each after
+    /// a reply marker line (`this`, `latest`); `HostRecordsReply.parse` splits them.
+    public var readRecords: String {
+        wrap("""
+            \(RemoteProgram.markerVariable)
+            printf '%sthis\\n' "$m"; cat \(shellQuote(layout.recordFile(deploymentID))) 2>/dev/null
+            printf '%slatest\\n' "$m"; f=$(cat \(shellQuote(layout.lastDeploymentPointer)) 2>/dev/null) && cat "$f" 2>/dev/null
+            exit 0
+            """)
+    }
+
+    /// Blue/green: where the group's live fleet is recorded on a host.
+    public var liveFleetFile: String { layout.instructionsDir + "/\(layout.groupID)_live_fleet" }
+
+    /// Prints the live fleet recorded on the host (nothing when none is).
+    public var readLiveFleet: String {
+        wrap("cat \(shellQuote(liveFleetFile)) 2>/dev/null || true")
+    }
+
+    /// Records `fleet` as the group's live fleet on the host.
+    public func writeLiveFleet(_ fleet: String) -> String {
+        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + writePointer(liveFleetFile, value: fleet))
+    }
 }
 
 /// What the probe found on a host.
@@ -157,11 +219,7 @@ public struct HostProbeResult: Sendable, Hashable {
     /// Parses the probe's marker lines; other lines are ignored.
     public static func parse(_ lines: [String], decodeBase64: (String) -> String?) -> HostProbeResult {
         var result = HostProbeResult()
-        for line in lines where line.hasPrefix("\u{1e}") {
-            let body = line.dropFirst()
-            guard let eq = body.firstIndex(of: "=") else { continue }
-            let key = body[..<eq]
-            let value = String(body[body.index(after: eq)...])
+        for (key, value) in RemoteProgram.replies(lines.map { Substring($0) }, separator: "=") {
             switch key {
             case "last": result.lastSuccessfulDir = value.isEmpty ? nil : value
             case "recent": result.mostRecentDir = value.isEmpty ? nil : value
@@ -176,5 +234,25 @@ public struct HostProbeResult: Sendable, Hashable {
             }
         }
         return result
+    }
+}
+
+/// What `HostCommands.readRecords` printed: the two records' JSON text (empty when absent).
+public struct HostRecordsReply: Sendable, Hashable {
+    public var this: String
+    public var latest: String
+
+    public static func parse(_ stdout: String) -> HostRecordsReply {
+        var sections: [String: [Substring]] = [:]
+        var current: String?
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.first == RemoteProgram.marker, let key = RemoteProgram.replies([line], separator: " ").first?.key {
+                current = key
+                continue
+            }
+            if let current { sections[current, default: []].append(line) }
+        }
+        func text(_ key: String) -> String { (sections[key] ?? []).joined(separator: "\n") }
+        return HostRecordsReply(this: text("this"), latest: text("latest"))
     }
 }

@@ -7,10 +7,13 @@ public struct RolloutLimits: Sendable, Hashable {
     /// Hosts not marked unhealthy before the deployment.
     public let healthyAtStart: Int
     public let minimumHealthy: Int
-    /// `healthyAtStart − minimumHealthy`, never negative.
+    /// `healthyAtStart − minimumHealthy`, never negative, and at most `concurrencyCap`.
     public let maxConcurrency: Int
+    /// The playbook's `ssh.concurrency`: how many hosts may be worked on at once whatever
+    /// the configuration allows (nil: no cap).
+    public let concurrencyCap: Int?
 
-    public init(config: DeploymentConfig, fleetSize: Int, healthyAtStart: Int) {
+    public init(config: DeploymentConfig, fleetSize: Int, healthyAtStart: Int, concurrencyCap: Int? = nil) {
         self.fleetSize = fleetSize
         self.healthyAtStart = healthyAtStart
         if config.isOneAtATime {
@@ -20,7 +23,15 @@ public struct RolloutLimits: Sendable, Hashable {
         } else {
             minimumHealthy = config.minimumHealthyHosts.hostCount(fleetSize: fleetSize)
         }
-        maxConcurrency = max(0, healthyAtStart - minimumHealthy)
+        let cap = concurrencyCap.map { max(1, $0) }
+        self.concurrencyCap = cap
+        maxConcurrency = min(max(0, healthyAtStart - minimumHealthy), cap ?? .max)
+    }
+
+    /// True when `ssh.concurrency` lowered the window below what the configuration allows.
+    public var isCapped: Bool {
+        guard let concurrencyCap else { return false }
+        return concurrencyCap < max(0, healthyAtStart - minimumHealthy)
     }
 
     /// Why CodeDeploy would refuse to start with these numbers, or `nil` if it can start.

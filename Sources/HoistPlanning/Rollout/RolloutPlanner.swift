@@ -54,7 +54,8 @@ public struct RolloutPlanner: Sendable {
     private var zoneHealthyNow: [Int]
 
     /// - Precondition: host names are unique.
-    public init(hosts: [RolloutHost], config: DeploymentConfig) {
+    /// - Parameter concurrencyCap: the playbook's `ssh.concurrency`, a cap on hosts in flight.
+    public init(hosts: [RolloutHost], config: DeploymentConfig, concurrencyCap: Int? = nil) {
         self.config = config
         let ordered = RolloutHost.deploymentOrder(hosts, zonal: config.zonal != nil)
         orderedHosts = ordered
@@ -66,7 +67,7 @@ public struct RolloutPlanner: Sendable {
         self.indexByName = indexByName
         let limits = RolloutLimits(
             config: config, fleetSize: ordered.count,
-            healthyAtStart: ordered.count(where: \.isHealthyAtStart))
+            healthyAtStart: ordered.count(where: \.isHealthyAtStart), concurrencyCap: concurrencyCap)
         self.limits = limits
         let zones = RolloutZone.zones(of: ordered, config: config)
         self.zones = zones

@@ -1,11 +1,11 @@
 import Foundation
 import HoistCore
-import HoistEngine
 
-/// Writes a deployment's events into the history store as they happen. Writes run on one
-/// serial queue so hosts' tasks never wait on the disk; host and event rows are written when
-/// a step ends (durable then), output lines in batches.
-final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
+/// Writes a deployment's events into the history store (the `HistoryStore` port) as they
+/// happen. Writes run on one serial queue so hosts' tasks never wait on the disk; host and
+/// event rows are written when a step ends (durable then), output lines in batches. A write
+/// that fails is kept in `failures`: the coordinator reports the record as incomplete.
+public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private let store: any HistoryStore
     private let id: DeploymentID
     private let addresses: [String: String]
@@ -13,25 +13,28 @@ final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private var pendingOutput: [OutputRecord] = []
     /// When each host started, so its final row needs no read of the store.
     private var hostStarts: [String: Date] = [:]
-    private(set) var failures: [String] = []
+    private var failureList: [String] = []
 
-    init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
+    public init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
         self.store = store
         self.id = id
         self.addresses = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0.address) })
     }
 
-    func handle(_ event: DeploymentEvent) {
+    public func handle(_ event: DeploymentEvent) {
         queue.async { self.record(event) }
     }
 
     /// Waits until everything handled so far is written.
-    func flush() {
+    public func flush() {
         queue.sync { self.writeOutput() }
     }
 
+    /// The writes that failed so far (after `flush`, all of them).
+    public var failures: [String] { queue.sync { failureList } }
+
     private func attempt(_ what: String, _ body: () throws -> Void) {
-        do { try body() } catch { failures.append("\(what): \(error)") }
+        do { try body() } catch { failureList.append("\(what): \(error)") }
     }
 
     private func record(_ event: DeploymentEvent) {
@@ -56,7 +59,7 @@ final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
                     deploymentID: id, host: host, event: lifecycle, status: outcome.status, errorCode: outcome.errorCode,
                     message: outcome.message, scriptName: outcome.scriptName, startTime: outcome.start, endTime: outcome.end))
             }
-        case .uploadProgress:
+        case .uploadProgress, .notice:
             break
         case .hostFinished(let host, let status, let code, let message, let time):
             writeOutput()

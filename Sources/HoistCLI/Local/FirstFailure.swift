@@ -1,15 +1,6 @@
 import HoistCore
 import HoistEngine
 
-/// The connector `hoist local` gives the deployment runner: every "host" is this machine,
-/// reached through a `LocalHostSession` (`/bin/sh -c`) instead of SSH, so the install and
-/// hook programs are exactly the ones a remote host runs.
-struct LocalConnector: HostConnector {
-    func connect(_ host: HostSpec) async throws -> any HostSession {
-        LocalHostSession(host: host)
-    }
-}
-
 /// Remembers the first lifecycle event that failed, so `hoist local` can name the failing
 /// script after the run.
 final class FirstFailure: DeploymentObserver, Sendable {

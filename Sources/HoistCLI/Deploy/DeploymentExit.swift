@@ -1,0 +1,47 @@
+import HoistCore
+import HoistEngine
+
+/// The one place a deployment's ending becomes an exit code and its last words on stderr.
+/// The verdict decides the code; a record left incomplete turns a success into
+/// `historyIncomplete`, never a failure into a success.
+enum DeploymentExit {
+    static func code(for verdict: DeploymentVerdictSummary) -> HoistExitCode {
+        switch verdict.status {
+        case .succeeded: return .succeeded
+        case .stopped: return .stopped
+        default:
+            if verdict.errorCode == .healthConstraintsInvalid || verdict.errorCode == .noInstances { return .couldNotStart }
+            return .deploymentFailed
+        }
+    }
+
+    static func report(_ report: DeploymentReport) -> HoistExitCode {
+        let code = code(for: report.verdict)
+        if code == .succeeded, report.historyIncomplete { return .historyIncomplete }
+        return code
+    }
+
+    static func error(_ error: DeploymentError) -> HoistExitCode {
+        printToStderr("hoist: \(error)")
+        switch error {
+        case .lockHeld: return .lockHeld
+        case .lockFailed, .historyUnavailable: return .couldNotStart
+        }
+    }
+}
+
+/// Prints the coordinator's notices on stderr, one `hoist: ` sentence each; whatever the
+/// output format, so they reach a person even under `--json`.
+struct NoticePrinter: DeploymentObserver {
+    func handle(_ event: DeploymentEvent) {
+        guard case .notice(let notice) = event else { return }
+        printToStderr("hoist: " + (isWarning(notice) ? "warning: " : "") + notice.description)
+    }
+
+    private func isWarning(_ notice: DeploymentNotice) -> Bool {
+        switch notice {
+        case .lockLost, .historyIncomplete, .hostsNeedAttention: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+
+/// The deployment coordinator: runs one `DeploymentPlan` through its ports, from taking the
+/// group's lock to the verdict, and rolls back automatically when the plan says so.
+///
+/// - The lock is taken on every host of the group (whatever `--hosts` selected) and held in
+///   one scope that releases it on every path, across a failure and its automatic rollback,
+///   so no other deployment can start in between.
+/// - Deployments of the group still marked running when the lock is ours lost their
+///   coordinator: they are recorded Failed (FAILED_AFTER_RESTART).
+/// - Everything a person must know arrives as events on the observer (`DeploymentEvent`,
+///   including `.notice`); nothing here prints.
+public struct Deployment: Sendable {
+    public var request: DeploymentRequest
+    public var ports: DeploymentPorts
+    /// Stop requests: the CLI's signal handlers, and `hoist stop` through the lock.
+    public var stop: StopController
+
+    public init(request: DeploymentRequest, ports: DeploymentPorts, stop: StopController = StopController()) {
+        self.request = request
+        self.ports = ports
+        self.stop = stop
+    }
+
+    /// Runs the deployment (and its automatic rollback). Throws only when it could not
+    /// start; a deployment that ran returns its report, whatever its verdict.
+    public func run() async throws(DeploymentError) -> DeploymentReport {
+        let observer = ports.observer(request.id.rawValue)
+        let lockSessions = SessionPool(connector: ports.connector)
+        let owner = LockOwner(
+            user: request.lock.user, machine: request.lock.machine, deploymentID: request.id.rawValue, pid: request.lock.pid,
+            startTime: Int(Date().timeIntervalSince1970), leaseSeconds: request.lock.leaseSeconds, command: request.lock.command)
+        let lock = GroupLock(groupID: request.plan.groupID, hosts: request.plan.lockHosts, owner: owner,
+                             sessions: { try await lockSessions.connect($0) })
+        let acquired: AcquiredLock
+        do {
+            acquired = try await acquire(lock, observer: observer)
+        } catch {
+            await lockSessions.closeAll()
+            throw error
+        }
+        for skipped in acquired.skippedHosts {
+            observer.handle(.notice(.lockHostSkipped(host: skipped.host, reason: skipped.reason)))
+        }
+        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat) { host, now in
+            observer.handle(.notice(.lockLost(host: host, now: now)))
+        }
+        // The lock's scope: whatever happens inside, the heartbeat stops and the lock goes.
+        let outcome: Result<DeploymentReport, DeploymentError>
+        do throws(DeploymentError) {
+            outcome = .success(try await whileLocked(observer: observer))
+        } catch {
+            outcome = .failure(error)
+        }
+        await heartbeat.finish()
+        await acquired.release()
+        await lockSessions.closeAll()
+        var report = try outcome.get()
+        report.lostLockHosts = heartbeat.lostHosts
+        return report
+    }
+
+    /// Takes the lock. A lock held by a coordinator process on this machine that is gone
+    /// (killed, crashed) is taken over at once rather than after its lease, by removing only
+    /// that deployment's lock, so a second coordinator racing for it cannot lose its own.
+    func acquire(_ lock: GroupLock, observer: any DeploymentObserver) async throws(DeploymentError) -> AcquiredLock {
+        func attempt() async throws -> AcquiredLock {
+            try await lock.acquire(
+                wait: request.lock.wait,
+                onStaleTakeover: { observer.handle(.notice(.staleLockTakenOver($0))) },
+                onWaiting: { observer.handle(.notice(.waitingForLock($0))) })
+        }
+        do {
+            do {
+                return try await attempt()
+            } catch let held as GroupLockHeld where held.holder.machine == request.lock.machine && held.holder.isGoneProcess {
+                observer.handle(.notice(.deadCoordinatorLockTakenOver(deploymentID: held.holder.deploymentID, pid: held.holder.pid)))
+                await lock.release(deploymentID: held.holder.deploymentID)
+                return try await attempt()
+            }
+        } catch let held as GroupLockHeld {
+            throw .lockHeld(held)
+        } catch let error as GroupLockError {
+            throw .lockFailed(error)
+        } catch {
+            throw .lockFailed(GroupLockError(message: "\(error)"))
+        }
+    }
+
+    /// Everything done while the lock is held.
+    func whileLocked(observer: any DeploymentObserver) async throws(DeploymentError) -> DeploymentReport {
+        recoverAbandoned(observer: observer)
+        var report = try await execute(request, observer: observer)
+        let plan = request.plan
+        let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
+        if plan.rollback.wants(report.verdict.status), request.creator != .rollback, !couldNotStart {
+            report.rollback = await rollBack(report, observer: observer)
+        }
+        return report
+    }
+
+    /// Deployments of this group still marked running while we hold the whole group's lock
+    /// lost their coordinator (killed, crashed, machine lost): a live one would hold the lock.
+    func recoverAbandoned(observer: any DeploymentObserver) {
+        guard let unfinished = try? ports.history.unfinished(group: request.plan.deploymentGroup) else { return }
+        for record in unfinished where record.application == request.plan.application && record.id != request.id {
+            let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
+            if (try? ports.history.markFailedAfterRestart(record.id, reason: reason)) == true {
+                observer.handle(.notice(.abandonedDeploymentMarkedFailed(id: record.id.rawValue, createdBy: record.createdBy, playbook: request.playbookPath)))
+            }
+        }
+    }
+
+    /// One deployment under the lock: its record, its phases, its verdict.
+    func execute(_ request: DeploymentRequest, observer: any DeploymentObserver) async throws(DeploymentError) -> DeploymentReport {
+        let plan = request.plan
+        let history = ports.history
+        do {
+            try history.createDeployment(DeploymentRecord(
+                id: request.id, application: plan.application, deploymentGroup: plan.deploymentGroup,
+                playbookPath: request.playbookPath, creator: request.creator, createdBy: request.createdBy,
+                revisionPath: request.revision.displayName, revisionSHA256: request.revision.sha256,
+                deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
+                rollbackOf: request.rollbackOf, createTime: Date(), hostCount: plan.hosts.count))
+        } catch {
+            throw .historyUnavailable("\(error)")
+        }
+        let recorder = HistoryRecorder(store: history, id: request.id, hosts: plan.hosts)
+        let recorded = ObserverFanout([recorder, observer])
+        let context = DeploymentContext(
+            id: request.id.rawValue, application: plan.application, deploymentGroup: plan.deploymentGroup,
+            groupID: plan.groupID, creator: request.creator, createdBy: request.createdBy, revision: request.revision,
+            events: plan.rolloutEvents, ignoreApplicationStopFailures: plan.ignoreApplicationStopFailures,
+            maxRevisions: plan.maxRevisions, killGraceSeconds: request.killGraceSeconds, traffic: ports.traffic,
+            parseHooks: request.parseHooks)
+        let sessions = SessionPool(connector: ports.connector)
+        let runner = DeploymentRunner(
+            context: context, hosts: plan.hosts, config: plan.config, concurrencyCap: plan.concurrencyCap, health: plan.health,
+            connector: sessions, sideConnector: ports.connector, observer: recorded, stop: stop)
+        let stopNotice = Task { [stop] in
+            let level = await stop.wait(above: .none)
+            if level > .none, !Task.isCancelled {
+                observer.handle(.notice(.stopping(deploymentID: request.id.rawValue, reason: stop.reason ?? "stop requested")))
+            }
+        }
+        let phases = PhaseRun(plan: plan, runner: runner, phaseObserver: observer, traffic: ports.traffic,
+                              clock: ports.clock, continueSignals: ports.continueSignals)
+        let result = await phases.run()
+        stopNotice.cancel()
+        await sessions.closeAll()
+
+        let attention = HostAttention.find(result.events)
+        recorded.handle(.deploymentFinished(result.run.verdict))
+        recorder.flush()
+        let failures = recorder.failures
+        if !failures.isEmpty {
+            observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures)))
+        }
+        if !attention.isEmpty {
+            observer.handle(.notice(.hostsNeedAttention(attention, nextSteps: [
+                "`hoist redeploy \(request.id) --only-failed` to finish this revision on them",
+                "`hoist rollback \(request.playbookPath)` to put back the last successful revision",
+            ])))
+        }
+        return DeploymentReport(id: request.id.rawValue, verdict: result.run.verdict, hosts: result.run.hosts,
+                                attention: attention, historyFailures: failures, lostLockHosts: [], rollback: nil)
+    }
+
+    /// Deploys the group's last successful revision to the hosts the failed deployment
+    /// touched, as a new deployment (creator rollback) under the same lock.
+    func rollBack(_ failed: DeploymentReport, observer: any DeploymentObserver) async -> RollbackReport {
+        let plan = request.plan
+        let touched = failed.hosts.values.filter { outcome in
+            outcome.events.contains { $0.1.status != .skipped } || outcome.status == .failed
+        }.map(\.host).sorted()
+        func impossible(_ why: String) -> RollbackReport {
+            observer.handle(.notice(.rollbackImpossible(why)))
+            return RollbackReport(id: nil, status: nil, historyFailures: [], note: why)
+        }
+        guard !touched.isEmpty else { return impossible("no host was touched; nothing to roll back") }
+        guard let good = try? ports.history.lastSucceeded(group: plan.deploymentGroup), good.application == plan.application else {
+            return impossible("no earlier successful deployment of \(plan.deploymentGroup) to roll back to")
+        }
+        let revision: DeployableRevision
+        do {
+            revision = try await ports.bundles.revision(of: good)
+        } catch {
+            return impossible("the revision of \(good.id) (\(good.revisionPath)) cannot be deployed again: \(error)")
+        }
+        let (config, note) = plan.rollback.config(forHosts: touched)
+        var rollback = request
+        rollback.id = DeploymentID.random()
+        rollback.plan = plan.forRollback(hosts: touched, config: config)
+        rollback.revision = revision
+        rollback.creator = .rollback
+        rollback.rollbackOf = request.id
+        observer.handle(.notice(.rollbackStarting(failed: request.id.rawValue, to: good.id.rawValue, revision: good.revisionPath,
+                                                  hosts: touched, configNote: note)))
+        // A rollback after a stop is a new deployment: the stop that ended the first does
+        // not stop it (a new Ctrl-C does).
+        stop.reset()
+        do {
+            let report = try await execute(rollback, observer: ports.observer(rollback.id.rawValue))
+            observer.handle(.notice(.rollbackFinished(id: report.id, status: report.verdict.status)))
+            return RollbackReport(id: report.id, status: report.verdict.status, historyFailures: report.historyFailures,
+                                  note: note ?? "")
+        } catch {
+            return impossible("the rollback could not run: \(error)")
+        }
+    }
+}
+
+/// One deployment to run: the plan, the revision and who asks.
+public struct DeploymentRequest: Sendable {
+    public var id: DeploymentID
+    public var plan: DeploymentPlan
+    public var revision: DeployableRevision
+    /// The playbook, as recorded and named in advice (`hoist rollback PLAYBOOK`).
+    public var playbookPath: String
+    public var creator: DeploymentCreator
+    /// `user@machine`.
+    public var createdBy: String
+    public var rollbackOf: DeploymentID?
+    public var lock: LockSettings
+    public var killGraceSeconds: Int
+    /// Reads an AppSpec found on a host (the last successful revision's) into its hooks.
+    public var parseHooks: @Sendable (_ text: String, _ fileName: String) -> Result<HookTable, HookParseFailure>
+
+    public init(id: DeploymentID = .random(), plan: DeploymentPlan, revision: DeployableRevision, playbookPath: String,
+                creator: DeploymentCreator = .user, createdBy: String, rollbackOf: DeploymentID? = nil, lock: LockSettings,
+                killGraceSeconds: Int = 5,
+                parseHooks: @escaping @Sendable (String, String) -> Result<HookTable, HookParseFailure>) {
+        self.id = id
+        self.plan = plan
+        self.revision = revision
+        self.playbookPath = playbookPath
+        self.creator = creator
+        self.createdBy = createdBy
+        self.rollbackOf = rollbackOf
+        self.lock = lock
+        self.killGraceSeconds = killGraceSeconds
+        self.parseHooks = parseHooks
+    }
+}
+
+extension LockOwner {
+    /// A coordinator on this machine whose process no longer exists.
+    var isGoneProcess: Bool {
+        pid > 0 && kill(pid, 0) != 0 && errno == ESRCH
+    }
+}

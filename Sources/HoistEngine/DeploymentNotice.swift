@@ -1,0 +1,90 @@
+import Foundation
+import HoistCore
+
+/// What the coordinator tells a person besides host events, as values so reporters, a
+/// future alarm or trigger hook (#13) and tests can tell them apart. `description` is the
+/// sentence shown (the CLI prefixes `hoist: `).
+public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
+    /// A host could not be reached while taking the lock; the deployment goes on without it.
+    case lockHostSkipped(host: String, reason: String)
+    /// Waiting for another deployment's lock (`--lock-wait`).
+    case waitingForLock(GroupLockHeld)
+    /// A stale lock (heartbeat older than its lease) was taken over, as a sentence.
+    case staleLockTakenOver(String)
+    /// The lock was held by a coordinator process on this machine that is gone.
+    case deadCoordinatorLockTakenOver(deploymentID: String, pid: Int32)
+    /// Our lock on `host` was removed or taken over while we ran.
+    case lockLost(host: String, now: LockOwner?)
+    /// A deployment of the group still marked running lost its coordinator; marked failed.
+    case abandonedDeploymentMarkedFailed(id: String, createdBy: String, playbook: String)
+    /// A stop was requested; running hooks finish, nothing new starts.
+    case stopping(deploymentID: String, reason: String)
+    /// Writing the history failed; the record of `deploymentID` is incomplete.
+    case historyIncomplete(deploymentID: String, failures: [String])
+    /// Hosts out of service or with their app stopped when the deployment ended.
+    case hostsNeedAttention([HostAttention], nextSteps: [String])
+    /// An automatic rollback starts.
+    case rollbackStarting(failed: String, to: String, revision: String, hosts: [String], configNote: String?)
+    case rollbackImpossible(String)
+    case rollbackFinished(id: String, status: DeploymentStatus)
+
+    public var description: String {
+        switch self {
+        case .lockHostSkipped(let host, let reason):
+            return "\(host): not locked (\(reason)); it will fail as unreachable if it stays down"
+        case .waitingForLock(let held):
+            return "waiting for the lock: \(held.holder.holder) is deploying \(held.holder.deploymentID)"
+        case .staleLockTakenOver(let text):
+            return text
+        case .deadCoordinatorLockTakenOver(let id, let pid):
+            return "the lock of \(id) was held by process \(pid) on this machine, which is gone; taking it over"
+        case .lockLost(let host, let now):
+            return "lost the deployment group lock on \(host): "
+                + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
+                    ?? "someone removed it (hoist lock release --force)")
+        case .abandonedDeploymentMarkedFailed(let id, let createdBy, let playbook):
+            return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). `hoist rollback \(playbook)` or `hoist redeploy \(id)` to recover."
+        case .stopping(let id, let reason):
+            return "stopping \(id) (\(reason)): no new hosts or lifecycle events will start"
+        case .historyIncomplete(let id, let failures):
+            return "the history record of \(id) is incomplete (\(failures.prefix(3).joined(separator: "; ")))"
+                + "; `hoist show \(id) --refresh` repairs it from the hosts' own records"
+        case .hostsNeedAttention(let hosts, let steps):
+            return "hosts left out of service or with their application stopped:\n"
+                + hosts.map { "  \($0)" }.joined(separator: "\n")
+                + "\nnext: " + steps.joined(separator: "; or ")
+        case .rollbackStarting(let failed, let to, let revision, let hosts, let note):
+            return "rolling back \(failed) to \(to) (\(revision)) on \(hosts.joined(separator: ", "))" + (note.map { ": \($0)" } ?? "")
+        case .rollbackImpossible(let why):
+            return why
+        case .rollbackFinished(let id, let status):
+            return "rollback \(id) \(status == .succeeded ? "succeeded" : "ended \(status.rawValue)")"
+        }
+    }
+}
+
+/// A host a deployment left in a state a person must act on: out of the load balancers
+/// (BlockTraffic ran, AllowTraffic did not) or with its application stopped (ApplicationStop
+/// ran, ApplicationStart did not succeed).
+public struct HostAttention: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var outOfService: Bool
+    public var appStopped: Bool
+
+    public var description: String {
+        "\(host): " + [outOfService ? "out of service (blocked in the load balancers)" : nil,
+                       appStopped ? "application stopped" : nil].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The hosts among `outcomes` that need attention, by name.
+    public static func find(_ events: [String: [(LifecycleEvent, EventOutcome)]]) -> [HostAttention] {
+        events.keys.sorted().compactMap { host in
+            let list = events[host] ?? []
+            func succeeded(_ event: LifecycleEvent) -> Bool { list.contains { $0.0 == event && $0.1.status == .succeeded } }
+            let blocked = succeeded(.blockTraffic) && !succeeded(.allowTraffic)
+            let stopped = list.contains { $0.0 == .applicationStop && $0.1.status == .succeeded && $0.1.message != "no scripts" }
+                && !succeeded(.applicationStart)
+            return blocked || stopped ? HostAttention(host: host, outOfService: blocked, appStopped: stopped) : nil
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import HoistCore
+
+/// Which hosts a phase works on. Blue/green fleets are named by role, because which fleet is
+/// live is read from the hosts when the deployment runs, not when it is planned.
+public enum FleetRole: String, Sendable, Hashable, Codable {
+    /// Every targeted host (in-place deployments).
+    case all
+    /// The blue/green fleet that is not live: it gets the revision, then the traffic.
+    case replacement
+    /// The live blue/green fleet: it keeps serving until traffic moves.
+    case original
+}
+
+/// One step of a deployment. An in-place deployment is one `.rollout`; blue/green is a list
+/// of phases (block the replacement, install it, maybe wait, allow it, block the original,
+/// record which fleet is live, maybe stop the original's app). The coordinator runs the
+/// phases in order and stops at the first required one that does not succeed, so a new kind
+/// of deployment (batched blue/green, canaries) is a new list, not a new coordinator.
+public enum DeploymentPhase: Sendable, Hashable {
+    /// The lifecycle `events` on `fleet`, host by host under the deployment configuration.
+    /// Its host results are the deployment's.
+    case rollout(fleet: FleetRole, events: [LifecycleEvent])
+    /// The lifecycle `events` on every host of `fleet` at once. `earlierScripts`: the
+    /// traffic hooks come from earlier revisions (a blue/green rollback, CodeDeploy §2.2).
+    /// `required`: a failure ends the deployment (the termination hook's does not).
+    case allAtOnce(fleet: FleetRole, events: [LifecycleEvent], earlierScripts: Bool, required: Bool)
+    /// Wait up to `seconds` for `hoist continue ID`; without it the deployment ends Stopped.
+    case waitForContinue(seconds: Double)
+    /// Record on every host of both fleets that the replacement fleet is now live.
+    case recordLiveFleet
+    /// Wait `seconds` (the original fleet's termination wait).
+    case pause(seconds: Double)
+
+    /// One line for `hoist plan` and for the docs.
+    public var summary: String {
+        switch self {
+        case .rollout(let fleet, let events):
+            return "\(Self.name(fleet)): \(events.map(\.rawValue).joined(separator: ", ")), under the deployment configuration"
+        case .allAtOnce(let fleet, let events, let earlier, let required):
+            return "\(Self.name(fleet)): \(events.map(\.rawValue).joined(separator: ", ")), all hosts at once"
+                + (earlier ? " (scripts from earlier revisions)" : "") + (required ? "" : "; a failure is reported, not fatal")
+        case .waitForContinue(let seconds):
+            return "wait up to \(Int(seconds)) s for `hoist continue`, else end Stopped"
+        case .recordLiveFleet:
+            return "record the replacement fleet as live on every host of both fleets"
+        case .pause(let seconds):
+            return "wait \(Int(seconds)) s"
+        }
+    }
+
+    static func name(_ fleet: FleetRole) -> String {
+        switch fleet {
+        case .all: return "every host"
+        case .replacement: return "replacement fleet"
+        case .original: return "original fleet"
+        }
+    }
+
+    /// An in-place deployment: one rollout of `events`.
+    public static func inPlace(traffic: Bool) -> [DeploymentPhase] {
+        [.rollout(fleet: .all, events: traffic ? LifecycleEvent.inPlaceWithTraffic : LifecycleEvent.inPlace)]
+    }
+
+    /// A blue/green deployment: the replacement fleet is taken out of rotation (when there is
+    /// traffic control), gets the revision under the configuration, and then traffic moves:
+    /// every replacement host is allowed (and healthy) before any original host is blocked.
+    public static func blueGreen(_ spec: BlueGreenSpec, traffic: Bool) -> [DeploymentPhase] {
+        var phases: [DeploymentPhase] = []
+        if traffic { phases.append(.allAtOnce(fleet: .replacement, events: [.blockTraffic], earlierScripts: false, required: true)) }
+        phases.append(.rollout(fleet: .replacement, events: LifecycleEvent.inPlace))
+        if let wait = spec.readyWaitSeconds { phases.append(.waitForContinue(seconds: wait)) }
+        phases += reroute(earlierScripts: false)
+        if spec.originalFleetAction == .terminate {
+            if spec.terminationWaitSeconds > 0 { phases.append(.pause(seconds: spec.terminationWaitSeconds)) }
+            // The termination hook: the originals' ApplicationStop from their last successful revision.
+            phases.append(.allAtOnce(fleet: .original, events: [.applicationStop], earlierScripts: false, required: false))
+        }
+        return phases
+    }
+
+    /// A blue/green rollback: traffic moves back to the fleet that served before (the one
+    /// not live now), with the traffic hooks of earlier revisions (§2.1).
+    public static func blueGreenRollback() -> [DeploymentPhase] {
+        reroute(earlierScripts: true)
+    }
+
+    static func reroute(earlierScripts: Bool) -> [DeploymentPhase] {
+        [
+            .allAtOnce(fleet: .replacement, events: [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic],
+                       earlierScripts: earlierScripts, required: true),
+            .allAtOnce(fleet: .original, events: LifecycleEvent.blueGreenOriginal, earlierScripts: earlierScripts, required: true),
+            .recordLiveFleet,
+        ]
+    }
+}

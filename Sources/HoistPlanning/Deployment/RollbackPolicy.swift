@@ -1,0 +1,35 @@
+import HoistCore
+
+/// When a deployment rolls back by itself, and with which configuration.
+public struct RollbackPolicy: Sendable, Hashable {
+    public var onFailure: Bool
+    public var onStop: Bool
+    /// The configuration the deployment ran with; a rollback uses it when it can run on the
+    /// hosts it has (see `config(forHosts:)`).
+    public var config: DeploymentConfig
+
+    public init(onFailure: Bool, onStop: Bool, config: DeploymentConfig) {
+        self.onFailure = onFailure
+        self.onStop = onStop
+        self.config = config
+    }
+
+    /// Whether a deployment that ended with `status` rolls back.
+    public func wants(_ status: DeploymentStatus) -> Bool {
+        switch status {
+        case .failed: return onFailure
+        case .stopped: return onStop
+        default: return false
+        }
+    }
+
+    /// The configuration for a rollback to `hosts` (the hosts the failed deployment touched):
+    /// the deployment's own when it can start there, else OneAtATime, which can start on any
+    /// number of healthy hosts. A HalfAtATime deployment whose first host failed must still
+    /// put that one host back. Returns the configuration and, when it differs, why.
+    public func config(forHosts hosts: [String]) -> (config: DeploymentConfig, note: String?) {
+        let rollout = RolloutPlanner(hosts: hosts.map { RolloutHost(name: $0) }, config: config)
+        guard let refusal = rollout.refusal, refusal.code == .healthConstraintsInvalid else { return (config, nil) }
+        return (.oneAtATime, "\(config.name) cannot run on the \(hosts.count) host\(hosts.count == 1 ? "" : "s") to roll back (\(refusal.message)); the rollback uses OneAtATime")
+    }
+}
