@@ -45,11 +45,15 @@ let package = Package(
         .target(name: "HoistHistory", dependencies: [
             "HoistCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Webhooks, trigger commands and alarm checks (HTTP through FoundationNetworking).
+        .target(name: "HoistNotify", dependencies: [
+            "HoistCore", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // The command line wires everything.
         .target(name: "HoistCLI", dependencies: [
             "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
-            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory",
+            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory", "HoistNotify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
@@ -69,6 +73,8 @@ let package = Package(
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport"]),
+        // Against webhook receivers and a fake Prometheus the tests start on 127.0.0.1.
+        .testTarget(name: "HoistNotifyTests", dependencies: ["HoistNotify", "HoistEngine", "HoistTestSupport"]),
         // Against a real sshd the tests start on 127.0.0.1.
         .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).

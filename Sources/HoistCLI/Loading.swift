@@ -32,7 +32,8 @@ public func loadTarget(path: String, environment: ConfigEnvironment = .process) 
                             selection: TargetSelection.select(hosts: inventory.hosts, groups: []))
     case .playbook:
         let playbook = try unwrap(PlaybookParser.parse(
-            text: text, file: path, baseDirectory: environment.folder(of: path), homeDirectory: environment.homeDirectory))
+            text: text, file: path, baseDirectory: environment.folder(of: path), homeDirectory: environment.homeDirectory,
+            environment: environment.variables))
         let inventory = try unwrap(PlaybookLoader.inventory(for: playbook, environment: environment))
         printWarnings(inventory.warnings)
         let selection = TargetSelection.select(hosts: inventory.hosts, groups: playbook.targets)
@@ -41,6 +42,12 @@ public func loadTarget(path: String, environment: ConfigEnvironment = .process) 
         }
         return LoadedTarget(playbook: playbook, inventory: inventory, selection: selection)
     }
+}
+
+/// Reads a playbook without its inventory (`hoist local --playbook` uses only its triggers
+/// and alarms). Diagnostics go to stderr; on any error it throws `InvalidInput`.
+func loadPlaybookOnly(path: String, environment: ConfigEnvironment = .process) throws -> Playbook {
+    try unwrap(PlaybookLoader.load(path: path, environment: environment))
 }
 
 private func unwrap<T>(_ result: Result<T, DiagnosticsError>) throws -> T {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HoistCore
 import HoistEngine
+import HoistNotify
 import HoistPlanning
 
 /// `hoist local`: the lifecycle of a revision on this machine, without SSH, like
@@ -22,6 +23,8 @@ struct LocalCommand: AsyncParsableCommand {
             <root>/<application>_<group>/<deployment id>/ (bundle, unpacked revision, \
             logs/scripts.log), so a second run's ApplicationStop runs the previous revision's \
             script.
+            With --playbook, that playbook's triggers and alarm checks apply as in `hoist deploy` \
+            (docs/triggers-and-alarms.md); an alarm stops the run (exit 4, ALARM_ACTIVE).
             Exit codes: 0 succeeded, 2 invalid input, 3 the deployment failed, 4 it was stopped.
             """)
 
@@ -42,6 +45,9 @@ struct LocalCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Where deployments are kept (default: /var/lib/hoist as root, else ~/.local/share/hoist/local).")
     var deploymentRoot: String?
+
+    @Option(name: .long, help: "A playbook whose triggers and alarm checks apply to this run (nothing else of it is used).")
+    var playbook: String?
 
     @Flag(name: .long, help: "One JSON object per line for each deployment, lifecycle event and output line.")
     var json = false
@@ -77,6 +83,7 @@ struct LocalRun {
         let group = try validName(options.deploymentGroup, flag: "--deployment-group")
         let root = absolutePath(options.deploymentRoot ?? defaultLocalDeploymentRoot())
 
+        let signalsFrom = try options.playbook.map { try loadPlaybookOnly(path: $0) }
         let revision = try loadRevision(path: options.path)
         let behavior = revision.appSpec.effectiveFileExistsBehavior(deployment: flagBehavior)
         let bundle = try prepareBundle(revision)
@@ -92,15 +99,26 @@ struct LocalRun {
         let failure = FirstFailure()
         let stop = StopController()
         let watcher = SignalWatcher(stop: stop)
+        let json = options.json
+        let say = { (text: String) in json ? Console.shared.err(text) : Console.shared.out(text) }
+        let signals = await DeploymentSignals(
+            triggers: signalsFrom?.triggers ?? [], alarms: signalsFrom?.alarms, transport: NotifyTransport(),
+            probe: AlarmChecks(environment: ["HOIST_APPLICATION": application, "HOIST_DEPLOYMENT_GROUP": group])
+        ).start(id: id, application: application, deploymentGroup: group, hosts: [host], reporter: reporter, stop: stop,
+                record: { record in
+                    // No history here: each delivery is reported as it ends (on stderr with --json).
+                    let console = Console.shared
+                    (json ? console.err : console.out)("trigger \(record.trigger) \(record.event.rawValue): \(record.status.rawValue)"
+                        + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? ""))
+                })
         let runner = DeploymentRunner(
             context: context, hosts: [host], config: DeploymentConfig.predefined("AllAtOnce")!,
-            connector: LocalConnector(), observer: ObserverFanout([reporter, failure]), stop: stop)
+            connector: LocalConnector(), observer: ObserverFanout([reporter, failure, signals]), stop: stop)
         let result = await runner.run()
+        await signals.drain()
         withExtendedLifetime(watcher) {}
 
         // With --json, stdout carries JSON lines only; the closing words go to stderr.
-        let json = options.json
-        let say = { (text: String) in json ? Console.shared.err(text) : Console.shared.out(text) }
         if result.verdict.status == .succeeded {
             say("Local deployment successful")
         } else {

@@ -15,13 +15,15 @@ import Glibc
 public enum LocalShell {
     /// Runs `command` in its own process group; `environment` is added to this process's
     /// environment. After `timeoutSeconds` the group gets TERM, then KILL after
-    /// `killGraceSeconds`, and the result is marked timed out.
+    /// `killGraceSeconds`, and the result is marked timed out. `input`, when given, is the
+    /// command's stdin (else /dev/null).
     public static func run(
-        _ command: String, environment: [String: String] = [:], timeoutSeconds: Double? = nil,
+        _ command: String, environment: [String: String] = [:], input: String? = nil, timeoutSeconds: Double? = nil,
         killGraceSeconds: Double = 5, onOutput: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CommandResult {
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let child = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", command], environment: merged, ownProcessGroup: true)
+        let child = try SpawnedProcess(
+            path: "/bin/sh", arguments: ["-c", command], environment: merged, input: input, ownProcessGroup: true)
         let watch = ProcessWatch(child: child, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
         return await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: watch.runToEnd()) }.start()
@@ -45,10 +47,10 @@ public enum LocalShell {
 
     /// Runs a command and collects its output; for short commands whose output is small.
     public static func capture(
-        _ command: String, environment: [String: String] = [:], timeoutSeconds: Double? = 60
+        _ command: String, environment: [String: String] = [:], input: String? = nil, timeoutSeconds: Double? = 60
     ) async throws -> (CommandResult, stdout: String, stderr: String) {
         let box = LineCollector()
-        let result = try await run(command, environment: environment, timeoutSeconds: timeoutSeconds) { box.add($0) }
+        let result = try await run(command, environment: environment, input: input, timeoutSeconds: timeoutSeconds) { box.add($0) }
         let (out, err) = box.text()
         return (result, out, err)
     }
@@ -59,17 +61,23 @@ public struct LocalShellError: Error, Sendable, CustomStringConvertible {
     public var description: String
 }
 
-/// A program started with posix_spawn, stdin from /dev/null, stdout and stderr to pipes that
-/// only this side keeps, with no signal blocked and every signal at its default (the calling
-/// thread may block or ignore some; the child must still stop on TERM). `LocalShell` starts
-/// `/bin/sh -c COMMAND` in a process group of its own; tests start the built `hoist` with it.
+/// A program started with posix_spawn, stdin from /dev/null (or an unlinked temporary file
+/// holding `input`: no pipe to write, so no SIGPIPE when the program does not read it),
+/// stdout and stderr to pipes that only this side keeps, with no signal blocked and every
+/// signal at its default (the calling thread may block or ignore some; the child must still
+/// stop on TERM). `LocalShell` starts `/bin/sh -c COMMAND` in a process group of its own;
+/// tests start the built `hoist` with it.
 public struct SpawnedProcess: Sendable {
     public let pid: pid_t
     /// The read ends of the child's stdout and stderr; the caller closes them.
     public let stdout: Int32
     public let stderr: Int32
 
-    public init(path: String, arguments: [String], environment: [String: String], ownProcessGroup: Bool) throws {
+    public init(
+        path: String, arguments: [String], environment: [String: String], input: String? = nil, ownProcessGroup: Bool
+    ) throws {
+        let inputFile = try input.map { try Self.inputFile(holding: $0, for: path) } ?? -1
+        defer { if inputFile >= 0 { close(inputFile) } }
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard pipe(&out) == 0 else { throw Self.failure(path, "pipe") }
         guard pipe(&err) == 0 else {
@@ -81,7 +89,11 @@ public struct SpawnedProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if inputFile >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, inputFile, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         var attributes = posix_spawnattr_t()
@@ -114,6 +126,32 @@ public struct SpawnedProcess: Sendable {
         self.pid = pid
         stdout = out[0]
         stderr = err[0]
+    }
+
+    /// An unlinked temporary file holding `input`, positioned at its start, closed on exec.
+    private static func inputFile(holding input: String, for path: String) throws -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "/hoist-stdin-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer in
+            let fd = mkstemp(buffer.baseAddress!)
+            if fd >= 0 { unlink(buffer.baseAddress!) }
+            return fd
+        }
+        guard fd >= 0 else { throw failure(path, "a temporary file for stdin") }
+        let bytes = Array(input.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                let error = failure(path, "writing stdin")
+                close(fd)
+                throw error
+            }
+            written += n
+        }
+        lseek(fd, 0, SEEK_SET)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return fd
     }
 
     private static func failure(_ path: String, _ what: String) -> LocalShellError {

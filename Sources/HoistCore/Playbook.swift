@@ -23,6 +23,10 @@ public struct Playbook: Sendable, Hashable, Codable {
     public var maxRevisions: Int
     /// The history database, absolute; nil means the default place.
     public var historyPath: String?
+    /// Who is told about the deployment's events (webhooks, commands).
+    public var triggers: [TriggerSpec]
+    /// Checks that stop the deployment when the service gets worse.
+    public var alarms: AlarmsSpec?
 
     public static let defaultMaxRevisions = 5
 
@@ -32,7 +36,8 @@ public struct Playbook: Sendable, Hashable, Codable {
         fileExistsBehavior: FileExistsBehavior = .disallow, ignoreApplicationStopFailures: Bool = false,
         autoRollback: AutoRollback = AutoRollback(), loadBalancers: [LoadBalancerSpec] = [],
         blueGreen: BlueGreenSpec? = nil, ssh: SSHOverrides = SSHOverrides(),
-        maxRevisions: Int = Playbook.defaultMaxRevisions, historyPath: String? = nil
+        maxRevisions: Int = Playbook.defaultMaxRevisions, historyPath: String? = nil,
+        triggers: [TriggerSpec] = [], alarms: AlarmsSpec? = nil
     ) {
         self.file = file
         self.application = application
@@ -49,16 +54,22 @@ public struct Playbook: Sendable, Hashable, Codable {
         self.ssh = ssh
         self.maxRevisions = maxRevisions
         self.historyPath = historyPath
+        self.triggers = triggers
+        self.alarms = alarms
     }
 }
 
-/// When a failed or stopped deployment redeploys the last good revision by itself.
+/// When a failed or stopped deployment redeploys the last good revision by itself
+/// (CodeDeploy's DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_REQUEST, DEPLOYMENT_STOP_ON_ALARM).
 public struct AutoRollback: Sendable, Hashable, Codable {
     public var onFailure: Bool
     public var onStop: Bool
-    public init(onFailure: Bool = false, onStop: Bool = false) {
+    /// After an alarm stopped the deployment (DEPLOYMENT_STOP_ON_ALARM).
+    public var onAlarm: Bool
+    public init(onFailure: Bool = false, onStop: Bool = false, onAlarm: Bool = false) {
         self.onFailure = onFailure
         self.onStop = onStop
+        self.onAlarm = onAlarm
     }
 }
 

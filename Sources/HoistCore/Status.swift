@@ -40,6 +40,8 @@ public enum DeploymentErrorCode: String, Sendable, Hashable, Codable, CaseIterab
     case invalidRevision = "INVALID_REVISION"
     case revisionMissing = "REVISION_MISSING"
     case manualStop = "MANUAL_STOP"
+    /// An alarm check was in ALARM: the deployment was stopped.
+    case alarmActive = "ALARM_ACTIVE"
     case timeout = "TIMEOUT"
     case internalError = "INTERNAL_ERROR"
     case elasticLoadBalancingInvalid = "ELASTIC_LOAD_BALANCING_INVALID"

@@ -95,9 +95,12 @@ public struct Deployment: Sendable {
         var report = try await execute(request, observer: observer)
         let plan = request.plan
         let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
-        if plan.rollback.wants(report.verdict.status), request.creator != .rollback, !couldNotStart {
-            report.rollback = await rollBack(report, observer: observer)
+        if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart {
+            // The triggers hear the rollback start (DeploymentRollback).
+            report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
         }
+        // Outstanding trigger deliveries, each trigger at most its timeout.
+        await report.signals?.drain()
         return report
     }
 
@@ -128,7 +131,17 @@ public struct Deployment: Sendable {
             throw .historyUnavailable("\(error)")
         }
         let recorder = HistoryRecorder(store: history, id: request.id, hosts: plan.hosts)
-        let recorded = ObserverFanout([recorder, observer])
+        // Triggers and alarms: an alarm already firing stops the deployment before any host.
+        // An automatic rollback is not watched: an alarm still firing must not stop it.
+        let signals = await ports.signals.start(
+            id: request.id, application: plan.application, deploymentGroup: plan.deploymentGroup, hosts: plan.hosts,
+            watched: request.creator != .rollback, reporter: observer, stop: stop,
+            record: { delivery in
+                do { try history.recordDelivery(delivery) } catch {
+                    observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: ["delivery: \(error)"])))
+                }
+            })
+        let recorded = ObserverFanout([recorder, observer, signals])
         let context = DeploymentContext(
             id: request.id.rawValue, application: plan.application, deploymentGroup: plan.deploymentGroup,
             groupID: plan.groupID, creator: request.creator, createdBy: request.createdBy, revision: request.revision,
@@ -145,7 +158,7 @@ public struct Deployment: Sendable {
                 observer.handle(.notice(.stopping(deploymentID: request.id.rawValue, reason: stop.reason ?? "stop requested")))
             }
         }
-        let phases = PhaseRun(plan: plan, runner: runner, phaseObserver: observer, traffic: ports.traffic,
+        let phases = PhaseRun(plan: plan, runner: runner, phaseObserver: ObserverFanout([observer, signals]), traffic: ports.traffic,
                               clock: ports.clock, continueSignals: ports.continueSignals)
         let result = await phases.run()
         stopNotice.cancel()
@@ -153,6 +166,7 @@ public struct Deployment: Sendable {
 
         let attention = HostAttention.find(result.events)
         recorded.handle(.deploymentFinished(result.run.verdict))
+        await signals.stopMonitoring()
         recorder.flush()
         let failures = recorder.failures
         if !failures.isEmpty {
@@ -164,8 +178,10 @@ public struct Deployment: Sendable {
                 "`hoist rollback \(request.playbookPath)` to put back the last successful revision",
             ])))
         }
-        return DeploymentReport(id: request.id.rawValue, verdict: result.run.verdict, hosts: result.run.hosts,
-                                attention: attention, historyFailures: failures, lostLockHosts: [], rollback: nil)
+        var report = DeploymentReport(id: request.id.rawValue, verdict: result.run.verdict, hosts: result.run.hosts,
+                                      attention: attention, historyFailures: failures)
+        report.signals = signals
+        return report
     }
 
     /// Deploys the group's last successful revision to the hosts the failed deployment
@@ -203,6 +219,7 @@ public struct Deployment: Sendable {
         stop.reset()
         do {
             let report = try await execute(rollback, observer: ports.observer(rollback.id.rawValue))
+            await report.signals?.drain()
             observer.handle(.notice(.rollbackFinished(id: report.id, status: report.verdict.status)))
             return RollbackReport(id: report.id, status: report.verdict.status, historyFailures: report.historyFailures,
                                   note: note ?? "")

@@ -35,6 +35,9 @@ public struct DeploymentReport: Sendable {
     public var lostLockHosts: [String]
     /// The automatic rollback that followed, if one ran.
     public var rollback: RollbackReport?
+    /// The deployment's triggers (and its stopped alarm checks), drained when the coordinator
+    /// is done with it (after the rollback).
+    var signals: ActiveSignals? = nil
 
     public var historyIncomplete: Bool { !historyFailures.isEmpty }
 

@@ -15,6 +15,8 @@ public enum DeploymentEvent: Sendable {
     /// Something a person must hear that is not a host's event: lock takeovers, a lost lock,
     /// a history write that failed, a rollback starting, hosts left out of service.
     case notice(DeploymentNotice)
+    /// An alarm check's state changed (its first reading included).
+    case alarmChanged(AlarmChange)
 }
 
 /// The facts about a deployment known when it starts.

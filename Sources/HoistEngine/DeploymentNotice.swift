@@ -23,6 +23,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case historyIncomplete(deploymentID: String, failures: [String])
     /// Hosts out of service or with their app stopped when the deployment ended.
     case hostsNeedAttention([HostAttention], nextSteps: [String])
+    /// Blue/green: the replacement fleet is installed and waits up to `seconds` for
+    /// `hoist continue` (CodeDeploy's Ready; triggers hear DeploymentReady).
+    case waitingForContinue(deploymentID: String, seconds: Double)
     /// An automatic rollback starts.
     case rollbackStarting(failed: String, to: String, revision: String, hosts: [String], configNote: String?)
     case rollbackImpossible(String)
@@ -53,6 +56,8 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "hosts left out of service or with their application stopped:\n"
                 + hosts.map { "  \($0)" }.joined(separator: "\n")
                 + "\nnext: " + steps.joined(separator: "; or ")
+        case .waitingForContinue(let id, let seconds):
+            return "\(id) is ready: the replacement fleet is installed; traffic moves when someone runs `hoist continue \(id)` (waiting up to \(Int(seconds)) s)"
         case .rollbackStarting(let failed, let to, let revision, let hosts, let note):
             return "rolling back \(failed) to \(to) (\(revision)) on \(hosts.joined(separator: ", "))" + (note.map { ": \($0)" } ?? "")
         case .rollbackImpossible(let why):

@@ -21,10 +21,14 @@ public struct DeploymentPorts: Sendable {
     /// The observer of each deployment the coordinator runs (the deployment, then its
     /// automatic rollback, each with its own ID): reporters, and later alarms or triggers.
     public var observer: @Sendable (_ deploymentID: String) -> any DeploymentObserver
+    /// The playbook's triggers and alarm checks, started for each deployment (an automatic
+    /// rollback gets the triggers, not the alarms).
+    public var signals: DeploymentSignals
 
     public init(connector: any HostConnector, history: any HistoryStore, traffic: (any TrafficControl)?,
                 bundles: any BundleSource, clock: any PollingClock = SystemPollingClock(),
-                continueSignals: any ContinueSignals, observer: @escaping @Sendable (String) -> any DeploymentObserver) {
+                continueSignals: any ContinueSignals, signals: DeploymentSignals = .none,
+                observer: @escaping @Sendable (String) -> any DeploymentObserver) {
         self.connector = connector
         self.history = history
         self.traffic = traffic
@@ -32,6 +36,7 @@ public struct DeploymentPorts: Sendable {
         self.clock = clock
         self.continueSignals = continueSignals
         self.observer = observer
+        self.signals = signals
     }
 }
 

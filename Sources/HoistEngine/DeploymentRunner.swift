@@ -87,7 +87,7 @@ public struct DeploymentRunner: Sendable {
                     case .bake(let seconds):
                         running += 1
                         group.addTask {
-                            try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+                            await Self.bake(seconds: seconds, stop: stop)
                             return .bakeDone
                         }
                     case .finished(let v):
@@ -97,7 +97,7 @@ public struct DeploymentRunner: Sendable {
             }
 
             apply(planner.start())
-            if stop.level >= .graceful { apply(planner.stopRequested()) }
+            if stop.level >= .graceful { apply(planner.stopRequested(Self.stopReason(stop))) }
             while verdict == nil || running > 0, let message = await group.next() {
                 switch message {
                 case .hostDone(let outcome):
@@ -111,7 +111,7 @@ public struct DeploymentRunner: Sendable {
                     if Task.isCancelled || level == .none { break }
                     if level > stopSeen {
                         stopSeen = level
-                        apply(planner.stopRequested())
+                        apply(planner.stopRequested(Self.stopReason(stop)))
                         if level < .immediate { group.addTask { .stopLevel(await stop.wait(above: level)) } }
                     }
                 }
@@ -127,6 +127,24 @@ public struct DeploymentRunner: Sendable {
             message: final?.message, hostStatuses: statuses, time: Date())
         observer.handle(.deploymentFinished(summary))
         return Result(verdict: summary, hosts: outcomes)
+    }
+
+    /// A zone's bake time (`monitor_duration`): ends early when the deployment is stopped (by
+    /// a person or an alarm polled during the bake), so a stop never waits the bake out.
+    static func bake(seconds: Int, stop: StopController) async {
+        await withTaskGroup(of: Void.self) { race in
+            race.addTask { try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000) }
+            race.addTask { _ = await stop.wait(above: .none) }
+            await race.next()
+            race.cancelAll()
+        }
+    }
+
+    static func stopReason(_ stop: StopController) -> RolloutPlanner.StopReason {
+        switch stop.cause {
+        case .request: return .manual
+        case .alarm(let why): return .alarm(why)
+        }
     }
 
     /// Connects, runs the host's lifecycle, and closes the session; a host that cannot be

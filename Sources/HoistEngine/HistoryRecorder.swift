@@ -59,7 +59,7 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
                     deploymentID: id, host: host, event: lifecycle, status: outcome.status, errorCode: outcome.errorCode,
                     message: outcome.message, scriptName: outcome.scriptName, startTime: outcome.start, endTime: outcome.end))
             }
-        case .uploadProgress, .notice:
+        case .uploadProgress, .notice, .alarmChanged:
             break
         case .hostFinished(let host, let status, let code, let message, let time):
             writeOutput()

@@ -55,8 +55,14 @@ struct PhaseRun: Sendable {
                 if primary == nil { primary = result }
                 if required, result.verdict.status != .succeeded { return Result(run: result, events: events) }
             case .waitForContinue(let seconds):
+                phaseObserver.handle(.notice(.waitingForContinue(deploymentID: runner.context.id, seconds: seconds)))
                 if !(await waitForContinue(seconds: seconds)), let base = primary {
                     let current = live ?? plan.blueGreen?.fleets.first ?? ""
+                    if case .alarm(let why) = runner.stop.cause, runner.stop.level > .none {
+                        var stopped = Self.ended(base, status: .stopped, message: "The deployment was stopped because \(why); traffic stays on \(current)")
+                        stopped.verdict.errorCode = .alarmActive
+                        return Result(run: stopped, events: events)
+                    }
                     return Result(run: Self.ended(base, status: .stopped,
                         message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(seconds)) s; traffic stays on \(current)"), events: events)
                 }

@@ -7,11 +7,19 @@ public enum StopLevel: Int, Sendable, Comparable {
     public static func < (a: StopLevel, b: StopLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
+/// Why a deployment is being stopped: a person (Ctrl-C, SIGTERM, `hoist stop`: MANUAL_STOP)
+/// or an alarm check in ALARM (ALARM_ACTIVE, with a sentence naming the checks).
+public enum StopCause: Sendable, Hashable {
+    case request
+    case alarm(String)
+}
+
 /// Shared between the signal handlers, the coordinator and every host's task.
 public final class StopController: Sendable {
     private struct State {
         var level: StopLevel = .none
         var reason: String?
+        var cause: StopCause = .request
         /// Each waiter with the level it waits to see exceeded.
         var waiters: [Int: (above: StopLevel, continuation: CheckedContinuation<StopLevel, Never>)] = [:]
         var nextWaiter = 0
@@ -22,12 +30,15 @@ public final class StopController: Sendable {
 
     public var level: StopLevel { state.current.level }
     public var reason: String? { state.current.reason }
+    /// What asked for the first stop.
+    public var cause: StopCause { state.current.cause }
 
     /// Raises the stop level by one step (or to `level`), waking whoever waits.
-    public func request(_ level: StopLevel? = nil, reason: String = "stop requested") {
+    public func request(_ level: StopLevel? = nil, reason: String = "stop requested", cause: StopCause = .request) {
         let (waiters, current) = state.withLock { s -> ([CheckedContinuation<StopLevel, Never>], StopLevel) in
             let next = level ?? StopLevel(rawValue: min(s.level.rawValue + 1, 2))!
             guard next > s.level else { return ([], s.level) }
+            if s.level == .none { s.cause = cause }
             s.level = next
             if s.reason == nil { s.reason = reason }
             // Only those waiting for a level below the new one: a waiter for "above graceful"
@@ -45,6 +56,7 @@ public final class StopController: Sendable {
         state.withLock { s in
             s.level = .none
             s.reason = nil
+            s.cause = .request
         }
     }
 

@@ -23,16 +23,19 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
     }
 }
 
-/// Everything `hoist show` prints: the deployment, and each host with its events.
+/// Everything `hoist show` prints: the deployment, each host with its events, and the
+/// trigger deliveries.
 public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var deployment: DeploymentRecord
     public var hosts: [HostDetail]
+    public var deliveries: [DeliveryRecord]
 
     /// Groups `events` under their hosts, keeping the order of both.
-    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord]) {
+    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord], deliveries: [DeliveryRecord] = []) {
         self.deployment = deployment
         let byHost = Dictionary(grouping: events, by: \.host)
         self.hosts = hosts.map { HostDetail(host: $0, events: byHost[$0.host] ?? []) }
+        self.deliveries = deliveries
     }
 }
 
@@ -59,6 +62,7 @@ extension HistoryStore {
     /// A deployment with its hosts and events, or nil when the id is unknown.
     public func detail(_ id: DeploymentID) throws -> DeploymentDetail? {
         guard let deployment = try deployment(id) else { return nil }
-        return DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: try events(of: id, host: nil))
+        return DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: try events(of: id, host: nil),
+                                deliveries: try deliveries(of: id))
     }
 }

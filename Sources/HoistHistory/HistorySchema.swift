@@ -16,6 +16,7 @@ public enum HistorySchema {
         migrator.registerMigration("v2-deployment-description") { db in
             try db.execute(sql: "ALTER TABLE deployment ADD COLUMN description TEXT")
         }
+        migrator.registerMigration("v3-trigger-deliveries") { db in try db.execute(sql: v3Deliveries) }
         return migrator
     }()
 
@@ -95,5 +96,24 @@ public enum HistorySchema {
         );
         CREATE INDEX output_by_deployment ON output(deploymentID);
         CREATE INDEX output_by_host ON output(deploymentID, host);
+        """
+
+    /// Trigger deliveries: one row per notification, written when its last attempt ends.
+    /// Plain columns only (times in milliseconds), so a PostgreSQL store can mirror it.
+    static let v3Deliveries = """
+        CREATE TABLE delivery (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            deploymentID TEXT NOT NULL REFERENCES deployment(id) ON DELETE CASCADE,
+            triggerName TEXT NOT NULL,
+            event TEXT NOT NULL,
+            host TEXT,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            error TEXT,
+            eventTime INTEGER NOT NULL,
+            endTime INTEGER NOT NULL
+        );
+        CREATE INDEX delivery_by_deployment ON delivery(deploymentID);
         """
 }

@@ -49,7 +49,8 @@ public struct HistoryText: Sendable {
             ["Duration", duration(from: d.startTime, to: d.endTime)],
         ]
         var out = TextTable.render(fields)
-        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" }
+        let deliveries = detail.deliveries.isEmpty ? "" : "\n" + self.deliveries(detail.deliveries)
+        guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" + deliveries }
         var rows = [["HOST / EVENT", "STATUS", "DURATION", "ERROR"]]
         for entry in detail.hosts {
             let h = entry.host
@@ -65,7 +66,18 @@ public struct HistoryText: Sendable {
             }
         }
         out += "\n" + TextTable.render(rows)
-        return out
+        return out + deliveries
+    }
+
+    /// The trigger deliveries of `hoist show`, one a line, in the order they were recorded.
+    func deliveries(_ records: [DeliveryRecord]) -> String {
+        var rows = [["TRIGGER", "EVENT", "STATUS", "ATTEMPTS", "AT", "TARGET / ERROR"]]
+        for r in records {
+            let event = r.event.rawValue + (r.host.map { " \($0)" }).orEmpty
+            let tail = r.target + (r.error.map { ": \($0)" }).orEmpty
+            rows.append([r.trigger, event, r.status.rawValue, String(r.attempts), time(r.endTime), tail])
+        }
+        return TextTable.render(rows)
     }
 
     /// One `hoist logs` line: `host event [stream] text`.

@@ -64,6 +64,10 @@ extension SQLiteHistoryStore {
         return try fetch(sql, arguments, values.output)
     }
 
+    public func deliveries(of id: DeploymentID) throws -> [DeliveryRecord] {
+        try fetch("SELECT * FROM delivery WHERE deploymentID = ? ORDER BY seq", [id.rawValue], values.delivery)
+    }
+
     public func lastSucceeded(group: String) throws -> DeploymentRecord? {
         try fetch(
             """

@@ -261,4 +261,23 @@ public final class SQLiteHistoryStore: HistoryStore {
             return true
         }
     }
+
+    public func recordDelivery(_ r: DeliveryRecord) throws {
+        do {
+            try stepWrite { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO delivery (deploymentID, triggerName, event, host, target, status, attempts, error,
+                            eventTime, endTime)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        r.deploymentID.rawValue, r.trigger, r.event.rawValue, r.host, r.target, r.status.rawValue,
+                        r.attempts, r.error, StoredValues.millis(r.eventTime), StoredValues.millis(r.endTime),
+                    ])
+            }
+        } catch where Self.isForeignKeyFailure(error) {
+            throw HistoryError.unknownDeployment(r.deploymentID)
+        }
+    }
 }

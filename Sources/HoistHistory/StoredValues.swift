@@ -74,4 +74,12 @@ struct StoredValues {
             deploymentID: try deploymentID(row, "deploymentID"), host: row["host"], event: try required(row, "event"),
             seq: row["seq"], stream: try required(row, "stream"), time: Self.date(row["time"]), text: row["text"])
     }
+
+    func delivery(_ row: Row) throws -> DeliveryRecord {
+        DeliveryRecord(
+            deploymentID: try deploymentID(row, "deploymentID"), trigger: row["triggerName"],
+            event: try required(row, "event"), host: row["host"], target: row["target"],
+            status: try required(row, "status"), attempts: row["attempts"], error: row["error"],
+            eventTime: Self.date(row["eventTime"]), endTime: Self.date(row["endTime"]))
+    }
 }

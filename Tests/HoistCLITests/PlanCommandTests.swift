@@ -215,3 +215,47 @@ import Testing
         #expect(out.stderr.hasPrefix("hoist: the deployment could not start: HEALTH_CONSTRAINTS_INVALID: The deployment can't start because the minimum number of healthy instances (4 of 4"), "\(out.stderr)")
     }
 }
+
+/// `hoist plan` lists a playbook's triggers and alarm checks.
+@Suite struct PlanTriggersAndAlarmsTests {
+    let scratch: ScratchDirectory
+
+    init() throws { scratch = try ScratchDirectory("hoist-plan-signals") }
+
+    @Test func planListsTriggersAndChecks() throws {
+        try RevisionFixtures.validRevision(in: scratch)
+        try RevisionFixtures.playbook(in: scratch, extra: """
+            triggers:
+              - {name: chat, events: [DeploymentFailure, InstanceFailure], webhook: "https://hooks.example.com/x", format: slack, secret_env: PLAN_SECRET}
+              - {name: audit, command: ./audit.sh, timeout: 20}
+            alarms:
+              checks:
+                - {name: api, http: "http://metrics.internal/health", expect_status: 200}
+                - {name: each, http: "http://{address}:8080/health"}
+                - {name: p99, prometheus: "http://prom:9090", query: "histogram_quantile(0.99, x)", above: 0.5}
+              interval: 5
+            auto_rollback: {on_alarm: true}
+            """)
+        let out = try HoistBinary.run(["plan", "web.yml"], environment: ["HOME": scratch.path, "PLAN_SECRET": "s"], currentDirectory: scratch.url)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("""
+            Triggers:
+              chat: webhook https://hooks.example.com/x (slack), signed with $PLAN_SECRET, timeout 5 s
+                on DeploymentFailure, InstanceFailure
+              audit: command ./audit.sh, timeout 20 s
+                on every event
+
+            """), "\(out.stdout)")
+        #expect(out.stdout.contains("""
+            Alarm checks, every 5 s from the start to the end of the deployment; a check that cannot be evaluated counts as ALARM:
+              api: GET http://metrics.internal/health expects 200, timeout 5 s
+              each: GET http://{address}:8080/health expects 2xx (each deployed host), timeout 5 s
+              p99: Prometheus http://prom:9090 query `histogram_quantile(0.99, x)`: ALARM above 0.5, timeout 5 s
+              on ALARM: stop the deployment (Stopped, ALARM_ACTIVE), then roll back the hosts it touched (DEPLOYMENT_STOP_ON_ALARM)
+
+            """), "\(out.stdout)")
+        let missing = try HoistBinary.run(["plan", "web.yml"], environment: ["HOME": scratch.path], currentDirectory: scratch.url)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("triggers[0].secret_env: the environment variable PLAN_SECRET is not set"))
+    }
+}

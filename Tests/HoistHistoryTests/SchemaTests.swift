@@ -17,7 +17,7 @@ import Testing
         let expected: Set<String> = [
             "deployment", "host", "event", "output", "grdb_migrations",
             "deployment_by_time", "deployment_by_group", "deployment_by_application", "deployment_by_status",
-            "output_by_deployment", "output_by_host",
+            "output_by_deployment", "output_by_host", "delivery", "delivery_by_deployment",
         ]
         #expect(names == expected)
         #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
@@ -50,6 +50,33 @@ import Testing
         new.description = "after the upgrade"
         try store.createDeployment(new)
         #expect(try store.deployment(new.id) == new)
+    }
+
+    @Test func triggerDeliveriesAreKeptInOrderWithTheirErrors() throws {
+        let temp = try TempHistory()
+        let store = try temp.open()
+        let deployment = Fixture.deployment(1)
+        try store.createDeployment(deployment)
+        let delivered = DeliveryRecord(
+            deploymentID: deployment.id, trigger: "chat", event: .deploymentStart, host: nil, target: "https://hooks.example.com/x",
+            status: .delivered, attempts: 1, error: nil, eventTime: Fixture.t0, endTime: Fixture.t0.addingTimeInterval(0.25))
+        let failed = DeliveryRecord(
+            deploymentID: deployment.id, trigger: "audit", event: .instanceFailure, host: "web-2", target: "./audit.sh",
+            status: .failed, attempts: 4, error: "exit status 1", eventTime: Fixture.t0.addingTimeInterval(1), endTime: Fixture.t0.addingTimeInterval(9))
+        try store.recordDelivery(delivered)
+        try store.recordDelivery(failed)
+        #expect(try store.deliveries(of: deployment.id) == [delivered, failed])
+        #expect(try store.detail(deployment.id)?.deliveries == [delivered, failed])
+        let unknown = DeploymentID("d-NOPE00001")!
+        #expect(throws: HistoryError.unknownDeployment(unknown)) {
+            var orphan = delivered
+            orphan.deploymentID = unknown
+            try store.recordDelivery(orphan)
+        }
+        let text = HistoryText(timeZone: TimeZone(identifier: "UTC")!).show(try #require(try store.detail(deployment.id)))
+        #expect(text.contains("TRIGGER  EVENT                  STATUS     ATTEMPTS  AT                   TARGET / ERROR\n"))
+        #expect(text.contains("audit    InstanceFailure web-2  Failed     4         "))
+        #expect(text.contains("  ./audit.sh: exit status 1\n"))
     }
 
     @Test func aFileFromANewerHoistIsRefused() throws {

@@ -32,4 +32,12 @@ import Testing
         #expect(selection.hosts.count == 13)
         #expect(selection.selected.first { $0.host.name == "api-a" }?.matchedFilters == [.key("canary")])
     }
+
+    @Test func exampleNotifyHasItsTriggersAndChecks() throws {
+        let (playbook, _) = try load("example-notify.yml")
+        #expect(playbook.triggers.map(\.name) == ["chat", "audit", "pager"])
+        #expect(playbook.triggers[1].events == [.instanceFailure])
+        #expect(playbook.alarms?.checks.map(\.name) == ["api", "each-host", "error-rate", "p99"])
+        #expect(playbook.autoRollback.onAlarm)
+    }
 }

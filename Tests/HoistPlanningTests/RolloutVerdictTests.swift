@@ -85,6 +85,23 @@ import Testing
         #expect(planner.stopRequested().isEmpty)
     }
 
+    /// An alarm stops like a person does, with CodeDeploy's ALARM_ACTIVE and the alarm named.
+    @Test func alarmStopIsStoppedWithAlarmActive() {
+        var planner = RolloutPlanner(hosts: fleet(3), config: .oneAtATime)
+        #expect(planner.start() == [.startHost("h1")])
+        #expect(planner.hostFinished("h1", succeeded: true) == [.startHost("h2")])
+        #expect(planner.stopRequested(.alarm("alarm check 'api' (HTTP 500) is in ALARM")).isEmpty)
+        #expect(planner.stopRequested().isEmpty, "a later Ctrl-C does not change why it stopped")
+        guard case .finished(let verdict) = planner.hostFinished("h2", succeeded: true).first else {
+            Issue.record("expected a verdict")
+            return
+        }
+        #expect(verdict.status == .stopped)
+        #expect(verdict.errorCode == .alarmActive)
+        #expect(verdict.message == "The deployment was stopped because alarm check 'api' (HTTP 500) is in ALARM; 1 host was skipped and may need another deployment.")
+        #expect(verdict.hosts.map(\.status) == [.succeeded, .succeeded, .skipped])
+    }
+
     @Test func stopBeforeStartSkipsEveryHost() {
         var planner = RolloutPlanner(hosts: fleet(2), config: .allAtOnce)
         guard case .finished(let verdict) = planner.stopRequested().first else {

@@ -4,6 +4,7 @@ import HoistConfig
 import HoistCore
 import HoistEngine
 import HoistHistory
+import HoistNotify
 import HoistPlanning
 
 /// How a command prints a deployment.
@@ -90,6 +91,11 @@ struct DeploymentJob: Sendable {
             connector: connector, history: store, traffic: traffic,
             bundles: CachedBundles(playbookBehavior: playbook.fileExistsBehavior),
             continueSignals: ContinueSignalFile(),
+            signals: DeploymentSignals(
+                triggers: playbook.triggers, alarms: playbook.alarms, transport: NotifyTransport(),
+                probe: AlarmChecks(environment: [
+                    "HOIST_APPLICATION": playbook.application, "HOIST_DEPLOYMENT_GROUP": playbook.deploymentGroup,
+                ])),
             observer: { id in
                 ObserverFanout([makeReporter(json: output.json, verbose: output.verbose, deploymentID: id), NoticePrinter()])
             })

@@ -32,11 +32,19 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             console.out(line)
         case .deploymentFinished(let v):
             console.out(summaryLine(v))
+        case .alarmChanged(let change):
+            console.out(alarmLine(change))
         case .notice:
             break
         }
     }
 }
+
+/// `alarm api ALARM (was OK): HTTP 500 from ...`: a check's new state, for every output.
+func alarmLine(_ change: AlarmChange) -> String {
+    "alarm \(change.check) \(change.state.rawValue) (was \(change.previous.rawValue)): \(change.reason)"
+}
+
 
 func summaryLine(_ v: DeploymentVerdictSummary) -> String {
     let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
@@ -49,9 +57,10 @@ func summaryLine(_ v: DeploymentVerdictSummary) -> String {
 
 /// `--json`: one JSON object per line for each deployment, host, lifecycle event and output
 /// line. Fields: `type` (deployment_started, host_started, event_started, output,
-/// event_finished, upload_progress, host_finished, deployment_finished), `deployment`,
-/// `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`, `message`,
-/// `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`.
+/// event_finished, upload_progress, host_finished, deployment_finished, alarm_changed),
+/// `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`,
+/// `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`,
+/// `check`, `state`, `previous`, `reason`.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
@@ -95,6 +104,9 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = v.errorCode { o["error_code"] = c.rawValue }
             if let m = v.message { o["message"] = m }
             o["hosts"] = v.hostStatuses.mapValues(\.rawValue)
+        case .alarmChanged(let c):
+            o["type"] = "alarm_changed"; o["check"] = c.check; o["state"] = c.state.rawValue
+            o["previous"] = c.previous.rawValue; o["reason"] = c.reason; o["time"] = formatter.string(from: c.time)
         case .notice:
             return
         }
@@ -158,6 +170,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             done[host] = status
             rows.append((host, hostEvents[host] ?? []))
             scroll.append(status == .succeeded ? green("✔ \(host)") : red("✘ \(host) \(status.rawValue)") + (message.map { ": \($0)" } ?? ""))
+        case .alarmChanged(let change):
+            let line = alarmLine(change)
+            scroll.append(change.state == .alarm ? red("⚠ " + line) : dim(line))
         case .deploymentFinished(let v):
             redraw(scroll: scroll, final: true)
             console.locked { $0(summaryTable(v) + "\n") }

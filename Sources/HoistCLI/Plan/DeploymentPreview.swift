@@ -23,8 +23,40 @@ struct DeploymentPreview: Encodable {
     var blueGreen: BlueGreenPart?
     var files: FilesPart
     var loadBalancers: [BalancerPart]
+    var triggers: [TriggerPart]
+    var alarms: AlarmsPart?
     /// What the plan cannot know and assumed.
     var assumptions: [String]
+
+    struct TriggerPart: Encodable {
+        var name: String
+        var events: [String]
+        /// `webhook` or `command`.
+        var kind: String
+        var target: String
+        /// Webhooks: `codedeploy` or `slack`.
+        var format: String?
+        /// Webhooks: the variable holding the signing secret (never its value).
+        var secretEnv: String?
+        var timeoutSeconds: Double
+    }
+
+    struct AlarmsPart: Encodable {
+        var intervalSeconds: Double
+        var ignorePollAlarmFailure: Bool
+        /// What happens when a check is in ALARM.
+        var onAlarm: String
+        var checks: [CheckPart]
+    }
+
+    struct CheckPart: Encodable {
+        var name: String
+        /// `http`, `command` or `prometheus`.
+        var kind: String
+        var check: String
+        var perHost: Bool
+        var timeoutSeconds: Double
+    }
 
     struct RevisionPart: Encodable {
         var path: String

@@ -43,7 +43,38 @@ struct DeploymentPreviewBuilder {
                                     zonal: config.zonal),
             hosts: hosts.map(\.name), rollout: rollout(fleet), phases: plan.phases.map(\.summary), events: events.map(eventPart),
             blueGreen: blueGreen, files: files(), loadBalancers: playbook.loadBalancers.map(balancerPart),
+            triggers: playbook.triggers.map(triggerPart), alarms: playbook.alarms.map(alarmsPart),
             assumptions: assumptions)
+    }
+
+    // MARK: Triggers and alarms
+
+    private func triggerPart(_ trigger: TriggerSpec) -> DeploymentPreview.TriggerPart {
+        var part = DeploymentPreview.TriggerPart(
+            name: trigger.name, events: trigger.events.map(\.rawValue), kind: "command", target: trigger.destination,
+            timeoutSeconds: trigger.timeoutSeconds)
+        if case .webhook(_, let format, let secret) = trigger.target {
+            part.kind = "webhook"
+            part.format = format.rawValue
+            part.secretEnv = secret
+        }
+        return part
+    }
+
+    private func alarmsPart(_ alarms: AlarmsSpec) -> DeploymentPreview.AlarmsPart {
+        let onAlarm = "stop the deployment (Stopped, ALARM_ACTIVE)"
+            + (playbook.autoRollback.onAlarm ? ", then roll back the hosts it touched (DEPLOYMENT_STOP_ON_ALARM)" : "")
+        return .init(
+            intervalSeconds: alarms.intervalSeconds, ignorePollAlarmFailure: alarms.ignorePollAlarmFailure, onAlarm: onAlarm,
+            checks: alarms.checks.map { check in
+                let kind: String
+                switch check.kind {
+                case .http: kind = "http"
+                case .command: kind = "command"
+                case .prometheus: kind = "prometheus"
+                }
+                return .init(name: check.name, kind: kind, check: check.summary, perHost: check.isPerHost, timeoutSeconds: check.timeoutSeconds)
+            })
     }
 
     // MARK: Rollout

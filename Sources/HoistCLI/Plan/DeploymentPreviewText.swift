@@ -20,6 +20,8 @@ extension DeploymentPreview {
         if let blueGreen { out += "\n" + blueGreenText(blueGreen) }
         out += "\n" + filesText
         if !loadBalancers.isEmpty { out += "\n" + balancersText }
+        if !triggers.isEmpty { out += "\n" + triggersText }
+        if let alarms { out += "\n" + alarmsText(alarms) }
         out += "\nAssumed:\n" + assumptions.map { "  - \($0)\n" }.joined()
         return out
     }
@@ -100,6 +102,30 @@ extension DeploymentPreview {
         var out = "file_exists_behavior: \(files.fileExistsBehavior) (\(from))\n"
         out += ListText.limited("files to install", files.destinations)
         if files.permissionSteps > 0 { out += "permission steps: \(files.permissionSteps)\n" }
+        return out
+    }
+
+    private var triggersText: String {
+        var out = "Triggers:\n"
+        for trigger in triggers {
+            let all = trigger.events.count == TriggerEventType.allCases.count
+            out += "  \(trigger.name): \(trigger.kind) \(trigger.target)"
+                + (trigger.format.map { " (\($0))" } ?? "")
+                + (trigger.secretEnv.map { ", signed with $\($0)" } ?? "")
+                + ", timeout \(BalancerText.seconds(trigger.timeoutSeconds)) s\n"
+            out += "    on \(all ? "every event" : trigger.events.joined(separator: ", "))\n"
+        }
+        return out
+    }
+
+    private func alarmsText(_ alarms: AlarmsPart) -> String {
+        var out = "Alarm checks, every \(BalancerText.seconds(alarms.intervalSeconds)) s from the start to the end of the deployment"
+            + (alarms.ignorePollAlarmFailure ? "; a check that cannot be evaluated is ignored" : "; a check that cannot be evaluated counts as ALARM")
+            + ":\n"
+        for check in alarms.checks {
+            out += "  \(check.name): \(check.check), timeout \(BalancerText.seconds(check.timeoutSeconds)) s\n"
+        }
+        out += "  on ALARM: \(alarms.onAlarm)\n"
         return out
     }
 

@@ -35,14 +35,18 @@ public struct ConfigEnvironment: Sendable {
     public var homeDirectory: String
     public var currentDirectory: String
     public var readFile: @Sendable (String) -> String?
+    /// Environment variables a playbook may name (a trigger's `secret_env`).
+    public var variables: [String: String]
 
     public init(
         homeDirectory: String, currentDirectory: String = FileManager.default.currentDirectoryPath,
-        readFile: @escaping @Sendable (String) -> String? = ConfigEnvironment.readFromDisk
+        readFile: @escaping @Sendable (String) -> String? = ConfigEnvironment.readFromDisk,
+        variables: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.homeDirectory = homeDirectory
         self.currentDirectory = currentDirectory
         self.readFile = readFile
+        self.variables = variables
     }
 
     /// The process's own home ($HOME) and working folder, reading real files.

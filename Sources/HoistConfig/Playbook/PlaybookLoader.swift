@@ -10,7 +10,7 @@ public enum PlaybookLoader {
                                                          hint: "check that the path exists and is readable")]))
         }
         return PlaybookParser.parse(text: text, file: path, baseDirectory: environment.folder(of: path),
-                                    homeDirectory: environment.homeDirectory)
+                                    homeDirectory: environment.homeDirectory, environment: environment.variables)
     }
 
     /// Loads the playbook's inventory and applies its `ssh:` overrides, and checks that the

@@ -8,17 +8,22 @@ public struct PlaybookParser {
     static let keys = [
         "application", "deployment_group", "inventory", "targets", "deployment_config", "revision",
         "file_exists_behavior", "ignore_application_stop_failures", "auto_rollback", "load_balancers",
-        "load_balancer", "blue_green", "ssh", "max_revisions", "history",
+        "load_balancer", "blue_green", "ssh", "max_revisions", "history", "triggers", "alarms",
     ]
 
     let reader: YAMLNodeReader
     let paths: PathResolver
+    /// The environment variables a trigger's `secret_env` must name; nil skips that check.
+    let variables: [String: String]?
 
     /// Parses playbook text. `file` names it in diagnostics; relative paths resolve against
-    /// `baseDirectory` (the playbook's folder) and `~` against `homeDirectory`.
-    public static func parse(text: String, file: String, baseDirectory: String, homeDirectory: String) -> Result<Playbook, DiagnosticsError> {
+    /// `baseDirectory` (the playbook's folder) and `~` against `homeDirectory`. With
+    /// `environment`, each trigger's `secret_env` must name a variable set in it.
+    public static func parse(text: String, file: String, baseDirectory: String, homeDirectory: String,
+                             environment: [String: String]? = nil) -> Result<Playbook, DiagnosticsError> {
         let parser = PlaybookParser(
-            reader: YAMLNodeReader(file: file), paths: PathResolver(baseDirectory: baseDirectory, homeDirectory: homeDirectory))
+            reader: YAMLNodeReader(file: file), paths: PathResolver(baseDirectory: baseDirectory, homeDirectory: homeDirectory),
+            variables: environment)
         let playbook = parser.playbook(text)
         if let playbook, !parser.reader.hasErrors { return .success(playbook) }
         if !parser.reader.hasErrors { parser.reader.error(line: nil, column: nil, "", "the playbook is empty") }
@@ -91,13 +96,20 @@ public struct PlaybookParser {
             reader.int($0, "max_revisions", in: 1...Int.max, what: "a whole number, 1 or more")
         } ?? Playbook.defaultMaxRevisions
         let history = value("history").flatMap { reader.string($0, "history") }.map(paths.resolve)
+        let triggers = value("triggers").map { self.triggers($0, "triggers") } ?? []
+        let alarms = value("alarms").flatMap { self.alarms($0, "alarms") }
+        if rollback.onAlarm, alarms?.checks.isEmpty ?? true {
+            reader.error(value("auto_rollback"), "auto_rollback.on_alarm", "there are no alarm checks to roll back on",
+                         hint: "add 'alarms: {checks: [...]}' or remove 'on_alarm'")
+        }
 
         guard let application, let deploymentGroup, let inventory else { return nil }
         return Playbook(
             file: reader.file, application: application, deploymentGroup: deploymentGroup, inventoryPath: inventory,
             targets: tagGroups, deploymentConfig: config, revisionPath: revision, fileExistsBehavior: fileExists,
             ignoreApplicationStopFailures: ignoreStop, autoRollback: rollback, loadBalancers: balancers,
-            blueGreen: blueGreenSpec, ssh: sshOverrides, maxRevisions: maxRevisions, historyPath: history)
+            blueGreen: blueGreenSpec, ssh: sshOverrides, maxRevisions: maxRevisions, historyPath: history,
+            triggers: triggers, alarms: alarms)
     }
 
     /// CodeDeploy's rule for application and deployment group names.
@@ -125,12 +137,13 @@ public struct PlaybookParser {
 
     private func autoRollback(_ node: Node, _ path: String) -> AutoRollback {
         guard let entries = reader.mapping(node, path) else { return AutoRollback() }
-        reader.rejectUnknownKeys(entries, allowed: ["on_failure", "on_stop"], path)
+        reader.rejectUnknownKeys(entries, allowed: ["on_failure", "on_stop", "on_alarm"], path)
         var rollback = AutoRollback()
         for entry in entries {
             let value = reader.bool(entry.value, join(path, entry.key))
             if entry.key == "on_failure" { rollback.onFailure = value ?? false }
             if entry.key == "on_stop" { rollback.onStop = value ?? false }
+            if entry.key == "on_alarm" { rollback.onAlarm = value ?? false }
         }
         return rollback
     }

@@ -41,6 +41,11 @@ public protocol HistoryStore: Sendable {
     /// deployment had already ended.
     @discardableResult
     func markFailedAfterRestart(_ id: DeploymentID, reason: String, at time: Date) throws -> Bool
+
+    /// Records how one trigger notification's delivery ended.
+    func recordDelivery(_ record: DeliveryRecord) throws
+    /// A deployment's trigger deliveries, in the order they were recorded.
+    func deliveries(of id: DeploymentID) throws -> [DeliveryRecord]
 }
 
 extension HistoryStore {

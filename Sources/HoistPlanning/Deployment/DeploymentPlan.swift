@@ -80,7 +80,8 @@ public struct DeploymentPlan: Sendable {
             hosts: hosts, lockHosts: request.groupHosts, config: config, concurrencyCap: playbook.ssh.concurrency,
             health: request.health, phases: phases, blueGreen: playbook.blueGreen,
             rollback: RollbackPolicy(onFailure: request.autoRollback ?? playbook.autoRollback.onFailure,
-                                     onStop: request.autoRollback ?? playbook.autoRollback.onStop, config: config),
+                                     onStop: request.autoRollback ?? playbook.autoRollback.onStop,
+                                     onAlarm: request.autoRollback ?? playbook.autoRollback.onAlarm, config: config),
             ignoreApplicationStopFailures: request.ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
             maxRevisions: playbook.maxRevisions, hasTraffic: traffic)
     }

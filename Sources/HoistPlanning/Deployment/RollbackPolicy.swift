@@ -4,20 +4,25 @@ import HoistCore
 public struct RollbackPolicy: Sendable, Hashable {
     public var onFailure: Bool
     public var onStop: Bool
+    /// After an alarm stopped the deployment (DEPLOYMENT_STOP_ON_ALARM).
+    public var onAlarm: Bool
     /// The configuration the deployment ran with; a rollback uses it when it can run on the
     /// hosts it has (see `config(forHosts:)`).
     public var config: DeploymentConfig
 
-    public init(onFailure: Bool, onStop: Bool, config: DeploymentConfig) {
+    public init(onFailure: Bool, onStop: Bool, onAlarm: Bool = false, config: DeploymentConfig) {
         self.onFailure = onFailure
         self.onStop = onStop
+        self.onAlarm = onAlarm
         self.config = config
     }
 
-    /// Whether a deployment that ended with `status` rolls back.
-    public func wants(_ status: DeploymentStatus) -> Bool {
+    /// Whether a deployment that ended with `status` (and `errorCode`) rolls back: a stop by
+    /// an alarm (ALARM_ACTIVE) follows `onAlarm`, any other stop `onStop`.
+    public func wants(_ status: DeploymentStatus, errorCode: DeploymentErrorCode? = nil) -> Bool {
         switch status {
         case .failed: return onFailure
+        case .stopped where errorCode == .alarmActive: return onAlarm
         case .stopped: return onStop
         default: return false
         }

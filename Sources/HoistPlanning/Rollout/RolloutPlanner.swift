@@ -18,12 +18,20 @@ import HoistCore
 /// - every host ran: Succeeded if at least `max(minimum, 1)` succeeded, else Failed,
 ///   HEALTH_CONSTRAINTS. (OneAtATime's minimum is all healthy hosts but one, so only its last
 ///   host may fail; a single host must succeed.)
-/// - a stop input before the verdict: Stopped, MANUAL_STOP, once the hosts in flight report.
+/// - a stop input before the verdict: Stopped, MANUAL_STOP (ALARM_ACTIVE when an alarm asked),
+///   once the hosts in flight report.
 public struct RolloutPlanner: Sendable {
+    /// Who stopped the deployment.
+    public enum StopReason: Sendable, Hashable {
+        case manual
+        /// An alarm check is in ALARM; the text names the checks and what they saw.
+        case alarm(String)
+    }
+
     enum HostState: Sendable, Hashable { case pending, inFlight, succeeded, failed, skipped }
 
     /// Why the deployment is ending once the hosts in flight have reported.
-    enum Ending: Sendable, Hashable { case completed, failed, stopped }
+    enum Ending: Sendable, Hashable { case completed, failed, stopped(StopReason) }
 
     enum Phase: Sendable, Hashable {
         case notStarted
@@ -150,12 +158,13 @@ public struct RolloutPlanner: Sendable {
         return advance()
     }
 
-    /// A manual stop (Ctrl-C): no new hosts start; the deployment ends Stopped once the hosts
-    /// in flight report. A deployment already failing stays Failed.
-    public mutating func stopRequested() -> [RolloutAction] {
+    /// A stop (Ctrl-C, or an alarm): no new hosts start; the deployment ends Stopped once the
+    /// hosts in flight report, with MANUAL_STOP or ALARM_ACTIVE. A deployment already failing
+    /// stays Failed.
+    public mutating func stopRequested(_ reason: StopReason = .manual) -> [RolloutAction] {
         switch phase {
         case .notStarted, .deploying, .baking:
-            phase = .draining(.stopped)
+            phase = .draining(.stopped(reason))
             return advance()
         case .draining, .finished:
             return []
@@ -230,9 +239,12 @@ public struct RolloutPlanner: Sendable {
 
     private mutating func finish(_ ending: Ending) -> RolloutAction {
         switch ending {
-        case .stopped:
+        case .stopped(.manual):
             let skipped = states.count(where: { $0 == .pending })
             return finish(status: .stopped, code: .manualStop, message: RolloutMessages.stopped(skipped: skipped))
+        case .stopped(.alarm(let why)):
+            let skipped = states.count(where: { $0 == .pending })
+            return finish(status: .stopped, code: .alarmActive, message: RolloutMessages.stoppedOnAlarm(why, skipped: skipped))
         case .failed:
             return finish(status: .failed, code: .healthConstraints, message: RolloutMessages.healthConstraints)
         case .completed:

@@ -76,6 +76,11 @@ enum RolloutMessages {
             + " skipped and may need another deployment."
     }
 
+    static func stoppedOnAlarm(_ why: String, skipped: Int) -> String {
+        "The deployment was stopped because \(why); \(skipped) \(skipped == 1 ? "host was" : "hosts were")"
+            + " skipped and may need another deployment."
+    }
+
     static func succeeded(succeeded: Int, fleetSize: Int, minimum: Int) -> String {
         "The deployment succeeded: \(succeeded) of \(fleetSize) hosts succeeded"
             + " (at least \(max(minimum, 1)) needed)."

@@ -293,6 +293,8 @@ final class FailingHistory: HistoryStore, @unchecked Sendable {
     }
     func lastSucceeded(group: String) throws -> DeploymentRecord? { try inner.lastSucceeded(group: group) }
     func unfinished(group: String?) throws -> [DeploymentRecord] { try inner.unfinished(group: group) }
+    func recordDelivery(_ record: DeliveryRecord) throws { try inner.recordDelivery(record) }
+    func deliveries(of id: DeploymentID) throws -> [DeliveryRecord] { try inner.deliveries(of: id) }
     func markFailedAfterRestart(_ id: DeploymentID, reason: String, at time: Date) throws -> Bool {
         try inner.markFailedAfterRestart(id, reason: reason, at: time)
     }

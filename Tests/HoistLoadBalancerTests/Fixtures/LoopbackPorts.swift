@@ -1,24 +1,14 @@
 import Foundation
 import Glibc
+import HoistTestSupport
 
 /// Free TCP ports on 127.0.0.1 for the servers a test starts: bind to port 0 and let the
 /// kernel choose from its ephemeral range, far from the fleet's fixed ports.
 enum LoopbackPorts {
     static func free() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw FixtureError("cannot pick a free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let (fd, port) = try LoopbackSocket.listening(backlog: 1)
+        close(fd)
+        return port
     }
 
     /// A port nothing listens on: picked free and left closed.

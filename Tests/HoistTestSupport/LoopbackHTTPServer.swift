@@ -1,0 +1,176 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small HTTP/1.1 server on 127.0.0.1 for tests: webhook receivers, a fake Prometheus, a
+/// health endpoint whose answer a test flips. Every request is recorded (method, target,
+/// headers, body) in arrival order; `respond` decides each answer. One connection is
+/// served at a time, on a thread of its own, each answered and closed.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        /// The path and query, as sent.
+        public var target: String
+        /// Header names lower-cased.
+        public var headers: [String: String]
+        public var body: String
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: String
+        public init(status: Int, body: String = "") {
+            self.status = status
+            self.body = body
+        }
+    }
+
+    public let port: Int
+    private let fd: Int32
+    private let condition = NSCondition()
+    private var recorded: [Request] = []
+    private var stopped = false
+    private let respond: @Sendable (Request, Int) -> Response
+
+    /// `respond` gets each request and its 0-based number.
+    public init(respond: @escaping @Sendable (Request, Int) -> Response = { _, _ in Response(status: 200) }) throws {
+        self.respond = respond
+        (fd, port) = try LoopbackSocket.listening()
+        Thread.detachNewThread { [self] in serve() }
+    }
+
+    deinit { stop() }
+
+    public struct ServerError: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The requests so far.
+    public var requests: [Request] {
+        condition.lock()
+        defer { condition.unlock() }
+        return recorded
+    }
+
+    /// Waits until `count` requests have come or `seconds` pass; returns those that came.
+    public func waitForRequests(_ count: Int, seconds: Double = 60) -> [Request] {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while recorded.count < count, condition.wait(until: deadline) {}
+        return recorded
+    }
+
+    public func stop() {
+        condition.lock()
+        let wasStopped = stopped
+        stopped = true
+        condition.unlock()
+        if !wasStopped {
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
+        }
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 {
+                condition.lock()
+                let done = stopped
+                condition.unlock()
+                if done || (errno != EINTR && errno != ECONNABORTED) { return }
+                continue
+            }
+            handle(client)
+            close(client)
+        }
+    }
+
+    private func handle(_ client: Int32) {
+        var timeout = timeval(tv_sec: 300, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var headerEnd: Int?
+        var expected = 0
+        while true {
+            if let end = headerEnd, data.count >= end + expected { break }
+            let n = read(client, &buffer, buffer.count)
+            if n <= 0 { return }
+            data += buffer[0..<n]
+            if headerEnd == nil, let range = findHeaderEnd(data) {
+                headerEnd = range
+                let head = String(decoding: data[0..<range], as: UTF8.self)
+                for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+                    expected = Int(line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)) ?? 0
+                }
+            }
+        }
+        guard let end = headerEnd else { return }
+        let head = String(decoding: data[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let words = head.first?.split(separator: " ") ?? []
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let body = String(decoding: data[(end + 4)..<min(data.count, end + 4 + expected)], as: UTF8.self)
+        let request = Request(method: words.first.map(String.init) ?? "", target: words.count > 1 ? String(words[1]) : "",
+                              headers: headers, body: body)
+        condition.lock()
+        let number = recorded.count
+        recorded.append(request)
+        condition.unlock()
+        let response = respond(request, number)
+        let bytes = Array(response.body.utf8)
+        let text = "HTTP/1.1 \(response.status) \(response.status < 400 ? "OK" : "Error")\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
+        let all = Array(text.utf8) + bytes
+        var sent = 0
+        while sent < all.count {
+            let n = all[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func findHeaderEnd(_ data: [UInt8]) -> Int? {
+        guard data.count >= 4 else { return nil }
+        for i in 0...(data.count - 4) where data[i] == 13 && data[i + 1] == 10 && data[i + 2] == 13 && data[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+}
+
+/// A TCP socket listening on 127.0.0.1 at a port the kernel picks.
+public enum LoopbackSocket {
+    public static func listening(backlog: Int32 = 64) throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound, listen(fd, backlog) == 0 else {
+            close(fd)
+            throw LoopbackHTTPServer.ServerError(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+}
