@@ -67,7 +67,9 @@ let package = Package(
         .testTarget(name: "HoistConfigTests", dependencies: ["HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistConfig", "HoistHistory", "HoistTestSupport"]),
-        .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive", "HoistTestSupport"]),
+        .testTarget(name: "HoistArchiveTests", dependencies: [
+            "HoistArchive", "HoistTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport"]),
@@ -78,6 +80,7 @@ let package = Package(
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).
         .testTarget(name: "HoistIntegrationTests", dependencies: [
             "HoistSSH", "HoistLoadBalancers", "HoistEngine", "HoistConfig", "HoistTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ]
 )

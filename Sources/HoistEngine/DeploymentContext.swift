@@ -10,13 +10,10 @@ public typealias HookTable = [LifecycleEvent: [HookScript]]
 public struct DeployableRevision: Sendable {
     /// What a person calls it (the path they gave).
     public var displayName: String
-    /// The archive uploaded to hosts (tar, tar.gz, tar.zst or zip).
+    /// The canonical tar uploaded to hosts (`CanonicalBundle`), whatever the revision was.
     public var bundlePath: String
-    public var isZip: Bool
     public var sha256: String
     public var sizeBytes: Int64
-    /// A single leading folder to strip after unpacking, as CodeDeploy does.
-    public var stripPrefix: String?
     public var hooks: HookTable
     /// The file_exists_behavior in force (the AppSpec's own wins), as history records it.
     public var fileExistsBehavior: FileExistsBehavior
@@ -24,16 +21,14 @@ public struct DeployableRevision: Sendable {
     /// group's cleanup file.
     public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
 
-    public init(displayName: String, bundlePath: String, isZip: Bool, sha256: String, sizeBytes: Int64,
-                stripPrefix: String?, hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
+    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64,
+                hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
                 renderInstall: @escaping @Sendable (String, String) -> String) {
         self.fileExistsBehavior = fileExistsBehavior
         self.displayName = displayName
         self.bundlePath = bundlePath
-        self.isZip = isZip
         self.sha256 = sha256
         self.sizeBytes = sizeBytes
-        self.stripPrefix = stripPrefix
         self.hooks = hooks
         self.renderInstall = renderInstall
     }
