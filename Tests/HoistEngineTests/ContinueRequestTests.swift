@@ -43,5 +43,8 @@ import HoistPlanning
         #expect(commands.heartbeat(owner: GroupLockFleet.owner("d-ALICE0001")).contains("for f in stop continue"))
         let reply = GroupLockReply.parse("\u{1e}beat 0\n\u{1e}continue by bob\n\u{1e}stop graceful by eve\n")
         #expect(reply == GroupLockReply(outcome: .beat, stopRequests: ["graceful by eve"], continueRequests: ["by bob"]))
+        // A line cut off after its key asks for nothing.
+        let cut = GroupLockReply.parse("\u{1e}beat 0\n\u{1e}continue \n\u{1e}stop \n\u{1e}continue")
+        #expect(cut == GroupLockReply(outcome: .beat))
     }
 }
