@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HoistCore
 import HoistHistory
 import Testing
@@ -63,5 +64,51 @@ import Testing
         let record = Fixture.deployment(8)
         let detail = DeploymentDetail(deployment: record, hosts: [], events: [])
         #expect(!(try HistoryJSON.encode(detail)).contains("phases"))
+    }
+
+    /// A history file from a Hoist with trigger deliveries but not yet phases gains the phase
+    /// table, migrations in order, and keeps its deliveries.
+    @Test func aFileWithDeliveriesButNoPhasesIsUpgraded() throws {
+        let temp = try TempHistory()
+        try HistorySchema.createFile(atPath: temp.path, upTo: "v3-trigger-deliveries")
+        let before = try DatabaseQueue(path: temp.path)
+        #expect(try before.read { try Bool.fetchOne($0, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'phase'") } == false)
+        try before.close()
+        #expect(Array(HistorySchema.migrationIdentifiers.suffix(2)) == ["v3-trigger-deliveries", "v3-phases"])
+
+        let store = try temp.open()
+        #expect(try store.appliedMigrations() == HistorySchema.migrationIdentifiers)
+        let record = Fixture.deployment(9)
+        try store.createDeployment(record)
+        let (_, _, phases) = Self.blueGreen(record.id)
+        for phase in phases { try store.upsertPhase(phase) }
+        #expect(try store.phases(of: record.id) == phases)
+    }
+
+    /// `hoist show` of a blue/green deployment with triggers: its phases and its deliveries,
+    /// in text and in JSON.
+    @Test func phasesAndTriggerDeliveriesShowTogether() throws {
+        let temp = try TempHistory()
+        let store = try temp.open()
+        let record = Fixture.deployment(10)
+        try store.createDeployment(record)
+        let (hosts, events, phases) = Self.blueGreen(record.id)
+        try store.upsertHosts(hosts)
+        try store.upsertEvents(events)
+        for phase in phases { try store.upsertPhase(phase) }
+        let ready = DeliveryRecord(
+            deploymentID: record.id, trigger: "chat", event: .deploymentReady, host: nil, target: "https://hooks.example.com/x",
+            status: .delivered, attempts: 1, error: nil, eventTime: Fixture.time(120), endTime: Fixture.time(121))
+        try store.recordDelivery(ready)
+
+        let detail = try #require(try store.detail(record.id))
+        #expect(detail.phases.count == 4 && detail.deliveries == [ready])
+        let json = try HistoryJSON.encode(detail)
+        #expect(json.contains("\"phases\"") && json.contains("\"deliveries\"") && json.contains("DeploymentReady"))
+        let text = HistoryText(timeZone: TimeZone(identifier: "UTC")!, now: Fixture.time(200)).show(detail)
+        let phaseTable = try #require(text.range(of: "PHASE / HOST EVENT"))
+        let triggerTable = try #require(text.range(of: "TRIGGER"))
+        #expect(phaseTable.lowerBound < triggerTable.lowerBound, "phases, then deliveries:\n\(text)")
+        #expect(text.contains("chat     DeploymentReady"), "\(text)")
     }
 }
