@@ -68,7 +68,9 @@ let package = Package(
         .testTarget(name: "HoistConfigTests", dependencies: ["HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistConfig", "HoistHistory", "HoistTestSupport"]),
-        .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive", "HoistTestSupport"]),
+        .testTarget(name: "HoistArchiveTests", dependencies: [
+            "HoistArchive", "HoistDigest", "HoistTestSupport",
+        ]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport", "HoistHistory", "HoistCore"]),
@@ -78,7 +80,7 @@ let package = Package(
         .testTarget(name: "HoistSSHTests", dependencies: ["HoistSSH", "HoistDigest", "HoistTestSupport"]),
         // Against the local fleet of real sshd hosts and a real HAProxy (scripts/fleet).
         .testTarget(name: "HoistIntegrationTests", dependencies: [
-            "HoistSSH", "HoistLoadBalancers", "HoistEngine", "HoistConfig", "HoistTestSupport",
+            "HoistSSH", "HoistLoadBalancers", "HoistEngine", "HoistConfig", "HoistDigest", "HoistTestSupport",
         ]),
     ]
 )

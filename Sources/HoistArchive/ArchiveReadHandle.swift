@@ -31,28 +31,48 @@ final class ArchiveReadHandle {
         archive_error_string(pointer).map { String(cString: $0) } ?? "unknown libarchive error"
     }
 
+    /// The current entry's size when it is a sparse file (nil otherwise): its holes are data.
+    private var sparseSize: Int64?
+
     /// The next header, nil at the end; throws on a corrupt or truncated archive.
     func nextEntry() throws -> OpaquePointer? {
         var entry: OpaquePointer?
         let status = archive_read_next_header(pointer, &entry)
         if status == ARCHIVE_EOF { return nil }
         if status < ARCHIVE_WARN { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
+        sparseSize = entry.flatMap { archive_entry_sparse_count($0) > 0 ? archive_entry_size($0) : nil }
         return entry
     }
 
     /// Reads the current entry's data in blocks, handing each to `body`; `body` returns false to
-    /// stop early. Returns the number of bytes read.
+    /// stop early. Returns the number of bytes read. The holes of a sparse file come as zeros,
+    /// so its data is the plain file a host would unpack.
     @discardableResult
     func readData(_ body: (UnsafeRawBufferPointer) -> Bool) throws -> Int64 {
         var total: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        let zeros = [UInt8](repeating: 0, count: 64 << 10)
+        func zeroFill(to offset: Int64) -> Bool {
+            while total < offset {
+                let count = Int(min(Int64(zeros.count), offset - total))
+                total += Int64(count)
+                if !zeros.withUnsafeBytes({ body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }) { return false }
+            }
+            return true
+        }
         while true {
-            let count = buffer.withUnsafeMutableBytes { archive_read_data(pointer, $0.baseAddress, $0.count) }
-            if count == 0 { return total }
-            if count < 0 { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
-            total += Int64(count)
-            let keepGoing = buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-            if !keepGoing { return total }
+            var block: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(pointer, &block, &size, &offset)
+            if status == ARCHIVE_EOF {
+                if let sparseSize { _ = zeroFill(to: sparseSize) }
+                return total
+            }
+            if status < ARCHIVE_WARN { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
+            guard zeroFill(to: Int64(offset)) else { return total }
+            guard size > 0, let block else { continue }
+            total += Int64(size)
+            if !body(UnsafeRawBufferPointer(start: block, count: size)) { return total }
         }
     }
 
@@ -92,6 +112,7 @@ extension RawEntryInfo {
             self.init(pathBytes: name, type: type, linkTargetBytes: symlink, mode: UInt32(archive_entry_perm(entry)))
         }
         if archive_entry_size_is_set(entry) != 0 { size = archive_entry_size(entry) }
+        if archive_entry_mtime_is_set(entry) != 0 { modificationTime = Int64(archive_entry_mtime(entry)) }
         nameIsUnconvertible = stored == nil
     }
 

@@ -31,6 +31,23 @@ public final class ArchiveWriter {
         try check(archive_write_disk_set_options(handle, diskFlags))
     }
 
+    /// Writes an archive to a temporary name next to `output` and renames it into place only
+    /// once `body` and the close succeeded, so `output` is never a partial archive.
+    static func atomically(_ output: String, format: BundleFormat, _ body: (ArchiveWriter) throws -> Void) throws {
+        let temporary = output + ".partial-\(getpid())"
+        do {
+            let writer = try ArchiveWriter(path: temporary, format: format)
+            try body(writer)
+            try writer.close()
+            guard rename(temporary, output) == 0 else {
+                throw BundleError.io(path: output, reason: "cannot move the finished archive into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
     deinit {
         if !closed { archive_write_close(pointer) }
         archive_write_free(pointer)

@@ -15,6 +15,9 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownOutputFormat(path: String)
     /// An output path that cannot be used (inside the input, say).
     case invalidOutput(path: String, reason: String)
+    /// The revision read differently the second time (written to while Hoist read it, or an
+    /// archive whose headers state what its data does not hold).
+    case changed(bundle: String, reason: String)
     /// Writing or reading a file failed for a reason outside the bundle's content.
     case io(path: String, reason: String)
 
@@ -52,6 +55,8 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .io(let path, let reason):
             return "\(path): \(reason)"
+        case .changed(let bundle, let reason):
+            return "\(bundle): the revision is not what was checked: \(reason); if it was being written to, run the command again"
         }
     }
 }

@@ -19,6 +19,12 @@ public struct BundleInspection: Sendable, Hashable, Codable {
     public var expandedSize: Int64
     /// Entries in the bundle as stored, before the strip (the root `.` entry not counted).
     public var entryCount: Int
+    /// Entry path → the entry whose data it repeats: hardlinks, and the copies under a
+    /// symlink to a directory, which is listed (and sent) as a real directory, as the
+    /// CodeDeploy agent installs it.
+    public var copies: [String: String] = [:]
+    /// Each symlink that was expanded into a directory → the directory it points at.
+    public var expandedLinks: [String: String] = [:]
 
     public init(
         format: BundleFormat, entries: [BundleEntry], strippedPrefix: String?, appSpecName: String?,

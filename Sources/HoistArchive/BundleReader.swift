@@ -30,12 +30,24 @@ public enum BundleReader {
             guard let accepted = collector.add(raw) else { continue }
             if raw.type == .file, LeadingDirectory.isAppSpecCandidate(accepted) {
                 appSpecCandidates[accepted] = try readCapped(reader, limit: limits.maxAppSpecSize)
+            } else if raw.type == .file, let declared = raw.size, format == .zip {
+                // A zip states sizes in headers its data need not match; count the data,
+                // stopping one byte past the stated size.
+                var actual: Int64 = 0
+                try reader.readData { block in
+                    actual += Int64(block.count)
+                    return actual <= declared
+                }
+                if actual != declared { collector.sizeMismatch(raw.pathBytes, declared: declared, actual: actual) }
             } else if raw.type == .file, raw.size == nil {
                 // No size in the header: count what it unpacks to, stopping at the limit.
+                var actual: Int64 = 0
                 try reader.readData { block in
+                    actual += Int64(block.count)
                     collector.addUnpackedBytes(Int64(block.count), to: raw.pathBytes)
                     return !collector.mustStop
                 }
+                collector.setSize(of: accepted, to: actual)
             }
         }
         // An archive with no entries reports its format only after the end is reached.
@@ -76,7 +88,22 @@ public enum BundleReader {
         appSpecBytes: (String) throws -> [UInt8]?
     ) throws -> BundleInspection {
         let prefix = LeadingDirectory.prefixToStrip(collector.entries)
-        let entries = LeadingDirectory.strip(prefix, from: collector.entries)
+        var hardlinks: [String: String] = [:]
+        for (path, target) in collector.hardlinks {
+            if let path = LeadingDirectory.stripped(prefix, path), let target = LeadingDirectory.stripped(prefix, target) {
+                hardlinks[path] = target
+            }
+        }
+        // Links are resolved after the strip: that is the tree the host holds, and a `..`
+        // that stayed inside the leading directory's parent would leave it.
+        var expansion = SymlinkExpansion(
+            entries: LeadingDirectory.strip(prefix, from: collector.entries), copies: hardlinks,
+            expandedSize: collector.expandedSize, limits: collector.limits)
+        expansion.run()
+        if !expansion.problems.isEmpty {
+            throw BundleError.unsafeEntries(bundle: bundle, problems: expansion.problems)
+        }
+        let entries = expansion.entries
         var appSpecName: String?
         var appSpecText: String?
         for name in LeadingDirectory.appSpecNames where entries.contains(where: { $0.path == name }) {
@@ -95,10 +122,13 @@ public enum BundleReader {
             }
             break
         }
-        return BundleInspection(
+        var inspection = BundleInspection(
             format: format, entries: entries, strippedPrefix: prefix, appSpecName: appSpecName,
-            appSpecText: appSpecText, sha256: nil, expandedSize: collector.expandedSize,
+            appSpecText: appSpecText, sha256: nil, expandedSize: expansion.expandedSize,
             entryCount: collector.entries.count)
+        inspection.copies = expansion.copies
+        inspection.expandedLinks = expansion.expandedLinks
+        return inspection
     }
 
     /// At most `limit + 1` bytes of the current entry: one more than allowed shows it is too big.

@@ -32,19 +32,10 @@ public enum BundleWriter {
             throw BundleError.missingAppSpec(bundle: directory)
         }
 
-        let temporary = output + ".partial-\(getpid())"
-        do {
-            let writer = try ArchiveWriter(path: temporary, format: format)
+        try ArchiveWriter.atomically(output, format: format) { writer in
             for item in scanned {
                 try writeEntry(item, named: item.raw.pathBytes, options: options, into: writer)
             }
-            try writer.close()
-            guard rename(temporary, output) == 0 else {
-                throw BundleError.io(path: output, reason: "cannot move the finished archive into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            unlink(temporary)
-            throw error
         }
         inspection.format = format
         inspection.sha256 = try FileDigest.sha256(path: output, displayName: output)
@@ -74,26 +65,15 @@ public enum BundleWriter {
     /// Streams exactly `declaredSize` bytes (the header is already written): a file that grew
     /// meanwhile is cut, one that shrank is padded by libarchive.
     private static func copyData(of item: ScannedEntry, declaredSize: Int64, into writer: ArchiveWriter) throws {
-        let display = EntryName.display(item.absolutePath)
-        let descriptor = DirectoryScanner.withCString(item.absolutePath) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
-        guard descriptor >= 0 else {
-            throw BundleError.io(path: display, reason: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let blockSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
-        defer { buffer.deallocate() }
         var remaining = declaredSize
-        while remaining > 0 {
-            let count = read(descriptor, buffer.baseAddress, Int(min(Int64(blockSize), remaining)))
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BundleError.io(path: display, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            try writer.writeData(UnsafeRawBufferPointer(rebasing: buffer.prefix(count)))
-            remaining -= Int64(count)
+        var writeError: Error?
+        try FileBlocks.read(item.absolutePath) { block in
+            let part = UnsafeRawBufferPointer(rebasing: block.prefix(Int(min(Int64(block.count), remaining))))
+            do { try writer.writeData(part) } catch { writeError = error }
+            remaining -= Int64(part.count)
+            return writeError == nil && remaining > 0
         }
+        if let writeError { throw writeError }
     }
 
     /// An output inside the directory would be archived into the next bundle of it.

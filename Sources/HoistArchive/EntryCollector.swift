@@ -12,6 +12,8 @@ struct EntryCollector {
     /// Set once a limit is passed; the reader must stop.
     private(set) var mustStop = false
     private var indexByPath: [String: Int] = [:]
+    /// Hardlink path → the earlier file it names; unpacked, the same data again.
+    private(set) var hardlinks: [String: String] = [:]
 
     init(limits: BundleLimits) { self.limits = limits }
 
@@ -39,6 +41,7 @@ struct EntryCollector {
         case .path(let normalised):
             path = normalised
         }
+        if let reason = EntryPath.lengthProblem(path) { return refuse(display, reason) }
         if indexByPath[path] != nil {
             return refuse(display, "duplicate entry: \"\(EntryName.display(path))\" appears more than once in the bundle")
         }
@@ -63,6 +66,19 @@ struct EntryCollector {
             problem(EntryName.display(pathBytes), "the bundle unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit); it may be a compression bomb")
             mustStop = true
         }
+    }
+
+    /// Records the size of a file whose header gave none, once its data was counted.
+    mutating func setSize(of path: String, to size: Int64) {
+        guard let index = indexByPath[path] else { return }
+        entries[index].size = size
+    }
+
+    /// A file whose data is not as long as its header says (a zip can state any size, and
+    /// `unzip` writes what the data holds): refused, so the size limits mean what they say.
+    mutating func sizeMismatch(_ pathBytes: [UInt8], declared: Int64, actual: Int64) {
+        let found = actual > declared ? "more than \(declared) bytes" : "\(actual) bytes"
+        problem(EntryName.display(pathBytes), "its header says \(declared) bytes but its data unpacks to \(found)")
     }
 
     /// Whole-listing checks that need every entry: nothing may sit below a file or a symlink
@@ -112,6 +128,7 @@ struct EntryCollector {
                 return refuse(display, "hardlink target \"\(EntryName.display(target))\" is not a file earlier in the bundle")
             }
             // Unpacked, a hardlink is the same file again: list it as one.
+            hardlinks[path] = hardlinks[targetPath] ?? targetPath
             return BundleEntry(path: path, kind: .file, mode: mode, size: entries[index].size)
         case .characterDevice:
             return refuse(display, "is a character device; bundles may hold only files, directories and symlinks")

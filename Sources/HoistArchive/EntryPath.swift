@@ -16,6 +16,23 @@ enum EntryPath {
         return parts.isEmpty ? .root : .path(parts.joined(separator: "/"))
     }
 
+    /// Linux's limits: a name of at most 255 bytes (NAME_MAX) and a path of at most 4,095
+    /// (PATH_MAX less its NUL). Checked on the revision's own paths so that `validate` refuses
+    /// what a host's tar or cp would fail on after ApplicationStop; destinations are checked by
+    /// the install planner.
+    static let maxComponentBytes = 255
+    static let maxPathBytes = 4095
+
+    static func lengthProblem(_ path: String) -> String? {
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > maxComponentBytes }) {
+            return "the name \"\(EntryName.display(String(long.prefix(40))))…\" is \(long.utf8.count) bytes long; Linux allows \(maxComponentBytes) bytes per name"
+        }
+        if path.utf8.count > maxPathBytes {
+            return "the path is \(path.utf8.count) bytes long; Linux allows \(maxPathBytes) bytes"
+        }
+        return nil
+    }
+
     /// Where a symlink at `linkPath` with text `target` lands, resolved lexically against the
     /// link's directory; nil when it leaves the revision.
     static func resolveSymlink(at linkPath: String, target: String) -> String? {

@@ -28,6 +28,8 @@ struct RawEntryInfo {
     var mode: UInt32
     /// Unpacked size, nil when the header does not say.
     var size: Int64?
+    /// Seconds since the epoch, as stored (0 when the archive gives none).
+    var modificationTime: Int64 = 0
     /// libarchive could not turn the stored name into UTF-8; `pathBytes` is then a best guess.
     var nameIsUnconvertible = false
 }

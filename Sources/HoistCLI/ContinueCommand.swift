@@ -1,17 +1,46 @@
 import ArgumentParser
+import Foundation
+import HoistCore
+import HoistEngine
 
 /// `hoist continue ID`: lets a blue/green deployment that waits (`ready_wait`) move traffic.
-struct ContinueCommand: ParsableCommand {
+/// The request is written next to the group's lock on the hosts, which the waiting
+/// coordinator's heartbeat reads, so it works from any machine that reaches the hosts.
+struct ContinueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "continue",
         abstract: "Let a waiting blue/green deployment move traffic to its replacement fleet.",
-        discussion: "Run on the machine the deployment runs on; it polls for the signal.")
+        discussion: """
+            Works from any machine that reaches the hosts: the request goes next to the group's \
+            lock, which the deployment's heartbeat reads (within its heartbeat interval, 5 s by \
+            default). Give the playbook when this machine's history does not know the deployment. \
+            An unknown or finished deployment is an error (exit 2).
+            """)
 
     @Argument(help: "The deployment ID (d-...).", completion: Completions.deploymentID)
     var id: String
+    @Argument(help: "The deployment's playbook (default: the one its history record names).")
+    var playbook: String?
+    @Option(name: .long, help: "History database.") var db: String?
 
-    func run() throws {
-        try ContinueSignalFile.signal(id: id)
-        print("signalled \(id): it moves traffic within a second if it is still waiting")
+    mutating func run() async throws {
+        guard let deploymentID = DeploymentID(id) else {
+            throw invalid("\(id) is not a deployment id (d- and nine upper-case letters or digits)")
+        }
+        let record = try? openHistory(db: db, playbook: playbook).deployment(deploymentID)
+        if let record, record.status.isFinal {
+            throw invalid("\(id) has already ended (\(record.status.rawValue)); there is nothing to continue")
+        }
+        guard let playbookPath = playbook ?? record?.playbookPath else {
+            throw invalid("\(id): not in this machine's history; name its playbook: hoist continue \(id) PLAYBOOK")
+        }
+        let (lock, pool) = try groupLock(playbookPath, deploymentID: "continue")
+        defer { Task { await pool.closeAll() } }
+        do {
+            try await lock.requestContinue(deploymentID: id)
+        } catch let error as GroupLockError {
+            throw invalid("\(error)")
+        }
+        print("asked \(id) to move traffic; it does so at its next heartbeat if it is waiting, or as soon as its wait begins")
     }
 }

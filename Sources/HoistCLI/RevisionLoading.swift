@@ -121,6 +121,9 @@ enum RevisionPaths {
         case .notFound:
             return [Diagnostic(file: path, message: "no such file or directory",
                                hint: "name a revision directory or a bundle archive")]
+        case .changed(_, let reason):
+            return [Diagnostic(file: path, message: "the revision is not what was checked: \(reason)",
+                               hint: "if it was being written to, run the command again")]
         case .unknownOutputFormat(let p), .invalidOutput(let p, _), .io(let p, _):
             // Not expected when reading; keep the library's sentence.
             let text = error.description

@@ -79,9 +79,12 @@ extension AppSpecReading {
         }
         var script = HookScript(location: location, position: item.position)
         if let node = entry.value("timeout") {
-            let value = node.integerValue ?? node.scalarText.flatMap { $0.allSatisfy(\.isNumber) ? Int($0) : nil }
-            if let value, value > 0, node.tagName != .float {
+            if let value = Self.timeoutSeconds(node), value > 0 {
                 script.timeout = value
+                if let text = node.scalarText, Int(text) == nil, node.integerValue == nil {
+                    reader.warning("the timeout \(text) is read as \(value) seconds: the CodeDeploy agent drops the fraction", at: node,
+                        hint: Self.timeoutHint)
+                }
             } else {
                 reader.error(AppSpecMessages.invalidTimeout, at: node, hint: Self.timeoutHint)
                 valid = false
@@ -96,4 +99,22 @@ extension AppSpecReading {
         }
         return valid ? script : nil
     }
+
+    /// Whole seconds as the CodeDeploy agent reads a timeout (Ruby's `to_i`): a number with a
+    /// fraction is cut to its whole part, so `2.5` is 2 seconds and `0.5` is 0 (refused).
+    /// Text that is not a number is refused rather than read as the number it starts with.
+    static func timeoutSeconds(_ node: YAMLNode) -> Int? {
+        if let value = node.integerValue { return value }
+        guard let text = node.scalarText, !text.isEmpty else { return nil }
+        if text.allSatisfy(\.isASCIIDigit) { return Int(text) }
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit), parts[1].allSatisfy(\.isASCIIDigit) else {
+            return nil
+        }
+        return Int(parts[0])
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -86,6 +86,14 @@ public protocol HostSession: AnyObject, Sendable {
         onOutput: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CommandResult
 
+    /// Like `run`, with `input` written to the command's stdin, then end of file. Whatever
+    /// grows with the revision (the Install program, a host record) goes this way, never on
+    /// the command line: libssh2 caps an exec request at about 35 KB.
+    func run(
+        _ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+        onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult
+
     /// Streams a local file to `remotePath` atomically (temporary name, then rename) and
     /// checks its SHA-256 on the host. `progress` receives bytes sent so far.
     func upload(
@@ -106,6 +114,16 @@ extension HostSession {
     public func capture(_ command: String, timeoutSeconds: Double? = 60) async throws -> (CommandResult, stdout: String, stderr: String) {
         let box = LineCollector()
         let result = try await run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5) { box.add($0) }
+        let (out, err) = box.text()
+        return (result, out, err)
+    }
+}
+
+extension HostSession {
+    /// `capture` with `input` on the command's stdin.
+    public func capture(_ command: String, input: [UInt8], timeoutSeconds: Double? = 60) async throws -> (CommandResult, stdout: String, stderr: String) {
+        let box = LineCollector()
+        let result = try await run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5) { box.add($0) }
         let (out, err) = box.text()
         return (result, out, err)
     }

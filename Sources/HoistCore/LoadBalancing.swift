@@ -15,6 +15,9 @@ public protocol LoadBalancer: Sendable {
     func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws
     /// What the balancer says about the host right now.
     func state(of host: HostSpec) async throws -> LoadBalancerServerState
+    /// Whether the host answers the balancer's health check, without sending it traffic: nil
+    /// when it does, else what failed. Asked before traffic goes back to a fleet.
+    func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String?
     /// Throws a `.configuration` error when the host cannot work with this balancer for a
     /// reason that needs nobody to be asked (e.g. its server name is not one HAProxy takes),
     /// so the deployment refuses it before the lock is taken and any host is touched.
@@ -22,6 +25,20 @@ public protocol LoadBalancer: Sendable {
 }
 
 extension LoadBalancer {
+    /// Reads `state(of:)`: up (or a balancer that cannot tell) is healthy. A balancer that
+    /// stops checking hosts out of rotation (HAProxy in maint) says more in its own.
+    public func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String? {
+        do {
+            let state = try await state(of: host)
+            switch state.operational {
+            case .up, .unknown: return nil
+            case .down, .maint, .drain: return state.description
+            }
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public func check(_ host: HostSpec) throws {}
 }
 

@@ -30,6 +30,21 @@ public enum LocalShell {
         }
     }
 
+    /// `run` with `input` on the command's stdin, through a private temporary file (the
+    /// command line has a size limit here too: 128 KiB per argument).
+    public static func run(
+        _ command: String, input: [UInt8], environment: [String: String] = [:], timeoutSeconds: Double? = nil,
+        killGraceSeconds: Double = 5, onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-stdin-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(input), attributes: [.posixPermissions: 0o600]) else {
+            throw LocalShellError(description: "cannot write \(file.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try await run("exec < \(shellQuote(file.path))\n" + command, environment: environment, timeoutSeconds: timeoutSeconds,
+                             killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+
     /// Runs a command and collects its output; for short commands whose output is small.
     public static func capture(
         _ command: String, environment: [String: String] = [:], input: String? = nil, timeoutSeconds: Double? = 60

@@ -44,13 +44,15 @@ public struct Deployment: Sendable {
         for skipped in acquired.skippedHosts {
             observer.handle(.notice(.lockHostSkipped(host: skipped.host, reason: skipped.reason)))
         }
-        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat) { host, now in
+        // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
+        let continued = LockContinueSignals(also: ports.continueSignals)
+        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { host, now in
             observer.handle(.notice(.lockLost(host: host, now: now)))
-        }
+        }, onContinue: { _ in continued.signal() })
         // The lock's scope: whatever happens inside, the heartbeat stops and the lock goes.
         let outcome: Result<DeploymentReport, DeploymentError>
         do throws(DeploymentError) {
-            outcome = .success(try await whileLocked(observer: observer))
+            outcome = .success(try await whileLocked(observer: observer, continueSignals: continued))
         } catch {
             outcome = .failure(error)
         }
@@ -90,9 +92,9 @@ public struct Deployment: Sendable {
     }
 
     /// Everything done while the lock is held.
-    func whileLocked(observer: any DeploymentObserver) async throws(DeploymentError) -> DeploymentReport {
+    func whileLocked(observer: any DeploymentObserver, continueSignals: any ContinueSignals) async throws(DeploymentError) -> DeploymentReport {
         recoverAbandoned(observer: observer)
-        var report = try await execute(request, observer: observer)
+        var report = try await execute(request, observer: observer, continueSignals: continueSignals)
         let plan = request.plan
         let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
         if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart {
@@ -117,7 +119,8 @@ public struct Deployment: Sendable {
     }
 
     /// One deployment under the lock: its record, its phases, its verdict.
-    func execute(_ request: DeploymentRequest, observer: any DeploymentObserver) async throws(DeploymentError) -> DeploymentReport {
+    func execute(_ request: DeploymentRequest, observer: any DeploymentObserver,
+                 continueSignals: any ContinueSignals) async throws(DeploymentError) -> DeploymentReport {
         let plan = request.plan
         let history = ports.history
         do {
@@ -126,7 +129,8 @@ public struct Deployment: Sendable {
                 playbookPath: request.playbookPath, creator: request.creator, createdBy: request.createdBy,
                 revisionPath: request.revision.displayName, revisionSHA256: request.revision.sha256,
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
-                rollbackOf: request.rollbackOf, createTime: Date(), hostCount: plan.hosts.count,
+                rollbackOf: request.rollbackOf, deploymentType: plan.blueGreen == nil ? .inPlace : .blueGreen,
+                createTime: Date(), hostCount: plan.hosts.count,
                 revisionCommit: request.revision.commit))
         } catch {
             throw .historyUnavailable("\(error)")
@@ -159,8 +163,7 @@ public struct Deployment: Sendable {
                 observer.handle(.notice(.stopping(deploymentID: request.id.rawValue, reason: stop.reason ?? "stop requested")))
             }
         }
-        let phases = PhaseRun(plan: plan, runner: runner, phaseObserver: ObserverFanout([observer, signals]), traffic: ports.traffic,
-                              clock: ports.clock, continueSignals: ports.continueSignals)
+        let phases = PhaseRun(plan: plan, runner: runner, traffic: ports.traffic, clock: ports.clock, continueSignals: continueSignals)
         let result = await phases.run()
         stopNotice.cancel()
         await sessions.closeAll()
@@ -196,30 +199,37 @@ public struct Deployment: Sendable {
             observer.handle(.notice(.rollbackImpossible(why)))
             return RollbackReport(id: nil, status: nil, historyFailures: [], note: why)
         }
-        guard !touched.isEmpty else { return impossible("no host was touched; nothing to roll back") }
-        guard let good = try? ports.history.lastSucceeded(group: plan.deploymentGroup), good.application == plan.application else {
+        // Blue/green rolls back by rerouting to the live fleet, which still runs the old
+        // revision: it needs no earlier revision and reinstalls nothing.
+        let blueGreen = plan.blueGreen != nil
+        guard blueGreen || !touched.isEmpty else { return impossible("no host was touched; nothing to roll back") }
+        let good = (try? ports.history.lastSucceeded(group: plan.deploymentGroup)).flatMap { $0 }.flatMap { $0.application == plan.application ? $0 : nil }
+        guard blueGreen || good != nil else {
             return impossible("no earlier successful deployment of \(plan.deploymentGroup) to roll back to")
         }
-        let revision: DeployableRevision
-        do {
-            revision = try await ports.bundles.revision(of: good)
-        } catch {
-            return impossible("the revision of \(good.id) (\(good.revisionPath)) cannot be deployed again: \(error)")
+        var revision = request.revision
+        if let good {
+            do {
+                revision = try await ports.bundles.revision(of: good)
+            } catch where !blueGreen {
+                return impossible("the revision of \(good.id) (\(good.revisionPath)) cannot be deployed again: \(error)")
+            } catch {}
         }
-        let (config, note) = plan.rollback.config(forHosts: touched)
+        let (config, note) = blueGreen ? (plan.config, nil) : plan.rollback.config(forHosts: touched)
         var rollback = request
         rollback.id = DeploymentID.random()
         rollback.plan = plan.forRollback(hosts: touched, config: config)
         rollback.revision = revision
         rollback.creator = .rollback
         rollback.rollbackOf = request.id
-        observer.handle(.notice(.rollbackStarting(failed: request.id.rawValue, to: good.id.rawValue, revision: good.revisionPath,
-                                                  hosts: touched, configNote: note)))
+        observer.handle(.notice(.rollbackStarting(failed: request.id.rawValue, to: good?.id.rawValue ?? "the live fleet",
+                                                  revision: blueGreen ? "by rerouting to the fleet that served before" : good?.revisionPath ?? "",
+                                                  hosts: blueGreen ? plan.hosts.map(\.name) : touched, configNote: note)))
         // A rollback after a stop is a new deployment: the stop that ended the first does
         // not stop it (a new Ctrl-C does).
         stop.reset()
         do {
-            let report = try await execute(rollback, observer: ports.observer(rollback.id.rawValue))
+            let report = try await execute(rollback, observer: ports.observer(rollback.id.rawValue), continueSignals: NoContinueSignals())
             await report.signals?.drain()
             observer.handle(.notice(.rollbackFinished(id: report.id, status: report.verdict.status)))
             return RollbackReport(id: report.id, status: report.verdict.status, historyFailures: report.historyFailures,
@@ -261,6 +271,23 @@ public struct DeploymentRequest: Sendable {
         self.killGraceSeconds = killGraceSeconds
         self.parseHooks = parseHooks
     }
+}
+
+/// Continue requests found in the lock by the heartbeat, and any other source of them.
+final class LockContinueSignals: ContinueSignals {
+    private let requested = Locked(false)
+    private let also: any ContinueSignals
+    init(also: any ContinueSignals) { self.also = also }
+    func signal() { requested.withLock { $0 = true } }
+    func take(_ deploymentID: String) -> Bool {
+        requested.withLock { seen in defer { seen = false }; return seen } || also.take(deploymentID)
+    }
+}
+
+/// For a deployment that takes `hoist continue` only through the lock (the CLI's).
+public struct NoContinueSignals: ContinueSignals {
+    public init() {}
+    public func take(_ deploymentID: String) -> Bool { false }
 }
 
 extension LockOwner {

@@ -10,13 +10,10 @@ public typealias HookTable = [LifecycleEvent: [HookScript]]
 public struct DeployableRevision: Sendable {
     /// What a person calls it (the path they gave).
     public var displayName: String
-    /// The archive uploaded to hosts (tar, tar.gz, tar.zst or zip).
+    /// The canonical tar uploaded to hosts (`CanonicalBundle`), whatever the revision was.
     public var bundlePath: String
-    public var isZip: Bool
     public var sha256: String
     public var sizeBytes: Int64
-    /// A single leading folder to strip after unpacking, as CodeDeploy does.
-    public var stripPrefix: String?
     public var hooks: HookTable
     /// The file_exists_behavior in force (the AppSpec's own wins), as history records it.
     public var fileExistsBehavior: FileExistsBehavior
@@ -26,17 +23,15 @@ public struct DeployableRevision: Sendable {
     /// The git commit of the revision folder's work tree, for `hoist list` (nil: none).
     public var commit: String?
 
-    public init(displayName: String, bundlePath: String, isZip: Bool, sha256: String, sizeBytes: Int64,
-                stripPrefix: String?, hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
+    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64,
+                hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
                 commit: String? = nil, renderInstall: @escaping @Sendable (String, String) -> String) {
         self.commit = commit
         self.fileExistsBehavior = fileExistsBehavior
         self.displayName = displayName
         self.bundlePath = bundlePath
-        self.isZip = isZip
         self.sha256 = sha256
         self.sizeBytes = sizeBytes
-        self.stripPrefix = stripPrefix
         self.hooks = hooks
         self.renderInstall = renderInstall
     }
@@ -49,6 +44,14 @@ public protocol TrafficControl: Sendable {
     func block(_ host: HostSpec) async throws
     /// Register the host and wait until every balancer's health check reports it up.
     func allow(_ host: HostSpec) async throws
+    /// Whether the host answers every balancer's health check, without putting it in
+    /// rotation: nil when it does, else what failed.
+    func healthProblem(_ host: HostSpec) async -> String?
+}
+
+extension TrafficControl {
+    /// Traffic control that cannot check health lets every host through.
+    public func healthProblem(_ host: HostSpec) async -> String? { nil }
 }
 
 /// Everything about one deployment that is the same on every host.

@@ -15,8 +15,26 @@ public enum DeploymentEvent: Sendable {
     /// Something a person must hear that is not a host's event: lock takeovers, a lost lock,
     /// a history write that failed, a rollback starting, hosts left out of service.
     case notice(DeploymentNotice)
+    /// A deployment made of phases (blue/green) begins one: the hosts' events that follow
+    /// belong to it.
+    case phaseStarted(PhaseStart)
     /// An alarm check's state changed (its first reading included).
     case alarmChanged(AlarmChange)
+}
+
+/// One phase of a blue/green deployment, e.g. `Install on green` or `Reroute 1/2`.
+public struct PhaseStart: Sendable, Codable, Hashable {
+    public var name: String
+    /// What it will do, in a sentence, e.g. `allow h005, h006; then block h001, h002`.
+    public var detail: String?
+    public var hosts: [String]
+    public var time: Date
+    public init(name: String, detail: String? = nil, hosts: [String], time: Date = Date()) {
+        self.name = name
+        self.detail = detail
+        self.hosts = hosts
+        self.time = time
+    }
 }
 
 /// The facts about a deployment known when it starts.

@@ -51,6 +51,10 @@ public struct DeploymentRunner: Sendable {
     public struct Result: Sendable {
         public var verdict: DeploymentVerdictSummary
         public var hosts: [String: HostOutcome]
+        public init(verdict: DeploymentVerdictSummary, hosts: [String: HostOutcome]) {
+            self.verdict = verdict
+            self.hosts = hosts
+        }
     }
 
     public func run() async -> Result {

@@ -154,11 +154,25 @@ public struct GroupLock: Sendable {
     /// that deployment holds the lock nowhere.
     public func requestStop(deploymentID: String, immediate: Bool) async throws {
         let request = "\(immediate ? "immediate" : "graceful") by \(owner.holder) pid \(owner.pid) at \(Int(Date().timeIntervalSince1970))"
+        try await deliver(to: deploymentID, expecting: .stopped) { $0.requestStop(deploymentID: deploymentID, request: request) }
+    }
+
+    /// Asks the blue/green coordinator of `deploymentID`, waiting for `hoist continue`, to move
+    /// traffic, through the lock on the hosts (so from any machine that reaches them); its
+    /// heartbeat finds the request. Throws when that deployment holds the lock nowhere: it is
+    /// unknown, or it has finished.
+    public func requestContinue(deploymentID: String) async throws {
+        let request = "by \(owner.holder) pid \(owner.pid) at \(Int(Date().timeIntervalSince1970))"
+        try await deliver(to: deploymentID, expecting: .continued) { $0.requestContinue(deploymentID: deploymentID, request: request) }
+    }
+
+    /// Runs a request program on every host; it must land on at least one.
+    private func deliver(to deploymentID: String, expecting: GroupLockReply.Outcome, _ program: (GroupLockCommands) -> String) async throws {
         var written = 0
         var others: [String] = []
         for host in hosts {
-            guard case .reply(let reply)? = try? await call(host, { $0.requestStop(deploymentID: deploymentID, request: request) }) else { continue }
-            if reply.outcome == .stopped {
+            guard case .reply(let reply)? = try? await call(host, program) else { continue }
+            if reply.outcome == expecting {
                 written += 1
             } else if let holder = Self.decodeOwner(reply.ownerJSON) {
                 others.append("\(host.name) is held by \(holder.deploymentID) (\(holder.holder))")
@@ -166,7 +180,7 @@ public struct GroupLock: Sendable {
         }
         guard written > 0 else {
             throw GroupLockError(message: "deployment \(deploymentID) does not hold the lock of deployment group \(groupID) on any reachable host"
-                + (others.isEmpty ? "; it may have finished already." : ": " + others.joined(separator: "; ") + "."))
+                + (others.isEmpty ? "; it may have finished already, or the id is wrong." : ": " + others.joined(separator: "; ") + "."))
         }
     }
 

@@ -19,12 +19,14 @@ public struct AcquiredLock: Sendable {
     /// lease) and turns stop requests found there into `stop.request`: one request is
     /// graceful, a second one (or one saying `immediate`) is immediate; requests already
     /// acted on are not acted on again. `onLost` hears, once per host, that our lock there was
-    /// removed or taken over (with whoever holds it now).
+    /// removed or taken over (with whoever holds it now). `onContinue` hears each `hoist
+    /// continue` request found (it may hear one request more than once).
     public func startHeartbeat(
-        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in }
+        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in },
+        onContinue: @escaping @Sendable (String) -> Void = { _ in }
     ) -> HeartbeatHandle {
         let every = interval ?? .milliseconds(lock.owner.leaseSeconds * 1000 / 3)
-        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost)
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost, onContinue: onContinue)
     }
 }
 
@@ -34,7 +36,7 @@ public final class HeartbeatHandle: Sendable {
     private let lost = Locked<Set<String>>([])
 
     init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController,
-         onLost: @escaping @Sendable (String, LockOwner?) -> Void) {
+         onLost: @escaping @Sendable (String, LockOwner?) -> Void, onContinue: @escaping @Sendable (String) -> Void) {
         let lost = self.lost
         task.withLock {
             $0 = Task {
@@ -46,6 +48,7 @@ public final class HeartbeatHandle: Sendable {
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
                             onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
                         }
+                        for request in reply.continueRequests { onContinue("\(request) (through the lock on \(host.name))") }
                         if reply.stopRequests.count > stopRequestsSeen, let level = Self.stopLevel(reply.stopRequests) {
                             stopRequestsSeen = reply.stopRequests.count
                             stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")

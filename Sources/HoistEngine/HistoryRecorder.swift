@@ -13,6 +13,9 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private var pendingOutput: [OutputRecord] = []
     /// When each host started, so its final row needs no read of the store.
     private var hostStarts: [String: Date] = [:]
+    /// The phase running now (blue/green), closed when the next starts or the deployment ends.
+    private var openPhase: PhaseRecord?
+    private var phaseCount = 0
     private var failureList: [String] = []
 
     public init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
@@ -45,8 +48,10 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
                 try store.upsertHosts(start.hosts.map { HostRecord(deploymentID: id, host: $0, address: addresses[$0] ?? "") })
             }
         case .hostStarted(let host, let time):
-            hostStarts[host] = time
-            attempt("host") { try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: .inProgress, startTime: time)) }
+            // A blue/green host runs in several phases: it started with the first.
+            let start = hostStarts[host] ?? time
+            hostStarts[host] = start
+            attempt("host") { try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: .inProgress, startTime: start)) }
         case .eventStarted(let host, let lifecycle, let time, _):
             attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: time)) }
         case .output(let host, let lifecycle, let line, let time):
@@ -61,6 +66,13 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
             }
         case .uploadProgress, .notice, .alarmChanged:
             break
+        case .phaseStarted(let phase):
+            closePhase(at: phase.time)
+            let record = PhaseRecord(deploymentID: id, index: phaseCount, name: phase.name, detail: phase.detail,
+                                     hosts: phase.hosts, startTime: phase.time)
+            phaseCount += 1
+            openPhase = record
+            attempt("phase") { try store.upsertPhase(record) }
         case .hostFinished(let host, let status, let code, let message, let time):
             writeOutput()
             attempt("host") {
@@ -69,6 +81,7 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
             }
         case .deploymentFinished(let verdict):
             writeOutput()
+            closePhase(at: verdict.time)
             attempt("finish") {
                 let hosts = try store.hosts(of: id)
                 let skipped = hosts.filter { verdict.hostStatuses[$0.host] == .skipped && $0.status == .pending }
@@ -78,6 +91,13 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
                                                                  errorMessage: verdict.message, endTime: verdict.time))
             }
         }
+    }
+
+    private func closePhase(at time: Date) {
+        guard var phase = openPhase else { return }
+        phase.endTime = time
+        openPhase = nil
+        attempt("phase") { try store.upsertPhase(phase) }
     }
 
     private func writeOutput() {

@@ -205,30 +205,37 @@ public struct HostDeployment: Sendable {
     func downloadBundle(probe: HostProbeResult) async -> StepResult {
         let revision = context.revision
         let reuse = probe.bundles[revision.sha256].flatMap { $0 == layout.deploymentDir(context.id) ? nil : $0 }
-        var staged: String?
         do {
-            if reuse == nil {
-                let target = commands.uploadTarget(zip: revision.isZip)
-                let total = revision.sizeBytes
-                let name = host.name
-                let observer = self.observer
-                _ = try await session.upload(localPath: revision.bundlePath, remotePath: target, mode: 0o600) { sent in
-                    observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total))
+            if let reuse {
+                let program = commands.unpack(sha256: revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
+                let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)
+                if result.succeeded {
+                    return StepResult(status: .succeeded, message: "bundle already on the host (\(reuse)); nothing uploaded")
                 }
-                if commands.become { staged = target }
+                // The folder went away after the probe saw it: send the bundle after all.
+                guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
-            let program = commands.unpack(
-                sha256: revision.sha256, zip: revision.isZip, stagedUpload: staged, reuseFrom: reuse,
-                stripPrefix: revision.stripPrefix, maxRevisions: context.maxRevisions)
+            var staged: String?
+            let target = commands.uploadTarget
+            let total = revision.sizeBytes
+            let name = host.name
+            let observer = self.observer
+            _ = try await session.upload(localPath: revision.bundlePath, remotePath: target, mode: 0o600) { sent in
+                observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total))
+            }
+            if commands.become { staged = target }
+            let program = commands.unpack(sha256: revision.sha256, stagedUpload: staged, reuseFrom: nil, maxRevisions: context.maxRevisions)
             let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)
-            guard result.succeeded else {
-                return .failed(.unknownError, "unpacking the bundle failed (exit \(result.exitStatus.map(String.init) ?? "none")): \(err)")
-            }
-            return StepResult(status: .succeeded, message: reuse == nil ? "uploaded \(revision.sizeBytes) bytes" : "bundle already on the host (\(reuse!)); nothing uploaded")
+            guard result.succeeded else { return unpackFailed(result, err) }
+            return StepResult(status: .succeeded, message: "uploaded \(revision.sizeBytes) bytes")
         } catch {
             let (code, message) = Self.describe(error)
             return .failed(code, message)
         }
+    }
+
+    private func unpackFailed(_ result: CommandResult, _ err: String) -> StepResult {
+        .failed(.unknownError, "unpacking the bundle failed (exit \(result.exitStatus.map(String.init) ?? "none")): \(err)")
     }
 
     func install() async -> StepResult {
@@ -237,7 +244,7 @@ public struct HostDeployment: Sendable {
             let lines = Locked<[String]>([])
             let name = host.name
             let observer = self.observer
-            let result = try await session.run(commands.install(program: program), timeoutSeconds: 3600, killGraceSeconds: 5) { line in
+            let result = try await session.run(commands.install, input: Array(program.utf8), timeoutSeconds: 3600, killGraceSeconds: 5) { line in
                 lines.withLock { $0.append(line.text) }
                 observer.handle(.output(host: name, event: .install, line: line, time: Date()))
             }
@@ -281,7 +288,7 @@ public struct HostDeployment: Sendable {
             events: outcome.events.map { .init(event: $0.0.rawValue, status: $0.1.status.rawValue, errorCode: $0.1.errorCode?.rawValue,
                                               message: $0.1.message, start: $0.1.start, end: $0.1.end) })
         guard let json = record.json else { return }
-        _ = try? await session.capture(commands.writeRecord(json: json), timeoutSeconds: 60)
+        _ = try? await session.capture(commands.writeRecord, input: Array((json + "\n").utf8), timeoutSeconds: 60)
     }
 
     /// Separates "could not reach the host" from everything else.

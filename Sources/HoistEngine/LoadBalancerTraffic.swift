@@ -44,6 +44,17 @@ public struct LoadBalancerTraffic: TrafficControl {
         }
     }
 
+    /// Every balancer's answer, joined; nil when all say healthy.
+    public func healthProblem(_ host: HostSpec) async -> String? {
+        var problems: [String] = []
+        for member in members {
+            if let problem = await member.balancer.healthProblem(host, timeoutSeconds: member.healthTimeoutSeconds) {
+                problems.append(problem)
+            }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
     /// `LoadBalancerError` names its balancer already; anything else is wrapped so the
     /// message still says which balancer failed.
     static func naming(_ balancer: any LoadBalancer, action: String, _ body: () async throws -> Void) async throws {

@@ -3,19 +3,20 @@ import HoistCore
 import HoistPlanning
 
 /// Runs a plan's phases in order (`DeploymentPhase`): a rollout under the deployment
-/// configuration, events on a fleet all at once, a wait for `hoist continue`, the live-fleet
-/// record. Stops at the first required phase that does not succeed. The phases report their
-/// host and event events but not their own start (except the rollout) or verdict: the
-/// coordinator reports one verdict for the whole deployment.
+/// configuration, events on a fleet all at once, a wait for `hoist continue`, a batched
+/// reroute. Stops at the first required phase that does not succeed. The phases report
+/// their host and event events but not their own verdict: the coordinator reports one
+/// verdict for the whole deployment. A blue/green deployment also reports one start naming
+/// every host of both fleets, and announces each phase (`.phaseStarted`) before its hosts.
 struct PhaseRun: Sendable {
     var plan: DeploymentPlan
     /// Carries the context, the connectors, the observer (history and reporter) and stop.
     var runner: DeploymentRunner
-    /// Receives the all-at-once phases' events (the reporter; the history records the rollout).
-    var phaseObserver: any DeploymentObserver
     var traffic: (any TrafficControl)?
     var clock: any PollingClock
     var continueSignals: any ContinueSignals
+
+    static let allowEvents: [LifecycleEvent] = [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic]
 
     struct Result: Sendable {
         var run: DeploymentRunner.Result
@@ -24,78 +25,222 @@ struct PhaseRun: Sendable {
     }
 
     func run() async -> Result {
-        var events: [String: [(LifecycleEvent, EventOutcome)]] = [:]
-        func keep(_ result: DeploymentRunner.Result) {
-            for (host, outcome) in result.hosts { events[host, default: []] += outcome.events }
-        }
-        let live = plan.blueGreen == nil ? nil : await liveFleet()
-        var primary: DeploymentRunner.Result?
-        for phase in plan.phases {
+        guard let spec = plan.blueGreen else { return await inPlace() }
+        var record = PhaseRecordBook(hosts: plan.hosts.map(\.name))
+        let live = await liveFleet()
+        let name = { (fleet: FleetRole) in fleet == .original ? live : spec.fleets.first { $0 != live } ?? live }
+        announce(rolloutOver: plan.hosts(of: rolloutFleet, live: live))
+        phases: for phase in plan.phases {
             switch phase {
             case .rollout(let fleet, let list):
+                let hosts = plan.hosts(of: fleet, live: live)
+                announce(phase: "Install on \(name(fleet))", detail: "\(plan.config.name) over \(hosts.count) hosts", hosts: hosts)
                 var install = runner
-                install.hosts = plan.hosts(of: fleet, live: live)
+                install.hosts = hosts
                 install.context.events = list
                 install.context.traffic = traffic
-                install.observer = PhaseObserver(inner: runner.observer, reportsStart: true)
-                let result = await install.run()
-                keep(result)
-                primary = result
-                guard result.verdict.status == .succeeded else { return Result(run: result, events: events) }
+                install.observer = PhaseObserver(inner: runner.observer)
+                guard record.merge(await install.run()) else { break phases }
             case .allAtOnce(let fleet, let list, let earlier, let required):
-                var run = runner
-                run.hosts = plan.hosts(of: fleet, live: live)
-                run.config = .allAtOnce
-                run.observer = PhaseObserver(inner: phaseObserver, reportsStart: false)
-                run.context.events = list
-                run.context.traffic = traffic
-                run.context.isBlueGreenRollback = earlier
-                let result = await run.run()
-                keep(result)
-                if primary == nil { primary = result }
-                if required, result.verdict.status != .succeeded { return Result(run: result, events: events) }
+                let hosts = plan.hosts(of: fleet, live: live)
+                let title = list == [.blockTraffic] ? "Block \(name(fleet))" : list == [.applicationStop] ? "Terminate \(name(fleet))" : name(fleet)
+                announce(phase: title, detail: list.map(\.rawValue).joined(separator: ", ") + " on every host at once", hosts: hosts)
+                let result = await allAtOnce(hosts, events: list, earlierScripts: earlier)
+                if required {
+                    guard record.merge(result) else { break phases }
+                } else {
+                    record.add(result)
+                }
             case .waitForContinue(let seconds):
-                phaseObserver.handle(.notice(.waitingForContinue(deploymentID: runner.context.id, seconds: seconds)))
-                if !(await waitForContinue(seconds: seconds)), let base = primary {
-                    let current = live ?? plan.blueGreen?.fleets.first ?? ""
-                    if case .alarm(let why) = runner.stop.cause, runner.stop.level > .none {
-                        var stopped = Self.ended(base, status: .stopped, message: "The deployment was stopped because \(why); traffic stays on \(current)")
-                        stopped.verdict.errorCode = .alarmActive
-                        return Result(run: stopped, events: events)
+                let ready = plan.hosts(of: .replacement, live: live).filter { record.statuses[$0.name] == .succeeded }
+                announce(phase: "Ready", detail: "waiting up to \(Int(seconds)) s for `hoist continue \(runner.context.id)`; traffic stays on \(live)",
+                         hosts: ready)
+                // The triggers send DeploymentReady and InstanceReady for it.
+                runner.observer.handle(.notice(.waitingForContinue(deploymentID: runner.context.id, seconds: seconds)))
+                switch await waitForContinue(seconds: seconds) {
+                case .continued: break
+                case .timedOut:
+                    record.end(.stopped, code: .timeout,
+                               message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(seconds)) s; traffic stays on \(live)")
+                    break phases
+                case .stopped:
+                    record.end(.stopped, code: stopCause.code, message: "\(stopCause.words) during the ready wait; traffic stays on \(live)")
+                    break phases
+                }
+            case .reroute(let fleet, let earlier, let checkHealth):
+                // A deployment reroutes to the replacement hosts its rollout installed.
+                var target = plan.hosts(of: fleet, live: live)
+                if plan.phases.contains(where: { if case .rollout = $0 { return true } else { return false } }) {
+                    target = target.filter { record.statuses[$0.name] == .succeeded }
+                }
+                let leaving = plan.hosts(of: fleet == .original ? .replacement : .original, live: live)
+                if checkHealth {
+                    announce(phase: "Health check of \(name(fleet))", detail: "each host of \(name(fleet)) must answer its balancers' health checks",
+                             hosts: target)
+                    switch FleetHealthGate.decide(fleet: name(fleet), answers: await healthAnswers(target), config: plan.config) {
+                    case .refuse(let message):
+                        record.end(.failed, code: .healthConstraints, message: message)
+                        break phases
+                    case .proceed(let healthy, _):
+                        let names = Set(healthy)
+                        target = target.filter { names.contains($0.name) }
                     }
-                    return Result(run: Self.ended(base, status: .stopped,
-                        message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(seconds)) s; traffic stays on \(current)"), events: events)
                 }
-            case .recordLiveFleet:
-                if let spec = plan.blueGreen {
-                    let current = live ?? spec.fleets.first ?? ""
-                    await recordLive(spec.fleets.first { $0 != current } ?? current)
-                }
+                guard await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
             case .pause(let seconds):
                 try? await clock.sleep(seconds: seconds)
             }
         }
-        let base = primary ?? DeploymentRunner.Result(verdict: DeploymentVerdictSummary(
+        let verdict = DeploymentVerdictSummary(
+            id: runner.context.id, status: record.status, errorCode: record.errorCode,
+            message: record.message ?? (record.status == .succeeded ? "Traffic moved; every phase succeeded." : nil),
+            hostStatuses: record.statuses, time: Date())
+        return Result(run: DeploymentRunner.Result(verdict: verdict, hosts: record.outcomes), events: record.outcomes.mapValues(\.events))
+    }
+
+    /// An in-place deployment: its one rollout reports its own start.
+    func inPlace() async -> Result {
+        var result: DeploymentRunner.Result?
+        for case .rollout(let fleet, let list) in plan.phases {
+            var install = runner
+            install.hosts = plan.hosts(of: fleet, live: nil)
+            install.context.events = list
+            install.context.traffic = traffic
+            install.observer = PhaseObserver(inner: runner.observer, reportsStart: true)
+            result = await install.run()
+        }
+        let run = result ?? DeploymentRunner.Result(verdict: DeploymentVerdictSummary(
             id: runner.context.id, status: .succeeded, errorCode: nil, message: nil, hostStatuses: [:], time: Date()), hosts: [:])
-        return Result(run: Self.ended(base, status: .succeeded, message: nil), events: events)
+        return Result(run: run, events: run.hosts.mapValues(\.events))
     }
 
-    static func ended(_ result: DeploymentRunner.Result, status: DeploymentStatus, message: String?) -> DeploymentRunner.Result {
-        var result = result
-        result.verdict.status = status
-        result.verdict.message = message ?? result.verdict.message
-        result.verdict.time = Date()
-        return result
+    /// The fleet whose numbers the start announces: the one that installs, else the one
+    /// traffic goes to.
+    var rolloutFleet: FleetRole {
+        for phase in plan.phases {
+            if case .rollout(let fleet, _) = phase { return fleet }
+            if case .reroute(let fleet, _, _) = phase { return fleet }
+        }
+        return .replacement
     }
 
-    /// True once `hoist continue` signals, false after `seconds` or a stop.
-    func waitForContinue(seconds: Double) async -> Bool {
-        let deadline = clock.now() + seconds
-        while clock.now() < deadline, runner.stop.level == .none {
-            if continueSignals.take(runner.context.id) { return true }
-            do { try await clock.sleep(seconds: 0.5) } catch { return false }
+    /// Moves traffic in the planner's batches; true when every batch succeeded (the live
+    /// record then names `newLive`). After a stop no further batch starts.
+    func reroute(to target: [HostSpec], from leaving: [HostSpec], newLive: String, earlierScripts: Bool,
+                 _ record: inout PhaseRecordBook) async -> Bool {
+        var planner = ReroutePlanner(target: target.map(\.name), leaving: leaving.map(\.name), config: plan.config)
+        let byName = Dictionary(uniqueKeysWithValues: (target + leaving).map { ($0.name, $0) })
+        var actions = planner.start()
+        while !actions.isEmpty {
+            var allows: [HostSpec] = [], blocks: [HostSpec] = []
+            for action in actions {
+                switch action {
+                case .stepStarted(let index, let count):
+                    let step = planner.steps[index]
+                    announce(phase: "Reroute \(index + 1) of \(count)",
+                             detail: "allow \(step.allow.joined(separator: ", ")); then block \(step.block.isEmpty ? "none" : step.block.joined(separator: ", "))",
+                             hosts: step.allow + step.block)
+                case .allow(let host): if let spec = byName[host] { allows.append(spec) }
+                case .block(let host): if let spec = byName[host] { blocks.append(spec) }
+                case .finished(let outcome):
+                    if outcome.status == .succeeded {
+                        await recordLive(newLive)
+                        return true
+                    }
+                    if outcome.status == .stopped {
+                        record.end(.stopped, code: stopCause.code, message: "\(stopCause.words). \(outcome.message)")
+                    } else {
+                        record.end(outcome.status, code: .healthConstraints, message: outcome.message)
+                    }
+                    return false
+                }
+            }
+            actions = []
+            for (batch, allowing) in [(allows, true), (blocks, false)] where !batch.isEmpty {
+                if runner.stop.level >= .graceful { actions += planner.stopRequested() }
+                // After a stop nothing more starts: the batch counts as not done. The
+                // planner, not the batch's own verdict, decides how the reroute ends.
+                var done: [String: Bool] = [:]
+                if runner.stop.level < .graceful {
+                    let result = await allAtOnce(batch, events: allowing ? Self.allowEvents : LifecycleEvent.blueGreenOriginal,
+                                                 earlierScripts: earlierScripts)
+                    record.add(result)
+                    done = result.hosts.mapValues(\.succeeded)
+                }
+                for host in batch {
+                    let ok = done[host.name] ?? false
+                    actions += allowing ? planner.allowFinished(host.name, succeeded: ok) : planner.blockFinished(host.name, succeeded: ok)
+                }
+            }
         }
         return false
+    }
+
+    /// Some events on some hosts, all at once, under the same deployment ID (so the
+    /// allow-traffic hooks come from this deployment's revision folder).
+    func allAtOnce(_ hosts: [HostSpec], events: [LifecycleEvent], earlierScripts: Bool) async -> DeploymentRunner.Result {
+        var run = runner
+        run.hosts = hosts
+        run.config = .allAtOnce
+        run.observer = PhaseObserver(inner: runner.observer)
+        run.context.events = events
+        run.context.traffic = traffic
+        run.context.isBlueGreenRollback = earlierScripts
+        return await run.run()
+    }
+
+    /// Every host's answer to its balancers' health checks, asked all at once.
+    func healthAnswers(_ hosts: [HostSpec]) async -> [FleetHealthGate.Answer] {
+        guard let traffic else { return hosts.map { FleetHealthGate.Answer(host: $0.name, problem: nil) } }
+        let problems = await withTaskGroup(of: (String, String?).self) { group in
+            for host in hosts { group.addTask { (host.name, await traffic.healthProblem(host)) } }
+            var found: [String: String?] = [:]
+            for await (name, problem) in group { found[name] = problem }
+            return found
+        }
+        return hosts.map { FleetHealthGate.Answer(host: $0.name, problem: problems[$0.name] ?? nil) }
+    }
+
+    /// Why the deployment was stopped: an alarm check in ALARM (ALARM_ACTIVE), else a person
+    /// (MANUAL_STOP), with the words that begin the verdict's message.
+    var stopCause: (code: DeploymentErrorCode, words: String) {
+        if case .alarm(let why) = runner.stop.cause { return (.alarmActive, "The deployment was stopped because \(why)") }
+        return (.manualStop, "The deployment was stopped on request (\(runner.stop.reason ?? "stop"))")
+    }
+
+    enum WaitEnding { case continued, timedOut, stopped }
+
+    /// Until `hoist continue` signals, `seconds` pass, or a stop.
+    func waitForContinue(seconds: Double) async -> WaitEnding {
+        let deadline = clock.now() + seconds
+        while true {
+            if continueSignals.take(runner.context.id) { return .continued }
+            if runner.stop.level >= .graceful { return .stopped }
+            if clock.now() >= deadline { return .timedOut }
+            do { try await clock.sleep(seconds: 0.2) } catch { return .stopped }
+        }
+    }
+
+    // MARK: Reporting
+
+    /// One start for the whole deployment, naming every host of both fleets; the numbers are
+    /// the configuration's over the fleet that installs or takes the traffic.
+    func announce(rolloutOver fleet: [HostSpec]) {
+        let planner = plan.rollout(of: fleet)
+        let context = runner.context
+        runner.observer.handle(.deploymentStarted(DeploymentStart(
+            id: context.id, application: context.application, deploymentGroup: context.deploymentGroup,
+            revision: context.revision.displayName, revisionSHA256: context.revision.sha256, config: plan.config.name,
+            hosts: plan.hosts.map(\.name), maxConcurrency: planner.maxConcurrency,
+            minimumHealthy: planner.minimumHealthy, time: Date())))
+    }
+
+    func announce(phase name: String, detail: String, hosts: [HostSpec]) {
+        announce(phase: name, detail: detail, hosts: hosts.map(\.name))
+    }
+
+    func announce(phase name: String, detail: String, hosts: [String]) {
+        runner.observer.handle(.phaseStarted(PhaseStart(name: name, detail: detail, hosts: hosts)))
     }
 
     // MARK: The live-fleet record on the hosts
@@ -134,11 +279,56 @@ struct PhaseRun: Sendable {
     }
 }
 
-/// Passes a phase's events on, without the phase's own verdict (and start, but for the
-/// rollout), so a deployment of several phases reads as one deployment.
+/// What the phases so far add up to: each host's status over every phase it ran in (failed
+/// in any phase is failed), its events, and the first ending that was not a success.
+struct PhaseRecordBook: Sendable {
+    var statuses: [String: InstanceStatus]
+    var outcomes: [String: HostOutcome] = [:]
+    var status = DeploymentStatus.succeeded
+    var errorCode: DeploymentErrorCode?
+    var message: String?
+
+    init(hosts: [String]) {
+        statuses = Dictionary(uniqueKeysWithValues: hosts.map { ($0, InstanceStatus.skipped) })
+    }
+
+    /// Adds a phase's results; false (with the phase's verdict kept) when it did not succeed.
+    mutating func merge(_ result: DeploymentRunner.Result) -> Bool {
+        add(result)
+        guard result.verdict.status == .succeeded else {
+            end(result.verdict.status, code: result.verdict.errorCode, message: result.verdict.message)
+            return false
+        }
+        return true
+    }
+
+    /// Adds a phase's host results, leaving the ending alone.
+    mutating func add(_ result: DeploymentRunner.Result) {
+        for (name, outcome) in result.hosts {
+            if statuses[name] != .failed, outcome.status != .skipped { statuses[name] = outcome.status }
+            if var previous = outcomes[name] {
+                previous.events += outcome.events
+                if outcome.status == .failed || previous.status != .failed { previous.status = outcome.status }
+                outcomes[name] = previous
+            } else {
+                outcomes[name] = outcome
+            }
+        }
+    }
+
+    mutating func end(_ status: DeploymentStatus, code: DeploymentErrorCode?, message: String?) {
+        guard self.status == .succeeded else { return }
+        self.status = status
+        errorCode = code
+        self.message = message
+    }
+}
+
+/// Passes a phase's events on without the phase's own verdict (nor its start, but for an
+/// in-place rollout), so a deployment of several phases reads as one deployment.
 struct PhaseObserver: DeploymentObserver {
     var inner: any DeploymentObserver
-    var reportsStart: Bool
+    var reportsStart = false
     func handle(_ event: DeploymentEvent) {
         switch event {
         case .deploymentFinished: return

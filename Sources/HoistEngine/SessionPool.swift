@@ -49,6 +49,10 @@ final class PooledSession: HostSession {
              onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         try await inner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
+    func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
     func upload(localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
     }

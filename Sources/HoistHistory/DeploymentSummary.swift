@@ -23,21 +23,60 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
     }
 }
 
-/// Everything `hoist show` prints: the deployment, each host with its events, and the
-/// trigger deliveries.
+/// Everything `hoist show` prints: the deployment, each host with its events, the trigger
+/// deliveries, and for a deployment run in phases (blue/green) each phase with the events
+/// that ran in it; the output tail of each failed event. In JSON, `phases` and
+/// `failedHookOutput` are left out when there are none.
 public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var deployment: DeploymentRecord
     public var hosts: [HostDetail]
     /// The last 4 KB of output of each failed event that printed anything.
     public var failedHookOutput: [FailedHookOutput] = []
     public var deliveries: [DeliveryRecord]
+    public var phases: [PhaseDetail]
 
-    /// Groups `events` under their hosts, keeping the order of both.
-    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord], deliveries: [DeliveryRecord] = []) {
+    /// Groups `events` under their hosts, keeping the order of both, and under the phase
+    /// during which each started.
+    public init(deployment: DeploymentRecord, hosts: [HostRecord], events: [EventRecord], deliveries: [DeliveryRecord] = [],
+                phases: [PhaseRecord] = []) {
         self.deployment = deployment
         let byHost = Dictionary(grouping: events, by: \.host)
         self.hosts = hosts.map { HostDetail(host: $0, events: byHost[$0.host] ?? []) }
         self.deliveries = deliveries
+        self.phases = phases.map { phase in
+            let order = Dictionary(phase.hosts.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+            let mine = events.enumerated()
+                .filter { order[$0.element.host] != nil && phase.contains($0.element.startTime) }
+                .sorted { (order[$0.element.host]!, $0.offset) < (order[$1.element.host]!, $1.offset) }
+                .map(\.element)
+            return PhaseDetail(phase: phase, events: mine)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case deployment, hosts, failedHookOutput, deliveries, phases }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(deployment, forKey: .deployment)
+        try container.encode(hosts, forKey: .hosts)
+        if !failedHookOutput.isEmpty { try container.encode(failedHookOutput, forKey: .failedHookOutput) }
+        try container.encode(deliveries, forKey: .deliveries)
+        if !phases.isEmpty { try container.encode(phases, forKey: .phases) }
+    }
+}
+
+/// One phase of `hoist show`: in JSON, the phase's fields plus its `events`, host by host in
+/// the phase's host order, each host's in the order they ran.
+public struct PhaseDetail: Sendable, Hashable, Encodable {
+    public var phase: PhaseRecord
+    public var events: [EventRecord]
+
+    private enum CodingKeys: String, CodingKey { case events }
+
+    public func encode(to encoder: any Encoder) throws {
+        try phase.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(events, forKey: .events)
     }
 }
 
@@ -66,7 +105,7 @@ extension HistoryStore {
         guard let deployment = try deployment(id) else { return nil }
         let events = try events(of: id, host: nil)
         var detail = DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: events,
-                                      deliveries: try deliveries(of: id))
+                                      deliveries: try deliveries(of: id), phases: try phases(of: id))
         for event in events where event.status == .failed {
             let tail = try outputTail(of: id, host: event.host, event: event.event)
             if !tail.isEmpty {

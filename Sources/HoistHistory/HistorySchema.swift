@@ -17,6 +17,7 @@ public enum HistorySchema {
             try db.execute(sql: "ALTER TABLE deployment ADD COLUMN description TEXT")
         }
         migrator.registerMigration("v3-trigger-deliveries") { db in try db.execute(sql: v3Deliveries) }
+        migrator.registerMigration("v3-phases") { db in try db.execute(sql: v3Phases) }
         migrator.registerMigration("v4-revision-commit") { db in
             try db.execute(sql: "ALTER TABLE deployment ADD COLUMN revisionCommit TEXT")
         }
@@ -29,6 +30,21 @@ public enum HistorySchema {
         let queue = try DatabaseQueue(path: path)
         try migrator.migrate(queue, upTo: identifier)
     }
+
+    /// Blue/green deployments run in phases; `hosts` is one host name a line.
+    private static let v3Phases = """
+        CREATE TABLE phase (
+            seq INTEGER PRIMARY KEY,
+            deploymentID TEXT NOT NULL REFERENCES deployment(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            detail TEXT,
+            hosts TEXT NOT NULL,
+            startTime INTEGER NOT NULL,
+            endTime INTEGER,
+            UNIQUE (deploymentID, idx)
+        );
+        """
 
     /// The first schema. `seq` columns keep insertion order (list ties, host and event
     /// order) and, for output, give `logs --follow` a cursor that only grows.

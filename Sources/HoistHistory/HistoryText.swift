@@ -27,7 +27,8 @@ public struct HistoryText: Sendable {
         })
     }
 
-    /// The `hoist show` report: the deployment's fields, then each host and its events.
+    /// The `hoist show` report: the deployment's fields, then each host and its events (for a
+    /// deployment in phases, each host, then each phase with its hosts' events).
     public func show(_ detail: DeploymentDetail) -> String {
         let d = detail.deployment
         var fields: [[String]] = [
@@ -52,21 +53,20 @@ public struct HistoryText: Sendable {
         var out = TextTable.render(fields)
         let deliveries = detail.deliveries.isEmpty ? "" : "\n" + self.deliveries(detail.deliveries)
         guard !detail.hosts.isEmpty else { return out + "\nNo hosts recorded.\n" + deliveries }
-        var rows = [["HOST / EVENT", "STATUS", "DURATION", "ERROR"]]
+        // A deployment in phases lists its events under the phases, not again under hosts.
+        let phased = !detail.phases.isEmpty
+        var rows = [[phased ? "HOST" : "HOST / EVENT", "STATUS", "DURATION", "ERROR"]]
         for entry in detail.hosts {
             let h = entry.host
             rows.append([
                 "\(h.host) (\(h.address))", h.status.rawValue, duration(from: h.startTime, to: h.endTime),
                 Self.error(h.errorCode?.rawValue, nil, h.message).orEmpty,
             ])
-            for e in entry.events {
-                rows.append([
-                    "  " + e.event.rawValue, e.status.rawValue, duration(from: e.startTime, to: e.endTime),
-                    Self.error(e.errorCode?.rawValue, e.scriptName, e.message).orEmpty,
-                ])
-            }
+            guard !phased else { continue }
+            for e in entry.events { rows.append(eventRow(e, label: "  " + e.event.rawValue)) }
         }
         out += "\n" + TextTable.render(rows)
+        if phased { out += "\n" + phases(detail.phases) }
         for failed in detail.failedHookOutput {
             out += "\n\(failed.host) \(failed.event.rawValue) failed; its last output (stdout and stderr):\n"
             out += failed.tail.rendered(indent: "  ").joined(separator: "\n") + "\n"
@@ -84,6 +84,29 @@ public struct HistoryText: Sendable {
             rows.append([r.trigger, event, r.status.rawValue, String(r.attempts), time(r.endTime), tail])
         }
         return TextTable.render(rows)
+    }
+
+    /// Each phase in order, then each of its hosts' events: `1. Block green`, `  h005 BlockTraffic`.
+    func phases(_ phases: [PhaseDetail]) -> String {
+        var rows = [["PHASE / HOST EVENT", "STATUS", "DURATION", "ERROR / WHAT IT DOES"]]
+        for entry in phases {
+            let p = entry.phase
+            let status: String
+            if entry.events.contains(where: { $0.status == .failed }) {
+                status = LifecycleEventStatus.failed.rawValue
+            } else if p.endTime == nil {
+                status = LifecycleEventStatus.inProgress.rawValue
+            } else {
+                status = entry.events.isEmpty ? "-" : LifecycleEventStatus.succeeded.rawValue
+            }
+            rows.append(["\(p.index + 1). \(p.name)", status, duration(from: p.startTime, to: p.endTime), p.detail.orEmpty])
+            for e in entry.events { rows.append(eventRow(e, label: "  \(e.host) \(e.event.rawValue)")) }
+        }
+        return TextTable.render(rows)
+    }
+
+    private func eventRow(_ e: EventRecord, label: String) -> [String] {
+        [label, e.status.rawValue, duration(from: e.startTime, to: e.endTime), Self.error(e.errorCode?.rawValue, e.scriptName, e.message).orEmpty]
     }
 
     /// One `hoist logs` line: `host event [stream] text`.

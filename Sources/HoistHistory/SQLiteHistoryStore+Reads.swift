@@ -64,6 +64,10 @@ extension SQLiteHistoryStore {
         return try fetch(sql, arguments, values.output)
     }
 
+    public func phases(of id: DeploymentID) throws -> [PhaseRecord] {
+        try fetch("SELECT * FROM phase WHERE deploymentID = ? ORDER BY idx", [id.rawValue], values.phase)
+    }
+
     public func deliveries(of id: DeploymentID) throws -> [DeliveryRecord] {
         try fetch("SELECT * FROM delivery WHERE deploymentID = ? ORDER BY seq", [id.rawValue], values.delivery)
     }

@@ -215,6 +215,26 @@ public final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
+    public func upsertPhase(_ r: PhaseRecord) throws {
+        do {
+            try stepWrite { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO phase (deploymentID, idx, name, detail, hosts, startTime, endTime)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (deploymentID, idx) DO UPDATE SET name = excluded.name, detail = excluded.detail,
+                            hosts = excluded.hosts, startTime = excluded.startTime, endTime = excluded.endTime
+                        """,
+                    arguments: [
+                        r.deploymentID.rawValue, r.index, r.name, r.detail, r.hosts.joined(separator: "\n"),
+                        StoredValues.millis(r.startTime), StoredValues.millis(r.endTime),
+                    ])
+            }
+        } catch where Self.isForeignKeyFailure(error) {
+            throw HistoryError.unknownDeployment(r.deploymentID)
+        }
+    }
+
     public func appendOutput(_ lines: [OutputRecord]) throws {
         guard !lines.isEmpty else { return }
         do {

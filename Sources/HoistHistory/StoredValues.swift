@@ -69,6 +69,14 @@ struct StoredValues {
             scriptName: row["scriptName"], startTime: date(row, "startTime"), endTime: date(row, "endTime"))
     }
 
+    func phase(_ row: Row) throws -> PhaseRecord {
+        let hosts: String = row["hosts"]
+        return PhaseRecord(
+            deploymentID: try deploymentID(row, "deploymentID"), index: row["idx"], name: row["name"], detail: row["detail"],
+            hosts: hosts.split(separator: "\n").map(String.init), startTime: Self.date(row["startTime"]),
+            endTime: date(row, "endTime"))
+    }
+
     func output(_ row: Row) throws -> OutputRecord {
         OutputRecord(
             deploymentID: try deploymentID(row, "deploymentID"), host: row["host"], event: try required(row, "event"),

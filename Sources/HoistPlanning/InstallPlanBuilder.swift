@@ -97,8 +97,23 @@ struct InstallPlanBuilder {
                 hint: "rename the file in the bundle or change the destination")
             return false
         }
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > Self.maxNameBytes }) {
+            error("the destination \(String(path.prefix(60)).debugDescription)… has a name of \(long.utf8.count) bytes; Linux allows \(Self.maxNameBytes) bytes per name",
+                hint: "shorten the file name in the bundle or the destination")
+            return false
+        }
+        if path.utf8.count > Self.maxPathBytes {
+            error("the destination \(String(path.prefix(60)).debugDescription)… is \(path.utf8.count) bytes long; Linux allows \(Self.maxPathBytes) bytes",
+                hint: "shorten the paths in the bundle or the destination")
+            return false
+        }
         return true
     }
+
+    /// NAME_MAX, and PATH_MAX less its NUL: a host's `cp` fails past these, after
+    /// ApplicationStop and the upload, so the plan refuses them first.
+    static let maxNameBytes = 255
+    static let maxPathBytes = 4095
 
     // MARK: permissions
 

@@ -21,66 +21,87 @@ hoist_records() {
 # paths to check are in list files; one grep drops those the previous install put there
 # (the cleanup will remove them), so the check stays linear in the number of files.
 hoist_conflicts=0
-hoist_conflict() {
-  printf 'The deployment failed because a specified file already exists at this location: %s\n' "$1" >&2
-  hoist_conflicts=$((hoist_conflicts + 1))
+# Runs find on every path of the NUL-separated list $1 (absolute paths, never options) with
+# the options and tests that follow, printing the matches NUL-separated, in list order. A
+# few processes for any number of paths: a fork per path is what makes big installs slow.
+hoist_find() {
+  hoist_l=$1; shift
+  [ -s "$hoist_l" ] || return 0
+  xargs -0 sh -c 'hoist_o=$1; shift; hoist_t=$1; shift; exec find $hoist_o "$@" -maxdepth 0 $hoist_t -print0' sh "$@" < "$hoist_l" 2> /dev/null
+  return 0
 }
 # $1 list name; $2 what counts as a conflict: taken (anything there), notdir (something
-# other than a directory), dir (a real directory).
+# other than a directory, a link to one being one), dir (a real directory).
 hoist_check() {
   [ -s "$hoist_tmp/$1" ] || return 0
-  grep -Fxv -f "$hoist_tmp/previous" "$hoist_tmp/$1" > "$hoist_tmp/$1.unknown" || [ $? -eq 1 ] ||
+  grep -Fxv -f "$hoist_tmp/previous" "$hoist_tmp/$1" | tr '\n' '\000' > "$hoist_tmp/$1.unknown" ||
     hoist_fail "Could not compare the destinations with the previous cleanup file."
-  while IFS= read -r hoist_p; do
-    case $2 in
-    taken) if [ -e "$hoist_p" ] || [ -L "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
-    notdir) if { [ -e "$hoist_p" ] || [ -L "$hoist_p" ]; } && [ ! -d "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
-    dir) if [ -d "$hoist_p" ] && [ ! -L "$hoist_p" ]; then hoist_conflict "$hoist_p"; fi ;;
-    esac
-  done < "$hoist_tmp/$1.unknown"
+  case $2 in
+  taken) hoist_find "$hoist_tmp/$1.unknown" -P '' ;;
+  notdir) hoist_find "$hoist_tmp/$1.unknown" -H '! -type d' ;;
+  dir) hoist_find "$hoist_tmp/$1.unknown" -P '-type d' ;;
+  esac > "$hoist_tmp/$1.found"
+  if [ "$2" != notdir ]; then
+    # A file path the previous install put a directory at is free only if the cleanup can
+    # remove that directory: not when it now holds anything the previous install did not
+    # put there (the cleanup leaves such a directory, and the copy would fail after it).
+    grep -Fx -f "$hoist_tmp/previous" "$hoist_tmp/$1" | tr '\n' '\000' > "$hoist_tmp/$1.known" ||
+      hoist_fail "Could not compare the destinations with the previous cleanup file."
+    hoist_find "$hoist_tmp/$1.known" -P '-type d' | tr '\000' '\n' > "$hoist_tmp/$1.dirs"
+    while IFS= read -r hoist_p; do
+      if find "$hoist_p" -mindepth 1 | grep -Fxv -f "$hoist_tmp/previous" | grep -q .; then
+        printf '%s\000' "$hoist_p" >> "$hoist_tmp/$1.found"
+      fi
+    done < "$hoist_tmp/$1.dirs"
+  fi
+  [ -s "$hoist_tmp/$1.found" ] || return 0
+  tr '\000' '\n' < "$hoist_tmp/$1.found" |
+    sed 's/^/The deployment failed because a specified file already exists at this location: /' >&2
+  hoist_conflicts=$((hoist_conflicts + $(tr -cd '\000' < "$hoist_tmp/$1.found" | wc -c)))
 }
 
 # Undo the previous install, newest record first: unlink symlinks, remove files, remove
-# directories only when empty, drop SELinux file contexts; missing paths are ignored. Files
-# and links are removed in batches (one rm per run of them) and always before the directory
-# that held them.
-hoist_flush() {
-  [ -s "$hoist_tmp/remove" ] || return 0
-  xargs -0 rm -f -- < "$hoist_tmp/remove" || hoist_fail "Could not remove the previously installed files."
-  : > "$hoist_tmp/remove"
-}
-hoist_undo() {
-  case $1 in
-  "semanage$hoist_soh"*)
-    if command -v semanage > /dev/null 2>&1; then semanage fcontext -d -- "${1#"semanage$hoist_soh"}" > /dev/null 2>&1; fi ;;
-  *)
-    if [ -L "$1" ] || { [ -e "$1" ] && [ ! -d "$1" ]; }; then
-      printf '%s\000' "$1" >> "$hoist_tmp/remove" || hoist_fail "Could not write a temporary file."
-    elif [ -d "$1" ]; then
-      hoist_flush
-      rmdir -- "$1" 2> /dev/null || [ -n "$(ls -A -- "$1" 2> /dev/null)" ] ||
-        hoist_fail "Could not remove the previously installed directory $1."
-    fi ;;
-  esac
-}
+# directories only when empty, drop SELinux file contexts; missing paths are ignored. All
+# files and links go first (one rm), then the directories, children before parents (one
+# rmdir), so the work does not grow by a process per path.
 hoist_cleanup_previous() {
   sed -n '1!G;h;$p' "$hoist_tmp/previous" > "$hoist_tmp/reversed" || hoist_fail "Could not read the previous cleanup file."
-  : > "$hoist_tmp/remove" || hoist_fail "Could not write a temporary file."
-  while IFS= read -r hoist_line; do hoist_undo "$hoist_line"; done < "$hoist_tmp/reversed"
-  hoist_flush
+  if command -v semanage > /dev/null 2>&1; then
+    grep "^semanage$hoist_soh" "$hoist_tmp/reversed" | while IFS= read -r hoist_line; do
+      semanage fcontext -d -- "${hoist_line#"semanage$hoist_soh"}" > /dev/null 2>&1
+    done
+  fi
+  { grep -v "^semanage$hoist_soh" "$hoist_tmp/reversed" || [ $? -eq 1 ]; } | tr '\n' '\000' > "$hoist_tmp/paths" ||
+    hoist_fail "Could not read the previous cleanup file."
+  hoist_find "$hoist_tmp/paths" -P '! -type d' > "$hoist_tmp/remove"
+  hoist_find "$hoist_tmp/paths" -P '-type d' > "$hoist_tmp/rmdirs"
+  if [ -s "$hoist_tmp/remove" ]; then
+    xargs -0 rm -f -- < "$hoist_tmp/remove" || hoist_fail "Could not remove the previously installed files."
+  fi
+  if [ -s "$hoist_tmp/rmdirs" ]; then
+    xargs -0 rmdir --ignore-fail-on-non-empty -- < "$hoist_tmp/rmdirs" ||
+      hoist_fail "Could not remove the previously installed directories."
+  fi
   rm -f -- "$hoist_cleanup" "$hoist_journal" || hoist_fail "Could not remove the previous cleanup file $hoist_cleanup."
 }
 
 # Install. Each installed path gets a flag (hoist_new_<n>) so that permissions are applied
 # only to what this run created or copied, never to existing directories or retained files.
+# Paths are queued and recorded first, then created in bulk: one mkdir for every missing
+# directory, one cp (per source folder and destination) for every file.
 hoist_record() { printf '%s\n' "$1" >> "$hoist_journal" || hoist_fail "Could not write the cleanup journal $hoist_journal."; }
 hoist_mark() { eval "hoist_new_$1=1"; }
 hoist_installed() { eval "[ \"\${hoist_new_$1:-}\" = 1 ]"; }
+: > "$hoist_tmp/mkdirs" && : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
 hoist_dir() {
   [ -d "$2" ] && return 0
-  mkdir -- "$2" || hoist_fail "Could not create the directory $2."
+  printf '%s\000' "$2" >> "$hoist_tmp/mkdirs" || hoist_fail "Could not write a temporary file."
   hoist_record "$2"
   hoist_mark "$1"
+}
+hoist_make_dirs() {
+  [ -s "$hoist_tmp/mkdirs" ] || return 0
+  xargs -0 mkdir -- < "$hoist_tmp/mkdirs" || hoist_fail "Could not create the directories of the install."
 }
 # Returns 1 when an existing file is to be kept (RETAIN).
 hoist_make_room() {
@@ -97,22 +118,27 @@ hoist_copy() {
   cp -p -- "$2" "$3" || hoist_fail "Could not copy $2 to $3."
   hoist_mark "$1"
 }
-# $1 source directory, $2 destination directory, then pairs of index and name: one cp for
-# the whole batch (a fork per file is what makes big installs slow).
+# $1 source folder, $2 destination folder, then pairs of index and path below both: each
+# file is queued; the queue is copied with `cp --parents` when the folders change and at
+# the end.
+hoist_cs=; hoist_cd=
 hoist_copies() {
-  hoist_s=$1; hoist_d=$2; shift 2
-  : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
+  if [ "$1" != "$hoist_cs" ] || [ "$2" != "$hoist_cd" ]; then hoist_flush_copies; hoist_cs=$1; hoist_cd=$2; fi
+  shift 2
   while [ $# -ge 2 ]; do
-    if hoist_make_room "$hoist_d/$2"; then
-      hoist_record "$hoist_d/$2"
+    if hoist_make_room "$hoist_cd/$2"; then
+      hoist_record "$hoist_cd/$2"
       printf '%s\000' "$2" >> "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
       hoist_mark "$1"
     fi
     shift 2
   done
+}
+hoist_flush_copies() {
   [ -s "$hoist_tmp/batch" ] || return 0
-  (cd -- "$hoist_s" && xargs -0 cp -p -t "$hoist_d" -- < "$hoist_tmp/batch") ||
-    hoist_fail "Could not copy files from $hoist_s to $hoist_d."
+  (cd -- "$hoist_cs" && xargs -0 cp -p --parents -t "$hoist_cd" -- < "$hoist_tmp/batch") ||
+    hoist_fail "Could not copy files from $hoist_cs to $hoist_cd."
+  : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
 }
 hoist_link() {
   hoist_make_room "$3" || return 0

@@ -17,12 +17,25 @@ struct ExecRunner {
     /// (a descendant that left the group may hold it open).
     let afterKillSeconds: Double = 10
 
-    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+    func run(_ command: String, input: [UInt8]? = nil, timeoutSeconds: Double?, killGraceSeconds: Double,
              onOutput: (OutputLine) -> Void) throws -> CommandResult {
         if isCancelled() { throw CancellationError() }
         let started = Deadline.now()
         let channel = try SSHChannel(exec: RemoteCommandWrapper.wrap(command), on: handle, deadline: .after(channelTimeout))
         defer { channel.free() }
+        if let input {
+            // Programs that grow with the revision come this way: an exec request is capped
+            // at about 35 KB, a channel's stdin is not. The command reads it all first.
+            try input.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(offset + (1 << 20), bytes.count)
+                    try channel.writeAll(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), deadline: .after(60))
+                    offset = end
+                }
+            }
+            try channel.sendEOF(deadline: .after(60))
+        }
 
         var out = LineSplitter()
         var err = LineSplitter()

@@ -26,13 +26,23 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     public func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                     onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await run(command, input: nil, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+
+    public func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+                    onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await run(command, input: Optional(input), timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+
+    private func run(_ command: String, input: [UInt8]?, timeoutSeconds: Double?, killGraceSeconds: Double,
+                     onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         // Cancelling the task stops the remote process group, as a deadline does.
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
                 var runner = ExecRunner(handle: try target(), keepaliveSeconds: keepaliveSeconds)
                 runner.isCancelled = { cancelled.current }
-                return try runner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+                return try runner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
             }
         } onCancel: {
             cancelled.withLock { $0 = true }

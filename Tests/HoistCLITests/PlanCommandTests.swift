@@ -181,8 +181,8 @@ import Testing
     static let invalidInvocations: [(String, [String], String)] = [
         ("unknown config", ["--config", "bogus"],
          "hoist: --config: 'bogus' is not a predefined deployment configuration; use one of OneAtATime, HalfAtATime, AllAtOnce"),
-        ("unknown host", ["--hosts", "h001,web9"], "hoist: --hosts names hosts the playbook does not select: web9; the selected hosts are h001, h002, h003, h004"),
-        ("db is not selected", ["--hosts", "db1"], "names hosts the playbook does not select: db1"),
+        ("unknown host", ["--hosts", "h001,web9"], "hoist: --hosts h001,web9: `web9` matches no selected host; the selected hosts are h001, h002, h003, h004"),
+        ("db is not selected", ["--hosts", "db1"], "`db1` matches no selected host"),
         ("missing revision", ["--revision", "nope"], "nope: error: no such file or directory"),
         ("bad flag value", ["--file-exists-behavior", "sometimes"], "'sometimes' is not one of DISALLOW, OVERWRITE, RETAIN"),
     ]

@@ -107,6 +107,12 @@ import Testing
         Case(name: "hooks: text timeout", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 30s\n", expected: [
             "6:16 error hooks.AfterInstall[0].timeout The deployment failed because an invalid timeout value was provided for a script in the application specification file. Make corrections in the hooks section of the AppSpec file, and then try again.",
         ]),
+        Case(name: "hooks: a timeout with a fraction is cut to whole seconds, as the agent does", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 2.5\n", expected: [
+            "6:16 warning hooks.AfterInstall[0].timeout the timeout 2.5 is read as 2 seconds: the CodeDeploy agent drops the fraction",
+        ]),
+        Case(name: "hooks: a timeout under one second is zero", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 0.5\n", expected: [
+            "6:16 error hooks.AfterInstall[0].timeout The deployment failed because an invalid timeout value was provided for a script in the application specification file. Make corrections in the hooks section of the AppSpec file, and then try again.",
+        ]),
         Case(name: "hooks: timeouts over an hour per event", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 3000\n    - location: b.sh\n      timeout: 900\n", expected: [
             "4:3 error hooks.AfterInstall the timeouts of the AfterInstall scripts add up to 3900 seconds, more than the 3600 seconds CodeDeploy allows for one lifecycle event",
         ]),

@@ -110,6 +110,12 @@ import Testing
         #expect(spec.scripts(for: .validateService).first?.timeout == 90)
     }
 
+    @Test(arguments: [("2.5", 2), ("\"2.5\"", 2), ("59.99", 59), ("10.", 10)])
+    func fractionalTimeoutIsCutToWholeSecondsLikeTheAgent(_ written: String, _ seconds: Int) throws {
+        let spec = try #require(AppSpecParser.parse(header + "hooks:\n  ValidateService:\n    - location: v.sh\n      timeout: \(written)\n").appSpec)
+        #expect(spec.scripts(for: .validateService).first?.timeout == seconds)
+    }
+
     @Test func defaultTimeoutsDoNotCountTowardTheEventLimit() throws {
         // CodeDeploy's own examples list several scripts without timeouts in one event.
         let spec = AppSpecParser.parse(header + "hooks:\n  AfterInstall:\n    - location: a.sh\n    - location: b.sh\n").appSpec

@@ -15,7 +15,7 @@ import Testing
             try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'")
         }
         let expected: Set<String> = [
-            "deployment", "host", "event", "output", "grdb_migrations",
+            "deployment", "host", "event", "output", "phase", "grdb_migrations",
             "deployment_by_time", "deployment_by_group", "deployment_by_application", "deployment_by_status",
             "output_by_deployment", "output_by_host", "delivery", "delivery_by_deployment",
         ]

@@ -23,11 +23,69 @@ extension TrafficTests {
         #expect(run.stdout.contains("hoist continue d-"), "the verdict says how to continue")
     }
 
-    @Test func continueLeavesTheSignalTheWaitingDeploymentPolls() throws {
+    /// `hoist continue` from "another machine": its own history file and state folder, only
+    /// the playbook in common; the request travels through the lock on the hosts.
+    @Test func continueFromAnotherMachineEndsTheReadyWait() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-continue")
-        let run = try HoistBinary.run(["continue", "d-ABCDEFGH1"], environment: ["XDG_STATE_HOME": scratch.path])
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(FileManager.default.fileExists(atPath: scratch.file("hoist/continue/d-ABCDEFGH1")))
+        let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-continue")
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\n").write(toFile: playbook, atomically: true, encoding: .utf8)
+        let revision = try Self.revision(scratch, "c-\(UUID().uuidString.prefix(8))")
+        let deploy = try HoistBinary.start(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("here.db")],
+                                           environment: ["HOIST_LOCK_HEARTBEAT": "1"])
+        let waiting = await Task.detached { deploy.waitForStdout(containing: "\"phase\":\"Ready\"", seconds: 900) }.value
+        guard waiting else {
+            deploy.send(SIGTERM)
+            let ended = deploy.finish()
+            Issue.record("the deployment never reached its ready wait: \(ended.stderr)\n\(ended.stdout.suffix(2000))")
+            return
+        }
+        let elsewhere = ["XDG_STATE_HOME": scratch.file("elsewhere-state")]
+        // Without the playbook, a machine whose history does not know the id cannot reach it.
+        let unknown = try HoistBinary.run(["continue", "d-ABCDEFGH1", "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+        #expect(unknown.status == 2, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("hoist continue d-ABCDEFGH1 PLAYBOOK"))
+        let wrongID = try HoistBinary.run(["continue", "d-ABCDEFGH1", playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+        #expect(wrongID.status == 2, "an id that holds no lock is an error: \(wrongID.stderr)")
+
+        let ended = try await Task.detached { () throws -> HoistBinary.Output in
+            let id = try #require(Self.deploymentID(deploy.stdoutSoFar()))
+            let run = try HoistBinary.run(["continue", id, playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+            #expect(run.status == 0, "\(run.stderr)")
+            let result = deploy.finish()
+            // The deployment has ended: continuing it again is an error.
+            let again = try HoistBinary.run(["continue", id, playbook, "--db", scratch.file("elsewhere.db")], environment: elsewhere)
+            #expect(again.status == 2, "a finished deployment cannot be continued: \(again.stderr)")
+            return result
+        }.value
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stdout.contains("\"event\":\"AllowTraffic\""), "traffic moved after the continue")
+    }
+
+    /// Ctrl-C during the ready wait ends the deployment Stopped on request (not "nobody ran
+    /// hoist continue"), and traffic stays where it was.
+    @Test func ctrlCInTheReadyWaitIsAStopNotATimeout() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-wait-stop")
+        let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-wait-stop")
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\n").write(toFile: playbook, atomically: true, encoding: .utf8)
+        let revision = try Self.revision(scratch, "s-\(UUID().uuidString.prefix(8))")
+        let deploy = try HoistBinary.start(["deploy", playbook, "--revision", revision, "--json", "--db", scratch.file("h.db")])
+        let ended = await Task.detached { () -> HoistBinary.Output in
+            if deploy.waitForStdout(containing: "\"phase\":\"Ready\"", seconds: 900) { deploy.send(SIGINT) } else { deploy.send(SIGTERM) }
+            return deploy.finish()
+        }.value
+        #expect(ended.status == 4, "\(ended.stderr)")
+        #expect(ended.stdout.contains("stopped on request"), "\(ended.stdout.suffix(1500))")
+        #expect(!ended.stdout.contains("nobody ran"))
+        #expect(!ended.stdout.contains("\"event\":\"AllowTraffic\""), "traffic did not move")
+    }
+
+    static func deploymentID(_ stdout: String) -> String? {
+        guard let range = stdout.range(of: #""deployment":"d-[A-Z0-9]{9}""#, options: .regularExpression) else { return nil }
+        return String(stdout[range].dropFirst(#""deployment":""#.count).dropLast())
     }
 }
 
@@ -53,12 +111,9 @@ extension TrafficTests {
         let lines = run.stdout.split(separator: "\n").map(String.init)
         let blocked = Set(lines.filter { $0.contains("\"event\":\"AfterBlockTraffic\"") && $0.contains("event_finished") }.compactMap(Self.host))
         let stopped = lines.filter { $0.contains("\"event\":\"ApplicationStop\"") && $0.contains("event_finished") && $0.contains("\"Succeeded\"") }.compactMap(Self.host)
-        // The originals were blocked, then each ran ApplicationStop once more after the reroute.
-        // The original fleet of a first blue/green deployment is the first listed one (blue).
-        let blue = try Fleet.load().filter { h in
-            h.tags.contains(Tag("role", "web")) && h.tags.contains(Tag("color", "blue"))
-        }
-        #expect(blocked == Set(blue.map(\.name)))
+        // The originals (the fleet not installed on) were blocked, then each ran ApplicationStop
+        // once more after the reroute.
+        #expect(blocked == (try Self.fleetHosts(notInstalledIn: lines)))
         for host in blocked { #expect(stopped.filter { $0 == host }.count == 1, "\(host) ran its termination hook") }
         let hosts = try Fleet.load().filter { blocked.contains($0.name) }
         for host in hosts {

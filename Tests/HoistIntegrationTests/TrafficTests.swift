@@ -11,6 +11,8 @@ struct TrafficTests {
     struct Phase {
         var name: String
         var sent = 0, failed = 0, outOfRotation = 0, oldAfterSwitch = 0, hostsTakenOut = 0
+        /// Answers after the switch from a host outside the fleet that should serve.
+        var wrongFleetAfterSwitch = 0
     }
 
     static func fleetEnv() throws -> [String: String] {
@@ -35,10 +37,11 @@ struct TrafficTests {
         return dir
     }
 
-    static func playbook(_ scratch: ScratchDirectory, name: String, socket: String, blueGreen: Bool) throws -> String {
+    static func playbook(_ scratch: ScratchDirectory, name: String, socket: String, blueGreen: Bool,
+                         group: String = "traffic", extra: String = "") throws -> String {
         var text = """
             application: traffic-webapp
-            deployment_group: traffic
+            deployment_group: \(group)
             inventory: \(TestPaths.fleetDir.appendingPathComponent("inventory.yml").path)
             targets: {role: web}
             deployment_config: HalfAtATime
@@ -51,6 +54,7 @@ struct TrafficTests {
                 health_timeout: 60
 
             """
+        text += extra
         if blueGreen {
             text += "blue_green:\n  fleet_tag: color\n  fleets: [blue, green]\n"
         }
@@ -58,10 +62,12 @@ struct TrafficTests {
     }
 
     /// Runs hoist while the load runs; returns the phase counts and hoist's output.
-    static func phase(_ name: String, frontend: String, args: [String], newVersion: String) async throws -> (Phase, HoistBinary.Output) {
+    /// `expectedFleet` picks, from hoist's JSON output, the hosts that must answer after the switch.
+    static func phase(_ name: String, frontend: String, args: [String], newVersion: String,
+                      expectedFleet: (([String]) -> Set<String>)? = nil) async throws -> (Phase, HoistBinary.Output) {
         let load = TrafficLoad(frontend: frontend)
         let loadTask = Task { await load.run() }
-        let output = try await Task.detached { try HoistBinary.run(args, environment: [:]) }.value
+        let output = try await HoistBinary.runDetached(args)
         let switched = Date()
         // A bounded tail after the switch, to check who answers now.
         let tail = TrafficLoad(frontend: frontend)
@@ -76,7 +82,10 @@ struct TrafficTests {
         counts.outOfRotation = windows.violations(responses).count
         counts.hostsTakenOut = windows.windows.count
         counts.oldAfterSwitch = responses.filter { $0.start > switched && $0.ok && $0.version != newVersion }.count
-        print("traffic: \(name): \(counts.sent) requests, \(counts.failed) failed, \(counts.outOfRotation) from hosts out of rotation, \(counts.oldAfterSwitch) old-version answers after the switch; \(counts.hostsTakenOut) hosts taken out (hoist exit \(output.status))")
+        if let expected = expectedFleet?(output.stdout.split(separator: "\n").map(String.init)) {
+            counts.wrongFleetAfterSwitch = responses.filter { $0.start > switched && $0.ok && !expected.contains($0.host ?? "") }.count
+        }
+        print("traffic: \(name): \(counts.sent) requests, \(counts.failed) failed, \(counts.outOfRotation) from hosts out of rotation, \(counts.oldAfterSwitch) old-version answers and \(counts.wrongFleetAfterSwitch) from the wrong fleet after the switch; \(counts.hostsTakenOut) hosts taken out (hoist exit \(output.status))")
         return (counts, output)
     }
 
@@ -97,12 +106,17 @@ struct TrafficTests {
             args: ["deploy", inPlace, "--revision", v2, "--json", "--db", db], newVersion: "v2")
         #expect(out1.status == 0, "\(out1.stderr)")
         #expect(out1.stdout.contains("\"event\":\"BlockTraffic\""))
-        let (two, out2) = try await Self.phase("blue/green v2 -> v3", frontend: frontend,
-            args: ["deploy", blueGreen, "--revision", v3, "--json", "--db", db], newVersion: "v3")
+        let (two, out2) = try await Self.phase("blue/green v2 -> v3, batched", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", v3, "--json", "--db", db], newVersion: "v3",
+            expectedFleet: { (try? Self.fleetHosts(installedIn: $0)) ?? [] })
         #expect(out2.status == 0, "\(out2.stderr)")
         #expect(out2.stdout.components(separatedBy: "\"type\":\"deployment_finished\"").count == 2, "one verdict for the whole blue/green deployment")
+        // HalfAtATime over each half of the web hosts: the reroute takes two steps.
+        #expect(out2.stdout.contains("\"phase\":\"Reroute 1 of 2\""), "a batched reroute")
+        #expect(out2.stdout.contains("\"phase\":\"Reroute 2 of 2\""))
         let (three, out3) = try await Self.phase("blue/green rollback -> v2", frontend: frontend,
-            args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2")
+            args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2",
+            expectedFleet: { _ in (try? Self.fleetHosts(notInstalledIn: out2.stdout.split(separator: "\n").map(String.init))) ?? [] })
         #expect(out3.status == 0, "\(out3.stderr)")
 
         for phase in [one, two, three] {
@@ -111,6 +125,33 @@ struct TrafficTests {
             #expect(phase.failed == 0, "\(phase.name)")
             #expect(phase.outOfRotation == 0, "\(phase.name)")
             #expect(phase.oldAfterSwitch == 0, "\(phase.name)")
+            #expect(phase.wrongFleetAfterSwitch == 0, "\(phase.name)")
         }
+    }
+
+    /// The web hosts of the fleet a blue/green deployment installed on (its `Install on X` phase).
+    static func fleetHosts(installedIn lines: [String]) throws -> Set<String> {
+        try hosts(ofFleet: try #require(installedFleet(lines)))
+    }
+
+    /// The web hosts of the other fleet: the one that served before, and that a rollback
+    /// of that deployment returns to.
+    static func fleetHosts(notInstalledIn lines: [String]) throws -> Set<String> {
+        try hosts(ofFleet: otherFleet(than: try #require(installedFleet(lines))))
+    }
+
+    static func otherFleet(than fleet: String) -> String { fleet == "blue" ? "green" : "blue" }
+
+    static func installedFleet(_ lines: [String]) -> String? {
+        for line in lines where line.contains("\"phase_started\"") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let phase = object["phase"] as? String, phase.hasPrefix("Install on ") else { continue }
+            return String(phase.dropFirst("Install on ".count))
+        }
+        return nil
+    }
+
+    static func hosts(ofFleet fleet: String) throws -> Set<String> {
+        Set(try Fleet.load().filter { $0.tags.contains(Tag("role", "web")) && $0.tags.contains(Tag("color", fleet)) }.map(\.name))
     }
 }

@@ -36,6 +36,7 @@ struct ParsingTests {
     @Test(arguments: [
         ("UP", "L7OK", true), ("UP", "L4OK", true), ("no check", "", true),
         ("UP", "", false), ("UP", "INI", false), ("UP", "* L7OK", false), ("UP 2/3", "L4CON", false),
+        ("UP 1/2", "L7OK", false),
         ("DOWN", "L4CON", false), ("DOWN 1/2", "L7OK", false), ("MAINT", "L7OK", false), ("DRAIN", "L7OK", false),
     ])
     func healthNeedsACompletedPassingCheck(_ status: String, _ checkStatus: String, _ healthy: Bool) {

@@ -66,14 +66,13 @@ import HoistCore
             .allAtOnce(fleet: .replacement, events: [.blockTraffic], earlierScripts: false, required: true),
             .rollout(fleet: .replacement, events: LifecycleEvent.inPlace),
             .waitForContinue(seconds: 60),
-            .allAtOnce(fleet: .replacement, events: [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic], earlierScripts: false, required: true),
-            .allAtOnce(fleet: .original, events: LifecycleEvent.blueGreenOriginal, earlierScripts: false, required: true),
-            .recordLiveFleet,
+            .reroute(to: .replacement, earlierScripts: false, checkHealth: false),
             .pause(seconds: 5),
             .allAtOnce(fleet: .original, events: [.applicationStop], earlierScripts: false, required: false),
         ])
-        #expect(DeploymentPhase.blueGreenRollback().first == .allAtOnce(
-            fleet: .replacement, events: [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic], earlierScripts: true, required: true))
+        // Rollbacks reroute, after a health check, and reinstall nothing.
+        #expect(DeploymentPhase.blueGreenRollback() == [.reroute(to: .replacement, earlierScripts: true, checkHealth: true)])
+        #expect(DeploymentPhase.blueGreenReturn() == [.reroute(to: .original, earlierScripts: true, checkHealth: true)])
     }
 
     @Test func fleetsResolveFromTheLiveFleet() {

@@ -40,6 +40,32 @@ import Testing
         #expect(box.cleanupLines() == ["@DEST/www", "@DEST/www/a"])
     }
 
+    /// The previous install made `www/logs`; the app wrote into it since; the new revision has
+    /// a file `logs`. The cleanup cannot remove the directory, so the copy would fail after it:
+    /// that is a conflict, found before anything is deleted, whatever the behaviour.
+    @Test(arguments: [FileExistsBehavior.disallow, .overwrite])
+    func aDirectoryOfThePreviousInstallHoldingStrayFilesConflictsWithAFile(_ behavior: FileExistsBehavior) throws {
+        let box = try ScriptSandbox()
+        #expect(try box.install(Self.copyApp, files: ["app/a": "1", "app/logs/keep": "1"], behavior: behavior).status == 0)
+        try box.write(box.dest + "/www/logs/app.log", "written by the app")
+        let before = box.cleanupLines()
+        let result = try box.install(Self.copyApp, files: ["app/a": "2", "app/logs": "now a file"], behavior: behavior)
+        #expect(result.status == InstallCommands.ExitCode.conflicts, "\(result.stderr)")
+        #expect(result.stderr.contains("a specified file already exists at this location: \(box.dest)/www/logs\n"), "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "1", "the previous revision's files are untouched")
+        #expect(box.read(box.dest + "/www/logs/keep") == "1")
+        #expect(box.read(box.dest + "/www/logs/app.log") == "written by the app")
+        #expect(box.cleanupLines() == before)
+    }
+
+    @Test func aDirectoryOfThePreviousInstallThatEmptiesMakesRoomForAFile() throws {
+        let box = try ScriptSandbox()
+        #expect(try box.install(Self.copyApp, files: ["app/logs/keep": "1"]).status == 0)
+        let result = try box.install(Self.copyApp, files: ["app/logs": "now a file"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(box.dest + "/www/logs") == "now a file")
+    }
+
     @Test func filesOfThePreviousInstallDoNotConflictAndRemovedOnesAreDeleted() throws {
         let box = try ScriptSandbox()
         #expect(try box.install(Self.copyApp, files: ["app/a": "1", "app/old/x": "1"]).status == 0)

@@ -109,6 +109,13 @@ public final class RunningHoist: @unchecked Sendable {
     public func waitForStdout(containing text: String, seconds: Double) -> Bool {
         stdout.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
     }
+
+    /// What stdout said so far, while the process runs.
+    public func stdoutSoFar() -> String {
+        var text = ""
+        _ = stdout.wait(until: { text = $0; return true }, deadline: Date())
+        return text
+    }
 }
 
 /// Reads a pipe to its end on a background thread, keeping what came so far readable.

@@ -22,6 +22,15 @@ public final class LocalShellSession: HostSession {
             command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
 
+    public func run(
+        _ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+        onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult {
+        commands.withLock { $0.append(command) }
+        return try await LocalShell.run(
+            command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+
     /// Copies through a temporary name, then renames; the checksum comes from `sha256sum`.
     public func upload(
         localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?

@@ -84,7 +84,7 @@ struct DeploymentJob: Sendable {
         let ports = DeploymentPorts(
             connector: connector, history: store, traffic: traffic,
             bundles: CachedBundles(playbookBehavior: playbook.fileExistsBehavior),
-            continueSignals: ContinueSignalFile(),
+            continueSignals: NoContinueSignals(),
             signals: DeploymentSignals(
                 triggers: playbook.triggers, alarms: playbook.alarms, transport: NotifyTransport(),
                 probe: AlarmChecks(environment: [

@@ -5,47 +5,30 @@ import HoistCore
 import HoistEngine
 import HoistPlanning
 
-/// The archive hosts receive for a revision: an archive revision as it is, a directory
-/// revision bundled reproducibly into the user's cache (so the same tree gives the same
-/// digest, and hosts that hold it already are not sent it again). The bundle keeps the files'
-/// modification times, as an archive revision does and CodeDeploy's copies do: with every
-/// file at 1970, a changed file of the same size keeps its web server ETag (mtime + size), and
-/// clients that cached the old content are told it did not change.
+/// The archive hosts receive for a revision: the canonical tar Hoist writes from the entries
+/// it read and checked (docs/bundles.md), kept in the user's cache under its digest. The same
+/// revision gives the same bytes, so hosts that hold it already are not sent it again, and a
+/// rollback finds it by the digest its deployment recorded. The bundle keeps the files'
+/// modification times, as CodeDeploy's copies do: with every file at 1970, a changed file of
+/// the same size keeps its web server ETag (mtime + size), and clients that cached the old
+/// content are told it did not change.
 struct PreparedBundle: Sendable {
     var path: String
     var sha256: String
     var size: Int64
-    var isZip: Bool
-    var stripPrefix: String?
 }
 
 func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
-    let inspection = revision.inspection
-    if inspection.format != .directory, let sha = inspection.sha256 {
-        let size = (try? FileManager.default.attributesOfItem(atPath: revision.path)[.size] as? Int64) ?? 0
-        keepInCache(revision.path, sha256: sha)
-        return PreparedBundle(path: revision.path, sha256: sha, size: size, isZip: inspection.format == .zip,
-                              stripPrefix: inspection.strippedPrefix)
-    }
     let cache = cacheDirectory().appendingPathComponent("bundles")
     try makeCache(cache)
-    let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar.gz").path
-    let written = try BundleWriter.write(directory: revision.path, to: temp, format: .tarGzip,
-                                         options: BundleWriteOptions(keepTimes: true))
-    let final = cache.appendingPathComponent("\(written.sha256).tar.gz").path
-    _ = rename(temp, final)
-    let size = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? Int64) ?? 0
-    return PreparedBundle(path: final, sha256: written.sha256, size: size, isZip: false, stripPrefix: nil)
-}
-
-/// Keeps a copy of an archive revision under its digest, so a rollback can find it after the
-/// original file is gone.
-func keepInCache(_ path: String, sha256: String) {
-    let cache = cacheDirectory().appendingPathComponent("bundles")
-    let target = cache.appendingPathComponent("\(sha256).bundle").path
-    guard !FileManager.default.fileExists(atPath: target) else { return }
-    try? makeCache(cache)
-    if link(path, target) != 0 { try? FileManager.default.copyItem(atPath: path, toPath: target) }
+    let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar").path
+    let written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp)
+    let final = cache.appendingPathComponent("\(written.sha256).tar").path
+    guard rename(temp, final) == 0 else {
+        unlink(temp)
+        throw BundleError.io(path: final, reason: "cannot move the bundle into the cache: \(String(cString: strerror(errno)))")
+    }
+    return PreparedBundle(path: final, sha256: written.sha256, size: written.size)
 }
 
 /// The cache holds every revision deployed from this machine: 0700, like the history.
@@ -80,8 +63,8 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
                         displayName: String? = nil) -> DeployableRevision {
     let plan = revision.plan
     return DeployableRevision(
-        displayName: displayName ?? revision.path, bundlePath: bundle.path, isZip: bundle.isZip, sha256: bundle.sha256,
-        sizeBytes: bundle.size, stripPrefix: bundle.stripPrefix, hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
+        displayName: displayName ?? revision.path, bundlePath: bundle.path, sha256: bundle.sha256,
+        sizeBytes: bundle.size, hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
         commit: GitWorkTree.commit(of: revision.path), renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })
@@ -123,7 +106,7 @@ func loadDeployable(path requested: String, expectedSHA256: String?, fileExistsF
 
 /// The cached copy of a bundle with this digest, if the cache holds one.
 func cachedBundle(sha256: String) -> String? {
-    for name in ["\(sha256).tar.gz", "\(sha256).bundle"] {
+    for name in ["\(sha256).tar", "\(sha256).tar.gz", "\(sha256).bundle"] {
         let cached = cacheDirectory().appendingPathComponent("bundles/\(name)").path
         if FileManager.default.fileExists(atPath: cached) { return cached }
     }

@@ -19,7 +19,12 @@ final class DeploymentProgress {
     private(set) var maxConcurrency = 1
     private(set) var hostStart: [String: Date] = [:]
     private(set) var currentEvent: [String: (event: LifecycleEvent, start: Date)] = [:]
+    /// Hosts finished in the current phase (blue/green counts each phase's own hosts).
     private(set) var done: [String: InstanceStatus] = [:]
+    /// Each host's latest status, across phases.
+    private(set) var lastStatus: [String: InstanceStatus] = [:]
+    private var runningHosts: Set<String> = []
+    private var phaseStart: Date?
     private(set) var hostSeconds: [String: Double] = [:]
     private(set) var failures: [Failure] = []
     private(set) var eventsByHost: [String: [(LifecycleEvent, EventOutcome)]] = [:]
@@ -45,8 +50,14 @@ final class DeploymentProgress {
             started = s.time
             total = s.hosts.count
             maxConcurrency = max(1, s.maxConcurrency)
+        case .phaseStarted(let phase):
+            wait = nil
+            total = phase.hosts.count
+            done = [:]
+            phaseStart = phase.time
         case .hostStarted(let host, let time):
             wait = nil
+            runningHosts.insert(host)
             hostStart[host] = hostStart[host] ?? time
         case .eventStarted(let host, let e, let time, _):
             wait = nil
@@ -69,7 +80,9 @@ final class DeploymentProgress {
             uploadTotal[host] = totalBytes
         case .hostFinished(let host, let status, let code, let message, let time):
             currentEvent[host] = nil
+            runningHosts.remove(host)
             done[host] = status
+            lastStatus[host] = status
             hostSeconds[host] = hostStart[host].map { time.timeIntervalSince($0) }
             if status == .failed, !failures.contains(where: { $0.host == host }) {
                 failures.append(Failure(host: host, event: nil, detail: [code?.rawValue, message].compactMap { $0 }.joined(separator: ": ")))
@@ -103,15 +116,15 @@ final class DeploymentProgress {
 
     private static func key(_ host: String, _ event: LifecycleEvent) -> String { host + "\u{0}" + event.rawValue }
 
-    var running: [String] { hostStart.keys.filter { done[$0] == nil }.sorted() }
+    var running: [String] { runningHosts.sorted() }
 
     func elapsed(now: Date) -> Double { started.map { now.timeIntervalSince($0) } ?? 0 }
 
-    /// Time left, from the hosts (batches) done so far: the average pace so far times what is
-    /// left. Nil until a host has finished.
+    /// Time left in the current phase, from the hosts (batches) done so far: the average pace
+    /// so far times what is left. Nil until a host has finished.
     func eta(now: Date) -> Double? {
-        guard !done.isEmpty, done.count < total else { return nil }
-        return elapsed(now: now) * Double(total - done.count) / Double(done.count)
+        guard !done.isEmpty, done.count < total, let since = phaseStart ?? started else { return nil }
+        return now.timeIntervalSince(since) * Double(total - done.count) / Double(done.count)
     }
 
     /// Bytes sent to every host so far, of how many, and the rate since the first upload.

@@ -45,6 +45,8 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             }
         case .uploadProgress:
             break
+        case .phaseStarted(let phase):
+            say(phase.time, "phase \(phase.name): \(phase.detail ?? phase.hosts.joined(separator: ", "))")
         case .hostFinished(let host, let status, let code, let message, let time):
             var line = "\(host) \(status.rawValue)"
             if let code { line += " \(code.rawValue)" }
@@ -92,11 +94,11 @@ func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = 
 }
 
 /// `--json`: one JSON object per line for each deployment, host, lifecycle event and output
-/// line. Fields: `type` (deployment_started, host_started, event_started, output,
-/// event_finished, upload_progress, host_finished, deployment_finished, alarm_changed),
-/// `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`, `error_code`,
-/// `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`, `hosts`,
-/// `check`, `state`, `previous`, `reason`.
+/// line. Fields: `type` (deployment_started, phase_started, host_started, event_started,
+/// output, event_finished, upload_progress, host_finished, deployment_finished,
+/// alarm_changed), `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`,
+/// `error_code`, `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`,
+/// `hosts`, `phase`, `detail`, `check`, `state`, `previous`, `reason`.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
@@ -129,6 +131,10 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             if let c = out.errorCode { o["error_code"] = c.rawValue }
             if let m = out.message { o["message"] = m }
             if let s = out.scriptName { o["script"] = s }
+        case .phaseStarted(let phase):
+            o["type"] = "phase_started"; o["phase"] = phase.name; o["hosts"] = phase.hosts
+            o["time"] = formatter.string(from: phase.time)
+            if let detail = phase.detail { o["detail"] = detail }
         case .uploadProgress(let host, let sent, let total):
             o["type"] = "upload_progress"; o["host"] = host; o["bytes_sent"] = sent; o["total_bytes"] = total
         case .hostFinished(let host, let status, let code, let message, let time):

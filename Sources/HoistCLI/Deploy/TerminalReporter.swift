@@ -48,6 +48,8 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             scroll.append("Deploying \(s.revision) (\(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup) as \(s.id)")
             scroll.append(dim("\(s.hosts.count) hosts, \(s.config): at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy"))
             startTicker()
+        case .phaseStarted(let phase):
+            scroll.append(paint("1", phase.name) + dim(": " + (phase.detail ?? phase.hosts.joined(separator: ", "))))
         case .output(let host, let e, let line, _):
             if verbose || line.stream == .stderr {
                 scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + line.text)
@@ -183,7 +185,7 @@ struct SummaryTable {
     func lines(width: Int) -> [String] {
         let hosts = Set(verdict.hostStatuses.keys).union(progress.hostStart.keys).sorted()
         let rows: [[String]] = hosts.map { host in
-            let status = (verdict.hostStatuses[host] ?? progress.done[host])?.rawValue ?? "Unknown"
+            let status = (verdict.hostStatuses[host] ?? progress.lastStatus[host])?.rawValue ?? "Unknown"
             let time = progress.hostSeconds[host].map(formatDuration) ?? "-"
             return [host, status, time, note(host)]
         }

@@ -19,6 +19,10 @@ public protocol HistoryStore: Sendable {
     func upsertEvents(_ records: [EventRecord]) throws
     /// Appends a batch of output lines in one write, in order, giving each its `seq`.
     func appendOutput(_ lines: [OutputRecord]) throws
+    /// Inserts a phase of a deployment, or replaces the one with the same index.
+    func upsertPhase(_ record: PhaseRecord) throws
+    /// A deployment's phases in order; empty for a deployment of one phase (in place).
+    func phases(of id: DeploymentID) throws -> [PhaseRecord]
 
     /// Deployments matching `filter`, newest first.
     func listDeployments(_ filter: DeploymentFilter) throws -> [DeploymentRecord]
@@ -49,6 +53,10 @@ public protocol HistoryStore: Sendable {
 }
 
 extension HistoryStore {
+    /// A store that keeps no phases still records every event; `show` lists them by host.
+    public func upsertPhase(_ record: PhaseRecord) throws {}
+    public func phases(of id: DeploymentID) throws -> [PhaseRecord] { [] }
+
     public func upsertHost(_ record: HostRecord) throws { try upsertHosts([record]) }
 
     public func upsertEvent(_ record: EventRecord) throws { try upsertEvents([record]) }

@@ -22,6 +22,17 @@ public final class LocalHostSession: HostSession {
         }
     }
 
+    public func run(
+        _ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+        onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult {
+        do {
+            return try await LocalShell.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        } catch {
+            throw TransportError(host: host.name, kind: .channel, message: "could not run /bin/sh: \(error)")
+        }
+    }
+
     public func upload(
         localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult {

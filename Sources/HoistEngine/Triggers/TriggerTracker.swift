@@ -101,7 +101,7 @@ public struct TriggerTracker: Sendable {
             return notices
         case .notice(.rollbackStarting):
             return [TriggerNotice(event: .deploymentRollback, time: now(), deployment: lastFinal ?? facts(status: "FAILED"), instance: nil)]
-        case .output, .uploadProgress, .alarmChanged, .notice:
+        case .output, .uploadProgress, .alarmChanged, .phaseStarted, .notice:
             return []
         }
     }

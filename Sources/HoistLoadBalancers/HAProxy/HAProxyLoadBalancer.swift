@@ -72,6 +72,40 @@ public struct HAProxyLoadBalancer: LoadBalancer {
             currentSessions: stat.currentSessions, detail: Self.describe(stat))
     }
 
+    /// HAProxy stops checking a server in maint, so its stats say nothing about a blocked
+    /// host. Such a server is put in drain (checks run again; drain takes no new
+    /// connections) until its check passes or `timeoutSeconds` pass, then back in maint.
+    public func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String? {
+        do {
+            let server = try serverName(for: host)
+            let current = try await statRow(of: server)
+            guard Self.operational(current.status) == .maint else {
+                return current.isHealthy ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(current))"
+            }
+            try await setState("drain", of: server)
+            let last = Locked<HAProxyStatRow?>(nil)
+            let healthy = try? await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
+                let row = try await statRow(of: server)
+                let earlier = last.withLock { previous in defer { previous = row }; return previous }
+                return Self.drainProbeVerdict(row, seenBefore: earlier != nil)
+            }
+            try await setState("maint", of: server)
+            if healthy == true { return nil }
+            return "server \(backend)/\(server) fails its health check (HAProxy says \(last.current.map(Self.describe) ?? "nothing"))"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Leaving maint, HAProxy shows `DRAIN 1/2` (the old check result, unconfirmed) until
+    /// the first new check: plain `DRAIN` with a passed check is healthy; `DOWN` after the
+    /// first look is a new failed check. nil: look again.
+    static func drainProbeVerdict(_ row: HAProxyStatRow, seenBefore: Bool) -> Bool? {
+        if row.status == "DRAIN" && HAProxyStatRow.passedChecks.contains(row.checkStatus) { return true }
+        if seenBefore && row.status.hasPrefix("DOWN") && !row.checkStatus.hasPrefix("*") { return false }
+        return nil
+    }
+
     // MARK: - Runtime API
 
     private func setState(_ state: String, of server: String) async throws {

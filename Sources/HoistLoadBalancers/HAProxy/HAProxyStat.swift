@@ -21,10 +21,12 @@ public struct HAProxyStatRow: Sendable, Hashable {
     /// health check (`no check`), so HAProxy always counts it up. `UP` alone is not enough:
     /// right after `state ready` HAProxy shows the server UP before its first check has run
     /// (check_status empty or `INI`, or `* L7OK` while a check is in progress), and `UP 2/3`
-    /// after a failed check means it is going down.
+    /// after a failed check means it is going down. A server leaving maint shows `UP 1/2`
+    /// with the check result from before maint, which says nothing about the host now: only
+    /// a plain `UP` counts, once a new check has passed.
     public var isHealthy: Bool {
         if status == "no check" { return true }
-        return status.hasPrefix("UP") && Self.passedChecks.contains(checkStatus)
+        return status == "UP" && Self.passedChecks.contains(checkStatus)
     }
 
     static let passedChecks: Set<String> = ["L4OK", "L6OK", "L7OK", "L7OKC"]

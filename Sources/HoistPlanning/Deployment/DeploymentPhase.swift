@@ -26,8 +26,11 @@ public enum DeploymentPhase: Sendable, Hashable {
     case allAtOnce(fleet: FleetRole, events: [LifecycleEvent], earlierScripts: Bool, required: Bool)
     /// Wait up to `seconds` for `hoist continue ID`; without it the deployment ends Stopped.
     case waitForContinue(seconds: Double)
-    /// Record on every host of both fleets that the replacement fleet is now live.
-    case recordLiveFleet
+    /// Move traffic to `fleet` from the other one in batches under the deployment
+    /// configuration (`ReroutePlanner`), then record `fleet` as live on every host of both.
+    /// `checkHealth`: first the fleet must answer its health checks (`FleetHealthGate`);
+    /// only the hosts that do are put in rotation. `earlierScripts` as for `allAtOnce`.
+    case reroute(to: FleetRole, earlierScripts: Bool, checkHealth: Bool)
     /// Wait `seconds` (the original fleet's termination wait).
     case pause(seconds: Double)
 
@@ -41,8 +44,11 @@ public enum DeploymentPhase: Sendable, Hashable {
                 + (earlier ? " (scripts from earlier revisions)" : "") + (required ? "" : "; a failure is reported, not fatal")
         case .waitForContinue(let seconds):
             return "wait up to \(Int(seconds)) s for `hoist continue`, else end Stopped"
-        case .recordLiveFleet:
-            return "record the replacement fleet as live on every host of both fleets"
+        case .reroute(let fleet, let earlier, let check):
+            return (check ? "check that the \(Self.name(fleet)) answers its health checks, then " : "")
+                + "move traffic to the \(Self.name(fleet)) in batches under the deployment configuration"
+                + " (allow a batch, then block a matching batch of the other fleet)"
+                + (earlier ? " (scripts from earlier revisions)" : "") + ", and record it as live"
         case .pause(let seconds):
             return "wait \(Int(seconds)) s"
         }
@@ -62,14 +68,15 @@ public enum DeploymentPhase: Sendable, Hashable {
     }
 
     /// A blue/green deployment: the replacement fleet is taken out of rotation (when there is
-    /// traffic control), gets the revision under the configuration, and then traffic moves:
-    /// every replacement host is allowed (and healthy) before any original host is blocked.
+    /// traffic control), gets the revision under the configuration, and then traffic moves in
+    /// batches: each batch of replacement hosts is allowed (and healthy) before the matching
+    /// batch of original hosts is blocked.
     public static func blueGreen(_ spec: BlueGreenSpec, traffic: Bool) -> [DeploymentPhase] {
         var phases: [DeploymentPhase] = []
         if traffic { phases.append(.allAtOnce(fleet: .replacement, events: [.blockTraffic], earlierScripts: false, required: true)) }
         phases.append(.rollout(fleet: .replacement, events: LifecycleEvent.inPlace))
         if let wait = spec.readyWaitSeconds { phases.append(.waitForContinue(seconds: wait)) }
-        phases += reroute(earlierScripts: false)
+        phases.append(.reroute(to: .replacement, earlierScripts: false, checkHealth: false))
         if spec.originalFleetAction == .terminate {
             if spec.terminationWaitSeconds > 0 { phases.append(.pause(seconds: spec.terminationWaitSeconds)) }
             // The termination hook: the originals' ApplicationStop from their last successful revision.
@@ -78,18 +85,17 @@ public enum DeploymentPhase: Sendable, Hashable {
         return phases
     }
 
-    /// A blue/green rollback: traffic moves back to the fleet that served before (the one
-    /// not live now), with the traffic hooks of earlier revisions (§2.1).
+    /// A blue/green rollback (`--blue-green-rollback`): traffic moves back to the fleet that
+    /// served before (the one not live now), with the traffic hooks of earlier revisions
+    /// (§2.1), once that fleet answers its health checks. Nothing is reinstalled.
     public static func blueGreenRollback() -> [DeploymentPhase] {
-        reroute(earlierScripts: true)
+        [.reroute(to: .replacement, earlierScripts: true, checkHealth: true)]
     }
 
-    static func reroute(earlierScripts: Bool) -> [DeploymentPhase] {
-        [
-            .allAtOnce(fleet: .replacement, events: [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic],
-                       earlierScripts: earlierScripts, required: true),
-            .allAtOnce(fleet: .original, events: LifecycleEvent.blueGreenOriginal, earlierScripts: earlierScripts, required: true),
-            .recordLiveFleet,
-        ]
+    /// The automatic rollback of a blue/green deployment that failed (its install or a
+    /// reroute batch): traffic stays on, or returns to, the fleet still recorded live, which
+    /// still runs the old revision. Nothing is reinstalled.
+    public static func blueGreenReturn() -> [DeploymentPhase] {
+        [.reroute(to: .original, earlierScripts: true, checkHealth: true)]
     }
 }

@@ -132,13 +132,17 @@ public struct DeploymentPlan: Sendable {
         return []
     }
 
-    /// The same plan for a rollback to `hosts` with `config`, never rolling back itself. The
-    /// phases stay: a blue/green group whose replacement failed is put back on the fleet that
-    /// failed (traffic never moved), as the deployment would have done.
+    /// The same plan for a rollback to `hosts` with `config`, never rolling back itself. A
+    /// blue/green rollback reroutes instead (`DeploymentPhase.blueGreenReturn`): every host
+    /// of both fleets, traffic back on the live fleet, nothing reinstalled.
     public func forRollback(hosts names: [String], config: DeploymentConfig) -> DeploymentPlan {
         var plan = self
-        let wanted = Set(names)
-        plan.hosts = hosts.filter { wanted.contains($0.name) }
+        if blueGreen != nil {
+            plan.phases = DeploymentPhase.blueGreenReturn()
+        } else {
+            let wanted = Set(names)
+            plan.hosts = hosts.filter { wanted.contains($0.name) }
+        }
         plan.config = config
         plan.rollback = RollbackPolicy(onFailure: false, onStop: false, config: config)
         plan.ignoreApplicationStopFailures = true

@@ -73,7 +73,8 @@ public struct GroupLockCommands: Sendable {
     /// gone, or its owner.json names another deployment. A refresh that could not be written
     /// (a full disk, an unreadable owner.json) answers `beatfailed`: the lock is still ours,
     /// and the next heartbeat tries again. Then lists the stop requests written by `hoist
-    /// stop`, one `stop` line each.
+    /// stop`, one `stop` line each, and the continue requests written by `hoist continue`, one
+    /// `continue` line each.
     ///
     /// The ownership check and the rewrite are two steps: a heartbeat delayed past its own
     /// lease, racing a takeover of exactly that lock, could rewrite the new owner's file. By
@@ -96,9 +97,11 @@ public struct GroupLockCommands: Sendable {
                 printf '%sbeatfailed 0\\n' "$m"
               fi
             fi
-            if [ -f "$d/stop" ]; then
-              while IFS= read -r line || [ -n "$line" ]; do printf '%sstop %s\\n' "$m" "$line"; done <"$d/stop"
-            fi
+            for f in stop continue; do
+              if [ -f "$d/$f" ]; then
+                while IFS= read -r line || [ -n "$line" ]; do printf '%s%s %s\\n' "$m" "$f" "$line"; done <"$d/$f"
+              fi
+            done
             exit 0
             """)
     }
@@ -151,11 +154,23 @@ public struct GroupLockCommands: Sendable {
     /// heartbeat to find. `request` is one line such as `graceful bob@ci`. Answers `stopped`,
     /// or `notheld` with whoever holds the lock instead.
     public func requestStop(deploymentID: String, request: String) -> String {
+        append(request, to: "stop", deploymentID: deploymentID, answer: .stopped)
+    }
+
+    /// Appends a continue request to `<lockDir>/continue` when `deploymentID` holds the lock:
+    /// `hoist continue` from any machine that reaches the hosts; the blue/green deployment's
+    /// heartbeat finds it and ends its ready wait. Answers `continued`, or `notheld`.
+    public func requestContinue(deploymentID: String, request: String) -> String {
+        append(request, to: "continue", deploymentID: deploymentID, answer: .continued)
+    }
+
+    /// The request files inside the lock directory, which go away with the lock itself.
+    private func append(_ request: String, to file: String, deploymentID: String, answer: GroupLockReply.Outcome) -> String {
         let line = request.split(whereSeparator: \.isNewline).joined(separator: " ")
         return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
             if grep -qF \(shellQuote(Self.deploymentNeedle(deploymentID))) "$d/owner.json" 2>/dev/null; then
-              printf '%s\\n' \(shellQuote(line)) >>"$d/stop" || exit 74
-              printf '%sstopped 0\\n' "$m"
+              printf '%s\\n' \(shellQuote(line)) >>"$d/\(file)" || exit 74
+              printf '%s\(answer.rawValue) 0\\n' "$m"
             else
               inspect; printf '%snotheld %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
             fi
@@ -214,21 +229,24 @@ public struct GroupLockCommands: Sendable {
 }
 
 /// What a lock program answered: its outcome word, the heartbeat age it measured on the host,
-/// the owner.json it read (if any) and the stop requests it found.
+/// the owner.json it read (if any) and the stop and continue requests it found.
 public struct GroupLockReply: Sendable, Hashable {
     public enum Outcome: String, Sendable {
-        case taken, ours, tookover, held, free, beat, beatfailed, lost, released, notours, stopped, notheld
+        case taken, ours, tookover, held, free, beat, beatfailed, lost, released, notours, stopped, notheld, continued
     }
     public var outcome: Outcome
     public var heartbeatAgeSeconds: Int
     public var ownerJSON: String?
     public var stopRequests: [String]
+    public var continueRequests: [String]
 
-    public init(outcome: Outcome, heartbeatAgeSeconds: Int = 0, ownerJSON: String? = nil, stopRequests: [String] = []) {
+    public init(outcome: Outcome, heartbeatAgeSeconds: Int = 0, ownerJSON: String? = nil, stopRequests: [String] = [],
+                continueRequests: [String] = []) {
         self.outcome = outcome
         self.heartbeatAgeSeconds = heartbeatAgeSeconds
         self.ownerJSON = ownerJSON
         self.stopRequests = stopRequests
+        self.continueRequests = continueRequests
     }
 
     /// Reads the marker lines of `stdout`; nil when no outcome line is there.
@@ -237,11 +255,14 @@ public struct GroupLockReply: Sendable, Hashable {
         var age = 0
         var owner: String?
         var stops: [String] = []
+        var continues: [String] = []
         for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: " ") {
             switch key {
             case "owner": owner = value.isEmpty ? nil : value
-            // The program always prints `stop <request>`; a cut-off line asks for nothing.
+            // The program always prints `stop <request>` and `continue <request>`; a cut-off
+            // line asks for nothing.
             case "stop": if !value.isEmpty { stops.append(value) }
+            case "continue": if !value.isEmpty { continues.append(value) }
             default:
                 if let o = Outcome(rawValue: key) {
                     outcome = o
@@ -249,6 +270,6 @@ public struct GroupLockReply: Sendable, Hashable {
                 }
             }
         }
-        return outcome.map { GroupLockReply(outcome: $0, heartbeatAgeSeconds: age, ownerJSON: owner, stopRequests: stops) }
+        return outcome.map { GroupLockReply(outcome: $0, heartbeatAgeSeconds: age, ownerJSON: owner, stopRequests: stops, continueRequests: continues) }
     }
 }

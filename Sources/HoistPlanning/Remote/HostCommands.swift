@@ -25,8 +25,8 @@ public struct HostCommands: Sendable {
 
     /// Where the bundle is uploaded: the deployment folder, or under `become` the staging
     /// folder, from which `unpack` moves it in.
-    public func uploadTarget(zip: Bool) -> String {
-        become ? "\(stagingDir)/\(layout.groupID)-\(deploymentID).bundle" : layout.bundleFile(deploymentID, zip: zip)
+    public var uploadTarget: String {
+        become ? "\(stagingDir)/\(layout.groupID)-\(deploymentID).bundle" : layout.bundleFile(deploymentID)
     }
 
     /// Wraps a program for the host: as it is, or under sudo.
@@ -51,7 +51,7 @@ public struct HostCommands: Sendable {
             mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
             chmod 750 \(q(layout.root)) \(q(layout.instructionsDir)) \(q(layout.groupDir)) \(q(dir)) \(q(dir + "/logs")) || exit 70
             : >>\(q(layout.logFile(deploymentID))) || exit 70
-            rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp \(q(layout.groupDir))/*/.bundle.zip.hoist-*.tmp
+            rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp
             \(become ? stagingProgram : "")
             \(RemoteProgram.markerVariable)
             last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
@@ -65,7 +65,7 @@ public struct HostCommands: Sendable {
               done
             fi
             for f in \(q(layout.groupDir))/*/bundle.sha256; do
-              [ -f "$f" ] && printf '%sbundle=%s %s\\n' "$m" "$(cat "$f")" "${f%/bundle.sha256}"
+              [ -f "$f" ] && [ -f "${f%.sha256}.tar" ] && printf '%sbundle=%s %s\\n' "$m" "$(cat "$f")" "${f%/bundle.sha256}"
             done
             exit 0
             """)
@@ -105,19 +105,27 @@ public struct HostCommands: Sendable {
             """
     }
 
+    /// Exit status of `unpack` when the deployment folder it was to reuse the bundle from is
+    /// gone (removed after the probe saw it): the caller uploads the bundle instead.
+    public static let reusedBundleGone: Int32 = 73
+
     /// DownloadBundle after the bundle is on the host (uploaded to `bundleFile`, or to be
     /// linked from `reuseFrom`, a deployment folder holding the same digest): checks the digest,
-    /// unpacks with the host's tar or unzip, strips a leading folder as CodeDeploy does, and
-    /// records the most recent install.
-    public func unpack(sha256: String, zip: Bool, stagedUpload: String?, reuseFrom: String?, stripPrefix: String?, maxRevisions: Int) -> String {
+    /// unpacks it with the host's tar, and records the most recent install. The bundle is the
+    /// canonical tar the coordinator wrote (leading folder already stripped, links to
+    /// directories already copies), so the host unpacks exactly the listing that was checked.
+    public func unpack(sha256: String, stagedUpload: String?, reuseFrom: String?, maxRevisions: Int) -> String {
         let q = shellQuote
         let dir = layout.deploymentDir(deploymentID)
-        let bundle = layout.bundleFile(deploymentID, zip: zip)
+        let bundle = layout.bundleFile(deploymentID)
         let archive = layout.archiveDir(deploymentID)
         var lines = ["set -eu", "umask 022"]
         if let reuseFrom {
-            let old = reuseFrom + "/bundle." + (zip ? "zip" : "tar")
-            lines.append("ln -f \(q(old)) \(q(bundle)) 2>/dev/null || cp -p \(q(old)) \(q(bundle))")
+            let old = reuseFrom + "/bundle.tar"
+            lines.append("""
+                ln -f \(q(old)) \(q(bundle)) 2>/dev/null || cp -p \(q(old)) \(q(bundle)) 2>/dev/null || {
+                  echo \(q("the bundle in \(reuseFrom) is gone; it will be uploaded")) >&2; exit \(Self.reusedBundleGone); }
+                """)
         } else if let stagedUpload {
             lines.append("mv -f \(q(stagedUpload)) \(q(bundle))")
         }
@@ -129,24 +137,9 @@ public struct HostCommands: Sendable {
             if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
             rm -rf \(q(archive)); mkdir -p \(q(archive))
+            tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))
+            [ -n "$(ls -A \(q(archive)))" ] || { echo 'the bundle unpacked to nothing' >&2; exit 72; }
             """)
-        if zip {
-            lines.append("unzip -qo \(q(bundle)) -d \(q(archive))")
-        } else {
-            lines.append("tar -xpf \(q(bundle)) -C \(q(archive))")
-            lines.append("[ -n \"$(ls -A \(q(archive)))\" ] || { echo 'the bundle unpacked to nothing' >&2; exit 72; }")
-        }
-        if let stripPrefix, !stripPrefix.isEmpty {
-            // The agent moves the single leading folder's contents up one level.
-            lines.append("""
-                cd \(q(archive))
-                for f in \(q(stripPrefix))/* \(q(stripPrefix))/.[!.]* \(q(stripPrefix))/..?*; do
-                  [ -e "$f" ] || [ -L "$f" ] || continue
-                  mv "$f" .
-                done
-                rmdir \(q(stripPrefix))
-                """)
-        }
         lines.append(writePointer(layout.mostRecentPointer, value: dir))
         return wrap(lines.joined(separator: "\n"))
     }
@@ -156,17 +149,27 @@ public struct HostCommands: Sendable {
         RemoteProgram.atomicWrite(path, value: value)
     }
 
-    /// Runs the Install program and, when it succeeds, records this revision as the last
-    /// successful install (the source of the next deployment's ApplicationStop scripts).
-    public func install(program: String) -> String {
-        wrap("sh -c \(shellQuote(program)) && " + writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
+    /// Runs the Install program, which it reads from stdin (it grows with the revision, and
+    /// an exec request cannot), and, when it succeeds, records this revision as the last
+    /// successful install (the source of the next deployment's ApplicationStop scripts). The
+    /// program is read whole into a file before it runs, so nothing it runs can eat its text.
+    public var install: String {
+        wrap("""
+            f=$(mktemp) || exit 4
+            cat > "$f" || { rm -f "$f"; echo 'Could not receive the Install program.' >&2; exit 4; }
+            sh "$f" < /dev/null; s=$?
+            rm -f "$f"
+            [ "$s" -eq 0 ] || exit "$s"
+            \(writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
+            """)
     }
 
-    /// Writes this host's deployment record (JSON) and points the group's last-deployment
-    /// pointer at it, so a person on another machine can see what the host last received.
-    public func writeRecord(json: String) -> String {
+    /// Writes this host's deployment record (JSON, read from stdin: its messages can be as
+    /// long as a revision's list of conflicts) and points the group's last-deployment pointer
+    /// at it, so a person on another machine can see what the host last received.
+    public var writeRecord: String {
         let file = layout.recordFile(deploymentID)
-        return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && " + RemoteProgram.atomicWrite(file, value: json) + " && "
+        return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && cat >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
             + writePointer(layout.lastDeploymentPointer, value: file))
     }
 

@@ -2,7 +2,7 @@ import HoistCore
 
 /// Where Hoist keeps things on a host, in the spirit of the CodeDeploy agent's layout:
 ///
-///     <root>/<group-id>/<deployment-id>/bundle.tar|bundle.zip   the uploaded bundle
+///     <root>/<group-id>/<deployment-id>/bundle.tar              the uploaded bundle
 ///     <root>/<group-id>/<deployment-id>/bundle.sha256           its digest (skips re-uploads)
 ///     <root>/<group-id>/<deployment-id>/deployment-archive/     the unpacked revision
 ///     <root>/<group-id>/<deployment-id>/logs/scripts.log        hook output
@@ -25,7 +25,8 @@ public struct HostLayout: Sendable, Hashable {
     public func archiveDir(_ id: String) -> String { "\(deploymentDir(id))/deployment-archive" }
     public func logFile(_ id: String) -> String { "\(deploymentDir(id))/logs/scripts.log" }
     public func recordFile(_ id: String) -> String { "\(deploymentDir(id))/deployment.json" }
-    public func bundleFile(_ id: String, zip: Bool) -> String { "\(deploymentDir(id))/bundle.\(zip ? "zip" : "tar")" }
+    /// The canonical tar the coordinator wrote (see docs/bundles.md), whatever the revision was.
+    public func bundleFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.tar" }
     public func bundleDigestFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.sha256" }
 
     public var instructionsDir: String { "\(root)/deployment-instructions" }

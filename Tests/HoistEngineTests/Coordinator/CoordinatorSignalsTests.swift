@@ -75,4 +75,53 @@ import Testing
         #expect(recorded.allSatisfy { $0.status == .delivered && $0.trigger == "ops" })
         #expect(try group.history.deployment(DeploymentID(report.id)!)?.errorCode == .alarmActive)
     }
+
+    /// Blue/green waiting for `hoist continue`: the triggers hear DeploymentReady and
+    /// InstanceReady for the installed hosts; an alarm during the wait ends it Stopped with
+    /// ALARM_ACTIVE (not as a timeout), no replacement host enters rotation, and on_alarm's
+    /// rollback reroutes to the original fleet without reinstalling it.
+    @Test func anAlarmDuringTheReadyWaitStopsABlueGreenDeploymentBeforeTrafficMoves() async throws {
+        let tags: [String: [HoistCore.Tag]] = ["b1": [HoistCore.Tag("color", "blue")], "b2": [HoistCore.Tag("color", "blue")],
+                                               "g1": [HoistCore.Tag("color", "green")], "g2": [HoistCore.Tag("color", "green")]]
+        let group = try FolderGroup(["b1", "b2", "g1", "g2"], tags: tags)
+        let spec = BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"], readyWaitSeconds: 1800)
+        let probe = ScriptedProbe(), transport = RecordingTransport(), traffic = RecordingTraffic()
+        var ports = group.ports(traffic: traffic)
+        ports.signals = DeploymentSignals(
+            triggers: [TriggerSpec(name: "ops", target: .command("true", directory: "/"))],
+            alarms: AlarmsSpec(checks: [AlarmCheckSpec(name: "p99", kind: .prometheus(url: "http://prom", query: "q", above: 0.5, below: nil))],
+                               intervalSeconds: 0.05),
+            transport: transport, probe: probe)
+        var plan = group.plan(config: .oneAtATime, phases: DeploymentPhase.blueGreen(spec, traffic: true), blueGreen: spec, traffic: true)
+        plan.rollback.onAlarm = true
+        async let running = group.deploy(try await group.revision("v1"), plan: plan, ports: ports)
+        // The alarm goes off once the deployment waits for `hoist continue`.
+        let deadline = Date().addingTimeInterval(300)
+        func waiting() -> Bool {
+            group.reporter.events.current.contains { if case .phaseStarted(let p) = $0 { return p.name == "Ready" } else { return false } }
+        }
+        while !waiting(), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        probe.reading.withLock { $0 = .alarm("0.9 > 0.5") }
+        let report = try await running
+
+        #expect(report.verdict.status == .stopped)
+        #expect(report.verdict.errorCode == .alarmActive)
+        let message = report.verdict.message ?? ""
+        #expect(message.hasPrefix("The deployment was stopped because alarm check 'p99' (0.9 > 0.5) is in ALARM"), "\(message)")
+        #expect(message.hasSuffix("during the ready wait; traffic stays on blue"), "\(message)")
+        #expect(!traffic.calls.current.contains { $0.0 == "allow" && $0.1.hasPrefix("g") }, "no green host entered rotation")
+        #expect(try group.history.phases(of: DeploymentID(report.id)!).map(\.name) == ["Block green", "Install on green", "Ready"])
+
+        let rollback = try #require(report.rollback)
+        #expect(rollback.status == .succeeded, "the rollback reroutes to blue: \(rollback.note)")
+        #expect(Set(traffic.calls.current.filter { $0.0 == "allow" }.map(\.1)) == ["b1", "b2"])
+        for host in ["b1", "b2"] { #expect(!group.ran(host).contains("v1 ApplicationStart"), "\(host) was not reinstalled") }
+
+        let heard = transport.events(of: report.id)
+        for event in ["DeploymentReady", "InstanceReady g1", "InstanceReady g2", "DeploymentStop", "DeploymentRollback"] {
+            #expect(heard.contains(event), "\(event) in \(heard)")
+        }
+        #expect(!heard.contains("InstanceReady b1") && !heard.contains("InstanceReady b2"), "the original fleet was not installed: \(heard)")
+        #expect(heard.firstIndex(of: "DeploymentReady")! < heard.firstIndex(of: "DeploymentStop")!)
+    }
 }

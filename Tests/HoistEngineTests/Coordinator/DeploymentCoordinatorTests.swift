@@ -198,8 +198,9 @@ import HoistTestSupport
         for host in group.hosts.map(\.name) { #expect(!group.lockExists(host)) }
     }
 
-    /// Blue/green as phases, in order: block the replacement, install it, allow it, block the
-    /// original, record the live fleet.
+    /// Blue/green as phases, in order: block the replacement, install it, reroute in batches
+    /// (OneAtATime: each batch allows a green host before it blocks a blue one), record the
+    /// live fleet.
     @Test func blueGreenPhasesRunInOrder() async throws {
         let tags: [String: [HoistCore.Tag]] = ["b1": [HoistCore.Tag("color", "blue")], "b2": [HoistCore.Tag("color", "blue")],
                                      "g1": [HoistCore.Tag("color", "green")], "g2": [HoistCore.Tag("color", "green")]]
@@ -213,7 +214,8 @@ import HoistTestSupport
         let phases = calls.map { "\($0.0) \($0.1.first == "g" ? "green" : "blue")" }
         var collapsed: [String] = []
         for phase in phases where collapsed.last != phase { collapsed.append(phase) }
-        #expect(collapsed == ["block green", "allow green", "block blue"])
+        #expect(collapsed == ["block green", "allow green", "block blue", "allow green", "block blue"])
+        #expect(Set(calls.filter { $0.0 == "block" && $0.1.first == "b" }.map(\.1)) == ["b1", "b2"], "every original host left rotation")
         #expect(group.ran("g1").contains("v1 ApplicationStart"))
         #expect(group.ran("b1").contains("v1 ApplicationStart") == false)
         let live = HostCommands(layout: HostLayout(root: group.scratch.file("hosts/b1"), groupID: group.groupID),

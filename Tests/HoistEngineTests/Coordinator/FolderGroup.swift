@@ -74,8 +74,8 @@ final class FolderGroup: @unchecked Sendable {
         let (spec, _) = AppSpecParser.parse(appspec, fileName: "appspec.yml")
         let size = (try FileManager.default.attributesOfItem(atPath: bundle)[.size] as? NSNumber)?.int64Value ?? 0
         return DeployableRevision(
-            displayName: scratch.file(dir), bundlePath: bundle, isZip: false, sha256: String(sum.prefix(64)), sizeBytes: size,
-            stripPrefix: nil, hooks: spec?.hooks ?? [:], fileExistsBehavior: .overwrite, renderInstall: { _, _ in "true" })
+            displayName: scratch.file(dir), bundlePath: bundle, sha256: String(sum.prefix(64)), sizeBytes: size,
+            hooks: spec?.hooks ?? [:], fileExistsBehavior: .overwrite, renderInstall: { _, _ in "true" })
     }
 
     struct FixtureError: Error, CustomStringConvertible { var description: String }

@@ -1,0 +1,154 @@
+import Foundation
+import HoistCore
+import HoistTestSupport
+import Testing
+
+/// Blue/green rollbacks by rerouting, on the fleet through its HAProxy. Each test uses a
+/// deployment group of its own, so its live-fleet record does not leak into the other
+/// tests of TrafficTests' serialized suite (which share the hosts).
+extension TrafficTests {
+    /// A revision whose ValidateService always fails: the replacement fleet's install fails.
+    static func failingRevision(_ scratch: ScratchDirectory, _ version: String) throws -> String {
+        let dir = try revision(scratch, version)
+        try "#!/bin/sh\necho 'refusing to validate' >&2\nexit 1\n"
+            .write(toFile: dir + "/scripts/validate_service.sh", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// A revision whose AfterAllowTraffic fails on one host: the reroute fails in that host's batch.
+    static func revisionFailingAfterAllow(_ scratch: ScratchDirectory, _ version: String, on hosts: [String]) throws -> String {
+        let dir = try revision(scratch, version)
+        try "#!/bin/sh\ncase \"$(hostname)\" in \(hosts.joined(separator: "|"))) echo \"refusing traffic on $(hostname)\" >&2; exit 1;; esac\n"
+            .write(toFile: dir + "/scripts/after_allow_traffic.sh", atomically: true, encoding: .utf8)
+        let appspec = try String(contentsOfFile: dir + "/appspec.yml", encoding: .utf8)
+        try (appspec + "  AfterAllowTraffic:\n    - location: scripts/after_allow_traffic.sh\n      timeout: 30\n")
+            .write(toFile: dir + "/appspec.yml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static func history(_ db: String, _ args: [String]) throws -> Any {
+        let run = try HoistBinary.run(args + ["--json", "--db", db], environment: [:])
+        try #require(run.status == 0, "\(args): \(run.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+
+    @Test func aFailedBlueGreenInstallRollsBackByRerouting() async throws {
+        let env = try Self.fleetEnv()
+        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-autorollback")
+        let group = "traffic-autorollback"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group,
+                                          extra: "auto_rollback: {on_failure: true}\n")
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let good = "ar1-\(tag)"
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+
+        // Traffic stays on the fleet that served before: the one the deployment did not install on.
+        let (counts, run) = try await Self.phase(
+            "blue/green failed install, automatic rollback by reroute", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", try Self.failingRevision(scratch, "ar2-\(tag)"), "--json", "--db", db],
+            newVersion: good, expectedFleet: { (try? Self.fleetHosts(notInstalledIn: $0)) ?? [] })
+        #expect(run.status == 3, "the deployment failed: \(run.stderr)")
+        #expect(run.stderr.contains("rolling back") && run.stderr.contains("by rerouting"), "\(run.stderr)")
+        #expect(run.stderr.range(of: #"rollback d-[A-Z0-9]{9} succeeded"#, options: .regularExpression) != nil, "\(run.stderr)")
+        #expect(counts.sent > 0)
+        #expect(counts.failed == 0)
+        #expect(counts.outOfRotation == 0)
+        #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the original fleet")
+
+        // The rollback is a deployment of its own, BLUE_GREEN, that reinstalled nothing.
+        let list = try #require(try Self.history(db, ["list"]) as? [[String: Any]])
+        let rollback = try #require(list.first { $0["creator"] as? String == "codeDeployRollback" })
+        #expect(rollback["deploymentType"] as? String == "BLUE_GREEN")
+        #expect(rollback["status"] as? String == "Succeeded")
+        let rollbackID = try #require(rollback["id"] as? String)
+        let detail = try #require(try Self.history(db, ["show", rollbackID]) as? [String: Any])
+        let events = (detail["hosts"] as? [[String: Any]] ?? []).flatMap { ($0["events"] as? [[String: Any]]) ?? [] }.compactMap { $0["event"] as? String }
+        #expect(events.contains("AllowTraffic") && events.contains("BlockTraffic"))
+        #expect(!events.contains("Install") && !events.contains("DownloadBundle"), "nothing reinstalled: \(events)")
+        let replacement = try #require(Self.installedFleet(run.stdout.split(separator: "\n").map(String.init)))
+        let original = Self.otherFleet(than: replacement)
+        #expect(Self.phaseNames(detail) == ["Health check of \(original)", "Reroute 1 of 2", "Reroute 2 of 2"])
+
+        // The failed deployment: BLUE_GREEN, its phases in order, each with its hosts' events.
+        let failed = try #require(list.first { $0["creator"] as? String == "user" && $0["status"] as? String == "Failed" })
+        #expect(failed["deploymentType"] as? String == "BLUE_GREEN")
+        let failedID = try #require(failed["id"] as? String)
+        let failedDetail = try #require(try Self.history(db, ["show", failedID]) as? [String: Any])
+        #expect(Self.phaseNames(failedDetail) == ["Block \(replacement)", "Install on \(replacement)"])
+        let phases = failedDetail["phases"] as? [[String: Any]] ?? []
+        let blockEvents = (phases.first?["events"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+        let replacementHosts = try Self.hosts(ofFleet: replacement)
+        #expect(Set(blockEvents) == ["BlockTraffic"] && blockEvents.count == replacementHosts.count)
+    }
+
+    static func phaseNames(_ detail: [String: Any]) -> [String] {
+        (detail["phases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+
+    /// The reroute fails in its last batch, after the first batch moved traffic: the
+    /// automatic rollback returns traffic to the original fleet, the hosts blocked in the
+    /// first batch included, without reinstalling anything.
+    @Test func aRerouteThatFailsHalfWayReturnsTrafficToTheOriginalFleet() async throws {
+        let env = try Self.fleetEnv()
+        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-halfway")
+        let group = "traffic-halfway"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group,
+                                          extra: "auto_rollback: {on_failure: true}\n")
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let good = "hw1-\(tag)"
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+        // The last host of each fleet refuses traffic; only the replacement fleet's allows run.
+        let last = [try #require(try Self.hosts(ofFleet: "blue").max()), try #require(try Self.hosts(ofFleet: "green").max())]
+        let bad = try Self.revisionFailingAfterAllow(scratch, "hw2-\(tag)", on: last)
+
+        let (counts, run) = try await Self.phase(
+            "blue/green reroute failing half-way, automatic rollback by reroute", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", bad, "--json", "--db", db],
+            newVersion: good, expectedFleet: { (try? Self.fleetHosts(notInstalledIn: $0)) ?? [] })
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stdout.contains("\"phase\":\"Reroute 2 of 2\""), "the first batch moved before the failure")
+        #expect(run.stderr.range(of: #"rollback d-[A-Z0-9]{9} succeeded"#, options: .regularExpression) != nil, "\(run.stderr)")
+        #expect(counts.failed == 0)
+        #expect(counts.outOfRotation == 0)
+        #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the original fleet")
+    }
+
+    @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-refused")
+        let group = "traffic-refused"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        // TERMINATE stops the original fleet's app after the reroute.
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group)
+        try (String(contentsOfFile: blueGreen, encoding: .utf8) + "  original_fleet: TERMINATE\n")
+            .write(toFile: blueGreen, atomically: true, encoding: .utf8)
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, "rf1-\(tag)"), "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+        let v2 = try Self.revision(scratch, "rf2-\(tag)")
+        let deploy = try HoistBinary.run(["deploy", blueGreen, "--revision", v2, "--json", "--db", db])
+        try #require(deploy.status == 0, "\(deploy.stderr)")
+
+        let refused = try HoistBinary.run(["deploy", blueGreen, "--revision", v2, "--blue-green-rollback", "--json", "--db", db])
+        #expect(refused.status == 3, "\(refused.stderr)\n\(refused.stdout.suffix(2000))")
+        // The fleet that served before the deployment, whose app TERMINATE stopped.
+        let original = Self.otherFleet(than: try #require(Self.installedFleet(deploy.stdout.split(separator: "\n").map(String.init))))
+        let said = refused.stdout + refused.stderr
+        #expect(said.contains("cannot move traffic back to fleet \(original)"), "\(said.suffix(2000))")
+        for host in try Self.hosts(ofFleet: original) { #expect(said.contains("\(host) ("), "names \(host)") }
+        #expect(!refused.stdout.contains("\"event\":\"AllowTraffic\""), "nothing was put into rotation")
+        #expect(!refused.stdout.contains("\"event\":\"BlockTraffic\""), "nothing was taken out of rotation")
+    }
+}
