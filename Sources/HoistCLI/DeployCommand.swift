@@ -44,6 +44,9 @@ struct DeployCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputFlags
 
+    @Option(name: .customLong("description"), help: "A note on this deployment (why, a ticket), recorded in the history and shown by `hoist show`.")
+    var note: String?
+
     @Flag(name: .long, help: "Blue/green: move traffic back to the fleet that served before the last deployment.")
     var blueGreenRollback = false
 
@@ -62,7 +65,7 @@ struct DeployCommand: AsyncParsableCommand {
             playbookPath: playbook, revisionPath: revision, configName: config, fileExistsBehavior: fileExistsBehavior,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures, onlyHosts: hosts.map(splitNames),
             output: output.options, db: db, lockWait: lockWait, autoRollback: rollback,
-            blueGreenRollback: blueGreenRollback)
+            blueGreenRollback: blueGreenRollback, description: note)
         try await job.runAsCommand()
     }
 }

@@ -30,6 +30,9 @@ struct RollbackCommand: AsyncParsableCommand {
     var config: String?
 
     @OptionGroup var output: OutputFlags
+
+    @Option(name: .customLong("description"), help: "A note on this deployment (why, a ticket), recorded in the history and shown by `hoist show`.")
+    var note: String?
     @Option(name: .long, help: "History database.") var db: String?
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
 
@@ -64,7 +67,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
             ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: output.options, db: db,
-            lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id,
+            lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id, description: note,
             expectedSHA256: source.revisionSHA256)
         try await job.runAsCommand()
     }
@@ -87,12 +90,15 @@ struct RedeployCommand: AsyncParsableCommand {
     var config: String?
 
     @OptionGroup var output: OutputFlags
-    @Option(name: .long, help: "History database.") var db: String?
+
+    @Option(name: .customLong("description"), help: "A note on this deployment (why, a ticket), recorded in the history and shown by `hoist show`.")
+    var note: String?
+    @OptionGroup var history: HistoryOptions
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
 
     mutating func run() async throws {
         if output.json { JSONEnding.shared.expect() }
-        let store = try openHistory(db: db, playbook: nil)
+        let store = try history.openStore()
         guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
             throw invalid("\(id): no such deployment in the history; `hoist list` shows them")
         }
@@ -107,8 +113,8 @@ struct RedeployCommand: AsyncParsableCommand {
         let job = DeploymentJob(
             playbookPath: record.playbookPath, revisionPath: record.revisionPath, configName: config,
             fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts,
-            output: output.options, db: db, lockWait: lockWait,
-            creator: .redeploy, rollbackOf: deploymentID, expectedSHA256: record.revisionSHA256)
+            output: output.options, db: history.db, lockWait: lockWait,
+            creator: .redeploy, rollbackOf: deploymentID, description: note, expectedSHA256: record.revisionSHA256)
         try await job.runAsCommand()
     }
 }

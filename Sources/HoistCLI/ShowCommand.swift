@@ -19,16 +19,13 @@ struct ShowCommand: AsyncParsableCommand {
     @Flag(help: "Also ask the hosts: each keeps its own record of what it received; the history is brought in line with them.")
     var refresh = false
 
-    @Option(help: "With --refresh: the playbook, when the history does not know the deployment (another machine ran it).")
-    var playbook: String?
-
     func run() async throws {
         let id = try HistoryCommandFailure.deploymentID(self.id)
         let store = try history.openStore()
         let detail = try HistoryCommandFailure.reporting({ try store.detail(id) })
         var reports: [HostRecordsRefresh.Report] = []
         if refresh {
-            guard let path = playbook ?? detail?.deployment.playbookPath else {
+            guard let path = history.playbook ?? detail?.deployment.playbookPath else {
                 throw HistoryCommandFailure.invalidInput("\(id) is not in this history; pass --playbook PLAYBOOK so the hosts can be asked")
             }
             let target = try loadTargetOrExit(path)

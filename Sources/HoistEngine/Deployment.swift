@@ -130,7 +130,7 @@ public struct Deployment: Sendable {
                 revisionPath: request.revision.displayName, revisionSHA256: request.revision.sha256,
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
                 rollbackOf: request.rollbackOf, deploymentType: plan.blueGreen == nil ? .inPlace : .blueGreen,
-                createTime: Date(), hostCount: plan.hosts.count,
+                description: request.description, createTime: Date(), hostCount: plan.hosts.count,
                 revisionCommit: request.revision.commit))
         } catch {
             throw .historyUnavailable("\(error)")
@@ -222,6 +222,7 @@ public struct Deployment: Sendable {
         rollback.revision = revision
         rollback.creator = .rollback
         rollback.rollbackOf = request.id
+        rollback.description = nil
         observer.handle(.notice(.rollbackStarting(failed: request.id.rawValue, to: good?.id.rawValue ?? "the live fleet",
                                                   revision: blueGreen ? "by rerouting to the fleet that served before" : good?.revisionPath ?? "",
                                                   hosts: blueGreen ? plan.hosts.map(\.name) : touched, configNote: note)))
@@ -251,13 +252,16 @@ public struct DeploymentRequest: Sendable {
     /// `user@machine`.
     public var createdBy: String
     public var rollbackOf: DeploymentID?
+    /// A person's note on why (`--description`), recorded and shown by `hoist show`.
+    public var description: String?
     public var lock: LockSettings
     public var killGraceSeconds: Int
     /// Reads an AppSpec found on a host (the last successful revision's) into its hooks.
     public var parseHooks: @Sendable (_ text: String, _ fileName: String) -> Result<HookTable, HookParseFailure>
 
     public init(id: DeploymentID = .random(), plan: DeploymentPlan, revision: DeployableRevision, playbookPath: String,
-                creator: DeploymentCreator = .user, createdBy: String, rollbackOf: DeploymentID? = nil, lock: LockSettings,
+                creator: DeploymentCreator = .user, createdBy: String, rollbackOf: DeploymentID? = nil, description: String? = nil,
+                lock: LockSettings,
                 killGraceSeconds: Int = 5,
                 parseHooks: @escaping @Sendable (String, String) -> Result<HookTable, HookParseFailure>) {
         self.id = id
@@ -267,6 +271,7 @@ public struct DeploymentRequest: Sendable {
         self.creator = creator
         self.createdBy = createdBy
         self.rollbackOf = rollbackOf
+        self.description = description
         self.lock = lock
         self.killGraceSeconds = killGraceSeconds
         self.parseHooks = parseHooks

@@ -131,7 +131,9 @@ struct DeployConfigTests {
             let outcome = try await s.deploy(path, "--config", "TwoAtATime")
             #expect(outcome.status == 2, "\(outcome.description)")
             #expect(outcome.stderr.contains("--config: 'TwoAtATime' is not a predefined deployment configuration"))
-            #expect(outcome.events.isEmpty)
+            // --json's promise: the stream ends with an error object, even when nothing started.
+            #expect(outcome.events.map { $0["type"] as? String } == ["error"], "\(outcome.events)")
+            #expect(outcome.events.first?["exit_code"] as? Int == 2)
             #expect(!s.exists(s.names[0], s.groupDir))
         }
     }

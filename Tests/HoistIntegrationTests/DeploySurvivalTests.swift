@@ -67,7 +67,8 @@ struct DeploySurvivalTests {
 
             #expect(err.contains("hoist exited 0"), "\(err)")
             let line = (try? String(contentsOfFile: first, encoding: .utf8)) ?? ""
-            let id = try #require(line.split(separator: " ").dropFirst().first.map(String.init), "the first line names the deployment: \(line)")
+            let id = try #require(line.range(of: #"d-[A-Z0-9]{9}"#, options: .regularExpression).map { String(line[$0]) },
+                                  "the first line names the deployment: \(line)")
             let history = try s.show(id)
             #expect((history["deployment"] as? [String: Any])?["status"] as? String == "Succeeded", "\(history)")
             let logs = try HoistBinary.run(["logs", id, "--db", s.db], environment: s.environment)

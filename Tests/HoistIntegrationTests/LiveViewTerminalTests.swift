@@ -5,7 +5,7 @@ import Testing
 /// The live view as a person sees it: `hoist deploy` in a real terminal (a tmux pane, 80
 /// columns), read with capture-pane, interrupted with send-keys C-c.
 @Suite(.serialized) struct LiveViewTerminalTests {
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func theLiveViewShowsProgressKeepsTheCtrlCNoticeAndEndsWithATableThatFits() async throws {
         try await withFleetHosts(2) { names in
             let group = try FleetGroup("liveview", hosts: names)
@@ -122,7 +122,7 @@ struct TmuxFailed: Error, CustomStringConvertible {
 
 /// NO_COLOR and TERM=dumb on a real terminal.
 @Suite(.serialized) struct TerminalEnvironmentTests {
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func noColorDropsColoursAndADumbTerminalGetsPlainLines() async throws {
         try await withFleetHosts(1) { names in
             let group = try FleetGroup("termenv", hosts: names)

@@ -49,9 +49,13 @@ import Testing
         try await withFleetHosts(2) { names in
             let group = try FleetGroup("quietstrict", hosts: names, config: "AllAtOnce")
             let good = try group.revision("good", version: "good")
-            let quiet = try group.deploy(good, ["-q"])
+            let quiet = try group.deploy(good, ["-q", "--description", "nightly cron, ticket OPS-42"])
             #expect(quiet.status == 0, "\(quiet.stderr)")
             #expect(quiet.stdout.isEmpty, "a successful -q run prints nothing: \(quiet.stdout)")
+            let quietID = try #require(try group.list().first?["id"] as? String)
+            let shown = try group.hoist(["show", quietID]).stdout
+            #expect(shown.range(of: #"Description +nightly cron, ticket OPS-42"#, options: .regularExpression) != nil,
+                    "--description is recorded and shown: \(shown)")
 
             let bad = names[1]
             let partial = try group.revision("partial", version: "partial", hookBody: """

@@ -26,6 +26,7 @@ struct DeploymentJob: Sendable {
     var blueGreenRollback = false
     var creator: DeploymentCreator = .user
     var rollbackOf: DeploymentID?
+    var description: String?
     /// A revision recorded in history: its bundle digest, used to find the cached copy when
     /// the original path is gone.
     var expectedSHA256: String?
@@ -71,7 +72,7 @@ struct DeploymentJob: Sendable {
         let environment = ProcessInfo.processInfo.environment
         let request = DeploymentRequest(
             plan: plan, revision: revision, playbookPath: playbook.file, creator: creator, createdBy: createdBy,
-            rollbackOf: rollbackOf,
+            rollbackOf: rollbackOf, description: description,
             lock: LockSettings(
                 user: createdBy.split(separator: "@").first.map(String.init) ?? createdBy,
                 machine: ProcessInfo.processInfo.hostName, pid: getpid(), command: CommandLine.arguments.joined(separator: " "),

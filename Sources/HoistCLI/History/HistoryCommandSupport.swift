@@ -3,17 +3,33 @@ import Foundation
 import HoistCore
 import HoistHistory
 
-/// The `--db` option shared by the history commands, and opening the store it names.
+/// The `--db` and `--playbook` options shared by the history commands, and opening the store
+/// they name: the history file is found as `deploy` finds it (`--db`, else the playbook's
+/// `history`, else the default file).
 struct HistoryOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The history file (default: $XDG_STATE_HOME/hoist/history.sqlite3, else ~/.local/state/hoist/history.sqlite3).",
+        "The history file (default: the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3, else ~/.local/state/hoist/history.sqlite3).",
         valueName: "path"))
     var db: String?
 
+    @Option(help: ArgumentHelp("The playbook: its `history` file is the one read, as deploy and rollback use it.", valueName: "playbook"),
+            completion: Completions.playbook)
+    var playbook: String?
+
     func openStore() throws -> SQLiteHistoryStore {
-        let path = HistoryLocation.resolve(flag: db, playbook: nil, environment: ProcessInfo.processInfo.environment)
+        let path = try historyPath(db: db, playbook: playbook)
         return try HistoryCommandFailure.reporting { try SQLiteHistoryStore(path: path) }
     }
+}
+
+/// The history file for `--db` and `--playbook`: as deploy and rollback find it.
+func historyPath(db: String?, playbook: String?) throws -> String {
+    var fromPlaybook: String?
+    if let playbook, db == nil {
+        guard let pb = try loadTargetOrExit(playbook).playbook else { throw invalid("\(playbook) is an inventory; --playbook needs a playbook") }
+        fromPlaybook = pb.historyPath
+    }
+    return HistoryLocation.resolve(flag: db, playbook: fromPlaybook, environment: ProcessInfo.processInfo.environment)
 }
 
 /// How the history commands end when they cannot do what was asked: a sentence on stderr
