@@ -122,6 +122,9 @@ import Testing
             #expect(heard.contains(event), "\(event) in \(heard)")
         }
         #expect(!heard.contains("InstanceReady b1") && !heard.contains("InstanceReady b2"), "the original fleet was not installed: \(heard)")
-        #expect(heard.firstIndex(of: "DeploymentReady")! < heard.firstIndex(of: "DeploymentStop")!)
+        // #require, not `!`: a missing event must fail this test, not crash the whole test process.
+        let ready = try #require(heard.firstIndex(of: "DeploymentReady"), "\(heard)")
+        let stop = try #require(heard.firstIndex(of: "DeploymentStop"), "\(heard)")
+        #expect(ready < stop, "\(heard)")
     }
 }
