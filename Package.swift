@@ -13,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // PostgresNIO's own dependencies, named for the products the adapter uses directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.3"),
     ],
     targets: [
         // C libraries, through pkg-config; scripts/setup installs them.
@@ -46,6 +51,13 @@ let package = Package(
         .target(name: "HoistHistory", dependencies: [
             "HoistCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The shared history on a PostgreSQL server (docs/history.md).
+        .target(name: "HoistHistoryPostgres", dependencies: [
+            "HoistCore", "HoistHistory", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // Webhooks, trigger commands and alarm checks (HTTP through FoundationNetworking).
         .target(name: "HoistNotify", dependencies: [
             "HoistCore", "HoistDigest",
@@ -54,13 +66,16 @@ let package = Package(
         // The command line wires everything.
         .target(name: "HoistCLI", dependencies: [
             "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
-            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory", "HoistNotify",
+            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory", "HoistHistoryPostgres", "HoistNotify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
 
         // Hoist's transport against OpenSSH on the local fleet (scripts/bench-transport).
         .executableTarget(name: "TransportBench", dependencies: ["HoistSSH", "HoistCore", "HoistTestSupport"], path: "Benchmarks/TransportBench"),
+
+        // 20 coordinators appending output to one history at once (scripts/bench-history).
+        .executableTarget(name: "HistoryBench", dependencies: ["HoistCore", "HoistHistory", "HoistHistoryPostgres"], path: "Benchmarks/HistoryBench"),
 
         // Tests, one target per layer.
         .target(name: "HoistTestSupport", dependencies: ["HoistCore", "HoistConfig"], path: "Tests/HoistTestSupport"),
@@ -71,7 +86,7 @@ let package = Package(
         .testTarget(name: "HoistArchiveTests", dependencies: [
             "HoistArchive", "HoistDigest", "HoistTestSupport",
         ]),
-        .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistTestSupport"]),
+        .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistHistoryPostgres", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport", "HoistHistory", "HoistCore"]),
         // Against webhook receivers and a fake Prometheus the tests start on 127.0.0.1.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HoistCore
 import HoistHistory
+import HoistHistoryPostgres
 
 /// What the shell completion scripts (`hoist --generate-completion-script bash|zsh|fish`)
 /// offer for each kind of argument: playbook and inventory files, revisions, and the
@@ -25,11 +26,16 @@ enum Completions {
             if word == "--db", index + 1 < words.count { db = words[index + 1] }
             if word.hasPrefix("--db=") { db = String(word.dropFirst(5)) }
         }
-        let path = HistoryLocation.resolve(flag: db, playbook: nil, environment: ProcessInfo.processInfo.environment)
-        guard FileManager.default.fileExists(atPath: path),
-              let store = try? SQLiteHistoryStore(path: path),
-              let rows = try? store.listDeployments(DeploymentFilter(limit: 50))
-        else { return [] }
+        let environment = ProcessInfo.processInfo.environment
+        let location = HistoryStoreChoice.location(db: db, playbook: nil, environment: environment)
+        let store: (any HistoryStore)?
+        if PostgresURL.isServerURL(location) {
+            // A server that does not answer at once offers nothing rather than hang the shell.
+            store = (try? PostgresURL(location, environment: environment)).flatMap { try? PostgresHistoryStore(url: $0, outageLimit: .seconds(1)) }
+        } else {
+            store = FileManager.default.fileExists(atPath: location) ? try? SQLiteHistoryStore(path: location) : nil
+        }
+        guard let rows = try? store?.listDeployments(DeploymentFilter(limit: 50)) else { return [] }
         return rows.map(\.id.rawValue).filter { $0.hasPrefix(prefix.uppercased()) || $0.hasPrefix(prefix) }
     }
 }

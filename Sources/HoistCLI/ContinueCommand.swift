@@ -21,18 +21,19 @@ struct ContinueCommand: AsyncParsableCommand {
     var id: String
     @Argument(help: "The deployment's playbook (default: the one its history record names).")
     var playbook: String?
-    @Option(name: .long, help: "History database.") var db: String?
+    @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {
         guard let deploymentID = DeploymentID(id) else {
             throw invalid("\(id) is not a deployment id (d- and nine upper-case letters or digits)")
         }
-        let record = try? openHistory(db: db, playbook: playbook).deployment(deploymentID)
+        let store = try openHistory(db: db, playbook: try playbook.flatMap { try loadTargetOrExit($0).playbook?.historyPath })
+        let record = try? store.deployment(deploymentID)
         if let record, record.status.isFinal {
             throw invalid("\(id) has already ended (\(record.status.rawValue)); there is nothing to continue")
         }
         guard let playbookPath = playbook ?? record?.playbookPath else {
-            throw invalid("\(id): not in this machine's history; name its playbook: hoist continue \(id) PLAYBOOK")
+            throw invalid("\(id): not in this history; name its playbook: hoist continue \(id) PLAYBOOK")
         }
         let (lock, pool) = try groupLock(playbookPath, deploymentID: "continue")
         defer { Task { await pool.closeAll() } }

@@ -50,7 +50,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Blue/green: move traffic back to the fleet that served before the last deployment.")
     var blueGreenRollback = false
 
-    @Option(name: .long, help: "History database (default: the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3).")
+    @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3).")
     var db: String?
 
     @Option(name: .long, help: "Wait this long for another deployment of the group to finish (e.g. 90s, 10m, 1h) instead of exiting with code 6.")

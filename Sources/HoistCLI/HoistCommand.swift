@@ -10,7 +10,7 @@ public struct HoistCommand: AsyncParsableCommand {
             DeployCommand.self, ValidateCommand.self, PlanCommand.self, LocalCommand.self,
             RollbackCommand.self, RedeployCommand.self, StopCommand.self, ContinueCommand.self, LockCommand.self,
             PingCommand.self, ExecCommand.self, BundleCommand.self, HostsCommand.self,
-            ListCommand.self, ShowCommand.self, LogsCommand.self,
+            ListCommand.self, ShowCommand.self, LogsCommand.self, HistoryCommand.self,
         ]
     )
     public init() {}

@@ -60,7 +60,7 @@ struct StopCommand: AsyncParsableCommand {
             completion: Completions.playbook)
     var playbook: String?
     @Flag(name: .long, help: "Kill running hooks too (as a second Ctrl-C).") var immediate = false
-    @Option(name: .long, help: "History database.") var db: String?
+    @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {
         var playbookPath = playbook

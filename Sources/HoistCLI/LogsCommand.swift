@@ -23,8 +23,9 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Keep printing new output until the deployment ends.")
     var follow = false
 
-    /// How often `--follow` looks for new lines.
-    static let pollInterval: Duration = .milliseconds(300)
+    /// The longest `--follow` waits before reading again: a store that announces writes
+    /// (PostgreSQL) wakes it sooner; the SQLite file is polled every 300 ms.
+    static let followLimit: Duration = .seconds(5)
     static let pageSize = 1000
 
     func run() async throws {
@@ -45,7 +46,7 @@ struct LogsCommand: AsyncParsableCommand {
             afterSeq = try drain(store, id, event: event, after: afterSeq)
             // A reader that went away (`| head`) ends the follow, as SIGPIPE used to.
             if !follow || deployment.status.isFinal || Console.shared.isDead(STDOUT_FILENO) { return }
-            try await Task.sleep(for: Self.pollInterval)
+            await store.waitForChange(of: id, limit: Self.followLimit)
         }
     }
 

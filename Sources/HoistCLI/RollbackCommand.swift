@@ -33,7 +33,7 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("description"), help: "A note on this deployment (why, a ticket), recorded in the history and shown by `hoist show`.")
     var note: String?
-    @Option(name: .long, help: "History database.") var db: String?
+    @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
     @Option(name: .long, help: "Wait this long for the group's lock.") var lockWait: String?
 
     mutating func run() async throws {
@@ -126,9 +126,4 @@ func invalid(_ message: String) -> ExitCode {
 
 func loadTargetOrExit(_ path: String) throws -> LoadedTarget {
     do { return try loadTarget(path: path) } catch is InvalidInput { throw ExitCode(HoistExitCode.invalidInput) }
-}
-
-func openHistory(db: String?, playbook: String?) throws -> SQLiteHistoryStore {
-    let path = HistoryLocation.resolve(flag: db, playbook: playbook, environment: ProcessInfo.processInfo.environment)
-    return try SQLiteHistoryStore(path: path)
 }

@@ -21,7 +21,8 @@ public struct Playbook: Sendable, Hashable, Codable {
     public var ssh: SSHOverrides
     /// How many revisions each host keeps (CodeDeploy's max_revisions), at least 1.
     public var maxRevisions: Int
-    /// The history database, absolute; nil means the default place.
+    /// The history: a file path (absolute) or a server URL (`postgresql://…`); nil means the
+    /// default file.
     public var historyPath: String?
     /// Who is told about the deployment's events (webhooks, commands).
     public var triggers: [TriggerSpec]

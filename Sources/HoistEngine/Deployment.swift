@@ -131,7 +131,7 @@ public struct Deployment: Sendable {
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
                 rollbackOf: request.rollbackOf, deploymentType: plan.blueGreen == nil ? .inPlace : .blueGreen,
                 description: request.description, createTime: Date(), hostCount: plan.hosts.count,
-                revisionCommit: request.revision.commit))
+                revisionCommit: request.revision.commit, origin: request.origin))
         } catch {
             throw .historyUnavailable("\(error)")
         }
@@ -254,6 +254,8 @@ public struct DeploymentRequest: Sendable {
     public var rollbackOf: DeploymentID?
     /// A person's note on why (`--description`), recorded and shown by `hoist show`.
     public var description: String?
+    /// Where the deployment was started from (terminal, CI, cron), for the audit trail.
+    public var origin: DeploymentOrigin?
     public var lock: LockSettings
     public var killGraceSeconds: Int
     /// Reads an AppSpec found on a host (the last successful revision's) into its hooks.
@@ -261,7 +263,7 @@ public struct DeploymentRequest: Sendable {
 
     public init(id: DeploymentID = .random(), plan: DeploymentPlan, revision: DeployableRevision, playbookPath: String,
                 creator: DeploymentCreator = .user, createdBy: String, rollbackOf: DeploymentID? = nil, description: String? = nil,
-                lock: LockSettings,
+                origin: DeploymentOrigin? = nil, lock: LockSettings,
                 killGraceSeconds: Int = 5,
                 parseHooks: @escaping @Sendable (String, String) -> Result<HookTable, HookParseFailure>) {
         self.id = id
@@ -272,6 +274,7 @@ public struct DeploymentRequest: Sendable {
         self.createdBy = createdBy
         self.rollbackOf = rollbackOf
         self.description = description
+        self.origin = origin
         self.lock = lock
         self.killGraceSeconds = killGraceSeconds
         self.parseHooks = parseHooks

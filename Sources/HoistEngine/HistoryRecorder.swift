@@ -17,6 +17,8 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private var openPhase: PhaseRecord?
     private var phaseCount = 0
     private var failureList: [String] = []
+    /// The longest a line waits in memory before its batch is written.
+    static let outputDelay: DispatchTimeInterval = .milliseconds(250)
 
     public init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
         self.store = store
@@ -55,6 +57,11 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         case .eventStarted(let host, let lifecycle, let time, _):
             attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: time)) }
         case .output(let host, let lifecycle, let line, let time):
+            if pendingOutput.isEmpty {
+                // A batch goes out shortly after its first line, so `logs --follow` elsewhere
+                // sees a slow hook's lines as they come, not when its event ends.
+                queue.asyncAfter(deadline: .now() + Self.outputDelay) { self.writeOutput() }
+            }
             pendingOutput.append(OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: time, text: line.text))
             if pendingOutput.count >= 200 { writeOutput() }
         case .eventFinished(let host, let lifecycle, let outcome):

@@ -10,16 +10,22 @@ public enum HistorySchema {
     /// Migration identifiers, oldest first.
     public static var migrationIdentifiers: [String] { migrator.migrations }
 
+    /// Each migration's SQL, oldest first. The SQLite file runs it as written; the PostgreSQL
+    /// store runs the same statements with its own integer types (HoistHistoryPostgres), so
+    /// both stores have one schema and the same migration names.
+    public static let migrations: [(id: String, sql: String)] = [
+        ("v1", v1),
+        ("v2-deployment-description", "ALTER TABLE deployment ADD COLUMN description TEXT"),
+        ("v3-trigger-deliveries", v3Deliveries),
+        ("v3-phases", v3Phases),
+        ("v4-revision-commit", "ALTER TABLE deployment ADD COLUMN revisionCommit TEXT"),
+        ("v5-deployment-origin", "ALTER TABLE deployment ADD COLUMN origin TEXT"),
+    ]
+
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
-        migrator.registerMigration("v2-deployment-description") { db in
-            try db.execute(sql: "ALTER TABLE deployment ADD COLUMN description TEXT")
-        }
-        migrator.registerMigration("v3-trigger-deliveries") { db in try db.execute(sql: v3Deliveries) }
-        migrator.registerMigration("v3-phases") { db in try db.execute(sql: v3Phases) }
-        migrator.registerMigration("v4-revision-commit") { db in
-            try db.execute(sql: "ALTER TABLE deployment ADD COLUMN revisionCommit TEXT")
+        for migration in migrations {
+            migrator.registerMigration(migration.id) { db in try db.execute(sql: migration.sql) }
         }
         return migrator
     }()
@@ -32,7 +38,7 @@ public enum HistorySchema {
     }
 
     /// Blue/green deployments run in phases; `hosts` is one host name a line.
-    private static let v3Phases = """
+    static let v3Phases = """
         CREATE TABLE phase (
             seq INTEGER PRIMARY KEY,
             deploymentID TEXT NOT NULL REFERENCES deployment(id) ON DELETE CASCADE,
@@ -48,7 +54,7 @@ public enum HistorySchema {
 
     /// The first schema. `seq` columns keep insertion order (list ties, host and event
     /// order) and, for output, give `logs --follow` a cursor that only grows.
-    private static let v1 = """
+    static let v1 = """
         CREATE TABLE deployment (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             id TEXT NOT NULL UNIQUE,

@@ -127,8 +127,10 @@ public struct HistoryText: Sendable {
         return d.revisionSHA256 == nil ? name : "\(name) \(shortSHA(d.revisionSHA256))"
     }
 
+    /// `alice@laptop (terminal)`, `codeDeployRollback ci@runner (ci)`: who, and from where when known.
     static func creator(_ d: DeploymentRecord) -> String {
-        d.creator == .user ? d.createdBy : "\(d.creator.rawValue) \(d.createdBy)"
+        let who = d.creator == .user ? d.createdBy : "\(d.creator.rawValue) \(d.createdBy)"
+        return d.origin.map { "\(who) (\($0.rawValue))" } ?? who
     }
 
     /// `Code script: first line of message`, leaving out what is absent; nil when there is

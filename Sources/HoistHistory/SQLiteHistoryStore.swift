@@ -120,8 +120,8 @@ public final class SQLiteHistoryStore: HistoryStore {
                     INSERT INTO deployment (id, application, deploymentGroup, playbookPath, status, errorCode,
                         errorMessage, creator, createdBy, revisionPath, revisionSHA256, deploymentConfigName,
                         fileExistsBehavior, rollbackOf, deploymentType, description, createTime, startTime,
-                        endTime, hostCount, revisionCommit)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        endTime, hostCount, revisionCommit, origin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     r.id.rawValue, r.application, r.deploymentGroup, r.playbookPath, r.status.rawValue,
@@ -129,7 +129,7 @@ public final class SQLiteHistoryStore: HistoryStore {
                     r.revisionSHA256, r.deploymentConfigName, r.fileExistsBehavior.rawValue, r.rollbackOf?.rawValue,
                     r.deploymentType.rawValue, r.description, StoredValues.millis(r.createTime),
                     StoredValues.millis(r.startTime), StoredValues.millis(r.endTime), r.hostCount,
-                    r.revisionCommit,
+                    r.revisionCommit, r.origin?.rawValue,
                 ])
         }
     }

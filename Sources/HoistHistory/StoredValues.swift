@@ -52,7 +52,7 @@ struct StoredValues {
             rollbackOf: row["rollbackOf"] as String? == nil ? nil : try deploymentID(row, "rollbackOf"),
             deploymentType: try required(row, "deploymentType"), description: row["description"],
             createTime: Self.date(row["createTime"]), startTime: date(row, "startTime"), endTime: date(row, "endTime"),
-            hostCount: row["hostCount"], revisionCommit: row["revisionCommit"])
+            hostCount: row["hostCount"], revisionCommit: row["revisionCommit"], origin: try optional(row, "origin"))
     }
 
     func host(_ row: Row) throws -> HostRecord {

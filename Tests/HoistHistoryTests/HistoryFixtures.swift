@@ -50,7 +50,8 @@ enum Fixture {
         revisionPath: "/tmp/shop.tgz", revisionSHA256: "ab" + String(repeating: "0", count: 62),
         deploymentConfigName: "CodeDeployDefault.HalfAtATime", fileExistsBehavior: .retain,
         rollbackOf: id(1), deploymentType: .blueGreen, description: "roll back the cart bug ✓",
-        createTime: time(0.123), startTime: time(1.5), endTime: time(99.999), hostCount: 3)
+        createTime: time(0.123), startTime: time(1.5), endTime: time(99.999), hostCount: 3,
+        revisionCommit: "3f9a1c2b7d4e+dirty", origin: .ci)
 
     static func host(_ deployment: DeploymentID, _ name: String, _ status: InstanceStatus = .succeeded) -> HostRecord {
         HostRecord(deploymentID: deployment, host: name, address: "10.0.0.\(name.last!)", status: status,

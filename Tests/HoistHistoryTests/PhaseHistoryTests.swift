@@ -27,9 +27,9 @@ import Testing
         return ([host("g1"), host("b1")], events, phases)
     }
 
-    @Test func phasesAreStoredAndEventsGroupedUnderThem() throws {
-        let fixture = try TempHistory()
-        let store = try fixture.open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func phasesAreStoredAndEventsGroupedUnderThem(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let record = Fixture.deployment(7)
         try store.createDeployment(record)
         let (hosts, events, phases) = Self.blueGreen(record.id)
@@ -88,9 +88,9 @@ import Testing
 
     /// `hoist show` of a blue/green deployment with triggers: its phases and its deliveries,
     /// in text and in JSON.
-    @Test func phasesAndTriggerDeliveriesShowTogether() throws {
-        let temp = try TempHistory()
-        let store = try temp.open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func phasesAndTriggerDeliveriesShowTogether(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let record = Fixture.deployment(10)
         try store.createDeployment(record)
         let (hosts, events, phases) = Self.blueGreen(record.id)

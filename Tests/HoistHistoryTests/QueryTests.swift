@@ -1,14 +1,15 @@
 import Foundation
 import HoistCore
 import HoistHistory
+import HoistHistoryPostgres
 import Testing
 
+/// The store contract, part 2: queries, on both stores.
 @Suite struct HistoryQueryTests {
     /// 1 web/production ok, 2 web/staging failed, 3 api/production ok, 4 web/production failed,
     /// 5 web/production in progress; 6 and 7 share a create time (7 inserted last).
-    static func seeded() throws -> (TempHistory, SQLiteHistoryStore) {
-        let temp = try TempHistory()
-        let store = try temp.open()
+    static func seeded(_ kind: HistoryStoreKind) throws -> (Void, any HistoryStore) {
+        let store = try kind.open()
         for record in [
             Fixture.deployment(1),
             Fixture.deployment(2, group: "staging", status: .failed),
@@ -20,7 +21,7 @@ import Testing
         ] {
             try store.createDeployment(record)
         }
-        return (temp, store)
+        return ((), store)
     }
 
     static let filters: [(DeploymentFilter, [Int])] = [
@@ -33,22 +34,25 @@ import Testing
         (DeploymentFilter(deploymentGroup: "nowhere"), []),
     ]
 
-    @Test(arguments: filters)
-    func listFiltersNewestFirst(_ filter: DeploymentFilter, _ expected: [Int]) throws {
-        let (_, store) = try Self.seeded()
+    @Test(arguments: HistoryStoreKind.allCases, filters)
+    func listFiltersNewestFirst(_ kind: HistoryStoreKind, _ query: (DeploymentFilter, [Int])) throws {
+        let (filter, expected) = query
+        let (_, store) = try Self.seeded(kind)
         #expect(try store.listDeployments(filter).map(\.id) == expected.map(Fixture.id))
     }
 
-    @Test func lastSucceededIsTheNewestSuccessOfThatGroup() throws {
-        let (_, store) = try Self.seeded()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func lastSucceededIsTheNewestSuccessOfThatGroup(_ kind: HistoryStoreKind) throws {
+        let (_, store) = try Self.seeded(kind)
         #expect(try store.lastSucceeded(group: "production")?.id == Fixture.id(3))
         #expect(try store.lastSucceeded(group: "staging") == nil)
         try store.updateDeployment(Fixture.id(5), DeploymentUpdate(status: .succeeded, endTime: Fixture.time(400)))
         #expect(try store.lastSucceeded(group: "production")?.id == Fixture.id(5))
     }
 
-    @Test func unfinishedDeploymentsAreFailedAfterRestart() throws {
-        let (_, store) = try Self.seeded()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func unfinishedDeploymentsAreFailedAfterRestart(_ kind: HistoryStoreKind) throws {
+        let (_, store) = try Self.seeded(kind)
         let id = Fixture.id(5)
         try store.createDeployment(Fixture.deployment(8, group: "staging", status: .created))
         #expect(try store.unfinished(group: nil).map(\.id) == [id, Fixture.id(8)])
@@ -90,8 +94,9 @@ import Testing
         }
     }
 
-    @Test func outputPagesBySeqAndFiltersByHostAndEvent() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func outputPagesBySeqAndFiltersByHostAndEvent(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1))
         try store.createDeployment(Fixture.deployment(2))

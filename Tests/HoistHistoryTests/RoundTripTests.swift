@@ -1,29 +1,33 @@
 import Foundation
 import HoistCore
 import HoistHistory
+import HoistHistoryPostgres
 import Testing
 
+/// The store contract, part 1: what is written reads back the same, on both stores.
 @Suite struct HistoryRoundTripTests {
     static let minimal = DeploymentRecord(
         id: DeploymentID("d-MIN000001")!, application: "a", deploymentGroup: "g", playbookPath: "p.yml",
         createdBy: "u@m", revisionPath: "r", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Fixture.t0)
 
-    @Test(arguments: [Fixture.fullDeployment, minimal])
-    func aDeploymentReadsBackAsWritten(_ record: DeploymentRecord) throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases, [Fixture.fullDeployment, minimal])
+    func aDeploymentReadsBackAsWritten(_ kind: HistoryStoreKind, _ record: DeploymentRecord) throws {
+        let store = try kind.open()
         try store.createDeployment(Fixture.deployment(1))  // the one `fullDeployment` rolls back
         try store.createDeployment(record)
         #expect(try store.deployment(record.id) == record)
     }
 
-    @Test func anUnknownIdReadsAsNil() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func anUnknownIdReadsAsNil(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         #expect(try store.deployment(Fixture.id(9)) == nil)
         #expect(try store.hosts(of: Fixture.id(9)).isEmpty)
     }
 
-    @Test func creatingAnExistingIdOrRollingBackAnUnknownOneFails() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func creatingAnExistingIdOrRollingBackAnUnknownOneFails(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         try store.createDeployment(Fixture.deployment(1))
         #expect(throws: HistoryError.duplicateDeployment(Fixture.id(1))) { try store.createDeployment(Fixture.deployment(1)) }
         var rollback = Fixture.deployment(2)
@@ -31,8 +35,9 @@ import Testing
         #expect(throws: HistoryError.unknownDeployment(Fixture.id(7))) { try store.createDeployment(rollback) }
     }
 
-    @Test func anUpdateChangesOnlyTheFieldsItSets() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func anUpdateChangesOnlyTheFieldsItSets(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         var record = Fixture.deployment(1, status: .inProgress)
         record.revisionSHA256 = nil
         try store.createDeployment(record)
@@ -54,8 +59,9 @@ import Testing
         }
     }
 
-    @Test func hostsUpsertInPlaceAndKeepTheirFirstOrder() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func hostsUpsertInPlaceAndKeepTheirFirstOrder(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1))
         try store.upsertHost(Fixture.host(id, "web-2", .pending))
@@ -71,8 +77,9 @@ import Testing
         }
     }
 
-    @Test func eventsUpsertPerHostAndNeedTheirHost() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func eventsUpsertPerHostAndNeedTheirHost(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1))
         try store.upsertHost(Fixture.host(id, "web-1"))
@@ -102,8 +109,9 @@ import Testing
         }
     }
 
-    @Test func outputLinesReadBackInOrderWithTheirSeq() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func outputLinesReadBackInOrderWithTheirSeq(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1))
         let lines = [
@@ -122,8 +130,9 @@ import Testing
         }
     }
 
-    @Test func aFleetAndItsPendingEventsAreRecordedInOneWriteOrNotAtAll() throws {
-        let store = try TempHistory().open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func aFleetAndItsPendingEventsAreRecordedInOneWriteOrNotAtAll(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1, status: .inProgress))
         let hosts = (1...20).map { Fixture.host(id, "web-\($0)", .pending) }

@@ -52,9 +52,9 @@ import Testing
         #expect(try store.deployment(new.id) == new)
     }
 
-    @Test func triggerDeliveriesAreKeptInOrderWithTheirErrors() throws {
-        let temp = try TempHistory()
-        let store = try temp.open()
+    @Test(arguments: HistoryStoreKind.allCases)
+    func triggerDeliveriesAreKeptInOrderWithTheirErrors(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
         let deployment = Fixture.deployment(1)
         try store.createDeployment(deployment)
         let delivered = DeliveryRecord(

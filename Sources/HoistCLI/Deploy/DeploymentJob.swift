@@ -73,6 +73,7 @@ struct DeploymentJob: Sendable {
         let request = DeploymentRequest(
             plan: plan, revision: revision, playbookPath: playbook.file, creator: creator, createdBy: createdBy,
             rollbackOf: rollbackOf, description: description,
+            origin: DeploymentOrigin.detect(environment: environment, isTerminal: isatty(STDIN_FILENO) == 1 || isatty(STDERR_FILENO) == 1),
             lock: LockSettings(
                 user: createdBy.split(separator: "@").first.map(String.init) ?? createdBy,
                 machine: ProcessInfo.processInfo.hostName, pid: getpid(), command: CommandLine.arguments.joined(separator: " "),

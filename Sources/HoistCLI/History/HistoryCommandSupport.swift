@@ -8,7 +8,7 @@ import HoistHistory
 /// `history`, else the default file).
 struct HistoryOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The history file (default: the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3, else ~/.local/state/hoist/history.sqlite3).",
+        "The history file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`, else $XDG_STATE_HOME/hoist/history.sqlite3, else ~/.local/state/hoist/history.sqlite3).",
         valueName: "path"))
     var db: String?
 
@@ -16,20 +16,15 @@ struct HistoryOptions: ParsableArguments {
             completion: Completions.playbook)
     var playbook: String?
 
-    func openStore() throws -> SQLiteHistoryStore {
-        let path = try historyPath(db: db, playbook: playbook)
-        return try HistoryCommandFailure.reporting { try SQLiteHistoryStore(path: path) }
+    /// The store `--db` and `--playbook` name, found as deploy and rollback find it.
+    func openStore() throws -> any HistoryStore {
+        var fromPlaybook: String?
+        if let playbook, db == nil {
+            guard let pb = try loadTargetOrExit(playbook).playbook else { throw invalid("\(playbook) is an inventory; --playbook needs a playbook") }
+            fromPlaybook = pb.historyPath
+        }
+        return try HistoryCommandFailure.reporting { try openHistory(db: db, playbook: fromPlaybook) }
     }
-}
-
-/// The history file for `--db` and `--playbook`: as deploy and rollback find it.
-func historyPath(db: String?, playbook: String?) throws -> String {
-    var fromPlaybook: String?
-    if let playbook, db == nil {
-        guard let pb = try loadTargetOrExit(playbook).playbook else { throw invalid("\(playbook) is an inventory; --playbook needs a playbook") }
-        fromPlaybook = pb.historyPath
-    }
-    return HistoryLocation.resolve(flag: db, playbook: fromPlaybook, environment: ProcessInfo.processInfo.environment)
 }
 
 /// How the history commands end when they cannot do what was asked: a sentence on stderr
@@ -42,12 +37,19 @@ enum HistoryCommandFailure {
         return ExitCode(invalidInputStatus)
     }
 
-    /// Runs `body`, turning a history error into its message and exit status 2.
+    /// Runs `body`, turning a history error into its message and exit status 2, or 5 for
+    /// a store that cannot be reached or whose schema this Hoist does not know.
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as HistoryError {
-            throw invalidInput(error.description)
+            switch error {
+            case .unreachable, .schemaMismatch:
+                Console.shared.err("hoist: \(error.description)")
+                throw ExitCode(HoistExitCode.couldNotStart)
+            default:
+                throw invalidInput(error.description)
+            }
         }
     }
 

@@ -95,7 +95,10 @@ public struct PlaybookParser {
         let maxRevisions = value("max_revisions").flatMap {
             reader.int($0, "max_revisions", in: 1...Int.max, what: "a whole number, 1 or more")
         } ?? Playbook.defaultMaxRevisions
-        let history = value("history").flatMap { reader.string($0, "history") }.map(paths.resolve)
+        // A server URL (postgresql://…) is kept as written; a file path is resolved.
+        let history = value("history").flatMap { reader.string($0, "history") }.map {
+            $0.hasPrefix("postgresql://") || $0.hasPrefix("postgres://") ? $0 : paths.resolve($0)
+        }
         let triggers = value("triggers").map { self.triggers($0, "triggers") } ?? []
         let alarms = value("alarms").flatMap { self.alarms($0, "alarms") }
         if rollback.onAlarm, alarms?.checks.isEmpty ?? true {

@@ -26,6 +26,8 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
     /// The deployment this one rolls back or redeploys.
     public var rollbackOf: DeploymentID?
     public var deploymentType: DeploymentType
+    /// Where it was started from (terminal, CI, cron); nil in records older than the field.
+    public var origin: DeploymentOrigin?
     /// Free text the user gave (CodeDeploy allows up to 256 characters).
     public var description: String?
     public var createTime: Date
@@ -41,7 +43,7 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
         deploymentConfigName: String, fileExistsBehavior: FileExistsBehavior = .disallow,
         rollbackOf: DeploymentID? = nil, deploymentType: DeploymentType = .inPlace, description: String? = nil,
         createTime: Date, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int = 0,
-        revisionCommit: String? = nil
+        revisionCommit: String? = nil, origin: DeploymentOrigin? = nil
     ) {
         self.id = id
         self.application = application
@@ -64,6 +66,7 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
         self.endTime = endTime
         self.hostCount = hostCount
         self.revisionCommit = revisionCommit
+        self.origin = origin
     }
 }
 

@@ -9,6 +9,11 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A stored value this version cannot read (an unknown status name, say).
     case unreadableValue(path: String, column: String, value: String)
     case cannotOpen(path: String, reason: String)
+    /// A history server (PostgreSQL) that cannot be reached or refuses the connection.
+    case unreachable(store: String, reason: String)
+    /// The shared store's schema is not the one this Hoist knows: `found` and `known` name
+    /// the last migration of each.
+    case schemaMismatch(store: String, found: String, known: String, newer: Bool)
 
     public var description: String {
         switch self {
@@ -24,6 +29,12 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The history file \(path) holds '\(value)' in \(column), which this Hoist does not know; it was probably written by a newer Hoist."
         case .cannotOpen(let path, let reason):
             return "Cannot open the history file \(path): \(reason). Pass another file with --db, or make its folder writable."
+        case .unreachable(let store, let reason):
+            return "Cannot reach the history store \(store): \(reason). Check the server, the URL (`history:` in the playbook, HOIST_HISTORY_URL or --db) and the password (PGPASSWORD or ~/.pgpass)."
+        case .schemaMismatch(let store, let found, let known, let newer):
+            return newer
+                ? "The history store \(store) has schema \(found), newer than this Hoist's \(known); upgrade Hoist on this machine before it writes there."
+                : "The history store \(store) has schema \(found), older than this Hoist's \(known), and was not migrated; run any hoist command against it with this version to migrate it."
         }
     }
 }

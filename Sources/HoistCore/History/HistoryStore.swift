@@ -50,9 +50,19 @@ public protocol HistoryStore: Sendable {
     func recordDelivery(_ record: DeliveryRecord) throws
     /// A deployment's trigger deliveries, in the order they were recorded.
     func deliveries(of id: DeploymentID) throws -> [DeliveryRecord]
+
+    /// Returns when the deployment may have new output or a new status, or after `limit`:
+    /// `logs --follow` reads again then. A store that can be told of changes (PostgreSQL's
+    /// LISTEN/NOTIFY) returns as soon as another process writes; the default just waits.
+    func waitForChange(of id: DeploymentID, limit: Duration) async
 }
 
 extension HistoryStore {
+    /// Polling: the caller reads again after `limit` or 300 ms, whichever is shorter.
+    public func waitForChange(of id: DeploymentID, limit: Duration) async {
+        try? await Task.sleep(for: min(limit, .milliseconds(300)))
+    }
+
     /// A store that keeps no phases still records every event; `show` lists them by host.
     public func upsertPhase(_ record: PhaseRecord) throws {}
     public func phases(of id: DeploymentID) throws -> [PhaseRecord] { [] }

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+import HoistHistory
+
+/// `hoist history import FILE`: maintenance of the history itself.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Maintain the deployment history (import a SQLite file into the shared store).",
+        subcommands: [HistoryImportCommand.self])
+}
+
+/// Copies a SQLite history file (a laptop's) into the current store, without duplicates.
+struct HistoryImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Copy a SQLite history file into the current history store (e.g. the shared PostgreSQL one).",
+        discussion: """
+            The store written to is found as every command finds it: --db, else $HOIST_HISTORY_URL, \
+            else the playbook's `history`. A deployment whose id the store already holds is skipped, \
+            so running the import again changes nothing.
+            """)
+
+    @Argument(help: "The SQLite history file to copy from (e.g. ~/.local/state/hoist/history.sqlite3).")
+    var file: String
+
+    @OptionGroup var history: HistoryOptions
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw HistoryCommandFailure.invalidInput("\(file): no such history file")
+        }
+        let source = try HistoryCommandFailure.reporting { try SQLiteHistoryStore(path: file) }
+        let target = try history.openStore()
+        if let targetFile = target as? SQLiteHistoryStore,
+           URL(fileURLWithPath: targetFile.path).standardizedFileURL == URL(fileURLWithPath: file).standardizedFileURL {
+            throw HistoryCommandFailure.invalidInput("\(file) is the current history itself; point --db or HOIST_HISTORY_URL at the store to import into")
+        }
+        let outcome = try HistoryCommandFailure.reporting { try HistoryImport.run(from: source, into: target) }
+        print("imported \(outcome.imported) deployment\(outcome.imported == 1 ? "" : "s") (\(outcome.lines) output lines); "
+              + "skipped \(outcome.skipped) already in the store")
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import HoistCore
+import HoistHistory
+import HoistHistoryPostgres
+
+/// The one place that chooses and opens the history store, for every command (deploy,
+/// rollback, redeploy, list, show, logs, stop, continue, lock): first match wins among
+/// `--db` (a file or a `postgresql://` URL), `HOIST_HISTORY_URL`, the playbook's `history`,
+/// and the default file (`HistoryLocation`). A URL opens the shared PostgreSQL store, anything
+/// else the SQLite file.
+///
+/// A server that cannot be reached, or whose schema this Hoist does not know, ends the
+/// command before anything else happens (exit 5); a URL that does not parse is invalid
+/// input (exit 2).
+enum HistoryStoreChoice {
+    /// Where the history is, as given (a path or a URL).
+    static func location(db: String?, playbook: String?, environment: [String: String]) -> String {
+        if let db, !db.isEmpty { return HistoryLocation.resolve(flag: db, playbook: nil, environment: environment) }
+        if let url = environment["HOIST_HISTORY_URL"], !url.isEmpty {
+            return HistoryLocation.resolve(flag: url, playbook: nil, environment: environment)
+        }
+        return HistoryLocation.resolve(flag: nil, playbook: playbook, environment: environment)
+    }
+
+    static func open(db: String?, playbook: String?) throws -> any HistoryStore {
+        let environment = ProcessInfo.processInfo.environment
+        let location = location(db: db, playbook: playbook, environment: environment)
+        guard PostgresURL.isServerURL(location) else { return try SQLiteHistoryStore(path: location) }
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(location, environment: environment)
+        } catch {
+            throw invalid("history: \(error)")
+        }
+        do {
+            return try PostgresHistoryStore(
+                url: url, outageLimit: .seconds(environment["HOIST_HISTORY_OUTAGE_LIMIT"].flatMap(Double.init) ?? 900),
+                notices: { printToStderr("hoist: " + $0) })
+        } catch let error as HistoryError {
+            printToStderr("hoist: \(error)")
+            throw ExitCode(HoistExitCode.couldNotStart)
+        }
+    }
+}
+
+/// The history store for `--db` and a playbook's `history` (see `HistoryStoreChoice`).
+func openHistory(db: String?, playbook: String?) throws -> any HistoryStore {
+    try HistoryStoreChoice.open(db: db, playbook: playbook)
+}
