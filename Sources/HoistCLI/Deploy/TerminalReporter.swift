@@ -21,6 +21,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private var pinned: [String] = []
     private var ticker: DispatchSourceTimer?
     private var finished = false
+    private var lockWaitAnnounced = false
 
     init(console: Console = .shared, verbose: Bool = false, colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:],
          strict: Bool = false) {
@@ -81,7 +82,12 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .notice(let notice):
             // Notices scroll by in the view rather than breaking it from stderr; a stop
             // (from `hoist stop` elsewhere, or Ctrl-C's own line before it) stays pinned.
-            if case .stopping = notice, pinned.isEmpty {
+            if case .waitingForLock = notice {
+                // Repeated at each refusal: said once, then counted down in the status block.
+                if !lockWaitAnnounced { scroll.append(dim(notice.sentence)) }
+                lockWaitAnnounced = true
+                if ticker == nil { startTicker() }
+            } else if case .stopping = notice, pinned.isEmpty {
                 pinned.append(notice.sentence)
                 scroll.append(yellow(notice.sentence))
             } else if case .stopping = notice {
@@ -135,6 +141,10 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     /// The lines under the scrolling part, each cut to the terminal's width.
     private func statusBlock(now: Date, width: Int) -> [String] {
         let p = progress
+        // Before the start (waiting for the lock) there are no hosts to count yet.
+        guard p.started != nil else {
+            return (p.waitLine(now: now).map { [yellow(cut("  " + $0, width))] } ?? []) + pinned.map { yellow(cut($0, width)) }
+        }
         let succeeded = p.done.values.filter { $0 == .succeeded }.count
         let failed = p.done.values.filter { $0 == .failed }.count
         var head = "[\(p.done.count)/\(p.total) done: \(succeeded) ok, \(failed) failed; \(p.running.count) running; elapsed \(formatDuration(p.elapsed(now: now)))"
