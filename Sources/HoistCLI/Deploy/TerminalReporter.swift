@@ -10,11 +10,12 @@ import HoistEngine
 /// summary table that fits 80 columns and the verdict.
 final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
-    private let verbose: Bool
+    private let options: OutputOptions
+    private var verbose: Bool { options.verbose }
+    private var strict: Bool { options.strict }
     private let colors: Bool
     /// Each event's time budget: the sum of its scripts' timeouts, from the AppSpec.
     private let hookTimeouts: [LifecycleEvent: Int]
-    private let strict: Bool
     private let lock = NSLock()
     private let progress = DeploymentProgress()
     private var drawnLines = 0
@@ -23,13 +24,11 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private var finished = false
     private var lockWaitAnnounced = false
 
-    init(console: Console = .shared, verbose: Bool = false, colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:],
-         strict: Bool = false) {
+    init(console: Console = .shared, options: OutputOptions = OutputOptions(), colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:]) {
         self.console = console
-        self.verbose = verbose
+        self.options = options
         self.colors = colors
         self.hookTimeouts = hookTimeouts
-        self.strict = strict
     }
 
     private func paint(_ code: String, _ s: String) -> String { colors ? "\u{1b}[\(code)m\(s)\u{1b}[0m" : s }
@@ -62,7 +61,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
                     scroll.append(dim("  last output (stdout and stderr):"))
                     scroll += failedTail.rendered(indent: "  ")
                 }
-                scroll.append(dim("  all of it: \(LogTail.logsCommand(deploymentID: progress.id, host: host, event: e))"))
+                scroll.append(dim("  all of it: \(options.logsCommand(deploymentID: progress.id, host: host, event: e))"))
             }
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
