@@ -75,6 +75,15 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         return "postgresql://\(user)@\(shownHost):\(port)/\(database)\(query)"
     }
 
+    /// `text` without its password (`postgresql://user@…`), for commands Hoist suggests: the
+    /// password then comes from PGPASSWORD or ~/.pgpass, never from the screen.
+    public static func withoutPassword(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text.range(of: "@", range: scheme.upperBound..<text.endIndex),
+              let colon = text.range(of: ":", range: scheme.upperBound..<at.lowerBound)
+        else { return text }
+        return text.replacingCharacters(in: colon.lowerBound..<at.lowerBound, with: "")
+    }
+
     /// `text` with any `:password@` replaced, for messages about a URL that did not parse.
     static func redacting(_ text: String) -> String {
         guard let scheme = text.range(of: "://"), let at = text.range(of: "@", range: scheme.upperBound..<text.endIndex),

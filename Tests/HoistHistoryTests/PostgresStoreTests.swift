@@ -125,6 +125,8 @@ import Testing
             #expect(error.description.contains("sslmode=sometimes") && !error.description.contains("secret"))
         }
         #expect(throws: PostgresURLError.self) { try PostgresURL("postgresql:///db", environment: [:]) }
+        #expect(PostgresURL.withoutPassword("postgresql://u:s3cret@h:5/db?sslmode=require") == "postgresql://u@h:5/db?sslmode=require")
+        #expect(PostgresURL.withoutPassword("/var/lib/hoist/history.sqlite3") == "/var/lib/hoist/history.sqlite3")
         #expect(throws: PostgresURLError.self) { try PostgresURL("postgresql://u@h/db?pool=9", environment: [:]) }
     }
 }
