@@ -89,6 +89,29 @@ import Testing
         #expect(try fromFile.listDeployments(DeploymentFilter(limit: 1)).count <= 1)
     }
 
+    @Test func tlsIsUsedAsSSLModeAsksAndTheCertificateCheckedWithVerifyFull() throws {
+        let plain = try TestPostgres.freshDatabase()
+        let database = try #require(URLComponents(string: plain)?.path.dropFirst())
+        func withMode(_ query: String) -> String { plain.replacingOccurrences(of: "sslmode=disable", with: query) }
+        func tlsConnections() throws -> Int {
+            Int(try TestPostgres.psql(plain, """
+                SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND datname = '\(database)'
+                """).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+        #expect(try tlsConnections() == 0)
+        let required = try Self.open(withMode("sslmode=require"))
+        _ = try required.listDeployments()
+        #expect(try tlsConnections() == 1)
+
+        let certificate = try TestPostgres.certificate()
+        let verified = try Self.open(withMode("sslmode=verify-full&sslrootcert=\(certificate)"))
+        try verified.createDeployment(Fixture.deployment(1))
+        #expect(try tlsConnections() == 2)
+        // Without the server's authority, its self-signed certificate is refused.
+        let error = try #require(throws: HistoryError.self) { try Self.open(withMode("sslmode=verify-full")) }
+        #expect("\(error)".contains("Cannot reach the history store"), "\(error)")
+    }
+
     /// `logs --follow` elsewhere: a waiting follower is woken by another process's write
     /// (NOTIFY), long before its limit; the test's time limit fails it otherwise.
     @Test(.timeLimit(.minutes(2)))

@@ -20,6 +20,13 @@ public enum TestPostgres {
         return url
     }
 
+    /// The server's certificate (self-signed, for 127.0.0.1 and localhost): the authority
+    /// to trust with `sslmode=verify-full`.
+    public static func certificate() throws -> String {
+        guard let dir = ProcessInfo.processInfo.environment["HOIST_TEST_POSTGRES_DIR"] else { throw NotRunning() }
+        return dir + "/server.crt"
+    }
+
     /// A new, empty database on the server; returns its URL.
     public static func freshDatabase() throws -> String {
         let server = try serverURL()
