@@ -29,7 +29,7 @@ public final class PostgresHistoryStore: HistoryStore {
         self.followers = PostgresListener(link: link)
         try link.connectNow()
         do {
-            try link.run { try PostgresSchema.migrate($0, store: url.description) }
+            try translating { try link.run { try PostgresSchema.migrate($0, store: url.description) } }
         } catch let error as HistoryError {
             throw error
         } catch {
@@ -53,14 +53,15 @@ public final class PostgresHistoryStore: HistoryStore {
         try translating { try link.run(body) }
     }
 
-    /// Turns the server's constraint errors into the history's own.
+    /// Turns the server's refusals into the history's own errors (a missing parent is left
+    /// for the caller, which names it).
     private func translating<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as HistoryError {
             throw error
         } catch let error as PSQLError where error.code == .server && !Self.isForeignKeyFailure(error) {
-            throw HistoryError.unreachable(store: url.description, reason: PostgresLink.reason(error))
+            throw HistoryError.storeFailed(store: url.description, reason: PostgresLink.reason(error))
         }
     }
 

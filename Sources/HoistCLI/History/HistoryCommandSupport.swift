@@ -38,13 +38,13 @@ enum HistoryCommandFailure {
     }
 
     /// Runs `body`, turning a history error into its message and exit status 2, or 5 for
-    /// a store that cannot be reached or whose schema this Hoist does not know.
+    /// a store that cannot be reached, refuses, or has a schema this Hoist does not know.
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as HistoryError {
             switch error {
-            case .unreachable, .schemaMismatch:
+            case .unreachable, .schemaMismatch, .storeFailed:
                 Console.shared.err("hoist: \(error.description)")
                 throw ExitCode(HoistExitCode.couldNotStart)
             default:
