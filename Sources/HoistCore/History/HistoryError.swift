@@ -11,11 +11,11 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     /// A history server (PostgreSQL) that cannot be reached or refuses the connection.
     case unreachable(store: String, reason: String)
-    /// The history server refused a statement (permissions, a full disk…).
-    case storeFailed(store: String, reason: String)
     /// The shared store's schema is not the one this Hoist knows: `found` and `known` name
     /// the last migration of each.
     case schemaMismatch(store: String, found: String, known: String, newer: Bool)
+    /// The history server refused a statement (permissions, a full disk…).
+    case storeFailed(store: String, reason: String)
 
     public var description: String {
         switch self {
