@@ -171,7 +171,7 @@ public struct Deployment: Sendable {
         let attention = HostAttention.find(result.events)
         recorded.handle(.deploymentFinished(result.run.verdict))
         await signals.stopMonitoring()
-        recorder.flush()
+        await recorder.flush()
         let failures = recorder.failures
         if !failures.isEmpty {
             observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures)))

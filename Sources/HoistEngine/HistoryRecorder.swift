@@ -30,9 +30,16 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         queue.async { self.record(event) }
     }
 
-    /// Waits until everything handled so far is written.
-    public func flush() {
-        queue.sync { self.writeOutput() }
+    /// Waits until everything handled so far is written. The caller is suspended, not
+    /// blocked: a store that is reconnecting (a shared store's outage) holds the recorder's
+    /// own queue, never a thread of Swift's concurrency pool.
+    public func flush() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.writeOutput()
+                done.resume()
+            }
+        }
     }
 
     /// The writes that failed so far (after `flush`, all of them).
