@@ -90,6 +90,9 @@ struct SharedHistoryTests {
             #expect(show.stdout.range(of: #"Description +release 7"#, options: .regularExpression) != nil, "\(show.stdout)")
             #expect(show.stdout.range(of: #"Creator +\S+@\S+ \((cron|ci|terminal)\)"#, options: .regularExpression) != nil, "\(show.stdout)")
             #expect(show.stdout.range(of: #"Status +Stopped"#, options: .regularExpression) != nil, "\(show.stdout)")
+            // `continue` finds it through the shared store too (and refuses: it has ended).
+            let late = try HoistBinary.run(["continue", id], environment: cron)
+            #expect(late.status == 2 && late.stderr.contains("\(id) has already ended (Stopped)"), "\(late.stderr)")
             // Neither machine wrote a history file of its own.
             #expect(!FileManager.default.fileExists(atPath: s.scratch.file("laptop/state/hoist/history.sqlite3")))
             #expect(!FileManager.default.fileExists(atPath: s.scratch.file("cron/state/hoist/history.sqlite3")))
