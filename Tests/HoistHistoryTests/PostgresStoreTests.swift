@@ -153,3 +153,30 @@ import Testing
         #expect(throws: PostgresURLError.self) { try PostgresURL("postgresql://u@h/db?pool=9", environment: [:]) }
     }
 }
+
+/// A write whose COMMIT reached the server but whose answer was lost: the store reconnects,
+/// asks the server whether that transaction committed (`txid_status`) and does not write it
+/// again, so no output line is doubled.
+@Suite struct PostgresLostCommitTests {
+    @Test(.timeLimit(.minutes(5)))
+    func aCommitWhoseAnswerIsLostIsNotWrittenTwice() throws {
+        let url = try TestPostgres.freshDatabase()
+        var parts = try #require(URLComponents(string: url))
+        let proxy = try CommitCuttingProxy(targetPort: try #require(parts.port))
+        parts.port = proxy.port
+        let notices = Locked<[String]>([])
+        let store = try PostgresHistoryStore(url: PostgresURL(parts.string!, environment: [:]),
+                                             notices: { note in notices.withLock { $0.append(note) } })
+        let id = Fixture.id(1)
+        try store.createDeployment(Fixture.deployment(1, status: .inProgress))
+
+        proxy.armCutAfterCommit()
+        try store.appendOutput((1...3).map { Fixture.line(id, "web-1", .install, "line \($0)") })
+        #expect(proxy.cuts == 1, "the COMMIT's answer was cut off")
+        try store.appendOutput([Fixture.line(id, "web-1", .install, "line 4")])
+
+        #expect(try store.output(of: id).map(\.text) == ["line 1", "line 2", "line 3", "line 4"])
+        let said = notices.withLock { $0 }
+        #expect(said.count == 2 && said[0].hasPrefix("lost the history store") && said[1].contains("is back after"), "\(said)")
+    }
+}
