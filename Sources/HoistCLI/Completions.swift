@@ -13,19 +13,24 @@ enum Completions {
     /// A revision folder or bundle file.
     static let revision = CompletionKind.file()
 
-    /// The newest deployment ids of the history the command line names (`--db PATH`), else
-    /// the default history file. Nothing when there is no history.
+    /// The newest deployment ids of the history the command line names (`--db PATH`, else
+    /// the `history:` of `--playbook PLAYBOOK`), else the default history file. Nothing when
+    /// there is no history; a playbook that does not load only falls back to the default.
     static let deploymentID = CompletionKind.custom { words, _, prefix in
         deploymentIDs(words: words, prefix: prefix)
     }
 
     static func deploymentIDs(words: [String], prefix: String) -> [String] {
-        var db: String?
-        for (index, word) in words.enumerated() {
-            if word == "--db", index + 1 < words.count { db = words[index + 1] }
-            if word.hasPrefix("--db=") { db = String(word.dropFirst(5)) }
+        func value(_ option: String) -> String? {
+            for (index, word) in words.enumerated().reversed() {
+                if word == option, index + 1 < words.count { return words[index + 1] }
+                if word.hasPrefix(option + "=") { return String(word.dropFirst(option.count + 1)) }
+            }
+            return nil
         }
-        let path = HistoryLocation.resolve(flag: db, playbook: nil, environment: ProcessInfo.processInfo.environment)
+        let db = value("--db")
+        let playbookHistory = db == nil ? value("--playbook").flatMap { try? loadTarget(path: $0).playbook?.historyPath } : nil
+        let path = HistoryLocation.resolve(flag: db, playbook: playbookHistory, environment: ProcessInfo.processInfo.environment)
         guard FileManager.default.fileExists(atPath: path),
               let store = try? SQLiteHistoryStore(path: path),
               let rows = try? store.listDeployments(DeploymentFilter(limit: 50))

@@ -64,6 +64,8 @@ struct StopCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         var playbookPath = playbook
+        // An automatic rollback runs under the lock of the deployment it rolls back.
+        var lockedAs: String?
         if playbookPath == nil {
             guard let id else { throw invalid("name the deployment (hoist stop ID), or its playbook (hoist stop --playbook PLAYBOOK)") }
             let store = try openHistory(db: db, playbook: nil)
@@ -72,18 +74,26 @@ struct StopCommand: AsyncParsableCommand {
             }
             guard !record.status.isFinal else { throw invalid("\(id) has already ended (\(record.status.rawValue))") }
             playbookPath = record.playbookPath
+            if record.creator == .rollback { lockedAs = record.rollbackOf?.rawValue }
         }
         let (lock, pool) = try groupLock(playbookPath!, deploymentID: id ?? "none")
         defer { Task { await pool.closeAll() } }
         let target: String
         if let id { target = id } else { target = try await lockHolder(lock) }
+        var asked = target
         do {
-            try await lock.requestStop(deploymentID: target, immediate: immediate)
+            do {
+                try await lock.requestStop(deploymentID: target, immediate: immediate)
+            } catch let error as GroupLockError {
+                guard let lockedAs else { throw error }
+                try await lock.requestStop(deploymentID: lockedAs, immediate: immediate)
+                asked = "\(target) (it runs under the lock of \(lockedAs), which it rolls back)"
+            }
         } catch let error as GroupLockError {
             printToStderr("hoist: \(error)")
             throw ExitCode(1)
         }
-        print("asked \(target) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
+        print("asked \(asked) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
     }
 
     /// The one running deployment holding the group's lock (a fresh heartbeat).

@@ -72,7 +72,7 @@ public struct Deployment: Sendable {
             try await lock.acquire(
                 wait: request.lock.wait,
                 onStaleTakeover: { observer.handle(.notice(.staleLockTakenOver($0))) },
-                onWaiting: { observer.handle(.notice(.waitingForLock($0))) })
+                onWaiting: { observer.handle(.notice(.waitingForLock($0, until: Date().addingTimeInterval($1)))) })
         }
         do {
             do {

@@ -7,8 +7,8 @@ import HoistCore
 public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// A host could not be reached while taking the lock; the deployment goes on without it.
     case lockHostSkipped(host: String, reason: String)
-    /// Waiting for another deployment's lock (`--lock-wait`).
-    case waitingForLock(GroupLockHeld)
+    /// Waiting for another deployment's lock (`--lock-wait`), at the latest until `until`.
+    case waitingForLock(GroupLockHeld, until: Date)
     /// A stale lock (heartbeat older than its lease) was taken over, as a sentence.
     case staleLockTakenOver(String)
     /// The lock was held by a coordinator process on this machine that is gone.
@@ -29,6 +29,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// A zone is done and bakes (`monitor_duration`) until `until`; the next zone starts
     /// then, or a stop or an alarm ends the deployment first.
     case zoneBaking(zone: String?, seconds: Int, until: Date)
+    /// Traffic has moved; the original fleet is terminated when `seconds` have passed, at
+    /// `until` (termination_wait_time_in_minutes). A stop ends the wait and leaves it running.
+    case terminationWait(fleet: String, seconds: Int, until: Date)
     /// An automatic rollback starts.
     case rollbackStarting(failed: String, to: String, revision: String, hosts: [String], configNote: String?)
     case rollbackImpossible(String)
@@ -38,8 +41,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .lockHostSkipped(let host, let reason):
             return "\(host): not locked (\(reason)); it will fail as unreachable if it stays down"
-        case .waitingForLock(let held):
-            return "waiting for the lock: \(held.holder.holder) is deploying \(held.holder.deploymentID)"
+        case .waitingForLock(let held, let until):
+            return "waiting for the lock: \(held.holder.holder) is deploying \(held.holder.deploymentID); "
+                + "giving up at \(utcStamp(until)) (--lock-wait) unless it ends sooner"
         case .staleLockTakenOver(let text):
             return text
         case .deadCoordinatorLockTakenOver(let id, let pid):
@@ -63,6 +67,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "\(id) is ready: the replacement fleet is installed; traffic moves when someone runs `hoist continue \(id)` within \(formatDuration(seconds)), else it stays where it is"
         case .zoneBaking(let zone, let seconds, let until):
             return "\(zone.map { "zone \($0)" } ?? "the zone") is done; it bakes for \(formatDuration(Double(seconds))) (monitor_duration) until \(utcStamp(until)), then the next zone starts; a stop or an alarm ends it early"
+        case .terminationWait(let fleet, let seconds, let until):
+            return "traffic is on the new fleet; the \(fleet) fleet is terminated in \(formatDuration(Double(seconds))) "
+                + "(termination_wait_time_in_minutes), at \(utcStamp(until)); a stop ends the wait and leaves it running"
         case .rollbackStarting(let failed, let to, let revision, let hosts, let note):
             return "rolling back \(failed) to \(to) (\(revision)) on \(hosts.joined(separator: ", "))" + (note.map { ": \($0)" } ?? "")
         case .rollbackImpossible(let why):

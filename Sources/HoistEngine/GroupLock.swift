@@ -37,11 +37,12 @@ public struct GroupLock: Sendable {
 
     /// Takes the lock on every reachable host. Without `wait`, a lock held by another live
     /// deployment throws `GroupLockHeld` at once; with it, attempts repeat with backoff until
-    /// `wait` has passed, calling `onWaiting` after each refusal. Each stale lock taken over is
+    /// `wait` has passed, calling `onWaiting` after each refusal with the seconds left before
+    /// it gives up. Each stale lock taken over is
     /// reported through `onStaleTakeover` as a sentence.
     public func acquire(
         wait: Duration? = nil, onStaleTakeover: (String) -> Void = { _ in },
-        onWaiting: (GroupLockHeld) -> Void = { _ in }
+        onWaiting: (GroupLockHeld, Double) -> Void = { _, _ in }
     ) async throws -> AcquiredLock {
         let clock = ContinuousClock()
         let deadline = wait.map { clock.now + $0 }
@@ -51,7 +52,8 @@ public struct GroupLock: Sendable {
                 return try await attempt(onStaleTakeover: onStaleTakeover)
             } catch let held as GroupLockHeld {
                 guard let deadline, clock.now < deadline else { throw held }
-                onWaiting(held)
+                let left = deadline - clock.now
+                onWaiting(held, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
                 try await Task.sleep(for: min(delay, deadline - clock.now))
                 delay = min(delay * 2, maxRetryDelay)
             }

@@ -88,7 +88,14 @@ struct PhaseRun: Sendable {
                 }
                 guard await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
             case .pause(let seconds):
-                try? await clock.sleep(seconds: seconds)
+                let original = name(.original), whole = Int(seconds.rounded(.up))
+                runner.observer.handle(.notice(.terminationWait(fleet: original, seconds: whole, until: Date().addingTimeInterval(seconds))))
+                // Traffic has moved already: a stop keeps the original fleet, which a rollback can use.
+                if await pauseEndedByStop(seconds: seconds) {
+                    record.end(.stopped, code: stopCause.code,
+                               message: "\(stopCause.words) during the wait before terminating the \(original) fleet; traffic is on the \(name(.replacement)) fleet and the \(original) fleet keeps running")
+                    break phases
+                }
             }
         }
         let verdict = DeploymentVerdictSummary(
@@ -219,6 +226,16 @@ struct PhaseRun: Sendable {
             if clock.now() >= deadline { return .timedOut }
             do { try await clock.sleep(seconds: 0.2) } catch { return .stopped }
         }
+    }
+
+    /// Waits `seconds` on the clock; true when a stop came first.
+    func pauseEndedByStop(seconds: Double) async -> Bool {
+        let deadline = clock.now() + seconds
+        while clock.now() < deadline {
+            if runner.stop.level >= .graceful { return true }
+            do { try await clock.sleep(seconds: min(0.2, deadline - clock.now())) } catch { return true }
+        }
+        return runner.stop.level >= .graceful
     }
 
     // MARK: Reporting

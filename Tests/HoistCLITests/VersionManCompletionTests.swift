@@ -48,6 +48,12 @@ import Testing
                 revisionPath: "rev", deploymentConfigName: "OneAtATime", createTime: Date()))
         }
         try dir.write("project/web.yml", "application: a\n")
+        // A playbook that names its own history: `--playbook` completes that history's ids.
+        let teamDB = dir.file("team.sqlite3")
+        try SQLiteHistoryStore(path: teamDB).createDeployment(DeploymentRecord(
+            id: DeploymentID("d-CCCCCCCC4")!, application: "shop", deploymentGroup: "shop-web", playbookPath: "team.yml",
+            createdBy: "me@here", revisionPath: "rev", deploymentConfigName: "OneAtATime", createTime: Date()))
+        let team = try RevisionFixtures.playbook(in: dir, name: "team", extra: "history: \(teamDB)")
         try dir.write("project/notes.txt", "not a playbook\n")
         let script = """
             source <("$HOIST" --generate-completion-script bash)
@@ -62,6 +68,7 @@ import Testing
               printf '%s\\n' "${COMPREPLY[@]}" | sort
             }
             echo "ids:"; complete_line "hoist show --db \(db) d-A"
+            echo "team:"; complete_line "hoist show --playbook \(team) d-"
             cd "\(dir.file("project"))"
             echo "playbooks:"; complete_line "hoist deploy "
             """
@@ -77,6 +84,8 @@ import Testing
         process.waitUntilExit()
         let sections = output.components(separatedBy: "playbooks:")
         #expect(sections.count == 2, "\(output)")
+        let teamIDs = sections[0].components(separatedBy: "team:").last ?? ""
+        #expect(teamIDs.contains("d-CCCCCCCC4") && !teamIDs.contains("d-AAAAAAAA1"), "the playbook's history: \(output)")
         #expect(sections[0].contains("d-AAAAAAAA1") && sections[0].contains("d-AAAAAAAA2"), "\(output)")
         #expect(!sections[0].contains("d-BBBBBBBB3"), "only ids with the typed prefix: \(output)")
         #expect(sections.last?.contains("web.yml") == true, "\(output)")

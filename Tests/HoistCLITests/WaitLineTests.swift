@@ -29,3 +29,21 @@ import Testing
         #expect(progress.waitLine(now: start) == nil)
     }
 }
+
+extension WaitLineTests {
+    @Test func aLockWaitNamesTheHolderAndWhenHoistGivesUp() {
+        let progress = DeploymentProgress()
+        let owner = LockOwner(user: "bob", machine: "ci-7", deploymentID: "d-HOLDER001", pid: 42, startTime: 0, command: "hoist deploy")
+        let held = GroupLockHeld(groupID: "g", host: "h1", holder: owner, heartbeatAgeSeconds: 3)
+        progress.record(.notice(.waitingForLock(held, until: start.addingTimeInterval(300))), now: start)
+        #expect(progress.waitLine(now: start.addingTimeInterval(60))
+                == "waiting: the lock is held by d-HOLDER001 (\(owner.holder)); it starts when that ends, or gives up in 4m00s (--lock-wait)")
+    }
+
+    @Test func theTerminationWaitCountsDown() {
+        let progress = DeploymentProgress()
+        progress.record(.notice(.terminationWait(fleet: "blue", seconds: 600, until: start.addingTimeInterval(600))), now: start)
+        #expect(progress.waitLine(now: start.addingTimeInterval(30))
+                == "waiting: the blue fleet is terminated in 9m30s; a stop ends the wait and leaves it running")
+    }
+}

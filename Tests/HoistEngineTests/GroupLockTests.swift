@@ -124,7 +124,7 @@ import HoistPlanning
         let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
         let (refusals, refused) = AsyncStream.makeStream(of: GroupLockHeld.self)
         let waiting = Task {
-            try await bob.acquire(wait: .seconds(120), onWaiting: { refused.yield($0) })
+            try await bob.acquire(wait: .seconds(120), onWaiting: { held, _ in refused.yield(held) })
         }
         let firstRefusal = try await withinAMinute {
             var iterator = refusals.makeAsyncIterator()

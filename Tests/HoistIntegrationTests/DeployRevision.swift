@@ -41,6 +41,20 @@ struct Revision {
         hooks.append(Hook(event: event, location: location, timeout: timeout, runas: runas))
     }
 
+    /// Hook lines that say the hook waits (`<observations>/waiting`), then wait for the test's
+    /// cue, `/etc/hoist-test/$APPLICATION_NAME.go`, at most `tenths` tenths of a second
+    /// (exit 9 after that), so the test decides when the hook ends.
+    static func waitForCue(tenths: Int) -> String {
+        """
+        touch /srv/obs/$APPLICATION_NAME/waiting
+        i=0
+        while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ]; do
+          i=$((i + 1)); [ $i -le \(tenths) ] || exit 9
+          sleep 0.1
+        done
+        """
+    }
+
     /// The observe script as the hook of each of `events`.
     mutating func observe(_ events: [String], runas: [String: String] = [:]) {
         files["scripts/observe.sh"] = File(text: Self.observeScript, mode: 0o755)

@@ -12,15 +12,8 @@ struct DeployStopTests {
             let flag = "/etc/hoist-test/\(s.application).go"
             var revision = Revision()
             // Waits (at most a minute) for the test's flag, so the test decides when it ends.
-            revision.hook("AfterInstall", "scripts/wait.sh", body: """
-                touch /srv/obs/$APPLICATION_NAME/waiting
-                i=0
-                while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ]; do
-                  i=$((i + 1)); [ $i -le 6000 ] || exit 9
-                  sleep 0.1
-                done
-                echo finished >>/srv/obs/$APPLICATION_NAME/finished
-                """, timeout: 120)
+            revision.hook("AfterInstall", "scripts/wait.sh", body: Revision.waitForCue(tenths: 6000) + "\necho finished >>/srv/obs/$APPLICATION_NAME/finished",
+                          timeout: 120)
             revision.observe(["ApplicationStart"])
             guard let running = try await Self.startUntilWaiting(s, revision) else { return }
             running.send(SIGINT)
@@ -86,6 +79,46 @@ struct DeployStopTests {
 }
 
 extension DeployStopTests {
+    /// `hoist stop ID` of an automatic rollback: the rollback runs under the lock of the
+    /// deployment it rolls back, so the request goes through that deployment's lock.
+    @Test func stopReachesAnAutomaticRollback() async throws {
+        try await DeployScenario.with("stoprb", hosts: 1) { s in
+            try s.writePlaybook(extra: "auto_rollback: {on_failure: true}")
+            let host = s.names[0]
+            var good = Revision()
+            // Waits for the test's flag only while the hold file exists: in the rollback.
+            good.hook("AfterInstall", "scripts/wait.sh", body: "[ -e /etc/hoist-test/$APPLICATION_NAME.hold ] || exit 0\n" + Revision.waitForCue(tenths: 6000),
+                      timeout: 120)
+            let first = try await s.deploy(try s.revision("v1", good))
+            try #require(first.status == 0, "\(first.description)")
+            var bad = Revision()
+            bad.hook("BeforeInstall", "scripts/fail.sh", body: "exit 1")
+            try s.put(host, "/etc/hoist-test/\(s.application).hold", "")
+            let running = try s.startDeploy(try s.revision("v2", bad))
+            guard try await poll(seconds: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
+                running.send(SIGKILL)
+                Issue.record("the rollback's hook never started: \(running.finish().stderr)")
+                return
+            }
+            let environment = s.environment
+            let list = try await HoistBinary.runDetached(["list", "--db", s.db, "--json"], environment: environment)
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+            let rollback = try #require(rows.first { $0["creator"] as? String == "codeDeployRollback" }, "\(list.stdout)")
+            let rollbackID = try #require(rollback["id"] as? String), failedID = try #require(rollback["rollbackOf"] as? String)
+            let stop = try await HoistBinary.runDetached(["stop", rollbackID, "--db", s.db], environment: environment)
+            // The coordinator reads the request at its next heartbeat; the hook ends after that.
+            let noticed = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping", seconds: 600) }
+            try s.put(host, "/etc/hoist-test/\(s.application).go", "")
+            let output = try await DeployScenario.offThePool { running.finish() }
+
+            #expect(stop.status == 0, "\(stop.stderr)")
+            #expect(noticed, "the rollback's coordinator heard the stop: \(output.stderr)")
+            #expect(stop.stdout.contains("asked \(rollbackID) (it runs under the lock of \(failedID), which it rolls back) to stop"), "\(stop.stdout)")
+            let history = try s.show(rollbackID)
+            #expect((history["deployment"] as? [String: Any])?["status"] as? String == "Stopped", "\(output.stdout.suffix(2000))")
+        }
+    }
+
     /// Starts `hoist deploy` and returns once the first host's hook has touched
     /// `<observations>/waiting`; nil (with an issue recorded) when it never does.
     static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision) async throws -> RunningHoist? {

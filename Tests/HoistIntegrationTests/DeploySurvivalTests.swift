@@ -10,15 +10,8 @@ struct DeploySurvivalTests {
     /// An AfterInstall hook that waits for the test's cue, then says so.
     static func waitingRevision() -> Revision {
         var revision = Revision()
-        revision.hook("AfterInstall", "scripts/wait.sh", body: """
-            touch /srv/obs/$APPLICATION_NAME/waiting
-            i=0
-            while [ ! -e /etc/hoist-test/$APPLICATION_NAME.go ]; do
-              i=$((i + 1)); [ $i -le 18000 ] || exit 9
-              sleep 0.1
-            done
-            echo "after the cue on $(hostname)"
-            """, timeout: 3600)
+        revision.hook("AfterInstall", "scripts/wait.sh", body: Revision.waitForCue(tenths: 18000) + "\necho \"after the cue on $(hostname)\"",
+                      timeout: 3600)
         revision.observe(["ApplicationStart"])
         return revision
     }

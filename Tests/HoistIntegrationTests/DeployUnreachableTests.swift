@@ -17,15 +17,7 @@ struct DeployUnreachableTests {
             revision.observe(["BeforeInstall"])
             let path = try s.revision("v1", revision)
 
-            try FleetControl.sshd("stop", stopped)
-            let outcome: DeployOutcome
-            do {
-                outcome = try await s.deploy(path)
-                try FleetControl.sshd("start", stopped)
-            } catch {
-                try? FleetControl.sshd("start", stopped)
-                throw error
-            }
+            let outcome = try await SSHDOutages.withSSHDStopped(stopped) { try await s.deploy(path) }
 
             #expect(outcome.status == 0, "AllAtOnce succeeds when one host does: \(outcome.description)")
             #expect(outcome.hostStatuses == [live: "Succeeded", stopped: "Failed", "ghost": "Failed"])

@@ -1,4 +1,5 @@
 import Foundation
+import HoistCore
 import HoistTestSupport
 import Testing
 
@@ -30,7 +31,8 @@ import Testing
             #expect(after.contains("  ! giving up"), "stderr too: \(after)")
             #expect(after.contains("earlier stdout lines left out"), "a 4 KB tail, not all 300 filler lines: \(after)")
             let id = try #require(try group.list().first?["id"] as? String)
-            #expect(after.contains("hoist logs \(id) --host \(bad) --event AfterInstall"))
+            // With the --db it was deployed with, so that pasted it reads the same history.
+            #expect(after.contains("hoist logs \(id) --host \(bad) --event AfterInstall --db \(shellQuote(group.db))"), "\(after)")
             let verdict = try #require(lines.last)
             #expect(verdict.contains("deployment \(id) Failed: "), "\(verdict)")
             #expect(verdict.contains("failed: \(bad) in AfterInstall (ScriptFailed"), "the verdict names the host and event: \(verdict)")

@@ -124,26 +124,15 @@ struct SSHFleetTests {
         #expect(error?.isUnreachable == true)
     }
 
-    /// Uses the fleet's last host only, so that tests running in parallel are not disturbed.
+    /// Uses the fleet's last host, which no deploy test is handed, and waits for the tests that
+    /// need every host answering (`SSHDOutages`).
     @Test func aStoppedSSHDIsReportedAsRefused() async throws {
         let host = try #require(try Fleet.load().last { $0.jumps.isEmpty })
-        let script = try #require(Fleet.script, "scripts/fleet is missing")
-        try Self.fleet(script, "sshd", "stop", host.name)
-        let error = await Self.connectError(host, timeout: 5)
-        try Self.fleet(script, "sshd", "start", host.name)
+        let error = try await SSHDOutages.withSSHDStopped(host.name) { await Self.connectError(host, timeout: 5) }
         #expect(error?.kind == .refused)
         #expect(error?.host == host.name)
         #expect(error?.message.contains(host.address) == true)
         let session = try await Self.connector().connect(host)
         await session.close()
-    }
-
-    private static func fleet(_ script: URL, _ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = script
-        process.arguments = ["--dir", TestPaths.fleetDir.path] + arguments
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "scripts/fleet \(arguments.joined(separator: " ")) failed")
     }
 }

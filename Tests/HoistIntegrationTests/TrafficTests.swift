@@ -6,7 +6,7 @@ import Testing
 /// Zero dropped requests: constant HTTP load through the fleet's HAProxy while Hoist deploys
 /// in place with traffic control (v1 → v2), blue/green (v2 → v3), and rolls the blue/green
 /// deployment back (→ v2). Needs the local fleet (scripts/test brings it up).
-@Suite("Traffic control on the local fleet", .serialized)
+@Suite("Traffic control on the local fleet", .serialized, .everyHostAnswers)
 struct TrafficTests {
     struct Phase {
         var name: String

@@ -81,6 +81,8 @@ struct DeploymentJob: Sendable {
                 heartbeat: .milliseconds(Int64((environment["HOIST_LOCK_HEARTBEAT"].flatMap(Double.init) ?? 5) * 1000)),
                 wait: wait),
             parseHooks: hostAppSpecHooks)
+        var output = self.output
+        output.historyArguments = OutputOptions.historyArguments(db: db, playbookPath: playbookPath, playbookHistory: playbook.historyPath)
         let printer = DeploymentOutput(options: output, hooks: revision.hooks)
         let ports = DeploymentPorts(
             connector: connector, history: store, traffic: traffic,

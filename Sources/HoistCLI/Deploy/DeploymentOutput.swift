@@ -12,6 +12,22 @@ struct OutputOptions: Sendable {
     var quiet = false
     /// `--strict`: a deployment that succeeded with failed hosts exits 3, not 0.
     var strict = false
+    /// Appended to the `hoist logs …` hints, so that pasted they read this deployment's
+    /// history: ` --db FILE` or ` --playbook PLAYBOOK` when it is not the default one.
+    var historyArguments = ""
+
+    /// ` --db FILE` when `--db` was given, ` --playbook PLAYBOOK` when the playbook names
+    /// its own history, else nothing.
+    static func historyArguments(db: String?, playbookPath: String, playbookHistory: String?) -> String {
+        if let db { return " --db " + shellQuote(db) }
+        if playbookHistory != nil { return " --playbook " + shellQuote(playbookPath) }
+        return ""
+    }
+
+    /// The hint that shows all of one event's output.
+    func logsCommand(deploymentID: String, host: String, event: LifecycleEvent) -> String {
+        LogTail.logsCommand(deploymentID: deploymentID, host: host, event: event) + historyArguments
+    }
 }
 
 /// How deployment output looks where it goes: the live view only on a terminal that can move
@@ -53,9 +69,9 @@ final class DeploymentOutput: @unchecked Sendable {
         guard style.live else {
             // Plain output: the command's own stderr lines carry the time too.
             Console.shared.stampsErrors = true
-            return PlainReporter(quiet: options.quiet, strict: options.strict)
+            return PlainReporter(options: options)
         }
-        let reporter = TerminalReporter(verbose: options.verbose, colors: style.colors, hookTimeouts: hookTimeouts, strict: options.strict)
+        let reporter = TerminalReporter(options: options, colors: style.colors, hookTimeouts: hookTimeouts)
         lock.lock()
         live = reporter
         lock.unlock()

@@ -39,6 +39,8 @@ final class DeploymentProgress {
     enum Wait {
         case zoneBake(zone: String?, until: Date)
         case ready(deploymentID: String, until: Date)
+        case lock(holder: String, deploymentID: String, until: Date)
+        case termination(fleet: String, until: Date)
     }
 
     /// Takes in one event; returns the output tail of an event that just failed.
@@ -91,6 +93,10 @@ final class DeploymentProgress {
             wait = .zoneBake(zone: zone, until: until)
         case .notice(.waitingForContinue(let id, let seconds)):
             wait = .ready(deploymentID: id, until: now.addingTimeInterval(seconds))
+        case .notice(.waitingForLock(let held, let until)):
+            wait = .lock(holder: held.holder.holder, deploymentID: held.holder.deploymentID, until: until)
+        case .notice(.terminationWait(let fleet, _, let until)):
+            wait = .termination(fleet: fleet, until: until)
         case .deploymentFinished:
             wait = nil
         case .notice, .alarmChanged:
@@ -109,6 +115,12 @@ final class DeploymentProgress {
         case .ready(let id, let until):
             let left = formatDuration(max(0, until.timeIntervalSince(now)))
             return "waiting: ready; run `hoist continue \(id)` within \(left), else traffic stays where it is"
+        case .lock(let holder, let id, let until):
+            let left = formatDuration(max(0, until.timeIntervalSince(now)))
+            return "waiting: the lock is held by \(id) (\(holder)); it starts when that ends, or gives up in \(left) (--lock-wait)"
+        case .termination(let fleet, let until):
+            let left = formatDuration(max(0, until.timeIntervalSince(now)))
+            return "waiting: the \(fleet) fleet is terminated in \(left); a stop ends the wait and leaves it running"
         case nil:
             return nil
         }

@@ -10,15 +10,15 @@ import HoistEngine
 /// job that succeeded mails nothing.
 final class PlainReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
-    private let quiet: Bool
-    private let strict: Bool
+    private let options: OutputOptions
+    private var quiet: Bool { options.quiet }
+    private var strict: Bool { options.strict }
     private let lock = NSLock()
     private let progress = DeploymentProgress()
 
-    init(console: Console = .shared, quiet: Bool = false, strict: Bool = false) {
+    init(console: Console = .shared, options: OutputOptions = OutputOptions()) {
         self.console = console
-        self.quiet = quiet
-        self.strict = strict
+        self.options = options
     }
 
     func handle(_ event: DeploymentEvent) {
@@ -41,7 +41,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
                 for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }
-                say(o.end, "  all of its output: \(LogTail.logsCommand(deploymentID: progress.id, host: host, event: lifecycle))", failure: true)
+                say(o.end, "  all of its output: \(options.logsCommand(deploymentID: progress.id, host: host, event: lifecycle))", failure: true)
             }
         case .uploadProgress:
             break

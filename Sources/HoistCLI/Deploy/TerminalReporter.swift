@@ -10,25 +10,25 @@ import HoistEngine
 /// summary table that fits 80 columns and the verdict.
 final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
-    private let verbose: Bool
+    private let options: OutputOptions
+    private var verbose: Bool { options.verbose }
+    private var strict: Bool { options.strict }
     private let colors: Bool
     /// Each event's time budget: the sum of its scripts' timeouts, from the AppSpec.
     private let hookTimeouts: [LifecycleEvent: Int]
-    private let strict: Bool
     private let lock = NSLock()
     private let progress = DeploymentProgress()
     private var drawnLines = 0
     private var pinned: [String] = []
     private var ticker: DispatchSourceTimer?
     private var finished = false
+    private var lockWaitAnnounced = false
 
-    init(console: Console = .shared, verbose: Bool = false, colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:],
-         strict: Bool = false) {
+    init(console: Console = .shared, options: OutputOptions = OutputOptions(), colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:]) {
         self.console = console
-        self.verbose = verbose
+        self.options = options
         self.colors = colors
         self.hookTimeouts = hookTimeouts
-        self.strict = strict
     }
 
     private func paint(_ code: String, _ s: String) -> String { colors ? "\u{1b}[\(code)m\(s)\u{1b}[0m" : s }
@@ -61,7 +61,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
                     scroll.append(dim("  last output (stdout and stderr):"))
                     scroll += failedTail.rendered(indent: "  ")
                 }
-                scroll.append(dim("  all of it: \(LogTail.logsCommand(deploymentID: progress.id, host: host, event: e))"))
+                scroll.append(dim("  all of it: \(options.logsCommand(deploymentID: progress.id, host: host, event: e))"))
             }
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
@@ -81,7 +81,12 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .notice(let notice):
             // Notices scroll by in the view rather than breaking it from stderr; a stop
             // (from `hoist stop` elsewhere, or Ctrl-C's own line before it) stays pinned.
-            if case .stopping = notice, pinned.isEmpty {
+            if case .waitingForLock = notice {
+                // Repeated at each refusal: said once, then counted down in the status block.
+                if !lockWaitAnnounced { scroll.append(dim(notice.sentence)) }
+                lockWaitAnnounced = true
+                if ticker == nil { startTicker() }
+            } else if case .stopping = notice, pinned.isEmpty {
                 pinned.append(notice.sentence)
                 scroll.append(yellow(notice.sentence))
             } else if case .stopping = notice {
@@ -135,6 +140,10 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     /// The lines under the scrolling part, each cut to the terminal's width.
     private func statusBlock(now: Date, width: Int) -> [String] {
         let p = progress
+        // Before the start (waiting for the lock) there are no hosts to count yet.
+        guard p.started != nil else {
+            return (p.waitLine(now: now).map { [yellow(cut("  " + $0, width))] } ?? []) + pinned.map { yellow(cut($0, width)) }
+        }
         let succeeded = p.done.values.filter { $0 == .succeeded }.count
         let failed = p.done.values.filter { $0 == .failed }.count
         var head = "[\(p.done.count)/\(p.total) done: \(succeeded) ok, \(failed) failed; \(p.running.count) running; elapsed \(formatDuration(p.elapsed(now: now)))"

@@ -116,7 +116,7 @@ public struct HookInvocation: Sendable, Hashable {
     /// the deadline's sleep and rm; one more (a one-second sleep) when the relays have not
     /// ended by the time the script's exit is seen.
     public var rendered: String {
-        become ? "sudo -n sh -c " + shellQuote(program) : program
+        RemoteProgram.wrap(program, sudo: become)
     }
 
     private var program: String {
@@ -273,6 +273,6 @@ extension HookInvocation {
             ours && stopall KILL
             exit 0
             """
-        return become ? "sudo -n sh -c " + shellQuote(program) : program
+        return RemoteProgram.wrap(program, sudo: become)
     }
 }

@@ -1,0 +1,89 @@
+import Testing
+
+/// Keeps the tests that stop a host's sshd apart from the tests that need every host of the
+/// fleet answering. The traffic tests deploy to the whole web fleet (and nginx's to its first
+/// hosts) without taking hosts from `DeployHostPool`, so a deploy test stopping the sshd of a
+/// host it holds made a traffic deployment fail with "connection refused", or reroute in more
+/// batches than the test expects. An outage waits for the running whole-fleet tests to end;
+/// a whole-fleet test waits for running outages, and for outages already waiting (first come,
+/// first served), so neither side starves.
+actor SSHDOutages {
+    static let shared = SSHDOutages()
+
+    private enum Want { case everyHost, outage }
+
+    private var wholeFleetTests = 0
+    private var outages = 0
+    private var waiting: [(want: Want, continuation: CheckedContinuation<Void, Never>)] = []
+
+    /// Stops `host`'s sshd for the length of `body`, then starts it again, also when `body` throws.
+    static func withSSHDStopped<T>(_ host: String, _ body: () async throws -> T) async throws -> T {
+        await shared.begin(.outage)
+        do {
+            try FleetControl.sshd("stop", host)
+        } catch {
+            await shared.end(.outage)
+            throw error
+        }
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        let restarted = Result { try FleetControl.sshd("start", host) }
+        await shared.end(.outage)
+        try restarted.get()
+        return try result.get()
+    }
+
+    /// Runs `body` while no host of the fleet has its sshd stopped.
+    static func whileEveryHostAnswers<T>(_ body: () async throws -> T) async throws -> T {
+        await shared.begin(.everyHost)
+        do {
+            let value = try await body()
+            await shared.end(.everyHost)
+            return value
+        } catch {
+            await shared.end(.everyHost)
+            throw error
+        }
+    }
+
+    private func canStart(_ want: Want) -> Bool {
+        want == .outage ? wholeFleetTests == 0 : outages == 0
+    }
+
+    private func begin(_ want: Want) async {
+        if waiting.isEmpty, canStart(want) {
+            admit(want)
+            return
+        }
+        await withCheckedContinuation { waiting.append((want, $0)) }
+    }
+
+    private func admit(_ want: Want) {
+        if want == .outage { outages += 1 } else { wholeFleetTests += 1 }
+    }
+
+    private func end(_ want: Want) {
+        if want == .outage { outages -= 1 } else { wholeFleetTests -= 1 }
+        while let first = waiting.first, canStart(first.want) {
+            waiting.removeFirst()
+            admit(first.want)
+            first.continuation.resume()
+        }
+    }
+}
+
+/// A trait for the suites whose tests need every host of the fleet answering: each test runs
+/// inside `SSHDOutages.whileEveryHostAnswers`.
+struct EveryHostAnswers: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        // Held per test, not across a whole suite, so outages can run between its tests.
+        guard !test.isSuite else { return try await function() }
+        try await SSHDOutages.whileEveryHostAnswers(function)
+    }
+}
+
+extension Trait where Self == EveryHostAnswers {
+    static var everyHostAnswers: Self { EveryHostAnswers() }
+}
