@@ -34,8 +34,11 @@ public final class SessionPool: HostConnector, Sendable {
             pool = [:]
             return values
         }
-        for task in all {
-            if let session = try? await task.value { await session.close() }
+        // All at once: each close waits for its host to answer.
+        await withTaskGroup(of: Void.self) { group in
+            for task in all {
+                group.addTask { if let session = try? await task.value { await session.close() } }
+            }
         }
     }
 }
