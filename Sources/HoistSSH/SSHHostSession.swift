@@ -46,23 +46,31 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
-                let handle = try target()
-                if useResidentShell {
-                    do {
-                        return try runInShell(handle, command, input: input, timeoutSeconds: timeoutSeconds,
-                                              killGraceSeconds: killGraceSeconds, isCancelled: { cancelled.current }, onOutput: onOutput)
-                    } catch let unavailable as ResidentShell.Unavailable {
-                        // Nothing ran: the command goes on an exec channel instead.
-                        if unavailable.fresh { useResidentShell = false }
-                    }
-                }
-                var runner = ExecRunner(handle: handle, keepaliveSeconds: keepaliveSeconds)
-                runner.isCancelled = { cancelled.current }
-                return try runner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+                try execute(try target(), command, input: input, timeoutSeconds: timeoutSeconds,
+                            killGraceSeconds: killGraceSeconds, isCancelled: { cancelled.current }, onOutput: onOutput)
             }
         } onCancel: {
             cancelled.withLock { $0 = true }
         }
+    }
+
+    /// Runs a command on the session's thread: in the resident shell, or on an exec channel
+    /// when the host cannot run one.
+    private func execute(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
+                         killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
+                         onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+        if useResidentShell {
+            do {
+                return try runInShell(handle, command, input: input, timeoutSeconds: timeoutSeconds,
+                                      killGraceSeconds: killGraceSeconds, isCancelled: isCancelled, onOutput: onOutput)
+            } catch let unavailable as ResidentShell.Unavailable {
+                // Nothing ran: the command goes on an exec channel instead.
+                if unavailable.fresh { useResidentShell = false }
+            }
+        }
+        var runner = ExecRunner(handle: handle, keepaliveSeconds: keepaliveSeconds)
+        runner.isCancelled = isCancelled
+        return try runner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
 
     /// Runs a command in the session's resident shell, opening one when there is none.
@@ -80,8 +88,11 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await thread.perform { [self] in
             let handle = try target()
-            return try Uploader(handle: handle, runner: ExecRunner(handle: handle, keepaliveSeconds: keepaliveSeconds))
-                .upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+            // The small commands after the data (put in place, or clean up) go like any other.
+            return try Uploader(handle: handle) { command, timeout, onOutput in
+                try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
+                            isCancelled: { false }, onOutput: onOutput)
+            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
         }
     }
 
