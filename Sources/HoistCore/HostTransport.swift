@@ -107,6 +107,13 @@ public protocol HostSession: AnyObject, Sendable {
 /// Opens sessions to hosts. The SSH adapter implements it; engine tests use fakes.
 public protocol HostConnector: Sendable {
     func connect(_ host: HostSpec) async throws -> any HostSession
+    /// Starts connecting to `host` without waiting, when a connector keeps connections for
+    /// later `connect` calls (a pool); others ignore it.
+    func prepare(_ host: HostSpec)
+}
+
+extension HostConnector {
+    public func prepare(_ host: HostSpec) {}
 }
 
 extension HostSession {

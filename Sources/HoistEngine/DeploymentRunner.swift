@@ -82,11 +82,26 @@ public struct DeploymentRunner: Sendable {
             var lastFinished: String?
             group.addTask { .stopLevel(await stop.wait(above: .none)) }
 
+            // Hosts about to start get their connections made ahead (as many as may run at
+            // once), so a host's turn does not begin with a handshake.
+            let upcoming = planner.orderedHosts.compactMap { byName[$0.name] }
+            let lookahead = max(1, min(planner.maxConcurrency, upcoming.count))
+            var started = 0
+            var prepared = 0
+            func prepareAhead() {
+                while prepared < min(upcoming.count, started + lookahead) {
+                    connector.prepare(upcoming[prepared])
+                    prepared += 1
+                }
+            }
+
             func apply(_ actions: [RolloutAction]) {
                 for action in actions {
                     switch action {
                     case .startHost(let name):
                         guard let host = byName[name] else { continue }
+                        started += 1
+                        prepareAhead()
                         running += 1
                         group.addTask {
                             .hostDone(await Self.deployHost(host, context: context, connector: connector, side: side, observer: observer, stop: stop))

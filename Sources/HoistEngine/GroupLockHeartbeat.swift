@@ -43,8 +43,10 @@ public final class HeartbeatHandle: Sendable {
                 var stopRequestsSeen = 0
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: interval) } catch { return }
-                    for host in hosts {
-                        guard case .reply(let reply)? = try? await lock.call(host, { $0.heartbeat(owner: lock.owner) }) else { continue }
+                    // Every host at once, the replies read in host order.
+                    let replies = await lock.forEachHost(hosts) { host in try? await lock.call(host, { $0.heartbeat(owner: lock.owner) }) }
+                    for (host, answer) in replies {
+                        guard case .reply(let reply)? = answer else { continue }
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
                             onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
                         }

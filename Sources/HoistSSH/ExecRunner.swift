@@ -124,10 +124,14 @@ struct ExecRunner {
                              durationSeconds: Deadline.now() - started)
     }
 
-    /// Signals the command's process group from a second channel on the same session.
     private func signal(_ processGroup: Int32, _ name: String) {
+        Self.signal(processGroup, name, on: handle, timeout: channelTimeout)
+    }
+
+    /// Signals a command's process group from a channel of its own on the same session.
+    static func signal(_ processGroup: Int32, _ name: String, on handle: SSHSessionHandle, timeout: Double) {
         guard processGroup > 1 else { return }
-        let deadline = Deadline.after(channelTimeout)
+        let deadline = Deadline.after(timeout)
         guard let killer = try? SSHChannel(exec: RemoteCommandWrapper.killGroup(processGroup, signal: name), on: handle, deadline: deadline) else { return }
         defer { killer.free() }
         _ = try? killer.sendEOF(deadline: deadline)

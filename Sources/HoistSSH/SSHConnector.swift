@@ -28,7 +28,8 @@ public final class SSHConnector: HostConnector {
                 let chain = try await handshakes.withPermit {
                     try await thread.perform { try SessionChain.open(host, options: options) }
                 }
-                return SSHHostSession(host: host, thread: thread, chain: chain, keepaliveSeconds: options.keepaliveSeconds)
+                return SSHHostSession(host: host, thread: thread, chain: chain, keepaliveSeconds: options.keepaliveSeconds,
+                                     residentShell: options.residentShell)
             } catch let error as TransportError where Self.isRetryable(error) && attempt < options.handshakeAttempts {
                 thread.stop()
                 // Back off with jitter so a burst of refused handshakes does not return as one.

@@ -20,6 +20,10 @@ public struct SSHConnectorOptions: Sendable {
     public var maxConcurrentHandshakes: Int = 64
     /// Attempts for a handshake that fails with a reset or a missing banner.
     public var handshakeAttempts: Int = 4
+    /// Run commands in one resident shell per session (`ResidentShell`): a command then costs
+    /// one round trip instead of three, and the host forks no sshd session for it. Hosts that
+    /// cannot run it (no bash) fall back to exec channels by themselves.
+    public var residentShell: Bool = true
     /// Used when a host has no known_hosts file of its own.
     public var defaultKnownHostsFile: String = NSString(string: "~/.ssh/known_hosts").expandingTildeInPath
     /// Try the keys in ssh-agent ($SSH_AUTH_SOCK) first.

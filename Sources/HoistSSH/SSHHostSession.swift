@@ -11,10 +11,16 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private let thread: SessionThread
     /// Touched only on `thread`.
     private var chain: SessionChain?
+    /// The shell commands run in (see `ResidentShell`); nil until the first command, and
+    /// after one left it broken. Touched only on `thread`.
+    private var shell: ResidentShell?
+    /// False once the host could not start a resident shell: commands use exec channels.
+    private var useResidentShell: Bool
     private let keepaliveSeconds: Double
 
-    init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int) {
+    init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true) {
         self.host = host
+        self.useResidentShell = residentShell
         self.thread = thread
         self.chain = chain
         self.warnings = chain.warnings
@@ -40,27 +46,61 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
-                var runner = ExecRunner(handle: try target(), keepaliveSeconds: keepaliveSeconds)
-                runner.isCancelled = { cancelled.current }
-                return try runner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+                try execute(try target(), command, input: input, timeoutSeconds: timeoutSeconds,
+                            killGraceSeconds: killGraceSeconds, isCancelled: { cancelled.current }, onOutput: onOutput)
             }
         } onCancel: {
             cancelled.withLock { $0 = true }
         }
     }
 
+    /// Runs a command on the session's thread: in the resident shell, or on an exec channel
+    /// when the host cannot run one.
+    private func execute(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
+                         killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
+                         onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+        if useResidentShell {
+            do {
+                return try runInShell(handle, command, input: input, timeoutSeconds: timeoutSeconds,
+                                      killGraceSeconds: killGraceSeconds, isCancelled: isCancelled, onOutput: onOutput)
+            } catch let unavailable as ResidentShell.Unavailable {
+                // Nothing ran: the command goes on an exec channel instead.
+                if unavailable.fresh { useResidentShell = false }
+            }
+        }
+        var runner = ExecRunner(handle: handle, keepaliveSeconds: keepaliveSeconds)
+        runner.isCancelled = isCancelled
+        return try runner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+
+    /// Runs a command in the session's resident shell, opening one when there is none.
+    private func runInShell(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
+                            killGraceSeconds: Double, isCancelled: () -> Bool,
+                            onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+        let current = try shell ?? ResidentShell(on: handle)
+        shell = current
+        defer { if current.broken { current.close(); shell = nil } }
+        return try current.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
+                               keepaliveSeconds: keepaliveSeconds, isCancelled: isCancelled, onOutput: onOutput)
+    }
+
     public func upload(localPath: String, remotePath: String, mode: Int32,
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await thread.perform { [self] in
             let handle = try target()
-            return try Uploader(handle: handle, runner: ExecRunner(handle: handle, keepaliveSeconds: keepaliveSeconds))
-                .upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+            // The small commands after the data (put in place, or clean up) go like any other.
+            return try Uploader(handle: handle) { command, timeout, onOutput in
+                try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
+                            isCancelled: { false }, onOutput: onOutput)
+            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
         }
     }
 
     public func close() async {
         _ = try? await thread.perform { [self] in
             thread.clearIdleWork()
+            shell?.close()
+            shell = nil
             chain?.close()
             chain = nil
         }
@@ -76,7 +116,12 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     deinit {
         if let chain {
-            thread.submit { chain.close() }
+            // The shell's channel goes first: freeing it after its session would touch freed memory.
+            let shell = self.shell
+            thread.submit {
+                shell?.close()
+                chain.close()
+            }
         }
         thread.stop()
     }

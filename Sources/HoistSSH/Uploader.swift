@@ -12,7 +12,8 @@ import Glibc
 /// rather than re-reading TMP afterwards, keeps a 50 MB upload as fast as scp.
 struct Uploader {
     let handle: SSHSessionHandle
-    let runner: ExecRunner
+    /// Runs a small command on the host (through the session's resident shell when it has one).
+    let run: (_ command: String, _ timeoutSeconds: Double, _ onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult
     static let chunkSize = 1 << 20
 
     func upload(localPath: String, remotePath: String, mode: Int32, progress: ((Int64) -> Void)?) throws -> UploadResult {
@@ -52,7 +53,7 @@ struct Uploader {
             try channel.sendEOF(deadline: .after(60))
         } catch let error as TransportError {
             let detail = drain(channel).stderr
-            _ = try? runner.run("rm -f \(shellQuote(temporary))", timeoutSeconds: 30, killGraceSeconds: 1) { _ in }
+            _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             throw TransportError(host: label, kind: .upload,
                 message: "uploading \(localPath) to \(remotePath) failed: \(detail.isEmpty ? error.message : detail)")
         }
@@ -61,16 +62,18 @@ struct Uploader {
         let digest = HexText.encode(hasher.finalize())
         let remoteDigest = String(remoteHash.prefix(while: { $0 != " " }))
         if channel.exitStatus != 0 || !detail.isEmpty || remoteDigest != digest {
-            _ = try? runner.run("rm -f \(shellQuote(temporary))", timeoutSeconds: 30, killGraceSeconds: 1) { _ in }
+            _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             let reason = !detail.isEmpty ? detail
                 : remoteDigest != digest ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(digest)"
                 : "the receiving command exited with \(channel.exitStatus)"
             throw TransportError(host: label, kind: .upload, message: "uploading \(localPath) to \(temporary) failed: \(reason)")
         }
 
-        var messages: [String] = []
-        let result = try runner.run(Self.finishCommand(temporary: temporary, final: remotePath, mode: mode),
-                                    timeoutSeconds: 300, killGraceSeconds: 5) { messages.append($0.text) }
+        let collected = Locked<[String]>([])
+        let result = try run(Self.finishCommand(temporary: temporary, final: remotePath, mode: mode), 300) { line in
+            collected.withLock { $0.append(line.text) }
+        }
+        let messages = collected.current
         guard result.succeeded else {
             throw TransportError(host: label, kind: .upload,
                 message: "uploaded \(localPath) but could not put it in place at \(remotePath): \(messages.joined(separator: " "))")

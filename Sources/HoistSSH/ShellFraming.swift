@@ -1,0 +1,144 @@
+import HoistCore
+
+/// The protocol of a host's resident shell (see `ResidentShell`): one `bash -s` per session
+/// reads commands from its stdin, so a command costs one round trip instead of a channel
+/// open, an exec request and a close. This type renders what is written to that stdin and
+/// knows the end-of-command line the shell prints on both streams.
+///
+/// A command runs exactly as on its own exec channel: `sh -c COMMAND` in a session (and so a
+/// process group) of its own, announced by `RemoteCommandWrapper`'s marker on stderr, with
+/// stdin from /dev/null or from exactly the given input bytes. After it ends the shell prints
+/// `\n<END> <status>\n` on stdout and on stderr. END is random per shell and never on any
+/// command line, so a command cannot forge it; the leading newline lets the reader strip
+/// exactly what the shell added, whether or not the command's output ended with a newline.
+struct ShellFraming: Sendable {
+    /// The end marker, e.g. `HOIST-END-3f…`.
+    let marker: String
+
+    init(marker: String = "HOIST-END-" + (0..<4).map { _ in String(UInt32.random(in: 0...UInt32.max), radix: 16) }.joined()) {
+        self.marker = marker
+    }
+
+    /// What the channel runs: bash reading commands from stdin (bash reads a pipe one byte at
+    /// a time, so `head -c` in a command gets exactly the bytes after that command's line).
+    static let channelCommand = "exec bash --noprofile --norc -s"
+
+    /// Written once, before the first command. The shell's own messages (bash reports a
+    /// command killed by a signal on stderr) go nowhere; commands get the channel's stderr
+    /// through descriptor 4. Without setsid or head the shell ends at once, and the session
+    /// runs commands on exec channels instead.
+    var prologue: String {
+        let end = shellQuote(marker)
+        return "command -v setsid >/dev/null && command -v head >/dev/null || exit 97\n"
+            + "exec 4>&2 2>/dev/null\n"
+            + "hoist_end() { s=$?; printf '\\n%s %s\\n' \(end) \"$s\"; printf '\\n%s %s\\n' \(end) \"$s\" >&4; }\n"
+    }
+
+    /// One command: a single line of shell (the quoted command may span lines), followed by
+    /// `inputCount` bytes of its stdin when it has input.
+    func command(_ command: String, inputCount: Int?) -> String {
+        let run = "setsid sh -c \(shellQuote(RemoteCommandWrapper.wrap(command)))"
+        if let inputCount {
+            return "head -c \(inputCount) | \(run) 2>&4 4>&-; hoist_end\n"
+        }
+        return "\(run) </dev/null 2>&4 4>&-; hoist_end\n"
+    }
+
+    /// The shell reports a command killed by signal N as status 128+N, as shells do.
+    static func result(status: Int32, timedOut: Bool, durationSeconds: Double) -> CommandResult {
+        if status > 128, status <= 128 + 31, let name = signalNames[Int(status - 128)] {
+            return CommandResult(exitStatus: nil, signal: name, timedOut: timedOut, durationSeconds: durationSeconds)
+        }
+        return CommandResult(exitStatus: status, timedOut: timedOut, durationSeconds: durationSeconds)
+    }
+
+    /// Linux signal numbers to the names an exec channel's exit-signal uses.
+    static let signalNames: [Int: String] = [
+        1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE", 9: "KILL",
+        10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM",
+    ]
+}
+
+/// Finds the resident shell's end line in one output stream. Bytes before it are the
+/// command's output; bytes after it (a background process writing late) are kept for the
+/// next command. Output is passed on as it comes: only what may be the start of an end line
+/// is held back, and a newline that may be one is passed on at once when it ends a line
+/// (the end line's newline would end that line anyway), so a command's last line is never
+/// late.
+struct EndMarkerScanner {
+    private let needle: [UInt8]
+    private var pending: [UInt8] = []
+    /// `pending` starts with a newline already passed on.
+    private var lent = false
+    /// The last byte passed on for the current command.
+    private var lastEmitted: UInt8?
+
+    init(marker: String) {
+        needle = Array("\n\(marker) ".utf8)
+    }
+
+    /// Adds bytes; passes on every byte that is surely the command's output, and returns the
+    /// status once the whole end line has arrived.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) -> Int32? {
+        pending.append(contentsOf: bytes)
+        return scan(emit: emit)
+    }
+
+    /// Looks for an end line in what is already held (after a command ended, late bytes
+    /// may hold the next one).
+    mutating func scan(emit: (UnsafeRawBufferPointer) -> Void) -> Int32? {
+        let from = lent ? 1 : 0
+        if let start = find(needle, in: pending) {
+            let afterNeedle = start + needle.count
+            if let newline = pending[afterNeedle...].firstIndex(of: UInt8(ascii: "\n")) {
+                let status = Int32(String(decoding: pending[afterNeedle..<newline], as: UTF8.self)) ?? -1
+                pass(from, start, emit)
+                pending.removeSubrange(..<(newline + 1))
+                lent = false
+                lastEmitted = nil
+                return status
+            }
+            pass(from, start, emit)
+            pending.removeSubrange(..<start)
+        } else {
+            // An end line may be starting at the end: hold back just that part.
+            var cut = pending.count
+            var candidate = max(from, pending.count - (needle.count - 1))
+            while candidate < pending.count {
+                if pending[candidate] == needle[0], pending[candidate...].elementsEqual(needle.prefix(pending.count - candidate)) {
+                    cut = candidate
+                    break
+                }
+                candidate += 1
+            }
+            pass(from, cut, emit)
+            pending.removeSubrange(..<cut)
+        }
+        lent = false
+        // What is held starts with a newline: pass it on now when it ends a line.
+        if let held = pending.first, held == needle[0], let last = lastEmitted, last != UInt8(ascii: "\n") {
+            pass(0, 1, emit)
+            lent = true
+        }
+        return nil
+    }
+
+    private mutating func pass(_ from: Int, _ to: Int, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        guard to > from else { return }
+        pending[from..<to].withUnsafeBytes { emit($0) }
+        lastEmitted = pending[to - 1]
+    }
+
+    private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        let first = needle[0]
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            guard let hit = haystack[index...last].firstIndex(of: first) else { return nil }
+            if haystack[hit..<(hit + needle.count)].elementsEqual(needle) { return hit }
+            index = hit + 1
+        }
+        return nil
+    }
+}
