@@ -13,9 +13,6 @@ struct ExecRunner {
     var isCancelled: @Sendable () -> Bool = { false }
     /// How long opening a channel or sending a kill may take.
     let channelTimeout: Double = 30
-    /// After KILL, how long to wait for the output to end before giving up on the channel
-    /// (a descendant that left the group may hold it open).
-    let afterKillSeconds: Double = 10
 
     func run(_ command: String, input: [UInt8]? = nil, timeoutSeconds: Double?, killGraceSeconds: Double,
              onOutput: (OutputLine) -> Void) throws -> CommandResult {
@@ -51,11 +48,7 @@ struct ExecRunner {
             onOutput(OutputLine(.stderr, line))
         }
 
-        let termAt = timeoutSeconds.map { started + $0 }
-        var timedOut = false
-        var cancelled = false
-        var sentTerm: Double?
-        var sentKill: Double?
+        var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var abandoned = false
         var lastTraffic = Deadline.now()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
@@ -82,20 +75,7 @@ struct ExecRunner {
             if outDone && errDone { break }
             let now = Deadline.now()
             if moved { lastTraffic = now }
-
-            // The group id comes with the first stderr line; a slow host may pass the
-            // deadline before it arrives, so the signals wait for it.
-            if let termAt, now >= termAt, !cancelled { timedOut = true }
-            if !timedOut && isCancelled() { cancelled = true }
-            if timedOut || cancelled, let processGroup, sentTerm == nil {
-                sentTerm = now
-                signal(processGroup, "TERM")
-            }
-            if let sentTerm, sentKill == nil, let processGroup, now >= sentTerm + killGraceSeconds {
-                sentKill = now
-                signal(processGroup, "KILL")
-            }
-            if let sentKill, now >= sentKill + afterKillSeconds {
+            if stopper.check(now: now, processGroup: processGroup, isCancelled: isCancelled, signal: signal) {
                 abandoned = true
                 break
             }
@@ -109,7 +89,7 @@ struct ExecRunner {
         out.finish(emitOut)
         err.finish(emitErr)
 
-        if cancelled {
+        if stopper.cancelled {
             channel.closeAndWait(deadline: .after(5))
             throw CancellationError()
         }
@@ -120,7 +100,7 @@ struct ExecRunner {
             signalName = channel.exitSignal
             if signalName == nil { status = channel.exitStatus }
         }
-        return CommandResult(exitStatus: status, signal: signalName, timedOut: timedOut,
+        return CommandResult(exitStatus: status, signal: signalName, timedOut: stopper.timedOut,
                              durationSeconds: Deadline.now() - started)
     }
 

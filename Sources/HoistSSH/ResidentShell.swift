@@ -23,7 +23,6 @@ final class ResidentShell {
     private var commandsRun = 0
     private(set) var broken = false
     let channelTimeout: Double = 30
-    let afterKillSeconds: Double = 10
 
     /// Opens the channel and writes the prologue; waits for nothing else, so the first
     /// command follows in the same round trip.
@@ -74,11 +73,7 @@ final class ResidentShell {
         statuses[0] = stdoutScanner.scan { out.feed($0, emitOut) }
         statuses[1] = stderrScanner.scan { err.feed($0, emitErr) }
 
-        let termAt = timeoutSeconds.map { started + $0 }
-        var timedOut = false
-        var cancelled = false
-        var sentTerm: Double?
-        var sentKill: Double?
+        var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var lastTraffic = Deadline.now()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
         defer { buffer.deallocate() }
@@ -111,23 +106,16 @@ final class ResidentShell {
             if statuses[0] != nil && statuses[1] != nil { break }
             let now = Deadline.now()
             if moved { lastTraffic = now }
-            if let termAt, now >= termAt, !cancelled { timedOut = true }
-            if !timedOut && isCancelled() { cancelled = true }
-            if timedOut || cancelled, let processGroup, sentTerm == nil {
-                sentTerm = now
-                ExecRunner.signal(processGroup, "TERM", on: handle, timeout: channelTimeout)
+            let giveUp = stopper.check(now: now, processGroup: processGroup, isCancelled: isCancelled) { group, name in
+                ExecRunner.signal(group, name, on: handle, timeout: channelTimeout)
             }
-            if let sentTerm, sentKill == nil, let processGroup, now >= sentTerm + killGraceSeconds {
-                sentKill = now
-                ExecRunner.signal(processGroup, "KILL", on: handle, timeout: channelTimeout)
-            }
-            if let sentKill, now >= sentKill + afterKillSeconds {
+            if giveUp {
                 // Something outside the group keeps the shell from going on: give it up.
                 out.finish(emitOut)
                 err.finish(emitErr)
                 close()
-                if cancelled { throw CancellationError() }
-                return CommandResult(exitStatus: nil, timedOut: timedOut, durationSeconds: Deadline.now() - started)
+                if stopper.cancelled { throw CancellationError() }
+                return CommandResult(exitStatus: nil, timedOut: stopper.timedOut, durationSeconds: Deadline.now() - started)
             }
             if moved { continue }
             if now - lastTraffic >= keepaliveSeconds, keepaliveSeconds > 0 {
@@ -139,8 +127,8 @@ final class ResidentShell {
         out.finish(emitOut)
         err.finish(emitErr)
         broken = false
-        if cancelled { throw CancellationError() }
-        return ShellFraming.result(status: statuses[0] ?? -1, timedOut: timedOut, durationSeconds: Deadline.now() - started)
+        if stopper.cancelled { throw CancellationError() }
+        return ShellFraming.result(status: statuses[0] ?? -1, timedOut: stopper.timedOut, durationSeconds: Deadline.now() - started)
     }
 
     private func write(_ bytes: [UInt8]) throws {
