@@ -80,7 +80,16 @@ public struct HAProxyLoadBalancer: LoadBalancer {
             let server = try serverName(for: host)
             let current = try await statRow(of: server)
             guard Self.operational(current.status) == .maint else {
-                return current.isHealthy ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(current))"
+                if current.isHealthy { return nil }
+                // In rotation but between two answers (a check in progress, or `UP 1/2` after
+                // one failed check): a busy host would otherwise be left out for a blip.
+                let last = Locked<HAProxyStatRow>(current)
+                let healthy = try? await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
+                    let row = try await statRow(of: server)
+                    last.withLock { $0 = row }
+                    return Self.settledHealth(row)
+                }
+                return healthy == true ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(last.current))"
             }
             try await setState("drain", of: server)
             let last = Locked<HAProxyStatRow?>(nil)
@@ -95,6 +104,15 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         } catch {
             return "\(error)"
         }
+    }
+
+    /// A server's health once HAProxy has settled it: true when healthy, false when its last
+    /// completed check left it out (`DOWN`, `DRAIN`, …), nil while a check runs (`* L7OK`), none
+    /// has run yet, or it is between states (`UP 1/2`, `DOWN 1/2`): look again.
+    static func settledHealth(_ row: HAProxyStatRow) -> Bool? {
+        if row.isHealthy { return true }
+        let checking = row.checkStatus.isEmpty || row.checkStatus == "INI" || row.checkStatus.hasPrefix("*")
+        return checking || row.status.contains("/") ? nil : false
     }
 
     /// Leaving maint, HAProxy shows `DRAIN 1/2` (the old check result, unconfirmed) until
