@@ -84,7 +84,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                                keepaliveSeconds: keepaliveSeconds, isCancelled: isCancelled, onOutput: onOutput)
     }
 
-    public func upload(localPath: String, remotePath: String, mode: Int32,
+    public func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await thread.perform { [self] in
             let handle = try target()
@@ -92,7 +92,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
             return try Uploader(handle: handle) { command, timeout, onOutput in
                 try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
                             isCancelled: { false }, onOutput: onOutput)
-            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
         }
     }
 
