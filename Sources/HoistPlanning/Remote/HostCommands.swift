@@ -54,9 +54,11 @@ public struct HostCommands: Sendable {
             rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp
             \(become ? stagingProgram : "")
             \(RemoteProgram.markerVariable)
-            last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
+            # One-line files are read with the shell's own `read`: no process per file.
+            last=; IFS= read -r last 2>/dev/null <\(q(layout.lastSuccessfulPointer))
+            recent=; IFS= read -r recent 2>/dev/null <\(q(layout.mostRecentPointer))
             printf '%slast=%s\\n' "$m" "$last"
-            printf '%srecent=%s\\n' "$m" "$(cat \(q(layout.mostRecentPointer)) 2>/dev/null || true)"
+            printf '%srecent=%s\\n' "$m" "$recent"
             if [ -n "$last" ]; then
               for f in appspec.yml appspec.yaml; do
                 if [ -f "$last/deployment-archive/$f" ]; then
@@ -65,7 +67,8 @@ public struct HostCommands: Sendable {
               done
             fi
             for f in \(q(layout.groupDir))/*/bundle.sha256; do
-              [ -f "$f" ] && [ -f "${f%.sha256}.tar" ] && printf '%sbundle=%s %s\\n' "$m" "$(cat "$f")" "${f%/bundle.sha256}"
+              sum=; [ -f "${f%.sha256}.tar" ] && IFS= read -r sum 2>/dev/null <"$f"
+              [ -n "$sum" ] && printf '%sbundle=%s %s\\n' "$m" "$sum" "${f%/bundle.sha256}"
             done
             exit 0
             """)
@@ -110,8 +113,10 @@ public struct HostCommands: Sendable {
     public static let reusedBundleGone: Int32 = 73
 
     /// DownloadBundle after the bundle is on the host (uploaded to `bundleFile`, or to be
-    /// linked from `reuseFrom`, a deployment folder holding the same digest): checks the digest,
-    /// unpacks it with the host's tar, and records the most recent install. The bundle is the
+    /// linked from `reuseFrom`, a deployment folder holding the same digest): checks the digest
+    /// of a reused bundle (an upload was checked on its way in: the host hashed exactly the
+    /// bytes it wrote, so a second pass over them would only cost the host CPU), unpacks it
+    /// with the host's tar, and records the most recent install. The bundle is the
     /// canonical tar the coordinator wrote (leading folder already stripped, links to
     /// directories already copies), so the host unpacks exactly the listing that was checked.
     public func unpack(sha256: String, stagedUpload: String?, reuseFrom: String?, maxRevisions: Int) -> String {
@@ -132,9 +137,13 @@ public struct HostCommands: Sendable {
         // Retention after the bundle is in place: the folder it is reused from may be one of
         // those retention removes.
         lines.append(retention(maxRevisions: maxRevisions))
+        if reuseFrom != nil {
+            lines.append("""
+                got=$(sha256sum \(q(bundle)) | cut -d' ' -f1)
+                if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
+                """)
+        }
         lines.append("""
-            got=$(sha256sum \(q(bundle)) | cut -d' ' -f1)
-            if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
             rm -rf \(q(archive)); mkdir -p \(q(archive))
             tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))
