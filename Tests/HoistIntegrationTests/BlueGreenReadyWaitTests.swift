@@ -114,7 +114,11 @@ extension TrafficTests {
         // The originals (the fleet not installed on) were blocked, then each ran ApplicationStop
         // once more after the reroute.
         #expect(blocked == (try Self.fleetHosts(notInstalledIn: lines)))
-        for host in blocked { #expect(stopped.filter { $0 == host }.count == 1, "\(host) ran its termination hook") }
+        for host in blocked {
+            // On a miss, show every line this host's ApplicationStop wrote (status, message, output).
+            let events = lines.filter { Self.host($0) == host && ($0.contains("ApplicationStop") || $0.contains("Terminat")) }
+            #expect(stopped.filter { $0 == host }.count == 1, "\(host) ran its termination hook:\n\(events.joined(separator: "\n"))")
+        }
         let hosts = try Fleet.load().filter { blocked.contains($0.name) }
         for host in hosts {
             let answer = try? await URLSession.shared.data(from: URL(string: "http://\(host.address):8080/health")!)

@@ -81,13 +81,12 @@ struct DeploySurvivalTests {
             let host = s.names[0]
             guard let running = try await DeployStopTests.startUntilWaiting(s, Self.waitingRevision()) else { return }
             let link = try await Self.rootLink(of: host)
-            let down = try await LocalShell.capture("ip link set \(shellQuote(link)) down")
-            let output = try await DeployScenario.offThePool { running.finish() }
-            _ = try await LocalShell.capture("ip link set \(shellQuote(link)) up")
+            // Through the outage gate: a traffic test deploying to this host meanwhile would
+            // wait out its timeouts.
+            let output = try await HostOutages.withLinkDown(link) { try await DeployScenario.offThePool { running.finish() } }
             try s.put(host, "/etc/hoist-test/\(s.application).go", "")
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
 
-            #expect(down.0.succeeded, "took \(link) down: \(down.stderr)")
             #expect(outcome.status == 3, "\(outcome.description)")
             #expect(outcome.event(host, "AfterInstall")?["error_code"] as? String == "HostUnreachable", "\(outcome.description)")
             #expect(outcome.hostFinished(host)?["error_code"] as? String == "HostUnreachable")

@@ -17,7 +17,7 @@ struct DeployUnreachableTests {
             revision.observe(["BeforeInstall"])
             let path = try s.revision("v1", revision)
 
-            let outcome = try await SSHDOutages.withSSHDStopped(stopped) { try await s.deploy(path) }
+            let outcome = try await HostOutages.withSSHDStopped(stopped) { try await s.deploy(path) }
 
             #expect(outcome.status == 0, "AllAtOnce succeeds when one host does: \(outcome.description)")
             #expect(outcome.hostStatuses == [live: "Succeeded", stopped: "Failed", "ghost": "Failed"])

@@ -35,6 +35,21 @@ enum FleetControl {
         guard result.status == 0 else { throw Failed(description: "scripts/fleet sshd \(action) \(host) failed (\(result.status))") }
     }
 
+    /// Runs `ip arguments…` in this (the root) namespace, e.g. to take a host's link down.
+    static func ip(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/sbin/ip")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failed(description: "ip \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
+        }
+    }
+
     /// Where `path` on `host` is seen from here: the host's private folders are bind mounts
     /// of the fleet folder's `hosts/NAME/<folder>`.
     static func url(_ host: String, _ path: String) -> URL {

@@ -125,10 +125,10 @@ struct SSHFleetTests {
     }
 
     /// Uses the fleet's last host, which no deploy test is handed, and waits for the tests that
-    /// need every host answering (`SSHDOutages`).
+    /// need every host answering (`HostOutages`).
     @Test func aStoppedSSHDIsReportedAsRefused() async throws {
         let host = try #require(try Fleet.load().last { $0.jumps.isEmpty })
-        let error = try await SSHDOutages.withSSHDStopped(host.name) { await Self.connectError(host, timeout: 5) }
+        let error = try await HostOutages.withSSHDStopped(host.name) { await Self.connectError(host, timeout: 5) }
         #expect(error?.kind == .refused)
         #expect(error?.host == host.name)
         #expect(error?.message.contains(host.address) == true)

@@ -17,8 +17,9 @@ struct HistoryImportCommand: ParsableCommand {
         abstract: "Copy a SQLite history file into the current history store (e.g. the shared PostgreSQL one).",
         discussion: """
             The store written to is found as every command finds it: --db, else $HOIST_HISTORY_URL, \
-            else the playbook's `history`. A deployment whose id the store already holds is skipped, \
-            so running the import again changes nothing.
+            else the playbook's `history`. A deployment the store already holds whole is skipped, \
+            so running the import again changes nothing; one that an interrupted import left partly \
+            copied is completed.
             """)
 
     @Argument(help: "The SQLite history file to copy from (e.g. ~/.local/state/hoist/history.sqlite3).")
@@ -37,7 +38,8 @@ struct HistoryImportCommand: ParsableCommand {
             throw HistoryCommandFailure.invalidInput("\(file) is the current history itself; point --db or HOIST_HISTORY_URL at the store to import into")
         }
         let outcome = try HistoryCommandFailure.reporting { try HistoryImport.run(from: source, into: target) }
-        print("imported \(outcome.imported) deployment\(outcome.imported == 1 ? "" : "s") (\(outcome.lines) output lines); "
+        let completed = outcome.completed == 0 ? "" : "; completed \(outcome.completed) an interrupted import had left partly copied"
+        print("imported \(outcome.imported) deployment\(outcome.imported == 1 ? "" : "s") (\(outcome.lines) output lines)\(completed); "
               + "skipped \(outcome.skipped) already in the store")
     }
 }

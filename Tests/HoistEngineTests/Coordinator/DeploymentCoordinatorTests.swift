@@ -109,7 +109,7 @@ import HoistTestSupport
     /// deployment does not start, and the lock taken for it is gone.
     @Test func lockIsReleasedWhenTheHistoryFails() async throws {
         let group = try FolderGroup()
-        let failing = FailingHistory(inner: group.history, failCreate: true)
+        let failing = FaultyHistory(inner: group.history) { if case .create = $0 { true } else { false } }
         await #expect(throws: DeploymentError.self) {
             _ = try await group.deploy(try await group.revision("v1"), ports: group.ports(history: failing))
         }
@@ -136,7 +136,7 @@ import HoistTestSupport
     /// says so (the CLI exits 7 instead of 0).
     @Test func failedHistoryWriteIsReported() async throws {
         let group = try FolderGroup(["h1"])
-        let failing = FailingHistory(inner: group.history, failFinalUpdate: true)
+        let failing = FaultyHistory(inner: group.history) { if case .update(_, let update) = $0 { update.status?.isFinal == true } else { false } }
         let report = try await group.deploy(try await group.revision("v1"), ports: group.ports(history: failing))
         #expect(report.verdict.status == .succeeded)
         #expect(report.historyIncomplete)
@@ -260,46 +260,6 @@ final class RecordingTraffic: TrafficControl, @unchecked Sendable {
 struct MissingBundles: BundleSource {
     struct Gone: Error, CustomStringConvertible { var description: String { "the bundle is gone" } }
     func revision(of record: DeploymentRecord) async throws -> DeployableRevision { throw Gone() }
-}
-
-/// A history store that fails chosen writes, as a full disk would.
-final class FailingHistory: HistoryStore, @unchecked Sendable {
-    let inner: any HistoryStore
-    let failCreate: Bool
-    let failFinalUpdate: Bool
-    struct DiskFull: Error, CustomStringConvertible { var description: String { "disk I/O error (disk full)" } }
-
-    init(inner: any HistoryStore, failCreate: Bool = false, failFinalUpdate: Bool = false) {
-        self.inner = inner
-        self.failCreate = failCreate
-        self.failFinalUpdate = failFinalUpdate
-    }
-
-    func createDeployment(_ record: DeploymentRecord) throws {
-        if failCreate { throw DiskFull() }
-        try inner.createDeployment(record)
-    }
-    func updateDeployment(_ id: DeploymentID, _ update: DeploymentUpdate) throws {
-        if failFinalUpdate, update.status?.isFinal == true { throw DiskFull() }
-        try inner.updateDeployment(id, update)
-    }
-    func upsertHosts(_ records: [HostRecord]) throws { try inner.upsertHosts(records) }
-    func upsertEvents(_ records: [EventRecord]) throws { try inner.upsertEvents(records) }
-    func appendOutput(_ lines: [OutputRecord]) throws { try inner.appendOutput(lines) }
-    func listDeployments(_ filter: DeploymentFilter) throws -> [DeploymentRecord] { try inner.listDeployments(filter) }
-    func deployment(_ id: DeploymentID) throws -> DeploymentRecord? { try inner.deployment(id) }
-    func hosts(of id: DeploymentID) throws -> [HostRecord] { try inner.hosts(of: id) }
-    func events(of id: DeploymentID, host: String?) throws -> [EventRecord] { try inner.events(of: id, host: host) }
-    func output(of id: DeploymentID, host: String?, event: LifecycleEvent?, afterSeq: Int64, limit: Int) throws -> [OutputRecord] {
-        try inner.output(of: id, host: host, event: event, afterSeq: afterSeq, limit: limit)
-    }
-    func lastSucceeded(group: String) throws -> DeploymentRecord? { try inner.lastSucceeded(group: group) }
-    func unfinished(group: String?) throws -> [DeploymentRecord] { try inner.unfinished(group: group) }
-    func recordDelivery(_ record: DeliveryRecord) throws { try inner.recordDelivery(record) }
-    func deliveries(of id: DeploymentID) throws -> [DeliveryRecord] { try inner.deliveries(of: id) }
-    func markFailedAfterRestart(_ id: DeploymentID, reason: String, at time: Date) throws -> Bool {
-        try inner.markFailedAfterRestart(id, reason: reason, at: time)
-    }
 }
 
 extension Result where Failure == any Error {

@@ -1,14 +1,15 @@
 import Testing
 
-/// Keeps the tests that stop a host's sshd apart from the tests that need every host of the
-/// fleet answering. The traffic tests deploy to the whole web fleet (and nginx's to its first
-/// hosts) without taking hosts from `DeployHostPool`, so a deploy test stopping the sshd of a
-/// host it holds made a traffic deployment fail with "connection refused", or reroute in more
-/// batches than the test expects. An outage waits for the running whole-fleet tests to end;
-/// a whole-fleet test waits for running outages, and for outages already waiting (first come,
-/// first served), so neither side starves.
-actor SSHDOutages {
-    static let shared = SSHDOutages()
+/// Keeps the tests that make a host unreachable (its sshd stopped, its link taken down) apart
+/// from the tests that need every host of the fleet answering. The traffic tests deploy to the
+/// whole web fleet without taking hosts from `DeployHostPool`, so a deploy test stopping the
+/// sshd of a host it holds made a traffic deployment fail with "connection refused", or
+/// reroute in more batches than the test expects; a host whose link was down made the
+/// termination hook of a blue/green test wait out its timeout. An outage waits for the running
+/// whole-fleet tests to end; a whole-fleet test waits for running outages, and for outages
+/// already waiting (first come, first served), so neither side starves.
+actor HostOutages {
+    static let shared = HostOutages()
 
     private enum Want { case everyHost, outage }
 
@@ -18,18 +19,28 @@ actor SSHDOutages {
 
     /// Stops `host`'s sshd for the length of `body`, then starts it again, also when `body` throws.
     static func withSSHDStopped<T>(_ host: String, _ body: () async throws -> T) async throws -> T {
+        try await during(stop: { try FleetControl.sshd("stop", host) }, restore: { try FleetControl.sshd("start", host) }, body)
+    }
+
+    /// Takes the host's network link down for the length of `body` (the host goes silent:
+    /// packets vanish, nothing is refused), then up again, also when `body` throws.
+    static func withLinkDown<T>(_ link: String, _ body: () async throws -> T) async throws -> T {
+        try await during(stop: { try FleetControl.ip(["link", "set", link, "down"]) }, restore: { try FleetControl.ip(["link", "set", link, "up"]) }, body)
+    }
+
+    private static func during<T>(stop: () throws -> Void, restore: () throws -> Void, _ body: () async throws -> T) async throws -> T {
         await shared.begin(.outage)
         do {
-            try FleetControl.sshd("stop", host)
+            try stop()
         } catch {
             await shared.end(.outage)
             throw error
         }
         let result: Result<T, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
-        let restarted = Result { try FleetControl.sshd("start", host) }
+        let restored = Result { try restore() }
         await shared.end(.outage)
-        try restarted.get()
+        try restored.get()
         return try result.get()
     }
 
@@ -73,14 +84,14 @@ actor SSHDOutages {
 }
 
 /// A trait for the suites whose tests need every host of the fleet answering: each test runs
-/// inside `SSHDOutages.whileEveryHostAnswers`.
+/// inside `HostOutages.whileEveryHostAnswers`.
 struct EveryHostAnswers: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         // Held per test, not across a whole suite, so outages can run between its tests.
         guard !test.isSuite else { return try await function() }
-        try await SSHDOutages.whileEveryHostAnswers(function)
+        try await HostOutages.whileEveryHostAnswers(function)
     }
 }
 
