@@ -14,7 +14,9 @@ struct Uploader {
     let handle: SSHSessionHandle
     /// Runs a small command on the host (through the session's resident shell when it has one).
     let run: (_ command: String, _ timeoutSeconds: Double, _ onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult
-    static let chunkSize = 1 << 20
+    /// Large enough that a write fills the channel's window; small enough that a thousand
+    /// hosts' uploads (at most `SSHConnectorOptions.maxConcurrentUploads` at once) stay cheap.
+    static let chunkSize = 256 << 10
 
     func upload(localPath: String, remotePath: String, mode: Int32, sha256 expected: String,
                 progress: ((Int64) -> Void)?) throws -> UploadResult {

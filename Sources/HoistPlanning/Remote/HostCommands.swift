@@ -54,9 +54,11 @@ public struct HostCommands: Sendable {
             rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp
             \(become ? stagingProgram : "")
             \(RemoteProgram.markerVariable)
-            last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
+            # One-line files are read with the shell's own `read`: no process per file.
+            last=; IFS= read -r last 2>/dev/null <\(q(layout.lastSuccessfulPointer))
+            recent=; IFS= read -r recent 2>/dev/null <\(q(layout.mostRecentPointer))
             printf '%slast=%s\\n' "$m" "$last"
-            printf '%srecent=%s\\n' "$m" "$(cat \(q(layout.mostRecentPointer)) 2>/dev/null || true)"
+            printf '%srecent=%s\\n' "$m" "$recent"
             if [ -n "$last" ]; then
               for f in appspec.yml appspec.yaml; do
                 if [ -f "$last/deployment-archive/$f" ]; then
@@ -65,7 +67,8 @@ public struct HostCommands: Sendable {
               done
             fi
             for f in \(q(layout.groupDir))/*/bundle.sha256; do
-              [ -f "$f" ] && [ -f "${f%.sha256}.tar" ] && printf '%sbundle=%s %s\\n' "$m" "$(cat "$f")" "${f%/bundle.sha256}"
+              sum=; [ -f "${f%.sha256}.tar" ] && IFS= read -r sum 2>/dev/null <"$f"
+              [ -n "$sum" ] && printf '%sbundle=%s %s\\n' "$m" "$sum" "${f%/bundle.sha256}"
             done
             exit 0
             """)
