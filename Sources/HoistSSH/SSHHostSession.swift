@@ -90,13 +90,13 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     public func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-        guard let uploads else { return try await streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress) }
+        guard let uploads else { return try await streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress) }
         return try await uploads.withPermit {
-            try await self.streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+            try await self.streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
         }
     }
 
-    private func streamUpload(localPath: String, remotePath: String, mode: Int32,
+    private func streamUpload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                               progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await thread.perform { [self] in
             let handle = try target()
