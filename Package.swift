@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
 
         // Hoist's transport against OpenSSH on the local fleet (scripts/bench-transport).
-        .executableTarget(name: "TransportBench", dependencies: ["HoistSSH", "HoistCore", "HoistTestSupport"], path: "Benchmarks/TransportBench"),
+        .executableTarget(name: "TransportBench", dependencies: ["HoistSSH", "HoistCore", "HoistDigest", "HoistTestSupport"], path: "Benchmarks/TransportBench"),
 
         // 20 coordinators appending output to one history at once (scripts/bench-history).
         .executableTarget(name: "HistoryBench", dependencies: ["HoistCore", "HoistHistory", "HoistHistoryPostgres"], path: "Benchmarks/HistoryBench"),

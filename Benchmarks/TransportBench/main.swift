@@ -1,5 +1,6 @@
 import Foundation
 import HoistCore
+import HoistDigest
 import HoistSSH
 import HoistTestSupport
 
@@ -115,11 +116,12 @@ func uploadBench(address: String, port: Int, identity: String, knownHosts: Strin
     let session = try await connector().connect(host)
     let remote = "/tmp/hoist-bench-upload-\(UUID().uuidString.prefix(8))"
     // Best of three, each side, to damp the noise of a shared machine.
+    let digest = try FileSHA256.hex(path: file.path)
     var hoist = Double.infinity
     var scp = Double.infinity
     for _ in 0..<3 {
         let start = now()
-        _ = try await session.upload(localPath: file.path, remotePath: remote, mode: 0o644, progress: nil)
+        _ = try await session.upload(localPath: file.path, remotePath: remote, mode: 0o644, sha256: digest, progress: nil)
         hoist = min(hoist, now() - start)
         let scpStart = now()
         try shell("scp -q -P \(port) \(openSSHOptions(identity: identity, knownHosts: knownHosts)) \(shellQuote(file.path)) root@\(address):\(remote).scp")

@@ -36,6 +36,7 @@ public struct CommandResult: Sendable, Hashable {
 /// Upload progress and result.
 public struct UploadResult: Sendable, Hashable {
     public var bytes: Int64
+    /// The digest the host computed of what it received (empty when nothing hashed it).
     public var sha256: String
     public var durationSeconds: Double
     public init(bytes: Int64, sha256: String, durationSeconds: Double) {
@@ -94,10 +95,12 @@ public protocol HostSession: AnyObject, Sendable {
         onOutput: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CommandResult
 
-    /// Streams a local file to `remotePath` atomically (temporary name, then rename) and
-    /// checks its SHA-256 on the host. `progress` receives bytes sent so far.
+    /// Streams a local file to `remotePath` atomically (temporary name, then rename). The
+    /// host hashes what it receives, and the file is put in place only when that SHA-256 is
+    /// `sha256`: the caller's digest of the file (for a bundle, computed once, not per host).
+    /// `progress` receives bytes sent so far.
     func upload(
-        localPath: String, remotePath: String, mode: Int32,
+        localPath: String, remotePath: String, mode: Int32, sha256: String,
         progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult
 

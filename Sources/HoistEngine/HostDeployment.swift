@@ -220,7 +220,7 @@ public struct HostDeployment: Sendable {
             let total = revision.sizeBytes
             let name = host.name
             let observer = self.observer
-            _ = try await session.upload(localPath: revision.bundlePath, remotePath: target, mode: 0o600) { sent in
+            _ = try await session.upload(localPath: revision.bundlePath, remotePath: target, mode: 0o600, sha256: revision.sha256) { sent in
                 observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total))
             }
             if commands.become { staged = target }

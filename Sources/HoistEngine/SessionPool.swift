@@ -78,8 +78,9 @@ final class PooledSession: HostSession {
              onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         try await inner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
-    func upload(localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+    func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+                progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
     }
     func close() async {}
 }

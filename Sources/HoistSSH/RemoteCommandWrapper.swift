@@ -8,8 +8,16 @@ enum RemoteCommandWrapper {
     static let marker = "HOIST-PGID:"
 
     static func wrap(_ command: String) -> String {
-        "printf '%s%s\\n' \(shellQuote(marker)) \"$$\" >&2; exec sh -c \(shellQuote(command))"
+        announce + "; exec sh -c " + shellQuote(command)
     }
+
+    /// The same for a shell already known to be `sh` (the resident shell's `setsid sh -c`):
+    /// the command follows the marker line in that shell, one program fewer per command.
+    static func announced(_ command: String) -> String {
+        announce + "\n" + command
+    }
+
+    private static let announce = "printf '%s%s\\n' \(shellQuote(marker)) \"$$\" >&2"
 
     /// The group id when `line` is the wrapper's marker line. Never 1 or less: `kill -1`
     /// and `kill -0` would reach every process or the killer's own group.

@@ -7,11 +7,13 @@ import HoistCore
 public final class SSHConnector: HostConnector {
     public let options: SSHConnectorOptions
     private let handshakes: AsyncSemaphore
+    private let uploads: AsyncSemaphore
 
     public init(options: SSHConnectorOptions = SSHConnectorOptions()) {
         precondition(LibSSH2Runtime.initialised, "libssh2_init failed")
         self.options = options
         handshakes = AsyncSemaphore(options.maxConcurrentHandshakes)
+        uploads = AsyncSemaphore(options.maxConcurrentUploads)
     }
 
     public func connect(_ host: HostSpec) async throws -> any HostSession {
@@ -29,7 +31,7 @@ public final class SSHConnector: HostConnector {
                     try await thread.perform { try SessionChain.open(host, options: options) }
                 }
                 return SSHHostSession(host: host, thread: thread, chain: chain, keepaliveSeconds: options.keepaliveSeconds,
-                                     residentShell: options.residentShell)
+                                     residentShell: options.residentShell, uploads: uploads)
             } catch let error as TransportError where Self.isRetryable(error) && attempt < options.handshakeAttempts {
                 thread.stop()
                 // Back off with jitter so a burst of refused handshakes does not return as one.

@@ -18,6 +18,10 @@ public struct SSHConnectorOptions: Sendable {
     /// (10:30:100 by default) drops bursts beyond that; each fleet host has its own sshd, so
     /// the cap matters most for many hosts behind one bastion (the playbook can lower it).
     public var maxConcurrentHandshakes: Int = 64
+    /// How many uploads may stream at once, across all hosts. Each holds a read buffer
+    /// (`Uploader.chunkSize`), so this bounds the coordinator's memory on a thousand hosts;
+    /// two cores are busy long before 64 streams are.
+    public var maxConcurrentUploads: Int = 64
     /// Attempts for a handshake that fails with a reset or a missing banner.
     public var handshakeAttempts: Int = 4
     /// Run commands in one resident shell per session (`ResidentShell`): a command then costs

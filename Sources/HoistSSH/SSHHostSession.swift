@@ -17,8 +17,12 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// False once the host could not start a resident shell: commands use exec channels.
     private var useResidentShell: Bool
     private let keepaliveSeconds: Double
+    /// Shared by the connector's sessions: how many uploads may stream at once.
+    private let uploads: AsyncSemaphore?
 
-    init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true) {
+    init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
+         uploads: AsyncSemaphore? = nil) {
+        self.uploads = uploads
         self.host = host
         self.useResidentShell = residentShell
         self.thread = thread
@@ -84,15 +88,23 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                                keepaliveSeconds: keepaliveSeconds, isCancelled: isCancelled, onOutput: onOutput)
     }
 
-    public func upload(localPath: String, remotePath: String, mode: Int32,
+    public func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        guard let uploads else { return try await streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress) }
+        return try await uploads.withPermit {
+            try await self.streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+        }
+    }
+
+    private func streamUpload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+                              progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await thread.perform { [self] in
             let handle = try target()
             // The small commands after the data (put in place, or clean up) go like any other.
             return try Uploader(handle: handle) { command, timeout, onOutput in
                 try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
                             isCancelled: { false }, onOutput: onOutput)
-            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, progress: progress)
+            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
         }
     }
 

@@ -5,8 +5,9 @@ import HoistCore
 /// open, an exec request and a close. This type renders what is written to that stdin and
 /// knows the end-of-command line the shell prints on both streams.
 ///
-/// A command runs exactly as on its own exec channel: `sh -c COMMAND` in a session (and so a
-/// process group) of its own, announced by `RemoteCommandWrapper`'s marker on stderr, with
+/// A command runs exactly as on its own exec channel: in `sh`, in a session (and so a process
+/// group) of its own, announced by `RemoteCommandWrapper`'s marker on stderr (the same `sh`
+/// then runs the command: no second `sh`), with
 /// stdin from /dev/null or from exactly the given input bytes. After it ends the shell prints
 /// `\n<END> <status>\n` on stdout and on stderr. END is random per shell and never on any
 /// command line, so a command cannot forge it; the leading newline lets the reader strip
@@ -37,7 +38,7 @@ struct ShellFraming: Sendable {
     /// One command: a single line of shell (the quoted command may span lines), followed by
     /// `inputCount` bytes of its stdin when it has input.
     func command(_ command: String, inputCount: Int?) -> String {
-        let run = "setsid sh -c \(shellQuote(RemoteCommandWrapper.wrap(command)))"
+        let run = "setsid sh -c \(shellQuote(RemoteCommandWrapper.announced(command)))"
         if let inputCount {
             return "head -c \(inputCount) | \(run) 2>&4 4>&-; hoist_end\n"
         }

@@ -1,22 +1,25 @@
-import HoistDigest
 import Foundation
 import HoistCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Streams a local file into `tee TMP | sha256sum` on the host in large writes, hashing it
-/// locally on the way. The host's sha256sum of exactly the bytes tee wrote must equal the local
-/// hash (and tee must report no error) before `chmod` and `mv -f` put the file in place, so a
-/// reader of `remotePath` never sees a partial or corrupt file. Hashing while streaming,
-/// rather than re-reading TMP afterwards, keeps a 50 MB upload as fast as scp.
+/// Streams a local file into `tee TMP | <SHA-256>` on the host in large writes. The host's
+/// digest of exactly the bytes tee wrote must equal the digest the caller gives (the bundle's,
+/// computed once on the coordinator, not once per host), and tee must report no error, before
+/// `chmod` and `mv -f` put the file in place, so a reader of `remotePath` never sees a partial
+/// or corrupt file, nor one that differs from what the caller hashed. Hashing on the host while
+/// it receives, rather than re-reading TMP afterwards, keeps a 50 MB upload as fast as scp.
 struct Uploader {
     let handle: SSHSessionHandle
     /// Runs a small command on the host (through the session's resident shell when it has one).
     let run: (_ command: String, _ timeoutSeconds: Double, _ onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult
-    static let chunkSize = 1 << 20
+    /// Large enough that a write fills the channel's window; small enough that a thousand
+    /// hosts' uploads (at most `SSHConnectorOptions.maxConcurrentUploads` at once) stay cheap.
+    static let chunkSize = 256 << 10
 
-    func upload(localPath: String, remotePath: String, mode: Int32, progress: ((Int64) -> Void)?) throws -> UploadResult {
+    func upload(localPath: String, remotePath: String, mode: Int32, sha256 expected: String,
+                progress: ((Int64) -> Void)?) throws -> UploadResult {
         let label = handle.label
         let started = Deadline.now()
         let fd = open(localPath, O_RDONLY | O_CLOEXEC)
@@ -31,7 +34,6 @@ struct Uploader {
 
         let channel = try SSHChannel(exec: Self.receiveCommand(temporary: temporary), on: handle, deadline: .after(30))
         defer { channel.free() }
-        let hasher = SHA256Hasher()
         var sent: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -44,7 +46,6 @@ struct Uploader {
                 }
                 if n == 0 { break }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                hasher.update(chunk)
                 // A stalled host gets a minute per chunk before the upload fails.
                 try channel.writeAll(chunk, deadline: .after(60))
                 sent += Int64(n)
@@ -59,12 +60,11 @@ struct Uploader {
         }
         let (remoteHash, detail) = drain(channel)
         channel.closeAndWait(deadline: .after(60))
-        let digest = HexText.encode(hasher.finalize())
         let remoteDigest = String(remoteHash.prefix(while: { $0 != " " }))
-        if channel.exitStatus != 0 || !detail.isEmpty || remoteDigest != digest {
+        if channel.exitStatus != 0 || !detail.isEmpty || remoteDigest != expected {
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             let reason = !detail.isEmpty ? detail
-                : remoteDigest != digest ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(digest)"
+                : remoteDigest != expected ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(expected)"
                 : "the receiving command exited with \(channel.exitStatus)"
             throw TransportError(host: label, kind: .upload, message: "uploading \(localPath) to \(temporary) failed: \(reason)")
         }
@@ -78,13 +78,13 @@ struct Uploader {
             throw TransportError(host: label, kind: .upload,
                 message: "uploaded \(localPath) but could not put it in place at \(remotePath): \(messages.joined(separator: " "))")
         }
-        return UploadResult(bytes: sent, sha256: digest, durationSeconds: Deadline.now() - started)
+        return UploadResult(bytes: sent, sha256: remoteDigest, durationSeconds: Deadline.now() - started)
     }
 
     /// Writes stdin to TMP and prints the SHA-256 of what was written; any stderr output
     /// (tee cannot open or write TMP) means failure.
     static func receiveCommand(temporary: String) -> String {
-        "umask 077 && { tee \(shellQuote(temporary)) || echo 'tee failed' >&2; } | sha256sum"
+        "umask 077 && { tee \(shellQuote(temporary)) || echo 'tee failed' >&2; } | { \(HostDigest.sha256OfStdin); }"
     }
 
     /// Sets the verified temporary file's mode and renames it over the target.

@@ -161,6 +161,50 @@ extension HookRunnerTests {
         #expect(!isRunning(child), "the hook's own child was killed")
     }
 
+    /// A daemon started with its output redirected holds nothing of the hook's: the run ends
+    /// as exited, not as output left open.
+    @Test func aDaemonWithRedirectedOutputDoesNotHoldTheHook() async throws {
+        try script("daemon.sh", "sleep 300 >/dev/null 2>&1 </dev/null & echo $! > \(dir)/daemon.pid; echo started")
+        let (outcome, observer) = await run("scripts/daemon.sh", timeout: 600)
+        let pid = try String(contentsOfFile: dir + "/daemon.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(pid)!, SIGKILL)
+        #expect(outcome.errorCode == .success, "\(outcome)")
+        #expect(observer.outputLines.map(\.text) == ["started"])
+    }
+
+    /// Hosts without perl relay through awk: the same output, log and held-output report.
+    @Test func withoutPerlTheAwkRelayKeepsEveryGuarantee() async throws {
+        let bin = dir + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for tool in ["sh", "mkfifo", "rm", "setsid", "sleep", "find", "date", "tr", "awk", "mawk", "gawk", "chmod", "cat", "ps"] {
+            for folder in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: folder + "/" + tool) {
+                try? FileManager.default.createSymbolicLink(atPath: bin + "/" + tool, withDestinationPath: folder + "/" + tool)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: bin + "/perl"))
+        try script("ok.sh", "echo out1; echo err1 >&2; printf partial")
+        try script("daemon.sh", "sleep 300 & echo $! > \(dir)/daemon.pid; echo started")
+        let observer = RecordingObserver()
+        let runner = HookRunner(session: PathSession(path: bin), observer: observer)
+        func hook(_ location: String) -> HookInvocation {
+            HookInvocation(event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: 600,
+                           logFile: dir + "/scripts.log", killGraceSeconds: 1)
+        }
+        #expect(await runner.run(hook("scripts/ok.sh")).errorCode == .success)
+        #expect(observer.outputLines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "partial"])
+        #expect(observer.outputLines.filter { $0.stream == .stderr }.map(\.text) == ["err1"])
+        let held = await runner.run(hook("scripts/daemon.sh"))
+        let pid = try String(contentsOfFile: dir + "/daemon.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(pid)!, SIGKILL)
+        #expect(held.errorCode == .outputsLeftOpen)
+        #expect(held.message?.contains("background process \(pid) still holds") == true, "only the daemon: \(held)")
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        let bodies = log.split(separator: "\n").map { $0.dropFirst(20) }
+        #expect(bodies.prefix(2) == ["LifecycleEvent - AfterInstall", "Script - scripts/ok.sh"], "\(log)")
+        #expect(Set(bodies.dropFirst(2).prefix(3)) == ["[stdout]out1", "[stderr]err1", "[stdout]partial"], "\(log)")
+        #expect(log.contains("[stdout]started") && log.contains("hoist: process \(pid) ("), "\(log)")
+    }
+
     @Test func scriptsLogIsInTheAgentsFormat() async throws {
         try script("a.sh", "echo out a; echo err a >&2")
         try script("b.sh", "echo out b")
@@ -176,6 +220,29 @@ extension HookRunnerTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".hook-") }
         #expect(leftovers.isEmpty, "the scratch files are removed: \(leftovers)")
     }
+}
+
+/// A local session whose commands see only the programs in `path` (a host without perl).
+final class PathSession: HostSession {
+    let inner = LocalHostSession()
+    let path: String
+    init(path: String) { self.path = path }
+    var host: HostSpec { inner.host }
+    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.run("PATH=\(shellQuote(path)); export PATH\n" + command, timeoutSeconds: timeoutSeconds,
+                            killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+    func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.run("PATH=\(shellQuote(path)); export PATH\n" + command, input: input, timeoutSeconds: timeoutSeconds,
+                            killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+    func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+                progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+    }
+    func close() async {}
 }
 
 /// A process counts as gone when it no longer exists or is a zombie waiting to be reaped.

@@ -115,7 +115,16 @@ import HoistCore
         let replies = RemoteProgram.replies(out.split(separator: "\n"), separator: " ")
         #expect(replies.map(\.key) == ["taken", "owner", "bare"])
         #expect(replies.map(\.value) == ["0", "{\"a\":1}", ""])
-        #expect(RemoteProgram.markerVariable == #"m=$(printf '\036')"#)
+        #expect(RemoteProgram.markerVariable == "m='\u{1e}'")
+    }
+
+    /// An upload is hashed by the host as it is written; only a bundle reused from an earlier
+    /// deployment folder is hashed again before it is unpacked.
+    @Test func onlyAReusedBundleIsHashedAgain() {
+        let commands = HostCommands(layout: HostLayout(root: "/var/lib/hoist", groupID: "a_b"), deploymentID: "d-1", become: false)
+        #expect(!commands.unpack(sha256: "abc", stagedUpload: nil, reuseFrom: nil, maxRevisions: 5).contains("sha256sum"))
+        #expect(!commands.unpack(sha256: "abc", stagedUpload: "/s/b.tar", reuseFrom: nil, maxRevisions: 5).contains("sha256sum"))
+        #expect(commands.unpack(sha256: "abc", stagedUpload: nil, reuseFrom: "/var/lib/hoist/a_b/d-0", maxRevisions: 5).contains("sha256sum"))
     }
 
     @Test func theLiveFleetRecordIsAnAtomicWrite() {

@@ -31,16 +31,23 @@ public final class LocalShellSession: HostSession {
             command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
 
-    /// Copies through a temporary name, then renames; the checksum comes from `sha256sum`.
+    /// Copies through a temporary name, then renames; the checksum comes from `sha256sum` and
+    /// must be `sha256`, as the SSH upload's must.
     public func upload(
-        localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?
+        localPath: String, remotePath: String, mode: Int32, sha256: String, progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult {
         let started = Date()
         let temporary = remotePath + ".hoist-upload-\(UUID().uuidString)"
-        let script = "cp -- \(shellQuote(localPath)) \(shellQuote(temporary)) && chmod \(String(mode, radix: 8)) \(shellQuote(temporary)) && mv -f -- \(shellQuote(temporary)) \(shellQuote(remotePath)) && sha256sum -- \(shellQuote(remotePath))"
+        let script = "cp -- \(shellQuote(localPath)) \(shellQuote(temporary)) && chmod \(String(mode, radix: 8)) \(shellQuote(temporary)) && sha256sum -- \(shellQuote(temporary))"
         let (result, stdout, stderr) = try await capture(script)
-        guard result.succeeded, let sum = stdout.split(separator: " ").first else {
-            throw TransportError(host: host.name, kind: .upload, message: "upload of \(localPath) to \(remotePath) failed: \(stderr)")
+        guard result.succeeded, let sum = stdout.split(separator: " ").first, sum == sha256 else {
+            _ = try? await capture("rm -f -- \(shellQuote(temporary))")
+            let reason = result.succeeded ? "checksum mismatch: \(stdout.prefix(64)), expected \(sha256)" : stderr
+            throw TransportError(host: host.name, kind: .upload, message: "upload of \(localPath) to \(remotePath) failed: \(reason)")
+        }
+        let (moved, _, moveError) = try await capture("mv -f -- \(shellQuote(temporary)) \(shellQuote(remotePath))")
+        guard moved.succeeded else {
+            throw TransportError(host: host.name, kind: .upload, message: "upload of \(localPath) to \(remotePath) failed: \(moveError)")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: remotePath))?[.size] as? NSNumber
         let bytes = size?.int64Value ?? 0

@@ -34,7 +34,7 @@ public final class LocalHostSession: HostSession {
     }
 
     public func upload(
-        localPath: String, remotePath: String, mode: Int32, progress: (@Sendable (Int64) -> Void)?
+        localPath: String, remotePath: String, mode: Int32, sha256: String, progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult {
         let started = Date()
         let fm = FileManager.default

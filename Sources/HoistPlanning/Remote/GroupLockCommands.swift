@@ -30,12 +30,16 @@ public struct GroupLockCommands: Sendable {
             s=\(q(staged))
             old=\(q(stale))
             mkdir -p \(q(layout.instructionsDir)) || exit 70
-            # Scratch of coordinators that died between two steps (.new, .stale, .released).
-            find \(q(layout.instructionsDir)) -maxdepth 1 -name \(q(layout.groupID + ".lock."))'*' -mmin +10 -exec rm -rf {} + 2>/dev/null
-            rm -rf "$s"
+            # Scratch of coordinators that died between two steps (.new, .stale, .released);
+            # the shell's glob looks first, so `find` runs only when there is some.
+            for x in \(q(layout.lockDir + "."))*; do
+              [ -e "$x" ] && find \(q(layout.instructionsDir)) -maxdepth 1 -name \(q(layout.groupID + ".lock."))'*' -mmin +10 -exec rm -rf {} + 2>/dev/null
+              break
+            done
+            [ ! -e "$s" ] || rm -rf "$s"
             { mkdir "$s" && \(writeOwner(owner, to: "$s/owner.json")); } || { echo "could not write $s/owner.json" >&2; exit 71; }
             if mv -T "$s" "$d" 2>/dev/null; then printf '%staken 0\\n' "$m"; exit 0; fi
-            if grep -qF \(q(Self.deploymentNeedle(owner.deploymentID))) "$d/owner.json" 2>/dev/null; then
+            if owned \(q(Self.deploymentNeedle(owner.deploymentID))); then
               mv -f "$s/owner.json" "$d/owner.json" || exit 71
               rm -rf "$s"; printf '%sours 0\\n' "$m"; exit 0
             fi
@@ -81,7 +85,7 @@ public struct GroupLockCommands: Sendable {
     /// then the lock was already judged dead; a lease three heartbeats long makes it unlikely.
     public func heartbeat(owner: LockOwner) -> String {
         wrap(prelude(defaultLease: owner.leaseSeconds) + """
-            if grep -qF \(shellQuote(Self.deploymentNeedle(owner.deploymentID))) "$d/owner.json" 2>/dev/null; then
+            if owned \(shellQuote(Self.deploymentNeedle(owner.deploymentID))); then
               if \(writeOwner(owner, to: "$d/owner.json.tmp")) && mv -f "$d/owner.json.tmp" "$d/owner.json"; then
                 printf '%sbeat 0\\n' "$m"
               else
@@ -112,7 +116,7 @@ public struct GroupLockCommands: Sendable {
         let gone = layout.lockDir + ".released." + token
         return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
             gone=\(shellQuote(gone))
-            if grep -qF \(shellQuote(Self.deploymentNeedle(deploymentID))) "$d/owner.json" 2>/dev/null && mv -T "$d" "$gone" 2>/dev/null; then
+            if owned \(shellQuote(Self.deploymentNeedle(deploymentID))) && mv -T "$d" "$gone" 2>/dev/null; then
               rm -rf "$gone"; printf '%sreleased 0\\n' "$m"
             else
               printf '%snotours 0\\n' "$m"
@@ -168,7 +172,7 @@ public struct GroupLockCommands: Sendable {
     private func append(_ request: String, to file: String, deploymentID: String, answer: GroupLockReply.Outcome) -> String {
         let line = request.split(whereSeparator: \.isNewline).joined(separator: " ")
         return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
-            if grep -qF \(shellQuote(Self.deploymentNeedle(deploymentID))) "$d/owner.json" 2>/dev/null; then
+            if owned \(shellQuote(Self.deploymentNeedle(deploymentID))); then
               printf '%s\\n' \(shellQuote(line)) >>"$d/\(file)" || exit 74
               printf '%s\(answer.rawValue) 0\\n' "$m"
             else
@@ -179,13 +183,13 @@ public struct GroupLockCommands: Sendable {
     }
 
     /// owner.json as rendered by `ownerJSONPrefix`: compact, keys sorted, heartbeatTime last so
-    /// the host can append its own clock. The key/value text `grep -F` looks for.
+    /// the host can append its own clock. The key/value text `owned` looks for.
     public static func deploymentNeedle(_ deploymentID: String) -> String {
         "\"deploymentID\":" + jsonString(deploymentID)
     }
 
     /// owner.json up to the heartbeat's value; the host appends `<date +%s>}`. Rendering by
-    /// hand keeps this module free of Foundation and the shape fixed for `sed` and `grep -F`
+    /// hand keeps this module free of Foundation and the shape fixed for `sed` and `owned`
     /// (a key inside a string value is always escaped, so it never matches).
     public static func ownerJSONPrefix(_ owner: LockOwner) -> String {
         "{\"command\":\(jsonString(owner.command)),\"deploymentID\":\(jsonString(owner.deploymentID)),"
@@ -209,6 +213,8 @@ public struct GroupLockCommands: Sendable {
         \(RemoteProgram.markerVariable)
         now=$(date +%s)
         mtime() { stat -c %Y "$1" 2>/dev/null || echo "$now"; }
+        # owner.json is one line: the shell's own `read` finds the needle, no grep process.
+        owned() { o=; IFS= read -r o 2>/dev/null <"$d/owner.json"; case $o in *"$1"*) return 0 ;; esac; return 1; }
         inspect() {
           owner=$(cat "$d/owner.json" 2>/dev/null | tr -d '\\n')
           hb=$(printf '%s' "$owner" | sed -n 's/.*"heartbeatTime":\\([0-9][0-9]*\\).*/\\1/p')

@@ -76,18 +76,28 @@ public struct HookInvocation: Sendable, Hashable {
     /// The command that starts the script, as the CodeDeploy agent builds it: the path,
     /// `su <user> -c <path>` for `runas` (the user's own login shell runs it, so a user whose
     /// shell is nologin cannot run hooks, and SHELL is that shell), `sudo` in front when asked;
-    /// environment travels through `env`.
+    /// `setsid` puts it in a session (and process group) of its own. The environment travels as
+    /// assignments in front of the command, or through `env` after `sudo` (which resets it) or
+    /// for a name the shell cannot assign: one program fewer on each run.
     var runner: String {
-        var words: [String] = []
-        if sudo { words.append("sudo -n") }
-        let env = environment.map { "\($0.0)=\(shellQuote($0.1))" }.joined(separator: " ")
-        words.append("env " + env)
-        if let runAs {
-            words.append("su \(shellQuote(runAs)) -c \(shellQuote(shellQuote(absolutePath)))")
-        } else {
-            words.append(shellQuote(absolutePath))
+        let target = runAs.map { "su \(shellQuote($0)) -c \(shellQuote(shellQuote(absolutePath)))" } ?? shellQuote(absolutePath)
+        let assignments = environment.map { "\($0.0)=\(shellQuote($0.1))" }.joined(separator: " ")
+        if sudo || !environment.allSatisfy({ Self.isShellName($0.0) }) {
+            return (sudo ? "setsid sudo -n " : "setsid ") + "env " + assignments + " " + target
         }
-        return words.joined(separator: " ")
+        return (assignments.isEmpty ? "" : assignments + " ") + "setsid " + target
+    }
+
+    /// A name `NAME=value cmd` can assign: letters, digits and underscores, not starting
+    /// with a digit.
+    static func isShellName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
+        return name.utf8.allSatisfy { $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+    }
+
+    /// The lines this script's run starts the host log with (the relay timestamps them).
+    var logHeader: [String] {
+        (firstInEvent ? ["LifecycleEvent - " + event.rawValue] : []) + ["Script - " + location]
     }
 
     /// A POSIX sh program that runs the script and reports how it ended. Its own lines go to
@@ -99,21 +109,24 @@ public struct HookInvocation: Sendable, Hashable {
     /// reads the process ids from the scratch `.pid` file, which the script has no handle to.
     ///
     /// Why it is shaped this way:
-    /// - output passes through FIFOs read by one relay process per stream (`relayFunction`),
-    ///   which passes each line on and appends it, timestamped as the CodeDeploy agent writes
-    ///   it, to scripts.log (no shell loop per line);
-    /// - when the script exits but a background child still holds its output, the relays do
+    /// - output passes through two FIFOs read by one relay process (`relayFunction`), which
+    ///   writes the run's header lines to scripts.log, then passes each line of either stream
+    ///   on and appends it, timestamped as the CodeDeploy agent writes it, to scripts.log (no
+    ///   shell loop per line, no `date`);
+    /// - the wrapper opens both FIFOs for writing itself, hands them to the script and closes
+    ///   its own copies, so the relay's end means nothing holds the script's output any more;
+    /// - when the script exits but a background child still holds its output, the relay does
     ///   not end: after a second the wrapper looks for the holder in /proc (only then), hands
-    ///   the FIFOs to drainers that keep the child's output in the host log, and ends the SSH
-    ///   channel instead of hanging until the timeout (after a timeout or a kill too: a daemon
-    ///   that left the group may still hold the output);
+    ///   the FIFOs to a drainer that keeps the child's output in the host log, and ends the
+    ///   SSH channel instead of hanging until the timeout (after a timeout or a kill too: a
+    ///   daemon that left the group may still hold the output);
     /// - the script runs in its own session (`setsid`), so the deadline can stop the whole
     ///   process group, and the descendants `su -c` moves into a session of their own:
     ///   TERM first, KILL after the grace period. The deadline is a plain `sleep` whose end
     ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell).
     ///
-    /// On an ordinary run it forks six processes besides the script: date, mkfifo, two relays,
-    /// the deadline's sleep and rm; one more (a one-second sleep) when the relays have not
+    /// On an ordinary run it starts five programs besides the script: mkfifo, the relay, the
+    /// deadline's sleep, setsid and rm; one more (a one-second sleep) when the relay has not
     /// ended by the time the script's exit is seen.
     public var rendered: String {
         RemoteProgram.wrap(program, sudo: become)
@@ -121,27 +134,25 @@ public struct HookInvocation: Sendable, Hashable {
 
     private var program: String {
         let q = shellQuote
-        let header = (firstInEvent ? "printf '%s LifecycleEvent - %s\\n' \"$now\" \(q(event.rawValue)); " : "")
-            + "printf '%s Script - %s\\n' \"$now\" \(q(location))"
         return """
             set -u
             log=\(q(logFile)); script=\(q(absolutePath)); d=\(q(scratch))
-            late=
+            late=; timedout=
             mkfifo -m 600 "$d.o" "$d.e" || exit 0
-            trap 'rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" "$d.timedout"' EXIT
+            trap 'rm -f "$d.o" "$d.e" "$d.pid" "$d.killed"' EXIT
             IFS= read -r k </proc/sys/kernel/random/uuid || exit 0
             report() { printf '\\036HOIST-HOOK %s %s\\n' "$k" "$*" >&2; }
             printf '\\036HOIST-HOOK %s\\n' "$k" >&2
-            now=$(date '+%Y-%m-%d %H:%M:%S')
-            { \(header); } >>"$log" 2>/dev/null
+            \(Self.relayFunction)
+            relay \(logHeader.map(q).joined(separator: " ")) </dev/null & rl=$!
+            # Blocks until the relay has opened both (in the same order).
+            exec 5>"$d.o" 6>"$d.e"
             if ! test -f "$script"; then report missing; exit 0; fi
             if ! test -x "$script"; then chmod +x "$script" 2>/dev/null || { report notexec; exit 0; }; fi
             cd \(q(revisionRoot)) || { report error cd; exit 0; }
             \(grantPassage)
-            \(Self.relayFunction)
-            relay '[stdout]' <"$d.o" & ro=$!
-            relay '[stderr]' <"$d.e" >&2 & re=$!
-            setsid \(runner) >"$d.o" 2>"$d.e" </dev/null & sp=$!
+            \(runner) >&5 2>&6 5>&- 6>&- </dev/null & sp=$!
+            exec 5>&- 6>&-
             echo "$$ $sp" >"$d.pid"
             \(Self.processTree)
             ended() { st=Z; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat"; [ "$st" = Z ]; }
@@ -154,62 +165,89 @@ public struct HookInvocation: Sendable, Hashable {
               [ -e "/proc/$sp" ] || break
               if ended "$tm"; then
                 case $phase in
-                  run) : >"$d.timedout"; stopall TERM; phase=term; sleep \(killGraceSeconds) & tm=$! ;;
+                  run) timedout=1; stopall TERM; phase=term; sleep \(killGraceSeconds) & tm=$! ;;
                   term) stopall KILL; phase=done ;;
                 esac
               fi
             done
             kill "$tm" 2>/dev/null
             ending=exited
-            if [ -e "$d.killed" ]; then ending=killed; elif [ -e "$d.timedout" ]; then ending=timedout; fi
+            if [ -e "$d.killed" ]; then ending=killed; elif [ -n "$timedout" ]; then ending=timedout; fi
             [ "$ending" = exited ] || stopall KILL
-            # The relays end as soon as nothing holds the script's output. Unless both have
-            # already ended, they get a second before the wrapper looks for a holder.
-            if ! { ended "$ro" && ended "$re"; }; then
+            # The relay ends as soon as nothing holds the script's output. Unless it has
+            # already ended, it gets a second before the wrapper looks for a holder.
+            if ! ended "$rl"; then
               sleep 1 & tm=$!
-              until { ended "$ro" && ended "$re"; } || ended "$tm"; do wait "$ro" "$re"; done
-              { ended "$ro" && ended "$re"; } || late=1
+              until ended "$rl" || ended "$tm"; do wait "$rl"; done
+              ended "$rl" || late=1
               kill "$tm" 2>/dev/null
             fi
             holders=""
-            if [ -n "$late" ] && ! { ended "$ro" && ended "$re"; }; then
+            if [ -n "$late" ] && ! ended "$rl"; then
               # A process outside the script's group (a daemon that double-forked) may still
-              # hold its output, whatever the ending: then the relays must not wait for it.
+              # hold its output, whatever the ending: then the relay must not wait for it.
+              set -- "$rl" $(tree "$rl"); relays=$*
               for fd in $(find /proc/[0-9]*/fd -maxdepth 1 \\( -lname "$d.o" -o -lname "$d.e" \\) 2>/dev/null); do
                 p=${fd#/proc/}; p=${p%%/*}
-                case " $ro $re $$ $holders " in *" $p "*) ;; *) [ -e "/proc/$p" ] && holders="$holders $p" ;; esac
+                case " $relays $$ $holders " in *" $p "*) ;; *) [ -e "/proc/$p" ] && holders="$holders $p" ;; esac
               done
             fi
             if [ -n "$holders" ]; then
               for p in $holders; do
                 printf '%s [stderr]hoist: process %s (%s) still holds the output of %s\\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$p" "$(tr '\\0' ' ' </proc/$p/cmdline 2>/dev/null)" \(q(location)) >>"$log"
               done
-              # Drainers keep the holder's output in the host log, then remove the FIFOs.
+              # A drainer keeps the holder's output in the host log, then removes the FIFOs.
               trap - EXIT
-              ( relay '[stdout]' <"$d.o" >/dev/null & relay '[stderr]' <"$d.e" & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" "$d.timedout" ) </dev/null >/dev/null 2>&1 &
-              kill "$ro" "$re" 2>/dev/null
+              ( relay >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
+              kill $relays 2>/dev/null
               if [ "$ending" = exited ]; then report leftopen "$rc"$holders; else report "$ending" "$rc"; fi
               exit 0
             fi
-            wait "$ro" "$re" 2>/dev/null
+            wait "$rl" 2>/dev/null
             \(runAsDiagnosis)report "$ending" "$rc"
             """
     }
 
-    /// `relay PREFIX` copies its stdin to its stdout line by line, flushing each line, and
-    /// appends each to `$log` as the CodeDeploy agent writes scripts.log: `YYYY-MM-DD HH:MM:SS
-    /// PREFIXtext`. One process per stream, no shell loop: perl where the host has it (every
-    /// Debian and Ubuntu host does; linear on a line of any length), else awk (mawk needs
-    /// `-W interactive` to pass lines on as they come, and is slow on lines of megabytes).
+    /// `relay [HEADER...]` appends each HEADER line to `$log`, then reads `$d.o` and `$d.e`
+    /// (opening them in that order) and copies each line of the one to its stdout and of the
+    /// other to its stderr as it comes, flushing each, and appends each to `$log` as the
+    /// CodeDeploy agent writes scripts.log: `YYYY-MM-DD HH:MM:SS [stdout]text`. One perl
+    /// process for both streams where the host has perl (every Debian and Ubuntu host does;
+    /// linear on a line of any length); a log it cannot append to costs the log, not the
+    /// output. Else two awk processes (mawk needs `-W interactive` to pass lines on as they
+    /// come, and is slow on lines of megabytes), after `date` for the header.
     static let relayFunction = #"""
         relay() {
           HOIST_HOOK_LOG=$log; export HOIST_HOOK_LOG
           if command -v perl >/dev/null 2>&1; then
-            exec perl -e '$| = 1; my $p = shift; open(my $l, ">>", $ENV{HOIST_HOOK_LOG}) or die "hoist: cannot append to $ENV{HOIST_HOOK_LOG}: $!\n"; select((select($l), $| = 1)[0]);
-              while (my $x = <STDIN>) { $x .= "\n" unless $x =~ /\n\z/; print $x; my @t = localtime; printf $l "%04d-%02d-%02d %02d:%02d:%02d %s%s", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], $p, $x; }' "$1"
+            exec perl -e 'use strict; my ($o, $e, @header) = @ARGV; $| = 1;
+              sub stamp { my @t = localtime; sprintf "%04d-%02d-%02d %02d:%02d:%02d ", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] }
+              my $l; if (open($l, ">>", $ENV{HOIST_HOOK_LOG})) { select((select($l), $| = 1)[0]) } else { undef $l }
+              if ($l) { print $l stamp(), $_, "\n" for @header }
+              open(my $fo, "<", $o) or die "hoist: cannot read $o: $!\n"; open(my $fe, "<", $e) or die "hoist: cannot read $e: $!\n";
+              select((select(STDERR), $| = 1)[0]);
+              my %s = (fileno($fo) => [$fo, \*STDOUT, "[stdout]", ""], fileno($fe) => [$fe, \*STDERR, "[stderr]", ""]);
+              sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l stamp(), $s->[2], $x if $l }
+              while (%s) {
+                my $r = ""; vec($r, $_, 1) = 1 for keys %s;
+                next if select($r, undef, undef, undef) < 1;
+                for my $f (keys %s) {
+                  next unless vec($r, $f, 1);
+                  my $s = $s{$f};
+                  my $n = sysread($s->[0], my $got, 65536);
+                  next if !defined $n && $!{EINTR};
+                  if (!$n) { put($s, $s->[3] . "\n") if length $s->[3]; delete $s{$f}; next }
+                  $s->[3] .= $got;
+                  while ((my $i = index($s->[3], "\n")) >= 0) { put($s, substr($s->[3], 0, $i + 1, "")) }
+                }
+              }' "$d.o" "$d.e" "$@"
           fi
+          for h in "$@"; do printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$h" >>"$log"; done
           if command -v mawk >/dev/null 2>&1; then aw='mawk -W interactive'; else aw=awk; fi
-          exec $aw -v t="$1" 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"] } { print; fflush(); printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f) }'
+          set -- 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"] } { print; fflush(); printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f) }'
+          $aw -v t='[stdout]' "$1" <"$d.o" &
+          $aw -v t='[stderr]' "$1" <"$d.e" >&2 &
+          wait
         }
         """#
 

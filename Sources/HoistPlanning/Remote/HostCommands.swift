@@ -54,9 +54,11 @@ public struct HostCommands: Sendable {
             rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp
             \(become ? stagingProgram : "")
             \(RemoteProgram.markerVariable)
-            last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
+            # One-line files are read with the shell's own `read`: no process per file.
+            last=; IFS= read -r last 2>/dev/null <\(q(layout.lastSuccessfulPointer))
+            recent=; IFS= read -r recent 2>/dev/null <\(q(layout.mostRecentPointer))
             printf '%slast=%s\\n' "$m" "$last"
-            printf '%srecent=%s\\n' "$m" "$(cat \(q(layout.mostRecentPointer)) 2>/dev/null || true)"
+            printf '%srecent=%s\\n' "$m" "$recent"
             if [ -n "$last" ]; then
               for f in appspec.yml appspec.yaml; do
                 if [ -f "$last/deployment-archive/$f" ]; then
@@ -65,7 +67,8 @@ public struct HostCommands: Sendable {
               done
             fi
             for f in \(q(layout.groupDir))/*/bundle.sha256; do
-              [ -f "$f" ] && [ -f "${f%.sha256}.tar" ] && printf '%sbundle=%s %s\\n' "$m" "$(cat "$f")" "${f%/bundle.sha256}"
+              sum=; [ -f "${f%.sha256}.tar" ] && IFS= read -r sum 2>/dev/null <"$f"
+              [ -n "$sum" ] && printf '%sbundle=%s %s\\n' "$m" "$sum" "${f%/bundle.sha256}"
             done
             exit 0
             """)
@@ -110,10 +113,18 @@ public struct HostCommands: Sendable {
     public static let reusedBundleGone: Int32 = 73
 
     /// DownloadBundle after the bundle is on the host (uploaded to `bundleFile`, or to be
-    /// linked from `reuseFrom`, a deployment folder holding the same digest): checks the digest,
-    /// unpacks it with the host's tar, and records the most recent install. The bundle is the
-    /// canonical tar the coordinator wrote (leading folder already stripped, links to
-    /// directories already copies), so the host unpacks exactly the listing that was checked.
+    /// linked from `reuseFrom`, a deployment folder holding the same digest): unpacks it with
+    /// the host's tar and records the most recent install. The bundle is the canonical tar the
+    /// coordinator wrote (leading folder already stripped, links to directories already
+    /// copies), so the host unpacks exactly the listing that was checked.
+    ///
+    /// A bundle reused from an earlier deployment folder is hashed again first: it has lain on
+    /// the host since, and its digest file only says what it was. An uploaded bundle is not:
+    /// the upload put it in place only after the host's digest of the bytes it received was
+    /// `sha256` (`HostSession.upload`), and it has not left root's folders since (under
+    /// `become`, the SSH user's private staging folder, which only root and that user can write,
+    /// and that user may already run anything under sudo). Hashing 200 MB again on every host
+    /// cost more CPU than anything else in DownloadBundle but `tar -x` itself.
     public func unpack(sha256: String, stagedUpload: String?, reuseFrom: String?, maxRevisions: Int) -> String {
         let q = shellQuote
         let dir = layout.deploymentDir(deploymentID)
@@ -132,9 +143,13 @@ public struct HostCommands: Sendable {
         // Retention after the bundle is in place: the folder it is reused from may be one of
         // those retention removes.
         lines.append(retention(maxRevisions: maxRevisions))
+        if reuseFrom != nil {
+            lines.append("""
+                got=$({ \(HostDigest.sha256OfStdin); } <\(q(bundle)) | cut -d' ' -f1)
+                if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
+                """)
+        }
         lines.append("""
-            got=$(sha256sum \(q(bundle)) | cut -d' ' -f1)
-            if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
             rm -rf \(q(archive)); mkdir -p \(q(archive))
             tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))

@@ -24,8 +24,9 @@ public enum RemoteProgram {
     /// starts with, so a program's answer survives a noisy login shell.
     public static let marker: Character = "\u{1e}"
 
-    /// Shell that sets `m` to the marker byte, for `printf '%skey value\n' "$m"`.
-    public static let markerVariable = "m=$(printf '\\036')"
+    /// Shell that sets `m` to the marker byte, for `printf '%skey value\n' "$m"`: the byte
+    /// itself, quoted (a command substitution would cost the host a process).
+    public static let markerVariable = "m=" + shellQuote(String(marker))
 
     /// The reply lines of `stdout` as (key, value), split at the first `separator`; other
     /// lines are ignored.
