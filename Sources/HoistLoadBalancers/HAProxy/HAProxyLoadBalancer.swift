@@ -43,14 +43,9 @@ public struct HAProxyLoadBalancer: LoadBalancer {
 
     public func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws {
         let server = try serverName(for: host)
-        let last = Locked<HAProxyStatRow?>(nil)
-        let healthy = try await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
-            let row = try await statRow(of: server)
-            last.withLock { $0 = row }
-            return row.isHealthy ? true : nil
-        }
+        let (healthy, last) = try await watch(server, timeoutSeconds: timeoutSeconds) { row, _ in row.isHealthy ? true : nil }
         if healthy == nil {
-            let status = last.current.map(Self.describe) ?? "unknown"
+            let status = last.map(Self.describe) ?? "unknown"
             throw error(.timeout, "server \(backend)/\(server) is not healthy after \(formatSeconds(timeoutSeconds)) (HAProxy says \(status))")
         }
     }
@@ -83,27 +78,32 @@ public struct HAProxyLoadBalancer: LoadBalancer {
                 if current.isHealthy { return nil }
                 // In rotation but between two answers (a check in progress, or `UP 1/2` after
                 // one failed check): a busy host would otherwise be left out for a blip.
-                let last = Locked<HAProxyStatRow>(current)
-                let healthy = try? await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
-                    let row = try await statRow(of: server)
-                    last.withLock { $0 = row }
-                    return Self.settledHealth(row)
-                }
-                return healthy == true ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(last.current))"
+                let (healthy, last) = try await watch(server, timeoutSeconds: timeoutSeconds) { row, _ in Self.settledHealth(row) }
+                return healthy == true ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(last ?? current))"
             }
             try await setState("drain", of: server)
-            let last = Locked<HAProxyStatRow?>(nil)
-            let healthy = try? await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
-                let row = try await statRow(of: server)
-                let earlier = last.withLock { previous in defer { previous = row }; return previous }
-                return Self.drainProbeVerdict(row, seenBefore: earlier != nil)
-            }
+            let probe = try? await watch(server, timeoutSeconds: timeoutSeconds) { Self.drainProbeVerdict($0, seenBefore: $1 > 0) }
             try await setState("maint", of: server)
+            let (healthy, last) = probe ?? (nil, nil)
             if healthy == true { return nil }
-            return "server \(backend)/\(server) fails its health check (HAProxy says \(last.current.map(Self.describe) ?? "nothing"))"
+            return "server \(backend)/\(server) fails its health check (HAProxy says \(last.map(Self.describe) ?? "nothing"))"
         } catch {
             return "\(error)"
         }
+    }
+
+    /// Reads the server's stats until `verdict` (given the row and how many rows came before
+    /// it) says true or false, or `timeoutSeconds` pass (nil); returns that and the last row.
+    private func watch(_ server: String, timeoutSeconds: Double,
+                       verdict: (HAProxyStatRow, Int) -> Bool?) async throws -> (Bool?, HAProxyStatRow?) {
+        var count = 0
+        var last: HAProxyStatRow?
+        let result = try await polling.until(timeoutSeconds: timeoutSeconds) { () async throws -> Bool? in
+            let row = try await statRow(of: server)
+            defer { count += 1; last = row }
+            return verdict(row, count)
+        }
+        return (result, last)
     }
 
     /// A server's health once HAProxy has settled it: true when healthy, false when its last
