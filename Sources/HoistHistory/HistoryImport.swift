@@ -31,12 +31,13 @@ public enum HistoryImport {
     public static func run(from source: any HistoryStore, into target: any HistoryStore) throws -> Outcome {
         var outcome = Outcome()
         for record in try source.listDeployments().reversed() {
-            let present = try target.deployment(record.id) != nil
-            if present, try isWhole(record.id, in: target, as: source) {
+            // What an earlier import left of this deployment, counted once per store.
+            let held = try target.deployment(record.id) == nil ? nil : try RowCounts(record.id, in: target)
+            if let held, held == (try RowCounts(record.id, in: source)) {
                 outcome.skipped += 1
                 continue
             }
-            if !present {
+            if held == nil {
                 var copy = record
                 if let earlier = record.rollbackOf, try target.deployment(earlier) == nil { copy.rollbackOf = nil }
                 try target.createDeployment(copy)
@@ -44,11 +45,11 @@ public enum HistoryImport {
             try target.upsertHosts(try source.hosts(of: record.id))
             try target.upsertEvents(try source.events(of: record.id))
             for phase in try source.phases(of: record.id) { try target.upsertPhase(phase) }
-            for delivery in try source.deliveries(of: record.id).dropFirst(present ? try target.deliveries(of: record.id).count : 0) {
+            for delivery in try source.deliveries(of: record.id).dropFirst(held?.deliveries ?? 0) {
                 try target.recordDelivery(delivery)
             }
-            outcome.lines += try copyOutput(record.id, from: source, into: target, skipping: present ? try outputCount(record.id, in: target) : 0)
-            if present { outcome.completed += 1 } else { outcome.imported += 1 }
+            outcome.lines += try copyOutput(record.id, from: source, into: target, skipping: held?.output ?? 0)
+            if held == nil { outcome.imported += 1 } else { outcome.completed += 1 }
         }
         return outcome
     }
@@ -71,22 +72,23 @@ public enum HistoryImport {
         return appended
     }
 
-    /// True when the target holds every row the source has for the deployment.
-    private static func isWhole(_ id: DeploymentID, in target: any HistoryStore, as source: any HistoryStore) throws -> Bool {
-        try target.hosts(of: id).count == source.hosts(of: id).count
-            && target.events(of: id).count == source.events(of: id).count
-            && target.phases(of: id).count == source.phases(of: id).count
-            && target.deliveries(of: id).count == source.deliveries(of: id).count
-            && outputCount(id, in: target) == outputCount(id, in: source)
-    }
+    /// How many rows of each kind a store holds for one deployment.
+    struct RowCounts: Equatable {
+        var hosts: Int, events: Int, phases: Int, deliveries: Int, output: Int
 
-    private static func outputCount(_ id: DeploymentID, in store: any HistoryStore) throws -> Int {
-        var after: Int64 = 0, count = 0
-        while true {
-            let page = try store.output(of: id, afterSeq: after, limit: pageSize)
-            guard let last = page.last else { return count }
-            count += page.count
-            after = last.seq
+        init(_ id: DeploymentID, in store: any HistoryStore) throws {
+            hosts = try store.hosts(of: id).count
+            events = try store.events(of: id).count
+            phases = try store.phases(of: id).count
+            deliveries = try store.deliveries(of: id).count
+            var after: Int64 = 0, lines = 0
+            while true {
+                let page = try store.output(of: id, afterSeq: after, limit: HistoryImport.pageSize)
+                guard let last = page.last else { break }
+                lines += page.count
+                after = last.seq
+            }
+            output = lines
         }
     }
 }
