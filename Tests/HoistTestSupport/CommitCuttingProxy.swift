@@ -66,6 +66,9 @@ public final class CommitCuttingProxy: @unchecked Sendable {
         let commit = Array("COMMIT\0".utf8)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var cut = false
+        // The end of the previous chunk: a COMMIT split across two reads (a busy machine
+        // delivers the client's bytes in pieces) is still seen.
+        var carried: [UInt8] = []
         defer {
             // After a cut the server's side is left to the other pump, which closes it when
             // the server's answer cannot be delivered.
@@ -77,7 +80,9 @@ public final class CommitCuttingProxy: @unchecked Sendable {
             guard count > 0 else { return }
             let chunk = Array(buffer[0..<count])
             guard sendAll(chunk, to: destination) else { return }
-            if watchForCommit, contains(chunk, commit), lock.withLock({ defer { armed = false }; return armed }) {
+            let seen = carried + chunk
+            carried = Array(seen.suffix(commit.count - 1))
+            if watchForCommit, contains(seen, commit), lock.withLock({ defer { armed = false }; return armed }) {
                 lock.withLock { cutCount += 1 }
                 cut = true
                 return
