@@ -18,10 +18,10 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private var useResidentShell: Bool
     private let keepaliveSeconds: Double
     /// Shared by the connector's sessions: how many uploads may stream at once.
-    private let uploads: AsyncSemaphore?
+    private let uploads: AsyncSemaphore
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
-         uploads: AsyncSemaphore? = nil) {
+         uploads: AsyncSemaphore) {
         self.uploads = uploads
         self.host = host
         self.useResidentShell = residentShell
@@ -90,8 +90,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     public func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-        guard let uploads else { return try await streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress) }
-        return try await uploads.withPermit {
+        try await uploads.withPermit {
             try await self.streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
         }
     }
