@@ -67,33 +67,50 @@ public enum InstallCommands {
         out.append(": > \"$hoist_journal\" || hoist_fail \"Could not write the cleanup journal $hoist_journal.\"")
 
         out.append("# 3. Install: the directories (one mkdir), then files and links in plan order.")
+        // Only a path a permission step names needs to know whether this run installed it;
+        // every other path gets `-`, so the host sets no flag for it.
+        let named = Set(plan.permissionSteps.map(\.path))
+        func token(_ i: Int, _ path: String) -> String { named.contains(path) ? String(i) : "-" }
         var indexOfPath: [String: Int] = [:]
+        var made: [(token: String, path: String)] = []
         for (i, step) in plan.steps.enumerated() {
             guard case .ensureDirectory(let path) = step else { continue }
             indexOfPath[path] = i
-            out.append("hoist_dir \(i) " + shellQuote(path))
+            made.append((token(i, path), path))
+        }
+        out += stride(from: 0, to: made.count, by: 8).map { start in
+            "hoist_dirs " + made[start..<min(start + 8, made.count)].map { "\($0.token) " + shellQuote($0.path) }.joined(separator: " ")
         }
         out.append("hoist_make_dirs")
-        var i = 0
-        while i < plan.steps.count {
-            switch plan.steps[i] {
+        // Copies that share a source and a destination folder form one run, whatever
+        // directories the plan lists between them (all are made above, before any copy).
+        var run: [(token: String, from: String, to: String)] = []
+        var runFolders: (source: String, destination: String)?
+        func endRun() {
+            if !run.isEmpty { out += copyLines(run, revisionRoot: revisionRoot) }
+            run = []
+            runFolders = nil
+        }
+        for (i, step) in plan.steps.enumerated() {
+            switch step {
             case .copy(let from, let to):
-                let batch = copyBatch(plan.steps, from: i)
-                if batch.isEmpty {
-                    indexOfPath[to] = i
+                indexOfPath[to] = i
+                guard let split = commonTail(from: from, to: to) else {
+                    endRun()
                     out.append("hoist_copy \(i) " + shellQuote(PathSyntax.join(revisionRoot, from)) + " " + shellQuote(to))
-                } else {
-                    for (j, _, to) in batch { indexOfPath[to] = j }
-                    out += copyLines(batch, revisionRoot: revisionRoot)
-                    i += batch.count - 1
+                    continue
                 }
+                if let runFolders, runFolders != (split.source, split.destination) { endRun() }
+                runFolders = (split.source, split.destination)
+                run.append((token(i, to), from, to))
             case .symlink(let target, let at):
+                endRun()
                 indexOfPath[at] = i
                 out.append("hoist_link \(i) " + shellQuote(target) + " " + shellQuote(at))
-            case .ensureDirectory, .setPermissions: break
+            case .ensureDirectory, .setPermissions: continue
             }
-            i += 1
         }
+        endRun()
         out.append("hoist_flush_copies")
 
         out.append("# 4. Permissions, on what this run installed.")
@@ -125,29 +142,15 @@ public enum InstallCommands {
                 source.suffix(shared).joined(separator: "/"))
     }
 
-    /// The run of copies starting at `start` that share a source folder and a destination
-    /// folder (`commonTail`): a whole copied tree is one run. Empty when the first copy
-    /// renames (only hand-made plans do).
-    static func copyBatch(_ steps: [InstallPlan.Step], from start: Int) -> [(index: Int, from: String, to: String)] {
-        var batch: [(index: Int, from: String, to: String)] = []
-        var folders: (source: String, destination: String)?
-        for j in start..<steps.count {
-            guard case .copy(let from, let to) = steps[j], let split = commonTail(from: from, to: to) else { break }
-            if let folders, folders != (split.source, split.destination) { break }
-            folders = (split.source, split.destination)
-            batch.append((j, from, to))
-        }
-        return batch
-    }
-
-    /// `hoist_copies` lines for one batch, a few files per line.
-    static func copyLines(_ batch: [(index: Int, from: String, to: String)], revisionRoot: String) -> [String] {
+    /// `hoist_copies` lines for one run of copies sharing folders, a few files per line; each
+    /// file goes with its token (its step's index, or `-`).
+    static func copyLines(_ batch: [(token: String, from: String, to: String)], revisionRoot: String) -> [String] {
         let split = commonTail(from: batch[0].from, to: batch[0].to)!
         let source = shellQuote(PathSyntax.join(revisionRoot, split.source))
         let destination = shellQuote(split.destination)
         return stride(from: 0, to: batch.count, by: 16).map { start in
             let pairs = batch[start..<min(start + 16, batch.count)].map {
-                "\($0.index) " + shellQuote(commonTail(from: $0.from, to: $0.to)!.below)
+                "\($0.token) " + shellQuote(commonTail(from: $0.from, to: $0.to)!.below)
             }
             return "hoist_copies \(source) \(destination) " + pairs.joined(separator: " ")
         }

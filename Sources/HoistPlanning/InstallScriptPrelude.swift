@@ -85,23 +85,38 @@ hoist_cleanup_previous() {
   rm -f -- "$hoist_cleanup" "$hoist_journal" || hoist_fail "Could not remove the previous cleanup file $hoist_cleanup."
 }
 
-# Install. Each installed path gets a flag (hoist_new_<n>) so that permissions are applied
-# only to what this run created or copied, never to existing directories or retained files.
-# Paths are queued and recorded first, then created in bulk: one mkdir for every missing
-# directory, one cp (per source folder and destination) for every file.
+# Install. An installed path that a permission step names gets a flag (hoist_new_<n>), so
+# that permissions are applied only to what this run created or copied, never to existing
+# directories or retained files; other paths come with `-` instead of <n>. Paths are queued
+# and recorded first, then created in bulk: one mkdir for every missing directory, one cp
+# (per source folder and destination) for every file. Each call of hoist_dirs and
+# hoist_copies appends its paths to the journal and the queue in one write each, not one per
+# path: tens of thousands of appends cost more than the copy's bookkeeping around them.
+# Paths never hold a line break (the planner refuses them), so lists are one path a line.
+hoist_nl='
+'
 hoist_record() { printf '%s\n' "$1" >> "$hoist_journal" || hoist_fail "Could not write the cleanup journal $hoist_journal."; }
-hoist_mark() { eval "hoist_new_$1=1"; }
+hoist_record_all() { printf '%s' "$1" >> "$hoist_journal" || hoist_fail "Could not write the cleanup journal $hoist_journal."; }
+hoist_mark() { [ "$1" = - ] || eval "hoist_new_$1=1"; }
 hoist_installed() { eval "[ \"\${hoist_new_$1:-}\" = 1 ]"; }
 : > "$hoist_tmp/mkdirs" && : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
-hoist_dir() {
-  [ -d "$2" ] && return 0
-  printf '%s\000' "$2" >> "$hoist_tmp/mkdirs" || hoist_fail "Could not write a temporary file."
-  hoist_record "$2"
-  hoist_mark "$1"
+# Pairs of token and directory: queues and records each one that does not exist yet.
+hoist_dirs() {
+  hoist_q=
+  while [ $# -ge 2 ]; do
+    if [ ! -d "$2" ]; then
+      hoist_q=$hoist_q$2$hoist_nl
+      hoist_mark "$1"
+    fi
+    shift 2
+  done
+  [ -n "$hoist_q" ] || return 0
+  printf '%s' "$hoist_q" >> "$hoist_tmp/mkdirs" || hoist_fail "Could not write a temporary file."
+  hoist_record_all "$hoist_q"
 }
 hoist_make_dirs() {
   [ -s "$hoist_tmp/mkdirs" ] || return 0
-  xargs -0 mkdir -- < "$hoist_tmp/mkdirs" || hoist_fail "Could not create the directories of the install."
+  xargs -d '\n' mkdir -- < "$hoist_tmp/mkdirs" || hoist_fail "Could not create the directories of the install."
 }
 # Returns 1 when an existing file is to be kept (RETAIN).
 hoist_make_room() {
@@ -118,25 +133,29 @@ hoist_copy() {
   cp -p -- "$2" "$3" || hoist_fail "Could not copy $2 to $3."
   hoist_mark "$1"
 }
-# $1 source folder, $2 destination folder, then pairs of index and path below both: each
-# file is queued; the queue is copied with `cp --parents` when the folders change and at
-# the end.
+# $1 source folder, $2 destination folder, then pairs of token and path below both: each
+# file is queued (and recorded before it is copied); the queue is copied with
+# `cp --parents` when the folders change and at the end.
 hoist_cs=; hoist_cd=
 hoist_copies() {
   if [ "$1" != "$hoist_cs" ] || [ "$2" != "$hoist_cd" ]; then hoist_flush_copies; hoist_cs=$1; hoist_cd=$2; fi
   shift 2
+  hoist_q=; hoist_r=
   while [ $# -ge 2 ]; do
     if hoist_make_room "$hoist_cd/$2"; then
-      hoist_record "$hoist_cd/$2"
-      printf '%s\000' "$2" >> "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
+      hoist_q=$hoist_q$2$hoist_nl
+      hoist_r=$hoist_r$hoist_cd/$2$hoist_nl
       hoist_mark "$1"
     fi
     shift 2
   done
+  [ -n "$hoist_q" ] || return 0
+  hoist_record_all "$hoist_r"
+  printf '%s' "$hoist_q" >> "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
 }
 hoist_flush_copies() {
   [ -s "$hoist_tmp/batch" ] || return 0
-  (cd -- "$hoist_cs" && xargs -0 cp -p --parents -t "$hoist_cd" -- < "$hoist_tmp/batch") ||
+  (cd -- "$hoist_cs" && xargs -d '\n' cp -p --parents -t "$hoist_cd" -- < "$hoist_tmp/batch") ||
     hoist_fail "Could not copy files from $hoist_cs to $hoist_cd."
   : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
 }

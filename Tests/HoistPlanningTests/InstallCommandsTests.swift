@@ -42,7 +42,7 @@ import Testing
             "mkdir -p -- /d/i || hoist_fail \"Could not create the directory of $hoist_cleanup.\"",
             ": > \"$hoist_journal\" || hoist_fail \"Could not write the cleanup journal $hoist_journal.\"",
             "# 3. Install: the directories (one mkdir), then files and links in plan order.",
-            "hoist_dir 0 '/srv/my app'",
+            "hoist_dirs 0 '/srv/my app'",
             "hoist_make_dirs",
             "hoist_copies '/d/rev 1/bin' '/srv/my app' 1 'it'\\''s'",
             "hoist_link 2 '../$(x)' '/srv/my app/l'",
@@ -63,16 +63,23 @@ import Testing
         ])
     }
 
-    @Test func batchesCopiesThatShareDirectories() {
+    /// A run of copies that share folders goes on lines of 16 files, across the directories
+    /// the plan lists between them; paths no permission step names carry `-`, not a flag.
+    @Test func batchesCopiesThatShareDirectories() throws {
         var steps: [InstallPlan.Step] = [.ensureDirectory(path: "/a")]
-        for i in 0..<18 { steps.append(.copy(from: "s/f\(i)", to: "/a/f\(i)")) }
+        for i in 0..<18 {
+            if i == 9 { steps.append(.ensureDirectory(path: "/a/sub")) }
+            steps.append(.copy(from: "s/f\(i)", to: "/a/f\(i)"))
+        }
         steps += [.copy(from: "t/g", to: "/a/g"), .copy(from: "t/h", to: "/a/renamed")]
+        steps.append(.setPermissions(PermissionStep(path: "/a/g", target: .file, mode: try FileMode(validating: "0644"))))
         let lines = Self.planLines(InstallCommands.render(plan: InstallPlan(steps: steps), revisionRoot: "/r", cleanupFile: "/c", fileExistsBehavior: .retain))
+        #expect(lines.filter { $0.hasPrefix("hoist_dirs") } == ["hoist_dirs - /a - /a/sub"])
         #expect(lines.filter { $0.hasPrefix("hoist_cop") } == [
-            "hoist_copies /r/s /a " + (1...16).map { "\($0) f\($0 - 1)" }.joined(separator: " "),
-            "hoist_copies /r/s /a 17 f16 18 f17",
-            "hoist_copies /r/t /a 19 g",
-            "hoist_copy 20 /r/t/h /a/renamed",
+            "hoist_copies /r/s /a " + (0..<16).map { "- f\($0)" }.joined(separator: " "),
+            "hoist_copies /r/s /a - f16 - f17",
+            "hoist_copies /r/t /a 20 g",
+            "hoist_copy 21 /r/t/h /a/renamed",
         ])
     }
 

@@ -147,9 +147,14 @@ import Testing
     @Test func hostileNamesStayWords() throws {
         let box = try ScriptSandbox()
         let name = "it's $(touch pwned) `touch pwned2` \"q\" ; ok"
-        let result = try box.install(Self.copyApp, files: ["app/\(name)": "safe"])
+        // The queues of directories and files are one path a line, read by `xargs -d`:
+        // backslashes, quotes, leading dashes and spaces stay part of the name.
+        let odd = "-n \\t back\\slash 'x' \"y\"  "
+        let result = try box.install(Self.copyApp, files: ["app/\(name)": "safe", "app/\(odd)/\(odd)": "odd"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(box.read(box.dest + "/www/\(name)") == "safe")
+        #expect(box.read(box.dest + "/www/\(odd)/\(odd)") == "odd")
+        #expect(box.cleanupLines()?.contains("@DEST/www/\(odd)/\(odd)") == true)
         #expect(!box.exists(box.root.path + "/pwned") && !box.exists(box.root.path + "/pwned2"))
     }
 
