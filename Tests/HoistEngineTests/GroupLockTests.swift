@@ -273,3 +273,52 @@ import HoistPlanning
 private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async -> Result<AcquiredLock, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }
+
+/// The heartbeat between the lease's refreshes: the first host only, over the sessions it is
+/// given (a deployment's own are busy with hooks).
+@Suite struct GroupLockHeartbeatHostsTests {
+    /// Beats the heartbeat's sessions were asked for, host by host, as they come.
+    static func recording(failing: String? = nil) -> (GroupLock.Sessions, AsyncStream<String>) {
+        let (beats, beat) = AsyncStream.makeStream(of: String.self)
+        let sessions: GroupLock.Sessions = { host in
+            beat.yield(host.name)
+            if host.name == failing { throw TransportError(host: host.name, kind: .refused, message: "connection refused") }
+            return LocalHostSession(host: host)
+        }
+        return (sessions, beats)
+    }
+
+    @Test func betweenRefreshesOnlyTheFirstHostIsBeaten() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001", lease: 120)).acquire()
+        let (sessions, beats) = Self.recording()
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20), sessions: sessions)
+        let seen = try await withinAMinute {
+            var seen: [String] = []
+            for await host in beats {
+                seen.append(host)
+                if seen.count == 3 { break }
+            }
+            return seen
+        }
+        await heartbeat.finish()
+        #expect(seen == ["web1", "web1", "web1"], "the refresh of every host waits for a third of the lease")
+    }
+
+    @Test func aFirstHostWithoutAnswerMakesTheNextBeatReachEveryHost() async throws {
+        let fleet = try GroupLockFleet()
+        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001", lease: 120)).acquire()
+        let (sessions, beats) = Self.recording(failing: "web1")
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20), sessions: sessions)
+        let reached = try await withinAMinute {
+            var reached: Set<String> = []
+            for await host in beats {
+                reached.insert(host)
+                if reached.count == 3 { break }
+            }
+            return reached
+        }
+        await heartbeat.finish()
+        #expect(reached == ["web1", "web2", "web3"])
+    }
+}
