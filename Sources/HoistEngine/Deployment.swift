@@ -28,12 +28,10 @@ public struct Deployment: Sendable {
     /// start; a deployment that ran returns its report, whatever its verdict.
     public func run() async throws(DeploymentError) -> DeploymentReport {
         let observer = ports.observer(request.id.rawValue)
-        // One connection per host carries the lock's take and release and the deployment's
-        // commands (each sshd connection costs the host a handshake); the heartbeat, which
-        // runs while hooks keep those sessions busy, has connections of its own, opened when
-        // it first needs them (see `AcquiredLock.startHeartbeat`).
+        // One connection per host carries the lock (take, heartbeat, release) and the
+        // deployment's commands: each sshd connection costs the host a handshake. The
+        // heartbeat's programs run beside running hooks (`HostSession.runBeside`).
         let lockSessions = SessionPool(connector: ports.connector)
-        let beatSessions = SessionPool(connector: ports.connector)
         let owner = LockOwner(
             user: request.lock.user, machine: request.lock.machine, deploymentID: request.id.rawValue, pid: request.lock.pid,
             startTime: Int(Date().timeIntervalSince1970), leaseSeconds: request.lock.leaseSeconds, command: request.lock.command)
@@ -51,8 +49,7 @@ public struct Deployment: Sendable {
         }
         // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
         let continued = LockContinueSignals(also: ports.continueSignals)
-        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat,
-                                                sessions: { try await beatSessions.connect($0) }, onLost: { host, now in
+        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { host, now in
             observer.handle(.notice(.lockLost(host: host, now: now)))
         }, onContinue: { _ in continued.signal() })
         // The lock's scope: whatever happens inside, the heartbeat stops and the lock goes.
@@ -63,7 +60,6 @@ public struct Deployment: Sendable {
             outcome = .failure(error)
         }
         await heartbeat.finish()
-        await beatSessions.closeAll()
         await acquired.release()
         await lockSessions.closeAll()
         var report = try outcome.get()

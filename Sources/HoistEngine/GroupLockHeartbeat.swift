@@ -19,22 +19,21 @@ public struct AcquiredLock: Sendable {
     /// the lease) it beats the first locked host, where stop and continue requests are read
     /// (`hoist stop` and `hoist continue` write them to every host the deployment holds), and
     /// every third of the lease (or sooner, after the first host gave no answer) it refreshes
-    /// every locked host. So a deployment shorter than that opens no second connection to
-    /// most hosts for its heartbeat. Stop requests become `stop.request`: one request is
-    /// graceful, a second one (or one saying `immediate`) is immediate; requests already
-    /// acted on are not acted on again. `onLost` hears, once per host, that our lock there was
-    /// removed or taken over (with whoever holds it now). `onContinue` hears each `hoist
-    /// continue` request found (it may hear one request more than once). `sessions` (default:
-    /// the lock's own) carries the heartbeat: the deployment's sessions are busy with hooks.
+    /// every locked host. Its programs run beside the deployment's commands on the lock's
+    /// sessions (`HostSession.runBeside`): with the deployment's session pool, the whole
+    /// deployment costs each host one SSH connection, however long its hooks run. Stop
+    /// requests become `stop.request`: one request is graceful, a second one (or one saying
+    /// `immediate`) is immediate; requests already acted on are not acted on again. `onLost`
+    /// hears, once per host, that our lock there was removed or taken over (with whoever
+    /// holds it now). `onContinue` hears each `hoist continue` request found (it may hear one
+    /// request more than once).
     public func startHeartbeat(
-        stop: StopController, interval: Duration? = nil, sessions: GroupLock.Sessions? = nil,
+        stop: StopController, interval: Duration? = nil,
         onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in },
         onContinue: @escaping @Sendable (String) -> Void = { _ in }
     ) -> HeartbeatHandle {
         let refresh = Duration.milliseconds(lock.owner.leaseSeconds * 1000 / 3)
-        var beating = lock
-        if let sessions { beating = GroupLock(groupID: lock.groupID, hosts: lock.hosts, owner: lock.owner, sessions: sessions) }
-        return HeartbeatHandle(lock: beating, hosts: lockedHosts, interval: interval ?? refresh, refresh: refresh, stop: stop,
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: interval ?? refresh, refresh: refresh, stop: stop,
                                onLost: onLost, onContinue: onContinue)
     }
 }
@@ -59,7 +58,7 @@ public final class HeartbeatHandle: Sendable {
                     if all { refreshed = clock.now }
                     // The hosts of this beat at once, the replies read in host order.
                     let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
-                        try? await lock.call(host, { $0.heartbeat(owner: lock.owner) })
+                        try? await lock.call(host, beside: true, { $0.heartbeat(owner: lock.owner) })
                     }
                     if let first = replies.first, first.0.name == hosts.first?.name {
                         if case .reply(_)? = first.1 { firstAnswered = true } else { firstAnswered = false }

@@ -274,25 +274,26 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
     do { return .success(try await body()) } catch { return .failure(error) }
 }
 
-/// The heartbeat between the lease's refreshes: the first host only, over the sessions it is
-/// given (a deployment's own are busy with hooks).
+/// The heartbeat between the lease's refreshes: the first host only, each beat beside the
+/// session's running command (a deployment's sessions are busy with hooks).
 @Suite struct GroupLockHeartbeatHostsTests {
-    /// Beats the heartbeat's sessions were asked for, host by host, as they come.
-    static func recording(failing: String? = nil) -> (GroupLock.Sessions, AsyncStream<String>) {
+    /// A lock whose sessions report each program run beside, host by host, as they come;
+    /// `failing`'s beats find its connection gone.
+    static func recording(_ fleet: GroupLockFleet, failing: String? = nil) -> (GroupLock, AsyncStream<String>) {
         let (beats, beat) = AsyncStream.makeStream(of: String.self)
-        let sessions: GroupLock.Sessions = { host in
-            beat.yield(host.name)
-            if host.name == failing { throw TransportError(host: host.name, kind: .refused, message: "connection refused") }
-            return LocalHostSession(host: host)
+        let connector = CountingConnector(failingBeside: failing) { beat.yield($0) }
+        var lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-ALICE0001", lease: 120)) {
+            try await connector.connect($0)
         }
-        return (sessions, beats)
+        lock.firstRetryDelay = .milliseconds(20)
+        return (lock, beats)
     }
 
     @Test func betweenRefreshesOnlyTheFirstHostIsBeaten() async throws {
         let fleet = try GroupLockFleet()
-        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001", lease: 120)).acquire()
-        let (sessions, beats) = Self.recording()
-        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20), sessions: sessions)
+        let (lock, beats) = Self.recording(fleet)
+        let alice = try await lock.acquire()
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20))
         let seen = try await withinAMinute {
             var seen: [String] = []
             for await host in beats {
@@ -307,9 +308,9 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
 
     @Test func aFirstHostWithoutAnswerMakesTheNextBeatReachEveryHost() async throws {
         let fleet = try GroupLockFleet()
-        let alice = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001", lease: 120)).acquire()
-        let (sessions, beats) = Self.recording(failing: "web1")
-        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20), sessions: sessions)
+        let (lock, beats) = Self.recording(fleet, failing: "web1")
+        let alice = try await lock.acquire()
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20))
         let reached = try await withinAMinute {
             var reached: Set<String> = []
             for await host in beats {
