@@ -104,7 +104,25 @@ public protocol HostSession: AnyObject, Sendable {
         progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult
 
+    /// Runs a short command now, beside whatever the session is running (a hook that lasts
+    /// minutes, an upload), instead of after it. The lock's heartbeat goes this way, so it
+    /// shares the host's one connection with the deployment: every connection costs the host
+    /// an sshd fork, a key exchange and an authentication, and the coordinator a thread and
+    /// libssh2's buffers. The SSH session runs it on a channel of its own between the polls of
+    /// the running command; sessions that cannot (local, fakes) just `run` it.
+    func runBeside(
+        _ command: String, timeoutSeconds: Double, onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult
+
     func close() async
+}
+
+extension HostSession {
+    public func runBeside(
+        _ command: String, timeoutSeconds: Double, onOutput: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CommandResult {
+        try await run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5, onOutput: onOutput)
+    }
 }
 
 /// Opens sessions to hosts. The SSH adapter implements it; engine tests use fakes.
@@ -121,9 +139,15 @@ extension HostConnector {
 
 extension HostSession {
     /// Runs a command and collects its output; for short commands whose output is small.
-    public func capture(_ command: String, timeoutSeconds: Double? = 60) async throws -> (CommandResult, stdout: String, stderr: String) {
+    /// `beside`: through `runBeside` (it needs a timeout), not after the running command.
+    public func capture(_ command: String, timeoutSeconds: Double? = 60, beside: Bool = false) async throws -> (CommandResult, stdout: String, stderr: String) {
         let box = LineCollector()
-        let result = try await run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5) { box.add($0) }
+        let result: CommandResult
+        if beside {
+            result = try await runBeside(command, timeoutSeconds: timeoutSeconds ?? 60) { box.add($0) }
+        } else {
+            result = try await run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5) { box.add($0) }
+        }
         let (out, err) = box.text()
         return (result, out, err)
     }

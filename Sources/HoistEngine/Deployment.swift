@@ -28,6 +28,9 @@ public struct Deployment: Sendable {
     /// start; a deployment that ran returns its report, whatever its verdict.
     public func run() async throws(DeploymentError) -> DeploymentReport {
         let observer = ports.observer(request.id.rawValue)
+        // One connection per host carries the lock (take, heartbeat, release) and the
+        // deployment's commands: each sshd connection costs the host a handshake. The
+        // heartbeat's programs run beside running hooks (`HostSession.runBeside`).
         let lockSessions = SessionPool(connector: ports.connector)
         let owner = LockOwner(
             user: request.lock.user, machine: request.lock.machine, deploymentID: request.id.rawValue, pid: request.lock.pid,
@@ -52,7 +55,7 @@ public struct Deployment: Sendable {
         // The lock's scope: whatever happens inside, the heartbeat stops and the lock goes.
         let outcome: Result<DeploymentReport, DeploymentError>
         do throws(DeploymentError) {
-            outcome = .success(try await whileLocked(observer: observer, continueSignals: continued))
+            outcome = .success(try await whileLocked(observer: observer, continueSignals: continued, sessions: lockSessions))
         } catch {
             outcome = .failure(error)
         }
@@ -92,9 +95,10 @@ public struct Deployment: Sendable {
     }
 
     /// Everything done while the lock is held.
-    func whileLocked(observer: any DeploymentObserver, continueSignals: any ContinueSignals) async throws(DeploymentError) -> DeploymentReport {
+    func whileLocked(observer: any DeploymentObserver, continueSignals: any ContinueSignals,
+                     sessions: SessionPool) async throws(DeploymentError) -> DeploymentReport {
         recoverAbandoned(observer: observer)
-        var report = try await execute(request, observer: observer, continueSignals: continueSignals)
+        var report = try await execute(request, observer: observer, continueSignals: continueSignals, sessions: sessions)
         let plan = request.plan
         let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
         if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart {
@@ -119,8 +123,8 @@ public struct Deployment: Sendable {
     }
 
     /// One deployment under the lock: its record, its phases, its verdict.
-    func execute(_ request: DeploymentRequest, observer: any DeploymentObserver,
-                 continueSignals: any ContinueSignals) async throws(DeploymentError) -> DeploymentReport {
+    func execute(_ request: DeploymentRequest, observer: any DeploymentObserver, continueSignals: any ContinueSignals,
+                 sessions: SessionPool) async throws(DeploymentError) -> DeploymentReport {
         let plan = request.plan
         let history = ports.history
         do {
@@ -153,7 +157,6 @@ public struct Deployment: Sendable {
             events: plan.rolloutEvents, ignoreApplicationStopFailures: plan.ignoreApplicationStopFailures,
             maxRevisions: plan.maxRevisions, killGraceSeconds: request.killGraceSeconds, traffic: ports.traffic,
             parseHooks: request.parseHooks)
-        let sessions = SessionPool(connector: ports.connector)
         let runner = DeploymentRunner(
             context: context, hosts: plan.hosts, config: plan.config, concurrencyCap: plan.concurrencyCap, health: plan.health,
             connector: sessions, sideConnector: ports.connector, observer: recorded, stop: stop)
@@ -166,7 +169,6 @@ public struct Deployment: Sendable {
         let phases = PhaseRun(plan: plan, runner: runner, traffic: ports.traffic, clock: ports.clock, continueSignals: continueSignals)
         let result = await phases.run()
         stopNotice.cancel()
-        await sessions.closeAll()
 
         let attention = HostAttention.find(result.events)
         recorded.handle(.deploymentFinished(result.run.verdict))
@@ -229,8 +231,18 @@ public struct Deployment: Sendable {
         // A rollback after a stop is a new deployment: the stop that ended the first does
         // not stop it (a new Ctrl-C does).
         stop.reset()
+        // Connections of its own: the failed deployment may have left some dead.
+        let sessions = SessionPool(connector: ports.connector)
+        let ran: Result<DeploymentReport, DeploymentError>
+        do throws(DeploymentError) {
+            ran = .success(try await execute(rollback, observer: ports.observer(rollback.id.rawValue),
+                                             continueSignals: NoContinueSignals(), sessions: sessions))
+        } catch {
+            ran = .failure(error)
+        }
+        await sessions.closeAll()
         do {
-            let report = try await execute(rollback, observer: ports.observer(rollback.id.rawValue), continueSignals: NoContinueSignals())
+            let report = try ran.get()
             await report.signals?.drain()
             observer.handle(.notice(.rollbackFinished(id: report.id, status: report.verdict.status)))
             return RollbackReport(id: report.id, status: report.verdict.status, historyFailures: report.historyFailures,

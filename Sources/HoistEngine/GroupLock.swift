@@ -13,7 +13,8 @@ import HoistPlanning
 /// `AcquiredLock.skippedHosts` for the caller to report.
 ///
 /// `sessions` is called for every host in every operation (including each heartbeat); pass a
-/// factory that returns the deployment's cached sessions so no connection is opened twice.
+/// factory that returns the deployment's cached sessions so no connection is opened twice
+/// (the heartbeat's programs run beside the deployment's commands on them).
 public struct GroupLock: Sendable {
     public typealias Sessions = @Sendable (HostSpec) async throws -> any HostSession
 
@@ -241,7 +242,9 @@ public struct GroupLock: Sendable {
 
     /// Runs one lock program on `host`. A host that cannot be reached is an answer, not an
     /// error; a program that fails on a reachable host (no permission, full disk) is an error.
-    func call(_ host: HostSpec, _ program: (GroupLockCommands) -> String) async throws -> LockHostAnswer {
+    /// `beside`: the program runs beside the session's running command (the heartbeat's, while
+    /// hooks run; see `HostSession.runBeside`).
+    func call(_ host: HostSpec, beside: Bool = false, _ program: (GroupLockCommands) -> String) async throws -> LockHostAnswer {
         let commands = GroupLockCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID), become: RemoteProgram.usesSudo(host))
         let session: any HostSession
         do {
@@ -250,7 +253,7 @@ public struct GroupLock: Sendable {
             return .unreachable("\(error)")
         }
         do {
-            let (result, out, err) = try await session.capture(program(commands), timeoutSeconds: commandTimeoutSeconds)
+            let (result, out, err) = try await session.capture(program(commands), timeoutSeconds: commandTimeoutSeconds, beside: beside)
             guard result.succeeded, let reply = GroupLockReply.parse(out) else {
                 let status = result.timedOut ? "timed out" : "exited with \(result.exitStatus.map(String.init) ?? result.signal ?? "?")"
                 throw GroupLockError(message: "the lock program on \(host.name) \(status)"

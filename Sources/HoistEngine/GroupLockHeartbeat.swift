@@ -15,18 +15,26 @@ public struct AcquiredLock: Sendable {
         await lock.release(on: lock.hosts.reversed())
     }
 
-    /// Refreshes the heartbeat on the locked hosts every `interval` (default: a third of the
-    /// lease) and turns stop requests found there into `stop.request`: one request is
-    /// graceful, a second one (or one saying `immediate`) is immediate; requests already
-    /// acted on are not acted on again. `onLost` hears, once per host, that our lock there was
-    /// removed or taken over (with whoever holds it now). `onContinue` hears each `hoist
-    /// continue` request found (it may hear one request more than once).
+    /// Keeps the lock fresh and listens for requests: every `interval` (default: a third of
+    /// the lease) it beats the first locked host, where stop and continue requests are read
+    /// (`hoist stop` and `hoist continue` write them to every host the deployment holds), and
+    /// every third of the lease (or sooner, after the first host gave no answer) it refreshes
+    /// every locked host. Its programs run beside the deployment's commands on the lock's
+    /// sessions (`HostSession.runBeside`): with the deployment's session pool, the whole
+    /// deployment costs each host one SSH connection, however long its hooks run. Stop
+    /// requests become `stop.request`: one request is graceful, a second one (or one saying
+    /// `immediate`) is immediate; requests already acted on are not acted on again. `onLost`
+    /// hears, once per host, that our lock there was removed or taken over (with whoever
+    /// holds it now). `onContinue` hears each `hoist continue` request found (it may hear one
+    /// request more than once).
     public func startHeartbeat(
-        stop: StopController, interval: Duration? = nil, onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in },
+        stop: StopController, interval: Duration? = nil,
+        onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in },
         onContinue: @escaping @Sendable (String) -> Void = { _ in }
     ) -> HeartbeatHandle {
-        let every = interval ?? .milliseconds(lock.owner.leaseSeconds * 1000 / 3)
-        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, stop: stop, onLost: onLost, onContinue: onContinue)
+        let refresh = Duration.milliseconds(lock.owner.leaseSeconds * 1000 / 3)
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: interval ?? refresh, refresh: refresh, stop: stop,
+                               onLost: onLost, onContinue: onContinue)
     }
 }
 
@@ -35,16 +43,26 @@ public final class HeartbeatHandle: Sendable {
     private let task = Locked<Task<Void, Never>?>(nil)
     private let lost = Locked<Set<String>>([])
 
-    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, stop: StopController,
+    init(lock: GroupLock, hosts: [HostSpec], interval: Duration, refresh: Duration, stop: StopController,
          onLost: @escaping @Sendable (String, LockOwner?) -> Void, onContinue: @escaping @Sendable (String) -> Void) {
         let lost = self.lost
         task.withLock {
             $0 = Task {
                 var stopRequestsSeen = 0
+                let clock = ContinuousClock()
+                var refreshed = clock.now
+                var firstAnswered = true
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: interval) } catch { return }
-                    // Every host at once, the replies read in host order.
-                    let replies = await lock.forEachHost(hosts) { host in try? await lock.call(host, { $0.heartbeat(owner: lock.owner) }) }
+                    let all = !firstAnswered || clock.now - refreshed >= refresh
+                    if all { refreshed = clock.now }
+                    // The hosts of this beat at once, the replies read in host order.
+                    let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
+                        try? await lock.call(host, beside: true, { $0.heartbeat(owner: lock.owner) })
+                    }
+                    if let first = replies.first, first.0.name == hosts.first?.name {
+                        if case .reply(_)? = first.1 { firstAnswered = true } else { firstAnswered = false }
+                    }
                     for (host, answer) in replies {
                         guard case .reply(let reply)? = answer else { continue }
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {

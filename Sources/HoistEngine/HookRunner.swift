@@ -34,11 +34,16 @@ public struct HookRunner: Sendable {
         let host = session.host.name
         let session = self.session
         let connector = self.connector
+        // Ends once the wrapper's key line has been read (then the script can be killed). A
+        // stop that comes before it waits for it: checking once would leave a script whose
+        // first line was still on its way running to its end. The run's end cancels the wait.
+        let (keyRead, announceKey) = AsyncStream.makeStream(of: Void.self)
         // A second Ctrl-C stops the running script, through a session of its own. What to
         // kill comes from the run's scratch files on the host, never from its output.
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
+                for await _ in keyRead { break }
                 guard !Task.isCancelled, reader.current.started else { return }
                 let killSession = try? await connector?.connect(session.host)
                 _ = try? await (killSession ?? session).capture(
@@ -60,7 +65,9 @@ public struct HookRunner: Sendable {
             ) { line in
                 var output: OutputLine? = line
                 if line.stream == .stderr {
-                    output = reader.withLock { $0.read(line.text) }.map { OutputLine(.stderr, $0) }
+                    let (text, started) = reader.withLock { ($0.read(line.text), $0.started) }
+                    output = text.map { OutputLine(.stderr, $0) }
+                    if started { announceKey.finish() }
                 }
                 if let output {
                     observer.handle(.output(host: host, event: event, line: output, time: Date()))

@@ -1,7 +1,8 @@
 import HoistCore
 
-/// Hands out one session per host for a whole command run, so the lock, its heartbeat and
-/// the deployment share a host's connection instead of opening several. Sessions it hands out
+/// Hands out one session per host for a whole command run, so the lock, its heartbeat (see
+/// `HostSession.runBeside`) and the deployment share a host's connection instead of opening
+/// several. Sessions it hands out
 /// ignore `close()`; `closeAll()` closes them for real.
 public final class SessionPool: HostConnector, Sendable {
     private let connector: any HostConnector
@@ -81,6 +82,10 @@ final class PooledSession: HostSession {
     func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                 progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+    }
+    func runBeside(_ command: String, timeoutSeconds: Double,
+                   onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
     }
     func close() async {}
 }

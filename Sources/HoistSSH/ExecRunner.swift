@@ -84,6 +84,7 @@ struct ExecRunner {
                 handle.sendKeepalive()
                 lastTraffic = now
             }
+            if handle.serveSideCommands() { continue }
             try handle.wait("running a command", deadline: .after(1))
         }
         out.finish(emitOut)

@@ -122,6 +122,7 @@ final class ResidentShell {
                 handle.sendKeepalive()
                 lastTraffic = now
             }
+            if handle.serveSideCommands() { continue }
             try handle.wait("running a command", deadline: .after(1))
         }
         out.finish(emitOut)

@@ -19,6 +19,8 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private let keepaliveSeconds: Double
     /// Shared by the connector's sessions: how many uploads may stream at once.
     private let uploads: AsyncSemaphore
+    /// Commands that run beside the current job (`runBeside`).
+    private let side = SideCommands()
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
          uploads: AsyncSemaphore) {
@@ -28,6 +30,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         self.thread = thread
         self.chain = chain
         self.warnings = chain.warnings
+        chain.target.sideCommands = side
         self.keepaliveSeconds = Double(keepaliveSeconds)
         if keepaliveSeconds > 0 {
             thread.setIdleWork(every: Double(keepaliveSeconds)) { chain.sendKeepalives() }
@@ -86,6 +89,39 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         defer { if current.broken { current.close(); shell = nil } }
         return try current.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
                                keepaliveSeconds: keepaliveSeconds, isCancelled: isCancelled, onOutput: onOutput)
+    }
+
+    /// Queued for the job that holds the thread to run on a channel of its own where it
+    /// waits for the host, or run as a job of its own when the thread is idle (see
+    /// `SideCommands`). Cancelling the task stops the command, as `run` does.
+    public func runBeside(_ command: String, timeoutSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        let cancelled = Locked(false)
+        let isCancelled: @Sendable () -> Bool = { cancelled.current }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CommandResult, Error>) in
+                side.add { [self] turn in
+                    continuation.resume(with: Result {
+                        switch turn {
+                        case .closed:
+                            throw TransportError(host: host.name, kind: .closed, message: "the SSH session was already closed")
+                        case .beside:
+                            // The running job may be using the resident shell.
+                            var runner = ExecRunner(handle: try target(), keepaliveSeconds: keepaliveSeconds)
+                            runner.isCancelled = isCancelled
+                            return try runner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5, onOutput: onOutput)
+                        case .alone:
+                            return try execute(try target(), command, input: nil, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5,
+                                               isCancelled: isCancelled, onOutput: onOutput)
+                        }
+                    })
+                }
+                let side = self.side
+                if !thread.submit({ side.runPending(.alone) }) { side.failPending() }
+            }
+        } onCancel: {
+            cancelled.withLock { $0 = true }
+        }
     }
 
     public func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,

@@ -15,6 +15,9 @@ final class SSHSessionHandle: @unchecked Sendable {
     let transport: SessionTransport
     /// The session this one tunnels through, kept alive as long as this one.
     let parent: SSHSessionHandle?
+    /// Short commands to run beside the current job (the host's own session has them; jump
+    /// hops do not). Long jobs call `serveSideCommands` where they wait for the host.
+    var sideCommands: SideCommands?
     private var freed = false
 
     init(label: String, transport: SessionTransport, parent: SSHSessionHandle?, keepaliveSeconds: Int) throws {
@@ -84,6 +87,13 @@ final class SSHSessionHandle: @unchecked Sendable {
             throw TransportError(host: label, kind: .closed, message: "poll failed during \(what): \(String(cString: strerror(errno)))")
         }
         while try transport.pump() {}
+    }
+
+    /// Runs the side commands queued meanwhile (see `SideCommands`); true when one ran. Only
+    /// where the caller's own libssh2 calls are complete (not inside `call`'s retries).
+    @discardableResult
+    func serveSideCommands() -> Bool {
+        sideCommands?.serve(on: self) ?? false
     }
 
     /// Sends a keepalive if one is due; errors here surface on the next real operation.

@@ -50,6 +50,8 @@ struct Uploader {
                 try channel.writeAll(chunk, deadline: .after(60))
                 sent += Int64(n)
                 progress?(sent)
+                // A large upload takes minutes: the heartbeat goes between its chunks.
+                handle.serveSideCommands()
             }
             try channel.sendEOF(deadline: .after(60))
         } catch let error as TransportError {

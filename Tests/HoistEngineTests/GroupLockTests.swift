@@ -273,3 +273,53 @@ import HoistPlanning
 private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async -> Result<AcquiredLock, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }
+
+/// The heartbeat between the lease's refreshes: the first host only, each beat beside the
+/// session's running command (a deployment's sessions are busy with hooks).
+@Suite struct GroupLockHeartbeatHostsTests {
+    /// A lock whose sessions report each program run beside, host by host, as they come;
+    /// `failing`'s beats find its connection gone.
+    static func recording(_ fleet: GroupLockFleet, failing: String? = nil) -> (GroupLock, AsyncStream<String>) {
+        let (beats, beat) = AsyncStream.makeStream(of: String.self)
+        let connector = CountingConnector(failingBeside: failing) { beat.yield($0) }
+        var lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-ALICE0001", lease: 120)) {
+            try await connector.connect($0)
+        }
+        lock.firstRetryDelay = .milliseconds(20)
+        return (lock, beats)
+    }
+
+    @Test func betweenRefreshesOnlyTheFirstHostIsBeaten() async throws {
+        let fleet = try GroupLockFleet()
+        let (lock, beats) = Self.recording(fleet)
+        let alice = try await lock.acquire()
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20))
+        let seen = try await withinAMinute {
+            var seen: [String] = []
+            for await host in beats {
+                seen.append(host)
+                if seen.count == 3 { break }
+            }
+            return seen
+        }
+        await heartbeat.finish()
+        #expect(seen == ["web1", "web1", "web1"], "the refresh of every host waits for a third of the lease")
+    }
+
+    @Test func aFirstHostWithoutAnswerMakesTheNextBeatReachEveryHost() async throws {
+        let fleet = try GroupLockFleet()
+        let (lock, beats) = Self.recording(fleet, failing: "web1")
+        let alice = try await lock.acquire()
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20))
+        let reached = try await withinAMinute {
+            var reached: Set<String> = []
+            for await host in beats {
+                reached.insert(host)
+                if reached.count == 3 { break }
+            }
+            return reached
+        }
+        await heartbeat.finish()
+        #expect(reached == ["web1", "web2", "web3"])
+    }
+}

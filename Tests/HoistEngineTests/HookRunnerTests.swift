@@ -161,6 +161,26 @@ extension HookRunnerTests {
         #expect(!isRunning(child), "the hook's own child was killed")
     }
 
+    /// An immediate stop that comes before the coordinator has read the wrapper's first line
+    /// (the script is starting) still kills the script once that line arrives. The limit
+    /// is far below the script's sleep, which only a script that was not killed reaches.
+    @Test(.timeLimit(.minutes(5)))
+    func anImmediateStopBeforeTheScriptsFirstLineStillKillsIt() async throws {
+        try script("late.sh", """
+            sleep 900 & echo $! >\(dir)/child.pid
+            wait
+            """)
+        let stop = StopController()
+        stop.request(.immediate)
+        let (outcome, _) = await run("scripts/late.sh", timeout: 1200, stop: stop)
+        #expect(outcome.message == "Script at specified location: scripts/late.sh was killed: the deployment was stopped immediately")
+        // The kill may come before the script started its child.
+        if let child = try? String(contentsOfFile: dir + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           !child.isEmpty {
+            #expect(!isRunning(child), "the hook's own child was killed")
+        }
+    }
+
     /// A daemon started with its output redirected holds nothing of the hook's: the run ends
     /// as exited, not as output left open.
     @Test func aDaemonWithRedirectedOutputDoesNotHoldTheHook() async throws {

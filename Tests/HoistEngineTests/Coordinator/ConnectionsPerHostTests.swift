@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistTestSupport
+@testable import HoistEngine
+
+/// One connection per host for a whole deployment: the lock's take, its heartbeat (beside a
+/// hook that outlasts several beats and a refresh of every host) and its release share each
+/// host's connection with the deployment's commands.
+@Suite struct ConnectionsPerHostTests {
+    @Test func aDeploymentOpensOneConnectionPerHostHoweverLongItsHooksRun() async throws {
+        let group = try FolderGroup()
+        try group.hold("h1")
+        let connector = CountingConnector()
+        var request = group.request(group.plan(), try await group.revision("v1"))
+        // Lease 3 s: every host's lock is refreshed each second, the first host's every 200 ms.
+        request.lock.leaseSeconds = 3
+        var ports = group.ports()
+        ports.connector = connector
+        let deployment = Deployment(request: request, ports: ports)
+        async let report = deployment.run()
+        try await group.waitUntilHolding("h1")
+        // Beats while h1's AfterInstall holds its session: several on h1, and a refresh of
+        // every locked host.
+        try await connector.waitForBeside { $0["h1", default: 0] >= 4 && $0.count == group.hosts.count }
+        try group.release("h1")
+        let ended = try await report
+        #expect(ended.verdict.status == .succeeded)
+        #expect(connector.connections == Dictionary(uniqueKeysWithValues: group.hosts.map { ($0.name, 1) }))
+        for host in group.hosts.map(\.name) { #expect(!group.lockExists(host)) }
+    }
+}
+
+/// Opens folder-host sessions and counts, per host, the connections made and the commands
+/// run beside a running one (`HostSession.runBeside`), which `onBeside` also hears; the
+/// connection of `failingBeside` is gone by the time a command runs beside.
+final class CountingConnector: HostConnector, @unchecked Sendable {
+    private let counts = Locked((connections: [String: Int](), beside: [String: Int]()))
+    private let failingBeside: String?
+    private let onBeside: @Sendable (String) -> Void
+    var connections: [String: Int] { counts.current.connections }
+
+    init(failingBeside: String? = nil, onBeside: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.failingBeside = failingBeside
+        self.onBeside = onBeside
+    }
+
+    func connect(_ host: HostSpec) async throws -> any HostSession {
+        counts.withLock { $0.connections[host.name, default: 0] += 1 }
+        return CountingSession(inner: LocalHostSession(host: host), counts: counts, failing: host.name == failingBeside, onBeside: onBeside)
+    }
+
+    /// Polls (generously bounded) until the commands run beside, per host, satisfy `done`.
+    func waitForBeside(_ done: @escaping ([String: Int]) -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(300)
+        while !done(counts.current.beside) {
+            guard Date() < deadline else { throw FolderGroup.FixtureError(description: "too few heartbeats: \(counts.current.beside)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    final class CountingSession: HostSession, @unchecked Sendable {
+        let inner: LocalHostSession
+        let counts: Locked<(connections: [String: Int], beside: [String: Int])>
+        let failing: Bool
+        let onBeside: @Sendable (String) -> Void
+        init(inner: LocalHostSession, counts: Locked<(connections: [String: Int], beside: [String: Int])>, failing: Bool,
+             onBeside: @escaping @Sendable (String) -> Void) {
+            self.inner = inner
+            self.counts = counts
+            self.failing = failing
+            self.onBeside = onBeside
+        }
+        var host: HostSpec { inner.host }
+        func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                 onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            try await inner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        }
+        func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+                 onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            try await inner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        }
+        func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+                    progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+            try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+        }
+        func runBeside(_ command: String, timeoutSeconds: Double,
+                       onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            counts.withLock { $0.beside[host.name, default: 0] += 1 }
+            onBeside(host.name)
+            if failing { throw TransportError(host: host.name, kind: .closed, message: "the connection was lost") }
+            return try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
+        }
+        func close() async { await inner.close() }
+    }
+}
