@@ -13,6 +13,12 @@ public func utcStamp(_ time: Date) -> String {
     var seconds = time_t(time.timeIntervalSince1970)
     var parts = tm()
     gmtime_r(&seconds, &parts)
-    return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                  parts.tm_hour, parts.tm_min, parts.tm_sec)
+    // Digits by hand: String(format:) goes through Foundation's formatter, and a thousand
+    // hosts' output stamps every line.
+    func digits(_ value: Int32, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+    return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
+        + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "Z"
 }

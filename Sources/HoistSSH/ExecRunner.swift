@@ -51,7 +51,7 @@ struct ExecRunner {
         var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var abandoned = false
         var lastTraffic = Deadline.now()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
 
         var outDone = false

@@ -17,11 +17,16 @@ struct HostKeyVerifier {
 
     /// Key types known_hosts already holds for this host, to prefer them in negotiation.
     func knownKeyTypes(session: OpaquePointer) -> [HostKeyType] {
-        guard mode != .off, let hosts = libssh2_knownhost_init(session) else { return [] }
+        guard mode != .off, let hosts = try? knownHosts(session: session) else { return [] }
         defer { libssh2_knownhost_free(hosts) }
-        guard FileManager.default.fileExists(atPath: file),
-            libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0 else { return [] }
         return recordedTypes(in: hosts)
+    }
+
+    /// The known_hosts entries that can name this host, as a libssh2 list (empty when the file
+    /// does not exist); the caller frees it.
+    private func knownHosts(session: OpaquePointer) throws -> OpaquePointer? {
+        if let list = try KnownHostsCache.list(on: session, file: file, address: address, port: port) { return list }
+        return libssh2_knownhost_init(session)
     }
 
     /// Key types a loaded known_hosts list holds for this host.
@@ -52,16 +57,16 @@ struct HostKeyVerifier {
             return "WARNING: host key checking is OFF for \(label) (\(address) port \(port)): accepted its \(type.name) key \(fingerprint) without verifying it; anyone in the network path could be impersonating this host"
         }
 
-        guard let hosts = libssh2_knownhost_init(session) else {
-            throw TransportError(host: label, kind: .hostKey, message: "libssh2 could not allocate a known_hosts list")
+        let hosts: OpaquePointer
+        do {
+            guard let loaded = try knownHosts(session: session) else {
+                throw KnownHostsCache.Unreadable(text: "libssh2 could not allocate a known_hosts list")
+            }
+            hosts = loaded
+        } catch let error as KnownHostsCache.Unreadable {
+            throw TransportError(host: label, kind: .hostKey, message: "cannot read known_hosts file \(file): \(error.text)")
         }
         defer { libssh2_knownhost_free(hosts) }
-        if FileManager.default.fileExists(atPath: file) {
-            let rc = libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH)
-            if rc < 0 {
-                throw TransportError(host: label, kind: .hostKey, message: "cannot read known_hosts file \(file): \(LibSSH2Runtime.lastError(session).text)")
-            }
-        }
 
         var entry: UnsafeMutablePointer<libssh2_knownhost>?
         let check = blob.withUnsafeBytes { bytes in

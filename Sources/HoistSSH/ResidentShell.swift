@@ -75,7 +75,7 @@ final class ResidentShell {
 
         var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var lastTraffic = Deadline.now()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
 
         while statuses[0] == nil || statuses[1] == nil {

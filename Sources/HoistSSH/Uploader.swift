@@ -14,9 +14,14 @@ struct Uploader {
     let handle: SSHSessionHandle
     /// Runs a small command on the host (through the session's resident shell when it has one).
     let run: (_ command: String, _ timeoutSeconds: Double, _ onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult
-    /// Large enough that a write fills the channel's window; small enough that a thousand
-    /// hosts' uploads (at most `SSHConnectorOptions.maxConcurrentUploads` at once) stay cheap.
-    static let chunkSize = 256 << 10
+    /// What one read of the local file takes. libssh2 sends at most one 32 KiB packet per
+    /// write call whatever the chunk, so a larger chunk only saves read()s; each upload in
+    /// flight (at most `SSHConnectorOptions.maxConcurrentUploads`) holds one, so 256 KiB cost
+    /// 16 MB on 64 streams and 64 KiB cost 4 MB.
+    static let chunkSize = 64 << 10
+    /// How often `progress` hears of an upload: every observer sees each report, and a
+    /// thousand hosts uploading at once would otherwise be a stream of events for every chunk.
+    static let progressStep: Int64 = 1 << 20
 
     func upload(localPath: String, remotePath: String, mode: Int32, sha256 expected: String,
                 progress: ((Int64) -> Void)?) throws -> UploadResult {
@@ -35,6 +40,7 @@ struct Uploader {
         let channel = try SSHChannel(exec: Self.receiveCommand(temporary: temporary), on: handle, deadline: .after(30))
         defer { channel.free() }
         var sent: Int64 = 0
+        var reported: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         do {
@@ -44,12 +50,18 @@ struct Uploader {
                     if errno == EINTR { continue }
                     throw TransportError(host: label, kind: .upload, message: "cannot read \(localPath): \(String(cString: strerror(errno)))")
                 }
-                if n == 0 { break }
+                if n == 0 {
+                    if sent != reported { progress?(sent) }
+                    break
+                }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
                 // A stalled host gets a minute per chunk before the upload fails.
                 try channel.writeAll(chunk, deadline: .after(60))
                 sent += Int64(n)
-                progress?(sent)
+                if sent - reported >= Self.progressStep {
+                    progress?(sent)
+                    reported = sent
+                }
                 // A large upload takes minutes: the heartbeat goes between its chunks.
                 handle.serveSideCommands()
             }

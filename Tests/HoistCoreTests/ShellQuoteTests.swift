@@ -10,6 +10,8 @@ import Testing
         "a\nb", "tab\there", "back\\slash", "ünïcødé ✓", "'; rm -rf / #", "$HOME", "*", "~root",
         "-n", "a'b'c", "'", "''", "!bang", "semi;colon", "pipe|amp&", "<redir>", "#hash",
         "{brace}", "new\r\nline",
+        // A quote that Swift sees as part of one Character with what follows it.
+        "'\u{301}; id", "e\u{301}'x", "👍🏽'👍🏽",
     ]
 
     @Test(arguments: hostile)

@@ -32,6 +32,8 @@ struct UploadTests {
         #expect(result.sha256 == expected)
         #expect(progress.current.last == Int64(bytes.count))
         #expect(progress.current == progress.current.sorted())
+        // About one report a MiB, not one a read: every observer sees each of them.
+        #expect(progress.current.count <= 4)
 
         let (_, out, _) = try await session.capture("sha256sum < \(shellQuote(remote)) | cut -d' ' -f1; stat -c %a \(shellQuote(remote)); ls -A \(shellQuote(remoteDir))")
         #expect(out == "\(expected)\n640\ntarget file")
