@@ -2,10 +2,12 @@ import Foundation
 import HoistTestSupport
 import Testing
 
-/// One SSH connection per host for a whole deployment, counted on the hosts: while a hook
-/// holds the deployment's session and the lock's heartbeat has refreshed every host beside
-/// it, each host has exactly one established SSH connection (the lock's take, its heartbeat,
-/// every command and upload share it; a lock on a connection of its own would be a second).
+/// One SSH connection per host for a whole deployment: while a hook holds the deployment's
+/// session and the lock's heartbeat has refreshed every host beside it, the deployment's
+/// process has exactly one established SSH connection to each host (the lock's take, its
+/// heartbeat, every command and upload share it; a lock on a connection of its own would be
+/// a second). Counted from the coordinator's side, by process: other tests (the traffic
+/// tests) may hold connections to the same hosts.
 @Suite("Deploy: one SSH connection per host")
 struct ConnectionCountTests {
     @Test func eachHostAcceptsOneSSHConnectionForAWholeDeployment() async throws {
@@ -30,7 +32,7 @@ struct ConnectionCountTests {
                 let refreshed = try await poll(seconds: 300) { (s.heartbeatTime(host) ?? 0) >= (first ?? .max) + 3 }
                 #expect(refreshed, "the heartbeat refreshed \(host)'s lock during the hook")
             }
-            let open = try s.names.map(Self.establishedSSHConnections)
+            let open = try s.hosts.map { try Self.establishedSSHConnections(of: running.pid, to: $0.address) }
             #expect(open == s.names.map { _ in 1 }, "SSH connections open on each host while its hook runs")
             for host in s.names { try s.put(host, "/etc/hoist-test/\(s.application).go", "") }
             let output = try await DeployScenario.offThePool { running.finish() }
@@ -40,12 +42,20 @@ struct ConnectionCountTests {
         }
     }
 
-    /// Established TCP connections to the host's sshd, seen from inside the host's network
-    /// namespace (each test host belongs to one test at a time).
-    static func establishedSSHConnections(_ host: String) throws -> Int {
-        let listed = try FleetControl.exec(host, "ss -tnH state established '( sport = :22 )'")
-        guard listed.status == 0 else { throw FleetControl.Failed(description: "ss failed on \(host)") }
-        return listed.stdout.split(separator: "\n").count
+    /// Established TCP connections from process `pid` to port 22 of `address` (`ss -tnp`).
+    static func establishedSSHConnections(of pid: pid_t, to address: String) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
+        process.arguments = ["-tnpH", "state", "established", "dst", "\(address):22"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw FleetControl.Failed(description: "ss failed (\(process.terminationStatus))") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.contains("pid=\(pid),") }.count
     }
 }
 
