@@ -44,18 +44,9 @@ struct ConnectionCountTests {
 
     /// Established TCP connections from process `pid` to port 22 of `address` (`ss -tnp`).
     static func establishedSSHConnections(of pid: pid_t, to address: String) throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
-        process.arguments = ["-tnpH", "state", "established", "dst", "\(address):22"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FleetControl.Failed(description: "ss failed (\(process.terminationStatus))") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.contains("pid=\(pid),") }.count
+        let listed = try FleetControl.local(URL(fileURLWithPath: "/usr/bin/ss"), ["-tnpH", "state", "established", "dst", "\(address):22"])
+        guard listed.status == 0 else { throw FleetControl.Failed(description: "ss failed (\(listed.status))") }
+        return listed.stdout.split(separator: "\n").filter { $0.contains("pid=\(pid),") }.count
     }
 }
 

@@ -12,9 +12,15 @@ enum FleetControl {
     @discardableResult
     static func fleet(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
         guard let script = Fleet.script else { throw Failed(description: "scripts/fleet is missing") }
+        return try local(script, ["--dir", TestPaths.fleetDir.path] + arguments)
+    }
+
+    /// Runs a program in this (the root) namespace, stdin and stderr on /dev/null; returns its
+    /// status and stdout.
+    static func local(_ program: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String) {
         let process = Process()
-        process.executableURL = script
-        process.arguments = ["--dir", TestPaths.fleetDir.path] + arguments
+        process.executableURL = program
+        process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -37,16 +43,9 @@ enum FleetControl {
 
     /// Runs `ip arguments…` in this (the root) namespace, e.g. to take a host's link down.
     static func ip(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/sbin/ip")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failed(description: "ip \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
+        let result = try local(URL(fileURLWithPath: "/sbin/ip"), arguments)
+        guard result.status == 0 else {
+            throw Failed(description: "ip \(arguments.joined(separator: " ")) failed (\(result.status))")
         }
     }
 
