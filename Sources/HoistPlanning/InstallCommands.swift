@@ -114,12 +114,7 @@ public enum InstallCommands {
         out.append("hoist_flush_copies")
 
         out.append("# 4. Permissions, on what this run installed.")
-        for step in plan.permissionSteps {
-            guard let i = indexOfPath[step.path] else { continue }
-            out.append("if hoist_installed \(i); then")
-            out.append(contentsOf: permissionLines(step).map { "  " + $0 })
-            out.append("fi")
-        }
+        out += permissionSection(plan.permissionSteps, indexOfPath: indexOfPath)
 
         out.append("# 5. The journal becomes the cleanup file.")
         out.append("mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"")
@@ -165,6 +160,38 @@ public enum InstallCommands {
         }
         lines.append("} > \"$hoist_tmp/\(name)\" || hoist_fail \"Could not list the destinations.\"")
         return lines
+    }
+
+    /// The permission steps of paths this run installed, in plan order. A run of steps that
+    /// set the same mode, owner and group (and no ACL or SELinux context), such as a `**`
+    /// pattern's, becomes `hoist_perms` lines of up to 64 paths: one chmod and one chown per
+    /// line instead of per file. Its end state is the same as step by step: each path still
+    /// gets its mode before its owner, and the modes (and the owners) keep their order.
+    static func permissionSection(_ steps: [PermissionStep], indexOfPath: [String: Int]) -> [String] {
+        var out: [String] = []
+        var batch: [(index: Int, step: PermissionStep)] = []
+        func flush() {
+            guard let first = batch.first?.step else { return }
+            let head = ["hoist_perms", first.mode?.text ?? "", first.owner ?? "", first.group ?? ""].map(shellQuote).joined(separator: " ")
+            out += stride(from: 0, to: batch.count, by: 64).map { start in
+                head + " " + batch[start..<min(start + 64, batch.count)].map { "\($0.index) " + shellQuote($0.step.path) }.joined(separator: " ")
+            }
+            batch = []
+        }
+        for step in steps {
+            guard let i = indexOfPath[step.path] else { continue }
+            guard step.acl == nil, step.context == nil else {
+                flush()
+                out.append("if hoist_installed \(i); then")
+                out.append(contentsOf: permissionLines(step).map { "  " + $0 })
+                out.append("fi")
+                continue
+            }
+            if let first = batch.first?.step, (first.mode, first.owner, first.group) != (step.mode, step.owner, step.group) { flush() }
+            batch.append((i, step))
+        }
+        flush()
+        return out
     }
 
     static func permissionLines(_ step: PermissionStep) -> [String] {

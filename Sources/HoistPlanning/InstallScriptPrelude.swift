@@ -202,5 +202,27 @@ hoist_semanage() {
 }
 hoist_chown() { chown -- "$2" "$1" || hoist_fail "Could not change the owner of $1 to $2."; }
 hoist_chgrp() { chgrp -- "$2" "$1" || hoist_fail "Could not change the group of $1 to $2."; }
+# $1 mode, $2 owner, $3 group (each '' for none), then pairs of token and path: the paths
+# this run installed get the mode, then the owner and group, one chmod and one chown for
+# all of them (not one per file). When one fails, the same command runs path by path for
+# the error that names the path.
+hoist_perms() {
+  hoist_pm=$1; hoist_po=$2; hoist_pg=$3; shift 3
+  hoist_n=$(($# / 2))
+  while [ "$hoist_n" -gt 0 ]; do
+    if hoist_installed "$1"; then set -- "$@" "$2"; fi
+    shift 2; hoist_n=$((hoist_n - 1))
+  done
+  [ $# -gt 0 ] || return 0
+  if [ -n "$hoist_pm" ]; then
+    chmod -- "$hoist_pm" "$@" 2>/dev/null || for hoist_p; do hoist_chmod "$hoist_p" "$hoist_pm"; done
+  fi
+  if [ -n "$hoist_po" ]; then
+    hoist_ps=$hoist_po${hoist_pg:+:$hoist_pg}
+    chown -- "$hoist_ps" "$@" 2>/dev/null || for hoist_p; do hoist_chown "$hoist_p" "$hoist_ps"; done
+  elif [ -n "$hoist_pg" ]; then
+    chgrp -- "$hoist_pg" "$@" 2>/dev/null || for hoist_p; do hoist_chgrp "$hoist_p" "$hoist_pg"; done
+  fi
+}
 """#
 }

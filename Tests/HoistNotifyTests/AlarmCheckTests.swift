@@ -72,15 +72,87 @@ import Testing
     }
 
     @Test func aCheckThatCannotBeEvaluatedSaysWhy() async throws {
-        let closed = try LoopbackHTTPServer()
-        let port = closed.port
-        closed.stop()
+        let (held, port) = try LoopbackSocket.refusing()
+        defer { close(held) }
         let reading = await checks.evaluate(Self.spec(name: "a", kind: .http(url: "http://127.0.0.1:\(port)/", expectStatus: nil)), hosts: [])
         guard case .notEvaluated(let why) = reading else {
             Issue.record("expected not evaluated, got \(reading)")
             return
         }
         #expect(why.hasPrefix("GET http://127.0.0.1:\(port)/: "))
+    }
+
+    /// Concurrent checks, some against ports that refuse, each read the answer of their own
+    /// endpoint: every server answers a status of its own, and each check expects exactly it.
+    @Test func concurrentChecksEachReadTheirOwnEndpoint() async throws {
+        let servers = try (0..<12).map { index in try LoopbackHTTPServer { _, _ in .init(status: 200 + index) } }
+        defer { for server in servers { server.stop() } }
+        let refusing = try (0..<4).map { _ in try LoopbackSocket.refusing() }
+        defer { for (fd, _) in refusing { close(fd) } }
+        let checks = self.checks
+        let readings = await withTaskGroup(of: (String, AlarmReading).self) { group in
+            for round in 0..<3 {
+                for (index, server) in servers.enumerated() {
+                    group.addTask {
+                        let check = Self.spec(name: "s\(index)", kind: .http(url: server.url + "/\(round)", expectStatus: 200 + index))
+                        return ("s\(index)/\(round)", await checks.evaluate(check, hosts: []))
+                    }
+                }
+                for (index, (_, port)) in refusing.enumerated() {
+                    group.addTask {
+                        let check = Self.spec(name: "r\(index)", kind: .http(url: "http://127.0.0.1:\(port)/", expectStatus: nil))
+                        return ("r\(index)/\(round)", await checks.evaluate(check, hosts: []))
+                    }
+                }
+            }
+            return await group.reduce(into: [String: AlarmReading]()) { $0[$1.0] = $1.1 }
+        }
+        for round in 0..<3 {
+            for index in servers.indices { #expect(readings["s\(index)/\(round)"] == .ok("HTTP \(200 + index)")) }
+            for (index, (_, port)) in refusing.enumerated() {
+                guard case .notEvaluated(let why)? = readings["r\(index)/\(round)"] else {
+                    Issue.record("r\(index)/\(round): expected not evaluated, got \(String(describing: readings["r\(index)/\(round)"]))")
+                    continue
+                }
+                #expect(why.hasPrefix("GET http://127.0.0.1:\(port)/: "))
+            }
+        }
+        #expect(servers.map { $0.requests.map(\.target).sorted() } == Array(repeating: ["/0", "/1", "/2"], count: servers.count))
+    }
+
+    /// The flake this suite had: a test server stopped while its thread was busy later took the
+    /// connections of a server started after it (its descriptor number had been reused) and
+    /// answered them itself, so checks read another endpoint's answer.
+    @Test func aStoppedTestServerNeverAnswersForOneStartedAfterIt() async throws {
+        let inside = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        // Holds its first request until the server is stopped and the later servers are up.
+        let stopped = try LoopbackHTTPServer { _, number in
+            if number == 0 {
+                inside.signal()
+                release.wait()
+            }
+            return .init(status: 200)
+        }
+        let check = Self.spec(name: "a", kind: .http(url: stopped.url, expectStatus: 200))
+        let checks = self.checks
+        let first = Task { await checks.evaluate(check, hosts: []) }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { inside.wait(); done.resume() }
+        }
+        stopped.stop()
+        let later = try (0..<16).map { _ in try LoopbackHTTPServer { _, _ in .init(status: 503) } }
+        defer { for server in later { server.stop() } }
+        release.signal()
+        #expect(await first.value == .ok("HTTP 200"))
+        for server in later {
+            for _ in 0..<2 {
+                #expect(await checks.evaluate(Self.spec(name: "b", kind: .http(url: server.url, expectStatus: 200)), hosts: [])
+                    == .alarm("HTTP 503 from \(server.url), expected 200"))
+            }
+        }
+        #expect(stopped.requests.count == 1)
+        #expect(later.map(\.requests.count) == Array(repeating: 2, count: later.count))
     }
 
     @Test func commandChecksPassOnExitZero() async throws {

@@ -54,13 +54,29 @@ import Testing
             "  hoist_semanage '/srv/my app/it'\\''s' -s system_u -t httpd_t -r s0",
             "  hoist_chown '/srv/my app/it'\\''s' app:www",
             "fi",
-            "if hoist_installed 0; then",
-            "  hoist_chgrp '/srv/my app' www",
-            "fi",
+            "hoist_perms '' '' www 0 '/srv/my app'",
             "# 5. The journal becomes the cleanup file.",
             "mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"",
             "exit 0",
         ])
+    }
+
+    /// Steps that set the same mode, owner and group share `hoist_perms` lines of up to 64
+    /// paths (one chmod and one chown per line on the host, not per file); a step with an ACL
+    /// or a different setting ends the run, and the order of the steps stays.
+    @Test func permissionStepsWithTheSameSettingsShareLines() throws {
+        let mode = try FileMode(validating: "640")
+        var steps: [InstallPlan.Step] = [.ensureDirectory(path: "/w")]
+        for n in 0..<70 { steps.append(.copy(from: "f\(n)", to: "/w/f\(n)")) }
+        for n in 0..<70 { steps.append(.setPermissions(PermissionStep(path: "/w/f\(n)", target: .file, mode: mode, owner: "app"))) }
+        steps.append(.setPermissions(PermissionStep(path: "/w/f0", target: .file, acl: [try ACLEntry(parsing: "u:bob:r")])))
+        steps.append(.setPermissions(PermissionStep(path: "/w/f1", target: .file, mode: mode)))
+        let lines = Self.planLines(InstallCommands.render(plan: InstallPlan(steps: steps), revisionRoot: "/r", cleanupFile: "/c/x", fileExistsBehavior: .overwrite))
+        let section = Array(lines.drop { $0 != "# 4. Permissions, on what this run installed." }.dropFirst().prefix { !$0.hasPrefix("# 5.") })
+        #expect(section.count == 6, "\(section)")
+        #expect(section[0] == "hoist_perms 640 app '' " + (0..<64).map { "\($0 + 1) /w/f\($0)" }.joined(separator: " "))
+        #expect(section[1] == "hoist_perms 640 app '' " + (64..<70).map { "\($0 + 1) /w/f\($0)" }.joined(separator: " "))
+        #expect(Array(section[2...]) == ["if hoist_installed 1; then", "  hoist_setfacl /w/f0 user:bob:r-- m", "fi", "hoist_perms 640 '' '' 2 /w/f1"])
     }
 
     /// A run of copies that share folders goes on lines of 16 files, across the directories

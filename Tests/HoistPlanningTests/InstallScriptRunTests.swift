@@ -272,6 +272,25 @@ import Testing
 @Suite struct InstallScriptOwnershipTests {
     static let isRoot = getuid() == 0
 
+    /// More paths than one `hoist_perms` line holds, with files already there (RETAIN keeps
+    /// them, so they are not this run's) between them: every installed path gets the mode,
+    /// and only those.
+    @Test func aPatternOverManyFilesSetsTheModeOfEachInstalledOne() throws {
+        let box = try ScriptSandbox()
+        var files: [String: String] = [:]
+        for n in 0..<150 { files["app/f\(n)"] = "\(n)" }
+        for n in [0, 70, 149] {
+            try box.write(box.dest + "/www/f\(n)", "mine")
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: box.dest + "/www/f\(n)")
+        }
+        let body = InstallScriptRunTests.copyApp + "permissions:\n  - object: @DEST/www\n    pattern: \"**\"\n    type: [file]\n    mode: \"0604\"\n"
+        let result = try box.install(body, files: files, behavior: .retain)
+        #expect(result.status == 0, "\(result.stderr)")
+        let modes = (0..<150).map { box.mode(box.dest + "/www/f\($0)") }
+        #expect(modes.indices.filter { modes[$0] == 0o600 } == [0, 70, 149])
+        #expect(modes.filter { $0 == 0o604 }.count == 147)
+    }
+
     func owner(_ path: String) -> (String?, String?) {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         return (attributes?[.ownerAccountName] as? String, attributes?[.groupOwnerAccountName] as? String)

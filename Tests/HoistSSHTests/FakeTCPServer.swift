@@ -30,6 +30,9 @@ final class FakeTCPServer: @unchecked Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         let thread = Thread { [self] in
+            // The listener is closed here, never in `stop()`: its number must not be freed
+            // (and handed to another test's socket) while this loop may still accept on it.
+            defer { close(listener) }
             while true {
                 let client = accept(listener, nil, nil)
                 if client < 0 { return }
@@ -40,8 +43,8 @@ final class FakeTCPServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Wakes the accepting thread, which closes the listener.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }

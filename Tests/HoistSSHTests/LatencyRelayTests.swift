@@ -152,6 +152,9 @@ final class EchoServer: @unchecked Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         Thread {
+            // The listener is closed here, never in `stop()`: its number must not be freed
+            // (and handed to another test's socket) while this loop may still accept on it.
+            defer { close(listener) }
             while true {
                 let client = accept(listener, nil, nil)
                 if client < 0 { return }
@@ -166,9 +169,9 @@ final class EchoServer: @unchecked Sendable {
         }.start()
     }
 
+    /// Wakes the echoing thread, which closes the listener.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }
 

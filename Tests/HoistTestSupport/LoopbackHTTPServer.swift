@@ -7,6 +7,11 @@ import Glibc
 /// health endpoint whose answer a test flips. Every request is recorded (method, target,
 /// headers, body) in arrival order; `respond` decides each answer. One connection is
 /// served at a time, on a thread of its own, each answered and closed.
+///
+/// `stop()` only shuts the listening socket down; the serving thread closes it on its way out.
+/// Closing it in `stop()` freed its descriptor number while the thread could still be about
+/// to call `accept` on it: a server started next by a concurrent test got the same number, and
+/// the stopped server's thread took that server's connections and answered them itself.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -70,20 +75,20 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let wasStopped = stopped
         stopped = true
         condition.unlock()
-        if !wasStopped {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-        }
+        // Wakes the thread's `accept` (or makes its next one fail); the thread closes the socket.
+        if !wasStopped { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func serve() {
+        defer { close(fd) }
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 {
+                let failure = errno
                 condition.lock()
                 let done = stopped
                 condition.unlock()
-                if done || (errno != EINTR && errno != ECONNABORTED) { return }
+                if done || (failure != EINTR && failure != ECONNABORTED) { return }
                 continue
             }
             handle(client)
@@ -151,12 +156,27 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 }
 
-/// A TCP socket listening on 127.0.0.1 at a port the kernel picks.
+/// TCP sockets on 127.0.0.1 at ports the kernel picks.
 public enum LoopbackSocket {
+    /// A port where every connection is refused, held for as long as `fd` stays open: bound
+    /// without SO_REUSEADDR and never listening, so no server a concurrent test starts can get it
+    /// (a port picked free and closed again can be handed to the next server that binds).
+    public static func refusing() throws -> (fd: Int32, port: Int) {
+        try bound(reusingAddress: false) { _ in true }
+    }
+
+    /// A socket listening at a port of its own.
     public static func listening(backlog: Int32 = 64) throws -> (fd: Int32, port: Int) {
+        try bound(reusingAddress: true) { listen($0, backlog) == 0 }
+    }
+
+    /// A socket bound to a free port, then `prepared` (false: closed, and an error naming errno).
+    private static func bound(reusingAddress: Bool, prepared: (Int32) -> Bool) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        if reusingAddress {
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -167,9 +187,10 @@ public enum LoopbackSocket {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound, listen(fd, backlog) == 0 else {
+        guard bound, prepared(fd) else {
+            let reason = String(cString: strerror(errno))
             close(fd)
-            throw LoopbackHTTPServer.ServerError(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
+            throw LoopbackHTTPServer.ServerError(description: "cannot open a port on 127.0.0.1: \(reason)")
         }
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
