@@ -4,13 +4,55 @@
 #include <libssh2_publickey.h>
 #include <libssh2_sftp.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
+#include <malloc.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 // libssh2's convenience calls are C macros, which Swift cannot see; these re-export the
 // ones Hoist uses as functions.
 
+// libssh2's allocations go through malloc explicitly, so the session struct is a malloc
+// block whose extent malloc_usable_size knows (see hoist_libssh2_session_init).
+static inline void *hoist_libssh2_alloc(size_t count, void **abstract) { (void)abstract; return malloc(count); }
+static inline void hoist_libssh2_dealloc(void *pointer, void **abstract) { (void)abstract; free(pointer); }
+static inline void *hoist_libssh2_realloc(void *pointer, size_t count, void **abstract) { (void)abstract; return realloc(pointer, count); }
+
+// Gives the kernel back every whole page of [start, start + count) that holds only zero
+// bytes. The memory stays the caller's: a page given back reads as zeros again (private
+// anonymous memory after MADV_DONTNEED) and costs nothing until it is written.
+static inline void hoist_release_zero_pages(void *start, size_t count) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = ((uintptr_t)start + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)start + count) & ~(page - 1);
+    uintptr_t run = 0;  // start of the current run of zero pages, 0 if none
+    for (uintptr_t at = first; at < end; at += page) {
+        const uint64_t *word = (const uint64_t *)at;
+        int zero = 1;
+        for (size_t i = 0; i < page / sizeof(uint64_t); i++) {
+            if (word[i]) { zero = 0; break; }
+        }
+        if (zero && !run) run = at;
+        if (!zero && run) { madvise((void *)run, at - run, MADV_DONTNEED); run = 0; }
+    }
+    if (run) madvise((void *)run, end - run, MADV_DONTNEED);
+}
+
+// glibc's malloc.h is not part of Swift's Glibc module.
+static inline void hoist_malloc_trim(void) { malloc_trim(0); }
+
+// libssh2 1.10 embeds its 16 KiB read buffer and its 35 KB largest-packet write buffer in
+// the session struct (about 54 KB) and zeroes all of it, so every session costs 54 KB of
+// resident memory before it has sent a byte. The buffers are written only as far as the
+// packets a session sends and receives; the rest stays zero, and its pages go back to the
+// kernel here: a session that only runs commands keeps a few pages of each buffer.
 static inline LIBSSH2_SESSION *hoist_libssh2_session_init(void) {
-    return libssh2_session_init_ex(NULL, NULL, NULL, NULL);
+    LIBSSH2_SESSION *session = libssh2_session_init_ex(hoist_libssh2_alloc, hoist_libssh2_dealloc,
+                                                       hoist_libssh2_realloc, NULL);
+    if (session) hoist_release_zero_pages(session, malloc_usable_size(session));
+    return session;
 }
 
 static inline int hoist_libssh2_session_disconnect(LIBSSH2_SESSION *session, const char *description) {

@@ -3,6 +3,7 @@
 /// root command; `runCommandLine` parses and runs it, and maps usage errors to exit code 2.
 public enum HoistEntrypoint {
     public static func main() async {
+        PerThreadMallocCache.disable()
         await HoistCommand.runCommandLine()
     }
 }

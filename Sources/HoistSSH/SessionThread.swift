@@ -23,6 +23,7 @@ final class SessionThread: @unchecked Sendable {
         thread.stackSize = 1 << 20
         // The thread keeps `self` alive until `stop()` lets the loop end.
         retainedSelf = self
+        HeapTrimmer.shared.threadStarted()
         thread.start()
     }
 
@@ -87,6 +88,7 @@ final class SessionThread: @unchecked Sendable {
             if jobs.isEmpty && stopping {
                 condition.unlock()
                 retainedSelf = nil
+                HeapTrimmer.shared.threadEnded()
                 return
             }
             let job = jobs.removeFirst()

@@ -14,8 +14,8 @@ struct Uploader {
     let handle: SSHSessionHandle
     /// Runs a small command on the host (through the session's resident shell when it has one).
     let run: (_ command: String, _ timeoutSeconds: Double, _ onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult
-    /// What one read of the local file takes. libssh2 sends at most one 32 KiB packet per
-    /// write call whatever the chunk, so a larger chunk only saves read()s; each upload in
+    /// What one read of the local file takes. It goes out in packets of at most 16 KiB
+    /// whatever the chunk (`SSHChannel.largestWrite`), so a larger chunk only saves read()s; each upload in
     /// flight (at most `SSHConnectorOptions.maxConcurrentUploads`) holds one, so 256 KiB cost
     /// 16 MB on 64 streams and 64 KiB cost 4 MB.
     static let chunkSize = 64 << 10

@@ -12,6 +12,8 @@ final class TrafficLoad: Sendable {
         var end: Date
         var status: Int?  // nil: connection error
         var body: String
+        /// Why the request got no answer (the client's error), for the report of a failure.
+        var error: String?
         var host: String? { field("host") }
         var version: String? { field("version") }
         func field(_ key: String) -> String? {
@@ -29,7 +31,10 @@ final class TrafficLoad: Sendable {
     /// Runs `loops` loops until `stop()`, `maxRequests` in all or `maxSeconds` pass.
     func run(loops: Int = 4, maxRequests: Int = 200_000, maxSeconds: Double = 900) async {
         let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 10
+        // Longer than anything HAProxy waits itself (connect 2 s per try, server 30 s), so a
+        // request counted as failed is HAProxy's answer, not this client's impatience on a
+        // busy machine.
+        config.timeoutIntervalForRequest = 60
         let session = URLSession(configuration: config)
         let deadline = Date().addingTimeInterval(maxSeconds)
         await withTaskGroup(of: Void.self) { group in
@@ -40,9 +45,12 @@ final class TrafficLoad: Sendable {
                         request.setValue("close", forHTTPHeaderField: "Connection")
                         let start = Date()
                         var response = Response(start: start, end: start, status: nil, body: "")
-                        if let (data, answer) = try? await session.data(for: request) {
+                        do {
+                            let (data, answer) = try await session.data(for: request)
                             response.status = (answer as? HTTPURLResponse)?.statusCode
                             response.body = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                        } catch {
+                            response.error = "\(error)"
                         }
                         response.end = Date()
                         responses.withLock { $0.append(response) }

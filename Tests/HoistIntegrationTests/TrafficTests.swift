@@ -85,6 +85,9 @@ struct TrafficTests {
         if let expected = expectedFleet?(output.stdout.split(separator: "\n").map(String.init)) {
             counts.wrongFleetAfterSwitch = responses.filter { $0.start > switched && $0.ok && !expected.contains($0.host ?? "") }.count
         }
+        for failure in responses.filter({ !$0.ok }).prefix(20) {
+            print("traffic: \(name): failed request at \(failure.start) after \(String(format: "%.3f", failure.end.timeIntervalSince(failure.start))) s: status \(failure.status.map(String.init) ?? "none") \(failure.error ?? failure.body.prefix(200).description)")
+        }
         print("traffic: \(name): \(counts.sent) requests, \(counts.failed) failed, \(counts.outOfRotation) from hosts out of rotation, \(counts.oldAfterSwitch) old-version answers and \(counts.wrongFleetAfterSwitch) from the wrong fleet after the switch; \(counts.hostsTakenOut) hosts taken out (hoist exit \(output.status))")
         return (counts, output)
     }

@@ -32,11 +32,17 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         try await setState("ready", of: try serverName(for: host))
     }
 
+    /// Drained means no session on two looks in a row, not one: HAProxy's threads pick a
+    /// server for a request before they count the session on it, so a look taken while a
+    /// busy machine holds such a thread between the two can read 0 with a request on its way
+    /// to the server; the host's app would then stop under it.
     public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
         let server = try serverName(for: host)
         try await setState("drain", of: server)
-        _ = try await polling.until(timeoutSeconds: drainTimeoutSeconds) {
-            try await statRow(of: server).currentSessions == 0 ? true : nil
+        var idleLooks = 0
+        _ = try await polling.until(timeoutSeconds: drainTimeoutSeconds) { () async throws -> Bool? in
+            idleLooks = try await statRow(of: server).currentSessions == 0 ? idleLooks + 1 : 0
+            return idleLooks >= 2 ? true : nil
         }
         try await setState("maint", of: server)
     }
