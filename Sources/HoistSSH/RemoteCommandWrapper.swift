@@ -11,11 +11,17 @@ enum RemoteCommandWrapper {
         announce + "; exec sh -c " + shellQuote(command)
     }
 
-    /// The same for a shell already known to be `sh` (the resident shell's `setsid sh -c`):
-    /// the command follows the marker line in that shell, one program fewer per command.
+    /// The same for a shell already known to be `sh` (the resident shell's `sh -c`): the
+    /// command follows the marker line in that shell, one program fewer per command. That
+    /// shell's job is a process group of its own but, behind `head -c N |`, not its leader, so
+    /// the group id comes from the kernel (/proc/self/stat, read by the shell itself: its
+    /// fifth field) rather than `$$`.
     static func announced(_ command: String) -> String {
-        announce + "\n" + command
+        announceGroup + "\n" + command
     }
+
+    private static let announceGroup =
+        "read -r _ _ _ _ hoist_pgid _ </proc/self/stat; printf '%s%s\\n' \(shellQuote(marker)) \"$hoist_pgid\" >&2"
 
     private static let announce = "printf '%s%s\\n' \(shellQuote(marker)) \"$$\" >&2"
 

@@ -5,10 +5,11 @@ import HoistCore
 /// open, an exec request and a close. This type renders what is written to that stdin and
 /// knows the end-of-command line the shell prints on both streams.
 ///
-/// A command runs exactly as on its own exec channel: in `sh`, in a session (and so a process
-/// group) of its own, announced by `RemoteCommandWrapper`'s marker on stderr (the same `sh`
-/// then runs the command: no second `sh`), with
-/// stdin from /dev/null or from exactly the given input bytes. After it ends the shell prints
+/// A command runs as on its own exec channel: in `sh`, in a process group of its own (the
+/// shell's job control, `set -m`, gives each command line one: no `setsid` program per
+/// command), announced by `RemoteCommandWrapper`'s marker on stderr (the same `sh` then runs
+/// the command: no second `sh`), with stdin from /dev/null or from exactly the given input
+/// bytes. After it ends the shell prints
 /// `\n<END> <status>\n` on stdout and on stderr. END is random per shell and never on any
 /// command line, so a command cannot forge it; the leading newline lets the reader strip
 /// exactly what the shell added, whether or not the command's output ended with a newline.
@@ -24,13 +25,15 @@ struct ShellFraming: Sendable {
     /// a time, so `head -c` in a command gets exactly the bytes after that command's line).
     static let channelCommand = "exec bash --noprofile --norc -s"
 
-    /// Written once, before the first command. The shell's own messages (bash reports a
-    /// command killed by a signal on stderr) go nowhere; commands get the channel's stderr
-    /// through descriptor 4. Without setsid or head the shell ends at once, and the session
-    /// runs commands on exec channels instead.
+    /// Written once, before the first command. Job control on (`set -m`): each command line
+    /// runs in a process group of its own, which `hoist stop` and a timeout signal as a whole.
+    /// The shell's own messages (bash reports a command killed by a signal on stderr) go
+    /// nowhere; commands get the channel's stderr through descriptor 4. Without head the
+    /// shell ends at once, and the session runs commands on exec channels instead.
     var prologue: String {
         let end = shellQuote(marker)
-        return "command -v setsid >/dev/null && command -v head >/dev/null || exit 97\n"
+        return "command -v head >/dev/null || exit 97\n"
+            + "set -m\n"
             + "exec 4>&2 2>/dev/null\n"
             + "hoist_end() { s=$?; printf '\\n%s %s\\n' \(end) \"$s\"; printf '\\n%s %s\\n' \(end) \"$s\" >&4; }\n"
     }
@@ -38,7 +41,7 @@ struct ShellFraming: Sendable {
     /// One command: a single line of shell (the quoted command may span lines), followed by
     /// `inputCount` bytes of its stdin when it has input.
     func command(_ command: String, inputCount: Int?) -> String {
-        let run = "setsid sh -c \(shellQuote(RemoteCommandWrapper.announced(command)))"
+        let run = "sh -c \(shellQuote(RemoteCommandWrapper.announced(command)))"
         if let inputCount {
             return "head -c \(inputCount) | \(run) 2>&4 4>&-; hoist_end\n"
         }

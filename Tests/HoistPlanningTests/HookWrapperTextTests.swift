@@ -34,11 +34,25 @@ import HoistCore
         let perl = text.range(of: "exec perl")?.lowerBound
         let awkHeader = text.range(of: "for h in \"$@\"; do printf")?.lowerBound
         #expect(perl != nil && awkHeader != nil && perl! < awkHeader!, "perl, where there is one, replaces the relay first")
-        #expect(text.contains("relay 'LifecycleEvent - ApplicationStart' 'Script - scripts/start.sh' </dev/null & rl=$!"))
-        #expect(hook(firstInEvent: false).rendered.contains("relay 'Script - scripts/start.sh' </dev/null & rl=$!"))
+        #expect(text.contains("relay \"$d.t\" 'LifecycleEvent - ApplicationStart' 'Script - scripts/start.sh' </dev/null & rl=$!"))
+        #expect(hook(firstInEvent: false).rendered.contains("relay \"$d.t\" 'Script - scripts/start.sh' </dev/null & rl=$!"))
         #expect(text.components(separatedBy: "& rl=$!").count == 2, "one relay process for both streams")
         // The script gets the FIFOs as stdout and stderr only: a daemon that redirects its
         // output must not hold them through another descriptor.
-        #expect(text.contains(">&5 2>&6 5>&- 6>&- </dev/null & sp=$!"))
+        #expect(text.contains(">&5 2>&6 5>&- 6>&- 7>&- </dev/null & sp=$!"))
+    }
+
+    /// After the script's exit the relay gets a second before the wrapper looks for a holder
+    /// of the output. The perl relay times it itself (told by the end of the `.t` FIFO, which
+    /// only the wrapper holds: not the script, not the deadline's sleep); only the awk relay
+    /// costs a `sleep 1`.
+    @Test func theRelaysSecondCostsNoProgramWherePerlRelays() {
+        let text = hook().rendered
+        #expect(text.components(separatedBy: "sleep 1 &").count == 2, "one `sleep 1`, in the awk branch")
+        let perlBranch = text.range(of: "until ended \"$rl\" || [ -n \"$late\" ]; do wait \"$rl\"; done")?.lowerBound
+        let awkBranch = text.range(of: "sleep 1 &")?.lowerBound
+        #expect(perlBranch != nil && awkBranch != nil && perlBranch! < awkBranch!)
+        #expect(text.contains("sleep 30 7>&- & tm=$!"), "the deadline does not hold `.t`")
+        #expect(text.contains("exec 5>\"$d.o\" 6>\"$d.e\" 7>\"$d.t\""))
     }
 }

@@ -80,6 +80,21 @@ struct ExecTests {
         #expect(out == "rc=1", "processes of the timed-out command survived: \(out)")
     }
 
+    /// A command with input runs behind `head -c N |` in the resident shell, so its process
+    /// group's leader is not its own shell: the group announced (and stopped) is still the
+    /// whole job's, and the session goes on with the next command.
+    @Test func theDeadlineKillsTheGroupOfACommandWithInput() async throws {
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let tag = "\(Int.random(in: 100...899)).\(Int.random(in: 1000...9999))"
+        let result = try await session.run("cat >/dev/null; trap '' TERM; sleep \(tag) & sleep \(tag); wait", input: Array("in\n".utf8),
+                                           timeoutSeconds: 1, killGraceSeconds: 1) { _ in }
+        #expect(result.timedOut)
+        let (check, out, _) = try await session.capture("pgrep -f \(shellQuote("slee[p] " + tag)); echo rc=$?")
+        #expect(check.exitStatus == 0)
+        #expect(out == "rc=1", "processes of the timed-out command survived: \(out)")
+    }
+
     @Test func cancellingTheTaskStopsTheRemoteProcessGroup() async throws {
         let session = try await LocalSSHD.connector().connect(sshd.host())
         defer { Task { await session.close() } }

@@ -29,7 +29,7 @@ public struct GroupLockCommands: Sendable {
         return wrap(prelude(defaultLease: owner.leaseSeconds) + """
             s=\(q(staged))
             old=\(q(stale))
-            mkdir -p \(q(layout.instructionsDir)) || exit 70
+            [ -d \(q(layout.instructionsDir)) ] || mkdir -p \(q(layout.instructionsDir)) || exit 70
             # Scratch of coordinators that died between two steps (.new, .stale, .released);
             # the shell's glob looks first, so `find` runs only when there is some.
             for x in \(q(layout.lockDir + "."))*; do

@@ -51,7 +51,11 @@ public struct HostCommands: Sendable {
             mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
             chmod 750 \(q(layout.root)) \(q(layout.instructionsDir)) \(q(layout.groupDir)) \(q(dir)) \(q(dir + "/logs")) || exit 70
             : >>\(q(layout.logFile(deploymentID))) || exit 70
-            rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp
+            # The shell's glob looks first: `rm` runs only when there is a partial upload.
+            for x in \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp; do
+              if [ -e "$x" ]; then rm -f \(q(layout.groupDir))/*/.bundle.tar.hoist-*.tmp; fi
+              break
+            done
             \(become ? stagingProgram : "")
             \(RemoteProgram.markerVariable)
             # One-line files are read with the shell's own `read`: no process per file.
@@ -92,17 +96,31 @@ public struct HostCommands: Sendable {
 
     /// Removes old deployment folders of the group, as the agent does at the start of
     /// DownloadBundle: keep `maxRevisions` including this one, never the last successful one.
+    /// The shell counts the folders itself; only when some are to go does `ls` sort them by
+    /// age (newest first), and the oldest of those that are neither this deployment's nor the
+    /// last successful one are removed.
     public func retention(maxRevisions: Int) -> String {
         let q = shellQuote
         return """
             current=\(q(layout.deploymentDir(deploymentID)))
-            last=$(cat \(q(layout.lastSuccessfulPointer)) 2>/dev/null || true)
-            others=$(ls -1dt \(q(layout.groupDir))/d-*/ 2>/dev/null | sed 's:/$::' | grep -vxF "$current" || true)
-            count=$(printf '%s' "$others" | grep -c . || true)
-            extra=$((count - \(maxRevisions) + 1))
+            last=; { IFS= read -r last <\(q(layout.lastSuccessfulPointer)); } 2>/dev/null || true
+            others=0; removable=0
+            for old in \(q(layout.groupDir))/d-*/; do
+              old=${old%/}
+              if [ -d "$old" ] && [ "$old" != "$current" ]; then
+                others=$((others + 1))
+                if [ "$old" != "$last" ]; then removable=$((removable + 1)); fi
+              fi
+            done
+            extra=$((others - \(maxRevisions) + 1))
             if [ "$extra" -gt 0 ]; then
-              printf '%s\\n' "$others" | grep -vxF "${last:-/nonexistent}" | tail -n "$extra" | while IFS= read -r old; do
-                [ -n "$old" ] && rm -rf "$old"
+              keep=$((removable - extra)); seen=0
+              ls -1dt \(q(layout.groupDir))/d-*/ 2>/dev/null | while IFS= read -r old; do
+                old=${old%/}
+                if [ -n "$old" ] && [ "$old" != "$current" ] && [ "$old" != "$last" ]; then
+                  seen=$((seen + 1))
+                  if [ "$seen" -gt "$keep" ]; then rm -rf "$old"; fi
+                fi
               done
             fi
             """
@@ -153,7 +171,10 @@ public struct HostCommands: Sendable {
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
             rm -rf \(q(archive)); mkdir -p \(q(archive))
             tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))
-            [ -n "$(ls -A \(q(archive)))" ] || { echo 'the bundle unpacked to nothing' >&2; exit 72; }
+            # Anything in the archive folder, found by the shell's glob (no `ls`).
+            set -- \(q(archive))/* \(q(archive))/.[!.]* \(q(archive))/..?*
+            for x; do if [ -e "$x" ] || [ -L "$x" ]; then set -- found; break; fi; done
+            [ "${1:-}" = found ] || { echo 'the bundle unpacked to nothing' >&2; exit 72; }
             """)
         lines.append(writePointer(layout.mostRecentPointer, value: dir))
         return wrap(lines.joined(separator: "\n"))
@@ -184,7 +205,8 @@ public struct HostCommands: Sendable {
     /// at it, so a person on another machine can see what the host last received.
     public var writeRecord: String {
         let file = layout.recordFile(deploymentID)
-        return wrap("mkdir -p \(shellQuote(layout.deploymentDir(deploymentID))) && cat >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
+        let dir = shellQuote(layout.deploymentDir(deploymentID))
+        return wrap("{ [ -d \(dir) ] || mkdir -p \(dir); } && cat >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
             + writePointer(layout.lastDeploymentPointer, value: file))
     }
 
