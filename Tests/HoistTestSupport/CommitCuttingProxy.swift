@@ -40,8 +40,9 @@ public final class CommitCuttingProxy: @unchecked Sendable {
                 close(client)
                 continue
             }
-            Thread.detachNewThread { [self] in pump(from: client, to: server, watchForCommit: true) }
-            Thread.detachNewThread { [self] in pump(from: server, to: client, watchForCommit: false) }
+            let link = Link()
+            Thread.detachNewThread { [self] in pump(from: client, to: server, link: link, watchForCommit: true) }
+            Thread.detachNewThread { [self] in pump(from: server, to: client, link: link, watchForCommit: false) }
         }
     }
 
@@ -59,10 +60,23 @@ public final class CommitCuttingProxy: @unchecked Sendable {
         return nil
     }
 
-    /// Copies bytes until either side goes. Client to server, an armed proxy cuts the client
-    /// off right after forwarding a chunk with `COMMIT`; the server side stays open until the
-    /// server's answer finds no one to take it, so the server still runs the COMMIT.
-    private func pump(from source: Int32, to destination: Int32, watchForCommit: Bool) {
+    /// One client's connection: once it is cut, nothing more from the server reaches the
+    /// client.
+    private final class Link: @unchecked Sendable {
+        private let lock = NSLock()
+        private var isCut = false
+        var cut: Bool {
+            get { lock.withLock { isCut } }
+            set { lock.withLock { isCut = newValue } }
+        }
+    }
+
+    /// Copies bytes until either side goes. Client to server, an armed proxy marks the link
+    /// cut before it forwards a chunk with `COMMIT` (so the server's answer, however fast,
+    /// is never passed on: on a busy machine it could overtake the cut), then cuts the client
+    /// off; the server side stays open until the server's answer arrives and is dropped, so
+    /// the server still runs the COMMIT.
+    private func pump(from source: Int32, to destination: Int32, link: Link, watchForCommit: Bool) {
         let commit = Array("COMMIT\0".utf8)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var cut = false
@@ -79,14 +93,17 @@ public final class CommitCuttingProxy: @unchecked Sendable {
             let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
             let chunk = Array(buffer[0..<count])
-            guard sendAll(chunk, to: destination) else { return }
+            if !watchForCommit && link.cut { return }
             let seen = carried + chunk
             carried = Array(seen.suffix(commit.count - 1))
             if watchForCommit, contains(seen, commit), lock.withLock({ defer { armed = false }; return armed }) {
-                lock.withLock { cutCount += 1 }
+                link.cut = true
                 cut = true
+                _ = sendAll(chunk, to: destination)
+                lock.withLock { cutCount += 1 }
                 return
             }
+            guard sendAll(chunk, to: destination) else { return }
         }
     }
 
