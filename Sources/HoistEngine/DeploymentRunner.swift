@@ -94,6 +94,18 @@ public struct DeploymentRunner: Sendable {
                     prepared += 1
                 }
             }
+            // The next prepared host whose turn has not come gets its probe and upload now,
+            // while the running hosts run their hooks (hosts started together need none: their
+            // turn is now). One host ahead at most: uploads share the connector's permits, and
+            // a running host waiting for one has its application stopped meanwhile.
+            var startedNames: Set<String> = []
+            var staged: [String: StagedBundle] = [:]
+            func stageAhead() {
+                guard !staged.keys.contains(where: { !startedNames.contains($0) }),
+                      let next = upcoming.prefix(prepared).first(where: { !startedNames.contains($0.name) && staged[$0.name] == nil })
+                else { return }
+                staged[next.name] = StagedBundle(host: next, context: context, connector: connector, observer: observer, stop: stop)
+            }
 
             func apply(_ actions: [RolloutAction]) {
                 for action in actions {
@@ -101,10 +113,13 @@ public struct DeploymentRunner: Sendable {
                     case .startHost(let name):
                         guard let host = byName[name] else { continue }
                         started += 1
+                        startedNames.insert(name)
                         prepareAhead()
                         running += 1
+                        let ahead = staged[name]
                         group.addTask {
-                            .hostDone(await Self.deployHost(host, context: context, connector: connector, side: side, observer: observer, stop: stop))
+                            .hostDone(await Self.deployHost(host, context: context, connector: connector, side: side, observer: observer,
+                                                            stop: stop, staged: ahead))
                         }
                     case .bake(let seconds):
                         let zone = lastFinished.flatMap { byName[$0] }.flatMap { host in zoneTag.flatMap { host.tagValue($0) ?? nil } }
@@ -122,6 +137,7 @@ public struct DeploymentRunner: Sendable {
 
             apply(planner.start())
             if stop.level >= .graceful { apply(planner.stopRequested(Self.stopReason(stop))) }
+            stageAhead()
             while verdict == nil || running > 0, let message = await group.next() {
                 switch message {
                 case .hostDone(let outcome):
@@ -140,8 +156,13 @@ public struct DeploymentRunner: Sendable {
                         if level < .immediate { group.addTask { .stopLevel(await stop.wait(above: level)) } }
                     }
                 }
+                stageAhead()
             }
             group.cancelAll()
+            // Hosts staged but never started (a stop, a failed deployment): their uploads end
+            // here, before the sessions close; a bundle that arrived stays in the deployment's
+            // folder until retention removes it.
+            for ahead in staged.values { await ahead.cancelAndWait() }
         }
         let final = verdict ?? planner.verdict
         var statuses: [String: InstanceStatus] = [:]
@@ -175,7 +196,8 @@ public struct DeploymentRunner: Sendable {
     /// Connects, runs the host's lifecycle, and closes the session; a host that cannot be
     /// reached fails with HostUnreachable and every event Skipped.
     static func deployHost(_ host: HostSpec, context: DeploymentContext, connector: any HostConnector,
-                           side: any HostConnector, observer: any DeploymentObserver, stop: StopController) async -> HostOutcome {
+                           side: any HostConnector, observer: any DeploymentObserver, stop: StopController,
+                           staged: StagedBundle? = nil) async -> HostOutcome {
         let start = Date()
         observer.handle(.hostStarted(host: host.name, time: start))
         let session: any HostSession
@@ -187,8 +209,9 @@ public struct DeploymentRunner: Sendable {
             observer.handle(.hostFinished(host: host.name, status: .failed, errorCode: code, message: message, time: Date()))
             return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
         }
-        let deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop,
+        var deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop,
                                         connector: side)
+        deployment.staged = staged
         let outcome = await withTaskCancellationHandler {
             await deployment.run()
         } onCancel: {}

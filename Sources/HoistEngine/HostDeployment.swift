@@ -23,6 +23,8 @@ public struct HostDeployment: Sendable {
     public var stop: StopController
     /// For a second connection when a running hook must be killed (see `HookRunner`).
     public var connector: (any HostConnector)?
+    /// The probe and upload done ahead of this host's turn, if the runner started them.
+    var staged: StagedBundle?
 
     public init(host: HostSpec, session: any HostSession, context: DeploymentContext,
                 observer: any DeploymentObserver, stop: StopController, connector: (any HostConnector)? = nil) {
@@ -59,7 +61,11 @@ public struct HostDeployment: Sendable {
         let probeStart = Date()
         let probe: HostProbeResult
         do {
-            probe = try await runProbe()
+            if let found = await staged?.probe {
+                probe = found
+            } else {
+                probe = try await runProbe()
+            }
         } catch {
             let (code, message) = Self.describe(error)
             hostError = (code, message)
@@ -202,9 +208,29 @@ public struct HostDeployment: Sendable {
         ]
     }
 
+    /// Another deployment's folder on the host that holds this bundle, to unpack from instead
+    /// of uploading.
+    func reusableBundle(_ probe: HostProbeResult) -> String? {
+        probe.bundles[context.revision.sha256].flatMap { $0 == layout.deploymentDir(context.id) ? nil : $0 }
+    }
+
+    /// Uploads the bundle to `commands.uploadTarget`.
+    func sendBundle(reportingProgress: Bool) async throws {
+        let revision = context.revision
+        let total = revision.sizeBytes
+        let name = host.name
+        let observer = self.observer
+        var progress: (@Sendable (Int64) -> Void)?
+        if reportingProgress {
+            progress = { @Sendable sent in observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total)) }
+        }
+        _ = try await session.upload(localPath: revision.bundlePath, remotePath: commands.uploadTarget, mode: 0o600,
+                                     sha256: revision.sha256, progress: progress)
+    }
+
     func downloadBundle(probe: HostProbeResult) async -> StepResult {
         let revision = context.revision
-        let reuse = probe.bundles[revision.sha256].flatMap { $0 == layout.deploymentDir(context.id) ? nil : $0 }
+        let reuse = reusableBundle(probe)
         do {
             if let reuse {
                 let program = commands.unpack(sha256: revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
@@ -215,19 +241,14 @@ public struct HostDeployment: Sendable {
                 // The folder went away after the probe saw it: send the bundle after all.
                 guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
-            var staged: String?
-            let target = commands.uploadTarget
-            let total = revision.sizeBytes
-            let name = host.name
-            let observer = self.observer
-            _ = try await session.upload(localPath: revision.bundlePath, remotePath: target, mode: 0o600, sha256: revision.sha256) { sent in
-                observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total))
-            }
-            if commands.become { staged = target }
-            let program = commands.unpack(sha256: revision.sha256, stagedUpload: staged, reuseFrom: nil, maxRevisions: context.maxRevisions)
+            let ahead = await staged?.uploaded.value ?? false
+            if !ahead { try await sendBundle(reportingProgress: true) }
+            let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
+                                          reuseFrom: nil, maxRevisions: context.maxRevisions)
             let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)
             guard result.succeeded else { return unpackFailed(result, err) }
-            return StepResult(status: .succeeded, message: "uploaded \(revision.sizeBytes) bytes")
+            return StepResult(status: .succeeded, message: ahead ? "uploaded \(revision.sizeBytes) bytes ahead of this host's turn"
+                                                                  : "uploaded \(revision.sizeBytes) bytes")
         } catch {
             let (code, message) = Self.describe(error)
             return .failed(code, message)
