@@ -159,10 +159,11 @@ public struct DeploymentRunner: Sendable {
                 stageAhead()
             }
             group.cancelAll()
-            // Hosts staged but never started (a stop, a failed deployment): their uploads end
-            // here, before the sessions close; a bundle that arrived stays in the deployment's
-            // folder until retention removes it.
-            for ahead in staged.values { await ahead.cancelAndWait() }
+            // Before the sessions close: what was sent ahead to a host whose turn never came (a
+            // stop, a failed deployment) is removed again.
+            for (name, ahead) in staged {
+                if startedNames.contains(name) { await ahead.cancelAndWait() } else { await ahead.discard() }
+            }
         }
         let final = verdict ?? planner.verdict
         var statuses: [String: InstanceStatus] = [:]

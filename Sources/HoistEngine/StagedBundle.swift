@@ -11,12 +11,14 @@ import HoistPlanning
 /// is done again in the turn, which reports its error as usual.
 final class StagedBundle: Sendable {
     private let probed: Task<(HostDeployment, HostProbeResult), any Error>
+    private let connector: any HostConnector
     /// True once the bundle is at the deployment's upload target (false: not needed, because
     /// the host holds it already, or not done).
     let uploaded: Task<Bool, Never>
 
     init(host: HostSpec, context: DeploymentContext, connector: any HostConnector,
          observer: any DeploymentObserver, stop: StopController) {
+        self.connector = connector
         let probed = Task<(HostDeployment, HostProbeResult), any Error> {
             let deployment = HostDeployment(host: host, session: try await connector.connect(host), context: context,
                                             observer: observer, stop: stop)
@@ -50,5 +52,16 @@ final class StagedBundle: Sendable {
         probed.cancel()
         uploaded.cancel()
         _ = await uploaded.value
+    }
+
+    /// For a host whose turn never came (a stop, a failed deployment): waits for what runs,
+    /// then removes what the probe and the upload left, so the skipped host keeps nothing of
+    /// the deployment.
+    func discard() async {
+        await cancelAndWait()
+        guard let (deployment, _) = try? await probed.value,
+              let session = try? await connector.connect(deployment.host) else { return }
+        _ = try? await session.capture(deployment.commands.discardDeployment, timeoutSeconds: 60)
+        await session.close()
     }
 }

@@ -29,6 +29,14 @@ public struct HostCommands: Sendable {
         become ? "\(stagingDir)/\(layout.groupID)-\(deploymentID).bundle" : layout.bundleFile(deploymentID)
     }
 
+    /// Removes what a deployment left on a host whose turn never came (its folder, made by
+    /// the probe, with the bundle sent ahead; under `become`, the staged upload too), so a
+    /// skipped host keeps nothing of the deployment.
+    public var discardDeployment: String {
+        let paths = [layout.deploymentDir(deploymentID)] + (become ? [uploadTarget] : [])
+        return wrap("rm -rf -- " + paths.map(shellQuote).joined(separator: " "))
+    }
+
     /// Wraps a program for the host: as it is, or under sudo.
     public func wrap(_ program: String) -> String {
         RemoteProgram.wrap(program, sudo: become)

@@ -49,4 +49,28 @@ import HoistTestSupport
         })
         #expect(progressHosts.isSubset(of: ["h1"]))
     }
+
+    /// CodeDeploy's OneAtATime: the first host fails, the rest are Skipped, and a skipped
+    /// host keeps nothing of the deployment, although its bundle went up while the first ran.
+    @Test func aHostWhoseTurnNeverComesKeepsNothingOfTheDeployment() async throws {
+        let group = try FolderGroup(["h1", "h2", "h3"])
+        try group.hold("h1")
+        try group.fail("h1", .afterInstall)
+        let id = DeploymentID.random()
+        let request = group.request(group.plan(config: .oneAtATime), try await group.revision("v1"), id: id)
+        let deployment = Deployment(request: request, ports: group.ports())
+        async let report = deployment.run()
+        try await group.waitUntilHolding("h1")
+        let layout = HostLayout(root: group.scratch.file("hosts/h2"), groupID: group.groupID)
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: layout.bundleFile(id.rawValue)) {
+            guard Date() < deadline else { Issue.record("h2's bundle never arrived while h1 ran"); break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try group.release("h1")
+        let ended = try await report
+        #expect(ended.verdict.status == .failed)
+        #expect(group.ran("h2").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: layout.deploymentDir(id.rawValue)), "h2 keeps no folder of the deployment")
+    }
 }
