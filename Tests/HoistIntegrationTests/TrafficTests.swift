@@ -124,6 +124,8 @@ struct TrafficTests {
         // A failed phase's history (`hoist show ID --db …`, `hoist logs`) outlives the test.
         if let failed = [out1, out2, out3].first(where: { $0.status != 0 }) {
             scratch.keep(because: "hoist exited \(failed.status); history in \(db)")
+        } else if [one, two, three].contains(where: { $0.failed + $0.outOfRotation + $0.oldAfterSwitch + $0.wrongFleetAfterSwitch > 0 }) {
+            scratch.keep(because: "a phase's traffic went wrong; history in \(db)")
         }
 
         for phase in [one, two, three] {
