@@ -11,8 +11,10 @@ enum LoopbackPorts {
         return port
     }
 
-    /// A port nothing listens on: picked free and left closed.
-    static func closed() throws -> Int { try free() }
+    /// A port where every connection is refused, for as long as the test process runs: its
+    /// socket stays bound (never listening, never closed), so no server a concurrent test
+    /// starts can be given the port, as one picked free and closed again could be.
+    static func closed() throws -> Int { try LoopbackSocket.refusing().port }
 }
 
 /// A client connection held open through a balancer, to give a server a current session.
