@@ -52,6 +52,8 @@ struct DeployHostStateTests {
                 let dir = "\(s.groupDir)/\(second.deploymentID)"
                 #expect(s.read(host, "\(dir)/bundle.sha256") == sha + "\n")
                 #expect(s.exists(host, "\(dir)/bundle.tar"))
+                // The Install program each deployment ran stays beside it.
+                #expect(s.read(host, "\(dir)/install.sh")?.contains("/srv/\(s.application)") == true, "\(host): install.sh")
                 #expect(s.read(host, "/srv/\(s.application)/index.html") == "hello\n")
             }
         }

@@ -188,14 +188,14 @@ public struct HostCommands: Sendable {
     /// Runs the Install program, which it reads from stdin (it grows with the revision, and
     /// an exec request cannot), and, when it succeeds, records this revision as the last
     /// successful install (the source of the next deployment's ApplicationStop scripts). The
-    /// program is read whole into a file before it runs, so nothing it runs can eat its text.
+    /// program is read whole into a file before it runs, so nothing it runs can eat its text;
+    /// the file stays in the deployment's folder (`install.sh`), for whoever asks later what
+    /// Install did.
     public var install: String {
-        wrap("""
-            f=$(mktemp) || exit 4
-            cat > "$f" || { rm -f "$f"; echo 'Could not receive the Install program.' >&2; exit 4; }
-            sh "$f" < /dev/null; s=$?
-            rm -f "$f"
-            [ "$s" -eq 0 ] || exit "$s"
+        let file = shellQuote(layout.installProgramFile(deploymentID))
+        return wrap("""
+            cat > \(file) || { echo \(shellQuote("Could not write the Install program to " + layout.installProgramFile(deploymentID) + ".")) >&2; exit 4; }
+            sh \(file) < /dev/null || exit
             \(writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
             """)
     }

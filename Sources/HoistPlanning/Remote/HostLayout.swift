@@ -5,6 +5,7 @@ import HoistCore
 ///     <root>/<group-id>/<deployment-id>/bundle.tar              the uploaded bundle
 ///     <root>/<group-id>/<deployment-id>/bundle.sha256           its digest (skips re-uploads)
 ///     <root>/<group-id>/<deployment-id>/deployment-archive/     the unpacked revision
+///     <root>/<group-id>/<deployment-id>/install.sh              the Install program run
 ///     <root>/<group-id>/<deployment-id>/logs/scripts.log        hook output
 ///     <root>/<group-id>/<deployment-id>/deployment.json         this host's record
 ///     <root>/deployment-instructions/<group-id>-cleanup         what the last Install put down
@@ -28,6 +29,9 @@ public struct HostLayout: Sendable, Hashable {
     /// The canonical tar the coordinator wrote (see docs/bundles.md), whatever the revision was.
     public func bundleFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.tar" }
     public func bundleDigestFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.sha256" }
+    /// The Install program as the host received and ran it, kept for whoever asks later what
+    /// Install did (retention removes it with its deployment).
+    public func installProgramFile(_ id: String) -> String { "\(deploymentDir(id))/install.sh" }
 
     public var instructionsDir: String { "\(root)/deployment-instructions" }
     public var cleanupFile: String { "\(instructionsDir)/\(groupID)-cleanup" }
