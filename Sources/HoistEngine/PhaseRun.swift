@@ -27,10 +27,17 @@ struct PhaseRun: Sendable {
     func run() async -> Result {
         guard let spec = plan.blueGreen else { return await inPlace() }
         var record = PhaseRecordBook(hosts: plan.hosts.map(\.name))
-        let live = await liveFleet()
+        let live = await recordedFleet(\.readLiveFleet) ?? spec.fleets.first ?? ""
+        let servedBefore = plan.phases.contains(where: \.needsServedBefore) ? await recordedFleet(\.readServedBeforeFleet) : nil
+        let phases = plan.phases.map { $0.resolved(live: live, servedBefore: servedBefore) }
+        // A deployment that installs says, before any traffic moves, which fleet served
+        // before it: the fleet `--blue-green-rollback` returns to, whatever its outcome.
+        if phases.contains(where: { if case .rollout = $0 { return true } else { return false } }) {
+            await writeOnEveryHost { $0.writeServedBeforeFleet(live) }
+        }
         let name = { (fleet: FleetRole) in fleet == .original ? live : spec.fleets.first { $0 != live } ?? live }
-        announce(rolloutOver: plan.hosts(of: rolloutFleet, live: live))
-        phases: for phase in plan.phases {
+        announce(rolloutOver: plan.hosts(of: Self.rolloutFleet(phases), live: live))
+        phases: for phase in phases {
             switch phase {
             case .rollout(let fleet, let list):
                 let hosts = plan.hosts(of: fleet, live: live)
@@ -70,7 +77,7 @@ struct PhaseRun: Sendable {
             case .reroute(let fleet, let earlier, let checkHealth):
                 // A deployment reroutes to the replacement hosts its rollout installed.
                 var target = plan.hosts(of: fleet, live: live)
-                if plan.phases.contains(where: { if case .rollout = $0 { return true } else { return false } }) {
+                if phases.contains(where: { if case .rollout = $0 { return true } else { return false } }) {
                     target = target.filter { record.statuses[$0.name] == .succeeded }
                 }
                 let leaving = plan.hosts(of: fleet == .original ? .replacement : .original, live: live)
@@ -123,8 +130,8 @@ struct PhaseRun: Sendable {
 
     /// The fleet whose numbers the start announces: the one that installs, else the one
     /// traffic goes to.
-    var rolloutFleet: FleetRole {
-        for phase in plan.phases {
+    static func rolloutFleet(_ phases: [DeploymentPhase]) -> FleetRole {
+        for phase in phases {
             if case .rollout(let fleet, _) = phase { return fleet }
             if case .reroute(let fleet, _, _) = phase { return fleet }
         }
@@ -267,25 +274,30 @@ struct PhaseRun: Sendable {
                      deploymentID: runner.context.id, become: RemoteProgram.usesSudo(host))
     }
 
-    /// The first fleet name any host records, else the first listed fleet.
-    func liveFleet() async -> String {
+    /// The first fleet name any host has in the record `read` prints (the live fleet, the
+    /// one that served before); nil when none has one.
+    func recordedFleet(_ read: (HostCommands) -> String) async -> String? {
         let fleets = plan.blueGreen?.fleets ?? []
         for host in plan.hosts {
             guard let session = try? await runner.connector.connect(host) else { continue }
-            let answer = try? await session.capture(commands(host).readLiveFleet, timeoutSeconds: 30)
+            let answer = try? await session.capture(read(commands(host)), timeoutSeconds: 30)
             await session.close()
             let name = (answer?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             if fleets.contains(name) { return name }
         }
-        return fleets.first ?? ""
+        return nil
+    }
+
+    func recordLive(_ fleet: String) async {
+        await writeOnEveryHost { $0.writeLiveFleet(fleet) }
     }
 
     /// Written on every host of both fleets, so any one of them can answer.
-    func recordLive(_ fleet: String) async {
+    func writeOnEveryHost(_ write: (HostCommands) -> String) async {
         let connector = runner.connector
         await withTaskGroup(of: Void.self) { group in
             for host in plan.hosts {
-                let command = commands(host).writeLiveFleet(fleet)
+                let command = write(commands(host))
                 group.addTask {
                     guard let session = try? await connector.connect(host) else { return }
                     _ = try? await session.capture(command, timeoutSeconds: 30)

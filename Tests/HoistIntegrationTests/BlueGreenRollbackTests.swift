@@ -123,6 +123,42 @@ extension TrafficTests {
         #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the original fleet")
     }
 
+    /// `--blue-green-rollback` after a deployment that failed half-way through its reroute
+    /// (no automatic rollback): traffic goes back to the fleet that served before it, the
+    /// hosts the first batch blocked included, not to the fleet holding the failed revision.
+    @Test func aManualRollbackAfterAFailedRerouteReturnsToTheFleetThatServed() async throws {
+        let env = try Self.fleetEnv()
+        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-bg-manual")
+        let group = "traffic-manual"
+        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group)
+        let db = scratch.file("history.sqlite3")
+        let tag = UUID().uuidString.prefix(6)
+        let good = "mr1-\(tag)", goodDir = try Self.revision(scratch, good)
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", goodDir, "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(Self.explain(setup))")
+        let last = [try #require(try Self.hosts(ofFleet: "blue").max()), try #require(try Self.hosts(ofFleet: "green").max())]
+        let failed = try HoistBinary.run(["deploy", blueGreen, "--revision", try Self.revisionFailingAfterAllow(scratch, "mr2-\(tag)", on: last),
+                                          "--no-rollback", "--json", "--db", db])
+        try #require(failed.status == 3, "the deployment fails in its last reroute batch: \(Self.explain(failed))")
+        try #require(failed.stdout.contains("\"phase\":\"Reroute 2 of 2\""), "the first batch moved before the failure")
+        let lines = failed.stdout.split(separator: "\n").map(String.init)
+
+        let (counts, run) = try await Self.phase(
+            "blue/green manual rollback after a failed reroute", frontend: frontend,
+            args: ["deploy", blueGreen, "--revision", goodDir, "--blue-green-rollback", "--json", "--db", db],
+            newVersion: good, expectedFleet: { _ in (try? Self.fleetHosts(notInstalledIn: lines)) ?? [] })
+        #expect(run.status == 0, "\(Self.explain(run))")
+        #expect(counts.failed == 0)
+        #expect(counts.outOfRotation == 0)
+        #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the revision that served before")
+        #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the fleet that served before")
+        if run.status != 0 || counts.oldAfterSwitch > 0 || counts.wrongFleetAfterSwitch > 0 {
+            scratch.keep(because: "the rollback went wrong; history in \(db)")
+        }
+    }
+
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
         let env = try Self.fleetEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])

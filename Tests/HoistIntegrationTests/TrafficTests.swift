@@ -107,12 +107,12 @@ struct TrafficTests {
 
         let (one, out1) = try await Self.phase("in-place v1 -> v2", frontend: frontend,
             args: ["deploy", inPlace, "--revision", v2, "--json", "--db", db], newVersion: "v2")
-        #expect(out1.status == 0, "\(out1.stderr)")
+        #expect(out1.status == 0, "\(Self.explain(out1))")
         #expect(out1.stdout.contains("\"event\":\"BlockTraffic\""))
         let (two, out2) = try await Self.phase("blue/green v2 -> v3, batched", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--json", "--db", db], newVersion: "v3",
             expectedFleet: { (try? Self.fleetHosts(installedIn: $0)) ?? [] })
-        #expect(out2.status == 0, "\(out2.stderr)")
+        #expect(out2.status == 0, "\(Self.explain(out2))")
         #expect(out2.stdout.components(separatedBy: "\"type\":\"deployment_finished\"").count == 2, "one verdict for the whole blue/green deployment")
         // HalfAtATime over each half of the web hosts: the reroute takes two steps.
         #expect(out2.stdout.contains("\"phase\":\"Reroute 1 of 2\""), "a batched reroute")
@@ -120,7 +120,13 @@ struct TrafficTests {
         let (three, out3) = try await Self.phase("blue/green rollback -> v2", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", v3, "--blue-green-rollback", "--json", "--db", db], newVersion: "v2",
             expectedFleet: { _ in (try? Self.fleetHosts(notInstalledIn: out2.stdout.split(separator: "\n").map(String.init))) ?? [] })
-        #expect(out3.status == 0, "\(out3.stderr)")
+        #expect(out3.status == 0, "\(Self.explain(out3))")
+        // A failed phase's history (`hoist show ID --db …`, `hoist logs`) outlives the test.
+        if let failed = [out1, out2, out3].first(where: { $0.status != 0 }) {
+            scratch.keep(because: "hoist exited \(failed.status); history in \(db)")
+        } else if [one, two, three].contains(where: { $0.failed + $0.outOfRotation + $0.oldAfterSwitch + $0.wrongFleetAfterSwitch > 0 }) {
+            scratch.keep(because: "a phase's traffic went wrong; history in \(db)")
+        }
 
         for phase in [one, two, three] {
             #expect(phase.sent > 0)
@@ -130,6 +136,13 @@ struct TrafficTests {
             #expect(phase.oldAfterSwitch == 0, "\(phase.name)")
             #expect(phase.wrongFleetAfterSwitch == 0, "\(phase.name)")
         }
+    }
+
+    /// Why a run of hoist failed, for `#expect` messages: its exit, stderr, and from its
+    /// `--json` events the verdict and each failed host's event, error and last output lines.
+    static func explain(_ output: HoistBinary.Output) -> String {
+        let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+        return "exit \(output.status)\nstderr: \(output.stderr)\n\(outcome.failures)"
     }
 
     /// The web hosts of the fleet a blue/green deployment installed on (its `Install on X` phase).

@@ -71,7 +71,7 @@ import HoistCore
             .allAtOnce(fleet: .original, events: [.applicationStop], earlierScripts: false, required: false),
         ])
         // Rollbacks reroute, after a health check, and reinstall nothing.
-        #expect(DeploymentPhase.blueGreenRollback() == [.reroute(to: .replacement, earlierScripts: true, checkHealth: true)])
+        #expect(DeploymentPhase.blueGreenRollback() == [.reroute(to: .servedBefore, earlierScripts: true, checkHealth: true)])
         #expect(DeploymentPhase.blueGreenReturn() == [.reroute(to: .original, earlierScripts: true, checkHealth: true)])
     }
 
@@ -84,6 +84,23 @@ import HoistCore
         #expect(plan.hosts(of: .replacement, live: nil).map(\.name) == ["h2", "h3"])
         #expect(plan.hosts(of: .original, live: "green").map(\.name) == ["h2", "h3"])
         #expect(plan.hosts(of: .replacement, live: "green").map(\.name) == ["h0", "h1"])
+    }
+
+    /// `--blue-green-rollback` goes to the fleet that served before the last deployment:
+    /// the live one when that deployment failed before traffic moved (the record still names
+    /// it), the other one when it moved traffic, or when hosts have no record.
+    @Test func theFleetThatServedBeforeResolvesAgainstTheLiveFleet() {
+        #expect(FleetRole.servedBefore.resolved(live: "blue", servedBefore: "blue") == .original)
+        #expect(FleetRole.servedBefore.resolved(live: "green", servedBefore: "blue") == .replacement)
+        #expect(FleetRole.servedBefore.resolved(live: "blue", servedBefore: nil) == .replacement)
+        #expect(FleetRole.original.resolved(live: "blue", servedBefore: "green") == .original)
+        #expect(DeploymentPhase.blueGreenRollback().map { $0.resolved(live: "blue", servedBefore: "blue") }
+            == DeploymentPhase.blueGreenReturn())
+        let rollbackNeedsIt = DeploymentPhase.blueGreenRollback().allSatisfy { $0.needsServedBefore }
+        let deploymentNeedsIt = DeploymentPhase.blueGreen(BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"]), traffic: true)
+            .contains { $0.needsServedBefore }
+        #expect(rollbackNeedsIt)
+        #expect(!deploymentNeedsIt)
     }
 
     @Test func inPlaceRunsTrafficEventsOnlyWithBalancers() {
@@ -132,6 +149,11 @@ import HoistCore
         #expect(commands.writeLiveFleet("green") == RemoteProgram.wrap(
             "mkdir -p /var/lib/hoist/deployment-instructions && "
                 + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_live_fleet", value: "green"), sudo: true))
+        #expect(commands.writeServedBeforeFleet("blue") == RemoteProgram.wrap(
+            "mkdir -p /var/lib/hoist/deployment-instructions && "
+                + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_served_before", value: "blue"), sudo: true))
+        #expect(commands.readServedBeforeFleet == RemoteProgram.wrap(
+            "cat /var/lib/hoist/deployment-instructions/a_b_served_before 2>/dev/null || true", sudo: true))
     }
 }
 

@@ -9,6 +9,19 @@ public enum FleetRole: String, Sendable, Hashable, Codable {
     case replacement
     /// The live blue/green fleet: it keeps serving until traffic moves.
     case original
+    /// The blue/green fleet that was live when the group's last deployment began (recorded on
+    /// the hosts): where `--blue-green-rollback` sends traffic. It is the live fleet when that
+    /// deployment failed or stopped before its reroute finished, the other one when it moved
+    /// traffic. Resolved to `original` or `replacement` when the deployment runs.
+    case servedBefore
+
+    /// `servedBefore` as `original` or `replacement`, given the live fleet and the one
+    /// recorded as serving when the last deployment began (nil when none is, as on hosts that
+    /// an older Hoist deployed: the fleet not live, which a deployment that moved traffic left).
+    public func resolved(live: String, servedBefore: String?) -> FleetRole {
+        guard self == .servedBefore else { return self }
+        return servedBefore == live ? .original : .replacement
+    }
 }
 
 /// One step of a deployment. An in-place deployment is one `.rollout`; blue/green is a list
@@ -59,6 +72,30 @@ public enum DeploymentPhase: Sendable, Hashable {
         case .all: return "every host"
         case .replacement: return "replacement fleet"
         case .original: return "original fleet"
+        case .servedBefore: return "fleet that served before the last deployment"
+        }
+    }
+
+    /// This phase with `FleetRole.servedBefore` resolved (`FleetRole.resolved`).
+    public func resolved(live: String, servedBefore: String?) -> DeploymentPhase {
+        switch self {
+        case .rollout(let fleet, let events):
+            return .rollout(fleet: fleet.resolved(live: live, servedBefore: servedBefore), events: events)
+        case .allAtOnce(let fleet, let events, let earlier, let required):
+            return .allAtOnce(fleet: fleet.resolved(live: live, servedBefore: servedBefore), events: events,
+                              earlierScripts: earlier, required: required)
+        case .reroute(let fleet, let earlier, let check):
+            return .reroute(to: fleet.resolved(live: live, servedBefore: servedBefore), earlierScripts: earlier, checkHealth: check)
+        case .waitForContinue, .pause:
+            return self
+        }
+    }
+
+    /// Whether the phase names `FleetRole.servedBefore`, which the hosts must then be asked for.
+    public var needsServedBefore: Bool {
+        switch self {
+        case .rollout(let fleet, _), .allAtOnce(let fleet, _, _, _), .reroute(let fleet, _, _): return fleet == .servedBefore
+        case .waitForContinue, .pause: return false
         }
     }
 
@@ -86,10 +123,13 @@ public enum DeploymentPhase: Sendable, Hashable {
     }
 
     /// A blue/green rollback (`--blue-green-rollback`): traffic moves back to the fleet that
-    /// served before (the one not live now), with the traffic hooks of earlier revisions
-    /// (§2.1), once that fleet answers its health checks. Nothing is reinstalled.
+    /// served before the last deployment began, with the traffic hooks of earlier revisions
+    /// (§2.1), once that fleet answers its health checks. Nothing is reinstalled. After a
+    /// deployment that moved traffic that is the fleet not live now; after one that failed
+    /// before its reroute finished it is the live fleet, which still runs the old revision
+    /// (the replacement fleet runs the revision that failed).
     public static func blueGreenRollback() -> [DeploymentPhase] {
-        [.reroute(to: .replacement, earlierScripts: true, checkHealth: true)]
+        [.reroute(to: .servedBefore, earlierScripts: true, checkHealth: true)]
     }
 
     /// The automatic rollback of a blue/green deployment that failed (its install or a

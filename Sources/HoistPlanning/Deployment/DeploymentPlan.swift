@@ -107,12 +107,13 @@ public struct DeploymentPlan: Sendable {
         self.hasTraffic = hasTraffic
     }
 
-    /// The hosts of `fleet` given which blue/green fleet is live, in the plan's order.
+    /// The hosts of `fleet` given which blue/green fleet is live, in the plan's order
+    /// (`servedBefore`, unless resolved first, as the fleet not live).
     public func hosts(of fleet: FleetRole, live: String?) -> [HostSpec] {
         guard let spec = blueGreen, fleet != .all else { return hosts }
         let live = live ?? spec.fleets.first ?? ""
         let replacement = spec.fleets.first { $0 != live } ?? live
-        let name = fleet == .replacement ? replacement : live
+        let name = fleet == .original ? live : replacement
         return hosts.filter { $0.tagValue(spec.fleetTag) == .some(name) }
     }
 

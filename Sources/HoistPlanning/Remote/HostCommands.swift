@@ -232,14 +232,29 @@ public struct HostCommands: Sendable {
     /// Blue/green: where the group's live fleet is recorded on a host.
     public var liveFleetFile: String { layout.instructionsDir + "/\(layout.groupID)_live_fleet" }
 
+    /// Blue/green: where the fleet that was live when the group's last deployment began is
+    /// recorded, the fleet `--blue-green-rollback` goes back to. The live record alone cannot
+    /// say it: a deployment that failed before traffic moved leaves it unchanged.
+    public var servedBeforeFile: String { layout.instructionsDir + "/\(layout.groupID)_served_before" }
+
     /// Prints the live fleet recorded on the host (nothing when none is).
-    public var readLiveFleet: String {
-        wrap("cat \(shellQuote(liveFleetFile)) 2>/dev/null || true")
-    }
+    public var readLiveFleet: String { readFleet(liveFleetFile) }
 
     /// Records `fleet` as the group's live fleet on the host.
-    public func writeLiveFleet(_ fleet: String) -> String {
-        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + writePointer(liveFleetFile, value: fleet))
+    public func writeLiveFleet(_ fleet: String) -> String { writeFleet(liveFleetFile, fleet) }
+
+    /// Prints the fleet that served before the group's last deployment (nothing when none is).
+    public var readServedBeforeFleet: String { readFleet(servedBeforeFile) }
+
+    /// Records `fleet` as the one serving when a deployment begins.
+    public func writeServedBeforeFleet(_ fleet: String) -> String { writeFleet(servedBeforeFile, fleet) }
+
+    private func readFleet(_ file: String) -> String {
+        wrap("cat \(shellQuote(file)) 2>/dev/null || true")
+    }
+
+    private func writeFleet(_ file: String, _ fleet: String) -> String {
+        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + writePointer(file, value: fleet))
     }
 }
 

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistPlanning
+import HoistTestSupport
+@testable import HoistEngine
+
+/// Where `--blue-green-rollback` sends traffic: to the fleet that served before the last
+/// deployment began. After a deployment that moved traffic that is the other fleet; after one
+/// that failed before its reroute finished it is the live fleet, never the fleet that holds
+/// the revision that failed.
+@Suite struct BlueGreenRollbackTargetTests {
+    static let spec = BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"])
+
+    static func group() throws -> FolderGroup {
+        let tags: [String: [HoistCore.Tag]] = ["b1": [HoistCore.Tag("color", "blue")], "b2": [HoistCore.Tag("color", "blue")],
+                                               "g1": [HoistCore.Tag("color", "green")], "g2": [HoistCore.Tag("color", "green")]]
+        return try FolderGroup(["b1", "b2", "g1", "g2"], tags: tags)
+    }
+
+    static func deploy(_ group: FolderGroup, _ revision: DeployableRevision, phases: [DeploymentPhase],
+                       traffic: RecordingTraffic = RecordingTraffic()) async throws -> DeploymentReport {
+        let plan = group.plan(config: .allAtOnce, phases: phases, blueGreen: spec, traffic: true)
+        return try await group.deploy(revision, plan: plan, ports: group.ports(traffic: traffic))
+    }
+
+    static func live(_ group: FolderGroup, on host: String = "b1") -> String? {
+        let file = HostCommands(layout: HostLayout(root: group.scratch.file("hosts/\(host)"), groupID: group.groupID),
+                                deploymentID: "", become: false).liveFleetFile
+        return (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Which fleet each traffic call went to, e.g. ["allow green", "block blue"].
+    static func moves(_ traffic: RecordingTraffic) -> Set<String> {
+        Set(traffic.calls.current.map { "\($0.0) \($0.1.first == "g" ? "green" : "blue")" })
+    }
+
+    @Test func afterAFailedDeploymentTrafficStaysOnTheFleetThatServed() async throws {
+        let group = try Self.group()
+        // v1 moves traffic to green; v2 goes to blue, where every host fails ValidateService.
+        let first = try await Self.deploy(group, try await group.revision("v1"), phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        try #require(first.verdict.status == .succeeded)
+        try #require(Self.live(group) == "green")
+        try group.fail("b1", .validateService, in: "v2")
+        try group.fail("b2", .validateService, in: "v2")
+        let v2 = try await group.revision("v2")
+        let failed = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        try #require(failed.verdict.status == .failed)
+
+        let traffic = RecordingTraffic()
+        let rollback = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreenRollback(), traffic: traffic)
+        #expect(rollback.verdict.status == .succeeded)
+        #expect(Self.moves(traffic) == ["allow green", "block blue"], "green, which served before v2, keeps the traffic")
+        #expect(Self.live(group) == "green")
+    }
+
+    @Test func afterADeploymentThatMovedTrafficItGoesBack() async throws {
+        let group = try Self.group()
+        let v1 = try await group.revision("v1")
+        _ = try await Self.deploy(group, v1, phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        let v2 = try await group.revision("v2")
+        let second = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        try #require(second.verdict.status == .succeeded)
+        try #require(Self.live(group) == "blue")
+
+        let traffic = RecordingTraffic()
+        let rollback = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreenRollback(), traffic: traffic)
+        #expect(rollback.verdict.status == .succeeded)
+        #expect(Self.moves(traffic) == ["allow green", "block blue"])
+        #expect(Self.live(group) == "green")
+        // Run again, it goes to the same fleet: the one that served before v2.
+        let again = RecordingTraffic()
+        _ = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreenRollback(), traffic: again)
+        #expect(Self.moves(again) == ["allow green", "block blue"])
+        #expect(Self.live(group) == "green")
+    }
+}
