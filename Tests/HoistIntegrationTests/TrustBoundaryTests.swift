@@ -185,12 +185,13 @@ struct FileTrustTests {
 
     /// Under `become` the upload lands in a folder of the SSH user's own, even when another
     /// user planted that name first; a killed upload's partial files are removed next time.
+    /// OneAtATime, so the second host's upload goes there ahead of its turn.
     @Test func becomeStagesPrivatelyAndRemovesPartialUploads() async throws {
-        try await DeployScenario.with("staging", hosts: 1) { s in
+        try await DeployScenario.with("staging", hosts: 2) { s in
             let host = s.names[0]
             let staging = "/tmp/hoist-staging-hoist"
             _ = try FleetControl.exec(host, "rm -rf \(staging); mkdir -m 777 \(staging) && chown appuser: \(staging)")
-            try s.writePlaybook()
+            try s.writePlaybook(config: "OneAtATime")
             let inventory = try String(contentsOfFile: s.scratch.file("inventory.yml"), encoding: .utf8)
             try inventory.replacingOccurrences(of: "  user: root\n", with: "  user: hoist\n  become: true\n")
                 .write(toFile: s.scratch.file("inventory.yml"), atomically: true, encoding: .utf8)
@@ -199,6 +200,9 @@ struct FileTrustTests {
             let first = try await s.deploy(try s.revision("v1", revision))
             #expect(first.status == 0, "\(first.description)")
             #expect(try FleetControl.exec(host, "stat -c '%U %a' \(staging)").stdout == "hoist 700\n", "the planted folder was replaced")
+            let ahead = first.event(s.names[1], "DownloadBundle")?["message"] as? String ?? ""
+            #expect(ahead.contains("ahead of this host's turn"), "\(s.names[1]): \(ahead)")
+            #expect(s.exists(s.names[1], "\(s.groupDir)/\(first.deploymentID)/deployment-archive/appspec.yml"))
 
             // A coordinator killed mid-upload leaves these behind.
             let partials = ["\(staging)/.\(s.groupID)-d-KILLED.bundle.hoist-1234.tmp",
