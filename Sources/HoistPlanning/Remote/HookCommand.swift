@@ -170,7 +170,7 @@ public struct HookInvocation: Sendable, Hashable {
             sleep \(timeoutSeconds) 7>&- & tm=$!; phase=run
             while :; do
               wait "$sp"; rc=$?
-              [ -e "/proc/$sp" ] || break
+              if [ ! -e "/proc/$sp" ]; then \(Self.statusAfterWait); break; fi
               if ended "$tm"; then
                 case $phase in
                   run) timedout=1; stopall TERM; phase=term; sleep \(killGraceSeconds) 7>&- & tm=$! ;;
@@ -280,6 +280,13 @@ public struct HookInvocation: Sendable, Hashable {
           wait
         }
         """#
+
+    /// Run when `wait "$sp"` has returned and the script is gone: dash's `wait` can return
+    /// 128+17 (the CHLD trap's signal) for a child it has just reaped, when other children
+    /// still run; its status is then still there for a second `wait` (127 when there was
+    /// none left to give: the first one was the status). Seen as "exit code 145 (killed by
+    /// signal 17)" for a script that succeeded, under load.
+    static let statusAfterWait = #"if [ "$rc" -gt 128 ]; then wait "$sp" 2>/dev/null; ws=$?; [ "$ws" -eq 127 ] || rc=$ws; fi"#
 
     /// `tree PID` lists the descendants of PID, from the kernel's children lists (no process
     /// per level; `ps` where the kernel has none); `stopall SIG` signals the script's process
