@@ -74,10 +74,14 @@ struct Uploader {
         }
         let (remoteHash, detail) = drain(channel)
         channel.closeAndWait(deadline: .after(60))
-        let remoteDigest = String(remoteHash.prefix(while: { $0 != " " }))
-        if channel.exitStatus != 0 || !detail.isEmpty || remoteDigest != expected {
+        // The digest is the last line: a login shell may print before the command runs, on
+        // either stream, so stderr alone says nothing; tee's failure says so itself.
+        let lastLine = remoteHash.split(separator: "\n").last.map(String.init) ?? ""
+        let remoteDigest = String(lastLine.prefix(while: { $0 != " " }))
+        let teeFailed = detail.contains(Self.teeFailed)
+        if channel.exitStatus != 0 || teeFailed || remoteDigest != expected {
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
-            let reason = !detail.isEmpty ? detail
+            let reason = teeFailed || channel.exitStatus != 0 && !detail.isEmpty ? detail
                 : remoteDigest != expected ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(expected)"
                 : "the receiving command exited with \(channel.exitStatus)"
             throw TransportError(host: label, kind: .upload, message: "uploading \(localPath) to \(temporary) failed: \(reason)")
@@ -95,10 +99,13 @@ struct Uploader {
         return UploadResult(bytes: sent, sha256: remoteDigest, durationSeconds: Deadline.now() - started)
     }
 
-    /// Writes stdin to TMP and prints the SHA-256 of what was written; any stderr output
-    /// (tee cannot open or write TMP) means failure.
+    /// What the receiving command prints on stderr when tee could not open or write TMP (tee
+    /// still copies what it reads to the digest, so the digest alone would not tell).
+    static let teeFailed = "hoist: the upload could not be written"
+
+    /// Writes stdin to TMP and prints the SHA-256 of what was written.
     static func receiveCommand(temporary: String) -> String {
-        "umask 077 && { tee \(shellQuote(temporary)) || echo 'tee failed' >&2; } | { \(HostDigest.sha256OfStdin); }"
+        "umask 077 && { tee \(shellQuote(temporary)) || echo \(shellQuote(teeFailed)) >&2; } | { \(HostDigest.sha256OfStdin); }"
     }
 
     /// Sets the verified temporary file's mode and renames it over the target.

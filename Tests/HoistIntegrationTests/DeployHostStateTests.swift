@@ -59,6 +59,25 @@ struct DeployHostStateTests {
         }
     }
 
+    /// A login shell that prints on both streams (a version manager's setup in root's
+    /// .bashrc, say) before every command: the upload, whose check read any stderr as tee's
+    /// failure, and everything else still work.
+    @Test func aLoginShellThatPrintsDoesNotBreakADeployment() async throws {
+        try await DeployScenario.with("noisyshell", hosts: 1) { s in
+            let host = s.names[0]
+            try s.put(host, "/root/.bashrc", "echo 'noise on stdout'\necho 'rm: cannot remove /root/.pyenv/shims/tmp.x' >&2\n")
+            defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
+            try s.writePlaybook()
+            var revision = Revision()
+            revision.install("www/index.html", "hello\n", to: "/srv/\(s.application)")
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            #expect(outcome.status == 0, "\(outcome.description)")
+            #expect(s.read(host, "/srv/\(s.application)/index.html") == "hello\n")
+            let upload = outcome.of("upload_progress").filter { $0["host"] as? String == host }
+            #expect(upload.contains { ($0["bytes_sent"] as? Int ?? 0) > 0 }, "the bundle was uploaded, not reused")
+        }
+    }
+
     @Test func eachHostKeepsARecordMatchingTheFinalStatuses() async throws {
         try await DeployScenario.with("record", hosts: 2) { s in
             try s.writePlaybook()

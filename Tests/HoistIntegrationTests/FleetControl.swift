@@ -52,7 +52,8 @@ enum FleetControl {
     /// Where `path` on `host` is seen from here: the host's private folders are bind mounts
     /// of the fleet folder's `hosts/NAME/<folder>`.
     static func url(_ host: String, _ path: String) -> URL {
-        let mounts = [("/etc/hoist-test", "etc-hoist-test"), ("/var/lib", "var-lib"), ("/srv", "srv"), ("/opt", "opt"), ("/tmp", "tmp")]
+        let mounts = [("/etc/hoist-test", "etc-hoist-test"), ("/var/lib", "var-lib"), ("/srv", "srv"), ("/opt", "opt"), ("/tmp", "tmp"),
+                      ("/root", "root"), ("/home", "home")]
         for (prefix, folder) in mounts where path == prefix || path.hasPrefix(prefix + "/") {
             return TestPaths.fleetDir.appendingPathComponent("hosts/\(host)/\(folder)")
                 .appendingPathComponent(String(path.dropFirst(prefix.count)))
