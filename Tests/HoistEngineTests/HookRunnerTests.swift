@@ -14,8 +14,11 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
 }
 
 /// The hook wrapper run by a real /bin/sh on this machine: the same program a remote host runs.
-@Suite struct HookRunnerTests {
+@Suite final class HookRunnerTests {
     let dir: String
+    // Each test gets its own folder (and its own instance), removed when the test ends.
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
     init() throws {
         dir = NSTemporaryDirectory() + "hoist-hook-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir + "/scripts", withIntermediateDirectories: true)
