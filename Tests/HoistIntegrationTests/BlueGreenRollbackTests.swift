@@ -32,19 +32,34 @@ extension TrafficTests {
         return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
     }
 
-    @Test func aFailedBlueGreenInstallRollsBackByRerouting() async throws {
-        let env = try Self.fleetEnv()
+    /// A deployment group of its own over the fleet's web hosts, with its in-place and
+    /// blue/green playbooks and a history, where `goodPrefix-<tag>` is deployed in place on
+    /// every host: the start of each rollback test.
+    struct RollbackGroup {
+        let frontend: String, scratch: ScratchDirectory, blueGreen: String, db: String
+        let tag: Substring, good: String, goodDir: String
+    }
+
+    static func rollbackGroup(_ scratchName: String, group: String, goodPrefix: String,
+                              blueGreenExtra: String = "") throws -> RollbackGroup {
+        let env = try fleetEnv()
         let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
-        let scratch = try ScratchDirectory("hoist-bg-autorollback")
-        let group = "traffic-autorollback"
-        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
-        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group,
-                                          extra: "auto_rollback: {on_failure: true}\n")
+        let scratch = try ScratchDirectory(scratchName)
+        let inPlace = try playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
+        let blueGreen = try playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group,
+                                     extra: blueGreenExtra)
         let db = scratch.file("history.sqlite3")
         let tag = UUID().uuidString.prefix(6)
-        let good = "ar1-\(tag)"
-        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
-        try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
+        let good = "\(goodPrefix)-\(tag)", goodDir = try revision(scratch, good)
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", goodDir, "--config", "AllAtOnce", "--json", "--db", db])
+        try #require(setup.status == 0, "setup deploy failed: \(explain(setup))")
+        return RollbackGroup(frontend: frontend, scratch: scratch, blueGreen: blueGreen, db: db, tag: tag, good: good, goodDir: goodDir)
+    }
+
+    @Test func aFailedBlueGreenInstallRollsBackByRerouting() async throws {
+        let g = try Self.rollbackGroup("hoist-bg-autorollback", group: "traffic-autorollback", goodPrefix: "ar1",
+                                       blueGreenExtra: "auto_rollback: {on_failure: true}\n")
+        let (frontend, scratch, blueGreen, db, tag, good) = (g.frontend, g.scratch, g.blueGreen, g.db, g.tag, g.good)
 
         // Traffic stays on the fleet that served before: the one the deployment did not install on.
         let (counts, run) = try await Self.phase(
@@ -127,17 +142,8 @@ extension TrafficTests {
     /// (no automatic rollback): traffic goes back to the fleet that served before it, the
     /// hosts the first batch blocked included, not to the fleet holding the failed revision.
     @Test func aManualRollbackAfterAFailedRerouteReturnsToTheFleetThatServed() async throws {
-        let env = try Self.fleetEnv()
-        let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
-        let scratch = try ScratchDirectory("hoist-bg-manual")
-        let group = "traffic-manual"
-        let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
-        let blueGreen = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: group)
-        let db = scratch.file("history.sqlite3")
-        let tag = UUID().uuidString.prefix(6)
-        let good = "mr1-\(tag)", goodDir = try Self.revision(scratch, good)
-        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", goodDir, "--config", "AllAtOnce", "--json", "--db", db])
-        try #require(setup.status == 0, "setup deploy failed: \(Self.explain(setup))")
+        let g = try Self.rollbackGroup("hoist-bg-manual", group: "traffic-manual", goodPrefix: "mr1")
+        let (frontend, scratch, blueGreen, db, tag, good, goodDir) = (g.frontend, g.scratch, g.blueGreen, g.db, g.tag, g.good, g.goodDir)
         let last = [try #require(try Self.hosts(ofFleet: "blue").max()), try #require(try Self.hosts(ofFleet: "green").max())]
         let failed = try HoistBinary.run(["deploy", blueGreen, "--revision", try Self.revisionFailingAfterAllow(scratch, "mr2-\(tag)", on: last),
                                           "--no-rollback", "--json", "--db", db])
