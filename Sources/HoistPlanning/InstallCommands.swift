@@ -6,14 +6,17 @@ import HoistCore
 /// revision, so it reaches the host on stdin (`HostCommands.install`), never on a command line.
 ///
 /// The script, in order:
-/// 1. checks conflicts among the paths the previous Install did not put there (those not in
-///    its cleanup file): with DISALLOW, each destination file that exists; with any
-///    behaviour, each directory path taken by a non-directory (and, with OVERWRITE, each file
-///    path taken by a directory, including one the previous Install created that now holds
-///    files it did not put there, which its cleanup cannot remove). It prints every conflict (CodeDeploy's text, one per line,
-///    on stderr, directories first) and exits with `ExitCode.conflicts`, having changed
-///    nothing;
-/// 2. undoes the previous Install from its cleanup file (newest first) and removes that file;
+/// 1. surveys, with one find and one awk for any number of paths, every destination and every
+///    path the previous Install recorded (its cleanup file, and the journal of an interrupted
+///    run), and checks conflicts among the destinations the previous Install did not put
+///    there: with any behaviour, each directory path taken by a non-directory; with DISALLOW,
+///    each destination file that exists; with OVERWRITE, each file path taken by a directory.
+///    A file path where the previous Install put a directory is a conflict too (DISALLOW and
+///    OVERWRITE) when that directory now holds files it did not put there, which its cleanup
+///    cannot remove. It prints every conflict (CodeDeploy's text, one per line, on stderr,
+///    directories first) and exits with `ExitCode.conflicts`, having changed nothing;
+/// 2. undoes the previous Install from the survey (its files and links with one rm, its
+///    directories newest first with one rmdir) and removes its cleanup file;
 /// 3. creates the missing directories (one `mkdir`), then copies files (one `cp --parents`
 ///    per source and destination folder) and symlinks, appending each path to a journal
 ///    (`<cleanup>.partial`) before creating it, so an interrupted install is still cleanable
@@ -21,6 +24,9 @@ import HoistCore
 ///    50,000 files installs in seconds;
 /// 4. applies permissions to the paths this run installed;
 /// 5. renames the journal to the cleanup file (atomic).
+///
+/// Its working lists stay in `install.work` beside the script (`install.sh` in the deployment's
+/// folder), for whoever asks afterwards what an Install checked; each run rewrites them.
 ///
 /// The cleanup file format is CodeDeploy's: one absolute path per line, `semanage\0<path>` for
 /// SELinux contexts. Paths with line breaks are refused by the planner.
@@ -53,17 +59,15 @@ public enum InstallCommands {
             case .setPermissions: break
             }
         }
-        out += listFile("directories", directories) + ["hoist_check directories notdir"]
-        switch fileExistsBehavior {
-        case .disallow: out += listFile("files", files) + ["hoist_check files taken"]
-        case .overwrite: out += listFile("files", files) + ["hoist_check files dir"]
-        case .retain: break
-        }
-        out.append("[ \"$hoist_conflicts\" -eq 0 ] || exit \(ExitCode.conflicts)")
+        out += listFile("directories", directories)
+        out += listFile("files", fileExistsBehavior == .retain ? [] : files)
+        out.append("hoist_survey")
+        out.append("hoist_report_conflicts")
 
         out.append("# 2. Undo the previous install.")
         out.append("hoist_cleanup_previous")
-        out.append("mkdir -p -- " + shellQuote(PathSyntax.dirname(cleanupFile)) + " || hoist_fail \"Could not create the directory of $hoist_cleanup.\"")
+        let folder = shellQuote(PathSyntax.dirname(cleanupFile))
+        out.append("[ -d \(folder) ] || mkdir -p -- \(folder) || hoist_fail \"Could not create the directory of $hoist_cleanup.\"")
         out.append(": > \"$hoist_journal\" || hoist_fail \"Could not write the cleanup journal $hoist_journal.\"")
 
         out.append("# 3. Install: the directories (one mkdir), then files and links in plan order.")
@@ -151,14 +155,16 @@ public enum InstallCommands {
         }
     }
 
-    /// Writes `paths` to `$hoist_tmp/<name>`, one per line, a few per printf (no forks).
+    /// Writes `paths` to `$hoist_tmp/<name>`, one per line, a few per printf (no forks); an
+    /// empty list still empties the file, which a previous run may have filled.
     static func listFile(_ name: String, _ paths: [String]) -> [String] {
-        guard !paths.isEmpty else { return [] }
+        let failure = " || hoist_fail \"Could not list the destinations.\""
+        guard !paths.isEmpty else { return [": > \"$hoist_tmp/\(name)\"" + failure] }
         var lines = ["{"]
         for start in stride(from: 0, to: paths.count, by: 8) {
             lines.append("  printf '%s\\n' " + paths[start..<min(start + 8, paths.count)].map(shellQuote).joined(separator: " "))
         }
-        lines.append("} > \"$hoist_tmp/\(name)\" || hoist_fail \"Could not list the destinations.\"")
+        lines.append("} > \"$hoist_tmp/\(name)\"" + failure)
         return lines
     }
 

@@ -4,85 +4,102 @@ enum InstallScriptPrelude {
     static let text = #"""
 set -u
 hoist_fail() { printf '%s\n' "$*" >&2; exit 4; }
-hoist_tmp=$(mktemp -d) || hoist_fail "Could not create a temporary directory."
-trap 'rm -rf "$hoist_tmp"' EXIT
-hoist_soh=$(printf '\001')
+# Working lists live beside the script (install.sh in the deployment's folder), so a
+# reader can see afterwards what this Install checked; every one is rewritten each run.
+case $0 in */*) hoist_tmp=${0%/*}/install.work ;; *) hoist_tmp=install.work ;; esac
+[ -d "$hoist_tmp" ] || mkdir -p -- "$hoist_tmp" || hoist_fail "Could not create the folder $hoist_tmp."
+hoist_exists='The deployment failed because a specified file already exists at this location: '
 
-# The previous install's records, oldest first: the finished cleanup file, then the journal
-# of an interrupted run. NULs (semanage lines) become \001 so that `read` keeps them; an
-# unterminated last line (a crash mid-write) is dropped, as CodeDeploy does.
-hoist_records() {
-  [ -f "$1" ] || return 0
-  if [ "$(tail -c 1 "$1" | wc -l)" -eq 0 ]; then tr '\000' '\001' < "$1" | sed '$d'; else tr '\000' '\001' < "$1"; fi
-}
-{ hoist_records "$hoist_cleanup" && hoist_records "$hoist_journal"; } > "$hoist_tmp/previous" ||
-  hoist_fail "Could not read the previous cleanup file $hoist_cleanup."
-# Conflicts are checked before anything is deleted, and all of them are reported. The
-# paths to check are in list files; one grep drops those the previous install put there
-# (the cleanup will remove them), so the check stays linear in the number of files.
-hoist_conflicts=0
-# Runs find on every path of the NUL-separated list $1 (absolute paths, never options) with
-# the options and tests that follow, printing the matches NUL-separated, in list order. A
-# few processes for any number of paths: a fork per path is what makes big installs slow.
-hoist_find() {
-  hoist_l=$1; shift
-  [ -s "$hoist_l" ] || return 0
-  xargs -0 sh -c 'hoist_o=$1; shift; hoist_t=$1; shift; exec find $hoist_o "$@" -maxdepth 0 $hoist_t -print0' sh "$@" < "$hoist_l" 2> /dev/null
-  return 0
-}
-# $1 list name; $2 what counts as a conflict: taken (anything there), notdir (something
-# other than a directory, a link to one being one), dir (a real directory).
-hoist_check() {
-  [ -s "$hoist_tmp/$1" ] || return 0
-  grep -Fxv -f "$hoist_tmp/previous" "$hoist_tmp/$1" | tr '\n' '\000' > "$hoist_tmp/$1.unknown" ||
+# Conflicts are found before anything is deleted, and all of them are reported: one find
+# gives the type of every destination and of every path the previous install recorded (a
+# few processes for any number of paths: a fork per path is what makes big installs slow),
+# and one awk decides, in CodeDeploy's order (directories first, then files):
+# - a destination directory the previous install did not record is a conflict when
+#   something other than a directory (a link to one being one) is there;
+# - a destination file it did not record is one when anything is there (DISALLOW), or a
+#   real directory (OVERWRITE; RETAIN checks no files);
+# - a destination file where it recorded a directory is free only if the cleanup can remove
+#   that directory: not when it now holds anything it did not put there (`strays`);
+# and what the cleanup removes: its files and links (one rm), then its directories, newest
+# record first, so children go before parents (one rmdir).
+# The records are the finished cleanup file, then the journal of an interrupted run; an
+# unterminated last line (a crash mid-write) is dropped, as CodeDeploy does. A record that
+# is not an absolute path (`semanage\0<path>`, SELinux contexts) is not a path.
+hoist_records=
+hoist_survey() {
+  set --
+  for hoist_f in "$hoist_cleanup" "$hoist_journal"; do
+    [ -f "$hoist_f" ] || continue
+    if [ -n "$(tail -c 1 "$hoist_f")" ]; then
+      sed '$d' "$hoist_f" > "$hoist_tmp/${hoist_f##*/}.whole" || hoist_fail "Could not read the previous cleanup file $hoist_f."
+      hoist_f=$hoist_tmp/${hoist_f##*/}.whole
+    fi
+    set -- "$@" "$hoist_f"
+  done
+  hoist_records=$#; hoist_rec1=${1:-}; hoist_rec2=${2:-}
+  grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" "$@" |
+    xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh > "$hoist_tmp/types" 2> /dev/null
+  hoist_w=$hoist_tmp awk -v b="$hoist_behavior" "$hoist_survey_awk" "$hoist_tmp/types" "$hoist_tmp/directories" "$hoist_tmp/files" "$@" ||
     hoist_fail "Could not compare the destinations with the previous cleanup file."
-  case $2 in
-  taken) hoist_find "$hoist_tmp/$1.unknown" -P '' ;;
-  notdir) hoist_find "$hoist_tmp/$1.unknown" -H '! -type d' ;;
-  dir) hoist_find "$hoist_tmp/$1.unknown" -P '-type d' ;;
-  esac > "$hoist_tmp/$1.found"
-  if [ "$2" != notdir ]; then
-    # A file path the previous install put a directory at is free only if the cleanup can
-    # remove that directory: not when it now holds anything the previous install did not
-    # put there (the cleanup leaves such a directory, and the copy would fail after it).
-    grep -Fx -f "$hoist_tmp/previous" "$hoist_tmp/$1" | tr '\n' '\000' > "$hoist_tmp/$1.known" ||
-      hoist_fail "Could not compare the destinations with the previous cleanup file."
-    hoist_find "$hoist_tmp/$1.known" -P '-type d' | tr '\000' '\n' > "$hoist_tmp/$1.dirs"
-    while IFS= read -r hoist_p; do
-      if find "$hoist_p" -mindepth 1 | grep -Fxv -f "$hoist_tmp/previous" | grep -q .; then
-        printf '%s\000' "$hoist_p" >> "$hoist_tmp/$1.found"
-      fi
-    done < "$hoist_tmp/$1.dirs"
-  fi
-  [ -s "$hoist_tmp/$1.found" ] || return 0
-  tr '\000' '\n' < "$hoist_tmp/$1.found" |
-    sed 's/^/The deployment failed because a specified file already exists at this location: /' >&2
-  hoist_conflicts=$((hoist_conflicts + $(tr -cd '\000' < "$hoist_tmp/$1.found" | wc -c)))
+  [ -s "$hoist_tmp/strays" ] || return 0
+  while IFS= read -r hoist_p; do
+    if find "$hoist_p" -mindepth 1 | grep -Fxv -f "$hoist_tmp/known" | grep -q .; then
+      printf '%s%s\n' "$hoist_exists" "$hoist_p" >> "$hoist_tmp/conflicts" || hoist_fail "Could not write a temporary file."
+    fi
+  done < "$hoist_tmp/strays"
+}
+# Arguments: the types (find's %y and %Y, a space, the path), the destination directories,
+# the destination files, then the records.
+hoist_survey_awk='
+function own(p) { return (p in y) ? y[p] : "" }
+BEGIN {
+  w = ENVIRON["hoist_w"]; m = "The deployment failed because a specified file already exists at this location: "
+  split("conflicts strays known remove rmdirs", names, " ")
+  for (i in names) { out[names[i]] = w "/" names[i]; printf "" > out[names[i]] }
+}
+FILENAME == ARGV[1] { p = substr($0, 4); y[p] = substr($0, 1, 1); f[p] = substr($0, 2, 1); next }
+FILENAME == ARGV[2] { dirs[++nd] = $0; next }
+FILENAME == ARGV[3] { files[++nf] = $0; next }
+/^\// { known[$0] = 1; rec[++nr] = $0 }
+END {
+  for (i = 1; i <= nd; i++) { p = dirs[i]; if (!(p in known) && (p in y) && f[p] != "d") print m p > out["conflicts"] }
+  for (i = 1; i <= nf; i++) {
+    p = files[i]
+    if (p in known) { if (own(p) == "d") { print p > out["strays"]; strays = 1 } }
+    else if ((p in y) && (b == "DISALLOW" || y[p] == "d")) print m p > out["conflicts"]
+  }
+  if (strays) for (p in known) print p > out["known"]
+  for (i = nr; i > 0; i--) {
+    p = rec[i]; if (p in done) continue; done[p] = 1
+    if (own(p) == "d") print p > out["rmdirs"]; else if (p in y) print p > out["remove"]
+  }
+}'
+hoist_report_conflicts() {
+  [ -s "$hoist_tmp/conflicts" ] || return 0
+  cat "$hoist_tmp/conflicts" >&2
+  exit 3
 }
 
-# Undo the previous install, newest record first: unlink symlinks, remove files, remove
-# directories only when empty, drop SELinux file contexts; missing paths are ignored. All
-# files and links go first (one rm), then the directories, children before parents (one
-# rmdir), so the work does not grow by a process per path.
+# Undo the previous install, from the survey: unlink its symlinks and remove its files (one
+# rm), remove its directories only when empty (one rmdir), drop its SELinux file contexts
+# (newest first); missing paths are ignored.
 hoist_cleanup_previous() {
-  sed -n '1!G;h;$p' "$hoist_tmp/previous" > "$hoist_tmp/reversed" || hoist_fail "Could not read the previous cleanup file."
-  if command -v semanage > /dev/null 2>&1; then
-    grep "^semanage$hoist_soh" "$hoist_tmp/reversed" | while IFS= read -r hoist_line; do
+  if [ "$hoist_records" -gt 0 ] && command -v semanage > /dev/null 2>&1; then
+    hoist_soh=$(printf '\001')
+    # NULs become \001 so that `read` keeps them.
+    { tr '\000' '\001' < "$hoist_rec1" && { [ -z "$hoist_rec2" ] || tr '\000' '\001' < "$hoist_rec2"; }; } |
+      sed -n '1!G;h;$p' | grep "^semanage$hoist_soh" | while IFS= read -r hoist_line; do
       semanage fcontext -d -- "${hoist_line#"semanage$hoist_soh"}" > /dev/null 2>&1
     done
   fi
-  { grep -v "^semanage$hoist_soh" "$hoist_tmp/reversed" || [ $? -eq 1 ]; } | tr '\n' '\000' > "$hoist_tmp/paths" ||
-    hoist_fail "Could not read the previous cleanup file."
-  hoist_find "$hoist_tmp/paths" -P '! -type d' > "$hoist_tmp/remove"
-  hoist_find "$hoist_tmp/paths" -P '-type d' > "$hoist_tmp/rmdirs"
   if [ -s "$hoist_tmp/remove" ]; then
-    xargs -0 rm -f -- < "$hoist_tmp/remove" || hoist_fail "Could not remove the previously installed files."
+    xargs -d '\n' rm -f -- < "$hoist_tmp/remove" || hoist_fail "Could not remove the previously installed files."
   fi
   if [ -s "$hoist_tmp/rmdirs" ]; then
-    xargs -0 rmdir --ignore-fail-on-non-empty -- < "$hoist_tmp/rmdirs" ||
+    xargs -d '\n' rmdir --ignore-fail-on-non-empty -- < "$hoist_tmp/rmdirs" ||
       hoist_fail "Could not remove the previously installed directories."
   fi
-  rm -f -- "$hoist_cleanup" "$hoist_journal" || hoist_fail "Could not remove the previous cleanup file $hoist_cleanup."
+  [ "$hoist_records" -eq 0 ] || rm -f -- "$hoist_cleanup" "$hoist_journal" || hoist_fail "Could not remove the previous cleanup file $hoist_cleanup."
 }
 
 # Install. An installed path that a permission step names gets a flag (hoist_new_<n>), so

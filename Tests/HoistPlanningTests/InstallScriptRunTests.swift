@@ -86,6 +86,26 @@ import Testing
         #expect(!box.exists(box.dest + "/www/logs/keep"))
     }
 
+    /// Install keeps its working lists beside the script (`install.work`); a second run there
+    /// must not act on the first one's: its conflicts, its strays, its files to remove.
+    @Test func aRunDoesNotReuseTheListsOfTheRunBefore() throws {
+        let box = try ScriptSandbox()
+        #expect(try box.install(Self.copyApp, files: ["app/a": "1", "app/logs/keep": "1"]).status == 0)
+        try box.write(box.dest + "/www/logs/app.log", "written by the app")
+        try box.write(box.dest + "/www/b", "mine")
+        let refused = try box.install(Self.copyApp, files: ["app/a": "2", "app/b": "2", "app/logs": "a file"])
+        #expect(refused.status == InstallCommands.ExitCode.conflicts)
+        #expect(box.read(box.root.appendingPathComponent("install.work/conflicts").path)?.contains("/www/logs\n") == true)
+        // RETAIN checks no files: the refused run's conflicts and strays are not this run's.
+        let kept = try box.install(Self.copyApp, files: ["app/a": "3", "app/b": "3"], behavior: .retain)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "3")
+        #expect(box.read(box.dest + "/www/b") == "mine")
+        #expect(box.read(box.dest + "/www/logs/app.log") == "written by the app")
+        #expect(!box.exists(box.dest + "/www/logs/keep"), "the first install's file went with its cleanup")
+        #expect(box.cleanupLines() == ["@DEST/www/a"])
+    }
+
     @Test func overwriteReplacesAndRecords() throws {
         let box = try ScriptSandbox()
         try box.write(box.dest + "/www/a", "mine")
