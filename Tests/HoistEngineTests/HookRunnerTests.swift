@@ -13,7 +13,15 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
     }
 }
 
-/// The hook wrapper run by a real /bin/sh on this machine: the same program a remote host runs.
+/// Which hook wrapper a test runs: the perl runner (this machine has perl), or the sh wrapper
+/// a host without perl gets (`PathSession` over a folder of the programs it uses, no perl).
+enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
+    case perl, shell
+    var testDescription: String { self == .perl ? "perl runner" : "sh wrapper" }
+}
+
+/// The hook program run on this machine: the same program a remote host runs, each test with
+/// both wrappers, which must answer alike.
 @Suite final class HookRunnerTests {
     let dir: String
     // Each test gets its own folder (and its own instance), removed when the test ends.
@@ -24,14 +32,30 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir + "/scripts", withIntermediateDirectories: true)
     }
 
+    /// A folder of the programs the sh wrapper and the tests' scripts use, without perl.
+    func binWithoutPerl() throws -> String {
+        let bin = dir + "/bin"
+        guard !FileManager.default.fileExists(atPath: bin) else { return bin }
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for tool in ["sh", "mkfifo", "rm", "setsid", "sleep", "find", "date", "tr", "awk", "mawk", "gawk", "chmod", "cat",
+                     "ps", "touch", "kill", "env", "getent"] {
+            for folder in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: folder + "/" + tool) {
+                try? FileManager.default.createSymbolicLink(atPath: bin + "/" + tool, withDestinationPath: folder + "/" + tool)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: bin + "/perl"))
+        return bin
+    }
+
     func script(_ name: String, _ body: String, executable: Bool = true) throws {
         try writeScript(dir + "/scripts/" + name, "#!/bin/sh\n" + body + "\n", mode: executable ? 0o755 : 0o644)
     }
 
-    func run(_ location: String, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1,
+    func run(_ location: String, _ wrapper: HookWrapperKind, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1,
              firstInEvent: Bool = true, stop: StopController? = nil) async -> (HookOutcome, RecordingObserver) {
         let observer = RecordingObserver()
-        let runner = HookRunner(session: LocalHostSession(), observer: observer, stop: stop)
+        let session: any HostSession = wrapper == .perl ? LocalHostSession() : PathSession(path: try! binWithoutPerl())
+        let runner = HookRunner(session: session, observer: observer, stop: stop)
         let hook = HookInvocation(
             event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout,
             environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace, firstInEvent: firstInEvent)
@@ -39,9 +63,10 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
         return (await runner.run(hook), observer)
     }
 
-    @Test func streamsBothStreamsAndSucceeds() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func streamsBothStreamsAndSucceeds(_ wrapper: HookWrapperKind) async throws {
         try script("ok.sh", "echo out1; echo err1 >&2; echo out2; pwd")
-        let (outcome, observer) = await run("scripts/ok.sh")
+        let (outcome, observer) = await run("scripts/ok.sh", wrapper)
         #expect(outcome.errorCode == .success)
         let lines = observer.outputLines
         #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "out2", dir])
@@ -53,48 +78,65 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
         #expect(log.contains("[stderr]err1"))
     }
 
-    @Test func failureCarriesExitCode() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func failureCarriesExitCode(_ wrapper: HookWrapperKind) async throws {
         try script("fail.sh", "echo boom >&2; exit 7")
-        let (outcome, _) = await run("scripts/fail.sh")
+        let (outcome, _) = await run("scripts/fail.sh", wrapper)
         #expect(outcome.errorCode == .scriptFailed)
         #expect(outcome.message == "Script at specified location: scripts/fail.sh failed with exit code 7")
     }
 
-    @Test func missingScript() async throws {
-        let (outcome, _) = await run("scripts/nope.sh")
+    @Test(arguments: HookWrapperKind.allCases)
+    func missingScript(_ wrapper: HookWrapperKind) async throws {
+        let (outcome, _) = await run("scripts/nope.sh", wrapper)
         #expect(outcome.errorCode == .scriptMissing)
         #expect(outcome.message == "Script does not exist at specified location: \(dir)/scripts/nope.sh")
     }
 
-    @Test func scriptWithoutExecBitRunsAnyway() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func scriptWithoutExecBitRunsAnyway(_ wrapper: HookWrapperKind) async throws {
         try script("noexec.sh", "echo ran", executable: false)
-        let (outcome, observer) = await run("scripts/noexec.sh")
+        let (outcome, observer) = await run("scripts/noexec.sh", wrapper)
         #expect(outcome.errorCode == .success)
         #expect(observer.outputLines.map(\.text) == ["ran"])
     }
 
-    @Test func hostileEnvironmentRoundTrips() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func hostileEnvironmentRoundTrips(_ wrapper: HookWrapperKind) async throws {
         let values = ["$(touch /tmp/pwned)", "`id`", "it's \"quoted\"", "line1\nline2", "ünï ✓", "; exit 3"]
         try script("env.sh", "printf '%s\\n' \"$V0\" \"$V1\" \"$V2\" \"$V3\" \"$V4\" \"$V5\"")
         let env = values.enumerated().map { ("V\($0.offset)", $0.element) }
-        let (outcome, observer) = await run("scripts/env.sh", env: env)
+        let (outcome, observer) = await run("scripts/env.sh", wrapper, env: env)
         #expect(outcome.errorCode == .success)
         let expected = values.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         #expect(observer.outputLines.map(\.text) == expected)
     }
 
-    @Test func timeoutKillsChildThatIgnoresTerm() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func timeoutKillsChildThatIgnoresTerm(_ wrapper: HookWrapperKind) async throws {
         try script("hang.sh", "trap '' TERM; (trap '' TERM; echo $$ > \(dir)/child.pid; exec sleep 1000) & sleep 1000 & echo $! > \(dir)/bg.pid; trap '' TERM; while :; do sleep 1; done")
-        let (outcome, _) = await run("scripts/hang.sh", timeout: 1, grace: 1)
+        let (outcome, _) = await run("scripts/hang.sh", wrapper, timeout: 1, grace: 1)
         #expect(outcome.errorCode == .scriptTimedOut)
         #expect(outcome.message == "Script at specified location: scripts/hang.sh failed to complete in 1 seconds")
         let bg = try String(contentsOfFile: dir + "/bg.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!isRunning(bg), "background child \(bg) survived the timeout")
     }
 
-    @Test func backgroundChildHoldingStdoutIsReportedAtOnce() async throws {
+    /// A script that closed its output (so there is nothing left to relay) still times out,
+    /// and is killed: the perl runner keeps the deadline in its relay loop.
+    @Test(arguments: HookWrapperKind.allCases)
+    func aScriptThatClosedItsOutputStillTimesOut(_ wrapper: HookWrapperKind) async throws {
+        try script("quiet.sh", "echo $$ > \(dir)/quiet.pid; exec >/dev/null 2>&1; trap '' TERM; while :; do sleep 1; done")
+        let (outcome, _) = await run("scripts/quiet.sh", wrapper, timeout: 1, grace: 1)
+        #expect(outcome.errorCode == .scriptTimedOut, "\(outcome)")
+        let pid = try String(contentsOfFile: dir + "/quiet.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!isRunning(pid), "the script \(pid) survived the timeout")
+    }
+
+    @Test(arguments: HookWrapperKind.allCases)
+    func backgroundChildHoldingStdoutIsReportedAtOnce(_ wrapper: HookWrapperKind) async throws {
         try script("daemon.sh", "sleep 300 & echo $! > \(dir)/daemon.pid; echo started")
-        let (outcome, observer) = await run("scripts/daemon.sh", timeout: 600)
+        let (outcome, observer) = await run("scripts/daemon.sh", wrapper, timeout: 600)
         #expect(outcome.errorCode == .outputsLeftOpen)
         let pid = try String(contentsOfFile: dir + "/daemon.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(outcome.message?.contains("background process \(pid)") == true)
@@ -116,24 +158,27 @@ extension HookRunnerTests {
         done
         """#
 
-    @Test func forgedStatusLinesAreOutput() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func forgedStatusLinesAreOutput(_ wrapper: HookWrapperKind) async throws {
         try script("forge.sh", Self.forgeries + "\nexit 1")
-        let (outcome, observer) = await run("scripts/forge.sh")
+        let (outcome, observer) = await run("scripts/forge.sh", wrapper)
         #expect(outcome.errorCode == .scriptFailed)
         #expect(outcome.message == "Script at specified location: scripts/forge.sh failed with exit code 1")
         #expect(observer.outputLines.filter { $0.text.contains("exited 0") }.count == 4)
     }
 
-    @Test func aForgedSuccessIsNoResultWhenTheWrapperDies() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func aForgedSuccessIsNoResultWhenTheWrapperDies(_ wrapper: HookWrapperKind) async throws {
         try script("die.sh", Self.forgeries + "\nkill -9 $PPID\nexit 1")
-        let (outcome, _) = await run("scripts/die.sh")
+        let (outcome, _) = await run("scripts/die.sh", wrapper)
         #expect(outcome.errorCode == .unknownError)
         #expect(outcome.message?.contains("ended without reporting a result") == true, "\(outcome)")
     }
 
     /// The kill takes its process ids from the run's own files: a "pid" line naming another
     /// process changes nothing, and the hook's whole group goes.
-    @Test func anImmediateStopKillsTheHookAndNothingElse() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func anImmediateStopKillsTheHookAndNothingElse(_ wrapper: HookWrapperKind) async throws {
         let sentinel = Process()
         sentinel.executableURL = URL(fileURLWithPath: "/bin/sleep")
         sentinel.arguments = ["600"]
@@ -156,7 +201,7 @@ extension HookRunnerTests {
             while !FileManager.default.fileExists(atPath: waiting) { try await Task.sleep(for: .milliseconds(20)) }
             stop.request(.immediate)
         }
-        let (outcome, _) = await run("scripts/wait.sh", timeout: 600, stop: stop)
+        let (outcome, _) = await run("scripts/wait.sh", wrapper, timeout: 600, stop: stop)
         watcher.cancel()
         #expect(outcome.message == "Script at specified location: scripts/wait.sh was killed: the deployment was stopped immediately")
         #expect(isRunning(String(sentinel.processIdentifier)), "the process the hook named still runs")
@@ -167,15 +212,15 @@ extension HookRunnerTests {
     /// An immediate stop that comes before the coordinator has read the wrapper's first line
     /// (the script is starting) still kills the script once that line arrives. The limit
     /// is far below the script's sleep, which only a script that was not killed reaches.
-    @Test(.timeLimit(.minutes(5)))
-    func anImmediateStopBeforeTheScriptsFirstLineStillKillsIt() async throws {
+    @Test(.timeLimit(.minutes(5)), arguments: HookWrapperKind.allCases)
+    func anImmediateStopBeforeTheScriptsFirstLineStillKillsIt(_ wrapper: HookWrapperKind) async throws {
         try script("late.sh", """
             sleep 900 & echo $! >\(dir)/child.pid
             wait
             """)
         let stop = StopController()
         stop.request(.immediate)
-        let (outcome, _) = await run("scripts/late.sh", timeout: 1200, stop: stop)
+        let (outcome, _) = await run("scripts/late.sh", wrapper, timeout: 1200, stop: stop)
         #expect(outcome.message == "Script at specified location: scripts/late.sh was killed: the deployment was stopped immediately")
         // The kill may come before the script started its child.
         if let child = try? String(contentsOfFile: dir + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
@@ -186,53 +231,22 @@ extension HookRunnerTests {
 
     /// A daemon started with its output redirected holds nothing of the hook's: the run ends
     /// as exited, not as output left open.
-    @Test func aDaemonWithRedirectedOutputDoesNotHoldTheHook() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func aDaemonWithRedirectedOutputDoesNotHoldTheHook(_ wrapper: HookWrapperKind) async throws {
         try script("daemon.sh", "sleep 300 >/dev/null 2>&1 </dev/null & echo $! > \(dir)/daemon.pid; echo started")
-        let (outcome, observer) = await run("scripts/daemon.sh", timeout: 600)
+        let (outcome, observer) = await run("scripts/daemon.sh", wrapper, timeout: 600)
         let pid = try String(contentsOfFile: dir + "/daemon.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         kill(pid_t(pid)!, SIGKILL)
         #expect(outcome.errorCode == .success, "\(outcome)")
         #expect(observer.outputLines.map(\.text) == ["started"])
     }
 
-    /// Hosts without perl relay through awk: the same output, log and held-output report.
-    @Test func withoutPerlTheAwkRelayKeepsEveryGuarantee() async throws {
-        let bin = dir + "/bin"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        for tool in ["sh", "mkfifo", "rm", "setsid", "sleep", "find", "date", "tr", "awk", "mawk", "gawk", "chmod", "cat", "ps"] {
-            for folder in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: folder + "/" + tool) {
-                try? FileManager.default.createSymbolicLink(atPath: bin + "/" + tool, withDestinationPath: folder + "/" + tool)
-            }
-        }
-        #expect(!FileManager.default.fileExists(atPath: bin + "/perl"))
-        try script("ok.sh", "echo out1; echo err1 >&2; printf partial")
-        try script("daemon.sh", "sleep 300 & echo $! > \(dir)/daemon.pid; echo started")
-        let observer = RecordingObserver()
-        let runner = HookRunner(session: PathSession(path: bin), observer: observer)
-        func hook(_ location: String) -> HookInvocation {
-            HookInvocation(event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: 600,
-                           logFile: dir + "/scripts.log", killGraceSeconds: 1)
-        }
-        #expect(await runner.run(hook("scripts/ok.sh")).errorCode == .success)
-        #expect(observer.outputLines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "partial"])
-        #expect(observer.outputLines.filter { $0.stream == .stderr }.map(\.text) == ["err1"])
-        let held = await runner.run(hook("scripts/daemon.sh"))
-        let pid = try String(contentsOfFile: dir + "/daemon.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        kill(pid_t(pid)!, SIGKILL)
-        #expect(held.errorCode == .outputsLeftOpen)
-        #expect(held.message?.contains("background process \(pid) still holds") == true, "only the daemon: \(held)")
-        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
-        let bodies = log.split(separator: "\n").map { $0.dropFirst(20) }
-        #expect(bodies.prefix(2) == ["LifecycleEvent - AfterInstall", "Script - scripts/ok.sh"], "\(log)")
-        #expect(Set(bodies.dropFirst(2).prefix(3)) == ["[stdout]out1", "[stderr]err1", "[stdout]partial"], "\(log)")
-        #expect(log.contains("[stdout]started") && log.contains("hoist: process \(pid) ("), "\(log)")
-    }
-
-    @Test func scriptsLogIsInTheAgentsFormat() async throws {
+    @Test(arguments: HookWrapperKind.allCases)
+    func scriptsLogIsInTheAgentsFormat(_ wrapper: HookWrapperKind) async throws {
         try script("a.sh", "echo out a; echo err a >&2")
         try script("b.sh", "echo out b")
-        _ = await run("scripts/a.sh")
-        _ = await run("scripts/b.sh", firstInEvent: false)
+        _ = await run("scripts/a.sh", wrapper)
+        _ = await run("scripts/b.sh", wrapper, firstInEvent: false)
         let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
         let lines = log.split(separator: "\n").map(String.init)
         #expect(lines.allSatisfy { $0.prefixMatch(of: #/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /#) != nil }, "\(log)")

@@ -25,34 +25,47 @@ import HoistCore
         #expect(HookInvocation.isShellName("_A1") && !HookInvocation.isShellName("1A") && !HookInvocation.isShellName(""))
     }
 
-    /// The timestamps come from the relay: `date` runs only in the awk fallback (a host
-    /// without perl) and for a holder's report; no second relay; the header lines are the
-    /// relay's arguments, quoted.
-    @Test func oneRelayWritesTheHeaderAndNoDateRuns() {
-        let text = hook().rendered
+    /// The sh wrapper (hosts without perl): one relay, the header lines its arguments,
+    /// quoted; `date` only for the awk relay's header and a holder's report.
+    @Test func theShellWrapperHasOneRelayThatWritesTheHeader() {
+        let text = hook().shellProgram
         #expect(text.components(separatedBy: "$(date").count == 3, "\(text)")
-        let perl = text.range(of: "exec perl")?.lowerBound
-        let awkHeader = text.range(of: "for h in \"$@\"; do printf")?.lowerBound
-        #expect(perl != nil && awkHeader != nil && perl! < awkHeader!, "perl, where there is one, replaces the relay first")
-        #expect(text.contains("relay \"$d.t\" 'LifecycleEvent - ApplicationStart' 'Script - scripts/start.sh' </dev/null & rl=$!"))
-        #expect(hook(firstInEvent: false).rendered.contains("relay \"$d.t\" 'Script - scripts/start.sh' </dev/null & rl=$!"))
+        #expect(text.contains("relay 'LifecycleEvent - ApplicationStart' 'Script - scripts/start.sh' </dev/null & rl=$!"))
+        #expect(hook(firstInEvent: false).shellProgram.contains("relay 'Script - scripts/start.sh' </dev/null & rl=$!"))
         #expect(text.components(separatedBy: "& rl=$!").count == 2, "one relay process for both streams")
         // The script gets the FIFOs as stdout and stderr only: a daemon that redirects its
         // output must not hold them through another descriptor.
-        #expect(text.contains(">&5 2>&6 5>&- 6>&- 7>&- </dev/null & sp=$!"))
+        #expect(text.contains(">&5 2>&6 5>&- 6>&- </dev/null & sp=$!"))
+        #expect(text.contains("sleep 30 & tm=$!") && text.contains("sleep 5 & tm=$!"), "the deadline and the grace")
     }
 
-    /// After the script's exit the relay gets a second before the wrapper looks for a holder
-    /// of the output. The perl relay times it itself (told by the end of the `.t` FIFO, which
-    /// only the wrapper holds: not the script, not the deadline's sleep); only the awk relay
-    /// costs a `sleep 1`.
-    @Test func theRelaysSecondCostsNoProgramWherePerlRelays() {
+    /// Where the host has perl, the program is the perl runner and nothing else runs: the sh
+    /// wrapper is only reached without perl.
+    @Test func perlRunsTheHookWhereTheHostHasIt() throws {
         let text = hook().rendered
-        #expect(text.components(separatedBy: "sleep 1 &").count == 2, "one `sleep 1`, in the awk branch")
-        let perlBranch = text.range(of: "until ended \"$rl\" || [ -n \"$late\" ]; do wait \"$rl\"; done")?.lowerBound
-        let awkBranch = text.range(of: "sleep 1 &")?.lowerBound
-        #expect(perlBranch != nil && awkBranch != nil && perlBranch! < awkBranch!)
-        #expect(text.contains("sleep 30 7>&- & tm=$!"), "the deadline does not hold `.t`")
-        #expect(text.contains("exec 5>\"$d.o\" 6>\"$d.e\" 7>\"$d.t\""))
+        let perl = try #require(text.range(of: "if command -v perl >/dev/null 2>&1; then\n  exec perl -e "))
+        let mkfifo = try #require(text.range(of: "mkfifo"))
+        #expect(perl.upperBound < mkfifo.lowerBound)
+        #expect(text.hasPrefix("set -u\n"))
+        // No module is loaded (each costs a read and a compile per hook), and nothing else runs
+        // but the script (and, for `runas`, the passage grant).
+        let runner = HookInvocation.perlRunner
+        #expect(runner.split(separator: "\n").filter { $0.contains("use ") || $0.contains("require ") } == ["use strict;"])
+        #expect(!runner.contains("$!{") && !runner.contains("POSIX") && !runner.contains("'"))
+        #expect(runner.components(separatedBy: "system(").count == 2 && runner.contains("system(\"sh\", \"-c\", $grant) if length $grant"))
+    }
+
+    /// The runner's arguments: the fixed ones, the header lines and the environment, each
+    /// counted, then the command; under sudo the environment travels in the command.
+    @Test func theRunnerGetsTheEnvironmentAndTheCommandAsWords() {
+        let plain = hook(environment: [("A", "it's $(x)"), ("A-B", "1")])
+        #expect(plain.perlArguments == ["/d/logs/scripts.log", "/r/scripts/start.sh", "/d/logs/.hook-abc", "/r", "30", "5",
+                                        "scripts/start.sh", "", "", "2", "LifecycleEvent - ApplicationStart",
+                                        "Script - scripts/start.sh", "2", "A", "it's $(x)", "A-B", "1", "/r/scripts/start.sh"])
+        #expect(Array(hook(sudo: true).perlArguments.suffix(7)) == ["Script - scripts/start.sh", "0", "sudo", "-n", "env",
+                                                                   "DEPLOYMENT_ID=d-1", "/r/scripts/start.sh"])
+        #expect(hook(sudo: true).perlCommand == ["sudo", "-n", "env", "DEPLOYMENT_ID=d-1", "/r/scripts/start.sh"])
+        #expect(hook(runAs: "app").perlCommand == ["su", "app", "-c", "/r/scripts/start.sh"])
+        #expect(hook(runAs: "app").perlArguments[7] == "app")
     }
 }

@@ -100,19 +100,23 @@ public struct HookInvocation: Sendable, Hashable {
         (firstInEvent ? ["LifecycleEvent - " + event.rawValue] : []) + ["Script - " + location]
     }
 
-    /// A POSIX sh program that runs the script and reports how it ended. Its own lines go to
-    /// stderr, each starting with `HookStatusReader.marker` and a key: the first line gives
-    /// the key, read from the kernel's random UUID for this run only, and the others carry it
-    /// (see `HookStatusReader`). The key lives in an unexported shell variable of the wrapper,
-    /// never on a command line or in an environment, so the script cannot print a line that
-    /// passes for the wrapper's; nor can it tell the coordinator what to kill: the kill program
-    /// reads the process ids from the scratch `.pid` file, which the script has no handle to.
-    ///
-    /// Why it is shaped this way:
-    /// - output passes through two FIFOs read by one relay process (`relayFunction`), which
-    ///   writes the run's header lines to scripts.log, then passes each line of either stream
-    ///   on and appends it, timestamped as the CodeDeploy agent writes it, to scripts.log (no
-    ///   shell loop per line, no `date`);
+    /// The program that runs the script and reports how it ended: one perl process where the
+    /// host has perl (`perlRunner`), else a POSIX sh wrapper (`shellProgram`). Its own lines
+    /// go to stderr, each starting with `HookStatusReader.marker` and a key: the first line
+    /// gives the key, read from the kernel's random UUID for this run only, and the others
+    /// carry it (see `HookStatusReader`). The key lives in the wrapper's memory, never on a
+    /// command line or in an environment, so the script cannot print a line that passes for
+    /// the wrapper's; nor can it tell the coordinator what to kill: the kill program reads
+    /// the process ids from the scratch `.pid` file, which the script has no handle to.
+    public var rendered: String {
+        RemoteProgram.wrap(program, sudo: become)
+    }
+
+    /// The wrapper for hosts without perl. Why it is shaped this way:
+    /// - output passes through two FIFOs read by one relay (`relayFunction`), which writes
+    ///   the run's header lines to scripts.log, then passes each line of either stream on
+    ///   and appends it, timestamped as the CodeDeploy agent writes it, to scripts.log (no
+    ///   shell loop per line);
     /// - the wrapper opens both FIFOs for writing itself, hands them to the script and closes
     ///   its own copies, so the relay's end means nothing holds the script's output any more;
     /// - when the script exits but a background child still holds its output, the relay does
@@ -124,42 +128,25 @@ public struct HookInvocation: Sendable, Hashable {
     ///   process group, and the descendants `su -c` moves into a session of their own:
     ///   TERM first, KILL after the grace period. The deadline is a plain `sleep` whose end
     ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell).
-    ///
-    /// - the perl relay keeps that second itself: the wrapper holds a third FIFO (`.t`) open
-    ///   and closes it when the script has ended; the relay, seeing its end, gives the output
-    ///   a second and then, if it still runs, says so to the wrapper with USR2. The awk relay
-    ///   (no perl) gets a `sleep 1` instead.
-    ///
-    /// On an ordinary run it starts five programs besides the script: mkfifo, the relay, the
-    /// deadline's sleep, setsid and rm (and without perl a one-second sleep when the relay has
-    /// not ended by the time the script's exit is seen).
-    public var rendered: String {
-        RemoteProgram.wrap(program, sudo: become)
-    }
-
-    private var program: String {
+    var shellProgram: String {
         let q = shellQuote
         return """
-            set -u
             log=\(q(logFile)); script=\(q(absolutePath)); d=\(q(scratch))
-            late=; timedout=; pl=
-            command -v perl >/dev/null 2>&1 && pl=1
-            mkfifo -m 600 "$d.o" "$d.e" "$d.t" || exit 0
-            trap 'rm -f "$d.o" "$d.e" "$d.t" "$d.pid" "$d.killed"' EXIT
-            trap 'late=1' USR2
+            late=; timedout=
+            mkfifo -m 600 "$d.o" "$d.e" || exit 0
+            trap 'rm -f "$d.o" "$d.e" "$d.pid" "$d.killed"' EXIT
             IFS= read -r k </proc/sys/kernel/random/uuid || exit 0
             report() { printf '\\036HOIST-HOOK %s %s\\n' "$k" "$*" >&2; }
             printf '\\036HOIST-HOOK %s\\n' "$k" >&2
             \(Self.relayFunction)
-            relay "$d.t" \(logHeader.map(q).joined(separator: " ")) </dev/null & rl=$!
-            # Blocks until the relay has opened them (in the same order); the awk relay opens
-            # no `.t`.
-            if [ -n "$pl" ]; then exec 5>"$d.o" 6>"$d.e" 7>"$d.t"; else exec 5>"$d.o" 6>"$d.e"; fi
+            relay \(logHeader.map(q).joined(separator: " ")) </dev/null & rl=$!
+            # Blocks until the relay has opened them (in the same order).
+            exec 5>"$d.o" 6>"$d.e"
             if ! test -f "$script"; then report missing; exit 0; fi
             if ! test -x "$script"; then chmod +x "$script" 2>/dev/null || { report notexec; exit 0; }; fi
             cd \(q(revisionRoot)) || { report error cd; exit 0; }
             \(grantPassage)
-            \(runner) >&5 2>&6 5>&- 6>&- 7>&- </dev/null & sp=$!
+            \(runner) >&5 2>&6 5>&- 6>&- </dev/null & sp=$!
             exec 5>&- 6>&-
             echo "$$ $sp" >"$d.pid"
             \(Self.processTree)
@@ -167,13 +154,13 @@ public struct HookInvocation: Sendable, Hashable {
             # The deadline is a sleep whose end (SIGCHLD) interrupts the wait: TERM to the
             # script's group and descendants when the timeout passes, KILL after the grace.
             trap : CHLD
-            sleep \(timeoutSeconds) 7>&- & tm=$!; phase=run
+            sleep \(timeoutSeconds) & tm=$!; phase=run
             while :; do
               wait "$sp"; rc=$?
               if [ ! -e "/proc/$sp" ]; then \(Self.statusAfterWait); break; fi
               if ended "$tm"; then
                 case $phase in
-                  run) timedout=1; stopall TERM; phase=term; sleep \(killGraceSeconds) 7>&- & tm=$! ;;
+                  run) timedout=1; stopall TERM; phase=term; sleep \(killGraceSeconds) & tm=$! ;;
                   term) stopall KILL; phase=done ;;
                 esac
               fi
@@ -183,20 +170,12 @@ public struct HookInvocation: Sendable, Hashable {
             if [ -e "$d.killed" ]; then ending=killed; elif [ -n "$timedout" ]; then ending=timedout; fi
             [ "$ending" = exited ] || stopall KILL
             # The relay ends as soon as nothing holds the script's output. Unless it has
-            # already ended, it gets a second before the wrapper looks for a holder: the perl
-            # relay, told by the end of `.t`, times that second itself and sends USR2 (late=1)
-            # when it has passed; the awk relay gets a sleep.
-            exec 7>&-
+            # already ended, it gets a second before the wrapper looks for a holder.
             if ! ended "$rl"; then
-              if [ -n "$pl" ]; then
-                until ended "$rl" || [ -n "$late" ]; do wait "$rl"; done
-                trap '' USR2
-              else
-                sleep 1 & tm=$!
-                until ended "$rl" || ended "$tm"; do wait "$rl"; done
-                ended "$rl" || late=1
-                kill "$tm" 2>/dev/null
-              fi
+              sleep 1 & tm=$!
+              until ended "$rl" || ended "$tm"; do wait "$rl"; done
+              ended "$rl" || late=1
+              kill "$tm" 2>/dev/null
             fi
             holders=""
             if [ -n "$late" ] && ! ended "$rl"; then
@@ -214,7 +193,7 @@ public struct HookInvocation: Sendable, Hashable {
               done
               # A drainer keeps the holder's output in the host log, then removes the FIFOs.
               trap - EXIT
-              ( relay "" >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.t" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
+              ( relay >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
               kill $relays 2>/dev/null
               if [ "$ending" = exited ]; then report leftopen "$rc"$holders; else report "$ending" "$rc"; fi
               exit 0
@@ -224,54 +203,15 @@ public struct HookInvocation: Sendable, Hashable {
             """
     }
 
-    /// `relay TOLD [HEADER...]` appends each HEADER line to `$log`, then reads `$d.o` and
-    /// `$d.e` (opening them in that order) and copies each line of the one to its stdout and
-    /// of the other to its stderr as it comes, flushing each, and appends each to `$log` as
-    /// the CodeDeploy agent writes scripts.log: `YYYY-MM-DD HH:MM:SS [stdout]text`. One perl
-    /// process for both streams where the host has perl (`$pl`; every Debian and Ubuntu host
-    /// has it; linear on a line of any length); a log it cannot append to costs the log, not
-    /// the output. Perl then opens the FIFO TOLD (unless empty) too: at its end (the script
-    /// has ended) it gives the output one second, then, should either stream still be open,
-    /// sends USR2 to the wrapper (its parent, if still so) each second, and goes on relaying.
-    /// Else two awk
-    /// processes (mawk needs `-W interactive` to pass lines on as they come, and is slow on
-    /// lines of megabytes), after `date` for the header; they ignore TOLD.
+    /// `relay [HEADER...]` appends each HEADER line to `$log`, then reads `$d.o` and `$d.e`
+    /// (opening them in that order) and copies each line of the one to its stdout and of the
+    /// other to its stderr as it comes, and appends each to `$log` as the CodeDeploy agent
+    /// writes scripts.log: `YYYY-MM-DD HH:MM:SS [stdout]text`. Two awk processes (mawk needs
+    /// `-W interactive` to pass lines on as they come, and is slow on lines of megabytes),
+    /// after `date` for the header: hosts with perl never get here.
     static let relayFunction = #"""
         relay() {
           HOIST_HOOK_LOG=$log; export HOIST_HOOK_LOG
-          if [ -n "$pl" ]; then
-            exec perl -e 'use strict; my ($o, $e, $t, @header) = @ARGV; $| = 1; my $w = getppid();
-              sub stamp { my @t = localtime; sprintf "%04d-%02d-%02d %02d:%02d:%02d ", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] }
-              my $l; if (open($l, ">>", $ENV{HOIST_HOOK_LOG})) { select((select($l), $| = 1)[0]) } else { undef $l }
-              if ($l) { print $l stamp(), $_, "\n" for @header }
-              open(my $fo, "<", $o) or die "hoist: cannot read $o: $!\n"; open(my $fe, "<", $e) or die "hoist: cannot read $e: $!\n";
-              my $ft; if (length $t) { open($ft, "<", $t) or die "hoist: cannot read $t: $!\n" }
-              select((select(STDERR), $| = 1)[0]);
-              my %s = (fileno($fo) => [$fo, \*STDOUT, "[stdout]", ""], fileno($fe) => [$fe, \*STDERR, "[stderr]", ""]);
-              sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l stamp(), $s->[2], $x if $l }
-              my $left;
-              while (%s) {
-                my $r = ""; vec($r, $_, 1) = 1 for keys %s; vec($r, fileno($ft), 1) = 1 if $ft;
-                my ($n, $rest) = select($r, undef, undef, $left);
-                if (defined $left) {
-                  # Again each second: a signal that came just before the wrapper began to wait is lost.
-                  if ($n == 0) { kill "USR2", $w if getppid() == $w; $left = 1; next }
-                  $left = $rest if defined $rest;
-                }
-                next if $n < 1;
-                if ($ft && vec($r, fileno($ft), 1)) { close $ft; undef $ft; $left = 1 }
-                for my $f (keys %s) {
-                  next unless vec($r, $f, 1);
-                  my $s = $s{$f};
-                  my $n = sysread($s->[0], my $got, 65536);
-                  next if !defined $n && $!{EINTR};
-                  if (!$n) { put($s, $s->[3] . "\n") if length $s->[3]; delete $s{$f}; next }
-                  $s->[3] .= $got;
-                  while ((my $i = index($s->[3], "\n")) >= 0) { put($s, substr($s->[3], 0, $i + 1, "")) }
-                }
-              }' "$d.o" "$d.e" "$@"
-          fi
-          shift
           for h in "$@"; do printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$h" >>"$log"; done
           if command -v mawk >/dev/null 2>&1; then aw='mawk -W interactive'; else aw=awk; fi
           set -- 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"] } { print; fflush(); printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f) }'
@@ -303,7 +243,7 @@ public struct HookInvocation: Sendable, Hashable {
         """#
 
     /// Lets the `runas` user through the folders Hoist keeps to owner and group.
-    private var grantPassage: String {
+    var grantPassage: String {
         guard let runAs, !traverse.isEmpty else { return "" }
         let dirs = traverse.map(shellQuote).joined(separator: " ")
         return "setfacl -m \(shellQuote("u:" + runAs + ":x")) \(dirs) 2>/dev/null || chmod o+x \(dirs) 2>/dev/null"
@@ -331,11 +271,14 @@ extension HookInvocation {
     public func killCommand(graceSeconds: Int) -> String {
         let program = """
             d=\(shellQuote(scratch))
-            [ -p "$d.o" ] || exit 0
+            # The run is alive while its FIFO (sh wrapper) or its `.pid` (perl runner, which
+            # makes it empty at its start) is there.
+            alive() { [ -p "$d.o" ] || [ -e "$d.pid" ]; }
+            alive || exit 0
             : >"$d.killed" 2>/dev/null || exit 0
             i=0
             until read -r wp sp 2>/dev/null <"$d.pid"; do
-              [ -p "$d.o" ] && [ $i -lt 300 ] || exit 0
+              alive && [ $i -lt 300 ] || exit 0
               i=$((i + 1)); sleep 0.1
             done
             case "$wp:$sp" in *[!0-9:]*|:*|*:) exit 0 ;; esac

@@ -1,0 +1,163 @@
+import HoistCore
+
+/// The hook wrapper where the host has perl (every Debian and Ubuntu host: perl-base is
+/// essential there): one perl process runs the script and relays its output, in place of the
+/// sh wrapper's mkfifo, relay, setsid, deadline sleep and rm. A host pays a fork and an exec
+/// for each program, and with five hooks per deployment those were most of what Hoist cost a
+/// host beyond the work itself. The sh wrapper (`HookInvocation.shellProgram`) stays for
+/// hosts without perl; both answer in the same lines and keep the same guarantees, and
+/// `HookRunnerTests` runs each test against both.
+///
+/// How the guarantees are kept:
+/// - the key line and the status lines are the sh wrapper's (`HookStatusReader`);
+/// - the script runs in a process group of its own (`setpgrp`), with the environment set
+///   in the child (any name, no `env` program; under `sudo`, which resets it, through
+///   `env` after `sudo` as before), stdin from /dev/null and two pipes as stdout and stderr;
+/// - the pipes are relayed line by line, as they come, and appended to scripts.log in the
+///   CodeDeploy agent's format;
+/// - the deadline is kept in the relay's own loop: TERM to the group and the script's
+///   descendants when the timeout passes, KILL after the grace period, on the clock of
+///   /proc/uptime (a one-second `time` would end a script up to a second early);
+/// - `.pid` exists from the start (empty) to the end, so the kill program (`killCommand`)
+///   knows the run is alive, and holds "runner script" once the script runs;
+/// - when the script has ended but its output is still open a second later, the holders
+///   are found by the pipes' inodes in /proc/*/fd, named in scripts.log, and a drainer
+///   child keeps their output in the log while the runner reports and ends the channel.
+extension HookInvocation {
+    /// The program: perl's runner where the host has perl, else the sh wrapper.
+    var program: String {
+        "set -u\nif command -v perl >/dev/null 2>&1; then\n  exec perl -e " + shellQuote(Self.perlRunner) + " "
+            + perlArguments.map(shellQuote).joined(separator: " ") + "\nfi\n" + shellProgram
+    }
+
+    /// What the runner execs: the script, `su <user> -c <path>` for `runas` (the user's login
+    /// shell runs it, as with the CodeDeploy agent), `sudo -n env NAME=value… <command>` when
+    /// asked for sudo.
+    var perlCommand: [String] {
+        let target = runAs.map { ["su", $0, "-c", shellQuote(absolutePath)] } ?? [absolutePath]
+        guard sudo else { return target }
+        return ["sudo", "-n", "env"] + environment.map { "\($0.0)=\($0.1)" } + target
+    }
+
+    /// The runner's arguments: log, script, scratch prefix, working folder, timeout, grace,
+    /// location, runas user (or empty), the passage grant (a sh command, or empty), the count
+    /// and the header lines, the count and the environment's name/value pairs (empty under
+    /// sudo: they travel in the command), then the command.
+    var perlArguments: [String] {
+        let env = sudo ? [] : environment.flatMap { [$0.0, $0.1] }
+        return [logFile, absolutePath, scratch, revisionRoot, String(timeoutSeconds), String(killGraceSeconds), location,
+                runAs ?? "", grantPassage, String(logHeader.count)] + logHeader + [String(env.count / 2)] + env + perlCommand
+    }
+
+    /// The runner. It has no single quote, so it travels as one quoted word; it loads no
+    /// module (each costs the host a file read and a compile on every hook): EINTR is Linux's
+    /// 4 and WNOHANG its 1.
+    static let perlRunner = #"""
+use strict;
+my ($log, $script, $d, $cwd, $due, $grace, $loc, $runas, $grant, @rest) = @ARGV;
+my @header = splice(@rest, 0, shift @rest);
+my @env = splice(@rest, 0, 2 * shift @rest);
+my @cmd = @rest;
+$| = 1; select((select(STDERR), $| = 1)[0]);
+open(my $pf, ">", "$d.pid") or exit 0; close $pf;
+my $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
+unless (defined $k) { unlink "$d.pid"; exit 0 }
+chomp $k;
+sub report { print STDERR "\036HOIST-HOOK $k @_\n" }
+sub done { unlink "$d.pid", "$d.pid.new", "$d.killed"; exit 0 }
+print STDERR "\036HOIST-HOOK $k\n";
+sub stamp { my @t = localtime; sprintf "%04d-%02d-%02d %02d:%02d:%02d ", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] }
+my $l; if (open($l, ">>", $log)) { select((select($l), $| = 1)[0]) } else { undef $l }
+if ($l) { print $l stamp(), $_, "\n" for @header }
+unless (-f $script) { report "missing"; done() }
+unless (-x $script) { chmod(((stat $script)[2] & 07777) | (0111 & ~umask), $script) or do { report "notexec"; done() } }
+chdir $cwd or do { report "error cd"; done() };
+system("sh", "-c", $grant) if length $grant;
+my ($ro, $wo, $re, $we);
+pipe($ro, $wo) and pipe($re, $we) or do { report "error pipe"; done() };
+$SIG{CHLD} = sub {};
+my $sp = fork;
+defined $sp or do { report "error fork"; done() };
+if (!$sp) {
+  $SIG{CHLD} = "DEFAULT";
+  setpgrp(0, 0);
+  open(STDIN, "<", "/dev/null"); open(STDOUT, ">&", $wo); open(STDERR, ">&", $we);
+  for (my $i = 0; $i < @env; $i += 2) { $ENV{$env[$i]} = $env[$i + 1] }
+  { exec { $cmd[0] } @cmd }
+  print STDERR "hoist: cannot run $cmd[0]: $!\n";
+  exit($! == 2 ? 127 : 126);
+}
+close $wo; close $we;
+if (open(my $p, ">", "$d.pid.new")) { print $p "$$ $sp\n"; close $p; rename "$d.pid.new", "$d.pid" }
+sub now { my $x; if (open(my $f, "<", "/proc/uptime")) { $x = <$f> } ($x // time) + 0 }
+sub tree {
+  my @kids;
+  if (opendir(my $t, "/proc/$_[0]/task")) {
+    for my $id (grep { /^\d+$/ } readdir $t) { if (open(my $c, "<", "/proc/$_[0]/task/$id/children")) { push @kids, split(" ", <$c> // "") } }
+  }
+  map { ($_, tree($_)) } @kids;
+}
+sub stopall { kill $_[0], -$sp, tree($sp) }
+my %s = (fileno($ro) => [$ro, \*STDOUT, "[stdout]", ""], fileno($re) => [$re, \*STDERR, "[stderr]", ""]);
+sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l stamp(), $s->[2], $x if $l }
+sub pump {
+  my ($wait) = @_;
+  my $r = ""; vec($r, $_, 1) = 1 for keys %s;
+  return if select($r, undef, undef, $wait) < 1;
+  for my $f (keys %s) {
+    next unless vec($r, $f, 1);
+    my $s = $s{$f};
+    my $n = sysread($s->[0], my $got, 65536);
+    next if !defined $n && $! == 4;
+    if (!$n) { put($s, $s->[3] . "\n") if length $s->[3]; delete $s{$f}; next }
+    $s->[3] .= $got;
+    while ((my $i = index($s->[3], "\n")) >= 0) { put($s, substr($s->[3], 0, $i + 1, "")) }
+  }
+}
+my ($t0, $phase, $rc, $ending, $late) = (now(), 0);
+while (%s || !defined $rc) {
+  my $t = now() - $t0;
+  if (!defined $rc && waitpid($sp, 1) == $sp) {
+    $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
+    $ending = -e "$d.killed" ? "killed" : $phase ? "timedout" : "exited";
+    stopall("KILL") if $ending ne "exited";
+    $late = $t + 1;
+  }
+  if (!defined $rc) {
+    if ($phase == 0 && $t >= $due) { stopall("TERM"); $phase = 1 }
+    if ($phase == 1 && $t >= $due + $grace) { stopall("KILL"); $phase = 2 }
+  } elsif (defined $late && $t >= $late) {
+    undef $late;
+    my %ours = map { ((stat $_->[0])[1] => 1) } values %s;
+    my @holders;
+    if (opendir(my $pd, "/proc")) {
+      for my $p (grep { /^\d+$/ && $_ != $$ } readdir $pd) {
+        opendir(my $fd, "/proc/$p/fd") or next;
+        for (readdir $fd) { my $to = readlink "/proc/$p/fd/$_"; if (defined $to && $to =~ /^pipe:\[(\d+)\]$/ && $ours{$1}) { push @holders, $p; last } }
+      }
+    }
+    if (@holders) {
+      for my $p (@holders) {
+        my $c = ""; if (open(my $f, "<", "/proc/$p/cmdline")) { local $/; $c = <$f> // ""; $c =~ tr/\0/ / }
+        print $l stamp(), "[stderr]hoist: process $p ($c) still holds the output of $loc\n" if $l;
+      }
+      my $drainer = fork;
+      if (defined $drainer && !$drainer) {
+        open(STDIN, "<", "/dev/null"); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");
+        pump(undef) while %s;
+        done();
+      }
+      report($ending eq "exited" ? ("leftopen", $rc, @holders) : ($ending, $rc));
+      exit 0;
+    }
+  }
+  my $wait = 1;
+  if (!defined $rc && $phase < 2) { my $next = ($phase ? $due + $grace : $due) - $t; $wait = $next if $next < $wait }
+  elsif (defined $late) { $wait = $late - $t }
+  pump($wait < 0 ? 0 : $wait);
+}
+if (length $runas && $ending eq "exited" && $rc != 0) { my @pw = getpwnam($runas); report("runas", @pw ? ("shell", $pw[8]) : "nouser") }
+report $ending, $rc;
+done();
+"""#
+}
