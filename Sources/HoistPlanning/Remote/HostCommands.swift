@@ -171,13 +171,14 @@ public struct HostCommands: Sendable {
         lines.append(retention(maxRevisions: maxRevisions))
         if reuseFrom != nil {
             lines.append("""
-                got=$({ \(HostDigest.sha256OfStdin); } <\(q(bundle)) | cut -d' ' -f1)
+                got=$({ \(HostDigest.sha256OfStdin); } <\(q(bundle))); got=${got%% *}
                 if [ "$got" != \(q(sha256)) ]; then echo "bundle digest on the host is $got, expected \(sha256)" >&2; exit 71; fi
                 """)
         }
         lines.append("""
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
-            rm -rf \(q(archive)); mkdir -p \(q(archive))
+            if [ -e \(q(archive)) ]; then rm -rf \(q(archive)); fi
+            mkdir -p \(q(archive))
             tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))
             # Anything in the archive folder, found by the shell's glob (no `ls`).
             set -- \(q(archive))/* \(q(archive))/.[!.]* \(q(archive))/..?*
