@@ -152,7 +152,7 @@ public struct HostDeployment: Sendable {
         }
         switch source(of: event) {
         case .current:
-            return await runHooks(event, hooks: context.revision.hooks[event] ?? [], root: layout.archiveDir(context.id))
+            return await runHooks(event, hooks: context.revision.hooks[event] ?? [], root: layout.archiveDir(context.id), runnerFile: probe.hookRunner)
         case .lastSuccessful, .mostRecent:
             let dir = source(of: event) == .lastSuccessful ? probe.lastSuccessfulDir : probe.mostRecentDir
             guard let dir else {
@@ -166,14 +166,15 @@ public struct HostDeployment: Sendable {
             }
             switch previousHooks {
             case .success(let hooks):
-                return await runHooks(event, hooks: hooks[event] ?? [], root: root)
+                return await runHooks(event, hooks: hooks[event] ?? [], root: root, runnerFile: probe.hookRunner)
             case .failure(let failure):
                 return .failed(.unknownError, "the AppSpec of the last successful revision (\(root)) cannot be read: \(failure.message); deploy with --ignore-application-stop-failures to go on")
             }
         }
     }
 
-    func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String) async -> StepResult {
+    /// `runnerFile`: the perl hook runner the probe wrote, if the host has perl.
+    func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String, runnerFile: String?) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
         let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
         for (index, script) in hooks.enumerated() {
@@ -182,7 +183,8 @@ public struct HostDeployment: Sendable {
                 runAs: script.runas, sudo: script.sudo, become: RemoteProgram.usesSudo(host),
                 environment: environment(event), logFile: layout.logFile(context.id),
                 killGraceSeconds: context.killGraceSeconds, firstInEvent: index == 0,
-                traverse: [layout.root, layout.groupDir, String(root.prefix(upTo: root.lastIndex(of: "/") ?? root.endIndex))])
+                traverse: [layout.root, layout.groupDir, String(root.prefix(upTo: root.lastIndex(of: "/") ?? root.endIndex))],
+                runnerFile: runnerFile)
             let outcome = await runner.run(hook)
             if !outcome.succeeded {
                 return .failed(outcome.errorCode, outcome.message ?? "failed", script: script.location)

@@ -13,8 +13,9 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
     }
 }
 
-/// Which hook wrapper a test runs: the perl runner (this machine has perl), or the sh wrapper
-/// a host without perl gets (`PathSession` over a folder of the programs it uses, no perl).
+/// Which hook wrapper a test runs: the perl runner (this machine has perl; the test writes the
+/// runner where the probe would), or the sh wrapper a host without perl gets (`PathSession`
+/// over a folder of the programs it uses, no perl).
 enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
     case perl, shell
     var testDescription: String { self == .perl ? "perl runner" : "sh wrapper" }
@@ -30,6 +31,13 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
     init() throws {
         dir = NSTemporaryDirectory() + "hoist-hook-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir + "/scripts", withIntermediateDirectories: true)
+    }
+
+    /// The perl runner where the probe puts it on a host (the deployment's folder).
+    func runnerFile() throws -> String {
+        let file = dir + "/hook-runner.pl"
+        try HookInvocation.perlRunner.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
     }
 
     /// A folder of the programs the sh wrapper and the tests' scripts use, without perl.
@@ -58,7 +66,8 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         let runner = HookRunner(session: session, observer: observer, stop: stop)
         let hook = HookInvocation(
             event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout,
-            environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace, firstInEvent: firstInEvent)
+            environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace, firstInEvent: firstInEvent,
+            runnerFile: wrapper == .perl ? try! runnerFile() : nil)
         try? hook.rendered.write(toFile: dir + "/wrapper.sh", atomically: true, encoding: .utf8)
         return (await runner.run(hook), observer)
     }

@@ -39,14 +39,17 @@ import HoistCore
         #expect(text.contains("sleep 30 & tm=$!") && text.contains("sleep 5 & tm=$!"), "the deadline and the grace")
     }
 
-    /// Where the host has perl, the program is the perl runner and nothing else runs: the sh
-    /// wrapper is only reached without perl.
-    @Test func perlRunsTheHookWhereTheHostHasIt() throws {
-        let text = hook().rendered
-        let perl = try #require(text.range(of: "if command -v perl >/dev/null 2>&1; then\n  exec perl -e "))
-        let mkfifo = try #require(text.range(of: "mkfifo"))
-        #expect(perl.upperBound < mkfifo.lowerBound)
-        #expect(text.hasPrefix("set -u\n"))
+    /// Where the probe wrote the runner (the host has perl), a hook's program is the runner's
+    /// arguments and nothing else: the runner is not sent again with each hook. Without one,
+    /// the program is the sh wrapper, which needs no perl.
+    @Test func perlRunsTheHookFromTheFileTheProbeWrote() throws {
+        var withRunner = hook()
+        withRunner.runnerFile = "/d/hook-runner.pl"
+        let text = withRunner.rendered
+        #expect(text.hasPrefix("exec perl /d/hook-runner.pl /d/logs/scripts.log /r/scripts/start.sh "))
+        #expect(text.count < 700, "\(text.count) bytes: \(text)")
+        #expect(!hook().rendered.contains("perl"))
+        #expect(hook().rendered == "set -u\n" + hook().shellProgram)
         // No module is loaded (each costs a read and a compile per hook), and nothing else runs
         // but the script (and, for `runas`, the passage grant).
         let runner = HookInvocation.perlRunner

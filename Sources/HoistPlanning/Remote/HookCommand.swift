@@ -27,12 +27,16 @@ public struct HookInvocation: Sendable, Hashable {
     /// group and deployment folders): a `runas` user is granted passage through them (an ACL
     /// entry, or o+x where setfacl is missing) so it can reach its script.
     public var traverse: [String]
+    /// The perl hook runner the probe wrote on the host (`HostLayout.hookRunnerFile`), or nil
+    /// for a host without perl: the sh wrapper runs the hook there.
+    public var runnerFile: String?
 
     public init(
         event: LifecycleEvent, location: String, revisionRoot: String, timeoutSeconds: Int,
         runAs: String? = nil, sudo: Bool = false, become: Bool = false,
         environment: [(String, String)] = [], logFile: String, killGraceSeconds: Int = 5,
-        firstInEvent: Bool = true, token: String = HookInvocation.newToken(), traverse: [String] = []
+        firstInEvent: Bool = true, token: String = HookInvocation.newToken(), traverse: [String] = [],
+        runnerFile: String? = nil
     ) {
         self.event = event
         self.location = location
@@ -47,6 +51,7 @@ public struct HookInvocation: Sendable, Hashable {
         self.firstInEvent = firstInEvent
         self.token = token
         self.traverse = traverse
+        self.runnerFile = runnerFile
     }
 
     public static func == (a: HookInvocation, b: HookInvocation) -> Bool {
@@ -101,7 +106,7 @@ public struct HookInvocation: Sendable, Hashable {
     }
 
     /// The program that runs the script and reports how it ended: one perl process where the
-    /// host has perl (`perlRunner`), else a POSIX sh wrapper (`shellProgram`). Its own lines
+    /// host has perl (`perlRunner`, from `runnerFile`), else a POSIX sh wrapper (`shellProgram`). Its own lines
     /// go to stderr, each starting with `HookStatusReader.marker` and a key: the first line
     /// gives the key, read from the kernel's random UUID for this run only, and the others
     /// carry it (see `HookStatusReader`). The key lives in the wrapper's memory, never on a

@@ -4,9 +4,10 @@ import HoistCore
 /// essential there): one perl process runs the script and relays its output, in place of the
 /// sh wrapper's mkfifo, relay, setsid, deadline sleep and rm. A host pays a fork and an exec
 /// for each program, and with five hooks per deployment those were most of what Hoist cost a
-/// host beyond the work itself. The sh wrapper (`HookInvocation.shellProgram`) stays for
-/// hosts without perl; both answer in the same lines and keep the same guarantees, and
-/// `HookRunnerTests` runs each test against both.
+/// host beyond the work itself. The probe writes the runner into the deployment's folder
+/// once (`HostCommands.probe`), so each hook sends only its arguments. The sh wrapper
+/// (`HookInvocation.shellProgram`) stays for hosts without perl; both answer in the same
+/// lines and keep the same guarantees, and `HookRunnerTests` runs each test against both.
 ///
 /// How the guarantees are kept:
 /// - the key line and the status lines are the sh wrapper's (`HookStatusReader`);
@@ -24,10 +25,11 @@ import HoistCore
 ///   are found by the pipes' inodes in /proc/*/fd, named in scripts.log, and a drainer
 ///   child keeps their output in the log while the runner reports and ends the channel.
 extension HookInvocation {
-    /// The program: perl's runner where the host has perl, else the sh wrapper.
+    /// The program: the perl runner from `runnerFile` where the probe wrote one, else the sh
+    /// wrapper.
     var program: String {
-        "set -u\nif command -v perl >/dev/null 2>&1; then\n  exec perl -e " + shellQuote(Self.perlRunner) + " "
-            + perlArguments.map(shellQuote).joined(separator: " ") + "\nfi\n" + shellProgram
+        guard let runnerFile else { return "set -u\n" + shellProgram }
+        return "exec perl " + ([runnerFile] + perlArguments).map(shellQuote).joined(separator: " ")
     }
 
     /// What the runner execs: the script, `su <user> -c <path>` for `runas` (the user's login
@@ -49,10 +51,10 @@ extension HookInvocation {
                 runAs ?? "", grantPassage, String(logHeader.count)] + logHeader + [String(env.count / 2)] + env + perlCommand
     }
 
-    /// The runner. It has no single quote, so it travels as one quoted word; it loads no
-    /// module (each costs the host a file read and a compile on every hook): EINTR is Linux's
-    /// 4 and WNOHANG its 1.
-    static let perlRunner = #"""
+    /// The runner. It has no single quote, so the probe's printf carries it as one quoted
+    /// word; it loads no module (each costs the host a file read and a compile on every hook):
+    /// EINTR is Linux's 4 and WNOHANG its 1.
+    public static let perlRunner = #"""
 use strict;
 my ($log, $script, $d, $cwd, $due, $grace, $loc, $runas, $grant, @rest) = @ARGV;
 my @header = splice(@rest, 0, shift @rest);
@@ -75,11 +77,9 @@ chdir $cwd or do { report "error cd"; done() };
 system("sh", "-c", $grant) if length $grant;
 my ($ro, $wo, $re, $we);
 pipe($ro, $wo) and pipe($re, $we) or do { report "error pipe"; done() };
-$SIG{CHLD} = sub {};
 my $sp = fork;
 defined $sp or do { report "error fork"; done() };
 if (!$sp) {
-  $SIG{CHLD} = "DEFAULT";
   setpgrp(0, 0);
   open(STDIN, "<", "/dev/null"); open(STDOUT, ">&", $wo); open(STDERR, ">&", $we);
   for (my $i = 0; $i < @env; $i += 2) { $ENV{$env[$i]} = $env[$i + 1] }
@@ -114,8 +114,8 @@ sub pump {
     while ((my $i = index($s->[3], "\n")) >= 0) { put($s, substr($s->[3], 0, $i + 1, "")) }
   }
 }
-my ($t0, $phase, $rc, $ending, $late) = (now(), 0);
-while (%s || !defined $rc) {
+my ($t0, $phase, $idle, $rc, $ending, $late) = (now(), 0, 0);
+while (1) {
   my $t = now() - $t0;
   if (!defined $rc && waitpid($sp, 1) == $sp) {
     $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
@@ -151,9 +151,12 @@ while (%s || !defined $rc) {
       exit 0;
     }
   }
+  last if !%s && defined $rc;
   my $wait = 1;
+  # With no output left to wait on, the script ends unseen: look again soon, then less often.
+  $wait = 0.002 * 2 ** $idle++ if !%s && $idle < 9;
   if (!defined $rc && $phase < 2) { my $next = ($phase ? $due + $grace : $due) - $t; $wait = $next if $next < $wait }
-  elsif (defined $late) { $wait = $late - $t }
+  elsif (defined $late && $late - $t < $wait) { $wait = $late - $t }
   pump($wait < 0 ? 0 : $wait);
 }
 if (length $runas && $ending eq "exited" && $rc != 0) { my @pw = getpwnam($runas); report("runas", @pw ? ("shell", $pw[8]) : "nouser") }
