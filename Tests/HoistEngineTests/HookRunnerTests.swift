@@ -74,17 +74,19 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
 
     @Test(arguments: HookWrapperKind.allCases)
     func streamsBothStreamsAndSucceeds(_ wrapper: HookWrapperKind) async throws {
-        try script("ok.sh", "echo out1; echo err1 >&2; echo out2; pwd")
+        // The last line has no newline: it is still a line, in the stream and in the log.
+        try script("ok.sh", "echo out1; echo err1 >&2; echo out2; pwd; printf partial")
         let (outcome, observer) = await run("scripts/ok.sh", wrapper)
         #expect(outcome.errorCode == .success)
         let lines = observer.outputLines
-        #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "out2", dir])
+        #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["out1", "out2", dir, "partial"])
         #expect(lines.filter { $0.stream == .stderr }.map(\.text) == ["err1"])
         let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
         #expect(log.contains("LifecycleEvent - AfterInstall"))
         #expect(log.contains("Script - scripts/ok.sh"))
         #expect(log.contains("[stdout]out1"))
         #expect(log.contains("[stderr]err1"))
+        #expect(log.contains(" [stdout]partial\n"), "\(log)")
     }
 
     @Test(arguments: HookWrapperKind.allCases)
