@@ -46,7 +46,7 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         guard !FileManager.default.fileExists(atPath: bin) else { return bin }
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         for tool in ["sh", "mkfifo", "rm", "setsid", "sleep", "find", "date", "tr", "awk", "mawk", "gawk", "chmod", "cat",
-                     "ps", "touch", "kill", "env", "getent"] {
+                     "ps", "touch", "kill", "env", "getent", "sudo", "id"] {
             for folder in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: folder + "/" + tool) {
                 try? FileManager.default.createSymbolicLink(atPath: bin + "/" + tool, withDestinationPath: folder + "/" + tool)
             }
@@ -60,12 +60,12 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     func run(_ location: String, _ wrapper: HookWrapperKind, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1,
-             firstInEvent: Bool = true, stop: StopController? = nil) async -> (HookOutcome, RecordingObserver) {
+             firstInEvent: Bool = true, sudo: Bool = false, stop: StopController? = nil) async -> (HookOutcome, RecordingObserver) {
         let observer = RecordingObserver()
         let session: any HostSession = wrapper == .perl ? LocalHostSession() : PathSession(path: try! binWithoutPerl())
         let runner = HookRunner(session: session, observer: observer, stop: stop)
         let hook = HookInvocation(
-            event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout,
+            event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout, sudo: sudo,
             environment: env, logFile: dir + "/scripts.log", killGraceSeconds: grace, firstInEvent: firstInEvent,
             runnerFile: wrapper == .perl ? try! runnerFile() : nil)
         try? hook.rendered.write(toFile: dir + "/wrapper.sh", atomically: true, encoding: .utf8)
@@ -121,6 +121,17 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(outcome.errorCode == .success)
         let expected = values.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         #expect(observer.outputLines.map(\.text) == expected)
+    }
+
+    /// `sudo: true`: sudo resets the environment, so the hook's variables travel through
+    /// `env` after it, and reach the script unchanged.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo"), "sudo is not installed"),
+          arguments: HookWrapperKind.allCases)
+    func aSudoHookGetsItsEnvironmentThroughSudo(_ wrapper: HookWrapperKind) async throws {
+        try script("sudo.sh", "printf '%s\\n' \"$V\" \"$DEPLOYMENT_ID\"; id -u")
+        let (outcome, observer) = await run("scripts/sudo.sh", wrapper, env: [("V", "it's $(x) `y`"), ("DEPLOYMENT_ID", "d-1")], sudo: true)
+        #expect(outcome.errorCode == .success, "\(outcome)")
+        #expect(observer.outputLines.map(\.text) == ["it's $(x) `y`", "d-1", "0"])
     }
 
     @Test(arguments: HookWrapperKind.allCases)
