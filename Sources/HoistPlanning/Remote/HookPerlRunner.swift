@@ -61,6 +61,7 @@ my @header = splice(@rest, 0, shift @rest);
 my @env = splice(@rest, 0, 2 * shift @rest);
 my @cmd = @rest;
 $| = 1; select((select(STDERR), $| = 1)[0]);
+# The kill program reads .pid: its being there says this run is alive, its line which to kill.
 open(my $pf, ">", "$d.pid") or exit 0; close $pf;
 my $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
 unless (defined $k) { unlink "$d.pid"; exit 0 }
@@ -80,6 +81,7 @@ pipe($ro, $wo) and pipe($re, $we) or do { report "error pipe"; done() };
 my $sp = fork;
 defined $sp or do { report "error fork"; done() };
 if (!$sp) {
+  # A process group of its own: the deadline and a kill stop the script and all it started.
   setpgrp(0, 0);
   open(STDIN, "<", "/dev/null"); open(STDOUT, ">&", $wo); open(STDERR, ">&", $we);
   for (my $i = 0; $i < @env; $i += 2) { $ENV{$env[$i]} = $env[$i + 1] }
@@ -88,6 +90,7 @@ if (!$sp) {
   exit($! == 2 ? 127 : 126);
 }
 close $wo; close $we;
+# Renamed into place, so the kill program never reads half a line.
 if (open(my $p, ">", "$d.pid.new")) { print $p "$$ $sp\n"; close $p; rename "$d.pid.new", "$d.pid" }
 sub now { my $x; if (open(my $f, "<", "/proc/uptime")) { $x = <$f> } ($x // time) + 0 }
 sub tree {
@@ -114,6 +117,7 @@ sub pump {
     while ((my $i = index($s->[3], "\n")) >= 0) { put($s, substr($s->[3], 0, $i + 1, "")) }
   }
 }
+# One loop relays the output, keeps the deadline and sees the script end (waitpid WNOHANG).
 my ($t0, $phase, $idle, $rc, $ending, $late) = (now(), 0, 0);
 while (1) {
   my $t = now() - $t0;
@@ -121,6 +125,7 @@ while (1) {
     $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
     $ending = -e "$d.killed" ? "killed" : $phase ? "timedout" : "exited";
     stopall("KILL") if $ending ne "exited";
+    # Output still open a second after the end is held by a process that outlived the script.
     $late = $t + 1;
   }
   if (!defined $rc) {
@@ -141,6 +146,7 @@ while (1) {
         my $c = ""; if (open(my $f, "<", "/proc/$p/cmdline")) { local $/; $c = <$f> // ""; $c =~ tr/\0/ / }
         print $l stamp(), "[stderr]hoist: process $p ($c) still holds the output of $loc\n" if $l;
       }
+      # A drainer keeps their output in the log; the runner reports and ends the channel.
       my $drainer = fork;
       if (defined $drainer && !$drainer) {
         open(STDIN, "<", "/dev/null"); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");
