@@ -27,12 +27,13 @@ struct PhaseRun: Sendable {
     func run() async -> Result {
         guard let spec = plan.blueGreen else { return await inPlace() }
         var record = PhaseRecordBook(hosts: plan.hosts.map(\.name))
-        let live = await recordedFleet(\.readLiveFleet) ?? spec.fleets.first ?? ""
-        let servedBefore = plan.phases.contains(where: \.needsServedBefore) ? await recordedFleet(\.readServedBeforeFleet) : nil
-        let phases = plan.phases.map { $0.resolved(live: live, servedBefore: servedBefore) }
+        let records = await recordedFleets()
+        let live = records.live ?? spec.fleets.first ?? ""
+        let phases = plan.phases.map { $0.resolved(live: live, servedBefore: records.servedBefore) }
+        let installs = phases.contains { if case .rollout = $0 { return true } else { return false } }
         // A deployment that installs says, before any traffic moves, which fleet served
         // before it: the fleet `--blue-green-rollback` returns to, whatever its outcome.
-        if phases.contains(where: { if case .rollout = $0 { return true } else { return false } }) {
+        if installs {
             await writeOnEveryHost { $0.writeServedBeforeFleet(live) }
         }
         let name = { (fleet: FleetRole) in fleet == .original ? live : spec.fleets.first { $0 != live } ?? live }
@@ -77,7 +78,7 @@ struct PhaseRun: Sendable {
             case .reroute(let fleet, let earlier, let checkHealth):
                 // A deployment reroutes to the replacement hosts its rollout installed.
                 var target = plan.hosts(of: fleet, live: live)
-                if phases.contains(where: { if case .rollout = $0 { return true } else { return false } }) {
+                if installs {
                     target = target.filter { record.statuses[$0.name] == .succeeded }
                 }
                 let leaving = plan.hosts(of: fleet == .original ? .replacement : .original, live: live)
@@ -274,18 +275,21 @@ struct PhaseRun: Sendable {
                      deploymentID: runner.context.id, become: RemoteProgram.usesSudo(host))
     }
 
-    /// The first fleet name any host has in the record `read` prints (the live fleet, the
-    /// one that served before); nil when none has one.
-    func recordedFleet(_ read: (HostCommands) -> String) async -> String? {
+    /// The live fleet and the one that served before the last deployment, each from the
+    /// first host that records one of the plan's fleets: usually one round trip to the first
+    /// host for both.
+    func recordedFleets() async -> BlueGreenRecords {
         let fleets = plan.blueGreen?.fleets ?? []
-        for host in plan.hosts {
+        var found = BlueGreenRecords()
+        for host in plan.hosts where found.live == nil || found.servedBefore == nil {
             guard let session = try? await runner.connector.connect(host) else { continue }
-            let answer = try? await session.capture(read(commands(host)), timeoutSeconds: 30)
+            let answer = try? await session.capture(commands(host).readFleetRecords, timeoutSeconds: 30)
             await session.close()
-            let name = (answer?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if fleets.contains(name) { return name }
+            let records = BlueGreenRecords.parse(answer?.1 ?? "")
+            if found.live == nil, let live = records.live, fleets.contains(live) { found.live = live }
+            if found.servedBefore == nil, let served = records.servedBefore, fleets.contains(served) { found.servedBefore = served }
         }
-        return nil
+        return found
     }
 
     func recordLive(_ fleet: String) async {

@@ -96,9 +96,13 @@ import HoistCore
         #expect(FleetRole.original.resolved(live: "blue", servedBefore: "green") == .original)
         #expect(DeploymentPhase.blueGreenRollback().map { $0.resolved(live: "blue", servedBefore: "blue") }
             == DeploymentPhase.blueGreenReturn())
-        let rollbackNeedsIt = DeploymentPhase.blueGreenRollback().allSatisfy { $0.needsServedBefore }
+        // Only the rollback names the fleet that served before; a deployment's phases do not.
+        func namesServedBefore(_ phase: DeploymentPhase) -> Bool {
+            phase.resolved(live: "blue", servedBefore: "blue") != phase.resolved(live: "blue", servedBefore: "green")
+        }
+        let rollbackNeedsIt = DeploymentPhase.blueGreenRollback().allSatisfy(namesServedBefore)
         let deploymentNeedsIt = DeploymentPhase.blueGreen(BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"]), traffic: true)
-            .contains { $0.needsServedBefore }
+            .contains(where: namesServedBefore)
         #expect(rollbackNeedsIt)
         #expect(!deploymentNeedsIt)
     }
@@ -152,8 +156,20 @@ import HoistCore
         #expect(commands.writeServedBeforeFleet("blue") == RemoteProgram.wrap(
             "mkdir -p /var/lib/hoist/deployment-instructions && "
                 + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_served_before", value: "blue"), sudo: true))
-        #expect(commands.readServedBeforeFleet == RemoteProgram.wrap(
-            "cat /var/lib/hoist/deployment-instructions/a_b_served_before 2>/dev/null || true", sudo: true))
+        #expect(commands.readFleetRecords == RemoteProgram.wrap("""
+            m='\u{1e}'
+            l=; IFS= read -r l 2>/dev/null </var/lib/hoist/deployment-instructions/a_b_live_fleet
+            s=; IFS= read -r s 2>/dev/null </var/lib/hoist/deployment-instructions/a_b_served_before
+            printf '%slive=%s\\n%sservedbefore=%s\\n' "$m" "$l" "$m" "$s"
+            """, sudo: true))
+    }
+
+    /// Both records in one reply; a login shell's lines, even one that looks like a fleet
+    /// name, are not records, and an empty record is none.
+    @Test func theFleetRecordsReplyTakesOnlyReplyLines() {
+        let reply = BlueGreenRecords.parse("green\nlive=blue\n\u{1e}live=green\n\u{1e}servedbefore=\n")
+        #expect(reply == BlueGreenRecords(live: "green", servedBefore: nil))
+        #expect(BlueGreenRecords.parse("\u{1e}live=blue\n\u{1e}servedbefore=green\n") == BlueGreenRecords(live: "blue", servedBefore: "green"))
     }
 }
 

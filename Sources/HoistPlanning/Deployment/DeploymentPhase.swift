@@ -91,14 +91,6 @@ public enum DeploymentPhase: Sendable, Hashable {
         }
     }
 
-    /// Whether the phase names `FleetRole.servedBefore`, which the hosts must then be asked for.
-    public var needsServedBefore: Bool {
-        switch self {
-        case .rollout(let fleet, _), .allAtOnce(let fleet, _, _, _), .reroute(let fleet, _, _): return fleet == .servedBefore
-        case .waitForContinue, .pause: return false
-        }
-    }
-
     /// An in-place deployment: one rollout of `events`.
     public static func inPlace(traffic: Bool) -> [DeploymentPhase] {
         [.rollout(fleet: .all, events: traffic ? LifecycleEvent.inPlaceWithTraffic : LifecycleEvent.inPlace)]

@@ -248,24 +248,47 @@ public struct HostCommands: Sendable {
     /// say it: a deployment that failed before traffic moved leaves it unchanged.
     public var servedBeforeFile: String { layout.instructionsDir + "/\(layout.groupID)_served_before" }
 
-    /// Prints the live fleet recorded on the host (nothing when none is).
-    public var readLiveFleet: String { readFleet(liveFleetFile) }
-
     /// Records `fleet` as the group's live fleet on the host.
     public func writeLiveFleet(_ fleet: String) -> String { writeFleet(liveFleetFile, fleet) }
 
-    /// Prints the fleet that served before the group's last deployment (nothing when none is).
-    public var readServedBeforeFleet: String { readFleet(servedBeforeFile) }
+    /// Prints both blue/green records as reply lines (`live=`, `servedbefore=`, empty when
+    /// none is), read with the shell's own `read`: one round trip for both, and a login
+    /// shell's noise cannot pass for a fleet name (`BlueGreenRecords.parse`).
+    public var readFleetRecords: String {
+        wrap("""
+            \(RemoteProgram.markerVariable)
+            l=; IFS= read -r l 2>/dev/null <\(shellQuote(liveFleetFile))
+            s=; IFS= read -r s 2>/dev/null <\(shellQuote(servedBeforeFile))
+            printf '%slive=%s\\n%sservedbefore=%s\\n' "$m" "$l" "$m" "$s"
+            """)
+    }
 
     /// Records `fleet` as the one serving when a deployment begins.
     public func writeServedBeforeFleet(_ fleet: String) -> String { writeFleet(servedBeforeFile, fleet) }
 
-    private func readFleet(_ file: String) -> String {
-        wrap("cat \(shellQuote(file)) 2>/dev/null || true")
-    }
-
     private func writeFleet(_ file: String, _ fleet: String) -> String {
         wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + writePointer(file, value: fleet))
+    }
+}
+
+/// The blue/green records a host holds (`HostCommands.readFleetRecords`); nil when absent.
+public struct BlueGreenRecords: Sendable, Hashable {
+    public var live: String?
+    public var servedBefore: String?
+
+    public init(live: String? = nil, servedBefore: String? = nil) {
+        self.live = live
+        self.servedBefore = servedBefore
+    }
+
+    /// Parses the reply lines; other lines (a login shell's) are ignored.
+    public static func parse(_ stdout: String) -> BlueGreenRecords {
+        var records = BlueGreenRecords()
+        for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: "=") where !value.isEmpty {
+            if key == "live" { records.live = value }
+            if key == "servedbefore" { records.servedBefore = value }
+        }
+        return records
     }
 }
 
