@@ -1,3 +1,5 @@
+import HoistCore
+
 /// The fixed part of the rendered install script: shell functions the per-path lines call.
 /// Kept apart from the renderer so the per-plan part stays short and readable.
 enum InstallScriptPrelude {
@@ -8,7 +10,7 @@ hoist_fail() { printf '%s\n' "$*" >&2; exit 4; }
 # reader can see afterwards what this Install checked; every one is rewritten each run.
 case $0 in */*) hoist_tmp=${0%/*}/install.work ;; *) hoist_tmp=install.work ;; esac
 [ -d "$hoist_tmp" ] || mkdir -p -- "$hoist_tmp" || hoist_fail "Could not create the folder $hoist_tmp."
-hoist_exists='The deployment failed because a specified file already exists at this location: '
+hoist_exists=\#(shellQuote(InstallPlanMessages.conflict))
 
 # Conflicts are found before anything is deleted, and all of them are reported: one find
 # gives the type of every destination and of every path the previous install recorded (a
@@ -39,7 +41,7 @@ hoist_survey() {
   hoist_records=$#; hoist_rec1=${1:-}; hoist_rec2=${2:-}
   grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" "$@" |
     xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh > "$hoist_tmp/types" 2> /dev/null
-  hoist_w=$hoist_tmp awk -v b="$hoist_behavior" "$hoist_survey_awk" "$hoist_tmp/types" "$hoist_tmp/directories" "$hoist_tmp/files" "$@" ||
+  hoist_w=$hoist_tmp hoist_exists=$hoist_exists awk -v b="$hoist_behavior" "$hoist_survey_awk" "$hoist_tmp/types" "$hoist_tmp/directories" "$hoist_tmp/files" "$@" ||
     hoist_fail "Could not compare the destinations with the previous cleanup file."
   [ -s "$hoist_tmp/strays" ] || return 0
   while IFS= read -r hoist_p; do
@@ -53,7 +55,7 @@ hoist_survey() {
 hoist_survey_awk='
 function own(p) { return (p in y) ? y[p] : "" }
 BEGIN {
-  w = ENVIRON["hoist_w"]; m = "The deployment failed because a specified file already exists at this location: "
+  w = ENVIRON["hoist_w"]; m = ENVIRON["hoist_exists"]
   split("conflicts strays known remove rmdirs", names, " ")
   for (i in names) { out[names[i]] = w "/" names[i]; printf "" > out[names[i]] }
 }
@@ -141,7 +143,7 @@ hoist_make_room() {
   case $hoist_behavior in
   RETAIN) return 1 ;;
   OVERWRITE) rm -f -- "$1" || hoist_fail "Could not replace $1." ;;
-  *) printf 'The deployment failed because a specified file already exists at this location: %s\n' "$1" >&2; exit 3 ;;
+  *) printf '%s%s\n' "$hoist_exists" "$1" >&2; exit 3 ;;
   esac
 }
 hoist_copy() {
