@@ -98,7 +98,8 @@ public protocol HostSession: AnyObject, Sendable {
     /// Streams a local file to `remotePath` atomically (temporary name, then rename). The
     /// host hashes what it receives, and the file is put in place only when that SHA-256 is
     /// `sha256`: the caller's digest of the file (for a bundle, computed once, not per host).
-    /// `progress` receives bytes sent so far.
+    /// `progress` receives bytes sent so far. Cancelling the task stops the upload (the SSH
+    /// session between writes) and leaves nothing at `remotePath`.
     func upload(
         localPath: String, remotePath: String, mode: Int32, sha256: String,
         progress: (@Sendable (Int64) -> Void)?

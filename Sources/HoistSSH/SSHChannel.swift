@@ -51,9 +51,12 @@ final class SSHChannel {
     static let largestWrite = 16 << 10
 
     /// Writes all of `bytes` to stdin, waiting as needed; stops early if the command exits.
-    func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws {
+    /// `stopped` is asked before each write and while the window is full (at least once a
+    /// second, `SSHSessionHandle.wait`'s cap); when it says yes, `WriteStopped` is thrown.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline, stopped: () -> Bool = { false }) throws {
         var offset = 0
         while offset < bytes.count {
+            if stopped() { throw WriteStopped(written: offset) }
             // A retry after EAGAIN passes the same length again, as libssh2 requires.
             let count = min(bytes.count - offset, Self.largestWrite)
             let n = libssh2_channel_write_ex(raw, 0, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), count)
@@ -65,6 +68,11 @@ final class SSHChannel {
                 throw handle.failure(.upload, "sending data", code: Int32(n))
             }
         }
+    }
+
+    /// What `writeAll` throws when its caller stopped it: how much of the buffer went out.
+    struct WriteStopped: Error {
+        var written: Int
     }
 
     func sendEOF(deadline: Deadline) throws {

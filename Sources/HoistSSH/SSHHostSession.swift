@@ -131,15 +131,21 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         }
     }
 
+    /// Cancelling the task stops the upload between writes and removes the partial file.
     private func streamUpload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                               progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-        try await thread.perform { [self] in
-            let handle = try target()
-            // The small commands after the data (put in place, or clean up) go like any other.
-            return try Uploader(handle: handle) { command, timeout, onOutput in
-                try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
-                            isCancelled: { false }, onOutput: onOutput)
-            }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+        let cancelled = Locked(false)
+        return try await withTaskCancellationHandler {
+            try await thread.perform { [self] in
+                let handle = try target()
+                // The small commands after the data (put in place, or clean up) go like any other.
+                return try Uploader(handle: handle, stopped: { cancelled.current }) { command, timeout, onOutput in
+                    try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
+                                isCancelled: { false }, onOutput: onOutput)
+                }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+            }
+        } onCancel: {
+            cancelled.withLock { $0 = true }
         }
     }
 

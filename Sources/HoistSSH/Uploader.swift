@@ -12,6 +12,9 @@ import Glibc
 /// it receives, rather than re-reading TMP afterwards, keeps a 50 MB upload as fast as scp.
 struct Uploader {
     let handle: SSHSessionHandle
+    /// Asked between writes: yes stops the upload (a cancelled task: a deployment stopped at
+    /// once, or a host whose turn will not come), and the partial file is removed.
+    let stopped: () -> Bool
     /// Runs a small command on the host (through the session's resident shell when it has one).
     let run: (_ command: String, _ timeoutSeconds: Double, _ onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult
     /// What one read of the local file takes. It goes out in packets of at most 16 KiB
@@ -45,6 +48,7 @@ struct Uploader {
         defer { buffer.deallocate() }
         do {
             while true {
+                if stopped() { throw SSHChannel.WriteStopped(written: 0) }
                 let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -56,7 +60,7 @@ struct Uploader {
                 }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
                 // A stalled host gets a minute per chunk before the upload fails.
-                try channel.writeAll(chunk, deadline: .after(60))
+                try channel.writeAll(chunk, deadline: .after(60), stopped: stopped)
                 sent += Int64(n)
                 if sent - reported >= Self.progressStep {
                     progress?(sent)
@@ -65,7 +69,15 @@ struct Uploader {
                 // A large upload takes minutes: the heartbeat goes between its chunks.
                 handle.serveSideCommands()
             }
+            // A stop that came while the last read waited must not send a file cut short.
+            if stopped() { throw SSHChannel.WriteStopped(written: 0) }
             try channel.sendEOF(deadline: .after(60))
+        } catch is SSHChannel.WriteStopped {
+            // The end of input ends the host's tee; the partial file goes once it has.
+            try? channel.sendEOF(deadline: .after(10))
+            _ = drain(channel)
+            _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
+            throw TransportError(host: label, kind: .upload, message: "the upload of \(localPath) to \(remotePath) was stopped after \(sent) bytes")
         } catch let error as TransportError {
             let detail = drain(channel).stderr
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }

@@ -75,4 +75,57 @@ struct UploadTests {
         let (_, out, _) = try await session.capture("cat \(shellQuote(remoteDir))/target; ls -A \(shellQuote(remoteDir))")
         #expect(out == "old\ntarget")
     }
+
+    /// Cancelling the task stops an upload between writes: the host keeps no partial file
+    /// and nothing at the target. The local file is a FIFO the test writes to, so the upload
+    /// is certainly in the middle when it is cancelled, and without the stop it would end
+    /// only when the writer gives up, with a checksum mismatch instead of "was stopped".
+    @Test(.timeLimit(.minutes(5)))
+    func cancellingTheTaskStopsTheUploadAndLeavesNothing() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let fifo = sshd.dir.appendingPathComponent("stream-\(UUID().uuidString)").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
+        let writerDone = Locked(false)
+        // The writer: 1 MiB at a time until told to stop, or until the reader is gone, or at
+        // 512 MiB (an upload that ignored the cancel then ends, and the test fails).
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            let chunk = [UInt8](repeating: 7, count: 1 << 20)
+            for _ in 0..<512 where !writerDone.current {
+                if chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) < 0 { break }
+            }
+            close(fd)
+        }
+        writer.start()
+        let sent = Locked<Int64>(0)
+        let upload = Task {
+            try await session.upload(localPath: fifo, remotePath: remoteDir + "/bundle.tar", mode: 0o600,
+                                     sha256: String(repeating: "0", count: 64)) { bytes in sent.withLock { $0 = bytes } }
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while sent.current < 4 << 20, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(sent.current >= 4 << 20, "the upload got going")
+        upload.cancel()
+        let outcome = await upload.result
+        writerDone.withLock { $0 = true }
+        switch outcome {
+        case .success:
+            Issue.record("the upload succeeded")
+        case .failure(let error):
+            let error = try #require(error as? TransportError, "\(error)")
+            #expect(error.kind == .upload)
+            #expect(error.message.contains("was stopped after"), "\(error.message)")
+        }
+        #expect(sent.current < 256 << 20, "it stopped long before the writer would have")
+        let (_, out, _) = try await session.capture("ls -A \(shellQuote(remoteDir)); echo end")
+        #expect(out == "end", "nothing left on the host: \(out)")
+        // The session still works after the stopped upload.
+        let (result, echo, _) = try await session.capture("echo still here")
+        #expect(result.succeeded && echo == "still here")
+    }
 }
