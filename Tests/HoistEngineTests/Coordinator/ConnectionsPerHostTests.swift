@@ -59,38 +59,23 @@ final class CountingConnector: HostConnector, @unchecked Sendable {
         }
     }
 
-    final class CountingSession: HostSession, @unchecked Sendable {
-        let inner: LocalHostSession
+    final class CountingSession: ForwardingSession, @unchecked Sendable {
         let counts: Locked<(connections: [String: Int], beside: [String: Int])>
         let failing: Bool
         let onBeside: @Sendable (String) -> Void
         init(inner: LocalHostSession, counts: Locked<(connections: [String: Int], beside: [String: Int])>, failing: Bool,
              onBeside: @escaping @Sendable (String) -> Void) {
-            self.inner = inner
             self.counts = counts
             self.failing = failing
             self.onBeside = onBeside
+            super.init(inner: inner)
         }
-        var host: HostSpec { inner.host }
-        func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
-                 onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-            try await inner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
-        }
-        func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
-                 onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-            try await inner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
-        }
-        func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
-                    progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-            try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
-        }
-        func runBeside(_ command: String, timeoutSeconds: Double,
-                       onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        override func runBeside(_ command: String, timeoutSeconds: Double,
+                                onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
             counts.withLock { $0.beside[host.name, default: 0] += 1 }
             onBeside(host.name)
             if failing { throw TransportError(host: host.name, kind: .closed, message: "the connection was lost") }
             return try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
         }
-        func close() async { await inner.close() }
     }
 }
