@@ -152,6 +152,9 @@ public struct DeploymentRunner: Sendable {
                     if Task.isCancelled || level == .none { break }
                     if level > stopSeen {
                         stopSeen = level
+                        // An upload ahead of a turn that will not come stops now, not when it
+                        // ends; at a stop at once, so does a started host's.
+                        for (name, ahead) in staged where level >= .immediate || !startedNames.contains(name) { ahead.cancel() }
                         apply(planner.stopRequested(Self.stopReason(stop)))
                         if level < .immediate { group.addTask { .stopLevel(await stop.wait(above: level)) } }
                     }

@@ -230,6 +230,20 @@ public struct HostDeployment: Sendable {
                                      sha256: revision.sha256, progress: progress)
     }
 
+    /// Sends the bundle in this host's turn. The first stop lets it finish (it is the running
+    /// event, as a running hook is); a stop at once (the second Ctrl-C) cancels it, as it
+    /// kills running hooks: a large revision on a slow link must not hold the stop for
+    /// minutes. False when it was stopped.
+    func sendBundleUnlessStoppedAtOnce() async throws -> Bool {
+        let stop = self.stop
+        return try await withThrowingTaskGroup(of: Bool.self) { race in
+            race.addTask { try await self.sendBundle(reportingProgress: true); return true }
+            race.addTask { _ = await stop.wait(above: .graceful); return false }
+            defer { race.cancelAll() }
+            return try await race.next() ?? false
+        }
+    }
+
     func downloadBundle(probe: HostProbeResult) async -> StepResult {
         let revision = context.revision
         let reuse = reusableBundle(probe)
@@ -244,7 +258,9 @@ public struct HostDeployment: Sendable {
                 guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
             let ahead = await staged?.uploaded.value ?? false
-            if !ahead { try await sendBundle(reportingProgress: true) }
+            if !ahead, try await !sendBundleUnlessStoppedAtOnce() {
+                return .failed(.unknownError, "the upload was stopped: the deployment was stopped immediately")
+            }
             let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
                                           reuseFrom: nil, maxRevisions: context.maxRevisions)
             let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)

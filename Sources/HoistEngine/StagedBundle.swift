@@ -47,10 +47,16 @@ final class StagedBundle: Sendable {
         get async { try? await probed.value.1 }
     }
 
-    /// Stops what is still running and waits for it, so no session is used after it closes.
-    func cancelAndWait() async {
+    /// Stops the probe and the upload (an upload stops between writes and leaves no partial
+    /// file); `uploaded` is then false unless it had finished.
+    func cancel() {
         probed.cancel()
         uploaded.cancel()
+    }
+
+    /// Stops what is still running and waits for it, so no session is used after it closes.
+    func cancelAndWait() async {
+        cancel()
         _ = await uploaded.value
     }
 

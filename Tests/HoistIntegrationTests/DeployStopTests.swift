@@ -64,7 +64,7 @@ struct DeployStopTests {
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
 
             #expect(graceful)
-            #expect(output.stderr.contains("hoist: stopping now: killing running hooks."), "\(output.stderr)")
+            #expect(output.stderr.contains("hoist: stopping now: killing running hooks and stopping uploads."), "\(output.stderr)")
             #expect(outcome.status == 4, "\(outcome.description)")
             #expect(outcome.deploymentStatus == "Stopped")
             let event = outcome.event(first, "AfterInstall")
@@ -79,6 +79,58 @@ struct DeployStopTests {
 }
 
 extension DeployStopTests {
+    /// A second Ctrl-C during an upload (a large revision on a slow link) stops the upload as
+    /// it kills a running hook: DownloadBundle fails, and the host keeps no partial bundle.
+    /// The host's `tee` (a function in root's .bashrc, which bash reads for ssh commands)
+    /// waits for the test's cue, so the upload is certainly in the middle when it is stopped.
+    @Test(.timeLimit(.minutes(10)))
+    func aSecondCtrlCStopsAnUploadInFlight() async throws {
+        try await DeployScenario.with("ctrlcup", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            let cue = "/etc/hoist-test/\(s.application).go", uploading = "\(s.observations)/uploading"
+            try s.put(host, "/root/.bashrc", """
+                tee() { mkdir -p \(s.observations) && touch \(uploading); while [ ! -e \(cue) ]; do sleep 0.05; done; command tee "$@"; }
+
+                """)
+            defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
+            var revision = Revision()
+            // Far more than the channel's window and the sockets' buffers hold.
+            revision.install("www/big.txt", String(repeating: "0123456789abcdef", count: 2 << 20), to: "/srv/\(s.application)")
+            let running = try s.startDeploy(try s.revision("v1", revision))
+            guard try await poll(seconds: 600, { s.exists(host, uploading) }) else {
+                running.send(SIGKILL)
+                Issue.record("the upload never started: \(running.finish().stderr)")
+                return
+            }
+            running.send(SIGINT)
+            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 600) }
+            running.send(SIGINT)
+            let now = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping now", seconds: 600) }
+            // The host's tee may go on now: what it gets is only what was sent before the stop.
+            try s.put(host, cue, "")
+            let output = try await DeployScenario.offThePool { running.finish() }
+            let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+
+            #expect(graceful && now, "\(output.stderr)")
+            #expect(outcome.status == 4, "\(outcome.description)")
+            #expect(outcome.deploymentStatus == "Stopped")
+            let download = outcome.event(host, "DownloadBundle")
+            #expect(download?["status"] as? String == "Failed", "\(download ?? [:])")
+            #expect(download?["message"] as? String == "the upload was stopped: the deployment was stopped immediately")
+            #expect(outcome.eventStatus(host, "BeforeInstall") == "Skipped")
+            let dir = "\(s.groupDir)/\(outcome.deploymentID)"
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: s.url(host, dir).path)) ?? []
+            #expect(!left.contains { $0.hasSuffix(".tmp") || $0 == "bundle.tar" }, "no partial bundle: \(left)")
+            #expect(!s.exists(host, "/srv/\(s.application)/big.txt"))
+            // The lock was released: the next deployment runs.
+            try FileManager.default.removeItem(at: s.url(host, "/root/.bashrc"))
+            let again = try await s.deploy(try s.revision("v2", revision))
+            #expect(again.status == 0, "\(again.description)")
+            #expect(s.exists(host, "/srv/\(s.application)/big.txt"))
+        }
+    }
+
     /// `hoist stop ID` of an automatic rollback: the rollback runs under the lock of the
     /// deployment it rolls back, so the request goes through that deployment's lock.
     @Test func stopReachesAnAutomaticRollback() async throws {

@@ -2,7 +2,8 @@ import Foundation
 import HoistEngine
 
 /// Signals during a deployment. Ctrl-C and SIGTERM become stop requests: the first lets
-/// running hooks finish and starts nothing new, the second kills running hooks. SIGHUP (a
+/// running hooks (and a host's upload in its turn) finish and starts nothing new, the second
+/// kills running hooks and stops uploads. SIGHUP (a
 /// closed terminal, a dropped SSH connection to the machine running Hoist) is ignored: the
 /// deployment carries on to its verdict, output to the dead terminal is dropped (`Console`),
 /// and the history keeps everything. SIGPIPE is ignored for the whole process
@@ -20,9 +21,9 @@ final class SignalWatcher: @unchecked Sendable {
                 let before = stop.level
                 stop.request(reason: sig == SIGINT ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)")
                 if before == .none {
-                    say("hoist: stopping: no new hosts or lifecycle events will start; running hooks finish. Press Ctrl-C again to kill them.")
+                    say("hoist: stopping: no new hosts or lifecycle events will start; running hooks and uploads finish. Press Ctrl-C again to stop them.")
                 } else if before == .graceful {
-                    say("hoist: stopping now: killing running hooks.")
+                    say("hoist: stopping now: killing running hooks and stopping uploads.")
                 }
             }
             source.resume()
