@@ -159,6 +159,51 @@ struct HAProxyDriverTests {
         case .remoteSession:
             expected = "load balancer main (HAProxy at \(settings.socketPath!) on lb1): connect to \(settings.socketPath!) on lb1 failed: FileNotFoundError: [Errno 2] No such file or directory"
         }
-        #expect(error?.description == expected)
+        #expect(error?.description == expected + " (tried 4 times)")
+    }
+
+    /// HAProxy's socket is gone for a moment while it reloads: a command that cannot reach it
+    /// is tried again, and goes through once it can. The real HAProxy does the work; the
+    /// wrapper only refuses the first tries, as a socket mid-reload does.
+    @Test func aRuntimeAPIThatComesBackIsTriedAgain() async throws {
+        try await withOneServer(.unixSocket) { _, host, haproxy in
+            let api = RefusingFirst(2, inner: HAProxyUnixSocketAPI(path: haproxy.socketPath))
+            let lb = HAProxyLoadBalancer(name: "main", backend: "app", api: api, polling: Self.fast)
+            try await lb.register(host)
+            #expect(api.tries.current == 3)
+            #expect(try await lb.state(of: host).admin == .ready)
+        }
+    }
+
+    @Test func aRuntimeAPIThatStaysAwayFailsAfterFourTries() async throws {
+        try await withOneServer(.unixSocket) { _, host, haproxy in
+            let api = RefusingFirst(10, inner: HAProxyUnixSocketAPI(path: haproxy.socketPath))
+            let lb = HAProxyLoadBalancer(name: "main", backend: "app", api: api, polling: Self.fast)
+            let error = await #expect(throws: LoadBalancerError.self) { try await lb.register(host) }
+            #expect(error?.kind == .connect)
+            #expect(error?.description == "load balancer main (HAProxy at \(haproxy.socketPath)): connect to \(haproxy.socketPath) failed: Connection refused (tried 4 times)")
+            #expect(api.tries.current == 4)
+            let direct = HAProxyLoadBalancer(name: "main", backend: "app", api: HAProxyUnixSocketAPI(path: haproxy.socketPath))
+            let after = try await direct.state(of: host)
+            #expect(after.admin == .maint, "nothing was changed")
+        }
+    }
+}
+
+/// A runtime API whose first `refusals` commands fail as a socket mid-reload does; the rest go
+/// to `inner`.
+final class RefusingFirst: HAProxyRuntimeAPI {
+    let refusals: Int
+    let inner: any HAProxyRuntimeAPI
+    let tries = Locked(0)
+    init(_ refusals: Int, inner: any HAProxyRuntimeAPI) {
+        self.refusals = refusals
+        self.inner = inner
+    }
+    var location: String { inner.location }
+    func send(_ command: String) async throws -> String {
+        let attempt = tries.withLock { $0 += 1; return $0 }
+        if attempt <= refusals { throw SocketExchangeError(message: "connect to \(inner.location) failed: Connection refused") }
+        return try await inner.send(command)
     }
 }

@@ -156,13 +156,28 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         return row
     }
 
+    /// Polling intervals to wait before each new try of a runtime API that could not be
+    /// reached: 1, 2 and 4 (3.5 s at the default half second). HAProxy's socket is gone for a
+    /// moment while it reloads or restarts (a new process binds it), and a drain or a health
+    /// wait must not fail a deployment for that. Every command sent is idempotent (a state
+    /// set, a read), so a try whose answer was lost does no harm when repeated; HAProxy's own
+    /// answers (an unknown server) are never tried again.
+    static let retryWaits: [Double] = [1, 2, 4]
+
     private func send(_ command: String) async throws -> String {
-        do {
-            return try await api.send(command)
-        } catch let failure as LoadBalancerError {
-            throw failure
-        } catch {
-            throw self.error(.connect, "\(error)")
+        var tries = 0
+        while true {
+            do {
+                return try await api.send(command)
+            } catch let failure as LoadBalancerError {
+                throw failure
+            } catch {
+                tries += 1
+                guard tries <= Self.retryWaits.count else {
+                    throw self.error(.connect, "\(error) (tried \(tries) times)")
+                }
+                try await polling.clock.sleep(seconds: Self.retryWaits[tries - 1] * polling.intervalSeconds)
+            }
         }
     }
 
