@@ -48,9 +48,12 @@ public struct LoadBalancerSpec: Sendable, Hashable, Codable {
         /// decide it is healthy, since open-source nginx has no active health checks; nil
         /// means `/health`.
         public var healthPath: String?
+        /// nginx's pid file, where deregistering finds the workers a reload replaces, to wait
+        /// for them to finish what they hold; nil means `/run/nginx.pid`.
+        public var pidFile: String?
         public init(host: String? = nil, upstreamFile: String, upstream: String,
                     serverTemplate: String = "{address}:8080", testCommand: String = "nginx -t",
-                    reloadCommand: String = "nginx -s reload", healthPath: String? = nil) {
+                    reloadCommand: String = "nginx -s reload", healthPath: String? = nil, pidFile: String? = nil) {
             self.host = host
             self.upstreamFile = upstreamFile
             self.upstream = upstream
@@ -58,6 +61,7 @@ public struct LoadBalancerSpec: Sendable, Hashable, Codable {
             self.testCommand = testCommand
             self.reloadCommand = reloadCommand
             self.healthPath = healthPath
+            self.pidFile = pidFile
         }
     }
 

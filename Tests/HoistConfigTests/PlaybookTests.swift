@@ -28,6 +28,8 @@ import Testing
               - {name: edge, type: haproxy, socket: run/admin.sock, backend: app, drain_timeout: 5, health_timeout: 60}
               - {name: remote, type: haproxy, socket: /run/haproxy.sock, via: lb1, backend: app, server: "{address}"}
               - {name: front, type: nginx, upstream_file: conf/up.conf, upstream: shop}
+              - {name: lb2, type: nginx, host: lb2, upstream_file: /etc/nginx/up.conf, upstream: shop, health_path: /ready, pid_file: /run/ngx.pid}
+              - {name: local, type: nginx, upstream_file: up.conf, upstream: shop, pid_file: run/nginx.pid}
               - {name: hook, type: command, register: ./reg, deregister: ./dereg, health: ./health}
             blue_green: {fleet_tag: color, fleets: [blue, green], ready_wait: 300, original_fleet: TERMINATE, termination_wait: 60}
             ssh: {connect_timeout: 7, user: ops, identity_file: ~/.ssh/k, known_hosts: kh, host_key_checking: accept-new, jump: "bastion,ops@10.0.0.1:2200", handshake_concurrency: 8, concurrency: 32}
@@ -54,6 +56,10 @@ import Testing
             LoadBalancerSpec(name: "remote", driver: .haproxy(.init(socketPath: "/run/haproxy.sock", viaHost: "lb1", backend: "app",
                                                                     serverTemplate: "{address}"))),
             LoadBalancerSpec(name: "front", driver: .nginx(.init(upstreamFile: "/srv/pb/conf/up.conf", upstream: "shop"))),
+            LoadBalancerSpec(name: "lb2", driver: .nginx(.init(host: "lb2", upstreamFile: "/etc/nginx/up.conf", upstream: "shop",
+                                                               healthPath: "/ready", pidFile: "/run/ngx.pid"))),
+            LoadBalancerSpec(name: "local", driver: .nginx(.init(upstreamFile: "/srv/pb/up.conf", upstream: "shop",
+                                                                 pidFile: "/srv/pb/run/nginx.pid"))),
             LoadBalancerSpec(name: "hook", driver: .command(.init(register: "./reg", deregister: "./dereg", health: "./health"))),
         ])
         #expect(playbook.blueGreen == BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"], readyWaitSeconds: 300,

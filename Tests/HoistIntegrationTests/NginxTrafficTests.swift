@@ -13,6 +13,7 @@ extension TrafficTests {
         let port: Int
         var config: String { dir.file("nginx.conf") }
         var upstream: String { dir.file("upstream.conf") }
+        var pidFile: String { dir.file("nginx.pid") }
         var control: [String] { ["-c", config, "-p", dir.path] }
 
         init(backends: [String]) async throws {
@@ -21,7 +22,7 @@ extension TrafficTests {
             try dir.write("upstream.conf", "upstream app {\n" + backends.map { "    server \($0);\n" }.joined() + "}\n")
             try dir.write("nginx.conf", """
                 daemon on;
-                pid \(dir.file("nginx.pid"));
+                pid \(pidFile);
                 error_log \(dir.file("error.log"));
                 worker_processes 1;
                 events { worker_connections 256; }
@@ -98,6 +99,7 @@ extension TrafficTests {
                 server: "{address}:8080"
                 test_command: \(shellJoin(["nginx", "-t", "-q"] + nginx.control))
                 reload_command: \(shellJoin(["nginx", "-s", "reload"] + nginx.control))
+                pid_file: \(nginx.pidFile)
                 drain_timeout: 5
                 health_timeout: 60
 
@@ -150,11 +152,9 @@ extension TrafficTests {
         let failed = responses.filter { !$0.ok }.count
         print("traffic: nginx in-place: \(responses.count) requests, \(failed) failed, \(windows.violations(responses).count) from hosts out of rotation")
         // `nginx -s reload` returns before the old workers stop serving their keep-alive
-        // connections, and the nginx driver does not wait for that: a few requests reach a host
-        // just after its BlockTraffic ended, and now and then one meets its app stopping.
-        withKnownIssue("the nginx driver's deregister does not wait for the reload to take effect", isIntermittent: true) {
-            #expect(windows.violations(responses).isEmpty)
-            #expect(failed == 0)
-        }
+        // connections; BlockTraffic waits for them (`pid_file`), so no request reaches a host
+        // after its BlockTraffic ended, and none meets its app stopping.
+        #expect(windows.violations(responses).isEmpty)
+        #expect(failed == 0)
     }
 }

@@ -147,4 +147,58 @@ struct NginxDriverTests {
         #expect(error?.kind == .configuration)
         #expect(!FileManager.default.fileExists(atPath: directory.file("upstream.conf")))
     }
+
+    /// A reload returns before the workers it replaces are done, and they still send to a
+    /// server marked down; deregister returns only once they are gone. The backend holds a
+    /// request until the test lets it go, so the old worker surely outlives the reload: while
+    /// it is held, deregister must still be waiting, and the held request gets its answer.
+    @Test(arguments: Where.allCases)
+    func deregisterWaitsForTheWorkersTheReloadReplaces(_ place: Where) async throws {
+        let gate = DispatchSemaphore(value: 0)
+        let backend = try LoopbackHTTPServer { request, _ in
+            if request.target == "/held" { gate.wait() }
+            return .init(status: 200, body: "answered \(request.target)")
+        }
+        defer { backend.stop() }
+        let address = "127.0.0.1:\(backend.port)"
+        let nginx = try await NginxFixture(backends: [address])
+        defer { nginx.stop() }
+        let lb = try driver(nginx, place)
+        let host = HostSpec(name: "h-one", address: address)
+        let master = try #require(Int(try nginx.directory.read("nginx.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        func workers() -> Set<Int> {
+            let text = (try? String(contentsOfFile: "/proc/\(master)/task/\(master)/children", encoding: .utf8)) ?? ""
+            return Set(text.split(separator: " ").compactMap { Int($0) })
+        }
+        // Only workers started by register's reload: one from before would answer 502 (its
+        // configuration has no server up).
+        let first = workers()
+        try await lb.register(host)
+        #expect(await eventually { !workers().isEmpty && workers().isDisjoint(with: first) })
+        #expect(await eventually { await httpGet(port: nginx.port, path: "/ready") == "answered /ready" })
+        let old = workers()
+        let port = nginx.port
+        let held = Task {
+            try await SocketExchange.exchange(.tcp(host: "127.0.0.1", port: port),
+                                              send: Array("GET /held HTTP/1.0\r\nHost: localhost\r\n\r\n".utf8), timeoutSeconds: 300)
+        }
+        #expect(await eventually { backend.requests.contains { $0.target == "/held" } })
+        let returned = Locked(false)
+        let deregistered = Task {
+            try await lb.deregister(host, drainTimeoutSeconds: 300)
+            returned.withLock { $0 = true }
+        }
+        // The reload has taken place once the master has a worker it did not have before.
+        #expect(await eventually { !workers().subtracting(old).isEmpty })
+        #expect(!returned.current, "deregister returned while a worker from before the reload still held a request")
+        #expect(!old.isDisjoint(with: workers()), "the old worker is still there, serving the held request")
+
+        gate.signal()
+        let answer = String(decoding: try await held.value, as: UTF8.self)
+        #expect(answer.hasSuffix("answered /held"), "the held request was answered, not dropped: \(answer)")
+        try await deregistered.value
+        #expect(returned.current)
+        #expect(old.isDisjoint(with: workers()), "the old workers are gone")
+        #expect(try await lb.state(of: host).admin == .maint)
+    }
 }

@@ -9,7 +9,7 @@ extension PlaybookParser {
     static let commonBalancerKeys = ["name", "type", "drain_timeout", "health_timeout"]
     static let balancerKeys: [BalancerType: [String]] = [
         .haproxy: ["socket", "address", "via", "backend", "server"],
-        .nginx: ["host", "upstream_file", "upstream", "server", "test_command", "reload_command"],
+        .nginx: ["host", "upstream_file", "upstream", "server", "test_command", "reload_command", "health_path", "pid_file"],
         .command: ["register", "deregister", "health"],
     ]
 
@@ -59,6 +59,8 @@ extension PlaybookParser {
             if let server = text("server") { nginx.serverTemplate = server }
             if let test = text("test_command") { nginx.testCommand = test }
             if let reload = text("reload_command") { nginx.reloadCommand = reload }
+            nginx.healthPath = text("health_path")
+            nginx.pidFile = text("pid_file").map { host == nil ? paths.resolve($0) : $0 }
             driver = .nginx(nginx)
         case .command:
             guard let register = text("register", required: true), let deregister = text("deregister", required: true) else {

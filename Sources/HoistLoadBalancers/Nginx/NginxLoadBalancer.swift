@@ -4,8 +4,9 @@ import HoistCore
 /// `server` line (`down` or not), writes it atomically, runs `nginx -t`, and reloads. A failed
 /// test puts the previous file back and reports nginx's words. A reload lets old workers
 /// finish their requests while new workers stop sending to `down` servers, so no request is
-/// dropped. Open-source nginx has no active health checks: health is an HTTP GET of
-/// `healthPath` on the server address, made from this machine.
+/// dropped, provided the host is not stopped before the old workers are done: deregistering
+/// waits for them (`NginxWorkers`). Open-source nginx has no active health checks: health is
+/// an HTTP GET of `healthPath` on the server address, made from this machine.
 public struct NginxLoadBalancer: LoadBalancer {
     public let name: String
     public let settings: LoadBalancerSpec.Nginx
@@ -39,12 +40,23 @@ public struct NginxLoadBalancer: LoadBalancer {
         try await queue.run { try await change(address, down: false) }
     }
 
-    /// nginx cannot report open connections per server, so there is nothing to poll: the
-    /// reload itself drains (old workers finish what they hold; nginx's
-    /// `worker_shutdown_timeout` bounds that).
+    /// nginx cannot report open connections per server; the reload drains instead: the
+    /// workers from before it finish what they hold (nginx's `worker_shutdown_timeout` bounds
+    /// that) while the new ones send nothing to the host. This waits until those old workers
+    /// are gone, at most `drainTimeoutSeconds` (running out is not an error, as with HAProxy's
+    /// drain). Without a readable pid file there is nothing to wait on.
     public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
         let address = try serverAddress(for: host)
-        try await queue.run { try await change(address, down: true) }
+        let replaced = try await queue.run { try await change(address, down: true) }
+        // Outside the queue: the other hosts' changes need not wait for this drain.
+        if let (master, workers) = replaced, !workers.isEmpty {
+            _ = try await polling.until(timeoutSeconds: drainTimeoutSeconds) { () async throws -> Bool? in
+                let (result, still, _) = try await hostStep("watch the old workers of") {
+                    try await access.run(NginxWorkers.stillServing(master: master, pids: workers))
+                }
+                return result.succeeded && still.allSatisfy(\.isWhitespace) ? true : nil
+            }
+        }
     }
 
     public func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws {
@@ -74,7 +86,10 @@ public struct NginxLoadBalancer: LoadBalancer {
 
     // MARK: - The file
 
-    private func change(_ address: String, down: Bool) async throws {
+    /// Rewrites the file and reloads; returns nginx's master and the workers the reload
+    /// replaces, when nginx's pid file can be read.
+    @discardableResult
+    private func change(_ address: String, down: Bool) async throws -> (master: Int, workers: [Int])? {
         let (file, previous) = try await readFile()
         var updated = file
         updated.set(address, down: down)
@@ -85,11 +100,14 @@ public struct NginxLoadBalancer: LoadBalancer {
             let words = [testErr, testOut].filter { !$0.isEmpty }.joined(separator: "\n")
             throw error(.command, "`\(settings.testCommand)` rejected the new \(settings.upstreamFile), so the previous file was put back: \(words.isEmpty ? Self.describe(test) : words)")
         }
+        let before = try? await access.run(NginxWorkers.list(pidFile: settings.pidFile ?? NginxWorkers.defaultPidFile))
         let (reload, reloadOut, reloadErr) = try await hostStep("run the reload command") { try await access.run(settings.reloadCommand) }
         guard reload.succeeded else {
             let words = [reloadErr, reloadOut].filter { !$0.isEmpty }.joined(separator: "\n")
             throw error(.command, "`\(settings.reloadCommand)` failed after \(settings.upstreamFile) was rewritten: \(words.isEmpty ? Self.describe(reload) : words)")
         }
+        guard let before, before.0.succeeded else { return nil }
+        return NginxWorkers.parse(before.stdout).map { ($0.master, $0.children) }
     }
 
     private func readFile() async throws -> (NginxUpstreamFile, previousText: String?) {

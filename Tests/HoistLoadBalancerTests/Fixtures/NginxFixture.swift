@@ -51,7 +51,8 @@ final class NginxFixture {
 
     func settings(serverTemplate: String = "{address}", host: String? = nil, testCommand: String? = nil) -> LoadBalancerSpec.Nginx {
         LoadBalancerSpec.Nginx(host: host, upstreamFile: upstreamPath, upstream: "app", serverTemplate: serverTemplate,
-                               testCommand: testCommand ?? self.testCommand, reloadCommand: reloadCommand)
+                               testCommand: testCommand ?? self.testCommand, reloadCommand: reloadCommand,
+                               pidFile: directory.file("nginx.pid"))
     }
 
     /// The backends that answer `count` requests in a row through nginx.
