@@ -9,10 +9,11 @@ struct NginxWorkersTests {
     @Test func aPidFileWithAHostileNameIsReadAndItsChildrenListed() async throws {
         let directory = try TemporaryDirectory("nginx-workers")
         defer { directory.remove() }
-        // A "master" with two children that wait to be told to go.
+        // A "master" (titled as nginx titles it) with two children that wait to be told to go.
         let pidFile = directory.file("it's $(touch pwned) `id`;.pid")
         let (started, _, _) = try await LocalShell.capture(
-            "sh -c 'sleep 300 & sleep 300 & echo $$ > \"$1\"; wait' sh \(shellQuote(pidFile)) >/dev/null 2>&1 &")
+            "perl -e '$0 = \"nginx: master process\"; my @k = map { fork || exec(\"sleep\", 300) } 1, 2; "
+                + "open(my $f, \">\", $ARGV[0]) or die; print $f \"$$\\n\"; close $f; waitpid($_, 0) for @k' \(shellQuote(pidFile)) >/dev/null 2>&1 &")
         try #require(started.succeeded)
         #expect(await eventually { FileManager.default.fileExists(atPath: pidFile) })
         var listed: (master: Int, children: [Int])?
@@ -36,6 +37,18 @@ struct NginxWorkersTests {
 
     @Test func aMissingPidFileListsNothing() async throws {
         let (result, out, _) = try await LocalShell.capture(NginxWorkers.list(pidFile: "/nonexistent/nginx.pid"))
+        #expect(!result.succeeded)
+        #expect(NginxWorkers.parse(out) == nil)
+    }
+
+    /// A stale pid file whose pid now belongs to another program: its children are not
+    /// nginx's workers, and nothing is listed to wait on.
+    @Test func aPidThatIsNoNginxMasterListsNothing() async throws {
+        let directory = try TemporaryDirectory("nginx-stale")
+        defer { directory.remove() }
+        let pidFile = directory.file("nginx.pid")
+        try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        let (result, out, _) = try await LocalShell.capture(NginxWorkers.list(pidFile: pidFile))
         #expect(!result.succeeded)
         #expect(NginxWorkers.parse(out) == nil)
     }

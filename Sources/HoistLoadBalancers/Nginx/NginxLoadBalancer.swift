@@ -100,7 +100,9 @@ public struct NginxLoadBalancer: LoadBalancer {
             let words = [testErr, testOut].filter { !$0.isEmpty }.joined(separator: "\n")
             throw error(.command, "`\(settings.testCommand)` rejected the new \(settings.upstreamFile), so the previous file was put back: \(words.isEmpty ? Self.describe(test) : words)")
         }
-        let before = try? await access.run(NginxWorkers.list(pidFile: settings.pidFile ?? NginxWorkers.defaultPidFile))
+        // Only a deregistration waits for the old workers (they never send to a server they
+        // had as down), so only it looks for them.
+        let before = down ? try? await access.run(NginxWorkers.list(pidFile: settings.pidFile ?? NginxWorkers.defaultPidFile)) : nil
         let (reload, reloadOut, reloadErr) = try await hostStep("run the reload command") { try await access.run(settings.reloadCommand) }
         guard reload.succeeded else {
             let words = [reloadErr, reloadOut].filter { !$0.isEmpty }.joined(separator: "\n")

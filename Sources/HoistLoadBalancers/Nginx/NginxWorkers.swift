@@ -11,9 +11,12 @@ enum NginxWorkers {
     static let defaultPidFile = "/run/nginx.pid"
 
     /// Prints the master's pid and then its children's, on one line; fails when the pid file
-    /// cannot be read or names no running process.
+    /// cannot be read or names no nginx master (a stale file whose pid now belongs to another
+    /// program, whose children the drain would otherwise wait on). nginx titles its master
+    /// `nginx: master process ...` (as do OpenResty's and Angie's).
     static func list(pidFile: String) -> String {
-        "read -r m _ < \(shellQuote(pidFile)) && [ -d \"/proc/$m\" ] && echo \"$m\" $(cat \"/proc/$m\"/task/*/children 2>/dev/null)"
+        "read -r m _ < \(shellQuote(pidFile)) && grep -q 'master process' \"/proc/$m/cmdline\" 2>/dev/null"
+            + " && echo \"$m\" $(cat \"/proc/$m\"/task/*/children 2>/dev/null)"
     }
 
     /// Prints those of `pids` whose parent is still `master`: old workers still serving.
