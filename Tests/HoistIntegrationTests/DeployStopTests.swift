@@ -89,8 +89,15 @@ extension DeployStopTests {
             try s.writePlaybook()
             let host = s.names[0]
             let cue = "/etc/hoist-test/\(s.application).go", uploading = "\(s.observations)/uploading"
+            // Only this test's uploads wait: the traffic tests may deploy to this host meanwhile.
             try s.put(host, "/root/.bashrc", """
-                tee() { mkdir -p \(s.observations) && touch \(uploading); while [ ! -e \(cue) ]; do sleep 0.05; done; command tee "$@"; }
+                tee() {
+                  case "$1" in \(s.groupDir)/*)
+                    mkdir -p \(s.observations) && touch \(uploading)
+                    while [ ! -e \(cue) ]; do sleep 0.05; done ;;
+                  esac
+                  command tee "$@"
+                }
 
                 """)
             defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
