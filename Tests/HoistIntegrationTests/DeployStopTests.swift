@@ -82,7 +82,10 @@ extension DeployStopTests {
     /// A second Ctrl-C during an upload (a large revision on a slow link) stops the upload as
     /// it kills a running hook: DownloadBundle fails, and the host keeps no partial bundle.
     /// The host's `tee` (a function in root's .bashrc, which bash reads for ssh commands)
-    /// waits for the test's cue, so the upload is certainly in the middle when it is stopped.
+    /// waits for the test's cue, so the upload is certainly in the middle when it is stopped,
+    /// and after it lets the bytes through at about 1.3 MB/s, so that the coordinator (which
+    /// may take a moment on a busy machine to act on the Ctrl-C it has acknowledged) could
+    /// only finish the 64 MB by ignoring the stop for most of a minute.
     @Test(.timeLimit(.minutes(10)))
     func aSecondCtrlCStopsAnUploadInFlight() async throws {
         try await DeployScenario.with("ctrlcup", hosts: 1) { s in
@@ -94,7 +97,9 @@ extension DeployStopTests {
                 tee() {
                   case "$1" in \(s.groupDir)/*)
                     mkdir -p \(s.observations) && touch \(uploading)
-                    while [ ! -e \(cue) ]; do sleep 0.05; done ;;
+                    while [ ! -e \(cue) ]; do sleep 0.05; done
+                    perl -e '$| = 1; while (read(STDIN, my $b, 65536)) { print $b; select(undef, undef, undef, 0.05) }' | command tee "$@"
+                    return ;;
                   esac
                   command tee "$@"
                 }
@@ -103,7 +108,7 @@ extension DeployStopTests {
             defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
             var revision = Revision()
             // Far more than the channel's window and the sockets' buffers hold.
-            revision.install("www/big.txt", String(repeating: "0123456789abcdef", count: 2 << 20), to: "/srv/\(s.application)")
+            revision.install("www/big.txt", String(repeating: "0123456789abcdef", count: 4 << 20), to: "/srv/\(s.application)")
             let running = try s.startDeploy(try s.revision("v1", revision))
             guard try await poll(seconds: 600, { s.exists(host, uploading) }) else {
                 running.send(SIGKILL)
@@ -114,7 +119,7 @@ extension DeployStopTests {
             let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 600) }
             running.send(SIGINT)
             let now = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping now", seconds: 600) }
-            // The host's tee may go on now: what it gets is only what was sent before the stop.
+            // The host's tee may go on now, slowly; the coordinator stops sending once it acts on the stop.
             try s.put(host, cue, "")
             let output = try await DeployScenario.offThePool { running.finish() }
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
