@@ -18,7 +18,7 @@ extension TrafficTests {
 
         init(backends: [String]) async throws {
             dir = try ScratchDirectory("hoist-nginx")
-            port = try Self.freePort()
+            port = try LoopbackSocket.portForAServer()
             try dir.write("upstream.conf", "upstream app {\n" + backends.map { "    server \($0);\n" }.joined() + "}\n")
             try dir.write("nginx.conf", """
                 daemon on;
@@ -42,21 +42,6 @@ extension TrafficTests {
         static func nginx(_ args: [String]) async throws {
             let (result, _, err) = try await LocalShell.capture(shellJoin(["nginx"] + args))
             guard result.succeeded else { throw FleetUnavailable(message: "nginx \(args): \(err)") }
-        }
-
-        /// A port the kernel hands out for a socket bound to 127.0.0.1:0.
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var size = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) == 0 && getsockname(fd, $0, &size) == 0 }
-            }
-            guard bound else { throw FleetUnavailable(message: "no free loopback port") }
-            return Int(UInt16(bigEndian: address.sin_port))
         }
 
         /// The servers marked down in the upstream file right now.

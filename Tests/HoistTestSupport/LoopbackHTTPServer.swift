@@ -170,8 +170,24 @@ public enum LoopbackSocket {
         try bound(reusingAddress: true) { listen($0, backlog) == 0 }
     }
 
+    /// A port for a server another program binds later (HAProxy, nginx, python's
+    /// http.server): free now, and below the kernel's ephemeral range (32768 and up on
+    /// Linux), where a port picked by `bind(0)` and closed could meanwhile become the local
+    /// port of one of the suite's many outgoing connections, and the server then fails with
+    /// "Address already in use". Above the fleet's fixed ports (18xxx, 19xxx).
+    public static func portForAServer() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20000..<32000)
+            if let fd = try? bound(port: port, reusingAddress: true, prepared: { listen($0, 1) == 0 }).fd {
+                close(fd)
+                return port
+            }
+        }
+        throw LoopbackHTTPServer.ServerError(description: "no free port on 127.0.0.1 in 20000-31999")
+    }
+
     /// A socket bound to a free port, then `prepared` (false: closed, and an error naming errno).
-    private static func bound(reusingAddress: Bool, prepared: (Int32) -> Bool) throws -> (fd: Int32, port: Int) {
+    private static func bound(port: Int = 0, reusingAddress: Bool, prepared: (Int32) -> Bool) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if reusingAddress {
             var yes: Int32 = 1
@@ -179,7 +195,7 @@ public enum LoopbackSocket {
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {

@@ -2,14 +2,9 @@ import Foundation
 import Glibc
 import HoistTestSupport
 
-/// Free TCP ports on 127.0.0.1 for the servers a test starts: bind to port 0 and let the
-/// kernel choose from its ephemeral range, far from the fleet's fixed ports.
+/// Free TCP ports on 127.0.0.1 for the servers a test starts.
 enum LoopbackPorts {
-    static func free() throws -> Int {
-        let (fd, port) = try LoopbackSocket.listening(backlog: 1)
-        close(fd)
-        return port
-    }
+    static func free() throws -> Int { try LoopbackSocket.portForAServer() }
 
     /// A port where every connection is refused, for as long as the test process runs: its
     /// socket stays bound (never listening, never closed), so no server a concurrent test
