@@ -156,27 +156,29 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         return row
     }
 
-    /// Polling intervals to wait before each new try of a runtime API that could not be
-    /// reached: 1, 2 and 4 (3.5 s at the default half second). HAProxy's socket is gone for a
-    /// moment while it reloads or restarts (a new process binds it), and a drain or a health
-    /// wait must not fail a deployment for that. Every command sent is idempotent (a state
-    /// set, a read), so a try whose answer was lost does no harm when repeated; HAProxy's own
-    /// answers (an unknown server) are never tried again.
-    static let retryWaits: [Double] = [1, 2, 4]
+    /// How a runtime API that could not be reached is tried again: four tries, 1, 2 and 4
+    /// polling intervals apart (3.5 s at the default half second). HAProxy's socket is gone
+    /// for a moment while it reloads or restarts (a new process binds it), and a drain or a
+    /// health wait must not fail a deployment for that. Every command sent is idempotent (a
+    /// state set, a read), so a try whose answer was lost does no harm when repeated;
+    /// HAProxy's own answers (an unknown server) are never tried again.
+    var retry: RetryPolicy {
+        RetryPolicy(attempts: 4, firstDelaySeconds: polling.intervalSeconds, maximumDelaySeconds: 4 * polling.intervalSeconds)
+    }
 
     private func send(_ command: String) async throws -> String {
-        var tries = 0
+        var attempt = 1
         while true {
             do {
                 return try await api.send(command)
             } catch let failure as LoadBalancerError {
                 throw failure
             } catch {
-                tries += 1
-                guard tries <= Self.retryWaits.count else {
-                    throw self.error(.connect, "\(error) (tried \(tries) times)")
+                guard let delay = retry.delay(afterAttempt: attempt) else {
+                    throw self.error(.connect, "\(error) (tried \(attempt) times)")
                 }
-                try await polling.clock.sleep(seconds: Self.retryWaits[tries - 1] * polling.intervalSeconds)
+                try await polling.clock.sleep(seconds: delay)
+                attempt += 1
             }
         }
     }

@@ -1,5 +1,6 @@
-/// How often a failed trigger delivery is tried again, and how long to wait between tries:
-/// exponential backoff, a bounded number of attempts.
+/// How often a failed attempt is tried again, and how long to wait between tries:
+/// exponential backoff, a bounded number of attempts. Trigger deliveries use it, and the
+/// HAProxy driver for a runtime API it cannot reach.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included.
     public var attempts: Int
