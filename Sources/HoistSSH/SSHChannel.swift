@@ -56,7 +56,7 @@ final class SSHChannel {
     func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline, stopped: () -> Bool = { false }) throws {
         var offset = 0
         while offset < bytes.count {
-            if stopped() { throw WriteStopped(written: offset) }
+            if stopped() { throw WriteStopped() }
             // A retry after EAGAIN passes the same length again, as libssh2 requires.
             let count = min(bytes.count - offset, Self.largestWrite)
             let n = libssh2_channel_write_ex(raw, 0, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), count)
@@ -70,10 +70,8 @@ final class SSHChannel {
         }
     }
 
-    /// What `writeAll` throws when its caller stopped it: how much of the buffer went out.
-    struct WriteStopped: Error {
-        var written: Int
-    }
+    /// What `writeAll` throws when its caller stopped it.
+    struct WriteStopped: Error {}
 
     func sendEOF(deadline: Deadline) throws {
         let channel = raw

@@ -48,7 +48,6 @@ struct Uploader {
         defer { buffer.deallocate() }
         do {
             while true {
-                if stopped() { throw SSHChannel.WriteStopped(written: 0) }
                 let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -69,8 +68,9 @@ struct Uploader {
                 // A large upload takes minutes: the heartbeat goes between its chunks.
                 handle.serveSideCommands()
             }
-            // A stop that came while the last read waited must not send a file cut short.
-            if stopped() { throw SSHChannel.WriteStopped(written: 0) }
+            // A stop that came while the last read waited still stops it: writeAll, which asks
+            // before each write, has nothing left to write.
+            if stopped() { throw SSHChannel.WriteStopped() }
             try channel.sendEOF(deadline: .after(60))
         } catch is SSHChannel.WriteStopped {
             // The end of input ends the host's tee; the partial file goes once it has.
