@@ -109,7 +109,8 @@ public struct HookInvocation: Sendable, Hashable {
     /// host has perl (`perlRunner`, from `runnerFile`), else a POSIX sh wrapper
     /// (`shellProgram`). Its own lines go to stderr, each starting with
     /// `HookStatusReader.marker` and a key: the first line gives the key, read from the
-    /// kernel's random UUID for this run only, and the others carry it (see `HookStatusReader`). The key lives in the wrapper's memory, never on a
+    /// kernel's random UUID for this run only, and the others carry it (see
+    /// `HookStatusReader`). The key lives in the wrapper's memory, never on a
     /// command line or in an environment, so the script cannot print a line that passes for
     /// the wrapper's; nor can it tell the coordinator what to kill: the kill program reads
     /// the process ids from the scratch `.pid` file, which the script has no handle to.
