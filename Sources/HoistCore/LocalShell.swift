@@ -15,8 +15,9 @@ import Glibc
 public enum LocalShell {
     /// Runs `command` in its own process group; `environment` is added to this process's
     /// environment. After `timeoutSeconds` the group gets TERM, then KILL after
-    /// `killGraceSeconds`, and the result is marked timed out. `input`, when given, is the
-    /// command's stdin (else /dev/null).
+    /// `killGraceSeconds`, and the result is marked timed out; cancelling the task does the
+    /// same without the mark, as cancelling an SSH session's command does. `input`, when
+    /// given, is the command's stdin (else /dev/null).
     public static func run(
         _ command: String, environment: [String: String] = [:], input: String? = nil, timeoutSeconds: Double? = nil,
         killGraceSeconds: Double = 5, onOutput: @escaping @Sendable (OutputLine) -> Void
@@ -25,8 +26,12 @@ public enum LocalShell {
         let child = try SpawnedProcess(
             path: "/bin/sh", arguments: ["-c", command], environment: merged, input: input, ownProcessGroup: true)
         let watch = ProcessWatch(child: child, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
-        return await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: watch.runToEnd()) }.start()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: watch.runToEnd()) }.start()
+            }
+        } onCancel: {
+            watch.cancelled.withLock { $0 = true }
         }
     }
 
@@ -178,6 +183,8 @@ private final class ProcessWatch: @unchecked Sendable {
     let killGraceSeconds: Double
     let onOutput: @Sendable (OutputLine) -> Void
     private var pending: [[UInt8]] = [[], []]
+    /// Set when the caller's task is cancelled: the group is stopped as at the deadline.
+    let cancelled = Locked(false)
 
     init(child: SpawnedProcess, timeoutSeconds: Double?, killGraceSeconds: Double,
          onOutput: @escaping @Sendable (OutputLine) -> Void) {
@@ -202,9 +209,10 @@ private final class ProcessWatch: @unchecked Sendable {
         while true {
             if exitedAt == nil, waitpid(child.pid, &status, WNOHANG) == child.pid { exitedAt = Date() }
             if let exitedAt, !open.contains(true) || Date().timeIntervalSince(exitedAt) > outputGraceAfterExit { break }
-            if exitedAt == nil, let timeoutSeconds {
-                if termSentAt == nil, Date().timeIntervalSince(started) > timeoutSeconds {
-                    timedOut = true
+            if exitedAt == nil {
+                let overdue = timeoutSeconds.map { Date().timeIntervalSince(started) > $0 } ?? false
+                if termSentAt == nil, overdue || cancelled.current {
+                    timedOut = overdue
                     termSentAt = Date()
                     kill(-child.pid, SIGTERM)
                 } else if let sent = termSentAt, Date().timeIntervalSince(sent) > killGraceSeconds {
