@@ -59,7 +59,7 @@ struct StopCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The deployment's playbook: its lock on the hosts names the deployment, without the history.",
             completion: Completions.playbook)
     var playbook: String?
-    @Flag(name: .long, help: "Kill running hooks and stop uploads too (as a second Ctrl-C).") var immediate = false
+    @Flag(name: .long, help: "Kill running hooks, unpacking and Install, and stop uploads too (as a second Ctrl-C).") var immediate = false
     @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {

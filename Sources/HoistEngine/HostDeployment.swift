@@ -230,27 +230,37 @@ public struct HostDeployment: Sendable {
                                      sha256: revision.sha256, progress: progress)
     }
 
-    /// Sends the bundle in this host's turn. The first stop lets it finish (it is the running
-    /// event, as a running hook is); a stop at once (the second Ctrl-C) cancels it, as it
-    /// kills running hooks: a large revision on a slow link must not hold the stop for
-    /// minutes. False when it was stopped.
-    func sendBundleUnlessStoppedAtOnce() async throws -> Bool {
+    /// Runs one of this host's steps that is not a hook (the upload, unpacking, Install).
+    /// The first stop lets it finish, as it lets a running hook finish; a stop at once (the
+    /// second Ctrl-C, `hoist stop --immediate`) cancels it, as it kills running hooks: the
+    /// upload stops between writes and a remote command's process group is killed, so a
+    /// large revision or a slow link never holds the stop for minutes. Nil when it was
+    /// stopped.
+    func unlessStoppedAtOnce<T: Sendable>(_ step: @escaping @Sendable () async throws -> T) async throws -> T? {
         let stop = self.stop
-        return try await withThrowingTaskGroup(of: Bool.self) { race in
-            race.addTask { try await self.sendBundle(reportingProgress: true); return true }
-            race.addTask { _ = await stop.wait(above: .graceful); return false }
+        return try await withThrowingTaskGroup(of: T?.self) { race in
+            race.addTask { try await step() }
+            race.addTask { _ = await stop.wait(above: .graceful); return nil }
             defer { race.cancelAll() }
-            return try await race.next() ?? false
+            return try await race.next() ?? nil
         }
+    }
+
+    /// Why a step `unlessStoppedAtOnce` cancelled did not finish.
+    static func stoppedAtOnce(_ step: String) -> StepResult {
+        .failed(.unknownError, "\(step) was stopped: the deployment was stopped immediately")
     }
 
     func downloadBundle(probe: HostProbeResult) async -> StepResult {
         let revision = context.revision
         let reuse = reusableBundle(probe)
+        let session = self.session
         do {
             if let reuse {
                 let program = commands.unpack(sha256: revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
-                let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)
+                guard let (result, _, err) = try await unlessStoppedAtOnce({ try await session.capture(program, timeoutSeconds: 3600) }) else {
+                    return Self.stoppedAtOnce("unpacking the bundle")
+                }
                 if result.succeeded {
                     return StepResult(status: .succeeded, message: "bundle already on the host (\(reuse)); nothing uploaded")
                 }
@@ -258,12 +268,14 @@ public struct HostDeployment: Sendable {
                 guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
             let ahead = await staged?.uploaded.value ?? false
-            if !ahead, try await !sendBundleUnlessStoppedAtOnce() {
-                return .failed(.unknownError, "the upload was stopped: the deployment was stopped immediately")
+            if !ahead, try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true) }) == nil {
+                return Self.stoppedAtOnce("the upload")
             }
             let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
                                           reuseFrom: nil, maxRevisions: context.maxRevisions)
-            let (result, _, err) = try await session.capture(program, timeoutSeconds: 3600)
+            guard let (result, _, err) = try await unlessStoppedAtOnce({ try await session.capture(program, timeoutSeconds: 3600) }) else {
+                return Self.stoppedAtOnce("unpacking the bundle")
+            }
             guard result.succeeded else { return unpackFailed(result, err) }
             return StepResult(status: .succeeded, message: ahead ? "uploaded \(revision.sizeBytes) bytes ahead of this host's turn"
                                                                   : "uploaded \(revision.sizeBytes) bytes")
@@ -283,10 +295,14 @@ public struct HostDeployment: Sendable {
             let lines = Locked<[String]>([])
             let name = host.name
             let observer = self.observer
-            let result = try await session.run(commands.install, input: Array(program.utf8), timeoutSeconds: 3600, killGraceSeconds: 5) { line in
-                lines.withLock { $0.append(line.text) }
-                observer.handle(.output(host: name, event: .install, line: line, time: Date()))
+            let session = self.session, command = commands.install
+            let run = try await unlessStoppedAtOnce {
+                try await session.run(command, input: Array(program.utf8), timeoutSeconds: 3600, killGraceSeconds: 5) { line in
+                    lines.withLock { $0.append(line.text) }
+                    observer.handle(.output(host: name, event: .install, line: line, time: Date()))
+                }
             }
+            guard let result = run else { return Self.stoppedAtOnce("Install") }
             if result.succeeded { return .ok }
             let text = lines.current.joined(separator: "\n")
             return .failed(.unknownError, text.isEmpty ? "Install failed with exit code \(result.exitStatus.map(String.init) ?? "none")" : text)

@@ -57,14 +57,12 @@ struct DeployStopTests {
                 exec sh -c 'sleep 3000' \(marker)
                 """, timeout: 3600)
             guard let running = try await Self.startUntilWaiting(s, revision) else { return }
-            running.send(SIGINT)
-            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 600) }
-            running.send(SIGINT)
+            let (graceful, now) = try await Self.ctrlCTwice(running)
             let output = try await DeployScenario.offThePool { running.finish() }
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
 
-            #expect(graceful)
-            #expect(output.stderr.contains("hoist: stopping now: killing running hooks and stopping uploads."), "\(output.stderr)")
+            #expect(graceful && now)
+            #expect(output.stderr.contains("hoist: stopping now: killing running hooks, unpacking and Install, and stopping uploads."), "\(output.stderr)")
             #expect(outcome.status == 4, "\(outcome.description)")
             #expect(outcome.deploymentStatus == "Stopped")
             let event = outcome.event(first, "AfterInstall")
@@ -109,28 +107,16 @@ extension DeployStopTests {
             var revision = Revision()
             // Far more than the channel's window and the sockets' buffers hold.
             revision.install("www/big.txt", String(repeating: "0123456789abcdef", count: 4 << 20), to: "/srv/\(s.application)")
-            let running = try s.startDeploy(try s.revision("v1", revision))
-            guard try await poll(seconds: 600, { s.exists(host, uploading) }) else {
-                running.send(SIGKILL)
-                Issue.record("the upload never started: \(running.finish().stderr)")
-                return
-            }
-            running.send(SIGINT)
-            let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 600) }
-            running.send(SIGINT)
-            let now = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping now", seconds: 600) }
+            guard let running = try await Self.startUntilWaiting(s, revision, marker: uploading, what: "the upload") else { return }
+            let (graceful, now) = try await Self.ctrlCTwice(running)
             // The host's tee may go on now, slowly; the coordinator stops sending once it acts on the stop.
             try s.put(host, cue, "")
             let output = try await DeployScenario.offThePool { running.finish() }
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
 
             #expect(graceful && now, "\(output.stderr)")
-            #expect(outcome.status == 4, "\(outcome.description)")
-            #expect(outcome.deploymentStatus == "Stopped")
-            let download = outcome.event(host, "DownloadBundle")
-            #expect(download?["status"] as? String == "Failed", "\(download ?? [:])")
-            #expect(download?["message"] as? String == "the upload was stopped: the deployment was stopped immediately")
-            #expect(outcome.eventStatus(host, "BeforeInstall") == "Skipped")
+            Self.expectStoppedAtOnce(outcome, host, in: "DownloadBundle", "the upload was stopped: the deployment was stopped immediately",
+                                     then: "BeforeInstall")
             let dir = "\(s.groupDir)/\(outcome.deploymentID)"
             let left = (try? FileManager.default.contentsOfDirectory(atPath: s.url(host, dir).path)) ?? []
             #expect(!left.contains { $0.hasSuffix(".tmp") || $0 == "bundle.tar" }, "no partial bundle: \(left)")
@@ -140,6 +126,54 @@ extension DeployStopTests {
             let again = try await s.deploy(try s.revision("v2", revision))
             #expect(again.status == 0, "\(again.description)")
             #expect(s.exists(host, "/srv/\(s.application)/big.txt"))
+        }
+    }
+
+    /// The second Ctrl-C kills a running Install with its process group, as it kills hooks.
+    /// The host's `cp` is a wrapper (first on the PATH that `.bashrc` gives the session) that
+    /// never ends for this test's destination, so only a kill ends this Install; the next
+    /// deployment installs over what the killed one left.
+    @Test(.timeLimit(.minutes(10)))
+    func aSecondCtrlCKillsARunningInstall() async throws {
+        try await DeployScenario.with("ctrlcins", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            let copying = "\(s.observations)/copying", bin = "/root/slow-cp-\(s.application)"
+            let marker = "hoist-slow-cp-\(s.application)"
+            try s.put(host, "\(bin)/cp", """
+                #!/bin/sh
+                case "$*" in *" /srv/\(s.application)"*)
+                  touch \(copying)
+                  exec sh -c 'sleep 3000' \(marker) ;;
+                esac
+                exec /usr/bin/cp "$@"
+
+                """)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: s.url(host, "\(bin)/cp").path)
+            try s.put(host, "/root/.bashrc", "export PATH=\(bin):$PATH\n")
+            defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
+            var revision = Revision()
+            revision.install("www/index.html", "v1", to: "/srv/\(s.application)")
+            revision.observe(["AfterInstall"])
+            guard let running = try await Self.startUntilWaiting(s, revision, marker: copying, what: "Install's copy") else { return }
+            let (graceful, now) = try await Self.ctrlCTwice(running)
+            let output = try await DeployScenario.offThePool { running.finish() }
+            let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+
+            #expect(graceful && now, "\(output.stderr)")
+            Self.expectStoppedAtOnce(outcome, host, in: "Install", "Install was stopped: the deployment was stopped immediately",
+                                     then: "AfterInstall")
+            #expect(s.observedLines(host, "order").isEmpty, "no hook ran after Install")
+            let pattern = String(marker.dropLast()) + "[\(marker.last!)]"
+            let search = try FleetControl.exec(host, "pgrep -f -a '\(pattern)'")
+            #expect(search.status == 1, "Install's processes are gone: \(search.stdout)")
+
+            try FileManager.default.removeItem(at: s.url(host, "/root/.bashrc"))
+            var next = Revision()
+            next.install("www/index.html", "v2", to: "/srv/\(s.application)")
+            let again = try await s.deploy(try s.revision("v2", next))
+            #expect(again.status == 0, "\(again.description)")
+            #expect(s.read(host, "/srv/\(s.application)/index.html") == "v2")
         }
     }
 
@@ -185,12 +219,36 @@ extension DeployStopTests {
 
     /// Starts `hoist deploy` and returns once the first host's hook has touched
     /// `<observations>/waiting`; nil (with an issue recorded) when it never does.
-    static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision) async throws -> RunningHoist? {
+    /// Starts deploying `revision` and waits (generously) until the first host has `marker`
+    /// (by default the hook's `waiting`). Nil, with an issue recorded, when it never came.
+    static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision, marker: String? = nil,
+                                  what: String = "the first host's hook") async throws -> RunningHoist? {
         let running = try s.startDeploy(try s.revision("v1", revision))
-        if try await poll(seconds: 600, { s.exists(s.names[0], "\(s.observations)/waiting") }) { return running }
+        if try await poll(seconds: 600, { s.exists(s.names[0], marker ?? "\(s.observations)/waiting") }) { return running }
         running.send(SIGKILL)
-        Issue.record("the first host's hook never started: \(running.finish().stderr)")
+        Issue.record("\(what) never started: \(running.finish().stderr)")
         return nil
+    }
+
+    /// A deployment the second Ctrl-C stopped in `event` on `host`: exit 4, Stopped, the event
+    /// failed with `message`, and the next event skipped.
+    static func expectStoppedAtOnce(_ outcome: DeployOutcome, _ host: String, in event: String, _ message: String,
+                                    then next: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(outcome.status == 4, "\(outcome.description)", sourceLocation: sourceLocation)
+        #expect(outcome.deploymentStatus == "Stopped", sourceLocation: sourceLocation)
+        let stopped = outcome.event(host, event)
+        #expect(stopped?["status"] as? String == "Failed", "\(stopped ?? [:])", sourceLocation: sourceLocation)
+        #expect(stopped?["message"] as? String == message, sourceLocation: sourceLocation)
+        #expect(outcome.eventStatus(host, next) == "Skipped", sourceLocation: sourceLocation)
+    }
+
+    /// Ctrl-C twice, the second once the first was acknowledged; whether each was.
+    static func ctrlCTwice(_ running: RunningHoist) async throws -> (graceful: Bool, now: Bool) {
+        running.send(SIGINT)
+        let graceful = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping:", seconds: 600) }
+        running.send(SIGINT)
+        let now = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping now", seconds: 600) }
+        return (graceful, now)
     }
 }
 

@@ -23,7 +23,7 @@ final class SignalWatcher: @unchecked Sendable {
                 if before == .none {
                     say("hoist: stopping: no new hosts or lifecycle events will start; running hooks and uploads finish. Press Ctrl-C again to stop them.")
                 } else if before == .graceful {
-                    say("hoist: stopping now: killing running hooks and stopping uploads.")
+                    say("hoist: stopping now: killing running hooks, unpacking and Install, and stopping uploads.")
                 }
             }
             source.resume()

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistTestSupport
+@testable import HoistEngine
+
+/// A stop at once (the second Ctrl-C, `hoist stop --immediate`) reaches the host steps that
+/// are not hooks, as it reaches hooks and uploads: Install of a huge revision and unpacking
+/// its bundle are killed, not waited for. The first stop lets them finish (`UploadStopTests`
+/// and `DeploymentStopTests` cover that for the upload and hooks).
+@Suite struct StepStopTests {
+    @Test(.timeLimit(.minutes(5)))
+    func aStopAtOnceKillsARunningInstall() async throws {
+        let group = try FolderGroup(["h1", "h2"])
+        var revision = try await group.revision("v1")
+        let pids = "\(group.control)/installing"
+        // An Install that would never end: only a kill of its process group stops it.
+        revision.renderInstall = { _, _ in "echo $$ >>\(shellQuote(pids))\nwhile :; do sleep 0.05; done\n" }
+        let stop = StopController()
+        let report = Task { try await group.deploy(revision, plan: group.plan(config: .oneAtATime), stop: stop) }
+        let pid = try await Self.firstLine(of: pids)
+
+        stop.request(.graceful, reason: "test")
+        stop.request(.immediate, reason: "test")
+        let ended = try await report.value
+
+        #expect(ended.verdict.status == .stopped)
+        let install = ended.hosts["h1"]?.events.first { $0.0 == .install }?.1
+        #expect(install?.status == .failed)
+        #expect(install?.message == "Install was stopped: the deployment was stopped immediately")
+        #expect(ended.hosts["h1"]?.events.first { $0.0 == .afterInstall }?.1.status == .skipped)
+        #expect(ended.verdict.hostStatuses["h2"] == .skipped)
+        #expect(try await Self.gone(pid), "Install's shell (pid \(pid)) was killed")
+        for host in group.hosts.map(\.name) { #expect(!group.lockExists(host)) }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aStopAtOnceKillsUnpackingTheBundle() async throws {
+        let group = try FolderGroup(["h1"])
+        let connector = HangingCommands(containing: "tar -x")
+        var ports = group.ports()
+        ports.connector = connector
+        let stop = StopController()
+        let revision = try await group.revision("v1")
+        let report = Task { try await group.deploy(revision, ports: ports, stop: stop) }
+        try await connector.waitUntilHanging()
+
+        stop.request(.graceful, reason: "test")
+        stop.request(.immediate, reason: "test")
+        let ended = try await report.value
+
+        #expect(connector.cancelled.current)
+        #expect(ended.verdict.status == .stopped)
+        let download = ended.hosts["h1"]?.events.first { $0.0 == .downloadBundle }?.1
+        #expect(download?.status == .failed)
+        #expect(download?.message == "unpacking the bundle was stopped: the deployment was stopped immediately")
+        #expect(ended.hosts["h1"]?.events.first { $0.0 == .beforeInstall }?.1.status == .skipped)
+        #expect(!group.lockExists("h1"))
+    }
+
+    /// Polls (generously bounded) until `path` has a first line.
+    static func firstLine(of path: String) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), let line = text.split(separator: "\n").first,
+               let pid = Int32(line) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw FolderGroup.FixtureError(description: "\(path) never had a line")
+    }
+
+    /// Whether `pid` ends (gone, or a zombie no one has reaped yet) within a generous bound:
+    /// a killed process may take a moment to be scheduled and die.
+    static func gone(_ pid: Int32) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
+
+/// Folder-host sessions whose commands containing a given text hang until their task is
+/// cancelled (they then end as killed, as the SSH session's do).
+final class HangingCommands: HostConnector, @unchecked Sendable {
+    let needle: String
+    let hanging = Locked(false)
+    let cancelled = Locked(false)
+
+    init(containing needle: String) { self.needle = needle }
+
+    func connect(_ host: HostSpec) async throws -> any HostSession {
+        Session(inner: LocalHostSession(host: host), owner: self)
+    }
+
+    func waitUntilHanging() async throws {
+        let deadline = Date().addingTimeInterval(300)
+        while !hanging.current {
+            guard Date() < deadline else { throw FolderGroup.FixtureError(description: "no command containing \(needle) ran") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    final class Session: ForwardingSession, @unchecked Sendable {
+        let owner: HangingCommands
+        init(inner: LocalHostSession, owner: HangingCommands) {
+            self.owner = owner
+            super.init(inner: inner)
+        }
+        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            guard command.contains(owner.needle) else {
+                return try await super.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+            }
+            owner.hanging.withLock { $0 = true }
+            while (try? await Task.sleep(for: .milliseconds(20))) != nil {}
+            owner.cancelled.withLock { $0 = true }
+            return CommandResult(exitStatus: nil, signal: "TERM", timedOut: false, durationSeconds: 0)
+        }
+    }
+}
