@@ -7,9 +7,11 @@ import Glibc
 /// Streams a local file into `tee TMP | <SHA-256>` on the host in large writes. The host's
 /// digest of exactly the bytes tee wrote must equal the digest the caller gives (the bundle's,
 /// computed once on the coordinator, not once per host), and tee must report no error, before
-/// `chmod` and `mv -f` put the file in place, so a reader of `remotePath` never sees a partial
-/// or corrupt file, nor one that differs from what the caller hashed. Hashing on the host while
-/// it receives, rather than re-reading TMP afterwards, keeps a 50 MB upload as fast as scp.
+/// the same command puts the file in place (`chmod`, `mv -fT`), so a reader of `remotePath`
+/// never sees a partial or corrupt file, nor one that differs from what the caller hashed.
+/// Hashing on the host while it receives, rather than re-reading TMP afterwards, keeps a 50 MB
+/// upload as fast as scp; checking and renaming there, rather than in a second command, saves
+/// the host a shell and each upload a round trip.
 struct Uploader {
     let handle: SSHSessionHandle
     /// Asked between writes: yes stops the upload (a cancelled task: a deployment stopped at
@@ -40,7 +42,8 @@ struct Uploader {
         let name = (remotePath as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).hoist-\(UInt32.random(in: 0...UInt32.max)).tmp"
 
-        let channel = try SSHChannel(exec: Self.receiveCommand(temporary: temporary), on: handle, deadline: .after(30))
+        let command = Self.receiveCommand(temporary: temporary, final: remotePath, mode: mode, sha256: expected)
+        let channel = try SSHChannel(exec: command, on: handle, deadline: .after(30))
         defer { channel.free() }
         var sent: Int64 = 0
         var reported: Int64 = 0
@@ -91,39 +94,41 @@ struct Uploader {
         let lastLine = remoteHash.split(separator: "\n").last.map(String.init) ?? ""
         let remoteDigest = String(lastLine.prefix(while: { $0 != " " }))
         let teeFailed = detail.contains(Self.teeFailed)
-        if channel.exitStatus != 0 || teeFailed || remoteDigest != expected {
-            _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
-            let reason = teeFailed || channel.exitStatus != 0 && !detail.isEmpty ? detail
-                : remoteDigest != expected ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(expected)"
-                : "the receiving command exited with \(channel.exitStatus)"
-            throw TransportError(host: label, kind: .upload, message: "uploading \(localPath) to \(temporary) failed: \(reason)")
-        }
-
-        let collected = Locked<[String]>([])
-        let result = try run(Self.finishCommand(temporary: temporary, final: remotePath, mode: mode), 300) { line in
-            collected.withLock { $0.append(line.text) }
-        }
-        let messages = collected.current
-        guard result.succeeded else {
+        let status = channel.exitStatus
+        if status == Self.notPutInPlace && !teeFailed && remoteDigest == expected {
             throw TransportError(host: label, kind: .upload,
-                message: "uploaded \(localPath) but could not put it in place at \(remotePath): \(messages.joined(separator: " "))")
+                message: "uploaded \(localPath) but could not put it in place at \(remotePath): \(detail)")
+        }
+        if status != 0 || teeFailed || remoteDigest != expected {
+            _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
+            let reason = teeFailed ? detail
+                : remoteDigest != expected ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(expected)"
+                : detail.isEmpty ? "the receiving command exited with \(status)" : detail
+            throw TransportError(host: label, kind: .upload, message: "uploading \(localPath) to \(temporary) failed: \(reason)")
         }
         return UploadResult(bytes: sent, sha256: remoteDigest, durationSeconds: Deadline.now() - started)
     }
 
     /// What the receiving command prints on stderr when tee could not open or write TMP (tee
-    /// still copies what it reads to the digest, so the digest alone would not tell).
+    /// still copies what it reads to the digest: the line the command adds to what is hashed
+    /// keeps that digest from matching, and this says why).
     static let teeFailed = "hoist: the upload could not be written"
 
-    /// Writes stdin to TMP and prints the SHA-256 of what was written.
-    static func receiveCommand(temporary: String) -> String {
-        "umask 077 && { tee \(shellQuote(temporary)) || echo \(shellQuote(teeFailed)) >&2; } | { \(HostDigest.sha256OfStdin); }"
-    }
+    /// The receiving command's exit status when the file arrived whole but could not be put
+    /// in place (it removed TMP itself).
+    static let notPutInPlace: Int32 = 5
 
-    /// Sets the verified temporary file's mode and renames it over the target.
-    static func finishCommand(temporary: String, final: String, mode: Int32) -> String {
+    /// Writes stdin to TMP and prints the SHA-256 of what was written; when that is `sha256`
+    /// and tee wrote it all, sets the mode and renames TMP over the target (`-T`: never into
+    /// a folder of that name). A failed tee adds a line to what is hashed, so its digest
+    /// never matches. Otherwise TMP is left to the caller, which removes it.
+    static func receiveCommand(temporary: String, final: String, mode: Int32, sha256: String) -> String {
         let tmp = shellQuote(temporary)
-        return "chmod \(String(mode, radix: 8)) \(tmp) && mv -f \(tmp) \(shellQuote(final)) || { rm -f \(tmp); exit 5; }"
+        // tee creates TMP under umask 077: 0600 needs no chmod.
+        let chmod = mode == 0o600 ? "" : "chmod \(String(mode, radix: 8)) \(tmp) && "
+        return "umask 077 && d=$({ tee \(tmp) || { echo \(shellQuote(teeFailed)) >&2; echo failed; }; } | { \(HostDigest.sha256OfStdin); })"
+            + " && printf '%s\\n' \"$d\" && [ \"${d%% *}\" = \(shellQuote(sha256)) ]"
+            + " && { \(chmod)mv -fT \(tmp) \(shellQuote(final)) || { rm -f \(tmp); exit \(notPutInPlace); }; }"
     }
 
     /// Everything the receiving command printed on stdout and stderr, until it ends.

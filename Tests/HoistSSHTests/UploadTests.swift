@@ -76,6 +76,28 @@ struct UploadTests {
         #expect(out == "old\ntarget")
     }
 
+    /// The host checks the digest and renames in the same command as it receives: a target
+    /// it cannot replace (here a folder of that name, which `mv` without `-T` would have put
+    /// the file into) fails the upload by name, and leaves the folder as it was and no
+    /// temporary file.
+    @Test func aTargetThatCannotBeReplacedFailsAndLeavesNothing() async throws {
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let local = sshd.dir.appendingPathComponent("blocked-\(UUID().uuidString)")
+        try Data("the bundle".utf8).write(to: local)
+        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))/target && echo kept > \(shellQuote(remoteDir))/target/inside")
+        await #expect {
+            _ = try await session.upload(localPath: local.path, remotePath: remoteDir + "/target", mode: 0o644,
+                                         sha256: try FileSHA256.hex(path: local.path), progress: nil)
+        } throws: { error in
+            guard let error = error as? TransportError else { return false }
+            return error.kind == .upload && error.message.contains("could not put it in place at \(remoteDir)/target")
+        }
+        let (_, out, _) = try await session.capture("ls -A \(shellQuote(remoteDir)) \(shellQuote(remoteDir))/target")
+        #expect(out == "\(remoteDir):\ntarget\n\n\(remoteDir)/target:\ninside")
+    }
+
     /// Cancelling the task stops an upload between writes: the host keeps no partial file
     /// and nothing at the target. The local file is a FIFO the test writes to: 8 MiB, then
     /// nothing until the upload is cancelled, then up to 512 MiB more. So the upload is
