@@ -27,6 +27,38 @@ public func shellJoin(_ words: [String]) -> String {
     words.map(shellQuote).joined(separator: " ")
 }
 
+/// Whether `text` is nothing but words as `shellJoin` writes them (bare safe words and
+/// single-quoted ones, one space apart). Such text means the same to every POSIX shell, bash
+/// included, so it may run in a shell other than `sh` (the resident shell's bash).
+public func isJoinedWords(_ text: Substring) -> Bool {
+    let bytes = Array(text.utf8)
+    let quote = UInt8(ascii: "'"), space = UInt8(ascii: " "), backslash = UInt8(ascii: "\\")
+    var at = 0
+    while at < bytes.count {
+        if at > 0 {
+            guard bytes[at] == space, at + 1 < bytes.count else { return false }
+            at += 1
+        }
+        if bytes[at] == quote {
+            // 'text' parts, joined by \' (the escaped quote between two parts).
+            while true {
+                at += 1
+                while at < bytes.count, bytes[at] != quote { at += 1 }
+                guard at < bytes.count else { return false }
+                at += 1
+                guard at + 1 < bytes.count, bytes[at] == backslash, bytes[at + 1] == quote,
+                      at + 2 < bytes.count, bytes[at + 2] == quote else { break }
+                at += 2
+            }
+        } else {
+            let start = at
+            while at < bytes.count, bytes[at] != space { guard isShellSafe(bytes[at]) else { return false }; at += 1 }
+            guard at > start else { return false }
+        }
+    }
+    return !bytes.isEmpty
+}
+
 private func isShellSafe(_ byte: UInt8) -> Bool {
     switch byte {
     case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -35,6 +35,36 @@ import Testing
         #expect(shellQuote("") == "''")
     }
 
+    /// Words `shellJoin` wrote are recognised as such, whatever they hold, and bash reads
+    /// them exactly as sh does (the resident shell runs such commands in bash).
+    @Test(arguments: hostile)
+    func joinedWordsAreRecognisedAndMeanTheSameToBash(_ value: String) throws {
+        let words = shellJoin(["printf", "%s|", value, "x" + value, value + "'"])
+        #expect(isJoinedWords(words[...]))
+        var outputs: [String] = []
+        for shell in ["/bin/sh", "/bin/bash"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: shell)
+            p.arguments = ["-c", words]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            outputs.append(String(decoding: data, as: UTF8.self))
+        }
+        #expect(outputs == Array(repeating: "\(value)|x\(value)|\(value)'|", count: 2))
+    }
+
+    @Test func textThatIsNotJoinedWordsIsNot() {
+        for text in ["", " a", "a ", "a  b", "a;b", "$x", "a'b'", "'a'b", "'open", "'a'\\'", "\"a\"", "a\nb", "a|b", "`id`", "a\\ b"] {
+            #expect(!isJoinedWords(text[...]), "\(text)")
+        }
+        for text in ["a", "''", "'it'\\''s'", "/usr/bin/perl 'a b' c", "'\n' ''"] {
+            #expect(isJoinedWords(text[...]), "\(text)")
+        }
+    }
+
     @Test func joinQuotesEachWord() {
         #expect(shellJoin(["echo", "a b", "$x"]) == "echo 'a b' '$x'")
     }

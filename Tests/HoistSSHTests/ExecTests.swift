@@ -112,6 +112,30 @@ struct ExecTests {
         #expect(out == "rc=1", "the cancelled command survived: \(out)")
     }
 
+    /// The same for a command that only execs a program with quoted arguments, which the
+    /// resident shell runs in a subshell of its own rather than through sh.
+    @Test func cancellingAQuotedExecStopsItsProcessGroup() async throws {
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let tag = "\(Int.random(in: 100...899)).\(Int.random(in: 1000...9999))"
+        let started = AsyncStream<Void>.makeStream()
+        let task = Task {
+            try await session.run("exec " + shellJoin(["sh", "-c", "echo started; sleep \(tag)"]), timeoutSeconds: nil,
+                                  killGraceSeconds: 1) { line in
+                if line.text == "started" { started.continuation.yield() }
+            }
+        }
+        for await _ in started.stream { break }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        let (_, out, _) = try await session.capture("pgrep -f \(shellQuote("slee[p] " + tag)); echo rc=$?")
+        #expect(out == "rc=1", "the cancelled command survived: \(out)")
+        // Its arguments arrive as they were written, hostile ones included.
+        let (result, words, _) = try await session.capture("exec " + shellJoin(["printf", "%s|"] + Self.hostileValues))
+        #expect(result.exitStatus == 0)
+        #expect(words == Self.hostileValues.joined(separator: "|") + "|")
+    }
+
     static let hostileValues = [
         "$(touch /tmp/hoist-pwned)", "`id`", "it's \"quoted\"", "line1\nline2", "naïve ✓ 日本",
         "", "  spaces  ", "back\\slash", "--", "*", "$HOME", "a;b|c&d>e", "'", "\t",

@@ -79,6 +79,10 @@ struct ResidentShellTests {
         #expect(!line.contains("exec sh -c"), "the command runs in the job's shell itself")
         #expect(!line.contains("HOIST-END-x"), "the marker must not be on a command line the command can see")
         #expect(framing.command("cat", inputCount: 12).hasPrefix("head -c 12 | sh -c "))
+        // A plain exec of quoted words (a hook) runs in a subshell of bash: no sh.
+        #expect(framing.command("exec perl /r.pl 'a b'", inputCount: nil).hasPrefix("( read -r _ _ _ _ hoist_pgid"))
+        #expect(framing.command("exec perl /r.pl; echo x", inputCount: nil).hasPrefix("sh -c "))
+        #expect(framing.command("execute 'a'", inputCount: nil).hasPrefix("sh -c "))
         #expect(framing.prologue.contains("set -m\n"), "job control gives each command its own process group")
     }
 

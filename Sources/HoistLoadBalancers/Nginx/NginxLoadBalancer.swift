@@ -37,7 +37,7 @@ public struct NginxLoadBalancer: LoadBalancer {
 
     public func register(_ host: HostSpec) async throws {
         let address = try serverAddress(for: host)
-        try await queue.run { try await change(address, down: false) }
+        _ = try await queue.run { try await change(address, down: false) }
     }
 
     /// nginx cannot report open connections per server; the reload drains instead: the
