@@ -4,6 +4,8 @@
 #include <libssh2_publickey.h>
 #include <libssh2_sftp.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <malloc.h>
 #include <poll.h>
@@ -38,6 +40,16 @@ static inline void hoist_release_zero_pages(void *start, size_t count) {
         if (!zero && run) { madvise((void *)run, at - run, MADV_DONTNEED); run = 0; }
     }
     if (run) madvise((void *)run, end - run, MADV_DONTNEED);
+}
+
+// The kernel's smoothed round-trip time of a TCP socket in microseconds, or -1 (not TCP,
+// no sample yet). Unlike a command's duration, a busy host's scheduler does not stretch it:
+// the host's kernel acknowledges.
+static inline long hoist_tcp_round_trip_microseconds(int descriptor) {
+    struct tcp_info info;
+    socklen_t length = sizeof info;
+    if (getsockopt(descriptor, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 || info.tcpi_rtt == 0) return -1;
+    return (long)info.tcpi_rtt;
 }
 
 // glibc's malloc.h is not part of Swift's Glibc module.

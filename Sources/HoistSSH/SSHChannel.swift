@@ -53,10 +53,16 @@ final class SSHChannel {
     /// Writes all of `bytes` to stdin, waiting as needed; stops early if the command exits.
     /// `stopped` is asked before each write and while the window is full (at least once a
     /// second, `SSHSessionHandle.wait`'s cap); when it says yes, `WriteStopped` is thrown.
-    func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline, stopped: () -> Bool = { false }) throws {
+    /// With `pacing`, no more than its limit is sent beyond what the host has taken in.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline, pacing: UploadPacing? = nil,
+                  stopped: () -> Bool = { false }) throws {
         var offset = 0
         while offset < bytes.count {
             if stopped() { throw WriteStopped() }
+            if let pacing, try !pacing.mayWrite(on: self) {
+                try handle.wait("sending data", deadline: deadline)
+                continue
+            }
             // A retry after EAGAIN passes the same length again, as libssh2 requires.
             let count = min(bytes.count - offset, Self.largestWrite)
             let n = libssh2_channel_write_ex(raw, 0, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), count)
@@ -67,6 +73,23 @@ final class SSHChannel {
             } else {
                 throw handle.failure(.upload, "sending data", code: Int32(n))
             }
+        }
+    }
+
+    /// How much of the host's window is in use: bytes sent that its command has not read yet
+    /// (sshd grants them back as it passes them on), with the largest window seen so far.
+    func windowInUse(largest: inout Int) -> Int {
+        let window = Int(libssh2_channel_window_write_ex(raw, nil))
+        largest = max(largest, window)
+        return largest - window
+    }
+
+    /// Takes in what the host sent (its window adjustments) without reading any output.
+    func takeInPackets() throws {
+        var none: CChar = 0
+        let n = libssh2_channel_read_ex(raw, 0, &none, 0)
+        if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
+            throw handle.failure(.upload, "sending data", code: Int32(n))
         }
     }
 

@@ -21,6 +21,10 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private let uploads: AsyncSemaphore
     /// Commands that run beside the current job (`runBeside`).
     private let side = SideCommands()
+    /// The shortest time a command took on this session, start to end: a bound on the
+    /// round trip to the host, which uploads through a jump host pace by (`UploadPacing`).
+    /// Touched only on `thread`.
+    private var fastestCommand: Double?
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
          uploads: AsyncSemaphore) {
@@ -66,6 +70,15 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private func execute(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
                          killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
                          onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+        let result = try executeUntimed(handle, command, input: input, timeoutSeconds: timeoutSeconds,
+                                        killGraceSeconds: killGraceSeconds, isCancelled: isCancelled, onOutput: onOutput)
+        fastestCommand = min(fastestCommand ?? .infinity, result.durationSeconds)
+        return result
+    }
+
+    private func executeUntimed(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
+                                killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
+                                onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
         if useResidentShell {
             do {
                 return try runInShell(handle, command, input: input, timeoutSeconds: timeoutSeconds,
@@ -139,7 +152,11 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
             try await thread.perform { [self] in
                 let handle = try target()
                 // The small commands after the data (put in place, or clean up) go like any other.
-                return try Uploader(handle: handle, stopped: { cancelled.current }) { command, timeout, onOutput in
+                // The kernel's measure where there is one: a busy host stretches a command's time,
+                // and that is when pacing matters most.
+                let roundTrip = handle.transport.kernelRoundTripSeconds ?? fastestCommand
+                return try Uploader(handle: handle, pacing: UploadPacing(roundTrip: roundTrip),
+                                    stopped: { cancelled.current }) { command, timeout, onOutput in
                     try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
                                 isCancelled: { false }, onOutput: onOutput)
                 }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
@@ -158,6 +175,12 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
             chain = nil
         }
         thread.stop()
+    }
+
+    /// Runs `body` with the host's libssh2 session on the session's thread: for tests of what
+    /// the session does below the `HostSession` calls.
+    func onThread<T: Sendable>(_ body: @escaping @Sendable (SSHSessionHandle) throws -> T) async throws -> T {
+        try await thread.perform { [self] in try body(try target()) }
     }
 
     private func target() throws -> SSHSessionHandle {

@@ -1,3 +1,4 @@
+import CLibSSH2
 import Foundation
 import HoistCore
 #if canImport(Glibc)
@@ -14,6 +15,8 @@ protocol SessionTransport: AnyObject {
     func extraPollDescriptors() -> [pollfd]
     /// Moves whatever bytes can move without blocking; true when something moved.
     func pump() throws -> Bool
+    /// The network's round trip to the host as the kernel measures it, when it can.
+    var kernelRoundTripSeconds: Double? { get }
     func close()
 }
 
@@ -24,6 +27,10 @@ final class SocketTransport: SessionTransport {
     init(descriptor: Int32) { self.descriptor = descriptor }
     func extraPollDescriptors() -> [pollfd] { [] }
     func pump() throws -> Bool { false }
+    var kernelRoundTripSeconds: Double? {
+        let microseconds = hoist_tcp_round_trip_microseconds(descriptor)
+        return microseconds < 0 ? nil : Double(microseconds) / 1_000_000
+    }
     func close() {
         if !closed { closed = true; _ = Glibc.close(descriptor) }
     }

@@ -14,6 +14,8 @@ import Glibc
 /// the host a shell and each upload a round trip.
 struct Uploader {
     let handle: SSHSessionHandle
+    /// Keeps the upload from running far ahead of the host (nil: as fast as the window allows).
+    let pacing: UploadPacing?
     /// Asked between writes: yes stops the upload (a cancelled task: a deployment stopped at
     /// once, or a host whose turn will not come), and the partial file is removed.
     let stopped: () -> Bool
@@ -62,7 +64,7 @@ struct Uploader {
                 }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
                 // A stalled host gets a minute per chunk before the upload fails.
-                try channel.writeAll(chunk, deadline: .after(60), stopped: stopped)
+                try channel.writeAll(chunk, deadline: .after(60), pacing: pacing, stopped: stopped)
                 sent += Int64(n)
                 if sent - reported >= Self.progressStep {
                     progress?(sent)
