@@ -36,6 +36,9 @@ public struct LoadBalancerSpec: Sendable, Hashable, Codable {
 
     /// nginx: an upstream include file rewritten atomically, checked, then reloaded.
     public struct Nginx: Sendable, Hashable, Codable {
+        /// Debian's and Ubuntu's pid file for the nginx service.
+        public static let defaultPidFile = "/run/nginx.pid"
+        public static let defaultHealthPath = "/health"
         /// Inventory host running nginx; nil means this machine.
         public var host: String?
         public var upstreamFile: String
@@ -46,10 +49,10 @@ public struct LoadBalancerSpec: Sendable, Hashable, Codable {
         public var reloadCommand: String
         /// Path the coordinator GETs on each server (`http://<server address><path>`) to
         /// decide it is healthy, since open-source nginx has no active health checks; nil
-        /// means `/health`.
+        /// means `defaultHealthPath`.
         public var healthPath: String?
         /// nginx's pid file, where deregistering finds the workers a reload replaces, to wait
-        /// for them to finish what they hold; nil means `/run/nginx.pid`.
+        /// for them to finish what they hold; nil means `defaultPidFile`.
         public var pidFile: String?
         public init(host: String? = nil, upstreamFile: String, upstream: String,
                     serverTemplate: String = "{address}:8080", testCommand: String = "nginx -t",

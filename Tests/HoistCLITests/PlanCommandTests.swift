@@ -62,6 +62,22 @@ import Testing
         #expect(out.stdout.contains("front: HAProxy backend app, admin socket /run/haproxy/admin.sock; drain up to 20 s, healthy within 90 s\n    servers (2):\n      h001 → h001\n      h003 → h003\n"))
     }
 
+    /// What BlockTraffic waits on with nginx (the workers of its pid file) and what
+    /// AllowTraffic asks for, including the defaults a playbook leaves out.
+    @Test func nginxShowsItsPidFileAndHealthPath() throws {
+        try RevisionFixtures.validRevision(in: scratch)
+        try RevisionFixtures.playbook(in: scratch, extra: """
+            load_balancers:
+              - {name: edge, type: nginx, upstream_file: /etc/nginx/up.conf, upstream: shop, pid_file: /run/nginx/edge.pid}
+              - {name: side, type: nginx, upstream_file: /etc/nginx/side.conf, upstream: side, health_path: /ready}
+
+            """)
+        let out = try hoist("plan", "web.yml")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("edge: nginx upstream shop in /etc/nginx/up.conf on this machine, workers from /run/nginx/edge.pid, health GET /health;"), "\(out.stdout)")
+        #expect(out.stdout.contains("side: nginx upstream side in /etc/nginx/side.conf on this machine, workers from /run/nginx.pid, health GET /ready;"))
+    }
+
     @Test func jsonIsOneDocument() throws {
         try RevisionFixtures.validRevision(in: scratch)
         try RevisionFixtures.playbook(in: scratch, extra: RevisionFixtures.haproxy)

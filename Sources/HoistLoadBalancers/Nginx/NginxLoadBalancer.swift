@@ -16,8 +16,6 @@ public struct NginxLoadBalancer: LoadBalancer {
     /// of one file, so they take turns.
     private let queue = SerialQueue()
 
-    public static let defaultHealthPath = "/health"
-
     public init(name: String, settings: LoadBalancerSpec.Nginx, polling: LoadBalancerPolling = LoadBalancerPolling(),
                 sessionFor: @escaping @Sendable (String) async throws -> any HostSession) {
         self.name = name
@@ -102,7 +100,7 @@ public struct NginxLoadBalancer: LoadBalancer {
         }
         // Only a deregistration waits for the old workers (they never send to a server they
         // had as down), so only it looks for them.
-        let before = down ? try? await access.run(NginxWorkers.list(pidFile: settings.pidFile ?? NginxWorkers.defaultPidFile)) : nil
+        let before = down ? try? await access.run(NginxWorkers.list(pidFile: settings.pidFile ?? LoadBalancerSpec.Nginx.defaultPidFile)) : nil
         let (reload, reloadOut, reloadErr) = try await hostStep("run the reload command") { try await access.run(settings.reloadCommand) }
         guard reload.succeeded else {
             let words = [reloadErr, reloadOut].filter { !$0.isEmpty }.joined(separator: "\n")
@@ -150,7 +148,7 @@ public struct NginxLoadBalancer: LoadBalancer {
 
     // MARK: - Helpers
 
-    private var healthPath: String { settings.healthPath ?? Self.defaultHealthPath }
+    private var healthPath: String { settings.healthPath ?? LoadBalancerSpec.Nginx.defaultHealthPath }
 
     private func probe(_ address: String) async -> String? {
         await HTTPHealthProbe.failure(address: address, path: healthPath, timeoutSeconds: max(1, polling.intervalSeconds * 4))

@@ -7,9 +7,6 @@ import HoistCore
 /// master's children from before the reload to be gone. The programs here run on the nginx
 /// host with `sh -c`; they need /proc (and its `children` files, as Linux has).
 enum NginxWorkers {
-    /// Debian's and Ubuntu's pid file for the nginx service.
-    static let defaultPidFile = "/run/nginx.pid"
-
     /// Prints the master's pid and then its children's, on one line; fails when the pid file
     /// cannot be read or names no nginx master (a stale file whose pid now belongs to another
     /// program, whose children the drain would otherwise wait on). nginx titles its master
