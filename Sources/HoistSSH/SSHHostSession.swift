@@ -151,9 +151,9 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
                 let handle = try target()
-                // The small commands after the data (put in place, or clean up) go like any other.
-                // The kernel's measure where there is one: a busy host stretches a command's time,
-                // and that is when pacing matters most.
+                // The pacing's round trip is the kernel's measure where there is one: a busy host
+                // stretches a command's time, and that is when pacing matters most. The clean-up
+                // after a failed upload goes like any other command.
                 let roundTrip = handle.transport.kernelRoundTripSeconds ?? fastestCommand
                 return try Uploader(handle: handle, pacing: UploadPacing(roundTrip: roundTrip),
                                     stopped: { cancelled.current }) { command, timeout, onOutput in
