@@ -20,7 +20,7 @@ struct ConnectionCountTests {
             let running = try HoistBinary.start(s.deployArguments(try s.revision("v1", revision), []),
                                                 environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.3", "HOIST_LOCK_LEASE": "6"]) { $1 })
             for host in s.names {
-                guard try await poll(seconds: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
+                guard await eventually(within: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
                     running.send(SIGKILL)
                     Issue.record("the hook never started on \(host): \(running.finish().stderr)")
                     return
@@ -29,7 +29,7 @@ struct ConnectionCountTests {
             // Every host's lock rewritten twice while its hook runs: refreshes beside the hook.
             let firstBeats = s.names.map { s.heartbeatTime($0) }
             for (host, first) in zip(s.names, firstBeats) {
-                let refreshed = try await poll(seconds: 300) { (s.heartbeatTime(host) ?? 0) >= (first ?? .max) + 3 }
+                let refreshed = await eventually(within: 300) { (s.heartbeatTime(host) ?? 0) >= (first ?? .max) + 3 }
                 #expect(refreshed, "the heartbeat refreshed \(host)'s lock during the hook")
             }
             let open = try s.hosts.map { try Self.establishedSSHConnections(of: running.pid, to: $0.address) }

@@ -193,7 +193,7 @@ extension DeployStopTests {
             bad.hook("BeforeInstall", "scripts/fail.sh", body: "exit 1")
             try s.put(host, "/etc/hoist-test/\(s.application).hold", "")
             let running = try s.startDeploy(try s.revision("v2", bad))
-            guard try await poll(seconds: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
+            guard await eventually(within: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
                 running.send(SIGKILL)
                 Issue.record("the rollback's hook never started: \(running.finish().stderr)")
                 return
@@ -224,7 +224,7 @@ extension DeployStopTests {
     static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision, marker: String? = nil,
                                   what: String = "the first host's hook") async throws -> RunningHoist? {
         let running = try s.startDeploy(try s.revision("v1", revision))
-        if try await poll(seconds: 600, { s.exists(s.names[0], marker ?? "\(s.observations)/waiting") }) { return running }
+        if await eventually(within: 600, { s.exists(s.names[0], marker ?? "\(s.observations)/waiting") }) { return running }
         running.send(SIGKILL)
         Issue.record("\(what) never started: \(running.finish().stderr)")
         return nil
@@ -250,14 +250,4 @@ extension DeployStopTests {
         let now = try await DeployScenario.offThePool { running.waitForStderr(containing: "hoist: stopping now", seconds: 600) }
         return (graceful, now)
     }
-}
-
-/// Checks `condition` every 50 ms until it holds or `seconds` pass; whether it held.
-func poll(seconds: Double, _ condition: () -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !condition() {
-        guard Date() < deadline else { return false }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return true
 }

@@ -49,7 +49,7 @@ struct SharedHistoryTests {
             let deploy = try HoistBinary.start(
                 ["deploy", s.scratch.file("playbook.yml"), "--revision", revision, "--json", "--description", "release 7"],
                 environment: laptop)
-            guard try await poll(seconds: 600, { s.exists(first, "\(s.observations)/waiting") }) else {
+            guard await eventually(within: 600, { s.exists(first, "\(s.observations)/waiting") }) else {
                 deploy.send(SIGKILL)
                 Issue.record("the hook never started: \(deploy.finish().stderr)")
                 return
@@ -109,7 +109,7 @@ struct SharedHistoryTests {
             let host = s.names[0]
             let revision = try s.revision("v1", Self.talkingRevision(before: 200, after: 300))
             let deploy = try HoistBinary.start(["deploy", s.scratch.file("playbook.yml"), "--revision", revision, "--json"], environment: env)
-            guard try await poll(seconds: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
+            guard await eventually(within: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
                 deploy.send(SIGKILL)
                 Issue.record("the hook never started: \(deploy.finish().stderr)")
                 return

@@ -1,3 +1,4 @@
+import HoistTestSupport
 import Foundation
 import HoistCore
 import Testing

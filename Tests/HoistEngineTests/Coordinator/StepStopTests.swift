@@ -30,7 +30,7 @@ import HoistTestSupport
         #expect(install?.message == "Install was stopped: the deployment was stopped immediately")
         #expect(ended.hosts["h1"]?.events.first { $0.0 == .afterInstall }?.1.status == .skipped)
         #expect(ended.verdict.hostStatuses["h2"] == .skipped)
-        #expect(try await Self.gone(pid), "Install's shell (pid \(pid)) was killed")
+        #expect(await Self.gone(pid), "Install's shell (pid \(pid)) was killed")
         for host in group.hosts.map(\.name) { #expect(!group.lockExists(host)) }
     }
 
@@ -58,29 +58,23 @@ import HoistTestSupport
         #expect(!group.lockExists("h1"))
     }
 
-    /// Polls (generously bounded) until `path` has a first line.
+    /// Waits (generously bounded) until `path` has a first line, a pid.
     static func firstLine(of path: String) async throws -> Int32 {
-        let deadline = Date().addingTimeInterval(300)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8), let line = text.split(separator: "\n").first,
-               let pid = Int32(line) {
-                return pid
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let pid = { (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { $0.split(separator: "\n").first }.flatMap { Int32($0) } }
+        guard await eventually(within: 300, { pid() != nil }), let found = pid() else {
+            throw FolderGroup.FixtureError(description: "\(path) never had a line")
         }
-        throw FolderGroup.FixtureError(description: "\(path) never had a line")
+        return found
     }
 
     /// Whether `pid` ends (gone, or a zombie no one has reaped yet) within a generous bound:
     /// a killed process may take a moment to be scheduled and die.
-    static func gone(_ pid: Int32) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
+    static func gone(_ pid: Int32) async -> Bool {
+        await eventually(within: 120) {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
-            try await Task.sleep(for: .milliseconds(20))
+            guard let close = stat.lastIndex(of: ")") else { return false }
+            return stat[close...].dropFirst(2).first == "Z"
         }
-        return false
     }
 }
 
@@ -98,10 +92,8 @@ final class HangingCommands: HostConnector, @unchecked Sendable {
     }
 
     func waitUntilHanging() async throws {
-        let deadline = Date().addingTimeInterval(300)
-        while !hanging.current {
-            guard Date() < deadline else { throw FolderGroup.FixtureError(description: "no command containing \(needle) ran") }
-            try await Task.sleep(for: .milliseconds(20))
+        guard await eventually(within: 300, { hanging.current }) else {
+            throw FolderGroup.FixtureError(description: "no command containing \(needle) ran")
         }
     }
 

@@ -66,12 +66,10 @@ final class StalledUploads: HostConnector, @unchecked Sendable {
 
     func finish(_ host: String) { state.withLock { _ = $0.finished.insert(host) } }
 
-    /// Polls (generously bounded) until the uploads' state satisfies `done`.
+    /// Waits (generously bounded) until the uploads' state satisfies `done`.
     func waitFor(_ done: @escaping (State) -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(300)
-        while !done(state.current) {
-            guard Date() < deadline else { throw FolderGroup.FixtureError(description: "uploads: \(state.current)") }
-            try await Task.sleep(for: .milliseconds(20))
+        guard await eventually(within: 300, { done(state.current) }) else {
+            throw FolderGroup.FixtureError(description: "uploads: \(state.current)")
         }
     }
 

@@ -1,3 +1,4 @@
+import HoistTestSupport
 import Foundation
 import Glibc
 import HoistCore
