@@ -80,16 +80,16 @@ struct Uploader {
         } catch is SSHChannel.WriteStopped {
             // The end of input ends the host's tee; the partial file goes once it has.
             try? channel.sendEOF(deadline: .after(10))
-            _ = drain(channel)
+            _ = channel.readToEnd()
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             throw TransportError(host: label, kind: .upload, message: "the upload of \(localPath) to \(remotePath) was stopped after \(sent) bytes")
         } catch let error as TransportError {
-            let detail = drain(channel).stderr
+            let detail = channel.readToEnd().stderr
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             throw TransportError(host: label, kind: .upload,
                 message: "uploading \(localPath) to \(remotePath) failed: \(detail.isEmpty ? error.message : detail)")
         }
-        let (remoteHash, detail) = drain(channel)
+        let (remoteHash, detail) = channel.readToEnd()
         channel.closeAndWait(deadline: .after(60))
         // The digest is the last line: a login shell may print before the command runs, on
         // either stream, so stderr alone says nothing; tee's failure says so itself.
@@ -131,30 +131,5 @@ struct Uploader {
         return "umask 077 && d=$({ tee \(tmp) || { echo \(shellQuote(teeFailed)) >&2; echo failed; }; } | { \(HostDigest.sha256OfStdin); })"
             + " && printf '%s\\n' \"$d\" && [ \"${d%% *}\" = \(shellQuote(sha256)) ]"
             + " && { \(chmod)mv -fT \(tmp) \(shellQuote(final)) || { rm -f \(tmp); exit \(notPutInPlace); }; }"
-    }
-
-    /// Everything the receiving command printed on stdout and stderr, until it ends.
-    private func drain(_ channel: SSHChannel) -> (stdout: String, stderr: String) {
-        var streams = [Data(), Data()]
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
-        defer { scratch.deallocate() }
-        let deadline = Deadline.after(60)
-        var done = [false, false]
-        while !(done[0] && done[1]) && !deadline.hasPassed {
-            var moved = false
-            for stream in 0..<2 where !done[stream] {
-                guard let n = try? channel.read(stream: Int32(stream), into: scratch), n >= 0 else {
-                    done[stream] = true
-                    continue
-                }
-                if n > 0 {
-                    streams[stream].append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                    moved = true
-                }
-            }
-            if !moved && !(done[0] && done[1]) { try? handle.wait("reading the upload's result", deadline: .after(1)) }
-        }
-        let text = streams.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-        return (text[0], text[1])
     }
 }
