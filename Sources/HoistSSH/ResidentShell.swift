@@ -21,6 +21,8 @@ final class ResidentShell {
     private var stdoutScanner: EndMarkerScanner
     private var stderrScanner: EndMarkerScanner
     private var commandsRun = 0
+    /// Whether the prologue's end lines, and the login shell's output before them, were read.
+    private var prologueRead = false
     private(set) var broken = false
     let channelTimeout: Double = 30
 
@@ -56,6 +58,10 @@ final class ResidentShell {
         // in an unknown place.
         broken = true
         try write(Array(framing.command(command, inputCount: input?.count).utf8) + (input ?? []))
+        if !prologueRead {
+            try dropLoginOutput(isCancelled: isCancelled)
+            prologueRead = true
+        }
 
         var out = LineSplitter()
         var err = LineSplitter()
@@ -130,6 +136,41 @@ final class ResidentShell {
         broken = false
         if stopper.cancelled { throw CancellationError() }
         return ShellFraming.result(status: statuses[0] ?? -1, timedOut: stopper.timedOut, durationSeconds: Deadline.now() - started)
+    }
+
+    /// Reads up to the prologue's end line on both streams and drops what came before it:
+    /// the login shell's output. The shell ending first means nothing ran.
+    private func dropLoginOutput(isCancelled: () -> Bool) throws {
+        var ended = [false, false]
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
+        defer { buffer.deallocate() }
+        let deadline = Deadline.after(channelTimeout)
+        while !(ended[0] && ended[1]) {
+            var moved = false
+            for stream in 0..<2 where !ended[stream] {
+                let n = try channel.read(stream: Int32(stream), into: buffer)
+                if n == 0 { continue }
+                if n < 0 {
+                    channel.free()
+                    throw Unavailable(fresh: true)
+                }
+                moved = true
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+                let status = stream == 0 ? stdoutScanner.feed(bytes) { _ in } : stderrScanner.feed(bytes) { _ in }
+                ended[stream] = status != nil
+            }
+            if moved || (ended[0] && ended[1]) { continue }
+            if isCancelled() {
+                close()
+                throw CancellationError()
+            }
+            if deadline.hasPassed {
+                close()
+                throw TransportError(host: handle.label, kind: .timeout,
+                                     message: "the host's command shell did not start within \(Int(channelTimeout)) s")
+            }
+            try handle.wait("starting the command shell", deadline: .after(1))
+        }
     }
 
     private func write(_ bytes: [UInt8]) throws {

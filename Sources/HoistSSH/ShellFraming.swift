@@ -29,13 +29,16 @@ struct ShellFraming: Sendable {
     /// runs in a process group of its own, which `hoist stop` and a timeout signal as a whole.
     /// The shell's own messages (bash reports a command killed by a signal on stderr) go
     /// nowhere; commands get the channel's stderr through descriptor 4. Without head the
-    /// shell ends at once, and the session runs commands on exec channels instead.
+    /// shell ends at once, and the session runs commands on exec channels instead. It ends
+    /// with an end line of its own: what comes before it is the login shell's (a version
+    /// manager's setup in .bashrc, say), not the first command's, and is dropped.
     var prologue: String {
         let end = shellQuote(marker)
         return "command -v head >/dev/null || exit 97\n"
             + "set -m\n"
             + "exec 4>&2 2>/dev/null\n"
             + "hoist_end() { s=$?; printf '\\n%s %s\\n' \(end) \"$s\"; printf '\\n%s %s\\n' \(end) \"$s\" >&4; }\n"
+            + "hoist_end\n"
     }
 
     /// One command: a single line of shell (the quoted command may span lines), followed by

@@ -61,7 +61,7 @@ struct DeployHostStateTests {
 
     /// A login shell that prints on both streams (a version manager's setup in root's
     /// .bashrc, say) before every command: the upload, whose check read any stderr as tee's
-    /// failure, and everything else still work.
+    /// failure, and everything else still work, and commands do not get that output as theirs.
     @Test func aLoginShellThatPrintsDoesNotBreakADeployment() async throws {
         try await DeployScenario.with("noisyshell", hosts: 1) { s in
             let host = s.names[0]
@@ -75,6 +75,12 @@ struct DeployHostStateTests {
             #expect(s.read(host, "/srv/\(s.application)/index.html") == "hello\n")
             let upload = outcome.of("upload_progress").filter { $0["host"] as? String == host }
             #expect(upload.contains { ($0["bytes_sent"] as? Int ?? 0) > 0 }, "the bundle was uploaded, not reused")
+            // The resident shell drops what the login shell prints: a command's first output
+            // is its own.
+            let session = try await SSHFleetTests.connector().connect(s.hosts[0])
+            let (result, out, err) = try await session.capture("echo ok; echo warn >&2")
+            await session.close()
+            #expect(result.exitStatus == 0 && out == "ok" && err == "warn", "stdout \(out), stderr \(err)")
         }
     }
 

@@ -9,7 +9,7 @@ import Testing
 /// the last host's sshd does not race the test that visits every host.
 @Suite("SSH transport on the local fleet", .serialized)
 struct SSHFleetTests {
-    private static func connector(timeout: Double = 15) -> SSHConnector {
+    static func connector(timeout: Double = 15) -> SSHConnector {
         var options = SSHConnectorOptions()
         options.useAgent = false
         options.environment = [:]
