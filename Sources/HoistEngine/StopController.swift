@@ -2,7 +2,7 @@ import HoistCore
 
 /// How far a stop request has gone: the first Ctrl-C (or SIGTERM, or `hoist stop`) lets
 /// running hooks finish and starts nothing new (uploads ahead of a host's turn stop); the
-/// second kills running hooks and stops running uploads.
+/// second kills running hooks, unpacking and Install, and stops running uploads.
 public enum StopLevel: Int, Sendable, Comparable {
     case none = 0, graceful = 1, immediate = 2
     public static func < (a: StopLevel, b: StopLevel) -> Bool { a.rawValue < b.rawValue }

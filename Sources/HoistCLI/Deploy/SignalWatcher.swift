@@ -3,7 +3,7 @@ import HoistEngine
 
 /// Signals during a deployment. Ctrl-C and SIGTERM become stop requests: the first lets
 /// running hooks (and a host's upload in its turn) finish and starts nothing new, the second
-/// kills running hooks and stops uploads. SIGHUP (a
+/// kills running hooks, unpacking and Install, and stops uploads. SIGHUP (a
 /// closed terminal, a dropped SSH connection to the machine running Hoist) is ignored: the
 /// deployment carries on to its verdict, output to the dead terminal is dropped (`Console`),
 /// and the history keeps everything. SIGPIPE is ignored for the whole process
