@@ -38,6 +38,7 @@ struct ShellFraming: Sendable {
             + "set -m\n"
             + "exec 4>&2 2>/dev/null\n"
             + "hoist_end() { s=$?; printf '\\n%s %s\\n' \(end) \"$s\"; printf '\\n%s %s\\n' \(end) \"$s\" >&4; }\n"
+            + ResidentPerl.functions
             + "hoist_end\n"
     }
 
@@ -46,15 +47,19 @@ struct ShellFraming: Sendable {
     ///
     /// A command that only execs a program with quoted arguments (`exec` and `shellJoin`'s
     /// words: every hook) runs in a subshell of the resident bash instead, where it means the
-    /// same: one `sh` fewer on the host for each hook.
+    /// same: one `sh` fewer on the host for each hook. Without input, `exec perl` with such
+    /// words runs in a fork of the shell's resident perl (`ResidentPerl`).
     func command(_ command: String, inputCount: Int?) -> String {
-        let announced = RemoteCommandWrapper.announced(command)
-        let run = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5))
-            ? "( \(announced) )" : "sh -c \(shellQuote(announced))"
-        if let inputCount {
-            return "head -c \(inputCount) | \(run) 2>&4 4>&-; hoist_end\n"
+        let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
+        if inputCount == nil, let words, words.hasPrefix("perl ") {
+            return ResidentPerl.command(words: words.dropFirst(5)) + " </dev/null 2>&4 4>&-; hoist_end\n"
         }
-        return "\(run) </dev/null 2>&4 4>&-; hoist_end\n"
+        let announced = RemoteCommandWrapper.announced(command)
+        let run = words != nil ? "( \(announced) )" : "sh -c \(shellQuote(announced))"
+        if let inputCount {
+            return "head -c \(inputCount) | \(run) 2>&4 4>&- 8>&- 9>&-; hoist_end\n"
+        }
+        return "\(run) </dev/null 2>&4 4>&- 8>&- 9>&-; hoist_end\n"
     }
 
     /// The shell reports a command killed by signal N as status 128+N, as shells do.

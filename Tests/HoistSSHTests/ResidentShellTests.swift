@@ -79,9 +79,15 @@ struct ResidentShellTests {
         #expect(!line.contains("exec sh -c"), "the command runs in the job's shell itself")
         #expect(!line.contains("HOIST-END-x"), "the marker must not be on a command line the command can see")
         #expect(framing.command("cat", inputCount: 12).hasPrefix("head -c 12 | sh -c "))
-        // A plain exec of quoted words (a hook) runs in a subshell of bash: no sh.
-        #expect(framing.command("exec perl /r.pl 'a b'", inputCount: nil).hasPrefix("( read -r _ _ _ _ hoist_pgid"))
+        // A plain exec of quoted words runs in a subshell of bash: no sh; perl (a hook) in a
+        // fork of the shell's resident perl.
+        #expect(framing.command("exec env 'a b'", inputCount: nil).hasPrefix("( read -r _ _ _ _ hoist_pgid"))
+        #expect(framing.command("exec perl /r.pl 'a b'", inputCount: nil).hasPrefix("hoist_perl_up; ( read -r _ _ _ _ hoist_pgid"))
+        #expect(framing.command("exec perl /r.pl 'a b'", inputCount: nil).contains("hoist_perl_run /r.pl 'a b' )"))
+        #expect(framing.command("exec perl /r.pl", inputCount: 3).hasPrefix("head -c 3 | ( read"), "with input, perl is exec'd")
         #expect(framing.command("exec perl /r.pl; echo x", inputCount: nil).hasPrefix("sh -c "))
+        #expect(!ResidentPerl.server.contains("'"), "the prologue carries the server as one quoted word")
+        #expect(framing.prologue.contains("hoist_perl_up() {"))
         #expect(framing.command("execute 'a'", inputCount: nil).hasPrefix("sh -c "))
         #expect(framing.prologue.contains("set -m\n"), "job control gives each command its own process group")
     }
@@ -146,5 +152,80 @@ struct ResidentShellTests {
             turns[resident] = try relay.waitForConnectionLog().turns
         }
         #expect(turns[true]! < turns[false]!, "round trips: resident shell \(turns[true]!), exec channels \(turns[false]!)")
+    }
+
+    // MARK: - The resident perl
+
+    /// A program file for the resident perl tests: prints how it runs, and ends with the
+    /// status its argument names after `sleepSeconds`. `BEGIN` appends a line to `<file>.compiled`
+    /// each time perl compiles it.
+    static func perlProgram(at file: String, resident: Bool) throws {
+        let text = (resident ? ResidentPerlProgram.firstLine + "\n" : "") + #"""
+            BEGIN { open(my $c, ">>", "FILE.compiled"); print $c "compiled\n"; close $c }
+            our ($status, $sleep) = @ARGV;
+            sub fds { opendir(my $d, "/proc/self/fd") or return ""; join(",", sort { $a <=> $b } grep { /^\d+$/ } readdir $d) }
+            my $in = <STDIN>;
+            print "parent=", getppid(), " group=", getpgrp(), " fds=", fds(), " stdin=", (defined $in ? "data" : "eof"), "\n";
+            print STDERR "args=@ARGV\n";
+            sleep $sleep if $sleep;
+            exit $status;
+            """#.replacingOccurrences(of: "FILE", with: file)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    static func field(_ name: String, _ line: String) -> String {
+        line.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) } ?? ""
+    }
+
+    /// A program marked as resident is compiled once per session and each run is a fork of one
+    /// perl, in the command's own process group, with stdin from /dev/null, no descriptor but
+    /// 0 to 2, its own output and its own status. Another perl program is compiled every run.
+    @Test func aResidentPerlProgramIsCompiledOncePerSessionAndRunInForks() async throws {
+        let resident = sshd.path("resident-\(UUID().uuidString.prefix(6)).pl")
+        let plain = sshd.path("plain-\(UUID().uuidString.prefix(6)).pl")
+        try Self.perlProgram(at: resident, resident: true)
+        try Self.perlProgram(at: plain, resident: false)
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        var parents: Set<String> = []
+        var groups: Set<String> = []
+        for status in [0, 3, 0, 7] {
+            let (result, out, err) = try await session.capture("exec perl \(shellJoin([resident, String(status), "0"]))")
+            #expect(result.exitStatus == Int32(status))
+            #expect(err == "args=\(status) 0")
+            // 3 is the listing's own.
+            #expect(Self.field("fds", out) == "0,1,2,3" && Self.field("stdin", out) == "eof", "\(out)")
+            parents.insert(Self.field("parent", out))
+            groups.insert(Self.field("group", out))
+        }
+        #expect(parents.count == 1, "every run is a fork of one perl: \(parents)")
+        #expect(groups.count == 4, "each run is in its own command's group: \(groups)")
+        #expect(try String(contentsOfFile: resident + ".compiled", encoding: .utf8) == "compiled\n")
+        for status in [2, 4] {
+            let (result, out, _) = try await session.capture("exec perl \(shellJoin([plain, String(status), "0"]))")
+            #expect(result.exitStatus == Int32(status) && Self.field("fds", out) == "0,1,2,3")
+        }
+        #expect(try String(contentsOfFile: plain + ".compiled", encoding: .utf8) == "compiled\ncompiled\n")
+    }
+
+    /// A run stopped at its timeout (its group is signalled) leaves its reply unread; the next
+    /// run gets its own status, not that one. A resident perl that was killed between commands
+    /// is started again.
+    @Test func aStoppedRunOrAKilledPerlDoesNotDerailTheNextRun() async throws {
+        let program = sshd.path("resident-\(UUID().uuidString.prefix(6)).pl")
+        try Self.perlProgram(at: program, resident: true)
+        let session = try await LocalSSHD.connector().connect(sshd.host())
+        defer { Task { await session.close() } }
+        let (slow, _, _) = try await session.capture("exec perl \(shellJoin([program, "9", "30"]))", timeoutSeconds: 1)
+        #expect(slow.timedOut && slow.exitStatus != 9)
+        let (next, out, _) = try await session.capture("exec perl \(shellJoin([program, "5", "0"]))")
+        #expect(next.exitStatus == 5 && Self.field("stdin", out) == "eof", "\(next) \(out)")
+
+        let perl = Self.field("parent", out)
+        let (killed, _, _) = try await session.capture("kill -KILL \(shellQuote(perl))")
+        #expect(killed.exitStatus == 0)
+        let (again, outAgain, _) = try await session.capture("exec perl \(shellJoin([program, "6", "0"]))")
+        #expect(again.exitStatus == 6)
+        #expect(Self.field("parent", outAgain) != perl && !Self.field("parent", outAgain).isEmpty)
     }
 }

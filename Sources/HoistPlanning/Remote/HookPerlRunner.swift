@@ -54,31 +54,34 @@ extension HookInvocation {
     /// The runner. It has no single quote, so the probe's printf carries it as one quoted
     /// word; it loads no module (each costs the host a file read and a compile on every hook):
     /// EINTR is Linux's 4 and WNOHANG its 1. Not even strict.pm, a sixth of the runner's
-    /// start-up: `HookWrapperTextTests` compiles it with `perl -Mstrict` instead.
+    /// start-up: `HookWrapperTextTests` compiles it with `perl -Mstrict` instead. Its first
+    /// line makes it a `ResidentPerlProgram`: through the resident shell, a session compiles
+    /// it once and each hook runs in a fork (hence `our` for what its named subs use).
     public static let perlRunner = #"""
-my ($log, $script, $d, $cwd, $due, $grace, $loc, $runas, $grant, @rest) = @ARGV;
-my @header = splice(@rest, 0, shift @rest);
-my @env = splice(@rest, 0, 2 * shift @rest);
-my @cmd = @rest;
+\#(ResidentPerlProgram.firstLine)
+our ($log, $script, $d, $cwd, $due, $grace, $loc, $runas, $grant, @rest) = @ARGV;
+our @header = splice(@rest, 0, shift @rest);
+our @env = splice(@rest, 0, 2 * shift @rest);
+our @cmd = @rest;
 $| = 1; select((select(STDERR), $| = 1)[0]);
 # The kill program reads .pid: its being there says this run is alive, its line which to kill.
 open(my $pf, ">", "$d.pid") or exit 0; close $pf;
-my $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
+our $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
 unless (defined $k) { unlink "$d.pid"; exit 0 }
 chomp $k;
 sub report { print STDERR "\036HOIST-HOOK $k @_\n" }
 sub done { unlink "$d.pid", "$d.pid.new", "$d.killed"; exit 0 }
 print STDERR "\036HOIST-HOOK $k\n";
 sub stamp { my @t = localtime; sprintf "%04d-%02d-%02d %02d:%02d:%02d ", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] }
-my $l; if (open($l, ">>", $log)) { select((select($l), $| = 1)[0]) } else { undef $l }
+our $l; if (open($l, ">>", $log)) { select((select($l), $| = 1)[0]) } else { undef $l }
 if ($l) { print $l stamp(), $_, "\n" for @header }
 unless (-f $script) { report "missing"; done() }
 unless (-x $script) { chmod(((stat $script)[2] & 07777) | (0111 & ~umask), $script) or do { report "notexec"; done() } }
 chdir $cwd or do { report "error cd"; done() };
 system("sh", "-c", $grant) if length $grant;
-my ($ro, $wo, $re, $we);
+our ($ro, $wo, $re, $we);
 pipe($ro, $wo) and pipe($re, $we) or do { report "error pipe"; done() };
-my $sp = fork;
+our $sp = fork;
 defined $sp or do { report "error fork"; done() };
 if (!$sp) {
   # A process group of its own: the deadline and a kill stop the script and all it started.
@@ -101,7 +104,7 @@ sub tree {
   map { ($_, tree($_)) } @kids;
 }
 sub stopall { kill $_[0], -$sp, tree($sp) }
-my %s = (fileno($ro) => [$ro, \*STDOUT, "[stdout]", ""], fileno($re) => [$re, \*STDERR, "[stderr]", ""]);
+our %s = (fileno($ro) => [$ro, \*STDOUT, "[stdout]", ""], fileno($re) => [$re, \*STDERR, "[stderr]", ""]);
 sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l stamp(), $s->[2], $x if $l }
 sub pump {
   my ($wait) = @_;
@@ -118,7 +121,7 @@ sub pump {
   }
 }
 # One loop relays the output, keeps the deadline and sees the script end (waitpid WNOHANG).
-my ($t0, $phase, $idle, $rc, $ending, $late) = (now(), 0, 0);
+our ($t0, $phase, $idle, $rc, $ending, $late) = (now(), 0, 0);
 while (1) {
   my $t = now() - $t0;
   if (!defined $rc && waitpid($sp, 1) == $sp) {
