@@ -235,14 +235,21 @@ public struct HostDeployment: Sendable {
     /// second Ctrl-C, `hoist stop --immediate`) cancels it, as it kills running hooks: the
     /// upload stops between writes and a remote command's process group is killed, so a
     /// large revision or a slow link never holds the stop for minutes. Nil when it was
+    /// stopped. A step that had already ended when the stop came (its reply on its way) keeps
+    /// its result when `stands` says it did its work: a finished Install is not reported as
     /// stopped.
-    func unlessStoppedAtOnce<T: Sendable>(_ step: @escaping @Sendable () async throws -> T) async throws -> T? {
+    func unlessStoppedAtOnce<T: Sendable>(stands: @escaping @Sendable (T) -> Bool = { _ in true },
+                                          _ step: @escaping @Sendable () async throws -> T) async throws -> T? {
         let stop = self.stop
         return try await withThrowingTaskGroup(of: T?.self) { race in
             race.addTask { try await step() }
             race.addTask { _ = await stop.wait(above: .graceful); return nil }
             defer { race.cancelAll() }
-            return try await race.next() ?? nil
+            if case .some(.some(let finished)) = try await race.next() { return finished }
+            race.cancelAll()
+            // What a cancelled step returns or throws is the stop's doing, unless it succeeded.
+            guard case .some(.some(let late)) = try? await race.next(), stands(late) else { return nil }
+            return late
         }
     }
 
@@ -258,7 +265,7 @@ public struct HostDeployment: Sendable {
         do {
             if let reuse {
                 let program = commands.unpack(sha256: revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
-                guard let (result, _, err) = try await unlessStoppedAtOnce({ try await session.capture(program, timeoutSeconds: 3600) }) else {
+                guard let (result, _, err) = try await unlessStoppedAtOnce(stands: { $0.0.succeeded }, { try await session.capture(program, timeoutSeconds: 3600) }) else {
                     return Self.stoppedAtOnce("unpacking the bundle")
                 }
                 if result.succeeded {
@@ -273,7 +280,7 @@ public struct HostDeployment: Sendable {
             }
             let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
                                           reuseFrom: nil, maxRevisions: context.maxRevisions)
-            guard let (result, _, err) = try await unlessStoppedAtOnce({ try await session.capture(program, timeoutSeconds: 3600) }) else {
+            guard let (result, _, err) = try await unlessStoppedAtOnce(stands: { $0.0.succeeded }, { try await session.capture(program, timeoutSeconds: 3600) }) else {
                 return Self.stoppedAtOnce("unpacking the bundle")
             }
             guard result.succeeded else { return unpackFailed(result, err) }
@@ -296,7 +303,7 @@ public struct HostDeployment: Sendable {
             let name = host.name
             let observer = self.observer
             let session = self.session, command = commands.install
-            let run = try await unlessStoppedAtOnce {
+            let run = try await unlessStoppedAtOnce(stands: { $0.succeeded }) {
                 try await session.run(command, input: Array(program.utf8), timeoutSeconds: 3600, killGraceSeconds: 5) { line in
                     lines.withLock { $0.append(line.text) }
                     observer.handle(.output(host: name, event: .install, line: line, time: Date()))

@@ -36,19 +36,8 @@ import HoistTestSupport
 
     @Test(.timeLimit(.minutes(5)))
     func aStopAtOnceKillsUnpackingTheBundle() async throws {
-        let group = try FolderGroup(["h1"])
-        let connector = HangingCommands(containing: "tar -x")
-        var ports = group.ports()
-        ports.connector = connector
         let stop = StopController()
-        let revision = try await group.revision("v1")
-        let report = Task { try await group.deploy(revision, ports: ports, stop: stop) }
-        try await connector.waitUntilHanging()
-
-        stop.request(.graceful, reason: "test")
-        stop.request(.immediate, reason: "test")
-        let ended = try await report.value
-
+        let (ended, connector, group) = try await Self.stopAtOnceWhileUnpacking(.untilCancelled, stop: stop)
         #expect(connector.cancelled.current)
         #expect(ended.verdict.status == .stopped)
         let download = ended.hosts["h1"]?.events.first { $0.0 == .downloadBundle }?.1
@@ -56,6 +45,35 @@ import HoistTestSupport
         #expect(download?.message == "unpacking the bundle was stopped: the deployment was stopped immediately")
         #expect(ended.hosts["h1"]?.events.first { $0.0 == .beforeInstall }?.1.status == .skipped)
         #expect(!group.lockExists("h1"))
+    }
+
+    /// A step whose reply was already on its way when the stop came keeps its result: the
+    /// bundle was unpacked, so DownloadBundle succeeded, and only what comes after it is
+    /// skipped.
+    @Test(.timeLimit(.minutes(5)))
+    func aStepThatEndedAsTheStopCameKeepsItsResult() async throws {
+        let stop = StopController()
+        let (ended, _, _) = try await Self.stopAtOnceWhileUnpacking(.replyWhen { stop.level == .immediate }, stop: stop)
+        #expect(ended.verdict.status == .stopped)
+        let download = ended.hosts["h1"]?.events.first { $0.0 == .downloadBundle }?.1
+        #expect(download?.status == .succeeded, "\(download?.message ?? "no DownloadBundle")")
+        #expect(ended.hosts["h1"]?.events.first { $0.0 == .beforeInstall }?.1.status == .skipped)
+    }
+
+    /// Deploys to one folder host whose unpacking is held as `hold` says, and stops the
+    /// deployment at once while it is.
+    static func stopAtOnceWhileUnpacking(_ hold: HeldCommands.Hold, stop: StopController) async throws
+        -> (DeploymentReport, HeldCommands, FolderGroup) {
+        let group = try FolderGroup(["h1"])
+        let connector = HeldCommands(containing: "tar -x", hold: hold)
+        var ports = group.ports()
+        ports.connector = connector
+        let revision = try await group.revision("v1")
+        let report = Task { try await group.deploy(revision, ports: ports, stop: stop) }
+        try await connector.waitUntilReached()
+        stop.request(.graceful, reason: "test")
+        stop.request(.immediate, reason: "test")
+        return (try await report.value, connector, group)
     }
 
     /// Waits (generously bounded) until `path` has a first line, a pid.
@@ -78,28 +96,38 @@ import HoistTestSupport
     }
 }
 
-/// Folder-host sessions whose commands containing a given text hang until their task is
-/// cancelled (they then end as killed, as the SSH session's do).
-final class HangingCommands: HostConnector, @unchecked Sendable {
+/// Folder-host sessions that hold the commands containing a given text: until their task is
+/// cancelled (they then end as killed, as the SSH session's do), or after running them, until
+/// `replyWhen` holds, whatever the cancelling (a reply already on its way).
+final class HeldCommands: HostConnector, @unchecked Sendable {
+    enum Hold: Sendable {
+        case untilCancelled
+        case replyWhen(@Sendable () -> Bool)
+    }
+
     let needle: String
-    let hanging = Locked(false)
+    let hold: Hold
+    let reached = Locked(false)
     let cancelled = Locked(false)
 
-    init(containing needle: String) { self.needle = needle }
+    init(containing needle: String, hold: Hold) {
+        self.needle = needle
+        self.hold = hold
+    }
 
     func connect(_ host: HostSpec) async throws -> any HostSession {
         Session(inner: LocalHostSession(host: host), owner: self)
     }
 
-    func waitUntilHanging() async throws {
-        guard await eventually(within: 300, { hanging.current }) else {
+    func waitUntilReached() async throws {
+        guard await eventually(within: 300, { reached.current }) else {
             throw FolderGroup.FixtureError(description: "no command containing \(needle) ran")
         }
     }
 
     final class Session: ForwardingSession, @unchecked Sendable {
-        let owner: HangingCommands
-        init(inner: LocalHostSession, owner: HangingCommands) {
+        let owner: HeldCommands
+        init(inner: LocalHostSession, owner: HeldCommands) {
             self.owner = owner
             super.init(inner: inner)
         }
@@ -108,10 +136,19 @@ final class HangingCommands: HostConnector, @unchecked Sendable {
             guard command.contains(owner.needle) else {
                 return try await super.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
             }
-            owner.hanging.withLock { $0 = true }
-            while (try? await Task.sleep(for: .milliseconds(20))) != nil {}
-            owner.cancelled.withLock { $0 = true }
-            return CommandResult(exitStatus: nil, signal: "TERM", timedOut: false, durationSeconds: 0)
+            switch owner.hold {
+            case .untilCancelled:
+                owner.reached.withLock { $0 = true }
+                while (try? await Task.sleep(for: .milliseconds(20))) != nil {}
+                owner.cancelled.withLock { $0 = true }
+                return CommandResult(exitStatus: nil, signal: "TERM", timedOut: false, durationSeconds: 0)
+            case .replyWhen(let ready):
+                let result = try await super.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+                owner.reached.withLock { $0 = true }
+                // Not cancellable: a sleep that a cancel cuts short is retried until `ready`.
+                while !ready() { try? await Task.sleep(for: .milliseconds(20)) }
+                return result
+            }
         }
     }
 }
