@@ -52,7 +52,7 @@ struct ShellFraming: Sendable {
     func command(_ command: String, inputCount: Int?) -> String {
         let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
         if inputCount == nil, let words, words.hasPrefix("perl ") {
-            return ResidentPerl.command(words: words.dropFirst(5)) + " </dev/null 2>&4 4>&-; hoist_end\n"
+            return ResidentPerl.command(words: words.dropFirst(5)) + "; hoist_end\n"
         }
         let announced = RemoteCommandWrapper.announced(command)
         let run = words != nil ? "( \(announced) )" : "sh -c \(shellQuote(announced))"
