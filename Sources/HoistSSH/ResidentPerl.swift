@@ -16,7 +16,7 @@ import HoistCore
 ///   left unread;
 /// - the perl (a coprocess, in a process group of its own) ends when the shell does (its
 ///   request pipe closes); one that ended is started again at the next command, and where
-///   none can start the command runs as before.
+///   none runs the command runs as before.
 enum ResidentPerl {
     /// Reads requests (`COUNT\0FILE\0ARG\0…`), answers `STATUS\0` once the fork has ended. It
     /// has no single quote: the prologue carries it as one quoted word.
@@ -54,11 +54,14 @@ enum ResidentPerl {
         }
         """#
 
-    /// The shell functions, defined by the prologue; both run in the shell itself (the
-    /// coprocess must outlive the command, and a subshell would be a fork more per hook).
-    /// `hoist_perl_up` fails when no perl can run; its pipes move to descriptors 8 and 9, which
-    /// every other command line closes (`ShellFraming`), so nothing a command leaves running
-    /// holds the perl's requests open.
+    /// The shell functions, defined by the prologue. `hoist_perl FILE ARGS…` runs in the shell
+    /// itself (the coprocess must outlive the command, and a subshell would be a fork more per
+    /// hook): it starts the perl when none runs (`hoist_perl_up`), hands it the command and
+    /// returns the fork's status. The coprocess pipes move to descriptors 8 and 9, which every
+    /// other command line closes (`ShellFraming`), so nothing a command leaves running holds
+    /// the perl's requests open. Where no perl runs, or the request cannot be written (a perl
+    /// that ended: SIGPIPE is ignored for that write, so the shell lives on), nothing ran, and
+    /// the command runs in a subshell as before.
     static let functions = """
         hoist_perl_up() {
           [ -n "${hoist_perl_pid-}" ] && kill -0 "$hoist_perl_pid" 2>/dev/null && return 0
@@ -67,19 +70,26 @@ enum ResidentPerl {
           { coproc HOIST_PERL { exec perl -e \(shellQuote(server)); } } 5>&1
           exec 8>&"${HOIST_PERL[1]}" 9<&"${HOIST_PERL[0]}" && hoist_perl_pid=$HOIST_PERL_PID
         }
-        hoist_perl_call() {
-          printf '%s\\0' "$#" "$@" >&8 || return 126
-          IFS= read -r -d '' hoist_st <&9 && return "$hoist_st"
-          printf 'hoist: the resident perl ended while running %s\\n' "$1" >&2
-          return 126
+        hoist_perl() {
+          if hoist_perl_up; then
+            trap '' PIPE
+            printf '%s\\0' "$#" "$@" >&8 2>/dev/null; hoist_w=$?
+            trap - PIPE
+            if [ "$hoist_w" -eq 0 ]; then
+              IFS= read -r -d '' hoist_st <&9 && return "$hoist_st"
+              printf 'hoist: the resident perl ended while running %s\\n' "$1" >&2
+              return 126
+            fi
+            hoist_perl_pid=
+          fi
+          ( \(RemoteCommandWrapper.announced("exec perl \"$@\"")) ) 4>&- 8>&- 9>&-
         }
 
         """
 
     /// The command line for `exec perl WORDS` (WORDS as `shellJoin` writes them), up to the
-    /// framing's end: in the resident perl, or as before where none runs.
+    /// framing's end.
     static func command(words: Substring) -> String {
-        "if hoist_perl_up; then hoist_perl_call \(words) </dev/null 2>&4; "
-            + "else ( \(RemoteCommandWrapper.announced("exec perl " + words)) ) </dev/null 2>&4 4>&- 8>&- 9>&-; fi"
+        "hoist_perl \(words) </dev/null 2>&4"
     }
 }
