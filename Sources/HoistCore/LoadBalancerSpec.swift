@@ -39,6 +39,10 @@ public struct LoadBalancerSpec: Sendable, Hashable, Codable {
         /// Debian's and Ubuntu's pid file for the nginx service.
         public static let defaultPidFile = "/run/nginx.pid"
         public static let defaultHealthPath = "/health"
+        /// The health path in use: the playbook's, or the default.
+        public var healthPathInUse: String { healthPath ?? Self.defaultHealthPath }
+        /// The pid file in use: the playbook's, or the default.
+        public var pidFileInUse: String { pidFile ?? Self.defaultPidFile }
         /// Inventory host running nginx; nil means this machine.
         public var host: String?
         public var upstreamFile: String

@@ -197,8 +197,8 @@ enum BalancerText {
             return "HAProxy backend \(h.backend), \(api)"
         case .nginx(let n):
             return "nginx upstream \(n.upstream) in \(n.upstreamFile) on \(n.host ?? "this machine")"
-                + ", workers from \(n.pidFile ?? LoadBalancerSpec.Nginx.defaultPidFile)"
-                + ", health GET \(n.healthPath ?? LoadBalancerSpec.Nginx.defaultHealthPath)"
+                + ", workers from \(n.pidFileInUse)"
+                + ", health GET \(n.healthPathInUse)"
         case .command(let c):
             return "commands: register `\(c.register)`, deregister `\(c.deregister)`"
                 + (c.health.map { ", health `\($0)`" } ?? "")

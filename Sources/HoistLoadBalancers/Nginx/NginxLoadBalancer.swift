@@ -79,7 +79,7 @@ public struct NginxLoadBalancer: LoadBalancer {
         let failure = await probe(address)
         return LoadBalancerServerState(
             server: address, admin: admin, operational: failure == nil ? .up : .down,
-            detail: failure ?? "GET \(healthPath) answered 2xx")
+            detail: failure ?? "GET \(settings.healthPathInUse) answered 2xx")
     }
 
     // MARK: - The file
@@ -100,7 +100,7 @@ public struct NginxLoadBalancer: LoadBalancer {
         }
         // Only a deregistration waits for the old workers (they never send to a server they
         // had as down), so only it looks for them.
-        let before = down ? try? await access.run(NginxWorkers.list(pidFile: settings.pidFile ?? LoadBalancerSpec.Nginx.defaultPidFile)) : nil
+        let before = down ? try? await access.run(NginxWorkers.list(pidFile: settings.pidFileInUse)) : nil
         let (reload, reloadOut, reloadErr) = try await hostStep("run the reload command") { try await access.run(settings.reloadCommand) }
         guard reload.succeeded else {
             let words = [reloadErr, reloadOut].filter { !$0.isEmpty }.joined(separator: "\n")
@@ -148,10 +148,8 @@ public struct NginxLoadBalancer: LoadBalancer {
 
     // MARK: - Helpers
 
-    private var healthPath: String { settings.healthPath ?? LoadBalancerSpec.Nginx.defaultHealthPath }
-
     private func probe(_ address: String) async -> String? {
-        await HTTPHealthProbe.failure(address: address, path: healthPath, timeoutSeconds: max(1, polling.intervalSeconds * 4))
+        await HTTPHealthProbe.failure(address: address, path: settings.healthPathInUse, timeoutSeconds: max(1, polling.intervalSeconds * 4))
     }
 
     private func serverAddress(for host: HostSpec) throws -> String {
