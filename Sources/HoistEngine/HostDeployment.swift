@@ -261,13 +261,10 @@ public struct HostDeployment: Sendable {
     func downloadBundle(probe: HostProbeResult) async -> StepResult {
         let revision = context.revision
         let reuse = reusableBundle(probe)
-        let session = self.session
         do {
             if let reuse {
                 let program = commands.unpack(sha256: revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
-                guard let (result, _, err) = try await unlessStoppedAtOnce(stands: { $0.0.succeeded }, { try await session.capture(program, timeoutSeconds: 3600) }) else {
-                    return Self.stoppedAtOnce("unpacking the bundle")
-                }
+                guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
                 if result.succeeded {
                     return StepResult(status: .succeeded, message: "bundle already on the host (\(reuse)); nothing uploaded")
                 }
@@ -280,9 +277,7 @@ public struct HostDeployment: Sendable {
             }
             let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
                                           reuseFrom: nil, maxRevisions: context.maxRevisions)
-            guard let (result, _, err) = try await unlessStoppedAtOnce(stands: { $0.0.succeeded }, { try await session.capture(program, timeoutSeconds: 3600) }) else {
-                return Self.stoppedAtOnce("unpacking the bundle")
-            }
+            guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
             guard result.succeeded else { return unpackFailed(result, err) }
             return StepResult(status: .succeeded, message: ahead ? "uploaded \(revision.sizeBytes) bytes ahead of this host's turn"
                                                                   : "uploaded \(revision.sizeBytes) bytes")
@@ -290,6 +285,12 @@ public struct HostDeployment: Sendable {
             let (code, message) = Self.describe(error)
             return .failed(code, message)
         }
+    }
+
+    /// Runs an unpack program (`HostCommands.unpack`) unless stopped at once.
+    private func unpackUnlessStoppedAtOnce(_ program: String) async throws -> (CommandResult, stdout: String, stderr: String)? {
+        let session = self.session
+        return try await unlessStoppedAtOnce(stands: { $0.0.succeeded }) { try await session.capture(program, timeoutSeconds: 3600) }
     }
 
     private func unpackFailed(_ result: CommandResult, _ err: String) -> StepResult {
