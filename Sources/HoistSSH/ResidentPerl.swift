@@ -82,7 +82,7 @@ enum ResidentPerl {
             fi
             hoist_perl_pid=
           fi
-          ( \(RemoteCommandWrapper.announced("exec perl \"$@\"")) ) 4>&- 8>&- 9>&-
+          ( \(RemoteCommandWrapper.announced("exec perl \"$@\"")) ) \(ShellFraming.shellDescriptorsClosed)
         }
 
         """

@@ -57,10 +57,14 @@ struct ShellFraming: Sendable {
         let announced = RemoteCommandWrapper.announced(command)
         let run = words != nil ? "( \(announced) )" : "sh -c \(shellQuote(announced))"
         if let inputCount {
-            return "head -c \(inputCount) | \(run) 2>&4 4>&- 8>&- 9>&-; hoist_end\n"
+            return "head -c \(inputCount) | \(run) 2>&4 \(Self.shellDescriptorsClosed); hoist_end\n"
         }
-        return "\(run) </dev/null 2>&4 4>&- 8>&- 9>&-; hoist_end\n"
+        return "\(run) </dev/null 2>&4 \(Self.shellDescriptorsClosed); hoist_end\n"
     }
+
+    /// Closes, for a command, the descriptors only the shell keeps: the channel's stderr (4)
+    /// and the resident perl's pipes (8, 9).
+    static let shellDescriptorsClosed = "4>&- 8>&- 9>&-"
 
     /// The shell reports a command killed by signal N as status 128+N, as shells do.
     static func result(status: Int32, timedOut: Bool, durationSeconds: Double) -> CommandResult {
