@@ -217,8 +217,6 @@ extension DeployStopTests {
         }
     }
 
-    /// Starts `hoist deploy` and returns once the first host's hook has touched
-    /// `<observations>/waiting`; nil (with an issue recorded) when it never does.
     /// Starts deploying `revision` and waits (generously) until the first host has `marker`
     /// (by default the hook's `waiting`). Nil, with an issue recorded, when it never came.
     static func startUntilWaiting(_ s: DeployScenario, _ revision: Revision, marker: String? = nil,

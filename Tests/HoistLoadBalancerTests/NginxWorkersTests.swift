@@ -1,6 +1,6 @@
-import HoistTestSupport
 import Foundation
 import HoistCore
+import HoistTestSupport
 import Testing
 @testable import HoistLoadBalancers
 

@@ -26,10 +26,10 @@ struct UploadPacingTests {
         #expect(roundTrip.map { $0 > 0 && $0 < 1 } == true, "\(String(describing: roundTrip))")
     }
 
-    /// The host's command does not read at first. Paced, no more than the limit (and one
-    /// write) is ever unread by it, whenever it starts reading (here after a second).
-    /// Unpaced, 1.5 MiB go out before the test lets it read (a file the command waits for),
-    /// and all of it but the pipe's 64 KiB stays unread: the control that shows the measure sees what pacing
+    /// The host's command does not read at first. Paced, no more than the limit (and one write)
+    /// is ever unread by it, whenever it starts reading (here after a second). Unpaced, 1.5 MiB
+    /// go out before the test lets it read (a file the command waits for), and all of it but
+    /// the pipe's 64 KiB stays unread: the control that shows the measure sees what pacing
     /// prevents. Either way every byte arrives.
     @Test(.timeLimit(.minutes(5)), arguments: [true, false])
     func aHostThatDoesNotReadHoldsNoMoreThanTheLimit(paced: Bool) async throws {

@@ -1,7 +1,7 @@
-import HoistTestSupport
 import Foundation
 import Glibc
 import HoistCore
+import HoistTestSupport
 @testable import HoistLoadBalancers
 
 /// A real HAProxy started for one test: admin API on a unix socket and on a loopback TCP

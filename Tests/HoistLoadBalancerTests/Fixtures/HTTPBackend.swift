@@ -1,7 +1,7 @@
-import HoistTestSupport
 import Foundation
 import Glibc
 import HoistCore
+import HoistTestSupport
 @testable import HoistLoadBalancers
 
 /// A tiny HTTP server on 127.0.0.1 (python3's http.server) serving `/health` and `/whoami`,

@@ -1,7 +1,7 @@
-import HoistTestSupport
 import Foundation
 import Glibc
 import HoistCore
+import HoistTestSupport
 @testable import HoistLoadBalancers
 
 /// A real nginx started for one test on a loopback port, proxying to upstream `app` from
