@@ -11,6 +11,7 @@ hoist_fail() { printf '%s\n' "$*" >&2; exit 4; }
 case $0 in */*) hoist_tmp=${0%/*}/install.work ;; *) hoist_tmp=install.work ;; esac
 [ -d "$hoist_tmp" ] || mkdir -p -- "$hoist_tmp" || hoist_fail "Could not create the folder $hoist_tmp."
 hoist_exists=\#(shellQuote(InstallPlanMessages.conflict))
+hoist_few=64
 
 # Conflicts are found before anything is deleted, and all of them are reported: one find
 # gives the type of every destination and of every path the previous install recorded (a
@@ -32,15 +33,14 @@ hoist_survey() {
   set --
   for hoist_f in "$hoist_cleanup" "$hoist_journal"; do
     [ -f "$hoist_f" ] || continue
-    if [ -n "$(tail -c 1 "$hoist_f")" ]; then
+    if hoist_unterminated "$hoist_f"; then
       sed '$d' "$hoist_f" > "$hoist_tmp/${hoist_f##*/}.whole" || hoist_fail "Could not read the previous cleanup file $hoist_f."
       hoist_f=$hoist_tmp/${hoist_f##*/}.whole
     fi
     set -- "$@" "$hoist_f"
   done
   hoist_records=$#; hoist_rec1=${1:-}; hoist_rec2=${2:-}
-  grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" "$@" |
-    xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh > "$hoist_tmp/types" 2> /dev/null
+  hoist_types > "$hoist_tmp/types"
   hoist_w=$hoist_tmp hoist_exists=$hoist_exists awk -v b="$hoist_behavior" "$hoist_survey_awk" "$hoist_tmp/types" "$hoist_tmp/directories" "$hoist_tmp/files" "$@" ||
     hoist_fail "Could not compare the destinations with the previous cleanup file."
   [ -s "$hoist_tmp/strays" ] || return 0
@@ -49,6 +49,52 @@ hoist_survey() {
       printf '%s%s\n' "$hoist_exists" "$hoist_p" >> "$hoist_tmp/conflicts" || hoist_fail "Could not write a temporary file."
     fi
   done < "$hoist_tmp/strays"
+}
+# Whether a file's last line lacks its line break (a crash mid-write). A short file the shell
+# reads itself (`read` fails on that line, having read it); a long one costs `tail` less.
+hoist_unterminated() {
+  hoist_n=0; hoist_l=
+  {
+    while IFS= read -r hoist_l; do
+      hoist_n=$((hoist_n + 1))
+      if [ "$hoist_n" -ge "$hoist_few" ]; then [ -n "$(tail -c 1 "$1")" ]; return; fi
+    done
+    [ -n "$hoist_l" ]
+  } < "$1"
+}
+# The type of every path in the lists and records (find's %y and %Y, a space, the path). A
+# few paths the shell reads itself and gives to one find; more go through grep and xargs,
+# since dash reads a byte per system call and the command line has a limit. Most installs
+# are a few paths, and the two processes cost a host more than reading them.
+hoist_types() {
+  set --
+  for hoist_f in "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"}; do
+    while IFS= read -r hoist_l; do
+      case $hoist_l in /*) ;; *) continue ;; esac
+      if [ $# -ge "$hoist_few" ]; then
+        grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"} 2> /dev/null |
+          xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh 2> /dev/null
+        return 0
+      fi
+      set -- "$@" "$hoist_l"
+    done < "$hoist_f"
+  done
+  [ $# -eq 0 ] || find -P "$@" -maxdepth 0 -printf '%y%Y %p\n' 2> /dev/null
+  return 0
+}
+# Runs a command ($2, fixed words of this prelude) with the paths of a list file ($1, one a
+# line) added to its arguments, or fails with $3. A few paths the shell reads itself; more go
+# through xargs, as in hoist_types.
+hoist_on_list() {
+  hoist_lf=$1; hoist_lc=$2; hoist_lm=$3; set --
+  while IFS= read -r hoist_l; do
+    if [ $# -ge "$hoist_few" ]; then
+      eval "xargs -d '\n' $hoist_lc" < "$hoist_lf" || hoist_fail "$hoist_lm"
+      return 0
+    fi
+    set -- "$@" "$hoist_l"
+  done < "$hoist_lf"
+  [ $# -eq 0 ] || eval "$hoist_lc \"\$@\"" || hoist_fail "$hoist_lm"
 }
 # Arguments: the types (find's %y and %Y, a space, the path), the destination directories,
 # the destination files, then the records.
@@ -94,13 +140,8 @@ hoist_cleanup_previous() {
       semanage fcontext -d -- "${hoist_line#"semanage$hoist_soh"}" > /dev/null 2>&1
     done
   fi
-  if [ -s "$hoist_tmp/remove" ]; then
-    xargs -d '\n' rm -f -- < "$hoist_tmp/remove" || hoist_fail "Could not remove the previously installed files."
-  fi
-  if [ -s "$hoist_tmp/rmdirs" ]; then
-    xargs -d '\n' rmdir --ignore-fail-on-non-empty -- < "$hoist_tmp/rmdirs" ||
-      hoist_fail "Could not remove the previously installed directories."
-  fi
+  hoist_on_list "$hoist_tmp/remove" 'rm -f --' "Could not remove the previously installed files."
+  hoist_on_list "$hoist_tmp/rmdirs" 'rmdir --ignore-fail-on-non-empty --' "Could not remove the previously installed directories."
   [ "$hoist_records" -eq 0 ] || rm -f -- "$hoist_cleanup" "$hoist_journal" || hoist_fail "Could not remove the previous cleanup file $hoist_cleanup."
 }
 
@@ -133,10 +174,7 @@ hoist_dirs() {
   printf '%s' "$hoist_q" >> "$hoist_tmp/mkdirs" || hoist_fail "Could not write a temporary file."
   hoist_record_all "$hoist_q"
 }
-hoist_make_dirs() {
-  [ -s "$hoist_tmp/mkdirs" ] || return 0
-  xargs -d '\n' mkdir -- < "$hoist_tmp/mkdirs" || hoist_fail "Could not create the directories of the install."
-}
+hoist_make_dirs() { hoist_on_list "$hoist_tmp/mkdirs" 'mkdir --' "Could not create the directories of the install."; }
 # Returns 1 when an existing file is to be kept (RETAIN).
 hoist_make_room() {
   { [ -e "$1" ] || [ -L "$1" ]; } || return 0
@@ -174,8 +212,10 @@ hoist_copies() {
 }
 hoist_flush_copies() {
   [ -s "$hoist_tmp/batch" ] || return 0
-  (cd -- "$hoist_cs" && xargs -d '\n' cp -p --parents -t "$hoist_cd" -- < "$hoist_tmp/batch") ||
-    hoist_fail "Could not copy files from $hoist_cs to $hoist_cd."
+  (
+    cd -- "$hoist_cs" || hoist_fail "Could not copy files from $hoist_cs to $hoist_cd."
+    hoist_on_list "$hoist_tmp/batch" 'cp -p --parents -t "$hoist_cd" --' "Could not copy files from $hoist_cs to $hoist_cd."
+  ) || exit
   : > "$hoist_tmp/batch" || hoist_fail "Could not write a temporary file."
 }
 hoist_link() {

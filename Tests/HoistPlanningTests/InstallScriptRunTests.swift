@@ -164,6 +164,19 @@ import Testing
         #expect(box.cleanupLines() == ["@DEST/www", "@DEST/www/x"])
     }
 
+    /// The journal's cut last line records nothing: with DISALLOW, the file there is someone
+    /// else's, a conflict found before anything is deleted.
+    @Test func theCutLineOfAJournalIsNotTheInstallsOwn() throws {
+        let box = try ScriptSandbox()
+        try box.write(box.dest + "/www/a", "old a")
+        try box.write(box.dest + "/www/b", "old b")
+        try box.write(box.cleanupFile + ".partial", "\(box.dest)/www/a\n\(box.dest)/www/b")
+        let result = try box.install(Self.copyApp, files: ["app/a": "1", "app/b": "2"])
+        #expect(result.status == InstallCommands.ExitCode.conflicts)
+        #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www/b\n")
+        #expect(box.read(box.dest + "/www/a") == "old a")
+    }
+
     @Test func hostileNamesStayWords() throws {
         let box = try ScriptSandbox()
         let name = "it's $(touch pwned) `touch pwned2` \"q\" ; ok"
@@ -175,6 +188,12 @@ import Testing
         #expect(box.read(box.dest + "/www/\(name)") == "safe")
         #expect(box.read(box.dest + "/www/\(odd)/\(odd)") == "odd")
         #expect(box.cleanupLines()?.contains("@DEST/www/\(odd)/\(odd)") == true)
+        #expect(!box.exists(box.root.path + "/pwned") && !box.exists(box.root.path + "/pwned2"))
+        // A redeploy removes the previous files by the names the shell read from its lists.
+        let again = try box.install(Self.copyApp, files: ["app/\(odd)/\(odd)": "odd again"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(!box.exists(box.dest + "/www/\(name)"))
+        #expect(box.read(box.dest + "/www/\(odd)/\(odd)") == "odd again")
         #expect(!box.exists(box.root.path + "/pwned") && !box.exists(box.root.path + "/pwned2"))
     }
 
@@ -285,6 +304,37 @@ import Testing
         #expect(result.status == InstallCommands.ExitCode.conflicts)
         #expect(result.stderr == "The deployment failed because a specified file already exists at this location: \(box.dest)/www/d3/by-hand\n")
         #expect(box.cleanupLines()?.count == 321)
+    }
+}
+
+/// Lists longer than the shell reads itself (`hoist_few`) go through xargs: a redeploy of
+/// hundreds of files removes, makes and copies every one of them.
+@Suite struct InstallScriptLongListTests {
+    @Test func aRedeployOfManyFilesReplacesEachOne() throws {
+        let box = try ScriptSandbox()
+        func files(_ range: Range<Int>, _ text: String) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: range.map { ("app/d \($0 % 90)/f '\($0)'", "\(text) \($0)") })
+        }
+        #expect(try box.install(InstallScriptRunTests.copyApp, files: files(0..<300, "old")).status == 0)
+        let result = try box.install(InstallScriptRunTests.copyApp, files: files(100..<400, "new"))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect((0..<100).allSatisfy { !box.exists(box.dest + "/www/d \($0 % 90)/f '\($0)'") })
+        #expect((100..<400).allSatisfy { box.read(box.dest + "/www/d \($0 % 90)/f '\($0)'") == "new \($0)" })
+        #expect(box.cleanupLines()?.count == 1 + 90 + 300)
+    }
+
+    /// The journal of an interrupted install too long for the shell to read itself: only its
+    /// unterminated last line is dropped.
+    @Test func aLongJournalLosesOnlyItsCutLine() throws {
+        let box = try ScriptSandbox()
+        let old = (0..<100).map { "\(box.dest)/old/f\($0)" }
+        for path in old { try box.write(path, "x") }
+        try box.write(box.cleanupFile + ".partial", ([box.dest + "/old"] + old).joined(separator: "\n"))
+        let result = try box.install(InstallScriptRunTests.copyApp, files: ["app/x": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(old.dropLast().allSatisfy { !box.exists($0) })
+        #expect(box.read(old[99]) == "x")
+        #expect(box.cleanupLines() == ["@DEST/www", "@DEST/www/x"])
     }
 }
 

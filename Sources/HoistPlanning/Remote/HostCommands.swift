@@ -188,7 +188,8 @@ public struct HostCommands: Sendable {
         lines.append("""
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
             if [ -e \(q(archive)) ]; then rm -rf \(q(archive)); fi
-            mkdir -p \(q(archive))
+            # The Install program's folder too: made here, it costs the Install a process fewer.
+            mkdir -p \(q(archive)) \(q(layout.installWorkDir(deploymentID)))
             tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))
             # Anything in the archive folder, found by the shell's glob (no `ls`).
             set -- \(q(archive))/* \(q(archive))/.[!.]* \(q(archive))/..?*

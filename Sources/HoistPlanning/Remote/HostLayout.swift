@@ -6,6 +6,7 @@ import HoistCore
 ///     <root>/<group-id>/<deployment-id>/bundle.sha256           its digest (skips re-uploads)
 ///     <root>/<group-id>/<deployment-id>/deployment-archive/     the unpacked revision
 ///     <root>/<group-id>/<deployment-id>/install.sh              the Install program run
+///     <root>/<group-id>/<deployment-id>/install.work/           its working lists
 ///     <root>/<group-id>/<deployment-id>/hook-runner.pl          what runs each hook (with perl)
 ///     <root>/<group-id>/<deployment-id>/logs/scripts.log        hook output
 ///     <root>/<group-id>/<deployment-id>/deployment.json         this host's record
@@ -33,6 +34,9 @@ public struct HostLayout: Sendable, Hashable {
     /// The Install program as the host received and ran it, kept for whoever asks later what
     /// Install did (retention removes it with its deployment).
     public func installProgramFile(_ id: String) -> String { "\(deploymentDir(id))/install.sh" }
+    /// The Install program's working lists (`InstallScriptPrelude`): beside it, so a reader can
+    /// see afterwards what it checked.
+    public func installWorkDir(_ id: String) -> String { "\(deploymentDir(id))/install.work" }
     /// The perl hook runner (`HookInvocation.perlRunner`), put there once per deployment by
     /// the probe, so that each hook's program is a line of arguments, not the runner again.
     public func hookRunnerFile(_ id: String) -> String { "\(deploymentDir(id))/hook-runner.pl" }
