@@ -9,7 +9,7 @@ import HoistCore
 /// shell's job control, `set -m`, gives each command line one: no `setsid` program per
 /// command), announced by `RemoteCommandWrapper`'s marker on stderr (the same `sh` then runs
 /// the command: no second `sh`), with stdin from /dev/null or from exactly the given input
-/// bytes. After it ends the shell prints
+/// bytes (and the host's clock, `HostClock`, when it asks). After it ends the shell prints
 /// `\n<END> <status>\n` on stdout and on stderr. END is random per shell and never on any
 /// command line, so a command cannot forge it; the leading newline lets the reader strip
 /// exactly what the shell added, whether or not the command's output ended with a newline.
@@ -55,7 +55,8 @@ struct ShellFraming: Sendable {
             return ResidentPerl.command(words: words.dropFirst(5)) + "; hoist_end\n"
         }
         let announced = RemoteCommandWrapper.announced(command)
-        let run = words != nil ? "( \(announced) )" : "sh -c \(shellQuote(announced))"
+        let clock = command.contains(HostClock.variable) ? HostClock.residentShellAssignment : ""
+        let run = words != nil ? "( \(announced) )" : "\(clock)sh -c \(shellQuote(announced))"
         if let inputCount {
             return "head -c \(inputCount) | \(run) 2>&4 \(Self.shellDescriptorsClosed); hoist_end\n"
         }

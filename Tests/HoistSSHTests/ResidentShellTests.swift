@@ -143,6 +143,26 @@ struct ResidentShellTests {
         }
     }
 
+    /// A program that names `HOIST_NOW` gets the host's clock from the resident shell, with no
+    /// `date`; the lock's `now` takes it. Other commands' environments stay as they were, and on
+    /// an exec channel the program falls back to `date`.
+    @Test func theResidentShellGivesTheClockToProgramsThatAskForIt() async throws {
+        let before = Int(Date().timeIntervalSince1970)
+        let program = HostClock.nowAssignment + "; printf '%s %s\\n' \"${HOIST_NOW:-unset}\" \"$now\""
+        for resident in [true, false] {
+            let session = try await LocalSSHD.connector { $0.residentShell = resident }.connect(sshd.host())
+            defer { Task { await session.close() } }
+            let (result, out, _) = try await session.capture(program)
+            #expect(result.exitStatus == 0)
+            let fields = out.split(separator: " ").map(String.init)
+            #expect(fields.count == 2 && (fields[0] == "unset") != resident, "\(out)")
+            let now = try #require(Int(fields.last ?? ""), "\(out)")
+            #expect(now >= before && now <= Int(Date().timeIntervalSince1970))
+            let (_, environment, _) = try await session.capture("env")
+            #expect(!environment.contains("HOIST_"))
+        }
+    }
+
     /// Exec channels still work when the resident shell is turned off.
     @Test func withoutTheResidentShellCommandsRunOnExecChannels() async throws {
         let session = try await LocalSSHD.connector { $0.residentShell = false }.connect(sshd.host())

@@ -3,8 +3,8 @@ import HoistCore
 /// The remote programs of the deployment-group lock, rendered as text. The lock lives on the
 /// hosts themselves (`HostLayout.lockDir`), so laptops, CI and cron see the same lock whoever
 /// starts a deployment. Every program is one round trip, judges time with the host's own
-/// clock (`date +%s` in the same program), and answers with marker lines that
-/// `GroupLockReply.parse` reads.
+/// clock (`HostClock`: the resident shell's, else `date +%s` in the same program), and answers
+/// with marker lines that `GroupLockReply.parse` reads.
 ///
 /// The lock directory is never visible without its owner.json: it is built under a private
 /// name and renamed into place with `mv -T` (rename(2), atomic; it fails when the lock exists,
@@ -211,7 +211,7 @@ public struct GroupLockCommands: Sendable {
         umask 022
         d=\(shellQuote(layout.lockDir))
         \(RemoteProgram.markerVariable)
-        now=$(date +%s)
+        \(HostClock.nowAssignment)
         mtime() { stat -c %Y "$1" 2>/dev/null || echo "$now"; }
         # owner.json is one line: the shell's own `read` finds the needle, no grep process.
         owned() { o=; IFS= read -r o 2>/dev/null <"$d/owner.json"; case $o in *"$1"*) return 0 ;; esac; return 1; }
