@@ -351,7 +351,12 @@ public struct HostDeployment: Sendable {
             events: outcome.events.map { .init(event: $0.0.rawValue, status: $0.1.status.rawValue, errorCode: $0.1.errorCode?.rawValue,
                                               message: $0.1.message, start: $0.1.start, end: $0.1.end) })
         guard let json = record.json else { return }
-        _ = try? await session.capture(commands.writeRecord, input: Array((json + "\n").utf8), timeoutSeconds: 60)
+        let write = commands.writeRecord(json)
+        if let input = write.input {
+            _ = try? await session.capture(write.command, input: input, timeoutSeconds: 60)
+        } else {
+            _ = try? await session.capture(write.command, timeoutSeconds: 60)
+        }
     }
 
     /// Separates "could not reach the host" from everything else.

@@ -8,7 +8,10 @@ set -u
 hoist_fail() { printf '%s\n' "$*" >&2; exit 4; }
 # Working lists live beside the script (install.sh in the deployment's folder), so a
 # reader can see afterwards what this Install checked; every one is rewritten each run.
-case $0 in */*) hoist_tmp=${0%/*}/install.work ;; *) hoist_tmp=install.work ;; esac
+# Sourced (`HostCommands.install`), the script is told where; run as `sh FILE`, $0 says.
+if [ -z "${hoist_tmp:-}" ]; then
+  case $0 in */*) hoist_tmp=${0%/*}/install.work ;; *) hoist_tmp=install.work ;; esac
+fi
 [ -d "$hoist_tmp" ] || mkdir -p -- "$hoist_tmp" || hoist_fail "Could not create the folder $hoist_tmp."
 hoist_exists=\#(shellQuote(InstallPlanMessages.conflict))
 hoist_few=64

@@ -80,3 +80,57 @@ import Testing
         #expect(unpacked() == "two")
     }
 }
+
+/// The host record's program, run with /bin/sh: a short record is part of the command, a long
+/// one comes on stdin; either way the file and the pointer to it hold it whole.
+@Suite struct HostRecordProgramTests {
+    @Test(arguments: [200, HostCommands.inlineRecordLimit + 1])
+    func theRecordAndItsPointerAreWritten(size: Int) throws {
+        let box = try ScriptSandbox()
+        let layout = HostLayout(root: box.root.appendingPathComponent("hoist").path, groupID: "app_group")
+        let commands = HostCommands(layout: layout, deploymentID: "d-2", become: false)
+        let json = "{\"message\":\"it's \\\"odd\\\" $(x) " + String(repeating: "y", count: size - 25) + "\"}"
+        let write = commands.writeRecord(json)
+        #expect((write.input == nil) == (size <= HostCommands.inlineRecordLimit))
+        let input = write.input.map { "printf '%s' \(shellQuote(String(decoding: $0, as: UTF8.self))) | " } ?? ""
+        let result = try box.run("mkdir -p \(shellQuote(layout.instructionsDir)) && \(input){ \(write.command); }")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(box.read(layout.recordFile("d-2")) == json + "\n")
+        #expect(box.read(layout.lastDeploymentPointer) == layout.recordFile("d-2") + "\n")
+    }
+}
+
+/// Install's program as the host runs it: the rendered script on stdin, kept as install.sh
+/// and sourced; its lists go to install.work beside it, and only a success moves the
+/// last-successful pointer.
+@Suite struct InstallProgramTests {
+    @Test func theScriptRunsFromItsFileAndOnlyASuccessIsRecorded() throws {
+        let box = try ScriptSandbox()
+        let layout = HostLayout(root: box.root.appendingPathComponent("hoist").path, groupID: "app_group")
+        let commands = HostCommands(layout: layout, deploymentID: "d-2", become: false)
+        func run(_ files: [String: String]) throws -> ScriptSandbox.Result {
+            let entries = try box.unpack(files)
+            let spec = try appSpec(InstallScriptRunTests.copyApp.replacingOccurrences(of: "@DEST", with: box.dest))
+            let plan = try #require(InstallPlanner.plan(spec, entries: entries).plan)
+            let script = InstallCommands.render(plan: plan, revisionRoot: box.revision.path, cleanupFile: layout.cleanupFile,
+                                                fileExistsBehavior: .disallow)
+            return try box.run("""
+                mkdir -p \(shellQuote(layout.installWorkDir("d-2"))) \(shellQuote(layout.instructionsDir))
+                printf '%s' \(shellQuote(script)) | { \(commands.install); }
+                """)
+        }
+        let first = try run(["app/a": "1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "1")
+        #expect(box.exists(layout.installWorkDir("d-2") + "/types"))
+        #expect(box.read(layout.installProgramFile("d-2"))?.hasPrefix("#!/bin/sh\n") == true)
+        #expect(box.read(layout.lastSuccessfulPointer) == layout.deploymentDir("d-2") + "\n")
+
+        try FileManager.default.removeItem(atPath: layout.lastSuccessfulPointer)
+        try box.write(box.dest + "/www/b", "someone else's")
+        let conflict = try run(["app/a": "2", "app/b": "2"])
+        #expect(conflict.status == InstallCommands.ExitCode.conflicts)
+        #expect(box.read(box.dest + "/www/a") == "1")
+        #expect(!box.exists(layout.lastSuccessfulPointer))
+    }
+}

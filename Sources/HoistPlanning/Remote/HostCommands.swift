@@ -210,25 +210,35 @@ public struct HostCommands: Sendable {
     /// successful install (the source of the next deployment's ApplicationStop scripts). The
     /// program is read whole into a file before it runs, so nothing it runs can eat its text;
     /// the file stays in the deployment's folder (`install.sh`), for whoever asks later what
-    /// Install did.
+    /// Install did. It runs in a subshell of this program's shell (`.`, not `sh FILE`: a
+    /// program fewer), told where its working lists go (`$0` is not its file there).
     public var install: String {
         let file = shellQuote(layout.installProgramFile(deploymentID))
         return wrap("""
             cat > \(file) || { echo \(shellQuote("Could not write the Install program to " + layout.installProgramFile(deploymentID) + ".")) >&2; exit 4; }
-            sh \(file) < /dev/null || exit
+            ( hoist_tmp=\(shellQuote(layout.installWorkDir(deploymentID))); . \(file) ) < /dev/null || exit
             \(writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
             """)
     }
 
-    /// Writes this host's deployment record (JSON, read from stdin: its messages can be as
-    /// long as a revision's list of conflicts) and points the group's last-deployment pointer
-    /// at it, so a person on another machine can see what the host last received.
-    public var writeRecord: String {
+    /// Writes this host's deployment record (its JSON) and points the group's last-deployment
+    /// pointer at it, so a person on another machine can see what the host last received. A
+    /// record of up to `inlineRecordLimit` bytes is part of the command: the resident shell
+    /// reads it a byte at a time, which costs a host less than the two programs (`head` and
+    /// `cat`) that stdin takes. A longer one (its messages can be as long as a revision's list
+    /// of conflicts) comes on stdin, as `input`.
+    public func writeRecord(_ json: String) -> (command: String, input: [UInt8]?) {
         let file = layout.recordFile(deploymentID)
         let dir = shellQuote(layout.deploymentDir(deploymentID))
-        return wrap("{ [ -d \(dir) ] || mkdir -p \(dir); } && cat >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
+        let inline = json.utf8.count <= Self.inlineRecordLimit
+        let write = inline ? "printf '%s\\n' \(shellQuote(json))" : "cat"
+        let command = wrap("{ [ -d \(dir) ] || mkdir -p \(dir); } && \(write) >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
             + writePointer(layout.lastDeploymentPointer, value: file))
+        return (command, inline ? nil : Array((json + "\n").utf8))
     }
+
+    /// The longest record `writeRecord` puts in its command, in bytes.
+    public static let inlineRecordLimit = 4096
 
     /// Prints this deployment's record on the host and the group's latest record, each after
     /// a reply marker line (`this`, `latest`); `HostRecordsReply.parse` splits them.
