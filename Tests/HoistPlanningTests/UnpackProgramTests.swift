@@ -134,3 +134,29 @@ import Testing
         #expect(!box.exists(layout.lastSuccessfulPointer))
     }
 }
+
+/// Retention, run with /bin/sh over folders of known ages: the oldest folders go, never this
+/// deployment's nor the last successful one, however old.
+@Suite struct RetentionProgramTests {
+    @Test(arguments: [(3, ["d-A", "d-D"]), (2, ["d-A"]), (6, ["d-A", "d-B", "d-C", "d-D"])] as [(Int, [String])])
+    func theOldestRemovableFoldersGo(maxRevisions: Int, left: [String]) throws {
+        let box = try ScriptSandbox()
+        let layout = HostLayout(root: box.root.appendingPathComponent("it's hoist").path, groupID: "app_group")
+        let commands = HostCommands(layout: layout, deploymentID: "d-2", become: false)
+        // d-A is the oldest and the last successful; d-D the newest of the others; d-2 is this one.
+        let ages = [("d-A", "2020-01-01"), ("d-B", "2021-01-01"), ("d-C", "2022-01-01 00:00:00.5"), ("d-D", "2023-01-01"),
+                    ("d-2", "2019-01-01")]
+        let made = try box.run("""
+            set -e
+            mkdir -p \(shellQuote(layout.instructionsDir))
+            printf '%s\\n' \(shellQuote(layout.deploymentDir("d-A"))) > \(shellQuote(layout.lastSuccessfulPointer))
+            \(ages.map { "mkdir -p \(shellQuote(layout.deploymentDir($0.0) + "/logs")) && touch -d \(shellQuote($0.1)) \(shellQuote(layout.deploymentDir($0.0)))" }.joined(separator: "\n"))
+            set +e
+            \(commands.retention(maxRevisions: maxRevisions))
+            """)
+        #expect(made.status == 0, "\(made.stderr)")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: layout.groupDir).filter { $0 != "d-2" }.sorted()
+        #expect(folders == left)
+        #expect(FileManager.default.fileExists(atPath: layout.deploymentDir("d-2")))
+    }
+}

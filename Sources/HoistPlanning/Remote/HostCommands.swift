@@ -114,9 +114,9 @@ public struct HostCommands: Sendable {
 
     /// Removes old deployment folders of the group, as the agent does at the start of
     /// DownloadBundle: keep `maxRevisions` including this one, never the last successful one.
-    /// The shell counts the folders itself; only when some are to go does `ls` sort them by
-    /// age (newest first), and the oldest of those that are neither this deployment's nor the
-    /// last successful one are removed.
+    /// The shell counts the folders itself and finds the oldest of those that are neither this
+    /// deployment's nor the last successful one with its own `-ot` (no `ls`), once for each
+    /// folder to go.
     public func retention(maxRevisions: Int) -> String {
         let q = shellQuote
         return """
@@ -131,16 +131,18 @@ public struct HostCommands: Sendable {
               fi
             done
             extra=$((others - \(maxRevisions) + 1))
-            if [ "$extra" -gt 0 ]; then
-              keep=$((removable - extra)); seen=0
-              ls -1dt \(q(layout.groupDir))/d-*/ 2>/dev/null | while IFS= read -r old; do
+            while [ "$extra" -gt 0 ] && [ "$removable" -gt 0 ]; do
+              oldest=
+              for old in \(q(layout.groupDir))/d-*/; do
                 old=${old%/}
-                if [ -n "$old" ] && [ "$old" != "$current" ] && [ "$old" != "$last" ]; then
-                  seen=$((seen + 1))
-                  if [ "$seen" -gt "$keep" ]; then rm -rf "$old"; fi
+                if [ -d "$old" ] && [ "$old" != "$current" ] && [ "$old" != "$last" ]; then
+                  if [ -z "$oldest" ] || [ "$old" -ot "$oldest" ]; then oldest=$old; fi
                 fi
               done
-            fi
+              [ -n "$oldest" ] || break
+              rm -rf "$oldest"
+              extra=$((extra - 1)); removable=$((removable - 1))
+            done
             """
     }
 
