@@ -138,7 +138,7 @@ import Testing
 /// Retention, run with /bin/sh over folders of known ages: the oldest folders go, never this
 /// deployment's nor the last successful one, however old.
 @Suite struct RetentionProgramTests {
-    @Test(arguments: [(3, ["d-A", "d-D"]), (2, ["d-A"]), (6, ["d-A", "d-B", "d-C", "d-D"])] as [(Int, [String])])
+    @Test(arguments: [(3, ["d-A", "d-D"]), (2, ["d-A"]), (1, ["d-A"]), (6, ["d-A", "d-B", "d-C", "d-D"])] as [(Int, [String])])
     func theOldestRemovableFoldersGo(maxRevisions: Int, left: [String]) throws {
         let box = try ScriptSandbox()
         let layout = HostLayout(root: box.root.appendingPathComponent("it's hoist").path, groupID: "app_group")
@@ -151,7 +151,8 @@ import Testing
             mkdir -p \(shellQuote(layout.instructionsDir))
             printf '%s\\n' \(shellQuote(layout.deploymentDir("d-A"))) > \(shellQuote(layout.lastSuccessfulPointer))
             \(ages.map { "mkdir -p \(shellQuote(layout.deploymentDir($0.0) + "/logs")) && touch -d \(shellQuote($0.1)) \(shellQuote(layout.deploymentDir($0.0)))" }.joined(separator: "\n"))
-            set +e
+            # As in the unpack program, which runs retention under set -eu.
+            set -u
             \(commands.retention(maxRevisions: maxRevisions))
             """)
         #expect(made.status == 0, "\(made.stderr)")

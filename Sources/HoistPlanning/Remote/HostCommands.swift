@@ -116,22 +116,18 @@ public struct HostCommands: Sendable {
     /// DownloadBundle: keep `maxRevisions` including this one, never the last successful one.
     /// The shell counts the folders itself and finds the oldest of those that are neither this
     /// deployment's nor the last successful one with its own `-ot` (no `ls`), once for each
-    /// folder to go.
+    /// folder to go, until none is left that may go.
     public func retention(maxRevisions: Int) -> String {
         let q = shellQuote
         return """
             current=\(q(layout.deploymentDir(deploymentID)))
             last=; { IFS= read -r last <\(q(layout.lastSuccessfulPointer)); } 2>/dev/null || true
-            others=0; removable=0
+            others=0
             for old in \(q(layout.groupDir))/d-*/; do
-              old=${old%/}
-              if [ -d "$old" ] && [ "$old" != "$current" ]; then
-                others=$((others + 1))
-                if [ "$old" != "$last" ]; then removable=$((removable + 1)); fi
-              fi
+              if [ -d "$old" ] && [ "${old%/}" != "$current" ]; then others=$((others + 1)); fi
             done
             extra=$((others - \(maxRevisions) + 1))
-            while [ "$extra" -gt 0 ] && [ "$removable" -gt 0 ]; do
+            while [ "$extra" -gt 0 ]; do
               oldest=
               for old in \(q(layout.groupDir))/d-*/; do
                 old=${old%/}
@@ -141,7 +137,7 @@ public struct HostCommands: Sendable {
               done
               [ -n "$oldest" ] || break
               rm -rf "$oldest"
-              extra=$((extra - 1)); removable=$((removable - 1))
+              extra=$((extra - 1))
             done
             """
     }
