@@ -53,52 +53,50 @@ hoist_survey() {
     fi
   done < "$hoist_tmp/strays"
 }
-# Whether a file's last line lacks its line break (a crash mid-write). A short file the shell
-# reads itself (`read` fails on that line, having read it); a long one costs `tail` less.
-hoist_unterminated() {
-  hoist_n=0; hoist_l=
-  {
+# Calls the function $2 with the lines of the files after it as its arguments (with $1 = /,
+# only the lines that are absolute paths) when there are at most $hoist_few of them, and
+# returns 1, having called nothing, when there are more. A few paths the shell reads itself;
+# more go to their program another way (xargs, tail), since dash reads a byte per system call
+# and a command line has a limit. Most installs are a few paths, and the processes that
+# reading saves cost a host more. The function handles its own failures. Afterwards hoist_l
+# holds the last file's unterminated last line, if it has one (`read` fails on it, having
+# read it).
+hoist_with_few() {
+  hoist_wk=$1; hoist_wc=$2; shift 2
+  hoist_wn=$#
+  for hoist_wf; do
     while IFS= read -r hoist_l; do
-      hoist_n=$((hoist_n + 1))
-      if [ "$hoist_n" -ge "$hoist_few" ]; then [ -n "$(tail -c 1 "$1")" ]; return; fi
-    done
-    [ -n "$hoist_l" ]
-  } < "$1"
-}
-# The type of every path in the lists and records (find's %y and %Y, a space, the path). A
-# few paths the shell reads itself and gives to one find; more go through grep and xargs,
-# since dash reads a byte per system call and the command line has a limit. Most installs
-# are a few paths, and the two processes cost a host more than reading them.
-hoist_types() {
-  set --
-  for hoist_f in "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"}; do
-    while IFS= read -r hoist_l; do
-      case $hoist_l in /*) ;; *) continue ;; esac
-      if [ $# -ge "$hoist_few" ]; then
-        grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"} 2> /dev/null |
-          xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh 2> /dev/null
-        return 0
-      fi
+      case $hoist_l in "$hoist_wk"*) ;; *) continue ;; esac
+      [ $(($# - hoist_wn)) -lt "$hoist_few" ] || return 1
       set -- "$@" "$hoist_l"
-    done < "$hoist_f"
+    done < "$hoist_wf"
   done
-  [ $# -eq 0 ] || find -P "$@" -maxdepth 0 -printf '%y%Y %p\n' 2> /dev/null
+  shift "$hoist_wn"
+  "$hoist_wc" "$@"
   return 0
 }
-# Runs a command ($2, fixed words of this prelude) with the paths of a list file ($1, one a
-# line) added to its arguments, or fails with $3. A few paths the shell reads itself; more go
-# through xargs, as in hoist_types.
-hoist_on_list() {
-  hoist_lf=$1; hoist_lc=$2; hoist_lm=$3; set --
-  while IFS= read -r hoist_l; do
-    if [ $# -ge "$hoist_few" ]; then
-      eval "xargs -d '\n' $hoist_lc" < "$hoist_lf" || hoist_fail "$hoist_lm"
-      return 0
-    fi
-    set -- "$@" "$hoist_l"
-  done < "$hoist_lf"
-  [ $# -eq 0 ] || eval "$hoist_lc \"\$@\"" || hoist_fail "$hoist_lm"
+# Whether a file's last line lacks its line break (a crash mid-write).
+hoist_unterminated() {
+  hoist_with_few '' : "$1" || { [ -n "$(tail -c 1 "$1")" ]; return; }
+  [ -n "$hoist_l" ]
 }
+# The type of every path in the lists and records (find's %y and %Y, a space, the path):
+# one find, given the paths by the shell or, for many, by grep and xargs.
+hoist_types() {
+  hoist_with_few / hoist_find_types "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"} && return 0
+  grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"} 2> /dev/null |
+    xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh 2> /dev/null
+  return 0
+}
+hoist_find_types() { [ $# -eq 0 ] || find -P "$@" -maxdepth 0 -printf '%y%Y %p\n' 2> /dev/null; }
+# Runs a command ($2, fixed words of this prelude) with the paths of a list file ($1, one a
+# line) added to its arguments, or fails with $3; through xargs when the list is long.
+hoist_on_list() {
+  hoist_lc=$2; hoist_lm=$3
+  hoist_with_few '' hoist_run_listed "$1" && return 0
+  eval "xargs -d '\n' $hoist_lc" < "$1" || hoist_fail "$hoist_lm"
+}
+hoist_run_listed() { [ $# -eq 0 ] || eval "$hoist_lc \"\$@\"" || hoist_fail "$hoist_lm"; }
 # Arguments: the types (find's %y and %Y, a space, the path), the destination directories,
 # the destination files, then the records.
 hoist_survey_awk='
