@@ -155,8 +155,9 @@ extension HostSession {
 }
 
 extension HostSession {
-    /// `capture` with `input` on the command's stdin.
-    public func capture(_ command: String, input: [UInt8], timeoutSeconds: Double? = 60) async throws -> (CommandResult, stdout: String, stderr: String) {
+    /// `capture` with `input` on the command's stdin (none: as `capture` without it).
+    public func capture(_ command: String, input: [UInt8]?, timeoutSeconds: Double? = 60) async throws -> (CommandResult, stdout: String, stderr: String) {
+        guard let input else { return try await capture(command, timeoutSeconds: timeoutSeconds) }
         let box = LineCollector()
         let result = try await run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5) { box.add($0) }
         let (out, err) = box.text()

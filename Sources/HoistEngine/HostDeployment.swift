@@ -352,11 +352,7 @@ public struct HostDeployment: Sendable {
                                               message: $0.1.message, start: $0.1.start, end: $0.1.end) })
         guard let json = record.json else { return }
         let write = commands.writeRecord(json)
-        if let input = write.input {
-            _ = try? await session.capture(write.command, input: input, timeoutSeconds: 60)
-        } else {
-            _ = try? await session.capture(write.command, timeoutSeconds: 60)
-        }
+        _ = try? await session.capture(write.command, input: write.input, timeoutSeconds: 60)
     }
 
     /// Separates "could not reach the host" from everything else.
