@@ -65,20 +65,21 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         }
     }
 
-    /// Runs a command on the session's thread: in the resident shell, or on an exec channel
-    /// when the host cannot run one.
+    /// Runs a command on the session's thread (`runOnShellOrChannel`) and notes how long it
+    /// took: the fastest command bounds the round trip (`fastestCommand`).
     private func execute(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
                          killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
                          onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
-        let result = try executeUntimed(handle, command, input: input, timeoutSeconds: timeoutSeconds,
-                                        killGraceSeconds: killGraceSeconds, isCancelled: isCancelled, onOutput: onOutput)
+        let result = try runOnShellOrChannel(handle, command, input: input, timeoutSeconds: timeoutSeconds,
+                                             killGraceSeconds: killGraceSeconds, isCancelled: isCancelled, onOutput: onOutput)
         fastestCommand = min(fastestCommand ?? .infinity, result.durationSeconds)
         return result
     }
 
-    private func executeUntimed(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
-                                killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
-                                onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+    /// Runs a command in the resident shell, or on an exec channel when the host cannot run one.
+    private func runOnShellOrChannel(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
+                                     killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
+                                     onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
         if useResidentShell {
             do {
                 return try runInShell(handle, command, input: input, timeoutSeconds: timeoutSeconds,
