@@ -21,8 +21,8 @@ struct ShellFraming: Sendable {
         self.marker = marker
     }
 
-    /// What the channel runs: bash reading commands from stdin (bash reads a pipe one byte at
-    /// a time, so `head -c` in a command gets exactly the bytes after that command's line).
+    /// What the channel runs: bash reading commands from stdin (bash never reads a pipe past
+    /// the command it reads, so `head -c` in a command gets exactly the bytes after it).
     static let channelCommand = "exec bash --noprofile --norc -s"
 
     /// Written once, before the first command. Job control on (`set -m`): each command line
@@ -31,25 +31,51 @@ struct ShellFraming: Sendable {
     /// nowhere; commands get the channel's stderr through descriptor 4. Without head the
     /// shell ends at once, and the session runs commands on exec channels instead. It ends
     /// with an end line of its own: what comes before it is the login shell's (a version
-    /// manager's setup in .bashrc, say), not the first command's, and is dropped.
+    /// manager's setup in .bashrc, say), not the first command's, and is dropped. Its first
+    /// line defines `hoist_run`, which reads the rest as it reads every command.
     var prologue: String {
         let end = shellQuote(marker)
-        return "command -v head >/dev/null || exit 97\n"
+        return Self.runFunction + Self.framed(
+            "command -v head >/dev/null || exit 97\n"
             + "set -m\n"
             + "exec 4>&2 2>/dev/null\n"
             + "hoist_end() { s=$?; printf '\\n%s %s\\n' \(end) \"$s\"; printf '\\n%s %s\\n' \(end) \"$s\" >&4; }\n"
             + ResidentPerl.functions
-            + "hoist_end\n"
+            + "hoist_end\n")
     }
 
-    /// One command: a single line of shell (the quoted command may span lines), followed by
-    /// `inputCount` bytes of its stdin when it has input.
+    /// One command: `hoist_run COUNT`, then a single line of shell of COUNT bytes (the quoted
+    /// command may span lines), then `inputCount` bytes of its stdin when it has input.
     ///
     /// A command that only execs a program with quoted arguments (`exec` and `shellJoin`'s
     /// words: every hook) runs in a subshell of the resident bash instead, where it means the
     /// same: one `sh` fewer on the host for each hook. Without input, `exec perl` with such
     /// words runs in a fork of the shell's resident perl (`ResidentPerl`).
     func command(_ command: String, inputCount: Int?) -> String {
+        Self.framed(line(command, inputCount: inputCount))
+    }
+
+    /// bash reads its script from a pipe one byte per system call, and a deployment sends a
+    /// host's shell about 24 KB of commands (the hook runner, each hook's arguments, the
+    /// install): as many reads, a tenth of a millisecond of the host's CPU per kilobyte.
+    /// `read -N` takes a command's COUNT bytes in one read instead (bash 5.2, Debian 12's; an
+    /// older bash may read them a byte at a time, as before), counting bytes in the C locale, and never reads
+    /// past them, so a command's input still follows it. Nothing runs unless all COUNT bytes
+    /// arrived: a channel that breaks mid-command runs no part of it. bash drops NUL bytes
+    /// without counting them, so a command that holds one is sent as a plain line.
+    static func framed(_ line: String) -> String {
+        if line.utf8.contains(0) { return line }
+        return "hoist_run \(line.utf8.count)\n" + line
+    }
+
+    /// Defined by the prologue: reads a framed command and runs it in the shell itself, with
+    /// no positional parameters (the function's count is not the command's). Where `read -N`
+    /// is refused (bash before 4.1), nothing was read, and the shell reads the command as a
+    /// plain line.
+    static let runFunction =
+        "hoist_run() { LC_ALL=C IFS= read -r -N \"$1\" hoist_c && { set --; eval \"$hoist_c\"; }; }\n"
+
+    private func line(_ command: String, inputCount: Int?) -> String {
         let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
         if inputCount == nil, let words, words.hasPrefix("perl ") {
             return ResidentPerl.command(words: words.dropFirst(5)) + "; hoist_end\n"

@@ -71,24 +71,56 @@ struct ResidentShellTests {
         #expect(ShellFraming.result(status: 128, timedOut: false, durationSeconds: 0).exitStatus == 128)
     }
 
+    /// The line a framed command carries, checked to follow `hoist_run` and its byte count.
+    static func line(_ framed: String) -> String {
+        let head = framed.prefix { $0 != "\n" }
+        let line = String(framed.dropFirst(head.count + 1))
+        #expect(head == "hoist_run \(line.utf8.count)", "\(framed)")
+        return line
+    }
+
     @Test func theCommandAndItsMarkerAreQuoted() {
         let framing = ShellFraming(marker: "HOIST-END-x")
-        let line = framing.command("echo 'it''s' $(id)", inputCount: nil)
+        let command = { (text: String, input: Int?) in Self.line(framing.command(text, inputCount: input)) }
+        let line = command("echo 'it''s' $(id)", nil)
         #expect(line.hasSuffix("; hoist_end\n"))
         #expect(line.contains(shellQuote(RemoteCommandWrapper.announced("echo 'it''s' $(id)"))))
         #expect(!line.contains("exec sh -c"), "the command runs in the job's shell itself")
         #expect(!line.contains("HOIST-END-x"), "the marker must not be on a command line the command can see")
-        #expect(framing.command("cat", inputCount: 12).hasPrefix("head -c 12 | sh -c "))
+        #expect(command("cat", 12).hasPrefix("head -c 12 | sh -c "))
         // A plain exec of quoted words runs in a subshell of bash: no sh; perl (a hook) in a
         // fork of the shell's resident perl.
-        #expect(framing.command("exec env 'a b'", inputCount: nil).hasPrefix("( read -r _ _ _ _ hoist_pgid"))
-        #expect(framing.command("exec perl /r.pl 'a b'", inputCount: nil) == "hoist_perl /r.pl 'a b' </dev/null 2>&4; hoist_end\n")
-        #expect(framing.command("exec perl /r.pl", inputCount: 3).hasPrefix("head -c 3 | ( read"), "with input, perl is exec'd")
-        #expect(framing.command("exec perl /r.pl; echo x", inputCount: nil).hasPrefix("sh -c "))
+        #expect(command("exec env 'a b'", nil).hasPrefix("( read -r _ _ _ _ hoist_pgid"))
+        #expect(command("exec perl /r.pl 'a b'", nil) == "hoist_perl /r.pl 'a b' </dev/null 2>&4; hoist_end\n")
+        #expect(command("exec perl /r.pl", 3).hasPrefix("head -c 3 | ( read"), "with input, perl is exec'd")
+        #expect(command("exec perl /r.pl; echo x", nil).hasPrefix("sh -c "))
         #expect(!ResidentPerl.server.contains("'"), "the prologue carries the server as one quoted word")
         #expect(framing.prologue.contains("hoist_perl_up() {"))
-        #expect(framing.command("execute 'a'", inputCount: nil).hasPrefix("sh -c "))
+        #expect(command("execute 'a'", nil).hasPrefix("sh -c "))
+        #expect(Self.line(framing.command("echo naïve ✓", inputCount: nil)).contains("naïve ✓"), "counted in bytes")
+        #expect(ShellFraming.framed("echo a\0b") == "echo a\0b", "bash drops a NUL uncounted: such a line goes plain")
         #expect(framing.prologue.contains("set -m\n"), "job control gives each command its own process group")
+    }
+
+    /// bash takes a framed command in one read: exactly its bytes, counted as bytes even in a
+    /// UTF-8 locale (where `read -N` would count characters and eat the next command's input),
+    /// so the input after it reaches `head -c` whole. A command cut short by the end of the
+    /// stream runs not even in part, where a plain line would have run up to the cut.
+    @Test func theShellReadsAFramedCommandWholeOrNotAtAll() async throws {
+        let framing = ShellFraming(marker: "HOIST-END-t")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("framed-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let input = "input ✓ after\n"
+        let script = framing.prologue
+            + framing.command("printf '%s\\n' 'naïve ✓ € 😀'; cat", inputCount: input.utf8.count) + input
+            + framing.command("echo second", inputCount: nil)
+            + String(framing.command("touch \(shellQuote(folder + "/cut")); echo ran", inputCount: nil).dropLast(6))
+        let (result, out, _) = try await LocalShell.capture(
+            "cat | exec bash --noprofile --norc -s", environment: ["LANG": "C.UTF-8", "LC_ALL": ""], input: script)
+        #expect(result.exitStatus == 1, "the cut command's read found the end of the stream")
+        #expect(out == "\nHOIST-END-t 0\nnaïve ✓ € 😀\ninput ✓ after\n\nHOIST-END-t 0\nsecond\n\nHOIST-END-t 0", "\(out)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/cut"))
     }
 
     /// A perl that cannot take the request (one that ended, not yet reaped by bash when the
