@@ -25,6 +25,9 @@ import HoistCore
 /// 4. applies permissions to the paths this run installed;
 /// 5. renames the journal to the cleanup file (atomic).
 ///
+/// The steps are the body of one function, called on the script's last line, so a script
+/// cut short on its way to the host runs none of them.
+///
 /// Its working lists stay in `install.work` beside the script (`install.sh` in the deployment's
 /// folder), for whoever asks afterwards what an Install checked; each run rewrites them.
 ///
@@ -49,6 +52,11 @@ public enum InstallCommands {
         out.append("hoist_journal=" + shellQuote(cleanupFile + ".partial"))
         out.append("hoist_behavior=" + shellQuote(fileExistsBehavior.rawValue))
         out.append(InstallScriptPrelude.text)
+        // Above are definitions; the steps are one function, called on the last line. A
+        // program cut short on its way to the host (the coordinator died, the link dropped)
+        // then runs none of them: the shell finds the function unfinished and stops, or never
+        // reaches the call (`HostCommands.install` then fails the step).
+        out.append("hoist_install() {")
 
         out.append("# 1. Conflicts.")
         var directories: [String] = [], files: [String] = []
@@ -123,6 +131,8 @@ public enum InstallCommands {
         out.append("# 5. The journal becomes the cleanup file.")
         out.append("mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"")
         out.append("exit 0")
+        out.append("}")
+        out.append("{ hoist_install; }")
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -57,7 +57,10 @@ import Testing
             "# 5. The journal becomes the cleanup file.",
             "mv -f -- \"$hoist_journal\" \"$hoist_cleanup\" || hoist_fail \"Could not write the cleanup file $hoist_cleanup.\"",
             "exit 0",
+            "}",
+            "{ hoist_install; }",
         ])
+        #expect(script.contains("\nhoist_install() {\n# 1. Conflicts."), "the steps are one function, called last")
     }
 
     /// Steps that set the same mode, owner and group share `hoist_perms` lines of up to 64

@@ -98,6 +98,25 @@ import Testing
         #expect(box.read(layout.recordFile("d-2")) == json + "\n")
         #expect(box.read(layout.lastDeploymentPointer) == layout.recordFile("d-2") + "\n")
     }
+
+    /// A long record cut short on its way (the link dropped) does not replace the one before.
+    @Test func aLongRecordCutShortLeavesTheRecordBefore() throws {
+        let box = try ScriptSandbox()
+        let layout = HostLayout(root: box.root.appendingPathComponent("hoist").path, groupID: "app_group")
+        let commands = HostCommands(layout: layout, deploymentID: "d-2", become: false)
+        func write(_ json: String, keeping count: Int? = nil) throws -> ScriptSandbox.Result {
+            let write = commands.writeRecord(json)
+            let input = try #require(write.input)
+            let sent = String(decoding: input.prefix(count ?? input.count), as: UTF8.self)
+            return try box.run("mkdir -p \(shellQuote(layout.instructionsDir)) && printf '%s' \(shellQuote(sent)) | { \(write.command); }")
+        }
+        let before = "{\"message\":\"" + String(repeating: "a", count: HostCommands.inlineRecordLimit) + "\"}"
+        #expect(try write(before).status == 0)
+        let cut = try write("{\"message\":\"" + String(repeating: "b", count: HostCommands.inlineRecordLimit) + "\"}", keeping: 3000)
+        #expect(cut.status != 0)
+        let kept = box.read(layout.recordFile("d-2")) == before + "\n"
+        #expect(kept, "the record cut short replaced the one before")
+    }
 }
 
 /// Install's program as the host runs it: the rendered script on stdin, kept as install.sh
@@ -132,6 +151,57 @@ import Testing
         #expect(conflict.status == InstallCommands.ExitCode.conflicts)
         #expect(box.read(box.dest + "/www/a") == "1")
         #expect(!box.exists(layout.lastSuccessfulPointer))
+    }
+}
+
+/// Install's program cut short, as when the coordinator dies or the link drops while the
+/// program is on its way: the host gets the first part of it and then the end of its stdin.
+/// Wherever the cut falls, nothing of it runs: the previous install stays in place byte for
+/// byte, nothing new is installed, the pointers keep naming the previous deployment, and the
+/// command fails.
+@Suite struct InstallProgramCutShortTests {
+    @Test func noPartOfACutProgramRuns() throws {
+        let box = try ScriptSandbox()
+        let layout = HostLayout(root: box.root.appendingPathComponent("hoist").path, groupID: "app_group")
+        func script(_ files: [String: String]) throws -> String {
+            let entries = try box.unpack(files)
+            let spec = try appSpec(InstallScriptRunTests.copyApp.replacingOccurrences(of: "@DEST", with: box.dest))
+            let plan = try #require(InstallPlanner.plan(spec, entries: entries).plan)
+            return InstallCommands.render(plan: plan, revisionRoot: box.revision.path, cleanupFile: layout.cleanupFile,
+                                          fileExistsBehavior: .overwrite)
+        }
+        func install(_ text: String, as id: String) throws -> ScriptSandbox.Result {
+            let commands = HostCommands(layout: layout, deploymentID: id, become: false)
+            return try box.run("""
+                mkdir -p \(shellQuote(layout.installWorkDir(id))) \(shellQuote(layout.instructionsDir))
+                printf '%s' \(shellQuote(text)) | { \(commands.install); }
+                """)
+        }
+        let first = try install(try script(["app/a": "1", "app/b": "1", "app/sub/c": "1"]), as: "d-1")
+        #expect(first.status == 0, "\(first.stderr)")
+        let previousCleanup = box.read(layout.cleanupFile)
+
+        // The next revision drops b and sub/c and changes a: its program deletes, then copies.
+        let next = try script(["app/a": "2", "app/d": "2"])
+        // Cuts spread over the whole program and at every byte of its last line (the call),
+        // up to the final newline: without only that, the program is whole.
+        let bytes = Array(next.utf8)
+        let lastLine = (bytes.dropLast().lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+        let cuts = Set(Array(stride(from: 0, to: lastLine, by: max(1, lastLine / 60))) + Array(lastLine..<(bytes.count - 1)))
+        for cut in cuts.sorted() {
+            let text = String(decoding: bytes[..<cut], as: UTF8.self)
+            let result = try install(text, as: "d-2")
+            #expect(result.status != 0, "cut at \(cut) of \(bytes.count): \(result.stderr)")
+            #expect(box.read(box.dest + "/www/a") == "1" && box.read(box.dest + "/www/b") == "1"
+                    && box.read(box.dest + "/www/sub/c") == "1", "cut at \(cut): the previous install was changed")
+            #expect(!box.exists(box.dest + "/www/d"), "cut at \(cut): part of the new install ran")
+            #expect(box.read(layout.cleanupFile) == previousCleanup, "cut at \(cut)")
+            #expect(box.read(layout.lastSuccessfulPointer) == layout.deploymentDir("d-1") + "\n", "cut at \(cut)")
+        }
+        let whole = try install(next, as: "d-2")
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "2" && box.read(box.dest + "/www/d") == "2" && !box.exists(box.dest + "/www/b"))
+        #expect(box.read(layout.lastSuccessfulPointer) == layout.deploymentDir("d-2") + "\n")
     }
 }
 

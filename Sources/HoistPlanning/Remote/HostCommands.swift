@@ -209,30 +209,40 @@ public struct HostCommands: Sendable {
     /// program is read whole into a file before it runs, so nothing it runs can eat its text;
     /// the file stays in the deployment's folder (`install.sh`), for whoever asks later what
     /// Install did. It runs in a subshell of this program's shell (`.`, not `sh FILE`: a
-    /// program fewer), told where its working lists go (`$0` is not its file there).
+    /// program fewer), told where its working lists go (`$0` is not its file there). The
+    /// program ends the subshell itself (`exit`) once its last line ran; a program that ends
+    /// before that line arrived incomplete, and ran none of its steps (`InstallCommands`).
     public var install: String {
         let file = shellQuote(layout.installProgramFile(deploymentID))
         return wrap("""
             cat > \(file) || { echo \(shellQuote("Could not write the Install program to " + layout.installProgramFile(deploymentID) + ".")) >&2; exit 4; }
-            ( hoist_tmp=\(shellQuote(layout.installWorkDir(deploymentID))); . \(file) ) < /dev/null || exit
+            ( hoist_tmp=\(shellQuote(layout.installWorkDir(deploymentID))); . \(file)
+              echo \(shellQuote(Self.installCutShort(layout.installProgramFile(deploymentID)))) >&2; exit 4 ) < /dev/null || exit
             \(writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
             """)
     }
 
+    /// Install's message for a program that ended before its last line.
+    static func installCutShort(_ file: String) -> String {
+        "The Install program in \(file) arrived incomplete (the connection broke while it was sent); none of its steps ran."
+    }
+
     /// Writes this host's deployment record (its JSON) and points the group's last-deployment
     /// pointer at it, so a person on another machine can see what the host last received. A
-    /// record of up to `inlineRecordLimit` bytes is part of the command: the resident shell
-    /// reads it a byte at a time, which costs a host less than the two programs (`head` and
-    /// `cat`) that stdin takes. A longer one (its messages can be as long as a revision's list
-    /// of conflicts) comes on stdin, as `input`.
+    /// record of up to `inlineRecordLimit` bytes is part of the command, which costs a host
+    /// less than the programs (`head`, `cat`, `wc`) that stdin takes. A longer one (its
+    /// messages can be as long as a revision's list of conflicts) comes on stdin, as `input`,
+    /// and replaces the record only when all of it arrived.
     public func writeRecord(_ json: String) -> (command: String, input: [UInt8]?) {
         let file = layout.recordFile(deploymentID)
+        let tmp = shellQuote(file + ".tmp")
         let dir = shellQuote(layout.deploymentDir(deploymentID))
+        let input = Array((json + "\n").utf8)
         let inline = json.utf8.count <= Self.inlineRecordLimit
-        let write = inline ? "printf '%s\\n' \(shellQuote(json))" : "cat"
-        let command = wrap("{ [ -d \(dir) ] || mkdir -p \(dir); } && \(write) >\(shellQuote(file + ".tmp")) && mv -f \(shellQuote(file + ".tmp")) \(shellQuote(file)) && "
+        let write = inline ? "printf '%s\\n' \(shellQuote(json)) >\(tmp)" : "cat >\(tmp) && [ \"$(wc -c <\(tmp))\" -eq \(input.count) ]"
+        let command = wrap("{ [ -d \(dir) ] || mkdir -p \(dir); } && \(write) && mv -f \(tmp) \(shellQuote(file)) && "
             + writePointer(layout.lastDeploymentPointer, value: file))
-        return (command, inline ? nil : Array((json + "\n").utf8))
+        return (command, inline ? nil : input)
     }
 
     /// The longest record `writeRecord` puts in its command, in bytes.
