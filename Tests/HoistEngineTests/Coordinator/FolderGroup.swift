@@ -75,7 +75,8 @@ final class FolderGroup: @unchecked Sendable {
         let size = (try FileManager.default.attributesOfItem(atPath: bundle)[.size] as? NSNumber)?.int64Value ?? 0
         return DeployableRevision(
             displayName: scratch.file(dir), bundlePath: bundle, sha256: String(sum.prefix(64)), sizeBytes: size,
-            hooks: spec?.hooks ?? [:], fileExistsBehavior: .overwrite, renderInstall: { _, _ in "true" })
+            // An Install program that installs nothing, and ends its shell as a whole one does.
+            hooks: spec?.hooks ?? [:], fileExistsBehavior: .overwrite, renderInstall: { _, _ in "exit 0" })
     }
 
     struct FixtureError: Error, CustomStringConvertible { var description: String }
