@@ -61,12 +61,18 @@ public enum TestPostgres {
     }
 
     /// A server of the test's own (for outages, which must not cut the shared server's other
-    /// tests), on the shared server's port + `offset`. Stop it with `down`.
+    /// tests), on the shared server's port + `offset`. Stop it with `down`. A server left on
+    /// that port by a test process that died (a crash skips its `defer`) is stopped first: it
+    /// would hold the port and fail this run too.
     public static func privateServer(offset: Int) throws -> PrivateServer {
         let shared = try serverURL()
         guard let port = URLComponents(string: shared)?.port else { throw Failed(description: "no port in \(shared)") }
-        let dir = "/tmp/hoist-test-postgres-private-\(port + offset)-\(getpid())"
-        _ = try? script(["down", dir])
+        let prefix = "hoist-test-postgres-private-\(port + offset)-"
+        let dir = "/tmp/\(prefix)\(getpid())"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where name.hasPrefix(prefix) {
+            if let owner = Int32(name.dropFirst(prefix.count)), owner != getpid(), kill(owner, 0) == 0 { continue }
+            _ = try? script(["down", "/tmp/" + name])
+        }
         let url = try script(["up", dir, String(port + offset)]).trimmingCharacters(in: .whitespacesAndNewlines)
         return PrivateServer(url: url, dir: dir)
     }
