@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import HoistCore
 import HoistPlanning
+import HoistTestSupport
 @testable import HoistEngine
 
 /// Collects events for assertions.
@@ -261,6 +262,60 @@ extension HookRunnerTests {
         kill(pid_t(pid)!, SIGKILL)
         #expect(outcome.errorCode == .success, "\(outcome)")
         #expect(observer.outputLines.map(\.text) == ["started"])
+    }
+
+    /// A line longer than 64 KiB (a `\r` progress bar, a dump) reaches the host's log as it
+    /// comes, and whole, under one stamp: the perl runner holds at most 64 KiB of it. It held
+    /// a line whole and looked for its end from the start on every read: a 300 MB line took
+    /// it 600 MB and 35 s of CPU. (The sh wrapper's awk still holds a line whole.)
+    @Test(.timeLimit(.minutes(5)))
+    func aLongLineReachesTheLogAsItComesAndWhole() async throws {
+        try script("long.sh", """
+            head -c 200000 /dev/zero | tr '\\0' x
+            while [ ! -e \(dir)/go ]; do sleep 0.05; done
+            echo; echo done
+            """)
+        let dir = self.dir
+        // While the script waits in the middle of its line, most of it must be in the log.
+        let watcher = Task {
+            let arrived = await eventually(within: 120) {
+                ((try? String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)) ?? "").filter { $0 == "x" }.count >= 100_000
+            }
+            FileManager.default.createFile(atPath: dir + "/go", contents: nil)
+            return arrived
+        }
+        let (outcome, observer) = await run("scripts/long.sh", .perl, timeout: 600)
+        let arrived = await watcher.value
+        #expect(arrived, "the first 100,000 bytes of the line were in the log while it went on")
+        #expect(outcome.errorCode == .success, "\(outcome)")
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        let lines = log.split(separator: "\n").map { $0.dropFirst(20) }
+        let whole = lines.suffix(2).first == "[stdout]" + String(repeating: "x", count: 200_000)
+        #expect(whole && lines.last == "[stdout]done", "the log's last lines: \(lines.suffix(3).map { "\($0.prefix(40))… (\($0.count))" })")
+        #expect(observer.outputLines.map(\.text).last == "done")
+    }
+
+    /// A status line after a piece of a long stderr line still starts a line of its own: here
+    /// the script's child holds its stderr, so the runner reports while that line is open.
+    /// (Behind it, the coordinator keeps only the first 64 KiB of a line: a status after the
+    /// piece would be cut off.) The runner's own stderr, as the channel carries it.
+    @Test(.timeLimit(.minutes(5)))
+    func theStatusAfterAPieceOfALongStderrLineStartsItsOwnLine() async throws {
+        try script("held.sh", """
+            head -c 100000 /dev/zero | tr '\\0' y >&2
+            sleep 300 & echo $! >\(dir)/child.pid
+            exit 0
+            """)
+        let hook = HookInvocation(
+            event: .afterInstall, location: "scripts/held.sh", revisionRoot: dir, timeoutSeconds: 600, environment: [],
+            logFile: dir + "/scripts.log", killGraceSeconds: 1, firstInEvent: true, runnerFile: try runnerFile())
+        let (_, _, err) = try await LocalShell.capture(hook.rendered, timeoutSeconds: 120)
+        if let child = try? String(contentsOfFile: dir + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           let pid = pid_t(child) {
+            kill(pid, SIGKILL)
+        }
+        let status = err.split(separator: "\n").first { $0.contains(" leftopen ") }
+        #expect(status?.hasPrefix(HookStatusReader.marker) == true, "the status line: \(status.map { "\($0.prefix(60))… (\($0.count) bytes)" } ?? "none")")
     }
 
     @Test(arguments: HookWrapperKind.allCases)

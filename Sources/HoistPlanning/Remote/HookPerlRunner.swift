@@ -15,7 +15,8 @@ import HoistCore
 ///   in the child (any name, no `env` program; under `sudo`, which resets it, through
 ///   `env` after `sudo` as before), stdin from /dev/null and two pipes as stdout and stderr;
 /// - the pipes are relayed line by line, as they come, and appended to scripts.log in the
-///   CodeDeploy agent's format;
+///   CodeDeploy agent's format; a line longer than 64 KiB goes on in pieces as it comes
+///   (whole in the log, under one stamp), so the runner holds at most that much of it;
 /// - the deadline is kept in the relay's own loop: TERM to the group and the script's
 ///   descendants when the timeout passes, KILL after the grace period, on the clock of
 ///   /proc/uptime (a one-second `time` would end a script up to a second early);
@@ -69,7 +70,9 @@ open(my $pf, ">", "$d.pid") or exit 0; close $pf;
 our $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
 unless (defined $k) { unlink "$d.pid"; exit 0 }
 chomp $k;
-sub report { print STDERR "\036HOIST-HOOK $k @_\n" }
+our (%s, $errfd);
+# A status line starts a line of its own, even after a piece of a long stderr line.
+sub report { my $e = defined $errfd && $s{$errfd}; print STDERR "\n" if $e && $e->[4]; print STDERR "\036HOIST-HOOK $k @_\n" }
 sub done { unlink "$d.pid", "$d.pid.new", "$d.killed"; exit 0 }
 print STDERR "\036HOIST-HOOK $k\n";
 sub stamp { my @t = localtime; sprintf "%04d-%02d-%02d %02d:%02d:%02d ", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] }
@@ -104,8 +107,11 @@ sub tree {
   map { ($_, tree($_)) } @kids;
 }
 sub stopall { kill $_[0], -$sp, tree($sp) }
-our %s = (fileno($ro) => [$ro, \*STDOUT, "[stdout]", ""], fileno($re) => [$re, \*STDERR, "[stderr]", ""]);
-sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l stamp(), $s->[2], $x if $l }
+# Each stream: its pipe, where it is relayed, its tag in the log, what is held of a line
+# not yet ended, and whether a piece of a line was passed on without its end.
+$errfd = fileno($re);
+%s = (fileno($ro) => [$ro, \*STDOUT, "[stdout]", "", 0], $errfd => [$re, \*STDERR, "[stderr]", "", 0]);
+sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l ($s->[4] ? "" : stamp() . $s->[2]), $x if $l; $s->[4] = substr($x, -1) ne "\n" }
 sub pump {
   my ($wait) = @_;
   my $r = ""; vec($r, $_, 1) = 1 for keys %s;
@@ -115,9 +121,12 @@ sub pump {
     my $s = $s{$f};
     my $n = sysread($s->[0], my $got, 65536);
     next if !defined $n && $! == 4;
-    if (!$n) { put($s, $s->[3] . "\n") if length $s->[3]; delete $s{$f}; next }
+    if (!$n) { put($s, $s->[3] . "\n") if length $s->[3] || $s->[4]; delete $s{$f}; next }
     $s->[3] .= $got;
     while ((my $i = index($s->[3], "\n")) >= 0) { put($s, substr($s->[3], 0, $i + 1, "")) }
+    # A line longer than 64 KiB (a \r progress bar, a dump) goes on in pieces as it comes: the
+    # log still holds it whole, under one stamp, and the runner never more than this of it.
+    if (length $s->[3] >= 65536) { put($s, $s->[3]); $s->[3] = "" }
   }
 }
 # One loop relays the output, keeps the deadline and sees the script end (waitpid WNOHANG).
