@@ -59,10 +59,10 @@ struct ShellFraming: Sendable {
     /// host's shell about 24 KB of commands (the hook runner, each hook's arguments, the
     /// install): as many reads, a tenth of a millisecond of the host's CPU per kilobyte.
     /// `read -N` takes a command's COUNT bytes in one read instead (bash 5.2, Debian 12's; an
-    /// older bash may read them a byte at a time, as before), counting bytes in the C locale, and never reads
-    /// past them, so a command's input still follows it. Nothing runs unless all COUNT bytes
-    /// arrived: a channel that breaks mid-command runs no part of it. bash drops NUL bytes
-    /// without counting them, so a command that holds one is sent as a plain line.
+    /// older bash may read them a byte at a time, as before), counting bytes in the C locale,
+    /// and never reads past them, so a command's input still follows it. Nothing runs unless
+    /// all COUNT bytes arrived: a channel that breaks mid-command runs no part of it. bash
+    /// drops NUL bytes without counting them, so a command that holds one goes as a plain line.
     static func framed(_ line: String) -> String {
         if line.utf8.contains(0) { return line }
         return "hoist_run \(line.utf8.count)\n" + line
