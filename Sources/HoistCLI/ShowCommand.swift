@@ -34,7 +34,8 @@ struct ShowCommand: AsyncParsableCommand {
             for change in HostRecordsRefresh.reconcile(reports, store: store, id: id) { printToStderr("hoist: updated history: \(change)") }
         }
         if let detail = try HistoryCommandFailure.reporting({ try store.detail(id) }) ?? detail {
-            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
+            // Its failed events' output tails are what hooks printed.
+            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : Console.shared.shown(HistoryText().show(detail)))
         } else if !refresh {
             throw HistoryCommandFailure.invalidInput(HistoryError.unknownDeployment(id).description)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HoistCore
 import HoistTestSupport
 import Testing
 
@@ -86,6 +87,28 @@ import Testing
         let log = try read("\(root)/shop_default-local-deployment-group/\(ids[0])/logs/scripts.log")
         #expect(log.contains("ran ValidateService of v1"))
         #expect(log.contains("ran AfterAllowTraffic of v1"))
+    }
+
+    /// A hook's output cannot steer the terminal of whoever watches: on a terminal (`script`
+    /// gives hoist a pseudo-terminal) its escape sequences and carriage returns show in caret
+    /// notation; into a pipe, and in the host log, they go as they came.
+    @Test func hookOutputShowsItsControlCharactersOnATerminal() async throws {
+        let rev = try revision("esc", tag: "v1", failing: "AfterInstall")
+        try scratch.write("esc/scripts/AfterInstall.sh", """
+            #!/bin/sh
+            printf 'before\\033]52;c;cHduZWQ=\\007\\033[2J\\rafter\\n'
+            exit 7
+
+            """, mode: 0o755)
+        let command = ([HoistBinary.path, "local", rev, "--deployment-root", root]).map(shellQuote).joined(separator: " ")
+        let terminal = try HoistBinary.runProgram(
+            "/usr/bin/script", ["-qfec", command, "/dev/null"],
+            environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin", "TERM": "xterm"])
+        #expect(terminal.stdout.contains("before^[]52;c;cHduZWQ=^G^[[2J^Mafter"), "\(terminal.stdout.suffix(2000))")
+        #expect(!terminal.stdout.contains("\u{1b}]52"), "no clipboard write reached the terminal")
+
+        let piped = try await local([rev])
+        #expect(piped.stdout.contains("before\u{1b}]52;c;cHduZWQ=\u{07}\u{1b}[2J\rafter"), "\(piped.stdout.suffix(2000))")
     }
 
     @Test func aSecondRunStopsTheFirstRevisionWithItsOwnScripts() async throws {

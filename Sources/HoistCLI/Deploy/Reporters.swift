@@ -33,14 +33,14 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .eventStarted:
             break
         case .output(let host, let lifecycle, let line, let time):
-            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(line.text)")
+            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(console.shown(line.text))")
         case .eventFinished(let host, let lifecycle, let o):
             var line = "\(host) \(lifecycle.rawValue) \(o.status.rawValue) \(formatDuration(o.durationSeconds))"
             if let code = o.errorCode { line += " \(code.rawValue)" }
             if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": \(message)" }
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
-                for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }
+                for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, console.shown(text), failure: true) }
                 say(o.end, "  all of its output: \(options.logsCommand(deploymentID: progress.id, host: host, event: lifecycle))", failure: true)
             }
         case .uploadProgress:

@@ -52,14 +52,14 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             scroll.append(paint("1", phase.name) + dim(": " + (phase.detail ?? phase.hosts.joined(separator: ", "))))
         case .output(let host, let e, let line, _):
             if verbose || line.stream == .stderr {
-                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + line.text)
+                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + TerminalText.safe(line.text))
             }
         case .eventFinished(let host, let e, let o):
             if o.status == .failed {
                 scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": \($0)" } ?? ""))
                 if let failedTail, !failedTail.isEmpty {
                     scroll.append(dim("  last output (stdout and stderr):"))
-                    scroll += failedTail.rendered(indent: "  ")
+                    scroll += failedTail.rendered(indent: "  ").map(TerminalText.safe)
                 }
                 scroll.append(dim("  all of it: \(options.logsCommand(deploymentID: progress.id, host: host, event: e))"))
             }

@@ -1,0 +1,18 @@
+import HoistCore
+import Testing
+
+/// Host text on a terminal: control characters shown, everything else as it came.
+@Suite struct TerminalTextTests {
+    @Test func controlCharactersAreShownNotObeyed() {
+        // A clipboard write (OSC 52), a screen clear, a carriage return, a bell, a NUL, delete.
+        #expect(TerminalText.safe("a\u{1b}]52;c;cHduZWQ=\u{07}b\u{1b}[2J\rc\u{0}d\u{7f}") == "a^[]52;c;cHduZWQ=^Gb^[[2J^Mc^@d^?")
+        // C1 controls: CSI (U+009B) and NEL (U+0085).
+        #expect(TerminalText.safe("x\u{9b}2Jy\u{85}") == "x<U+009B>2Jy<U+0085>")
+    }
+
+    @Test func tabsNewlinesAndUnicodeStayAsTheyCame() {
+        let text = "col1\tcol2\nnaïve ✓ € 😀 \u{a0}nbsp"
+        #expect(TerminalText.safe(text) == text)
+        #expect(TerminalText.safe("") == "")
+    }
+}
