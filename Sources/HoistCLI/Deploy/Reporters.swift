@@ -37,7 +37,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .eventFinished(let host, let lifecycle, let o):
             var line = "\(host) \(lifecycle.rawValue) \(o.status.rawValue) \(formatDuration(o.durationSeconds))"
             if let code = o.errorCode { line += " \(code.rawValue)" }
-            if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": \(message)" }
+            if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": " + console.shown(message) }
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
                 for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, console.shown(text), failure: true) }
@@ -50,7 +50,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .hostFinished(let host, let status, let code, let message, let time):
             var line = "\(host) \(status.rawValue)"
             if let code { line += " \(code.rawValue)" }
-            if let message { line += ": \(message)" }
+            if let message { line += ": " + console.shown(message) }
             say(time, line, failure: status == .failed)
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty

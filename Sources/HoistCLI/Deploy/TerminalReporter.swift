@@ -56,7 +56,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             }
         case .eventFinished(let host, let e, let o):
             if o.status == .failed {
-                scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": \($0)" } ?? ""))
+                scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": " + TerminalText.safe($0) } ?? ""))
                 if let failedTail, !failedTail.isEmpty {
                     scroll.append(dim("  last output (stdout and stderr):"))
                     scroll += failedTail.rendered(indent: "  ").map(TerminalText.safe)
@@ -65,7 +65,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             }
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
-            scroll.append(status == .succeeded ? green("✔ \(host)") + dim(took) : red("✘ \(host) \(status.rawValue)") + dim(took) + (message.map { ": \($0)" } ?? ""))
+            scroll.append(status == .succeeded ? green("✔ \(host)") + dim(took) : red("✘ \(host) \(status.rawValue)") + dim(took) + (message.map { ": " + TerminalText.safe($0) } ?? ""))
         case .alarmChanged(let change):
             let line = alarmLine(change)
             scroll.append(change.state == .alarm ? red("⚠ " + line) : dim(line))
