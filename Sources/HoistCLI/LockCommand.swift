@@ -20,7 +20,8 @@ struct LockStatus: AsyncParsableCommand {
         let (lock, pool) = try groupLock(playbook, deploymentID: "none")
         let states = await lock.status()
         await pool.closeAll()
-        for state in states { print(state.description) }
+        // Each state names a holder read from the host's owner.json: text a host sent.
+        for state in states { print(Console.shared.shown(state.description)) }
     }
 }
 
@@ -42,7 +43,7 @@ struct LockRelease: AsyncParsableCommand {
             throw ExitCode(HoistExitCode.lockHeld)
         }
         let before = await lock.forceRelease()
-        for state in before { print("released: \(state)") }
+        for state in before { print(Console.shared.shown("released: \(state)")) }
     }
 }
 
