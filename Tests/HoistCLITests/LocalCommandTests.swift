@@ -111,6 +111,23 @@ import Testing
         #expect(piped.stdout.contains("before\u{1b}]52;c;cHduZWQ=\u{07}\u{1b}[2J\rafter"), "\(piped.stdout.suffix(2000))")
     }
 
+    /// A failed event's message can carry a path of the revision: a file whose name holds an
+    /// escape sequence, where a file already exists, fails Install with that name in its
+    /// message, and on a terminal the message shows it in caret notation.
+    @Test func aFailedEventsMessageShowsItsControlCharactersOnATerminal() async throws {
+        let rev = try revision("escname", tag: "v1")
+        let name = "x\u{1b}]0;retitled\u{07}y"
+        try scratch.write("escname/web/\(name)", "new\n")
+        try scratch.write("www/\(name)", "someone else's\n")
+        let command = ([HoistBinary.path, "local", rev, "--deployment-root", root]).map(shellQuote).joined(separator: " ")
+        let terminal = try HoistBinary.runProgram(
+            "/usr/bin/script", ["-qfec", command, "/dev/null"],
+            environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin", "TERM": "xterm"])
+        #expect(terminal.stdout.contains("x^[]0;retitled^Gy"), "\(terminal.stdout.suffix(2000))")
+        #expect(!terminal.stdout.contains("\u{1b}]0;retitled"), "the window title was not set")
+        #expect(try read("\(destination)/\(name)") == "someone else's\n")
+    }
+
     @Test func aSecondRunStopsTheFirstRevisionWithItsOwnScripts() async throws {
         let first = try revision("rev1", tag: "v1")
         let second = try revision("rev2", tag: "v2")

@@ -19,9 +19,13 @@ final class Console: @unchecked Sendable {
 
     func out(_ text: String) { write(text, to: STDOUT_FILENO) }
 
-    /// Text a host sent (hook or command output), as stdout should show it: safe on a
-    /// terminal (`TerminalText`), as it came anywhere else.
-    func shown(_ text: String) -> String { isTerminal ? TerminalText.safe(text) : text }
+    private let errIsTerminal = isatty(STDERR_FILENO) == 1
+
+    /// Text a host sent (hook or command output), as stdout (or stderr) should show it: safe
+    /// on a terminal (`TerminalText`), as it came anywhere else.
+    func shown(_ text: String, onStderr: Bool = false) -> String {
+        (onStderr ? errIsTerminal : isTerminal) ? TerminalText.safe(text) : text
+    }
 
     /// A line on stderr; with `stampsErrors` (plain deployment output) it starts with the time.
     func err(_ text: String) {

@@ -54,7 +54,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(time, line, failure: status == .failed)
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty
-            say(v.time, verdictLine(v, progress: progress, strict: strict), failure: !clean)
+            say(v.time, console.shown(verdictLine(v, progress: progress, strict: strict)), failure: !clean)
         case .alarmChanged(let change):
             say(change.time, alarmLine(change), failure: change.state == .alarm)
         case .notice(let notice):

@@ -75,7 +75,8 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             ticker = nil
             draw(scroll: [], final: true)
             let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
-            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { $0 + "\n" }.joined()
+            // The table and the verdict quote hosts' messages; neither has colours of its own.
+            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { TerminalText.safe($0) + "\n" }.joined()
             console.locked { $0(text) }
             return
         case .notice(let notice):
