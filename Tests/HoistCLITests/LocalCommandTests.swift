@@ -56,6 +56,14 @@ import Testing
                             environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache")])
     }
 
+    /// `local` with a pseudo-terminal as its stdout (`script`), as a person at a terminal runs it.
+    func localOnATerminal(_ arguments: [String]) throws -> HoistBinary.Output {
+        let command = ([HoistBinary.path, "local"] + arguments + ["--deployment-root", root]).map(shellQuote).joined(separator: " ")
+        return try HoistBinary.runProgram(
+            "/usr/bin/script", ["-qfec", command, "/dev/null"],
+            environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin", "TERM": "xterm"])
+    }
+
     /// Hook log lines as (event, id, app, group, tag).
     func hookRuns() throws -> [[String]] {
         guard FileManager.default.fileExists(atPath: hookLog) else { return [] }
@@ -100,10 +108,7 @@ import Testing
             exit 7
 
             """, mode: 0o755)
-        let command = ([HoistBinary.path, "local", rev, "--deployment-root", root]).map(shellQuote).joined(separator: " ")
-        let terminal = try HoistBinary.runProgram(
-            "/usr/bin/script", ["-qfec", command, "/dev/null"],
-            environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin", "TERM": "xterm"])
+        let terminal = try localOnATerminal([rev])
         #expect(terminal.stdout.contains("before^[]52;c;cHduZWQ=^G^[[2J^Mafter"), "\(terminal.stdout.suffix(2000))")
         #expect(!terminal.stdout.contains("\u{1b}]52"), "no clipboard write reached the terminal")
 
@@ -119,10 +124,7 @@ import Testing
         let name = "x\u{1b}]0;retitled\u{07}y"
         try scratch.write("escname/web/\(name)", "new\n")
         try scratch.write("www/\(name)", "someone else's\n")
-        let command = ([HoistBinary.path, "local", rev, "--deployment-root", root]).map(shellQuote).joined(separator: " ")
-        let terminal = try HoistBinary.runProgram(
-            "/usr/bin/script", ["-qfec", command, "/dev/null"],
-            environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin", "TERM": "xterm"])
+        let terminal = try localOnATerminal([rev])
         #expect(terminal.stdout.contains("x^[]0;retitled^Gy"), "\(terminal.stdout.suffix(2000))")
         #expect(!terminal.stdout.contains("\u{1b}]0;retitled"), "the window title was not set")
         #expect(try read("\(destination)/\(name)") == "someone else's\n")
