@@ -13,13 +13,12 @@ final class Console: @unchecked Sendable {
     private let lock = NSLock()
     private var deadDescriptors: Set<Int32> = []
     let isTerminal = isatty(STDOUT_FILENO) == 1
+    private let errIsTerminal = isatty(STDERR_FILENO) == 1
 
     private var errors: [String] = []
     private var stamping = false
 
     func out(_ text: String) { write(text, to: STDOUT_FILENO) }
-
-    private let errIsTerminal = isatty(STDERR_FILENO) == 1
 
     /// Text a host sent (hook or command output), as stdout (or stderr) should show it: safe
     /// on a terminal (`TerminalText`), as it came anywhere else.
