@@ -83,8 +83,9 @@ hoist_unterminated() {
 # The type of every path in the lists and records (find's %y and %Y, a space, the path):
 # one find, given the paths by the shell or, for many, by grep and xargs.
 hoist_types() {
-  hoist_with_few / hoist_find_types "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"} && return 0
-  grep -ah '^/' "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"} 2> /dev/null |
+  set -- "$hoist_tmp/directories" "$hoist_tmp/files" ${hoist_rec1:+"$hoist_rec1"} ${hoist_rec2:+"$hoist_rec2"}
+  hoist_with_few / hoist_find_types "$@" && return 0
+  grep -ah '^/' "$@" 2> /dev/null |
     xargs -r -d '\n' sh -c 'exec find -P "$@" -maxdepth 0 -printf "%y%Y %p\n"' sh 2> /dev/null
   return 0
 }
