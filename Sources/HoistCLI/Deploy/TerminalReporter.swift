@@ -52,20 +52,20 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             scroll.append(paint("1", phase.name) + dim(": " + (phase.detail ?? phase.hosts.joined(separator: ", "))))
         case .output(let host, let e, let line, _):
             if verbose || line.stream == .stderr {
-                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + TerminalText.safe(line.text))
+                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + console.shown(line.text))
             }
         case .eventFinished(let host, let e, let o):
             if o.status == .failed {
-                scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": " + TerminalText.safe($0) } ?? ""))
+                scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": " + console.shown($0) } ?? ""))
                 if let failedTail, !failedTail.isEmpty {
                     scroll.append(dim("  last output (stdout and stderr):"))
-                    scroll += failedTail.rendered(indent: "  ").map(TerminalText.safe)
+                    scroll += failedTail.rendered(indent: "  ").map { console.shown($0) }
                 }
                 scroll.append(dim("  all of it: \(options.logsCommand(deploymentID: progress.id, host: host, event: e))"))
             }
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
-            scroll.append(status == .succeeded ? green("✔ \(host)") + dim(took) : red("✘ \(host) \(status.rawValue)") + dim(took) + (message.map { ": " + TerminalText.safe($0) } ?? ""))
+            scroll.append(status == .succeeded ? green("✔ \(host)") + dim(took) : red("✘ \(host) \(status.rawValue)") + dim(took) + (message.map { ": " + console.shown($0) } ?? ""))
         case .alarmChanged(let change):
             let line = alarmLine(change)
             scroll.append(change.state == .alarm ? red("⚠ " + line) : dim(line))
@@ -76,7 +76,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             draw(scroll: [], final: true)
             let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
             // The table and the verdict quote hosts' messages; neither has colours of its own.
-            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { TerminalText.safe($0) + "\n" }.joined()
+            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { console.shown($0) + "\n" }.joined()
             console.locked { $0(text) }
             return
         case .notice(let notice):
