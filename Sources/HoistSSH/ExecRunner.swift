@@ -34,48 +34,23 @@ struct ExecRunner {
             try channel.sendEOF(deadline: .after(60))
         }
 
-        var out = LineSplitter()
-        var err = LineSplitter()
-        var processGroup: Int32?
-        let emitOut: (String) -> Void = { onOutput(OutputLine(.stdout, $0)) }
-        let emitErr: (String) -> Void = { line in
-            // The wrapper prints the marker before the command starts, so the command cannot
-            // forge it; anything before it (a noisy login shell) is passed on.
-            if processGroup == nil, let pgid = RemoteCommandWrapper.processGroup(fromMarker: line) {
-                processGroup = pgid
-                return
-            }
-            onOutput(OutputLine(.stderr, line))
-        }
-
+        var lines = CommandOutputLines()
         var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var abandoned = false
         var lastTraffic = Deadline.now()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
 
-        var outDone = false
-        var errDone = false
-        while !(outDone && errDone) {
-            var moved = false
-            // Drain both streams each round: a full stderr window must never stall stdout.
-            for stream: Int32 in [0, 1] where stream == 0 ? !outDone : !errDone {
-                while true {
-                    let n = try channel.read(stream: stream, into: buffer)
-                    if n == 0 { break }
-                    if n < 0 {
-                        if stream == 0 { outDone = true } else { errDone = true }
-                        break
-                    }
-                    moved = true
-                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                    if stream == 0 { out.feed(bytes, emitOut) } else { err.feed(bytes, emitErr) }
-                }
+        var streams = ChannelStreams()
+        while !streams.bothClosed {
+            let moved = try streams.pass(channel, buffer: buffer) { stream, bytes in
+                lines.feed(stream, bytes, onOutput)
+                return true
             }
-            if outDone && errDone { break }
+            if streams.bothClosed { break }
             let now = Deadline.now()
             if moved { lastTraffic = now }
-            if stopper.check(now: now, processGroup: processGroup, isCancelled: isCancelled, signal: signal) {
+            if stopper.check(now: now, processGroup: lines.processGroup, isCancelled: isCancelled, signal: signal) {
                 abandoned = true
                 break
             }
@@ -87,8 +62,7 @@ struct ExecRunner {
             if handle.serveSideCommands() { continue }
             try handle.wait("running a command", deadline: .after(1))
         }
-        out.finish(emitOut)
-        err.finish(emitErr)
+        lines.finish(onOutput)
 
         if stopper.cancelled {
             channel.closeAndWait(deadline: .after(5))
@@ -118,11 +92,10 @@ struct ExecRunner {
         _ = try? killer.sendEOF(deadline: deadline)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { scratch.deallocate() }
-        while !deadline.hasPassed {
-            let a = (try? killer.read(stream: 0, into: scratch)) ?? -1
-            let b = (try? killer.read(stream: 1, into: scratch)) ?? -1
-            if a < 0 && b < 0 { break }
-            if a == 0 && b == 0 { try? handle.wait("signalling a command", deadline: .after(1)) }
+        var streams = ChannelStreams()
+        while !streams.bothClosed && !deadline.hasPassed {
+            guard let moved = try? streams.pass(killer, buffer: scratch, take: { _, _ in true }) else { break }
+            if !moved && !streams.bothClosed { try? handle.wait("signalling a command", deadline: .after(1)) }
         }
         killer.closeAndWait(deadline: deadline)
     }

@@ -63,62 +63,43 @@ final class ResidentShell {
             prologueRead = true
         }
 
-        var out = LineSplitter()
-        var err = LineSplitter()
-        var processGroup: Int32?
-        let emitOut: (String) -> Void = { onOutput(OutputLine(.stdout, $0)) }
-        let emitErr: (String) -> Void = { line in
-            if processGroup == nil, let pgid = RemoteCommandWrapper.processGroup(fromMarker: line) {
-                processGroup = pgid
-                return
-            }
-            onOutput(OutputLine(.stderr, line))
-        }
+        var lines = CommandOutputLines()
         var statuses: [Int32?] = [nil, nil]
+        var streams = ChannelStreams()
         // Late bytes held from the previous command may already hold an end line.
-        statuses[0] = stdoutScanner.scan { out.feed($0, emitOut) }
-        statuses[1] = stderrScanner.scan { err.feed($0, emitErr) }
+        statuses[0] = stdoutScanner.scan { lines.feed(0, $0, onOutput) }
+        statuses[1] = stderrScanner.scan { lines.feed(1, $0, onOutput) }
+        for stream in 0..<2 where statuses[stream] != nil { streams.close(stream) }
 
         var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var lastTraffic = Deadline.now()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
 
-        while statuses[0] == nil || statuses[1] == nil {
-            var moved = false
-            for stream in 0..<2 where statuses[stream] == nil {
-                while statuses[stream] == nil {
-                    let n = try channel.read(stream: Int32(stream), into: buffer)
-                    if n == 0 { break }
-                    if n < 0 {
-                        // The shell ended mid-protocol.
-                        out.finish(emitOut)
-                        err.finish(emitErr)
-                        channel.free()
-                        // No group announced: the command never started.
-                        if processGroup == nil { throw Unavailable(fresh: fresh) }
-                        throw TransportError(host: handle.label, kind: .remoteCommand,
-                                             message: "the host's command shell ended while running a command")
-                    }
-                    moved = true
-                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                    if stream == 0 {
-                        statuses[0] = stdoutScanner.feed(bytes) { out.feed($0, emitOut) }
-                    } else {
-                        statuses[1] = stderrScanner.feed(bytes) { err.feed($0, emitErr) }
-                    }
-                }
-            }
-            if statuses[0] != nil && statuses[1] != nil { break }
+        while !streams.bothClosed {
+            let moved = try streams.pass(channel, buffer: buffer, take: { stream, bytes in
+                statuses[stream] = stream == 0
+                    ? stdoutScanner.feed(bytes) { lines.feed(0, $0, onOutput) }
+                    : stderrScanner.feed(bytes) { lines.feed(1, $0, onOutput) }
+                return statuses[stream] == nil
+            }, ended: { _ in
+                // The shell ended mid-protocol.
+                lines.finish(onOutput)
+                channel.free()
+                // No group announced: the command never started.
+                if lines.processGroup == nil { throw Unavailable(fresh: fresh) }
+                throw TransportError(host: handle.label, kind: .remoteCommand,
+                                     message: "the host's command shell ended while running a command")
+            })
+            if streams.bothClosed { break }
             let now = Deadline.now()
             if moved { lastTraffic = now }
-            let giveUp = stopper.check(now: now, processGroup: processGroup, isCancelled: isCancelled) { group, name in
+            let giveUp = stopper.check(now: now, processGroup: lines.processGroup, isCancelled: isCancelled) { group, name in
                 ExecRunner.signal(group, name, on: handle, timeout: channelTimeout)
             }
             if giveUp {
                 // Something outside the group keeps the shell from going on: give it up.
-                out.finish(emitOut)
-                err.finish(emitErr)
+                lines.finish(onOutput)
                 close()
                 if stopper.cancelled { throw CancellationError() }
                 return CommandResult(exitStatus: nil, timedOut: stopper.timedOut, durationSeconds: Deadline.now() - started)
@@ -131,8 +112,7 @@ final class ResidentShell {
             if handle.serveSideCommands() { continue }
             try handle.wait("running a command", deadline: .after(1))
         }
-        out.finish(emitOut)
-        err.finish(emitErr)
+        lines.finish(onOutput)
         broken = false
         if stopper.cancelled { throw CancellationError() }
         return ShellFraming.result(status: statuses[0] ?? -1, timedOut: stopper.timedOut, durationSeconds: Deadline.now() - started)
@@ -141,25 +121,19 @@ final class ResidentShell {
     /// Reads up to the prologue's end line on both streams and drops what came before it:
     /// the login shell's output. The shell ending first means nothing ran.
     private func dropLoginOutput(isCancelled: () -> Bool) throws {
-        var ended = [false, false]
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
         let deadline = Deadline.after(channelTimeout)
-        while !(ended[0] && ended[1]) {
-            var moved = false
-            for stream in 0..<2 where !ended[stream] {
-                let n = try channel.read(stream: Int32(stream), into: buffer)
-                if n == 0 { continue }
-                if n < 0 {
-                    channel.free()
-                    throw Unavailable(fresh: true)
-                }
-                moved = true
-                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        var streams = ChannelStreams()
+        while !streams.bothClosed {
+            let moved = try streams.pass(channel, buffer: buffer, take: { stream, bytes in
                 let status = stream == 0 ? stdoutScanner.feed(bytes) { _ in } : stderrScanner.feed(bytes) { _ in }
-                ended[stream] = status != nil
-            }
-            if moved || (ended[0] && ended[1]) { continue }
+                return status == nil
+            }, ended: { _ in
+                channel.free()
+                throw Unavailable(fresh: true)
+            })
+            if moved || streams.bothClosed { continue }
             if isCancelled() {
                 close()
                 throw CancellationError()

@@ -100,20 +100,14 @@ final class SSHChannel {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { scratch.deallocate() }
         let deadline = Deadline.after(seconds)
-        var done = [false, false]
-        while !(done[0] && done[1]) && !deadline.hasPassed {
-            var moved = false
-            for stream in 0..<2 where !done[stream] {
-                guard let n = try? read(stream: Int32(stream), into: scratch), n >= 0 else {
-                    done[stream] = true
-                    continue
-                }
-                if n > 0 {
-                    streams[stream].append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                    moved = true
-                }
+        var reading = ChannelStreams()
+        while !reading.bothClosed && !deadline.hasPassed {
+            let moved = try? reading.pass(self, buffer: scratch) { stream, bytes in
+                streams[stream].append(contentsOf: bytes)
+                return true
             }
-            if !moved && !(done[0] && done[1]) { try? handle.wait("reading the command's output", deadline: .after(1)) }
+            guard let moved else { break }
+            if !moved && !reading.bothClosed { try? handle.wait("reading the command's output", deadline: .after(1)) }
         }
         let text = streams.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
         return (text[0], text[1])
