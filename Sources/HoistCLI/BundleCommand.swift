@@ -48,7 +48,7 @@ struct BundleCommand: ParsableCommand {
             }
             let options = BundleWriteOptions(keepOwners: keepOwners, keepTimes: keepTimes)
             let result = try BundleWriter.write(directory: input, to: output, options: options)
-            print("\(result.sha256)  \(result.path)")
+            Console.shared.out("\(result.sha256)  \(result.path)")
         } catch let error as BundleError {
             Console.shared.err("error: \(error)")
             throw error.isInvalidInput ? ExitCode.invalidInput : ExitCode.failure
@@ -60,15 +60,15 @@ struct BundleCommand: ParsableCommand {
 
     private func printInspection(_ inspection: BundleInspection) throws {
         if json {
-            print(try CommandJSON.encode(inspection))
+            Console.shared.out(try CommandJSON.encode(inspection))
             return
         }
-        print("format: \(inspection.format.rawValue)")
-        print("sha256: \(inspection.sha256 ?? "-")")
-        print("entries: \(inspection.entryCount)")
-        print("expanded size: \(inspection.expandedSize) bytes")
-        print("stripped prefix: \(inspection.strippedPrefix ?? "-")")
-        print("appspec: \(inspection.appSpecName ?? "none")")
+        Console.shared.out("format: \(inspection.format.rawValue)")
+        Console.shared.out("sha256: \(inspection.sha256 ?? "-")")
+        Console.shared.out("entries: \(inspection.entryCount)")
+        Console.shared.out("expanded size: \(inspection.expandedSize) bytes")
+        Console.shared.out("stripped prefix: \(inspection.strippedPrefix ?? "-")")
+        Console.shared.out("appspec: \(inspection.appSpecName ?? "none")")
     }
 }
 

@@ -42,6 +42,6 @@ struct ContinueCommand: AsyncParsableCommand {
         } catch let error as GroupLockError {
             throw invalid("\(error)")
         }
-        print("asked \(id) to move traffic; it does so at its next heartbeat if it is waiting, or as soon as its wait begins")
+        Console.shared.out("asked \(id) to move traffic; it does so at its next heartbeat if it is waiting, or as soon as its wait begins")
     }
 }

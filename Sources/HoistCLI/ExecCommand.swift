@@ -117,7 +117,7 @@ private func execOne(_ command: String, on host: HostSpec, timeout: Double?, con
     let name = host.name
     do {
         let result = try await session.run(command, timeoutSeconds: timeout, killGraceSeconds: 5) { line in
-            console.out("\(name) \(line.stream == .stderr ? "!" : "|") \(console.shown(line.text))")
+            console.out("\(name) \(line.stream == .stderr ? "!" : "|") \(line.text)")
         }
         await session.close()
         return .finished(result, timeout: timeout)

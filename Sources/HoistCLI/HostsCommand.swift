@@ -41,9 +41,9 @@ struct HostsCommand: ParsableCommand {
             throw ExitCode(HoistExitCode.invalidInput)
         }
         if json {
-            print(try report.jsonText())
+            Console.shared.out(try report.jsonText())
         } else {
-            print(report.table(verbose: verbose), terminator: "")
+            Console.shared.outText(report.table(verbose: verbose))
         }
     }
 }

@@ -101,9 +101,8 @@ struct LocalRun {
         let stop = StopController()
         let watcher = SignalWatcher(stop: stop)
         let json = options.json
-        // Its closing words can quote a failed event's message: text the host sent.
         let say = { (text: String) in
-            json ? Console.shared.err(Console.shared.shown(text, onStderr: true)) : Console.shared.out(Console.shared.shown(text))
+            json ? Console.shared.err(text) : Console.shared.out(text)
         }
         let signals = await DeploymentSignals(
             triggers: signalsFrom?.triggers ?? [], alarms: signalsFrom?.alarms, transport: NotifyTransport(),

@@ -20,8 +20,7 @@ struct LockStatus: AsyncParsableCommand {
         let (lock, pool) = try groupLock(playbook, deploymentID: "none")
         let states = await lock.status()
         await pool.closeAll()
-        // Each state names a holder read from the host's owner.json: text a host sent.
-        for state in states { print(Console.shared.shown(state.description)) }
+        for state in states { Console.shared.out(state.description) }
     }
 }
 
@@ -43,7 +42,7 @@ struct LockRelease: AsyncParsableCommand {
             throw ExitCode(HoistExitCode.lockHeld)
         }
         let before = await lock.forceRelease()
-        for state in before { print(Console.shared.shown("released: \(state)")) }
+        for state in before { Console.shared.out("released: \(state)") }
     }
 }
 
@@ -94,7 +93,7 @@ struct StopCommand: AsyncParsableCommand {
             printToStderr("hoist: \(error)")
             throw ExitCode(1)
         }
-        print("asked \(asked) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
+        Console.shared.out("asked \(asked) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
     }
 
     /// The one running deployment holding the group's lock (a fresh heartbeat).

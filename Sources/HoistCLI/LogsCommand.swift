@@ -56,7 +56,7 @@ struct LogsCommand: AsyncParsableCommand {
         while true {
             let page = try store.output(of: id, host: host, event: event, afterSeq: seq, limit: Self.pageSize)
             guard let last = page.last else { return seq }
-            writeToStandardOutput(page.map { Console.shared.shown(HistoryText.logLine($0)) + "\n" }.joined())
+            writeToStandardOutput(page.map { HistoryText.logLine($0) + "\n" }.joined())
             seq = last.seq
             if page.count < Self.pageSize { return seq }
         }

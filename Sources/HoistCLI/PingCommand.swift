@@ -41,7 +41,7 @@ struct PingCommand: AsyncParsableCommand {
         } else {
             let width = results.map(\.host.count).max() ?? 0
             // A failure's text can quote what the host sent.
-            for r in results { Console.shared.out(Console.shared.shown(r.line(nameWidth: width))) }
+            for r in results { Console.shared.out(r.line(nameWidth: width)) }
             let failed = results.filter { !$0.ok }.count
             Console.shared.out("\(results.count - failed) of \(results.count) hosts ok, \(failed) failed (\(formatDuration(Date().timeIntervalSince(started))))")
         }

@@ -49,7 +49,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let preview = try makePreview()
-        if json { print(try CommandJSON.encode(preview)) } else { print(preview.text, terminator: "") }
+        if json { Console.shared.out(try CommandJSON.encode(preview)) } else { Console.shared.outText(preview.text) }
         if let refusal = preview.rollout.refusal {
             printToStderr("hoist: the deployment could not start: \(refusal.code): \(refusal.message)")
             throw ExitCode(HoistExitCode.couldNotStart)

@@ -35,7 +35,7 @@ struct ShowCommand: AsyncParsableCommand {
         }
         if let detail = try HistoryCommandFailure.reporting({ try store.detail(id) }) ?? detail {
             // Its failed events' output tails are what hooks printed.
-            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : Console.shared.shown(HistoryText().show(detail)))
+            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
         } else if !refresh {
             throw HistoryCommandFailure.invalidInput(HistoryError.unknownDeployment(id).description)
         }

@@ -36,12 +36,12 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let check = checkRevision(path: path)
         if json {
-            print(try CommandJSON.encode(ValidationReport(check)))
+            Console.shared.out(try CommandJSON.encode(ValidationReport(check)))
         } else {
             if !check.diagnostics.isEmpty {
                 printToStderr(check.diagnostics.map(\.description).joined(separator: "\n"))
             }
-            if let loaded = check.loaded { print(Self.summary(loaded), terminator: "") }
+            if let loaded = check.loaded { Console.shared.outText(Self.summary(loaded)) }
         }
         if !check.isValid { throw ExitCode(HoistExitCode.invalidInput) }
     }

@@ -58,10 +58,8 @@ import Testing
 
     /// `local` with a pseudo-terminal as its stdout (`script`), as a person at a terminal runs it.
     func localOnATerminal(_ arguments: [String]) throws -> HoistBinary.Output {
-        let command = ([HoistBinary.path, "local"] + arguments + ["--deployment-root", root]).map(shellQuote).joined(separator: " ")
-        return try HoistBinary.runProgram(
-            "/usr/bin/script", ["-qfec", command, "/dev/null"],
-            environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin", "TERM": "xterm"])
+        try HoistBinary.runOnATerminal(["local"] + arguments + ["--deployment-root", root],
+                                       environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache")])
     }
 
     /// Hook log lines as (event, id, app, group, tag).

@@ -7,17 +7,24 @@ import Testing
 /// A playbook's `history:` is honoured by the history commands as deploy and rollback honour
 /// it: `--playbook` reads that file, so an id from that history is never "no such deployment".
 @Suite struct PlaybookHistoryTests {
+    /// A history file at `path` holding one succeeded deployment of web.yml with one output line.
+    func history(at path: String, in scratch: ScratchDirectory, id: String, createdBy: String, description: String,
+                 output: String) throws {
+        let store = try SQLiteHistoryStore(path: path)
+        let id = DeploymentID(id)!
+        try store.createDeployment(DeploymentRecord(
+            id: id, application: "shop", deploymentGroup: "shop-web", playbookPath: scratch.file("web.yml"), status: .succeeded,
+            createdBy: createdBy, revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.HalfAtATime",
+            description: description, createTime: Date()))
+        try store.appendOutput([OutputRecord(deploymentID: id, host: "h001", event: .afterInstall, stream: .stdout, time: Date(), text: output)])
+    }
+
     @Test func listShowAndLogsReadThePlaybooksHistory() throws {
         let scratch = try ScratchDirectory("hoist-playbook-history")
         _ = try RevisionFixtures.playbook(in: scratch, extra: "history: state/deploys.sqlite3\n")
         try FileManager.default.createDirectory(atPath: scratch.file("state"), withIntermediateDirectories: true)
-        let store = try SQLiteHistoryStore(path: scratch.file("state/deploys.sqlite3"))
-        let id = DeploymentID("d-PBHIST001")!
-        try store.createDeployment(DeploymentRecord(
-            id: id, application: "shop", deploymentGroup: "shop-web", playbookPath: scratch.file("web.yml"), status: .succeeded,
-            createdBy: "alice@laptop", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.HalfAtATime",
-            description: "release 42", createTime: Date()))
-        try store.appendOutput([OutputRecord(deploymentID: id, host: "h001", event: .afterInstall, stream: .stdout, time: Date(), text: "warmed up")])
+        try history(at: scratch.file("state/deploys.sqlite3"), in: scratch, id: "d-PBHIST001", createdBy: "alice@laptop",
+                    description: "release 42", output: "warmed up")
         let env = ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("xdg")]
         func hoist(_ arguments: String...) throws -> HoistBinary.Output {
             try HoistBinary.run(arguments, environment: env, currentDirectory: scratch.url)
@@ -37,5 +44,24 @@ import Testing
         let inventory = try hoist("list", "--playbook", "inventory.yml")
         #expect(inventory.status == 2)
         #expect(inventory.stderr.contains("inventory.yml is an inventory; --playbook needs a playbook"), "\(inventory.stderr)")
+    }
+
+    /// A shared history holds what colleagues typed (`--description`, their user name) and what hosts sent: on a
+    /// terminal, `list`, `show` and `logs` show its control characters in caret notation, so
+    /// none of it can steer the terminal of whoever reads the history.
+    @Test func aColleaguesDescriptionCannotSteerTheTerminal() throws {
+        let scratch = try ScratchDirectory("hoist-history-terminal")
+        _ = try RevisionFixtures.playbook(in: scratch, extra: "history: deploys.sqlite3\n")
+        try history(at: scratch.file("deploys.sqlite3"), in: scratch, id: "d-PBHIST002", createdBy: "mallory\u{1b}[2J@laptop",
+                    description: "fix\u{1b}]52;c;cHduZWQ=\u{07}\u{1b}[2J", output: "a\u{1b}[1Ab")
+        let env = ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("xdg")]
+        for command in [["list"], ["show", "d-PBHIST002"], ["logs", "d-PBHIST002"]] {
+            let out = try HoistBinary.runOnATerminal(command + ["--playbook", "web.yml"], environment: env, currentDirectory: scratch.url)
+            #expect(out.status == 0, "\(command): \(out.stdout)")
+            #expect(!out.stdout.contains("\u{1b}]52") && !out.stdout.contains("\u{1b}[2J") && !out.stdout.contains("\u{1b}[1A"),
+                    "\(command) let an escape sequence through: \(out.stdout)")
+            let shown = ["list": "mallory^[[2J@laptop", "show": "fix^[]52;c;cHduZWQ=^G^[[2J", "logs": "a^[[1Ab"][command[0]]!
+            #expect(out.stdout.contains(shown), "\(command): \(out.stdout)")
+        }
     }
 }

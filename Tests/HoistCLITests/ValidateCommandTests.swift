@@ -164,4 +164,26 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.hasPrefix("nowhere: error: no such file or directory"))
     }
+
+    /// A revision under review cannot steer the reviewer's terminal: on a terminal, a file name
+    /// holding an escape sequence (in the list of files to install, on stdout) and an appspec
+    /// value holding one (in a diagnostic, on stderr) show it in caret notation. Into a pipe,
+    /// the names go as they are.
+    @Test func aRevisionsNamesShowTheirControlCharactersOnATerminal() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("rev/web/x\u{1b}]0;retitled\u{07}y.html", "hi\n")
+        let valid = try HoistBinary.runOnATerminal(["validate", "rev"], environment: ["HOME": scratch.path], currentDirectory: scratch.url)
+        #expect(valid.stdout.contains("/var/www/app/x^[]0;retitled^Gy.html"), "\(valid.stdout)")
+        #expect(!valid.stdout.contains("\u{1b}]0;"), "the window title was not set")
+        let piped = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
+        #expect(piped.stdout.contains("/var/www/app/x\u{1b}]0;retitled\u{07}y.html"))
+
+        try scratch.write("rev/appspec.yml", RevisionFixtures.appSpec.replacingOccurrences(
+            of: "scripts/check.sh", with: #""scripts/\u001b[2Jcheck.sh""#))
+        let invalid = try HoistBinary.runOnATerminal(["validate", "rev"], environment: ["HOME": scratch.path], currentDirectory: scratch.url)
+        #expect(invalid.status == 2)
+        #expect(invalid.stdout.contains("scripts/^[[2Jcheck.sh"), "\(invalid.stdout)")
+        #expect(!invalid.stdout.contains("\u{1b}[2J"), "the screen was not cleared")
+    }
 }

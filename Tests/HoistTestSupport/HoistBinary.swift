@@ -50,6 +50,16 @@ public enum HoistBinary {
                                 currentDirectory: currentDirectory)
     }
 
+    /// Runs `hoist arguments…` to completion with a pseudo-terminal as its stdout and stderr
+    /// (`script`), as a person at a terminal runs it; both streams arrive in `stdout`. The
+    /// environment is exactly `environment`, with a PATH and TERM unless it names them.
+    /// Blocks the calling thread.
+    public static func runOnATerminal(_ arguments: [String], environment: [String: String], currentDirectory: URL? = nil) throws -> Output {
+        let words = (currentDirectory.map { ["/usr/bin/env", "-C", $0.path] } ?? []) + [path] + arguments
+        return try runProgram("/usr/bin/script", ["-qfec", words.map(shellQuote).joined(separator: " "), "/dev/null"],
+                              environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"].merging(environment) { $1 })
+    }
+
     /// Runs another program (`tmux`) to completion the same way, with exactly `environment`.
     /// Blocks the calling thread.
     public static func runProgram(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Output {

@@ -4,6 +4,13 @@ import HoistCore
 /// Writes whole lines to stdout or stderr under one lock, so output from many hosts' tasks
 /// never interleaves within a line.
 ///
+/// On a terminal, everything it writes shows its control characters (`TerminalText`): hook
+/// output, a revision's file names, an appspec's values, a colleague's `--description` in a
+/// shared history and a host's lock record all reach the screen through it, and none of them
+/// may steer the terminal (move the cursor, retitle the window, write the clipboard). Into a
+/// pipe or a file, text goes as it is. Only the live view writes escape sequences of its own,
+/// through `locked`.
+///
 /// Output must never end a deployment: with SIGPIPE ignored (`| head`, a killed `| tee`)
 /// and SIGHUP ignored during a deployment (a closed terminal), a write to a dead pipe or
 /// terminal fails with EPIPE or EIO; that stream is then marked dead and everything sent to
@@ -20,10 +27,17 @@ final class Console: @unchecked Sendable {
 
     func out(_ text: String) { write(text, to: STDOUT_FILENO) }
 
-    /// Text a host sent (hook or command output), as stdout (or stderr) should show it: safe
-    /// on a terminal (`TerminalText`), as it came anywhere else.
-    func shown(_ text: String, onStderr: Bool = false) -> String {
-        (onStderr ? errIsTerminal : isTerminal) ? TerminalText.safe(text) : text
+    /// Text as stdout shows it: safe on a terminal, as it is anywhere else. For the live view,
+    /// which mixes such text with its own escape sequences and writes it through `locked`.
+    func shown(_ text: String) -> String {
+        isTerminal ? TerminalText.safe(text) : text
+    }
+
+    /// Text for stdout as it is, newlines included (a table, a page of logs), written at once.
+    func outText(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        writeRaw(shown(text), to: STDOUT_FILENO)
     }
 
     /// A line on stderr; with `stampsErrors` (plain deployment output) it starts with the time.
@@ -50,6 +64,8 @@ final class Console: @unchecked Sendable {
 
     /// Writes `text` as one line (adding the newline when missing).
     func write(_ text: String, to descriptor: Int32) {
+        let terminal = descriptor == STDOUT_FILENO ? isTerminal : descriptor == STDERR_FILENO ? errIsTerminal : false
+        let text = terminal ? TerminalText.safe(text) : text
         lock.lock()
         defer { lock.unlock() }
         writeRaw(text.hasSuffix("\n") ? text : text + "\n", to: descriptor)

@@ -33,14 +33,14 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .eventStarted:
             break
         case .output(let host, let lifecycle, let line, let time):
-            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(console.shown(line.text))")
+            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(line.text)")
         case .eventFinished(let host, let lifecycle, let o):
             var line = "\(host) \(lifecycle.rawValue) \(o.status.rawValue) \(formatDuration(o.durationSeconds))"
             if let code = o.errorCode { line += " \(code.rawValue)" }
-            if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": " + console.shown(message) }
+            if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": " + message }
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
-                for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, console.shown(text), failure: true) }
+                for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }
                 say(o.end, "  all of its output: \(options.logsCommand(deploymentID: progress.id, host: host, event: lifecycle))", failure: true)
             }
         case .uploadProgress:
@@ -50,11 +50,11 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .hostFinished(let host, let status, let code, let message, let time):
             var line = "\(host) \(status.rawValue)"
             if let code { line += " \(code.rawValue)" }
-            if let message { line += ": " + console.shown(message) }
+            if let message { line += ": " + message }
             say(time, line, failure: status == .failed)
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty
-            say(v.time, console.shown(verdictLine(v, progress: progress, strict: strict)), failure: !clean)
+            say(v.time, verdictLine(v, progress: progress, strict: strict), failure: !clean)
         case .alarmChanged(let change):
             say(change.time, alarmLine(change), failure: change.state == .alarm)
         case .notice(let notice):

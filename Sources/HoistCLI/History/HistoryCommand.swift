@@ -39,7 +39,7 @@ struct HistoryImportCommand: ParsableCommand {
         }
         let outcome = try HistoryCommandFailure.reporting { try HistoryImport.run(from: source, into: target) }
         let completed = outcome.completed == 0 ? "" : "; completed \(outcome.completed) an interrupted import had left partly copied"
-        print("imported \(outcome.imported) deployment\(outcome.imported == 1 ? "" : "s") (\(outcome.lines) output lines)\(completed); "
+        Console.shared.out("imported \(outcome.imported) deployment\(outcome.imported == 1 ? "" : "s") (\(outcome.lines) output lines)\(completed); "
               + "skipped \(outcome.skipped) already in the store")
     }
 }

@@ -73,5 +73,5 @@ enum HistoryCommandFailure {
 
 /// Writes text to stdout at once, unbuffered, so `logs --follow` shows lines as they come.
 func writeToStandardOutput(_ text: String) {
-    Console.shared.locked { $0(text) }
+    Console.shared.outText(text)
 }
