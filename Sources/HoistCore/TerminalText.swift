@@ -4,8 +4,9 @@
 /// retitle the window or write the clipboard (OSC 52). So every control character but a tab
 /// (and the newline between lines) is shown in caret notation, as `cat -v` shows it: `^[` for
 /// escape, `^M` for a carriage return, `^?` for delete. C1 controls (U+0080–U+009F), which
-/// some terminals obey too, are shown as `<U+009B>`. Everything else, UTF-8 included, is
-/// left as it is. Where output goes to a file or a pipe, Hoist writes it as it came.
+/// some terminals obey too, are shown as `<U+009B>`, and so are the invisible characters that
+/// reorder or hide text (bidi overrides and isolates, direction marks, the zero-width
+/// space). Everything else, UTF-8 included, is left as it is. Where output goes to a file or a pipe, Hoist writes it as it came.
 public enum TerminalText {
     public static func safe(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
@@ -28,6 +29,10 @@ public enum TerminalText {
         switch scalar.value {
         case 0x09, 0x0A: false
         case 0x00..<0x20, 0x7F, 0x80..<0xA0: true
+        // Bidirectional overrides and isolates, the direction marks and the zero-width space:
+        // they steer no terminal, but they reorder or hide what a reviewer reads (a file named
+        // `x<U+202E>hs.tsil` shows as `xlist.sh` where bidi is rendered).
+        case 0x200B, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
         default: false
         }
     }

@@ -10,6 +10,14 @@ import Testing
         #expect(TerminalText.safe("x\u{9b}2Jy\u{85}") == "x<U+009B>2Jy<U+0085>")
     }
 
+    /// Characters that reorder or hide what a reviewer reads show where they are.
+    @Test func bidiOverridesAndInvisibleMarksAreShown() {
+        #expect(TerminalText.safe("scripts/x\u{202e}hs.tsil") == "scripts/x<U+202E>hs.tsil")
+        #expect(TerminalText.safe("a\u{2066}b\u{2069}c\u{200b}d\u{200f}") == "a<U+2066>b<U+2069>c<U+200B>d<U+200F>")
+        // A joiner inside an emoji sequence is part of the character: left alone.
+        #expect(TerminalText.safe("👩\u{200d}💻") == "👩\u{200d}💻")
+    }
+
     @Test func tabsNewlinesAndUnicodeStayAsTheyCame() {
         let text = "col1\tcol2\nnaïve ✓ € 😀 \u{a0}nbsp"
         #expect(TerminalText.safe(text) == text)
