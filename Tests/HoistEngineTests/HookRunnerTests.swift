@@ -318,6 +318,37 @@ extension HookRunnerTests {
         #expect(status?.hasPrefix(HookStatusReader.marker) == true, "the status line: \(status.map { "\($0.prefix(60))… (\($0.count) bytes)" } ?? "none")")
     }
 
+    /// When the coordinator's end of the channel goes (it was killed, the network or sshd
+    /// went), the perl runner stops the script as at its deadline and says so in the log: no
+    /// one will ever hear how it ended, and left running it would change the host under the
+    /// next deployment. Here the channel is the pipes of a local `sh`, whose reader (this
+    /// test) closes them while the script waits.
+    @Test(.timeLimit(.minutes(5)))
+    func aRunWhoseChannelClosesStopsItsScript() async throws {
+        try script("wait.sh", "echo $$ >\(dir)/script.pid; echo waiting; exec sleep 600")
+        let hook = HookInvocation(
+            event: .afterInstall, location: "scripts/wait.sh", revisionRoot: dir, timeoutSeconds: 900, environment: [],
+            logFile: dir + "/scripts.log", killGraceSeconds: 1, firstInEvent: true, runnerFile: try runnerFile())
+        let child = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", hook.rendered],
+                                       environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
+        defer { kill(-child.pid, SIGKILL); var status: Int32 = 0; waitpid(child.pid, &status, 0) }
+        let dir = self.dir
+        let started = await eventually(within: 120) {
+            let log = (try? String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)) ?? ""
+            return log.contains("[stdout]waiting")
+        }
+        try #require(started, "the script started")
+        let script = try #require(pid_t(try String(contentsOfFile: dir + "/script.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        close(child.stdout)
+        close(child.stderr)
+        let stopped = await eventually(within: 120) { kill(script, 0) != 0 }
+        if !stopped { kill(script, SIGKILL) }
+        #expect(stopped, "the script was stopped once its channel closed")
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        #expect(log.contains("[stderr]hoist: the connection to the coordinator closed; stopping scripts/wait.sh"), "\(log)")
+    }
+
     @Test(arguments: HookWrapperKind.allCases)
     func scriptsLogIsInTheAgentsFormat(_ wrapper: HookWrapperKind) async throws {
         try script("a.sh", "echo out a; echo err a >&2")

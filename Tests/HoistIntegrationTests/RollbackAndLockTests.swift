@@ -125,14 +125,23 @@ import HoistTestSupport
         }
     }
 
+    /// A coordinator killed mid-hook: the hook it started is stopped on the host (its channel
+    /// closed; nobody would ever hear how it ended, and it would go on changing the host under
+    /// the next deployment), and the next deployment takes the lock over.
     @Test func killedCoordinatorIsRecovered() async throws {
         try await withFleetHosts(1) { names in
             let group = try FleetGroup("killed", hosts: names)
-            let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/started-killed; sleep 600")
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "stopped-killed"))
+            let slow = try group.revision("slow", version: "slow", hookBody: """
+                trap 'touch /srv/stopped-killed; exit 143' TERM
+                touch /srv/started-killed; sleep 600 & wait
+                """)
             let running = try group.startDeploy(slow)
             try eventually("the hook to start") { group.hostFile(names[0], "started-killed") != nil }
             running.send(SIGKILL)
             _ = running.finish()
+            try eventually("the orphaned hook to be stopped", timeout: 120) { group.hostFile(names[0], "stopped-killed") != nil }
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "stopped-killed"))
             let next = try group.deploy(try group.revision("next", version: "next"))
             #expect(next.status == 0, "\(next.stderr)")
             #expect(next.stderr.contains("marked Failed (FAILED_AFTER_RESTART)"))

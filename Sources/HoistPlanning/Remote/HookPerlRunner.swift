@@ -24,7 +24,14 @@ import HoistCore
 ///   knows the run is alive, and holds "runner script" once the script runs;
 /// - when the script has ended but its output is still open a second later, the holders
 ///   are found by the pipes' inodes in /proc/*/fd, named in scripts.log, and a drainer
-///   child keeps their output in the log while the runner reports and ends the channel.
+///   child keeps their output in the log while the runner reports and ends the channel;
+/// - when the channel goes (the coordinator was killed, its host lost the network, sshd
+///   died), the script is stopped as at its deadline: nobody will ever hear how it ended,
+///   and a script left running would go on changing the host under the next deployment.
+///   The runner's stdout is the pipe sshd reads; select() reports a pipe whose reader is
+///   gone as readable (POLLERR), so the relay's own loop sees it without polling. SIGPIPE is
+///   ignored by the runner (not by the script), so a write to the dead channel cannot end
+///   the runner before it stops the script.
 extension HookInvocation {
     /// The program: the perl runner from `runnerFile` where the probe wrote one, else the sh
     /// wrapper.
@@ -65,6 +72,7 @@ our @header = splice(@rest, 0, shift @rest);
 our @env = splice(@rest, 0, 2 * shift @rest);
 our @cmd = @rest;
 $| = 1; select((select(STDERR), $| = 1)[0]);
+$SIG{PIPE} = "IGNORE";
 # The kill program reads .pid: its being there says this run is alive, its line which to kill.
 open(my $pf, ">", "$d.pid") or exit 0; close $pf;
 our $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
@@ -91,6 +99,7 @@ if (!$sp) {
   setpgrp(0, 0);
   open(STDIN, "<", "/dev/null"); open(STDOUT, ">&", $wo); open(STDERR, ">&", $we);
   for (my $i = 0; $i < @env; $i += 2) { $ENV{$env[$i]} = $env[$i + 1] }
+  $SIG{PIPE} = "DEFAULT";
   { exec { $cmd[0] } @cmd }
   print STDERR "hoist: cannot run $cmd[0]: $!\n";
   exit($! == 2 ? 127 : 126);
@@ -111,11 +120,22 @@ sub stopall { kill $_[0], -$sp, tree($sp) }
 # not yet ended, and whether a piece of a line was passed on without its end.
 $errfd = fileno($re);
 %s = (fileno($ro) => [$ro, \*STDOUT, "[stdout]", "", 0], $errfd => [$re, \*STDERR, "[stderr]", "", 0]);
+our ($t0, $phase, $idle, $rc, $ending, $late) = (now(), 0, 0);
+# The channel: watched while it is a pipe (the one sshd reads, or a local coordinator).
+our ($chan, $gone) = (-p STDOUT ? fileno(STDOUT) : undef);
+sub gone {
+  undef $chan; $gone = 1;
+  my $open = grep { $_->[4] } values %s;
+  print $l ($open ? "\n" : ""), stamp(), "[stderr]hoist: the connection to the coordinator closed; stopping $loc\n" if $l;
+  if (!defined $rc && $phase == 0) { stopall("TERM"); ($phase, $due) = (1, now() - $t0) }
+}
 sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l ($s->[4] ? "" : stamp() . $s->[2]), $x if $l; $s->[4] = substr($x, -1) ne "\n" }
 sub pump {
   my ($wait) = @_;
   my $r = ""; vec($r, $_, 1) = 1 for keys %s;
+  vec($r, $chan, 1) = 1 if defined $chan;
   return if select($r, undef, undef, $wait) < 1;
+  gone() if defined $chan && vec($r, $chan, 1);
   for my $f (keys %s) {
     next unless vec($r, $f, 1);
     my $s = $s{$f};
@@ -130,7 +150,6 @@ sub pump {
   }
 }
 # One loop relays the output, keeps the deadline and sees the script end (waitpid WNOHANG).
-our ($t0, $phase, $idle, $rc, $ending, $late) = (now(), 0, 0);
 while (1) {
   my $t = now() - $t0;
   if (!defined $rc && waitpid($sp, 1) == $sp) {
@@ -163,6 +182,7 @@ while (1) {
         # A drainer keeps their output in the log; the runner reports and ends the channel.
         my $drainer = fork;
         if (defined $drainer && !$drainer) {
+          undef $chan;
           open(STDIN, "<", "/dev/null"); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");
           pump(undef) while %s;
           done();
@@ -173,6 +193,8 @@ while (1) {
     };
     die $@ if $@;
   }
+  # With the channel gone, nothing is reported: whatever the script left behind is stopped.
+  if ($gone && defined $rc) { stopall("KILL"); done() }
   last if !%s && defined $rc;
   my $wait = 1;
   # With no output left to wait on, the script ends unseen: look again soon, then less often.
