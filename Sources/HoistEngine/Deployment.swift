@@ -47,6 +47,13 @@ public struct Deployment: Sendable {
         for skipped in acquired.skippedHosts {
             observer.handle(.notice(.lockHostSkipped(host: skipped.host, reason: skipped.reason)))
         }
+        if !acquired.orphanedRuns.isEmpty {
+            for runs in acquired.orphanedRuns {
+                observer.handle(.notice(.orphanedRunsStopped(host: runs.host.name, runs: runs.scratches.count, deploymentIDs: runs.deploymentIDs,
+                                                             graceSeconds: request.killGraceSeconds)))
+            }
+            await lock.stop(acquired.orphanedRuns, graceSeconds: request.killGraceSeconds)
+        }
         // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
         let continued = LockContinueSignals(also: ports.continueSignals)
         let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { host, now in

@@ -13,6 +13,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case staleLockTakenOver(String)
     /// The lock was held by a coordinator process on this machine that is gone.
     case deadCoordinatorLockTakenOver(deploymentID: String, pid: Int32)
+    /// Hook runs a coordinator that is gone left running on `host` (a laptop that went to
+    /// sleep, a network cut off), stopped before this deployment starts.
+    case orphanedRunsStopped(host: String, runs: Int, deploymentIDs: [String], graceSeconds: Int)
     /// Our lock on `host` was removed or taken over while we ran.
     case lockLost(host: String, now: LockOwner?)
     /// A deployment of the group still marked running lost its coordinator; marked failed.
@@ -48,6 +51,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return text
         case .deadCoordinatorLockTakenOver(let id, let pid):
             return "the lock of \(id) was held by process \(pid) on this machine, which is gone; taking it over"
+        case .orphanedRunsStopped(let host, let runs, let ids, let grace):
+            return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, left by a coordinator that is gone; "
+                + "stopping \(runs == 1 ? "it" : "them") (TERM, then KILL after \(grace) s) before this deployment starts"
         case .lockLost(let host, let now):
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }

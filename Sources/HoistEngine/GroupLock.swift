@@ -82,6 +82,7 @@ public struct GroupLock: Sendable {
         }
 
         var taken: [HostSpec] = []
+        var orphans: [(HostSpec, [String])] = []
         var skipped: [SkippedLockHost] = []
         var refusal: (any Error)?
         for (host, answer) in answers {
@@ -92,8 +93,10 @@ public struct GroupLock: Sendable {
                 skipped.append(SkippedLockHost(host: host.name, reason: why))
             case .success(.reply(let reply)) where reply.outcome == .taken || reply.outcome == .ours:
                 taken.append(host)
+                if !reply.orphans.isEmpty { orphans.append((host, reply.orphans)) }
             case .success(.reply(let reply)) where reply.outcome == .tookover:
                 taken.append(host)
+                if !reply.orphans.isEmpty { orphans.append((host, reply.orphans)) }
                 let stale = Self.decodeOwner(reply.ownerJSON) ?? .unknown
                 onStaleTakeover("took over a stale lock on \(host.name) held by \(stale.holder) for \(stale.deploymentID) since \(lockTimeText(stale.startTime)); its last heartbeat was \(reply.heartbeatAgeSeconds) s ago")
             case .success(.reply(let reply)):
@@ -110,7 +113,8 @@ public struct GroupLock: Sendable {
             throw GroupLockError(message: "could not lock deployment group \(groupID): no host could be reached ("
                 + skipped.map { "\($0.host): \($0.reason)" }.joined(separator: "; ") + ")")
         }
-        return AcquiredLock(lock: self, lockedHosts: taken, skippedHosts: skipped)
+        return AcquiredLock(lock: self, lockedHosts: taken, skippedHosts: skipped,
+                            orphanedRuns: orphans.map { OrphanedRuns(host: $0.0, scratches: $0.1) })
     }
 
     private func take(_ host: HostSpec, token: String) async -> Result<LockHostAnswer, any Error> {
@@ -146,6 +150,22 @@ public struct GroupLock: Sendable {
         let token = Self.token()
         _ = await forEachHost(hosts ?? self.hosts) { host in
             _ = try? await call(host) { $0.release(deploymentID: deploymentID, token: token) }
+        }
+    }
+
+    /// Stops hook runs left alive by a coordinator that is gone (found while taking the lock):
+    /// TERM to each run's group and descendants, KILL after `graceSeconds`, as an immediate
+    /// stop does, every run at once.
+    public func stop(_ runs: [OrphanedRuns], graceSeconds: Int) async {
+        let byName = Dictionary(runs.map { ($0.host.name, $0) }) { first, _ in first }
+        _ = await forEachHost(runs.map(\.host)) { host in
+            guard let session = try? await sessions(host), let scratches = byName[host.name]?.scratches else { return }
+            await withTaskGroup(of: Void.self) { group in
+                for scratch in scratches {
+                    let program = HookInvocation.killCommand(scratch: scratch, graceSeconds: graceSeconds, sudo: RemoteProgram.usesSudo(host))
+                    group.addTask { _ = try? await session.capture(program, timeoutSeconds: Double(graceSeconds) + 60) }
+                }
+            }
         }
     }
 

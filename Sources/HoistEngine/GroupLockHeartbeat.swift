@@ -8,6 +8,16 @@ public struct AcquiredLock: Sendable {
     public let lockedHosts: [HostSpec]
     /// Hosts that could not be reached while taking the lock.
     public let skippedHosts: [SkippedLockHost]
+    /// Hook runs of the group still alive when the lock was taken, left by a coordinator that
+    /// is gone (`GroupLockCommands.take`'s sweep); the deployment stops them before it starts.
+    public var orphanedRuns: [OrphanedRuns] = []
+
+    public init(lock: GroupLock, lockedHosts: [HostSpec], skippedHosts: [SkippedLockHost], orphanedRuns: [OrphanedRuns] = []) {
+        self.lock = lock
+        self.lockedHosts = lockedHosts
+        self.skippedHosts = skippedHosts
+        self.orphanedRuns = orphanedRuns
+    }
 
     /// Removes our lock on every host of the group (skipped ones too, in case the connection
     /// dropped after the lock was written); a host whose lock is no longer ours is left alone.

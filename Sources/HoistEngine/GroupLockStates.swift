@@ -80,3 +80,20 @@ public struct UnfinishedDeployment: Sendable, Hashable, CustomStringConvertible 
         "deployment \(owner.deploymentID) by \(owner.holder) did not finish (its coordinator stopped heartbeating \(secondsSinceHeartbeat) s ago)"
     }
 }
+
+/// Hook runs on one host that a coordinator which is gone left alive (found while taking the
+/// lock): each run's scratch prefix, `<group>/<deployment-id>/logs/.hook-<token>`.
+public struct OrphanedRuns: Sendable {
+    public var host: HostSpec
+    public var scratches: [String]
+
+    /// The deployments the runs belong to, from their folders.
+    public var deploymentIDs: [String] {
+        var ids: [String] = []
+        for scratch in scratches {
+            let parts = scratch.split(separator: "/")
+            if parts.count >= 3, !ids.contains(String(parts[parts.count - 3])) { ids.append(String(parts[parts.count - 3])) }
+        }
+        return ids
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import HoistCore
 import HoistPlanning
+import HoistTestSupport
 @testable import HoistEngine
 
 /// The rendered lock programs run one at a time by a real /bin/sh.
@@ -43,6 +44,38 @@ import HoistPlanning
     ] as [([String], StopLevel?)])
     func stopLevelFromRequests(requests: [String], level: StopLevel?) {
         #expect(HeartbeatHandle.stopLevel(requests) == level)
+    }
+
+    /// Taking the lock names the group's hook runs still alive (left by a coordinator that is
+    /// gone): a `.pid` whose script's parent is still its runner, even when the script's name
+    /// holds spaces and parentheses (as /proc shows it). Not a `.pid` whose pid now has another
+    /// parent, an empty one (a runner starting), or one that names no numbers.
+    @Test func takingTheLockNamesHookRunsLeftAlive() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let layout = fleet.layout("web1")
+        let logs = layout.deploymentDir("d-OLD") + "/logs"
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let script = logs + "/my (odd) x.sh"
+        try "#!/bin/sh\nsleep 600\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        // A runner stand-in: a shell whose child is the script (which stays a shell, named as it is).
+        let runner = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", "\"$0\" & echo $! >\"$0.child\"; wait", script],
+                                        environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
+        defer { kill(-runner.pid, SIGKILL); var status: Int32 = 0; waitpid(runner.pid, &status, 0); close(runner.stdout); close(runner.stderr) }
+        let started = await eventually(within: 60) { FileManager.default.fileExists(atPath: script + ".child") }
+        try #require(started)
+        let child = try String(contentsOfFile: script + ".child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try "\(runner.pid) \(child)\n".write(toFile: logs + "/.hook-live.pid", atomically: true, encoding: .utf8)
+        try "1 \(child)\n".write(toFile: logs + "/.hook-reused.pid", atomically: true, encoding: .utf8)
+        try "".write(toFile: logs + "/.hook-starting.pid", atomically: true, encoding: .utf8)
+        try "x y\n".write(toFile: logs + "/.hook-junk.pid", atomically: true, encoding: .utf8)
+
+        let commands = GroupLockCommands(layout: layout, become: false)
+        let (_, out, err) = try await LocalHostSession(host: fleet.hosts[0]).capture(commands.take(owner: GroupLockFleet.owner("d-NEW0001"), token: "t1"))
+        let reply = try #require(GroupLockReply.parse(out), "\(out) \(err)")
+        #expect(reply.outcome == .taken)
+        #expect(reply.orphans == [logs + "/.hook-live"], "\(out)")
+        #expect(OrphanedRuns(host: fleet.hosts[0], scratches: reply.orphans).deploymentIDs == ["d-OLD"])
     }
 
     @Test func programsRunUnderSudoWhenBecomeIsSet() {

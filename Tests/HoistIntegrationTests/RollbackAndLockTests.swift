@@ -153,6 +153,30 @@ import HoistTestSupport
         }
     }
 
+    /// A coordinator that froze mid-hook (a laptop that went to sleep: its connections stay
+    /// open, so the hook's channel never closes): once its lease has passed, the next
+    /// deployment takes the lock over, stops the hook it left running, and says so.
+    @Test func aFrozenCoordinatorsHookIsStoppedWhenItsLockIsTakenOver() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("frozen", hosts: names)
+            for file in ["started-frozen", "stopped-frozen"] { try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: file)) }
+            let slow = try group.revision("slow", version: "slow", hookBody: """
+                trap 'touch /srv/stopped-frozen; exit 143' TERM
+                touch /srv/started-frozen; sleep 600 & wait
+                """)
+            let frozen = try group.startDeploy(slow, env: ["HOIST_LOCK_LEASE": "3", "HOIST_LOCK_HEARTBEAT": "0.5"])
+            defer { frozen.send(SIGKILL); frozen.send(SIGCONT); _ = frozen.finish() }
+            try eventually("the hook to start") { group.hostFile(names[0], "started-frozen") != nil }
+            frozen.send(SIGSTOP)
+            let next = try group.deploy(try group.revision("next", version: "next"), ["--lock-wait", "5m"])
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(next.stderr.contains("still running, left by a coordinator that is gone"), "\(next.stderr)")
+            #expect(group.hostFile(names[0], "stopped-frozen") != nil, "the frozen coordinator's hook was stopped")
+            #expect(group.hostFile(names[0], "frozen/VERSION") == "next")
+            for file in ["started-frozen", "stopped-frozen"] { try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: file)) }
+        }
+    }
+
     @Test func staleLockFromElsewhereIsTakenOver() async throws {
         try await withFleetHosts(1) { names in
             let group = try FleetGroup("stale", hosts: names)

@@ -21,12 +21,13 @@ public struct GroupLockCommands: Sendable {
     /// Takes the lock for `owner`: fresh, again when it is already ours (refreshing it), or
     /// over a stale holder whose heartbeat is older than its lease. `token` makes this
     /// attempt's scratch names unique. Answers `taken`, `ours`, `tookover` (with the stale
-    /// owner) or `held` (with the holder).
+    /// owner) or `held` (with the holder). Once the lock is ours it names, one `orphan` line
+    /// each, the group's hook runs still alive (`sweep`).
     public func take(owner: LockOwner, token: String) -> String {
         let q = shellQuote
         let staged = layout.lockDir + ".new." + token
         let stale = layout.lockDir + ".stale." + token
-        return wrap(prelude(defaultLease: owner.leaseSeconds) + """
+        return wrap(prelude(defaultLease: owner.leaseSeconds) + sweep + """
             s=\(q(staged))
             old=\(q(stale))
             [ -d \(q(layout.instructionsDir)) ] || mkdir -p \(q(layout.instructionsDir)) || exit 70
@@ -38,10 +39,10 @@ public struct GroupLockCommands: Sendable {
             done
             [ ! -e "$s" ] || rm -rf "$s"
             { mkdir "$s" && \(writeOwner(owner, to: "$s/owner.json")); } || { echo "could not write $s/owner.json" >&2; exit 71; }
-            if mv -T "$s" "$d" 2>/dev/null; then printf '%staken 0\\n' "$m"; exit 0; fi
+            if mv -T "$s" "$d" 2>/dev/null; then sweep; printf '%staken 0\\n' "$m"; exit 0; fi
             if owned \(q(Self.deploymentNeedle(owner.deploymentID))); then
               mv -f "$s/owner.json" "$d/owner.json" || exit 71
-              rm -rf "$s"; printf '%sours 0\\n' "$m"; exit 0
+              rm -rf "$s"; sweep; printf '%sours 0\\n' "$m"; exit 0
             fi
             inspect
             if [ "$age" -gt "$lease" ]; then
@@ -53,7 +54,7 @@ public struct GroupLockCommands: Sendable {
                 inspect
                 if [ "$owner" = "$seen" ] && mv -T "$d" "$old" 2>/dev/null; then
                   if mv -T "$s" "$d" 2>/dev/null; then
-                    rm -rf "$old"
+                    rm -rf "$old"; sweep
                     printf '%stookover %s\\n' "$m" "$seenage"; printf '%sowner %s\\n' "$m" "$seen"; exit 0
                   fi
                   rm -rf "$old"; inspect
@@ -65,11 +66,36 @@ public struct GroupLockCommands: Sendable {
                 rmdir "$d/takeover" 2>/dev/null
               fi
             fi
-            if [ ! -e "$d" ] && mv -T "$s" "$d" 2>/dev/null; then printf '%staken 0\\n' "$m"; exit 0; fi
+            if [ ! -e "$d" ] && mv -T "$s" "$d" 2>/dev/null; then sweep; printf '%staken 0\\n' "$m"; exit 0; fi
             rm -rf "$s"
             printf '%sheld %s\\n' "$m" "$age"; printf '%sowner %s\\n' "$m" "$owner"
             exit 0
             """)
+    }
+
+    /// `sweep` names the hook runs of this group still alive, one `orphan <scratch>` line each.
+    /// While we hold the group's lock no other deployment of it runs, so such a run was left by
+    /// a coordinator that is gone without its channel closing (a laptop that went to sleep, a
+    /// network cut off): it would go on changing the host under this deployment, and nobody will
+    /// hear how it ends. (A coordinator that was killed closes its channels, and the hook runner
+    /// stops its script itself.) The shell's own glob and reads find them, no program: the
+    /// runner's `.pid` names it and its script, and the script's parent must still be that
+    /// runner, read from /proc (its name, in parentheses, may hold spaces).
+    private var sweep: String {
+        """
+        sweep() {
+          for p in \(shellQuote(layout.groupDir))/*/logs/.hook-*.pid; do
+            [ -s "$p" ] || continue
+            wp=; sp=; read -r wp sp 2>/dev/null <"$p" || continue
+            case "$wp:$sp" in *[!0-9:]*|:*|*:) continue ;; esac
+            st=; read -r st 2>/dev/null <"/proc/$sp/stat" || continue
+            set -- ${st##*) }
+            [ "${2:-}" = "$wp" ] && printf '%sorphan %s\\n' "$m" "${p%.pid}"
+          done
+          return 0
+        }
+
+        """
     }
 
     /// Refreshes the heartbeat in owner.json when the lock is still `owner`'s (`beat`), or says
@@ -245,14 +271,17 @@ public struct GroupLockReply: Sendable, Hashable {
     public var ownerJSON: String?
     public var stopRequests: [String]
     public var continueRequests: [String]
+    /// The scratch prefixes of hook runs left alive by a coordinator that is gone (`take`).
+    public var orphans: [String]
 
     public init(outcome: Outcome, heartbeatAgeSeconds: Int = 0, ownerJSON: String? = nil, stopRequests: [String] = [],
-                continueRequests: [String] = []) {
+                continueRequests: [String] = [], orphans: [String] = []) {
         self.outcome = outcome
         self.heartbeatAgeSeconds = heartbeatAgeSeconds
         self.ownerJSON = ownerJSON
         self.stopRequests = stopRequests
         self.continueRequests = continueRequests
+        self.orphans = orphans
     }
 
     /// Reads the marker lines of `stdout`; nil when no outcome line is there.
@@ -262,6 +291,7 @@ public struct GroupLockReply: Sendable, Hashable {
         var owner: String?
         var stops: [String] = []
         var continues: [String] = []
+        var orphans: [String] = []
         for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: " ") {
             switch key {
             case "owner": owner = value.isEmpty ? nil : value
@@ -269,6 +299,7 @@ public struct GroupLockReply: Sendable, Hashable {
             // line asks for nothing.
             case "stop": if !value.isEmpty { stops.append(value) }
             case "continue": if !value.isEmpty { continues.append(value) }
+            case "orphan": if !value.isEmpty { orphans.append(value) }
             default:
                 if let o = Outcome(rawValue: key) {
                     outcome = o
@@ -276,6 +307,7 @@ public struct GroupLockReply: Sendable, Hashable {
                 }
             }
         }
-        return outcome.map { GroupLockReply(outcome: $0, heartbeatAgeSeconds: age, ownerJSON: owner, stopRequests: stops, continueRequests: continues) }
+        return outcome.map { GroupLockReply(outcome: $0, heartbeatAgeSeconds: age, ownerJSON: owner, stopRequests: stops, continueRequests: continues,
+                                                   orphans: orphans) }
     }
 }

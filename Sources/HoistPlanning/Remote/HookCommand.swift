@@ -275,6 +275,12 @@ extension HookInvocation {
     /// run's `.pid` file, written by the wrapper, and the script's parent must still be the
     /// wrapper, so nothing a hook prints (and no pid reused since) can point the kill elsewhere.
     public func killCommand(graceSeconds: Int) -> String {
+        Self.killCommand(scratch: scratch, graceSeconds: graceSeconds, sudo: become)
+    }
+
+    /// The same for the run whose scratch prefix is `scratch` (one a lock program found left
+    /// by a coordinator that is gone: `GroupLockReply.orphans`).
+    public static func killCommand(scratch: String, graceSeconds: Int, sudo: Bool) -> String {
         let program = """
             d=\(shellQuote(scratch))
             # The run is alive while its FIFO (sh wrapper) or its `.pid` (perl runner, which
@@ -290,13 +296,13 @@ extension HookInvocation {
             case "$wp:$sp" in *[!0-9:]*|:*|*:) exit 0 ;; esac
             [ "$sp" -gt 1 ] || exit 0
             ours() { set -- $(ps -o ppid= -p "$sp" 2>/dev/null); [ "${1:-}" = "$wp" ]; }
-            \(Self.processTree)
+            \(processTree)
             ours || exit 0
             stopall TERM
             sleep \(graceSeconds)
             ours && stopall KILL
             exit 0
             """
-        return RemoteProgram.wrap(program, sudo: become)
+        return RemoteProgram.wrap(program, sudo: sudo)
     }
 }
