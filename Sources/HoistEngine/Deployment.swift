@@ -78,11 +78,17 @@ public struct Deployment: Sendable {
     /// (killed, crashed) is taken over at once rather than after its lease, by removing only
     /// that deployment's lock, so a second coordinator racing for it cannot lose its own.
     func acquire(_ lock: GroupLock, observer: any DeploymentObserver) async throws(DeploymentError) -> AcquiredLock {
+        // The wait is announced once, and again only when another deployment holds the lock.
+        var announced: String?
         func attempt() async throws -> AcquiredLock {
             try await lock.acquire(
-                wait: request.lock.wait,
+                wait: request.lock.wait, stop: stop,
                 onStaleTakeover: { observer.handle(.notice(.staleLockTakenOver($0))) },
-                onWaiting: { observer.handle(.notice(.waitingForLock($0, until: Date().addingTimeInterval($1)))) })
+                onWaiting: { held, left in
+                    guard announced != held.holder.deploymentID else { return }
+                    announced = held.holder.deploymentID
+                    observer.handle(.notice(.waitingForLock(held, until: Date().addingTimeInterval(left))))
+                })
         }
         do {
             do {
@@ -94,6 +100,8 @@ public struct Deployment: Sendable {
             }
         } catch let held as GroupLockHeld {
             throw .lockHeld(held)
+        } catch let stopped as GroupLockWaitStopped {
+            throw .stoppedWaitingForLock(stopped.held)
         } catch let error as GroupLockError {
             throw .lockFailed(error)
         } catch {

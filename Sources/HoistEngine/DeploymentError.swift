@@ -12,12 +12,17 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
     /// The deployment could not be recorded in the history before it started; nothing was
     /// changed on any host.
     case historyUnavailable(String)
+    /// A stop (Ctrl-C, SIGTERM) came while waiting for the group's lock: nothing was taken,
+    /// recorded or deployed.
+    case stoppedWaitingForLock(GroupLockHeld)
 
     public var description: String {
         switch self {
         case .lockHeld(let held): return "\(held)"
         case .lockFailed(let error): return "could not lock the deployment group: \(error)"
         case .historyUnavailable(let why): return "could not record the deployment in the history, so it did not start: \(why)"
+        case .stoppedWaitingForLock(let held):
+            return "stopped while waiting for the lock (\(held.holder.holder) is deploying \(held.holder.deploymentID)); nothing was deployed or recorded"
         }
     }
 }

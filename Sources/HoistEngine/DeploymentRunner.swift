@@ -135,8 +135,10 @@ public struct DeploymentRunner: Sendable {
                 }
             }
 
-            apply(planner.start())
+            // A stop that came before the first host (Ctrl-C while the lock was taken) starts
+            // none: every host ends Skipped, none Failed for a deployment it never saw.
             if stop.level >= .graceful { apply(planner.stopRequested(Self.stopReason(stop))) }
+            apply(planner.start())
             stageAhead()
             while verdict == nil || running > 0, let message = await group.next() {
                 switch message {
@@ -182,12 +184,7 @@ public struct DeploymentRunner: Sendable {
     /// A zone's bake time (`monitor_duration`): ends early when the deployment is stopped (by
     /// a person or an alarm polled during the bake), so a stop never waits the bake out.
     static func bake(seconds: Int, stop: StopController) async {
-        await withTaskGroup(of: Void.self) { race in
-            race.addTask { try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000) }
-            race.addTask { _ = await stop.wait(above: .none) }
-            await race.next()
-            race.cancelAll()
-        }
+        _ = await stop.sleep(for: .seconds(seconds))
     }
 
     static func stopReason(_ stop: StopController) -> RolloutPlanner.StopReason {

@@ -39,10 +39,11 @@ public struct GroupLock: Sendable {
     /// Takes the lock on every reachable host. Without `wait`, a lock held by another live
     /// deployment throws `GroupLockHeld` at once; with it, attempts repeat with backoff until
     /// `wait` has passed, calling `onWaiting` after each refusal with the seconds left before
-    /// it gives up. Each stale lock taken over is
-    /// reported through `onStaleTakeover` as a sentence.
+    /// it gives up. A stop (Ctrl-C) ends the wait at once with `GroupLockWaitStopped`, having
+    /// taken nothing. Each stale lock taken over is reported through `onStaleTakeover` as a
+    /// sentence.
     public func acquire(
-        wait: Duration? = nil, onStaleTakeover: (String) -> Void = { _ in },
+        wait: Duration? = nil, stop: StopController? = nil, onStaleTakeover: (String) -> Void = { _ in },
         onWaiting: (GroupLockHeld, Double) -> Void = { _, _ in }
     ) async throws -> AcquiredLock {
         let clock = ContinuousClock()
@@ -55,7 +56,12 @@ public struct GroupLock: Sendable {
                 guard let deadline, clock.now < deadline else { throw held }
                 let left = deadline - clock.now
                 onWaiting(held, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
-                try await Task.sleep(for: min(delay, deadline - clock.now))
+                let pause = min(delay, deadline - clock.now)
+                if let stop {
+                    if await stop.sleep(for: pause) { throw GroupLockWaitStopped(held: held) }
+                } else {
+                    try await Task.sleep(for: pause)
+                }
                 delay = min(delay * 2, maxRetryDelay)
             }
         }

@@ -63,6 +63,11 @@ public struct HostLockState: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// A wait for a held lock (`--lock-wait`) ended by a stop: nothing was taken.
+public struct GroupLockWaitStopped: Error, Sendable {
+    public var held: GroupLockHeld
+}
+
 /// A host left out of the lock because it could not be reached.
 public struct SkippedLockHost: Sendable, Hashable {
     public var host: String

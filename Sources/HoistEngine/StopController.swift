@@ -61,6 +61,18 @@ public final class StopController: Sendable {
         }
     }
 
+    /// Sleeps for `duration` unless a stop comes first, and says whether one came: no stop
+    /// waits out a zone's bake or a wait for the group's lock.
+    public func sleep(for duration: Duration) async -> Bool {
+        await withTaskGroup(of: Void.self) { race in
+            race.addTask { try? await Task.sleep(for: duration) }
+            race.addTask { _ = await self.wait(above: .none) }
+            await race.next()
+            race.cancelAll()
+        }
+        return level > .none
+    }
+
     /// Returns when the stop level rises above `level`, or at once (with the current level)
     /// when the waiting task is cancelled.
     public func wait(above level: StopLevel) async -> StopLevel {

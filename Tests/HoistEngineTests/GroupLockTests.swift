@@ -137,6 +137,31 @@ import HoistPlanning
         #expect(fleet.ownerOnDisk("web3")?.deploymentID == "d-BOB000001")
     }
 
+    /// Ctrl-C while waiting for a held lock ends the wait at once, with nothing taken: it used
+    /// to go on waiting, then take the lock and start a deployment that was already stopped.
+    @Test func aStopEndsTheWaitForTheLockTakingNothing() async throws {
+        let fleet = try GroupLockFleet()
+        _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        let stop = StopController()
+        let (refusals, refused) = AsyncStream.makeStream(of: GroupLockHeld.self)
+        let waiting = Task {
+            try await bob.acquire(wait: .seconds(3600), stop: stop, onWaiting: { held, _ in refused.yield(held) })
+        }
+        _ = try await withinAMinute {
+            var iterator = refusals.makeAsyncIterator()
+            return await iterator.next()
+        }
+        stop.request()
+        let ended = try await withinAMinute { await waiting.result }
+        guard case .failure(let error) = ended, let stopped = error as? GroupLockWaitStopped else {
+            Issue.record("the wait went on or ended otherwise: \(ended)")
+            return
+        }
+        #expect(stopped.held.holder.deploymentID == "d-ALICE0001")
+        for host in ["web1", "web2", "web3"] { #expect(fleet.ownerOnDisk(host)?.deploymentID == "d-ALICE0001") }
+    }
+
     @Test func lockWaitGivesUpWithTheHeldError() async throws {
         let fleet = try GroupLockFleet()
         _ = try await fleet.lock(GroupLockFleet.owner("d-ALICE0001")).acquire()

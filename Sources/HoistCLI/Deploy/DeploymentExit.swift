@@ -29,6 +29,7 @@ enum DeploymentExit {
         switch error {
         case .lockHeld: return .lockHeld
         case .lockFailed, .historyUnavailable: return .couldNotStart
+        case .stoppedWaitingForLock: return .stopped
         }
     }
 }
