@@ -15,12 +15,33 @@ struct LockCommand: AsyncParsableCommand {
 struct LockStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show who holds the group's lock on each host.")
     @Argument(help: "The playbook (deployment group).", completion: Completions.playbook) var playbook: String
+    @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {
         let (lock, pool) = try groupLock(playbook, deploymentID: "none")
         let states = await lock.status()
         await pool.closeAll()
-        for state in states { Console.shared.out(state.description) }
+        let gone = GoneHolders(db: db, playbook: playbook)
+        for state in states {
+            guard let why = gone.reason(state) else { Console.shared.out(state.description); continue }
+            Console.shared.out("\(state.description); but \(why): the lock was left behind, `hoist lock release \(playbook)` removes it")
+        }
+    }
+}
+
+/// Which held locks belong to deployments known to be over (`GoneLockHolder`), with the
+/// history the command names when it can be opened (without one, only a coordinator process
+/// on this machine that is gone proves anything).
+struct GoneHolders {
+    let history: (any HistoryStore)?
+
+    init(db: String?, playbook: String) {
+        history = try? openHistory(db: db, playbook: playbook)
+    }
+
+    func reason(_ state: HostLockState) -> String? {
+        guard case .held(let owner, _, _) = state.state else { return nil }
+        return GoneLockHolder.reason(owner, thisMachine: ProcessInfo.processInfo.hostName, history: history)
     }
 }
 
@@ -30,12 +51,19 @@ struct LockRelease: AsyncParsableCommand {
         abstract: "Remove a stale lock (with --force: any lock, even one a running deployment holds).")
     @Argument(help: "The playbook (deployment group).", completion: Completions.playbook) var playbook: String
     @Flag(name: .long, help: "Remove the lock whoever holds it.") var force = false
+    @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {
         let (lock, pool) = try groupLock(playbook, deploymentID: "none")
         defer { Task { await pool.closeAll() } }
         let states = await lock.status()
-        let fresh = states.filter { if case .held(_, _, let stale) = $0.state { return !stale } else { return false } }
+        // A fresh heartbeat of a deployment known to be over (its lock left behind) is no
+        // running deployment.
+        let gone = GoneHolders(db: db, playbook: playbook)
+        let fresh = states.filter { state in
+            guard case .held(_, _, let stale) = state.state, !stale else { return false }
+            return gone.reason(state) == nil
+        }
         if !fresh.isEmpty && !force {
             for state in fresh { printToStderr("hoist: \(state)") }
             printToStderr("hoist: the lock is held by a running deployment (its heartbeat is fresh); `hoist stop ID` stops it, --force removes the lock anyway")
@@ -80,6 +108,14 @@ struct StopCommand: AsyncParsableCommand {
         defer { Task { await pool.closeAll() } }
         let target: String
         if let id { target = id } else { target = try await lockHolder(lock) }
+        // A deployment whose coordinator is known to be gone has no one to hear the request.
+        let gone = GoneHolders(db: db, playbook: playbookPath!)
+        for state in await lock.status() {
+            guard case .held(let owner, _, _) = state.state, owner.deploymentID == target, let why = gone.reason(state) else { continue }
+            printToStderr("hoist: nothing runs \(target) any more: \(why). The next deployment of the group takes its lock over "
+                + "and stops any hook it left running; `hoist lock release \(playbookPath!)` removes the lock now")
+            throw ExitCode(1)
+        }
         var asked = target
         do {
             do {
@@ -99,13 +135,21 @@ struct StopCommand: AsyncParsableCommand {
     /// The one running deployment holding the group's lock (a fresh heartbeat).
     private func lockHolder(_ lock: GroupLock) async throws -> String {
         var holders: [String] = []
+        var over: [String] = []
+        let gone = GoneHolders(db: db, playbook: playbook ?? "")
         for state in await lock.status() {
-            if case .held(let owner, _, let stale) = state.state, !stale, !holders.contains(owner.deploymentID) {
+            guard case .held(let owner, _, let stale) = state.state, !stale else { continue }
+            if let why = gone.reason(state) {
+                if !over.contains(why) { over.append(why) }
+            } else if !holders.contains(owner.deploymentID) {
                 holders.append(owner.deploymentID)
             }
         }
         guard holders.count == 1 else {
-            printToStderr(holders.isEmpty
+            printToStderr(holders.isEmpty && !over.isEmpty
+                ? "hoist: no running deployment holds the lock of \(playbook ?? "the group")'s deployment group: \(over.joined(separator: "; ")), "
+                    + "and its lock was left behind; `hoist lock release \(playbook ?? "PLAYBOOK")` removes it"
+                : holders.isEmpty
                 ? "hoist: no running deployment holds the lock of \(playbook ?? "the group")'s deployment group; `hoist lock status` shows it"
                 : "hoist: several deployments hold the lock (\(holders.joined(separator: ", "))); name one: hoist stop ID --playbook \(playbook ?? "")")
             throw ExitCode(1)

@@ -67,16 +67,20 @@ public struct Deployment: Sendable {
             outcome = .failure(error)
         }
         await heartbeat.finish()
-        await acquired.release()
+        let unreleased = await acquired.release()
+        if !unreleased.isEmpty {
+            observer.handle(.notice(.lockNotReleased(unreleased, leaseSeconds: owner.leaseSeconds, playbook: request.playbookPath)))
+        }
         await lockSessions.closeAll()
         var report = try outcome.get()
         report.lostLockHosts = heartbeat.lostHosts
         return report
     }
 
-    /// Takes the lock. A lock held by a coordinator process on this machine that is gone
-    /// (killed, crashed) is taken over at once rather than after its lease, by removing only
-    /// that deployment's lock, so a second coordinator racing for it cannot lose its own.
+    /// Takes the lock. A lock whose deployment is known to be over (`GoneLockHolder`: its
+    /// coordinator process on this machine is gone, or the history says it ended) is taken
+    /// over at once rather than after its lease, by removing only that deployment's lock, so
+    /// a second coordinator racing for it cannot lose its own.
     func acquire(_ lock: GroupLock, observer: any DeploymentObserver) async throws(DeploymentError) -> AcquiredLock {
         // The wait is announced once, and again only when another deployment holds the lock.
         var announced: String?
@@ -93,8 +97,9 @@ public struct Deployment: Sendable {
         do {
             do {
                 return try await attempt()
-            } catch let held as GroupLockHeld where held.holder.machine == request.lock.machine && held.holder.isGoneProcess {
-                observer.handle(.notice(.deadCoordinatorLockTakenOver(deploymentID: held.holder.deploymentID, pid: held.holder.pid)))
+            } catch let held as GroupLockHeld {
+                guard let gone = GoneLockHolder.reason(held.holder, thisMachine: request.lock.machine, history: ports.history) else { throw held }
+                observer.handle(.notice(.goneHolderLockTakenOver(deploymentID: held.holder.deploymentID, reason: gone)))
                 await lock.release(deploymentID: held.holder.deploymentID)
                 return try await attempt()
             }
@@ -325,9 +330,3 @@ public struct NoContinueSignals: ContinueSignals {
     public func take(_ deploymentID: String) -> Bool { false }
 }
 
-extension LockOwner {
-    /// A coordinator on this machine whose process no longer exists.
-    var isGoneProcess: Bool {
-        pid > 0 && kill(pid, 0) != 0 && errno == ESRCH
-    }
-}

@@ -11,11 +11,13 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case waitingForLock(GroupLockHeld, until: Date)
     /// A stale lock (heartbeat older than its lease) was taken over, as a sentence.
     case staleLockTakenOver(String)
-    /// The lock was held by a coordinator process on this machine that is gone.
-    case deadCoordinatorLockTakenOver(deploymentID: String, pid: Int32)
+    /// The lock was held by a deployment known to be over (`GoneLockHolder`), for `reason`.
+    case goneHolderLockTakenOver(deploymentID: String, reason: String)
     /// Hook runs a coordinator that is gone left running on `host` (a laptop that went to
     /// sleep, a network cut off), stopped before this deployment starts.
     case orphanedRunsStopped(host: String, runs: Int, deploymentIDs: [String], graceSeconds: Int)
+    /// Our lock could not be removed from these hosts at the end (they went down meanwhile).
+    case lockNotReleased([UnreleasedLock], leaseSeconds: Int, playbook: String)
     /// Our lock on `host` was removed or taken over while we ran.
     case lockLost(host: String, now: LockOwner?)
     /// A deployment of the group still marked running lost its coordinator; marked failed.
@@ -49,11 +51,15 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
                 + "giving up at \(utcStamp(until)) (--lock-wait) unless it ends sooner"
         case .staleLockTakenOver(let text):
             return text
-        case .deadCoordinatorLockTakenOver(let id, let pid):
-            return "the lock of \(id) was held by process \(pid) on this machine, which is gone; taking it over"
+        case .goneHolderLockTakenOver(let id, let reason):
+            return "the lock was held by \(id), but \(reason); taking it over"
         case .orphanedRunsStopped(let host, let runs, let ids, let grace):
             return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, left by a coordinator that is gone; "
                 + "stopping \(runs == 1 ? "it" : "them") (TERM, then KILL after \(grace) s) before this deployment starts"
+        case .lockNotReleased(let hosts, let lease, let playbook):
+            return "the lock stays on \(hosts.map { "\($0.host) (\($0.reason))" }.joined(separator: ", ")): "
+                + "it could not be removed there. Another deployment takes it over once its lease (\(lease) s) has passed, "
+                + "or at once where it can tell this deployment has ended; `hoist lock release \(playbook)` removes it now"
         case .lockLost(let host, let now):
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }

@@ -143,8 +143,10 @@ public struct GroupLock: Sendable {
         }
     }
 
-    /// Removes our lock on `hosts` (only where owner.json still names our deployment).
-    func release(on hosts: [HostSpec]) async {
+    /// Removes our lock on `hosts` (only where owner.json still names our deployment);
+    /// returns the hosts where that could not be done, with why.
+    @discardableResult
+    func release(on hosts: [HostSpec]) async -> [UnreleasedLock] {
         await release(deploymentID: owner.deploymentID, on: hosts)
     }
 
@@ -152,11 +154,18 @@ public struct GroupLock: Sendable {
     /// checked on each host in the same program. Taking over the lock of a coordinator known
     /// to be dead goes through here, so two coordinators racing for it never remove each
     /// other's fresh lock: only the dead one's.
-    public func release(deploymentID: String, on hosts: [HostSpec]? = nil) async {
+    @discardableResult
+    public func release(deploymentID: String, on hosts: [HostSpec]? = nil) async -> [UnreleasedLock] {
         let token = Self.token()
-        _ = await forEachHost(hosts ?? self.hosts) { host in
-            _ = try? await call(host) { $0.release(deploymentID: deploymentID, token: token) }
+        let answers = await forEachHost(hosts ?? self.hosts) { host -> String? in
+            do {
+                if case .unreachable(let why) = try await call(host, { $0.release(deploymentID: deploymentID, token: token) }) { return why }
+                return nil
+            } catch {
+                return "\(error)"
+            }
         }
+        return answers.compactMap { host, why in why.map { UnreleasedLock(host: host.name, reason: $0) } }
     }
 
     /// Stops hook runs left alive by a coordinator that is gone (found while taking the lock):

@@ -21,8 +21,11 @@ public struct AcquiredLock: Sendable {
 
     /// Removes our lock on every host of the group (skipped ones too, in case the connection
     /// dropped after the lock was written); a host whose lock is no longer ours is left alone.
-    public func release() async {
-        await lock.release(on: lock.hosts.reversed())
+    /// Returns the locked hosts where it could not be removed (the host went down meanwhile).
+    @discardableResult
+    public func release() async -> [UnreleasedLock] {
+        let locked = Set(lockedHosts.map(\.name))
+        return await lock.release(on: lock.hosts.reversed()).filter { locked.contains($0.host) }
     }
 
     /// Keeps the lock fresh and listens for requests: every `interval` (default: a third of

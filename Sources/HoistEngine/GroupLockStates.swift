@@ -63,6 +63,13 @@ public struct HostLockState: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// A host where a lock we held could not be removed (it went down before the end): the lock
+/// stays there until its lease passes or someone releases it.
+public struct UnreleasedLock: Sendable, Hashable {
+    public var host: String
+    public var reason: String
+}
+
 /// A wait for a held lock (`--lock-wait`) ended by a stop: nothing was taken.
 public struct GroupLockWaitStopped: Error, Sendable {
     public var held: GroupLockHeld

@@ -177,6 +177,34 @@ import HoistTestSupport
         }
     }
 
+    /// A lock left behind by a deployment that ended (its release failed where the host was
+    /// down at the end) still has a fresh heartbeat. `lock status` says whose it was and that
+    /// it ended, `hoist stop` does not claim to stop it, and `lock release` removes it without
+    /// --force; all of them used to treat it as a running deployment's.
+    @Test func aLockLeftBehindByAnEndedDeploymentIsToldApart() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("leftover", hosts: names)
+            let first = try group.deploy(try group.revision("v1", version: "v1"))
+            #expect(first.status == 0, "\(first.stderr)")
+            let id = try #require(try group.list().first?["id"] as? String)
+            let lockDir = group.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/deployment-instructions/leftover_g.lock").path
+            try FileManager.default.createDirectory(atPath: lockDir, withIntermediateDirectories: true)
+            let now = Int(Date().timeIntervalSince1970)
+            let owner = #"{"command":"hoist deploy","deploymentID":"\#(id)","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(now),"status":"running","user":"bob","heartbeatTime":\#(now)}"#
+            try owner.write(toFile: lockDir + "/owner.json", atomically: true, encoding: .utf8)
+
+            let status = try group.hoist(["lock", "status", group.playbook])
+            #expect(status.stdout.contains("fresh") && status.stdout.contains("but \(id) ended Succeeded"), "\(status.stdout)\(status.stderr)")
+            let stop = try group.hoist(["stop", "--playbook", group.playbook])
+            #expect(stop.status == 1 && stop.stderr.contains("left behind"), "\(stop.stdout)\(stop.stderr)")
+            let stopByID = try group.hoist(["stop", id, "--playbook", group.playbook])
+            #expect(stopByID.status == 1 && stopByID.stderr.contains("nothing runs \(id) any more"), "\(stopByID.stdout)\(stopByID.stderr)")
+            let release = try group.hoist(["lock", "release", group.playbook])
+            #expect(release.status == 0, "\(release.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: lockDir))
+        }
+    }
+
     @Test func staleLockFromElsewhereIsTakenOver() async throws {
         try await withFleetHosts(1) { names in
             let group = try FleetGroup("stale", hosts: names)

@@ -1,0 +1,33 @@
+import Foundation
+import HoistCore
+
+/// Whether the deployment named in a lock is known to be over, so its lock can go before its
+/// lease runs out. A lock outlives its deployment when releasing it failed on a host (the
+/// host was down at the end), or when its coordinator was killed; until the lease passed it
+/// looked fresh, and a teammate's deployment, `hoist lock release` and `hoist stop` all
+/// treated it as live. Two things prove a holder gone: its coordinator ran on this machine and
+/// its process no longer exists, or the history (shared, for a team) says its deployment
+/// ended and no rollback of it is running under its lock.
+public enum GoneLockHolder {
+    /// Why `owner`'s deployment is over, as a clause ("its coordinator, pid 5324 on this
+    /// machine, is gone"), or nil when nothing proves it.
+    public static func reason(_ owner: LockOwner, thisMachine: String, history: (any HistoryStore)?) -> String? {
+        if owner == .unknown { return nil }
+        if owner.machine == thisMachine && owner.isGoneProcess {
+            return "its coordinator, pid \(owner.pid) on this machine, is gone"
+        }
+        guard let history, let id = DeploymentID(owner.deploymentID),
+              let record = try? history.deployment(id), record.status.isFinal else { return nil }
+        // An automatic rollback runs under the lock of the deployment it rolls back.
+        let rollingBack = ((try? history.unfinished(group: record.deploymentGroup)) ?? []).contains { $0.rollbackOf == id }
+        if rollingBack { return nil }
+        return "\(owner.deploymentID) ended \(record.status.rawValue)" + (record.endTime.map { " at \(utcStamp($0))" } ?? "")
+    }
+}
+
+extension LockOwner {
+    /// A coordinator on this machine whose process no longer exists.
+    var isGoneProcess: Bool {
+        pid > 0 && kill(pid, 0) != 0 && errno == ESRCH
+    }
+}

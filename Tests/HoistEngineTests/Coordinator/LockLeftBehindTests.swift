@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistPlanning
+import HoistTestSupport
+@testable import HoistEngine
+
+/// A lock that outlives its deployment: the host went down before the end, so releasing it
+/// failed there. An adversarial run found the deployment ending Succeeded without a word, and
+/// the lock then passing for a live one until its lease ran out: a teammate's deployment,
+/// `hoist lock release` and `hoist stop` all refused or misread it.
+@Suite struct LockLeftBehindTests {
+    /// A lock written as another coordinator would have, with a fresh heartbeat.
+    static func plant(_ group: FolderGroup, on host: String, deploymentID: String, machine: String = "elsewhere", pid: Int32 = 4242) throws {
+        let dir = HostLayout(root: group.scratch.file("hosts/\(host)"), groupID: group.groupID).lockDir
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let owner = LockOwner(user: "bob", machine: machine, deploymentID: deploymentID, pid: pid,
+                              startTime: Int(Date().timeIntervalSince1970), command: "hoist deploy")
+        try (GroupLockCommands.ownerJSONPrefix(owner) + "\(Int(Date().timeIntervalSince1970))}\n")
+            .write(toFile: dir + "/owner.json", atomically: true, encoding: .utf8)
+    }
+
+    static func notices(_ observer: RecordingObserver) -> [DeploymentNotice] {
+        observer.events.current.compactMap { if case .notice(let notice) = $0 { return notice } else { return nil } }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aLockThatCouldNotBeRemovedIsReported() async throws {
+        let group = try FolderGroup(["h1", "h2"])
+        let observer = RecordingObserver()
+        var ports = group.ports(observer: observer)
+        ports.connector = ReleaseFailingConnector(host: "h2")
+        let report = try await Deployment(request: group.request(group.plan(), try await group.revision("v1")), ports: ports).run()
+        #expect(report.verdict.status == .succeeded)
+        #expect(!group.lockExists("h1") && group.lockExists("h2"))
+        let unreleased = Self.notices(observer).compactMap { if case .lockNotReleased(let hosts, _, _) = $0 { return hosts.map(\.host) } else { return nil } }
+        #expect(unreleased == [["h2"]], "\(Self.notices(observer))")
+    }
+
+    /// A fresh-looking lock whose deployment the history says ended is taken over at once.
+    @Test(.timeLimit(.minutes(5)))
+    func aLockOfADeploymentThatEndedIsTakenOverAtOnce() async throws {
+        let group = try FolderGroup(["h1", "h2"])
+        let first = try await group.deploy(try await group.revision("v1"))
+        try #require(first.verdict.status == .succeeded)
+        try Self.plant(group, on: "h2", deploymentID: first.id)
+        let observer = RecordingObserver()
+        let report = try await group.deploy(try await group.revision("v2"), ports: group.ports(observer: observer))
+        #expect(report.verdict.status == .succeeded)
+        #expect(Self.notices(observer).contains { notice in
+            if case .goneHolderLockTakenOver(first.id, let reason) = notice { return reason.hasPrefix("\(first.id) ended Succeeded") }
+            return false
+        }, "\(Self.notices(observer))")
+        #expect(!group.lockExists("h2"))
+    }
+
+    /// What proves a holder gone, and what does not.
+    @Test func aHolderIsGoneOnlyWhenSomethingProvesIt() throws {
+        let group = try FolderGroup(["h1"])
+        func record(_ id: DeploymentID, _ status: DeploymentStatus, rollbackOf: DeploymentID? = nil) throws {
+            try group.history.createDeployment(DeploymentRecord(
+                id: id, application: group.application, deploymentGroup: group.group, playbookPath: "pb.yml", status: status,
+                createdBy: "bob@elsewhere", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce",
+                rollbackOf: rollbackOf, createTime: Date()))
+        }
+        func owner(_ id: String, machine: String = "elsewhere", pid: Int32 = 4242) -> LockOwner {
+            LockOwner(user: "bob", machine: machine, deploymentID: id, pid: pid, startTime: 0, command: "hoist deploy")
+        }
+        let ended = DeploymentID("d-ENDED0001")!, running = DeploymentID("d-RUNNING01")!, rolledBack = DeploymentID("d-ROLLED001")!
+        try record(ended, .succeeded)
+        try record(running, .inProgress)
+        try record(rolledBack, .failed)
+        try record(DeploymentID("d-ROLLBACK1")!, .inProgress, rollbackOf: rolledBack)
+        let here = ProcessInfo.processInfo.hostName
+        #expect(GoneLockHolder.reason(owner("d-ENDED0001"), thisMachine: here, history: group.history)?.hasPrefix("d-ENDED0001 ended Succeeded") == true)
+        #expect(GoneLockHolder.reason(owner("d-RUNNING01"), thisMachine: here, history: group.history) == nil)
+        #expect(GoneLockHolder.reason(owner("d-ROLLED001"), thisMachine: here, history: group.history) == nil, "its rollback runs under its lock")
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), thisMachine: here, history: group.history) == nil)
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), thisMachine: here, history: nil) == nil)
+        // A coordinator on this machine: gone when its process is; this one is alive.
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: getpid()), thisMachine: here, history: nil) == nil)
+        let child = try SpawnedProcess(path: "/bin/true", arguments: [], environment: [:], ownProcessGroup: false)
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        close(child.stdout); close(child.stderr)
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: child.pid), thisMachine: here, history: nil)?.contains("pid \(child.pid) on this machine, is gone") == true)
+    }
+}
+
+/// Folder hosts whose lock release fails on `host` as if it had gone down at the end.
+final class ReleaseFailingConnector: HostConnector, @unchecked Sendable {
+    let host: String
+    init(host: String) { self.host = host }
+
+    func connect(_ spec: HostSpec) async throws -> any HostSession {
+        ReleaseFailingSession(inner: LocalHostSession(host: spec), failing: spec.name == host)
+    }
+
+    final class ReleaseFailingSession: ForwardingSession, @unchecked Sendable {
+        let failing: Bool
+        init(inner: LocalHostSession, failing: Bool) {
+            self.failing = failing
+            super.init(inner: inner)
+        }
+        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            if failing && command.contains(".lock.released.") { throw TransportError(host: host.name, kind: .closed, message: "the connection was lost") }
+            return try await inner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        }
+    }
+}
