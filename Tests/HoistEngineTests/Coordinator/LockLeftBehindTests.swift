@@ -29,7 +29,9 @@ import HoistTestSupport
         let group = try FolderGroup(["h1", "h2"])
         let observer = RecordingObserver()
         var ports = group.ports(observer: observer)
-        ports.connector = ReleaseFailingConnector(host: "h2")
+        // h2's lock release fails as if the host had gone down at the end.
+        let lockDir = HostLayout(root: group.scratch.file("hosts/h2"), groupID: group.groupID).lockDir
+        ports.connector = HeldCommands(containing: lockDir + ".released.", hold: .connectionLost)
         let report = try await Deployment(request: group.request(group.plan(), try await group.revision("v1")), ports: ports).run()
         #expect(report.verdict.status == .succeeded)
         #expect(!group.lockExists("h1") && group.lockExists("h2"))
@@ -84,28 +86,5 @@ import HoistTestSupport
         waitpid(child.pid, &status, 0)
         close(child.stdout); close(child.stderr)
         #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: child.pid), thisMachine: here, history: nil)?.contains("pid \(child.pid) on this machine, is gone") == true)
-    }
-}
-
-/// Folder hosts whose lock release fails on `host` as if it had gone down at the end.
-final class ReleaseFailingConnector: HostConnector, @unchecked Sendable {
-    let host: String
-    init(host: String) { self.host = host }
-
-    func connect(_ spec: HostSpec) async throws -> any HostSession {
-        ReleaseFailingSession(inner: LocalHostSession(host: spec), failing: spec.name == host)
-    }
-
-    final class ReleaseFailingSession: ForwardingSession, @unchecked Sendable {
-        let failing: Bool
-        init(inner: LocalHostSession, failing: Bool) {
-            self.failing = failing
-            super.init(inner: inner)
-        }
-        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
-                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-            if failing && command.contains(".lock.released.") { throw TransportError(host: host.name, kind: .closed, message: "the connection was lost") }
-            return try await inner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
-        }
     }
 }

@@ -98,11 +98,13 @@ import HoistTestSupport
 
 /// Folder-host sessions that hold the commands containing a given text: until their task is
 /// cancelled (they then end as killed, as the SSH session's do), or after running them, until
-/// `replyWhen` holds, whatever the cancelling (a reply already on its way).
+/// `replyWhen` holds, whatever the cancelling (a reply already on its way); or that fail them
+/// as a connection lost would (`connectionLost`).
 final class HeldCommands: HostConnector, @unchecked Sendable {
     enum Hold: Sendable {
         case untilCancelled
         case replyWhen(@Sendable () -> Bool)
+        case connectionLost
     }
 
     let needle: String
@@ -148,6 +150,9 @@ final class HeldCommands: HostConnector, @unchecked Sendable {
                 // Not cancellable: a sleep that a cancel cuts short is retried until `ready`.
                 while !ready() { try? await Task.sleep(for: .milliseconds(20)) }
                 return result
+            case .connectionLost:
+                owner.reached.withLock { $0 = true }
+                throw TransportError(host: host.name, kind: .closed, message: "the connection was lost")
             }
         }
     }
