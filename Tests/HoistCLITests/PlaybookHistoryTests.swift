@@ -46,6 +46,19 @@ import Testing
         #expect(inventory.stderr.contains("inventory.yml is an inventory; --playbook needs a playbook"), "\(inventory.stderr)")
     }
 
+    /// A NUL a hook printed does not end its line in `hoist logs`: written to a pipe, the
+    /// line comes out whole, as the deployment's own output wrote it.
+    @Test func logsKeepAHooksNulAndTheRestOfItsLine() throws {
+        let scratch = try ScratchDirectory("hoist-history-nul")
+        _ = try RevisionFixtures.playbook(in: scratch, extra: "history: deploys.sqlite3\n")
+        try history(at: scratch.file("deploys.sqlite3"), in: scratch, id: "d-PBHIST003", createdBy: "alice@laptop",
+                    description: "nul", output: "a\u{0}b end")
+        let logs = try HoistBinary.run(["logs", "d-PBHIST003", "--playbook", "web.yml"],
+                                       environment: ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("xdg")], currentDirectory: scratch.url)
+        #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(logs.stdout == "h001 AfterInstall [stdout] a\u{0}b end\n", "\(logs.stdout.debugDescription)")
+    }
+
     /// A shared history holds what colleagues typed (`--description`, their user name) and what hosts sent: on a
     /// terminal, `list`, `show` and `logs` show its control characters in caret notation, so
     /// none of it can steer the terminal of whoever reads the history.
