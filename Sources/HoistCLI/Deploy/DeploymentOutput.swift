@@ -67,11 +67,7 @@ final class DeploymentOutput: @unchecked Sendable {
     func observer(deploymentID: String) -> any DeploymentObserver {
         // JSON lines carry no notices: they go to stderr, so they reach a person anyway.
         if options.json { return ObserverFanout([JSONLinesReporter(deploymentID: deploymentID), NoticePrinter()]) }
-        guard style.live else {
-            // Plain output: the command's own stderr lines carry the time too.
-            Console.shared.stampsErrors = true
-            return PlainReporter(options: options)
-        }
+        guard style.live else { return PlainReporter(options: options) }
         let reporter = TerminalReporter(options: options, colors: style.colors, hookTimeouts: hookTimeouts)
         lock.lock()
         live = reporter
