@@ -23,8 +23,9 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Keep printing new output until the deployment ends.")
     var follow = false
 
-    /// The longest `--follow` waits before reading again: a store that announces writes
-    /// (PostgreSQL) wakes it sooner; the SQLite file is polled every 300 ms.
+    /// The longest `--follow` waits before reading again, and before it sees that its reader
+    /// has gone: a store that announces writes (PostgreSQL) wakes it sooner; the SQLite file
+    /// is polled every 300 ms.
     static let followLimit: Duration = .seconds(5)
     static let pageSize = 1000
 
@@ -44,7 +45,8 @@ struct LogsCommand: AsyncParsableCommand {
                 throw HistoryCommandFailure.invalidInput("Deployment \(id) has no host '\(host)'; `hoist show \(id)` lists its hosts.")
             }
             afterSeq = try drain(store, id, event: event, after: afterSeq)
-            // A reader that went away (`| head`) ends the follow, as SIGPIPE used to.
+            // A reader that went away (`| head`) ends the follow, as SIGPIPE used to, whether or
+            // not there was output to write since: a quiet deployment may run for hours.
             if !follow || deployment.status.isFinal || Console.shared.isDead(STDOUT_FILENO) { return }
             await store.waitForChange(of: id, limit: Self.followLimit)
         }

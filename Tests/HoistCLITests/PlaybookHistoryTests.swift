@@ -7,13 +7,14 @@ import Testing
 /// A playbook's `history:` is honoured by the history commands as deploy and rollback honour
 /// it: `--playbook` reads that file, so an id from that history is never "no such deployment".
 @Suite struct PlaybookHistoryTests {
-    /// A history file at `path` holding one succeeded deployment of web.yml with one output line.
+    /// A history file at `path` holding one deployment of web.yml (succeeded unless `status`
+    /// says otherwise) with one output line.
     func history(at path: String, in scratch: ScratchDirectory, id: String, createdBy: String, description: String,
-                 output: String) throws {
+                 output: String, status: DeploymentStatus = .succeeded) throws {
         let store = try SQLiteHistoryStore(path: path)
         let id = DeploymentID(id)!
         try store.createDeployment(DeploymentRecord(
-            id: id, application: "shop", deploymentGroup: "shop-web", playbookPath: scratch.file("web.yml"), status: .succeeded,
+            id: id, application: "shop", deploymentGroup: "shop-web", playbookPath: scratch.file("web.yml"), status: status,
             createdBy: createdBy, revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.HalfAtATime",
             description: description, createTime: Date()))
         try store.appendOutput([OutputRecord(deploymentID: id, host: "h001", event: .afterInstall, stream: .stdout, time: Date(), text: output)])

@@ -89,11 +89,19 @@ final class Console: @unchecked Sendable {
         body { self.writeRaw($0, to: self.outDescriptor) }
     }
 
-    /// Whether writing to `descriptor` has failed for good.
+    /// Whether writing to `descriptor` has failed for good, or would: its reader is gone (a
+    /// pipe whose reader closed it, `| head -1`; a hung-up terminal) though nothing was
+    /// written since. poll() says so at once (POLLERR, POLLHUP), so a command that waits long
+    /// between writes (`logs --follow` on a quiet deployment) need not write to find out.
     func isDead(_ descriptor: Int32) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return deadDescriptors.contains(descriptor)
+        if deadDescriptors.contains(descriptor) { return true }
+        // No events asked for: only the errors and hang-ups poll() always reports.
+        var entry = pollfd(fd: descriptor, events: 0, revents: 0)
+        guard poll(&entry, 1, 0) == 1, entry.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 else { return false }
+        deadDescriptors.insert(descriptor)
+        return true
     }
 
     /// Caller holds the lock.
