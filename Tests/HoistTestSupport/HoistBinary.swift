@@ -60,6 +60,15 @@ public enum HoistBinary {
                               environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"].merging(environment) { $1 })
     }
 
+    /// Runs a command line Hoist suggested (`hoist logs d-… --playbook web.yml`) as a person
+    /// pastes it into a shell in `directory`, where `hoist` is the built binary; `environment`
+    /// entries are added to this process's environment. Blocks the calling thread.
+    public static func runPasted(_ commandLine: String, in directory: URL, environment: [String: String] = [:]) throws -> Output {
+        var all = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        all["PATH"] = URL(fileURLWithPath: path).deletingLastPathComponent().path + ":" + (all["PATH"] ?? "/usr/bin:/bin")
+        return try runProgram("/bin/sh", ["-c", "cd \(shellQuote(directory.path)) && \(commandLine)"], environment: all)
+    }
+
     /// Runs another program (`tmux`) to completion the same way, with exactly `environment`.
     /// Blocks the calling thread.
     public static func runProgram(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Output {
@@ -135,9 +144,12 @@ public final class RunningHoist: @unchecked Sendable {
 
     /// What stdout said so far, while the process runs.
     public func stdoutSoFar() -> String {
-        var text = ""
-        _ = stdout.wait(until: { text = $0; return true }, deadline: Date())
-        return text
+        stdout.soFar()
+    }
+
+    /// Like `stdoutSoFar`, for stderr.
+    public func stderrSoFar() -> String {
+        stderr.soFar()
     }
 }
 
@@ -182,6 +194,13 @@ private final class PipeReader: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !ended { condition.wait() }
+    }
+
+    /// What came so far.
+    func soFar() -> String {
+        var text = ""
+        _ = wait(until: { text = $0; return true }, deadline: Date())
+        return text
     }
 
     /// Whether the pipe ended (or was closed) before `deadline`.
