@@ -66,7 +66,7 @@ struct LockRelease: AsyncParsableCommand {
         }
         if !fresh.isEmpty && !force {
             for state in fresh { printToStderr("hoist: \(state)") }
-            printToStderr("hoist: the lock is held by a running deployment (its heartbeat is fresh); `hoist stop ID` stops it, --force removes the lock anyway")
+            printToStderr("hoist: the lock is held by a running deployment (its heartbeat is fresh); `hoist stop --playbook \(shellQuote(playbook))` stops it, --force removes the lock anyway")
             throw ExitCode(HoistExitCode.lockHeld)
         }
         let before = await lock.forceRelease()
@@ -98,7 +98,7 @@ struct StopCommand: AsyncParsableCommand {
             guard let id else { throw invalid("name the deployment (hoist stop ID), or its playbook (hoist stop --playbook PLAYBOOK)") }
             let store = try openHistory(db: db, playbook: nil)
             guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
-                throw invalid("\(id): no such deployment in the history; `hoist list` shows them, and `hoist stop --playbook PLAYBOOK` finds it through the lock on the hosts")
+                throw invalid("\(id): no such deployment in the history; `\(SuggestedCommands.naming(db: db, playbook: nil).list())` shows them, and `hoist stop --playbook PLAYBOOK` finds it through the lock on the hosts")
             }
             guard !record.status.isFinal else { throw invalid("\(id) has already ended (\(record.status.rawValue))") }
             playbookPath = record.playbookPath

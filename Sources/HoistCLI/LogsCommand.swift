@@ -23,13 +23,14 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Keep printing new output until the deployment ends.")
     var follow = false
 
-    /// The longest `--follow` waits before reading again: a store that announces writes
-    /// (PostgreSQL) wakes it sooner; the SQLite file is polled every 300 ms.
+    /// The longest `--follow` waits before reading again, and before it sees that its reader
+    /// has gone: a store that announces writes (PostgreSQL) wakes it sooner; the SQLite file
+    /// is polled every 300 ms.
     static let followLimit: Duration = .seconds(5)
     static let pageSize = 1000
 
     func run() async throws {
-        let id = try HistoryCommandFailure.deploymentID(self.id)
+        let id = try history.deploymentID(self.id)
         let event: LifecycleEvent? = try self.event.map { try HistoryCommandFailure.named($0, "lifecycle event") }
         let store = try history.openStore()
         var afterSeq: Int64 = 0
@@ -38,13 +39,14 @@ struct LogsCommand: AsyncParsableCommand {
             // are then certain to be drained before we stop.
             let deployment = try HistoryCommandFailure.reporting { try store.deployment(id) }
             guard let deployment else {
-                throw HistoryCommandFailure.invalidInput(HistoryError.unknownDeployment(id).description)
+                throw history.unknownDeployment(id)
             }
             if let host, deployment.status.isFinal || !follow, try !store.hosts(of: id).contains(where: { $0.host == host }) {
-                throw HistoryCommandFailure.invalidInput("Deployment \(id) has no host '\(host)'; `hoist show \(id)` lists its hosts.")
+                throw HistoryCommandFailure.invalidInput("Deployment \(id) has no host '\(host)'; `\(history.commands.show(id.rawValue))` lists its hosts.")
             }
             afterSeq = try drain(store, id, event: event, after: afterSeq)
-            // A reader that went away (`| head`) ends the follow, as SIGPIPE used to.
+            // A reader that went away (`| head`) ends the follow, as SIGPIPE used to, whether or
+            // not there was output to write since: a quiet deployment may run for hours.
             if !follow || deployment.status.isFinal || Console.shared.isDead(STDOUT_FILENO) { return }
             await store.waitForChange(of: id, limit: Self.followLimit)
         }

@@ -47,7 +47,8 @@ struct RollbackCommand: AsyncParsableCommand {
         do {
             if let to {
                 guard let id = DeploymentID(to), let record = try store.deployment(id) else {
-                    throw invalid("\(to): no such deployment in the history; `hoist list --group \(pb.deploymentGroup)` shows them")
+                    let commands = SuggestedCommands.naming(db: db, playbook: pb.historyPath == nil ? nil : playbook)
+                    throw invalid("\(to): no such deployment in the history; `\(commands.list(group: pb.deploymentGroup))` shows them")
                 }
                 try RollbackSource.check(record, application: pb.application, deploymentGroup: pb.deploymentGroup)
                 source = record
@@ -100,7 +101,7 @@ struct RedeployCommand: AsyncParsableCommand {
         if output.json { JSONEnding.shared.expect() }
         let store = try history.openStore()
         guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
-            throw invalid("\(id): no such deployment in the history; `hoist list` shows them")
+            throw invalid("\(id): no such deployment in the history; `\(history.commands.list())` shows them")
         }
         var hosts: [String]?
         if onlyFailed {

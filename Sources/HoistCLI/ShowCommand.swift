@@ -20,9 +20,9 @@ struct ShowCommand: AsyncParsableCommand {
     var refresh = false
 
     func run() async throws {
-        let id = try HistoryCommandFailure.deploymentID(self.id)
+        let id = try history.deploymentID(self.id)
         let store = try history.openStore()
-        let detail = try HistoryCommandFailure.reporting({ try store.detail(id) })
+        let detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) })
         var reports: [HostRecordsRefresh.Report] = []
         if refresh {
             guard let path = history.playbook ?? detail?.deployment.playbookPath else {
@@ -33,11 +33,11 @@ struct ShowCommand: AsyncParsableCommand {
             reports = await HostRecordsRefresh(target: target, playbook: pb, deploymentID: id.rawValue).fetch()
             for change in HostRecordsRefresh.reconcile(reports, store: store, id: id) { printToStderr("hoist: updated history: \(change)") }
         }
-        if let detail = try HistoryCommandFailure.reporting({ try store.detail(id) }) ?? detail {
+        if let detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) }) ?? detail {
             // Its failed events' output tails are what hooks printed.
             writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
         } else if !refresh {
-            throw HistoryCommandFailure.invalidInput(HistoryError.unknownDeployment(id).description)
+            throw history.unknownDeployment(id)
         }
         if refresh && !json { writeToStandardOutput(HostRecordsRefresh.text(reports, id: id.rawValue)) }
     }

@@ -51,10 +51,10 @@ final class YAMLNodeReader {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {
             switch error {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-                .composer(_, let problem, let mark, _):
-                diagnostics.append(Diagnostic(
-                    file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)"))
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                let (message, hint) = YAMLSyntaxError.describe(problem: problem, context: context, mark: mark, text: text)
+                diagnostics.append(Diagnostic(file: file, line: mark.line, column: mark.column, message: message, hint: hint))
             case .duplicatedKeysInMapping(let duplicates, let context):
                 let names = duplicates.joined(separator: ", ")
                 diagnostics.append(Diagnostic(

@@ -137,7 +137,9 @@ public struct Deployment: Sendable {
         for record in unfinished where record.application == request.plan.application && record.id != request.id {
             let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
             if (try? ports.history.markFailedAfterRestart(record.id, reason: reason)) == true {
-                observer.handle(.notice(.abandonedDeploymentMarkedFailed(id: record.id.rawValue, createdBy: record.createdBy, playbook: request.playbookPath)))
+                observer.handle(.notice(.abandonedDeploymentMarkedFailed(
+                    id: record.id.rawValue, createdBy: record.createdBy,
+                    recovery: [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)])))
             }
         }
     }
@@ -167,7 +169,8 @@ public struct Deployment: Sendable {
             watched: request.creator != .rollback, reporter: observer, stop: stop,
             record: { delivery in
                 do { try history.recordDelivery(delivery) } catch {
-                    observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: ["delivery: \(error)"])))
+                    observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: ["delivery: \(error)"],
+                                                               repair: request.commands.show(request.id.rawValue, refresh: true))))
                 }
             })
         let recorded = ObserverFanout([recorder, observer, signals])
@@ -186,7 +189,8 @@ public struct Deployment: Sendable {
                 observer.handle(.notice(.stopping(deploymentID: request.id.rawValue, reason: stop.reason ?? "stop requested")))
             }
         }
-        let phases = PhaseRun(plan: plan, runner: runner, traffic: ports.traffic, clock: ports.clock, continueSignals: continueSignals)
+        let phases = PhaseRun(plan: plan, runner: runner, traffic: ports.traffic, clock: ports.clock, continueSignals: continueSignals,
+                              commands: request.commands)
         let result = await phases.run()
         stopNotice.cancel()
 
@@ -196,12 +200,13 @@ public struct Deployment: Sendable {
         await recorder.flush()
         let failures = recorder.failures
         if !failures.isEmpty {
-            observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures)))
+            observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures,
+                                                       repair: request.commands.show(request.id.rawValue, refresh: true))))
         }
         if !attention.isEmpty {
             observer.handle(.notice(.hostsNeedAttention(attention, nextSteps: [
-                "`hoist redeploy \(request.id) --only-failed` to finish this revision on them",
-                "`hoist rollback \(request.playbookPath)` to put back the last successful revision",
+                "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them",
+                "`\(request.commands.rollback(playbook: request.playbookPath))` to put back the last successful revision",
             ])))
         }
         var report = DeploymentReport(id: request.id.rawValue, verdict: result.run.verdict, hosts: result.run.hosts,
@@ -288,6 +293,8 @@ public struct DeploymentRequest: Sendable {
     public var description: String?
     /// Where the deployment was started from (terminal, CI, cron), for the audit trail.
     public var origin: DeploymentOrigin?
+    /// How the commands its notices suggest name its history.
+    public var commands: SuggestedCommands
     public var lock: LockSettings
     public var killGraceSeconds: Int
     /// Reads an AppSpec found on a host (the last successful revision's) into its hooks.
@@ -296,7 +303,7 @@ public struct DeploymentRequest: Sendable {
     public init(id: DeploymentID = .random(), plan: DeploymentPlan, revision: DeployableRevision, playbookPath: String,
                 creator: DeploymentCreator = .user, createdBy: String, rollbackOf: DeploymentID? = nil, description: String? = nil,
                 origin: DeploymentOrigin? = nil, lock: LockSettings,
-                killGraceSeconds: Int = 5,
+                killGraceSeconds: Int = 5, commands: SuggestedCommands = SuggestedCommands(),
                 parseHooks: @escaping @Sendable (String, String) -> Result<HookTable, HookParseFailure>) {
         self.id = id
         self.plan = plan
@@ -309,6 +316,7 @@ public struct DeploymentRequest: Sendable {
         self.origin = origin
         self.lock = lock
         self.killGraceSeconds = killGraceSeconds
+        self.commands = commands
         self.parseHooks = parseHooks
     }
 }

@@ -21,16 +21,18 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// Our lock on `host` was removed or taken over while we ran.
     case lockLost(host: String, now: LockOwner?)
     /// A deployment of the group still marked running lost its coordinator; marked failed.
-    case abandonedDeploymentMarkedFailed(id: String, createdBy: String, playbook: String)
+    /// `recovery`: the commands that recover from it.
+    case abandonedDeploymentMarkedFailed(id: String, createdBy: String, recovery: [String])
     /// A stop was requested; running hooks finish, nothing new starts.
     case stopping(deploymentID: String, reason: String)
-    /// Writing the history failed; the record of `deploymentID` is incomplete.
-    case historyIncomplete(deploymentID: String, failures: [String])
+    /// Writing the history failed; the record of `deploymentID` is incomplete, and `repair`
+    /// (`hoist show ID --refresh`) brings it in line with the hosts' own records.
+    case historyIncomplete(deploymentID: String, failures: [String], repair: String)
     /// Hosts out of service or with their app stopped when the deployment ended.
     case hostsNeedAttention([HostAttention], nextSteps: [String])
     /// Blue/green: the replacement fleet is installed and waits up to `seconds` for
-    /// `hoist continue` (CodeDeploy's Ready; triggers hear DeploymentReady).
-    case waitingForContinue(deploymentID: String, seconds: Double)
+    /// `command` (`hoist continue ID`; CodeDeploy's Ready; triggers hear DeploymentReady).
+    case waitingForContinue(deploymentID: String, seconds: Double, command: String)
     /// A zone is done and bakes (`monitor_duration`) until `until`; the next zone starts
     /// then, or a stop or an alarm ends the deployment first.
     case zoneBaking(zone: String?, seconds: Int, until: Date)
@@ -64,19 +66,20 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
                     ?? "someone removed it (hoist lock release --force)")
-        case .abandonedDeploymentMarkedFailed(let id, let createdBy, let playbook):
-            return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). `hoist rollback \(playbook)` or `hoist redeploy \(id)` to recover."
+        case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
+            return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
+                + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."
         case .stopping(let id, let reason):
             return "stopping \(id) (\(reason)): no new hosts or lifecycle events will start"
-        case .historyIncomplete(let id, let failures):
+        case .historyIncomplete(let id, let failures, let repair):
             return "the history record of \(id) is incomplete (\(failures.prefix(3).joined(separator: "; ")))"
-                + "; `hoist show \(id) --refresh` repairs it from the hosts' own records"
+                + "; `\(repair)` repairs it from the hosts' own records"
         case .hostsNeedAttention(let hosts, let steps):
             return "hosts left out of service or with their application stopped:\n"
                 + hosts.map { "  \($0)" }.joined(separator: "\n")
                 + "\nnext: " + steps.joined(separator: "; or ")
-        case .waitingForContinue(let id, let seconds):
-            return "\(id) is ready: the replacement fleet is installed; traffic moves when someone runs `hoist continue \(id)` within \(formatDuration(seconds)), else it stays where it is"
+        case .waitingForContinue(let id, let seconds, let command):
+            return "\(id) is ready: the replacement fleet is installed; traffic moves when someone runs `\(command)` within \(formatDuration(seconds)), else it stays where it is"
         case .zoneBaking(let zone, let seconds, let until):
             return "\(zone.map { "zone \($0)" } ?? "the zone") is done; it bakes for \(formatDuration(Double(seconds))) (monitor_duration) until \(utcStamp(until)), then the next zone starts; a stop or an alarm ends it early"
         case .terminationWait(let fleet, let seconds, let until):

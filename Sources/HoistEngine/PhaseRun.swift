@@ -15,6 +15,8 @@ struct PhaseRun: Sendable {
     var traffic: (any TrafficControl)?
     var clock: any PollingClock
     var continueSignals: any ContinueSignals
+    /// For the `hoist continue` command the ready wait names.
+    var commands: SuggestedCommands
 
     static let allowEvents: [LifecycleEvent] = [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic]
 
@@ -61,15 +63,15 @@ struct PhaseRun: Sendable {
                 }
             case .waitForContinue(let seconds):
                 let ready = plan.hosts(of: .replacement, live: live).filter { record.statuses[$0.name] == .succeeded }
-                announce(phase: "Ready", detail: "waiting up to \(Int(seconds)) s for `hoist continue \(runner.context.id)`; traffic stays on \(live)",
-                         hosts: ready)
+                let command = commands.continueDeployment(runner.context.id)
+                announce(phase: "Ready", detail: "waiting up to \(Int(seconds)) s for `\(command)`; traffic stays on \(live)", hosts: ready)
                 // The triggers send DeploymentReady and InstanceReady for it.
-                runner.observer.handle(.notice(.waitingForContinue(deploymentID: runner.context.id, seconds: seconds)))
+                runner.observer.handle(.notice(.waitingForContinue(deploymentID: runner.context.id, seconds: seconds, command: command)))
                 switch await waitForContinue(seconds: seconds) {
                 case .continued: break
                 case .timedOut:
                     record.end(.stopped, code: .timeout,
-                               message: "nobody ran `hoist continue \(runner.context.id)` within \(Int(seconds)) s; traffic stays on \(live)")
+                               message: "nobody ran `\(command)` within \(Int(seconds)) s; traffic stays on \(live)")
                     break phases
                 case .stopped:
                     record.end(.stopped, code: stopCause.code, message: "\(stopCause.words) during the ready wait; traffic stays on \(live)")

@@ -100,8 +100,9 @@ extension HistoryStore {
         try listDeployments(filter).map { DeploymentSummary(deployment: $0, hosts: try hosts(of: $0.id)) }
     }
 
-    /// A deployment with its hosts and events, or nil when the id is unknown.
-    public func detail(_ id: DeploymentID) throws -> DeploymentDetail? {
+    /// A deployment with its hosts and events, or nil when the id is unknown. `commands`
+    /// name this history in the `hoist logs` command given with each failed event's output.
+    public func detail(_ id: DeploymentID, commands: SuggestedCommands = SuggestedCommands()) throws -> DeploymentDetail? {
         guard let deployment = try deployment(id) else { return nil }
         let events = try events(of: id, host: nil)
         var detail = DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: events,
@@ -109,7 +110,8 @@ extension HistoryStore {
         for event in events where event.status == .failed {
             let tail = try outputTail(of: id, host: event.host, event: event.event)
             if !tail.isEmpty {
-                detail.failedHookOutput.append(FailedHookOutput(deploymentID: id.rawValue, host: event.host, event: event.event, tail: tail))
+                detail.failedHookOutput.append(FailedHookOutput(
+                    deploymentID: id.rawValue, host: event.host, event: event.event, tail: tail, commands: commands))
             }
         }
         return detail

@@ -49,7 +49,7 @@ extension SQLiteHistoryStore {
     public func output(
         of id: DeploymentID, host: String?, event: LifecycleEvent?, afterSeq: Int64, limit: Int
     ) throws -> [OutputRecord] {
-        var sql = "SELECT * FROM output WHERE deploymentID = ? AND seq > ?"
+        var sql = "SELECT deploymentID, host, event, seq, stream, time, \(StoredValues.wholeTextColumn("text")) FROM output WHERE deploymentID = ? AND seq > ?"
         var arguments: StatementArguments = [id.rawValue, afterSeq]
         if let host {
             sql += " AND host = ?"

@@ -240,11 +240,11 @@ public final class SQLiteHistoryStore: HistoryStore {
         do {
             try pool.write { db in
                 let insert = try db.cachedStatement(
-                    sql: "INSERT INTO output (deploymentID, host, event, stream, time, text) VALUES (?, ?, ?, ?, ?, ?)")
+                    sql: "INSERT INTO output (deploymentID, host, event, stream, time, text) VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))")
                 for line in lines {
                     insert.setUncheckedArguments([
                         line.deploymentID.rawValue, line.host, line.event.rawValue, line.stream.rawValue,
-                        StoredValues.millis(line.time), line.text,
+                        StoredValues.millis(line.time), StoredValues.wholeText(line.text),
                     ])
                     try insert.execute()
                 }

@@ -11,6 +11,13 @@ struct StoredValues {
     static func millis(_ date: Date?) -> Int64? { date.map { millis($0) } }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
+    /// Output text goes to SQLite as bytes (cast to TEXT in the statement) and comes back as
+    /// bytes (`wholeTextColumn`): GRDB passes a String as a C string both ways, so a NUL a
+    /// hook printed would end the line there, `a\0b end` read back as `a`.
+    static func wholeText(_ text: String) -> Data { Data(text.utf8) }
+    static func wholeText(_ row: Row, _ column: String) -> String { String(decoding: row[column] as Data, as: UTF8.self) }
+    static func wholeTextColumn(_ column: String) -> String { "CAST(\(column) AS BLOB) AS \(column)" }
+
     func date(_ row: Row, _ column: String) -> Date? {
         (row[column] as Int64?).map(Self.date)
     }
@@ -80,7 +87,7 @@ struct StoredValues {
     func output(_ row: Row) throws -> OutputRecord {
         OutputRecord(
             deploymentID: try deploymentID(row, "deploymentID"), host: row["host"], event: try required(row, "event"),
-            seq: row["seq"], stream: try required(row, "stream"), time: Self.date(row["time"]), text: row["text"])
+            seq: row["seq"], stream: try required(row, "stream"), time: Self.date(row["time"]), text: Self.wholeText(row, "text"))
     }
 
     func delivery(_ row: Row) throws -> DeliveryRecord {

@@ -153,11 +153,22 @@ protocol PostgresValue {
     func bind(into bindings: inout PostgresBindings)
 }
 
-extension String: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(self) } }
+extension String: PostgresValue {
+    func bind(into b: inout PostgresBindings) { b.append(storable) }
+
+    /// PostgreSQL's text cannot hold U+0000: it refuses the whole statement, and a batch of
+    /// output with one NUL a hook printed would be lost. So every text Hoist writes there
+    /// has each NUL replaced by U+2400 (␀, the symbol for NUL): the line stays whole and
+    /// shows where the NUL was. SQLite keeps the NUL itself (docs/history.md).
+    var storable: String {
+        guard utf8.contains(0) else { return self }
+        return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\u{0}" ? "\u{2400}" : $0 }))
+    }
+}
 extension Int64: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(self) } }
 extension Int: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(Int64(self)) } }
 extension Array: PostgresValue where Element == String {
-    func bind(into b: inout PostgresBindings) { b.append(self) }
+    func bind(into b: inout PostgresBindings) { b.append(map(\.storable)) }
 }
 
 /// An array of numbers as one parameter (`$n::bigint[]`).

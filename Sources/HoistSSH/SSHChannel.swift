@@ -27,7 +27,7 @@ final class SSHChannel {
         }
         if rc != 0 {
             free()
-            throw handle.failure(.channel, "the server refused to start the command", code: rc)
+            throw handle.failure(.channel, "starting the command", code: rc)
         }
     }
 

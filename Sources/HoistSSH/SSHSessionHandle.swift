@@ -47,7 +47,7 @@ final class SSHSessionHandle: @unchecked Sendable {
         let rc = try call("SSH handshake", kind: .protocolError, deadline: deadline) {
             libssh2_session_handshake(raw, transport.descriptor)
         }
-        if rc != 0 { throw failure(.protocolError, "SSH handshake failed", code: rc) }
+        if rc != 0 { throw failure(.protocolError, "making the SSH handshake", code: rc) }
     }
 
     /// Repeats `body` while libssh2 answers EAGAIN, waiting for the socket in between.
@@ -104,16 +104,11 @@ final class SSHSessionHandle: @unchecked Sendable {
         _ = libssh2_keepalive_send(raw, &next)
     }
 
+    /// `what` is what was under way, as an activity ("reading command output"): a lost
+    /// connection is said as "lost while …" (`SessionFailure`).
     func failure(_ kind: TransportError.Kind, _ what: String, code: Int32? = nil) -> TransportError {
         let (lastCode, text) = LibSSH2Runtime.lastError(raw)
-        let shown = code ?? lastCode
-        let socketLost = shown == LIBSSH2_ERROR_SOCKET_DISCONNECT || shown == LIBSSH2_ERROR_SOCKET_RECV
-            || shown == LIBSSH2_ERROR_SOCKET_SEND
-        // A socket error the failing call returned itself means the connection is gone (the
-        // host became unreachable, even mid-command); one only read back from the session may
-        // be stale, so channel and upload failures keep their kind then.
-        let kindShown: TransportError.Kind = socketLost && (code != nil || (kind != .channel && kind != .upload)) ? .closed : kind
-        return TransportError(host: label, kind: kindShown, message: "\(what): \(text) (libssh2 error \(shown))")
+        return SessionFailure.error(host: label, kind: kind, doing: what, code: code, lastCode: lastCode, text: text)
     }
 
     /// Ends the session politely (bounded), frees it and closes the transport.

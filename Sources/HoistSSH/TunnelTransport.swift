@@ -10,6 +10,8 @@ import Glibc
 /// session waits, on the same session thread.
 final class TunnelTransport: SessionTransport {
     let parent: SSHSessionHandle
+    /// `ADDRESS port PORT`, for messages.
+    private let destination: String
     private let channel: OpaquePointer
     /// Given to the inner libssh2 session.
     let descriptor: Int32
@@ -28,8 +30,9 @@ final class TunnelTransport: SessionTransport {
 
     init(through parent: SSHSessionHandle, to address: String, port: Int, deadline: Deadline) throws {
         self.parent = parent
+        destination = "\(address) port \(port)"
         let session = parent.raw
-        channel = try parent.callPointer("opening a tunnel to \(address) port \(port)", kind: .refused, deadline: deadline) {
+        channel = try parent.callPointer("opening a tunnel to \(destination)", kind: .refused, deadline: deadline) {
             libssh2_channel_direct_tcpip_ex(session, address, Int32(port), "127.0.0.1", 22)
         }
         var pair: [Int32] = [0, 0]
@@ -67,7 +70,7 @@ final class TunnelTransport: SessionTransport {
                 shutdown(bridge, Int32(SHUT_WR))
                 moved = true
             } else if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
-                throw parent.failure(.closed, "the tunnel through \(parent.label) broke", code: Int32(n))
+                throw parent.failure(.closed, "carrying the tunnel to \(destination)", code: Int32(n))
             }
         }
         if !toSocket.isEmpty {
@@ -99,7 +102,7 @@ final class TunnelTransport: SessionTransport {
                 moved = true
                 if toChannelOffset == toChannel.count { toChannel = [] }
             } else if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
-                throw parent.failure(.closed, "the tunnel through \(parent.label) broke", code: Int32(n))
+                throw parent.failure(.closed, "carrying the tunnel to \(destination)", code: Int32(n))
             }
         }
         return moved

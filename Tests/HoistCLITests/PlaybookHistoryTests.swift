@@ -7,13 +7,14 @@ import Testing
 /// A playbook's `history:` is honoured by the history commands as deploy and rollback honour
 /// it: `--playbook` reads that file, so an id from that history is never "no such deployment".
 @Suite struct PlaybookHistoryTests {
-    /// A history file at `path` holding one succeeded deployment of web.yml with one output line.
+    /// A history file at `path` holding one deployment of web.yml (succeeded unless `status`
+    /// says otherwise) with one output line.
     func history(at path: String, in scratch: ScratchDirectory, id: String, createdBy: String, description: String,
-                 output: String) throws {
+                 output: String, status: DeploymentStatus = .succeeded) throws {
         let store = try SQLiteHistoryStore(path: path)
         let id = DeploymentID(id)!
         try store.createDeployment(DeploymentRecord(
-            id: id, application: "shop", deploymentGroup: "shop-web", playbookPath: scratch.file("web.yml"), status: .succeeded,
+            id: id, application: "shop", deploymentGroup: "shop-web", playbookPath: scratch.file("web.yml"), status: status,
             createdBy: createdBy, revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.HalfAtATime",
             description: description, createTime: Date()))
         try store.appendOutput([OutputRecord(deploymentID: id, host: "h001", event: .afterInstall, stream: .stdout, time: Date(), text: output)])
@@ -44,6 +45,19 @@ import Testing
         let inventory = try hoist("list", "--playbook", "inventory.yml")
         #expect(inventory.status == 2)
         #expect(inventory.stderr.contains("inventory.yml is an inventory; --playbook needs a playbook"), "\(inventory.stderr)")
+    }
+
+    /// A NUL a hook printed does not end its line in `hoist logs`: written to a pipe, the
+    /// line comes out whole, as the deployment's own output wrote it.
+    @Test func logsKeepAHooksNulAndTheRestOfItsLine() throws {
+        let scratch = try ScratchDirectory("hoist-history-nul")
+        _ = try RevisionFixtures.playbook(in: scratch, extra: "history: deploys.sqlite3\n")
+        try history(at: scratch.file("deploys.sqlite3"), in: scratch, id: "d-PBHIST003", createdBy: "alice@laptop",
+                    description: "nul", output: "a\u{0}b end")
+        let logs = try HoistBinary.run(["logs", "d-PBHIST003", "--playbook", "web.yml"],
+                                       environment: ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("xdg")], currentDirectory: scratch.url)
+        #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(logs.stdout == "h001 AfterInstall [stdout] a\u{0}b end\n", "\(logs.stdout.debugDescription)")
     }
 
     /// A shared history holds what colleagues typed (`--description`, their user name) and what hosts sent: on a

@@ -21,9 +21,10 @@ import Testing
 
     @Test func theReadyWaitSaysWhichCommandEndsItAndWithinHowLong() {
         let progress = DeploymentProgress()
-        progress.record(.notice(.waitingForContinue(deploymentID: "d-ABCDEFGH1", seconds: 600)), now: start)
+        progress.record(.notice(.waitingForContinue(deploymentID: "d-ABCDEFGH1", seconds: 600, command: "hoist continue d-ABCDEFGH1 web.yml")),
+                        now: start)
         #expect(progress.waitLine(now: start.addingTimeInterval(348))
-                == "waiting: ready; run `hoist continue d-ABCDEFGH1` within 4m12s, else traffic stays where it is")
+                == "waiting: ready; run `hoist continue d-ABCDEFGH1 web.yml` within 4m12s, else traffic stays where it is")
         progress.record(.deploymentFinished(DeploymentVerdictSummary(
             id: "d-ABCDEFGH1", status: .stopped, errorCode: nil, message: nil, hostStatuses: [:], time: start)))
         #expect(progress.waitLine(now: start) == nil)

@@ -88,7 +88,7 @@ enum ScriptedDeployment {
         let events: [DeploymentEvent] = [
             .hostStarted(host: "g1", time: at(0)),
             .hostFinished(host: "g1", status: .succeeded, errorCode: nil, message: nil, time: at(1)),
-            .notice(.waitingForContinue(deploymentID: "d-1", seconds: 60)),
+            .notice(.waitingForContinue(deploymentID: "d-1", seconds: 60, command: "hoist continue d-1")),
             .hostStarted(host: "g1", time: at(3)),
             .hostFinished(host: "g1", status: .succeeded, errorCode: nil, message: nil, time: at(4)),
         ]

@@ -130,6 +130,22 @@ import Testing
         }
     }
 
+    /// A NUL a hook printed does not end its line: SQLite keeps the NUL, PostgreSQL (whose
+    /// text cannot hold one) shows it as ␀, and `hoist show`'s failure tail reads the same.
+    @Test(arguments: HistoryStoreKind.allCases)
+    func aNulInOutputKeepsTheRestOfItsLine(_ kind: HistoryStoreKind) throws {
+        let store = try kind.open()
+        let id = Fixture.id(1)
+        try store.createDeployment(Fixture.deployment(1))
+        try store.appendOutput([
+            Fixture.line(id, "web-1", .afterInstall, "a\u{0}b end"), Fixture.line(id, "web-1", .afterInstall, "\u{0}", stream: .stderr),
+        ])
+        let nul = kind == .sqlite ? "\u{0}" : "\u{2400}"
+        let expected = ["a\(nul)b end", nul]
+        #expect(try store.output(of: id).map(\.text) == expected)
+        #expect(try store.outputTail(of: id, host: "web-1", event: .afterInstall).lines.map(\.text) == expected)
+    }
+
     @Test(arguments: HistoryStoreKind.allCases)
     func aFleetAndItsPendingEventsAreRecordedInOneWriteOrNotAtAll(_ kind: HistoryStoreKind) throws {
         let store = try kind.open()

@@ -63,6 +63,39 @@ extension TrafficTests {
         #expect(ended.stdout.contains("\"event\":\"AllowTraffic\""), "traffic moved after the continue")
     }
 
+    /// The ready wait's `hoist continue` suggestion works pasted where the deployment was
+    /// started, though the playbook names its own history (`history:`): the command carries
+    /// the playbook, so it does not look in the default history.
+    @Test func theSuggestedContinueWorksPasted() async throws {
+        let env = try Self.fleetEnv()
+        let socket = try #require(env["HAPROXY_SOCKET"])
+        let scratch = try ScratchDirectory("hoist-continue-pasted")
+        let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-continue-pasted")
+        try (String(contentsOfFile: playbook, encoding: .utf8) + "  ready_wait: 1800\nhistory: team.db\n")
+            .write(toFile: playbook, atomically: true, encoding: .utf8)
+        let revision = try Self.revision(scratch, "p-\(UUID().uuidString.prefix(8))")
+        // The default history is one that knows nothing of the deployment.
+        let here = ["XDG_STATE_HOME": scratch.file("state"), "HOIST_LOCK_HEARTBEAT": "1"]
+        let deploy = try HoistBinary.start(["deploy", "wait.yml", "--revision", revision], environment: here, currentDirectory: scratch.url)
+        let ended = try await Task.detached { () throws -> HoistBinary.Output in
+            guard deploy.waitForStderr(containing: " is ready: ", seconds: 900) else {
+                deploy.send(SIGTERM)
+                let ended = deploy.finish()
+                Issue.record("the deployment never reached its ready wait: \(ended.stderr)\n\(ended.stdout.suffix(2000))")
+                return ended
+            }
+            let notice = try #require(deploy.stderrSoFar().split(separator: "\n").first { $0.contains(" is ready: ") })
+            let command = try #require(notice.split(separator: "`").dropFirst().first.map(String.init), "\(notice)")
+            #expect(command.hasSuffix(" wait.yml"), "\(command)")
+            let pasted = try HoistBinary.runPasted(command, in: scratch.url, environment: here)
+            #expect(pasted.status == 0, "\(command): \(pasted.stderr)")
+            if pasted.status != 0 { deploy.send(SIGTERM) }
+            return deploy.finish()
+        }.value
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stdout.contains("AllowTraffic Succeeded"), "traffic moved after the pasted continue")
+    }
+
     /// Ctrl-C during the ready wait ends the deployment Stopped on request (not "nobody ran
     /// hoist continue"), and traffic stays where it was.
     @Test func ctrlCInTheReadyWaitIsAStopNotATimeout() async throws {

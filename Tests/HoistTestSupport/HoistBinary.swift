@@ -60,6 +60,15 @@ public enum HoistBinary {
                               environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm"].merging(environment) { $1 })
     }
 
+    /// Runs a command line Hoist suggested (`hoist logs d-… --playbook web.yml`) as a person
+    /// pastes it into a shell in `directory`, where `hoist` is the built binary; `environment`
+    /// entries are added to this process's environment. Blocks the calling thread.
+    public static func runPasted(_ commandLine: String, in directory: URL, environment: [String: String] = [:]) throws -> Output {
+        var all = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        all["PATH"] = URL(fileURLWithPath: path).deletingLastPathComponent().path + ":" + (all["PATH"] ?? "/usr/bin:/bin")
+        return try runProgram("/bin/sh", ["-c", "cd \(shellQuote(directory.path)) && \(commandLine)"], environment: all)
+    }
+
     /// Runs another program (`tmux`) to completion the same way, with exactly `environment`.
     /// Blocks the calling thread.
     public static func runProgram(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Output {
@@ -120,33 +129,88 @@ public final class RunningHoist: @unchecked Sendable {
         stdout.wait(until: { $0.contains(text) }, deadline: Date().addingTimeInterval(seconds))
     }
 
+    /// Stops reading stdout and closes its read end, as `| head -1` does once it has its
+    /// line: from then on the process's stdout is a pipe nobody reads.
+    public func closeStdout() {
+        stdout.closeEarly()
+    }
+
+    /// Waits until the process exits or `seconds` pass (a bound, not a timing): its status,
+    /// or nil while it still runs. The end of its stderr (closed at exit) is what is awaited.
+    public func waitForExit(seconds: Double) -> Int32? {
+        guard stderr.waitForEnd(deadline: Date().addingTimeInterval(seconds)) else { return nil }
+        return waitForExit()
+    }
+
     /// What stdout said so far, while the process runs.
     public func stdoutSoFar() -> String {
-        var text = ""
-        _ = stdout.wait(until: { text = $0; return true }, deadline: Date())
-        return text
+        stdout.soFar()
+    }
+
+    /// Like `stdoutSoFar`, for stderr.
+    public func stderrSoFar() -> String {
+        stderr.soFar()
     }
 }
 
-/// Reads a pipe to its end on a background thread, keeping what came so far readable.
+/// Reads a pipe to its end on a background thread, keeping what came so far readable. A byte
+/// in its wake pipe (`closeEarly`) makes it close the pipe before the end.
 private final class PipeReader: @unchecked Sendable {
     private let condition = NSCondition()
     private var data = Data()
     private var ended = false
+    private let wake: (read: Int32, write: Int32)
 
     init(_ descriptor: Int32) {
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 { for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) } }
+        wake = (ends[0], ends[1])
         Thread.detachNewThread { [self] in
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let n = read(descriptor, &buffer, buffer.count)
+                var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+                if poll(&fds, 2, -1) < 0 && errno == EINTR { continue }
+                let n = fds[1].revents != 0 ? 0 : read(descriptor, &buffer, buffer.count)
                 if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    close(descriptor)
+                    close(wake.read)
+                }
                 condition.lock()
                 if n <= 0 { ended = true } else { data.append(contentsOf: buffer[0..<n]) }
                 condition.broadcast()
                 condition.unlock()
-                if n <= 0 { close(descriptor); return }
+                if n <= 0 { return }
             }
         }
+    }
+
+    deinit { close(wake.write) }
+
+    /// Closes the pipe now, keeping what came so far; returns once it is closed.
+    func closeEarly() {
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
+        condition.lock()
+        defer { condition.unlock() }
+        while !ended { condition.wait() }
+    }
+
+    /// What came so far.
+    func soFar() -> String {
+        var text = ""
+        _ = wait(until: { text = $0; return true }, deadline: Date())
+        return text
+    }
+
+    /// Whether the pipe ended (or was closed) before `deadline`.
+    func waitForEnd(deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !ended {
+            if !condition.wait(until: deadline) { return ended }
+        }
+        return true
     }
 
     /// Everything, once the pipe has ended.

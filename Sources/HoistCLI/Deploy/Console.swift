@@ -19,13 +19,23 @@ final class Console: @unchecked Sendable {
     static let shared = Console()
     private let lock = NSLock()
     private var deadDescriptors: Set<Int32> = []
-    let isTerminal = isatty(STDOUT_FILENO) == 1
-    private let errIsTerminal = isatty(STDERR_FILENO) == 1
+    /// Where `out` and `err` write: the process's stdout and stderr, or a test's pipes.
+    private let outDescriptor: Int32
+    private let errDescriptor: Int32
+    let isTerminal: Bool
+    private let errIsTerminal: Bool
 
     private var errors: [String] = []
     private var stamping = false
 
-    func out(_ text: String) { write(text, to: STDOUT_FILENO) }
+    init(out: Int32 = STDOUT_FILENO, err: Int32 = STDERR_FILENO) {
+        outDescriptor = out
+        errDescriptor = err
+        isTerminal = isatty(out) == 1
+        errIsTerminal = isatty(err) == 1
+    }
+
+    func out(_ text: String) { write(text, to: outDescriptor) }
 
     /// Text as stdout shows it: safe on a terminal, as it is anywhere else. For the live view,
     /// which mixes such text with its own escape sequences and writes it through `locked`.
@@ -37,7 +47,7 @@ final class Console: @unchecked Sendable {
     func outText(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        writeRaw(shown(text), to: STDOUT_FILENO)
+        writeRaw(shown(text), to: outDescriptor)
     }
 
     /// A line on stderr; with `stampsErrors` (plain deployment output) it starts with the time.
@@ -46,7 +56,7 @@ final class Console: @unchecked Sendable {
         errors = Array((errors + [text]).suffix(20))
         let stamped = stamping
         lock.unlock()
-        write(stamped ? utcStamp(Date()) + " " + text : text, to: STDERR_FILENO)
+        write(stamped ? utcStamp(Date()) + " " + text : text, to: errDescriptor)
     }
 
     /// Plain deployment output: every stderr line carries its time, as stdout's do.
@@ -64,7 +74,7 @@ final class Console: @unchecked Sendable {
 
     /// Writes `text` as one line (adding the newline when missing).
     func write(_ text: String, to descriptor: Int32) {
-        let terminal = descriptor == STDOUT_FILENO ? isTerminal : descriptor == STDERR_FILENO ? errIsTerminal : false
+        let terminal = descriptor == outDescriptor ? isTerminal : descriptor == errDescriptor ? errIsTerminal : false
         let text = terminal ? TerminalText.safe(text) : text
         lock.lock()
         defer { lock.unlock() }
@@ -76,14 +86,22 @@ final class Console: @unchecked Sendable {
     func locked(_ body: (_ write: (String) -> Void) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        body { self.writeRaw($0, to: STDOUT_FILENO) }
+        body { self.writeRaw($0, to: self.outDescriptor) }
     }
 
-    /// Whether writing to `descriptor` has failed for good.
+    /// Whether writing to `descriptor` has failed for good, or would: its reader is gone (a
+    /// pipe whose reader closed it, `| head -1`; a hung-up terminal) though nothing was
+    /// written since. poll() says so at once (POLLERR, POLLHUP), so a command that waits long
+    /// between writes (`logs --follow` on a quiet deployment) need not write to find out.
     func isDead(_ descriptor: Int32) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return deadDescriptors.contains(descriptor)
+        if deadDescriptors.contains(descriptor) { return true }
+        // No events asked for: only the errors and hang-ups poll() always reports.
+        var entry = pollfd(fd: descriptor, events: 0, revents: 0)
+        guard poll(&entry, 1, 0) == 1, entry.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 else { return false }
+        deadDescriptors.insert(descriptor)
+        return true
     }
 
     /// Caller holds the lock.

@@ -68,6 +68,10 @@ struct DeploymentJob: Sendable {
             ignoreApplicationStopFailures: ignoreApplicationStopFailures, autoRollback: autoRollback,
             blueGreenRollback: blueGreenRollback,
             health: store.priorHealth(application: playbook.application, group: playbook.deploymentGroup)))
+        // Suggested commands read this history: `--db`'s, or the playbook's own.
+        let commands = SuggestedCommands.naming(db: db, playbook: playbook.historyPath == nil ? nil : playbookPath)
+        var output = self.output
+        output.commands = commands
         let createdBy = currentCreator()
         let environment = ProcessInfo.processInfo.environment
         let request = DeploymentRequest(
@@ -81,9 +85,7 @@ struct DeploymentJob: Sendable {
                 // Frequent enough that `hoist stop` from elsewhere is seen within seconds.
                 heartbeat: .milliseconds(Int64((environment["HOIST_LOCK_HEARTBEAT"].flatMap(Double.init) ?? 5) * 1000)),
                 wait: wait),
-            parseHooks: hostAppSpecHooks)
-        var output = self.output
-        output.historyArguments = OutputOptions.historyArguments(db: db, playbookPath: playbookPath, playbookHistory: playbook.historyPath)
+            commands: commands, parseHooks: hostAppSpecHooks)
         let printer = DeploymentOutput(options: output, hooks: revision.hooks)
         let ports = DeploymentPorts(
             connector: connector, history: store, traffic: traffic,

@@ -13,21 +13,16 @@ struct OutputOptions: Sendable {
     var quiet = false
     /// `--strict`: a deployment that succeeded with failed hosts exits 3, not 0.
     var strict = false
-    /// Appended to the `hoist logs …` hints, so that pasted they read this deployment's
-    /// history: ` --db FILE` or ` --playbook PLAYBOOK` when it is not the default one.
-    var historyArguments = ""
+    /// The commands the output suggests (`hoist logs …` for a failed event's output), so
+    /// that pasted they read this deployment's history.
+    var commands = SuggestedCommands()
+}
 
-    /// ` --db FILE` when `--db` was given, ` --playbook PLAYBOOK` when the playbook names
-    /// its own history, else nothing.
-    static func historyArguments(db: String?, playbookPath: String, playbookHistory: String?) -> String {
-        if let db { return " --db " + shellQuote(PostgresURL.withoutPassword(db)) }
-        if playbookHistory != nil { return " --playbook " + shellQuote(playbookPath) }
-        return ""
-    }
-
-    /// The hint that shows all of one event's output.
-    func logsCommand(deploymentID: String, host: String, event: LifecycleEvent) -> String {
-        LogTail.logsCommand(deploymentID: deploymentID, host: host, event: event) + historyArguments
+extension SuggestedCommands {
+    /// For a command given `--db` (its password left out) or a playbook whose `history:`
+    /// chose the store (nil: none did).
+    static func naming(db: String?, playbook: String?) -> SuggestedCommands {
+        SuggestedCommands(db: db.map(PostgresURL.withoutPassword), playbook: playbook)
     }
 }
 
@@ -67,11 +62,7 @@ final class DeploymentOutput: @unchecked Sendable {
     func observer(deploymentID: String) -> any DeploymentObserver {
         // JSON lines carry no notices: they go to stderr, so they reach a person anyway.
         if options.json { return ObserverFanout([JSONLinesReporter(deploymentID: deploymentID), NoticePrinter()]) }
-        guard style.live else {
-            // Plain output: the command's own stderr lines carry the time too.
-            Console.shared.stampsErrors = true
-            return PlainReporter(options: options)
-        }
+        guard style.live else { return PlainReporter(options: options) }
         let reporter = TerminalReporter(options: options, colors: style.colors, hookTimeouts: hookTimeouts)
         lock.lock()
         live = reporter

@@ -38,7 +38,7 @@ final class DeploymentProgress {
 
     enum Wait {
         case zoneBake(zone: String?, until: Date)
-        case ready(deploymentID: String, until: Date)
+        case ready(command: String, until: Date)
         case lock(holder: String, deploymentID: String, until: Date)
         case termination(fleet: String, until: Date)
     }
@@ -91,8 +91,8 @@ final class DeploymentProgress {
             }
         case .notice(.zoneBaking(let zone, _, let until)):
             wait = .zoneBake(zone: zone, until: until)
-        case .notice(.waitingForContinue(let id, let seconds)):
-            wait = .ready(deploymentID: id, until: now.addingTimeInterval(seconds))
+        case .notice(.waitingForContinue(_, let seconds, let command)):
+            wait = .ready(command: command, until: now.addingTimeInterval(seconds))
         case .notice(.waitingForLock(let held, let until)):
             wait = .lock(holder: held.holder.holder, deploymentID: held.holder.deploymentID, until: until)
         case .notice(.terminationWait(let fleet, _, let until)):
@@ -112,9 +112,9 @@ final class DeploymentProgress {
         case .zoneBake(let zone, let until):
             let left = formatDuration(max(0, until.timeIntervalSince(now)))
             return "waiting: \(zone.map { "zone \($0)" } ?? "the zone") bakes; the next zone starts in \(left); a stop or an alarm ends it early"
-        case .ready(let id, let until):
+        case .ready(let command, let until):
             let left = formatDuration(max(0, until.timeIntervalSince(now)))
-            return "waiting: ready; run `hoist continue \(id)` within \(left), else traffic stays where it is"
+            return "waiting: ready; run `\(command)` within \(left), else traffic stays where it is"
         case .lock(let holder, let id, let until):
             let left = formatDuration(max(0, until.timeIntervalSince(now)))
             return "waiting: the lock is held by \(id) (\(holder)); it starts when that ends, or gives up in \(left) (--lock-wait)"

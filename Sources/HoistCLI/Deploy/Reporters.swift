@@ -19,6 +19,9 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
     init(console: Console = .shared, options: OutputOptions = OutputOptions()) {
         self.console = console
         self.options = options
+        // The command's own stderr lines (notices, Ctrl-C's acknowledgement) carry the time
+        // too, stamped by the console.
+        console.stampsErrors = true
     }
 
     func handle(_ event: DeploymentEvent) {
@@ -41,7 +44,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
                 for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }
-                say(o.end, "  all of its output: \(options.logsCommand(deploymentID: progress.id, host: host, event: lifecycle))", failure: true)
+                say(o.end, "  all of its output: \(options.commands.logs(progress.id, host: host, event: lifecycle))", failure: true)
             }
         case .uploadProgress:
             break
@@ -58,9 +61,10 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .alarmChanged(let change):
             say(change.time, alarmLine(change), failure: change.state == .alarm)
         case .notice(let notice):
-            // On stderr as NoticePrinter says it, with the time; -q keeps only warnings.
+            // On stderr as NoticePrinter says it, with the time the console adds; -q keeps
+            // only warnings.
             guard !quiet || notice.isWarning else { return }
-            console.err(utcStamp(Date()) + " " + notice.sentence)
+            console.err(notice.sentence)
         }
     }
 

@@ -25,6 +25,23 @@ struct HistoryOptions: ParsableArguments {
         }
         return try HistoryCommandFailure.reporting { try openHistory(db: db, playbook: fromPlaybook) }
     }
+
+    /// The commands this one suggests, naming the history it read as it was named.
+    var commands: SuggestedCommands { .naming(db: db, playbook: playbook) }
+
+    /// `text` as a deployment id, or exit 2 saying what ids look like and where they are listed.
+    func deploymentID(_ text: String) throws -> DeploymentID {
+        guard let id = DeploymentID(text) else {
+            throw HistoryCommandFailure.invalidInput(
+                "'\(text)' is not a deployment id: ids look like d-AB12CD34E; `\(commands.list())` shows them.")
+        }
+        return id
+    }
+
+    /// Exit 2: the history read has no deployment `id`.
+    func unknownDeployment(_ id: DeploymentID) -> ExitCode {
+        HistoryCommandFailure.invalidInput("No deployment \(id) in the history; `\(commands.list())` shows the known ids.")
+    }
 }
 
 /// How the history commands end when they cannot do what was asked: a sentence on stderr
@@ -51,13 +68,6 @@ enum HistoryCommandFailure {
                 throw invalidInput(error.description)
             }
         }
-    }
-
-    static func deploymentID(_ text: String) throws -> DeploymentID {
-        guard let id = DeploymentID(text) else {
-            throw invalidInput("'\(text)' is not a deployment id: ids look like d-AB12CD34E; `hoist list` shows them.")
-        }
-        return id
     }
 
     /// Parses a name of `Value` case-insensitively, or says which names there are.

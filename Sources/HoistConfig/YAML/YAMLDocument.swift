@@ -62,10 +62,8 @@ public enum YAMLDocument {
         switch yamlError {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
             let .composer(context, problem, mark, _):
-            var message = "invalid YAML: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line))" }
-            reader.report(.error, message, line: mark.line, column: mark.column, keyPath: nil,
-                hint: "check the indentation and quoting around this place")
+            let (message, hint) = YAMLSyntaxError.describe(problem: problem, context: context, mark: mark, text: text)
+            reader.report(.error, message, line: mark.line, column: mark.column, keyPath: nil, hint: hint)
         case let .duplicatedKeysInMapping(duplicates, context):
             reader.report(.error, "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in the same map",
                 line: context.mark.line, column: context.mark.column, keyPath: nil,

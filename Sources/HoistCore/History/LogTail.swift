@@ -62,11 +62,6 @@ public struct LogTail: Sendable, Hashable, Codable {
         return (left.isEmpty ? [] : ["\(indent)… " + left.joined(separator: " and ") + " left out"])
             + lines.map { "\(indent)\($0.stream == .stderr ? "!" : "|") \($0.text)" }
     }
-
-    /// Where the whole output is.
-    public static func logsCommand(deploymentID: String, host: String, event: LifecycleEvent) -> String {
-        "hoist logs \(deploymentID) --host \(host) --event \(event.rawValue)"
-    }
 }
 
 /// A failed lifecycle event's output tail, as `hoist show` lists it.
@@ -74,12 +69,13 @@ public struct FailedHookOutput: Sendable, Hashable, Codable {
     public var host: String
     public var event: LifecycleEvent
     public var tail: LogTail
+    /// Where all of it is, read from the history `commands` name.
     public var logsCommand: String
 
-    public init(deploymentID: String, host: String, event: LifecycleEvent, tail: LogTail) {
+    public init(deploymentID: String, host: String, event: LifecycleEvent, tail: LogTail, commands: SuggestedCommands) {
         self.host = host
         self.event = event
         self.tail = tail
-        logsCommand = LogTail.logsCommand(deploymentID: deploymentID, host: host, event: event)
+        logsCommand = commands.logs(deploymentID, host: host, event: event)
     }
 }
