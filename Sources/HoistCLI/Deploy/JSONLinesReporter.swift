@@ -8,63 +8,115 @@ import HoistEngine
 /// alarm_changed), `deployment`, `time` (ISO-8601), and per type `host`, `event`, `status`,
 /// `error_code`, `message`, `stream`, `text`, `duration_seconds`, `bytes_sent`, `total_bytes`,
 /// `hosts`, `phase`, `detail`, `check`, `state`, `previous`, `reason`.
+///
+/// A chatty hook sends an object per line, from the thread that reads the host's output:
+/// what this costs slows the hook down. So objects are written by hand (`JSONLine`), not
+/// through JSONSerialization and a date formatter, with the bytes JSONSerialization wrote.
 final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let deploymentID: String
-    private let formatter = ISO8601DateFormatter()
     init(deploymentID: String, console: Console = .shared) {
         self.deploymentID = deploymentID
         self.console = console
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     }
 
     func handle(_ event: DeploymentEvent) {
-        var o: [String: Any] = ["deployment": deploymentID]
+        guard let line = Self.line(event, deploymentID: deploymentID) else { return }
+        console.out(line.text)
+        JSONEnding.shared.wrote(finished: line.type == "deployment_finished")
+    }
+
+    /// The object for `event`, or nil for what `--json` leaves out: notices (they go to
+    /// stderr) and upload progress short of a whole bundle.
+    static func line(_ event: DeploymentEvent, deploymentID: String) -> JSONLine? {
+        var o = JSONLine()
+        o.add("deployment", deploymentID)
         switch event {
         case .deploymentStarted(let s):
-            o["type"] = "deployment_started"; o["time"] = formatter.string(from: s.time)
-            o["application"] = s.application; o["deployment_group"] = s.deploymentGroup
-            o["revision"] = s.revision; o["revision_sha256"] = s.revisionSHA256; o["config"] = s.config
-            o["hosts"] = s.hosts; o["max_concurrency"] = s.maxConcurrency; o["minimum_healthy"] = s.minimumHealthy
+            o.add("type", "deployment_started"); o.add("time", s.time)
+            o.add("application", s.application); o.add("deployment_group", s.deploymentGroup)
+            o.add("revision", s.revision); o.add("revision_sha256", s.revisionSHA256); o.add("config", s.config)
+            o.add("hosts", s.hosts); o.add("max_concurrency", s.maxConcurrency); o.add("minimum_healthy", s.minimumHealthy)
         case .hostStarted(let host, let time):
-            o["type"] = "host_started"; o["host"] = host; o["time"] = formatter.string(from: time)
+            o.add("type", "host_started"); o.add("host", host); o.add("time", time)
         case .eventStarted(let host, let e, let time, let from):
-            o["type"] = "event_started"; o["host"] = host; o["event"] = e.rawValue; o["time"] = formatter.string(from: time)
-            if let from { o["scripts_from"] = from }
+            o.add("type", "event_started"); o.add("host", host); o.add("event", e.rawValue); o.add("time", time)
+            if let from { o.add("scripts_from", from) }
         case .output(let host, let e, let line, let time):
-            o["type"] = "output"; o["host"] = host; o["event"] = e.rawValue; o["stream"] = line.stream.rawValue
-            o["text"] = line.text; o["time"] = formatter.string(from: time)
+            o.add("type", "output"); o.add("host", host); o.add("event", e.rawValue); o.add("stream", line.stream.rawValue)
+            o.add("text", line.text); o.add("time", time)
         case .eventFinished(let host, let e, let out):
-            o["type"] = "event_finished"; o["host"] = host; o["event"] = e.rawValue; o["status"] = out.status.rawValue
-            o["time"] = formatter.string(from: out.end); o["duration_seconds"] = out.durationSeconds
-            if let c = out.errorCode { o["error_code"] = c.rawValue }
-            if let m = out.message { o["message"] = m }
-            if let s = out.scriptName { o["script"] = s }
+            o.add("type", "event_finished"); o.add("host", host); o.add("event", e.rawValue); o.add("status", out.status.rawValue)
+            o.add("time", out.end); o.add("duration_seconds", out.durationSeconds)
+            if let c = out.errorCode { o.add("error_code", c.rawValue) }
+            if let m = out.message { o.add("message", m) }
+            if let s = out.scriptName { o.add("script", s) }
         case .phaseStarted(let phase):
-            o["type"] = "phase_started"; o["phase"] = phase.name; o["hosts"] = phase.hosts
-            o["time"] = formatter.string(from: phase.time)
-            if let detail = phase.detail { o["detail"] = detail }
+            o.add("type", "phase_started"); o.add("phase", phase.name); o.add("hosts", phase.hosts)
+            o.add("time", phase.time)
+            if let detail = phase.detail { o.add("detail", detail) }
         case .uploadProgress(let host, let sent, let total):
-            o["type"] = "upload_progress"; o["host"] = host; o["bytes_sent"] = sent; o["total_bytes"] = total
+            guard sent == total else { return nil }
+            o.add("type", "upload_progress"); o.add("host", host); o.add("bytes_sent", Int(sent)); o.add("total_bytes", Int(total))
         case .hostFinished(let host, let status, let code, let message, let time):
-            o["type"] = "host_finished"; o["host"] = host; o["status"] = status.rawValue; o["time"] = formatter.string(from: time)
-            if let code { o["error_code"] = code.rawValue }
-            if let message { o["message"] = message }
+            o.add("type", "host_finished"); o.add("host", host); o.add("status", status.rawValue); o.add("time", time)
+            if let code { o.add("error_code", code.rawValue) }
+            if let message { o.add("message", message) }
         case .deploymentFinished(let v):
-            o["type"] = "deployment_finished"; o["status"] = v.status.rawValue; o["time"] = formatter.string(from: v.time)
-            if let c = v.errorCode { o["error_code"] = c.rawValue }
-            if let m = v.message { o["message"] = m }
-            o["hosts"] = v.hostStatuses.mapValues(\.rawValue)
+            o.add("type", "deployment_finished"); o.add("status", v.status.rawValue); o.add("time", v.time)
+            if let c = v.errorCode { o.add("error_code", c.rawValue) }
+            if let m = v.message { o.add("message", m) }
+            o.add("hosts", statuses: v.hostStatuses.mapValues(\.rawValue))
         case .alarmChanged(let c):
-            o["type"] = "alarm_changed"; o["check"] = c.check; o["state"] = c.state.rawValue
-            o["previous"] = c.previous.rawValue; o["reason"] = c.reason; o["time"] = formatter.string(from: c.time)
+            o.add("type", "alarm_changed"); o.add("check", c.check); o.add("state", c.state.rawValue)
+            o.add("previous", c.previous.rawValue); o.add("reason", c.reason); o.add("time", c.time)
         case .notice:
-            return
+            return nil
         }
-        if case .uploadProgress(_, let sent, let total) = event, sent != total { return }
-        guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else { return }
-        console.out(String(decoding: data, as: UTF8.self))
-        JSONEnding.shared.wrote(finished: o["type"] as? String == "deployment_finished")
+        return o
+    }
+}
+
+/// One `--json` object, as JSONSerialization with `.sortedKeys` wrote it before: keys in
+/// order, strings escaped as it escapes them (`\/` included), whole numbers without a
+/// fraction, times as ISO8601DateFormatter with fractional seconds wrote them.
+struct JSONLine {
+    private var members: [(key: String, value: String)] = []
+
+    /// The `type` member, which `JSONEnding` watches for.
+    private(set) var type = ""
+
+    mutating func add(_ key: String, _ value: String) {
+        if key == "type" { type = value }
+        members.append((key, JSONText.quote(value, .foundation)))
+    }
+
+    mutating func add(_ key: String, _ value: Int) { members.append((key, String(value))) }
+
+    /// A double as JSONSerialization writes it: Swift's shortest form, without a `.0`.
+    mutating func add(_ key: String, _ value: Double) {
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        members.append((key, text))
+    }
+
+    mutating func add(_ key: String, _ value: Date) { add(key, utcStamp(value, milliseconds: true)) }
+
+    mutating func add(_ key: String, _ values: [String]) {
+        members.append((key, JSONText.array(values.map { JSONText.quote($0, .foundation) })))
+    }
+
+    /// Host names to statuses. Once per deployment: JSONSerialization orders the host names
+    /// itself (numbers by value, case aside), which a plain sort would not.
+    mutating func add(_ key: String, statuses: [String: String]) {
+        let data = (try? JSONSerialization.data(withJSONObject: statuses, options: [.sortedKeys])) ?? Data("{}".utf8)
+        members.append((key, String(decoding: data, as: UTF8.self)))
+    }
+
+    /// The object on one line. The keys are fixed lowercase names, whose plain order is the
+    /// order JSONSerialization sorted them in.
+    var text: String {
+        JSONText.object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 }
 
@@ -100,11 +152,11 @@ final class JSONEnding: @unchecked Sendable {
         lock.unlock()
         guard owed else { return }
         let said = Console.shared.recentErrors.map { $0.hasPrefix("hoist: ") ? String($0.dropFirst(7)) : $0 }
-        let object: [String: Any] = [
-            "type": "error", "exit_code": Int(exitCode), "time": ISO8601DateFormatter().string(from: Date()),
-            "message": said.isEmpty ? "hoist exited with code \(exitCode)" : said.joined(separator: "\n"),
-        ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        Console.shared.out(String(decoding: data, as: UTF8.self))
+        var object = JSONLine()
+        object.add("type", "error")
+        object.add("exit_code", Int(exitCode))
+        object.add("time", utcStamp(Date()))
+        object.add("message", said.isEmpty ? "hoist exited with code \(exitCode)" : said.joined(separator: "\n"))
+        Console.shared.out(object.text)
     }
 }
