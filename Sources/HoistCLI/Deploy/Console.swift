@@ -19,13 +19,20 @@ final class Console: @unchecked Sendable {
     static let shared = Console()
     private let lock = NSLock()
     private var deadDescriptors: Set<Int32> = []
-    let isTerminal = isatty(STDOUT_FILENO) == 1
+    /// Where "stdout" goes: standard output, or a file for a test of the live view.
+    private let output: Int32
+    let isTerminal: Bool
     private let errIsTerminal = isatty(STDERR_FILENO) == 1
 
     private var errors: [String] = []
     private var stamping = false
 
-    func out(_ text: String) { write(text, to: STDOUT_FILENO) }
+    init(output: Int32 = STDOUT_FILENO) {
+        self.output = output
+        isTerminal = isatty(output) == 1
+    }
+
+    func out(_ text: String) { write(text, to: output) }
 
     /// Text as stdout shows it: safe on a terminal, as it is anywhere else. For the live view,
     /// which mixes such text with its own escape sequences and writes it through `locked`.
@@ -37,7 +44,7 @@ final class Console: @unchecked Sendable {
     func outText(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        writeRaw(shown(text), to: STDOUT_FILENO)
+        writeRaw(shown(text), to: output)
     }
 
     /// A line on stderr; with `stampsErrors` (plain deployment output) it starts with the time.
@@ -64,7 +71,7 @@ final class Console: @unchecked Sendable {
 
     /// Writes `text` as one line (adding the newline when missing).
     func write(_ text: String, to descriptor: Int32) {
-        let terminal = descriptor == STDOUT_FILENO ? isTerminal : descriptor == STDERR_FILENO ? errIsTerminal : false
+        let terminal = descriptor == output ? isTerminal : descriptor == STDERR_FILENO ? errIsTerminal : false
         let text = terminal ? TerminalText.safe(text) : text
         lock.lock()
         defer { lock.unlock() }
@@ -76,7 +83,7 @@ final class Console: @unchecked Sendable {
     func locked(_ body: (_ write: (String) -> Void) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        body { self.writeRaw($0, to: STDOUT_FILENO) }
+        body { self.writeRaw($0, to: self.output) }
     }
 
     /// Whether writing to `descriptor` has failed for good.

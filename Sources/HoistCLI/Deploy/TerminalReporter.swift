@@ -6,8 +6,10 @@ import HoistEngine
 /// output) scroll by; a status block at the bottom, redrawn every second, shows progress,
 /// elapsed time and an ETA, upload progress with throughput, each running host's event with
 /// its time against its timeout, and what the deployment waits for. Messages that must stay
-/// visible (the Ctrl-C acknowledgement) scroll by and stay pinned in the block. At the end, a
-/// summary table that fits 80 columns and the verdict.
+/// visible (the Ctrl-C acknowledgement) scroll by and stay pinned in the block. At the end, the
+/// block goes, and a summary table that fits 80 columns and the verdict take its place; what
+/// is said after the verdict (an automatic rollback, hosts left out of service) scrolls under
+/// it with no block.
 final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private let console: Console
     private let options: OutputOptions
@@ -98,7 +100,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         default:
             break
         }
-        draw(scroll: scroll, final: false)
+        // After the verdict (an automatic rollback, hosts left out of service), lines scroll
+        // under it and the block stays gone.
+        draw(scroll: scroll, final: finished)
     }
 
     /// A message that scrolls by and stays in the status block until the end (the Ctrl-C
