@@ -2,8 +2,8 @@ import Foundation
 import HoistTestSupport
 import Testing
 
-/// The live view of `hoist local` on a pseudo-terminal (`script`): what is on screen when it
-/// ends.
+/// The live view of `hoist local` on a pseudo-terminal (`script`): what it costs the
+/// terminal, and what is on screen when it ends.
 extension LocalCommandTests {
     /// A revision whose AfterInstall prints `lines` numbered lines and exits `exit`.
     func chattyRevision(_ name: String, lines: Int, exit: Int = 0) throws -> String {
@@ -16,6 +16,38 @@ extension LocalCommandTests {
             """)
         try scratch.write("\(name)/scripts/chatty.sh", "#!/bin/sh\nseq 1 \(lines)\nexit \(exit)\n", mode: 0o755)
         return scratch.file(name)
+    }
+
+    /// How many times the status block was drawn: its first line, `[0/1 done: …`.
+    func statusBlocks(_ output: String) -> Int {
+        output.components(separatedBy: " done: ").dropLast().filter { before in
+            // `[done/total` just before it.
+            guard let open = before.lastIndex(of: "[") else { return false }
+            let counts = before[before.index(after: open)...].split(separator: "/", omittingEmptySubsequences: false)
+            return counts.count == 2 && counts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        }.count
+    }
+
+    /// A chatty hook must not cost a redraw of the status block per line: the block is
+    /// redrawn at most every 100 ms, so what reaches the terminal grows with the lines, not
+    /// with lines × block.
+    @Test func aChattyHookDoesNotRedrawTheStatusBlockForEveryLine() throws {
+        let lines = 20_000
+        let quiet = try localOnATerminal([try chattyRevision("quiet", lines: lines)])
+        #expect(quiet.status == 0, "\(quiet.stdout.suffix(2000))")
+        let drawn = statusBlocks(quiet.stdout)
+        #expect(drawn >= 1, "the block was drawn: \(quiet.stdout.suffix(2000))")
+        #expect(drawn < lines / 10, "\(drawn) status blocks for \(lines) output lines")
+
+        // With -v every line scrolls by, whole and in order, with as few redraws.
+        let verbose = try localOnATerminal([try chattyRevision("verbose", lines: lines), "-v"])
+        #expect(verbose.status == 0, "\(verbose.stdout.suffix(2000))")
+        #expect(statusBlocks(verbose.stdout) < lines / 10, "\(statusBlocks(verbose.stdout)) status blocks for \(lines) output lines")
+        let shown = TerminalScreen.lines(verbose.stdout).compactMap { line -> Int? in
+            guard let range = line.range(of: "localhost AfterInstall | ") else { return nil }
+            return Int(line[range.upperBound...])
+        }
+        #expect(shown == Array(1...lines), "\(shown.count) lines shown; first out of place: \(zip(shown, 1...).first { $0 != $1 }.map { "\($0)" } ?? "none")")
     }
 
     /// When it ends, the status block is gone and the closing lines are the last thing on
