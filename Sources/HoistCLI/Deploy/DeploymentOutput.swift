@@ -16,6 +16,8 @@ struct OutputOptions: Sendable {
     /// Appended to the `hoist logs …` hints, so that pasted they read this deployment's
     /// history: ` --db FILE` or ` --playbook PLAYBOOK` when it is not the default one.
     var historyArguments = ""
+    /// Whether a history keeps the deployment (`hoist local` keeps none).
+    var recorded = true
 
     /// ` --db FILE` when `--db` was given, ` --playbook PLAYBOOK` when the playbook names
     /// its own history, else nothing.
@@ -23,6 +25,12 @@ struct OutputOptions: Sendable {
         if let db { return " --db " + shellQuote(PostgresURL.withoutPassword(db)) }
         if playbookHistory != nil { return " --playbook " + shellQuote(playbookPath) }
         return ""
+    }
+
+    /// The command that shows the deployment in full, every host's error whole; nil when no
+    /// history keeps it.
+    func showCommand(deploymentID: String) -> String? {
+        recorded ? "hoist show \(deploymentID)" + historyArguments : nil
     }
 
     /// The hint that shows all of one event's output.

@@ -54,7 +54,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(time, line, failure: status == .failed)
         case .deploymentFinished(let v):
             let clean = v.status == .succeeded && progress.failures.isEmpty
-            say(v.time, verdictLine(v, progress: progress, strict: strict), failure: !clean)
+            say(v.time, verdictLine(v, progress: progress, strict: strict, showCommand: options.showCommand(deploymentID: v.id)), failure: !clean)
         case .alarmChanged(let change):
             say(change.time, alarmLine(change), failure: change.state == .alarm)
         case .notice(let notice):
@@ -76,13 +76,16 @@ func alarmLine(_ change: AlarmChange) -> String {
 }
 
 /// The last line of a deployment's output: its status, the host counts, the failed hosts
-/// with the event each failed in, and CodeDeploy's error code and message.
-func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil, strict: Bool = false) -> String {
+/// with the event each failed in, and CodeDeploy's error code and message. When the reasons
+/// had to be shortened, `showCommand` (`hoist show ID`) says where they are in full.
+func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil, strict: Bool = false,
+                 showCommand: String? = nil) -> String {
     let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
     let parts = [InstanceStatus.succeeded, .failed, .skipped].compactMap { s in counts[s].map { "\($0) \(s.rawValue.lowercased())" } }
     var line = "deployment \(v.id) \(v.status.rawValue): " + parts.joined(separator: ", ")
     if let failed = progress?.failedHostsText() {
-        line += "; failed: \(failed)"
+        line += "; failed: \(failed.text)"
+        if failed.shortened, let showCommand { line += " (in full: `\(showCommand)`)" }
     } else {
         let names = v.hostStatuses.filter { $0.value == .failed }.keys.sorted()
         if !names.isEmpty { line += "; failed: " + names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "") }

@@ -92,7 +92,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             draw(block: false)
             let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
             // The table and the verdict quote hosts' messages; neither has colours of its own.
-            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { console.shown($0) + "\n" }.joined()
+            let text = (table + [verdictLine(v, progress: progress, strict: strict, showCommand: options.showCommand(deploymentID: v.id))]).map { console.shown($0) + "\n" }.joined()
             console.locked { $0(text) }
             return
         case .notice(let notice):
@@ -184,15 +184,15 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         let p = progress
         // Before the start (waiting for the lock) there are no hosts to count yet.
         guard p.started != nil else {
-            return (p.waitLine(now: now).map { [yellow(cut("  " + $0, width))] } ?? []) + pinned.map { yellow(cut($0, width)) }
+            return (p.waitLine(now: now).map { [yellow(("  " + $0).shortened(to: width))] } ?? []) + pinned.map { yellow($0.shortened(to: width)) }
         }
         let succeeded = p.done.values.filter { $0 == .succeeded }.count
         let failed = p.done.values.filter { $0 == .failed }.count
         var head = "[\(p.done.count)/\(p.total) done: \(succeeded) ok, \(failed) failed; \(p.running.count) running; elapsed \(formatDuration(p.elapsed(now: now)))"
         if let eta = p.eta(now: now) { head += "; ETA ~\(formatDuration(eta))" }
-        var lines = [dim(cut(head + "]", width))]
+        var lines = [dim((head + "]").shortened(to: width))]
         if let upload = p.upload(now: now), p.uploading {
-            lines.append(cut("  upload: \(formatBytes(Double(upload.sent))) of \(formatBytes(Double(upload.total))) at \(formatBytes(upload.bytesPerSecond))/s", width))
+            lines.append("  upload: \(formatBytes(Double(upload.sent))) of \(formatBytes(Double(upload.total))) at \(formatBytes(upload.bytesPerSecond))/s".shortened(to: width))
         }
         let running = p.running
         for host in running.prefix(12) {
@@ -205,16 +205,12 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
                 line += "connecting"
             }
             if let start = p.hostStart[host] { line += "; host \(formatDuration(now.timeIntervalSince(start)))" }
-            lines.append(cut(line, width))
+            lines.append(line.shortened(to: width))
         }
         if running.count > 12 { lines.append("  … and \(running.count - 12) more") }
-        if let wait = p.waitLine(now: now) { lines.append(yellow(cut("  " + wait, width))) }
-        for text in pinned { lines.append(yellow(cut(text, width))) }
+        if let wait = p.waitLine(now: now) { lines.append(yellow(("  " + wait).shortened(to: width))) }
+        for text in pinned { lines.append(yellow(text.shortened(to: width))) }
         return lines
-    }
-
-    private func cut(_ line: String, _ width: Int) -> String {
-        line.count <= width ? line : String(line.prefix(max(width - 1, 1))) + "…"
     }
 
     static func terminalWidth() -> Int {
@@ -246,11 +242,11 @@ struct SummaryTable {
             let fixed = (0..<3).map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  "
             let room = width - fixed.count
             if room >= 16 || cells[3].isEmpty {
-                let detail = cells[3].count <= room ? cells[3] : String(cells[3].prefix(max(room - 1, 0))) + "…"
+                let detail = cells[3].shortened(to: room)
                 return [(fixed + detail).trimmingTrailingSpaces()]
             }
             let detail = "    " + cells[3]
-            return [fixed.trimmingTrailingSpaces(), detail.count <= width ? detail : String(detail.prefix(width - 1)) + "…"]
+            return [fixed.trimmingTrailingSpaces(), detail.shortened(to: width)]
         }
         return render(header) + rows.flatMap(render)
     }
