@@ -125,6 +125,15 @@ public struct Deployment: Sendable {
             // The triggers hear the rollback start (DeploymentRollback).
             report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
         }
+        // Said only once an automatic rollback has run: it puts back hosts the deployment
+        // left out of service, and the advice is for those it did not.
+        report.attention = HostAttention.find(report.events, report.rollback?.events ?? [:])
+        if !report.attention.isEmpty {
+            observer.handle(.notice(.hostsNeedAttention(report.attention, nextSteps: [
+                "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them",
+                "`\(request.commands.rollback(playbook: request.playbookPath))` to put back the last successful revision",
+            ])))
+        }
         // Outstanding trigger deliveries, each trigger at most its timeout.
         await report.signals?.drain()
         return report
@@ -194,7 +203,6 @@ public struct Deployment: Sendable {
         let result = await phases.run()
         stopNotice.cancel()
 
-        let attention = HostAttention.find(result.events)
         recorded.handle(.deploymentFinished(result.run.verdict))
         await signals.stopMonitoring()
         await recorder.flush()
@@ -203,14 +211,9 @@ public struct Deployment: Sendable {
             observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures,
                                                        repair: request.commands.show(request.id.rawValue, refresh: true))))
         }
-        if !attention.isEmpty {
-            observer.handle(.notice(.hostsNeedAttention(attention, nextSteps: [
-                "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them",
-                "`\(request.commands.rollback(playbook: request.playbookPath))` to put back the last successful revision",
-            ])))
-        }
         var report = DeploymentReport(id: request.id.rawValue, verdict: result.run.verdict, hosts: result.run.hosts,
-                                      attention: attention, historyFailures: failures)
+                                      historyFailures: failures)
+        report.events = result.events
         report.signals = signals
         return report
     }
@@ -271,7 +274,7 @@ public struct Deployment: Sendable {
             await report.signals?.drain()
             observer.handle(.notice(.rollbackFinished(id: report.id, status: report.verdict.status)))
             return RollbackReport(id: report.id, status: report.verdict.status, historyFailures: report.historyFailures,
-                                  note: note ?? "")
+                                  note: note ?? "", events: report.events)
         } catch {
             return impossible("the rollback could not run: \(error)")
         }

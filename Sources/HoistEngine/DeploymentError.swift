@@ -32,7 +32,8 @@ public struct DeploymentReport: Sendable {
     public var id: String
     public var verdict: DeploymentVerdictSummary
     public var hosts: [String: HostOutcome]
-    /// Hosts out of service or with their app stopped when it ended.
+    /// Hosts out of service or with their app stopped when it ended, or after its automatic
+    /// rollback when one ran.
     public var attention: [HostAttention]
     /// History writes that failed: the record is incomplete (`hoist show ID --refresh`).
     public var historyFailures: [String]
@@ -43,6 +44,8 @@ public struct DeploymentReport: Sendable {
     /// The deployment's triggers (and its stopped alarm checks), drained when the coordinator
     /// is done with it (after the rollback).
     var signals: ActiveSignals? = nil
+    /// Every host's events over all phases, in order, for `HostAttention`.
+    var events: [String: [(LifecycleEvent, EventOutcome)]] = [:]
 
     public var historyIncomplete: Bool { !historyFailures.isEmpty }
 
@@ -64,4 +67,6 @@ public struct RollbackReport: Sendable {
     public var status: DeploymentStatus?
     public var historyFailures: [String]
     public var note: String
+    /// The rollback's hosts' events, which decide what it put back.
+    var events: [String: [(LifecycleEvent, EventOutcome)]] = [:]
 }

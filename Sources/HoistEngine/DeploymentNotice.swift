@@ -108,14 +108,23 @@ public struct HostAttention: Sendable, Hashable, CustomStringConvertible {
                        appStopped ? "application stopped" : nil].compactMap { $0 }.joined(separator: ", ")
     }
 
-    /// The hosts among `outcomes` that need attention, by name.
-    public static func find(_ events: [String: [(LifecycleEvent, EventOutcome)]]) -> [HostAttention] {
-        events.keys.sorted().compactMap { host in
-            let list = events[host] ?? []
-            func succeeded(_ event: LifecycleEvent) -> Bool { list.contains { $0.0 == event && $0.1.status == .succeeded } }
-            let blocked = succeeded(.blockTraffic) && !succeeded(.allowTraffic)
-            let stopped = list.contains { $0.0 == .applicationStop && $0.1.status == .succeeded && $0.1.message != "no scripts" }
-                && !succeeded(.applicationStart)
+    /// The hosts that need attention, by name, from each host's events in `runs` in the
+    /// order they ran: a deployment's, then its automatic rollback's. The last event that
+    /// moved a host's traffic or its application decides (a rollback's AllowTraffic puts
+    /// back a host its deployment blocked).
+    public static func find(_ runs: [String: [(LifecycleEvent, EventOutcome)]]...) -> [HostAttention] {
+        let hosts = Set(runs.flatMap(\.keys)).sorted()
+        return hosts.compactMap { host in
+            var blocked = false, stopped = false
+            for (event, outcome) in runs.flatMap({ $0[host] ?? [] }) where outcome.status == .succeeded {
+                switch event {
+                case .blockTraffic: blocked = true
+                case .allowTraffic: blocked = false
+                case .applicationStop where outcome.message != "no scripts": stopped = true
+                case .applicationStart: stopped = false
+                default: break
+                }
+            }
             return blocked || stopped ? HostAttention(host: host, outOfService: blocked, appStopped: stopped) : nil
         }
     }

@@ -74,6 +74,31 @@ import Testing
     }
 }
 
+extension LiveViewTerminalTests {
+    /// A failed deployment and its automatic rollback on a terminal (`script`): each status
+    /// block goes when its deployment ends, whatever is said after the verdict, so the screen
+    /// holds no block and ends with the line that ties the verdicts to the exit code.
+    @Test(.timeLimit(.minutes(10)))
+    func aFailureAndItsRollbackLeaveNoStatusBlockAndEndWithTheClosingLine() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("liverollback", hosts: names, extra: "auto_rollback: {on_failure: true}")
+            let first = try group.deploy(try group.revision("v1", version: "v1"))
+            try #require(first.status == 0, "\(first.stderr)")
+            let bad = try group.revision("v2", version: "v2", hookBody: "[ \"$LIFECYCLE_EVENT\" = AfterInstall ] && exit 9 || true")
+            let out = try HoistBinary.runOnATerminal(
+                ["deploy", group.playbook, "--revision", bad, "--hosts", names.joined(separator: ","), "--db", group.db],
+                environment: ["HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/root"])
+            #expect(out.status == 3, "\(out.stdout.suffix(3000))")
+            let screen = TerminalScreen.lines(out.stdout).filter { !$0.isEmpty }
+            #expect(!screen.contains { $0.range(of: #"^\[[0-9]+/[0-9]+ done: "#, options: .regularExpression) != nil },
+                    "no status block is left on screen: \(screen.suffix(30))")
+            #expect(screen.contains { $0.contains("rolling back") }, "\(screen.suffix(30))")
+            #expect(screen.last?.hasPrefix("deployment d-") == true && screen.last?.hasSuffix("the automatic rollback succeeded; exit 3") == true,
+                    "the closing line is the last: \(screen.suffix(10))")
+        }
+    }
+}
+
 /// A tmux server of the test's own (its own socket), one session, one pane.
 struct Tmux {
     let socket = "hoist-test-\(UUID().uuidString.prefix(8))"

@@ -16,6 +16,14 @@ struct OutputOptions: Sendable {
     /// The commands the output suggests (`hoist logs …` for a failed event's output), so
     /// that pasted they read this deployment's history.
     var commands = SuggestedCommands()
+    /// Whether a history keeps the deployment (`hoist local` keeps none).
+    var recorded = true
+
+    /// The command that shows the deployment in full, every host's error whole; nil when no
+    /// history keeps it.
+    func showCommand(deploymentID: String) -> String? {
+        recorded ? commands.show(deploymentID) : nil
+    }
 }
 
 extension SuggestedCommands {

@@ -149,14 +149,22 @@ final class DeploymentProgress {
 
     var uploading: Bool { uploadSent.contains { host, sent in sent < uploadTotal[host, default: 0] } }
 
-    /// `h002 in AfterInstall (ScriptFailed: scripts/check.sh: …), h005 (unreachable)`.
-    func failedHostsText(limit: Int = 5) -> String? {
+    /// `h002 in AfterInstall (ScriptFailed: scripts/check.sh: Script at…), h005 (…)`: the
+    /// first `limit` failed hosts, each with the first line of why, whole when it is the only
+    /// one (up to 200 characters), else cut where a word ends to keep the line short.
+    /// `shortened` says whether anything was cut or left out.
+    func failedHostsText(limit: Int = 5) -> (text: String, shortened: Bool)? {
         guard !failures.isEmpty else { return nil }
+        let width = failures.count == 1 ? 200 : 80
+        var shortened = failures.count > limit
         let named = failures.prefix(limit).map { failure in
-            "\(failure.host)" + (failure.event.map { " in \($0.rawValue)" } ?? "")
-                + (failure.detail.isEmpty ? "" : " (\(failure.detail.prefix(80)))")
+            let reason = failure.detail.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+            let shown = reason.shortened(to: width)
+            if shown != failure.detail { shortened = true }
+            return "\(failure.host)" + (failure.event.map { " in \($0.rawValue)" } ?? "") + (shown.isEmpty ? "" : " (\(shown))")
         }
-        return named.joined(separator: ", ") + (failures.count > limit ? " and \(failures.count - limit) more" : "")
+        let text = named.joined(separator: ", ") + (failures.count > limit ? " and \(failures.count - limit) more" : "")
+        return (text, shortened)
     }
 }
 

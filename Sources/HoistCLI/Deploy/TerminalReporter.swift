@@ -3,12 +3,23 @@ import HoistCore
 import HoistEngine
 
 /// On a terminal: finished hosts and failures (with the last lines of the failed hook's
-/// output) scroll by; a status block at the bottom, redrawn every second, shows progress,
-/// elapsed time and an ETA, upload progress with throughput, each running host's event with
-/// its time against its timeout, and what the deployment waits for. Messages that must stay
-/// visible (the Ctrl-C acknowledgement) scroll by and stay pinned in the block. At the end, a
-/// summary table that fits 80 columns and the verdict.
+/// output) scroll by; a status block at the bottom shows progress, elapsed time and an ETA,
+/// upload progress with throughput, each running host's event with its time against its
+/// timeout, and what the deployment waits for. Messages that must stay visible (the Ctrl-C
+/// acknowledgement) scroll by and stay pinned in the block. At the end, the block goes, and
+/// a summary table that fits 80 columns and the verdict take its place; what is said after
+/// the verdict (an automatic rollback, hosts left out of service) scrolls under it with no
+/// block.
+///
+/// Redrawing the block is the costly part: a hook printing thousands of lines a second would
+/// otherwise cost the terminal a whole block per line. So lines to scroll wait in `pending`,
+/// and the block is redrawn, with every pending line above it in one write, at most every
+/// `redrawInterval` when something changed; every second for its clocks; at once for a stop.
 final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
+    /// Short enough that lines and counts look live, long enough that a chatty hook costs the
+    /// terminal its own lines and ten blocks a second, not a block per line.
+    static let redrawInterval: DispatchTimeInterval = .milliseconds(100)
+
     private let console: Console
     private let options: OutputOptions
     private var verbose: Bool { options.verbose }
@@ -20,6 +31,10 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private let progress = DeploymentProgress()
     private var drawnLines = 0
     private var pinned: [String] = []
+    /// Lines to scroll by at the next redraw.
+    private var pending: [String] = []
+    private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
+    private var redrawScheduled = false
     private var ticker: DispatchSourceTimer?
     private var finished = false
     private var lockWaitAnnounced = false
@@ -42,6 +57,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         defer { lock.unlock() }
         let failedTail = progress.record(event)
         var scroll: [String] = []
+        var now = false
         switch event {
         case .deploymentStarted(let s):
             finished = false
@@ -51,9 +67,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .phaseStarted(let phase):
             scroll.append(paint("1", phase.name) + dim(": " + (phase.detail ?? phase.hosts.joined(separator: ", "))))
         case .output(let host, let e, let line, _):
-            if verbose || line.stream == .stderr {
-                scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + console.shown(line.text))
-            }
+            // A line not shown changes nothing on screen.
+            guard verbose || line.stream == .stderr else { return }
+            scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + console.shown(line.text))
         case .eventFinished(let host, let e, let o):
             if o.status == .failed {
                 scroll.append(red("✘ \(host) \(e.rawValue) \(o.errorCode?.rawValue ?? "failed")") + (o.message.map { ": " + console.shown($0) } ?? ""))
@@ -73,10 +89,10 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             finished = true
             ticker?.cancel()
             ticker = nil
-            draw(scroll: [], final: true)
+            draw(block: false)
             let table = SummaryTable(progress: progress, verdict: v).lines(width: 80)
             // The table and the verdict quote hosts' messages; neither has colours of its own.
-            let text = (table + [verdictLine(v, progress: progress, strict: strict)]).map { console.shown($0) + "\n" }.joined()
+            let text = (table + [verdictLine(v, progress: progress, strict: strict, showCommand: options.showCommand(deploymentID: v.id))]).map { console.shown($0) + "\n" }.joined()
             console.locked { $0(text) }
             return
         case .notice(let notice):
@@ -90,6 +106,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             } else if case .stopping = notice, pinned.isEmpty {
                 pinned.append(notice.sentence)
                 scroll.append(yellow(notice.sentence))
+                now = true
             } else if case .stopping = notice {
                 break
             } else {
@@ -98,7 +115,8 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         default:
             break
         }
-        draw(scroll: scroll, final: false)
+        pending += scroll
+        redraw(now: now)
     }
 
     /// A message that scrolls by and stays in the status block until the end (the Ctrl-C
@@ -107,7 +125,26 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         pinned.append(text)
-        draw(scroll: [yellow(text)], final: finished)
+        pending.append(yellow(text))
+        redraw(now: true)
+    }
+
+    /// Caller holds `lock`. After the verdict there is no block: lines scroll by at once.
+    /// Before it, the block is redrawn now when `now` or when the last redraw is old enough,
+    /// else once when it is.
+    private func redraw(now: Bool) {
+        guard !finished else { return draw(block: false) }
+        let due = lastDraw + Self.redrawInterval
+        if now || DispatchTime.now() >= due { return draw(block: true) }
+        guard !redrawScheduled else { return }
+        redrawScheduled = true
+        DispatchQueue.global().asyncAfter(deadline: due) { [weak self] in
+            guard let self else { return }
+            lock.lock()
+            defer { lock.unlock() }
+            redrawScheduled = false
+            if !finished { draw(block: true) }
+        }
     }
 
     private func startTicker() {
@@ -118,23 +155,27 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             guard let self else { return }
             lock.lock()
             defer { lock.unlock() }
-            if !finished { draw(scroll: [], final: false) }
+            if !finished { draw(block: true) }
         }
         timer.resume()
         ticker = timer
     }
 
-    /// Caller holds `lock`.
-    private func draw(scroll: [String], final: Bool) {
+    /// Caller holds `lock`. One write: the old block erased, the pending lines, and the block
+    /// again unless `block` is false (the end).
+    private func draw(block: Bool) {
         var text = ""
         if drawnLines > 0 { text += "\u{1b}[\(drawnLines)F\u{1b}[J" }
-        for line in scroll { text += line + "\n" }
+        for line in pending { text += line + "\n" }
+        pending.removeAll(keepingCapacity: true)
         drawnLines = 0
-        if !final {
-            let block = statusBlock(now: Date(), width: Self.terminalWidth())
-            for line in block { text += line + "\n" }
-            drawnLines = block.count
+        if block {
+            let lines = statusBlock(now: Date(), width: Self.terminalWidth())
+            for line in lines { text += line + "\n" }
+            drawnLines = lines.count
         }
+        lastDraw = DispatchTime.now()
+        guard !text.isEmpty else { return }
         console.locked { $0(text) }
     }
 
@@ -143,15 +184,15 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         let p = progress
         // Before the start (waiting for the lock) there are no hosts to count yet.
         guard p.started != nil else {
-            return (p.waitLine(now: now).map { [yellow(cut("  " + $0, width))] } ?? []) + pinned.map { yellow(cut($0, width)) }
+            return (p.waitLine(now: now).map { [yellow(("  " + $0).shortened(to: width))] } ?? []) + pinned.map { yellow($0.shortened(to: width)) }
         }
         let succeeded = p.done.values.filter { $0 == .succeeded }.count
         let failed = p.done.values.filter { $0 == .failed }.count
         var head = "[\(p.done.count)/\(p.total) done: \(succeeded) ok, \(failed) failed; \(p.running.count) running; elapsed \(formatDuration(p.elapsed(now: now)))"
         if let eta = p.eta(now: now) { head += "; ETA ~\(formatDuration(eta))" }
-        var lines = [dim(cut(head + "]", width))]
+        var lines = [dim((head + "]").shortened(to: width))]
         if let upload = p.upload(now: now), p.uploading {
-            lines.append(cut("  upload: \(formatBytes(Double(upload.sent))) of \(formatBytes(Double(upload.total))) at \(formatBytes(upload.bytesPerSecond))/s", width))
+            lines.append("  upload: \(formatBytes(Double(upload.sent))) of \(formatBytes(Double(upload.total))) at \(formatBytes(upload.bytesPerSecond))/s".shortened(to: width))
         }
         let running = p.running
         for host in running.prefix(12) {
@@ -164,16 +205,12 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
                 line += "connecting"
             }
             if let start = p.hostStart[host] { line += "; host \(formatDuration(now.timeIntervalSince(start)))" }
-            lines.append(cut(line, width))
+            lines.append(line.shortened(to: width))
         }
         if running.count > 12 { lines.append("  … and \(running.count - 12) more") }
-        if let wait = p.waitLine(now: now) { lines.append(yellow(cut("  " + wait, width))) }
-        for text in pinned { lines.append(yellow(cut(text, width))) }
+        if let wait = p.waitLine(now: now) { lines.append(yellow(("  " + wait).shortened(to: width))) }
+        for text in pinned { lines.append(yellow(text.shortened(to: width))) }
         return lines
-    }
-
-    private func cut(_ line: String, _ width: Int) -> String {
-        line.count <= width ? line : String(line.prefix(max(width - 1, 1))) + "…"
     }
 
     static func terminalWidth() -> Int {
@@ -205,11 +242,11 @@ struct SummaryTable {
             let fixed = (0..<3).map { cells[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  "
             let room = width - fixed.count
             if room >= 16 || cells[3].isEmpty {
-                let detail = cells[3].count <= room ? cells[3] : String(cells[3].prefix(max(room - 1, 0))) + "…"
+                let detail = cells[3].shortened(to: room)
                 return [(fixed + detail).trimmingTrailingSpaces()]
             }
             let detail = "    " + cells[3]
-            return [fixed.trimmingTrailingSpaces(), detail.count <= width ? detail : String(detail.prefix(width - 1)) + "…"]
+            return [fixed.trimmingTrailingSpaces(), detail.shortened(to: width)]
         }
         return render(header) + rows.flatMap(render)
     }

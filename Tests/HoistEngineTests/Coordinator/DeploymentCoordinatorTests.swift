@@ -119,8 +119,9 @@ import HoistTestSupport
         #expect(group.ran("h1").isEmpty)
     }
 
-    /// The rollback's revision cannot be found: the deployment still ends with its verdict and
-    /// the lock is released.
+    /// The rollback's revision cannot be found: the deployment still ends with its verdict, the
+    /// lock is released, and the advice for the host left with its application stopped comes
+    /// once, after the rollback said it could not run.
     @Test func lockIsReleasedWhenTheRollbackCannotRun() async throws {
         let group = try FolderGroup(["h1", "h2"])
         _ = try await group.deploy(try await group.revision("v1"))
@@ -132,6 +133,10 @@ import HoistTestSupport
         #expect(report.rollback?.id == nil)
         #expect(report.rollback?.note.contains("cannot be deployed again") == true)
         for host in group.hosts.map(\.name) { #expect(!group.lockExists(host)) }
+        let notices = group.reporter.notices
+        let rollback = try #require(notices.firstIndex { if case .rollbackImpossible = $0 { true } else { false } }, "\(notices)")
+        let advice = notices.indices.filter { if case .hostsNeedAttention(let hosts, _) = notices[$0] { hosts.map(\.host) == ["h1"] } else { false } }
+        #expect(advice.count == 1 && advice[0] > rollback, "\(notices)")
     }
 
     /// Failure 7: a history write that fails leaves the record incomplete, and the report

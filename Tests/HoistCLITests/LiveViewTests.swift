@@ -1,0 +1,63 @@
+import Foundation
+import HoistCore
+import HoistEngine
+import HoistTestSupport
+import Testing
+@testable import HoistCLI
+
+/// The live view fed events directly, writing to a file as it would to a terminal; what it
+/// wrote is read back as the screen it leaves (`TerminalScreen`).
+@Suite struct LiveViewTests {
+    let scratch: ScratchDirectory
+    let descriptor: Int32
+    let console: Console
+
+    init() throws {
+        scratch = try ScratchDirectory("hoist-live-view")
+        descriptor = open(scratch.file("terminal"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        console = Console(out: descriptor)
+    }
+
+    func screen() throws -> [String] {
+        close(descriptor)
+        return TerminalScreen.lines(try String(contentsOfFile: scratch.file("terminal"), encoding: .utf8)).filter { !$0.isEmpty }
+    }
+
+    static let start = Date(timeIntervalSince1970: 1_796_434_262)
+
+    /// A stopped deployment, with the Ctrl-C acknowledgement pinned, then what the coordinator
+    /// says after the verdict: an automatic rollback and the hosts it left out of service.
+    /// They scroll under the verdict; the status block, pinned lines and all, is gone.
+    @Test func whatIsSaidAfterTheVerdictDoesNotBringTheStatusBlockBack() throws {
+        let reporter = TerminalReporter(console: console, colors: false)
+        let id = "d-AAAAAAAA1"
+        reporter.handle(.deploymentStarted(DeploymentStart(
+            id: id, application: "shop", deploymentGroup: "web", revision: "shop-v2", revisionSHA256: "ab12",
+            config: "CodeDeployDefault.OneAtATime", hosts: ["h1", "h2", "h3"], maxConcurrency: 1, minimumHealthy: 2, time: Self.start)))
+        reporter.handle(.hostStarted(host: "h1", time: Self.start))
+        reporter.handle(.eventStarted(host: "h1", event: .afterInstall, time: Self.start, scriptsFrom: nil))
+        reporter.pin("hoist: stopping: no new hosts or lifecycle events will start. Press Ctrl-C again to stop them.")
+        reporter.handle(.notice(.stopping(deploymentID: id, reason: "interrupted (Ctrl-C)")))
+        reporter.handle(.eventFinished(host: "h1", event: .afterInstall, outcome: EventOutcome(
+            status: .failed, errorCode: .scriptFailed, message: "exit 1", scriptName: "scripts/af.sh",
+            start: Self.start, end: Self.start.addingTimeInterval(4))))
+        reporter.handle(.hostFinished(host: "h1", status: .failed, errorCode: .scriptFailed, message: nil, time: Self.start.addingTimeInterval(4)))
+        reporter.handle(.deploymentFinished(DeploymentVerdictSummary(
+            id: id, status: .stopped, errorCode: .manualStop, message: "The deployment was stopped on request.",
+            hostStatuses: ["h1": .failed, "h2": .skipped, "h3": .skipped], time: Self.start.addingTimeInterval(5))))
+        reporter.handle(.notice(.rollbackStarting(failed: id, to: "d-GOOD00001", revision: "shop-v1", hosts: ["h1"], configNote: nil)))
+        reporter.handle(.notice(.rollbackFinished(id: "d-ROLLBACK1", status: .failed)))
+        let blocked = HostAttention.find(["h1": [(.blockTraffic, EventOutcome(status: .succeeded, start: Self.start, end: Self.start))]])
+        reporter.handle(.notice(.hostsNeedAttention(blocked, nextSteps: ["`hoist redeploy \(id) --only-failed`"])))
+
+        let screen = try screen()
+        let verdict = try #require(screen.lastIndex { $0.hasPrefix("deployment \(id) Stopped") }, "\(screen)")
+        let after = Array(screen[(verdict + 1)...])
+        #expect(!after.contains { $0.contains(" done: ") || $0.contains("h1: AfterInstall") }, "no status block under the verdict: \(after)")
+        #expect(!after.contains { $0.contains("stopping") }, "the pinned lines went with the block: \(after)")
+        #expect(after.first?.contains("rolling back \(id)") == true, "\(after)")
+        #expect(after.last == "next: `hoist redeploy \(id) --only-failed`", "\(after)")
+        #expect(screen.contains { $0.hasPrefix("hoist: stopping: no new hosts") }, "the acknowledgement stays in what scrolled by: \(screen)")
+    }
+}
