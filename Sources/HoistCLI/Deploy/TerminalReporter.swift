@@ -33,7 +33,10 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private var pinned: [String] = []
     /// Lines to scroll by at the next redraw.
     private var pending: [String] = []
-    private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
+    /// Nil until the first draw, which is at once. (Not `DispatchTime(uptimeNanoseconds: 0)`:
+    /// Dispatch reads 0 as "now", which put the first draw 100 ms off, after the end of a
+    /// short deployment.)
+    private var lastDraw: DispatchTime?
     private var redrawScheduled = false
     private var ticker: DispatchSourceTimer?
     private var finished = false
@@ -134,6 +137,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     /// else once when it is.
     private func redraw(now: Bool) {
         guard !finished else { return draw(block: false) }
+        guard let lastDraw else { return draw(block: true) }
         let due = lastDraw + Self.redrawInterval
         if now || DispatchTime.now() >= due { return draw(block: true) }
         guard !redrawScheduled else { return }
