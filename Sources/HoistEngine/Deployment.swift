@@ -128,6 +128,9 @@ public struct Deployment: Sendable {
         // Said only once an automatic rollback has run: it puts back hosts the deployment
         // left out of service, and the advice is for those it did not.
         report.attention = HostAttention.find(report.events, report.rollback?.events ?? [:])
+        // A blue/green deployment that succeeded took its original fleet out of service on
+        // purpose (and stopped its application, with TERMINATE): nothing to put right.
+        if plan.blueGreen != nil && report.verdict.status == .succeeded { report.attention = [] }
         if !report.attention.isEmpty {
             observer.handle(.notice(.hostsNeedAttention(report.attention, nextSteps: [
                 "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them",

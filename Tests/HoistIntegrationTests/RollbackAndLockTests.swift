@@ -67,6 +67,22 @@ import HoistTestSupport
         }
     }
 
+    /// A deployment started with a relative playbook path records it absolute, so `hoist
+    /// redeploy ID` works from another folder (it failed with "pb.yml: cannot read the file").
+    @Test func aRelativePlaybookIsRecordedSoRedeployWorksFromElsewhere() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("relative", hosts: names)
+            let rev = try group.revision("v1", version: "v1")
+            let first = try HoistBinary.run(["deploy", "pb.yml", "--revision", rev, "--hosts", names[0], "--db", group.db],
+                                            currentDirectory: group.dir)
+            #expect(first.status == 0, "\(first.stderr)")
+            let id = try #require(try group.list().first?["id"] as? String)
+            let again = try HoistBinary.run(["redeploy", id, "--db", group.db], currentDirectory: URL(fileURLWithPath: "/"))
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(group.hostFile(names[0], "relative/VERSION") == "v1")
+        }
+    }
+
     @Test func twoCoordinatorsNeverDeployTogether() async throws {
         try await withFleetHosts(1) { names in
             let group = try FleetGroup("locks", hosts: names)

@@ -75,7 +75,8 @@ struct DeploymentJob: Sendable {
         let createdBy = currentCreator()
         let environment = ProcessInfo.processInfo.environment
         let request = DeploymentRequest(
-            plan: plan, revision: revision, playbookPath: playbook.file, creator: creator, createdBy: createdBy,
+            // Recorded absolute: `hoist continue`, `stop` and `redeploy` read it from any folder.
+            plan: plan, revision: revision, playbookPath: ConfigEnvironment.process.absolute(playbook.file), creator: creator, createdBy: createdBy,
             rollbackOf: rollbackOf, description: description,
             origin: DeploymentOrigin.detect(environment: environment, isTerminal: isatty(STDIN_FILENO) == 1 || isatty(STDERR_FILENO) == 1),
             lock: LockSettings(

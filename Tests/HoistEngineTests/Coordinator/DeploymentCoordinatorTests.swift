@@ -215,8 +215,12 @@ import HoistTestSupport
         let spec = BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"])
         let traffic = RecordingTraffic()
         let plan = group.plan(config: .oneAtATime, phases: DeploymentPhase.blueGreen(spec, traffic: true), blueGreen: spec, traffic: true)
-        let report = try await group.deploy(try await group.revision("v1"), plan: plan, ports: group.ports(traffic: traffic))
+        let observer = RecordingObserver()
+        let report = try await group.deploy(try await group.revision("v1"), plan: plan, ports: group.ports(traffic: traffic, observer: observer))
         #expect(report.verdict.status == .succeeded)
+        // The original fleet is out of service on purpose: no advice to put it right.
+        #expect(report.attention.isEmpty, "\(report.attention)")
+        #expect(!observer.events.current.contains { if case .notice(.hostsNeedAttention) = $0 { return true } else { return false } })
         let calls = traffic.calls.current
         let phases = calls.map { "\($0.0) \($0.1.first == "g" ? "green" : "blue")" }
         var collapsed: [String] = []
