@@ -180,6 +180,8 @@ final class PostgresLink: @unchecked Sendable {
     static func reason(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
+            // PostgresNIO's own name for it ("authMechanismRequiresPassword") says nothing to a user.
+            if error.code == .authMechanismRequiresPassword { return "the server asks for a password and none was given" }
             if let underlying = error.underlying { return "\(error.code): \(underlying)" }
             return "\(error.code)"
         }

@@ -112,6 +112,19 @@ import Testing
         #expect("\(error)".contains("Cannot reach the history store"), "\(error)")
     }
 
+    /// A URL without a password, where none is found elsewhere, says so in words (it showed
+    /// PostgresNIO's `authMechanismRequiresPassword`).
+    @Test func aMissingPasswordIsNamed() throws {
+        let url = try TestPostgres.freshDatabase()
+        guard let at = url.range(of: "@"), let colon = url.range(of: ":", range: url.index(url.startIndex, offsetBy: 13)..<at.lowerBound) else {
+            Issue.record("no password in \(url)")
+            return
+        }
+        let withoutPassword = String(url[..<colon.lowerBound]) + String(url[at.lowerBound...])
+        let error = try #require(throws: HistoryError.self) { try Self.open(withoutPassword) }
+        #expect("\(error)".contains("the server asks for a password and none was given"), "\(error)")
+    }
+
     /// `logs --follow` elsewhere: a waiting follower is woken by another process's write
     /// (NOTIFY), long before its limit; the test's time limit fails it otherwise.
     @Test(.timeLimit(.minutes(2)))
