@@ -79,18 +79,17 @@ public struct GroupLockCommands: Sendable {
     /// network cut off): it would go on changing the host under this deployment, and nobody will
     /// hear how it ends. (A coordinator that was killed closes its channels, and the hook runner
     /// stops its script itself.) The shell's own glob and reads find them, no program: the
-    /// runner's `.pid` names it and its script, and the script's parent must still be that
-    /// runner, read from /proc (its name, in parentheses, may hold spaces).
+    /// runner's `.pid` names it and its script, and the script must still be that runner's
+    /// child, as the kill program checks it (`HookInvocation.ownedByWrapper`).
     private var sweep: String {
         """
+        \(HookInvocation.ownedByWrapper)
         sweep() {
           for p in \(shellQuote(layout.groupDir))/*/logs/.hook-*.pid; do
             [ -s "$p" ] || continue
             wp=; sp=; read -r wp sp 2>/dev/null <"$p" || continue
             case "$wp:$sp" in *[!0-9:]*|:*|*:) continue ;; esac
-            st=; read -r st 2>/dev/null <"/proc/$sp/stat" || continue
-            set -- ${st##*) }
-            [ "${2:-}" = "$wp" ] && printf '%sorphan %s\\n' "$m" "${p%.pid}"
+            run_owned && printf '%sorphan %s\\n' "$m" "${p%.pid}"
           done
           return 0
         }

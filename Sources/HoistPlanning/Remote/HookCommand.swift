@@ -248,6 +248,13 @@ public struct HookInvocation: Sendable, Hashable {
         stopall() { kill -"$1" -"$sp" $(tree "$sp") 2>/dev/null; }
         """#
 
+    /// `run_owned` says whether a run's script (`$sp`) is still the child of its wrapper (`$wp`),
+    /// so that no pid reused since is ever signalled: from /proc/$sp/stat, with the shell's
+    /// own read (no program), past the name field, which is in parentheses and may hold
+    /// spaces and parentheses itself. The kill program and the lock's sweep of runs left
+    /// behind (`GroupLockCommands.take`) both ask it.
+    static let ownedByWrapper = #"run_owned() { st=; read -r st 2>/dev/null <"/proc/$sp/stat" || return 1; set -- ${st##*) }; [ "${2:-}" = "$wp" ]; }"#
+
     /// Lets the `runas` user through the folders Hoist keeps to owner and group.
     var grantPassage: String {
         guard let runAs, !traverse.isEmpty else { return "" }
@@ -295,12 +302,12 @@ extension HookInvocation {
             done
             case "$wp:$sp" in *[!0-9:]*|:*|*:) exit 0 ;; esac
             [ "$sp" -gt 1 ] || exit 0
-            ours() { set -- $(ps -o ppid= -p "$sp" 2>/dev/null); [ "${1:-}" = "$wp" ]; }
+            \(ownedByWrapper)
             \(processTree)
-            ours || exit 0
+            run_owned || exit 0
             stopall TERM
             sleep \(graceSeconds)
-            ours && stopall KILL
+            run_owned && stopall KILL
             exit 0
             """
         return RemoteProgram.wrap(program, sudo: sudo)
