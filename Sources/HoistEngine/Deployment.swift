@@ -47,18 +47,17 @@ public struct Deployment: Sendable {
         for skipped in acquired.skippedHosts {
             observer.handle(.notice(.lockHostSkipped(host: skipped.host, reason: skipped.reason)))
         }
-        if !acquired.orphanedRuns.isEmpty {
-            for runs in acquired.orphanedRuns {
-                observer.handle(.notice(.orphanedRunsStopped(host: runs.host.name, runs: runs.scratches.count, deploymentIDs: runs.deploymentIDs,
-                                                             graceSeconds: request.killGraceSeconds)))
-            }
-            await lock.stop(acquired.orphanedRuns, graceSeconds: request.killGraceSeconds)
-        }
         // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
         let continued = LockContinueSignals(also: ports.continueSignals)
         let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { host, now in
             observer.handle(.notice(.lockLost(host: host, now: now)))
         }, onContinue: { _ in continued.signal() })
+        // Under the heartbeat: a grace longer than the lease must not let the lock go stale.
+        for runs in acquired.orphanedRuns {
+            observer.handle(.notice(.orphanedRunsStopped(host: runs.host.name, runs: runs.scratches.count, deploymentIDs: runs.deploymentIDs,
+                                                         graceSeconds: request.killGraceSeconds)))
+        }
+        await lock.stop(acquired.orphanedRuns, graceSeconds: request.killGraceSeconds)
         // The lock's scope: whatever happens inside, the heartbeat stops and the lock goes.
         let outcome: Result<DeploymentReport, DeploymentError>
         do throws(DeploymentError) {

@@ -172,13 +172,11 @@ public struct GroupLock: Sendable {
     /// TERM to each run's group and descendants, KILL after `graceSeconds`, as an immediate
     /// stop does, every run at once.
     public func stop(_ runs: [OrphanedRuns], graceSeconds: Int) async {
-        let byName = Dictionary(runs.map { ($0.host.name, $0) }) { first, _ in first }
-        _ = await forEachHost(runs.map(\.host)) { host in
-            guard let session = try? await sessions(host), let scratches = byName[host.name]?.scratches else { return }
-            await withTaskGroup(of: Void.self) { group in
-                for scratch in scratches {
-                    let program = HookInvocation.killCommand(scratch: scratch, graceSeconds: graceSeconds, sudo: RemoteProgram.usesSudo(host))
-                    group.addTask { _ = try? await session.capture(program, timeoutSeconds: Double(graceSeconds) + 60) }
+        await withTaskGroup(of: Void.self) { group in
+            for run in runs {
+                for scratch in run.scratches {
+                    let program = HookInvocation.killCommand(scratch: scratch, graceSeconds: graceSeconds, sudo: RemoteProgram.usesSudo(run.host))
+                    group.addTask { _ = try? await sessions(run.host).capture(program, timeoutSeconds: Double(graceSeconds) + 60) }
                 }
             }
         }
