@@ -31,17 +31,27 @@ struct LockStatus: AsyncParsableCommand {
 
 /// Which held locks belong to deployments known to be over (`GoneLockHolder`), with the
 /// history the command names when it can be opened (without one, only a coordinator process
-/// on this machine that is gone proves anything).
-struct GoneHolders {
-    let history: (any HistoryStore)?
+/// on this machine that is gone proves anything). The history is opened only when a lock is
+/// held, and each holder is asked about once, however many hosts it holds.
+final class GoneHolders {
+    private let open: () -> (any HistoryStore)?
+    private lazy var history: (any HistoryStore)? = open()
+    private var known: [String: String?] = [:]
 
     init(db: String?, playbook: String) {
-        history = try? openHistory(db: db, playbook: playbook)
+        open = { try? openHistory(db: db, playbook: playbook) }
+    }
+
+    init(history: any HistoryStore) {
+        open = { history }
     }
 
     func reason(_ state: HostLockState) -> String? {
         guard case .held(let owner, _, _) = state.state else { return nil }
-        return GoneLockHolder.reason(owner, thisMachine: ProcessInfo.processInfo.hostName, history: history)
+        if let answer = known[owner.deploymentID] { return answer }
+        let answer = GoneLockHolder.reason(owner, thisMachine: ProcessInfo.processInfo.hostName, history: history)
+        known[owner.deploymentID] = answer
+        return answer
     }
 }
 
@@ -94,9 +104,11 @@ struct StopCommand: AsyncParsableCommand {
         var playbookPath = playbook
         // An automatic rollback runs under the lock of the deployment it rolls back.
         var lockedAs: String?
+        var gone: GoneHolders?
         if playbookPath == nil {
             guard let id else { throw invalid("name the deployment (hoist stop ID), or its playbook (hoist stop --playbook PLAYBOOK)") }
             let store = try openHistory(db: db, playbook: nil)
+            gone = GoneHolders(history: store)
             guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
                 throw invalid("\(id): no such deployment in the history; `\(SuggestedCommands.naming(db: db, playbook: nil).list())` shows them, and `hoist stop --playbook PLAYBOOK` finds it through the lock on the hosts")
             }
@@ -106,12 +118,13 @@ struct StopCommand: AsyncParsableCommand {
         }
         let (lock, pool) = try groupLock(playbookPath!, deploymentID: id ?? "none")
         defer { Task { await pool.closeAll() } }
+        let states = await lock.status()
+        let holders = gone ?? GoneHolders(db: db, playbook: playbookPath!)
         let target: String
-        if let id { target = id } else { target = try await lockHolder(lock) }
+        if let id { target = id } else { target = try lockHolder(states, gone: holders) }
         // A deployment whose coordinator is known to be gone has no one to hear the request.
-        let gone = GoneHolders(db: db, playbook: playbookPath!)
-        for state in await lock.status() {
-            guard case .held(let owner, _, _) = state.state, owner.deploymentID == target, let why = gone.reason(state) else { continue }
+        for state in states {
+            guard case .held(let owner, _, _) = state.state, owner.deploymentID == target, let why = holders.reason(state) else { continue }
             printToStderr("hoist: nothing runs \(target) any more: \(why). The next deployment of the group takes its lock over "
                 + "and stops any hook it left running; `hoist lock release \(playbookPath!)` removes the lock now")
             throw ExitCode(1)
@@ -132,12 +145,11 @@ struct StopCommand: AsyncParsableCommand {
         Console.shared.out("asked \(asked) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
     }
 
-    /// The one running deployment holding the group's lock (a fresh heartbeat).
-    private func lockHolder(_ lock: GroupLock) async throws -> String {
+    /// The one running deployment holding the group's lock (a fresh heartbeat), from `states`.
+    private func lockHolder(_ states: [HostLockState], gone: GoneHolders) throws -> String {
         var holders: [String] = []
         var over: [String] = []
-        let gone = GoneHolders(db: db, playbook: playbook ?? "")
-        for state in await lock.status() {
+        for state in states {
             guard case .held(let owner, _, let stale) = state.state, !stale else { continue }
             if let why = gone.reason(state) {
                 if !over.contains(why) { over.append(why) }
