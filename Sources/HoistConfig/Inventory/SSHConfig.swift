@@ -66,7 +66,7 @@ public struct SSHConfig: Sendable, Hashable {
         var diagnostics: [Diagnostic] = []
 
         mutating func parse(_ text: String, file: String, depth: Int) {
-            for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (index, rawLine) in TextLines.lines(text).enumerated() {
                 let line = rawLine.trimming(" \t\r")
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 guard let (key, value) = SSHConfig.splitOption(line) else { continue }
