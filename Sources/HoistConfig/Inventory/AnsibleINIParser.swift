@@ -12,7 +12,7 @@ struct AnsibleINIParser {
         var kind = "hosts"
         for (index, rawLine) in TextLines.lines(text).enumerated() {
             let lineNumber = index + 1
-            let line = rawLine.trimming(" \t\r")
+            let line = rawLine.trimming(" \t")
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else {

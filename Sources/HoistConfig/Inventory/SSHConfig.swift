@@ -67,7 +67,7 @@ public struct SSHConfig: Sendable, Hashable {
 
         mutating func parse(_ text: String, file: String, depth: Int) {
             for (index, rawLine) in TextLines.lines(text).enumerated() {
-                let line = rawLine.trimming(" \t\r")
+                let line = rawLine.trimming(" \t")
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 guard let (key, value) = SSHConfig.splitOption(line) else { continue }
                 switch key {
