@@ -45,7 +45,8 @@ enum HistoryStoreChoice {
     }
 }
 
-/// The history store for `--db` and a playbook's `history` (see `HistoryStoreChoice`).
+/// The history store for `--db` and a playbook's `history` (see `HistoryStoreChoice`); one
+/// that cannot be opened ends the command with its reason, before any host is touched (exit 5).
 func openHistory(db: String?, playbook: String?) throws -> any HistoryStore {
-    try HistoryStoreChoice.open(db: db, playbook: playbook)
+    try HistoryCommandFailure.reporting { try HistoryStoreChoice.open(db: db, playbook: playbook) }
 }
