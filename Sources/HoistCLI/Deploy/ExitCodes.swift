@@ -4,6 +4,8 @@ import ArgumentParser
 /// docs/architecture.md. Every deployment command ends through `DeploymentExit`.
 public enum HoistExitCode: Int32, Sendable, CaseIterable {
     case succeeded = 0
+    /// A command's result could not be written (stdout is a file on a full disk).
+    case outputLost = 1
     /// The user's input (flags, files, configuration) is wrong; nothing was done.
     case invalidInput = 2
     case deploymentFailed = 3
