@@ -33,7 +33,7 @@ extension HoistCommand {
         // `hoist show ID --json > report.json` on a full disk must not look like a success.
         if let lost = Console.shared.lostOutput {
             Console.shared.err("hoist: could not write the output: \(lost)")
-            leave(HoistExitCode.outputLost.rawValue)
+            leave(HoistExitCode.commandFailed.rawValue)
         }
         leave(0)
     }

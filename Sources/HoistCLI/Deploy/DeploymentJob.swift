@@ -87,7 +87,7 @@ struct DeploymentJob: Sendable {
             rollbackOf: rollbackOf, description: description,
             origin: DeploymentOrigin.detect(environment: environment, isTerminal: isatty(STDIN_FILENO) == 1 || isatty(STDERR_FILENO) == 1),
             lock: LockSettings(
-                user: createdBy.split(separator: "@").first.map(String.init) ?? createdBy,
+                user: currentUser(),
                 machine: ProcessInfo.processInfo.hostName, pid: getpid(), command: CommandLine.arguments.joined(separator: " "),
                 leaseSeconds: lockTiming.leaseSeconds,
                 // Frequent enough that `hoist stop` from elsewhere is seen within seconds.
