@@ -133,7 +133,8 @@ import Testing
         #expect(archive.status == 0, "\(archive.stderr)")
         #expect(archive.stderr.split(separator: "\n").map(String.init) == warnings.map { "lead.tgz!rev/appspec.yml" + $0 })
 
-        let plan = try HoistBinary.run(["plan", "rev"], currentDirectory: scratch.url)
+        try RevisionFixtures.playbook(in: scratch)
+        let plan = try HoistBinary.run(["plan", "web.yml"], environment: ["HOME": scratch.path], currentDirectory: scratch.url)
         #expect(plan.stderr.contains("scripts/start.sh has Windows line endings (CRLF)"), "\(plan.stderr)")
     }
 
