@@ -89,7 +89,7 @@ public final class PostgresHistoryStore: HistoryStore {
                 r.revisionSHA256, r.deploymentConfigName, r.fileExistsBehavior.rawValue, r.rollbackOf?.rawValue,
                 r.deploymentType.rawValue, r.description, PostgresRows.millis(r.createTime),
                 PostgresRows.millis(r.startTime), PostgresRows.millis(r.endTime), r.hostCount, r.revisionCommit,
-                r.origin?.rawValue,
+                r.origin?.rawValue, r.coordinator?.machine, r.coordinator.map { Int64($0.pid) }, r.coordinator?.processStart,
             ]
             let marks = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
             try session.execute("INSERT INTO deployment (\(PostgresRows.Columns.deployment)) VALUES (\(marks))", Binds(values).bindings)
