@@ -39,7 +39,7 @@ final class GoneHolders {
     private var known: [String: String?] = [:]
 
     init(db: String?, playbook: String) {
-        open = { try? openHistory(db: db, playbook: playbook) }
+        open = { try? HistoryStoreChoice.open(db: db, playbook: playbook) }
     }
 
     init(history: any HistoryStore) {
