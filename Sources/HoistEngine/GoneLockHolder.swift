@@ -13,8 +13,8 @@ public enum GoneLockHolder {
     /// machine, is gone"), or nil when nothing proves it.
     public static func reason(_ owner: LockOwner, thisMachine: String, history: (any HistoryStore)?) -> String? {
         if owner == .unknown { return nil }
-        if owner.machine == thisMachine && owner.isGoneProcess {
-            return "its coordinator, pid \(owner.pid) on this machine, is gone"
+        if owner.machine == thisMachine && ProcessIdentity.isGone(pid: owner.pid, start: nil) {
+            return goneCoordinator(pid: owner.pid)
         }
         guard let history, let id = DeploymentID(owner.deploymentID),
               let record = try? history.deployment(id), record.status.isFinal else { return nil }
@@ -23,11 +23,6 @@ public enum GoneLockHolder {
         if rollingBack { return nil }
         return "\(owner.deploymentID) ended \(record.status.rawValue)" + (record.endTime.map { " at \(utcStamp($0))" } ?? "")
     }
-}
 
-extension LockOwner {
-    /// A coordinator on this machine whose process no longer exists.
-    var isGoneProcess: Bool {
-        pid > 0 && kill(pid, 0) != 0 && errno == ESRCH
-    }
+    static func goneCoordinator(pid: Int32) -> String { "its coordinator, pid \(pid) on this machine, is gone" }
 }
