@@ -141,8 +141,8 @@ public struct HookInvocation: Sendable, Hashable {
     ///   ends by SIGPIPE (status 141, whatever SIGPIPE was here: `env --default-signal`) once
     ///   nothing reads it. It follows /dev/null and prints nothing; `--pid` ends it with the
     ///   wrapper, looking once a second (no process is started for it). Its end interrupts
-    ///   the `wait` like the deadline's. A tail without `--pid` (busybox) ends at once with
-    ///   another status: the run goes on unwatched, as before. A write to the closed channel
+    ///   the `wait` like the deadline's. Where tail or env cannot (busybox; coreutils before
+    ///   8.31), the watcher ends at once with another status: the run goes on unwatched. A write to the closed channel
     ///   (a report) must not end the wrapper before it cleaned up: SIGPIPE is caught, which
     ///   every program it starts gets back as the default;
     /// - a line longer than 64 KiB reaches the relay in pieces of 64 KiB (`fold`), each a line
