@@ -30,7 +30,7 @@ import HoistCore
     /// quoted; `date` only for the awk relay's header and a holder's report.
     @Test func theShellWrapperHasOneRelayThatWritesTheHeader() {
         let text = hook().shellProgram
-        #expect(text.components(separatedBy: "$(date").count == 3, "\(text)")
+        #expect(text.components(separatedBy: "$(date").count == 4, "\(text)")
         #expect(text.contains("relay 'LifecycleEvent - ApplicationStart' 'Script - scripts/start.sh' </dev/null & rl=$!"))
         #expect(hook(firstInEvent: false).shellProgram.contains("relay 'Script - scripts/start.sh' </dev/null & rl=$!"))
         #expect(text.components(separatedBy: "& rl=$!").count == 2, "one relay process for both streams")
