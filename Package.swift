@@ -88,7 +88,7 @@ let package = Package(
         ]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistHistoryPostgres", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),
-        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport", "HoistHistory", "HoistCore"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistTestSupport", "HoistHistory", "HoistCore", "HoistEngine"]),
         // Against webhook receivers and a fake Prometheus the tests start on 127.0.0.1.
         .testTarget(name: "HoistNotifyTests", dependencies: ["HoistNotify", "HoistEngine", "HoistTestSupport"]),
         // Against a real sshd the tests start on 127.0.0.1.

@@ -31,7 +31,11 @@ struct ListCommand: ParsableCommand {
         let status: DeploymentStatus? = try self.status.map { try HistoryCommandFailure.named($0, "deployment status") }
         let store = try history.openStore()
         let filter = DeploymentFilter(application: application, deploymentGroup: group, status: status, limit: limit)
-        let rows = try HistoryCommandFailure.reporting { try store.summaries(filter) }
+        let rows = try HistoryCommandFailure.reporting { try store.summaries(filter) }.map { row in
+            var row = row
+            row.abandoned = abandonedReason(row.deployment)
+            return row
+        }
         writeToStandardOutput(json ? try HistoryJSON.encode(rows) : HistoryText().list(rows))
     }
 }

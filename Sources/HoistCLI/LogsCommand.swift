@@ -20,7 +20,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: "Only this lifecycle event's output, like AfterInstall.")
     var event: String?
 
-    @Flag(help: "Keep printing new output until the deployment ends.")
+    @Flag(help: "Keep printing new output until the deployment ends (or its coordinator, on this machine, is gone).")
     var follow = false
 
     /// The longest `--follow` waits before reading again, and before it sees that its reader
@@ -44,7 +44,14 @@ struct LogsCommand: AsyncParsableCommand {
             if let host, deployment.status.isFinal || !follow, try !store.hosts(of: id).contains(where: { $0.host == host }) {
                 throw HistoryCommandFailure.invalidInput("Deployment \(id) has no host '\(host)'; `\(history.commands.show(id.rawValue))` lists its hosts.")
             }
+            // Judged before draining too: a coordinator already gone writes no more lines.
+            let abandoned = follow ? abandonedReason(deployment) : nil
             afterSeq = try drain(store, id, event: event, after: afterSeq)
+            if let abandoned {
+                Console.shared.err("hoist: stopped following \(id): \(abandoned), so it prints nothing more; the history calls it "
+                    + "\(deployment.status.rawValue) until the group's next deployment marks it Failed")
+                return
+            }
             // A reader that went away (`| head`) ends the follow, as SIGPIPE used to, whether or
             // not there was output to write since: a quiet deployment may run for hours.
             if !follow || deployment.status.isFinal || Console.shared.isDead(STDOUT_FILENO) { return }

@@ -33,7 +33,8 @@ struct ShowCommand: AsyncParsableCommand {
             reports = await HostRecordsRefresh(target: target, playbook: pb, deploymentID: id.rawValue).fetch()
             for change in HostRecordsRefresh.reconcile(reports, store: store, id: id) { printToStderr("hoist: updated history: \(change)") }
         }
-        if let detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) }) ?? detail {
+        if var detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) }) ?? detail {
+            detail.abandoned = abandonedReason(detail.deployment)
             // Its failed events' output tails are what hooks printed.
             writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
         } else if !refresh {

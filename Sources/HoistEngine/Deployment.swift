@@ -168,7 +168,9 @@ public struct Deployment: Sendable {
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
                 rollbackOf: request.rollbackOf, deploymentType: plan.blueGreen == nil ? .inPlace : .blueGreen,
                 description: request.description, createTime: Date(), hostCount: plan.hosts.count,
-                revisionCommit: request.revision.commit, origin: request.origin))
+                revisionCommit: request.revision.commit, origin: request.origin,
+                coordinator: DeploymentCoordinator(machine: request.lock.machine, pid: request.lock.pid,
+                                                   processStart: ProcessIdentity.start(of: request.lock.pid))))
         } catch {
             throw .historyUnavailable("\(error)")
         }

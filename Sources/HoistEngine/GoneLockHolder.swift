@@ -13,21 +13,20 @@ public enum GoneLockHolder {
     /// machine, is gone"), or nil when nothing proves it.
     public static func reason(_ owner: LockOwner, thisMachine: String, history: (any HistoryStore)?) -> String? {
         if owner == .unknown { return nil }
-        if owner.machine == thisMachine && owner.isGoneProcess {
-            return "its coordinator, pid \(owner.pid) on this machine, is gone"
+        let id = DeploymentID(owner.deploymentID)
+        let record = id.flatMap { id in history.flatMap { try? $0.deployment(id) } }
+        if owner.machine == thisMachine {
+            // The record says which process had the pid, so one that reused it is no proof
+            // of life.
+            let recorded = record?.coordinator.flatMap { $0.machine == thisMachine && $0.pid == owner.pid ? $0.processStart : nil }
+            if ProcessIdentity.isGone(pid: owner.pid, start: recorded) { return goneCoordinator(pid: owner.pid) }
         }
-        guard let history, let id = DeploymentID(owner.deploymentID),
-              let record = try? history.deployment(id), record.status.isFinal else { return nil }
+        guard let history, let id, let record, record.status.isFinal else { return nil }
         // An automatic rollback runs under the lock of the deployment it rolls back.
         let rollingBack = ((try? history.unfinished(group: record.deploymentGroup)) ?? []).contains { $0.rollbackOf == id }
         if rollingBack { return nil }
         return "\(owner.deploymentID) ended \(record.status.rawValue)" + (record.endTime.map { " at \(utcStamp($0))" } ?? "")
     }
-}
 
-extension LockOwner {
-    /// A coordinator on this machine whose process no longer exists.
-    var isGoneProcess: Bool {
-        pid > 0 && kill(pid, 0) != 0 && errno == ESRCH
-    }
+    static func goneCoordinator(pid: Int32) -> String { "its coordinator, pid \(pid) on this machine, is gone" }
 }

@@ -6,6 +6,9 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
     public var deployment: DeploymentRecord
     public var hostsSucceeded: Int
     public var hostsFailed: Int
+    /// Why nobody runs it any more though the history still calls it running (its
+    /// coordinator is proven gone: `AbandonedDeployment`, told by the caller); nil otherwise.
+    public var abandoned: String?
 
     public init(deployment: DeploymentRecord, hosts: [HostRecord]) {
         self.deployment = deployment
@@ -13,13 +16,14 @@ public struct DeploymentSummary: Sendable, Hashable, Encodable {
         self.hostsFailed = hosts.count { $0.status == .failed }
     }
 
-    private enum CodingKeys: String, CodingKey { case hostsSucceeded, hostsFailed }
+    private enum CodingKeys: String, CodingKey { case hostsSucceeded, hostsFailed, abandoned }
 
     public func encode(to encoder: any Encoder) throws {
         try deployment.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(hostsSucceeded, forKey: .hostsSucceeded)
         try container.encode(hostsFailed, forKey: .hostsFailed)
+        try container.encodeIfPresent(abandoned, forKey: .abandoned)
     }
 }
 
@@ -34,6 +38,8 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var failedHookOutput: [FailedHookOutput] = []
     public var deliveries: [DeliveryRecord]
     public var phases: [PhaseDetail]
+    /// As `DeploymentSummary.abandoned`.
+    public var abandoned: String?
 
     /// Groups `events` under their hosts, keeping the order of both, and under the phase
     /// during which each started.
@@ -53,7 +59,7 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case deployment, hosts, failedHookOutput, deliveries, phases }
+    private enum CodingKeys: String, CodingKey { case deployment, hosts, failedHookOutput, deliveries, phases, abandoned }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -62,6 +68,7 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
         if !failedHookOutput.isEmpty { try container.encode(failedHookOutput, forKey: .failedHookOutput) }
         try container.encode(deliveries, forKey: .deliveries)
         if !phases.isEmpty { try container.encode(phases, forKey: .phases) }
+        try container.encodeIfPresent(abandoned, forKey: .abandoned)
     }
 }
 

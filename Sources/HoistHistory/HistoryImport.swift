@@ -5,8 +5,10 @@ import HoistCore
 /// (`hoist history import`: a laptop's SQLite file into the team's shared store). Oldest
 /// first, so a rollback's target is there before it.
 ///
-/// Running it again imports nothing twice, and completes a deployment an interrupted run left
-/// half copied. That works because each deployment is copied in a fixed order of writes (the
+/// Running it again imports nothing twice, completes a deployment an interrupted run left
+/// half copied, and brings one copied while it ran up to the state the source has now (its
+/// end, its hosts and events, its later output). That works because each deployment is
+/// copied in a fixed order of writes (the
 /// deployment, its hosts, its events, its phases, each delivery, output page by page), so an
 /// interruption leaves a prefix of them in the target: the upserts are written again (they
 /// replace), and deliveries and output resume after the rows the target already holds.
@@ -15,12 +17,17 @@ public enum HistoryImport {
         public var imported = 0
         /// Deployments an earlier, interrupted import had left partly copied, now whole.
         public var completed = 0
+        /// Deployments an earlier import copied while they ran (or before they were marked
+        /// failed), brought to the state the source has now: how they ended, their hosts and
+        /// events, the output they printed since.
+        public var updated = 0
         public var skipped = 0
         public var lines = 0
 
-        public init(imported: Int = 0, completed: Int = 0, skipped: Int = 0, lines: Int = 0) {
+        public init(imported: Int = 0, completed: Int = 0, updated: Int = 0, skipped: Int = 0, lines: Int = 0) {
             self.imported = imported
             self.completed = completed
+            self.updated = updated
             self.skipped = skipped
             self.lines = lines
         }
@@ -28,30 +35,81 @@ public enum HistoryImport {
 
     static let pageSize = 5000
 
-    public static func run(from source: any HistoryStore, into target: any HistoryStore) throws -> Outcome {
-        var outcome = Outcome()
-        for record in try source.listDeployments().reversed() {
-            // What an earlier import left of this deployment, counted once per store.
-            let held = try target.deployment(record.id) == nil ? nil : try RowCounts(record.id, in: target)
-            if let held, held == (try RowCounts(record.id, in: source)) {
-                outcome.skipped += 1
-                continue
+    /// Copies `source` into `target`. Imports into one store take turns (`whileImporting`);
+    /// `waiting` is called when this one waits for another.
+    public static func run(from source: any HistoryStore, into target: any HistoryStore,
+                           waiting: () -> Void = {}) throws -> Outcome {
+        try target.whileImporting(waiting: waiting) {
+            var outcome = Outcome()
+            for record in try source.listDeployments().reversed() {
+                try copy(record, from: source, into: target, outcome: &outcome)
             }
-            if held == nil {
-                var copy = record
-                if let earlier = record.rollbackOf, try target.deployment(earlier) == nil { copy.rollbackOf = nil }
-                try target.createDeployment(copy)
-            }
-            try target.upsertHosts(try source.hosts(of: record.id))
-            try target.upsertEvents(try source.events(of: record.id))
-            for phase in try source.phases(of: record.id) { try target.upsertPhase(phase) }
-            for delivery in try source.deliveries(of: record.id).dropFirst(held?.deliveries ?? 0) {
-                try target.recordDelivery(delivery)
-            }
-            outcome.lines += try copyOutput(record.id, from: source, into: target, skipping: held?.output ?? 0)
-            if held == nil { outcome.imported += 1 } else { outcome.completed += 1 }
+            return outcome
         }
-        return outcome
+    }
+
+    private static func copy(_ record: DeploymentRecord, from source: any HistoryStore, into target: any HistoryStore,
+                             outcome: inout Outcome) throws {
+        // What an earlier import left of this deployment, counted once per store.
+        var stored = try target.deployment(record.id)
+        var held = stored == nil ? nil : try RowCounts(record.id, in: target)
+        // Only a copy still running is brought up to date: one that has ended (the shared store's
+        // next deployment of the group marked it failed) is the store's own verdict, and an
+        // update can set fields but not clear them.
+        let changed = stored.map { !$0.status.isFinal && Progress($0) != Progress(record) } ?? false
+        if let held, !changed, held == (try RowCounts(record.id, in: source)) {
+            outcome.skipped += 1
+            return
+        }
+        if stored == nil {
+            var copy = record
+            if let earlier = record.rollbackOf, try target.deployment(earlier) == nil { copy.rollbackOf = nil }
+            do {
+                try target.createDeployment(copy)
+            } catch HistoryError.duplicateDeployment {
+                // Written meanwhile by a Hoist that does not take turns: resume after its rows.
+                stored = try target.deployment(record.id)
+                held = try RowCounts(record.id, in: target)
+            }
+        }
+        if changed {
+            // A deployment copied while it ran has ended since (or was marked failed).
+            let p = Progress(record)
+            try target.updateDeployment(record.id, DeploymentUpdate(
+                status: p.status, errorCode: p.errorCode, errorMessage: p.errorMessage, revisionSHA256: p.revisionSHA256,
+                startTime: p.startTime, endTime: p.endTime, hostCount: p.hostCount))
+        }
+        try target.upsertHosts(try source.hosts(of: record.id))
+        try target.upsertEvents(try source.events(of: record.id))
+        for phase in try source.phases(of: record.id) { try target.upsertPhase(phase) }
+        for delivery in try source.deliveries(of: record.id).dropFirst(held?.deliveries ?? 0) {
+            try target.recordDelivery(delivery)
+        }
+        outcome.lines += try copyOutput(record.id, from: source, into: target, skipping: held?.output ?? 0)
+        if stored == nil {
+            outcome.imported += 1
+        } else if changed {
+            outcome.updated += 1
+        } else {
+            outcome.completed += 1
+        }
+    }
+
+    /// The fields of a deployment that change as it runs and ends (`DeploymentUpdate`'s), as
+    /// the stores keep them: a running copy whose fields differ from its source's is out of date.
+    struct Progress: Equatable {
+        var status: DeploymentStatus, errorCode: DeploymentErrorCode?, errorMessage: String?
+        var revisionSHA256: String?, startTime: Date?, endTime: Date?, hostCount: Int
+
+        init(_ r: DeploymentRecord) {
+            status = r.status
+            errorCode = r.errorCode
+            errorMessage = r.errorMessage?.storable
+            revisionSHA256 = r.revisionSHA256
+            startTime = r.startTime
+            endTime = r.endTime
+            hostCount = r.hostCount
+        }
     }
 
     /// Appends the source's output lines after the first `skipping` (which the target holds

@@ -20,6 +20,7 @@ public enum HistorySchema {
         ("v3-phases", v3Phases),
         ("v4-revision-commit", "ALTER TABLE deployment ADD COLUMN revisionCommit TEXT"),
         ("v5-deployment-origin", "ALTER TABLE deployment ADD COLUMN origin TEXT"),
+        ("v6-deployment-coordinator", v6Coordinator),
     ]
 
     static let migrator: DatabaseMigrator = {
@@ -36,6 +37,14 @@ public enum HistorySchema {
         let queue = try DatabaseQueue(path: path)
         try migrator.migrate(queue, upTo: identifier)
     }
+
+    /// The process running a deployment (`DeploymentCoordinator`), so a reader can tell one
+    /// whose coordinator was killed.
+    static let v6Coordinator = """
+        ALTER TABLE deployment ADD COLUMN coordinatorMachine TEXT;
+        ALTER TABLE deployment ADD COLUMN coordinatorPid INTEGER;
+        ALTER TABLE deployment ADD COLUMN coordinatorStart TEXT;
+        """
 
     /// Blue/green deployments run in phases; `hosts` is one host name a line.
     static let v3Phases = """

@@ -19,7 +19,7 @@ public struct HistoryText: Sendable {
         return TextTable.render([header] + rows.map { row in
             let d = row.deployment
             return [
-                d.id.rawValue, d.status.rawValue, "\(d.application)/\(d.deploymentGroup)",
+                d.id.rawValue, row.abandoned == nil ? d.status.rawValue : Self.abandoned, "\(d.application)/\(d.deploymentGroup)",
                 Self.revision(d), Self.creator(d), time(d.startTime),
                 duration(from: d.startTime, to: d.endTime),
                 "\(row.hostsSucceeded) ok, \(row.hostsFailed) failed",
@@ -33,7 +33,8 @@ public struct HistoryText: Sendable {
         let d = detail.deployment
         var fields: [[String]] = [
             ["Deployment", d.id.rawValue],
-            ["Status", d.status.rawValue + Self.error(d.errorCode?.rawValue, nil, d.errorMessage).map { "  " + $0 }.orEmpty],
+            ["Status", detail.abandoned.map { "\(d.status.rawValue), \(Self.abandoned): \($0); the group's next deployment marks it Failed" }
+                ?? d.status.rawValue + Self.error(d.errorCode?.rawValue, nil, d.errorMessage).map { "  " + $0 }.orEmpty],
             ["Application", d.application],
             ["Group", d.deploymentGroup],
             ["Revision", d.revisionPath + (d.revisionSHA256.map { "  sha256:\($0)" }).orEmpty
@@ -115,6 +116,9 @@ public struct HistoryText: Sendable {
     }
 
     // MARK: Cells
+
+    /// The status of a deployment still marked running whose coordinator is proven gone.
+    static let abandoned = "abandoned (coordinator gone)"
 
     static func shortSHA(_ sha: String?) -> String { sha.map { String($0.prefix(12)) } ?? "-" }
 

@@ -10,11 +10,11 @@ extension SQLiteHistoryStore {
         var arguments = StatementArguments()
         if let application = filter.application {
             conditions.append("application = ?")
-            arguments += [application]
+            arguments += [application.storable]
         }
         if let group = filter.deploymentGroup {
             conditions.append("deploymentGroup = ?")
-            arguments += [group]
+            arguments += [group.storable]
         }
         if let status = filter.status {
             conditions.append("status = ?")
@@ -53,7 +53,7 @@ extension SQLiteHistoryStore {
         var arguments: StatementArguments = [id.rawValue, afterSeq]
         if let host {
             sql += " AND host = ?"
-            arguments += [host]
+            arguments += [host.storable]
         }
         if let event {
             sql += " AND event = ?"
@@ -88,7 +88,7 @@ extension SQLiteHistoryStore {
         var arguments = StatementArguments(open.map(\.rawValue))
         if let group {
             sql += " AND deploymentGroup = ?"
-            arguments += [group]
+            arguments += [group.storable]
         }
         return try fetch(sql + " ORDER BY createTime, seq", arguments, values.deployment)
     }

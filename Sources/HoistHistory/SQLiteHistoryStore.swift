@@ -120,17 +120,18 @@ public final class SQLiteHistoryStore: HistoryStore {
                     INSERT INTO deployment (id, application, deploymentGroup, playbookPath, status, errorCode,
                         errorMessage, creator, createdBy, revisionPath, revisionSHA256, deploymentConfigName,
                         fileExistsBehavior, rollbackOf, deploymentType, description, createTime, startTime,
-                        endTime, hostCount, revisionCommit, origin)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        endTime, hostCount, revisionCommit, origin, coordinatorMachine, coordinatorPid, coordinatorStart)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                arguments: StoredValues.arguments([
                     r.id.rawValue, r.application, r.deploymentGroup, r.playbookPath, r.status.rawValue,
                     r.errorCode?.rawValue, r.errorMessage, r.creator.rawValue, r.createdBy, r.revisionPath,
                     r.revisionSHA256, r.deploymentConfigName, r.fileExistsBehavior.rawValue, r.rollbackOf?.rawValue,
                     r.deploymentType.rawValue, r.description, StoredValues.millis(r.createTime),
                     StoredValues.millis(r.startTime), StoredValues.millis(r.endTime), r.hostCount,
-                    r.revisionCommit, r.origin?.rawValue,
-                ])
+                    r.revisionCommit, r.origin?.rawValue, r.coordinator?.machine, r.coordinator.map { Int64($0.pid) },
+                    r.coordinator?.processStart,
+                ]))
         }
     }
 
@@ -144,10 +145,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                         hostCount = COALESCE(?, hostCount)
                     WHERE id = ?
                     """,
-                arguments: [
+                arguments: StoredValues.arguments([
                     u.status?.rawValue, u.errorCode?.rawValue, u.errorMessage, u.revisionSHA256,
                     StoredValues.millis(u.startTime), StoredValues.millis(u.endTime), u.hostCount, id.rawValue,
-                ])
+                ]))
             if db.changesCount == 0 { throw HistoryError.unknownDeployment(id) }
         }
     }
@@ -164,10 +165,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                         startTime = excluded.startTime, endTime = excluded.endTime
                     """)
                 for r in records {
-                    try upsert.execute(arguments: [
+                    try upsert.execute(arguments: StoredValues.arguments([
                         r.deploymentID.rawValue, r.host, r.address, r.status.rawValue, r.errorCode?.rawValue,
                         r.message, StoredValues.millis(r.startTime), StoredValues.millis(r.endTime),
-                    ])
+                    ]))
                 }
             }
         } catch where Self.isForeignKeyFailure(error) {
@@ -189,10 +190,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                         endTime = excluded.endTime
                     """)
                 for r in records {
-                    try upsert.execute(arguments: [
+                    try upsert.execute(arguments: StoredValues.arguments([
                         r.deploymentID.rawValue, r.host, r.event.rawValue, r.status.rawValue, r.errorCode?.rawValue,
                         r.message, r.scriptName, StoredValues.millis(r.startTime), StoredValues.millis(r.endTime),
-                    ])
+                    ]))
                 }
             }
         } catch where Self.isForeignKeyFailure(error) {
@@ -225,10 +226,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                         ON CONFLICT (deploymentID, idx) DO UPDATE SET name = excluded.name, detail = excluded.detail,
                             hosts = excluded.hosts, startTime = excluded.startTime, endTime = excluded.endTime
                         """,
-                    arguments: [
+                    arguments: StoredValues.arguments([
                         r.deploymentID.rawValue, r.index, r.name, r.detail, r.hosts.joined(separator: "\n"),
                         StoredValues.millis(r.startTime), StoredValues.millis(r.endTime),
-                    ])
+                    ]))
             }
         } catch where Self.isForeignKeyFailure(error) {
             throw HistoryError.unknownDeployment(r.deploymentID)
@@ -242,10 +243,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO output (deploymentID, host, event, stream, time, text) VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))")
                 for line in lines {
-                    insert.setUncheckedArguments([
+                    insert.setUncheckedArguments(StoredValues.arguments([
                         line.deploymentID.rawValue, line.host, line.event.rawValue, line.stream.rawValue,
                         StoredValues.millis(line.time), StoredValues.wholeText(line.text),
-                    ])
+                    ]))
                     try insert.execute()
                 }
             }
@@ -272,13 +273,13 @@ public final class SQLiteHistoryStore: HistoryStore {
                         WHERE deploymentID = ? AND status = 'InProgress';
                     UPDATE event SET status = 'Skipped' WHERE deploymentID = ? AND status = 'Pending';
                     """,
-                arguments: [
+                arguments: StoredValues.arguments([
                     DeploymentErrorCode.failedAfterRestart.rawValue, reason, end, id.rawValue,
                     failed, reason, end, id.rawValue,
                     id.rawValue,
                     failed, reason, end, id.rawValue,
                     id.rawValue,
-                ])
+                ]))
             return true
         }
     }
@@ -292,10 +293,10 @@ public final class SQLiteHistoryStore: HistoryStore {
                             eventTime, endTime)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [
+                    arguments: StoredValues.arguments([
                         r.deploymentID.rawValue, r.trigger, r.event.rawValue, r.host, r.target, r.status.rawValue,
                         r.attempts, r.error, StoredValues.millis(r.eventTime), StoredValues.millis(r.endTime),
-                    ])
+                    ]))
             }
         } catch where Self.isForeignKeyFailure(error) {
             throw HistoryError.unknownDeployment(r.deploymentID)

@@ -18,6 +18,11 @@ struct StoredValues {
     static func wholeText(_ row: Row, _ column: String) -> String { String(decoding: row[column] as Data, as: UTF8.self) }
     static func wholeTextColumn(_ column: String) -> String { "CAST(\(column) AS BLOB) AS \(column)" }
 
+    /// Statement arguments with every text as the stores keep it (`String.storable`).
+    static func arguments(_ values: [(any DatabaseValueConvertible)?]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in (value as? String)?.storable ?? value })
+    }
+
     func date(_ row: Row, _ column: String) -> Date? {
         (row[column] as Int64?).map(Self.date)
     }
@@ -59,7 +64,8 @@ struct StoredValues {
             rollbackOf: row["rollbackOf"] as String? == nil ? nil : try deploymentID(row, "rollbackOf"),
             deploymentType: try required(row, "deploymentType"), description: row["description"],
             createTime: Self.date(row["createTime"]), startTime: date(row, "startTime"), endTime: date(row, "endTime"),
-            hostCount: row["hostCount"], revisionCommit: row["revisionCommit"], origin: try optional(row, "origin"))
+            hostCount: row["hostCount"], revisionCommit: row["revisionCommit"], origin: try optional(row, "origin"),
+            coordinator: DeploymentCoordinator(stored: row["coordinatorMachine"], pid: row["coordinatorPid"], processStart: row["coordinatorStart"]))
     }
 
     func host(_ row: Row) throws -> HostRecord {

@@ -61,7 +61,23 @@ public final class PostgresHistoryStore: HistoryStore {
         } catch let error as HistoryError {
             throw error
         } catch let error as PSQLError where error.code == .server && !Self.isForeignKeyFailure(error) {
-            throw HistoryError.storeFailed(store: url.description, reason: PostgresLink.reason(error))
+            throw HistoryError.storeFailed(store: url.description, reason: PostgresLink.reason(error),
+                                           advice: Self.advice(sqlState: error.serverInfo?[.sqlState] ?? ""))
+        }
+    }
+
+    /// What to do about a refusal, by its SQLSTATE's class: only a refusal of rights is the
+    /// role's business.
+    static func advice(sqlState: String) -> String {
+        switch sqlState.prefix(2) {
+        case "23", "40":  // a unique key or a serialization conflict: another writer got there first
+            return "Another Hoist wrote the same rows at the same moment; run the command again."
+        case "53":
+            return "The server is short of disk, memory or connections; tell its administrator."
+        case "42" where sqlState == "42501":
+            return "Check the role's rights on its database (it must create, read and write Hoist's tables)."
+        default:
+            return "Check the role's rights on its database and the server's log."
         }
     }
 
@@ -77,6 +93,30 @@ public final class PostgresHistoryStore: HistoryStore {
         try session.execute("SELECT pg_notify('\(Self.channel)', $1)", Binds([id.rawValue]).bindings)
     }
 
+    /// The key of the advisory lock imports take ("hoisti" in ASCII; migrations take "hoist").
+    static let importLockKey: Int64 = 0x68_6f_69_73_74_69
+
+    /// Imports take turns through an advisory lock held on a connection of their own for the
+    /// whole import (the store's connection may be replaced after an outage, which would
+    /// drop a lock held there). Taken by polling, as a call that waits longer than
+    /// `PostgresLink.callTimeout` counts as a lost connection.
+    public func whileImporting<T>(waiting: () -> Void, _ body: () throws -> T) throws -> T {
+        let connection: PostgresConnection
+        do {
+            connection = try link.connectionFuture().wait()
+        } catch {
+            throw HistoryError.unreachable(store: url.description, reason: PostgresLink.reason(error))
+        }
+        defer { connection.closeSoon() }
+        let session = Session(connection: connection, logger: link.logger)
+        var told = false
+        while try !translating({ try session.one("SELECT pg_try_advisory_lock(\(Self.importLockKey))") as Bool }) {
+            if !told { waiting(); told = true }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        return try body()
+    }
+
     // MARK: Writes
 
     public func createDeployment(_ r: DeploymentRecord) throws {
@@ -89,10 +129,15 @@ public final class PostgresHistoryStore: HistoryStore {
                 r.revisionSHA256, r.deploymentConfigName, r.fileExistsBehavior.rawValue, r.rollbackOf?.rawValue,
                 r.deploymentType.rawValue, r.description, PostgresRows.millis(r.createTime),
                 PostgresRows.millis(r.startTime), PostgresRows.millis(r.endTime), r.hostCount, r.revisionCommit,
-                r.origin?.rawValue,
+                r.origin?.rawValue, r.coordinator?.machine, r.coordinator.map { Int64($0.pid) }, r.coordinator?.processStart,
             ]
             let marks = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
-            try session.execute("INSERT INTO deployment (\(PostgresRows.Columns.deployment)) VALUES (\(marks))", Binds(values).bindings)
+            // Another writer may insert the same id between the check and the insert (two
+            // `history import`s at once): the insert then waits for it and inserts nothing.
+            let inserted = try session.query(
+                "INSERT INTO deployment (\(PostgresRows.Columns.deployment)) VALUES (\(marks)) ON CONFLICT (id) DO NOTHING",
+                Binds(values).bindings)
+            if inserted.metadata.rows == 0 { throw HistoryError.duplicateDeployment(r.id) }
             try notify(session, r.id)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HoistCore
+import HoistHistory
 import PostgresNIO
 
 /// How records become statement parameters and rows become records. Each read names its
@@ -12,7 +13,8 @@ struct PostgresRows {
         static let deployment = """
             id, application, deploymentGroup, playbookPath, status, errorCode, errorMessage, creator, createdBy,
             revisionPath, revisionSHA256, deploymentConfigName, fileExistsBehavior, rollbackOf, deploymentType,
-            description, createTime, startTime, endTime, hostCount, revisionCommit, origin
+            description, createTime, startTime, endTime, hostCount, revisionCommit, origin, coordinatorMachine,
+            coordinatorPid, coordinatorStart
             """
         static let host = "deploymentID, host, address, status, errorCode, message, startTime, endTime"
         static let event = "deploymentID, host, event, status, errorCode, message, scriptName, startTime, endTime"
@@ -88,7 +90,8 @@ struct PostgresRows {
             fileExistsBehavior: try r.value(), rollbackOf: try r.optionalID(), deploymentType: try r.value(),
             description: try r.optionalText(), createTime: try r.date(), startTime: try r.optionalDate(),
             endTime: try r.optionalDate(), hostCount: try r.int(), revisionCommit: try r.optionalText(),
-            origin: try r.optionalValue())
+            origin: try r.optionalValue(),
+            coordinator: DeploymentCoordinator(stored: try r.optionalText(), pid: try r.next(Int64?.self), processStart: try r.optionalText()))
     }
 
     func host(_ row: PostgresRow) throws -> HostRecord {
@@ -153,17 +156,11 @@ protocol PostgresValue {
     func bind(into bindings: inout PostgresBindings)
 }
 
+/// Every text Hoist writes there goes through `storable` (HoistHistory): PostgreSQL's text
+/// cannot hold a NUL, and would refuse the whole statement (a batch of output with one NUL a
+/// hook printed would be lost).
 extension String: PostgresValue {
     func bind(into b: inout PostgresBindings) { b.append(storable) }
-
-    /// PostgreSQL's text cannot hold U+0000: it refuses the whole statement, and a batch of
-    /// output with one NUL a hook printed would be lost. So every text Hoist writes there
-    /// has each NUL replaced by U+2400 (␀, the symbol for NUL): the line stays whole and
-    /// shows where the NUL was. SQLite keeps the NUL itself (docs/history.md).
-    var storable: String {
-        guard utf8.contains(0) else { return self }
-        return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\u{0}" ? "\u{2400}" : $0 }))
-    }
 }
 extension Int64: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(self) } }
 extension Int: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(Int64(self)) } }

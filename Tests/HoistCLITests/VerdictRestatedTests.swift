@@ -22,7 +22,7 @@ import Testing
             observer.handle(.notice(leftLock))
         }
         let last = stdout.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(last.hasSuffix("deployment d-ABCDEFGH1 Succeeded; see the warning above; exit 0"), "\(stdout)")
+        #expect(last.hasSuffix("deployment d-ABCDEFGH1 Succeeded: 2 succeeded; see the warning above; exit 0"), "\(stdout)")
     }
 
     @Test func aWarningBeforeTheVerdictLeavesTheVerdictLast() throws {

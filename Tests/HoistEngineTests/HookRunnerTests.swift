@@ -47,7 +47,7 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         guard !FileManager.default.fileExists(atPath: bin) else { return bin }
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         for tool in ["sh", "mkfifo", "rm", "setsid", "sleep", "find", "date", "tr", "awk", "mawk", "gawk", "chmod", "cat",
-                     "ps", "touch", "kill", "env", "getent", "sudo", "id"] {
+                     "ps", "touch", "kill", "env", "getent", "sudo", "id", "tail", "fold", "stdbuf", "head"] {
             for folder in ["/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: folder + "/" + tool) {
                 try? FileManager.default.createSymbolicLink(atPath: bin + "/" + tool, withDestinationPath: folder + "/" + tool)
             }
@@ -300,11 +300,13 @@ extension HookRunnerTests {
     }
 
     /// A line longer than 64 KiB (a `\r` progress bar, a dump) reaches the host's log as it
-    /// comes, and whole, under one stamp: the perl runner holds at most 64 KiB of it. It held
-    /// a line whole and looked for its end from the start on every read: a 300 MB line took
-    /// it 600 MB and 35 s of CPU. (The sh wrapper's awk still holds a line whole.)
-    @Test(.timeLimit(.minutes(5)))
-    func aLongLineReachesTheLogAsItComesAndWhole() async throws {
+    /// comes: the wrapper holds at most 64 KiB of it. The perl runner logs it whole, under one
+    /// stamp; the sh wrapper cuts it into lines of 64 KiB (`fold`), each stamped. Both held a
+    /// line whole: the perl runner looked for its end from the start on every read (a 300 MB
+    /// line took it 600 MB and 35 s of CPU), and the sh wrapper's awk held it all (a 1 GB
+    /// line, 1 GB on the host).
+    @Test(.timeLimit(.minutes(5)), arguments: HookWrapperKind.allCases)
+    func aLongLineReachesTheLogAsItComes(_ wrapper: HookWrapperKind) async throws {
         try script("long.sh", """
             head -c 200000 /dev/zero | tr '\\0' x
             while [ ! -e \(dir)/go ]; do sleep 0.05; done
@@ -316,17 +318,24 @@ extension HookRunnerTests {
             let arrived = await eventually(within: 120) {
                 ((try? String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)) ?? "").filter { $0 == "x" }.count >= 100_000
             }
-            FileManager.default.createFile(atPath: dir + "/go", contents: nil)
+            _ = FileManager.default.createFile(atPath: dir + "/go", contents: nil)
             return arrived
         }
-        let (outcome, observer) = await run("scripts/long.sh", .perl, timeout: 600)
+        let (outcome, observer) = await run("scripts/long.sh", wrapper, timeout: 600)
         let arrived = await watcher.value
         #expect(arrived, "the first 100,000 bytes of the line were in the log while it went on")
         #expect(outcome.errorCode == .success, "\(outcome)")
         let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
         let lines = log.split(separator: "\n").map { $0.dropFirst(20) }
-        let whole = lines.suffix(2).first == "[stdout]" + String(repeating: "x", count: 200_000)
-        #expect(whole && lines.last == "[stdout]done", "the log's last lines: \(lines.suffix(3).map { "\($0.prefix(40))… (\($0.count))" })")
+        #expect(lines.last == "[stdout]done", "the log's last lines: \(lines.suffix(3).map { "\($0.prefix(40))… (\($0.count))" })")
+        let pieces = lines.filter { $0.hasPrefix("[stdout]x") }.map { $0.dropFirst(8) }
+        let whole = String(repeating: "x", count: 200_000)
+        switch wrapper {
+        case .perl:
+            #expect(pieces.count == 1 && pieces.first.map(String.init) == whole, "one line: \(pieces.map(\.count))")
+        case .shell:
+            #expect(pieces.joined() == whole && pieces.allSatisfy { $0.count <= 65536 }, "pieces of at most 64 KiB: \(pieces.map(\.count))")
+        }
         #expect(observer.outputLines.map(\.text).last == "done")
     }
 
@@ -354,17 +363,19 @@ extension HookRunnerTests {
     }
 
     /// When the coordinator's end of the channel goes (it was killed, the network or sshd
-    /// went), the perl runner stops the script as at its deadline and says so in the log: no
-    /// one will ever hear how it ended, and left running it would change the host under the
-    /// next deployment. Here the channel is the pipes of a local `sh`, whose reader (this
-    /// test) closes them while the script waits.
-    @Test(.timeLimit(.minutes(5)))
-    func aRunWhoseChannelClosesStopsItsScript() async throws {
+    /// went), the wrapper stops the script as at its deadline and says so in the log: no one
+    /// will ever hear how it ended, and left running it would change the host under the next
+    /// deployment. Here the channel is the pipes of a local `sh`, whose reader (this test)
+    /// closes them while the script waits. The sh wrapper used to go on until the deadline.
+    @Test(.timeLimit(.minutes(5)), arguments: HookWrapperKind.allCases)
+    func aRunWhoseChannelClosesStopsItsScript(_ wrapper: HookWrapperKind) async throws {
         try script("wait.sh", "echo $$ >\(dir)/script.pid; echo waiting; exec sleep 600")
         let hook = HookInvocation(
             event: .afterInstall, location: "scripts/wait.sh", revisionRoot: dir, timeoutSeconds: 900, environment: [],
-            logFile: dir + "/scripts.log", killGraceSeconds: 1, firstInEvent: true, runnerFile: try runnerFile())
-        let child = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", hook.rendered],
+            logFile: dir + "/scripts.log", killGraceSeconds: 1, firstInEvent: true,
+            runnerFile: wrapper == .perl ? try runnerFile() : nil)
+        let path = wrapper == .perl ? "" : "PATH=\(shellQuote(try binWithoutPerl())); export PATH\n"
+        let child = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", path + hook.rendered],
                                        environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
         defer { kill(-child.pid, SIGKILL); var status: Int32 = 0; waitpid(child.pid, &status, 0) }
         let dir = self.dir
@@ -382,6 +393,13 @@ extension HookRunnerTests {
         #expect(stopped, "the script was stopped once its channel closed")
         let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
         #expect(log.contains("[stderr]hoist: the connection to the coordinator closed; stopping scripts/wait.sh"), "\(log)")
+        // The wrapper ends too, and leaves no scratch file behind (a FIFO left would count the
+        // run as alive for the kill program and the lock's sweep).
+        let wrapperPID = String(child.pid)
+        let ended = await eventually(within: 120) { !isRunning(wrapperPID) }
+        #expect(ended, "the wrapper ended")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".hook-") }
+        #expect(leftovers.isEmpty, "the scratch files are removed: \(leftovers)")
     }
 
     @Test(arguments: HookWrapperKind.allCases)

@@ -51,7 +51,8 @@ enum Fixture {
         deploymentConfigName: "CodeDeployDefault.HalfAtATime", fileExistsBehavior: .retain,
         rollbackOf: id(1), deploymentType: .blueGreen, description: "roll back the cart bug ✓",
         createTime: time(0.123), startTime: time(1.5), endTime: time(99.999), hostCount: 3,
-        revisionCommit: "3f9a1c2b7d4e+dirty", origin: .ci)
+        revisionCommit: "3f9a1c2b7d4e+dirty", origin: .ci,
+        coordinator: DeploymentCoordinator(machine: "ci-7", pid: 4242, processStart: "0f1e2d3c-boot/123456"))
 
     static func host(_ deployment: DeploymentID, _ name: String, _ status: InstanceStatus = .succeeded) -> HostRecord {
         HostRecord(deploymentID: deployment, host: name, address: "10.0.0.\(name.last!)", status: status,

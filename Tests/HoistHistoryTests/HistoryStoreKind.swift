@@ -17,7 +17,12 @@ enum HistoryStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
     func open() throws -> any HistoryStore {
         switch self {
         case .sqlite: return try TempHistory().open()
-        case .postgres: return try PostgresHistoryStore(url: PostgresURL(try TestPostgres.freshDatabase(), environment: [:]))
+        case .postgres: return try Self.open(url: try TestPostgres.freshDatabase())
         }
+    }
+
+    /// The PostgreSQL store at `url`.
+    static func open(url: String) throws -> any HistoryStore {
+        try PostgresHistoryStore(url: PostgresURL(url, environment: [:]))
     }
 }

@@ -65,8 +65,11 @@ import Testing
                 """)
             let lenient = try group.deploy(partial)
             #expect(lenient.status == 0, "AllAtOnce with one host left is CodeDeploy's success: \(lenient.stdout)")
-            let lenientLast = lenient.stdout.split(separator: "\n").last.map(String.init) ?? ""
-            #expect(lenientLast.contains("Succeeded: 1 succeeded, 1 failed; failed: \(bad) in AfterInstall"), "\(lenientLast)")
+            let lenientLines = lenient.stdout.split(separator: "\n").map(String.init)
+            #expect(lenientLines.contains { $0.contains("Succeeded: 1 succeeded, 1 failed; failed: \(bad) in AfterInstall") }, "\(lenient.stdout)")
+            // The last line is the verdict, or says it again after a warning (a host left with
+            // its application stopped, when an earlier test ran it there).
+            #expect(lenientLines.last?.contains("Succeeded: 1 succeeded, 1 failed") == true, "\(lenient.stdout)")
 
             let strict = try group.deploy(partial, ["--strict", "-q"])
             #expect(strict.status == 3, "\(strict.stdout)\n\(strict.stderr)")

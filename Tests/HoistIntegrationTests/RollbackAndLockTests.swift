@@ -145,28 +145,44 @@ import HoistTestSupport
     /// closed; nobody would ever hear how it ended, and it would go on changing the host under
     /// the next deployment), and the next deployment takes the lock over.
     @Test func killedCoordinatorIsRecovered() async throws {
+        try await withFleetHosts(1) { names in try Self.killedCoordinatorIsRecovered(names, application: "killed") }
+    }
+
+    /// The same on a host without perl, where the sh wrapper runs the hook: it used to leave
+    /// the hook running until its deadline.
+    @Test func killedCoordinatorIsRecoveredOnAHostWithoutPerl() async throws {
         try await withFleetHosts(1) { names in
-            let group = try FleetGroup("killed", hosts: names)
-            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "stopped-killed"))
-            let slow = try group.revision("slow", version: "slow", hookBody: """
-                trap 'touch /srv/stopped-killed; exit 143' TERM
-                touch /srv/started-killed; sleep 600 & wait
-                """)
-            let running = try group.startDeploy(slow)
-            try eventually("the hook to start") { group.hostFile(names[0], "started-killed") != nil }
-            running.send(SIGKILL)
-            _ = running.finish()
-            try eventually("the orphaned hook to be stopped", timeout: 120) { group.hostFile(names[0], "stopped-killed") != nil }
-            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "stopped-killed"))
-            let next = try group.deploy(try group.revision("next", version: "next"))
-            #expect(next.status == 0, "\(next.stderr)")
-            #expect(next.stderr.contains("marked Failed (FAILED_AFTER_RESTART)"))
-            let list = try group.list()
-            #expect(list[1]["status"] as? String == "Failed")
-            #expect(list[1]["errorCode"] as? String == "FAILED_AFTER_RESTART")
-            #expect(group.hostFile(names[0], "killed/VERSION") == "next")
-            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: "started-killed"))
+            let hidden = try PerlHidden(on: names[0])
+            defer { hidden.restore() }
+            try Self.killedCoordinatorIsRecovered(names, application: "killednp")
+            let group = TestPaths.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/killednp_g").path
+            let runners = FileManager.default.enumerator(atPath: group)?.compactMap { $0 as? String }.filter { $0.hasSuffix("hook-runner.pl") }
+            #expect(runners == [], "the hooks ran in the sh wrapper")
         }
+    }
+
+    static func killedCoordinatorIsRecovered(_ names: [String], application: String) throws {
+        let group = try FleetGroup(application, hosts: names)
+        let started = "started-\(application)", stopped = "stopped-\(application)"
+        for file in [started, stopped] { try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: file)) }
+        let slow = try group.revision("slow", version: "slow", hookBody: """
+            trap 'touch /srv/\(stopped); exit 143' TERM
+            touch /srv/\(started); sleep 600 & wait
+            """)
+        let running = try group.startDeploy(slow)
+        try eventually("the hook to start") { group.hostFile(names[0], started) != nil }
+        running.send(SIGKILL)
+        _ = running.finish()
+        try eventually("the orphaned hook to be stopped", timeout: 120) { group.hostFile(names[0], stopped) != nil }
+        try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: stopped))
+        let next = try group.deploy(try group.revision("next", version: "next"))
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("marked Failed (FAILED_AFTER_RESTART)"))
+        let list = try group.list()
+        #expect(list[1]["status"] as? String == "Failed")
+        #expect(list[1]["errorCode"] as? String == "FAILED_AFTER_RESTART")
+        #expect(group.hostFile(names[0], "\(application)/VERSION") == "next")
+        try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: started))
     }
 
     /// A coordinator that froze mid-hook (a laptop that went to sleep: its connections stay

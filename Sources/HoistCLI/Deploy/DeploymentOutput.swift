@@ -134,7 +134,7 @@ final class DeploymentOutput: @unchecked Sendable {
         lock.unlock()
         if late > 0 { parts.append(late == 1 ? "see the warning above" : "see the \(late) warnings above") }
         guard !parts.isEmpty, !(options.quiet && code == .succeeded && late == 0) else { return }
-        let line = "deployment \(verdict.id) \(verdict.status.rawValue); " + parts.joined(separator: "; ") + "; exit \(code.rawValue)"
+        let line = verdictHead(verdict) + "; " + parts.joined(separator: "; ") + "; exit \(code.rawValue)"
         console.out(style.live ? line : utcStamp(Date()) + " " + line)
     }
 }

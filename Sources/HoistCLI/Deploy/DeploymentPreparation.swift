@@ -19,28 +19,31 @@ struct PreparedBundle: Sendable {
 }
 
 func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
-    let cache = cacheDirectory().appendingPathComponent("bundles")
-    try makeCache(cache)
-    let temp = cache.appendingPathComponent("building-\(UUID().uuidString).tar").path
+    let cache = try bundleCache()
+    try makeCache(cache.folder)
+    let temp = cache.temporaryPath()
     let written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp)
-    let final = cache.appendingPathComponent("\(written.sha256).tar").path
-    guard rename(temp, final) == 0 else {
-        unlink(temp)
-        throw BundleError.io(path: final, reason: "cannot move the bundle into the cache: \(String(cString: strerror(errno)))")
-    }
-    return PreparedBundle(path: final, sha256: written.sha256, size: written.size)
+    let path = try cache.admit(temp, sha256: written.sha256)
+    cache.prune()
+    return PreparedBundle(path: path, sha256: written.sha256, size: written.size)
 }
 
-/// The cache holds every revision deployed from this machine: 0700, like the history.
-func makeCache(_ bundles: URL) throws {
-    try PrivateFiles.makeFolder(bundles.deletingLastPathComponent().path, narrowExisting: true)
-    try PrivateFiles.makeFolder(bundles.path, narrowExisting: true)
+/// The cache holds the revisions deployed from this machine lately: 0700, like the history.
+func makeCache(_ bundles: String) throws {
+    try PrivateFiles.makeFolder((bundles as NSString).deletingLastPathComponent, narrowExisting: true)
+    try PrivateFiles.makeFolder(bundles, narrowExisting: true)
 }
 
-func cacheDirectory() -> URL {
+/// The bundle cache this process uses, where the environment puts it and with the limits it
+/// sets; a limit that is neither a count nor a size is printed and thrown as `InvalidInput`.
+func bundleCache() throws -> BundleCache {
     let env = ProcessInfo.processInfo.environment
-    if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return URL(fileURLWithPath: xdg).appendingPathComponent("hoist") }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hoist")
+    do {
+        return BundleCache(folder: BundleCache.folder(environment: env), limits: try BundleCache.Limits(environment: env))
+    } catch {
+        printToStderr("hoist: \(error)")
+        throw InvalidInput(diagnostics: [])
+    }
 }
 
 /// Reads an AppSpec found on a host (the last successful revision's) for its hooks.
@@ -108,13 +111,10 @@ func loadDeployable(path requested: String, expectedSHA256: String?, fileExistsF
     return (revision, deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested))
 }
 
-/// The cached copy of a bundle with this digest, if the cache holds one.
+/// The cached copy of a bundle with this digest, if the cache holds one (held from now on,
+/// so no prune removes it while this process uses it).
 func cachedBundle(sha256: String) -> String? {
-    for name in ["\(sha256).tar", "\(sha256).tar.gz", "\(sha256).bundle"] {
-        let cached = cacheDirectory().appendingPathComponent("bundles/\(name)").path
-        if FileManager.default.fileExists(atPath: cached) { return cached }
-    }
-    return nil
+    BundleCache(folder: BundleCache.folder(environment: ProcessInfo.processInfo.environment)).find(sha256: sha256)
 }
 
 /// The engine's `BundleSource`: an earlier deployment's revision from its recorded path or

@@ -79,14 +79,20 @@ func alarmLine(_ change: AlarmChange) -> String {
     "alarm \(change.check) \(change.state.rawValue) (was \(change.previous.rawValue)): \(change.reason)"
 }
 
+/// `deployment d-X Succeeded: 7 succeeded, 1 failed`: how a verdict starts, and all the
+/// closing line after it repeats.
+func verdictHead(_ v: DeploymentVerdictSummary) -> String {
+    let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
+    let parts = [InstanceStatus.succeeded, .failed, .skipped].compactMap { s in counts[s].map { "\($0) \(s.rawValue.lowercased())" } }
+    return "deployment \(v.id) \(v.status.rawValue): " + parts.joined(separator: ", ")
+}
+
 /// The last line of a deployment's output: its status, the host counts, the failed hosts
 /// with the event each failed in, and CodeDeploy's error code and message. When the reasons
 /// had to be shortened, `showCommand` (`hoist show ID`) says where they are in full.
 func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = nil, strict: Bool = false,
                  showCommand: String? = nil) -> String {
-    let counts = Dictionary(grouping: v.hostStatuses.values, by: { $0 }).mapValues(\.count)
-    let parts = [InstanceStatus.succeeded, .failed, .skipped].compactMap { s in counts[s].map { "\($0) \(s.rawValue.lowercased())" } }
-    var line = "deployment \(v.id) \(v.status.rawValue): " + parts.joined(separator: ", ")
+    var line = verdictHead(v)
     if let failed = progress?.failedHostsText() {
         line += "; failed: \(failed.text)"
         if failed.shortened, let showCommand { line += " (in full: `\(showCommand)`)" }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoistCore
+import HoistEngine
 import HoistHistory
 
 /// The `--db` and `--playbook` options shared by the history commands, and opening the store
@@ -84,4 +85,10 @@ enum HistoryCommandFailure {
 /// Writes text to stdout at once, unbuffered, so `logs --follow` shows lines as they come.
 func writeToStandardOutput(_ text: String) {
     Console.shared.outText(text)
+}
+
+/// Why nobody runs `record` any more though the history calls it running (`AbandonedDeployment`:
+/// its coordinator ran on this machine and is gone), or nil.
+func abandonedReason(_ record: DeploymentRecord) -> String? {
+    AbandonedDeployment.reason(record, thisMachine: ProcessInfo.processInfo.hostName)
 }

@@ -35,6 +35,9 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
     public var endTime: Date?
     /// Hosts the deployment targets, once they are selected.
     public var hostCount: Int
+    /// The process running it; nil in records older than the field (and imported ones keep
+    /// the machine they ran on).
+    public var coordinator: DeploymentCoordinator?
 
     public init(
         id: DeploymentID, application: String, deploymentGroup: String, playbookPath: String,
@@ -43,7 +46,7 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
         deploymentConfigName: String, fileExistsBehavior: FileExistsBehavior = .disallow,
         rollbackOf: DeploymentID? = nil, deploymentType: DeploymentType = .inPlace, description: String? = nil,
         createTime: Date, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int = 0,
-        revisionCommit: String? = nil, origin: DeploymentOrigin? = nil
+        revisionCommit: String? = nil, origin: DeploymentOrigin? = nil, coordinator: DeploymentCoordinator? = nil
     ) {
         self.id = id
         self.application = application
@@ -67,6 +70,7 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
         self.hostCount = hostCount
         self.revisionCommit = revisionCommit
         self.origin = origin
+        self.coordinator = coordinator
     }
 }
 

@@ -14,8 +14,9 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The shared store's schema is not the one this Hoist knows: `found` and `known` name
     /// the last migration of each.
     case schemaMismatch(store: String, found: String, known: String, newer: Bool)
-    /// The history server refused a statement (permissions, a full disk…).
-    case storeFailed(store: String, reason: String)
+    /// The history server refused a statement (permissions, a full disk…); `advice` says
+    /// what to do about that kind of refusal.
+    case storeFailed(store: String, reason: String, advice: String)
 
     public var description: String {
         switch self {
@@ -33,8 +34,8 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Cannot open the history file \(path): \(reason). Pass another file with --db, or make its folder writable."
         case .unreachable(let store, let reason):
             return "Cannot reach the history store \(store): \(reason). Check the server, the URL (`history:` in the playbook, HOIST_HISTORY_URL or --db) and the password (PGPASSWORD or ~/.pgpass)."
-        case .storeFailed(let store, let reason):
-            return "The history store \(store) refused a statement: \(reason). Check the role's rights on its database."
+        case .storeFailed(let store, let reason, let advice):
+            return "The history store \(store) refused a statement: \(reason). \(advice)"
         case .schemaMismatch(let store, let found, let known, let newer):
             return newer
                 ? "The history store \(store) has schema \(found), newer than this Hoist's \(known); upgrade Hoist on this machine before it writes there."

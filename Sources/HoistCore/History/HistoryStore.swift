@@ -55,9 +55,17 @@ public protocol HistoryStore: Sendable {
     /// `logs --follow` reads again then. A store that can be told of changes (PostgreSQL's
     /// LISTEN/NOTIFY) returns as soon as another process writes; the default just waits.
     func waitForChange(of id: DeploymentID, limit: Duration) async
+
+    /// Runs `body` while no other `hoist history import` into this store runs: an import copies
+    /// a deployment in many writes, resuming after the rows the store holds, so two at once
+    /// would both copy the same output. Calls `waiting` first when another holds it.
+    func whileImporting<T>(waiting: () -> Void, _ body: () throws -> T) throws -> T
 }
 
 extension HistoryStore {
+    /// A store only one process writes (a test's fake) needs no lock.
+    public func whileImporting<T>(waiting: () -> Void, _ body: () throws -> T) throws -> T { try body() }
+
     /// Polling: the caller reads again after `limit` or 300 ms, whichever is shorter.
     public func waitForChange(of id: DeploymentID, limit: Duration) async {
         try? await Task.sleep(for: min(limit, .milliseconds(300)))

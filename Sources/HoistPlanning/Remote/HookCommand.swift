@@ -133,14 +133,29 @@ public struct HookInvocation: Sendable, Hashable {
     /// - the script runs in its own session (`setsid`), so the deadline can stop the whole
     ///   process group, and the descendants `su -c` moves into a session of their own:
     ///   TERM first, KILL after the grace period. The deadline is a plain `sleep` whose end
-    ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell).
+    ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell);
+    /// - when the channel goes (the coordinator was killed, its host lost the network, sshd
+    ///   died), the script is stopped as at its deadline, as the perl runner does: nobody will
+    ///   ever hear how it ended. A shell cannot wait on its stdout, but `tail -f` can: where
+    ///   stdout is a pipe (the one sshd reads), GNU tail polls it with the file it follows and
+    ///   ends by SIGPIPE (status 141, whatever SIGPIPE was here: `env --default-signal`) once
+    ///   nothing reads it. It follows /dev/null and prints nothing; `--pid` ends it with the
+    ///   wrapper, looking once a second (no process is started for it). Its end interrupts
+    ///   the `wait` like the deadline's. Where tail or env cannot (busybox; coreutils before
+    ///   8.31), the watcher ends at once with another status: the run goes on unwatched. A write to the closed channel
+    ///   (a report) must not end the wrapper before it cleaned up: SIGPIPE is caught, which
+    ///   every program it starts gets back as the default;
+    /// - a line longer than 64 KiB reaches the relay in pieces of 64 KiB (`fold`), each a line
+    ///   of its own in the log, so neither awk nor anything else holds more of it.
     var shellProgram: String {
         let q = shellQuote
         return """
             log=\(q(logFile)); script=\(q(absolutePath)); d=\(q(scratch))
-            late=; timedout=
+            late=; timedout=; gone=; wt=
             mkfifo -m 600 "$d.o" "$d.e" || exit 0
-            trap 'rm -f "$d.o" "$d.e" "$d.pid" "$d.killed"' EXIT
+            unwatch() { [ -z "$wt" ] || kill "$wt" 2>/dev/null; wt=; }
+            trap 'unwatch; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed"' EXIT
+            trap : PIPE
             IFS= read -r k </proc/sys/kernel/random/uuid || exit 0
             report() { printf '\\036HOIST-HOOK %s %s\\n' "$k" "$*" >&2; }
             printf '\\036HOIST-HOOK %s\\n' "$k" >&2
@@ -157,13 +172,16 @@ public struct HookInvocation: Sendable, Hashable {
             echo "$$ $sp" >"$d.pid"
             \(Self.processTree)
             ended() { st=Z; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat"; [ "$st" = Z ]; }
+            \(channelWatch)
             # The deadline is a sleep whose end (SIGCHLD) interrupts the wait: TERM to the
             # script's group and descendants when the timeout passes, KILL after the grace.
             trap : CHLD
             sleep \(timeoutSeconds) & tm=$!; phase=run
+            if [ -p /dev/stdout ]; then env --default-signal=PIPE tail -c0 -f --pid=$$ /dev/null </dev/null 2>/dev/null & wt=$!; fi
             while :; do
               wait "$sp"; rc=$?
               if [ ! -e "/proc/$sp" ]; then \(Self.statusAfterWait); break; fi
+              if [ -n "$wt" ] && ended "$wt"; then watched; fi
               if ended "$tm"; then
                 case $phase in
                   run) timedout=1; stopall TERM; phase=term; sleep \(killGraceSeconds) & tm=$! ;;
@@ -172,6 +190,8 @@ public struct HookInvocation: Sendable, Hashable {
               fi
             done
             kill "$tm" 2>/dev/null
+            # With the channel gone, nothing is reported: whatever the script left is stopped.
+            if [ -n "$gone" ]; then stopall KILL; kill "$rl" $(tree "$rl") 2>/dev/null; exit 0; fi
             ending=exited
             if [ -e "$d.killed" ]; then ending=killed; elif [ -n "$timedout" ]; then ending=timedout; fi
             [ "$ending" = exited ] || stopall KILL
@@ -198,7 +218,7 @@ public struct HookInvocation: Sendable, Hashable {
                 printf '%s [stderr]hoist: process %s (%s) still holds the output of %s\\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$p" "$(tr '\\0' ' ' </proc/$p/cmdline 2>/dev/null)" \(q(location)) >>"$log"
               done
               # A drainer keeps the holder's output in the host log, then removes the FIFOs.
-              trap - EXIT
+              trap - EXIT; unwatch
               ( relay >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
               kill $relays 2>/dev/null
               if [ "$ending" = exited ]; then report leftopen "$rc"$holders; else report "$ending" "$rc"; fi
@@ -214,16 +234,20 @@ public struct HookInvocation: Sendable, Hashable {
     /// (opening them in that order) and copies each line of the one to its stdout and of the
     /// other to its stderr as it comes, and appends each to `$log` as the CodeDeploy agent
     /// writes scripts.log: `YYYY-MM-DD HH:MM:SS [stdout]text`. Two awk processes (mawk needs
-    /// `-W interactive` to pass lines on as they come, and is slow on lines of megabytes),
-    /// after `date` for the header: hosts with perl never get here.
+    /// `-W interactive` to pass lines on as they come), after `date` for the header: hosts
+    /// with perl never get here. In front of each awk, `fold -b` cuts a line longer than
+    /// 64 KiB into lines of 64 KiB as it comes, so awk, which holds a line whole (a 1 GB line
+    /// took 1 GB), never holds more; `stdbuf -oL` makes fold pass each line on at once. Where
+    /// either is missing, `cat` passes the output on as before.
     static let relayFunction = #"""
         relay() {
           HOIST_HOOK_LOG=$log; export HOIST_HOOK_LOG
           for h in "$@"; do printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$h" >>"$log"; done
           if command -v mawk >/dev/null 2>&1; then aw='mawk -W interactive'; else aw=awk; fi
+          cut=cat; if command -v stdbuf >/dev/null 2>&1 && command -v fold >/dev/null 2>&1; then cut='stdbuf -oL fold -b -w 65536'; fi
           set -- 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"] } { print; fflush(); printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f) }'
-          $aw -v t='[stdout]' "$1" <"$d.o" &
-          $aw -v t='[stderr]' "$1" <"$d.e" >&2 &
+          $cut <"$d.o" | $aw -v t='[stdout]' "$1" &
+          $cut <"$d.e" | $aw -v t='[stderr]' "$1" >&2 &
           wait
         }
         """#
@@ -234,6 +258,24 @@ public struct HookInvocation: Sendable, Hashable {
     /// none left to give: the first one was the status). Seen as "exit code 145 (killed by
     /// signal 17)" for a script that succeeded, under load.
     static let statusAfterWait = #"if [ "$rc" -gt 128 ]; then wait "$sp" 2>/dev/null; ws=$?; [ "$ws" -eq 127 ] || rc=$ws; fi"#
+
+    /// `watched`, run when the channel's watcher (`$wt`) has ended: its status (taken as
+    /// `statusAfterWait` takes the script's) is 141, SIGPIPE, when nothing reads the channel
+    /// any more. Then the script is stopped as at its deadline (TERM now, KILL after the
+    /// grace) and the log says why; any other status means the watcher could not watch.
+    var channelWatch: String {
+        """
+        watched() {
+          wait "$wt"; ws=$?
+          if [ "$ws" -gt 128 ]; then wait "$wt" 2>/dev/null; w=$?; [ "$w" -eq 127 ] || ws=$w; fi
+          wt=
+          [ "$ws" -eq 141 ] || return 0
+          gone=1
+          printf '%s [stderr]hoist: the connection to the coordinator closed; stopping %s\\n' "$(date '+%Y-%m-%d %H:%M:%S')" \(shellQuote(location)) >>"$log"
+          if [ "$phase" = run ]; then stopall TERM; phase=term; kill "$tm" 2>/dev/null; sleep \(killGraceSeconds) & tm=$!; fi
+        }
+        """
+    }
 
     /// `tree PID` lists the descendants of PID, from the kernel's children lists (no process
     /// per level; `ps` where the kernel has none); `stopall SIG` signals the script's process

@@ -86,5 +86,20 @@ import HoistTestSupport
         waitpid(child.pid, &status, 0)
         close(child.stdout); close(child.stderr)
         #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: child.pid), thisMachine: here, history: nil)?.contains("pid \(child.pid) on this machine, is gone") == true)
+        // A pid now held by another process (reused after the coordinator died): the record's
+        // start time tells them apart.
+        let reused = DeploymentID("d-REUSED001")!
+        try group.history.createDeployment(DeploymentRecord(
+            id: reused, application: group.application, deploymentGroup: group.group, playbookPath: "pb.yml", status: .inProgress,
+            createdBy: "bob@\(here)", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
+            coordinator: DeploymentCoordinator(machine: here, pid: getpid(), processStart: "another-boot/1")))
+        #expect(GoneLockHolder.reason(owner("d-REUSED001", machine: here, pid: getpid()), thisMachine: here, history: group.history)?
+                    .contains("pid \(getpid()) on this machine, is gone") == true)
+        let live = DeploymentID("d-LIVE00001")!
+        try group.history.createDeployment(DeploymentRecord(
+            id: live, application: group.application, deploymentGroup: group.group, playbookPath: "pb.yml", status: .inProgress,
+            createdBy: "bob@\(here)", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
+            coordinator: DeploymentCoordinator(machine: here, pid: getpid(), processStart: ProcessIdentity.start(of: getpid()))))
+        #expect(GoneLockHolder.reason(owner("d-LIVE00001", machine: here, pid: getpid()), thisMachine: here, history: group.history) == nil)
     }
 }

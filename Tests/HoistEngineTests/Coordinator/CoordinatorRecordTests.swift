@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistTestSupport
+@testable import HoistEngine
+
+/// A deployment's record names the process running it, so readers on its machine can tell
+/// when it was killed (`AbandonedDeployment`), and a pid given to another process since is not
+/// taken for it.
+@Suite struct CoordinatorRecordTests {
+    @Test(.timeLimit(.minutes(5)))
+    func aDeploymentRecordsItsCoordinator() async throws {
+        let group = try FolderGroup(["h1"])
+        let report = try await group.deploy(try await group.revision("v1"))
+        let record = try #require(try group.history.deployment(DeploymentID(report.id)!))
+        let coordinator = try #require(record.coordinator)
+        #expect(coordinator.machine == ProcessInfo.processInfo.hostName)
+        #expect(coordinator.pid == getpid())
+        #expect(coordinator.processStart != nil && coordinator.processStart == ProcessIdentity.start(of: getpid()))
+    }
+
+    @Test func aProcessIsGoneOnlyWhenItsPidIsFreeOrNamesAnotherProcess() throws {
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let me = try #require(ProcessIdentity.start(of: getpid()))
+        #expect(ProcessIdentity.isGone(pid: exited.processIdentifier, start: nil))
+        #expect(!ProcessIdentity.isGone(pid: getpid(), start: me))
+        #expect(!ProcessIdentity.isGone(pid: getpid(), start: nil))
+        #expect(ProcessIdentity.isGone(pid: getpid(), start: "another-boot/1"), "its pid now names another process")
+        #expect(!ProcessIdentity.isGone(pid: 0, start: nil))
+
+        let here = ProcessInfo.processInfo.hostName
+        var record = DeploymentRecord(
+            id: DeploymentID("d-COORD0001")!, application: "a", deploymentGroup: "g", playbookPath: "p.yml", status: .inProgress,
+            createdBy: "u@m", revisionPath: "r", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
+            coordinator: DeploymentCoordinator(machine: here, pid: exited.processIdentifier))
+        #expect(AbandonedDeployment.reason(record, thisMachine: here) == "its coordinator, pid \(exited.processIdentifier) on this machine, is gone")
+        #expect(AbandonedDeployment.reason(record, thisMachine: "elsewhere") == nil, "another machine's pids prove nothing here")
+        record.status = .failed
+        #expect(AbandonedDeployment.reason(record, thisMachine: here) == nil, "it has ended")
+        record.status = .inProgress
+        record.coordinator = nil
+        #expect(AbandonedDeployment.reason(record, thisMachine: here) == nil, "a record older than the field")
+    }
+}

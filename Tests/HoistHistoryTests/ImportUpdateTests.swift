@@ -1,0 +1,64 @@
+import Foundation
+import HoistCore
+import HoistHistory
+import HoistTestSupport
+import Testing
+
+/// `hoist history import` of a laptop's file taken while a deployment ran: once it has ended,
+/// importing again brings the copy up to how it ended, in either store.
+@Suite struct ImportUpdateTests {
+    @Test(arguments: HistoryStoreKind.allCases)
+    func aDeploymentImportedWhileRunningIsUpdatedOnceItHasEnded(_ kind: HistoryStoreKind) throws {
+        let sourceFile = try TempHistory()
+        let source = try sourceFile.open()
+        let id = Fixture.id(1)
+        try source.createDeployment(Fixture.deployment(1, status: .inProgress))
+        try source.upsertHosts([Fixture.host(id, "h1", .inProgress)])
+        try source.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .inProgress)])
+        try source.appendOutput([Fixture.line(id, "h1", .install, "first")])
+        let target = try kind.open()
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(imported: 1, lines: 1))
+        #expect(try target.deployment(id)?.status == .inProgress)
+
+        // It ends, with more output.
+        try source.appendOutput([Fixture.line(id, "h1", .install, "second")])
+        try source.upsertHosts([Fixture.host(id, "h1", .succeeded)])
+        try source.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .succeeded)])
+        try source.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: Fixture.time(99)))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(updated: 1, lines: 1))
+        #expect(try HistoryImportResumeTests.contents(target) == HistoryImportResumeTests.contents(source))
+        #expect(try target.deployment(id)?.endTime == Fixture.time(99))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1))
+
+        // One that ends with no row more or less: only its record and its hosts' states change.
+        let other = Fixture.id(2)
+        try source.createDeployment(Fixture.deployment(2, status: .inProgress))
+        try source.upsertHosts([Fixture.host(other, "h1", .inProgress)])
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(imported: 1, skipped: 1))
+        try source.markFailedAfterRestart(other, reason: "its coordinator stopped", at: Fixture.time(200))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(updated: 1, skipped: 1))
+        let ended = try #require(try target.deployment(other))
+        #expect(ended.status == .failed && ended.errorCode == .failedAfterRestart && ended.errorMessage == "its coordinator stopped")
+        #expect(try target.hosts(of: other).map(\.status) == [.failed])
+    }
+
+    /// A copy that has ended is the store's verdict (the shared store's next deployment of the
+    /// group marked it failed): neither a source still running nor one that ended since
+    /// changes it.
+    @Test(arguments: HistoryStoreKind.allCases)
+    func anEndedCopyIsNotTakenBackToRunning(_ kind: HistoryStoreKind) throws {
+        let sourceFile = try TempHistory()
+        let source = try sourceFile.open()
+        let id = Fixture.id(1)
+        try source.createDeployment(Fixture.deployment(1, status: .inProgress))
+        let target = try kind.open()
+        _ = try HistoryImport.run(from: source, into: target)
+        try target.markFailedAfterRestart(id, reason: "found by a later deployment", at: Fixture.time(50))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1))
+        #expect(try target.deployment(id)?.status == .failed)
+        try source.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: Fixture.time(60)))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1), "not updated again and again")
+        #expect(try target.deployment(id)?.status == .failed)
+    }
+}
