@@ -69,8 +69,9 @@ public struct RerouteBack: Sendable, Hashable {
         revision = found.max { counts[$0, default: 0] < counts[$1, default: 0] }
         otherHosts = hosts.filter { installed[$0] == nil || installed[$0] != revision }
         if isRollback, revision == nil {
-            let which = hosts.isEmpty ? "has no host in this deployment" : "(\(hosts.joined(separator: ", "))) has no revision of the group installed"
-            throw Refusal("nothing to roll back: fleet \(fleet), which served before \(undoes ?? "the last deployment"), \(which), so there is nothing to move traffic back to")
+            let which = hosts.isEmpty ? "none of its hosts is in this deployment" : hosts.joined(separator: ", ")
+            throw Refusal("nothing to roll back: fleet \(fleet) (\(which)), which served before \(undoes ?? "the last deployment"),"
+                + " has no revision of the group installed, so there is nothing to move traffic back to")
         }
     }
 
