@@ -68,6 +68,11 @@ public struct HostLockState: Sendable, Hashable, CustomStringConvertible {
 public struct UnreleasedLock: Sendable, Hashable {
     public var host: String
     public var reason: String
+
+    public init(host: String, reason: String) {
+        self.host = host
+        self.reason = reason
+    }
 }
 
 /// A wait for a held lock (`--lock-wait`) ended by a stop: nothing was taken.

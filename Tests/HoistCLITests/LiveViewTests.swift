@@ -8,20 +8,15 @@ import Testing
 /// The live view fed events directly, writing to a file as it would to a terminal; what it
 /// wrote is read back as the screen it leaves (`TerminalScreen`).
 @Suite struct LiveViewTests {
-    let scratch: ScratchDirectory
-    let descriptor: Int32
-    let console: Console
+    let captured: CapturedConsole
+    var console: Console { captured.console }
 
     init() throws {
-        scratch = try ScratchDirectory("hoist-live-view")
-        descriptor = open(scratch.file("terminal"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        try #require(descriptor >= 0)
-        console = Console(out: descriptor)
+        captured = try CapturedConsole()
     }
 
-    func screen() throws -> [String] {
-        close(descriptor)
-        return TerminalScreen.lines(try String(contentsOfFile: scratch.file("terminal"), encoding: .utf8)).filter { !$0.isEmpty }
+    func screen() -> [String] {
+        TerminalScreen.lines(captured.stdout).filter { !$0.isEmpty }
     }
 
     static let start = Date(timeIntervalSince1970: 1_796_434_262)
@@ -51,7 +46,7 @@ import Testing
         let blocked = HostAttention.find(["h1": [(.blockTraffic, EventOutcome(status: .succeeded, start: Self.start, end: Self.start))]])
         reporter.handle(.notice(.hostsNeedAttention(blocked, nextSteps: ["`hoist redeploy \(id) --only-failed`"])))
 
-        let screen = try screen()
+        let screen = screen()
         let verdict = try #require(screen.lastIndex { $0.hasPrefix("deployment \(id) Stopped") }, "\(screen)")
         let after = Array(screen[(verdict + 1)...])
         #expect(!after.contains { $0.contains(" done: ") || $0.contains("h1: AfterInstall") }, "no status block under the verdict: \(after)")

@@ -56,12 +56,18 @@ final class DeploymentOutput: @unchecked Sendable {
     let style: OutputStyle
     /// Each event's time budget (the sum of its scripts' timeouts), for the live view.
     let hookTimeouts: [LifecycleEvent: Int]
+    private let console: Console
     private let lock = NSLock()
     private var live: TerminalReporter?
+    /// Warnings said after the latest verdict (a lock left on a host, an incomplete history
+    /// record): the verdict is no longer the last line, so `finish` says it again.
+    private var warningsAfterVerdict = 0
+    private var verdictSeen = false
 
     init(options: OutputOptions, hooks: HookTable, console: Console = .shared,
          environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.options = options
+        self.console = console
         style = OutputStyle(environment: environment, isTerminal: console.isTerminal, quiet: options.quiet)
         hookTimeouts = hooks.mapValues { $0.reduce(0) { $0 + $1.timeout } }
     }
@@ -70,12 +76,29 @@ final class DeploymentOutput: @unchecked Sendable {
     func observer(deploymentID: String) -> any DeploymentObserver {
         // JSON lines carry no notices: they go to stderr, so they reach a person anyway.
         if options.json { return ObserverFanout([JSONLinesReporter(deploymentID: deploymentID), NoticePrinter()]) }
-        guard style.live else { return PlainReporter(options: options) }
-        let reporter = TerminalReporter(options: options, colors: style.colors, hookTimeouts: hookTimeouts)
+        let watch = VerdictWatch(output: self)
+        guard style.live else { return ObserverFanout([PlainReporter(console: console, options: options), watch]) }
+        let reporter = TerminalReporter(console: console, options: options, colors: style.colors, hookTimeouts: hookTimeouts)
         lock.lock()
         live = reporter
         lock.unlock()
-        return reporter
+        return ObserverFanout([reporter, watch])
+    }
+
+    fileprivate func saw(_ event: DeploymentEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .deploymentStarted:
+            verdictSeen = false
+        case .deploymentFinished:
+            verdictSeen = true
+            warningsAfterVerdict = 0
+        case .notice(let notice) where notice.isWarning && verdictSeen:
+            warningsAfterVerdict += 1
+        default:
+            break
+        }
     }
 
     /// A message from the command itself: pinned in the live view, a timestamped line on
@@ -84,11 +107,12 @@ final class DeploymentOutput: @unchecked Sendable {
         lock.lock()
         let live = self.live
         lock.unlock()
-        if let live { live.pin(text) } else { Console.shared.err(text) }
+        if let live { live.pin(text) } else { console.err(text) }
     }
 
-    /// After everything: when an automatic rollback followed or `--strict` changed the
-    /// outcome, one more line ties the printed verdicts to the exit code.
+    /// After everything: when an automatic rollback followed, `--strict` changed the outcome
+    /// or warnings scrolled under the verdict, one more line ties the printed verdicts to the
+    /// exit code, so the last line says how it ended.
     func finish(_ report: DeploymentReport, code: HoistExitCode) {
         guard !options.json else { return }
         let verdict = report.verdict
@@ -104,10 +128,20 @@ final class DeploymentOutput: @unchecked Sendable {
         if options.strict, verdict.status == .succeeded, failed > 0 {
             parts.append("--strict: \(failed) host\(failed == 1 ? "" : "s") failed")
         }
-        guard !parts.isEmpty, !(options.quiet && code == .succeeded) else { return }
+        lock.lock()
+        let late = warningsAfterVerdict
+        lock.unlock()
+        if late > 0 { parts.append(late == 1 ? "see the warning above" : "see the \(late) warnings above") }
+        guard !parts.isEmpty, !(options.quiet && code == .succeeded && late == 0) else { return }
         let line = "deployment \(verdict.id) \(verdict.status.rawValue); " + parts.joined(separator: "; ") + "; exit \(code.rawValue)"
-        Console.shared.out(style.live ? line : utcStamp(Date()) + " " + line)
+        console.out(style.live ? line : utcStamp(Date()) + " " + line)
     }
+}
+
+/// Tells `DeploymentOutput` where the verdicts and warnings fall.
+private struct VerdictWatch: DeploymentObserver {
+    let output: DeploymentOutput
+    func handle(_ event: DeploymentEvent) { output.saw(event) }
 }
 
 /// The output flags of every command that deploys (deploy, rollback, redeploy).
