@@ -101,7 +101,8 @@ struct PhaseRun: Sendable {
                     }
                 }
                 guard let allowed = await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
-                inRotation = allowed
+                // In the plan's order, not the order the hosts finished in.
+                inRotation = target.map(\.name).filter(Set(allowed).contains)
             case .pause(let seconds):
                 let original = name(.original), whole = Int(seconds.rounded(.up))
                 runner.observer.handle(.notice(.terminationWait(fleet: original, seconds: whole, until: Date().addingTimeInterval(seconds))))
