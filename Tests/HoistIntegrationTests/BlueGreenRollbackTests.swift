@@ -206,7 +206,16 @@ extension TrafficTests {
         // The record has ended: there is nothing to continue.
         let continued = try HoistBinary.run(["continue", rollbackID, "--db", g.db], environment: [:])
         #expect(continued.status == 2 && continued.stderr.contains("already ended"), "\(continued.stderr)")
-        if run.status != 0 { g.scratch.keep(because: "the rollback failed; history in \(g.db)") }
+
+        // Redeploying it deploys the revision it went back to, as a blue/green deployment:
+        // installed on the fleet not live, which then takes the traffic.
+        let redeploy = try HoistBinary.run(["redeploy", rollbackID, "--json", "--db", g.db])
+        #expect(redeploy.status == 0, "\(Self.explain(redeploy))")
+        #expect(Self.installedFleet(redeploy.stdout.split(separator: "\n").map(String.init)) == Self.otherFleet(than: original))
+        let redeployed = try #require((try Self.history(g.db, ["list"]) as? [[String: Any]])?.first)
+        #expect(redeployed["creator"] as? String == "redeploy" && redeployed["rollbackOf"] as? String == rollbackID, "\(redeployed)")
+        #expect(redeployed["revisionPath"] as? String == g.goodDir, "\(redeployed)")
+        if run.status != 0 || redeploy.status != 0 { g.scratch.keep(because: "a step failed; history in \(g.db)") }
     }
 
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
