@@ -30,6 +30,11 @@ extension HoistCommand {
             JSONEnding.shared.finish(exitCode: code.rawValue)
             leave(code.rawValue)
         }
+        // `hoist show ID --json > report.json` on a full disk must not look like a success.
+        if let lost = Console.shared.lostOutput {
+            Console.shared.err("hoist: could not write the output: \(lost)")
+            leave(HoistExitCode.commandFailed.rawValue)
+        }
         leave(0)
     }
 

@@ -39,7 +39,7 @@ final class GoneHolders {
     private var known: [String: String?] = [:]
 
     init(db: String?, playbook: String) {
-        open = { try? openHistory(db: db, playbook: playbook) }
+        open = { try? HistoryStoreChoice.open(db: db, playbook: playbook) }
     }
 
     init(history: any HistoryStore) {
@@ -162,7 +162,7 @@ struct StopCommand: AsyncParsableCommand {
                 ? "hoist: no running deployment holds the lock of \(playbook ?? "the group")'s deployment group: \(over.joined(separator: "; ")), "
                     + "and its lock was left behind; `hoist lock release \(playbook ?? "PLAYBOOK")` removes it"
                 : holders.isEmpty
-                ? "hoist: no running deployment holds the lock of \(playbook ?? "the group")'s deployment group; `hoist lock status` shows it"
+                ? "hoist: no running deployment holds the lock of \(playbook ?? "the group")'s deployment group; `hoist lock status \(playbook ?? "PLAYBOOK")` shows it"
                 : "hoist: several deployments hold the lock (\(holders.joined(separator: ", "))); name one: hoist stop ID --playbook \(playbook ?? "")")
             throw ExitCode(1)
         }
@@ -174,7 +174,7 @@ func groupLock(_ playbookPath: String, deploymentID: String) throws -> (GroupLoc
     let target = try loadTargetOrExit(playbookPath)
     guard let playbook = target.playbook else { throw invalid("\(playbookPath) is an inventory; locks belong to playbooks") }
     let pool = SessionPool(connector: makeConnector(for: target))
-    let owner = LockOwner(user: currentCreator(), machine: ProcessInfo.processInfo.hostName, deploymentID: deploymentID,
+    let owner = LockOwner(user: currentUser(), machine: ProcessInfo.processInfo.hostName, deploymentID: deploymentID,
                           pid: getpid(), startTime: Int(Date().timeIntervalSince1970), command: "hoist lock")
     let lock = GroupLock(groupID: HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup),
                          hosts: target.hosts, owner: owner, sessions: { try await pool.connect($0) })

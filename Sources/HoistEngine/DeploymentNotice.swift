@@ -56,7 +56,8 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         case .goneHolderLockTakenOver(let id, let reason):
             return "the lock was held by \(id), but \(reason); taking it over"
         case .orphanedRunsStopped(let host, let runs, let ids, let grace):
-            return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, left by a coordinator that is gone; "
+            return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, though \(ids.count == 1 ? "it no longer holds" : "they no longer hold") the lock "
+                + "(\(ids.count == 1 ? "its" : "their") coordinator is gone, or \(ids.count == 1 ? "its" : "their") lock went stale or was released with --force); "
                 + "stopping \(runs == 1 ? "it" : "them") (TERM, then KILL after \(grace) s) before this deployment starts"
         case .lockNotReleased(let hosts, let lease, let playbook):
             return "the lock stays on \(hosts.map { "\($0.host) (\($0.reason))" }.joined(separator: ", ")): "

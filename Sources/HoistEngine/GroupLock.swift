@@ -116,7 +116,7 @@ public struct GroupLock: Sendable {
             throw refusal
         }
         guard !taken.isEmpty else {
-            throw GroupLockError(message: "could not lock deployment group \(groupID): no host could be reached ("
+            throw GroupLockError(message: "could not lock the deployment group: no host could be reached ("
                 + skipped.map { "\($0.host): \($0.reason)" }.joined(separator: "; ") + ")")
         }
         return AcquiredLock(lock: self, lockedHosts: taken, skippedHosts: skipped,
@@ -225,7 +225,7 @@ public struct GroupLock: Sendable {
     /// request) kills running hooks; otherwise they finish and nothing new starts. Throws when
     /// that deployment holds the lock nowhere.
     public func requestStop(deploymentID: String, immediate: Bool) async throws {
-        let request = "\(immediate ? "immediate" : "graceful") by \(owner.holder) pid \(owner.pid) at \(Int(Date().timeIntervalSince1970))"
+        let request = "\(immediate ? "immediate" : "graceful") by \(owner.holder) pid \(owner.pid) at \(utcStamp(Date()))"
         try await deliver(to: deploymentID, expecting: .stopped) { $0.requestStop(deploymentID: deploymentID, request: request) }
     }
 
@@ -234,7 +234,7 @@ public struct GroupLock: Sendable {
     /// heartbeat finds the request. Throws when that deployment holds the lock nowhere: it is
     /// unknown, or it has finished.
     public func requestContinue(deploymentID: String) async throws {
-        let request = "by \(owner.holder) pid \(owner.pid) at \(Int(Date().timeIntervalSince1970))"
+        let request = "by \(owner.holder) pid \(owner.pid) at \(utcStamp(Date()))"
         try await deliver(to: deploymentID, expecting: .continued) { $0.requestContinue(deploymentID: deploymentID, request: request) }
     }
 
@@ -269,8 +269,13 @@ public struct GroupLock: Sendable {
                 return .held(holder, heartbeatAgeSeconds: reply.heartbeatAgeSeconds, stale: reply.heartbeatAgeSeconds > lease)
             }
         } catch {
-            return .unreachable("\(error)")
+            return .unreachable(Self.reason(error))
         }
+    }
+
+    /// Why a host could not be reached, without its name (the caller puts it first).
+    private static func reason(_ error: any Error) -> String {
+        (error as? TransportError)?.message ?? "\(error)"
     }
 
     /// Runs one lock program on `host`. A host that cannot be reached is an answer, not an
@@ -283,7 +288,7 @@ public struct GroupLock: Sendable {
         do {
             session = try await sessions(host)
         } catch {
-            return .unreachable("\(error)")
+            return .unreachable(Self.reason(error))
         }
         do {
             let (result, out, err) = try await session.capture(program(commands), timeoutSeconds: commandTimeoutSeconds, beside: beside)
@@ -294,7 +299,7 @@ public struct GroupLock: Sendable {
             }
             return .reply(reply)
         } catch let error as TransportError where error.isUnreachable {
-            return .unreachable(error.description)
+            return .unreachable(error.message)
         }
     }
 

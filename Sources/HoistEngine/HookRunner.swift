@@ -81,7 +81,10 @@ public struct HookRunner: Sendable {
                         + (commandResult.timedOut ? " (the connection stopped answering)" : "")
                         + "; exit status \(commandResult.exitStatus.map(String.init) ?? "none")")
             }
-            return Self.outcome(parsed, hook: hook, runAsUser: final.runAsUser)
+            // Only an immediate stop of ours kills a script; any other kill came from a
+            // deployment that took the group's lock over and stopped the runs it found.
+            return Self.outcome(parsed, hook: hook, runAsUser: final.runAsUser,
+                                killedByThisDeployment: (stop?.level ?? .none) >= .immediate)
         } catch let error as TransportError {
             return HookOutcome(errorCode: error.isUnreachable ? .hostUnreachable : .unknownError, message: error.message)
         } catch {
@@ -89,7 +92,8 @@ public struct HookRunner: Sendable {
         }
     }
 
-    static func outcome(_ line: HookResultLine, hook: HookInvocation, runAsUser: RunAsUserState? = nil) -> HookOutcome {
+    static func outcome(_ line: HookResultLine, hook: HookInvocation, runAsUser: RunAsUserState? = nil,
+                        killedByThisDeployment: Bool = true) -> HookOutcome {
         let loc = hook.location
         switch line {
         case .exited(0):
@@ -112,8 +116,11 @@ public struct HookRunner: Sendable {
                 message: "Script at specified location: \(loc) failed to close STDOUT: it exited, but background process \(list) still holds its output. "
                     + "Start background processes with their output redirected, e.g. `command > /dev/null 2>&1 < /dev/null &`; "
                     + "their output now goes to the host's scripts.log.")
-        case .killed:
+        case .killed where killedByThisDeployment:
             return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc) was killed: the deployment was stopped immediately")
+        case .killed:
+            return HookOutcome(errorCode: .scriptFailed, message: "Script at specified location: \(loc) was killed by another deployment, "
+                + "which took the deployment group lock over (it had gone stale, or was released with --force) and stopped the hooks it found running")
         case .wrapperError(let what):
             return HookOutcome(errorCode: .unknownError, message: "could not run the script at \(loc): \(what) failed on the host")
         }

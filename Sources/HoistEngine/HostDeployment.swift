@@ -50,7 +50,7 @@ public struct HostDeployment: Sendable {
         static let ok = StepResult(status: .succeeded)
         static func skipped(_ why: String) -> StepResult { StepResult(status: .skipped, message: why) }
         static func failed(_ code: LifecycleErrorCode, _ message: String, script: String? = nil) -> StepResult {
-            StepResult(status: .failed, errorCode: code, message: message, scriptName: script)
+            StepResult(status: .failed, errorCode: code, message: message + HostTroubleHint.suffix(for: message), scriptName: script)
         }
     }
 
@@ -358,9 +358,9 @@ public struct HostDeployment: Sendable {
     /// Separates "could not reach the host" from everything else.
     static func describe(_ error: any Error) -> (LifecycleErrorCode, String) {
         if let t = error as? TransportError {
-            return (t.isUnreachable ? .hostUnreachable : .unknownError, t.message)
+            return (t.isUnreachable ? .hostUnreachable : .unknownError, t.message + HostTroubleHint.suffix(for: t.message))
         }
-        return (.unknownError, "\(error)")
+        return (.unknownError, "\(error)" + HostTroubleHint.suffix(for: "\(error)"))
     }
 }
 

@@ -23,7 +23,8 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `text` is meant as a server URL rather than a history file's path.
     public static func isServerURL(_ text: String) -> Bool {
-        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
+        if case .server = HistoryAddress(text) { return true }
+        return false
     }
 
     /// Parses `text`, taking a missing password from `environment` (`PGPASSWORD`, then the

@@ -94,23 +94,37 @@ final class SSHChannel {
     }
 
     /// Everything the command prints on stdout and stderr until it ends (at most `seconds`),
-    /// each trimmed: for short results such as the upload's digest.
-    func readToEnd(seconds: Double = 60) -> (stdout: String, stderr: String) {
+    /// each trimmed: for short results such as the upload's digest. A connection that fails
+    /// or stays silent meanwhile ends the read with `failure` set, so a caller can tell a
+    /// lost answer from a wrong one.
+    func readToEnd(seconds: Double = 60) -> ChannelEnding {
         var streams = [Data(), Data()]
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { scratch.deallocate() }
         let deadline = Deadline.after(seconds)
         var reading = ChannelStreams()
-        while !reading.bothClosed && !deadline.hasPassed {
-            let moved = try? reading.pass(self, buffer: scratch) { stream, bytes in
-                streams[stream].append(contentsOf: bytes)
-                return true
+        var failure: TransportError?
+        while !reading.bothClosed {
+            guard !deadline.hasPassed else {
+                failure = TransportError(host: handle.label, kind: .timeout, message: "the host did not finish its answer within \(Int(seconds)) s")
+                break
             }
-            guard let moved else { break }
-            if !moved && !reading.bothClosed { try? handle.wait("reading the command's output", deadline: .after(1)) }
+            do {
+                let moved = try reading.pass(self, buffer: scratch) { stream, bytes in
+                    streams[stream].append(contentsOf: bytes)
+                    return true
+                }
+                if !moved && !reading.bothClosed { try handle.wait("reading the command's output", deadline: .after(1)) }
+            } catch let error as TransportError {
+                failure = error
+                break
+            } catch {
+                failure = TransportError(host: handle.label, kind: .closed, message: "\(error)")
+                break
+            }
         }
         let text = streams.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-        return (text[0], text[1])
+        return ChannelEnding(stdout: text[0], stderr: text[1], failure: failure)
     }
 
     /// What `writeAll` throws when its caller stopped it.

@@ -89,26 +89,45 @@ struct Uploader {
             throw TransportError(host: label, kind: .upload,
                 message: "uploading \(localPath) to \(remotePath) failed: \(detail.isEmpty ? error.message : detail)")
         }
-        let (remoteHash, detail) = channel.readToEnd()
-        channel.closeAndWait(deadline: .after(60))
+        let answer = channel.readToEnd()
+        if answer.failure == nil { channel.closeAndWait(deadline: .after(60)) }
+        let verdict = Self.verdict(answer, status: channel.exitStatus, expected: expected, sent: sent,
+                                   localPath: localPath, remotePath: remotePath, host: label)
+        switch verdict {
+        case .success(let digest):
+            return UploadResult(bytes: sent, sha256: digest, durationSeconds: Deadline.now() - started)
+        case .failure(let error):
+            if error.kind == .upload { _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in } }
+            throw error
+        }
+    }
+
+    /// What the receiving command's answer says: the digest of a file put in place, or why
+    /// not. An answer cut short by the connection is that failure (a host gone silent or a
+    /// connection lost is unreachable), not a checksum mismatch of an empty digest.
+    static func verdict(_ answer: ChannelEnding, status: Int32, expected: String, sent: Int64,
+                        localPath: String, remotePath: String, host: String) -> Result<String, TransportError> {
         // The digest is the last line: a login shell may print before the command runs, on
         // either stream, so stderr alone says nothing; tee's failure says so itself.
-        let lastLine = remoteHash.split(separator: "\n").last.map(String.init) ?? ""
+        let lastLine = answer.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let remoteDigest = String(lastLine.prefix(while: { $0 != " " }))
+        let detail = answer.stderr
         let teeFailed = detail.contains(Self.teeFailed)
-        let status = channel.exitStatus
+        if let failure = answer.failure, remoteDigest != expected || status != 0 {
+            return .failure(TransportError(host: host, kind: failure.kind,
+                message: "sent \(sent) bytes of \(localPath) to \(remotePath), then no answer with the host's digest came: \(failure.message)"))
+        }
         if status == Self.notPutInPlace && !teeFailed && remoteDigest == expected {
-            throw TransportError(host: label, kind: .upload,
-                message: "uploaded \(localPath) but could not put it in place at \(remotePath): \(detail)")
+            return .failure(TransportError(host: host, kind: .upload,
+                message: "uploaded \(localPath) but could not put it in place at \(remotePath): \(detail)"))
         }
         if status != 0 || teeFailed || remoteDigest != expected {
-            _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             let reason = teeFailed ? detail
                 : remoteDigest != expected ? "checksum mismatch: the host received \(remoteDigest.isEmpty ? "nothing" : remoteDigest), expected \(expected)"
                 : detail.isEmpty ? "the receiving command exited with \(status)" : detail
-            throw TransportError(host: label, kind: .upload, message: "uploading \(localPath) to \(temporary) failed: \(reason)")
+            return .failure(TransportError(host: host, kind: .upload, message: "uploading \(localPath) to \(remotePath) failed: \(reason)"))
         }
-        return UploadResult(bytes: sent, sha256: remoteDigest, durationSeconds: Deadline.now() - started)
+        return .success(remoteDigest)
     }
 
     /// What the receiving command prints on stderr when tee could not open or write TMP (tee

@@ -15,6 +15,18 @@ import Testing
             hostCount: 1, origin: .terminal)
     }
 
+    /// A typo in the variable a CI job sets must not record its deployments in a file of its
+    /// own, where no teammate's `list`, `stop` or `logs` sees them.
+    @Test(arguments: ["postgresql:/ops@db/hoist", "garbage://x"])
+    func aMistypedHistoryURLIsRefusedAndCreatesNothing(url: String) throws {
+        let scratch = try ScratchDirectory("hoist-history-typo")
+        let list = try HoistBinary.run(["list"], environment: ["HOME": scratch.path, "HOIST_HISTORY_URL": url],
+                                       currentDirectory: URL(fileURLWithPath: scratch.path))
+        #expect(list.status == 2, "\(list.stdout)\(list.stderr)")
+        #expect(list.stderr.contains("'\(url)' looks like a URL but is not a PostgreSQL one"), "\(list.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "nothing created")
+    }
+
     @Test func aLaptopsHistoryIsImportedOnceWithItsHostsEventsAndOutput() throws {
         let scratch = try ScratchDirectory("hoist-history-import")
         let file = scratch.file("laptop.sqlite3")

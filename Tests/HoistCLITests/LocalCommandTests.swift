@@ -95,6 +95,18 @@ import Testing
         #expect(log.contains("ran AfterAllowTraffic of v1"))
     }
 
+    /// A deployment's output is best effort: written to a full disk, it is lost, and the exit
+    /// code is still the deployment's (the other commands fail: `OutputLostTests`).
+    @Test func aDeploymentsOutputLostToAFullDiskDoesNotChangeItsOutcome() throws {
+        let rev = try revision("shop", tag: "v1")
+        let out = try HoistBinary.runProgram("/bin/sh", ["-c", "exec \"$@\" > /dev/full", "sh", HoistBinary.path, "local", rev,
+                                                         "--deployment-root", root],
+                                             environment: ["HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache"), "PATH": "/usr/bin:/bin"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(!out.stderr.contains("could not write the output"), "\(out.stderr)")
+        #expect(try read("\(destination)/index.html") == "<h1>v1</h1>\n")
+    }
+
     /// A hook's output cannot steer the terminal of whoever watches: on a terminal (`script`
     /// gives hoist a pseudo-terminal) its escape sequences and carriage returns show in caret
     /// notation; into a pipe, and in the host log, they go as they came.

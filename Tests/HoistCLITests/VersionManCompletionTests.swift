@@ -107,4 +107,19 @@ import Testing
         #expect(object["exit_code"] as? Int == Int(out.status))
         #expect((object["message"] as? String)?.isEmpty == false, "\(object)")
     }
+
+    /// A history that cannot be opened is a deployment that could not start (exit 5), said
+    /// as every history command says it, before any host is touched.
+    @Test func aHistoryThatCannotBeOpenedEndsTheDeploymentWithItsReason() throws {
+        let scratch = try ScratchDirectory("hoist-json-history")
+        try RevisionFixtures.validRevision(in: scratch)
+        try RevisionFixtures.playbook(in: scratch)
+        let out = try HoistBinary.run(["deploy", "web.yml", "--json", "--db", "/proc/hoist/history.sqlite3"],
+                                      environment: ["HOME": scratch.path], currentDirectory: URL(fileURLWithPath: scratch.path))
+        #expect(out.status == 5, "\(out.stdout)\(out.stderr)")
+        #expect(out.stderr.hasPrefix("hoist: Cannot open the history file /proc/hoist/history.sqlite3"), "\(out.stderr)")
+        let last = try #require(out.stdout.split(separator: "\n").last, "\(out.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect((object["message"] as? String)?.hasPrefix("Cannot open the history file") == true, "\(object)")
+    }
 }

@@ -163,6 +163,9 @@ import Testing
             "p.yml:6:7: error: ssh.concurency: unknown key 'concurency' (did you mean 'concurrency'?)",
             "p.yml:4:16: error: max_revisions: must be a whole number, 1 or more, not 0",
         ]),
+        ("application: a\ninventory: i.yml\nhistory: postgresql:/ops@db/hoist\n", [
+            "p.yml:3:10: error: history: 'postgresql:/ops@db/hoist' looks like a URL but is not a PostgreSQL one; write postgresql://USER@HOST[:PORT]/DATABASE for a shared history, or a file path (start it with ./ if the file's name has a colon)",
+        ]),
     ])
     func badPlaybooks(text: String, expected: [String]) {
         #expect(messages(parse(text, file: "p.yml")) == expected)

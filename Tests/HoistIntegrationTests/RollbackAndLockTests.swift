@@ -186,9 +186,15 @@ import HoistTestSupport
             frozen.send(SIGSTOP)
             let next = try group.deploy(try group.revision("next", version: "next"), ["--lock-wait", "5m"])
             #expect(next.status == 0, "\(next.stderr)")
-            #expect(next.stderr.contains("still running, left by a coordinator that is gone"), "\(next.stderr)")
+            #expect(next.stderr.contains("a hook of d-") && next.stderr.contains("still running, though it no longer holds the lock"),
+                    "\(next.stderr)")
             #expect(group.hostFile(names[0], "stopped-frozen") != nil, "the frozen coordinator's hook was stopped")
             #expect(group.hostFile(names[0], "frozen/VERSION") == "next")
+            // Woken up, the frozen coordinator says who killed its hook: not a stop of its own.
+            frozen.send(SIGCONT)
+            let woken = frozen.finish()
+            #expect(woken.stdout.contains("was killed by another deployment, which took the deployment group lock over"),
+                    "\(woken.stdout)\(woken.stderr)")
             for file in ["started-frozen", "stopped-frozen"] { try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: file)) }
         }
     }

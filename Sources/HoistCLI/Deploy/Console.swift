@@ -27,6 +27,10 @@ final class Console: @unchecked Sendable {
 
     private var errors: [String] = []
     private var stamping = false
+    /// errno of the first write to stdout that failed while someone still read it (a full
+    /// disk under `> report.json`), not because its reader left (`| head`).
+    private var outFailure: Int32?
+    private var bestEffort = false
 
     init(out: Int32 = STDOUT_FILENO, err: Int32 = STDERR_FILENO) {
         outDescriptor = out
@@ -63,6 +67,23 @@ final class Console: @unchecked Sendable {
     var stampsErrors: Bool {
         get { lock.lock(); defer { lock.unlock() }; return stamping }
         set { lock.lock(); stamping = newValue; lock.unlock() }
+    }
+
+    /// A running deployment's output is best effort: losing it must not change the
+    /// deployment's exit code (the history keeps every line). Other commands' output is their
+    /// result, and a failure to write it is the command's failure.
+    var outputIsBestEffort: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return bestEffort }
+        set { lock.lock(); bestEffort = newValue; lock.unlock() }
+    }
+
+    /// Why stdout could not take the command's result (nil: it could, its reader left, or
+    /// the output is best effort).
+    var lostOutput: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !bestEffort, let failure = outFailure else { return nil }
+        return String(cString: strerror(failure))
     }
 
     /// The last lines written to stderr (at most 20), for `--json`'s closing error object.
@@ -116,6 +137,9 @@ final class Console: @unchecked Sendable {
                 continue
             } else {
                 // EPIPE, EIO (the terminal is gone), EBADF: nobody reads this stream any more.
+                // Anything else (ENOSPC, EIO of a file) lost output someone wanted.
+                let readerLeft = errno == EPIPE || (errno == EIO && isTerminal)
+                if descriptor == outDescriptor, !readerLeft, outFailure == nil { outFailure = errno }
                 deadDescriptors.insert(descriptor)
                 return
             }

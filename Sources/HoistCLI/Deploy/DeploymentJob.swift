@@ -58,6 +58,13 @@ struct DeploymentJob: Sendable {
         let revision = try loadDeployable(path: requested, expectedSHA256: expectedSHA256, fileExistsFlag: flagBehavior,
                                           playbookBehavior: playbook.fileExistsBehavior).deployable
         let wait = try lockWait.map(parseDuration)
+        let lockTiming: LockTiming
+        switch LockTiming.read(ProcessInfo.processInfo.environment) {
+        case .success(let timing): lockTiming = timing
+        case .failure(let problem):
+            printToStderr("hoist: " + problem.message)
+            throw InvalidInput(diagnostics: [])
+        }
         let store = try openHistory(db: db, playbook: playbook.historyPath)
         let connector = makeConnector(for: target)
         // Load balancers are built before anything touches a host (a bad one is invalid input).
@@ -80,11 +87,11 @@ struct DeploymentJob: Sendable {
             rollbackOf: rollbackOf, description: description,
             origin: DeploymentOrigin.detect(environment: environment, isTerminal: isatty(STDIN_FILENO) == 1 || isatty(STDERR_FILENO) == 1),
             lock: LockSettings(
-                user: createdBy.split(separator: "@").first.map(String.init) ?? createdBy,
+                user: currentUser(),
                 machine: ProcessInfo.processInfo.hostName, pid: getpid(), command: CommandLine.arguments.joined(separator: " "),
-                leaseSeconds: environment["HOIST_LOCK_LEASE"].flatMap(Int.init) ?? LockOwner.defaultLeaseSeconds,
+                leaseSeconds: lockTiming.leaseSeconds,
                 // Frequent enough that `hoist stop` from elsewhere is seen within seconds.
-                heartbeat: .milliseconds(Int64((environment["HOIST_LOCK_HEARTBEAT"].flatMap(Double.init) ?? 5) * 1000)),
+                heartbeat: lockTiming.heartbeat,
                 wait: wait),
             commands: commands, parseHooks: hostAppSpecHooks)
         let printer = DeploymentOutput(options: output, hooks: revision.hooks)

@@ -68,6 +68,7 @@ final class DeploymentOutput: @unchecked Sendable {
          environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.options = options
         self.console = console
+        console.outputIsBestEffort = true
         style = OutputStyle(environment: environment, isTerminal: console.isTerminal, quiet: options.quiet)
         hookTimeouts = hooks.mapValues { $0.reduce(0) { $0 + $1.timeout } }
     }

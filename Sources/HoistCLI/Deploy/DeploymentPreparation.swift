@@ -53,9 +53,13 @@ let hostAppSpecHooks: @Sendable (String, String) -> Result<HookTable, HookParseF
 
 /// Who is deploying, as `user@machine`.
 func currentCreator() -> String {
+    "\(currentUser())@\(ProcessInfo.processInfo.hostName)"
+}
+
+/// The user running Hoist, as a lock's owner names it (its machine is a field of its own).
+func currentUser() -> String {
     let env = ProcessInfo.processInfo.environment
-    let user = env["USER"] ?? env["LOGNAME"] ?? getpwuid(getuid()).flatMap { String(cString: $0.pointee.pw_name) } ?? "unknown"
-    return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    return env["USER"] ?? env["LOGNAME"] ?? getpwuid(getuid()).flatMap { String(cString: $0.pointee.pw_name) } ?? "unknown"
 }
 
 /// Builds the engine's view of a revision.

@@ -4,6 +4,10 @@ import ArgumentParser
 /// docs/architecture.md. Every deployment command ends through `DeploymentExit`.
 public enum HoistExitCode: Int32, Sendable, CaseIterable {
     case succeeded = 0
+    /// A command other than a deployment did not do what it was asked (a host `ping` could
+    /// not reach, nothing for `stop` to stop), or its result could not be written (stdout is
+    /// a file on a full disk).
+    case commandFailed = 1
     /// The user's input (flags, files, configuration) is wrong; nothing was done.
     case invalidInput = 2
     case deploymentFailed = 3

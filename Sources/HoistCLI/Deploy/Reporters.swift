@@ -30,7 +30,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         let failedTail = progress.record(event)
         switch event {
         case .deploymentStarted(let s):
-            say(s.time, "deployment \(s.id) of \(s.revision) (sha256 \(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup): \(s.hosts.count) hosts, \(s.config), at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy")
+            say(s.time, "deployment \(s.id) of \(s.revision) (bundle sha256 \(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup): \(RolloutText.hosts(s.hosts.count)), \(s.config), \(RolloutText.window(s.maxConcurrency)), \(s.minimumHealthy) must stay healthy")
         case .hostStarted(let host, let time):
             say(time, "\(host) start")
         case .eventStarted:

@@ -65,7 +65,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .deploymentStarted(let s):
             finished = false
             scroll.append("Deploying \(s.revision) (\(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup) as \(s.id)")
-            scroll.append(dim("\(s.hosts.count) hosts, \(s.config): at most \(s.maxConcurrency) at once, \(s.minimumHealthy) must stay healthy"))
+            scroll.append(dim("\(RolloutText.hosts(s.hosts.count)), \(s.config): \(RolloutText.window(s.maxConcurrency)), \(s.minimumHealthy) must stay healthy"))
             startTicker()
         case .phaseStarted(let phase):
             scroll.append(paint("1", phase.name) + dim(": " + (phase.detail ?? phase.hosts.joined(separator: ", "))))

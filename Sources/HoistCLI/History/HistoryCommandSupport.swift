@@ -23,7 +23,7 @@ struct HistoryOptions: ParsableArguments {
             guard let pb = try loadTargetOrExit(playbook).playbook else { throw invalid("\(playbook) is an inventory; --playbook needs a playbook") }
             fromPlaybook = pb.historyPath
         }
-        return try HistoryCommandFailure.reporting { try openHistory(db: db, playbook: fromPlaybook) }
+        return try openHistory(db: db, playbook: fromPlaybook)
     }
 
     /// The commands this one suggests, naming the history it read as it was named.
@@ -55,13 +55,13 @@ enum HistoryCommandFailure {
     }
 
     /// Runs `body`, turning a history error into its message and exit status 2, or 5 for
-    /// a store that cannot be reached, refuses, or has a schema this Hoist does not know.
+    /// a store that cannot be opened or reached, refuses, or has a schema this Hoist does not know.
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as HistoryError {
             switch error {
-            case .unreachable, .schemaMismatch, .storeFailed:
+            case .cannotOpen, .unreachable, .schemaMismatch, .storeFailed:
                 Console.shared.err("hoist: \(error.description)")
                 throw ExitCode(HoistExitCode.couldNotStart)
             default:

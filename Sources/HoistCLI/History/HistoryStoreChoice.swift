@@ -7,8 +7,8 @@ import HoistHistoryPostgres
 /// The one place that chooses and opens the history store, for every command (deploy,
 /// rollback, redeploy, list, show, logs, stop, continue, lock): first match wins among
 /// `--db` (a file or a `postgresql://` URL), `HOIST_HISTORY_URL`, the playbook's `history`,
-/// and the default file (`HistoryLocation`). A URL opens the shared PostgreSQL store, anything
-/// else the SQLite file.
+/// and the default file (`HistoryLocation`). A URL opens the shared PostgreSQL store, a path
+/// the SQLite file; anything that looks like another URL (`HistoryAddress`) is refused.
 ///
 /// A server that cannot be reached, or whose schema this Hoist does not know, ends the
 /// command before anything else happens (exit 5); a URL that does not parse is invalid
@@ -26,6 +26,7 @@ enum HistoryStoreChoice {
     static func open(db: String?, playbook: String?) throws -> any HistoryStore {
         let environment = ProcessInfo.processInfo.environment
         let location = location(db: db, playbook: playbook, environment: environment)
+        if case .notAURL(let typo) = HistoryAddress(location) { throw invalid("history: " + HistoryAddress.mistypedMessage(typo)) }
         guard PostgresURL.isServerURL(location) else { return try SQLiteHistoryStore(path: location) }
         let url: PostgresURL
         do {
@@ -44,7 +45,8 @@ enum HistoryStoreChoice {
     }
 }
 
-/// The history store for `--db` and a playbook's `history` (see `HistoryStoreChoice`).
+/// The history store for `--db` and a playbook's `history` (see `HistoryStoreChoice`); one
+/// that cannot be opened ends the command with its reason, before any host is touched (exit 5).
 func openHistory(db: String?, playbook: String?) throws -> any HistoryStore {
-    try HistoryStoreChoice.open(db: db, playbook: playbook)
+    try HistoryCommandFailure.reporting { try HistoryStoreChoice.open(db: db, playbook: playbook) }
 }

@@ -157,7 +157,8 @@ struct DeploymentPreviewBuilder {
     private func fileExists() -> (behavior: FileExistsBehavior, from: String) {
         if let own = revision.appSpec.fileExistsBehavior { return (own, "appspec") }
         if let flag = fileExistsFlag { return (flag, "--file-exists-behavior") }
-        return (playbook.fileExistsBehavior, "playbook")
+        // A playbook that says DISALLOW says what the default says anyway.
+        return (playbook.fileExistsBehavior, playbook.fileExistsBehavior == .disallow ? "default" : "playbook")
     }
 
     private func files() -> DeploymentPreview.FilesPart {

@@ -32,7 +32,7 @@ extension DeploymentPreview {
             out += "minimum healthy hosts apply to the replacement fleet (\(blueGreen.assumedReplacement) when no live fleet is recorded)\n"
         }
         out += "concurrency: \(rollout.reason)\n"
-        var window = rollout.maxConcurrency == 1 ? "one at a time" : "at most \(rollout.maxConcurrency) at once"
+        var window = RolloutText.window(rollout.maxConcurrency)
         if let limit = rollout.connectionLimit { window += " (capped at \(limit) by ssh.concurrency)" }
         out += "order: \(window); host order: \(rollout.order.joined(separator: ", "))\n"
         out += "  (a sliding window, not lockstep batches: the next host starts as soon as one finishes, "
@@ -97,6 +97,7 @@ extension DeploymentPreview {
         switch files.fileExistsBehaviorFrom {
         case "appspec": from = "from the AppSpec, which wins over the playbook and --file-exists-behavior"
         case "playbook": from = "from the playbook"
+        case "default": from = "CodeDeploy's default; the AppSpec, --file-exists-behavior or the playbook can change it"
         default: from = "from \(files.fileExistsBehaviorFrom)"
         }
         var out = "file_exists_behavior: \(files.fileExistsBehavior) (\(from))\n"

@@ -96,9 +96,15 @@ public struct PlaybookParser {
             reader.int($0, "max_revisions", in: 1...Int.max, what: "a whole number, 1 or more")
         } ?? Playbook.defaultMaxRevisions
         // A server URL (postgresql://…) is kept as written; a file path is resolved.
-        let history = value("history").flatMap { reader.string($0, "history") }.map {
-            $0.hasPrefix("postgresql://") || $0.hasPrefix("postgres://") ? $0 : paths.resolve($0)
-        }
+        let history = value("history").flatMap { node in reader.string(node, "history").flatMap { text -> String? in
+            switch HistoryAddress(text) {
+            case .server(let url): return url
+            case .file(let path): return paths.resolve(path)
+            case .notAURL(let typo):
+                reader.error(node, "history", HistoryAddress.mistypedMessage(typo))
+                return nil
+            }
+        } }
         let triggers = value("triggers").map { self.triggers($0, "triggers") } ?? []
         let alarms = value("alarms").flatMap { self.alarms($0, "alarms") }
         if rollback.onAlarm, alarms?.checks.isEmpty ?? true {
