@@ -168,7 +168,8 @@ extension TrafficTests {
     /// `--blue-green-rollback` after a blue/green deployment that moved traffic, as `hoist
     /// list` and `hoist show` report it: a rollback (codeDeployRollback) of that deployment,
     /// of the revision the original fleet runs (not the one `--revision` named, which nothing
-    /// installs), whose verdict says traffic went back to that fleet, naming its hosts.
+    /// reads or installs: here it does not even exist), whose verdict says traffic went back
+    /// to that fleet, naming its hosts.
     @Test func aBlueGreenRollbackIsRecordedAsARollbackOfTheOriginalFleetsRevision() async throws {
         let g = try Self.rollbackGroup("hoist-bg-record", group: "traffic-record", goodPrefix: "rr1")
         let deploy = try HoistBinary.run(["deploy", g.blueGreen, "--revision", try Self.revision(g.scratch, "rr2-\(g.tag)"), "--json", "--db", g.db])
@@ -180,7 +181,8 @@ extension TrafficTests {
 
         let (counts, run) = try await Self.phase(
             "blue/green rollback, as the history records it", frontend: g.frontend,
-            args: ["deploy", g.blueGreen, "--revision", try Self.revision(g.scratch, "rr3-\(g.tag)"), "--blue-green-rollback", "--json", "--db", g.db],
+            // A revision that is gone: moving traffic back never reads it.
+            args: ["deploy", g.blueGreen, "--revision", g.scratch.file("gone-revision"), "--blue-green-rollback", "--json", "--db", g.db],
             newVersion: g.good, expectedFleet: { _ in (try? Self.fleetHosts(notInstalledIn: lines)) ?? [] })
         #expect(run.status == 0, "\(Self.explain(run))")
         #expect(counts.failed == 0)
