@@ -160,6 +160,9 @@ public struct Deployment: Sendable {
                  sessions: SessionPool) async throws(DeploymentError) -> DeploymentReport {
         let plan = request.plan
         let history = ports.history
+        // A plan that only reroutes is recorded as what its target fleet runs, before it starts.
+        let back = try await rerouteBack(plan, id: request.id, sessions: sessions)
+        let request = back.map { request.rerouting(back: $0, history: history) } ?? request
         do {
             try history.createDeployment(DeploymentRecord(
                 id: request.id, application: plan.application, deploymentGroup: plan.deploymentGroup,
@@ -203,7 +206,7 @@ public struct Deployment: Sendable {
             }
         }
         let phases = PhaseRun(plan: plan, runner: runner, traffic: ports.traffic, clock: ports.clock, continueSignals: continueSignals,
-                              commands: request.commands)
+                              commands: request.commands, back: back)
         let result = await phases.run()
         stopNotice.cancel()
 
@@ -220,6 +223,21 @@ public struct Deployment: Sendable {
         report.events = result.events
         report.signals = signals
         return report
+    }
+
+    /// Where a blue/green plan that installs nothing sends traffic, read from the hosts (nil
+    /// for any other plan). A `--blue-green-rollback` with nothing to go back to ends here,
+    /// before anything is recorded or moved.
+    func rerouteBack(_ plan: DeploymentPlan, id: DeploymentID, sessions: SessionPool) async throws(DeploymentError) -> RerouteBack? {
+        guard plan.rerouteOnlyTarget != nil else { return nil }
+        let reader = FleetRecordReader(connector: sessions, plan: plan, deploymentID: id.rawValue)
+        do {
+            guard var back = try RerouteBack.target(of: plan, records: await reader.fleets()) else { return nil }
+            try back.settle(installed: await reader.installed(on: back.hosts))
+            return back
+        } catch {
+            throw .nothingToRollBack("\(error)")
+        }
     }
 
     /// Deploys the group's last successful revision to the hosts the failed deployment
@@ -325,6 +343,33 @@ public struct DeploymentRequest: Sendable {
         self.killGraceSeconds = killGraceSeconds
         self.commands = commands
         self.parseHooks = parseHooks
+    }
+}
+
+extension DeploymentRequest {
+    /// This request as a reroute back to `back`'s fleet: a deployment of the revision that
+    /// fleet's hosts last installed (the playbook's is not installed anywhere by it), with
+    /// that deployment's recorded path, digest, commit and file-exists behaviour when the
+    /// history has it. A `--blue-green-rollback` becomes a rollback (creator rollback) of the
+    /// deployment whose traffic it undoes, when the history has that deployment.
+    func rerouting(back: RerouteBack, history: any HistoryStore) -> DeploymentRequest {
+        func recorded(_ id: String?) -> DeploymentRecord? {
+            id.flatMap(DeploymentID.init).flatMap { try? history.deployment($0) }
+        }
+        var copy = self
+        if let installed = back.revision {
+            let record = recorded(installed.deploymentID)
+            // Nothing is uploaded or installed: the bundle stays, the names say what runs.
+            copy.revision.displayName = record?.revisionPath ?? installed.revision
+            copy.revision.sha256 = record?.revisionSHA256 ?? installed.revisionSHA256
+            copy.revision.commit = record?.revisionCommit
+            if let record { copy.revision.fileExistsBehavior = record.fileExistsBehavior }
+        }
+        if back.isRollback {
+            copy.creator = .rollback
+            copy.rollbackOf = recorded(back.undoes)?.id ?? copy.rollbackOf
+        }
+        return copy
     }
 }
 

@@ -37,6 +37,15 @@ public struct DeployableRevision: Sendable {
     }
 }
 
+extension DeployableRevision {
+    /// The revision of a deployment that only moves traffic back (`--blue-green-rollback`):
+    /// none is read or installed, and the deployment is recorded as what the fleet it returns
+    /// to runs (`DeploymentRequest.rerouting`).
+    public static let rerouteOnly = DeployableRevision(
+        displayName: "the revision the fleet already runs", bundlePath: "", sha256: "", sizeBytes: 0, hooks: [:],
+        renderInstall: { _, _ in "echo 'hoist: moving traffic back installs nothing' >&2; exit 1" })
+}
+
 /// Takes hosts out of, and puts them back into, load-balancer rotation. The load-balancer
 /// adapters implement it; nil means the deployment has no traffic control.
 public protocol TrafficControl: Sendable {

@@ -15,6 +15,9 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
     /// A stop (Ctrl-C, SIGTERM) came while waiting for the group's lock: nothing was taken,
     /// recorded or deployed.
     case stoppedWaitingForLock(GroupLockHeld)
+    /// `--blue-green-rollback` found nothing to move traffic back to (`RerouteBack.Refusal`):
+    /// nothing was moved or recorded.
+    case nothingToRollBack(String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,7 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
         case .historyUnavailable(let why): return "could not record the deployment in the history, so it did not start: \(why)"
         case .stoppedWaitingForLock(let held):
             return "stopped while waiting for the lock (\(held.holder.holder) is deploying \(held.holder.deploymentID)); nothing was deployed or recorded"
+        case .nothingToRollBack(let why): return "\(why); nothing was moved or recorded"
         }
     }
 }

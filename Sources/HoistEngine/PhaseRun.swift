@@ -17,6 +17,9 @@ struct PhaseRun: Sendable {
     var continueSignals: any ContinueSignals
     /// For the `hoist continue` command the ready wait names.
     var commands: SuggestedCommands
+    /// A plan that only reroutes: where traffic goes back to, decided (with the fleet records
+    /// it read) before the deployment was recorded; its verdict says so.
+    var back: RerouteBack? = nil
 
     static let allowEvents: [LifecycleEvent] = [.beforeAllowTraffic, .allowTraffic, .afterAllowTraffic]
 
@@ -29,7 +32,7 @@ struct PhaseRun: Sendable {
     func run() async -> Result {
         guard let spec = plan.blueGreen else { return await inPlace() }
         var record = PhaseRecordBook(hosts: plan.hosts.map(\.name))
-        let records = await recordedFleets()
+        let records = if let back { back.records } else { await reader.fleets() }
         let live = records.live ?? spec.fleets.first ?? ""
         let phases = plan.phases.map { $0.resolved(live: live, servedBefore: records.servedBefore) }
         let installs = phases.contains { if case .rollout = $0 { return true } else { return false } }
@@ -38,7 +41,8 @@ struct PhaseRun: Sendable {
         if installs {
             await writeOnEveryHost { $0.writeServedBeforeFleet(live) }
         }
-        let name = { (fleet: FleetRole) in fleet == .original ? live : spec.fleets.first { $0 != live } ?? live }
+        let name = { (fleet: FleetRole) in plan.fleetName(fleet, live: live) }
+        var inRotation: [String] = []
         announce(rolloutOver: plan.hosts(of: Self.rolloutFleet(phases), live: live))
         phases: for phase in phases {
             switch phase {
@@ -96,7 +100,9 @@ struct PhaseRun: Sendable {
                         target = target.filter { names.contains($0.name) }
                     }
                 }
-                guard await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
+                guard let allowed = await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
+                // In the plan's order, not the order the hosts finished in.
+                inRotation = target.map(\.name).filter(Set(allowed).contains)
             case .pause(let seconds):
                 let original = name(.original), whole = Int(seconds.rounded(.up))
                 runner.observer.handle(.notice(.terminationWait(fleet: original, seconds: whole, until: Date().addingTimeInterval(seconds))))
@@ -110,7 +116,7 @@ struct PhaseRun: Sendable {
         }
         let verdict = DeploymentVerdictSummary(
             id: runner.context.id, status: record.status, errorCode: record.errorCode,
-            message: record.message ?? (record.status == .succeeded ? "Traffic moved; every phase succeeded." : nil),
+            message: record.message ?? (record.status == .succeeded ? back?.verdict(inRotation: inRotation) ?? "Traffic moved; every phase succeeded." : nil),
             hostStatuses: record.statuses, time: Date())
         return Result(run: DeploymentRunner.Result(verdict: verdict, hosts: record.outcomes), events: record.outcomes.mapValues(\.events))
     }
@@ -141,10 +147,11 @@ struct PhaseRun: Sendable {
         return .replacement
     }
 
-    /// Moves traffic in the planner's batches; true when every batch succeeded (the live
-    /// record then names `newLive`). After a stop no further batch starts.
+    /// Moves traffic in the planner's batches; the hosts put in rotation when every batch
+    /// succeeded (the live record then names `newLive`), else nil. After a stop no further
+    /// batch starts.
     func reroute(to target: [HostSpec], from leaving: [HostSpec], newLive: String, earlierScripts: Bool,
-                 _ record: inout PhaseRecordBook) async -> Bool {
+                 _ record: inout PhaseRecordBook) async -> [String]? {
         var planner = ReroutePlanner(target: target.map(\.name), leaving: leaving.map(\.name), config: plan.config)
         let byName = Dictionary(uniqueKeysWithValues: (target + leaving).map { ($0.name, $0) })
         var actions = planner.start()
@@ -162,14 +169,14 @@ struct PhaseRun: Sendable {
                 case .finished(let outcome):
                     if outcome.status == .succeeded {
                         await recordLive(newLive)
-                        return true
+                        return outcome.allowed
                     }
                     if outcome.status == .stopped {
                         record.end(.stopped, code: stopCause.code, message: "\(stopCause.words). \(outcome.message)")
                     } else {
                         record.end(outcome.status, code: .healthConstraints, message: outcome.message)
                     }
-                    return false
+                    return nil
                 }
             }
             actions = []
@@ -190,7 +197,7 @@ struct PhaseRun: Sendable {
                 }
             }
         }
-        return false
+        return nil
     }
 
     /// Some events on some hosts, all at once, under the same deployment ID (so the
@@ -272,26 +279,8 @@ struct PhaseRun: Sendable {
 
     // MARK: The live-fleet record on the hosts
 
-    func commands(_ host: HostSpec) -> HostCommands {
-        HostCommands(layout: HostLayout(root: host.deploymentRoot, groupID: runner.context.groupID),
-                     deploymentID: runner.context.id, become: RemoteProgram.usesSudo(host))
-    }
-
-    /// The live fleet and the one that served before the last deployment, each from the
-    /// first host that records one of the plan's fleets: usually one round trip to the first
-    /// host for both.
-    func recordedFleets() async -> BlueGreenRecords {
-        let fleets = plan.blueGreen?.fleets ?? []
-        var found = BlueGreenRecords()
-        for host in plan.hosts where found.live == nil || found.servedBefore == nil {
-            guard let session = try? await runner.connector.connect(host) else { continue }
-            let answer = try? await session.capture(commands(host).readFleetRecords, timeoutSeconds: 30)
-            await session.close()
-            let records = BlueGreenRecords.parse(answer?.1 ?? "")
-            if found.live == nil, let live = records.live, fleets.contains(live) { found.live = live }
-            if found.servedBefore == nil, let served = records.servedBefore, fleets.contains(served) { found.servedBefore = served }
-        }
-        return found
+    var reader: FleetRecordReader {
+        FleetRecordReader(connector: runner.connector, plan: plan, deploymentID: runner.context.id)
     }
 
     func recordLive(_ fleet: String) async {
@@ -303,7 +292,7 @@ struct PhaseRun: Sendable {
         let connector = runner.connector
         await withTaskGroup(of: Void.self) { group in
             for host in plan.hosts {
-                let command = write(commands(host))
+                let command = write(reader.commands(host))
                 group.addTask {
                     guard let session = try? await connector.connect(host) else { return }
                     _ = try? await session.capture(command, timeoutSeconds: 30)

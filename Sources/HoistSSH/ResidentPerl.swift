@@ -64,7 +64,11 @@ enum ResidentPerl {
     /// the command runs in a subshell as before.
     static let functions = """
         hoist_perl_up() {
-          [ -n "${hoist_perl_pid-}" ] && kill -0 "$hoist_perl_pid" 2>/dev/null && return 0
+          if [ -n "${hoist_perl_pid-}" ] && kill -0 "$hoist_perl_pid" 2>/dev/null; then
+            # A perl that was killed stays a zombie until the shell reaps it: not alive.
+            hoist_s=; read -r _ _ hoist_s _ </proc/"$hoist_perl_pid"/stat 2>/dev/null
+            [ "$hoist_s" != Z ] && return 0
+          fi
           hoist_perl_pid=
           command -v perl >/dev/null || return 1
           { coproc HOIST_PERL { exec perl -e \(shellQuote(server)); } } 5>&1

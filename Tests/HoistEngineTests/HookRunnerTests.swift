@@ -177,7 +177,7 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(outcome.errorCode == .scriptTimedOut)
         #expect(outcome.message == "Script at specified location: scripts/hang.sh failed to complete in 1 seconds")
         let bg = try String(contentsOfFile: dir + "/bg.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(!isRunning(bg), "background child \(bg) survived the timeout")
+        #expect(!isRunning(bg, command: "sleep 1000"), "background child \(bg) survived the timeout")
     }
 
     /// A script that closed its output (so there is nothing left to relay) still times out,
@@ -264,7 +264,7 @@ extension HookRunnerTests {
         #expect(outcome.message == "Script at specified location: scripts/wait.sh was killed: the deployment was stopped immediately")
         #expect(isRunning(String(sentinel.processIdentifier)), "the process the hook named still runs")
         let child = try String(contentsOfFile: dir + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(!isRunning(child), "the hook's own child was killed")
+        #expect(!isRunning(child, command: "sleep 600"), "the hook's own child was killed")
     }
 
     /// An immediate stop that comes before the coordinator has read the wrapper's first line
@@ -283,7 +283,7 @@ extension HookRunnerTests {
         // The kill may come before the script started its child.
         if let child = try? String(contentsOfFile: dir + "/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
            !child.isEmpty {
-            #expect(!isRunning(child), "the hook's own child was killed")
+            #expect(!isRunning(child, command: "sleep 900"), "the hook's own child was killed")
         }
     }
 
@@ -444,11 +444,16 @@ final class PathSession: HostSession {
 }
 
 /// A process counts as gone when it no longer exists or is a zombie waiting to be reaped.
-func isRunning(_ pid: String) -> Bool {
+/// Whether `pid` still runs. With `command` (`sleep 900`), only if it runs that command: pids
+/// wrap at 32,768 here, and on a busy machine a killed process's pid soon names another.
+func isRunning(_ pid: String, command: String? = nil) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
           let close = stat.lastIndex(of: ")") else { return false }
     let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
+    guard state != "Z" && state != "X" else { return false }
+    guard let command else { return true }
+    let words = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()).split(separator: 0)
+    return words.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ") == command
 }
 
 /// Writes an executable with O_CLOEXEC, so that no process spawned by a parallel test inherits

@@ -165,6 +165,61 @@ extension TrafficTests {
         }
     }
 
+    /// `--blue-green-rollback` after a blue/green deployment that moved traffic, as `hoist
+    /// list` and `hoist show` report it: a rollback (codeDeployRollback) of that deployment,
+    /// of the revision the original fleet runs (not the one `--revision` named, which nothing
+    /// reads or installs: here it does not even exist), whose verdict says traffic went back
+    /// to that fleet, naming its hosts.
+    @Test func aBlueGreenRollbackIsRecordedAsARollbackOfTheOriginalFleetsRevision() async throws {
+        let g = try Self.rollbackGroup("hoist-bg-record", group: "traffic-record", goodPrefix: "rr1")
+        let deploy = try HoistBinary.run(["deploy", g.blueGreen, "--revision", try Self.revision(g.scratch, "rr2-\(g.tag)"), "--json", "--db", g.db])
+        try #require(deploy.status == 0, "\(Self.explain(deploy))")
+        let lines = deploy.stdout.split(separator: "\n").map(String.init)
+        let original = Self.otherFleet(than: try #require(Self.installedFleet(lines)))
+        let before = try #require(try Self.history(g.db, ["list"]) as? [[String: Any]])
+        let deployed = try #require(before.first?["id"] as? String)
+
+        let (counts, run) = try await Self.phase(
+            "blue/green rollback, as the history records it", frontend: g.frontend,
+            // A revision that is gone: moving traffic back never reads it.
+            args: ["deploy", g.blueGreen, "--revision", g.scratch.file("gone-revision"), "--blue-green-rollback", "--json", "--db", g.db],
+            newVersion: g.good, expectedFleet: { _ in (try? Self.fleetHosts(notInstalledIn: lines)) ?? [] })
+        #expect(run.status == 0, "\(Self.explain(run))")
+        #expect(counts.failed == 0)
+        #expect(counts.outOfRotation == 0)
+        #expect(counts.wrongFleetAfterSwitch == 0)
+
+        let list = try #require(try Self.history(g.db, ["list"]) as? [[String: Any]])
+        try #require(list.count == before.count + 1)
+        let rollback = try #require(list.first)
+        let rollbackID = try #require(rollback["id"] as? String)
+        #expect(rollback["creator"] as? String == "codeDeployRollback")
+        #expect(rollback["rollbackOf"] as? String == deployed, "a rollback of \(deployed): \(rollback)")
+        #expect(rollback["revisionPath"] as? String == g.goodDir, "the original fleet runs \(g.good): \(rollback)")
+        #expect(rollback["deploymentType"] as? String == "BLUE_GREEN")
+
+        let detail = try #require(try Self.history(g.db, ["show", rollbackID]) as? [String: Any])
+        let message = try #require((detail["deployment"] as? [String: Any])?["errorMessage"] as? String)
+        #expect(message.contains("back to fleet \(original)") && message.contains(g.good), "\(message)")
+        for host in try Self.hosts(ofFleet: original) { #expect(message.contains(host), "names \(host): \(message)") }
+        let text = try HoistBinary.run(["show", rollbackID, "--db", g.db], environment: [:])
+        #expect(text.stdout.range(of: "Rollback of +\(deployed)", options: .regularExpression) != nil, "\(text.stdout)")
+
+        // The record has ended: there is nothing to continue.
+        let continued = try HoistBinary.run(["continue", rollbackID, "--db", g.db], environment: [:])
+        #expect(continued.status == 2 && continued.stderr.contains("already ended"), "\(continued.stderr)")
+
+        // Redeploying it deploys the revision it went back to, as a blue/green deployment:
+        // installed on the fleet not live, which then takes the traffic.
+        let redeploy = try HoistBinary.run(["redeploy", rollbackID, "--json", "--db", g.db])
+        #expect(redeploy.status == 0, "\(Self.explain(redeploy))")
+        #expect(Self.installedFleet(redeploy.stdout.split(separator: "\n").map(String.init)) == Self.otherFleet(than: original))
+        let redeployed = try #require((try Self.history(g.db, ["list"]) as? [[String: Any]])?.first)
+        #expect(redeployed["creator"] as? String == "redeploy" && redeployed["rollbackOf"] as? String == rollbackID, "\(redeployed)")
+        #expect(redeployed["revisionPath"] as? String == g.goodDir, "\(redeployed)")
+        if run.status != 0 || redeploy.status != 0 { g.scratch.keep(because: "a step failed; history in \(g.db)") }
+    }
+
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
         let env = try Self.fleetEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])

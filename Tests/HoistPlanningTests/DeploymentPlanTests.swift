@@ -155,12 +155,12 @@ import HoistCore
                 + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_live_fleet", value: "green"), sudo: true))
         #expect(commands.writeServedBeforeFleet("blue") == RemoteProgram.wrap(
             "mkdir -p /var/lib/hoist/deployment-instructions && "
-                + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_served_before", value: "blue"), sudo: true))
+                + RemoteProgram.atomicWrite("/var/lib/hoist/deployment-instructions/a_b_served_before", shellWord: "blue d-1"), sudo: true))
         #expect(commands.readFleetRecords == RemoteProgram.wrap("""
             m='\u{1e}'
             l=; IFS= read -r l 2>/dev/null </var/lib/hoist/deployment-instructions/a_b_live_fleet
-            s=; IFS= read -r s 2>/dev/null </var/lib/hoist/deployment-instructions/a_b_served_before
-            printf '%slive=%s\\n%sservedbefore=%s\\n' "$m" "$l" "$m" "$s"
+            s=; d=; { IFS= read -r s; IFS= read -r d; } 2>/dev/null </var/lib/hoist/deployment-instructions/a_b_served_before
+            printf '%slive=%s\\n%sservedbefore=%s\\n%sservedbeforedeployment=%s\\n' "$m" "$l" "$m" "$s" "$m" "$d"
             """, sudo: true))
     }
 
@@ -170,6 +170,8 @@ import HoistCore
         let reply = BlueGreenRecords.parse("green\nlive=blue\n\u{1e}live=green\n\u{1e}servedbefore=\n")
         #expect(reply == BlueGreenRecords(live: "green", servedBefore: nil))
         #expect(BlueGreenRecords.parse("\u{1e}live=blue\n\u{1e}servedbefore=green\n") == BlueGreenRecords(live: "blue", servedBefore: "green"))
+        #expect(BlueGreenRecords.parse("\u{1e}live=blue\n\u{1e}servedbefore=green\n\u{1e}servedbeforedeployment=d-ABCDEFGH1\n")
+            == BlueGreenRecords(live: "blue", servedBefore: "green", servedBeforeDeployment: "d-ABCDEFGH1"))
     }
 }
 

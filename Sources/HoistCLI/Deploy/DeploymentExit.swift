@@ -30,6 +30,7 @@ enum DeploymentExit {
         case .lockHeld: return .lockHeld
         case .lockFailed, .historyUnavailable: return .couldNotStart
         case .stoppedWaitingForLock: return .stopped
+        case .nothingToRollBack: return .invalidInput
         }
     }
 }

@@ -49,14 +49,21 @@ struct DeploymentJob: Sendable {
             throw InvalidInput(diagnostics: [])
         }
         let hosts = try narrowHosts(target.hosts, toNames: onlyHosts)
-        guard let requested = revisionPath ?? playbook.revisionPath else {
-            printToStderr("hoist: no revision: pass --revision PATH or set `revision` in \(playbookPath)")
-            throw InvalidInput(diagnostics: [])
-        }
         let config = try configName.map(parseConfigFlag)
         let flagBehavior = try fileExistsBehavior.map(parseFileExistsFlag)
-        let revision = try loadDeployable(path: requested, expectedSHA256: expectedSHA256, fileExistsFlag: flagBehavior,
+        let revision: DeployableRevision
+        if blueGreenRollback {
+            // Traffic goes back to a fleet that runs what it ran: nothing is read, uploaded or
+            // installed, so a revision that is gone (the usual reason to roll back) is no obstacle.
+            revision = .rerouteOnly
+        } else {
+            guard let requested = revisionPath ?? playbook.revisionPath else {
+                printToStderr("hoist: no revision: pass --revision PATH or set `revision` in \(playbookPath)")
+                throw InvalidInput(diagnostics: [])
+            }
+            revision = try loadDeployable(path: requested, expectedSHA256: expectedSHA256, fileExistsFlag: flagBehavior,
                                           playbookBehavior: playbook.fileExistsBehavior).deployable
+        }
         let wait = try lockWait.map(parseDuration)
         let lockTiming: LockTiming
         switch LockTiming.read(ProcessInfo.processInfo.environment) {

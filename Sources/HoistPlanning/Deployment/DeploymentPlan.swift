@@ -111,10 +111,32 @@ public struct DeploymentPlan: Sendable {
     /// (`servedBefore`, unless resolved first, as the fleet not live).
     public func hosts(of fleet: FleetRole, live: String?) -> [HostSpec] {
         guard let spec = blueGreen, fleet != .all else { return hosts }
-        let live = live ?? spec.fleets.first ?? ""
-        let replacement = spec.fleets.first { $0 != live } ?? live
-        let name = fleet == .original ? live : replacement
+        let name = fleetName(fleet, live: live)
         return hosts.filter { $0.tagValue(spec.fleetTag) == .some(name) }
+    }
+
+    /// The blue/green fleet tag value of `fleet` given the live fleet (nil: the first fleet
+    /// is taken as live): the live one for `original`, the other for every other role.
+    public func fleetName(_ fleet: FleetRole, live: String?) -> String {
+        let fleets = blueGreen?.fleets ?? []
+        let live = live ?? fleets.first ?? ""
+        return fleet == .original ? live : fleets.first { $0 != live } ?? live
+    }
+
+    /// The fleet a blue/green plan that installs nothing sends traffic to (a rollback by
+    /// reroute: `DeploymentPhase.blueGreenRollback`, `blueGreenReturn`); nil for any plan
+    /// that installs, and in place.
+    public var rerouteOnlyTarget: FleetRole? {
+        guard blueGreen != nil else { return nil }
+        var target: FleetRole?
+        for phase in phases {
+            switch phase {
+            case .rollout: return nil
+            case .reroute(let fleet, _, _): target = target ?? fleet
+            case .allAtOnce, .waitForContinue, .pause: continue
+            }
+        }
+        return target
     }
 
     /// The rollout of `hosts` under this plan's configuration, cap and health.

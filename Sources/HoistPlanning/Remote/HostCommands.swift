@@ -264,7 +264,9 @@ public struct HostCommands: Sendable {
 
     /// Blue/green: where the fleet that was live when the group's last deployment began is
     /// recorded, the fleet `--blue-green-rollback` goes back to. The live record alone cannot
-    /// say it: a deployment that failed before traffic moved leaves it unchanged.
+    /// say it: a deployment that failed before traffic moved leaves it unchanged. Its first
+    /// line is the fleet, its second the deployment that began (the one a rollback undoes);
+    /// a Hoist that wrote only the first line, or reads only it, still agrees on the fleet.
     public var servedBeforeFile: String { layout.instructionsDir + "/\(layout.groupID)_served_before" }
 
     /// Records `fleet` as the group's live fleet on the host.
@@ -277,16 +279,33 @@ public struct HostCommands: Sendable {
         wrap("""
             \(RemoteProgram.markerVariable)
             l=; IFS= read -r l 2>/dev/null <\(shellQuote(liveFleetFile))
-            s=; IFS= read -r s 2>/dev/null <\(shellQuote(servedBeforeFile))
-            printf '%slive=%s\\n%sservedbefore=%s\\n' "$m" "$l" "$m" "$s"
+            s=; d=; { IFS= read -r s; IFS= read -r d; } 2>/dev/null <\(shellQuote(servedBeforeFile))
+            printf '%slive=%s\\n%sservedbefore=%s\\n%sservedbeforedeployment=%s\\n' "$m" "$l" "$m" "$s" "$m" "$d"
             """)
     }
 
-    /// Records `fleet` as the one serving when a deployment begins.
-    public func writeServedBeforeFleet(_ fleet: String) -> String { writeFleet(servedBeforeFile, fleet) }
+    /// Records `fleet` as the one serving when this deployment begins.
+    public func writeServedBeforeFleet(_ fleet: String) -> String {
+        writeFleet(servedBeforeFile, shellWord: shellQuote(fleet) + " " + shellQuote(deploymentID))
+    }
 
     private func writeFleet(_ file: String, _ fleet: String) -> String {
-        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + writePointer(file, value: fleet))
+        writeFleet(file, shellWord: shellQuote(fleet))
+    }
+
+    private func writeFleet(_ file: String, shellWord lines: String) -> String {
+        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + RemoteProgram.atomicWrite(file, shellWord: lines))
+    }
+
+    /// Prints, after an `installed` reply marker line, the host's record of the deployment
+    /// whose Install last succeeded here (the last-successful pointer's folder): the revision
+    /// the host runs. Nothing follows the marker when there is none (`HostRecordsReply`).
+    public var readInstalledRecord: String {
+        wrap("""
+            \(RemoteProgram.markerVariable)
+            printf '%sinstalled\\n' "$m"; d=$(cat \(shellQuote(layout.lastSuccessfulPointer)) 2>/dev/null) && cat "$d/\(HostLayout.recordFileName)" 2>/dev/null
+            exit 0
+            """)
     }
 }
 
@@ -294,10 +313,13 @@ public struct HostCommands: Sendable {
 public struct BlueGreenRecords: Sendable, Hashable {
     public var live: String?
     public var servedBefore: String?
+    /// The deployment that recorded `servedBefore` as it began (nil from an older Hoist).
+    public var servedBeforeDeployment: String?
 
-    public init(live: String? = nil, servedBefore: String? = nil) {
+    public init(live: String? = nil, servedBefore: String? = nil, servedBeforeDeployment: String? = nil) {
         self.live = live
         self.servedBefore = servedBefore
+        self.servedBeforeDeployment = servedBeforeDeployment
     }
 
     /// Parses the reply lines; other lines (a login shell's) are ignored.
@@ -306,6 +328,7 @@ public struct BlueGreenRecords: Sendable, Hashable {
         for (key, value) in RemoteProgram.replies(stdout.split(separator: "\n"), separator: "=") where !value.isEmpty {
             if key == "live" { records.live = value }
             if key == "servedbefore" { records.servedBefore = value }
+            if key == "servedbeforedeployment" { records.servedBeforeDeployment = value }
         }
         return records
     }
@@ -361,6 +384,13 @@ public struct HostRecordsReply: Sendable, Hashable {
     public var latest: String
 
     public static func parse(_ stdout: String) -> HostRecordsReply {
+        let found = sections(stdout)
+        return HostRecordsReply(this: found["this"] ?? "", latest: found["latest"] ?? "")
+    }
+
+    /// The text after each reply marker line, up to the next one, by the marker's key
+    /// (`readRecords`' `this` and `latest`, `readInstalledRecord`'s `installed`).
+    public static func sections(_ stdout: String) -> [String: String] {
         var sections: [String: [Substring]] = [:]
         var current: String?
         for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -370,7 +400,6 @@ public struct HostRecordsReply: Sendable, Hashable {
             }
             if let current { sections[current, default: []].append(line) }
         }
-        func text(_ key: String) -> String { (sections[key] ?? []).joined(separator: "\n") }
-        return HostRecordsReply(this: text("this"), latest: text("latest"))
+        return sections.mapValues { $0.joined(separator: "\n") }
     }
 }

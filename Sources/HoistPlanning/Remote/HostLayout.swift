@@ -27,7 +27,9 @@ public struct HostLayout: Sendable, Hashable {
     public func deploymentDir(_ id: String) -> String { "\(groupDir)/\(id)" }
     public func archiveDir(_ id: String) -> String { "\(deploymentDir(id))/deployment-archive" }
     public func logFile(_ id: String) -> String { "\(deploymentDir(id))/logs/scripts.log" }
-    public func recordFile(_ id: String) -> String { "\(deploymentDir(id))/deployment.json" }
+    public func recordFile(_ id: String) -> String { "\(deploymentDir(id))/\(Self.recordFileName)" }
+    /// A host's record of a deployment, in that deployment's folder.
+    public static let recordFileName = "deployment.json"
     /// The canonical tar the coordinator wrote (see docs/bundles.md), whatever the revision was.
     public func bundleFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.tar" }
     public func bundleDigestFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.sha256" }
