@@ -73,7 +73,10 @@ public func checkRevision(path: String, limits: BundleLimits = .default) -> Revi
                                         hint: "the AppSpec must be a plain file at the root of the revision")]
         return check
     }
-    let result = RevisionValidator.validate(appSpecText: text, fileName: check.appSpecFile, entries: inspection.entries)
+    let result = RevisionValidator.validate(appSpecText: text, fileName: check.appSpecFile, entries: inspection.entries) { scripts in
+        // A script that cannot be read here is not checked: the bundle was read once already.
+        (try? BundleReader.leadingBytes(of: scripts, in: path, inspection: inspection, count: AppSpecChecks.scriptHeadLength)) ?? [:]
+    }
     check.appSpec = result.appSpec
     check.plan = result.plan
     check.diagnostics = result.diagnostics

@@ -11,7 +11,8 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
             Checks that the archive is safe to unpack (no entry leaving the revision, no devices, \
             no bombs), that appspec.yml parses, that every hook script and every `files` source is \
-            in the revision, and that the install plan computes without conflicts. Every problem is \
+            in the revision (a hook script with Windows line endings is a warning), and that the \
+            install plan computes without conflicts. Every problem is \
             printed as FILE:LINE:COLUMN: severity: key.path: message (hint), where FILE is \
             DIR/appspec.yml for a directory and ARCHIVE!appspec.yml for an archive.
 

@@ -46,7 +46,9 @@ final class YAMLNodeReader {
 
     /// The document's root, or nil with a diagnostic when the text is not YAML. An empty
     /// document gives nil and no diagnostic; callers decide whether that is allowed.
+    /// A leading byte order mark is dropped first, as `YAMLDocument.load` does.
     func compose(_ text: String) -> Node? {
+        let text = TextLines.withoutByteOrderMark(text)
         do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {

@@ -70,7 +70,7 @@ final class KnownHostsCache: @unchecked Sendable {
         var byName: [String: [Int]] = [:]
         var hashed: [(line: Int, field: String)] = []
         var others: [Int] = []
-        for (number, line) in String(decoding: contents, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextLines.lines(String(decoding: contents, as: UTF8.self)).enumerated() {
             lines.append(String(line))
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             guard let field = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, !field.hasPrefix("#") else { continue }

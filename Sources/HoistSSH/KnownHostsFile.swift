@@ -17,7 +17,7 @@ struct KnownHostsFile {
     /// its 1-based line and its base64 key.
     func entry(address: String, port: Int, keyType: String, keyBase64: String?) -> (line: Int, key: String)? {
         let names = port == 22 ? [address] : ["[\(address)]:\(port)", address]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in TextLines.lines(text).enumerated() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard fields.count >= 3, !fields[0].hasPrefix("#"), !fields[0].hasPrefix("@") else { continue }
             guard fields[1] == keyType, keyBase64 == nil || fields[2] == keyBase64 else { continue }

@@ -128,7 +128,7 @@ enum PrivateKeyKind {
         if text.contains("BEGIN RSA PRIVATE KEY") { return true }
         guard text.contains("BEGIN OPENSSH PRIVATE KEY") else { return false }
         // The OpenSSH format keeps the public key unencrypted near the start of the blob.
-        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        let body = TextLines.lines(text).filter { !$0.hasPrefix("-----") }.joined()
         guard let blob = Data(base64Encoded: body) else { return false }
         return blob.prefix(300).range(of: Data("ssh-rsa".utf8)) != nil
     }

@@ -109,6 +109,35 @@ import Testing
         #expect(broken.stderr.hasPrefix("broken.tgz!appspec.yml:16:7: error: hooks.ValidateService[0].location: Script does not exist at specified location: scripts/check.sh"))
     }
 
+    /// A hook script saved on Windows is a warning, not an error (CodeDeploy takes the revision;
+    /// the hook then fails on the host with "No such file or directory"): it names the script,
+    /// why and the fix, for a directory and an archive with a leading directory. The AppSpec
+    /// saved on Windows too (CRLF, a byte order mark) keeps its places.
+    @Test func aHookScriptWithWindowsLineEndingsIsAWarning() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("rev/appspec.yml", "\u{FEFF}" + RevisionFixtures.appSpec.replacingOccurrences(of: "\n", with: "\r\n"))
+        try scratch.write("rev/scripts/start.sh", "#!/bin/bash\r\necho hi\r\n", mode: 0o755)
+        try scratch.write("rev/scripts/check.sh", "curl -fsS localhost\r\n", mode: 0o755)
+        #expect(try RevisionFixtures.tar(["-czf", "lead.tgz", "rev"], in: scratch.url) == 0)
+        let warnings = [
+            ":14:7: warning: hooks.ApplicationStart[0].location: scripts/start.sh has Windows line endings (CRLF): its first line, `#!/bin/bash`, ends in a carriage return, which the host reads as part of `/bin/bash\\r`, so the script does not start (convert the script with `dos2unix scripts/start.sh` or `sed -i 's/\\r$//' scripts/start.sh`)",
+            ":16:7: warning: hooks.ValidateService[0].location: scripts/check.sh has Windows line endings (CRLF): the shell takes the carriage return at the end of each line as part of the command (convert the script with `dos2unix scripts/check.sh` or `sed -i 's/\\r$//' scripts/check.sh`)",
+        ]
+        let directory = try HoistBinary.run(["validate", "rev"], currentDirectory: scratch.url)
+        #expect(directory.status == 0, "\(directory.stderr)")
+        #expect(directory.stderr.split(separator: "\n").map(String.init) == warnings.map { "rev/appspec.yml" + $0 })
+        #expect(directory.stdout.hasPrefix("rev: valid revision\n"))
+
+        let archive = try HoistBinary.run(["validate", "lead.tgz"], currentDirectory: scratch.url)
+        #expect(archive.status == 0, "\(archive.stderr)")
+        #expect(archive.stderr.split(separator: "\n").map(String.init) == warnings.map { "lead.tgz!rev/appspec.yml" + $0 })
+
+        try RevisionFixtures.playbook(in: scratch)
+        let plan = try HoistBinary.run(["plan", "web.yml"], environment: ["HOME": scratch.path], currentDirectory: scratch.url)
+        #expect(plan.stderr.contains("scripts/start.sh has Windows line endings (CRLF)"), "\(plan.stderr)")
+    }
+
     @Test func warningsArePrintedAndTheRevisionStaysValid() throws {
         let scratch = try ScratchDirectory()
         try RevisionFixtures.validRevision(in: scratch)

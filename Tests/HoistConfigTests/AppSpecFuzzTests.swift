@@ -43,7 +43,8 @@ import Testing
         for iteration in 0..<2000 {
             let text = Fuzzing.mutated(Self.seeds[iteration % Self.seeds.count], fragments: Self.fragments, using: &rng)
             let (spec, diagnostics) = AppSpecParser.parse(text)
-            let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            // Lines as libyaml and every Hoist reader count them: a "\r\n" fragment ends one.
+            let lineCount = TextLines.lines(text).count
             for d in diagnostics {
                 #expect(d.line.map { (1...lineCount).contains($0) } == true, "iteration \(iteration): \(d) in \(text.debugDescription)")
                 #expect((d.column ?? 0) >= 1, "iteration \(iteration): \(d)")

@@ -105,6 +105,41 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(outcome.message == "Script does not exist at specified location: \(dir)/scripts/nope.sh")
     }
 
+    /// A script saved on Windows cannot start: its shebang names `/bin/sh\r`, and the kernel's
+    /// "No such file or directory" names the script. Both wrappers say why, in the stream and
+    /// in the log, and the hook fails with the exit code the host gave (127).
+    @Test(arguments: HookWrapperKind.allCases, ["#!/bin/sh", "#!/usr/bin/env sh"])
+    func aScriptWithWindowsLineEndingsSaysWhyItDidNotStart(_ wrapper: HookWrapperKind, _ shebang: String) async throws {
+        try writeScript(dir + "/scripts/w.sh", shebang + "\r\necho hi\r\n", mode: 0o755)
+        let (outcome, observer) = await run("scripts/w.sh", wrapper)
+        #expect(outcome.errorCode == .scriptFailed)
+        #expect(outcome.message == "Script at specified location: scripts/w.sh failed with exit code 127")
+        let last = shebang.split(separator: " ").last.map(String.init) ?? shebang
+        let said = "hoist: scripts/w.sh has Windows line endings (CRLF): its first line, `\(shebang)`, ends in a carriage return, "
+            + "which the host reads as part of `\(last.replacingOccurrences(of: "#!", with: ""))\\r`, so the script does not start; convert it with dos2unix"
+        let stderr = observer.outputLines.filter { $0.stream == .stderr }.map(\.text)
+        #expect(stderr.last == said, "\(stderr)")
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        #expect(log.contains(" [stderr]" + said + "\n"), "\(log)")
+    }
+
+    /// An interpreter the host does not have is named; a script that itself exits 127 is not
+    /// explained away.
+    @Test(arguments: HookWrapperKind.allCases)
+    func aMissingInterpreterIsNamed(_ wrapper: HookWrapperKind) async throws {
+        try writeScript(dir + "/scripts/p.sh", "#!/opt/hoist-nowhere/bin/python3 -u\nprint(1)\n", mode: 0o755)
+        let (outcome, observer) = await run("scripts/p.sh", wrapper)
+        #expect(outcome.message == "Script at specified location: scripts/p.sh failed with exit code 127")
+        let stderr = observer.outputLines.filter { $0.stream == .stderr }.map(\.text)
+        #expect(stderr.last == "hoist: scripts/p.sh names the interpreter /opt/hoist-nowhere/bin/python3 in its first line, which does not exist on this host",
+                "\(stderr)")
+
+        try script("own.sh", "echo own >&2; exit 127")
+        let (own, ownObserver) = await run("scripts/own.sh", wrapper)
+        #expect(own.message == "Script at specified location: scripts/own.sh failed with exit code 127")
+        #expect(ownObserver.outputLines.map(\.text) == ["own"])
+    }
+
     @Test(arguments: HookWrapperKind.allCases)
     func scriptWithoutExecBitRunsAnyway(_ wrapper: HookWrapperKind) async throws {
         try script("noexec.sh", "echo ran", executable: false)

@@ -86,4 +86,27 @@ struct DeployHookEndingTests {
             #expect(lines.contains("started the daemon"), "what the script wrote before it exited still arrives")
         }
     }
+
+    /// A hook script saved on Windows: `deploy` warns before it starts (CodeDeploy takes such a
+    /// revision), and on the host the hook fails with the kernel's "No such file or directory"
+    /// followed by the runner's line naming the real cause and the fix.
+    @Test func aHookScriptWithWindowsLineEndingsSaysWhyItDidNotStart() async throws {
+        try await DeployScenario.with("crlf", hosts: 1) { s in
+            try s.writePlaybook()
+            let host = s.names[0]
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/w.sh", body: "#!/bin/bash\r\necho hi\r\n")
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+
+            #expect(outcome.status == 3, "\(outcome.description)")
+            #expect(outcome.stderr.contains("warning: hooks.AfterInstall[0].location: scripts/w.sh has Windows line endings (CRLF)"),
+                    "\(outcome.stderr)")
+            let event = outcome.event(host, "AfterInstall")
+            #expect(event?["error_code"] as? String == "ScriptFailed")
+            #expect(event?["message"] as? String == "Script at specified location: scripts/w.sh failed with exit code 127")
+            let lines = outcome.of("output").filter { $0["host"] as? String == host }.compactMap { $0["text"] as? String }
+            #expect(lines.last == "hoist: scripts/w.sh has Windows line endings (CRLF): its first line, `#!/bin/bash`, ends in a carriage return, "
+                + "which the host reads as part of `/bin/bash\\r`, so the script does not start; convert it with dos2unix", "\(lines)")
+        }
+    }
 }

@@ -92,6 +92,45 @@ struct PingExecTests {
         }
     }
 
+    /// The text of a file as a Windows editor saves it: CRLF line endings, a UTF-8 byte order mark.
+    func savedOnWindows(_ text: String) -> String { "\u{FEFF}" + text.replacingOccurrences(of: "\n", with: "\r\n") }
+
+    /// known_hosts and the inventory saved on Windows work, as OpenSSH and Ansible read them:
+    /// a CR left on each key made every host's key "changed".
+    @Test func knownHostsAndInventorySavedOnWindowsWork() async throws {
+        try await withQuietHosts { names in
+            try #require(names.count >= 3, "the fleet needs at least 4 hosts")
+            let known = try String(contentsOfFile: TestPaths.fleetDir.appendingPathComponent("known_hosts").path, encoding: .utf8)
+            let file = try scratch.write("known_hosts_windows", savedOnWindows(known))
+            let inv = try scratch.write("inventory_windows.yml", savedOnWindows(String(contentsOfFile: inventoryCopy(knownHosts: file), encoding: .utf8)))
+            let hosts = Array(names.prefix(3))
+            let out = try await hoist(["ping", inv, "--hosts", hosts.joined(separator: ",")])
+            #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
+            #expect(!out.stdout.contains("HOST KEY CHANGED"), "\(out.stdout)")
+            #expect(lines(out.stdout).last?.hasPrefix("\(hosts.count) of \(hosts.count) hosts ok, 0 failed") == true, "\(out.stdout)")
+        }
+    }
+
+    /// A real changed key in a CRLF known_hosts still fails, naming its line and the key it records.
+    @Test func aWrongHostKeyInAWindowsKnownHostsNamesItsLineAndKey() async throws {
+        try await withQuietHosts { _ in
+            let known = try String(contentsOfFile: TestPaths.fleetDir.appendingPathComponent("known_hosts").path, encoding: .utf8)
+            let hosts = try Fleet.load()
+            let h002 = try #require(hosts.first { $0.name == "h002" }), h003 = try #require(hosts.first { $0.name == "h003" })
+            let entries = known.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            let key003 = try #require(entries.first { $0.first == h003.address && $0.count >= 3 })
+            let forged = entries.map { $0.first == h002.address ? [h002.address] + key003.dropFirst() : $0 }
+            let line = try #require(forged.firstIndex { $0.first == h002.address }) + 1
+            let file = try scratch.write("known_hosts", savedOnWindows(forged.map { $0.joined(separator: " ") }.joined(separator: "\n") + "\n"))
+            let out = try await hoist(["ping", try inventoryCopy(knownHosts: file), "--hosts", "h002,h003"])
+            #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
+            let first = lines(out.stdout).first ?? ""
+            #expect(first.hasPrefix("h002  FAILED  hostKey: HOST KEY CHANGED for \(h002.address)"), "\(out.stdout)")
+            #expect(first.contains(" but \(file):\(line) expects SHA256:"), "\(out.stdout)")
+            #expect(lines(out.stdout).dropFirst().first?.hasPrefix("h003  ok  ") == true, "\(out.stdout)")
+        }
+    }
+
     @Test func hostKeyCheckingOffIsReportedLoudly() async throws {
         // Hold the shared hosts so no deploy test stops these sshds meanwhile.
         try await withQuietHosts { _ in

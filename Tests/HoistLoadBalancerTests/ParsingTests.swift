@@ -127,6 +127,14 @@ struct ParsingTests {
         #expect(throws: NginxUpstreamFile.ParseError.self) { try NginxUpstreamFile.parse(text, upstream: "app") }
     }
 
+    /// An upstream file edited on Windows (CRLF) keeps its servers: nginx reads it, and a
+    /// comment on its first line once swallowed the whole file, which hoist then rewrote empty.
+    @Test func anUpstreamFileWithWindowsLineEndingsKeepsItsServers() throws {
+        let text = "# edited on Windows\r\nupstream app {\r\n    server 10.0.0.1:8080;  # one\r\n    server 10.0.0.2:8080 down;\r\n}\r\n"
+        let file = try NginxUpstreamFile.parse(text, upstream: "app")
+        #expect(file.servers == [.init(address: "10.0.0.1:8080", down: false), .init(address: "10.0.0.2:8080", down: true)])
+    }
+
     @Test func emptyUpstreamFileHasNoServers() throws {
         #expect(try NginxUpstreamFile.parse("\n# nothing yet\n", upstream: "app").servers.isEmpty)
     }

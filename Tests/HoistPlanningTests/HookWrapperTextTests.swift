@@ -27,10 +27,11 @@ import HoistCore
     }
 
     /// The sh wrapper (hosts without perl): one relay, the header lines its arguments,
-    /// quoted; `date` only for the awk relay's header and a holder's report.
+    /// quoted; `date` only for the awk relay's header, a holder's report, a lost coordinator
+    /// and the line saying why a script could not start.
     @Test func theShellWrapperHasOneRelayThatWritesTheHeader() {
         let text = hook().shellProgram
-        #expect(text.components(separatedBy: "$(date").count == 4, "\(text)")
+        #expect(text.components(separatedBy: "$(date").count == 5, "\(text)")
         #expect(text.contains("relay 'LifecycleEvent - ApplicationStart' 'Script - scripts/start.sh' </dev/null & rl=$!"))
         #expect(hook(firstInEvent: false).shellProgram.contains("relay 'Script - scripts/start.sh' </dev/null & rl=$!"))
         #expect(text.components(separatedBy: "& rl=$!").count == 2, "one relay process for both streams")

@@ -39,4 +39,23 @@ import Testing
             "rev/appspec.yml:10 hooks.ApplicationStart[0].location", "rev/appspec.yml:6 files[1]",
         ])
     }
+
+    /// The first bytes of hook scripts are checked for Windows line endings: a warning (the
+    /// revision stays valid), for each hook that runs such a script; a script not in the
+    /// bundle is not read.
+    @Test func aScriptWithWindowsLineEndingsIsAWarning() throws {
+        let text = "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: s/a.sh\n    - location: s/b.sh\n    - location: s/c.sh\n"
+        let heads: [String: [UInt8]] = ["s/a.sh": Array("#! /usr/bin/env bash\r\nset -e\r\n".utf8), "s/b.sh": Array("#!/bin/sh\nexit 0\r\n".utf8)]
+        var asked: [String] = []
+        let (spec, plan, diagnostics) = RevisionValidator.validate(appSpecText: text, entries: entries(["s/a.sh", "s/b.sh"])) { paths in
+            asked = paths
+            return heads
+        }
+        #expect(spec != nil && plan != nil)
+        #expect(asked == ["s/a.sh", "s/b.sh"])
+        #expect(diagnostics.map(\.description) == [
+            "appspec.yml:7:7: error: hooks.AfterInstall[2].location: Script does not exist at specified location: s/c.sh (add the script to the bundle, or fix `location` (it is relative to the bundle root))",
+            "appspec.yml:5:7: warning: hooks.AfterInstall[0].location: s/a.sh has Windows line endings (CRLF): its first line, `#! /usr/bin/env bash`, ends in a carriage return, which the host reads as part of `bash\\r`, so the script does not start (convert the script with `dos2unix s/a.sh` or `sed -i 's/\\r$//' s/a.sh`)",
+        ])
+    }
 }

@@ -60,6 +60,24 @@ import Testing
         #expect(try cache.lines(in: file, address: "10.9.1.2", port: 22) == [all[6], all[7]])
     }
 
+    /// A known_hosts saved on Windows (CRLF, a byte order mark) names the same hosts, and
+    /// libssh2 gets its lines without the CR: a CR left on the key made it a different key, and
+    /// the host a "HOST KEY CHANGED" it is not (OpenSSH reads such a file fine).
+    @Test(arguments: ["\r\n", "\n"], [true, false])
+    func aFileSavedOnWindowsNamesTheSameHosts(_ ending: String, _ byteOrderMark: Bool) throws {
+        let lines = ["10.9.3.1 ssh-ed25519 \(Self.key)", "# a comment", "\(hashedField("10.9.3.2")) ssh-ed25519 \(Self.key)",
+                     "[10.9.3.3]:2222 ssh-ed25519 \(Self.key)"]
+        let file = try scratch((byteOrderMark ? "\u{FEFF}" : "") + lines.joined(separator: ending) + ending)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let cache = KnownHostsCache()
+        #expect(try cache.lines(in: file, address: "10.9.3.1", port: 22) == [lines[0]])
+        #expect(try cache.lines(in: file, address: "10.9.3.2", port: 22) == [lines[2]])
+        #expect(try cache.lines(in: file, address: "10.9.3.3", port: 2222) == [lines[3]])
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(KnownHostsFile(text: text).entry(address: "10.9.3.3", port: 2222, keyType: "ssh-ed25519", keyBase64: nil)?.line == 4)
+        #expect(KnownHostsFile(text: text).entry(address: "10.9.3.1", port: 22, keyType: "ssh-ed25519", keyBase64: Self.key)?.key == Self.key)
+    }
+
     @Test func aMissingFileHasNoLinesAndAFileLibSSH2RefusesIsAnError() throws {
         let cache = KnownHostsCache()
         #expect(try cache.lines(in: "/nonexistent/hoist/known_hosts", address: "10.9.2.1", port: 22) == nil)

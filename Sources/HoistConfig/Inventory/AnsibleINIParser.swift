@@ -1,3 +1,5 @@
+import HoistCore
+
 /// Reads an Ansible INI inventory: hosts before any section (ungrouped), `[group]` host lines
 /// with `key=value` vars, `[group:children]`, `[group:vars]` and `[all:vars]`; host ranges
 /// such as `web[01:05]` expand.
@@ -8,9 +10,9 @@ struct AnsibleINIParser {
         var inventory = AnsibleInventory()
         var section = "ungrouped"
         var kind = "hosts"
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in TextLines.lines(text).enumerated() {
             let lineNumber = index + 1
-            let line = rawLine.trimming(" \t\r")
+            let line = rawLine.trimming(" \t")
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else {

@@ -11,10 +11,10 @@ public enum InventoryLoader {
         let name = file.split(separator: "/").last.map(String.init) ?? file
         let lowerName = name.lowercased()
         if lowerName.hasSuffix(".ini") || !name.contains(".") { return .ansibleINI }
-        let firstLine = text.split(separator: "\n").map { $0.trimming(" \t\r") }
+        let firstLine = TextLines.lines(text).map { $0.trimming(" \t") }
             .first { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix(";") }
         if let firstLine, firstLine.hasPrefix("["), firstLine.hasSuffix("]"), !firstLine.contains(",") { return .ansibleINI }
-        guard let root = try? Yams.compose(yaml: text), case .mapping(let mapping) = root else { return .hoist }
+        guard let root = try? Yams.compose(yaml: TextLines.withoutByteOrderMark(text)), case .mapping(let mapping) = root else { return .hoist }
         let keys = mapping.keys.compactMap(\.string)
         if keys.contains("all") { return .ansibleYAML }
         if keys.contains("hosts") || keys.contains("defaults") { return .hoist }

@@ -66,8 +66,8 @@ public struct SSHConfig: Sendable, Hashable {
         var diagnostics: [Diagnostic] = []
 
         mutating func parse(_ text: String, file: String, depth: Int) {
-            for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line = rawLine.trimming(" \t\r")
+            for (index, rawLine) in TextLines.lines(text).enumerated() {
+                let line = rawLine.trimming(" \t")
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 guard let (key, value) = SSHConfig.splitOption(line) else { continue }
                 switch key {

@@ -33,7 +33,7 @@ public struct PlaybookParser {
     /// True when YAML text looks like a playbook rather than an inventory: it has one of the
     /// keys only a playbook has (`application`, `targets`, `inventory`, `deployment_group`).
     public static func looksLikePlaybook(_ text: String) -> Bool {
-        guard let root = try? Yams.compose(yaml: text), case .mapping(let mapping) = root else { return false }
+        guard let root = try? Yams.compose(yaml: TextLines.withoutByteOrderMark(text)), case .mapping(let mapping) = root else { return false }
         let keys = Set(mapping.keys.compactMap(\.string))
         return !keys.isDisjoint(with: ["application", "targets", "inventory", "deployment_group"])
     }

@@ -33,7 +33,10 @@ public enum YAMLDocument {
     }
 
     /// Same, recording into an existing reader (so a parser keeps one list of diagnostics).
+    /// A leading byte order mark is dropped first: libyaml, as Yams drives it, refuses one
+    /// that Psych and PyYAML accept ("did not find expected <document start>").
     public static func load(_ text: String, into reader: YAMLReader, options: Options = .standard) -> YAMLNode? {
+        let text = TextLines.withoutByteOrderMark(text)
         let parser: Parser
         let node: Node?
         do {
@@ -78,12 +81,7 @@ public enum YAMLDocument {
     }
 
     static func lineNumber(ofByteOffset offset: Int, in text: String) -> Int {
-        var line = 1
-        for (i, byte) in text.utf8.enumerated() {
-            if i >= offset { break }
-            if byte == UInt8(ascii: "\n") { line += 1 }
-        }
-        return line
+        TextLines.lines(String(decoding: text.utf8.prefix(max(0, offset)), as: UTF8.self)).count
     }
 }
 
@@ -98,7 +96,7 @@ private struct PsychChecker {
     var cursor = (line: 1, column: 1)
 
     init(text: String, options: YAMLDocument.Options, reader: YAMLReader) {
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.lines = TextLines.lines(text)
         self.options = options
         self.reader = reader
     }

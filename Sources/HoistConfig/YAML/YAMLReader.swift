@@ -13,7 +13,7 @@ public final class YAMLReader {
 
     public init(file: String, text: String) {
         self.file = file
-        self.lineCount = max(1, text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        self.lineCount = max(1, TextLines.lines(text).count)
     }
 
     public var hasErrors: Bool { diagnostics.hasErrors }

@@ -1,3 +1,4 @@
+import HoistCore
 import Yams
 
 /// libyaml's syntax errors (scanner, parser, composer) as a diagnostic's message and hint,
@@ -19,7 +20,7 @@ enum YAMLSyntaxError {
     /// scalars, as libyaml counts it) is a tab.
     static func isTab(at mark: Mark, in text: String) -> Bool {
         guard mark.line >= 1, mark.column >= 1,
-              let line = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(mark.line - 1).first
+              let line = TextLines.lines(text).dropFirst(mark.line - 1).first
         else { return false }
         let scalars = line.unicodeScalars
         guard let at = scalars.index(scalars.startIndex, offsetBy: mark.column - 1, limitedBy: scalars.endIndex),

@@ -1,3 +1,5 @@
+import HoistCore
+
 /// The upstream include file Hoist owns: one `upstream NAME { ... }` block whose `server`
 /// lines are the state. Every host ever registered stays listed; a deregistered one is
 /// marked `down`. Keeping the line (instead of deleting it) means the block never becomes
@@ -34,7 +36,7 @@ public struct NginxUpstreamFile: Sendable, Hashable {
 
     /// Reads the file; empty text is an empty upstream. Comments are dropped.
     public static func parse(_ text: String, upstream: String) throws -> NginxUpstreamFile {
-        let code = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let code = TextLines.lines(text)
             .map { line in line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
             .joined(separator: "\n")
         var file = NginxUpstreamFile(upstream: upstream)

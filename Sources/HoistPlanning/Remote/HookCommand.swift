@@ -225,6 +225,7 @@ public struct HookInvocation: Sendable, Hashable {
               exit 0
             fi
             wait "$rl" 2>/dev/null
+            \(shellInterpreterCheck)
             \(runAsDiagnosis)report "$ending" "$rc"
             """
     }

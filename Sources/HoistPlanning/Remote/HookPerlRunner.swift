@@ -203,6 +203,7 @@ while (1) {
   elsif (defined $late && $late - $t < $wait) { $wait = $late - $t }
   pump($wait < 0 ? 0 : $wait);
 }
+\#(perlInterpreterCheck)
 if (length $runas && $ending eq "exited" && $rc != 0) { my @pw = getpwnam($runas); report("runas", @pw ? ("shell", $pw[8]) : "nouser") }
 report $ending, $rc;
 done();

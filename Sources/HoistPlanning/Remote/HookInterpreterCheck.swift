@@ -1,0 +1,41 @@
+import HoistCore
+
+/// Why a hook the host could not start did not start, when its first line is the reason: the
+/// kernel's "No such file or directory" (exit 127; 126 through a login shell's "bad
+/// interpreter") names the script, not the interpreter it could not find. Most often that is
+/// a script saved with Windows line endings, whose shebang names `/bin/bash\r`. Both wrappers
+/// check after the script ended with 126 or 127 (a path that costs nothing otherwise) and put
+/// the same line on stderr and in scripts.log; `HookRunnerTests` holds them to it.
+extension HookInvocation {
+    /// For the perl runner (`perlRunner`): no single quote, no module.
+    static let perlInterpreterCheck = #"""
+if ($ending eq "exited" && ($rc == 126 || $rc == 127) && open(my $h, "<", $script)) {
+  my ($f, $w) = (""); read($h, $f, 256); ($f) = $f =~ /^([^\n]*)/; close $h;
+  if ($f =~ /^#!(.*)\r$/) { my ($b) = $1; my ($last) = $b =~ /([^ \t]*)$/; $f =~ s/\r$//; $w = "$loc has Windows line endings (CRLF): its first line, `$f`, ends in a carriage return, which the host reads as part of `$last\\r`, so the script does not start; convert it with dos2unix" }
+  elsif ($f =~ /^#![ \t]*([^ \t]+)/) { my $i = $1; $w = "$loc names the interpreter $i in its first line, which does not exist on this host" unless -e $i }
+  if (defined $w) { print STDERR "hoist: $w\n"; print $l stamp(), "[stderr]hoist: $w\n" if $l }
+}
+"""#
+
+    /// For the sh wrapper (`shellProgram`), once the relay has ended.
+    var shellInterpreterCheck: String {
+        "ic_loc=\(shellQuote(location))\n" + #"""
+            case "$ending:$rc" in exited:126|exited:127)
+              ic_first=; IFS= read -r ic_first <"$script" 2>/dev/null; ic_cr=$(printf '\r'); ic_said=
+              case $ic_first in
+                '#!'*"$ic_cr")
+                  ic_first=${ic_first%"$ic_cr"}; set -f; set -- ${ic_first#??}; set +f; ic_last=
+                  for ic_last do :; done
+                  ic_said=$(printf '%s has Windows line endings (CRLF): its first line, `%s`, ends in a carriage return, which the host reads as part of `%s\\r`, so the script does not start; convert it with dos2unix' "$ic_loc" "$ic_first" "$ic_last") ;;
+                '#!'*)
+                  set -f; set -- ${ic_first#??}; set +f
+                  if [ -n "${1:-}" ] && [ ! -e "$1" ]; then ic_said="$ic_loc names the interpreter $1 in its first line, which does not exist on this host"; fi ;;
+              esac
+              if [ -n "$ic_said" ]; then
+                printf 'hoist: %s\n' "$ic_said" >&2
+                printf '%s [stderr]hoist: %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$ic_said" >>"$log"
+              fi ;;
+            esac
+            """#
+    }
+}
