@@ -97,7 +97,9 @@ struct Uploader {
         case .success(let digest):
             return UploadResult(bytes: sent, sha256: digest, durationSeconds: Deadline.now() - started)
         case .failure(let error):
-            if error.kind == .upload { _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in } }
+            // The partial file goes wherever the session still answers (a stop that closed
+            // the channel early); a host gone silent would only make the removal wait.
+            if error.kind != .timeout { _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in } }
             throw error
         }
     }
