@@ -45,8 +45,11 @@ public enum HoistBinary {
     /// Starts `hoist arguments…` without waiting, for commands that run while the test acts.
     public static func start(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> RunningHoist {
         guard FileManager.default.isExecutableFile(atPath: path) else { throw NotBuilt(path: path) }
+        var inherited = ProcessInfo.processInfo.environment
+        // scripts/test's own bundle cache, unless the test chooses one.
+        if let cache = inherited["HOIST_TEST_CACHE_HOME"] { inherited["XDG_CACHE_HOME"] = cache }
         return try RunningHoist(path: path, arguments: arguments,
-                                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                environment: inherited.merging(environment) { $1 },
                                 currentDirectory: currentDirectory)
     }
 
