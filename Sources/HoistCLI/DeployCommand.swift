@@ -61,6 +61,10 @@ struct DeployCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         if output.json { JSONEnding.shared.expect() }
+        if blueGreenRollback, hosts != nil {
+            // Half a fleet sent back would leave traffic split between two revisions.
+            throw invalid("--hosts does not apply to --blue-green-rollback: traffic goes back to the whole fleet that served before; leave --hosts out")
+        }
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: revision, configName: config, fileExistsBehavior: fileExistsBehavior,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures, onlyHosts: hosts.map(splitNames),

@@ -108,6 +108,17 @@ import Testing
         #expect((object["message"] as? String)?.isEmpty == false, "\(object)")
     }
 
+    /// Moving traffic back moves a whole fleet: `--hosts` with it is refused before anything.
+    @Test func hostsDoNotNarrowABlueGreenRollback() throws {
+        let scratch = try ScratchDirectory("hoist-bg-rollback-hosts")
+        try RevisionFixtures.playbook(in: scratch)
+        let out = try HoistBinary.run(["deploy", "web.yml", "--blue-green-rollback", "--hosts", "h001", "--json", "--db", scratch.file("h.sqlite3")],
+                                      environment: ["HOME": scratch.path], currentDirectory: URL(fileURLWithPath: scratch.path))
+        #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
+        #expect(out.stderr.contains("--hosts does not apply to --blue-green-rollback"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("h.sqlite3")), "nothing recorded")
+    }
+
     /// A history that cannot be opened is a deployment that could not start (exit 5), said
     /// as every history command says it, before any host is touched.
     @Test func aHistoryThatCannotBeOpenedEndsTheDeploymentWithItsReason() throws {
