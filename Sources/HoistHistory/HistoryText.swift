@@ -21,7 +21,8 @@ public struct HistoryText: Sendable {
             return [
                 d.id.rawValue, row.abandoned == nil ? d.status.rawValue : Self.abandoned, "\(d.application)/\(d.deploymentGroup)",
                 Self.revision(d), Self.creator(d), time(d.startTime),
-                duration(from: d.startTime, to: d.endTime),
+                // Nobody will write its end: a clock counting on would be a lie.
+                row.abandoned == nil ? duration(from: d.startTime, to: d.endTime) : "-",
                 "\(row.hostsSucceeded) ok, \(row.hostsFailed) failed",
             ]
         })

@@ -52,6 +52,10 @@ import Testing
         fromGit.deployment.revisionPath = "examples/webapp/"
         fromGit.deployment.revisionCommit = "3f9a1c2b7d4e+dirty"
         #expect(Self.text.list([fromGit]).contains("  webapp@3f9a1c2b7d4e+dirty  "))
+        // An abandoned deployment's clock does not run on: nobody will write its end.
+        var abandoned = Self.running
+        abandoned.abandoned = "its coordinator, pid 4242 on this machine, is gone"
+        #expect(Self.text.list([abandoned]).contains("  2026-11-23 10:03:01  -         0 ok, 0 failed"), "\(Self.text.list([abandoned]))")
     }
 
     @Test func theShowReport() {
