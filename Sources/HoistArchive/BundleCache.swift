@@ -32,13 +32,7 @@ public struct BundleCache: Sendable {
     /// `$XDG_CACHE_HOME/hoist/bundles` (when absolute, as the XDG spec says), else
     /// `$HOME/.cache/hoist/bundles`, else the account's home folder's.
     public static func folder(environment: [String: String]) -> String {
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return join(xdg, "hoist/bundles") }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return join(home, ".cache/hoist/bundles")
-    }
-
-    private static func join(_ base: String, _ rest: String) -> String {
-        base.hasSuffix("/") ? base + rest : base + "/" + rest
+        XDGDirectory.cache.path("hoist/bundles", environment)
     }
 
     /// A name for a bundle being built, in the cache folder (so it can be linked in).

@@ -141,10 +141,7 @@ struct LocalRun {
 /// `/var/lib/hoist` for root (as on a host), else a folder in the user's data home.
 func defaultLocalDeploymentRoot() -> String {
     if getuid() == 0 { return HostSpec.defaultDeploymentRoot }
-    let env = ProcessInfo.processInfo.environment
-    let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share").path
-    return data + "/hoist/local"
+    return XDGDirectory.data.path("hoist/local", ProcessInfo.processInfo.environment)
 }
 
 /// The revision's folder name, or its file name without the archive extension.
