@@ -35,7 +35,7 @@ struct ContinueCommand: AsyncParsableCommand {
         guard let playbookPath = playbook ?? record?.playbookPath else {
             throw invalid("\(id): not in this history; name its playbook: hoist continue \(id) PLAYBOOK")
         }
-        let (lock, pool) = try groupLock(playbookPath, deploymentID: "continue")
+        let (lock, pool, _) = try groupLock(playbookPath, deploymentID: "continue")
         defer { Task { await pool.closeAll() } }
         do {
             try await lock.requestContinue(deploymentID: id)

@@ -18,10 +18,10 @@ struct LockStatus: AsyncParsableCommand {
     @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {
-        let (lock, pool) = try groupLock(playbook, deploymentID: "none")
+        let (lock, pool, history) = try groupLock(playbook, deploymentID: "none")
         let states = await lock.status()
         await pool.closeAll()
-        let gone = GoneHolders(db: db, playbook: playbook)
+        let gone = GoneHolders(db: db, playbookHistory: history)
         for state in states {
             guard let why = gone.reason(state) else { Console.shared.out(state.description); continue }
             Console.shared.out("\(state.description); but \(why): the lock was left behind, `hoist lock release \(playbook)` removes it")
@@ -38,8 +38,10 @@ final class GoneHolders {
     private lazy var history: (any HistoryStore)? = open()
     private var known: [String: String?] = [:]
 
-    init(db: String?, playbook: String) {
-        open = { try? HistoryStoreChoice.open(db: db, playbook: playbook) }
+    /// `playbookHistory` is the playbook's `history:` (nil: none), as every history command
+    /// reads it; never the playbook itself.
+    init(db: String?, playbookHistory: String?) {
+        open = { try? HistoryStoreChoice.open(db: db, playbook: playbookHistory) }
     }
 
     init(history: any HistoryStore) {
@@ -64,12 +66,12 @@ struct LockRelease: AsyncParsableCommand {
     @Option(name: .long, help: "History file or postgresql:// URL (default: $HOIST_HISTORY_URL, else the playbook's `history`).") var db: String?
 
     mutating func run() async throws {
-        let (lock, pool) = try groupLock(playbook, deploymentID: "none")
+        let (lock, pool, history) = try groupLock(playbook, deploymentID: "none")
         defer { Task { await pool.closeAll() } }
         let states = await lock.status()
         // A fresh heartbeat of a deployment known to be over (its lock left behind) is no
         // running deployment.
-        let gone = GoneHolders(db: db, playbook: playbook)
+        let gone = GoneHolders(db: db, playbookHistory: history)
         let fresh = states.filter { state in
             guard case .held(_, _, let stale) = state.state, !stale else { return false }
             return gone.reason(state) == nil
@@ -116,10 +118,10 @@ struct StopCommand: AsyncParsableCommand {
             playbookPath = record.playbookPath
             if record.creator == .rollback { lockedAs = record.rollbackOf?.rawValue }
         }
-        let (lock, pool) = try groupLock(playbookPath!, deploymentID: id ?? "none")
+        let (lock, pool, history) = try groupLock(playbookPath!, deploymentID: id ?? "none")
         defer { Task { await pool.closeAll() } }
         let states = await lock.status()
-        let holders = gone ?? GoneHolders(db: db, playbook: playbookPath!)
+        let holders = gone ?? GoneHolders(db: db, playbookHistory: history)
         let target: String
         if let id { target = id } else { target = try lockHolder(states, gone: holders) }
         // A deployment whose coordinator is known to be gone has no one to hear the request.
@@ -170,7 +172,9 @@ struct StopCommand: AsyncParsableCommand {
     }
 }
 
-func groupLock(_ playbookPath: String, deploymentID: String) throws -> (GroupLock, SessionPool) {
+/// The group's lock on the playbook's hosts, the pool its sessions come from, and the
+/// playbook's own `history:` (nil: none), which the commands' history defaults to.
+func groupLock(_ playbookPath: String, deploymentID: String) throws -> (GroupLock, SessionPool, history: String?) {
     let target = try loadTargetOrExit(playbookPath)
     guard let playbook = target.playbook else { throw invalid("\(playbookPath) is an inventory; locks belong to playbooks") }
     let pool = SessionPool(connector: makeConnector(for: target))
@@ -178,5 +182,5 @@ func groupLock(_ playbookPath: String, deploymentID: String) throws -> (GroupLoc
                           pid: getpid(), startTime: Int(Date().timeIntervalSince1970), command: "hoist lock")
     let lock = GroupLock(groupID: HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup),
                          hosts: target.hosts, owner: owner, sessions: { try await pool.connect($0) })
-    return (lock, pool)
+    return (lock, pool, playbook.historyPath)
 }

@@ -388,8 +388,9 @@ extension HookRunnerTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         close(child.stdout)
         close(child.stderr)
-        let stopped = await eventually(within: 120) { kill(script, 0) != 0 }
-        if !stopped { kill(script, SIGKILL) }
+        // By its command too: pids wrap at 32,768 here, and a busy machine soon reuses one.
+        let stopped = await eventually(within: 120) { !isRunning(String(script), command: "sleep 600") }
+        if !stopped, isRunning(String(script), command: "sleep 600") { kill(script, SIGKILL) }
         #expect(stopped, "the script was stopped once its channel closed")
         let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
         #expect(log.contains("[stderr]hoist: the connection to the coordinator closed; stopping scripts/wait.sh"), "\(log)")

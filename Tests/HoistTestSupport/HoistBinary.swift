@@ -117,7 +117,9 @@ public final class RunningHoist: @unchecked Sendable {
     }
 
     /// Sends `signal` (e.g. SIGINT, as Ctrl-C would) to the process.
+    /// Signals the process, unless it has been reaped: its pid may name another one by then.
     public func send(_ signal: Int32) {
+        guard exit.current == nil else { return }
         kill(pid, signal)
     }
 

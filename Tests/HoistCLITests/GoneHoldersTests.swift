@@ -1,0 +1,26 @@
+import Foundation
+import HoistCore
+import HoistEngine
+import HoistHistory
+import HoistTestSupport
+import Testing
+@testable import HoistCLI
+
+/// `lock status`, `lock release` and `stop --playbook` ask the playbook's `history:` whether a
+/// lock's holder has ended. They used to hand the playbook's own path to the store, which then
+/// opened (and chmodded) the YAML file as a database and never answered.
+@Suite struct GoneHoldersTests {
+    @Test func thePlaybooksHistoryIsAskedNotThePlaybook() throws {
+        let scratch = try ScratchDirectory("hoist-gone-holders")
+        let file = scratch.file("history.sqlite3")
+        let store = try SQLiteHistoryStore(path: file)
+        try store.createDeployment(DeploymentRecord(
+            id: DeploymentID("d-ENDED0001")!, application: "shop", deploymentGroup: "web", playbookPath: "/p/web.yml",
+            status: .succeeded, createdBy: "bob@elsewhere", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce",
+            createTime: Date()))
+        let owner = LockOwner(user: "bob", machine: "elsewhere", deploymentID: "d-ENDED0001", pid: 4242, startTime: 0, command: "hoist deploy")
+        let held = HostLockState(host: "h1", state: .held(owner, heartbeatAgeSeconds: 1, stale: false))
+        let gone = GoneHolders(db: nil, playbookHistory: file)
+        #expect(gone.reason(held)?.hasPrefix("d-ENDED0001 ended Succeeded") == true)
+    }
+}
