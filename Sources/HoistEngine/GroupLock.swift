@@ -162,7 +162,7 @@ public struct GroupLock: Sendable {
                 if case .unreachable(let why) = try await call(host, { $0.release(deploymentID: deploymentID, token: token) }) { return why }
                 return nil
             } catch {
-                return "\(error)"
+                return Self.reason(error)
             }
         }
         return answers.compactMap { host, why in why.map { UnreleasedLock(host: host.name, reason: $0) } }

@@ -67,7 +67,10 @@ public struct HostDeployment: Sendable {
                 probe = try await runProbe()
             }
         } catch {
-            let (code, message) = Self.describe(error)
+            let (code, described) = Self.describe(error)
+            // The probe's failure goes to every event without a step (`StepResult.failed`
+            // adds the hint for the others).
+            let message = described + HostTroubleHint.suffix(for: described)
             hostError = (code, message)
             let now = Date()
             for event in context.events {
@@ -358,9 +361,9 @@ public struct HostDeployment: Sendable {
     /// Separates "could not reach the host" from everything else.
     static func describe(_ error: any Error) -> (LifecycleErrorCode, String) {
         if let t = error as? TransportError {
-            return (t.isUnreachable ? .hostUnreachable : .unknownError, t.message + HostTroubleHint.suffix(for: t.message))
+            return (t.isUnreachable ? .hostUnreachable : .unknownError, t.message)
         }
-        return (.unknownError, "\(error)" + HostTroubleHint.suffix(for: "\(error)"))
+        return (.unknownError, "\(error)")
     }
 }
 

@@ -121,7 +121,6 @@ public final class PostgresHistoryStore: HistoryStore {
 
     public func createDeployment(_ r: DeploymentRecord) throws {
         try write { session in
-            if try exists(session, r.id) { throw HistoryError.duplicateDeployment(r.id) }
             if let target = r.rollbackOf, try !exists(session, target) { throw HistoryError.unknownDeployment(target) }
             let values: [(any PostgresValue)?] = [
                 r.id.rawValue, r.application, r.deploymentGroup, r.playbookPath, r.status.rawValue,
@@ -132,8 +131,8 @@ public final class PostgresHistoryStore: HistoryStore {
                 r.origin?.rawValue, r.coordinator?.machine, r.coordinator.map { Int64($0.pid) }, r.coordinator?.processStart,
             ]
             let marks = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
-            // Another writer may insert the same id between the check and the insert (two
-            // `history import`s at once): the insert then waits for it and inserts nothing.
+            // An id already there (or inserted meanwhile by another writer, two `history
+            // import`s at once) inserts nothing: the insert is the one check.
             let inserted = try session.query(
                 "INSERT INTO deployment (\(PostgresRows.Columns.deployment)) VALUES (\(marks)) ON CONFLICT (id) DO NOTHING",
                 Binds(values).bindings)

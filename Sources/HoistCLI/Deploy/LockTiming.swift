@@ -31,16 +31,13 @@ struct LockTiming: Equatable {
         }
         guard timing.heartbeatSeconds * 2 <= Double(timing.leaseSeconds) else {
             return .failure(LockTimingProblem(
-                "the lock's heartbeat (\(formatSeconds(timing.heartbeatSeconds)) s, HOIST_LOCK_HEARTBEAT) must be at most half its lease "
+                "the lock's heartbeat (\(BalancerText.seconds(timing.heartbeatSeconds)) s, HOIST_LOCK_HEARTBEAT) must be at most half its lease "
                     + "(\(timing.leaseSeconds) s, HOIST_LOCK_LEASE): otherwise the running deployment's lock looks stale between two "
                     + "heartbeats and the next deployment takes it over"))
         }
         return .success(timing)
     }
 
-    private static func formatSeconds(_ s: Double) -> String {
-        s < 1e15 && s == s.rounded() ? String(Int(s)) : String(s)
-    }
 }
 
 /// Why the lock's timing settings cannot be used, as a sentence.

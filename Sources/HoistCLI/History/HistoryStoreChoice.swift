@@ -26,11 +26,15 @@ enum HistoryStoreChoice {
     static func open(db: String?, playbook: String?) throws -> any HistoryStore {
         let environment = ProcessInfo.processInfo.environment
         let location = location(db: db, playbook: playbook, environment: environment)
-        if case .notAURL(let typo) = HistoryAddress(location) { throw invalid("history: " + HistoryAddress.mistypedMessage(typo)) }
-        guard PostgresURL.isServerURL(location) else { return try SQLiteHistoryStore(path: location) }
+        let server: String
+        switch HistoryAddress(location) {
+        case .notAURL(let typo): throw invalid("history: " + HistoryAddress.mistypedMessage(typo))
+        case .file(let path): return try SQLiteHistoryStore(path: path)
+        case .server(let text): server = text
+        }
         let url: PostgresURL
         do {
-            url = try PostgresURL(location, environment: environment)
+            url = try PostgresURL(server, environment: environment)
         } catch {
             throw invalid("history: \(error)")
         }
