@@ -83,25 +83,26 @@ public struct Deployment: Sendable {
     func acquire(_ lock: GroupLock, observer: any DeploymentObserver) async throws(DeploymentError) -> AcquiredLock {
         // The wait is announced once, and again only when another deployment holds the lock.
         var announced: String?
-        func attempt() async throws -> AcquiredLock {
-            try await lock.acquire(
+        // Each holder proven gone is taken over once: a removal that failed must not spin.
+        var takenOver: Set<String> = []
+        do {
+            return try await lock.acquire(
                 wait: request.lock.wait, stop: stop,
                 onStaleTakeover: { observer.handle(.notice(.staleLockTakenOver($0))) },
                 onWaiting: { held, left in
                     guard announced != held.holder.deploymentID else { return }
                     announced = held.holder.deploymentID
                     observer.handle(.notice(.waitingForLock(held, until: Date().addingTimeInterval(left))))
+                },
+                takeOver: { held in
+                    let id = held.holder.deploymentID
+                    guard !takenOver.contains(id),
+                          let gone = GoneLockHolder.reason(held.holder, thisMachine: request.lock.machine, history: ports.history) else { return false }
+                    takenOver.insert(id)
+                    observer.handle(.notice(.goneHolderLockTakenOver(deploymentID: id, reason: gone)))
+                    await lock.release(deploymentID: id)
+                    return true
                 })
-        }
-        do {
-            do {
-                return try await attempt()
-            } catch let held as GroupLockHeld {
-                guard let gone = GoneLockHolder.reason(held.holder, thisMachine: request.lock.machine, history: ports.history) else { throw held }
-                observer.handle(.notice(.goneHolderLockTakenOver(deploymentID: held.holder.deploymentID, reason: gone)))
-                await lock.release(deploymentID: held.holder.deploymentID)
-                return try await attempt()
-            }
         } catch let held as GroupLockHeld {
             throw .lockHeld(held)
         } catch let stopped as GroupLockWaitStopped {

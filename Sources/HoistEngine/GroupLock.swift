@@ -41,10 +41,13 @@ public struct GroupLock: Sendable {
     /// `wait` has passed, calling `onWaiting` after each refusal with the seconds left before
     /// it gives up. A stop (Ctrl-C) ends the wait at once with `GroupLockWaitStopped`, having
     /// taken nothing. Each stale lock taken over is reported through `onStaleTakeover` as a
-    /// sentence.
+    /// sentence. After each refusal, `takeOver` may remove the holder's lock (its deployment is
+    /// known to be over: `GoneLockHolder`) and answer true: the next attempt comes at once,
+    /// with or without `wait`, rather than after the wait for a holder that will never let go.
     public func acquire(
         wait: Duration? = nil, stop: StopController? = nil, onStaleTakeover: (String) -> Void = { _ in },
-        onWaiting: (GroupLockHeld, Double) -> Void = { _, _ in }
+        onWaiting: (GroupLockHeld, Double) -> Void = { _, _ in },
+        takeOver: (GroupLockHeld) async -> Bool = { _ in false }
     ) async throws -> AcquiredLock {
         let clock = ContinuousClock()
         let deadline = wait.map { clock.now + $0 }
@@ -53,6 +56,7 @@ public struct GroupLock: Sendable {
             do {
                 return try await attempt(onStaleTakeover: onStaleTakeover)
             } catch let held as GroupLockHeld {
+                if await takeOver(held) { continue }
                 guard let deadline, clock.now < deadline else { throw held }
                 let left = deadline - clock.now
                 onWaiting(held, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)

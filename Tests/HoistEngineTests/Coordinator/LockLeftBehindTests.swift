@@ -56,6 +56,24 @@ import HoistTestSupport
         #expect(!group.lockExists("h2"))
     }
 
+    /// With `--lock-wait`, a holder proven gone is taken over at its first refusal, not after
+    /// the whole wait, and no wait is announced for it.
+    @Test(.timeLimit(.minutes(5)))
+    func aGoneHolderIsTakenOverAtOnceEvenWhileWaitingForTheLock() async throws {
+        let group = try FolderGroup(["h1", "h2"])
+        let first = try await group.deploy(try await group.revision("v1"))
+        try #require(first.verdict.status == .succeeded)
+        try Self.plant(group, on: "h1", deploymentID: first.id)
+        let observer = RecordingObserver()
+        var request = group.request(group.plan(), try await group.revision("v2"))
+        request.lock.wait = .seconds(3600)
+        let report = try await Deployment(request: request, ports: group.ports(observer: observer)).run()
+        #expect(report.verdict.status == .succeeded)
+        let notices = Self.notices(observer)
+        #expect(notices.contains { if case .goneHolderLockTakenOver(first.id, _) = $0 { true } else { false } }, "\(notices)")
+        #expect(!notices.contains { if case .waitingForLock = $0 { true } else { false } }, "no wait for a holder that is gone: \(notices)")
+    }
+
     /// What proves a holder gone, and what does not.
     @Test func aHolderIsGoneOnlyWhenSomethingProvesIt() throws {
         let group = try FolderGroup(["h1"])
