@@ -10,15 +10,6 @@ import Testing
 /// is gone. `logs --follow` stops (saying why) instead of following forever, and `list` and
 /// `show` call it abandoned, with no host asked and nothing written.
 @Suite struct AbandonedDeploymentTests {
-    /// The pid of a process that has exited.
-    static func deadPid() throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
-
     static func record(_ id: String, coordinator: DeploymentCoordinator?, status: DeploymentStatus = .inProgress) -> DeploymentRecord {
         DeploymentRecord(
             id: DeploymentID(id)!, application: "shop", deploymentGroup: "web", playbookPath: "/p/web.yml", status: status,
@@ -32,7 +23,9 @@ import Testing
         let file = scratch.file("history.sqlite3")
         let store = try SQLiteHistoryStore(path: file)
         let here = ProcessInfo.processInfo.hostName
-        let gone = DeploymentCoordinator(machine: here, pid: try Self.deadPid())
+        // With its start recorded: the test runs long enough for a bare pid to be reused.
+        let exited = try ExitedProcess.run { ProcessIdentity.start(of: $0) }
+        let gone = DeploymentCoordinator(machine: here, pid: exited.pid, processStart: exited.read)
         try store.createDeployment(Self.record("d-ABANDON01", coordinator: gone))
         try store.appendOutput([OutputRecord(deploymentID: DeploymentID("d-ABANDON01")!, host: "h1", event: .afterInstall,
                                              stream: .stdout, time: Date(), text: "last words")])

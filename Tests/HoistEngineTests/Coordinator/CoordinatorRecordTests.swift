@@ -20,12 +20,9 @@ import HoistTestSupport
     }
 
     @Test func aProcessIsGoneOnlyWhenItsPidIsFreeOrNamesAnotherProcess() throws {
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
-        exited.waitUntilExit()
+        let exited = try ExitedProcess.run { _ in () }
         let me = try #require(ProcessIdentity.start(of: getpid()))
-        #expect(ProcessIdentity.isGone(pid: exited.processIdentifier, start: nil))
+        #expect(ProcessIdentity.isGone(pid: exited.pid, start: nil))
         #expect(!ProcessIdentity.isGone(pid: getpid(), start: me))
         #expect(!ProcessIdentity.isGone(pid: getpid(), start: nil))
         #expect(ProcessIdentity.isGone(pid: getpid(), start: "another-boot/1"), "its pid now names another process")
@@ -35,8 +32,8 @@ import HoistTestSupport
         var record = DeploymentRecord(
             id: DeploymentID("d-COORD0001")!, application: "a", deploymentGroup: "g", playbookPath: "p.yml", status: .inProgress,
             createdBy: "u@m", revisionPath: "r", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
-            coordinator: DeploymentCoordinator(machine: here, pid: exited.processIdentifier))
-        #expect(AbandonedDeployment.reason(record, thisMachine: here) == "its coordinator, pid \(exited.processIdentifier) on this machine, is gone")
+            coordinator: DeploymentCoordinator(machine: here, pid: exited.pid))
+        #expect(AbandonedDeployment.reason(record, thisMachine: here) == "its coordinator, pid \(exited.pid) on this machine, is gone")
         #expect(AbandonedDeployment.reason(record, thisMachine: "elsewhere") == nil, "another machine's pids prove nothing here")
         record.status = .failed
         #expect(AbandonedDeployment.reason(record, thisMachine: here) == nil, "it has ended")

@@ -99,10 +99,7 @@ import HoistTestSupport
         #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), thisMachine: here, history: nil) == nil)
         // A coordinator on this machine: gone when its process is; this one is alive.
         #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: getpid()), thisMachine: here, history: nil) == nil)
-        let child = try SpawnedProcess(path: "/bin/true", arguments: [], environment: [:], ownProcessGroup: false)
-        var status: Int32 = 0
-        waitpid(child.pid, &status, 0)
-        close(child.stdout); close(child.stderr)
+        let child = try ExitedProcess.run { _ in () }
         #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: child.pid), thisMachine: here, history: nil)?.contains("pid \(child.pid) on this machine, is gone") == true)
         // A pid now held by another process (reused after the coordinator died): the record's
         // start time tells them apart.
