@@ -40,8 +40,13 @@ final class GoneHolders {
 
     /// `playbookHistory` is the playbook's `history:` (nil: none), as every history command
     /// reads it; never the playbook itself.
+    /// A history file that does not exist is not made: it could say nothing anyway.
     init(db: String?, playbookHistory: String?) {
-        open = { try? HistoryStoreChoice.open(db: db, playbook: playbookHistory) }
+        open = {
+            let location = HistoryStoreChoice.location(db: db, playbook: playbookHistory, environment: ProcessInfo.processInfo.environment)
+            if case .file(let path) = HistoryAddress(location), !FileManager.default.fileExists(atPath: path) { return nil }
+            return try? HistoryStoreChoice.open(db: db, playbook: playbookHistory)
+        }
     }
 
     init(history: any HistoryStore) {

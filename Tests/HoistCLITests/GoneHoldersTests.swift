@@ -22,5 +22,9 @@ import Testing
         let held = HostLockState(host: "h1", state: .held(owner, heartbeatAgeSeconds: 1, stale: false))
         let gone = GoneHolders(db: nil, playbookHistory: file)
         #expect(gone.reason(held)?.hasPrefix("d-ENDED0001 ended Succeeded") == true)
+        // No history file where the playbook names one: nothing is made there.
+        let missing = scratch.file("none/history.sqlite3")
+        #expect(GoneHolders(db: nil, playbookHistory: missing).reason(held) == nil)
+        #expect(!FileManager.default.fileExists(atPath: missing))
     }
 }
