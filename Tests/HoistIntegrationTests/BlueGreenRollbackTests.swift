@@ -87,7 +87,15 @@ extension TrafficTests {
         #expect(!events.contains("Install") && !events.contains("DownloadBundle"), "nothing reinstalled: \(events)")
         let replacement = try #require(Self.installedFleet(run.stdout.split(separator: "\n").map(String.init)))
         let original = Self.otherFleet(than: replacement)
-        #expect(Self.phaseNames(detail) == ["Health check of \(original)", "Reroute 1 of 2", "Reroute 2 of 2"])
+        // Two batches when every host of the original fleet answers its health check; on a busy
+        // machine HAProxy may find one slow, and the planner then moves the rest in more.
+        let names = Self.phaseNames(detail)
+        let batches = names.count - 1
+        #expect(batches >= 1 && names == ["Health check of \(original)"] + (1...max(1, batches)).map { "Reroute \($0) of \(batches)" }, "\(names)")
+        let moved = Set((detail["phases"] as? [[String: Any]] ?? []).dropFirst().flatMap { ($0["hosts"] as? [String]) ?? [] })
+        let originalHosts = Set(try Self.hosts(ofFleet: original))
+        #expect(batches == 2 || !originalHosts.isSubset(of: moved),
+                "every host of \(original) answered its health check, so traffic moves in two batches: \(names)")
 
         // The failed deployment: BLUE_GREEN, its phases in order, each with its hosts' events.
         let failed = try #require(list.first { $0["creator"] as? String == "user" && $0["status"] as? String == "Failed" })
