@@ -28,6 +28,23 @@ func narrowHosts(_ selected: [HostSpec], toNames terms: [String]?) throws -> [Ho
     }
 }
 
+/// Hosts an earlier deployment recorded (redeploy, rollback's default) that the group still
+/// has. A host retired from the inventory since is left out with a note, not refused as a
+/// typo would be; with none left there is nothing to deploy to.
+func recordedHostsStillInGroup(_ names: [String], of deployment: DeploymentID, group: [HostSpec]) throws -> [String] {
+    let inGroup = Set(group.map(\.name))
+    let kept = names.filter(inGroup.contains)
+    let gone = names.filter { !inGroup.contains($0) }
+    if !gone.isEmpty, !kept.isEmpty {
+        printToStderr("hoist: \(gone.joined(separator: ", ")) of \(deployment) \(gone.count == 1 ? "is" : "are") no longer in the group; deploying to its other \(kept.count == 1 ? "host" : "\(kept.count) hosts")")
+    }
+    guard !kept.isEmpty else {
+        printToStderr("hoist: none of \(deployment)'s hosts (\(gone.joined(separator: ", "))) is in the group any more; `hoist deploy` with --hosts deploys to the group as it is now")
+        throw InvalidInput(diagnostics: [])
+    }
+    return kept
+}
+
 /// The help of every `--hosts` option.
 enum HostPatternHelp {
     static func help(_ what: String = "Only the selected hosts", note: String = "") -> ArgumentHelp {

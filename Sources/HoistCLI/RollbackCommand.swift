@@ -60,14 +60,15 @@ struct RollbackCommand: AsyncParsableCommand {
         }
         // The group as it was last deployed: a rollback puts back what those hosts had.
         var targetHosts = hosts.map(splitNames)
+        var recordedBy: DeploymentID?
         if targetHosts == nil, let latest {
             let touched = try store.hosts(of: latest.id).filter { $0.status != .skipped && $0.status != .pending }.map(\.host)
-            if !touched.isEmpty { targetHosts = touched }
+            if !touched.isEmpty { (targetHosts, recordedBy) = (touched, latest.id) }
         }
         printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
-            ignoreApplicationStopFailures: true, onlyHosts: targetHosts, output: output.options, db: db,
+            ignoreApplicationStopFailures: true, onlyHosts: targetHosts, onlyHostsRecordedBy: recordedBy, output: output.options, db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id, description: note,
             expectedSHA256: source.revisionSHA256)
         try await job.runAsCommand()
@@ -103,9 +104,13 @@ struct RedeployCommand: AsyncParsableCommand {
         guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
             throw invalid("\(id): no such deployment in the history; `\(history.commands.list())` shows them")
         }
-        var hosts: [String]?
+        // The hosts that deployment targeted, never the whole group: a redeploy of a canary
+        // (`deploy --hosts web3`) stays on the canary. One that ended before it selected
+        // hosts recorded none, so the group it is.
+        let recorded = try store.hosts(of: deploymentID)
+        var hosts: [String]? = recorded.isEmpty ? nil : recorded.map(\.host)
         if onlyFailed {
-            hosts = try store.hosts(of: deploymentID).filter { $0.status != .succeeded }.map(\.host)
+            hosts = recorded.filter { $0.status != .succeeded }.map(\.host)
             if hosts!.isEmpty {
                 printToStderr("hoist: every host of \(id) succeeded; nothing to redeploy")
                 return
@@ -113,7 +118,7 @@ struct RedeployCommand: AsyncParsableCommand {
         }
         let job = DeploymentJob(
             playbookPath: record.playbookPath, revisionPath: record.revisionPath, configName: config,
-            fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts,
+            fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts, onlyHostsRecordedBy: hosts == nil ? nil : deploymentID,
             output: output.options, db: history.db, lockWait: lockWait,
             creator: .redeploy, rollbackOf: deploymentID, description: note, expectedSHA256: record.revisionSHA256)
         try await job.runAsCommand()

@@ -120,7 +120,7 @@ public struct GroupLock: Sendable {
             throw refusal
         }
         guard !taken.isEmpty else {
-            throw GroupLockError(message: "could not lock the deployment group: no host could be reached ("
+            throw GroupLockError(message: "no host could be reached ("
                 + skipped.map { "\($0.host): \($0.reason)" }.joined(separator: "; ") + ")")
         }
         return AcquiredLock(lock: self, lockedHosts: taken, skippedHosts: skipped,

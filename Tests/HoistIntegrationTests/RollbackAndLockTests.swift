@@ -80,6 +80,13 @@ import HoistTestSupport
             let again = try HoistBinary.run(["redeploy", id, "--db", group.db], currentDirectory: URL(fileURLWithPath: "/"))
             #expect(again.status == 0, "\(again.stderr)")
             #expect(group.hostFile(names[0], "relative/VERSION") == "v1")
+            // To the one host the first deployment had, not the whole group: other tests hold
+            // the group's other hosts (it deployed to all of them, and failed when one was down).
+            let redeployID = try #require(try group.list().first?["id"] as? String)
+            let show = try group.hoist(["show", redeployID, "--json"])
+            let detail = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any], "\(show.stderr)")
+            let hosts = ((detail["hosts"] as? [[String: Any]]) ?? []).compactMap { $0["host"] as? String }
+            #expect(hosts == [names[0]], "\(show.stdout)")
         }
     }
 

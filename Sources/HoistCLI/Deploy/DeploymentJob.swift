@@ -17,6 +17,9 @@ struct DeploymentJob: Sendable {
     var fileExistsBehavior: String?
     var ignoreApplicationStopFailures = false
     var onlyHosts: [String]?
+    /// Set when `onlyHosts` are the hosts this deployment recorded rather than a `--hosts`
+    /// the user typed: those the group no longer has are left out, not refused.
+    var onlyHostsRecordedBy: DeploymentID?
     var output = OutputOptions()
     var db: String?
     var lockWait: String?
@@ -48,6 +51,9 @@ struct DeploymentJob: Sendable {
             printToStderr("hoist: \(playbookPath) is an inventory; deployments need a playbook (a deployment group): see playbooks/")
             throw InvalidInput(diagnostics: [])
         }
+        let onlyHosts = try onlyHostsRecordedBy.map { id in
+            try self.onlyHosts.map { try recordedHostsStillInGroup($0, of: id, group: target.hosts) }
+        } ?? self.onlyHosts
         let hosts = try narrowHosts(target.hosts, toNames: onlyHosts)
         let config = try configName.map(parseConfigFlag)
         let flagBehavior = try fileExistsBehavior.map(parseFileExistsFlag)
