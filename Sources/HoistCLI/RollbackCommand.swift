@@ -47,7 +47,7 @@ struct RollbackCommand: AsyncParsableCommand {
         do {
             if let to {
                 guard let id = DeploymentID(to), let record = try store.deployment(id) else {
-                    let commands = SuggestedCommands.naming(db: db, playbook: pb.historyPath == nil ? nil : playbook)
+                    let commands = SuggestedCommands.naming(db: db, playbook: pb, at: playbook)
                     throw invalid("\(to): no such deployment in the history; `\(commands.list(group: pb.deploymentGroup))` shows them")
                 }
                 try RollbackSource.check(record, application: pb.application, deploymentGroup: pb.deploymentGroup)

@@ -68,7 +68,8 @@ public struct Deployment: Sendable {
         await heartbeat.finish()
         let unreleased = await acquired.release()
         if !unreleased.isEmpty {
-            observer.handle(.notice(.lockNotReleased(unreleased, leaseSeconds: owner.leaseSeconds, playbook: request.playbookPath)))
+            observer.handle(.notice(.lockNotReleased(unreleased, leaseSeconds: owner.leaseSeconds,
+                                                      release: request.commands.lockRelease(playbook: request.playbookPath))))
         }
         await lockSessions.closeAll()
         var report = try outcome.get()

@@ -17,7 +17,7 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// sleep, a network cut off), stopped before this deployment starts.
     case orphanedRunsStopped(host: String, runs: Int, deploymentIDs: [String], graceSeconds: Int)
     /// Our lock could not be removed from these hosts at the end (they went down meanwhile).
-    case lockNotReleased([UnreleasedLock], leaseSeconds: Int, playbook: String)
+    case lockNotReleased([UnreleasedLock], leaseSeconds: Int, release: String)
     /// Our lock on `host` was removed or taken over while we ran.
     case lockLost(host: String, now: LockOwner?)
     /// A deployment of the group still marked running lost its coordinator; marked failed.
@@ -59,10 +59,10 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, though \(ids.count == 1 ? "it no longer holds" : "they no longer hold") the lock "
                 + "(\(ids.count == 1 ? "its" : "their") coordinator is gone, or \(ids.count == 1 ? "its" : "their") lock went stale or was released with --force); "
                 + "stopping \(runs == 1 ? "it" : "them") (TERM, then KILL after \(grace) s) before this deployment starts"
-        case .lockNotReleased(let hosts, let lease, let playbook):
+        case .lockNotReleased(let hosts, let lease, let release):
             return "the lock stays on \(hosts.map { "\($0.host) (\($0.reason))" }.joined(separator: ", ")): "
                 + "it could not be removed there. Another deployment takes it over once its lease (\(lease) s) has passed, "
-                + "or at once where it can tell this deployment has ended; `hoist lock release \(playbook)` removes it now"
+                + "or at once where it can tell this deployment has ended; `\(release)` removes it now"
         case .lockLost(let host, let now):
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }

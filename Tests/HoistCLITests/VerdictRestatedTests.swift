@@ -14,7 +14,7 @@ import Testing
                          lostLockHosts: [], rollback: nil)
     }
     private let leftLock = DeploymentNotice.lockNotReleased([UnreleasedLock(host: "h2", reason: "connection refused")],
-                                                            leaseSeconds: 120, playbook: "/srv/app.yml")
+                                                            leaseSeconds: 120, release: "hoist lock release /srv/app.yml")
 
     @Test(arguments: [false, true]) func aWarningAfterTheVerdictIsFollowedByTheVerdictAgain(quiet: Bool) throws {
         let stdout = try run(OutputOptions(quiet: quiet)) { observer in

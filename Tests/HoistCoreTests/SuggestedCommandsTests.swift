@@ -30,6 +30,7 @@ import Testing
         #expect(fromDB.show("d-AB12CD34E") == "hoist show d-AB12CD34E --db state/h.db")
         #expect(fromDB.continueDeployment("d-AB12CD34E") == "hoist continue d-AB12CD34E --db state/h.db")
         #expect(fromDB.rollback(playbook: "web.yml") == "hoist rollback web.yml --db state/h.db")
+        #expect(fromDB.lockRelease(playbook: "/srv/play books/web.yml") == "hoist lock release '/srv/play books/web.yml' --db state/h.db")
     }
 
     /// A host name is a word of the command, however odd.

@@ -89,7 +89,7 @@ struct DeploymentJob: Sendable {
             blueGreenRollback: blueGreenRollback,
             health: store.priorHealth(application: playbook.application, group: playbook.deploymentGroup)))
         // Suggested commands read this history: `--db`'s, or the playbook's own.
-        let commands = SuggestedCommands.naming(db: db, playbook: playbook.historyPath == nil ? nil : playbookPath)
+        let commands = SuggestedCommands.naming(db: db, playbook: playbook, at: playbookPath)
         var output = self.output
         output.commands = commands
         let createdBy = currentCreator()

@@ -32,6 +32,12 @@ extension SuggestedCommands {
     static func naming(db: String?, playbook: String?) -> SuggestedCommands {
         SuggestedCommands(db: db.map(PostgresURL.withoutPassword), playbook: playbook)
     }
+
+    /// For a command that loaded the playbook at `path`: it names the history only when its
+    /// `history:` chose the store.
+    static func naming(db: String?, playbook: Playbook, at path: String) -> SuggestedCommands {
+        naming(db: db, playbook: playbook.historyPath == nil ? nil : path)
+    }
 }
 
 /// How deployment output looks where it goes: the live view only on a terminal that can move

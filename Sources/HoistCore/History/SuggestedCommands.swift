@@ -46,6 +46,11 @@ public struct SuggestedCommands: Sendable, Hashable {
         "hoist rollback " + shellQuote(playbook) + dbOption
     }
 
+    /// Removes a lock a deployment could not remove itself (the playbook names the group).
+    public func lockRelease(playbook: String) -> String {
+        "hoist lock release " + shellQuote(playbook) + dbOption
+    }
+
     /// `continue` takes the playbook as its second argument.
     public func continueDeployment(_ id: String) -> String {
         "hoist continue \(id)" + (playbook.map { " " + shellQuote($0) } ?? "") + dbOption

@@ -177,14 +177,16 @@ public struct ReroutePlanner: Sendable {
 
     private mutating func finish(_ status: DeploymentStatus) -> Action {
         phase = .finished
+        // "Target" and "leaving", not "new" and "old": on a rollback the target is the original.
+        let split = "\(allowed.count) hosts of the target fleet are in rotation, \(blocked.count) of the leaving fleet taken out"
         let message: String
         switch status {
         case .succeeded:
             message = "Traffic moved: \(allowed.count) hosts in rotation, \(blocked.count) taken out, in \(steps.count) \(steps.count == 1 ? "step" : "steps")."
         case .stopped:
-            message = "The reroute was stopped: \(allowed.count) hosts of the new fleet are in rotation, \(blocked.count) of the old fleet taken out."
+            message = "The reroute was stopped: \(split)."
         default:
-            message = "The reroute failed (\(failures.joined(separator: "; "))): \(allowed.count) hosts of the new fleet are in rotation, \(blocked.count) of the old fleet taken out."
+            message = "The reroute failed (\(failures.joined(separator: "; "))): \(split)."
         }
         return .finished(Outcome(status: status, message: message, allowed: allowed, blocked: blocked))
     }

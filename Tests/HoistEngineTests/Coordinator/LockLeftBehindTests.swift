@@ -37,6 +37,9 @@ import HoistTestSupport
         #expect(!group.lockExists("h1") && group.lockExists("h2"))
         let unreleased = Self.notices(observer).compactMap { if case .lockNotReleased(let hosts, _, _) = $0 { return hosts.map(\.host) } else { return nil } }
         #expect(unreleased == [["h2"]], "\(Self.notices(observer))")
+        // Through SuggestedCommands, which quotes the playbook and names the history.
+        let release = Self.notices(observer).compactMap { if case .lockNotReleased(_, _, let release) = $0 { return release } else { return nil } }
+        #expect(release == [SuggestedCommands().lockRelease(playbook: group.scratch.file("playbook.yml"))], "\(release)")
     }
 
     /// A fresh-looking lock whose deployment the history says ended is taken over at once.
