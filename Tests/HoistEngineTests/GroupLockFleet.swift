@@ -17,7 +17,9 @@ final class GroupLockFleet {
         hosts = names.map { HostSpec(name: $0, address: "127.0.0.1", deploymentRoot: scratch.file($0)) }
     }
 
-    static func owner(_ id: String, user: String = "alice", machine: String = "laptop", lease: Int = 120) -> LockOwner {
+    /// A lock owner. Its lease is a day unless a test asks for less: with two minutes, a test
+    /// on a loaded machine (seconds per shell command) saw its own fresh lock go stale.
+    static func owner(_ id: String, user: String = "alice", machine: String = "laptop", lease: Int = 86_400) -> LockOwner {
         LockOwner(user: user, machine: machine, deploymentID: id, pid: 4242, startTime: Int(Date().timeIntervalSince1970),
                   leaseSeconds: lease, command: "hoist deploy playbooks/app.yml --message \"it's \\\"quoted\\\"\"")
     }

@@ -70,7 +70,7 @@ import HoistPlanning
         } catch let held as GroupLockHeld {
             #expect(held.holder == LockOwner(
                 user: "alice", machine: "laptop", deploymentID: "d-ALICE0001", pid: 4242, startTime: alice.startTime,
-                heartbeatTime: held.holder.heartbeatTime, leaseSeconds: 120, command: alice.command))
+                heartbeatTime: held.holder.heartbeatTime, leaseSeconds: alice.leaseSeconds, command: alice.command))
             #expect(held.heartbeatAgeSeconds >= 5)
             let text = held.description
             #expect(text.contains("d-ALICE0001"))
