@@ -99,7 +99,8 @@ import HoistTestSupport
         let dir = fleet.layout("web1").lockDir
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "not json".write(toFile: dir + "/owner.json", atomically: true, encoding: .utf8)
-        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob"))
+        // An unknown holder's lease is the taker's: ten minutes, against an hour's age below.
+        let bob = fleet.lock(GroupLockFleet.owner("d-BOB000001", user: "bob", lease: 600))
         do {
             _ = try await bob.acquire()
             Issue.record("a fresh lock of unknown origin must not be taken")
