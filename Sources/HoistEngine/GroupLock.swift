@@ -174,14 +174,12 @@ public struct GroupLock: Sendable {
 
     /// Stops hook runs left alive by a coordinator that is gone (found while taking the lock):
     /// TERM to each run's group and descendants, KILL after `graceSeconds`, as an immediate
-    /// stop does, every run at once.
+    /// stop does; one program per host, all hosts at once.
     public func stop(_ runs: [OrphanedRuns], graceSeconds: Int) async {
         await withTaskGroup(of: Void.self) { group in
-            for run in runs {
-                for scratch in run.scratches {
-                    let program = HookInvocation.killCommand(scratch: scratch, graceSeconds: graceSeconds, sudo: RemoteProgram.usesSudo(run.host))
-                    group.addTask { _ = try? await sessions(run.host).capture(program, timeoutSeconds: Double(graceSeconds) + 60) }
-                }
+            for run in runs where !run.scratches.isEmpty {
+                let program = HookInvocation.killCommand(scratches: run.scratches, graceSeconds: graceSeconds, sudo: RemoteProgram.usesSudo(run.host))
+                group.addTask { _ = try? await sessions(run.host).capture(program, timeoutSeconds: Double(graceSeconds) + 60) }
             }
         }
     }

@@ -78,6 +78,56 @@ import HoistTestSupport
         #expect(OrphanedRuns(host: fleet.hosts[0], scratches: reply.orphans).deploymentIDs == ["d-OLD"])
     }
 
+    /// Several runs left on one host are stopped by one program: each gets its TERM, then one
+    /// grace passes and those still there are KILLed. These scripts ignore TERM (as a hook that
+    /// traps it might), so only the KILL ends them; a `.pid` naming no run is passed over.
+    @Test(.timeLimit(.minutes(5)))
+    func runsLeftOnOneHostAreStoppedTogether() async throws {
+        let fleet = try GroupLockFleet(["web1"])
+        let logs = fleet.layout("web1").deploymentDir("d-OLD") + "/logs"
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        // Runner pid → its script's (a group of its own), for a failed run's cleanup.
+        var running: [pid_t: pid_t] = [:]
+        defer {
+            for (runner, script) in running { if script > 1 { kill(-script, SIGKILL) }; kill(-runner, SIGKILL); var status: Int32 = 0; waitpid(runner, &status, 0) }
+        }
+        var runs: [(runner: SpawnedProcess, scratch: String)] = []
+        for name in ["a", "b"] {
+            let script = logs + "/\(name).sh"
+            try "#!/bin/sh\ntrap '' TERM\nsleep 600\n".write(toFile: script, atomically: true, encoding: .utf8)
+            chmod(script, 0o755)
+            // A runner stand-in whose child, the script, leads a process group of its own, as
+            // the wrapper starts it.
+            let runner = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", "setsid \"$0\" & echo $! >\"$0.child\"; wait", script],
+                                            environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
+            close(runner.stdout); close(runner.stderr)
+            running[runner.pid] = 0
+            try #require(await eventually(within: 60) { FileManager.default.fileExists(atPath: script + ".child") })
+            let child = try String(contentsOfFile: script + ".child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            running[runner.pid] = pid_t(child) ?? 0
+            try "\(runner.pid) \(child)\n".write(toFile: logs + "/.hook-\(name).pid", atomically: true, encoding: .utf8)
+            runs.append((runner, logs + "/.hook-\(name)"))
+        }
+        try "x y\n".write(toFile: logs + "/.hook-junk.pid", atomically: true, encoding: .utf8)
+
+        let scratches = runs.map(\.scratch) + [logs + "/.hook-junk"]
+        await fleet.lock(GroupLockFleet.owner("d-NEW0001")).stop([OrphanedRuns(host: fleet.hosts[0], scratches: scratches)], graceSeconds: 1)
+        for run in runs {
+            // A runner's `wait` ends when its script is gone.
+            let ended = await eventually(within: 120) { var status: Int32 = 0; return waitpid(run.runner.pid, &status, WNOHANG) == run.runner.pid }
+            if ended { running[run.runner.pid] = nil }
+            #expect(ended, "\(run.scratch) is still running")
+            #expect(FileManager.default.fileExists(atPath: run.scratch + ".killed"), "\(run.scratch) is marked killed")
+        }
+    }
+
+    /// The program waits out one grace per host however many runs it stops.
+    @Test func oneGraceForAllTheRunsOfAHost() {
+        let program = HookInvocation.killCommand(scratches: ["/d/.hook-a", "/d/.hook-b", "/d/.hook-c"], graceSeconds: 7, sudo: false)
+        #expect(program.components(separatedBy: "sleep 7").count == 2, "\(program)")
+        #expect(program.contains("for d in /d/.hook-a /d/.hook-b /d/.hook-c; do"), "\(program)")
+    }
+
     @Test func programsRunUnderSudoWhenBecomeIsSet() {
         let commands = GroupLockCommands(layout: HostLayout(root: "/srv/it's", groupID: "a_b"), become: true)
         let status = commands.status()

@@ -80,16 +80,16 @@ public struct GroupLockCommands: Sendable {
     /// hear how it ends. (A coordinator that was killed closes its channels, and the hook runner
     /// stops its script itself.) The shell's own glob and reads find them, no program: the
     /// runner's `.pid` names it and its script, and the script must still be that runner's
-    /// child, as the kill program checks it (`HookInvocation.ownedByWrapper`).
+    /// child, as the kill program checks it (`HookInvocation.validRun`, `ownedByWrapper`).
     private var sweep: String {
         """
         \(HookInvocation.ownedByWrapper)
+        \(HookInvocation.validRun)
         sweep() {
           for p in \(shellQuote(layout.groupDir))/*/logs/.hook-*.pid; do
             [ -s "$p" ] || continue
             wp=; sp=; read -r wp sp 2>/dev/null <"$p" || continue
-            case "$wp:$sp" in *[!0-9:]*|:*|*:) continue ;; esac
-            run_owned && printf '%sorphan %s\\n' "$m" "${p%.pid}"
+            valid_run && run_owned && printf '%sorphan %s\\n' "$m" "${p%.pid}"
           done
           return 0
         }

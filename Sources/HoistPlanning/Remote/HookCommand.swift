@@ -325,34 +325,46 @@ extension HookInvocation {
     /// run's `.pid` file, written by the wrapper, and the script's parent must still be the
     /// wrapper, so nothing a hook prints (and no pid reused since) can point the kill elsewhere.
     public func killCommand(graceSeconds: Int) -> String {
-        Self.killCommand(scratch: scratch, graceSeconds: graceSeconds, sudo: become)
+        Self.killCommand(scratches: [scratch], graceSeconds: graceSeconds, sudo: become)
     }
 
-    /// The same for the run whose scratch prefix is `scratch` (one a lock program found left
-    /// by a coordinator that is gone: `GroupLockReply.orphans`).
-    public static func killCommand(scratch: String, graceSeconds: Int, sudo: Bool) -> String {
+    /// The same for the runs whose scratch prefixes are `scratches`, all on one host (runs a
+    /// lock program found left by a coordinator that is gone: `GroupLockReply.orphans`):
+    /// every run gets its TERM first, and then one grace period passes before the KILLs, so
+    /// a host with several runs left costs one grace, not one each.
+    public static func killCommand(scratches: [String], graceSeconds: Int, sudo: Bool) -> String {
         let program = """
-            d=\(shellQuote(scratch))
-            # The run is alive while its FIFO (sh wrapper) or its `.pid` (perl runner, which
+            # A run is alive while its FIFO (sh wrapper) or its `.pid` (perl runner, which
             # makes it empty at its start) is there.
             alive() { [ -p "$d.o" ] || [ -e "$d.pid" ]; }
-            alive || exit 0
-            : >"$d.killed" 2>/dev/null || exit 0
-            i=0
-            until read -r wp sp 2>/dev/null <"$d.pid"; do
-              alive && [ $i -lt 300 ] || exit 0
-              i=$((i + 1)); sleep 0.1
-            done
-            case "$wp:$sp" in *[!0-9:]*|:*|*:) exit 0 ;; esac
-            [ "$sp" -gt 1 ] || exit 0
             \(ownedByWrapper)
+            \(validRun)
             \(processTree)
-            run_owned || exit 0
-            stopall TERM
+            stopped=
+            for d in \(scratches.map(shellQuote).joined(separator: " ")); do
+              alive || continue
+              : >"$d.killed" 2>/dev/null || continue
+              i=0; wp=; sp=
+              until read -r wp sp 2>/dev/null <"$d.pid"; do
+                alive && [ $i -lt 300 ] || { wp=; break; }
+                i=$((i + 1)); sleep 0.1
+              done
+              valid_run && run_owned || continue
+              stopall TERM
+              stopped="$stopped $wp:$sp"
+            done
+            [ -n "$stopped" ] || exit 0
             sleep \(graceSeconds)
-            run_owned && stopall KILL
+            for r in $stopped; do
+              wp=${r%:*}; sp=${r#*:}
+              run_owned && stopall KILL
+            done
             exit 0
             """
         return RemoteProgram.wrap(program, sudo: sudo)
     }
+
+    /// `valid_run` says whether `$wp` and `$sp`, as read from a run's `.pid`, are two pids,
+    /// the script's not init's: anything else (a half-written file) names no run to signal.
+    static let validRun = #"valid_run() { case "$wp:$sp" in *[!0-9:]*|:*|*:) return 1 ;; esac; [ "$sp" -gt 1 ]; }"#
 }
