@@ -7,7 +7,9 @@ import HoistCore
 ///
 /// Running it again imports nothing twice, completes a deployment an interrupted run left
 /// half copied, and brings one copied while it ran up to the state the source has now (its
-/// end, its hosts and events, its later output). That works because each deployment is
+/// end, its hosts and events, its later output). A copy that has ended in the target (the
+/// shared store's next deployment marked it failed) keeps its verdict, hosts and events; a
+/// source that ran on only adds its output. That works because each deployment is
 /// copied in a fixed order of writes (the
 /// deployment, its hosts, its events, its phases, each delivery, output page by page), so an
 /// interruption leaves a prefix of them in the target: the upserts are written again (they
@@ -57,9 +59,17 @@ public enum HistoryImport {
         // next deployment of the group marked it failed) is the store's own verdict, and an
         // update can set fields but not clear them.
         let changed = stored.map { !$0.status.isFinal && Progress($0) != Progress(record) } ?? false
-        if let held, !changed, held == (try RowCounts(record.id, in: source)) {
-            outcome.skipped += 1
-            return
+        // An ended copy's hosts and events are part of the store's verdict too: a source that
+        // is still running (it ran on after the store marked it failed) only adds what it
+        // printed and sent.
+        let verdictStands = stored?.status.isFinal == true && !record.status.isFinal
+        if let held, !changed {
+            let sourceRows = try RowCounts(record.id, in: source)
+            let copied = verdictStands ? held.appended == sourceRows.appended : held == sourceRows
+            if copied {
+                outcome.skipped += 1
+                return
+            }
         }
         if stored == nil {
             var copy = record
@@ -79,9 +89,11 @@ public enum HistoryImport {
                 status: p.status, errorCode: p.errorCode, errorMessage: p.errorMessage, revisionSHA256: p.revisionSHA256,
                 startTime: p.startTime, endTime: p.endTime, hostCount: p.hostCount))
         }
-        try target.upsertHosts(try source.hosts(of: record.id))
-        try target.upsertEvents(try source.events(of: record.id))
-        for phase in try source.phases(of: record.id) { try target.upsertPhase(phase) }
+        if !verdictStands {
+            try target.upsertHosts(try source.hosts(of: record.id))
+            try target.upsertEvents(try source.events(of: record.id))
+            for phase in try source.phases(of: record.id) { try target.upsertPhase(phase) }
+        }
         for delivery in try source.deliveries(of: record.id).dropFirst(held?.deliveries ?? 0) {
             try target.recordDelivery(delivery)
         }
@@ -133,6 +145,8 @@ public enum HistoryImport {
     /// How many rows of each kind a store holds for one deployment.
     struct RowCounts: Equatable {
         var hosts: Int, events: Int, phases: Int, deliveries: Int, output: Int
+        /// The rows only ever appended (deliveries, output), which an import adds to any copy.
+        var appended: [Int] { [deliveries, output] }
 
         init(_ id: DeploymentID, in store: any HistoryStore) throws {
             hosts = try store.hosts(of: id).count

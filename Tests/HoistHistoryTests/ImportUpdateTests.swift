@@ -61,4 +61,29 @@ import Testing
         #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1), "not updated again and again")
         #expect(try target.deployment(id)?.status == .failed)
     }
+
+    /// Nor are its hosts and events: a source that ran on (a laptop that slept through the
+    /// takeover) adds the output it printed, but the hosts the store marked failed stay so.
+    @Test(arguments: HistoryStoreKind.allCases)
+    func anEndedCopysHostsAndEventsAreNotTakenBackToRunning(_ kind: HistoryStoreKind) throws {
+        let sourceFile = try TempHistory()
+        let source = try sourceFile.open()
+        let id = Fixture.id(1)
+        try source.createDeployment(Fixture.deployment(1, status: .inProgress))
+        try source.upsertHosts([Fixture.host(id, "h1", .inProgress)])
+        try source.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .inProgress)])
+        let target = try kind.open()
+        _ = try HistoryImport.run(from: source, into: target)
+        try target.markFailedAfterRestart(id, reason: "found by a later deployment", at: Fixture.time(50))
+        let verdict = (hosts: try target.hosts(of: id).map(\.status), events: try target.events(of: id).map(\.status))
+        try #require(verdict.hosts == [.failed])
+
+        try source.appendOutput([Fixture.line(id, "h1", .install, "printed while asleep")])
+        try source.upsertHosts([Fixture.host(id, "h2", .inProgress)])
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(completed: 1, lines: 1))
+        #expect(try target.hosts(of: id).map(\.status) == verdict.hosts, "the store's verdict on its hosts stands")
+        #expect(try target.events(of: id).map(\.status) == verdict.events)
+        #expect(try target.output(of: id, afterSeq: 0, limit: 10).map(\.text) == ["printed while asleep"])
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1), "nothing left to copy")
+    }
 }
