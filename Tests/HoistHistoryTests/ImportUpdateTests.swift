@@ -7,14 +7,21 @@ import Testing
 /// `hoist history import` of a laptop's file taken while a deployment ran: once it has ended,
 /// importing again brings the copy up to how it ended, in either store.
 @Suite struct ImportUpdateTests {
+    /// A laptop's file holding deployment 1 running on h1, its Install in progress.
+    static func runningSource() throws -> (file: TempHistory, store: any HistoryStore, id: DeploymentID) {
+        let file = try TempHistory()
+        let store = try file.open()
+        let id = Fixture.id(1)
+        try store.createDeployment(Fixture.deployment(1, status: .inProgress))
+        try store.upsertHosts([Fixture.host(id, "h1", .inProgress)])
+        try store.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .inProgress)])
+        return (file, store, id)
+    }
+
     @Test(arguments: HistoryStoreKind.allCases)
     func aDeploymentImportedWhileRunningIsUpdatedOnceItHasEnded(_ kind: HistoryStoreKind) throws {
-        let sourceFile = try TempHistory()
-        let source = try sourceFile.open()
-        let id = Fixture.id(1)
-        try source.createDeployment(Fixture.deployment(1, status: .inProgress))
-        try source.upsertHosts([Fixture.host(id, "h1", .inProgress)])
-        try source.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .inProgress)])
+        let (sourceFile, source, id) = try Self.runningSource()
+        defer { withExtendedLifetime(sourceFile) {} }
         try source.appendOutput([Fixture.line(id, "h1", .install, "first")])
         let target = try kind.open()
         #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(imported: 1, lines: 1))
@@ -66,12 +73,8 @@ import Testing
     /// takeover) adds the output it printed, but the hosts the store marked failed stay so.
     @Test(arguments: HistoryStoreKind.allCases)
     func anEndedCopysHostsAndEventsAreNotTakenBackToRunning(_ kind: HistoryStoreKind) throws {
-        let sourceFile = try TempHistory()
-        let source = try sourceFile.open()
-        let id = Fixture.id(1)
-        try source.createDeployment(Fixture.deployment(1, status: .inProgress))
-        try source.upsertHosts([Fixture.host(id, "h1", .inProgress)])
-        try source.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .inProgress)])
+        let (sourceFile, source, id) = try Self.runningSource()
+        defer { withExtendedLifetime(sourceFile) {} }
         let target = try kind.open()
         _ = try HistoryImport.run(from: source, into: target)
         try target.markFailedAfterRestart(id, reason: "found by a later deployment", at: Fixture.time(50))
