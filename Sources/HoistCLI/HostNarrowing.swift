@@ -39,7 +39,7 @@ func recordedHostsStillInGroup(_ names: [String], of deployment: DeploymentID, g
         printToStderr("hoist: \(gone.joined(separator: ", ")) of \(deployment) \(gone.count == 1 ? "is" : "are") no longer in the group; deploying to its other \(kept.count == 1 ? "host" : "\(kept.count) hosts")")
     }
     guard !kept.isEmpty else {
-        printToStderr("hoist: none of \(deployment)'s hosts (\(gone.joined(separator: ", "))) is in the group any more; `hoist deploy` with --hosts deploys to the group as it is now")
+        printToStderr("hoist: none of \(deployment)'s hosts (\(gone.joined(separator: ", "))) is in the group any more; `hoist deploy` deploys a revision to the group as it is now")
         throw InvalidInput(diagnostics: [])
     }
     return kept
