@@ -49,9 +49,19 @@ public struct Deployment: Sendable {
         }
         // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
         let continued = LockContinueSignals(also: ports.continueSignals)
-        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { host, now in
+        // A lock lost, or not renewed for nearly its lease, may be another deployment's now:
+        // this one stops at once (its own hooks too) and touches the hosts no more.
+        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { [stop] host, now in
             observer.handle(.notice(.lockLost(host: host, now: now)))
-        }, onContinue: { _ in continued.signal() })
+            let why = "it lost the deployment group lock on \(host)"
+                + (now.map { " to \($0.deploymentID) (\($0.holder))" } ?? " (someone removed it)")
+            stop.request(.immediate, reason: why, cause: .lockLost(why))
+        }, onContinue: { _ in continued.signal() }, onUnrenewed: { [stop, owner] silence in
+            let seconds = Int(silence.components.seconds)
+            observer.handle(.notice(.lockUnrenewed(seconds: seconds, leaseSeconds: owner.leaseSeconds)))
+            let why = "no host confirmed its lock for \(seconds) s (lease \(owner.leaseSeconds) s): another deployment may hold it now"
+            stop.request(.immediate, reason: why, cause: .lockLost(why))
+        })
         // Under the heartbeat: a grace longer than the lease must not let the lock go stale.
         for runs in acquired.orphanedRuns {
             observer.handle(.notice(.orphanedRunsStopped(host: runs.host.name, runs: runs.scratches.count, deploymentIDs: runs.deploymentIDs,
@@ -121,7 +131,11 @@ public struct Deployment: Sendable {
         var report = try await execute(request, observer: observer, continueSignals: continueSignals, sessions: sessions)
         let plan = request.plan
         let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
-        if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart {
+        // A deployment whose lock is gone must not touch the hosts again, not even to roll back.
+        var lockLost = false
+        if stop.level > .none, case .lockLost = stop.cause { lockLost = true }
+        if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart,
+           !lockLost {
             // The triggers hear the rollback start (DeploymentRollback).
             report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
         }

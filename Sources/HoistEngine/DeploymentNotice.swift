@@ -20,6 +20,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case lockNotReleased([UnreleasedLock], leaseSeconds: Int, playbook: String)
     /// Our lock on `host` was removed or taken over while we ran.
     case lockLost(host: String, now: LockOwner?)
+    /// No host confirmed a heartbeat for `seconds`, nearly the lease: another deployment may
+    /// take the lock over as stale, so this one stops touching the hosts.
+    case lockUnrenewed(seconds: Int, leaseSeconds: Int)
     /// A deployment of the group still marked running lost its coordinator; marked failed.
     /// `recovery`: the commands that recover from it.
     case abandonedDeploymentMarkedFailed(id: String, createdBy: String, recovery: [String])
@@ -67,6 +70,10 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
                     ?? "someone removed it (hoist lock release --force)")
+        case .lockUnrenewed(let seconds, let lease):
+            return "no host has confirmed this deployment's lock for \(seconds) s (the network or this machine was away?); "
+                + "with its lease of \(lease) s, another deployment may take it over as stale, so this one stops now: "
+                + "it starts nothing more on the hosts and does not roll back"
         case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."
