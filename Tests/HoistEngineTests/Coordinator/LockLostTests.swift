@@ -59,6 +59,10 @@ import HoistTestSupport
         }
         let report = try await Self.stoppedOnce(group, running, observer) { if case .lockLost = $0 { true } else { false } }
         #expect(report.verdict.message?.contains("lost the deployment group lock on h1 to d-BOBTAKES1") == true, "\(report.verdict.message ?? "")")
+        // Its hook was stopped once the lock was gone: said as the taker's doing, not a stop of its own.
+        let afterInstall = try group.history.events(of: DeploymentID(report.id)!, host: "h1").first { $0.event == .afterInstall }
+        #expect(afterInstall?.message?.contains("killed by another deployment, which took the deployment group lock over") == true,
+                "\(String(describing: afterInstall))")
         // The rollback would have run v1's hooks on h1 again.
         #expect(group.ran("h1").last?.hasPrefix("v2 ") == true, "\(group.ran("h1"))")
         // The lock stays the taker's.
