@@ -162,7 +162,7 @@ public struct Deployment: Sendable {
         guard let unfinished = try? ports.history.unfinished(group: request.plan.deploymentGroup) else { return }
         for record in unfinished where record.application == request.plan.application && record.id != request.id {
             let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
-            if (try? ports.history.markFailedAfterRestart(record.id, reason: reason)) == true {
+            if (try? ports.history.markFailedAfterRestart(record.id, reason: reason, at: ports.history.now())) == true {
                 observer.handle(.notice(.abandonedDeploymentMarkedFailed(
                     id: record.id.rawValue, createdBy: record.createdBy,
                     recovery: [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)])))
@@ -185,7 +185,7 @@ public struct Deployment: Sendable {
                 revisionPath: request.revision.displayName, revisionSHA256: request.revision.sha256,
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
                 rollbackOf: request.rollbackOf, deploymentType: plan.blueGreen == nil ? .inPlace : .blueGreen,
-                description: request.description, createTime: Date(), hostCount: plan.hosts.count,
+                description: request.description, createTime: history.now(), hostCount: plan.hosts.count,
                 revisionCommit: request.revision.commit, origin: request.origin,
                 coordinator: DeploymentCoordinator(machine: request.lock.machine, pid: request.lock.pid,
                                                    processStart: ProcessIdentity.start(of: request.lock.pid))))
@@ -199,6 +199,9 @@ public struct Deployment: Sendable {
             id: request.id, application: plan.application, deploymentGroup: plan.deploymentGroup, hosts: plan.hosts,
             watched: request.creator != .rollback, reporter: observer, stop: stop,
             record: { delivery in
+                var delivery = delivery
+                delivery.eventTime = delivery.eventTime.addingTimeInterval(history.clockOffset)
+                delivery.endTime = delivery.endTime.addingTimeInterval(history.clockOffset)
                 do { try history.recordDelivery(delivery) } catch {
                     observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: ["delivery: \(error)"],
                                                                repair: request.commands.show(request.id.rawValue, refresh: true))))
