@@ -134,8 +134,9 @@ public struct Deployment: Sendable {
         // A deployment whose lock is gone must not touch the hosts again, not even to roll back.
         var lockLost = false
         if stop.level > .none, case .lockLost = stop.cause { lockLost = true }
+        // Nor once a stop gave up waiting for the history: the store is out of reach.
         if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart,
-           !lockLost {
+           !lockLost, !report.recordGivenUp {
             // The triggers hear the rollback start (DeploymentRollback).
             report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
         }
@@ -230,8 +231,7 @@ public struct Deployment: Sendable {
 
         recorded.handle(.deploymentFinished(result.run.verdict))
         await signals.stopMonitoring()
-        await recorder.flush()
-        let failures = recorder.failures
+        let (failures, givenUp) = await waitForRecord(recorder, id: request.id, status: result.run.verdict.status, observer: observer)
         if !failures.isEmpty {
             observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures,
                                                        repair: request.commands.show(request.id.rawValue, refresh: true))))
@@ -240,6 +240,7 @@ public struct Deployment: Sendable {
                                       historyFailures: failures)
         report.events = result.events
         report.signals = signals
+        report.recordGivenUp = givenUp
         return report
     }
 

@@ -26,6 +26,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// A deployment of the group still marked running lost its coordinator; marked failed.
     /// `recovery`: the commands that recover from it.
     case abandonedDeploymentMarkedFailed(id: String, createdBy: String, recovery: [String])
+    /// The deployment has ended but the history has not taken its whole record yet (a shared
+    /// store out of reach); the lock is kept until it has, or until a stop gives up the wait.
+    case waitingForHistory(deploymentID: String, status: DeploymentStatus)
     /// A stop was requested; running hooks finish, nothing new starts.
     case stopping(deploymentID: String, reason: String)
     /// Writing the history failed; the record of `deploymentID` is incomplete, and `repair`
@@ -77,6 +80,10 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."
+        case .waitingForHistory(let id, let status):
+            return "\(id) ended \(status.rawValue), but the history store is not taking its record: waiting for it (at most the outage limit, "
+                + "HOIST_HISTORY_OUTAGE_LIMIT) and keeping the group's lock meanwhile, so that the next deployment does not take \(id) "
+                + "for abandoned. Ctrl-C stops waiting and leaves the record incomplete"
         case .stopping(let id, let reason):
             return "stopping \(id) (\(reason)): no new hosts or lifecycle events will start"
         case .historyIncomplete(let id, let failures, let repair):
