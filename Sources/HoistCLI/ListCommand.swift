@@ -36,6 +36,6 @@ struct ListCommand: ParsableCommand {
             row.abandoned = abandonedReason(row.deployment)
             return row
         }
-        writeToStandardOutput(json ? try HistoryJSON.encode(rows) : HistoryText().list(rows))
+        writeToStandardOutput(json ? try HistoryJSON.encode(rows) : HistoryText(now: store.now()).list(rows))
     }
 }

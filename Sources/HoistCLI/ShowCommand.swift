@@ -36,7 +36,7 @@ struct ShowCommand: AsyncParsableCommand {
         if var detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) }) ?? detail {
             detail.abandoned = abandonedReason(detail.deployment)
             // Its failed events' output tails are what hooks printed.
-            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText().show(detail))
+            writeToStandardOutput(json ? try HistoryJSON.encode(detail) : HistoryText(now: store.now()).show(detail))
         } else if !refresh {
             throw history.unknownDeployment(id)
         }

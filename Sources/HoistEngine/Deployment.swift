@@ -49,9 +49,19 @@ public struct Deployment: Sendable {
         }
         // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
         let continued = LockContinueSignals(also: ports.continueSignals)
-        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { host, now in
+        // A lock lost, or not renewed for nearly its lease, may be another deployment's now:
+        // this one stops at once (its own hooks too) and touches the hosts no more.
+        let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { [stop] host, now in
             observer.handle(.notice(.lockLost(host: host, now: now)))
-        }, onContinue: { _ in continued.signal() })
+            let why = "it lost the deployment group lock on \(host)"
+                + (now.map { " to \($0.deploymentID) (\($0.holder))" } ?? " (someone removed it)")
+            stop.request(.immediate, reason: why, cause: .lockLost(why))
+        }, onContinue: { _ in continued.signal() }, onUnrenewed: { [stop, owner] silence in
+            let seconds = Int(silence.components.seconds)
+            observer.handle(.notice(.lockUnrenewed(seconds: seconds, leaseSeconds: owner.leaseSeconds)))
+            let why = "no host confirmed its lock for \(seconds) s (lease \(owner.leaseSeconds) s): another deployment may hold it now"
+            stop.request(.immediate, reason: why, cause: .lockLost(why))
+        })
         // Under the heartbeat: a grace longer than the lease must not let the lock go stale.
         for runs in acquired.orphanedRuns {
             observer.handle(.notice(.orphanedRunsStopped(host: runs.host.name, runs: runs.scratches.count, deploymentIDs: runs.deploymentIDs,
@@ -122,7 +132,12 @@ public struct Deployment: Sendable {
         var report = try await execute(request, observer: observer, continueSignals: continueSignals, sessions: sessions)
         let plan = request.plan
         let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
-        if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart {
+        // A deployment whose lock is gone must not touch the hosts again, not even to roll back.
+        var lockLost = false
+        if stop.level > .none, case .lockLost = stop.cause { lockLost = true }
+        // Nor once a stop gave up waiting for the history: the store is out of reach.
+        if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart,
+           !lockLost, !report.recordGivenUp {
             // The triggers hear the rollback start (DeploymentRollback).
             report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
         }
@@ -149,7 +164,7 @@ public struct Deployment: Sendable {
         guard let unfinished = try? ports.history.unfinished(group: request.plan.deploymentGroup) else { return }
         for record in unfinished where record.application == request.plan.application && record.id != request.id {
             let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
-            if (try? ports.history.markFailedAfterRestart(record.id, reason: reason)) == true {
+            if (try? ports.history.markFailedAfterRestart(record.id, reason: reason, at: ports.history.now())) == true {
                 observer.handle(.notice(.abandonedDeploymentMarkedFailed(
                     id: record.id.rawValue, createdBy: record.createdBy,
                     recovery: [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)])))
@@ -172,7 +187,7 @@ public struct Deployment: Sendable {
                 revisionPath: request.revision.displayName, revisionSHA256: request.revision.sha256,
                 deploymentConfigName: plan.config.name, fileExistsBehavior: request.revision.fileExistsBehavior,
                 rollbackOf: request.rollbackOf, deploymentType: plan.blueGreen == nil ? .inPlace : .blueGreen,
-                description: request.description, createTime: Date(), hostCount: plan.hosts.count,
+                description: request.description, createTime: history.now(), hostCount: plan.hosts.count,
                 revisionCommit: request.revision.commit, origin: request.origin,
                 coordinator: DeploymentCoordinator(machine: request.lock.machine, pid: request.lock.pid,
                                                    processStart: ProcessIdentity.start(of: request.lock.pid))))
@@ -186,6 +201,9 @@ public struct Deployment: Sendable {
             id: request.id, application: plan.application, deploymentGroup: plan.deploymentGroup, hosts: plan.hosts,
             watched: request.creator != .rollback, reporter: observer, stop: stop,
             record: { delivery in
+                var delivery = delivery
+                delivery.eventTime = delivery.eventTime.addingTimeInterval(history.clockOffset)
+                delivery.endTime = delivery.endTime.addingTimeInterval(history.clockOffset)
                 do { try history.recordDelivery(delivery) } catch {
                     observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: ["delivery: \(error)"],
                                                                repair: request.commands.show(request.id.rawValue, refresh: true))))
@@ -214,8 +232,7 @@ public struct Deployment: Sendable {
 
         recorded.handle(.deploymentFinished(result.run.verdict))
         await signals.stopMonitoring()
-        await recorder.flush()
-        let failures = recorder.failures
+        let (failures, givenUp) = await waitForRecord(recorder, id: request.id, status: result.run.verdict.status, observer: observer)
         if !failures.isEmpty {
             observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: failures,
                                                        repair: request.commands.show(request.id.rawValue, refresh: true))))
@@ -224,6 +241,7 @@ public struct Deployment: Sendable {
                                       historyFailures: failures)
         report.events = result.events
         report.signals = signals
+        report.recordGivenUp = givenUp
         return report
     }
 

@@ -50,6 +50,8 @@ public struct DeploymentReport: Sendable {
     var signals: ActiveSignals? = nil
     /// Every host's events over all phases, in order, for `HostAttention`.
     var events: [String: [(LifecycleEvent, EventOutcome)]] = [:]
+    /// A stop gave up waiting for the history to hold the record (`waitForRecord`).
+    var recordGivenUp = false
 
     public var historyIncomplete: Bool { !historyFailures.isEmpty }
 

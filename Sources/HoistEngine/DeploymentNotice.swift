@@ -20,9 +20,15 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case lockNotReleased([UnreleasedLock], leaseSeconds: Int, release: String)
     /// Our lock on `host` was removed or taken over while we ran.
     case lockLost(host: String, now: LockOwner?)
+    /// No host confirmed a heartbeat for `seconds`, nearly the lease: another deployment may
+    /// take the lock over as stale, so this one stops touching the hosts.
+    case lockUnrenewed(seconds: Int, leaseSeconds: Int)
     /// A deployment of the group still marked running lost its coordinator; marked failed.
     /// `recovery`: the commands that recover from it.
     case abandonedDeploymentMarkedFailed(id: String, createdBy: String, recovery: [String])
+    /// The deployment has ended but the history has not taken its whole record yet (a shared
+    /// store out of reach); the lock is kept until it has, or until a stop gives up the wait.
+    case waitingForHistory(deploymentID: String, status: DeploymentStatus)
     /// A stop was requested; running hooks finish, nothing new starts.
     case stopping(deploymentID: String, reason: String)
     /// Writing the history failed; the record of `deploymentID` is incomplete, and `repair`
@@ -67,9 +73,17 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
                     ?? "someone removed it (hoist lock release --force)")
+        case .lockUnrenewed(let seconds, let lease):
+            return "no host has confirmed this deployment's lock for \(seconds) s (the network or this machine was away?); "
+                + "with its lease of \(lease) s, another deployment may take it over as stale, so this one stops now: "
+                + "it starts nothing more on the hosts and does not roll back"
         case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."
+        case .waitingForHistory(let id, let status):
+            return "\(id) ended \(status.rawValue), but the history store is not taking its record: waiting for it (at most the outage limit, "
+                + "HOIST_HISTORY_OUTAGE_LIMIT) and keeping the group's lock meanwhile, so that the next deployment does not take \(id) "
+                + "for abandoned. Ctrl-C stops waiting and leaves the record incomplete"
         case .stopping(let id, let reason):
             return "stopping \(id) (\(reason)): no new hosts or lifecycle events will start"
         case .historyIncomplete(let id, let failures, let repair):

@@ -191,6 +191,7 @@ public struct DeploymentRunner: Sendable {
         switch stop.cause {
         case .request: return .manual
         case .alarm(let why): return .alarm(why)
+        case .lockLost(let why): return .lockLost(why)
         }
     }
 

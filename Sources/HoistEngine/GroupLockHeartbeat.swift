@@ -39,26 +39,51 @@ public struct AcquiredLock: Sendable {
     /// `immediate`) is immediate; requests already acted on are not acted on again. `onLost`
     /// hears, once per host, that our lock there was removed or taken over (with whoever
     /// holds it now). `onContinue` hears each `hoist continue` request found (it may hear one
-    /// request more than once).
+    /// request more than once). `onUnrenewed` hears, once, that no host has confirmed a
+    /// heartbeat for nearly a lease (the lease less one interval): by then another coordinator
+    /// may take the lock over as stale, so the holder must act as if it had lost it (a laptop
+    /// that slept, or lost the network, and comes back).
     public func startHeartbeat(
         stop: StopController, interval: Duration? = nil,
         onLost: @escaping @Sendable (_ host: String, _ now: LockOwner?) -> Void = { _, _ in },
-        onContinue: @escaping @Sendable (String) -> Void = { _ in }
+        onContinue: @escaping @Sendable (String) -> Void = { _ in },
+        onUnrenewed: @escaping @Sendable (_ silence: Duration) -> Void = { _ in }
     ) -> HeartbeatHandle {
         let refresh = Duration.milliseconds(lock.owner.leaseSeconds * 1000 / 3)
-        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: interval ?? refresh, refresh: refresh, stop: stop,
-                               onLost: onLost, onContinue: onContinue)
+        let every = interval ?? refresh
+        let lease = Duration.seconds(lock.owner.leaseSeconds)
+        return HeartbeatHandle(lock: lock, hosts: lockedHosts, interval: every, refresh: refresh, stop: stop,
+                               unrenewedAfter: max(lease - every, lease / 2), onLost: onLost, onContinue: onContinue,
+                               onUnrenewed: onUnrenewed)
     }
 }
 
 /// A running heartbeat; the deployment cancels it when it ends.
 public final class HeartbeatHandle: Sendable {
     private let task = Locked<Task<Void, Never>?>(nil)
+    private let watchdog = Locked<Task<Void, Never>?>(nil)
     private let lost = Locked<Set<String>>([])
+    /// When a host last answered a beat with its lock refreshed.
+    private let renewed = Locked(ContinuousClock.now)
 
     init(lock: GroupLock, hosts: [HostSpec], interval: Duration, refresh: Duration, stop: StopController,
-         onLost: @escaping @Sendable (String, LockOwner?) -> Void, onContinue: @escaping @Sendable (String) -> Void) {
+         unrenewedAfter: Duration, onLost: @escaping @Sendable (String, LockOwner?) -> Void,
+         onContinue: @escaping @Sendable (String) -> Void, onUnrenewed: @escaping @Sendable (Duration) -> Void) {
         let lost = self.lost
+        let renewed = self.renewed
+        // Apart from the beats: a beat over a dead network may not return for minutes.
+        watchdog.withLock {
+            $0 = Task {
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: min(interval, unrenewedAfter)) } catch { return }
+                    let silence = ContinuousClock.now - renewed.current
+                    if silence >= unrenewedAfter {
+                        onUnrenewed(silence)
+                        return
+                    }
+                }
+            }
+        }
         task.withLock {
             $0 = Task {
                 var stopRequestsSeen = 0
@@ -78,6 +103,7 @@ public final class HeartbeatHandle: Sendable {
                     }
                     for (host, answer) in replies {
                         guard case .reply(let reply)? = answer else { continue }
+                        if reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
                             onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
                         }
@@ -97,11 +123,13 @@ public final class HeartbeatHandle: Sendable {
 
     public func cancel() {
         task.current?.cancel()
+        watchdog.current?.cancel()
     }
 
     /// Cancels the heartbeat and waits until its last command has returned.
     public func finish() async {
         let running = task.current
+        watchdog.current?.cancel()
         running?.cancel()
         await running?.value
     }

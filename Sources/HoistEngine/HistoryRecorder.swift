@@ -4,11 +4,14 @@ import HoistCore
 /// Writes a deployment's events into the history store (the `HistoryStore` port) as they
 /// happen. Writes run on one serial queue so hosts' tasks never wait on the disk; host and
 /// event rows are written when a step ends (durable then), output lines in batches. A write
-/// that fails is kept in `failures`: the coordinator reports the record as incomplete.
+/// that fails is kept in `failures`: the coordinator reports the record as incomplete. Every
+/// time is written on the store's clock (`HistoryStore.clockOffset`), as the record's creation
+/// is, so a laptop whose clock is off records the same times as the server would.
 public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private let store: any HistoryStore
     private let id: DeploymentID
     private let addresses: [String: String]
+    private let offset: TimeInterval
     private let queue = DispatchQueue(label: "hoist.history")
     private var pendingOutput: [OutputRecord] = []
     /// When each host started, so its final row needs no read of the store.
@@ -24,7 +27,11 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         self.store = store
         self.id = id
         self.addresses = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0.address) })
+        self.offset = store.clockOffset
     }
+
+    /// A time of this machine's clock on the store's.
+    private func stored(_ time: Date) -> Date { offset == 0 ? time : time.addingTimeInterval(offset) }
 
     public func handle(_ event: DeploymentEvent) {
         queue.async { self.record(event) }
@@ -53,37 +60,37 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         switch event {
         case .deploymentStarted(let start):
             attempt("start") {
-                try store.updateDeployment(id, DeploymentUpdate(status: .inProgress, startTime: start.time, hostCount: start.hosts.count))
+                try store.updateDeployment(id, DeploymentUpdate(status: .inProgress, startTime: stored(start.time), hostCount: start.hosts.count))
                 try store.upsertHosts(start.hosts.map { HostRecord(deploymentID: id, host: $0, address: addresses[$0] ?? "") })
             }
         case .hostStarted(let host, let time):
             // A blue/green host runs in several phases: it started with the first.
-            let start = hostStarts[host] ?? time
+            let start = hostStarts[host] ?? stored(time)
             hostStarts[host] = start
             attempt("host") { try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: .inProgress, startTime: start)) }
         case .eventStarted(let host, let lifecycle, let time, _):
-            attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: time)) }
+            attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: stored(time))) }
         case .output(let host, let lifecycle, let line, let time):
             if pendingOutput.isEmpty {
                 // A batch goes out shortly after its first line, so `logs --follow` elsewhere
                 // sees a slow hook's lines as they come, not when its event ends.
                 queue.asyncAfter(deadline: .now() + Self.outputDelay) { self.writeOutput() }
             }
-            pendingOutput.append(OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: time, text: line.text))
+            pendingOutput.append(OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: stored(time), text: line.text))
             if pendingOutput.count >= 200 { writeOutput() }
         case .eventFinished(let host, let lifecycle, let outcome):
             writeOutput()
             attempt("event") {
                 try store.upsertEvent(EventRecord(
                     deploymentID: id, host: host, event: lifecycle, status: outcome.status, errorCode: outcome.errorCode,
-                    message: outcome.message, scriptName: outcome.scriptName, startTime: outcome.start, endTime: outcome.end))
+                    message: outcome.message, scriptName: outcome.scriptName, startTime: stored(outcome.start), endTime: stored(outcome.end)))
             }
         case .uploadProgress, .notice, .alarmChanged:
             break
         case .phaseStarted(let phase):
-            closePhase(at: phase.time)
+            closePhase(at: stored(phase.time))
             let record = PhaseRecord(deploymentID: id, index: phaseCount, name: phase.name, detail: phase.detail,
-                                     hosts: phase.hosts, startTime: phase.time)
+                                     hosts: phase.hosts, startTime: stored(phase.time))
             phaseCount += 1
             openPhase = record
             attempt("phase") { try store.upsertPhase(record) }
@@ -91,18 +98,18 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
             writeOutput()
             attempt("host") {
                 try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: status,
-                                                errorCode: code, message: message, startTime: hostStarts[host] ?? time, endTime: time))
+                                                errorCode: code, message: message, startTime: hostStarts[host] ?? stored(time), endTime: stored(time)))
             }
         case .deploymentFinished(let verdict):
             writeOutput()
-            closePhase(at: verdict.time)
+            closePhase(at: stored(verdict.time))
             attempt("finish") {
                 let hosts = try store.hosts(of: id)
                 let skipped = hosts.filter { verdict.hostStatuses[$0.host] == .skipped && $0.status == .pending }
                     .map { h -> HostRecord in var h = h; h.status = .skipped; return h }
                 if !skipped.isEmpty { try store.upsertHosts(skipped) }
                 try store.updateDeployment(id, DeploymentUpdate(status: verdict.status, errorCode: verdict.errorCode,
-                                                                 errorMessage: verdict.message, endTime: verdict.time))
+                                                                 errorMessage: verdict.message, endTime: stored(verdict.time)))
             }
         }
     }

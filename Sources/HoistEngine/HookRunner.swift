@@ -82,9 +82,11 @@ public struct HookRunner: Sendable {
                         + "; exit status \(commandResult.exitStatus.map(String.init) ?? "none")")
             }
             // Only an immediate stop of ours kills a script; any other kill came from a
-            // deployment that took the group's lock over and stopped the runs it found.
-            return Self.outcome(parsed, hook: hook, runAsUser: final.runAsUser,
-                                killedByThisDeployment: (stop?.level ?? .none) >= .immediate)
+            // deployment that took the group's lock over and stopped the runs it found. A
+            // stop for a lost lock comes after that takeover, which is what killed it.
+            var ours = (stop?.level ?? .none) >= .immediate
+            if case .lockLost? = stop?.cause { ours = false }
+            return Self.outcome(parsed, hook: hook, runAsUser: final.runAsUser, killedByThisDeployment: ours)
         } catch let error as TransportError {
             return HookOutcome(errorCode: error.isUnreachable ? .hostUnreachable : .unknownError, message: error.message)
         } catch {

@@ -225,11 +225,14 @@ struct PhaseRun: Sendable {
         return hosts.map { FleetHealthGate.Answer(host: $0.name, problem: problems[$0.name] ?? nil) }
     }
 
-    /// Why the deployment was stopped: an alarm check in ALARM (ALARM_ACTIVE), else a person
-    /// (MANUAL_STOP), with the words that begin the verdict's message.
+    /// Why the deployment was stopped: an alarm check in ALARM (ALARM_ACTIVE), the lock lost
+    /// (INTERNAL_ERROR), else a person (MANUAL_STOP), with the words that begin the verdict's message.
     var stopCause: (code: DeploymentErrorCode, words: String) {
-        if case .alarm(let why) = runner.stop.cause { return (.alarmActive, "The deployment was stopped because \(why)") }
-        return (.manualStop, "The deployment was stopped on request (\(runner.stop.reason ?? "stop"))")
+        switch runner.stop.cause {
+        case .alarm(let why): return (.alarmActive, "The deployment was stopped because \(why)")
+        case .lockLost(let why): return (.internalError, "The deployment was stopped because \(why)")
+        case .request: return (.manualStop, "The deployment was stopped on request (\(runner.stop.reason ?? "stop"))")
+        }
     }
 
     enum WaitEnding { case continued, timedOut, stopped }

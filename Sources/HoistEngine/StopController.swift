@@ -8,11 +8,14 @@ public enum StopLevel: Int, Sendable, Comparable {
     public static func < (a: StopLevel, b: StopLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// Why a deployment is being stopped: a person (Ctrl-C, SIGTERM, `hoist stop`: MANUAL_STOP)
-/// or an alarm check in ALARM (ALARM_ACTIVE, with a sentence naming the checks).
+/// Why a deployment is being stopped: a person (Ctrl-C, SIGTERM, `hoist stop`: MANUAL_STOP),
+/// an alarm check in ALARM (ALARM_ACTIVE, with a sentence naming the checks), or the group's
+/// lock no longer being this deployment's (INTERNAL_ERROR, saying who holds it): a coordinator
+/// that lost its lock must not touch the hosts again, not even to roll back.
 public enum StopCause: Sendable, Hashable {
     case request
     case alarm(String)
+    case lockLost(String)
 }
 
 /// Shared between the signal handlers, the coordinator and every host's task.
@@ -31,12 +34,15 @@ public final class StopController: Sendable {
 
     public var level: StopLevel { state.current.level }
     public var reason: String? { state.current.reason }
-    /// What asked for the first stop.
+    /// What asked for the first stop (or a lost lock, whenever it came).
     public var cause: StopCause { state.current.cause }
 
     /// Raises the stop level by one step (or to `level`), waking whoever waits.
     public func request(_ level: StopLevel? = nil, reason: String = "stop requested", cause: StopCause = .request) {
         let (waiters, current) = state.withLock { s -> ([CheckedContinuation<StopLevel, Never>], StopLevel) in
+            // A lost lock outranks any other cause: whatever stopped the deployment first, it
+            // must not touch the hosts again (no automatic rollback).
+            if case .lockLost = cause, s.level > .none { s.cause = cause; s.reason = reason }
             let next = level ?? StopLevel(rawValue: min(s.level.rawValue + 1, 2))!
             guard next > s.level else { return ([], s.level) }
             if s.level == .none { s.cause = cause }

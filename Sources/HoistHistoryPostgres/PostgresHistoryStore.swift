@@ -15,6 +15,8 @@ public final class PostgresHistoryStore: HistoryStore {
     let link: PostgresLink
     let rows: PostgresRows
     let followers: PostgresListener
+    /// The server's clock less this machine's, read once at connection (`measureClock`).
+    public let clockOffset: TimeInterval
     /// The channel writes notify with the deployment id, read by `waitForChange`.
     static let channel = "hoist_history"
 
@@ -29,12 +31,28 @@ public final class PostgresHistoryStore: HistoryStore {
         self.followers = PostgresListener(link: link)
         try link.connectNow()
         do {
+            clockOffset = try link.run(Self.measureClock)
+        } catch {
+            throw HistoryError.unreachable(store: url.description, reason: PostgresLink.reason(error))
+        }
+        do {
             try translating { try link.run { try PostgresSchema.migrate($0, store: url.description) } }
         } catch let error as HistoryError {
             throw error
         } catch {
             throw HistoryError.unreachable(store: url.description, reason: PostgresLink.reason(error))
         }
+    }
+
+    /// How far the server's clock is ahead of this machine's: its time against the middle of
+    /// the round trip that read it. Under a second is taken as agreement (the round trip blurs
+    /// it anyway, and a coordinator's times then stay exactly its own).
+    static func measureClock(_ session: Session) throws -> TimeInterval {
+        let sent = Date()
+        let millis: Int64 = try session.one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+        let received = Date()
+        let offset = Double(millis) / 1000 - (sent.timeIntervalSince1970 + received.timeIntervalSince1970) / 2
+        return abs(offset) < 1 ? 0 : offset
     }
 
     /// The migrations the store has had, oldest first.

@@ -222,6 +222,35 @@ import HoistTestSupport
         }
     }
 
+    /// The frozen coordinator, woken after the next deployment took its lock over, must not
+    /// touch the hosts again: its hook's failure used to start an automatic rollback, which
+    /// ran hooks and installed files on hosts another deployment now held (no lock of its own).
+    @Test func aFrozenCoordinatorWokenAfterATakeoverDoesNotRollBack() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("thawed", hosts: names, extra: "auto_rollback: {on_failure: true}")
+            let marker = "started-thawed"
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: marker))
+            let first = try group.deploy(try group.revision("v1", version: "v1"))
+            #expect(first.status == 0, "\(first.stderr)")
+            let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/\(marker); sleep 600")
+            let frozen = try group.startDeploy(slow, env: ["HOIST_LOCK_LEASE": "3", "HOIST_LOCK_HEARTBEAT": "0.5"])
+            defer { frozen.send(SIGKILL); frozen.send(SIGCONT); _ = frozen.finish() }
+            try eventually("the hook to start") { group.hostFile(names[0], marker) != nil }
+            frozen.send(SIGSTOP)
+            let next = try group.deploy(try group.revision("next", version: "next"), ["--lock-wait", "5m"])
+            #expect(next.status == 0, "\(next.stderr)")
+            frozen.send(SIGCONT)
+            let woken = frozen.finish()
+            #expect(woken.status != 0)
+            #expect(woken.stderr.contains("lost the deployment group lock") || woken.stderr.contains("no host has confirmed"),
+                    "\(woken.stderr)")
+            #expect(!woken.stderr.contains("rolling back"), "\(woken.stderr)")
+            #expect(try group.list().count == 3, "v1, slow, next: no rollback recorded")
+            #expect(group.hostFile(names[0], "thawed/VERSION") == "next")
+            try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: marker))
+        }
+    }
+
     /// A lock left behind by a deployment that ended (its release failed where the host was
     /// down at the end) still has a fresh heartbeat. `lock status` says whose it was and that
     /// it ended, `hoist stop` does not claim to stop it, and `lock release` removes it without

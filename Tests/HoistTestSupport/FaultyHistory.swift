@@ -2,7 +2,8 @@ import Foundation
 import HoistCore
 
 /// A history store that fails the writes a test picks, as a full disk or a lost server would,
-/// and passes everything else to a real store.
+/// and passes everything else to a real store; its clock may be off this machine's
+/// (`clockOffset`), as a server's is for a laptop whose clock is wrong.
 public final class FaultyHistory: HistoryStore, @unchecked Sendable {
     /// One write, as the test's `fails` sees it.
     public enum Write: Sendable {
@@ -15,9 +16,11 @@ public final class FaultyHistory: HistoryStore, @unchecked Sendable {
 
     public let inner: any HistoryStore
     private let fails: @Sendable (Write) -> Bool
+    public let clockOffset: TimeInterval
 
-    public init(inner: any HistoryStore, fails: @escaping @Sendable (Write) -> Bool) {
+    public init(inner: any HistoryStore, clockOffset: TimeInterval = 0, fails: @escaping @Sendable (Write) -> Bool = { _ in false }) {
         self.inner = inner
+        self.clockOffset = clockOffset
         self.fails = fails
     }
 

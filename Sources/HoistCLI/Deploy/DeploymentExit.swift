@@ -47,7 +47,7 @@ struct NoticePrinter: DeploymentObserver {
 extension DeploymentNotice {
     var isWarning: Bool {
         switch self {
-        case .lockLost, .lockNotReleased, .historyIncomplete, .hostsNeedAttention: return true
+        case .lockLost, .lockUnrenewed, .lockNotReleased, .historyIncomplete, .hostsNeedAttention: return true
         default: return false
         }
     }

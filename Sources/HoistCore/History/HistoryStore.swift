@@ -56,6 +56,12 @@ public protocol HistoryStore: Sendable {
     /// LISTEN/NOTIFY) returns as soon as another process writes; the default just waits.
     func waitForChange(of id: DeploymentID, limit: Duration) async
 
+    /// How far the store's clock is ahead of this machine's, in seconds: every time the
+    /// coordinator records is this machine's clock plus it, so that deployments from machines
+    /// whose clocks disagree are still recorded (and listed, and rolled back) in the order they
+    /// ran. A SQLite file is this machine's (0); a PostgreSQL server's is the server's clock.
+    var clockOffset: TimeInterval { get }
+
     /// Runs `body` while no other `hoist history import` into this store runs: an import copies
     /// a deployment in many writes, resuming after the rows the store holds, so two at once
     /// would both copy the same output. Calls `waiting` first when another holds it.
@@ -63,6 +69,12 @@ public protocol HistoryStore: Sendable {
 }
 
 extension HistoryStore {
+    /// A store on this machine keeps this machine's time.
+    public var clockOffset: TimeInterval { 0 }
+
+    /// Now on the store's clock.
+    public func now() -> Date { Date().addingTimeInterval(clockOffset) }
+
     /// A store only one process writes (a test's fake) needs no lock.
     public func whileImporting<T>(waiting: () -> Void, _ body: () throws -> T) throws -> T { try body() }
 

@@ -26,6 +26,9 @@ public struct RolloutPlanner: Sendable {
         case manual
         /// An alarm check is in ALARM; the text names the checks and what they saw.
         case alarm(String)
+        /// The deployment no longer holds the group's lock (another took it over, or this
+        /// coordinator could not renew it for a lease); the text says which.
+        case lockLost(String)
     }
 
     enum HostState: Sendable, Hashable { case pending, inFlight, succeeded, failed, skipped }
@@ -245,6 +248,9 @@ public struct RolloutPlanner: Sendable {
         case .stopped(.alarm(let why)):
             let skipped = states.count(where: { $0 == .pending })
             return finish(status: .stopped, code: .alarmActive, message: RolloutMessages.stoppedOnAlarm(why, skipped: skipped))
+        case .stopped(.lockLost(let why)):
+            let skipped = states.count(where: { $0 == .pending })
+            return finish(status: .stopped, code: .internalError, message: RolloutMessages.stoppedOnLostLock(why, skipped: skipped))
         case .failed:
             return finish(status: .failed, code: .healthConstraints, message: RolloutMessages.healthConstraints)
         case .completed:

@@ -81,6 +81,12 @@ enum RolloutMessages {
             + " skipped and may need another deployment."
     }
 
+    static func stoppedOnLostLock(_ why: String, skipped: Int) -> String {
+        "The deployment was stopped because \(why); \(skipped) \(skipped == 1 ? "host was" : "hosts were")"
+            + " skipped. Nothing more was started on the hosts and no automatic rollback ran: they belong to"
+            + " whichever deployment holds the lock now."
+    }
+
     static func succeeded(succeeded: Int, fleetSize: Int, minimum: Int) -> String {
         "The deployment succeeded: \(succeeded) of \(fleetSize) hosts succeeded"
             + " (at least \(max(minimum, 1)) needed)."

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import HoistCore
+import HoistPlanning
+import HoistTestSupport
+@testable import HoistEngine
+
+/// A coordinator that loses the group's lock mid-deployment: its laptop lost the network (or
+/// slept) past the lease, and a teammate's deployment took the lock over as stale. An
+/// adversarial run found the returning coordinator only warning "lost the deployment group
+/// lock" and going on: starting its next hosts and then rolling back automatically, under a
+/// lock that was another deployment's, so two coordinators changed the same hosts.
+@Suite struct LockLostTests {
+    static func notices(_ observer: RecordingObserver) -> [DeploymentNotice] {
+        observer.events.current.compactMap { if case .notice(let notice) = $0 { return notice } else { return nil } }
+    }
+
+    /// What ran on `host` of `revision` (its `ran` lines).
+    static func ran(_ group: FolderGroup, _ host: String, _ revision: String) -> [String] {
+        group.ran(host).filter { $0.hasPrefix(revision + " ") }
+    }
+
+    /// Three hosts where v1 succeeded: what an automatic rollback would put back.
+    static func groupRunningV1() async throws -> FolderGroup {
+        let group = try FolderGroup(["h1", "h2", "h3"])
+        let first = try await group.deploy(try await group.revision("v1"))
+        try #require(first.verdict.status == .succeeded)
+        return group
+    }
+
+    /// Waits for the notice `expected` picks, lets h1's held hook go, and checks the v2
+    /// deployment ended Stopped without starting h2 or h3 or rolling back.
+    static func stoppedOnce(_ group: FolderGroup, _ running: Task<DeploymentReport, any Error>, _ observer: RecordingObserver,
+                            _ expected: @escaping (DeploymentNotice) -> Bool) async throws -> DeploymentReport {
+        let noticed = await eventually(within: 120) { notices(observer).contains(where: expected) }
+        try group.release("h1")
+        let report = try await running.value
+        #expect(noticed, "\(notices(observer))")
+        #expect(report.verdict.status == .stopped, "\(report.verdict)")
+        #expect(report.verdict.errorCode == .internalError)
+        #expect(report.rollback == nil, "no automatic rollback under a lock that may be another deployment's")
+        #expect(ran(group, "h2", "v2").isEmpty && ran(group, "h3", "v2").isEmpty, "\(group.ran("h2")) \(group.ran("h3"))")
+        return report
+    }
+
+    /// Another deployment takes the lock over on every host while h1's AfterInstall runs: the
+    /// coordinator stops, starts no other host, and does not roll back.
+    @Test(.timeLimit(.minutes(5)))
+    func aCoordinatorWhoseLockWasTakenOverStopsAndDoesNotRollBack() async throws {
+        let group = try await Self.groupRunningV1()
+        let plan = group.plan(config: .oneAtATime, autoRollback: true)
+        let observer = RecordingObserver()
+        try group.hold("h1")
+        let v2 = try await group.revision("v2")
+        let running = Task { try await group.deploy(v2, plan: plan, ports: group.ports(observer: observer)) }
+        try await group.waitUntilHolding("h1")
+        for host in ["h1", "h2", "h3"] {
+            try LockLeftBehindTests.plant(group, on: host, deploymentID: "d-BOBTAKES1", machine: "ci")
+        }
+        let report = try await Self.stoppedOnce(group, running, observer) { if case .lockLost = $0 { true } else { false } }
+        #expect(report.verdict.message?.contains("lost the deployment group lock on h1 to d-BOBTAKES1") == true, "\(report.verdict.message ?? "")")
+        // Its hook was stopped once the lock was gone: said as the taker's doing, not a stop of its own.
+        let afterInstall = try group.history.events(of: DeploymentID(report.id)!, host: "h1").first { $0.event == .afterInstall }
+        #expect(afterInstall?.message?.contains("killed by another deployment, which took the deployment group lock over") == true,
+                "\(String(describing: afterInstall))")
+        // The rollback would have run v1's hooks on h1 again.
+        #expect(group.ran("h1").last?.hasPrefix("v2 ") == true, "\(group.ran("h1"))")
+        // The lock stays the taker's.
+        let lockDir = HostLayout(root: group.scratch.file("hosts/h1"), groupID: group.groupID).lockDir
+        #expect((try? String(contentsOfFile: lockDir + "/owner.json", encoding: .utf8))?.contains("d-BOBTAKES1") == true)
+    }
+
+    /// No heartbeat is confirmed for nearly the lease (the network is gone): the coordinator
+    /// stops before another can take its lock over as stale, and does not roll back.
+    @Test(.timeLimit(.minutes(5)))
+    func aCoordinatorThatCannotRenewItsLockStops() async throws {
+        let group = try await Self.groupRunningV1()
+        let plan = group.plan(config: .oneAtATime, autoRollback: true)
+        let observer = RecordingObserver()
+        let silent = SilentHeartbeats()
+        var ports = group.ports(observer: observer)
+        ports.connector = silent
+        var request = group.request(plan, try await group.revision("v2"))
+        request.lock.leaseSeconds = 3
+        request.lock.heartbeat = .milliseconds(200)
+        try group.hold("h1")
+        let running = Task { try await Deployment(request: request, ports: ports).run() }
+        try await group.waitUntilHolding("h1")
+        silent.silence()
+        _ = try await Self.stoppedOnce(group, running, observer) { if case .lockUnrenewed = $0 { true } else { false } }
+    }
+
+    /// A stop a person asked for first does not let an automatic rollback run once the lock is lost.
+    @Test func aLostLockOutranksAStopAlreadyAsked() {
+        let stop = StopController()
+        stop.request(.graceful, reason: "Ctrl-C")
+        stop.request(.immediate, reason: "lost it", cause: .lockLost("lost it"))
+        stop.request(.immediate, reason: "again", cause: .lockLost("again"))
+        #expect(stop.level == .immediate)
+        #expect(stop.cause == .lockLost("again"))
+    }
+}
+
+/// Sessions whose heartbeats, once `silence()` is called, never answer (until cancelled): a
+/// network that went away under the lock's connections only.
+final class SilentHeartbeats: HostConnector, @unchecked Sendable {
+    private let silent = Locked(false)
+
+    func silence() { silent.withLock { $0 = true } }
+
+    func connect(_ host: HostSpec) async throws -> any HostSession {
+        Session(inner: LocalHostSession(host: host), owner: self)
+    }
+
+    final class Session: ForwardingSession, @unchecked Sendable {
+        let owner: SilentHeartbeats
+        init(inner: LocalHostSession, owner: SilentHeartbeats) {
+            self.owner = owner
+            super.init(inner: inner)
+        }
+
+        /// The heartbeat's program is the only one that can answer `beatfailed`.
+        private func hang(_ command: String) async throws {
+            guard owner.silent.current, command.contains("beatfailed") else { return }
+            while (try? await Task.sleep(for: .milliseconds(20))) != nil {}
+            throw CancellationError()
+        }
+
+        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            try await hang(command)
+            return try await super.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        }
+
+        override func runBeside(_ command: String, timeoutSeconds: Double,
+                                onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            try await hang(command)
+            return try await super.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
+        }
+    }
+}
