@@ -192,6 +192,11 @@ import HoistTestSupport
         try? FileManager.default.removeItem(atPath: group.hostPath(names[0], srv: started))
     }
 
+    /// A short lease, so that the next deployment soon finds a frozen coordinator's lock stale,
+    /// but 5.5 s of beats to spare before it is frozen: a coordinator whose lock no host renewed
+    /// for the lease less one beat stops itself, and a loaded machine can hold beats back.
+    static let frozenLease = ["HOIST_LOCK_LEASE": "6", "HOIST_LOCK_HEARTBEAT": "0.5"]
+
     /// A coordinator that froze mid-hook (a laptop that went to sleep: its connections stay
     /// open, so the hook's channel never closes): once its lease has passed, the next
     /// deployment takes the lock over, stops the hook it left running, and says so.
@@ -203,7 +208,7 @@ import HoistTestSupport
                 trap 'touch /srv/stopped-frozen; exit 143' TERM
                 touch /srv/started-frozen; sleep 600 & wait
                 """)
-            let frozen = try group.startDeploy(slow, env: ["HOIST_LOCK_LEASE": "3", "HOIST_LOCK_HEARTBEAT": "0.5"])
+            let frozen = try group.startDeploy(slow, env: Self.frozenLease)
             defer { frozen.send(SIGKILL); frozen.send(SIGCONT); _ = frozen.finish() }
             try eventually("the hook to start") { group.hostFile(names[0], "started-frozen") != nil }
             frozen.send(SIGSTOP)
@@ -233,7 +238,7 @@ import HoistTestSupport
             let first = try group.deploy(try group.revision("v1", version: "v1"))
             #expect(first.status == 0, "\(first.stderr)")
             let slow = try group.revision("slow", version: "slow", hookBody: "touch /srv/\(marker); sleep 600")
-            let frozen = try group.startDeploy(slow, env: ["HOIST_LOCK_LEASE": "3", "HOIST_LOCK_HEARTBEAT": "0.5"])
+            let frozen = try group.startDeploy(slow, env: Self.frozenLease)
             defer { frozen.send(SIGKILL); frozen.send(SIGCONT); _ = frozen.finish() }
             try eventually("the hook to start") { group.hostFile(names[0], marker) != nil }
             frozen.send(SIGSTOP)

@@ -13,8 +13,10 @@ import HoistTestSupport
         try group.hold("h1")
         let connector = CountingConnector()
         var request = group.request(group.plan(), try await group.revision("v1"))
-        // Lease 3 s: every host's lock is refreshed each second, the first host's every 200 ms.
-        request.lock.leaseSeconds = 3
+        // Lease 9 s: every host's lock is refreshed every 3 s, the first host's every 200 ms.
+        // (Not less: a coordinator whose lock no host renewed for the lease less one beat
+        // stops, and a loaded machine can hold a beat back for seconds.)
+        request.lock.leaseSeconds = 9
         var ports = group.ports()
         ports.connector = connector
         let deployment = Deployment(request: request, ports: ports)
