@@ -16,9 +16,10 @@ struct ConnectionCountTests {
             var revision = Revision()
             revision.hook("AfterInstall", "scripts/wait.sh", body: Revision.waitForCue(tenths: 6000), timeout: 900)
             revision.observe(["ApplicationStart"])
-            // Lease 6 s: the heartbeat refreshes every host every 2 s, the first every 0.3 s.
+            // Lease 9 s: the heartbeat refreshes every host every 3 s, the first every 0.3 s; a
+            // coordinator whose lock no host renewed for 8.7 s would stop itself.
             let running = try HoistBinary.start(s.deployArguments(try s.revision("v1", revision), []),
-                                                environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.3", "HOIST_LOCK_LEASE": "6"]) { $1 })
+                                                environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.3", "HOIST_LOCK_LEASE": "9"]) { $1 })
             for host in s.names {
                 guard await eventually(within: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
                     running.send(SIGKILL)

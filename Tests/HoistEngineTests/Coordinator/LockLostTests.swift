@@ -81,7 +81,9 @@ import HoistTestSupport
         var ports = group.ports(observer: observer)
         ports.connector = silent
         var request = group.request(plan, try await group.revision("v2"))
-        request.lock.leaseSeconds = 3
+        // 9.8 s without a renewal stops it: short, yet not so short that a loaded machine
+        // holding beats back stops it before h1's hook is reached (it did at 2.8 s, with 3 s).
+        request.lock.leaseSeconds = 10
         request.lock.heartbeat = .milliseconds(200)
         try group.hold("h1")
         let running = Task { try await Deployment(request: request, ports: ports).run() }
