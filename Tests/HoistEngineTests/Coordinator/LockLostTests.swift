@@ -33,7 +33,13 @@ import HoistTestSupport
     static func stoppedOnce(_ group: FolderGroup, _ running: Task<DeploymentReport, any Error>, _ observer: RecordingObserver,
                             _ expected: @escaping (DeploymentNotice) -> Bool) async throws -> DeploymentReport {
         let noticed = await eventually(within: 120) { notices(observer).contains(where: expected) }
+        // The stop kills h1's held hook; let it go only once it has ended, or the race is
+        // the test's: a hook let go first ends as it would have, not killed.
+        let killed = await eventually(within: 120) {
+            observer.events.current.contains { if case .eventFinished("h1", .afterInstall, _) = $0 { true } else { false } }
+        }
         try group.release("h1")
+        #expect(killed, "h1's AfterInstall was not stopped")
         let report = try await running.value
         #expect(noticed, "\(notices(observer))")
         #expect(report.verdict.status == .stopped, "\(report.verdict)")
