@@ -96,14 +96,17 @@ public final class HeartbeatHandle: Sendable {
                     if all { refreshed = clock.now }
                     // The hosts of this beat at once, the replies read in host order.
                     let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
-                        try? await lock.call(host, beside: true, { $0.heartbeat(owner: lock.owner) })
+                        let answer = try? await lock.call(host, beside: true, { $0.heartbeat(owner: lock.owner) })
+                        // As it comes: a round waits for its slowest host (a silent one, up to
+                        // the command timeout), which must not hold back the renewal's time.
+                        if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }
+                        return answer
                     }
                     if let first = replies.first, first.0.name == hosts.first?.name {
                         if case .reply(_)? = first.1 { firstAnswered = true } else { firstAnswered = false }
                     }
                     for (host, answer) in replies {
                         guard case .reply(let reply)? = answer else { continue }
-                        if reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }
                         if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
                             onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
                         }
