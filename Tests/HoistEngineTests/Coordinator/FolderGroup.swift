@@ -136,10 +136,15 @@ final class FolderGroup: @unchecked Sendable {
         return (try? String(contentsOfFile: layout.lastSuccessfulPointer, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Whether `host`'s AfterInstall holds now.
+    func isHolding(_ host: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(control)/holding-\(host)")
+    }
+
     /// Waits (polling the file system, generously bounded) until `host` holds in AfterInstall.
     func waitUntilHolding(_ host: String) async throws {
         let deadline = Date().addingTimeInterval(300)
-        while !FileManager.default.fileExists(atPath: "\(control)/holding-\(host)") {
+        while !isHolding(host) {
             guard Date() < deadline else { throw FixtureError(description: "\(host) never reached AfterInstall") }
             try await Task.sleep(for: .milliseconds(50))
         }
