@@ -1,0 +1,31 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// Hosts that differ from the clean test fleet the way real servers do: a login shell that
+/// is not sh, startup files that change the umask.
+@Suite("Deploy: hosts as they really are")
+struct HostsAsTheyAreTests {
+    /// sshd hands every command to the login shell: fish and tcsh parse none of sh's `$(…)`,
+    /// `2>/dev/null` or `x=$y`, so the upload (and every exec channel) must reach sh intact
+    /// through them. Their startup file's umask 077 must not make the folders the install
+    /// creates private, as it would not under the CodeDeploy agent's service.
+    @Test(arguments: [("/usr/bin/fish", ".config/fish/config.fish"), ("/usr/bin/tcsh", ".tcshrc")])
+    func aLoginShellThatIsNotShDeploysWithTheAgentsUmask(shell: String, startupFile: String) async throws {
+        try await DeployScenario.with("loginshell", hosts: 1) { s in
+            let host = s.names[0]
+            let login = try LoginShell(shell, startupFile: startupFile, startup: "umask 077\necho noise from the login shell\n", on: host)
+            defer { login.restore() }
+            try s.writePlaybook()
+            var revision = Revision()
+            revision.install("www/index.html", "hello\n", to: "/srv/\(s.application)/site")
+            revision.observe(["AfterInstall"])
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            #expect(outcome.status == 0, "\(shell): \(outcome.description)")
+            #expect(s.read(host, "/srv/\(s.application)/site/index.html") == "hello\n")
+            #expect(s.observed(host, "AfterInstall")["user"] == "root")
+            let created = try FileManager.default.attributesOfItem(atPath: s.url(host, "/srv/\(s.application)/site").path)
+            #expect((created[.posixPermissions] as? Int).map { String($0, radix: 8) } == "755", "\(shell): the install's folder")
+        }
+    }
+}
