@@ -28,4 +28,25 @@ struct HostsAsTheyAreTests {
             #expect((created[.posixPermissions] as? Int).map { String($0, radix: 8) } == "755", "\(shell): the install's folder")
         }
     }
+
+    /// A ~/.bashrc that fails without a terminal (`set -eu`, then an unset variable) ends
+    /// every command before it starts: the deployment stops before touching anything, and
+    /// says that the login shell's startup file is the cause, not the lock's folder.
+    @Test func aFailingStartupFileIsNamedAndNothingIsTouched() async throws {
+        try await DeployScenario.with("badrc", hosts: 1) { s in
+            let host = s.names[0]
+            try s.put(host, "/root/.bashrc", "set -eu\necho \"$NOT_SET_ANYWHERE\"\n")
+            defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
+            try s.writePlaybook()
+            var revision = Revision()
+            revision.install("www/index.html", "hello\n", to: "/srv/\(s.application)")
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            #expect(outcome.status != 0)
+            #expect(outcome.stderr.contains(host) && outcome.stderr.contains("NOT_SET_ANYWHERE: unbound variable"), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("login shell exited before it ran Hoist's command"), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("~/.bashrc"), "\(outcome.stderr)")
+            #expect(!outcome.stderr.contains("is writable by the deploying user"), "no guess about the folder: \(outcome.stderr)")
+            #expect(!s.exists(host, "/srv/\(s.application)") && !s.exists(host, s.groupDir))
+        }
+    }
 }
