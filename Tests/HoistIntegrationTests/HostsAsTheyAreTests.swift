@@ -49,4 +49,24 @@ struct HostsAsTheyAreTests {
             #expect(!s.exists(host, "/srv/\(s.application)") && !s.exists(host, s.groupDir))
         }
     }
+
+    /// A host whose locale is set but not installed, and a revision whose names have UTF-8
+    /// and spaces: the files land under their names, and the hook's output is the hook's, not
+    /// perl's complaint about the locale on starting Hoist's hook runner.
+    @Test func anUninstalledLocaleAndUTF8NamesDeployQuietly() async throws {
+        try await DeployScenario.with("locale", hosts: 1) { s in
+            let host = s.names[0]
+            try s.put(host, "/root/.bashrc", "export LANG=xx_YY.UTF-8\n")
+            defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
+            try s.writePlaybook()
+            var revision = Revision()
+            revision.install("s\u{ee}te files/caf\u{e9} menu.txt", "cr\u{e8}me\n", to: "/srv/\(s.application)/d\u{e9}j\u{e0} vu")
+            revision.hook("AfterInstall", "scripts/ch\u{e9}ck it.sh", body: "cat \"/srv/$APPLICATION_NAME/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt\"")
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            #expect(outcome.status == 0, "\(outcome.description)")
+            #expect(s.read(host, "/srv/\(s.application)/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt") == "cr\u{e8}me\n")
+            let output = outcome.of("output").compactMap { $0["text"] as? String }
+            #expect(output == ["cr\u{e8}me"], "the hook's output only: \(output)")
+        }
+    }
 }
