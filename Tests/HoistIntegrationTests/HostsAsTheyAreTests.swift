@@ -69,4 +69,28 @@ struct HostsAsTheyAreTests {
             #expect(output == ["cr\u{e8}me"], "the hook's output only: \(output)")
         }
     }
+
+    /// A deployment root on a file system mounted noexec (a hardened /var) cannot run hooks,
+    /// as under the CodeDeploy agent; the kernel's "Permission denied" names only the
+    /// script, whose mode allows running it, so both hook wrappers name the mount and the fix.
+    @Test(arguments: [false, true])
+    func aNoexecDeploymentRootIsNamed(perlHidden: Bool) async throws {
+        try await DeployScenario.with("noexec", hosts: 1) { s in
+            let host = s.names[0]
+            let mounted = try FleetControl.exec(host, "mkdir -p \(s.groupDir) && mount --bind \(s.groupDir) \(s.groupDir) && mount -o remount,bind,noexec \(s.groupDir)")
+            defer { _ = try? FleetControl.exec(host, "umount \(s.groupDir)") }
+            try #require(mounted.status == 0)
+            let hidden = perlHidden ? try PerlHidden(on: host) : nil
+            defer { hidden?.restore() }
+            try s.writePlaybook()
+            var revision = Revision()
+            revision.hook("BeforeInstall", "scripts/check.sh", body: "echo ran")
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+            #expect(outcome.status != 0)
+            #expect(outcome.eventStatus(host, "BeforeInstall") == "Failed")
+            let said = "hoist: scripts/check.sh cannot run: the host mounts \(s.groupDir) noexec, and the deployment root is on it"
+            let output = outcome.of("output").compactMap { $0["text"] as? String }
+            #expect(output.contains { $0.hasPrefix(said) }, "perl hidden \(perlHidden): \(output)")
+        }
+    }
 }
