@@ -296,8 +296,12 @@ public struct GroupLock: Sendable {
             let (result, out, err) = try await session.capture(program(commands), timeoutSeconds: commandTimeoutSeconds, beside: beside)
             guard result.succeeded, let reply = GroupLockReply.parse(out) else {
                 let status = result.timedOut ? "timed out" : "exited with \(result.exitStatus.map(String.init) ?? result.signal ?? "?")"
-                throw GroupLockError(message: "the lock program on \(host.name) \(status)"
-                    + (err.isEmpty ? "" : ": \(err)") + "; check that \(commands.layout.instructionsDir) is writable by the deploying user.")
+                let message = "the lock program on \(host.name) \(status)" + (err.isEmpty ? "" : ": \(err)")
+                // The host's own text may name the cause (sudo's settings, a login shell that
+                // fails): a guess about the folder would then only mislead.
+                let hint = HostTroubleHint.suffix(for: message)
+                throw GroupLockError(message: message
+                    + (hint.isEmpty ? "; check that \(commands.layout.instructionsDir) is writable by the deploying user." : hint))
             }
             return .reply(reply)
         } catch let error as TransportError where error.isUnreachable {

@@ -74,6 +74,9 @@ struct ExecRunner {
             channel.closeAndWait(deadline: .after(channelTimeout))
             signalName = channel.exitSignal
             if signalName == nil { status = channel.exitStatus }
+            // The wrapper announces the group before anything else: a failure without it
+            // happened before the command started.
+            if lines.processGroup == nil, let status, status != 0 { onOutput(OutputLine(.stderr, LoginShellFailure.line)) }
         }
         return CommandResult(exitStatus: status, signal: signalName, timedOut: stopper.timedOut,
                              durationSeconds: Deadline.now() - started)

@@ -2,13 +2,14 @@ import HoistCore
 
 /// Wraps a command so that its process group can be stopped later. Closing an SSH channel
 /// does not stop the remote process, so the wrapper reports the group id (sshd starts each
-/// exec in a new session, so the shell's pid is its group id) as the first stderr line, then
-/// replaces itself with `sh -c <command>`.
+/// exec in a new session, and the login shell execs the `sh` that runs the request, so that
+/// shell's pid is its group id) as the first stderr line, then runs the command in that same
+/// `sh` (`LoginShellRequest`): no second shell.
 enum RemoteCommandWrapper {
     static let marker = "HOIST-PGID:"
 
     static func wrap(_ command: String) -> String {
-        announce + "; exec sh -c " + shellQuote(command)
+        announce + "\n" + command
     }
 
     /// The same for a shell already known to be `sh` (the resident shell's `sh -c`): the

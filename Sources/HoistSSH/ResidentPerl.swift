@@ -61,7 +61,9 @@ enum ResidentPerl {
     /// other command line closes (`ShellFraming`), so nothing a command leaves running holds
     /// the perl's requests open. Where no perl runs, or the request cannot be written (a perl
     /// that ended: SIGPIPE is ignored for that write, so the shell lives on), nothing ran, and
-    /// the command runs in a subshell as before.
+    /// the command runs in a subshell as before. The perl's own stderr goes nowhere (each fork
+    /// takes the command's): perl complains there on starting where the host's locale is not
+    /// installed (`LANG=en_US.UTF-8` with no such locale), and that is no hook's output.
     static let functions = """
         hoist_perl_up() {
           if [ -n "${hoist_perl_pid-}" ] && kill -0 "$hoist_perl_pid" 2>/dev/null; then
@@ -71,7 +73,7 @@ enum ResidentPerl {
           fi
           hoist_perl_pid=
           command -v perl >/dev/null || return 1
-          { coproc HOIST_PERL { exec perl -e \(shellQuote(server)); } } 5>&1
+          { coproc HOIST_PERL { exec perl -e \(shellQuote(server)) 2>/dev/null; } } 5>&1
           exec 8>&"${HOIST_PERL[1]}" 9<&"${HOIST_PERL[0]}" && hoist_perl_pid=$HOIST_PERL_PID
         }
         hoist_perl() {

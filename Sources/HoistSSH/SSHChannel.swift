@@ -9,14 +9,15 @@ final class SSHChannel {
     let raw: OpaquePointer
     private var freed = false
 
-    /// Opens a session channel and starts `command` in it.
+    /// Opens a session channel and starts `command` in it, in `sh` whatever the user's login
+    /// shell (`LoginShellRequest`).
     init(exec command: String, on handle: SSHSessionHandle, deadline: Deadline, window: UInt32 = 2 << 20) throws {
         self.handle = handle
         let session = handle.raw
         raw = try handle.callPointer("opening a channel", kind: .channel, deadline: deadline) {
             hoist_libssh2_channel_open_session(session, window)
         }
-        let bytes = Array(command.utf8)
+        let bytes = Array(LoginShellRequest.request(command).utf8)
         let channel = raw
         let rc = try handle.call("starting a command", kind: .channel, deadline: deadline) {
             bytes.withUnsafeBufferPointer { buffer in

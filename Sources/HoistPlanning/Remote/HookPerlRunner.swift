@@ -35,9 +35,14 @@ import HoistCore
 extension HookInvocation {
     /// The program: the perl runner from `runnerFile` where the probe wrote one, else the sh
     /// wrapper.
+    ///
+    /// Under `become` perl starts in sudo's shell for every hook, not as a fork of the
+    /// session's resident perl (whose own stderr goes nowhere): `PERL_BADLANG=` keeps its
+    /// complaint about a locale the host lacks out of the hook's output, and the runner takes
+    /// that empty value out of the script's environment again.
     var program: String {
         guard let runnerFile else { return "set -u\n" + shellProgram }
-        return "exec perl " + ([runnerFile] + perlArguments).map(shellQuote).joined(separator: " ")
+        return (become ? "PERL_BADLANG= " : "") + "exec perl " + ([runnerFile] + perlArguments).map(shellQuote).joined(separator: " ")
     }
 
     /// What the runner execs: the script, `su <user> -c <path>` for `runas` (the user's login
@@ -98,6 +103,7 @@ if (!$sp) {
   # A process group of its own: the deadline and a kill stop the script and all it started.
   setpgrp(0, 0);
   open(STDIN, "<", "/dev/null"); open(STDOUT, ">&", $wo); open(STDERR, ">&", $we);
+  delete $ENV{PERL_BADLANG} if ($ENV{PERL_BADLANG} // 0) eq "";
   for (my $i = 0; $i < @env; $i += 2) { $ENV{$env[$i]} = $env[$i + 1] }
   $SIG{PIPE} = "DEFAULT";
   { exec { $cmd[0] } @cmd }
