@@ -35,8 +35,9 @@ public struct Deployment: Sendable {
         let owner = LockOwner(
             user: request.lock.user, machine: request.lock.machine, deploymentID: request.id.rawValue, pid: request.lock.pid,
             startTime: Int(Date().timeIntervalSince1970), leaseSeconds: request.lock.leaseSeconds, command: request.lock.command)
-        let lock = GroupLock(groupID: request.plan.groupID, hosts: request.plan.lockHosts, owner: owner,
+        var lock = GroupLock(groupID: request.plan.groupID, hosts: request.plan.lockHosts, owner: owner,
                              sessions: { try await lockSessions.connect($0) })
+        lock.untargeted = Set(request.plan.lockHosts.map(\.name)).subtracting(request.plan.hosts.map(\.name))
         let acquired: AcquiredLock
         do {
             acquired = try await acquire(lock, observer: observer)

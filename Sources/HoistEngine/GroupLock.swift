@@ -10,7 +10,9 @@ import HoistPlanning
 /// A host that cannot be reached is skipped rather than failing the lock: a deployment to a
 /// group with a host down must still be possible (that host then fails as unreachable in the
 /// deployment itself). At least one host must be locked; the skipped ones are recorded in
-/// `AcquiredLock.skippedHosts` for the caller to report.
+/// `AcquiredLock.skippedHosts` for the caller to report. So is a host the deployment does not
+/// target (`untargeted`, outside `--hosts`) whose lock program fails (a broken login shell, a
+/// sudo that refuses): it would not stop a deployment to the other hosts were it down.
 ///
 /// `sessions` is called for every host in every operation (including each heartbeat); pass a
 /// factory that returns the deployment's cached sessions so no connection is opened twice
@@ -28,6 +30,9 @@ public struct GroupLock: Sendable {
     public var firstRetryDelay: Duration = .milliseconds(250)
     public var maxRetryDelay: Duration = .seconds(5)
     public var commandTimeoutSeconds: Double = 30
+    /// Hosts of the group the deployment does not target: a lock program that fails there is
+    /// a skip, as an unreachable host is, not a refusal.
+    public var untargeted: Set<String> = []
 
     public init(groupID: String, hosts: [HostSpec], owner: LockOwner, sessions: @escaping Sessions) {
         self.groupID = groupID
@@ -85,6 +90,7 @@ public struct GroupLock: Sendable {
             let answer = await take(host, token: token)
             answers.append((host, answer))
             if case .success(.unreachable) = answer { continue }
+            if case .failure = answer, untargeted.contains(host.name) { continue }
             break
         }
         if case .success(.reply(let reply))? = answers.last?.1, [.taken, .ours, .tookover].contains(reply.outcome) {
@@ -97,6 +103,8 @@ public struct GroupLock: Sendable {
         var refusal: (any Error)?
         for (host, answer) in answers {
             switch answer {
+            case .failure(let error) where untargeted.contains(host.name):
+                skipped.append(SkippedLockHost(host: host.name, reason: "\(error)"))
             case .failure(let error):
                 refusal = refusal ?? error
             case .success(.unreachable(let why)):

@@ -279,6 +279,23 @@ import HoistPlanning
         await #expect(throws: GroupLockError.self) { try await allDown.lock(GroupLockFleet.owner("d-ALICE0001")).acquire() }
     }
 
+    /// A host whose lock program fails (here its deployment root is a file; on a real host a
+    /// login shell that exits, or sudo refusing) refuses the lock when the deployment targets
+    /// it, and is skipped like an unreachable host when it does not (`--hosts` leaves it out):
+    /// one host's broken .bashrc stopped every deployment to the group's other hosts.
+    @Test func aFailingHostTheDeploymentDoesNotTargetIsSkipped() async throws {
+        let fleet = try GroupLockFleet(["broken", "web1"])
+        try "not a folder".write(toFile: fleet.scratch.file("broken"), atomically: true, encoding: .utf8)
+        let targeted = fleet.lock(GroupLockFleet.owner("d-ALICE0001"))
+        await #expect(throws: GroupLockError.self) { try await targeted.acquire() }
+        var narrowed = fleet.lock(GroupLockFleet.owner("d-ALICE0001"))
+        narrowed.untargeted = ["broken"]
+        let taken = try await narrowed.acquire()
+        #expect(taken.lockedHosts.map(\.name) == ["web1"])
+        #expect(taken.skippedHosts.map(\.host) == ["broken"])
+        #expect(taken.skippedHosts.first?.reason.contains("the lock program on broken") == true, "\(taken.skippedHosts)")
+    }
+
     @Test func findUnfinishedReportsStaleRunningDeployments() async throws {
         let fleet = try GroupLockFleet()
         let alice = GroupLockFleet.owner("d-ALICE0001", lease: 1)
