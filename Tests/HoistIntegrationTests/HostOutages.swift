@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// Keeps the tests that make a host unreachable (its sshd stopped, its link taken down) apart
@@ -26,6 +27,14 @@ actor HostOutages {
     /// packets vanish, nothing is refused), then up again, also when `body` throws.
     static func withLinkDown<T>(_ link: String, _ body: () async throws -> T) async throws -> T {
         try await during(stop: { try FleetControl.ip(["link", "set", link, "down"]) }, restore: { try FleetControl.ip(["link", "set", link, "up"]) }, body)
+    }
+
+    /// Puts `content` in `file` on the host (one that breaks every command there: a failing
+    /// login shell startup file) for the length of `body`, then removes it, also when `body`
+    /// throws: to the tests deploying to the whole fleet, an outage like the others.
+    static func withHostFile<T>(_ file: URL, _ content: String, _ body: () async throws -> T) async throws -> T {
+        try await during(stop: { try content.write(to: file, atomically: true, encoding: .utf8) },
+                         restore: { try? FileManager.default.removeItem(at: file) }, body)
     }
 
     private static func during<T>(stop: () throws -> Void, restore: () throws -> Void, _ body: () async throws -> T) async throws -> T {

@@ -35,12 +35,14 @@ struct HostsAsTheyAreTests {
     @Test func aFailingStartupFileIsNamedAndNothingIsTouched() async throws {
         try await DeployScenario.with("badrc", hosts: 1) { s in
             let host = s.names[0]
-            try s.put(host, "/root/.bashrc", "set -eu\necho \"$NOT_SET_ANYWHERE\"\n")
-            defer { try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc")) }
             try s.writePlaybook()
             var revision = Revision()
             revision.install("www/index.html", "hello\n", to: "/srv/\(s.application)")
-            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let bundle = try s.revision("v1", revision)
+            // Every command on the host fails meanwhile: the whole-fleet tests wait.
+            let outcome = try await HostOutages.withHostFile(s.url(host, "/root/.bashrc"), "set -eu\necho \"$NOT_SET_ANYWHERE\"\n") {
+                try await s.deploy(bundle)
+            }
             #expect(outcome.status != 0)
             #expect(outcome.stderr.contains(host) && outcome.stderr.contains("NOT_SET_ANYWHERE: unbound variable"), "\(outcome.stderr)")
             #expect(outcome.stderr.contains("login shell exited before it ran Hoist's command"), "\(outcome.stderr)")
