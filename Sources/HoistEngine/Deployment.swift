@@ -203,8 +203,8 @@ public struct Deployment: Sendable {
             watched: request.creator != .rollback, reporter: observer, stop: stop,
             record: { delivery in
                 var delivery = delivery
-                delivery.eventTime = delivery.eventTime.addingTimeInterval(history.clockOffset)
-                delivery.endTime = delivery.endTime.addingTimeInterval(history.clockOffset)
+                delivery.eventTime = history.onStoreClock(delivery.eventTime)
+                delivery.endTime = history.onStoreClock(delivery.endTime)
                 do { try history.recordDelivery(delivery) } catch {
                     observer.handle(.notice(.historyIncomplete(deploymentID: request.id.rawValue, failures: ["delivery: \(error)"],
                                                                repair: request.commands.show(request.id.rawValue, refresh: true))))

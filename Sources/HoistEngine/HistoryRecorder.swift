@@ -11,7 +11,6 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private let store: any HistoryStore
     private let id: DeploymentID
     private let addresses: [String: String]
-    private let offset: TimeInterval
     private let queue = DispatchQueue(label: "hoist.history")
     private var pendingOutput: [OutputRecord] = []
     /// When each host started, so its final row needs no read of the store.
@@ -27,11 +26,9 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         self.store = store
         self.id = id
         self.addresses = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0.address) })
-        self.offset = store.clockOffset
     }
 
-    /// A time of this machine's clock on the store's.
-    private func stored(_ time: Date) -> Date { offset == 0 ? time : time.addingTimeInterval(offset) }
+    private func stored(_ time: Date) -> Date { store.onStoreClock(time) }
 
     public func handle(_ event: DeploymentEvent) {
         queue.async { self.record(event) }

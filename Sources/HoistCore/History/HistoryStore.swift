@@ -72,8 +72,11 @@ extension HistoryStore {
     /// A store on this machine keeps this machine's time.
     public var clockOffset: TimeInterval { 0 }
 
+    /// A time of this machine's clock on the store's.
+    public func onStoreClock(_ time: Date) -> Date { time.addingTimeInterval(clockOffset) }
+
     /// Now on the store's clock.
-    public func now() -> Date { Date().addingTimeInterval(clockOffset) }
+    public func now() -> Date { onStoreClock(Date()) }
 
     /// A store only one process writes (a test's fake) needs no lock.
     public func whileImporting<T>(waiting: () -> Void, _ body: () throws -> T) throws -> T { try body() }
