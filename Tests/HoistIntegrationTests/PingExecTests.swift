@@ -1,4 +1,5 @@
 import Foundation
+import HoistCore
 import HoistTestSupport
 import Testing
 
@@ -62,16 +63,21 @@ struct PingExecTests {
         }
     }
 
+    /// The fleet's known_hosts, its lines split into words, with h002's line given h003's key:
+    /// h002's real key no longer matches.
+    func forgedKnownHosts() throws -> (h002: HostSpec, lines: [[String]]) {
+        let known = try String(contentsOfFile: TestPaths.fleetDir.appendingPathComponent("known_hosts").path, encoding: .utf8)
+        let hosts = try Fleet.load()
+        let h002 = try #require(hosts.first { $0.name == "h002" }), h003 = try #require(hosts.first { $0.name == "h003" })
+        let entries = known.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let key003 = try #require(entries.first { $0.first == h003.address && $0.count >= 3 })
+        return (h002, entries.map { $0.first == h002.address ? [h002.address] + key003.dropFirst() : $0 })
+    }
+
     @Test func aWrongHostKeyFailsThatHostOnly() async throws {
         // Hold the shared hosts so no deploy test stops these sshds meanwhile.
         try await withQuietHosts { _ in
-            // h002's known_hosts line gets h003's key: h002's real key no longer matches.
-            let known = try String(contentsOfFile: TestPaths.fleetDir.appendingPathComponent("known_hosts").path, encoding: .utf8)
-            let hosts = try Fleet.load()
-            let h002 = try #require(hosts.first { $0.name == "h002" }), h003 = try #require(hosts.first { $0.name == "h003" })
-            let entries = known.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-            let key003 = try #require(entries.first { $0.first == h003.address })
-            let forged = entries.map { $0.first == h002.address ? [h002.address] + key003.dropFirst() : $0 }
+            let (h002, forged) = try forgedKnownHosts()
             let file = try scratch.write("known_hosts", forged.map { $0.joined(separator: " ") }.joined(separator: "\n") + "\n")
             let inv = try inventoryCopy(knownHosts: file)
 
@@ -114,12 +120,7 @@ struct PingExecTests {
     /// A real changed key in a CRLF known_hosts still fails, naming its line and the key it records.
     @Test func aWrongHostKeyInAWindowsKnownHostsNamesItsLineAndKey() async throws {
         try await withQuietHosts { _ in
-            let known = try String(contentsOfFile: TestPaths.fleetDir.appendingPathComponent("known_hosts").path, encoding: .utf8)
-            let hosts = try Fleet.load()
-            let h002 = try #require(hosts.first { $0.name == "h002" }), h003 = try #require(hosts.first { $0.name == "h003" })
-            let entries = known.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-            let key003 = try #require(entries.first { $0.first == h003.address && $0.count >= 3 })
-            let forged = entries.map { $0.first == h002.address ? [h002.address] + key003.dropFirst() : $0 }
+            let (h002, forged) = try forgedKnownHosts()
             let line = try #require(forged.firstIndex { $0.first == h002.address }) + 1
             let file = try scratch.write("known_hosts", savedOnWindows(forged.map { $0.joined(separator: " ") }.joined(separator: "\n") + "\n"))
             let out = try await hoist(["ping", try inventoryCopy(knownHosts: file), "--hosts", "h002,h003"])

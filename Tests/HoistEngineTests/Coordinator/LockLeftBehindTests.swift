@@ -42,13 +42,20 @@ import HoistTestSupport
         #expect(release == [SuggestedCommands().lockRelease(playbook: group.scratch.file("playbook.yml"))], "\(release)")
     }
 
-    /// A fresh-looking lock whose deployment the history says ended is taken over at once.
-    @Test(.timeLimit(.minutes(5)))
-    func aLockOfADeploymentThatEndedIsTakenOverAtOnce() async throws {
+    /// Hosts h1 and h2 after v1 succeeded, with a fresh-looking lock of that ended deployment
+    /// planted on `host`, as a release that failed there leaves it.
+    static func lockOfAnEndedDeployment(on host: String) async throws -> (FolderGroup, DeploymentReport) {
         let group = try FolderGroup(["h1", "h2"])
         let first = try await group.deploy(try await group.revision("v1"))
         try #require(first.verdict.status == .succeeded)
-        try Self.plant(group, on: "h2", deploymentID: first.id)
+        try plant(group, on: host, deploymentID: first.id)
+        return (group, first)
+    }
+
+    /// A fresh-looking lock whose deployment the history says ended is taken over at once.
+    @Test(.timeLimit(.minutes(5)))
+    func aLockOfADeploymentThatEndedIsTakenOverAtOnce() async throws {
+        let (group, first) = try await Self.lockOfAnEndedDeployment(on: "h2")
         let observer = RecordingObserver()
         let report = try await group.deploy(try await group.revision("v2"), ports: group.ports(observer: observer))
         #expect(report.verdict.status == .succeeded)
@@ -63,10 +70,7 @@ import HoistTestSupport
     /// the whole wait, and no wait is announced for it.
     @Test(.timeLimit(.minutes(5)))
     func aGoneHolderIsTakenOverAtOnceEvenWhileWaitingForTheLock() async throws {
-        let group = try FolderGroup(["h1", "h2"])
-        let first = try await group.deploy(try await group.revision("v1"))
-        try #require(first.verdict.status == .succeeded)
-        try Self.plant(group, on: "h1", deploymentID: first.id)
+        let (group, first) = try await Self.lockOfAnEndedDeployment(on: "h1")
         let observer = RecordingObserver()
         var request = group.request(group.plan(), try await group.revision("v2"))
         request.lock.wait = .seconds(3600)
