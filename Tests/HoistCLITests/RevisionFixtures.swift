@@ -60,9 +60,11 @@ enum RevisionFixtures {
 
         """
 
-    /// A playbook at `<scratch>/<name>.yml` over `inventory.yml` and `rev`, with `extra` appended.
+    /// A playbook at `<scratch>/<name>.yml` over `inventory.yml` (written from `inventory`) and
+    /// `rev`, with `extra` appended.
     @discardableResult
-    static func playbook(in scratch: ScratchDirectory, name: String = "web", config: String = "HalfAtATime", extra: String = "") throws -> String {
+    static func playbook(in scratch: ScratchDirectory, name: String = "web", config: String = "HalfAtATime", extra: String = "",
+                         inventory: String = RevisionFixtures.inventory) throws -> String {
         try scratch.write("inventory.yml", inventory)
         return try scratch.write("\(name).yml", """
             application: shop

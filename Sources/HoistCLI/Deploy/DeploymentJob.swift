@@ -6,6 +6,7 @@ import HoistEngine
 import HoistHistory
 import HoistNotify
 import HoistPlanning
+import HoistSSH
 
 /// One deployment as a command starts it (deploy, rollback, redeploy): parses and loads the
 /// inputs, builds the `DeploymentPlan`, wires the real adapters into the engine's
@@ -55,6 +56,11 @@ struct DeploymentJob: Sendable {
             try self.onlyHosts.map { try recordedHostsStillInGroup($0, of: id, group: target.hosts) }
         } ?? self.onlyHosts
         let hosts = try narrowHosts(target.hosts, toNames: onlyHosts)
+        // The lock holds a connection to every host of the group, not only those deployed to.
+        if let problem = OpenFilesCheck.problem(hosts: target.hosts, limit: OpenFileLimit.current) {
+            printToStderr(problem)
+            return .couldNotStart
+        }
         let config = try configName.map(parseConfigFlag)
         let flagBehavior = try fileExistsBehavior.map(parseFileExistsFlag)
         let revision: DeployableRevision
