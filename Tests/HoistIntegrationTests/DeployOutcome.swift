@@ -71,22 +71,25 @@ struct DeployOutcome {
         "exit \(status)\nstderr: \(stderr)\n\(failures)stdout:\n\(stdout.split(separator: "\n").filter { !$0.contains("\"output\"") }.joined(separator: "\n"))"
     }
 
-    /// What went wrong, read from the events: the verdict, then each failed event with its
-    /// error and the last lines its hooks printed, then each failed host's own error. Empty
-    /// when nothing failed.
+    /// What went wrong, read from the events: each verdict that was not a success (the
+    /// deployment's and its automatic rollback's), then each failed event with its error and
+    /// the last lines its hooks printed, then each failed host's own error. Empty when
+    /// nothing failed.
     var failures: String {
         var lines: [String] = []
-        if let finished, finished["status"] as? String != "Succeeded" {
-            lines.append("verdict: \(finished["status"] ?? "?") \(finished["error_code"] ?? "") \(finished["message"] ?? "")")
+        for finished in of("deployment_finished") where finished["status"] as? String != "Succeeded" {
+            lines.append("verdict of \(finished["deployment"] ?? "?"): \(finished["status"] ?? "?") \(finished["error_code"] ?? "") \(finished["message"] ?? "")")
         }
         for event in of("event_finished") where event["status"] as? String == "Failed" {
             let host = event["host"] as? String ?? "?", name = event["event"] as? String ?? "?"
-            lines.append("\(host) \(name) Failed after \(event["duration_seconds"] ?? "?") s: \(event["error_code"] ?? "") \(event["script"].map { "(\($0)) " } ?? "")\(event["message"] ?? "")")
-            let output = of("output").filter { $0["host"] as? String == host && $0["event"] as? String == name }
+            lines.append("\(event["deployment"] ?? "?") \(host) \(name) Failed after \(event["duration_seconds"] ?? "?") s: \(event["error_code"] ?? "") \(event["script"].map { "(\($0)) " } ?? "")\(event["message"] ?? "")")
+            let output = of("output").filter {
+                $0["deployment"] as? String == event["deployment"] as? String && $0["host"] as? String == host && $0["event"] as? String == name
+            }
             for line in output.suffix(20) { lines.append("  \(line["stream"] ?? ""): \(line["text"] ?? "")") }
         }
         for host in of("host_finished") where host["status"] as? String == "Failed" {
-            lines.append("\(host["host"] ?? "?") Failed: \(host["error_code"] ?? "") \(host["message"] ?? "")")
+            lines.append("\(host["deployment"] ?? "?") \(host["host"] ?? "?") Failed: \(host["error_code"] ?? "") \(host["message"] ?? "")")
         }
         return lines.isEmpty ? "" : "failures:\n" + lines.joined(separator: "\n") + "\n"
     }
