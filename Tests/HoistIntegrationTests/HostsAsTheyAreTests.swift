@@ -94,7 +94,7 @@ struct HostsAsTheyAreTests {
             let mounted = try FleetControl.exec(host, "mkdir -p \(s.groupDir) && mount --bind \(s.groupDir) \(s.groupDir) && mount -o remount,bind,noexec \(s.groupDir)")
             defer { _ = try? FleetControl.exec(host, "umount \(s.groupDir)") }
             try #require(mounted.status == 0)
-            let hidden = perlHidden ? try PerlHidden(on: host) : nil
+            let hidden = perlHidden ? try HiddenPrograms(["perl"], on: host) : nil
             defer { hidden?.restore() }
             try s.writePlaybook()
             var revision = Revision()
