@@ -10,4 +10,14 @@
 /// `perl FILE` (an exec channel, a folder host) it works as any perl program.
 public enum ResidentPerlProgram {
     public static let firstLine = "#hoist-resident"
+
+    /// How Hoist starts a perl program on a host: `start` and then FILE ARGS as `shellJoin`
+    /// writes them, whatever runs it (an exec channel on a host without bash, sudo's shell
+    /// under `become`, the resident shell, which runs it in a fork of its perl). Where LANG or
+    /// an LC_ variable names a locale the host lacks, perl complains on starting ("perl:
+    /// warning: Setting locale failed", five lines on stderr), and that is no output of the
+    /// command: `quietLocale` keeps it back. A program that starts others (the hook runner)
+    /// takes that empty value out of their environment again.
+    public static let start = quietLocale + " exec perl "
+    public static let quietLocale = "PERL_BADLANG="
 }

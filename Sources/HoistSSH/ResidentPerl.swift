@@ -1,10 +1,10 @@
 import HoistCore
 
-/// One perl kept per resident shell, started at its first `exec perl FILE ARGS…` command, that
-/// runs each such command in a fork of itself: a `ResidentPerlProgram` (the hook runner) is
-/// compiled once per session, any other file is exec'd from the fork as before. Starting perl
-/// and compiling the runner cost a host about 1.1 ms of CPU per hook, and the subshell that
-/// exec'd it a fork more.
+/// One perl kept per resident shell, started at its first `PERL_BADLANG= exec perl FILE ARGS…`
+/// command (`ResidentPerlProgram.start`), that runs each such command in a fork of itself: a
+/// `ResidentPerlProgram` (the hook runner) is compiled once per session, any other file is
+/// exec'd from the fork as before. Starting perl and compiling the runner cost a host about
+/// 1.1 ms of CPU per hook, and the subshell that exec'd it a fork more.
 ///
 /// How a command keeps what it had as `( exec perl … )`:
 /// - the fork is a process group of its own and announces it as a command's subshell does
@@ -63,7 +63,8 @@ enum ResidentPerl {
     /// that ended: SIGPIPE is ignored for that write, so the shell lives on), nothing ran, and
     /// the command runs in a subshell as before. The perl's own stderr goes nowhere (each fork
     /// takes the command's): perl complains there on starting where the host's locale is not
-    /// installed (`LANG=en_US.UTF-8` with no such locale), and that is no hook's output.
+    /// installed (`LANG=en_US.UTF-8` with no such locale), and that is no hook's output. The
+    /// command's `PERL_BADLANG=` goes to `hoist_perl` as it came, for the perl it may start.
     static let functions = """
         hoist_perl_up() {
           if [ -n "${hoist_perl_pid-}" ] && kill -0 "$hoist_perl_pid" 2>/dev/null; then
@@ -93,9 +94,9 @@ enum ResidentPerl {
 
         """
 
-    /// The command line for `exec perl WORDS` (WORDS as `shellJoin` writes them), up to the
-    /// framing's end.
+    /// The command line for `ResidentPerlProgram.start` WORDS (WORDS as `shellJoin` writes
+    /// them), up to the framing's end.
     static func command(words: Substring) -> String {
-        "hoist_perl \(words) </dev/null 2>&4"
+        "\(ResidentPerlProgram.quietLocale) hoist_perl \(words) </dev/null 2>&4"
     }
 }

@@ -49,8 +49,9 @@ struct ShellFraming: Sendable {
     ///
     /// A command that only execs a program with quoted arguments (`exec` and `shellJoin`'s
     /// words: every hook) runs in a subshell of the resident bash instead, where it means the
-    /// same: one `sh` fewer on the host for each hook. Without input, `exec perl` with such
-    /// words runs in a fork of the shell's resident perl (`ResidentPerl`).
+    /// same: one `sh` fewer on the host for each hook. Without input, a perl program started
+    /// as `ResidentPerlProgram.start` says, with such words, runs in a fork of the shell's
+    /// resident perl (`ResidentPerl`).
     func command(_ command: String, inputCount: Int?) -> String {
         Self.framed(line(command, inputCount: inputCount))
     }
@@ -76,10 +77,11 @@ struct ShellFraming: Sendable {
         "hoist_run() { LC_ALL=C IFS= read -r -N \"$1\" hoist_c && { set --; eval \"$hoist_c\"; }; }\n"
 
     private func line(_ command: String, inputCount: Int?) -> String {
-        let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
-        if inputCount == nil, let words, words.hasPrefix("perl ") {
-            return ResidentPerl.command(words: words.dropFirst(5)) + "; hoist_end\n"
+        let perl = command.dropFirst(ResidentPerlProgram.start.count)
+        if inputCount == nil, command.hasPrefix(ResidentPerlProgram.start), isJoinedWords(perl) {
+            return ResidentPerl.command(words: perl) + "; hoist_end\n"
         }
+        let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
         let announced = RemoteCommandWrapper.announced(command)
         let clock = command.contains(HostClock.variable) ? HostClock.residentShellAssignment : ""
         let run = words != nil ? "( \(announced) )" : "\(clock)sh -c \(shellQuote(announced))"

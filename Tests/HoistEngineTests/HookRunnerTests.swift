@@ -180,6 +180,19 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(!isRunning(bg, command: "sleep 1000"), "background child \(bg) survived the timeout")
     }
 
+    /// A script stopped at its timeout, by TERM or by KILL after the grace: the output is the
+    /// script's and the report Hoist's. The sh wrapper's dash used to add "Terminated" (or
+    /// "Killed") on its stderr, as if the script had printed it.
+    @Test(arguments: HookWrapperKind.allCases, ["", "trap '' TERM; "])
+    func aTimedOutScriptsOutputIsItsOwn(_ wrapper: HookWrapperKind, _ trap: String) async throws {
+        try script("slow.sh", "\(trap)echo started; sleep 600 & wait")
+        let (outcome, observer) = await run("scripts/slow.sh", wrapper, timeout: 1, grace: 1)
+        #expect(outcome.errorCode == .scriptTimedOut, "\(outcome)")
+        #expect(observer.outputLines.map(\.text) == ["started"])
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        #expect(!log.contains("Terminated") && !log.contains("Killed"), "\(log)")
+    }
+
     /// A script that closed its output (so there is nothing left to relay) still times out,
     /// and is killed: the perl runner keeps the deadline in its relay loop.
     @Test(arguments: HookWrapperKind.allCases)

@@ -32,6 +32,31 @@ struct DeployHookEndingTests {
         }
     }
 
+    /// A hook stopped at its timeout shows what it printed and Hoist's report of the timeout,
+    /// nothing else, also on a host without perl: there the sh wrapper's dash added
+    /// "Terminated" for the script the deadline stopped, as if the script had printed it.
+    @Test(arguments: [false, true])
+    func aTimedOutHookShowsOnlyItsOwnOutput(perlHidden: Bool) async throws {
+        try await DeployScenario.with("quietend", hosts: 1) { s in
+            let host = s.names[0]
+            let hidden = perlHidden ? try HiddenPrograms(["perl"], on: host) : nil
+            defer { hidden?.restore() }
+            try s.writePlaybook()
+            var revision = Revision()
+            revision.hook("AfterInstall", "scripts/slow.sh", body: "echo started\nsleep 600", timeout: 2)
+            let outcome = try await s.deploy(try s.revision("v1", revision))
+
+            #expect(outcome.status == 3, "\(outcome.description)")
+            #expect(outcome.event(host, "AfterInstall")?["error_code"] as? String == "ScriptTimedOut", "\(outcome.description)")
+            let output = outcome.of("output").filter { $0["host"] as? String == host }.compactMap { $0["text"] as? String }
+            #expect(output == ["started"], "perl hidden \(perlHidden): \(output)")
+            let files = FileManager.default.enumerator(atPath: s.url(host, s.groupDir).path)?.compactMap { $0 as? String } ?? []
+            #expect(files.contains { $0.hasSuffix("hook-runner.pl") } == !perlHidden, "the runner: \(files)")
+            let log = files.first { $0.hasSuffix("logs/scripts.log") }.flatMap { s.read(host, s.groupDir + "/" + $0) } ?? ""
+            #expect(log.contains("[stdout]started") && !log.contains("Terminated"), "\(log)")
+        }
+    }
+
     /// A daemon that left the script's process group and session (double fork, setsid) still
     /// holds the script's output when the script times out: the timeout is still reported
     /// (the deploy does not wait for the daemon, nor for the connection's backstop).

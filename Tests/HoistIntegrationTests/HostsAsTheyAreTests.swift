@@ -59,14 +59,17 @@ struct HostsAsTheyAreTests {
     /// A host whose locale is set but not installed, and a revision whose names have UTF-8
     /// and spaces: the files land under their names, and the hook's output is the hook's, not
     /// perl's complaint about the locale on starting Hoist's hook runner, also under `become`
-    /// (sudo keeps LANG), where no resident perl runs the hooks.
-    @Test(arguments: [false, true])
-    func anUninstalledLocaleAndUTF8NamesDeployQuietly(become: Bool) async throws {
+    /// (sudo keeps LANG), where no resident perl runs the hooks, and on a host without bash,
+    /// where each hook starts perl on an exec channel of its own.
+    @Test(arguments: [(false, false), (true, false), (false, true)])
+    func anUninstalledLocaleAndUTF8NamesDeployQuietly(become: Bool, bashHidden: Bool) async throws {
         try await DeployScenario.with("locale", hosts: 1) { s in
             let host = s.names[0]
             let bashrc = become ? "/home/hoist/.bashrc" : "/root/.bashrc"
             try s.put(host, bashrc, "export LANG=xx_YY.UTF-8\n")
             defer { try? FileManager.default.removeItem(at: s.url(host, bashrc)) }
+            let hidden = bashHidden ? try HiddenPrograms(["bash"], on: host) : nil
+            defer { hidden?.restore() }
             try s.writePlaybook()
             if become {
                 let inventory = try String(contentsOfFile: s.scratch.file("inventory.yml"), encoding: .utf8)
@@ -75,12 +78,18 @@ struct HostsAsTheyAreTests {
             }
             var revision = Revision()
             revision.install("s\u{ee}te files/caf\u{e9} menu.txt", "cr\u{e8}me\n", to: "/srv/\(s.application)/d\u{e9}j\u{e0} vu")
-            revision.hook("AfterInstall", "scripts/ch\u{e9}ck it.sh", body: "cat \"/srv/$APPLICATION_NAME/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt\"")
+            // The runner's parent: the resident perl, sudo, or (on an exec channel) sshd.
+            revision.hook("AfterInstall", "scripts/ch\u{e9}ck it.sh", body: """
+                cat "/srv/$APPLICATION_NAME/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt"
+                ps -o comm= -p "$(ps -o ppid= -p $PPID | tr -d ' ')" >/srv/obs/$APPLICATION_NAME/runner-parent
+                """)
             let outcome = try await s.deploy(try s.revision("v1", revision))
             #expect(outcome.status == 0, "\(outcome.description)")
             #expect(s.read(host, "/srv/\(s.application)/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt") == "cr\u{e8}me\n")
             let output = outcome.of("output").compactMap { $0["text"] as? String }
-            #expect(output == ["cr\u{e8}me"], "the hook's output only (become \(become)): \(output)")
+            #expect(output == ["cr\u{e8}me"], "the hook's output only (become \(become), bash hidden \(bashHidden)): \(output)")
+            let parent = s.observedLines(host, "runner-parent").first ?? ""
+            #expect(bashHidden ? parent.hasPrefix("sshd") : parent != "", "the runner's parent: \(parent)")
         }
     }
 
@@ -94,7 +103,7 @@ struct HostsAsTheyAreTests {
             let mounted = try FleetControl.exec(host, "mkdir -p \(s.groupDir) && mount --bind \(s.groupDir) \(s.groupDir) && mount -o remount,bind,noexec \(s.groupDir)")
             defer { _ = try? FleetControl.exec(host, "umount \(s.groupDir)") }
             try #require(mounted.status == 0)
-            let hidden = perlHidden ? try PerlHidden(on: host) : nil
+            let hidden = perlHidden ? try HiddenPrograms(["perl"], on: host) : nil
             defer { hidden?.restore() }
             try s.writePlaybook()
             var revision = Revision()

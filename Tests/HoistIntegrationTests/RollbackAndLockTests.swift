@@ -159,7 +159,7 @@ import HoistTestSupport
     /// the hook running until its deadline.
     @Test func killedCoordinatorIsRecoveredOnAHostWithoutPerl() async throws {
         try await withFleetHosts(1) { names in
-            let hidden = try PerlHidden(on: names[0])
+            let hidden = try HiddenPrograms(["perl"], on: names[0])
             defer { hidden.restore() }
             try Self.killedCoordinatorIsRecovered(names, application: "killednp")
             let group = TestPaths.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/killednp_g").path

@@ -91,9 +91,11 @@ struct ResidentShellTests {
         // A plain exec of quoted words runs in a subshell of bash: no sh; perl (a hook) in a
         // fork of the shell's resident perl.
         #expect(command("exec env 'a b'", nil).hasPrefix("( read -r _ _ _ _ hoist_pgid"))
-        #expect(command("exec perl /r.pl 'a b'", nil) == "hoist_perl /r.pl 'a b' </dev/null 2>&4; hoist_end\n")
-        #expect(command("exec perl /r.pl", 3).hasPrefix("head -c 3 | ( read"), "with input, perl is exec'd")
-        #expect(command("exec perl /r.pl; echo x", nil).hasPrefix("sh -c "))
+        let perl = ResidentPerlProgram.start
+        #expect(command(perl + "/r.pl 'a b'", nil) == "PERL_BADLANG= hoist_perl /r.pl 'a b' </dev/null 2>&4; hoist_end\n")
+        #expect(command(perl + "/r.pl", 3).hasPrefix("head -c 3 | sh -c "), "with input, perl is exec'd")
+        #expect(command("exec perl /r.pl", nil).hasPrefix("( read"), "perl started another way is exec'd")
+        #expect(command(perl + "/r.pl; echo x", nil).hasPrefix("sh -c "))
         #expect(!ResidentPerl.server.contains("'"), "the prologue carries the server as one quoted word")
         #expect(framing.prologue.contains("hoist_perl_up() {"))
         #expect(command("execute 'a'", nil).hasPrefix("sh -c "))
@@ -263,7 +265,7 @@ struct ResidentShellTests {
         var parents: Set<String> = []
         var groups: Set<String> = []
         for status in [0, 3, 0, 7] {
-            let (result, out, err) = try await session.capture("exec perl \(shellJoin([resident, String(status), "0"]))")
+            let (result, out, err) = try await session.capture("\(ResidentPerlProgram.start)\(shellJoin([resident, String(status), "0"]))")
             #expect(result.exitStatus == Int32(status))
             #expect(err == "args=\(status) 0")
             // 3 is the listing's own.
@@ -275,7 +277,7 @@ struct ResidentShellTests {
         #expect(groups.count == 4, "each run is in a group of its own: \(groups)")
         #expect(try String(contentsOfFile: resident + ".compiled", encoding: .utf8) == "compiled\n")
         for status in [2, 4] {
-            let (result, out, _) = try await session.capture("exec perl \(shellJoin([plain, String(status), "0"]))")
+            let (result, out, _) = try await session.capture("\(ResidentPerlProgram.start)\(shellJoin([plain, String(status), "0"]))")
             #expect(result.exitStatus == Int32(status) && Self.field("fds", out) == "0,1,2,3")
         }
         #expect(try String(contentsOfFile: plain + ".compiled", encoding: .utf8) == "compiled\ncompiled\n")
@@ -289,12 +291,12 @@ struct ResidentShellTests {
         try Self.perlProgram(at: program, resident: true)
         let session = try await LocalSSHD.connector().connect(sshd.host())
         defer { Task { await session.close() } }
-        let (first, firstOut, _) = try await session.capture("exec perl \(shellJoin([program, "0", "0"]))")
+        let (first, firstOut, _) = try await session.capture("\(ResidentPerlProgram.start)\(shellJoin([program, "0", "0"]))")
         let perl = Self.field("parent", firstOut)
         #expect(first.exitStatus == 0 && !perl.isEmpty, "\(firstOut)")
-        let (slow, _, _) = try await session.capture("exec perl \(shellJoin([program, "9", "600"]))", timeoutSeconds: 2)
+        let (slow, _, _) = try await session.capture("\(ResidentPerlProgram.start)\(shellJoin([program, "9", "600"]))", timeoutSeconds: 2)
         #expect(slow.timedOut && slow.exitStatus != 9)
-        let (next, out, _) = try await session.capture("exec perl \(shellJoin([program, "5", "0"]))")
+        let (next, out, _) = try await session.capture("\(ResidentPerlProgram.start)\(shellJoin([program, "5", "0"]))")
         #expect(next.exitStatus == 5 && Self.field("stdin", out) == "eof", "\(next) \(out)")
         // The signal reached the run itself: the shell and its perl went on, none was replaced.
         #expect(Self.field("parent", out) == perl)
@@ -304,7 +306,7 @@ struct ResidentShellTests {
         let (killed, _, _) = try await session.capture(
             "kill -KILL \(shellQuote(perl)) && while read -r _ _ s _ </proc/\(shellQuote(perl))/stat 2>/dev/null && [ \"$s\" != Z ]; do sleep 0.01; done")
         #expect(killed.exitStatus == 0)
-        let (again, outAgain, _) = try await session.capture("exec perl \(shellJoin([program, "6", "0"]))")
+        let (again, outAgain, _) = try await session.capture("\(ResidentPerlProgram.start)\(shellJoin([program, "6", "0"]))")
         #expect(again.exitStatus == 6)
         #expect(Self.field("parent", outAgain) != perl && !Self.field("parent", outAgain).isEmpty)
     }

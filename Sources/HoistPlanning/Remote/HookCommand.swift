@@ -133,7 +133,10 @@ public struct HookInvocation: Sendable, Hashable {
     /// - the script runs in its own session (`setsid`), so the deadline can stop the whole
     ///   process group, and the descendants `su -c` moves into a session of their own:
     ///   TERM first, KILL after the grace period. The deadline is a plain `sleep` whose end
-    ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell);
+    ///   interrupts the wrapper's `wait` through a SIGCHLD trap (no watchdog shell). The
+    ///   `wait` that collects the script says nothing: dash prints "Terminated" (or
+    ///   "Killed") there for a script the deadline or a kill stopped, on the wrapper's stderr,
+    ///   which is the hook's; the perl runner prints no such line, and the report says it;
     /// - when the channel goes (the coordinator was killed, its host lost the network, sshd
     ///   died), the script is stopped as at its deadline, as the perl runner does: nobody will
     ///   ever hear how it ended. A shell cannot wait on its stdout, but `tail -f` can: where
@@ -179,7 +182,7 @@ public struct HookInvocation: Sendable, Hashable {
             sleep \(timeoutSeconds) & tm=$!; phase=run
             if [ -p /dev/stdout ]; then env --default-signal=PIPE tail -c0 -f --pid=$$ /dev/null </dev/null 2>/dev/null & wt=$!; fi
             while :; do
-              wait "$sp"; rc=$?
+              wait "$sp" 2>/dev/null; rc=$?
               if [ ! -e "/proc/$sp" ]; then \(Self.statusAfterWait); break; fi
               if [ -n "$wt" ] && ended "$wt"; then watched; fi
               if ended "$tm"; then

@@ -33,16 +33,12 @@ import HoistCore
 ///   ignored by the runner (not by the script), so a write to the dead channel cannot end
 ///   the runner before it stops the script.
 extension HookInvocation {
-    /// The program: the perl runner from `runnerFile` where the probe wrote one, else the sh
-    /// wrapper.
-    ///
-    /// Under `become` perl starts in sudo's shell for every hook, not as a fork of the
-    /// session's resident perl (whose own stderr goes nowhere): `PERL_BADLANG=` keeps its
-    /// complaint about a locale the host lacks out of the hook's output, and the runner takes
-    /// that empty value out of the script's environment again.
+    /// The program: the perl runner from `runnerFile` where the probe wrote one (started as
+    /// `ResidentPerlProgram.start` says, so perl's complaint about a locale the host lacks is
+    /// no hook's output), else the sh wrapper.
     var program: String {
         guard let runnerFile else { return "set -u\n" + shellProgram }
-        return (become ? "PERL_BADLANG= " : "") + "exec perl " + ([runnerFile] + perlArguments).map(shellQuote).joined(separator: " ")
+        return ResidentPerlProgram.start + shellJoin([runnerFile] + perlArguments)
     }
 
     /// What the runner execs: the script, `su <user> -c <path>` for `runas` (the user's login
