@@ -14,6 +14,9 @@ public struct DeployableRevision: Sendable {
     public var bundlePath: String
     public var sha256: String
     public var sizeBytes: Int64
+    /// The revision's file bytes once unpacked on a host (`BundleInspection.expandedSize`),
+    /// for the free-space check before ApplicationStop.
+    public var unpackedBytes: Int64
     public var hooks: HookTable
     /// The file_exists_behavior in force (the AppSpec's own wins), as history records it.
     public var fileExistsBehavior: FileExistsBehavior
@@ -23,7 +26,7 @@ public struct DeployableRevision: Sendable {
     /// The git commit of the revision folder's work tree, for `hoist list` (nil: none).
     public var commit: String?
 
-    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64,
+    public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64, unpackedBytes: Int64 = 0,
                 hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,
                 commit: String? = nil, renderInstall: @escaping @Sendable (String, String) -> String) {
         self.commit = commit
@@ -32,6 +35,7 @@ public struct DeployableRevision: Sendable {
         self.bundlePath = bundlePath
         self.sha256 = sha256
         self.sizeBytes = sizeBytes
+        self.unpackedBytes = unpackedBytes
         self.hooks = hooks
         self.renderInstall = renderInstall
     }

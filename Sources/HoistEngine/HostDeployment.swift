@@ -79,6 +79,9 @@ public struct HostDeployment: Sendable {
             }
             return finish(finished, error: hostError)
         }
+        if let refusal = await spaceRefusal(probe) {
+            return await refuse(refusal, since: probeStart)
+        }
 
         var previousHooks: Result<HookTable, HookParseFailure>?
         if let text = probe.lastAppSpecText {

@@ -1,4 +1,5 @@
 import Foundation
+import HoistCore
 import Testing
 
 /// Keeps the tests that make a host unreachable (its sshd stopped, its link taken down) apart
@@ -35,6 +36,24 @@ actor HostOutages {
     static func withHostFile<T>(_ file: URL, _ content: String, _ body: () async throws -> T) async throws -> T {
         try await during(stop: { try content.write(to: file, atomically: true, encoding: .utf8) },
                          restore: { try? FileManager.default.removeItem(at: file) }, body)
+    }
+
+    /// Mounts a tmpfs of `size` (e.g. `2m`) over `folder` inside `host`'s mount namespace,
+    /// holding a copy of what the folder held, for the length of `body`: a nearly full disk.
+    /// Then unmounts it (what the folder held is there again), also when `body` throws.
+    static func withSmallDisk<T>(_ host: String, _ folder: String, size: String, _ body: () async throws -> T) async throws -> T {
+        let dir = shellQuote(folder), keep = shellQuote(folder + ".keep")
+        return try await during(stop: {
+            let mounted = try FleetControl.exec(host, "set -e; mkdir -p \(dir); rm -rf \(keep); cp -a \(dir) \(keep); "
+                                                + "mount -t tmpfs -o size=\(size) tmpfs \(dir); cp -a \(keep)/. \(dir)/; rm -rf \(keep)")
+            guard mounted.status == 0 else {
+                _ = try? FleetControl.exec(host, "umount \(dir); rm -rf \(keep)")
+                throw FleetControl.Failed(description: "could not mount a small disk over \(folder) on \(host)")
+            }
+        }, restore: {
+            let unmounted = try FleetControl.exec(host, "umount \(dir)")
+            guard unmounted.status == 0 else { throw FleetControl.Failed(description: "could not unmount \(folder) on \(host)") }
+        }, body)
     }
 
     private static func during<T>(stop: () throws -> Void, restore: () throws -> Void, _ body: () async throws -> T) async throws -> T {

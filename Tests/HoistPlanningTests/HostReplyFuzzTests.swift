@@ -9,7 +9,7 @@ import Testing
 @Suite struct HostReplyFuzzTests {
     static let fragments = [
         "\u{1e}", "\u{1e}taken 0", "\u{1e}held ", "\u{1e}owner {", "\u{1e}stop ", "\u{1e}last=", "\u{1e}bundle=",
-        "\u{1e}appspec=appspec.yml ", "=", " ", "\n", "\r", "\u{0}", "é", "-1", "99999999999999999999", "\u{1e}HOIST-HOOK ",
+        "\u{1e}appspec=appspec.yml ", "\u{1e}df=", "%", "=", " ", "\n", "\r", "\u{0}", "é", "-1", "99999999999999999999", "\u{1e}HOIST-HOOK ",
         "exited 0", "pid 1", "leftopen 0 1 2", "runas shell /usr/sbin/nologin", "%%", "\\",
     ]
 
@@ -41,6 +41,7 @@ import Testing
         "\u{1e}last=/var/lib/hoist/g/d-A\n\u{1e}recent=/var/lib/hoist/g/d-B\n\u{1e}appspec=appspec.yml dmVyc2lvbjogMC4w\n\u{1e}bundle=abc /var/lib/hoist/g/d-A\n",
         "\u{1e}last=\n\u{1e}recent=\n",
         "motd noise\n\u{1e}bundle=def /x\n\u{1e}bundle=broken\n",
+        "\u{1e}df=/dev/sda1 41152736 39000000 2152736 95% /\n\u{1e}last=\n",
     ]
 
     @Test func probeRepliesNeverCrashAndTakeOnlyMarkerLines() {
@@ -51,6 +52,10 @@ import Testing
             let result = HostProbeResult.parse(lines) { $0.isEmpty ? nil : "decoded" }
             for (digest, folder) in result.bundles {
                 #expect(lines.contains("\u{1e}bundle=\(digest) \(folder)"), "iteration \(iteration): \(text.debugDescription)")
+            }
+            if let free = result.freeBytes {
+                #expect(lines.contains { $0.hasPrefix("\u{1e}df=") && HostSpaceReply.availableBytes(dfLine: String($0.dropFirst(4))) == free },
+                        "iteration \(iteration): \(text.debugDescription)")
             }
             if let last = result.lastSuccessfulDir {
                 #expect(lines.contains("\u{1e}last=\(last)"), "iteration \(iteration)")

@@ -45,7 +45,9 @@ public struct HostCommands: Sendable {
     /// Prepares the deployment's folders and reports what the host holds for this group: the
     /// last successful and most recent revisions, the last successful revision's AppSpec (for
     /// ApplicationStop and the block-traffic hooks), and the digests of bundles already on the
-    /// host (so an identical bundle is not uploaded again). One round trip.
+    /// host (so an identical bundle is not uploaded again), and the free space of the group
+    /// folder's filesystem (`df`, the one program it adds: the engine checks the revision fits
+    /// before ApplicationStop). One round trip.
     ///
     /// Where the host has perl it also writes the hook runner (`HookInvocation.perlRunner`)
     /// into the deployment's folder, with the shell's own printf, and names it in its reply:
@@ -88,6 +90,10 @@ public struct HostCommands: Sendable {
                 fi
               done
             fi
+            # The free space where the bundle and the unpacked revision go (`HostSpaceNeed`):
+            # df's line for the filesystem, the one after its header.
+            if space=$(df -Pk -- \(q(layout.groupDir)) 2>/dev/null); then printf '%sdf=%s\\n' "$m" "${space#*
+            }"; fi
             for f in \(q(layout.groupDir))/*/bundle.sha256; do
               sum=; [ -f "${f%.sha256}.tar" ] && IFS= read -r sum 2>/dev/null <"$f"
               [ -n "$sum" ] && printf '%sbundle=%s %s\\n' "$m" "$sum" "${f%/bundle.sha256}"
@@ -118,6 +124,29 @@ public struct HostCommands: Sendable {
     /// deployment's nor the last successful one with its own `-ot` (no `ls`), once for each
     /// folder to go, until none is left that may go.
     public func retention(maxRevisions: Int) -> String {
+        retentionChoice(maxRevisions: maxRevisions, skip: "", take: "rm -rf \"$oldest\"")
+    }
+
+    /// Prints (`freed=KiB`) what `retention` would remove, measured with one `du` over exactly
+    /// the folders it would choose, removing nothing: the space check counts it as free
+    /// before it refuses a host (`HostSpaceNeed`). No reply when `du` fails.
+    public func retentionSize(maxRevisions: Int) -> String {
+        wrap("""
+            set -u
+            \(RemoteProgram.markerVariable)
+            set --
+            \(retentionChoice(maxRevisions: maxRevisions, skip: "for c; do [ \"$c\" != \"$old\" ] || continue 2; done",
+                              take: "set -- \"$@\" \"$oldest\""))
+            if [ $# -eq 0 ]; then printf '%sfreed=0\\ttotal\\n' "$m"
+            elif r=$(du -skc -- "$@" 2>/dev/null); then printf '%sfreed=%s\\n' "$m" "${r##*
+            }"; fi
+            exit 0
+            """)
+    }
+
+    /// Retention's choice of folders: `take` gets each chosen one (`$oldest`) in turn; `skip`
+    /// (for a choice that removes nothing) passes over a candidate (`$old`) already taken.
+    private func retentionChoice(maxRevisions: Int, skip: String, take: String) -> String {
         let q = shellQuote
         return """
             current=\(q(layout.deploymentDir(deploymentID)))
@@ -130,13 +159,13 @@ public struct HostCommands: Sendable {
             while [ "$extra" -gt 0 ]; do
               oldest=
               for old in \(q(layout.groupDir))/d-*/; do
-                old=${old%/}
+                old=${old%/}\(skip.isEmpty ? "" : "\n    " + skip)
                 if [ -d "$old" ] && [ "$old" != "$current" ] && [ "$old" != "$last" ]; then
                   if [ -z "$oldest" ] || [ "$old" -ot "$oldest" ]; then oldest=$old; fi
                 fi
               done
               [ -n "$oldest" ] || break
-              rm -rf "$oldest"
+              \(take)
               extra=$((extra - 1))
             done
             """
@@ -345,9 +374,14 @@ public struct HostProbeResult: Sendable, Hashable {
     /// The hook runner the probe wrote (the host has perl), or nil: hooks then run in the sh
     /// wrapper.
     public var hookRunner: String?
+    /// The bytes free to unprivileged users on the group folder's filesystem (`df`'s
+    /// Available), or nil when df failed or said something odd: then nothing is checked.
+    public var freeBytes: Int64?
 
     public init(lastSuccessfulDir: String? = nil, mostRecentDir: String? = nil, lastAppSpecName: String? = nil,
-                lastAppSpecText: String? = nil, bundles: [String: String] = [:], hookRunner: String? = nil) {
+                lastAppSpecText: String? = nil, bundles: [String: String] = [:], hookRunner: String? = nil,
+                freeBytes: Int64? = nil) {
+        self.freeBytes = freeBytes
         self.lastSuccessfulDir = lastSuccessfulDir
         self.mostRecentDir = mostRecentDir
         self.lastAppSpecName = lastAppSpecName
@@ -371,6 +405,7 @@ public struct HostProbeResult: Sendable, Hashable {
                 let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
                 if parts.count == 2 { result.bundles[parts[0]] = parts[1] }
             case "hookrunner": result.hookRunner = value.isEmpty ? nil : value
+            case "df": result.freeBytes = HostSpaceReply.availableBytes(dfLine: value)
             default: continue
             }
         }
