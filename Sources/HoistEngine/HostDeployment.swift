@@ -87,6 +87,12 @@ public struct HostDeployment: Sendable {
         if let text = probe.lastAppSpecText {
             previousHooks = context.parseHooks(text, probe.lastAppSpecName ?? "appspec.yml")
         }
+        // Events sourced from the most recent revision read its own AppSpec (§2.2), which the
+        // probe sends only when that revision is not the last successful one.
+        var recentHooks = previousHooks
+        if probe.mostRecentDir != probe.lastSuccessfulDir {
+            recentHooks = probe.recentAppSpecText.map { context.parseHooks($0, probe.recentAppSpecName ?? "appspec.yml") }
+        }
         var failedAlready = false
         for event in context.events {
             if failedAlready || stop.level >= .graceful {
@@ -100,7 +106,7 @@ public struct HostDeployment: Sendable {
             }
             let start = Date()
             observer.handle(.eventStarted(host: host.name, event: event, time: start, scriptsFrom: scriptsSource(event, probe: probe)))
-            let step = await runEvent(event, probe: probe, previousHooks: previousHooks)
+            let step = await runEvent(event, probe: probe, previousHooks: source(of: event) == .mostRecent ? recentHooks : previousHooks)
             let outcome = EventOutcome(status: step.status, errorCode: step.errorCode, message: step.message,
                                        scriptName: step.scriptName, start: start, end: Date())
             observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
@@ -149,6 +155,8 @@ public struct HostDeployment: Sendable {
         }
     }
 
+    /// `previousHooks`: the hooks of the revision the event's scripts come from when that is an
+    /// earlier one (the last successful or the most recent, `source(of:)`).
     func runEvent(_ event: LifecycleEvent, probe: HostProbeResult, previousHooks: Result<HookTable, HookParseFailure>?) async -> StepResult {
         switch event {
         case .downloadBundle: return await downloadBundle(probe: probe)
@@ -160,7 +168,8 @@ public struct HostDeployment: Sendable {
         case .current:
             return await runHooks(event, hooks: context.revision.hooks[event] ?? [], root: layout.archiveDir(context.id), runnerFile: probe.hookRunner)
         case .lastSuccessful, .mostRecent:
-            let dir = source(of: event) == .lastSuccessful ? probe.lastSuccessfulDir : probe.mostRecentDir
+            let fromLast = source(of: event) == .lastSuccessful
+            let dir = fromLast ? probe.lastSuccessfulDir : probe.mostRecentDir
             guard let dir else {
                 return .skipped("first deployment of this group on this host: there is no earlier revision to run \(event.rawValue) from")
             }
@@ -168,13 +177,13 @@ public struct HostDeployment: Sendable {
             guard let previousHooks else {
                 return .failed(.unknownError,
                     "The CodeDeploy agent did not find an AppSpec file within the unpacked revision directory at revision-relative path \"appspec.yml\". The revision was unpacked to directory \"\(root)\", and the AppSpec file was expected but not found at path \"\(root)/appspec.yml\". "
-                    + "The host's pointer \(layout.lastSuccessfulPointer) names a revision that is gone; deploy with --ignore-application-stop-failures to go on, or remove the pointer.")
+                    + "The host's pointer \(fromLast ? layout.lastSuccessfulPointer : layout.mostRecentPointer) names a revision that is gone; deploy with --ignore-application-stop-failures to go on, or remove the pointer.")
             }
             switch previousHooks {
             case .success(let hooks):
                 return await runHooks(event, hooks: hooks[event] ?? [], root: root, runnerFile: probe.hookRunner)
             case .failure(let failure):
-                return .failed(.unknownError, "the AppSpec of the last successful revision (\(root)) cannot be read: \(failure.message); deploy with --ignore-application-stop-failures to go on")
+                return .failed(.unknownError, "the AppSpec of the \(fromLast ? "last successful" : "most recent") revision (\(root)) cannot be read: \(failure.message); deploy with --ignore-application-stop-failures to go on")
             }
         }
     }

@@ -90,6 +90,15 @@ public struct HostCommands: Sendable {
                 fi
               done
             fi
+            # A blue/green rollback runs the block hooks of the most recent revision: after a
+            # deployment that failed before its Install ended, that is not the last successful one.
+            if [ -n "$recent" ] && [ "$recent" != "$last" ]; then
+              for f in appspec.yml appspec.yaml; do
+                if [ -f "$recent/deployment-archive/$f" ]; then
+                  printf '%srecentappspec=%s ' "$m" "$f"; base64 -w0 <"$recent/deployment-archive/$f"; echo; break
+                fi
+              done
+            fi
             # The free space where the bundle and the unpacked revision go (`HostSpaceNeed`):
             # df's line for the filesystem, the one after its header.
             if space=$(df -Pk -- \(q(layout.groupDir)) 2>/dev/null); then printf '%sdf=%s\\n' "$m" "${space#*
@@ -369,6 +378,9 @@ public struct HostProbeResult: Sendable, Hashable {
     public var mostRecentDir: String?
     public var lastAppSpecName: String?
     public var lastAppSpecText: String?
+    /// The most recent revision's AppSpec, when that revision is not the last successful one.
+    public var recentAppSpecName: String?
+    public var recentAppSpecText: String?
     /// Deployment folders holding a bundle, by digest.
     public var bundles: [String: String]
     /// The hook runner the probe wrote (the host has perl), or nil: hooks then run in the sh
@@ -397,10 +409,8 @@ public struct HostProbeResult: Sendable, Hashable {
             switch key {
             case "last": result.lastSuccessfulDir = value.isEmpty ? nil : value
             case "recent": result.mostRecentDir = value.isEmpty ? nil : value
-            case "appspec":
-                let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
-                result.lastAppSpecName = parts.first
-                result.lastAppSpecText = parts.count > 1 ? decodeBase64(parts[1]) : ""
+            case "appspec": (result.lastAppSpecName, result.lastAppSpecText) = appSpec(value, decodeBase64)
+            case "recentappspec": (result.recentAppSpecName, result.recentAppSpecText) = appSpec(value, decodeBase64)
             case "bundle":
                 let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
                 if parts.count == 2 { result.bundles[parts[0]] = parts[1] }
@@ -410,6 +420,12 @@ public struct HostProbeResult: Sendable, Hashable {
             }
         }
         return result
+    }
+
+    /// An AppSpec reply, `NAME BASE64`: its file name and text.
+    private static func appSpec(_ value: String, _ decodeBase64: (String) -> String?) -> (String?, String?) {
+        let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
+        return (parts.first, parts.count > 1 ? decodeBase64(parts[1]) : "")
     }
 }
 

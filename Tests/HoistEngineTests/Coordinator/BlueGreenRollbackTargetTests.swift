@@ -74,4 +74,28 @@ import HoistTestSupport
         #expect(Self.moves(again) == ["allow green", "block blue"])
         #expect(Self.live(group) == "green")
     }
+
+    /// A blue/green rollback runs the block hooks of each host's most recent revision, from that
+    /// revision's own AppSpec (CodeDeploy §2.2). After a deployment that failed before its
+    /// Install ended, the most recent revision is not the last successful one: here v2 added
+    /// the block hooks that v1 lacked, so reading v1's AppSpec ran none of them.
+    @Test func theBlockHooksOfARollbackComeFromTheMostRecentRevisionsAppSpec() async throws {
+        let group = try Self.group()
+        let v1 = try await group.revision("v1", without: [.beforeBlockTraffic, .afterBlockTraffic])
+        let first = try await group.deploy(v1, plan: group.plan(config: .allAtOnce))
+        try #require(first.verdict.status == .succeeded)
+        for host in ["b1", "b2", "g1", "g2"] { try group.fail(host, .beforeInstall, in: "v2") }
+        let v2 = try await group.revision("v2")
+        let failed = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        try #require(failed.verdict.status == .failed)
+        let replacement = ["b1", "b2", "g1", "g2"].filter { group.ran($0).contains("v2 BeforeInstall") }
+        try #require(!replacement.isEmpty)
+
+        let rollback = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreenRollback())
+        #expect(rollback.verdict.status == .succeeded)
+        for host in replacement {
+            let ran = group.ran(host)
+            #expect(ran.contains("v2 BeforeBlockTraffic") && ran.contains("v2 AfterBlockTraffic"), "\(host): \(ran)")
+        }
+    }
 }

@@ -43,12 +43,13 @@ final class FolderGroup: @unchecked Sendable {
     func hold(_ host: String) throws { try Data().write(to: URL(fileURLWithPath: "\(control)/hold-\(host)")) }
     func release(_ host: String) throws { try Data().write(to: URL(fileURLWithPath: "\(control)/release-\(host)")) }
 
-    /// A revision named `name` whose every hook runs `scripts/hook.sh`, which records the
-    /// event in `<host folder>/ran` and obeys the control files.
-    func revision(_ name: String) async throws -> DeployableRevision {
+    /// A revision named `name` whose every hook (but those `without`) runs `scripts/hook.sh`,
+    /// which records the event in `<host folder>/ran` and obeys the control files.
+    func revision(_ name: String, without: Set<LifecycleEvent> = []) async throws -> DeployableRevision {
         let dir = "revisions/\(name)"
         let events: [LifecycleEvent] = [.applicationStop, .beforeInstall, .afterInstall, .applicationStart, .validateService,
                                         .beforeBlockTraffic, .afterBlockTraffic, .beforeAllowTraffic, .afterAllowTraffic]
+            .filter { !without.contains($0) }
         var appspec = "version: 0.0\nos: linux\nhooks:\n"
         for event in events { appspec += "  \(event.rawValue):\n    - location: scripts/hook.sh\n      timeout: 120\n" }
         try scratch.write("\(dir)/appspec.yml", appspec)
