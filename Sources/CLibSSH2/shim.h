@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <malloc.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>

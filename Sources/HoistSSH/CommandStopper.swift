@@ -37,4 +37,14 @@ struct CommandStopper {
         if let sentKill, now >= sentKill + Self.afterKillSeconds { return true }
         return false
     }
+
+    /// Seconds until `check` has something to do, at the latest: the deadline, the KILL after
+    /// the grace, giving up. A stop waiting for the group id waits for output, which wakes
+    /// the caller anyway; a cancellation wakes it too (`PollWaker`).
+    func secondsUntilDue(now: Double) -> Double {
+        if let sentKill { return sentKill + Self.afterKillSeconds - now }
+        if let sentTerm { return sentTerm + killGraceSeconds - now }
+        if timedOut || cancelled { return 1 }
+        return termAt.map { $0 - now } ?? .infinity
+    }
 }

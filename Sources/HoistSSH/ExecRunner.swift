@@ -60,7 +60,9 @@ struct ExecRunner {
                 lastTraffic = now
             }
             if handle.serveSideCommands() { continue }
-            try handle.wait("running a command", deadline: .after(1))
+            let pause = handle.pause(now: now, stopperDue: stopper.secondsUntilDue(now: now), lastTraffic: lastTraffic,
+                                     keepaliveSeconds: keepaliveSeconds)
+            try handle.wait("running a command", deadline: .after(pause), cap: pause)
         }
         lines.finish(onOutput)
 

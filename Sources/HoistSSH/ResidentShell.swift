@@ -110,7 +110,9 @@ final class ResidentShell {
                 lastTraffic = now
             }
             if handle.serveSideCommands() { continue }
-            try handle.wait("running a command", deadline: .after(1))
+            let pause = handle.pause(now: now, stopperDue: stopper.secondsUntilDue(now: now), lastTraffic: lastTraffic,
+                                     keepaliveSeconds: keepaliveSeconds)
+            try handle.wait("running a command", deadline: .after(pause), cap: pause)
         }
         lines.finish(onOutput)
         broken = false

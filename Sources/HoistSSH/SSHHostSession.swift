@@ -60,8 +60,9 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                 try execute(try target(), command, input: input, timeoutSeconds: timeoutSeconds,
                             killGraceSeconds: killGraceSeconds, isCancelled: { cancelled.current }, onOutput: onOutput)
             }
-        } onCancel: {
+        } onCancel: { [side] in
             cancelled.withLock { $0 = true }
+            side.waker.wake()
         }
     }
 
@@ -133,8 +134,9 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                 let side = self.side
                 if !thread.submit({ side.runPending(.alone) }) { side.failPending() }
             }
-        } onCancel: {
+        } onCancel: { [side] in
             cancelled.withLock { $0 = true }
+            side.waker.wake()
         }
     }
 
@@ -162,8 +164,9 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                                 isCancelled: { false }, onOutput: onOutput)
                 }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
             }
-        } onCancel: {
+        } onCancel: { [side] in
             cancelled.withLock { $0 = true }
+            side.waker.wake()
         }
     }
 

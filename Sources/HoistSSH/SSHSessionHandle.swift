@@ -70,8 +70,9 @@ final class SSHSessionHandle: @unchecked Sendable {
     }
 
     /// Blocks (on this thread) until the socket can move in the direction libssh2 needs, the
-    /// deadline passes (throws), or a second passes (so callers can send keepalives).
-    func wait(_ what: String, deadline: Deadline) throws {
+    /// deadline passes (throws), the side commands' waker is woken, or `cap` seconds pass (1 by
+    /// default, so callers can send keepalives; see `longestPause`).
+    func wait(_ what: String, deadline: Deadline, cap: Double = 1) throws {
         if deadline.hasPassed {
             throw TransportError(host: label, kind: .timeout, message: "timed out during \(what)")
         }
@@ -82,11 +83,26 @@ final class SSHSessionHandle: @unchecked Sendable {
         if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
         if events == 0 { events = Int16(POLLIN) }
         var fds = [pollfd(fd: transport.descriptor, events: events, revents: 0)] + transport.extraPollDescriptors()
-        let n = poll(&fds, nfds_t(fds.count), deadline.pollMilliseconds(cap: 1))
+        let waker = sideCommands?.waker
+        if let waker, waker.isUsable { fds.append(pollfd(fd: waker.descriptor, events: Int16(POLLIN), revents: 0)) }
+        let n = poll(&fds, nfds_t(fds.count), deadline.pollMilliseconds(cap: cap))
         if n < 0 && errno != EINTR {
             throw TransportError(host: label, kind: .closed, message: "poll failed during \(what): \(String(cString: strerror(errno)))")
         }
+        if let waker, waker.isUsable, let last = fds.last, last.fd == waker.descriptor, last.revents & Int16(POLLIN) != 0 { waker.drain() }
         while try transport.pump() {}
+    }
+
+    /// How long a command's wait for a quiet host may sleep when nothing else is due: woken
+    /// for side commands and cancellation, it need not look; without a waker it looks every
+    /// second.
+    var longestPause: Double { sideCommands?.waker.isUsable == true ? 30 : 1 }
+
+    /// The pause for a command's wait: until the stopper or the next keepalive is due, at most
+    /// `longestPause`, at least a millisecond.
+    func pause(now: Double, stopperDue: Double, lastTraffic: Double, keepaliveSeconds: Double) -> Double {
+        let keepalive = keepaliveSeconds > 0 ? lastTraffic + keepaliveSeconds - now : .infinity
+        return max(0.001, min(stopperDue, keepalive, longestPause))
     }
 
     /// Runs the side commands queued meanwhile (see `SideCommands`); true when one ran. Only

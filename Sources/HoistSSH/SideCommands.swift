@@ -29,9 +29,13 @@ final class SideCommands: @unchecked Sendable {
 
     private let pending = Locked<[Job]>([])
     private var running = false
+    /// Wakes the running job's wait (`SSHSessionHandle.wait`) for a command queued here, or for
+    /// a job whose task was cancelled.
+    let waker = PollWaker()
 
     func add(_ job: @escaping Job) {
         pending.withLock { $0.append(job) }
+        waker.wake()
     }
 
     /// Runs every queued command, in order; true when one ran. Does nothing inside a side

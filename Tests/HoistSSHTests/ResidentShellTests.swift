@@ -163,6 +163,31 @@ struct ResidentShellTests {
         }
     }
 
+    /// A command's wait for a quiet host sleeps until something is due (up to 30 s without
+    /// keepalives) rather than waking every second: a command queued beside it (a heartbeat)
+    /// and a cancellation wake it. Here, without the wake, the side command would wait for the
+    /// long one to end, and the cancelled one for its own end.
+    @Test(arguments: [true, false])
+    func aQuietCommandsWaitIsWokenForASideCommandAndACancel(resident: Bool) async throws {
+        let session = try await LocalSSHD.connector { $0.residentShell = resident; $0.keepaliveSeconds = 0 }.connect(sshd.host())
+        defer { Task { await session.close() } }
+        let ended = Locked(false)
+        let (lines, line) = AsyncStream.makeStream(of: String.self)
+        let long = Task {
+            defer { ended.withLock { $0 = true } }
+            return try await session.run("echo started; sleep 20", timeoutSeconds: nil, killGraceSeconds: 1) { line.yield($0.text) }
+        }
+        // Once it printed, the long command holds the session's thread: a side command queued
+        // before that would find the thread idle and run as a job of its own.
+        var iterator = lines.makeAsyncIterator()
+        #expect(await iterator.next() == "started")
+        let side = try await session.runBeside("echo beside", timeoutSeconds: 60) { _ in }
+        #expect(side.exitStatus == 0)
+        #expect(!ended.current, "the side command ran while the quiet command still ran")
+        long.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await long.value }
+    }
+
     /// A background process that keeps writing after its command ended does not stop the next
     /// command from being read correctly (its late lines may show in that command's output).
     @Test func aBackgroundWriterDoesNotDerailTheNextCommand() async throws {

@@ -6,9 +6,10 @@ import HoistSSH
 /// deployment, and a process over its open-file limit fails hosts at random, some after their
 /// ApplicationStop. The limit was raised to the hard one at start (`OpenFileLimit.raise`).
 enum OpenFilesCheck {
-    /// The descriptors a deployment over `hosts` keeps open at once, at most.
+    /// The descriptors a deployment over `hosts` keeps open at once, at most: per host its
+    /// connection, the waker of its session's waits, and a connection per jump host.
     static func needed(for hosts: [HostSpec]) -> Int {
-        hosts.reduce(OpenFileLimit.reserve) { $0 + 1 + $1.jumps.count }
+        hosts.reduce(OpenFileLimit.reserve) { $0 + 2 + $1.jumps.count }
     }
 
     /// What to tell the user when `limit` is too low for `hosts`; nil when it is enough.
