@@ -60,9 +60,7 @@ struct ExecRunner {
                 lastTraffic = now
             }
             if handle.serveSideCommands() { continue }
-            let pause = handle.pause(now: now, stopperDue: stopper.secondsUntilDue(now: now), lastTraffic: lastTraffic,
-                                     keepaliveSeconds: keepaliveSeconds)
-            try handle.wait("running a command", deadline: .after(pause), cap: pause)
+            try handle.waitForCommand(now: now, stopper: stopper, lastTraffic: lastTraffic, keepaliveSeconds: keepaliveSeconds)
         }
         lines.finish(onOutput)
 

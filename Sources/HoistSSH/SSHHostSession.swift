@@ -61,8 +61,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                             killGraceSeconds: killGraceSeconds, isCancelled: { cancelled.current }, onOutput: onOutput)
             }
         } onCancel: { [side] in
-            cancelled.withLock { $0 = true }
-            side.waker.wake()
+            side.cancel(cancelled)
         }
     }
 
@@ -135,8 +134,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                 if !thread.submit({ side.runPending(.alone) }) { side.failPending() }
             }
         } onCancel: { [side] in
-            cancelled.withLock { $0 = true }
-            side.waker.wake()
+            side.cancel(cancelled)
         }
     }
 
@@ -165,8 +163,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                 }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
             }
         } onCancel: { [side] in
-            cancelled.withLock { $0 = true }
-            side.waker.wake()
+            side.cancel(cancelled)
         }
     }
 

@@ -98,11 +98,14 @@ final class SSHSessionHandle: @unchecked Sendable {
     /// second.
     var longestPause: Double { sideCommands?.waker.isUsable == true ? 30 : 1 }
 
-    /// The pause for a command's wait: until the stopper or the next keepalive is due, at most
-    /// `longestPause`, at least a millisecond.
-    func pause(now: Double, stopperDue: Double, lastTraffic: Double, keepaliveSeconds: Double) -> Double {
+    /// A running command's wait: until output arrives, the waker is woken (a side command, a
+    /// cancel), the stopper's next step or the next keepalive is due, at most `longestPause`.
+    /// It never throws a timeout: the stopper keeps the command's time (a deadline a
+    /// millisecond away would pass while a busy machine gets round to the poll).
+    func waitForCommand(now: Double, stopper: CommandStopper, lastTraffic: Double, keepaliveSeconds: Double) throws {
         let keepalive = keepaliveSeconds > 0 ? lastTraffic + keepaliveSeconds - now : .infinity
-        return max(0.001, min(stopperDue, keepalive, longestPause))
+        let pause = max(0.001, min(stopper.secondsUntilDue(now: now), keepalive, longestPause))
+        try wait("running a command", deadline: .never, cap: pause)
     }
 
     /// Runs the side commands queued meanwhile (see `SideCommands`); true when one ran. Only

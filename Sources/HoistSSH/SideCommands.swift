@@ -38,6 +38,13 @@ final class SideCommands: @unchecked Sendable {
         waker.wake()
     }
 
+    /// Marks a job of this session cancelled (`flag`, which its loop reads) and wakes its wait,
+    /// so the stop does not wait for the wait's end. Any thread.
+    func cancel(_ flag: Locked<Bool>) {
+        flag.withLock { $0 = true }
+        waker.wake()
+    }
+
     /// Runs every queued command, in order; true when one ran. Does nothing inside a side
     /// command (its own waits come here too). On the session's thread.
     @discardableResult
