@@ -71,13 +71,7 @@ public struct HostDeployment: Sendable {
             // The probe's failure goes to every event without a step (`StepResult.failed`
             // adds the hint for the others).
             let message = described + HostTroubleHint.suffix(for: described)
-            hostError = (code, message)
-            let now = Date()
-            for event in context.events {
-                let outcome = EventOutcome(status: .skipped, message: "not run: \(message)", start: probeStart, end: now)
-                finished.append((event, outcome))
-            }
-            return finish(finished, error: hostError)
+            return finish(notRun(message, since: probeStart), error: (code, message))
         }
         if let refusal = await spaceRefusal(probe) {
             return await refuse(refusal, since: probeStart)
@@ -127,6 +121,12 @@ public struct HostDeployment: Sendable {
         let outcome = finish(finished, error: hostError)
         await writeHostRecord(outcome)
         return outcome
+    }
+
+    /// Every event Skipped for a reason found before the first one (the probe failed, no room).
+    func notRun(_ message: String, since start: Date) -> [(LifecycleEvent, EventOutcome)] {
+        let now = Date()
+        return context.events.map { ($0, EventOutcome(status: .skipped, message: "not run: \(message)", start: start, end: now)) }
     }
 
     func finish(_ events: [(LifecycleEvent, EventOutcome)], error: (LifecycleErrorCode, String)?) -> HostOutcome {

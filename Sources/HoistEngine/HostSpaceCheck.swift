@@ -36,9 +36,7 @@ extension HostDeployment {
             await staged.cancelAndWait()
             _ = try? await session.capture(commands.discardDeployment, timeoutSeconds: 60)
         }
-        let now = Date()
-        let events = context.events.map { ($0, EventOutcome(status: .skipped, message: "not run: \(message)", start: start, end: now)) }
-        let outcome = finish(events, error: (.unknownError, message))
+        let outcome = finish(notRun(message, since: start), error: (.unknownError, message))
         await writeHostRecord(outcome)
         return outcome
     }

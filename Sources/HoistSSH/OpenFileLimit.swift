@@ -16,7 +16,7 @@ public enum OpenFileLimit {
     /// The limit in force now (the soft one); nil when it cannot be read.
     public static var current: Int? {
         var limit = rlimit()
-        guard getrlimit(RLIMIT_NOFILE_CONSTANT, &limit) == 0 else { return nil }
+        guard getrlimit(openFiles, &limit) == 0 else { return nil }
         return Int(clamping: limit.rlim_cur)
     }
 
@@ -25,11 +25,11 @@ public enum OpenFileLimit {
     @discardableResult
     public static func raise() -> Int? {
         var limit = rlimit()
-        guard getrlimit(RLIMIT_NOFILE_CONSTANT, &limit) == 0 else { return nil }
+        guard getrlimit(openFiles, &limit) == 0 else { return nil }
         if limit.rlim_cur < limit.rlim_max {
             var wanted = limit
             wanted.rlim_cur = limit.rlim_max == rlim_t.max ? kernelCeiling(limit.rlim_cur) : limit.rlim_max
-            if setrlimit(RLIMIT_NOFILE_CONSTANT, &wanted) == 0 { return Int(clamping: wanted.rlim_cur) }
+            if setrlimit(openFiles, &wanted) == 0 { return Int(clamping: wanted.rlim_cur) }
         }
         return Int(clamping: limit.rlim_cur)
     }
@@ -41,5 +41,5 @@ public enum OpenFileLimit {
         return value
     }
 
-    private static var RLIMIT_NOFILE_CONSTANT: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
+    private static var openFiles: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
 }
