@@ -124,7 +124,8 @@ extension DeployStopTests {
                                      then: "BeforeInstall")
             let dir = "\(s.groupDir)/\(outcome.deploymentID)"
             let left = (try? FileManager.default.contentsOfDirectory(atPath: s.url(host, dir).path)) ?? []
-            #expect(!left.contains { $0.hasSuffix(".tmp") || $0 == "bundle.tar" }, "no partial bundle: \(left)")
+            // hoist's stderr says what the stopped upload did (its removal of the partial file).
+            #expect(!left.contains { $0.hasSuffix(".tmp") || $0 == "bundle.tar" }, "no partial bundle: \(left)\n\(output.stderr)")
             #expect(!s.exists(host, "/srv/\(s.application)/big.txt"))
             // The lock was released: the next deployment runs.
             try FileManager.default.removeItem(at: s.url(host, "/root/.bashrc"))
