@@ -31,7 +31,8 @@ public final class SSHConnector: HostConnector {
                     try await thread.perform { try SessionChain.open(host, options: options) }
                 }
                 return SSHHostSession(host: host, thread: thread, chain: chain, keepaliveSeconds: options.keepaliveSeconds,
-                                     residentShell: options.residentShell, uploads: uploads)
+                                     residentShell: options.residentShell, uploads: uploads,
+                                     side: SideCommands(quietWaitSeconds: options.quietWaitSeconds))
             } catch let error as TransportError where Self.isRetryable(error) && attempt < options.handshakeAttempts {
                 thread.stop()
                 // Back off with jitter so a burst of refused handshakes does not return as one.

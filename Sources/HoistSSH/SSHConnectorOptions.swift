@@ -22,6 +22,10 @@ public struct SSHConnectorOptions: Sendable {
     /// (`Uploader.chunkSize`), so this bounds the coordinator's memory on a thousand hosts;
     /// two cores are busy long before 64 streams are.
     public var maxConcurrentUploads: Int = 64
+    /// How long a running command's wait on a quiet host may sleep when nothing is due (no
+    /// output, keepalive, deadline or kill): a command queued beside it and a cancel wake it
+    /// (`PollWaker`), so this only bounds a wake that never came.
+    public var quietWaitSeconds: Double = 30
     /// Attempts for a handshake that fails with a reset or a missing banner.
     public var handshakeAttempts: Int = 4
     /// Run commands in one resident shell per session (`ResidentShell`): a command then costs

@@ -20,15 +20,16 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// Shared by the connector's sessions: how many uploads may stream at once.
     private let uploads: AsyncSemaphore
     /// Commands that run beside the current job (`runBeside`).
-    private let side = SideCommands()
+    private let side: SideCommands
     /// The shortest time a command took on this session, start to end: a bound on the
     /// round trip to the host, which uploads through a jump host pace by (`UploadPacing`).
     /// Touched only on `thread`.
     private var fastestCommand: Double?
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
-         uploads: AsyncSemaphore) {
+         uploads: AsyncSemaphore, side: SideCommands = SideCommands()) {
         self.uploads = uploads
+        self.side = side
         self.host = host
         self.useResidentShell = residentShell
         self.thread = thread

@@ -71,7 +71,7 @@ final class SSHSessionHandle: @unchecked Sendable {
 
     /// Blocks (on this thread) until the socket can move in the direction libssh2 needs, the
     /// deadline passes (throws), the side commands' waker is woken, or `cap` seconds pass (1 by
-    /// default, so callers can send keepalives; see `longestPause`).
+    /// default, so callers can send keepalives; see `waitForCommand`).
     func wait(_ what: String, deadline: Deadline, cap: Double = 1) throws {
         if deadline.hasPassed {
             throw TransportError(host: label, kind: .timeout, message: "timed out during \(what)")
@@ -93,18 +93,14 @@ final class SSHSessionHandle: @unchecked Sendable {
         while try transport.pump() {}
     }
 
-    /// How long a command's wait for a quiet host may sleep when nothing else is due: woken
-    /// for side commands and cancellation, it need not look; without a waker it looks every
-    /// second.
-    var longestPause: Double { sideCommands?.waker.isUsable == true ? 30 : 1 }
-
     /// A running command's wait: until output arrives, the waker is woken (a side command, a
-    /// cancel), the stopper's next step or the next keepalive is due, at most `longestPause`.
+    /// cancel), the stopper's next step or the next keepalive is due, at most the side
+    /// commands' `quietWaitSeconds` (a second for a session without them).
     /// It never throws a timeout: the stopper keeps the command's time (a deadline a
     /// millisecond away would pass while a busy machine gets round to the poll).
     func waitForCommand(now: Double, stopper: CommandStopper, lastTraffic: Double, keepaliveSeconds: Double) throws {
         let keepalive = keepaliveSeconds > 0 ? lastTraffic + keepaliveSeconds - now : .infinity
-        let pause = max(0.001, min(stopper.secondsUntilDue(now: now), keepalive, longestPause))
+        let pause = max(0.001, min(stopper.secondsUntilDue(now: now), keepalive, sideCommands?.quietWaitSeconds ?? 1))
         try wait("running a command", deadline: .never, cap: pause)
     }
 

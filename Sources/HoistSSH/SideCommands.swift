@@ -32,6 +32,13 @@ final class SideCommands: @unchecked Sendable {
     /// Wakes the running job's wait (`SSHSessionHandle.wait`) for a command queued here, or for
     /// a job whose task was cancelled.
     let waker = PollWaker()
+    /// How long the running job's wait may sleep with nothing due (`SSHConnectorOptions
+    /// .quietWaitSeconds`); a second without a working waker.
+    let quietWaitSeconds: Double
+
+    init(quietWaitSeconds: Double = 30) {
+        self.quietWaitSeconds = waker.isUsable ? quietWaitSeconds : 1
+    }
 
     func add(_ job: @escaping Job) {
         pending.withLock { $0.append(job) }

@@ -163,19 +163,23 @@ struct ResidentShellTests {
         }
     }
 
-    /// A command's wait for a quiet host sleeps until something is due (up to 30 s without
-    /// keepalives) rather than waking every second: a command queued beside it (a heartbeat)
-    /// and a cancellation wake it. Here, without the wake, the side command would wait for the
-    /// long one to end, and the cancelled one for its own end.
+    /// A command's wait for a quiet host sleeps until something is due (here: nothing, for up
+    /// to ten minutes) rather than waking every second: a command queued beside it (a
+    /// heartbeat) and a cancellation wake it. Without the wake, the side command would wait
+    /// for the quiet one's end (300 s on), and the cancelled one would run to its end and not
+    /// throw. When the wakes work it takes seconds, however long a busy machine keeps this
+    /// test from its next step.
     @Test(arguments: [true, false])
     func aQuietCommandsWaitIsWokenForASideCommandAndACancel(resident: Bool) async throws {
-        let session = try await LocalSSHD.connector { $0.residentShell = resident; $0.keepaliveSeconds = 0 }.connect(sshd.host())
+        let session = try await LocalSSHD.connector {
+            $0.residentShell = resident; $0.keepaliveSeconds = 0; $0.quietWaitSeconds = 600
+        }.connect(sshd.host())
         defer { Task { await session.close() } }
         let ended = Locked(false)
         let (lines, line) = AsyncStream.makeStream(of: String.self)
         let long = Task {
             defer { ended.withLock { $0 = true } }
-            return try await session.run("echo started; sleep 20", timeoutSeconds: nil, killGraceSeconds: 1) { line.yield($0.text) }
+            return try await session.run("echo started; sleep 300", timeoutSeconds: nil, killGraceSeconds: 1) { line.yield($0.text) }
         }
         // Once it printed, the long command holds the session's thread: a side command queued
         // before that would find the thread idle and run as a job of its own.
