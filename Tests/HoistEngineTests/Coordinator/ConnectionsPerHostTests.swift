@@ -13,10 +13,11 @@ import HoistTestSupport
         try group.hold("h1")
         let connector = CountingConnector()
         var request = group.request(group.plan(), try await group.revision("v1"))
-        // Lease 9 s: every host's lock is refreshed every 3 s, the first host's every 200 ms.
+        // Lease 30 s: every host's lock is refreshed every 10 s, the first host's every 200 ms.
         // (Not less: a coordinator whose lock no host renewed for the lease less one beat
-        // stops, and a loaded machine can hold a beat back for seconds.)
-        request.lock.leaseSeconds = 9
+        // stops, and a loaded machine, whose two pool threads serve every test in this
+        // process, held the beats back past a 9-second lease once, with two builds beside.)
+        request.lock.leaseSeconds = 30
         var ports = group.ports()
         ports.connector = connector
         let deployment = Deployment(request: request, ports: ports)
