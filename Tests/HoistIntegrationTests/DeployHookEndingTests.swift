@@ -39,12 +39,12 @@ struct DeployHookEndingTests {
     func aTimedOutHookShowsOnlyItsOwnOutput(perlHidden: Bool) async throws {
         try await DeployScenario.with("quietend", hosts: 1) { s in
             let host = s.names[0]
-            let hidden = perlHidden ? try HiddenPrograms(["perl"], on: host) : nil
-            defer { hidden?.restore() }
             try s.writePlaybook()
             var revision = Revision()
             revision.hook("AfterInstall", "scripts/slow.sh", body: "echo started\nsleep 600", timeout: 2)
-            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let outcome = try await HostOutages.withHiddenPrograms(perlHidden ? ["perl"] : [], on: host) {
+                try await s.deploy(try s.revision("v1", revision))
+            }
 
             #expect(outcome.status == 3, "\(outcome.description)")
             #expect(outcome.event(host, "AfterInstall")?["error_code"] as? String == "ScriptTimedOut", "\(outcome.description)")

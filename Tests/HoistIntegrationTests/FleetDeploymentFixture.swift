@@ -104,10 +104,10 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
 
 /// Runs `body` with `count` fleet hosts of its own, taken from the pool the deploy tests
 /// share, and gives them back afterwards.
-func withFleetHosts(_ count: Int, _ body: ([String]) throws -> Void) async throws {
+func withFleetHosts(_ count: Int, _ body: ([String]) async throws -> Void) async throws {
     let hosts = try await DeployHostPool.shared.acquire(count)
     do {
-        try body(hosts.map(\.name))
+        try await body(hosts.map(\.name))
     } catch {
         await DeployHostPool.shared.release(hosts)
         throw error

@@ -7,6 +7,11 @@ import Foundation
 /// root's ~/.bashrc (which bash, root's login shell, reads for the commands sshd starts, and
 /// whose PATH the resident shell keeps) ends by setting PATH to a folder in the host's private
 /// /opt of links to every other program. What the file held before stays in front.
+///
+/// Every SSH session on the host sees the change, not only the test's: use it through
+/// `HostOutages.withHiddenPrograms`, which keeps it apart from the tests deploying to the
+/// whole fleet. A traffic deployment whose session to the host started while perl was hidden
+/// kept that PATH; once the folder was removed, its commands there failed ("sh: No such file").
 struct HiddenPrograms {
     let bashrc: URL
     let folder: URL

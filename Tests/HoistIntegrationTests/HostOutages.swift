@@ -38,6 +38,14 @@ actor HostOutages {
                          restore: { try? FileManager.default.removeItem(at: file) }, body)
     }
 
+    /// Hides every program whose name starts with one of `names` from the SSH sessions on
+    /// `host` (`HiddenPrograms`) for the length of `body`; with no names, just runs `body`.
+    static func withHiddenPrograms<T>(_ names: [String], on host: String, _ body: () async throws -> T) async throws -> T {
+        guard !names.isEmpty else { return try await body() }
+        var hidden: HiddenPrograms?
+        return try await during(stop: { hidden = try HiddenPrograms(names, on: host) }, restore: { hidden?.restore() }, body)
+    }
+
     /// Mounts a tmpfs of `size` (e.g. `2m`) over `folder` inside `host`'s mount namespace,
     /// holding a copy of what the folder held, for the length of `body`: a nearly full disk.
     /// Then unmounts it (what the folder held is there again), also when `body` throws.

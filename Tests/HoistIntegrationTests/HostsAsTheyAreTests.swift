@@ -68,28 +68,28 @@ struct HostsAsTheyAreTests {
             let bashrc = become ? "/home/hoist/.bashrc" : "/root/.bashrc"
             try s.put(host, bashrc, "export LANG=xx_YY.UTF-8\n")
             defer { try? FileManager.default.removeItem(at: s.url(host, bashrc)) }
-            let hidden = bashHidden ? try HiddenPrograms(["bash"], on: host) : nil
-            defer { hidden?.restore() }
-            try s.writePlaybook()
-            if become {
-                let inventory = try String(contentsOfFile: s.scratch.file("inventory.yml"), encoding: .utf8)
-                try inventory.replacingOccurrences(of: "  user: root\n", with: "  user: hoist\n  become: true\n")
-                    .write(toFile: s.scratch.file("inventory.yml"), atomically: true, encoding: .utf8)
+            try await HostOutages.withHiddenPrograms(bashHidden ? ["bash"] : [], on: host) {
+                try s.writePlaybook()
+                if become {
+                    let inventory = try String(contentsOfFile: s.scratch.file("inventory.yml"), encoding: .utf8)
+                    try inventory.replacingOccurrences(of: "  user: root\n", with: "  user: hoist\n  become: true\n")
+                        .write(toFile: s.scratch.file("inventory.yml"), atomically: true, encoding: .utf8)
+                }
+                var revision = Revision()
+                revision.install("s\u{ee}te files/caf\u{e9} menu.txt", "cr\u{e8}me\n", to: "/srv/\(s.application)/d\u{e9}j\u{e0} vu")
+                // The runner's parent: the resident perl, sudo, or (on an exec channel) sshd.
+                revision.hook("AfterInstall", "scripts/ch\u{e9}ck it.sh", body: """
+                    cat "/srv/$APPLICATION_NAME/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt"
+                    ps -o comm= -p "$(ps -o ppid= -p $PPID | tr -d ' ')" >/srv/obs/$APPLICATION_NAME/runner-parent
+                    """)
+                let outcome = try await s.deploy(try s.revision("v1", revision))
+                #expect(outcome.status == 0, "\(outcome.description)")
+                #expect(s.read(host, "/srv/\(s.application)/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt") == "cr\u{e8}me\n")
+                let output = outcome.of("output").compactMap { $0["text"] as? String }
+                #expect(output == ["cr\u{e8}me"], "the hook's output only (become \(become), bash hidden \(bashHidden)): \(output)")
+                let parent = s.observedLines(host, "runner-parent").first ?? ""
+                #expect(bashHidden ? parent.hasPrefix("sshd") : parent != "", "the runner's parent: \(parent)")
             }
-            var revision = Revision()
-            revision.install("s\u{ee}te files/caf\u{e9} menu.txt", "cr\u{e8}me\n", to: "/srv/\(s.application)/d\u{e9}j\u{e0} vu")
-            // The runner's parent: the resident perl, sudo, or (on an exec channel) sshd.
-            revision.hook("AfterInstall", "scripts/ch\u{e9}ck it.sh", body: """
-                cat "/srv/$APPLICATION_NAME/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt"
-                ps -o comm= -p "$(ps -o ppid= -p $PPID | tr -d ' ')" >/srv/obs/$APPLICATION_NAME/runner-parent
-                """)
-            let outcome = try await s.deploy(try s.revision("v1", revision))
-            #expect(outcome.status == 0, "\(outcome.description)")
-            #expect(s.read(host, "/srv/\(s.application)/d\u{e9}j\u{e0} vu/caf\u{e9} menu.txt") == "cr\u{e8}me\n")
-            let output = outcome.of("output").compactMap { $0["text"] as? String }
-            #expect(output == ["cr\u{e8}me"], "the hook's output only (become \(become), bash hidden \(bashHidden)): \(output)")
-            let parent = s.observedLines(host, "runner-parent").first ?? ""
-            #expect(bashHidden ? parent.hasPrefix("sshd") : parent != "", "the runner's parent: \(parent)")
         }
     }
 
@@ -103,12 +103,12 @@ struct HostsAsTheyAreTests {
             let mounted = try FleetControl.exec(host, "mkdir -p \(s.groupDir) && mount --bind \(s.groupDir) \(s.groupDir) && mount -o remount,bind,noexec \(s.groupDir)")
             defer { _ = try? FleetControl.exec(host, "umount \(s.groupDir)") }
             try #require(mounted.status == 0)
-            let hidden = perlHidden ? try HiddenPrograms(["perl"], on: host) : nil
-            defer { hidden?.restore() }
             try s.writePlaybook()
             var revision = Revision()
             revision.hook("BeforeInstall", "scripts/check.sh", body: "echo ran")
-            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let outcome = try await HostOutages.withHiddenPrograms(perlHidden ? ["perl"] : [], on: host) {
+                try await s.deploy(try s.revision("v1", revision))
+            }
             #expect(outcome.status != 0)
             #expect(outcome.eventStatus(host, "BeforeInstall") == "Failed")
             let said = "hoist: scripts/check.sh cannot run: the host mounts \(s.groupDir) noexec, and the deployment root is on it"

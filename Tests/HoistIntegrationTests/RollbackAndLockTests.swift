@@ -159,9 +159,9 @@ import HoistTestSupport
     /// the hook running until its deadline.
     @Test func killedCoordinatorIsRecoveredOnAHostWithoutPerl() async throws {
         try await withFleetHosts(1) { names in
-            let hidden = try HiddenPrograms(["perl"], on: names[0])
-            defer { hidden.restore() }
-            try Self.killedCoordinatorIsRecovered(names, application: "killednp")
+            try await HostOutages.withHiddenPrograms(["perl"], on: names[0]) {
+                try Self.killedCoordinatorIsRecovered(names, application: "killednp")
+            }
             let group = TestPaths.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/killednp_g").path
             let runners = FileManager.default.enumerator(atPath: group)?.compactMap { $0 as? String }.filter { $0.hasSuffix("hook-runner.pl") }
             #expect(runners == [], "the hooks ran in the sh wrapper")
