@@ -43,6 +43,8 @@ struct PhaseRun: Sendable {
         }
         let name = { (fleet: FleetRole) in plan.fleetName(fleet, live: live) }
         var inRotation: [String] = []
+        // Hosts of the fleet traffic goes back to that stay out of rotation, and why.
+        var leftOut: [String] = []
         announce(rolloutOver: plan.hosts(of: Self.rolloutFleet(phases), live: live))
         phases: for phase in phases {
             switch phase {
@@ -95,14 +97,16 @@ struct PhaseRun: Sendable {
                     case .refuse(let message):
                         record.end(.failed, code: .healthConstraints, message: message)
                         break phases
-                    case .proceed(let healthy, _):
+                    case .proceed(let healthy, let unhealthy):
                         let names = Set(healthy)
                         target = target.filter { names.contains($0.name) }
+                        leftOut += unhealthy.map { "\($0.host) (\($0.problem ?? "unhealthy"))" }
                     }
                 }
-                guard let allowed = await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
+                guard let moved = await reroute(to: target, from: leaving, newLive: name(fleet), earlierScripts: earlier, &record) else { break phases }
                 // In the plan's order, not the order the hosts finished in.
-                inRotation = target.map(\.name).filter(Set(allowed).contains)
+                inRotation = target.map(\.name).filter(Set(moved.allowed).contains)
+                leftOut += moved.leftOut.map { "\($0) (its allow-traffic events failed)" }
             case .pause(let seconds):
                 let original = name(.original), whole = Int(seconds.rounded(.up))
                 runner.observer.handle(.notice(.terminationWait(fleet: original, seconds: whole, until: Date().addingTimeInterval(seconds))))
@@ -116,7 +120,7 @@ struct PhaseRun: Sendable {
         }
         let verdict = DeploymentVerdictSummary(
             id: runner.context.id, status: record.status, errorCode: record.errorCode,
-            message: record.message ?? (record.status == .succeeded ? back?.verdict(inRotation: inRotation) ?? "Traffic moved; every phase succeeded." : nil),
+            message: record.message ?? (record.status == .succeeded ? back?.verdict(inRotation: inRotation, leftOut: leftOut) ?? "Traffic moved; every phase succeeded." : nil),
             hostStatuses: record.statuses, time: Date())
         return Result(run: DeploymentRunner.Result(verdict: verdict, hosts: record.outcomes), events: record.outcomes.mapValues(\.events))
     }
@@ -147,12 +151,14 @@ struct PhaseRun: Sendable {
         return .replacement
     }
 
-    /// Moves traffic in the planner's batches; the hosts put in rotation when every batch
-    /// succeeded (the live record then names `newLive`), else nil. After a stop no further
-    /// batch starts.
+    /// Moves traffic in the planner's batches; the outcome when every batch succeeded (the
+    /// live record then names `newLive`), else nil. After a stop no further batch starts. A
+    /// reroute back leaves out a target host whose allow fails, while enough others take
+    /// the traffic (`ReroutePlanner`).
     func reroute(to target: [HostSpec], from leaving: [HostSpec], newLive: String, earlierScripts: Bool,
-                 _ record: inout PhaseRecordBook) async -> [String]? {
-        var planner = ReroutePlanner(target: target.map(\.name), leaving: leaving.map(\.name), config: plan.config)
+                 _ record: inout PhaseRecordBook) async -> ReroutePlanner.Outcome? {
+        var planner = ReroutePlanner(target: target.map(\.name), leaving: leaving.map(\.name), config: plan.config,
+                                     leavesOutFailedAllows: back != nil)
         let byName = Dictionary(uniqueKeysWithValues: (target + leaving).map { ($0.name, $0) })
         var actions = planner.start()
         while !actions.isEmpty {
@@ -169,7 +175,7 @@ struct PhaseRun: Sendable {
                 case .finished(let outcome):
                     if outcome.status == .succeeded {
                         await recordLive(newLive)
-                        return outcome.allowed
+                        return outcome
                     }
                     if outcome.status == .stopped {
                         record.end(.stopped, code: stopCause.code, message: "\(stopCause.words). \(outcome.message)")

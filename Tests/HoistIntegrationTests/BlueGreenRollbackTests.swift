@@ -27,6 +27,18 @@ extension TrafficTests {
         return dir
     }
 
+    /// A revision whose BeforeAllowTraffic fails on a host holding `/etc/hoist-test/<flag>`:
+    /// a host that does not come back into rotation once the flag is put there.
+    static func revisionRefusingToComeBack(_ scratch: ScratchDirectory, _ version: String, flag: String) throws -> String {
+        let dir = try revision(scratch, version)
+        try "#!/bin/sh\nif [ -e /etc/hoist-test/\(flag) ]; then echo \"not coming back on $(hostname)\" >&2; exit 1; fi\n"
+            .write(toFile: dir + "/scripts/before_allow_traffic.sh", atomically: true, encoding: .utf8)
+        let appspec = try String(contentsOfFile: dir + "/appspec.yml", encoding: .utf8)
+        try (appspec + "  BeforeAllowTraffic:\n    - location: scripts/before_allow_traffic.sh\n      timeout: 30\n")
+            .write(toFile: dir + "/appspec.yml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
     static func history(_ db: String, _ args: [String]) throws -> Any {
         let run = try HoistBinary.run(args + ["--json", "--db", db], environment: [:])
         try #require(run.status == 0, "\(args): \(run.stderr)")
@@ -144,7 +156,9 @@ extension TrafficTests {
 
     /// The reroute fails in its last batch, after the first batch moved traffic: the
     /// automatic rollback returns traffic to the original fleet, the hosts blocked in the
-    /// first batch included, without reinstalling anything.
+    /// first batch included, without reinstalling anything. One of those hosts does not come
+    /// back (its BeforeAllowTraffic fails): the rollback leaves it out, names it, and still
+    /// takes the failed revision's fleet out of rotation.
     @Test func aRerouteThatFailsHalfWayReturnsTrafficToTheOriginalFleet() async throws {
         let env = try Self.fleetEnv()
         let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
@@ -155,22 +169,32 @@ extension TrafficTests {
                                           extra: "auto_rollback: {on_failure: true}\n")
         let db = scratch.file("history.sqlite3")
         let tag = UUID().uuidString.prefix(6)
-        let good = "hw1-\(tag)"
-        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revision(scratch, good), "--config", "AllAtOnce", "--json", "--db", db])
+        let good = "hw1-\(tag)", flag = "halfway-\(tag).refuse"
+        let setup = try HoistBinary.run(["deploy", inPlace, "--revision", try Self.revisionRefusingToComeBack(scratch, good, flag: flag),
+                                         "--config", "AllAtOnce", "--json", "--db", db])
         try #require(setup.status == 0, "setup deploy failed: \(setup.stderr)")
         // The last host of each fleet refuses traffic; only the replacement fleet's allows run.
         let last = [try #require(try Self.hosts(ofFleet: "blue").max()), try #require(try Self.hosts(ofFleet: "green").max())]
+        // Whichever fleet is the original, its first host is in the first batch each way.
+        let firsts = [try #require(try Self.hosts(ofFleet: "blue").min()), try #require(try Self.hosts(ofFleet: "green").min())]
+        let flags = firsts.map { FleetControl.url($0, "/etc/hoist-test/\(flag)") }
+        for file in flags { try Data().write(to: file) }
+        defer { for file in flags { try? FileManager.default.removeItem(at: file) } }
         let bad = try Self.revisionFailingAfterAllow(scratch, "hw2-\(tag)", on: last)
 
         let (counts, run) = try await Self.phase(
             "blue/green reroute failing half-way, automatic rollback by reroute", frontend: frontend,
             args: ["deploy", blueGreen, "--revision", bad, "--json", "--db", db],
             newVersion: good, expectedFleet: { (try? Self.fleetHosts(notInstalledIn: $0)) ?? [] })
-        #expect(run.status == 3, "\(run.stderr)")
+        let why = Self.rollbackReport(run, db: db)
+        #expect(run.status == 3, "\(why)")
         #expect(run.stdout.contains("\"phase\":\"Reroute 2 of 2\""), "the first batch moved before the failure")
-        #expect(run.stderr.range(of: #"rollback d-[A-Z0-9]{9} succeeded"#, options: .regularExpression) != nil, "\(run.stderr)")
+        #expect(run.stderr.range(of: #"rollback d-[A-Z0-9]{9} succeeded"#, options: .regularExpression) != nil, "\(why)")
+        let replacement = try #require(Self.installedFleet(run.stdout.split(separator: "\n").map(String.init)))
+        let stayedOut = try #require(try Self.hosts(ofFleet: Self.otherFleet(than: replacement)).min())
+        #expect(run.stdout.contains("left out of rotation: \(stayedOut) (its allow-traffic events failed)"), "\(why)")
         #expect(counts.failed == 0)
-        #expect(counts.outOfRotation == 0)
+        #expect(counts.outOfRotation == 0, "\(stayedOut) answers nothing once blocked")
         #expect(counts.oldAfterSwitch == 0, "every answer after the rollback is the good revision")
         #expect(counts.wrongFleetAfterSwitch == 0, "every answer after the rollback is from the original fleet")
     }

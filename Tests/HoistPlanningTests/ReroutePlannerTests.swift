@@ -55,6 +55,44 @@ import Testing
         #expect(outcome.message.contains("g2"))
     }
 
+    /// A reroute back leaves out a target host whose allow fails and goes on: the leaving
+    /// fleet (the one rolled back) is still taken out.
+    @Test func aReRouteBackLeavesOutAHostWhoseAllowFails() {
+        var planner = ReroutePlanner(target: Self.names("g", 4), leaving: Self.names("b", 4), config: .halfAtATime, leavesOutFailedAllows: true)
+        #expect(planner.start() == [.stepStarted(index: 0, count: 2), .allow("g0"), .allow("g1")])
+        #expect(planner.allowFinished("g0", succeeded: false) == [])
+        #expect(planner.allowFinished("g1", succeeded: true) == [.block("b0"), .block("b1")])
+        _ = planner.blockFinished("b0", succeeded: true)
+        #expect(planner.blockFinished("b1", succeeded: true) == [.stepStarted(index: 1, count: 2), .allow("g2"), .allow("g3")])
+        _ = planner.allowFinished("g2", succeeded: true)
+        _ = planner.allowFinished("g3", succeeded: true)
+        _ = planner.blockFinished("b2", succeeded: true)
+        let end = planner.blockFinished("b3", succeeded: true)
+        guard case .finished(let outcome)? = end.first, end.count == 1 else { Issue.record("\(end)"); return }
+        #expect(outcome.status == .succeeded)
+        #expect(outcome.allowed == ["g1", "g2", "g3"] && outcome.leftOut == ["g0"] && outcome.blocked == Self.names("b", 4))
+        #expect(outcome.message.hasSuffix("left out of rotation, their allow-traffic events failed: g0."), "\(outcome.message)")
+    }
+
+    /// Once fewer target hosts than the configuration's minimum can take traffic, a reroute
+    /// back fails like any other, and blocks nothing more.
+    @Test func aReRouteBackFailsBelowTheMinimum() {
+        var planner = ReroutePlanner(target: Self.names("g", 4), leaving: Self.names("b", 4), config: .halfAtATime, leavesOutFailedAllows: true)
+        _ = planner.start()
+        _ = planner.allowFinished("g0", succeeded: false)
+        #expect(planner.allowFinished("g1", succeeded: false) == [.block("b0"), .block("b1")],
+                "two of four can still take the traffic: HalfAtATime's minimum")
+        _ = planner.blockFinished("b0", succeeded: true)
+        #expect(planner.blockFinished("b1", succeeded: true) == [.stepStarted(index: 1, count: 2), .allow("g2"), .allow("g3")])
+        #expect(planner.allowFinished("g2", succeeded: false) == [])
+        let end = planner.allowFinished("g3", succeeded: true)
+        guard case .finished(let outcome)? = end.first, end.count == 1 else { Issue.record("\(end)"); return }
+        #expect(outcome.status == .failed)
+        #expect(outcome.allowed == ["g3"] && outcome.blocked == ["b0", "b1"], "nothing blocked after the failure")
+        #expect(outcome.message.contains("g0: its allow-traffic events failed, left out") && outcome.message.contains("g2: its allow-traffic events failed"),
+                "\(outcome.message)")
+    }
+
     // MARK: Randomised
 
     struct Run {
@@ -63,6 +101,7 @@ import Testing
         var config: DeploymentConfig
         var failureChance: Double
         var stopAtStep: Int?
+        var leavesOutFailedAllows: Bool
     }
 
     static func randomRun(_ rng: inout SeededGenerator) -> Run {
@@ -78,19 +117,24 @@ import Testing
         }
         return Run(target: names("g", targetCount), leaving: names("b", leavingCount), config: config,
                    failureChance: [0.0, 0.0, 0.05, 0.2, 0.5].randomElement(using: &rng)!,
-                   stopAtStep: Int.random(in: 0..<6, using: &rng) == 0 ? Int.random(in: 0...20, using: &rng) : nil)
+                   stopAtStep: Int.random(in: 0..<6, using: &rng) == 0 ? Int.random(in: 0...20, using: &rng) : nil,
+                   leavesOutFailedAllows: Bool.random(using: &rng))
     }
 
     @Test func neverFewerHostsInRotationThanRequired() {
         var rng = SeededGenerator(seed: 0x7EA_15)
         for iteration in 0..<3000 {
             let run = Self.randomRun(&rng)
-            var planner = ReroutePlanner(target: run.target, leaving: run.leaving, config: run.config)
+            var planner = ReroutePlanner(target: run.target, leaving: run.leaving, config: run.config,
+                                         leavesOutFailedAllows: run.leavesOutFailedAllows)
             let label = "run \(iteration): \(run.target.count) target, \(run.leaving.count) leaving, \(run.config.name) \(run.config.minimumHealthyHosts.value)"
+                + (run.leavesOutFailedAllows ? ", back" : "")
             // What must hold: never fewer in rotation than the minimum the configuration
             // sets (capped by what served at the start, and by the target fleet once every
-            // leaving host may go), and never fewer than the smaller fleet.
+            // leaving host may go), and never fewer than the smaller fleet; a reroute back
+            // may have fewer by the target hosts whose allow failed.
             let required = min(run.leaving.count, max(planner.minimumHealthy, min(run.leaving.count, run.target.count)))
+            var failedAllows = 0
             var serving = Set(run.leaving)
             var pendingAllows: Set<String> = [], pendingBlocks: Set<String> = []
             var acted: Set<String> = []
@@ -112,14 +156,15 @@ import Testing
                         #expect(stepAllows.count <= planner.batchSize, "\(label): more than a batch at once")
                     case .block(let host):
                         #expect(run.leaving.contains(host) && acted.insert(host).inserted, "\(label): block \(host)")
-                        #expect(pendingAllows.isEmpty && !stepAllowFailed, "\(label): \(host) blocked before its step's allows all succeeded")
+                        #expect(pendingAllows.isEmpty && (!stepAllowFailed || run.leavesOutFailedAllows),
+                                "\(label): \(host) blocked before its step's allows all succeeded")
                         pendingBlocks.insert(host)
                         // Out of rotation from the moment it starts draining.
                         serving.remove(host)
                     case .finished(let result):
                         outcome = result
                     }
-                    #expect(serving.count >= required, "\(label): \(serving.count) in rotation, \(required) required")
+                    #expect(serving.count >= required - failedAllows, "\(label): \(serving.count) in rotation, \(required) required, \(failedAllows) allows failed")
                 }
             }
 
@@ -134,7 +179,7 @@ import Testing
                 }
                 let ok = Double.random(in: 0..<1, using: &rng) >= run.failureChance
                 if pendingAllows.remove(host) != nil {
-                    if ok { serving.insert(host) } else { stepAllowFailed = true }
+                    if ok { serving.insert(host) } else { stepAllowFailed = true; failedAllows += 1 }
                     apply(planner.allowFinished(host, succeeded: ok))
                 } else {
                     pendingBlocks.remove(host)
@@ -145,7 +190,9 @@ import Testing
             #expect(pendingAllows.isEmpty && pendingBlocks.isEmpty, "\(label): a verdict with hosts in flight")
             #expect(Set(outcome.allowed).isSubset(of: serving), "\(label)")
             if outcome.status == .succeeded {
-                #expect(Set(outcome.allowed) == Set(run.target), "\(label): every target host in rotation")
+                #expect(Set(outcome.allowed + outcome.leftOut) == Set(run.target), "\(label): every target host in rotation or left out")
+                #expect(run.leavesOutFailedAllows || outcome.leftOut.isEmpty, "\(label): only a reroute back leaves a host out")
+                #expect(run.target.isEmpty || outcome.allowed.count >= max(1, planner.minimumHealthy), "\(label): the minimum takes the traffic")
                 #expect(run.target.isEmpty || Set(outcome.blocked) == Set(run.leaving), "\(label): every leaving host out")
             }
         }

@@ -76,11 +76,12 @@ public struct RerouteBack: Sendable, Hashable {
     }
 
     /// The verdict of a reroute back that succeeded: where traffic went, the hosts now in
-    /// rotation and the revision they run.
-    public func verdict(inRotation: [String]) -> String {
+    /// rotation and the revision they run, and the fleet's hosts left out (each with why).
+    public func verdict(inRotation: [String], leftOut: [String] = []) -> String {
         var words = "Traffic went back to fleet \(fleet)" + (undoes.map { ", which served before \($0)" } ?? "")
         words += ": " + (inRotation.isEmpty ? "no host" : inRotation.joined(separator: ", ")) + " in rotation"
         if let revision { words += ", running \(revision.revision) (installed by \(revision.deploymentID))" }
+        if !leftOut.isEmpty { words += "; left out of rotation: " + leftOut.joined(separator: ", ") }
         if !otherHosts.isEmpty { words += "; \(otherHosts.joined(separator: ", ")) last installed another revision or none" }
         return words + "."
     }

@@ -18,6 +18,13 @@ import HoistCore
 /// be deregistered, and a replacement host that never turns healthy cannot carry traffic.
 /// A stop ends it Stopped the same way. Traffic is then split between the fleets as the
 /// finished steps left it; the automatic rollback reroutes it back.
+///
+/// A reroute back (a rollback) leaves a target host whose allow fails out of rotation instead
+/// (`leavesOutFailedAllows`), as long as the configuration's minimum healthy hosts of the
+/// target fleet (at least one) can still take traffic: failing there would leave traffic on
+/// the fleet being rolled back, for one original host that did not come back. The hosts in
+/// rotation are then fewer, by the hosts left out, than the configuration requires of a
+/// reroute; the verdict names them.
 public struct ReroutePlanner: Sendable {
     /// One batch: the target hosts to put into rotation, then the leaving hosts to take out.
     public struct Step: Sendable, Hashable {
@@ -47,6 +54,8 @@ public struct ReroutePlanner: Sendable {
         /// Target hosts now in rotation and leaving hosts now out of it.
         public var allowed: [String]
         public var blocked: [String]
+        /// Target hosts a reroute back left out of rotation because their allow failed.
+        public var leftOut: [String]
     }
 
     enum HostState: Sendable, Hashable { case pending, inFlight, done, failed }
@@ -56,20 +65,27 @@ public struct ReroutePlanner: Sendable {
     /// The configuration's minimum healthy hosts, counted over the target fleet.
     public let minimumHealthy: Int
     public let batchSize: Int
+    public let leavesOutFailedAllows: Bool
+    private let targetHosts: [String]
     private var phase: Phase = .notStarted
     private var states: [String: HostState] = [:]
     private var inFlight = 0
     private var allowed: [String] = []
     private var blocked: [String] = []
+    private var leftOut: [String] = []
     private var failures: [String] = []
 
     /// - Parameters:
     ///   - target: the hosts that take the traffic, in the order to allow them.
     ///   - leaving: the hosts that give it up, in the order to block them.
-    public init(target: [String], leaving: [String], config: DeploymentConfig) {
+    ///   - leavesOutFailedAllows: a reroute back: a target host whose allow fails stays out
+    ///     while enough others can take the traffic.
+    public init(target: [String], leaving: [String], config: DeploymentConfig, leavesOutFailedAllows: Bool = false) {
         let limits = RolloutLimits(config: config, fleetSize: target.count, healthyAtStart: target.count)
         minimumHealthy = limits.minimumHealthy
         batchSize = max(1, limits.maxConcurrency)
+        self.leavesOutFailedAllows = leavesOutFailedAllows
+        targetHosts = target
         steps = Self.steps(target: target, leaving: leaving, batchSize: batchSize)
         for name in target + leaving { states[name] = .pending }
     }
@@ -106,8 +122,21 @@ public struct ReroutePlanner: Sendable {
         guard states[host] == .inFlight else { return [] }
         inFlight -= 1
         states[host] = succeeded ? .done : .failed
-        if succeeded { allowed.append(host) } else { fail(host, "its allow-traffic events failed") }
+        if succeeded {
+            allowed.append(host)
+        } else if leavesOutFailedAllows, canStillReachMinimum {
+            leftOut.append(host)
+        } else {
+            fail(host, "its allow-traffic events failed")
+        }
         return advance()
+    }
+
+    /// The target hosts allowed, in flight or not yet started are at least the
+    /// configuration's minimum healthy hosts, and at least one.
+    private var canStillReachMinimum: Bool {
+        let possible = allowed.count + targetHosts.filter { states[$0] == .pending || states[$0] == .inFlight }.count
+        return possible >= max(1, minimumHealthy)
     }
 
     /// A leaving host's block-traffic events ended.
@@ -182,12 +211,14 @@ public struct ReroutePlanner: Sendable {
         let message: String
         switch status {
         case .succeeded:
-            message = "Traffic moved: \(allowed.count) hosts in rotation, \(blocked.count) taken out, in \(steps.count) \(steps.count == 1 ? "step" : "steps")."
+            message = "Traffic moved: \(allowed.count) hosts in rotation, \(blocked.count) taken out, in \(steps.count) \(steps.count == 1 ? "step" : "steps")"
+                + (leftOut.isEmpty ? "." : "; left out of rotation, their allow-traffic events failed: \(leftOut.joined(separator: ", ")).")
         case .stopped:
             message = "The reroute was stopped: \(split)."
         default:
-            message = "The reroute failed (\(failures.joined(separator: "; "))): \(split)."
+            let left = leftOut.map { "\($0): its allow-traffic events failed, left out" }
+            message = "The reroute failed (\((left + failures).joined(separator: "; "))): \(split)."
         }
-        return .finished(Outcome(status: status, message: message, allowed: allowed, blocked: blocked))
+        return .finished(Outcome(status: status, message: message, allowed: allowed, blocked: blocked, leftOut: leftOut))
     }
 }

@@ -75,6 +75,36 @@ import HoistTestSupport
         #expect(Self.live(group) == "green")
     }
 
+    /// A rollback leaves out a host of the fleet it returns to whose allow fails, while the
+    /// configuration's minimum of that fleet still takes the traffic: failing instead left
+    /// traffic on the fleet being rolled back, for one host that did not come back. When too
+    /// few can take it, the rollback fails and takes nothing out.
+    @Test(arguments: [["g1"], ["g1", "g2"]])
+    func aRollbackLeavesOutAHostThatDoesNotComeBack(refusing: [String]) async throws {
+        let group = try Self.group()
+        _ = try await Self.deploy(group, try await group.revision("v1"), phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        let v2 = try await group.revision("v2")
+        let second = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        try #require(second.verdict.status == .succeeded && Self.live(group) == "blue")
+        // Green's hosts run their allow hooks from v1, the last revision that succeeded there.
+        for host in refusing { try group.fail(host, .beforeAllowTraffic, in: "v1") }
+
+        let traffic = RecordingTraffic()
+        let rollback = try await Self.deploy(group, v2, phases: DeploymentPhase.blueGreenRollback(), traffic: traffic)
+        let calls = Set(traffic.calls.current.map { "\($0.0) \($0.1)" })
+        if refusing.count == 1 {
+            #expect(rollback.verdict.status == .succeeded, "\(rollback.verdict)")
+            #expect(rollback.verdict.message?.contains("g2 in rotation") == true, "\(rollback.verdict)")
+            #expect(rollback.verdict.message?.contains("left out of rotation: g1 (its allow-traffic events failed)") == true, "\(rollback.verdict)")
+            #expect(calls.isSuperset(of: ["allow g2", "block b1", "block b2"]) && !calls.contains("allow g1"), "\(calls)")
+            #expect(Self.live(group) == "green")
+        } else {
+            #expect(rollback.verdict.status == .failed, "\(rollback.verdict)")
+            #expect(!calls.contains { $0.hasPrefix("block") }, "the fleet rolled back keeps the traffic: \(calls)")
+            #expect(Self.live(group) == "blue")
+        }
+    }
+
     /// A blue/green rollback runs the block hooks of each host's most recent revision, from that
     /// revision's own AppSpec (CodeDeploy §2.2). After a deployment that failed before its
     /// Install ended, the most recent revision is not the last successful one: here v2 added
