@@ -129,7 +129,7 @@ public struct GroupLock: Sendable {
         }
         guard !taken.isEmpty else {
             throw GroupLockError(message: "no host could be reached ("
-                + skipped.map { "\($0.host): \($0.reason)" }.joined(separator: "; ") + ")")
+                + HostNameList.byReason(skipped.map { ($0.host, $0.reason) }) + ")")
         }
         return AcquiredLock(lock: self, lockedHosts: taken, skippedHosts: skipped,
                             orphanedRuns: orphans.map { OrphanedRuns(host: $0.0, scratches: $0.1) })

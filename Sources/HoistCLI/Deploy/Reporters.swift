@@ -98,7 +98,7 @@ func verdictLine(_ v: DeploymentVerdictSummary, progress: DeploymentProgress? = 
         if failed.shortened, let showCommand { line += " (in full: `\(showCommand)`)" }
     } else {
         let names = v.hostStatuses.filter { $0.value == .failed }.keys.sorted()
-        if !names.isEmpty { line += "; failed: " + names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "") }
+        if !names.isEmpty { line += "; failed: " + HostNameList.text(names) }
     }
     if let code = v.errorCode { line += " [\(code.rawValue)]" }
     if let message = v.message, v.status != .succeeded { line += " \(message)" }
