@@ -38,6 +38,15 @@ actor HostOutages {
                          restore: { try? FileManager.default.removeItem(at: file) }, body)
     }
 
+    /// Gives root on `host` another login shell (`LoginShell`) for the length of `body`: every
+    /// session on the host starts in it, with its startup file's umask, not only the test's.
+    static func withLoginShell<T>(_ shell: String, startupFile: String, startup: String, on host: String,
+                                  _ body: () async throws -> T) async throws -> T {
+        var login: LoginShell?
+        return try await during(stop: { login = try LoginShell(shell, startupFile: startupFile, startup: startup, on: host) },
+                                restore: { login?.restore() }, body)
+    }
+
     /// Hides every program whose name starts with one of `names` from the SSH sessions on
     /// `host` (`HiddenPrograms`) for the length of `body`; with no names, just runs `body`.
     static func withHiddenPrograms<T>(_ names: [String], on host: String, _ body: () async throws -> T) async throws -> T {

@@ -14,13 +14,13 @@ struct HostsAsTheyAreTests {
     func aLoginShellThatIsNotShDeploysWithTheAgentsUmask(shell: String, startupFile: String) async throws {
         try await DeployScenario.with("loginshell", hosts: 1) { s in
             let host = s.names[0]
-            let login = try LoginShell(shell, startupFile: startupFile, startup: "umask 077\necho noise from the login shell\n", on: host)
-            defer { login.restore() }
             try s.writePlaybook()
             var revision = Revision()
             revision.install("www/index.html", "hello\n", to: "/srv/\(s.application)/site")
             revision.observe(["AfterInstall"])
-            let outcome = try await s.deploy(try s.revision("v1", revision))
+            let bundle = try s.revision("v1", revision)
+            let outcome = try await HostOutages.withLoginShell(shell, startupFile: startupFile, startup: "umask 077\necho noise from the login shell\n",
+                                                               on: host) { try await s.deploy(bundle) }
             #expect(outcome.status == 0, "\(shell): \(outcome.description)")
             #expect(s.read(host, "/srv/\(s.application)/site/index.html") == "hello\n")
             #expect(s.observed(host, "AfterInstall")["user"] == "root")

@@ -3,7 +3,8 @@ import Foundation
 /// A fleet host whose root logs in with another shell (fish, tcsh), as `chsh` on a real
 /// server leaves it, with that shell's startup file. /etc is shared by the fleet's hosts and
 /// the machine, so the host gets a passwd of its own: a copy with root's shell changed,
-/// bind-mounted over /etc/passwd in the host's mount namespace only.
+/// bind-mounted over /etc/passwd in the host's mount namespace only. Every session on the
+/// host gets it: use it through `HostOutages.withLoginShell`.
 struct LoginShell {
     let host: String
     let startupFile: String
