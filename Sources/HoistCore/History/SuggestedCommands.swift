@@ -46,6 +46,12 @@ public struct SuggestedCommands: Sendable, Hashable {
         "hoist rollback " + shellQuote(playbook) + dbOption
     }
 
+    /// Moves a blue/green group's traffic back to the fleet that served before its last
+    /// deployment, putting that fleet's hosts back in rotation.
+    public func blueGreenRollback(playbook: String) -> String {
+        "hoist deploy " + shellQuote(playbook) + " --blue-green-rollback" + dbOption
+    }
+
     /// Removes a lock a deployment could not remove itself (the playbook names the group).
     public func lockRelease(playbook: String) -> String {
         "hoist lock release " + shellQuote(playbook) + dbOption

@@ -105,6 +105,24 @@ import HoistTestSupport
         }
     }
 
+    /// Hosts a failed blue/green deployment left out of rotation run the revision that
+    /// served: the advice is to move traffic back to that fleet, not to redeploy an old
+    /// revision to the other one.
+    @Test func theAdviceForHostsLeftOutOfABlueGreenGroupIsToMoveTrafficBack() async throws {
+        let group = try Self.group()
+        _ = try await Self.deploy(group, try await group.revision("v1"), phases: DeploymentPhase.blueGreen(Self.spec, traffic: true))
+        try group.fail("b2", .afterAllowTraffic, in: "v2")
+        let plan = group.plan(config: .oneAtATime, phases: DeploymentPhase.blueGreen(Self.spec, traffic: true), blueGreen: Self.spec, traffic: true)
+        let failed = try await group.deploy(try await group.revision("v2"), plan: plan, ports: group.ports(traffic: RecordingTraffic()))
+        try #require(failed.verdict.status == .failed)
+        let advice = group.reporter.notices.compactMap { notice -> (hosts: [String], steps: [String])? in
+            if case .hostsNeedAttention(let hosts, let steps) = notice { return (hosts.map(\.host), steps) } else { return nil }
+        }.last
+        #expect(advice?.hosts.contains("g1") == true, "\(String(describing: advice))")
+        #expect(advice?.steps.first?.contains(" --blue-green-rollback") == true, "\(String(describing: advice))")
+        #expect(advice?.steps.contains { $0.hasPrefix("`hoist rollback") } == false, "\(String(describing: advice))")
+    }
+
     /// A blue/green rollback runs the block hooks of each host's most recent revision, from that
     /// revision's own AppSpec (CodeDeploy §2.2). After a deployment that failed before its
     /// Install ended, the most recent revision is not the last successful one: here v2 added
