@@ -23,6 +23,7 @@ import Testing
         #expect(fromPlaybook.redeploy("d-AB12CD34E", onlyFailed: true) == "hoist redeploy d-AB12CD34E --only-failed --playbook 'play books/web.yml'")
         #expect(fromPlaybook.continueDeployment("d-AB12CD34E") == "hoist continue d-AB12CD34E 'play books/web.yml'")
         #expect(fromPlaybook.rollback(playbook: "play books/web.yml") == "hoist rollback 'play books/web.yml'")
+        #expect(fromPlaybook.blueGreenRollback(playbook: "play books/web.yml") == "hoist deploy 'play books/web.yml' --blue-green-rollback")
     }
 
     @Test func aDBWinsOverThePlaybook() {
@@ -30,6 +31,7 @@ import Testing
         #expect(fromDB.show("d-AB12CD34E") == "hoist show d-AB12CD34E --db state/h.db")
         #expect(fromDB.continueDeployment("d-AB12CD34E") == "hoist continue d-AB12CD34E --db state/h.db")
         #expect(fromDB.rollback(playbook: "web.yml") == "hoist rollback web.yml --db state/h.db")
+        #expect(fromDB.blueGreenRollback(playbook: "web.yml") == "hoist deploy web.yml --blue-green-rollback --db state/h.db")
         #expect(fromDB.lockRelease(playbook: "/srv/play books/web.yml") == "hoist lock release '/srv/play books/web.yml' --db state/h.db")
     }
 
