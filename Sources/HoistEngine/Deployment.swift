@@ -150,13 +150,16 @@ public struct Deployment: Sendable {
         if plan.blueGreen != nil && report.verdict.status == .succeeded { report.attention = [] }
         if !report.attention.isEmpty {
             let redeploy = "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them"
-            // A blue/green group's hosts out of service run the revision that served; moving
-            // traffic back puts them in rotation again (a host a rollback left out, once it answers).
-            let back = plan.blueGreen == nil
-                ? "`\(request.commands.rollback(playbook: request.playbookPath))` to put back the last successful revision"
-                : "`\(request.commands.blueGreenRollback(playbook: request.playbookPath))` to move traffic back to the fleet that served before, "
-                    + "these hosts included once they answer"
-            observer.handle(.notice(.hostsNeedAttention(report.attention, nextSteps: plan.blueGreen == nil ? [redeploy, back] : [back, redeploy])))
+            let steps: [String]
+            if plan.blueGreen == nil {
+                steps = [redeploy, "`\(request.commands.rollback(playbook: request.playbookPath))` to put back the last successful revision"]
+            } else {
+                // A blue/green group's hosts out of service run the revision that served; moving
+                // traffic back puts them in rotation again (a host a rollback left out, once it answers).
+                steps = ["`\(request.commands.blueGreenRollback(playbook: request.playbookPath))` to move traffic back to the fleet "
+                         + "that served before, these hosts included once they answer", redeploy]
+            }
+            observer.handle(.notice(.hostsNeedAttention(report.attention, nextSteps: steps)))
         }
         // Outstanding trigger deliveries, each trigger at most its timeout.
         await report.signals?.drain()

@@ -163,7 +163,7 @@ final class DeploymentProgress {
             if shown != failure.detail { shortened = true }
             return "\(failure.host)" + (failure.event.map { " in \($0.rawValue)" } ?? "") + (shown.isEmpty ? "" : " (\(shown))")
         }
-        let text = named.joined(separator: ", ") + (failures.count > limit ? " and \(failures.count - limit) more" : "")
+        let text = HostNameList.text(named + failures.dropFirst(limit).map(\.host), limit: limit)
         return (text, shortened)
     }
 }

@@ -66,7 +66,6 @@ public struct ReroutePlanner: Sendable {
     public let minimumHealthy: Int
     public let batchSize: Int
     public let leavesOutFailedAllows: Bool
-    private let targetHosts: [String]
     private var phase: Phase = .notStarted
     private var states: [String: HostState] = [:]
     private var inFlight = 0
@@ -85,7 +84,6 @@ public struct ReroutePlanner: Sendable {
         minimumHealthy = limits.minimumHealthy
         batchSize = max(1, limits.maxConcurrency)
         self.leavesOutFailedAllows = leavesOutFailedAllows
-        targetHosts = target
         steps = Self.steps(target: target, leaving: leaving, batchSize: batchSize)
         for name in target + leaving { states[name] = .pending }
     }
@@ -135,7 +133,7 @@ public struct ReroutePlanner: Sendable {
     /// The target hosts allowed, in flight or not yet started are at least the
     /// configuration's minimum healthy hosts, and at least one.
     private var canStillReachMinimum: Bool {
-        let possible = allowed.count + targetHosts.filter { states[$0] == .pending || states[$0] == .inFlight }.count
+        let possible = allowed.count + steps.lazy.flatMap(\.allow).filter { self.states[$0] == .pending || self.states[$0] == .inFlight }.count
         return possible >= max(1, minimumHealthy)
     }
 
