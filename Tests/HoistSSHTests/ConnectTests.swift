@@ -25,7 +25,8 @@ struct ConnectTests {
         try agent.run()
         // The agent does not stop on TERM when started through Foundation's Process.
         defer { kill(agent.processIdentifier, SIGKILL) }
-        try LocalSSHD.shell("for i in $(seq 100); do [ -S \(shellQuote(socket)) ] && break; sleep 0.05; done; SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1")
+        // Up to a minute for the agent's socket: with a build beside it, 5 s was not enough.
+        try LocalSSHD.shell("for i in $(seq 1200); do [ -S \(shellQuote(socket)) ] && break; sleep 0.05; done; SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1")
         var host = sshd.host()
         host.identityFiles = []
         let connector = LocalSSHD.connector {
