@@ -197,11 +197,24 @@ struct Session {
     let logger: Logger
 
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
-        let future = connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         let connection = self.connection
-        let timeout = connection.eventLoop.scheduleTask(in: PostgresLink.callTimeout) { connection.closeSoon() }
+        // The answer or the time limit, whichever comes first: closing the connection does not
+        // always fail a query already sent on it (a server stopped mid-query left a coordinator
+        // waiting here for good), so the limit fails the wait itself.
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).cascade(to: answer)
+        let timeout = connection.eventLoop.scheduleTask(in: PostgresLink.callTimeout) {
+            answer.fail(CallTimedOut(seconds: PostgresLink.callTimeout.nanoseconds / 1_000_000_000))
+            connection.closeSoon()
+        }
         defer { timeout.cancel() }
-        return try future.wait()
+        return try answer.futureResult.wait()
+    }
+
+    /// A statement that got no answer within `PostgresLink.callTimeout`: a lost connection.
+    struct CallTimedOut: Error, CustomStringConvertible {
+        var seconds: Int64
+        var description: String { "no answer within \(seconds) s" }
     }
 
     func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws {
