@@ -78,7 +78,7 @@ import Testing
             #expect(lines.contains { $0.contains("\(bad) AfterInstall Failed") }, "-q keeps the failure: \(strict.stdout)")
             #expect(lines.contains { $0.contains("  | not today") }, "and its output: \(strict.stdout)")
             #expect(!lines.contains { $0.contains(" start") }, "-q drops progress lines: \(strict.stdout)")
-            #expect(lines.last?.contains("--strict: 1 host failed; exit 3") == true, "the last line matches the exit code: \(strict.stdout)")
+            #expect(lines.last?.contains("--strict: 1 host failed; exit 3") == true, "the last line matches the exit code: \(strict.stdout)\nstderr: \(strict.stderr)")
         }
     }
 }
