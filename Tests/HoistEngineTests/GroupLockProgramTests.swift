@@ -62,7 +62,7 @@ import HoistTestSupport
         let runner = try SpawnedProcess(path: "/bin/sh", arguments: ["-c", "\"$0\" & echo $! >\"$0.child\"; wait", script],
                                         environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
         defer { kill(-runner.pid, SIGKILL); var status: Int32 = 0; waitpid(runner.pid, &status, 0); close(runner.stdout); close(runner.stderr) }
-        let started = await eventually(within: 60) { FileManager.default.fileExists(atPath: script + ".child") }
+        let started = await eventually(within: 120) { FileManager.default.fileExists(atPath: script + ".child") }
         try #require(started)
         let child = try String(contentsOfFile: script + ".child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         try "\(runner.pid) \(child)\n".write(toFile: logs + "/.hook-live.pid", atomically: true, encoding: .utf8)
@@ -102,7 +102,7 @@ import HoistTestSupport
                                             environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
             close(runner.stdout); close(runner.stderr)
             running[runner.pid] = 0
-            try #require(await eventually(within: 60) { FileManager.default.fileExists(atPath: script + ".child") })
+            try #require(await eventually(within: 120) { FileManager.default.fileExists(atPath: script + ".child") })
             let child = try String(contentsOfFile: script + ".child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             running[runner.pid] = pid_t(child) ?? 0
             try "\(runner.pid) \(child)\n".write(toFile: logs + "/.hook-\(name).pid", atomically: true, encoding: .utf8)

@@ -71,7 +71,7 @@ struct HookOutputTrustTests {
                 """, timeout: 600)
             let running = try HoistBinary.start(s.deployArguments(try s.revision("v1", revision), []),
                                                 environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.5"]) { $1 })
-            guard await eventually(within: 60, { s.exists(host, "\(s.observations)/waiting") }) else {
+            guard await eventually(within: 300, { s.exists(host, "\(s.observations)/waiting") }) else {
                 running.send(SIGKILL)
                 Issue.record("the hook never started: \(running.finish().stderr)")
                 return
