@@ -2,9 +2,13 @@
 # AfterInstall: record which deployment put this revision here. The server reads the file at
 # start and names the deployment in its answer to GET /.
 set -euo pipefail
+# Its folder without `dirname`, which would be one more program for every hook.
+here=${BASH_SOURCE[0]%/*}; [[ $here != "${BASH_SOURCE[0]}" ]] || here=.
 # shellcheck source-path=SCRIPTDIR source=common.sh
-source "$(dirname "$0")/common.sh"
-version=$(cat "$APP_DIR/VERSION")
+source "$here/common.sh"
+read -r version <"$APP_DIR/VERSION" || true
+# bash's own clock (printf %()T), not `date`.
+TZ=UTC printf -v installed_at '%(%Y-%m-%dT%H:%M:%SZ)T' -1
 tmp=$DEPLOYED_BY.tmp.$$
 {
   printf 'DEPLOYMENT_ID=%s\n' "${DEPLOYMENT_ID:-none}"
@@ -12,7 +16,7 @@ tmp=$DEPLOYED_BY.tmp.$$
   printf 'APPLICATION_NAME=%s\n' "${APPLICATION_NAME:-}"
   printf 'DEPLOYMENT_GROUP_NAME=%s\n' "${DEPLOYMENT_GROUP_NAME:-}"
   printf 'VERSION=%s\n' "$version"
-  printf 'INSTALLED_AT=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  printf 'INSTALLED_AT=%s\n' "$installed_at"
 } >"$tmp"
 mv -f "$tmp" "$DEPLOYED_BY"
 echo "installed webapp $version (deployment ${DEPLOYMENT_ID:-none})"

@@ -3,12 +3,14 @@
 # goes to a log file and its stdin is /dev/null: a background process that keeps the hook's
 # stdout or stderr open makes the deployment wait (CodeDeploy) or fail (Hoist).
 set -euo pipefail
+# Its folder without `dirname`, which would be one more program for every hook.
+here=${BASH_SOURCE[0]%/*}; [[ $here != "${BASH_SOURCE[0]}" ]] || here=.
 # shellcheck source-path=SCRIPTDIR source=common.sh
-source "$(dirname "$0")/common.sh"
+source "$here/common.sh"
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 # A server left running (say a first deployment after a manual start) is replaced.
 stop_server
-rm -f "$PIDFILE"
+[[ ! -e $PIDFILE ]] || rm -f "$PIDFILE"
 cd "$APP_DIR"
 # setsid gives the server a session of its own, so a signal to this hook's process group does
 # not reach it; -w keeps $! alive as long as the server runs even if setsid had to fork.
@@ -24,12 +26,13 @@ cd "$APP_DIR"
 launched=$!
 # The server writes its pid file once it listens; wait for that, at most 15 s.
 for ((i = 0; i < 150; i++)); do
-  if pid=$(server_pid); then
-    echo "webapp started (pid $pid, port $WEBAPP_PORT, version $(cat VERSION))"
+  if server_running; then
+    read -r version <VERSION || true
+    echo "webapp started (pid $SERVER_PID, port $WEBAPP_PORT, version $version)"
     exit 0
   fi
   kill -0 "$launched" 2>/dev/null || break
-  sleep 0.1
+  nap 0.1
 done
 echo "webapp did not start; the end of $LOG_DIR/server.log:" >&2
 tail -n 20 "$LOG_DIR/server.log" >&2 || true

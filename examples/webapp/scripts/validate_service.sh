@@ -2,9 +2,11 @@
 # ValidateService: the server must answer GET /health with 200 within 20 s, and GET / must
 # name the version that was just installed (so a stale server cannot pass).
 set -euo pipefail
+# Its folder without `dirname`, which would be one more program for every hook.
+here=${BASH_SOURCE[0]%/*}; [[ $here != "${BASH_SOURCE[0]}" ]] || here=.
 # shellcheck source-path=SCRIPTDIR source=common.sh
-source "$(dirname "$0")/common.sh"
-expected=$(cat "$APP_DIR/VERSION")
+source "$here/common.sh"
+read -r expected <"$APP_DIR/VERSION" || true
 python3 - "$WEBAPP_PORT" "$expected" <<'PY'
 import sys, time, urllib.request
 
