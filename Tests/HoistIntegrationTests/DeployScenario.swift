@@ -59,21 +59,7 @@ final class DeployScenario {
     /// `deploymentConfig` (YAML after `deployment_config:`) and `extra` top-level YAML.
     @discardableResult
     func writePlaybook(config deploymentConfig: String = "AllAtOnce", extra: String = "") throws -> String {
-        let fleet = TestPaths.fleetDir.path
-        var inventory = """
-            defaults:
-              user: root
-              port: 22
-              identity_file: \(fleet)/id_ed25519
-              known_hosts: \(fleet)/known_hosts
-              host_key_checking: strict
-              deployment_root: /var/lib/hoist
-            hosts:
-
-            """
-        for host in hosts {
-            inventory += "  \(host.name):\n    address: \(host.address)\n"
-        }
+        var inventory = FleetInventory.text(hosts)
         inventory += extraInventory
         let inventoryPath = try scratch.write("inventory.yml", inventory)
         return try scratch.write("playbook.yml", """

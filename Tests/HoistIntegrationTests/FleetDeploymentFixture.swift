@@ -2,9 +2,9 @@ import Foundation
 import HoistCore
 import HoistTestSupport
 
-/// A deployment group on a few fleet hosts for one test: its own application name, playbook,
-/// history file and revisions in a temp folder, so tests that use disjoint hosts can run in
-/// parallel.
+/// A deployment group on a few fleet hosts for one test: its own application name, inventory
+/// of just those hosts, playbook, history file and revisions in a temp folder, so tests that
+/// use disjoint hosts can run in parallel.
 struct FleetGroup {
     let dir: URL
     let application: String
@@ -16,10 +16,14 @@ struct FleetGroup {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         application = name
         self.hosts = hosts
+        // The group is exactly its hosts (see `FleetInventory`).
+        let inventory = dir.appendingPathComponent("inventory.yml")
+        try FleetInventory.text(try FleetInventory.hosts(named: hosts), tags: "{role: web}")
+            .write(to: inventory, atomically: true, encoding: .utf8)
         let playbook = """
             application: \(name)
             deployment_group: g
-            inventory: \(fleetDir.appendingPathComponent("inventory.yml").path)
+            inventory: \(inventory.path)
             targets: {role: web}
             deployment_config: \(config)
             \(extra)
