@@ -17,13 +17,18 @@ export PATH
 # Succeeds, with SERVER_PID set, if the pid file names a live server.py process.
 # A zombie's cmdline is empty, so a server that has exited never counts as running.
 server_running() {
-  local pid='' args=()
+  local pid='' arg
   SERVER_PID=
   { read -r pid <"$PIDFILE"; } 2>/dev/null || [[ -n $pid ]] || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  { mapfile -d '' args <"/proc/$pid/cmdline"; } 2>/dev/null || return 1
-  [[ " ${args[*]} " == *server.py* ]] || return 1
-  SERVER_PID=$pid
+  # The arguments are NUL-separated; `read -d ''` takes one at a time (bash 4.2, Amazon Linux 2).
+  while IFS= read -r -d '' arg; do
+    if [[ $arg == *server.py ]]; then
+      SERVER_PID=$pid
+      return 0
+    fi
+  done 2>/dev/null <"/proc/$pid/cmdline" || true
+  return 1
 }
 
 # Pauses for $1 seconds: a read with a timeout on a FIFO that nobody writes to, since `sleep`
