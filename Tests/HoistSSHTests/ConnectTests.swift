@@ -2,6 +2,7 @@ import Foundation
 import HoistCore
 import HoistDigest
 import HoistSSH
+import HoistTestSupport
 import Testing
 
 /// Authentication, connection failures, jump hosts and many sessions against a real sshd.
@@ -26,7 +27,8 @@ struct ConnectTests {
         // The agent does not stop on TERM when started through Foundation's Process.
         defer { kill(agent.processIdentifier, SIGKILL) }
         // Up to a minute for the agent's socket: with a build beside it, 5 s was not enough.
-        try LocalSSHD.shell("for i in $(seq 1200); do [ -S \(shellQuote(socket)) ] && break; sleep 0.05; done; SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1")
+        try #require(await eventually(within: 60) { FileManager.default.fileExists(atPath: socket) }, "the ssh-agent made no socket")
+        try LocalSSHD.shell("SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1")
         var host = sshd.host()
         host.identityFiles = []
         let connector = LocalSSHD.connector {
@@ -171,10 +173,9 @@ struct ConnectionBehaviourTests {
         // bytes wait to be acknowledged (a busy machine) it shows the retransmit timer, so look
         // again for up to a minute.
         var sockets = ""
-        for _ in 0..<600 {
+        _ = try await eventually(within: 60) {
             sockets = try LocalSSHD.shell("ss -tnoH state established '( sport = :\(out) )'")
-            if sockets.contains("keepalive") { break }
-            try await Task.sleep(for: .milliseconds(100))
+            return sockets.contains("keepalive")
         }
         #expect(sockets.contains("keepalive"), "\(sockets)")
         await session.close()
