@@ -9,8 +9,8 @@ here=${BASH_SOURCE[0]%/*}; [[ $here != "${BASH_SOURCE[0]}" ]] || here=.
 source "$here/common.sh"
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 # A server left running (say a first deployment after a manual start) is replaced.
+# stop_server leaves no pid file behind (and ends this hook if it cannot stop the server).
 stop_server
-[[ ! -e $PIDFILE ]] || rm -f "$PIDFILE"
 cd "$APP_DIR"
 # setsid gives the server a session of its own, so a signal to this hook's process group does
 # not reach it; -w keeps $! alive as long as the server runs even if setsid had to fork.
