@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistConfig", "HoistHistory", "HoistTestSupport"]),
         .testTarget(name: "HoistArchiveTests", dependencies: [
-            "HoistArchive", "HoistDigest", "HoistTestSupport",
+            "HoistArchive", "HoistDigest", "HoistPlanning", "HoistTestSupport",
         ]),
         .testTarget(name: "HoistHistoryTests", dependencies: ["HoistHistory", "HoistHistoryPostgres", "HoistTestSupport"]),
         .testTarget(name: "HoistLoadBalancerTests", dependencies: ["HoistLoadBalancers", "HoistTestSupport"]),

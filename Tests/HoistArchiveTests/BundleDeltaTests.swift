@@ -1,0 +1,138 @@
+import Foundation
+import HoistCore
+import HoistDigest
+import HoistPlanning
+import HoistTestSupport
+import Testing
+@testable import HoistArchive
+
+/// Delta uploads end to end on this machine: the coordinator's encoder, then the host's
+/// applier (`BundleDeltaApplier`, run by this machine's perl as a host runs it), which must
+/// give back the new bundle byte for byte. (On fleet hosts: DeltaUploadTests.)
+@Suite struct BundleDeltaTests {
+    let scratch: ScratchDirectory
+
+    init() throws {
+        scratch = try ScratchDirectory("hoist-bundle-delta")
+    }
+
+    /// A tar of `files` (name, bytes), in order.
+    static func tar(_ files: [(String, [UInt8])]) -> [UInt8] {
+        var tar = TarBytes()
+        for (name, data) in files { tar.add(name, data: data) }
+        tar.finish()
+        return tar.bytes
+    }
+
+    static func noise(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed &+ 0x9e37_79b9_7f4a_7c15
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+    }
+
+    static let app: [(String, [UInt8])] = [
+        ("app/a.bin", noise(70_000, seed: 1)), ("app/b.txt", Array("version 1\n".utf8)),
+        ("app/c.bin", noise(200_000, seed: 2)), ("app/d.bin", noise(1_000, seed: 3)),
+    ]
+
+    /// Encodes `target` against `base`, applies it with the host's program; returns the
+    /// rebuilt bytes, the delta's size and the applier's status.
+    func roundTrip(base: [UInt8], target: [UInt8], cut: Int = 0, baseName: String = "base.tar") async throws
+        -> (rebuilt: [UInt8], deltaSize: Int64, status: Int32?) {
+        var delta: [UInt8] = []
+        let size = try base.withUnsafeBytes { b in
+            try target.withUnsafeBytes { t in try BundleDeltaEncoder.encode(base: b, target: t) { delta += $0 } }
+        }
+        #expect(size == Int64(delta.count))
+        let basePath = scratch.file(baseName)
+        try Data(base).write(to: URL(fileURLWithPath: basePath))
+        try Data(delta.dropLast(cut)).write(to: URL(fileURLWithPath: scratch.file("delta")))
+        let out = scratch.file("rebuilt")
+        let (result, _, err) = try await LocalShell.capture(
+            "\(BundleDeltaApplier.command(base: basePath)) <\(shellQuote(scratch.file("delta"))) >\(shellQuote(out))")
+        if result.exitStatus == 0 { #expect(err.isEmpty) }
+        return (Array(try Data(contentsOf: URL(fileURLWithPath: out))), size, result.exitStatus)
+    }
+
+    @Test func aChangedFileIsTheOnlyDataSent() async throws {
+        var next = Self.app
+        next[1].1 = Array("version 2\n".utf8)
+        let target = Self.tar(next)
+        let trip = try await roundTrip(base: Self.tar(Self.app), target: target)
+        #expect(trip.status == 0)
+        #expect(trip.rebuilt == target)
+        // The changed member's header and data block, and the copy lines around them.
+        #expect(trip.deltaSize < 1_200)
+    }
+
+    @Test func filesThatMovedAreStillCopied() async throws {
+        // A new file first shifts every later member; a removed one shifts them back.
+        var next = [("app/0-new.bin", Self.noise(5_000, seed: 9))] + Self.app
+        next.remove(at: 3)
+        let target = Self.tar(next)
+        let trip = try await roundTrip(base: Self.tar(Self.app), target: target)
+        #expect(trip.status == 0)
+        #expect(trip.rebuilt == target)
+        #expect(trip.deltaSize < 7_000)
+    }
+
+    @Test func unrelatedBytesAndAnUnalignedTailComeThrough() async throws {
+        for (base, target) in [(Self.noise(3_000, seed: 4), Self.noise(10_001, seed: 5)),
+                               ([], Self.noise(700, seed: 6)), (Self.noise(1_024, seed: 7), []),
+                               (Self.tar(Self.app), Self.tar(Self.app))] {
+            let trip = try await roundTrip(base: base, target: target)
+            #expect(trip.status == 0)
+            #expect(trip.rebuilt == target)
+        }
+    }
+
+    @Test func aStreamCutShortFails() async throws {
+        var next = Self.app
+        next[0].1 = Self.noise(70_000, seed: 8)
+        for cut in [2, 100] {
+            let trip = try await roundTrip(base: Self.tar(Self.app), target: Self.tar(next), cut: cut)
+            #expect(trip.status != 0)
+        }
+    }
+
+    @Test func aHostileBasePathIsOneWord() async throws {
+        let name = "it's $(touch pwned) `x`; \"b\" *.tar"
+        var next = Self.app
+        next[3].1 = Self.noise(1_000, seed: 10)
+        let target = Self.tar(next)
+        let trip = try await roundTrip(base: Self.tar(Self.app), target: target, baseName: name)
+        #expect(trip.status == 0)
+        #expect(trip.rebuilt == target)
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("pwned")))
+        #expect(!FileManager.default.fileExists(atPath: "pwned"))
+    }
+
+    /// The cache's side: a delta only from a bundle it holds, and only when it saves enough.
+    @Test func deltasComeFromCachedBundlesAndOnlyWhenWorthIt() async throws {
+        let cache = BundleCache(folder: scratch.path)
+        func admit(_ bytes: [UInt8]) throws -> (String, String) {
+            let temp = cache.temporaryPath()
+            try Data(bytes).write(to: URL(fileURLWithPath: temp))
+            let digest = try FileSHA256.hex(path: temp)
+            return (try cache.admit(temp, sha256: digest), digest)
+        }
+        var next = Self.app
+        next[1].1 = Array("version 3\n".utf8)
+        let (_, oldDigest) = try admit(Self.tar(Self.app))
+        let (new, newDigest) = try admit(Self.tar(next))
+        let (_, unrelatedDigest) = try admit(Self.noise(300_000, seed: 11))
+        let deltas = BundleDeltas(cache: cache, target: new, targetSHA256: newDigest)
+        let delta = try #require(await deltas.delta(from: oldDigest))
+        #expect(delta.baseSHA256 == oldDigest)
+        #expect(delta.size < 1_200)
+        let stream = try Data(contentsOf: URL(fileURLWithPath: delta.path))
+        #expect(Int64(stream.count) == delta.size)
+        // Asked again (another host): the same stream, not a second one.
+        #expect(await deltas.delta(from: oldDigest) == delta)
+        #expect(await deltas.delta(from: unrelatedDigest) == nil)
+        #expect(await deltas.delta(from: String(repeating: "e", count: 64)) == nil)
+        #expect(await deltas.delta(from: newDigest) == nil)
+    }
+}
