@@ -49,6 +49,12 @@ public struct UploadResult: Sendable, Hashable {
 /// What went wrong reaching or using a host. Each case names the host and reads as a
 /// sentence a person can act on. `isUnreachable` separates "could not reach the host" from
 /// "the host ran something and it failed".
+/// What a session that cannot decode an upload throws (`HostSession.upload(localPath:through:…)`):
+/// the caller sends the file whole, with nothing to report.
+public struct WholeUploadsOnly: Error {
+    public init() {}
+}
+
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case dns, refused, timeout, hostKey, auth, channel, remoteCommand, upload, protocolError, closed
@@ -105,6 +111,15 @@ public protocol HostSession: AnyObject, Sendable {
         progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult
 
+    /// Like `upload`, with what is streamed passed through `decoder` on the host (a command
+    /// that reads stdin and writes the file's bytes: `BundleDeltaApplier`) before it is
+    /// written and hashed, so the check against `sha256` is of the decoded file. Sessions that
+    /// cannot decode throw, and the caller sends the file whole.
+    func upload(
+        localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,
+        progress: (@Sendable (Int64) -> Void)?
+    ) async throws -> UploadResult
+
     /// Runs a short command now, beside whatever the session is running (a hook that lasts
     /// minutes, an upload), instead of after it. The lock's heartbeat goes this way, so it
     /// shares the host's one connection with the deployment: every connection costs the host
@@ -119,6 +134,13 @@ public protocol HostSession: AnyObject, Sendable {
 }
 
 extension HostSession {
+    public func upload(
+        localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,
+        progress: (@Sendable (Int64) -> Void)?
+    ) async throws -> UploadResult {
+        throw WholeUploadsOnly()
+    }
+
     public func runBeside(
         _ command: String, timeoutSeconds: Double, onOutput: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CommandResult {

@@ -25,6 +25,10 @@ public struct DeployableRevision: Sendable {
     public var renderInstall: @Sendable (_ revisionRoot: String, _ cleanupFile: String) -> String
     /// The git commit of the revision folder's work tree, for `hoist list` (nil: none).
     public var commit: String?
+    /// A delta that rebuilds this bundle from the bundle with the given digest, which a host
+    /// holds (`BundleDelta`); nil when there is none worth sending. The CLI's comes from the
+    /// coordinator's bundle cache.
+    public var delta: @Sendable (_ baseSHA256: String) async -> BundleDelta? = { _ in nil }
 
     public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64, unpackedBytes: Int64 = 0,
                 hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,

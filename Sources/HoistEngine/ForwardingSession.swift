@@ -19,6 +19,10 @@ class ForwardingSession: HostSession, @unchecked Sendable {
                 progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
     }
+    func upload(localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,
+                progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try await inner.upload(localPath: localPath, through: decoder, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+    }
     func runBeside(_ command: String, timeoutSeconds: Double,
                    onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)

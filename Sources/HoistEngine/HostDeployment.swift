@@ -231,18 +231,52 @@ public struct HostDeployment: Sendable {
         probe.bundles[context.revision.sha256].flatMap { $0 == layout.deploymentDir(context.id) ? nil : $0 }
     }
 
-    /// Uploads the bundle to `commands.uploadTarget`.
-    func sendBundle(reportingProgress: Bool) async throws {
+    /// Uploads the bundle to `commands.uploadTarget`: as its changes from a bundle the host
+    /// holds (`deltaBase`) when there is a delta worth sending, else whole. A delta the host
+    /// could not apply (its held bundle changed, no perl after all) puts nothing in place, and
+    /// the bundle then goes whole. Returns what was sent, for DownloadBundle's message.
+    func sendBundle(reportingProgress: Bool, probe: HostProbeResult) async throws -> String {
         let revision = context.revision
-        let total = revision.sizeBytes
-        let name = host.name
-        let observer = self.observer
-        var progress: (@Sendable (Int64) -> Void)?
-        if reportingProgress {
-            progress = { @Sendable sent in observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total)) }
+        var note = ""
+        if let (delta, base) = await deltaBase(probe) {
+            do {
+                let sent = try await session.upload(
+                    localPath: delta.path, through: BundleDeltaApplier.command(base: HostLayout.bundleFile(in: base)),
+                    remotePath: commands.uploadTarget, mode: 0o600, sha256: revision.sha256,
+                    progress: progress(total: delta.size, reporting: reportingProgress))
+                return "uploaded \(sent.bytes) bytes: the changes from the bundle in \(base) (the whole bundle is \(revision.sizeBytes) bytes)"
+            } catch is WholeUploadsOnly {
+            } catch {
+                if Task.isCancelled { throw error }
+                // The delta's path is the coordinator's business; what went wrong on the host is not.
+                let described = Self.describe(error).1
+                let reason = described.range(of: " failed: ").map { String(described[$0.upperBound...]) } ?? described
+                note = " (the changes from the bundle in \(base) could not be applied: \(reason))"
+            }
         }
         _ = try await session.upload(localPath: revision.bundlePath, remotePath: commands.uploadTarget, mode: 0o600,
-                                     sha256: revision.sha256, progress: progress)
+                                     sha256: revision.sha256, progress: progress(total: revision.sizeBytes, reporting: reportingProgress))
+        return "uploaded \(revision.sizeBytes) bytes" + note
+    }
+
+    /// The delta to send and the deployment folder of the bundle it starts from: the last
+    /// successful deployment's bundle, else the most recent one's. Only where the probe found
+    /// perl (the host's side is perl: `BundleDeltaApplier`) and no sudo stands between the
+    /// upload, which runs as the SSH user, and the held bundle.
+    func deltaBase(_ probe: HostProbeResult) async -> (BundleDelta, String)? {
+        guard probe.hookRunner != nil, !commands.become else { return nil }
+        for dir in [probe.lastSuccessfulDir, probe.mostRecentDir].compactMap({ $0 }) {
+            guard let held = probe.bundles.first(where: { $0.value == dir })?.key else { continue }
+            if let delta = await context.revision.delta(held) { return (delta, dir) }
+        }
+        return nil
+    }
+
+    private func progress(total: Int64, reporting: Bool) -> (@Sendable (Int64) -> Void)? {
+        guard reporting else { return nil }
+        let name = host.name
+        let observer = self.observer
+        return { @Sendable sent in observer.handle(.uploadProgress(host: name, bytesSent: sent, totalBytes: total)) }
     }
 
     /// Runs one of this host's steps that is not a hook (the upload, unpacking, Install).
@@ -286,16 +320,19 @@ public struct HostDeployment: Sendable {
                 // The folder went away after the probe saw it: send the bundle after all.
                 guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
-            let ahead = await staged?.uploaded.value ?? false
-            if !ahead, try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true) }) == nil {
-                return Self.stoppedAtOnce("the upload")
+            let ahead = await staged?.uploaded.value ?? nil
+            var sent = ahead.map { $0 + " ahead of this host's turn" }
+            if sent == nil {
+                guard let done = try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true, probe: probe) }) else {
+                    return Self.stoppedAtOnce("the upload")
+                }
+                sent = done
             }
             let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
                                           reuseFrom: nil, maxRevisions: context.maxRevisions)
             guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
             guard result.succeeded else { return unpackFailed(result, err) }
-            return StepResult(status: .succeeded, message: ahead ? "uploaded \(revision.sizeBytes) bytes ahead of this host's turn"
-                                                                  : "uploaded \(revision.sizeBytes) bytes")
+            return StepResult(status: .succeeded, message: sent)
         } catch {
             let (code, message) = Self.describe(error)
             return .failed(code, message)

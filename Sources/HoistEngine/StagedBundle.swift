@@ -12,9 +12,9 @@ import HoistPlanning
 final class StagedBundle: Sendable {
     private let probed: Task<(HostDeployment, HostProbeResult), any Error>
     private let connector: any HostConnector
-    /// True once the bundle is at the deployment's upload target (false: not needed, because
-    /// the host holds it already, or not done).
-    let uploaded: Task<Bool, Never>
+    /// What was sent, once the bundle is at the deployment's upload target (nil: not needed,
+    /// because the host holds it already, or not done).
+    let uploaded: Task<String?, Never>
 
     init(host: HostSpec, context: DeploymentContext, connector: any HostConnector,
          observer: any DeploymentObserver, stop: StopController) {
@@ -31,10 +31,10 @@ final class StagedBundle: Sendable {
         }
         self.probed = probed
         uploaded = Task {
-            guard let (deployment, found) = try? await probed.value else { return false }
-            var sent = false
+            guard let (deployment, found) = try? await probed.value else { return nil }
+            var sent: String?
             if !Task.isCancelled, stop.level < .graceful, deployment.reusableBundle(found) == nil {
-                sent = (try? await deployment.sendBundle(reportingProgress: false)) != nil
+                sent = try? await deployment.sendBundle(reportingProgress: false, probe: found)
             }
             // A pooled session ignores this; a connector without a pool gave this one to us.
             await deployment.session.close()
@@ -48,7 +48,7 @@ final class StagedBundle: Sendable {
     }
 
     /// Stops the probe and the upload (an upload stops between writes and leaves no partial
-    /// file); `uploaded` is then false unless it had finished.
+    /// file); `uploaded` is then nil unless it had finished.
     func cancel() {
         probed.cancel()
         uploaded.cancel()

@@ -142,12 +142,19 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     public func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                        progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await uploads.withPermit {
-            try await self.streamUpload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+            try await self.streamUpload(localPath: localPath, decoder: nil, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+        }
+    }
+
+    public func upload(localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,
+                       progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try await uploads.withPermit {
+            try await self.streamUpload(localPath: localPath, decoder: decoder, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
         }
     }
 
     /// Cancelling the task stops the upload between writes and removes the partial file.
-    private func streamUpload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+    private func streamUpload(localPath: String, decoder: String?, remotePath: String, mode: Int32, sha256: String,
                               progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
@@ -161,7 +168,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                                     stopped: { cancelled.current }) { command, timeout, onOutput in
                     try self.execute(handle, command, input: nil, timeoutSeconds: timeout, killGraceSeconds: 5,
                                 isCancelled: { false }, onOutput: onOutput)
-                }.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+                }.upload(localPath: localPath, decoder: decoder, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
             }
         } onCancel: { [side] in
             side.cancel(cancelled)

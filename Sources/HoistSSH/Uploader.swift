@@ -30,7 +30,9 @@ struct Uploader {
     /// thousand hosts uploading at once would otherwise be a stream of events for every chunk.
     static let progressStep: Int64 = 1 << 20
 
-    func upload(localPath: String, remotePath: String, mode: Int32, sha256 expected: String,
+    /// `decoder`: a host command the stream goes through before it is written and hashed
+    /// (`HostSession.upload(localPath:through:…)`), or nil for the file as it is.
+    func upload(localPath: String, decoder: String? = nil, remotePath: String, mode: Int32, sha256 expected: String,
                 progress: ((Int64) -> Void)?) throws -> UploadResult {
         let label = handle.label
         let started = Deadline.now()
@@ -44,7 +46,7 @@ struct Uploader {
         let name = (remotePath as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).hoist-\(UInt32.random(in: 0...UInt32.max)).tmp"
 
-        let command = Self.receiveCommand(temporary: temporary, final: remotePath, mode: mode, sha256: expected)
+        let command = Self.receiveCommand(temporary: temporary, final: remotePath, mode: mode, sha256: expected, decoder: decoder)
         let channel = try SSHChannel(exec: command, on: handle, deadline: .after(30))
         defer { channel.free() }
         var sent: Int64 = 0
@@ -144,12 +146,15 @@ struct Uploader {
     /// Writes stdin to TMP and prints the SHA-256 of what was written; when that is `sha256`
     /// and tee wrote it all, sets the mode and renames TMP over the target (`-T`: never into
     /// a folder of that name). A failed tee adds a line to what is hashed, so its digest
-    /// never matches. Otherwise TMP is left to the caller, which removes it.
-    static func receiveCommand(temporary: String, final: String, mode: Int32, sha256: String) -> String {
+    /// never matches. Otherwise TMP is left to the caller, which removes it. With a
+    /// `decoder`, tee writes what the decoder makes of stdin; a decoder that fails leaves a
+    /// file whose digest does not match.
+    static func receiveCommand(temporary: String, final: String, mode: Int32, sha256: String, decoder: String? = nil) -> String {
         let tmp = shellQuote(temporary)
+        let source = decoder.map { "\($0) | " } ?? ""
         // tee creates TMP under umask 077: 0600 needs no chmod.
         let chmod = mode == 0o600 ? "" : "chmod \(String(mode, radix: 8)) \(tmp) && "
-        return "umask 077 && d=$({ tee \(tmp) || { echo \(shellQuote(teeFailed)) >&2; echo failed; }; } | { \(HostDigest.sha256OfStdin); })"
+        return "umask 077 && d=$({ \(source)tee \(tmp) || { echo \(shellQuote(teeFailed)) >&2; echo failed; }; } | { \(HostDigest.sha256OfStdin); })"
             + " && printf '%s\\n' \"$d\" && [ \"${d%% *}\" = \(shellQuote(sha256)) ]"
             + " && { \(chmod)mv -fT \(tmp) \(shellQuote(final)) || { rm -f \(tmp); exit \(notPutInPlace); }; }"
     }

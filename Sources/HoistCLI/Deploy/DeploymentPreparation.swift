@@ -69,12 +69,17 @@ func currentUser() -> String {
 func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, fileExistsBehavior: FileExistsBehavior,
                         displayName: String? = nil) -> DeployableRevision {
     let plan = revision.plan
-    return DeployableRevision(
+    var deployable = DeployableRevision(
         displayName: displayName ?? revision.path, bundlePath: bundle.path, sha256: bundle.sha256,
         sizeBytes: bundle.size, unpackedBytes: revision.inspection.expandedSize, hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
         commit: GitWorkTree.commit(of: revision.path), renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })
+    // The bundle is in the cache (`prepareBundle`), and so are the ones deployed before it.
+    let deltas = BundleDeltas(cache: BundleCache(folder: (bundle.path as NSString).deletingLastPathComponent),
+                              target: bundle.path, targetSHA256: bundle.sha256)
+    deployable.delta = { base in await deltas.delta(from: base) }
+    return deployable
 }
 
 /// `--config` names: the predefined ones, with or without `CodeDeployDefault.`.

@@ -31,7 +31,9 @@ public struct HostLayout: Sendable, Hashable {
     /// A host's record of a deployment, in that deployment's folder.
     public static let recordFileName = "deployment.json"
     /// The canonical tar the coordinator wrote (see docs/bundles.md), whatever the revision was.
-    public func bundleFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.tar" }
+    public func bundleFile(_ id: String) -> String { Self.bundleFile(in: deploymentDir(id)) }
+    /// The bundle a deployment folder holds.
+    public static func bundleFile(in deploymentDir: String) -> String { "\(deploymentDir)/bundle.tar" }
     public func bundleDigestFile(_ id: String) -> String { "\(deploymentDir(id))/bundle.sha256" }
     /// The Install program as the host received and ran it, kept for whoever asks later what
     /// Install did (retention removes it with its deployment).
