@@ -9,43 +9,108 @@ import Glibc
 /// each is looked up among the held bundle's blocks at the same alignment: a file that did
 /// not change is found wherever it moved, and a run of unchanged files becomes one copy. A
 /// block is taken from the held bundle only when its bytes are equal, never on the hash
-/// alone.
+/// alone. Both bundles are read in pieces (the new one once, front to back; the held one
+/// once to index it, then a block at a time to compare), so the coordinator's memory holds
+/// the index and a megabyte, whatever their size: at a thousand hosts every megabyte shows.
 public enum BundleDeltaEncoder {
     static let block = 512
+    /// How much of the new bundle is read at a time; a `D` line never spans two pieces.
+    static let piece = 1 << 20
 
-    /// Encodes `target` against `base` into `write`; returns the stream's length.
-    public static func encode(base: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer,
-                              write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        try withoutActuallyEscaping(write) { write in try encode(base, target, Output(write: write)) }
+    /// Random access to a bundle's bytes.
+    public protocol Input {
+        var count: Int { get }
+        /// Fills `into` from `offset` (short only at the end).
+        func read(at offset: Int, into: UnsafeMutableRawBufferPointer) throws -> Int
     }
 
-    private static func encode(_ base: UnsafeRawBufferPointer, _ target: UnsafeRawBufferPointer, _ output: Output) throws -> Int64 {
+    /// Encodes `target` against `base` into `write`; returns the stream's length.
+    public static func encode(base: some Input, target: some Input,
+                              write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        try withoutActuallyEscaping(write) { write in
+            var encoder = Encoder(base: base, target: target, out: Output(write: write))
+            return try encoder.run()
+        }
+    }
+
+    /// `encode` over bytes in memory.
+    public static func encode(base: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer,
+                              write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        try encode(base: Bytes(bytes: base), target: Bytes(bytes: target), write: write)
+    }
+
+    struct Bytes: Input {
+        let bytes: UnsafeRawBufferPointer
+        var count: Int { bytes.count }
+        func read(at offset: Int, into: UnsafeMutableRawBufferPointer) throws -> Int {
+            let n = max(0, min(into.count, bytes.count - offset))
+            if n > 0 { into.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: n) }
+            return n
+        }
+    }
+
+    private struct Encoder<Base: Input, Target: Input> {
+        let base: Base
+        let target: Target
+        var out: Output
         var index: [UInt64: Int] = [:]
-        index.reserveCapacity(base.count / block)
-        var at = base.count / block * block
-        while at > 0 {
-            at -= block
-            // Walking backwards leaves each hash at its first block.
-            index[hash(base, at)] = at
-        }
-        var out = output
+        /// The copy being extended, in the held bundle.
         var copy: (from: Int, count: Int)?
+        /// Where the data run being gathered starts in the current piece.
         var dataStart: Int?
-        var i = 0
-        func flushCopy() throws {
-            if let c = copy { try out.text("C \(c.from) \(c.count)\n"); copy = nil }
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: BundleDeltaEncoder.piece, alignment: 16)
+        let held = UnsafeMutableRawBufferPointer.allocate(byteCount: BundleDeltaEncoder.block, alignment: 16)
+
+        init(base: Base, target: Target, out: Output) {
+            self.base = base
+            self.target = target
+            self.out = out
         }
-        func flushData(to end: Int) throws {
-            if let start = dataStart {
-                try out.text("D \(end - start)\n")
-                try out.bytes(UnsafeRawBufferPointer(rebasing: target[start..<end]))
-                dataStart = nil
+
+        mutating func run() throws -> Int64 {
+            defer { piece.deallocate(); held.deallocate() }
+            try indexBase()
+            var at = 0
+            while at < target.count {
+                let n = try readFully(target, at: at, into: piece)
+                let blocks = n / block * block
+                var i = 0
+                while i < blocks {
+                    try take(blockAt: i)
+                    i += block
+                }
+                try flushCopyIfData(from: blocks, to: n)
+                try flushData(to: n)
+                at += n
+                if n < piece.count { break }
+            }
+            try flushCopy()
+            try out.text("E\n")
+            try out.flush()
+            return out.written
+        }
+
+        /// Hashes every whole block of the held bundle; a hash keeps its first block.
+        mutating func indexBase() throws {
+            index.reserveCapacity(base.count / block)
+            var at = 0
+            while at + block <= base.count {
+                let n = try readFully(base, at: at, into: piece)
+                var i = 0
+                while i + block <= n {
+                    let h = hash(UnsafeRawBufferPointer(piece), i)
+                    if index[h] == nil { index[h] = at + i }
+                    i += block
+                }
+                at += n
+                if n < piece.count { break }
             }
         }
-        while i + block <= target.count {
-            if let c = copy, c.from + c.count + block <= base.count, equal(base, c.from + c.count, target, i) {
+
+        mutating func take(blockAt i: Int) throws {
+            if let c = copy, try heldEquals(at: c.from + c.count, pieceAt: i) {
                 copy = (c.from, c.count + block)
-            } else if let j = index[hash(target, i)], equal(base, j, target, i) {
+            } else if let j = index[hash(UnsafeRawBufferPointer(piece), i)], try heldEquals(at: j, pieceAt: i) {
                 try flushData(to: i)
                 try flushCopy()
                 copy = (j, block)
@@ -53,17 +118,43 @@ public enum BundleDeltaEncoder {
                 try flushCopy()
                 if dataStart == nil { dataStart = i }
             }
-            i += block
         }
-        try flushCopy()
-        if i < target.count, dataStart == nil { dataStart = i }
-        try flushData(to: target.count)
-        try out.text("E\n")
-        try out.flush()
-        return out.written
+
+        /// An unaligned tail at the very end is data.
+        mutating func flushCopyIfData(from start: Int, to end: Int) throws {
+            guard start < end else { return }
+            try flushCopy()
+            if dataStart == nil { dataStart = start }
+        }
+
+        func heldEquals(at offset: Int, pieceAt i: Int) throws -> Bool {
+            guard offset + block <= base.count, try base.read(at: offset, into: held) == block else { return false }
+            return memcmp(held.baseAddress!, piece.baseAddress! + i, block) == 0
+        }
+
+        mutating func flushCopy() throws {
+            if let c = copy { try out.text("C \(c.from) \(c.count)\n"); copy = nil }
+        }
+
+        mutating func flushData(to end: Int) throws {
+            guard let start = dataStart else { return }
+            try out.text("D \(end - start)\n")
+            try out.bytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(piece)[start..<end]))
+            dataStart = nil
+        }
+
+        func readFully(_ input: some Input, at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            var done = 0
+            while done < buffer.count {
+                let n = try input.read(at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                if n <= 0 { break }
+                done += n
+            }
+            return done
+        }
     }
 
-    private static func hash(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
+    static func hash(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         var k = at
         while k < at + block {
@@ -74,12 +165,8 @@ public enum BundleDeltaEncoder {
         return h
     }
 
-    private static func equal(_ a: UnsafeRawBufferPointer, _ i: Int, _ b: UnsafeRawBufferPointer, _ j: Int) -> Bool {
-        memcmp(a.baseAddress! + i, b.baseAddress! + j, block) == 0
-    }
-
     /// Gathers small writes (op lines) so the stream goes out in large ones.
-    private struct Output {
+    struct Output {
         let write: (UnsafeRawBufferPointer) throws -> Void
         var buffer: [UInt8] = []
         var written: Int64 = 0

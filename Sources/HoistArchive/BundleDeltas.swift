@@ -28,7 +28,7 @@ public final class BundleDeltas: Sendable {
     }
 
     deinit {
-        for fd in files.current { close(fd) }
+        for fd in files.current { Glibc.close(fd) }
     }
 
     /// The delta from the cached bundle with digest `base`, or nil: the cache does not hold
@@ -50,15 +50,15 @@ public final class BundleDeltas: Sendable {
     func make(from base: String) -> BundleDelta? {
         guard base != targetSHA256, base.count == 64, base.allSatisfy(\.isHexDigit),
               let basePath = cache.find(sha256: base), basePath.hasSuffix(".tar"),
-              let old = MappedFile(basePath), let new = MappedFile(target) else { return nil }
-        defer { old.unmap(); new.unmap() }
-        guard old.bytes.count <= Self.largestBundle, new.bytes.count <= Self.largestBundle else { return nil }
+              let old = BundleFileInput(basePath), let new = BundleFileInput(target) else { return nil }
+        defer { old.close(); new.close() }
+        guard old.count <= Self.largestBundle, new.count <= Self.largestBundle else { return nil }
         var template = Array((cache.folder + "/delta-XXXXXX").utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { return nil }
         unlink(template)
         do {
-            let size = try BundleDeltaEncoder.encode(base: old.bytes, target: new.bytes) { chunk in
+            let size = try BundleDeltaEncoder.encode(base: old, target: new) { chunk in
                 var done = 0
                 while done < chunk.count {
                     let n = Glibc.write(fd, chunk.baseAddress! + done, chunk.count - done)
@@ -67,39 +67,39 @@ public final class BundleDeltas: Sendable {
                     done += n
                 }
             }
-            guard Double(size) <= Double(new.bytes.count) * Self.worthIt else {
-                close(fd)
+            guard Double(size) <= Double(new.count) * Self.worthIt else {
+                Glibc.close(fd)
                 return nil
             }
             files.withLock { $0.append(fd) }
             return BundleDelta(path: "/proc/self/fd/\(fd)", size: size, baseSHA256: base)
         } catch {
-            close(fd)
+            Glibc.close(fd)
             return nil
         }
     }
 }
 
-/// A file mapped read-only, for reading a bundle whole without copying it into memory.
-struct MappedFile {
-    let bytes: UnsafeRawBufferPointer
+/// A bundle file read with `pread`, for `BundleDeltaEncoder`.
+struct BundleFileInput: BundleDeltaEncoder.Input {
+    let fd: Int32
+    let count: Int
 
     init?(_ path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
-        let size = Int(info.st_size)
-        if size == 0 {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
-        }
-        guard let at = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), at != MAP_FAILED else { return nil }
-        bytes = UnsafeRawBufferPointer(start: at, count: size)
+        guard fstat(fd, &info) == 0 else { Glibc.close(fd); return nil }
+        count = Int(info.st_size)
     }
 
-    func unmap() {
-        if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
+    func read(at offset: Int, into: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = pread(fd, into.baseAddress, into.count, off_t(offset))
+            if n >= 0 { return n }
+            guard errno == EINTR else { throw BundleError.io(path: "a bundle", reason: String(cString: strerror(errno))) }
+        }
     }
+
+    func close() { Glibc.close(fd) }
 }

@@ -78,6 +78,34 @@ import Testing
         #expect(trip.deltaSize < 7_000)
     }
 
+    /// A fresh checkout gives every file a new modification time, so every header differs:
+    /// the headers are sent and the data is still copied.
+    @Test func newHeadersAloneAreSentWithTheDataCopied() async throws {
+        var tar = TarBytes()
+        for (name, data) in Self.app { tar.add(name, data: data, mode: 0o600) }
+        tar.finish()
+        let trip = try await roundTrip(base: Self.tar(Self.app), target: tar.bytes)
+        #expect(trip.status == 0)
+        #expect(trip.rebuilt == tar.bytes)
+        #expect(trip.deltaSize < Int64(Self.app.count * 512 + 400))
+    }
+
+    /// The new bundle is read a megabyte at a time: changes that straddle a piece's end, a
+    /// shift of every later block, new data longer than a piece, and an unaligned tail.
+    @Test func changesAcrossPiecesComeThrough() async throws {
+        let base = Self.noise(3 << 20, seed: 12)
+        var target = base
+        for k in (1 << 20) - 700..<(1 << 20) + 900 { target[k] ^= 0xff }
+        target.insert(contentsOf: Self.noise(512, seed: 13), at: 2 << 20)
+        target += Self.noise((1 << 20) + 300, seed: 14)
+        let trip = try await roundTrip(base: base, target: target)
+        #expect(trip.status == 0)
+        #expect(trip.rebuilt == target)
+        // The new megabyte and tail, the four changed blocks, the inserted one, the lines.
+        let sent: Int = (1 << 20) + 300 + 5 * 512 + 400
+        #expect(trip.deltaSize < Int64(sent))
+    }
+
     @Test func unrelatedBytesAndAnUnalignedTailComeThrough() async throws {
         for (base, target) in [(Self.noise(3_000, seed: 4), Self.noise(10_001, seed: 5)),
                                ([], Self.noise(700, seed: 6)), (Self.noise(1_024, seed: 7), []),
