@@ -99,10 +99,9 @@ import HoistTestSupport
             try eventually("the first deployment's hook to start") { group.hostFile(names[0], "started-locks") != nil }
             let second = try group.deploy(try group.revision("fast", version: "fast"))
             #expect(second.status == 6)
-            // The lock covers the whole deployment group (every web host of the fleet), not
-            // just the host this test deploys to, and the refusal names the first host in
-            // lock order: the fleet's first web host, whichever host the pool gave the test.
-            #expect(second.stderr.contains("is locked on h001 by deployment"), "\(second.stderr)")
+            // The group is the one host the pool gave the test (`FleetGroup` writes an
+            // inventory of only its hosts), and the refusal names it.
+            #expect(second.stderr.contains("is locked on \(names[0]) by deployment"), "\(second.stderr)")
             let waiting = try group.startDeploy(try group.revision("waits", version: "waits"), ["--lock-wait", "120s"])
             _ = FileManager.default.createFile(atPath: group.hostPath(names[0], srv: "go-locks"), contents: Data())
             let firstResult = first.finish()
