@@ -66,8 +66,11 @@ struct DeltaUploadTests {
             try handle.seek(toOffset: try handle.seekToEnd() / 2)
             try handle.write(contentsOf: Data("tampered".utf8))
             try handle.close()
-            let third = try await s.deploy(try Self.revision(s, 3))
+            // One host at a time: the second host's upload goes ahead of its turn, as a delta too.
+            let third = try await s.deploy(try Self.revision(s, 3), "--config", "OneAtATime")
             #expect(third.status == 0, "\(third.description)")
+            #expect(s.names.contains { Self.message(third, $0).hasSuffix("ahead of this host's turn") },
+                    "\(s.names.map { Self.message(third, $0) })")
             let whole = Self.message(third, tampered)
             #expect(whole.contains("could not be applied"), "\(whole)")
             #expect(whole.contains("checksum mismatch"), "\(whole)")
