@@ -16,10 +16,12 @@ struct ConnectionCountTests {
             var revision = Revision()
             revision.hook("AfterInstall", "scripts/wait.sh", body: Revision.waitForCue(tenths: 6000), timeout: 900)
             revision.observe(["ApplicationStart"])
-            // Lease 9 s: the heartbeat refreshes every host every 3 s, the first every 0.3 s; a
-            // coordinator whose lock no host renewed for 8.7 s would stop itself.
+            // Lease 60 s: the heartbeat refreshes every host every 20 s, the first every 0.3 s; a
+            // coordinator whose lock no host renewed for 59.7 s would stop itself. (A 9-s lease
+            // stopped it with the suite and a release build on the two cores: no beat came back
+            // within 8.7 s.)
             let running = try HoistBinary.start(s.deployArguments(try s.revision("v1", revision), []),
-                                                environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.3", "HOIST_LOCK_LEASE": "9"]) { $1 })
+                                                environment: s.environment.merging(["HOIST_LOCK_HEARTBEAT": "0.3", "HOIST_LOCK_LEASE": "60"]) { $1 })
             for host in s.names {
                 guard await eventually(within: 600, { s.exists(host, "\(s.observations)/waiting") }) else {
                     running.send(SIGKILL)

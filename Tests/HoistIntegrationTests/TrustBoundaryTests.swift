@@ -248,13 +248,15 @@ struct EarlyValidationTests {
 /// keeps its start, the host log all of it.
 @Suite("Trust: long output lines")
 struct LongLineTests {
-    @Test(.timeLimit(.minutes(5)))
+    /// On a quiet machine this takes seconds; with the suite and a release build on the two
+    /// cores it took 7.7 minutes, so the bounds are generous.
+    @Test(.timeLimit(.minutes(20)))
     func aFiftyMegabyteLineIsCappedOnTheCoordinatorAndWholeInTheHostLog() async throws {
         try await DeployScenario.with("longline", hosts: 1) { s in
             try s.writePlaybook()
             let host = s.names[0]
             var revision = Revision()
-            revision.hook("AfterInstall", "scripts/progress.sh", body: "head -c 50000000 /dev/zero | tr '\\0' '\\r'; echo; echo done", timeout: 300)
+            revision.hook("AfterInstall", "scripts/progress.sh", body: "head -c 50000000 /dev/zero | tr '\\0' '\\r'; echo; echo done", timeout: 1200)
             let outcome = try await s.deploy(try s.revision("v1", revision))
             #expect(outcome.status == 0, "\(outcome.description)")
             let printed = outcome.of("output").compactMap { $0["text"] as? String }
