@@ -33,22 +33,6 @@ public enum BundleDeltaEncoder {
         }
     }
 
-    /// `encode` over bytes in memory.
-    public static func encode(base: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer,
-                              write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        try encode(base: Bytes(bytes: base), target: Bytes(bytes: target), write: write)
-    }
-
-    struct Bytes: Input {
-        let bytes: UnsafeRawBufferPointer
-        var count: Int { bytes.count }
-        func read(at offset: Int, into: UnsafeMutableRawBufferPointer) throws -> Int {
-            let n = max(0, min(into.count, bytes.count - offset))
-            if n > 0 { into.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: n) }
-            return n
-        }
-    }
-
     private struct Encoder<Base: Input, Target: Input> {
         let base: Base
         let target: Target
@@ -79,7 +63,7 @@ public enum BundleDeltaEncoder {
                     try take(blockAt: i)
                     i += block
                 }
-                try flushCopyIfData(from: blocks, to: n)
+                try takeTail(from: blocks, to: n)
                 try flushData(to: n)
                 at += n
                 if n < piece.count { break }
@@ -121,7 +105,7 @@ public enum BundleDeltaEncoder {
         }
 
         /// An unaligned tail at the very end is data.
-        mutating func flushCopyIfData(from start: Int, to end: Int) throws {
+        mutating func takeTail(from start: Int, to end: Int) throws {
             guard start < end else { return }
             try flushCopy()
             if dataStart == nil { dataStart = start }

@@ -46,15 +46,15 @@ public struct UploadResult: Sendable, Hashable {
     }
 }
 
-/// What went wrong reaching or using a host. Each case names the host and reads as a
-/// sentence a person can act on. `isUnreachable` separates "could not reach the host" from
-/// "the host ran something and it failed".
 /// What a session that cannot decode an upload throws (`HostSession.upload(localPath:through:…)`):
 /// the caller sends the file whole, with nothing to report.
 public struct WholeUploadsOnly: Error {
     public init() {}
 }
 
+/// What went wrong reaching or using a host. Each case names the host and reads as a
+/// sentence a person can act on. `isUnreachable` separates "could not reach the host" from
+/// "the host ran something and it failed".
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case dns, refused, timeout, hostKey, auth, channel, remoteCommand, upload, protocolError, closed

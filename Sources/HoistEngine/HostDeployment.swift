@@ -265,6 +265,7 @@ public struct HostDeployment: Sendable {
     /// upload, which runs as the SSH user, and the held bundle.
     func deltaBase(_ probe: HostProbeResult) async -> (BundleDelta, String)? {
         guard probe.hookRunner != nil, !commands.become else { return nil }
+        // Often the same folder twice: the revision's deltas are made once each, so asking again costs nothing.
         for dir in [probe.lastSuccessfulDir, probe.mostRecentDir].compactMap({ $0 }) {
             guard let held = probe.bundles.first(where: { $0.value == dir })?.key else { continue }
             if let delta = await context.revision.delta(held) { return (delta, dir) }
@@ -320,13 +321,13 @@ public struct HostDeployment: Sendable {
                 // The folder went away after the probe saw it: send the bundle after all.
                 guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
             }
-            let ahead = await staged?.uploaded.value ?? nil
-            var sent = ahead.map { $0 + " ahead of this host's turn" }
-            if sent == nil {
-                guard let done = try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true, probe: probe) }) else {
-                    return Self.stoppedAtOnce("the upload")
-                }
+            let sent: String
+            if let ahead = await staged?.uploaded.value {
+                sent = ahead + " ahead of this host's turn"
+            } else if let done = try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true, probe: probe) }) {
                 sent = done
+            } else {
+                return Self.stoppedAtOnce("the upload")
             }
             let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
                                           reuseFrom: nil, maxRevisions: context.maxRevisions)

@@ -43,7 +43,7 @@ import Testing
         -> (rebuilt: [UInt8], deltaSize: Int64, status: Int32?) {
         var delta: [UInt8] = []
         let size = try base.withUnsafeBytes { b in
-            try target.withUnsafeBytes { t in try BundleDeltaEncoder.encode(base: b, target: t) { delta += $0 } }
+            try target.withUnsafeBytes { t in try BundleDeltaEncoder.encode(base: Bytes(bytes: b), target: Bytes(bytes: t)) { delta += $0 } }
         }
         #expect(size == Int64(delta.count))
         let basePath = scratch.file(baseName)
@@ -162,5 +162,16 @@ import Testing
         #expect(await deltas.delta(from: unrelatedDigest) == nil)
         #expect(await deltas.delta(from: String(repeating: "e", count: 64)) == nil)
         #expect(await deltas.delta(from: newDigest) == nil)
+    }
+}
+
+/// Bytes in memory as an encoder's input (the coordinator reads files: `BundleFileInput`).
+private struct Bytes: BundleDeltaEncoder.Input {
+    let bytes: UnsafeRawBufferPointer
+    var count: Int { bytes.count }
+    func read(at offset: Int, into: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = max(0, min(into.count, bytes.count - offset))
+        if n > 0 { into.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: n) }
+        return n
     }
 }

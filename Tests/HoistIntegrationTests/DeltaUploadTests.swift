@@ -27,7 +27,7 @@ struct DeltaUploadTests {
     static func expectBundleIsWhole(_ s: DeployScenario, _ host: String, _ outcome: DeployOutcome) throws {
         let id = outcome.deploymentID
         try #require(!id.isEmpty)
-        let folder = s.url(host, "/var/lib/hoist/\(s.application)_\(s.group)/\(id)")
+        let folder = s.url(host, "\(s.groupDir)/\(id)")
         let recorded = try String(contentsOf: folder.appendingPathComponent("bundle.sha256"), encoding: .utf8)
         let held = try FileSHA256.hex(path: folder.appendingPathComponent("bundle.tar").path)
         #expect(recorded == held + "\n", "\(host)")
@@ -59,7 +59,7 @@ struct DeltaUploadTests {
             // upload puts nothing in place, and the bundle goes whole.
             let (tampered, other) = (s.names[0], s.names[1])
             let id = second.deploymentID
-            let held = s.url(tampered, "/var/lib/hoist/\(s.application)_\(s.group)/\(id)/bundle.tar")
+            let held = s.url(tampered, "\(s.groupDir)/\(id)/bundle.tar")
             // In the middle of the large file, which every delta copies (its headers differ
             // with the files' modification times when the versions are written seconds apart).
             let handle = try FileHandle(forUpdating: held)
