@@ -1,13 +1,19 @@
 import Foundation
 import HoistCore
+import HoistDigest
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The deltas of one deployment's bundle (`BundleDelta`) from the bundles the coordinator's
-/// cache holds: each computed once, on a thread of its own (it reads both bundles), however
-/// many hosts hold that base. A delta lives in a file unlinked as soon as it is made, read
-/// through `/proc/self/fd`, so nothing is left behind whatever happens to the process.
+/// The deltas of one deployment's bundle (`BundleDelta`) from the bundles hosts hold: each
+/// computed once, on a thread of its own (it reads both bundles), however many hosts hold that
+/// base. The base comes from the coordinator's cache, or, when the cache does not hold it, is
+/// read back from the first host that asks (`HeldBundleSource`) and kept only when its SHA-256
+/// is the digest the host's records name. A bundle read back is a delta's base for this
+/// deployment and nothing else: it never enters the cache, whose bundles are ones this
+/// coordinator wrote from revisions it checked. Deltas and bases live in files unlinked as
+/// soon as they are made, read through `/proc/self/fd`, so nothing is left behind whatever
+/// happens to the process.
 public final class BundleDeltas: Sendable {
     let cache: BundleCache
     let target: String
@@ -31,52 +37,88 @@ public final class BundleDeltas: Sendable {
         for fd in files.current { Glibc.close(fd) }
     }
 
-    /// The delta from the cached bundle with digest `base`, or nil: the cache does not hold
-    /// it, either bundle is too large, or the delta would not save enough.
-    public func delta(from base: String) async -> BundleDelta? {
+    /// The delta from the bundle with digest `base`, or nil: neither the cache nor `source`
+    /// gives that bundle, either bundle is too large, or the delta would not save enough. The
+    /// first asker's `source` is the one used; later askers wait for its answer.
+    public func delta(from base: String, readingFrom source: HeldBundleSource? = nil) async -> BundleDelta? {
         let task = made.withLock { made in
             if let task = made[base] { return task }
-            let task = Task<BundleDelta?, Never> {
-                await withCheckedContinuation { done in
-                    Thread { done.resume(returning: self.make(from: base)) }.start()
-                }
-            }
+            let task = Task<BundleDelta?, Never> { await self.make(from: base, source: source) }
             made[base] = task
             return task
         }
         return await task.value
     }
 
-    func make(from base: String) -> BundleDelta? {
-        guard base != targetSHA256, base.count == 64, base.allSatisfy(\.isHexDigit),
-              let basePath = cache.find(sha256: base), basePath.hasSuffix(".tar"),
-              let old = BundleFileInput(basePath), let new = BundleFileInput(target) else { return nil }
+    func make(from base: String, source: HeldBundleSource?) async -> BundleDelta? {
+        guard base != targetSHA256, base.count == 64, base.allSatisfy(\.isHexDigit) else { return nil }
+        if let cached = cache.find(sha256: base), cached.hasSuffix(".tar") {
+            return await Self.offThePool { self.encode(basePath: cached, base: base) }
+        }
+        guard let source, let held = UnlinkedFile(in: cache.folder) else { return nil }
+        defer { Glibc.close(held.fd) }
+        do {
+            try await source.read(held.path, Int64(Self.largestBundle))
+        } catch {
+            return nil
+        }
+        return await Self.offThePool {
+            guard (try? FileSHA256.hex(path: held.path)) == base else { return nil }
+            return self.encode(basePath: held.path, base: base).map { delta in
+                var delta = delta
+                delta.baseReadFrom = source.host
+                return delta
+            }
+        }
+    }
+
+    /// Runs blocking work (reading and hashing bundles) on a thread of its own.
+    static func offThePool(_ work: @escaping @Sendable () -> BundleDelta?) async -> BundleDelta? {
+        await withCheckedContinuation { done in
+            Thread { done.resume(returning: work()) }.start()
+        }
+    }
+
+    func encode(basePath: String, base: String) -> BundleDelta? {
+        guard let old = BundleFileInput(basePath), let new = BundleFileInput(target) else { return nil }
         defer { old.close(); new.close() }
-        guard old.count <= Self.largestBundle, new.count <= Self.largestBundle else { return nil }
-        var template = Array((cache.folder + "/delta-XXXXXX").utf8CString)
-        let fd = mkstemp(&template)
-        guard fd >= 0 else { return nil }
-        unlink(template)
+        guard old.count <= Self.largestBundle, new.count <= Self.largestBundle,
+              let out = UnlinkedFile(in: cache.folder) else { return nil }
         do {
             let size = try BundleDeltaEncoder.encode(base: old, target: new) { chunk in
                 var done = 0
                 while done < chunk.count {
-                    let n = Glibc.write(fd, chunk.baseAddress! + done, chunk.count - done)
+                    let n = Glibc.write(out.fd, chunk.baseAddress! + done, chunk.count - done)
                     if n < 0 && errno == EINTR { continue }
                     guard n > 0 else { throw BundleError.io(path: "a delta in \(self.cache.folder)", reason: String(cString: strerror(errno))) }
                     done += n
                 }
             }
             guard Double(size) <= Double(new.count) * Self.worthIt else {
-                Glibc.close(fd)
+                Glibc.close(out.fd)
                 return nil
             }
-            files.withLock { $0.append(fd) }
-            return BundleDelta(path: "/proc/self/fd/\(fd)", size: size, baseSHA256: base)
+            files.withLock { $0.append(out.fd) }
+            return BundleDelta(path: out.path, size: size, baseSHA256: base)
         } catch {
-            Glibc.close(fd)
+            Glibc.close(out.fd)
             return nil
         }
+    }
+}
+
+/// A file in `folder` removed from it at once: open until its descriptor is closed, reachable
+/// meanwhile by path through `/proc/self/fd`.
+struct UnlinkedFile {
+    let fd: Int32
+    var path: String { "/proc/self/fd/\(fd)" }
+
+    init?(in folder: String) {
+        var template = Array((folder + "/delta-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { return nil }
+        unlink(template)
+        self.fd = fd
     }
 }
 

@@ -16,10 +16,31 @@ public struct BundleDelta: Sendable, Hashable {
     public var size: Int64
     /// The digest of the bundle it applies to.
     public var baseSHA256: String
+    /// The host that bundle was read from, when the coordinator's cache did not hold it
+    /// (`HeldBundleSource`); nil when the cache did.
+    public var baseReadFrom: String?
 
-    public init(path: String, size: Int64, baseSHA256: String) {
+    public init(path: String, size: Int64, baseSHA256: String, baseReadFrom: String? = nil) {
         self.path = path
         self.size = size
         self.baseSHA256 = baseSHA256
+        self.baseReadFrom = baseReadFrom
+    }
+}
+
+/// Where to read a bundle a host holds when the coordinator's cache does not hold it: a
+/// team's second laptop, or a CI runner that starts with an empty cache, did not build the
+/// previous release. It is read back once per bundle, from the first host that asks, not once
+/// per host: a thousand hosts holding the previous release cost one download.
+public struct HeldBundleSource: Sendable {
+    /// The host it is read from, for DownloadBundle's message.
+    public var host: String
+    /// Copies the held bundle into the local file at the given path, at most the given bytes
+    /// (`HostSession.download`).
+    public var read: @Sendable (_ localPath: String, _ maxBytes: Int64) async throws -> Void
+
+    public init(host: String, read: @escaping @Sendable (String, Int64) async throws -> Void) {
+        self.host = host
+        self.read = read
     }
 }

@@ -46,8 +46,9 @@ public struct UploadResult: Sendable, Hashable {
     }
 }
 
-/// What a session that cannot decode an upload throws (`HostSession.upload(localPath:through:…)`):
-/// the caller sends the file whole, with nothing to report.
+/// What a session that cannot decode an upload (`HostSession.upload(localPath:through:…)`) or
+/// read a host's file back (`download`) throws: the caller sends the file whole, with nothing
+/// to report.
 public struct WholeUploadsOnly: Error {
     public init() {}
 }
@@ -120,6 +121,13 @@ public protocol HostSession: AnyObject, Sendable {
         progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult
 
+    /// Streams the host's file `remotePath` into the local file `localPath` (truncated first)
+    /// and returns how many bytes came. More than `maxBytes` ends it with an error. The
+    /// caller checks what arrived: a bundle read back to delta from (`BundleDeltas`) is kept
+    /// only when its SHA-256 is the one the host's records name. Sessions that cannot throw
+    /// `WholeUploadsOnly`, and the bundle then goes whole.
+    func download(remotePath: String, to localPath: String, maxBytes: Int64) async throws -> Int64
+
     /// Runs a short command now, beside whatever the session is running (a hook that lasts
     /// minutes, an upload), instead of after it. The lock's heartbeat goes this way, so it
     /// shares the host's one connection with the deployment: every connection costs the host
@@ -138,6 +146,10 @@ extension HostSession {
         localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,
         progress: (@Sendable (Int64) -> Void)?
     ) async throws -> UploadResult {
+        throw WholeUploadsOnly()
+    }
+
+    public func download(remotePath: String, to localPath: String, maxBytes: Int64) async throws -> Int64 {
         throw WholeUploadsOnly()
     }
 

@@ -26,9 +26,9 @@ public struct DeployableRevision: Sendable {
     /// The git commit of the revision folder's work tree, for `hoist list` (nil: none).
     public var commit: String?
     /// A delta that rebuilds this bundle from the bundle with the given digest, which a host
-    /// holds (`BundleDelta`); nil when there is none worth sending. The CLI's comes from the
-    /// coordinator's bundle cache.
-    public var delta: @Sendable (_ baseSHA256: String) async -> BundleDelta? = { _ in nil }
+    /// holds (`BundleDelta`); nil when there is none worth sending. The CLI's takes the base
+    /// from the coordinator's bundle cache, else reads it from the host (`HeldBundleSource`).
+    public var delta: @Sendable (_ baseSHA256: String, _ source: HeldBundleSource) async -> BundleDelta? = { _, _ in nil }
 
     public init(displayName: String, bundlePath: String, sha256: String, sizeBytes: Int64, unpackedBytes: Int64 = 0,
                 hooks: HookTable, fileExistsBehavior: FileExistsBehavior = .disallow,

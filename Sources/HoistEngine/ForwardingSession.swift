@@ -23,6 +23,9 @@ class ForwardingSession: HostSession, @unchecked Sendable {
                 progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
         try await inner.upload(localPath: localPath, through: decoder, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
     }
+    func download(remotePath: String, to localPath: String, maxBytes: Int64) async throws -> Int64 {
+        try await inner.download(remotePath: remotePath, to: localPath, maxBytes: maxBytes)
+    }
     func runBeside(_ command: String, timeoutSeconds: Double,
                    onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)

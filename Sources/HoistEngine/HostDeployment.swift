@@ -244,7 +244,8 @@ public struct HostDeployment: Sendable {
                     localPath: delta.path, through: BundleDeltaApplier.command(base: HostLayout.bundleFile(in: base)),
                     remotePath: commands.uploadTarget, mode: 0o600, sha256: revision.sha256,
                     progress: progress(total: delta.size, reporting: reportingProgress))
-                return "uploaded \(sent.bytes) bytes: the changes from the bundle in \(base) (the whole bundle is \(revision.sizeBytes) bytes)"
+                let readBack = delta.baseReadFrom.map { ", which the coordinator read from \($0) (its cache did not hold it)" } ?? ""
+                return "uploaded \(sent.bytes) bytes: the changes from the bundle in \(base)\(readBack) (the whole bundle is \(revision.sizeBytes) bytes)"
             } catch is WholeUploadsOnly {
             } catch {
                 if Task.isCancelled { throw error }
@@ -268,7 +269,11 @@ public struct HostDeployment: Sendable {
         // Often the same folder twice: the revision's deltas are made once each, so asking again costs nothing.
         for dir in [probe.lastSuccessfulDir, probe.mostRecentDir].compactMap({ $0 }) {
             guard let held = probe.bundles.first(where: { $0.value == dir })?.key else { continue }
-            if let delta = await context.revision.delta(held) { return (delta, dir) }
+            let remote = HostLayout.bundleFile(in: dir)
+            let source = HeldBundleSource(host: host.name) { [session] localPath, maxBytes in
+                _ = try await session.download(remotePath: remote, to: localPath, maxBytes: maxBytes)
+            }
+            if let delta = await context.revision.delta(held, source) { return (delta, dir) }
         }
         return nil
     }

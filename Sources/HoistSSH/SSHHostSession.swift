@@ -175,6 +175,19 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         }
     }
 
+    /// Cancelling the task stops the download between reads.
+    public func download(remotePath: String, to localPath: String, maxBytes: Int64) async throws -> Int64 {
+        let cancelled = Locked(false)
+        return try await withTaskCancellationHandler {
+            try await thread.perform { [self] in
+                try Downloader(handle: try target(), stopped: { cancelled.current })
+                    .download(remotePath: remotePath, to: localPath, maxBytes: maxBytes)
+            }
+        } onCancel: { [side] in
+            side.cancel(cancelled)
+        }
+    }
+
     public func close() async {
         _ = try? await thread.perform { [self] in
             thread.clearIdleWork()

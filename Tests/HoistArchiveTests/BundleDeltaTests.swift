@@ -163,6 +163,63 @@ import Testing
         #expect(await deltas.delta(from: String(repeating: "e", count: 64)) == nil)
         #expect(await deltas.delta(from: newDigest) == nil)
     }
+
+    /// A base the cache does not hold is read from the host that offers it: once however many
+    /// hosts ask, kept only when its digest is the one asked for, and never put in the cache.
+    @Test func aBaseTheCacheLacksIsReadOnceFromAHostAndNeverCached() async throws {
+        let cache = BundleCache(folder: scratch.path)
+        let old = Self.tar(Self.app)
+        var next = Self.app
+        next[1].1 = Array("version 4\n".utf8)
+        let temp = cache.temporaryPath()
+        try Data(Self.tar(next)).write(to: URL(fileURLWithPath: temp))
+        let newDigest = try FileSHA256.hex(path: temp)
+        let new = try cache.admit(temp, sha256: newDigest)
+        let oldFile = scratch.file("held.tar")
+        try Data(old).write(to: URL(fileURLWithPath: oldFile))
+        let oldDigest = try FileSHA256.hex(path: oldFile)
+
+        let reads = Locked<[String]>([])
+        func source(_ host: String, serving bytes: [UInt8]) -> HeldBundleSource {
+            HeldBundleSource(host: host) { localPath, maxBytes in
+                reads.withLock { $0.append(host) }
+                #expect(maxBytes == Int64(BundleDeltas.largestBundle))
+                try Data(bytes).write(to: URL(fileURLWithPath: localPath))
+            }
+        }
+        let deltas = BundleDeltas(cache: cache, target: new, targetSHA256: newDigest)
+        let answers = await withTaskGroup(of: BundleDelta?.self) { group in
+            for host in ["h1", "h2", "h3"] {
+                group.addTask { await deltas.delta(from: oldDigest, readingFrom: source(host, serving: old)) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reads.current.count == 1, "read once: \(reads.current)")
+        let delta = try #require(answers.first ?? nil)
+        #expect(answers.allSatisfy { $0 == delta })
+        #expect(delta.baseReadFrom == reads.current.first)
+        #expect(delta.size < 1_200)
+        #expect(cache.find(sha256: oldDigest) == nil, "a bundle read back is no cached bundle")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).allSatisfy { !$0.hasPrefix("delta-") },
+                "nothing is left behind")
+        // The delta rebuilds the new bundle from the held one, as a host does.
+        try Data(contentsOf: URL(fileURLWithPath: delta.path)).write(to: URL(fileURLWithPath: scratch.file("delta")))
+        let out = scratch.file("rebuilt")
+        let (result, _, _) = try await LocalShell.capture(
+            "\(BundleDeltaApplier.command(base: oldFile)) <\(shellQuote(scratch.file("delta"))) >\(shellQuote(out))")
+        #expect(result.exitStatus == 0)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: out))) == Self.tar(next))
+
+        // Bytes that are not the bundle asked for (a held bundle changed since its host
+        // recorded it): no delta, and the bundle goes whole.
+        var tampered = old
+        tampered[tampered.count / 2] ^= 1
+        let other = BundleDeltas(cache: cache, target: new, targetSHA256: newDigest)
+        #expect(await other.delta(from: oldDigest, readingFrom: source("h4", serving: tampered)) == nil)
+        // A host that cannot be read from.
+        let failing = HeldBundleSource(host: "h5") { _, _ in throw CancellationError() }
+        #expect(await BundleDeltas(cache: cache, target: new, targetSHA256: newDigest).delta(from: oldDigest, readingFrom: failing) == nil)
+    }
 }
 
 /// Bytes in memory as an encoder's input (the coordinator reads files: `BundleFileInput`).

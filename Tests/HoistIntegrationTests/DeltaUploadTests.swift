@@ -33,6 +33,18 @@ struct DeltaUploadTests {
         #expect(recorded == held + "\n", "\(host)")
     }
 
+    /// The host was sent only the changes, and installed version `version` whole.
+    static func expectSentAsChanges(_ s: DeployScenario, _ host: String, _ outcome: DeployOutcome, version: Int) throws {
+        let message = Self.message(outcome, host)
+        #expect(message.contains("the changes from the bundle in /var/lib/hoist/"), "\(host): \(message)")
+        // The page's member and the copy lines, not the 1.3 MB that stayed.
+        let sent = Int(message.split(separator: " ").dropFirst().first ?? "") ?? .max
+        #expect(sent < 4_096, "\(host): \(message)")
+        #expect(s.read(host, "/srv/\(s.application)/index.html") == "version \(version)\n")
+        #expect(s.read(host, "/srv/\(s.application)/big.txt") == Self.big)
+        try Self.expectBundleIsWhole(s, host, outcome)
+    }
+
     @Test func aNewRevisionIsSentAsItsChangesAndAChangedHeldBundleGetsTheWholeOne() async throws {
         try await DeployScenario.with("delta", hosts: 2) { s in
             try s.writePlaybook()
@@ -44,16 +56,7 @@ struct DeltaUploadTests {
 
             let second = try await s.deploy(try Self.revision(s, 2))
             #expect(second.status == 0, "\(second.description)")
-            for host in s.names {
-                let message = Self.message(second, host)
-                #expect(message.contains("the changes from the bundle in /var/lib/hoist/"), "\(host): \(message)")
-                // The page's member and the copy lines, not the 1.3 MB that stayed.
-                let sent = Int(message.split(separator: " ").dropFirst().first ?? "") ?? .max
-                #expect(sent < 4_096, "\(host): \(message)")
-                #expect(s.read(host, "/srv/\(s.application)/index.html") == "version 2\n")
-                #expect(s.read(host, "/srv/\(s.application)/big.txt") == Self.big)
-                try Self.expectBundleIsWhole(s, host, second)
-            }
+            for host in s.names { try Self.expectSentAsChanges(s, host, second, version: 2) }
 
             // A held bundle that changed since its host checked it rebuilds to other bytes: the
             // upload puts nothing in place, and the bundle goes whole.
@@ -80,6 +83,26 @@ struct DeltaUploadTests {
                 #expect(s.read(host, "/srv/\(s.application)/index.html") == "version 3\n")
                 try Self.expectBundleIsWhole(s, host, third)
             }
+        }
+    }
+
+    /// A coordinator whose cache does not hold the previous release (a teammate's laptop, a CI
+    /// runner that starts empty) reads it back from one host and sends every host the
+    /// changes; the bundle it read is not put in its cache.
+    @Test func anotherCoordinatorReadsTheHeldBundleOnceAndSendsTheChanges() async throws {
+        try await DeployScenario.with("deltaother", hosts: 2) { s in
+            try s.writePlaybook()
+            let first = try await s.deploy(try Self.revision(s, 1))
+            #expect(first.status == 0, "\(first.description)")
+            let second = try await s.deploy(try Self.revision(s, 2), cacheName: "other-cache")
+            #expect(second.status == 0, "\(second.description)")
+            let messages = s.names.map { Self.message(second, $0) }
+            let readFrom = s.names.filter { host in messages.allSatisfy { $0.contains("which the coordinator read from \(host) ") } }
+            #expect(readFrom.count == 1, "every host names the one host its base was read from: \(messages)")
+            for host in s.names { try Self.expectSentAsChanges(s, host, second, version: 2) }
+            // Only the bundle this coordinator built is in its cache.
+            let cached = try FileManager.default.subpathsOfDirectory(atPath: s.scratch.file("other-cache")).filter { $0.hasSuffix(".tar") }
+            #expect(cached.count == 1, "\(cached)")
         }
     }
 

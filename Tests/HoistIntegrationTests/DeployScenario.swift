@@ -95,6 +95,14 @@ final class DeployScenario {
         return DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
+    /// `deploy` from another coordinator's point of view: a bundle cache of its own (a
+    /// teammate's laptop, a CI runner that starts empty), under `cacheName` in the scratch folder.
+    func deploy(_ revision: String, cacheName: String) async throws -> DeployOutcome {
+        let arguments = deployArguments(revision, []), environment = ["XDG_CACHE_HOME": scratch.file(cacheName)]
+        let output = try await Self.offThePool { try HoistBinary.run(arguments, environment: environment) }
+        return DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
+    }
+
     /// Starts `hoist deploy` like `deploy` without waiting for it.
     func startDeploy(_ revision: String, _ extra: String...) throws -> RunningHoist {
         try HoistBinary.start(deployArguments(revision, extra), environment: environment)

@@ -75,10 +75,11 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
         commit: GitWorkTree.commit(of: revision.path), renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })
-    // The bundle is in the cache (`prepareBundle`), and so are the ones deployed before it.
+    // The bundle is in the cache (`prepareBundle`), and so are the ones this coordinator
+    // deployed before it; others are read back from a host that holds them.
     let deltas = BundleDeltas(cache: BundleCache(folder: (bundle.path as NSString).deletingLastPathComponent),
                               target: bundle.path, targetSHA256: bundle.sha256)
-    deployable.delta = { base in await deltas.delta(from: base) }
+    deployable.delta = { base, source in await deltas.delta(from: base, readingFrom: source) }
     return deployable
 }
 
