@@ -88,10 +88,13 @@ struct LocalRun {
         let behavior = revision.appSpec.effectiveFileExistsBehavior(deployment: flagBehavior)
         let bundle = try prepareBundle(revision)
         let id = DeploymentID.random()
+        var deployable = deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior)
+        // The local session copies bundles whole (it cannot decode a delta): none is made.
+        deployable.delta = { _, _ in nil }
         let context = DeploymentContext(
             id: id.rawValue, application: application, deploymentGroup: group,
             creator: .user, createdBy: currentCreator(),
-            revision: deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior),
+            revision: deployable,
             events: events, parseHooks: hostAppSpecHooks)
         let host = HostSpec(name: "localhost", address: "127.0.0.1", user: currentUserName(), deploymentRoot: root)
 
