@@ -86,13 +86,7 @@ public final class BundleDeltas: Sendable {
               let out = UnlinkedFile(in: cache.folder) else { return nil }
         do {
             let size = try BundleDeltaEncoder.encode(base: old, target: new) { chunk in
-                var done = 0
-                while done < chunk.count {
-                    let n = Glibc.write(out.fd, chunk.baseAddress! + done, chunk.count - done)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw BundleError.io(path: "a delta in \(self.cache.folder)", reason: String(cString: strerror(errno))) }
-                    done += n
-                }
+                if let reason = writeAll(out.fd, chunk) { throw BundleError.io(path: "a delta in \(self.cache.folder)", reason: reason) }
             }
             guard Double(size) <= Double(new.count) * Self.worthIt else {
                 Glibc.close(out.fd)

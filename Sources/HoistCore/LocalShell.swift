@@ -154,16 +154,10 @@ public struct SpawnedProcess: Sendable {
         }
         guard fd >= 0 else { throw failure(path, "a temporary file for stdin") }
         let bytes = Array(input.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 {
-                let error = failure(path, "writing stdin")
-                close(fd)
-                throw error
-            }
-            written += n
+        if bytes.withUnsafeBytes({ writeAll(fd, $0) }) != nil {
+            let error = failure(path, "writing stdin")
+            close(fd)
+            throw error
         }
         lseek(fd, 0, SEEK_SET)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

@@ -44,13 +44,7 @@ struct Downloader {
         func keep(_ bytes: UnsafeRawBufferPointer) throws {
             received += Int64(bytes.count)
             if received > maxBytes { throw failure(.remoteCommand, "it is larger than \(maxBytes) bytes") }
-            var done = 0
-            while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw failure(.remoteCommand, "cannot write \(localPath): \(String(cString: strerror(errno)))") }
-                done += n
-            }
+            if let reason = writeAll(fd, bytes) { throw failure(.remoteCommand, "cannot write \(localPath): \(reason)") }
         }
         while !streams.bothClosed {
             if stopped() { throw failure(.closed, "it was stopped after \(received) bytes") }
@@ -59,9 +53,9 @@ struct Downloader {
                     stderr.append(contentsOf: bytes.prefix(max(0, 4096 - stderr.count)))
                 } else if var before = preamble {
                     before.append(contentsOf: bytes)
-                    if let start = Self.find(marker, in: before) {
+                    if let found = before.firstRange(of: marker) {
                         preamble = nil
-                        try before[(start + marker.count)...].withUnsafeBytes { try keep($0) }
+                        try before[found.upperBound...].withUnsafeBytes { try keep($0) }
                     } else if before.count > Self.largestPreamble {
                         throw failure(.remoteCommand, "the host's answer did not start as expected")
                     } else {
@@ -91,13 +85,5 @@ struct Downloader {
             throw failure(.remoteCommand, said.isEmpty ? "the command exited with \(status)" : said)
         }
         return received
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
-        }
-        return nil
     }
 }

@@ -30,15 +30,6 @@ struct Uploader {
     /// thousand hosts uploading at once would otherwise be a stream of events for every chunk.
     static let progressStep: Int64 = 1 << 20
 
-    /// A chunk, or the whole file when it is a smaller regular file: hosts sent a delta of a
-    /// kilobyte start their uploads together once the delta is made, and need no 64 KiB
-    /// apiece. A pipe's size says nothing of what will come through it.
-    static func bufferSize(_ fd: Int32) -> Int {
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0 else { return chunkSize }
-        return min(chunkSize, Int(info.st_size))
-    }
-
     /// `decoder`: a host command the stream goes through before it is written and hashed
     /// (`HostSession.upload(localPath:through:…)`), or nil for the file as it is.
     func upload(localPath: String, decoder: String? = nil, remotePath: String, mode: Int32, sha256 expected: String,
@@ -60,7 +51,7 @@ struct Uploader {
         defer { channel.free() }
         var sent: Int64 = 0
         var reported: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize(fd), alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         do {
             while true {

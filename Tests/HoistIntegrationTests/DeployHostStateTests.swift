@@ -79,8 +79,14 @@ struct DeployHostStateTests {
             // is its own.
             let session = try await SSHFleetTests.connector().connect(s.hosts[0])
             let (result, out, err) = try await session.capture("echo ok; echo warn >&2")
+            // A file read back (a held bundle, for deltas) is the file's bytes, not the shell's.
+            let held = "\(s.groupDir)/\(outcome.deploymentID)/bundle.tar"
+            let local = s.scratch.file("read-back.tar")
+            let count = try await session.download(remotePath: held, to: local, maxBytes: 1 << 30)
             await session.close()
             #expect(result.exitStatus == 0 && out == "ok" && err == "warn", "stdout \(out), stderr \(err)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: local)) == Data(contentsOf: s.url(host, held)))
+            #expect(count > 0)
         }
     }
 
