@@ -197,6 +197,7 @@ public struct DeploymentRunner: Sendable {
 
     /// Connects, runs the host's lifecycle, and closes the session; a host that cannot be
     /// reached fails with HostUnreachable and every event Skipped.
+    @inline(never)  // not into each host's task, whose frame it would grow for the whole deployment
     static func deployHost(_ host: HostSpec, context: DeploymentContext, connector: any HostConnector,
                            side: any HostConnector, observer: any DeploymentObserver, stop: StopController,
                            staged: StagedBundle? = nil) async -> HostOutcome {
@@ -206,18 +207,22 @@ public struct DeploymentRunner: Sendable {
         do {
             session = try await connector.connect(host)
         } catch {
-            let (code, message) = HostDeployment.describe(error)
-            let events = context.events.map { ($0, EventOutcome(status: .skipped, message: "not run: \(message)", start: start, end: Date())) }
-            observer.handle(.hostFinished(host: host.name, status: .failed, errorCode: code, message: message, time: Date()))
-            return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
+            return unreachable(host, error, context: context, observer: observer, since: start)
         }
         var deployment = HostDeployment(host: host, session: session, context: context, observer: observer, stop: stop,
                                         connector: side)
         deployment.staged = staged
-        let outcome = await withTaskCancellationHandler {
-            await deployment.run()
-        } onCancel: {}
+        let outcome = await deployment.run()
         await session.close()
         return outcome
+    }
+
+    @inline(never)
+    private static func unreachable(_ host: HostSpec, _ error: any Error, context: DeploymentContext,
+                                    observer: any DeploymentObserver, since start: Date) -> HostOutcome {
+        let (code, message) = HostDeployment.describe(error)
+        let events = context.events.map { ($0, EventOutcome(status: .skipped, message: "not run: \(message)", start: start, end: Date())) }
+        observer.handle(.hostFinished(host: host.name, status: .failed, errorCode: code, message: message, time: Date()))
+        return HostOutcome(host: host.name, status: .failed, errorCode: code, message: message, events: events)
     }
 }

@@ -54,73 +54,118 @@ public struct HostDeployment: Sendable {
         }
     }
 
+    // A thousand hosts each hold `run`'s async frame for the whole deployment, and Swift lays
+    // out in it every temporary that is passed by address (each event reported, each outcome)
+    // of every function inlined into it: 4.6 KB a host. The steps below are kept out of line,
+    // so a host holds only the frames of the step it is in (docs/performance.md).
+    @inline(never)
     public func run() async -> HostOutcome {
-        var finished: [(LifecycleEvent, EventOutcome)] = []
-        var hostError: (LifecycleErrorCode, String)?
-
         let probeStart = Date()
         let probe: HostProbeResult
         do {
-            if let found = await staged?.probe {
-                probe = found
-            } else {
-                probe = try await runProbe()
-            }
+            probe = try await probeOrStaged()
         } catch {
-            let (code, described) = Self.describe(error)
-            // The probe's failure goes to every event without a step (`StepResult.failed`
-            // adds the hint for the others).
-            let message = described + HostTroubleHint.suffix(for: described)
-            return finish(notRun(message, since: probeStart), error: (code, message))
+            return probeFailed(error, since: probeStart)
         }
         if let refusal = await spaceRefusal(probe) {
             return await refuse(refusal, since: probeStart)
         }
+        let outcome = await runEvents(probe: probe)
+        await writeHostRecord(outcome)
+        return outcome
+    }
 
-        var previousHooks: Result<HookTable, HookParseFailure>?
-        if let text = probe.lastAppSpecText {
-            previousHooks = context.parseHooks(text, probe.lastAppSpecName ?? "appspec.yml")
-        }
-        // Events sourced from the most recent revision read its own AppSpec (§2.2), which the
-        // probe sends only when that revision is not the last successful one.
-        var recentHooks = previousHooks
-        if probe.mostRecentDir != probe.lastSuccessfulDir {
-            recentHooks = probe.recentAppSpecText.map { context.parseHooks($0, probe.recentAppSpecName ?? "appspec.yml") }
-        }
+    @inline(never)
+    private func probeOrStaged() async throws -> HostProbeResult {
+        if let found = await staged?.probe { return found }
+        return try await runProbe()
+    }
+
+    /// The probe's failure goes to every event without a step (`StepResult.failed` adds the
+    /// hint for the others).
+    @inline(never)
+    private func probeFailed(_ error: any Error, since start: Date) -> HostOutcome {
+        let (code, described) = Self.describe(error)
+        let message = described + HostTroubleHint.suffix(for: described)
+        return finish(notRun(message, since: start), error: (code, message))
+    }
+
+    /// The lifecycle events in order, each reported as it starts and ends; after a failure
+    /// (or a stop) the rest are Skipped.
+    @inline(never)
+    private func runEvents(probe: HostProbeResult) async -> HostOutcome {
+        let (probe, previousHooks, recentHooks) = earlierHooks(probe)
+        var finished: [(LifecycleEvent, EventOutcome)] = []
+        var hostError: (LifecycleErrorCode, String)?
         var failedAlready = false
         for event in context.events {
             if failedAlready || stop.level >= .graceful {
-                let why = failedAlready ? "an earlier lifecycle event failed" : "the deployment was stopped"
-                let outcome = EventOutcome(status: .skipped, message: why, start: Date(), end: Date())
-                // Reported like any event, so the history lists every event as CodeDeploy does
-                // and agrees with the host's own record.
-                observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
-                finished.append((event, outcome))
+                finished.append(skipped(event, why: failedAlready ? "an earlier lifecycle event failed" : "the deployment was stopped"))
                 continue
             }
-            let start = Date()
-            observer.handle(.eventStarted(host: host.name, event: event, time: start, scriptsFrom: scriptsSource(event, probe: probe)))
+            let start = reportStarted(event, probe: probe)
             let step = await runEvent(event, probe: probe, previousHooks: source(of: event) == .mostRecent ? recentHooks : previousHooks)
-            let outcome = EventOutcome(status: step.status, errorCode: step.errorCode, message: step.message,
-                                       scriptName: step.scriptName, start: start, end: Date())
-            observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
-            finished.append((event, outcome))
-            if step.status == .failed {
-                let tolerated = context.ignoreApplicationStopFailures
-                    && [.applicationStop, .beforeBlockTraffic, .afterBlockTraffic].contains(event)
-                    && step.errorCode != .hostUnreachable
-                if !tolerated {
-                    failedAlready = true
-                    hostError = (step.errorCode ?? .unknownError, "\(event.rawValue): \(step.message ?? "failed")")
-                }
+            finished.append(reportFinished(event, step, since: start))
+            if step.status == .failed, !tolerated(event, step) {
+                failedAlready = true
+                hostError = (step.errorCode ?? .unknownError, "\(event.rawValue): \(step.message ?? "failed")")
             }
         }
         if hostError == nil, stop.level >= .graceful, finished.contains(where: { $0.1.status == .skipped && $0.1.message == "the deployment was stopped" }) {
             hostError = (.unknownError, "the deployment was stopped before this host finished")
         }
-        let outcome = finish(finished, error: hostError)
-        await writeHostRecord(outcome)
-        return outcome
+        return finish(finished, error: hostError)
+    }
+
+    /// The hooks of the earlier revisions the probe sent the AppSpecs of, and the probe
+    /// without those texts: parsed, a thousand hosts need not hold them for the rest of the
+    /// deployment.
+    @inline(never)
+    private func earlierHooks(_ probe: HostProbeResult)
+        -> (HostProbeResult, previous: Result<HookTable, HookParseFailure>?, recent: Result<HookTable, HookParseFailure>?) {
+        var probe = probe
+        let previous = probe.lastAppSpecText.map { context.parseHooks($0, probe.lastAppSpecName ?? "appspec.yml") }
+        // Events sourced from the most recent revision read its own AppSpec (§2.2), which the
+        // probe sends only when that revision is not the last successful one.
+        var recent = previous
+        if probe.mostRecentDir != probe.lastSuccessfulDir {
+            recent = probe.recentAppSpecText.map { context.parseHooks($0, probe.recentAppSpecName ?? "appspec.yml") }
+        }
+        probe.lastAppSpecText = nil
+        probe.recentAppSpecText = nil
+        return (probe, previous, recent)
+    }
+
+    /// An event not run, reported like any event, so the history lists every event as
+    /// CodeDeploy does and agrees with the host's own record.
+    @inline(never)
+    private func skipped(_ event: LifecycleEvent, why: String) -> (LifecycleEvent, EventOutcome) {
+        let outcome = EventOutcome(status: .skipped, message: why, start: Date(), end: Date())
+        observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
+        return (event, outcome)
+    }
+
+    @inline(never)
+    private func reportStarted(_ event: LifecycleEvent, probe: HostProbeResult) -> Date {
+        let start = Date()
+        observer.handle(.eventStarted(host: host.name, event: event, time: start, scriptsFrom: scriptsSource(event, probe: probe)))
+        return start
+    }
+
+    @inline(never)
+    private func reportFinished(_ event: LifecycleEvent, _ step: StepResult, since start: Date) -> (LifecycleEvent, EventOutcome) {
+        let outcome = EventOutcome(status: step.status, errorCode: step.errorCode, message: step.message,
+                                   scriptName: step.scriptName, start: start, end: Date())
+        observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
+        return (event, outcome)
+    }
+
+    /// A failure of the earlier revision's stop events that `--ignore-application-stop-failures`
+    /// lets the deployment go on after (not an unreachable host).
+    private func tolerated(_ event: LifecycleEvent, _ step: StepResult) -> Bool {
+        context.ignoreApplicationStopFailures
+            && [.applicationStop, .beforeBlockTraffic, .afterBlockTraffic].contains(event)
+            && step.errorCode != .hostUnreachable
     }
 
     /// Every event Skipped for a reason found before the first one (the probe failed, no room).
@@ -129,6 +174,7 @@ public struct HostDeployment: Sendable {
         return context.events.map { ($0, EventOutcome(status: .skipped, message: "not run: \(message)", start: start, end: now)) }
     }
 
+    @inline(never)
     func finish(_ events: [(LifecycleEvent, EventOutcome)], error: (LifecycleErrorCode, String)?) -> HostOutcome {
         let status: InstanceStatus = error == nil ? .succeeded : .failed
         observer.handle(.hostFinished(host: host.name, status: status, errorCode: error?.0, message: error?.1, time: Date()))
@@ -314,35 +360,45 @@ public struct HostDeployment: Sendable {
     }
 
     func downloadBundle(probe: HostProbeResult) async -> StepResult {
-        let revision = context.revision
-        let reuse = reusableBundle(probe)
         do {
-            if let reuse {
-                let program = commands.unpack(sha256: revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
-                guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
-                if result.succeeded {
-                    return StepResult(status: .succeeded, message: "bundle already on the host (\(reuse)); nothing uploaded")
-                }
-                // The folder went away after the probe saw it: send the bundle after all.
-                guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
+            if let reuse = reusableBundle(probe), let unpacked = try await unpackHeld(from: reuse) {
+                return unpacked
             }
-            let sent: String
-            if let ahead = await staged?.uploaded.value {
-                sent = ahead + " ahead of this host's turn"
-            } else if let done = try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true, probe: probe) }) {
-                sent = done
-            } else {
-                return Self.stoppedAtOnce("the upload")
-            }
-            let program = commands.unpack(sha256: revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
-                                          reuseFrom: nil, maxRevisions: context.maxRevisions)
-            guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
-            guard result.succeeded else { return unpackFailed(result, err) }
-            return StepResult(status: .succeeded, message: sent)
+            guard let sent = try await uploadBundle(probe: probe) else { return Self.stoppedAtOnce("the upload") }
+            return try await unpackUploaded(sent: sent)
         } catch {
             let (code, message) = Self.describe(error)
             return .failed(code, message)
         }
+    }
+
+    /// Unpacks the bundle another deployment's folder on the host holds; nil when that folder
+    /// went away after the probe saw it (the bundle is then sent after all).
+    @inline(never)
+    private func unpackHeld(from reuse: String) async throws -> StepResult? {
+        let program = commands.unpack(sha256: context.revision.sha256, stagedUpload: nil, reuseFrom: reuse, maxRevisions: context.maxRevisions)
+        guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
+        if result.succeeded {
+            return StepResult(status: .succeeded, message: "bundle already on the host (\(reuse)); nothing uploaded")
+        }
+        guard result.exitStatus == HostCommands.reusedBundleGone else { return unpackFailed(result, err) }
+        return nil
+    }
+
+    /// What went to the host (for DownloadBundle's message); nil when stopped at once.
+    @inline(never)
+    private func uploadBundle(probe: HostProbeResult) async throws -> String? {
+        if let ahead = await staged?.uploaded.value { return ahead + " ahead of this host's turn" }
+        return try await unlessStoppedAtOnce({ try await self.sendBundle(reportingProgress: true, probe: probe) })
+    }
+
+    @inline(never)
+    private func unpackUploaded(sent: String) async throws -> StepResult {
+        let program = commands.unpack(sha256: context.revision.sha256, stagedUpload: commands.become ? commands.uploadTarget : nil,
+                                      reuseFrom: nil, maxRevisions: context.maxRevisions)
+        guard let (result, _, err) = try await unpackUnlessStoppedAtOnce(program) else { return Self.stoppedAtOnce("unpacking the bundle") }
+        guard result.succeeded else { return unpackFailed(result, err) }
+        return StepResult(status: .succeeded, message: sent)
     }
 
     /// Runs an unpack program (`HostCommands.unpack`) unless stopped at once.
