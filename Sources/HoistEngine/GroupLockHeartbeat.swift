@@ -1,4 +1,5 @@
 import HoistCore
+import HoistPlanning
 
 /// The lock as taken by this deployment: release it when the deployment ends, and keep it
 /// fresh with a heartbeat while it runs.
@@ -84,6 +85,8 @@ public final class HeartbeatHandle: Sendable {
                 }
             }
         }
+        // One program per host layout, the same string for every host that has it.
+        let beat = SharedText<GroupLockCommands> { $0.heartbeat(owner: lock.owner) }
         task.withLock {
             $0 = Task {
                 var stopRequestsSeen = 0
@@ -96,7 +99,7 @@ public final class HeartbeatHandle: Sendable {
                     if all { refreshed = clock.now }
                     // The hosts of this beat at once, the replies read in host order.
                     let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
-                        let answer = try? await lock.call(host, beside: true, { $0.heartbeat(owner: lock.owner) })
+                        let answer = try? await lock.call(host, beside: true, { beat($0) })
                         // As it comes: a round waits for its slowest host (a silent one, up to
                         // the command timeout), which must not hold back the renewal's time.
                         if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }

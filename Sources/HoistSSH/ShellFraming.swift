@@ -145,6 +145,9 @@ struct EndMarkerScanner {
                 let status = Int32(String(decoding: pending[afterNeedle..<newline], as: UTF8.self)) ?? -1
                 pass(from, start, emit)
                 pending.removeSubrange(..<(newline + 1))
+                // The shell lives as long as its session, and a probe's output grew this
+                // buffer to kilobytes: give them back between commands.
+                if pending.isEmpty { pending = [] }
                 lent = false
                 lastEmitted = nil
                 return status

@@ -29,8 +29,11 @@ public enum BundleDeltaApplier {
         """#
 
     /// The decoder for `HostSession.upload(localPath:through:…)`: rebuilds from `base`, the
-    /// held bundle's path on the host.
-    public static func command(base: String) -> String {
+    /// held bundle's path on the host. Every host whose held bundle has that path gets the
+    /// same string: a thousand hosts hold it at once while they wait for their upload.
+    public static func command(base: String) -> String { commands(base) }
+
+    private static let commands = SharedText<String> { base in
         "PERL_BADLANG= perl -e \(shellQuote(program)) -- \(shellQuote(base))"
     }
 }

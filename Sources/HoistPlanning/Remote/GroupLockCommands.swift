@@ -9,7 +9,7 @@ import HoistCore
 /// The lock directory is never visible without its owner.json: it is built under a private
 /// name and renamed into place with `mv -T` (rename(2), atomic; it fails when the lock exists,
 /// because a lock directory is never empty). GNU coreutils is assumed on hosts, as elsewhere.
-public struct GroupLockCommands: Sendable {
+public struct GroupLockCommands: Sendable, Hashable {
     public var layout: HostLayout
     public var become: Bool
 
