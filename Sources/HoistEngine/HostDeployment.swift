@@ -70,7 +70,8 @@ public struct HostDeployment: Sendable {
         if let refusal = await spaceRefusal(probe) {
             return await refuse(refusal, since: probeStart)
         }
-        let outcome = await runEvents(probe: probe)
+        // Consumed: this frame must not keep the AppSpec texts `runEvents` drops.
+        let outcome = await runEvents(probe: consume probe)
         await writeHostRecord(outcome)
         return outcome
     }
@@ -93,8 +94,8 @@ public struct HostDeployment: Sendable {
     /// The lifecycle events in order, each reported as it starts and ends; after a failure
     /// (or a stop) the rest are Skipped.
     @inline(never)
-    private func runEvents(probe: HostProbeResult) async -> HostOutcome {
-        let (probe, previousHooks, recentHooks) = earlierHooks(probe)
+    private func runEvents(probe: consuming HostProbeResult) async -> HostOutcome {
+        let (probe, previousHooks, recentHooks) = earlierHooks(consume probe)
         var finished: [(LifecycleEvent, EventOutcome)] = []
         var hostError: (LifecycleErrorCode, String)?
         var failedAlready = false
@@ -121,9 +122,8 @@ public struct HostDeployment: Sendable {
     /// without those texts: parsed, a thousand hosts need not hold them for the rest of the
     /// deployment.
     @inline(never)
-    private func earlierHooks(_ probe: HostProbeResult)
+    private func earlierHooks(_ probe: consuming HostProbeResult)
         -> (HostProbeResult, previous: Result<HookTable, HookParseFailure>?, recent: Result<HookTable, HookParseFailure>?) {
-        var probe = probe
         let previous = probe.lastAppSpecText.map { context.parseHooks($0, probe.lastAppSpecName ?? "appspec.yml") }
         // Events sourced from the most recent revision read its own AppSpec (§2.2), which the
         // probe sends only when that revision is not the last successful one.
