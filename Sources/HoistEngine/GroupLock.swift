@@ -83,18 +83,21 @@ public struct GroupLock: Sendable {
     /// hosts, host after host would cost a connection and a command per host in sequence.
     private func attempt(onStaleTakeover: (String) -> Void) async throws -> AcquiredLock {
         let token = Self.token()
+        // One program per host layout, the same string for every host that has it.
+        let owner = self.owner
+        let program = SharedText<GroupLockCommands> { $0.take(owner: owner, token: token) }
         var answers: [(HostSpec, Result<LockHostAnswer, any Error>)] = []
         var rest = hosts[...]
         while let host = rest.first {
             rest = rest.dropFirst()
-            let answer = await take(host, token: token)
+            let answer = await take(host, program)
             answers.append((host, answer))
             if case .success(.unreachable) = answer { continue }
             if case .failure = answer, untargeted.contains(host.name) { continue }
             break
         }
         if case .success(.reply(let reply))? = answers.last?.1, [.taken, .ours, .tookover].contains(reply.outcome) {
-            answers += await forEachHost(Array(rest)) { host in await take(host, token: token) }
+            answers += await forEachHost(Array(rest)) { host in await take(host, program) }
         }
 
         var taken: [HostSpec] = []
@@ -135,9 +138,9 @@ public struct GroupLock: Sendable {
                             orphanedRuns: orphans.map { OrphanedRuns(host: $0.0, scratches: $0.1) })
     }
 
-    private func take(_ host: HostSpec, token: String) async -> Result<LockHostAnswer, any Error> {
+    private func take(_ host: HostSpec, _ program: SharedText<GroupLockCommands>) async -> Result<LockHostAnswer, any Error> {
         do {
-            return .success(try await call(host) { $0.take(owner: owner, token: token) })
+            return .success(try await call(host) { program($0) })
         } catch {
             return .failure(error)
         }
@@ -169,9 +172,10 @@ public struct GroupLock: Sendable {
     @discardableResult
     public func release(deploymentID: String, on hosts: [HostSpec]? = nil) async -> [UnreleasedLock] {
         let token = Self.token()
+        let program = SharedText<GroupLockCommands> { $0.release(deploymentID: deploymentID, token: token) }
         let answers = await forEachHost(hosts ?? self.hosts) { host -> String? in
             do {
-                if case .unreachable(let why) = try await call(host, { $0.release(deploymentID: deploymentID, token: token) }) { return why }
+                if case .unreachable(let why) = try await call(host, { program($0) }) { return why }
                 return nil
             } catch {
                 return Self.reason(error)
