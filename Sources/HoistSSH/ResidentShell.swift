@@ -141,7 +141,9 @@ final class ResidentShell {
             if deadline.hasPassed {
                 close()
                 throw TransportError(host: handle.label, kind: .timeout,
-                                     message: "the host's command shell did not start within \(Int(channelTimeout)) s")
+                                     message: "the host's command shell did not start within \(Int(channelTimeout)) s: "
+                                         + "the user's login shell runs its startup files first (bash run by sshd reads "
+                                         + "~/.bashrc); see whether one of them waits for something")
             }
             try handle.wait("starting the command shell", deadline: .after(1))
         }

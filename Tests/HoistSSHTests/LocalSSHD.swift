@@ -62,7 +62,11 @@ final class LocalSSHD: @unchecked Sendable {
             // The supervisor stops sshd when our end of its stdin closes, or when this test
             // process is gone (a write end inherited by another child would keep stdin open).
             // It must not hold our stderr: `swift test` waits for that pipe to close.
-            process.arguments = ["-c", "/usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config </dev/null & pid=$!; echo started; exec 3<&0; (cat <&3 >/dev/null; kill $pid) & while kill -0 $PPID 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 1; done; kill $pid 2>/dev/null"]
+            // sshd runs with an empty /root of its own, as the fleet's hosts do: bash run by
+            // sshd reads the machine's ~/.bashrc, and a developer's one (pyenv's rehash, which
+            // takes a lock) made forty logins at once wait past the shell's 30 s on a busy
+            // machine.
+            process.arguments = ["-c", "unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0700 hoist-test-root /root && exec \"$0\" \"$@\"' /usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config </dev/null & pid=$!; echo started; exec 3<&0; (cat <&3 >/dev/null; kill $pid) & while kill -0 $PPID 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 1; done; kill $pid 2>/dev/null"]
             let input = Pipe()
             let output = Pipe()
             process.standardInput = input
