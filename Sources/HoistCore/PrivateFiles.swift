@@ -21,11 +21,16 @@ public enum PrivateFiles {
         try narrow(path, to: 0o700)
     }
 
-    /// Creates `path` empty when it is missing; either way its mode becomes 0600.
+    /// Creates `path` empty when it is missing; either way its mode becomes 0600. An existing
+    /// file is not opened: closing a descriptor of it would drop the locks an SQLite
+    /// connection of this process holds on it.
     public static func makeFile(_ path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure("create", path) }
-        close(fd)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            close(fd)
+        } else if errno != EEXIST {
+            throw failure("create", path)
+        }
         try narrow(path, to: 0o600)
     }
 

@@ -27,6 +27,7 @@ public final class SQLiteHistoryStore: HistoryStore {
         self.path = path
         self.values = StoredValues(path: path)
         let folder = (path as NSString).deletingLastPathComponent
+        try HistoryFileCheck.check(path)
         do {
             // Every hook's output is in here: the file is the user's alone, in a folder that
             // is too when Hoist makes it (or it is Hoist's own, named `hoist`).

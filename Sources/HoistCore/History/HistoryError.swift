@@ -9,6 +9,8 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A stored value this version cannot read (an unknown status name, say).
     case unreadableValue(path: String, column: String, value: String)
     case cannotOpen(path: String, reason: String)
+    /// The path names something that is not a Hoist history file; nothing in it was changed.
+    case notAHistory(path: String, reason: String)
     /// A history server (PostgreSQL) that cannot be reached or refuses the connection.
     case unreachable(store: String, reason: String)
     /// The shared store's schema is not the one this Hoist knows: `found` and `known` name
@@ -32,6 +34,8 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The history file \(path) holds '\(value)' in \(column), which this Hoist does not know; it was probably written by a newer Hoist."
         case .cannotOpen(let path, let reason):
             return "Cannot open the history file \(path): \(reason). Pass another file with --db, or make its folder writable."
+        case .notAHistory(let path, let reason):
+            return "\(path) is not a Hoist history file: \(reason). Hoist left it as it was; pass a history file, or a path where none exists yet, with --db (or `history:` in the playbook)."
         case .unreachable(let store, let reason):
             return "Cannot reach the history store \(store): \(reason). Check the server, the URL (`history:` in the playbook, HOIST_HISTORY_URL or --db) and the password (PGPASSWORD or ~/.pgpass)."
         case .storeFailed(let store, let reason, let advice):
