@@ -55,7 +55,7 @@ public struct Deployment: Sendable {
         let heartbeat = acquired.startHeartbeat(stop: stop, interval: request.lock.heartbeat, onLost: { [stop] host, now in
             observer.handle(.notice(.lockLost(host: host, now: now)))
             let why = "it lost the deployment group lock on \(host)"
-                + (now.map { " to \($0.deploymentID) (\($0.holder))" } ?? " (someone removed it)")
+                + (now.map { " to \($0.deploymentID) (\($0.holder))" } ?? " (released with --force, or taken over by a deployment that has ended since)")
             stop.request(.immediate, reason: why, cause: .lockLost(why))
         }, onContinue: { _ in continued.signal() }, onUnrenewed: { [stop, owner] silence in
             let seconds = Int(silence.components.seconds)
@@ -63,6 +63,7 @@ public struct Deployment: Sendable {
             let why = "no host confirmed its lock for \(seconds) s (lease \(owner.leaseSeconds) s): another deployment may hold it now"
             stop.request(.immediate, reason: why, cause: .lockLost(why))
         })
+        stop.setGate { [heartbeat] in heartbeat.checkRenewed() }
         // Under the heartbeat: a grace longer than the lease must not let the lock go stale.
         for runs in acquired.orphanedRuns {
             observer.handle(.notice(.orphanedRunsStopped(host: runs.host.name, runs: runs.scratches.count, deploymentIDs: runs.deploymentIDs,
@@ -77,6 +78,7 @@ public struct Deployment: Sendable {
             outcome = .failure(error)
         }
         await heartbeat.finish()
+        stop.setGate(nil)
         let unreleased = await acquired.release()
         if !unreleased.isEmpty {
             observer.handle(.notice(.lockNotReleased(unreleased, leaseSeconds: owner.leaseSeconds,

@@ -72,7 +72,7 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         case .lockLost(let host, let now):
             return "lost the deployment group lock on \(host): "
                 + (now.map { "it is now held by \($0.deploymentID) (\($0.holder)), which took it over or was given it by a forced release" }
-                    ?? "someone removed it (hoist lock release --force)")
+                    ?? "it is gone (released with hoist lock release --force, or taken over as stale by a deployment that has ended since)")
         case .lockUnrenewed(let seconds, let lease):
             return "no host has confirmed this deployment's lock for \(seconds) s (the network or this machine was away?); "
                 + "with its lease of \(lease) s, another deployment may take it over as stale, so this one stops now: "

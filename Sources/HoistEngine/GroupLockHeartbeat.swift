@@ -66,22 +66,24 @@ public final class HeartbeatHandle: Sendable {
     private let lost = Locked<Set<String>>([])
     /// When a host last answered a beat with its lock refreshed.
     private let renewed = Locked(ContinuousClock.now)
+    /// Whether `onUnrenewed` was told: once, by the watchdog or by `checkRenewed`.
+    private let unrenewedTold = Locked(false)
+    private let unrenewedAfter: Duration
+    private let onUnrenewed: @Sendable (Duration) -> Void
 
     init(lock: GroupLock, hosts: [HostSpec], interval: Duration, refresh: Duration, stop: StopController,
          unrenewedAfter: Duration, onLost: @escaping @Sendable (String, LockOwner?) -> Void,
          onContinue: @escaping @Sendable (String) -> Void, onUnrenewed: @escaping @Sendable (Duration) -> Void) {
+        self.unrenewedAfter = unrenewedAfter
+        self.onUnrenewed = onUnrenewed
         let lost = self.lost
         let renewed = self.renewed
         // Apart from the beats: a beat over a dead network may not return for minutes.
         watchdog.withLock {
-            $0 = Task {
+            $0 = Task { [weak self] in
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: min(interval, unrenewedAfter)) } catch { return }
-                    let silence = ContinuousClock.now - renewed.current
-                    if silence >= unrenewedAfter {
-                        onUnrenewed(silence)
-                        return
-                    }
+                    guard let self, self.checkRenewed() else { return }
                 }
             }
         }
@@ -122,6 +124,17 @@ public final class HeartbeatHandle: Sendable {
                 }
             }
         }
+    }
+
+    /// False, having told `onUnrenewed` (once), when no host has confirmed the lock for
+    /// nearly a lease. The deployment asks before it starts anything (`StopController.setGate`):
+    /// the watchdog's sleep may end after a host's next event has started.
+    @discardableResult
+    public func checkRenewed() -> Bool {
+        let silence = ContinuousClock.now - renewed.current
+        guard silence >= unrenewedAfter else { return true }
+        if unrenewedTold.withLock({ told in defer { told = true }; return !told }) { onUnrenewed(silence) }
+        return false
     }
 
     /// Hosts whose lock was taken from us (force-released or taken over as stale).

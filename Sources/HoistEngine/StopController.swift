@@ -29,10 +29,23 @@ public final class StopController: Sendable {
         var nextWaiter = 0
     }
     private let state = Locked(State())
+    /// Asked at every read of `level`, so that whatever is about to start something on a
+    /// host learns of a stop that is due but not yet requested (`setGate`).
+    private let gate = Locked<(@Sendable () -> Void)?>(nil)
 
     public init() {}
 
-    public var level: StopLevel { state.current.level }
+    /// Each read of the level first runs `check`, which may request a stop: a coordinator
+    /// that was suspended (a laptop lid, SIGSTOP) past its lock's lease must not start the
+    /// next event before its heartbeat's watchdog has woken to say so.
+    public func setGate(_ check: (@Sendable () -> Void)?) {
+        gate.withLock { $0 = check }
+    }
+
+    public var level: StopLevel {
+        gate.current?()
+        return state.current.level
+    }
     public var reason: String? { state.current.reason }
     /// What asked for the first stop (or a lost lock, whenever it came).
     public var cause: StopCause { state.current.cause }

@@ -107,6 +107,35 @@ import HoistTestSupport
         _ = try await Self.stoppedOnce(group, running, observer, unrenewed)
     }
 
+    /// A coordinator suspended past its lease (SIGSTOP, a laptop's lid) and then resumed:
+    /// the host whose hook ended meanwhile went straight on to its next event, and its
+    /// ApplicationStop stopped the server of the deployment that had taken the lock over,
+    /// before the heartbeat's watchdog woke. Reading the stop level now asks the heartbeat
+    /// first; here its watchdog never runs, so only that question can stop it.
+    @Test(.timeLimit(.minutes(5)))
+    func aCoordinatorBackPastItsLeaseStopsBeforeStartingAnything() async throws {
+        let stop = StopController()
+        let told = Locked(0)
+        let owner = LockOwner(user: "ann", machine: "laptop", deploymentID: "d-SUSPEND01", pid: 1, startTime: 0,
+                              leaseSeconds: 120, command: "hoist deploy")
+        let lock = GroupLock(groupID: "app_group", hosts: [], owner: owner, sessions: { _ in throw CancellationError() })
+        let heartbeat = HeartbeatHandle(
+            lock: lock, hosts: [], interval: .seconds(3600), refresh: .seconds(3600), stop: stop,
+            unrenewedAfter: .milliseconds(50), onLost: { _, _ in }, onContinue: { _ in },
+            onUnrenewed: { _ in
+                told.withLock { $0 += 1 }
+                stop.request(.immediate, reason: "unrenewed", cause: .lockLost("unrenewed"))
+            })
+        heartbeat.cancel()
+        stop.setGate { heartbeat.checkRenewed() }
+        let stopped = await eventually(within: 120) { stop.level == .immediate }
+        #expect(stopped)
+        #expect(stop.cause == .lockLost("unrenewed"))
+        _ = stop.level
+        #expect(told.current == 1, "told once, however often the level is read")
+        stop.setGate(nil)
+    }
+
     /// A stop a person asked for first does not let an automatic rollback run once the lock is lost.
     @Test func aLostLockOutranksAStopAlreadyAsked() {
         let stop = StopController()
