@@ -42,6 +42,7 @@ extension HoistCommand {
     /// not race SSH threads that are still winding down. Everything Hoist writes is already on
     /// disk or flushed here.
     static func leave(_ code: Int32) -> Never {
+        Console.shared.drain()  // a deployment's queued output
         fflush(nil)  // every C stream (print() goes through stdout's buffer)
         _exit(code)
     }

@@ -114,7 +114,7 @@ struct LocalRun {
                 record: { record in
                     // No history here: each delivery is reported as it ends (on stderr with --json).
                     let console = Console.shared
-                    (json ? console.err : console.out)("trigger \(record.trigger) \(record.event.rawValue): \(record.status.rawValue)"
+                    (json ? console.err : { console.out($0) })("trigger \(record.trigger) \(record.event.rawValue): \(record.status.rawValue)"
                         + (record.attempts > 1 ? " after \(record.attempts) attempts" : "") + (record.error.map { ": \($0)" } ?? ""))
                 })
         let runner = DeploymentRunner(

@@ -24,6 +24,13 @@ final class CapturedConsole {
         close(err)
     }
 
-    var stdout: String { (try? String(contentsOfFile: scratch.file("stdout"), encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: scratch.file("stderr"), encoding: .utf8)) ?? "" }
+    /// What was written, once the console's queue (a deployment's output) has drained.
+    var stdout: String {
+        console.drain()
+        return (try? String(contentsOfFile: scratch.file("stdout"), encoding: .utf8)) ?? ""
+    }
+    var stderr: String {
+        console.drain()
+        return (try? String(contentsOfFile: scratch.file("stderr"), encoding: .utf8)) ?? ""
+    }
 }

@@ -14,7 +14,9 @@ import HoistCore
 /// Output must never end a deployment: with SIGPIPE ignored (`| head`, a killed `| tee`)
 /// and SIGHUP ignored during a deployment (a closed terminal), a write to a dead pipe or
 /// terminal fails with EPIPE or EIO; that stream is then marked dead and everything sent to
-/// it afterwards is dropped. The history keeps every line (`hoist logs`).
+/// it afterwards is dropped. The history keeps every line (`hoist logs`). Nor may a reader
+/// that stops reading hold a deployment up: its output is queued (`ConsoleBacklog`), and
+/// `drain()` waits for it before the process ends.
 final class Console: @unchecked Sendable {
     static let shared = Console()
     private let lock = NSLock()
@@ -39,7 +41,9 @@ final class Console: @unchecked Sendable {
         errIsTerminal = isatty(err) == 1
     }
 
-    func out(_ text: String) { write(text, to: outDescriptor) }
+    /// `droppable`: a hook's output line, which a reader far behind may miss (the history
+    /// has it) rather than hold the deployment up.
+    func out(_ text: String, droppable: Bool = false) { write(text, to: outDescriptor, droppable: droppable) }
 
     /// Text as stdout shows it: safe on a terminal, as it is anywhere else. For the live view,
     /// which mixes such text with its own escape sequences and writes it through `locked`.
@@ -74,7 +78,33 @@ final class Console: @unchecked Sendable {
     /// result, and a failure to write it is the command's failure.
     var outputIsBestEffort: Bool {
         get { lock.lock(); defer { lock.unlock() }; return bestEffort }
-        set { lock.lock(); bestEffort = newValue; lock.unlock() }
+        set {
+            lock.lock()
+            bestEffort = newValue
+            if newValue, backlog == nil { backlog = ConsoleBacklog { [unowned self] in self.deliver($1, to: $0) } }
+            lock.unlock()
+        }
+    }
+
+    /// Set with `outputIsBestEffort`: from then on, writes queue.
+    private var backlog: ConsoleBacklog?
+
+    /// Waits until queued output has been written, or its reader found gone, and says how
+    /// many lines were dropped since the last note. Before the process ends.
+    func drain() {
+        lock.lock()
+        let backlog = self.backlog
+        let stamped = stamping
+        lock.unlock()
+        guard let dropped = backlog?.drain(), dropped > 0 else { return }
+        deliver(Array(droppedNote(dropped, stamped: stamped).utf8), to: errDescriptor)
+    }
+
+    private func droppedNote(_ lines: Int, stamped: Bool) -> String {
+        let text = "hoist: \(lines) line\(lines == 1 ? "" : "s") of output not shown: their reader fell "
+            + "far behind (a paused terminal, a pipe not read); the deployment went on, "
+            + "and `hoist logs` has every line\n"
+        return stamped ? utcStamp(Date()) + " " + text : text
     }
 
     /// Why stdout could not take the command's result (nil: it could, its reader left, or
@@ -94,12 +124,12 @@ final class Console: @unchecked Sendable {
     }
 
     /// Writes `text` as one line (adding the newline when missing).
-    func write(_ text: String, to descriptor: Int32) {
+    func write(_ text: String, to descriptor: Int32, droppable: Bool = false) {
         let terminal = descriptor == outDescriptor ? isTerminal : descriptor == errDescriptor ? errIsTerminal : false
         let text = terminal ? TerminalText.safe(text) : text
         lock.lock()
         defer { lock.unlock() }
-        writeRaw(text.hasSuffix("\n") ? text : text + "\n", to: descriptor)
+        writeRaw(text.hasSuffix("\n") ? text : text + "\n", to: descriptor, droppable: droppable)
     }
 
     /// Runs `body` holding the console lock (for the live view's redraws), with a writer
@@ -125,10 +155,40 @@ final class Console: @unchecked Sendable {
         return true
     }
 
-    /// Caller holds the lock.
-    private func writeRaw(_ text: String, to descriptor: Int32) {
+    /// Caller holds the lock. Queued while a deployment runs, else written now.
+    private func writeRaw(_ text: String, to descriptor: Int32, droppable: Bool = false) {
         guard !deadDescriptors.contains(descriptor) else { return }
-        var bytes = Array(text.utf8)[...]
+        guard let backlog else {
+            write(Array(text.utf8)[...], to: descriptor)
+            return
+        }
+        let stamped = stamping
+        backlog.enqueue(descriptor, Array(text.utf8), droppable: droppable) { [errDescriptor] lines in
+            (errDescriptor, Array(self.droppedNote(lines, stamped: stamped).utf8))
+        }
+    }
+
+    /// On the backlog's thread: writes without the lock, which the hosts' output must get.
+    private func deliver(_ bytes: [UInt8], to descriptor: Int32) {
+        lock.lock()
+        let dead = deadDescriptors.contains(descriptor)
+        lock.unlock()
+        if dead { return }
+        let failure = Self.writeAll(bytes[...], to: descriptor)
+        guard let failure else { return }
+        lock.lock()
+        record(failure, on: descriptor)
+        lock.unlock()
+    }
+
+    /// Caller holds the lock.
+    private func write(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) {
+        if let failure = Self.writeAll(bytes, to: descriptor) { record(failure, on: descriptor) }
+    }
+
+    /// errno of a write that failed for good, or nil once every byte is written.
+    private static func writeAll(_ bytes: ArraySlice<UInt8>, to descriptor: Int32) -> Int32? {
+        var bytes = bytes
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written > 0 {
@@ -136,13 +196,17 @@ final class Console: @unchecked Sendable {
             } else if written < 0 && (errno == EINTR || errno == EAGAIN) {
                 continue
             } else {
-                // EPIPE, EIO (the terminal is gone), EBADF: nobody reads this stream any more.
-                // Anything else (ENOSPC, EIO of a file) lost output someone wanted.
-                let readerLeft = errno == EPIPE || (errno == EIO && isTerminal)
-                if descriptor == outDescriptor, !readerLeft, outFailure == nil { outFailure = errno }
-                deadDescriptors.insert(descriptor)
-                return
+                return written < 0 ? errno : EIO
             }
         }
+        return nil
+    }
+
+    /// Caller holds the lock. EPIPE, EIO (the terminal is gone), EBADF: nobody reads this
+    /// stream any more. Anything else (ENOSPC, EIO of a file) lost output someone wanted.
+    private func record(_ failure: Int32, on descriptor: Int32) {
+        let readerLeft = failure == EPIPE || (failure == EIO && isTerminal)
+        if descriptor == outDescriptor, !readerLeft, outFailure == nil { outFailure = failure }
+        deadDescriptors.insert(descriptor)
     }
 }

@@ -22,7 +22,9 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
 
     func handle(_ event: DeploymentEvent) {
         guard let line = Self.line(event, deploymentID: deploymentID) else { return }
-        console.out(line.text)
+        // A reader far behind may miss output objects (the note on stderr says how many),
+        // never the events.
+        console.out(line.text, droppable: line.type == "output")
         JSONEnding.shared.wrote(finished: line.type == "deployment_finished")
     }
 

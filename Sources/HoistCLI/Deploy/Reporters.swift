@@ -36,7 +36,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .eventStarted:
             break
         case .output(let host, let lifecycle, let line, let time):
-            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(line.text)")
+            say(time, "\(host) \(lifecycle.rawValue) \(line.stream == .stderr ? "!" : "|") \(line.text)", droppable: true)
         case .eventFinished(let host, let lifecycle, let o):
             var line = "\(host) \(lifecycle.rawValue) \(o.status.rawValue) \(formatDuration(o.durationSeconds))"
             if let code = o.errorCode { line += " \(code.rawValue)" }
@@ -68,9 +68,9 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         }
     }
 
-    private func say(_ time: Date, _ text: String, failure: Bool = false) {
+    private func say(_ time: Date, _ text: String, failure: Bool = false, droppable: Bool = false) {
         guard !quiet || failure else { return }
-        console.out(utcStamp(time) + " " + text)
+        console.out(utcStamp(time) + " " + text, droppable: droppable)
     }
 }
 
