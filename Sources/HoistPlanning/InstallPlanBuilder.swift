@@ -91,7 +91,14 @@ struct InstallPlanBuilder {
     }
 
     /// The cleanup file holds one path per line, so a path with a newline cannot be installed.
+    /// No Linux path holds a NUL: the host's shell drops it, so `/srv/a<NUL>b` would be
+    /// installed as `/srv/ab`, past the conflict checks made on the name with it.
     private mutating func recordable(_ path: String) -> Bool {
+        if path.utf8.contains(0) {
+            error("the path \(path.debugDescription) contains a NUL byte, which no path on the host can hold",
+                hint: "remove it from the destination or the file's name")
+            return false
+        }
         if path.contains("\n") || path.contains("\r") {
             error("the path \(path.debugDescription) contains a line break, which the cleanup file cannot record",
                 hint: "rename the file in the bundle or change the destination")

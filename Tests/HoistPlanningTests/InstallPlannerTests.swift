@@ -144,6 +144,14 @@ import Testing
             body: "files:\n  - source: app\n    destination: /srv\n",
             bundle: ["app/bad\nname", "app/ok"],
             errors: ["4:5 files[0] the path \"/srv/bad\\nname\" contains a line break, which the cleanup file cannot record"]),
+        // The host's shell drops the NUL: /srv/a<NUL>b was installed as /srv/ab, past the
+        // conflict check with another entry's /srv/ab, and failed after the previous
+        // revision's files were gone.
+        ErrorCase(name: "a destination with a NUL byte",
+            body: "files:\n  - source: app\n    destination: \"/srv/a\\0b\"\n  - source: app2\n    destination: /srv/ab\n",
+            bundle: ["app/x.txt", "app2/x.txt"],
+            errors: ["4:5 files[0] the path \"/srv/a\\0b\" contains a NUL byte, which no path on the host can hold",
+                     "4:5 files[0] the path \"/srv/a\\0b/x.txt\" contains a NUL byte, which no path on the host can hold"]),
     ]
 
     @Test(arguments: errorCases)
