@@ -168,6 +168,10 @@ final class YAMLNodeReader {
             error(node, path, "must be \(what), not \(scalar.string)")
             return nil
         }
+        guard value <= LongestDuration.seconds else {
+            error(node, path, "must be at most \(LongestDuration.described), not \(scalar.string)")
+            return nil
+        }
         return value
     }
 

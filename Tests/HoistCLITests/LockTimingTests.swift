@@ -17,7 +17,10 @@ import Testing
         (["HOIST_LOCK_LEASE": "-5"], "HOIST_LOCK_LEASE='-5'"),
         (["HOIST_LOCK_LEASE": "2m"], "HOIST_LOCK_LEASE='2m'"),
         (["HOIST_LOCK_HEARTBEAT": "nan"], "HOIST_LOCK_HEARTBEAT='nan': must be a number of seconds, 0.1 or more"),
-        (["HOIST_LOCK_HEARTBEAT": "1e30"], "must be at most half its lease"),
+        (["HOIST_LOCK_HEARTBEAT": "1e30"], "HOIST_LOCK_HEARTBEAT='1e30': must be a number of seconds, 0.1 or more and at most 2592000 seconds (30 days)"),
+        (["HOIST_LOCK_HEARTBEAT": "100"], "must be at most half its lease"),
+        // A lease's milliseconds overflowed Int64 and crashed the deployment.
+        (["HOIST_LOCK_LEASE": "9223372036854775807"], "HOIST_LOCK_LEASE='9223372036854775807': must be a whole number of seconds, 1 or more and at most 2592000 seconds (30 days)"),
         (["HOIST_LOCK_HEARTBEAT": "inf"], "HOIST_LOCK_HEARTBEAT='inf'"),
         (["HOIST_LOCK_HEARTBEAT": "0"], "HOIST_LOCK_HEARTBEAT='0'"),
         (["HOIST_LOCK_LEASE": "8", "HOIST_LOCK_HEARTBEAT": "5"], "the lock's heartbeat (5 s, HOIST_LOCK_HEARTBEAT) must be at most half its lease (8 s, HOIST_LOCK_LEASE)"),

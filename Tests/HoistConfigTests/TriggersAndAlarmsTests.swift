@@ -118,6 +118,22 @@ import Testing
         ])
     }
 
+    /// 1e300 passed as finite and crashed converting to nanoseconds, after the hosts deployed.
+    @Test func aTimeLongerThanThirtyDaysIsAnError() {
+        let result = parse("""
+            triggers:
+              - {name: a, command: "true", timeout: 1e300}
+            alarms:
+              checks:
+                - {name: b, command: ./x}
+              interval: 2592001
+            """)
+        #expect(messages(result) == [
+            "pb.yml:5:41: error: triggers[0].timeout: must be at most 2592000 seconds (30 days), not 1e300",
+            "pb.yml:9:13: error: alarms.interval: must be at most 2592000 seconds (30 days), not 2592001",
+        ])
+    }
+
     @Test func rollbackOnAlarmNeedsChecks() {
         #expect(messages(parse("auto_rollback: {on_alarm: true}\n")) == [
             "pb.yml:4:16: error: auto_rollback.on_alarm: there are no alarm checks to roll back on (add 'alarms: {checks: [...]}' or remove 'on_alarm')",

@@ -142,10 +142,16 @@ struct DeploymentJob: Sendable {
 func parseDuration(_ text: String) throws -> Duration {
     let t = text.trimmingCharacters(in: .whitespaces).lowercased()
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    var seconds: Double?
     for (suffix, factor) in units where t.hasSuffix(suffix) {
-        if let n = Double(t.dropLast(suffix.count)), n >= 0 { return .milliseconds(Int64(n * factor * 1000)) }
+        if let n = Double(t.dropLast(suffix.count)) { seconds = n * factor }
     }
-    if let n = Double(t), n >= 0 { return .milliseconds(Int64(n * 1000)) }
-    printToStderr("hoist: \(text): not a duration; write e.g. 90s, 10m or 1h")
+    if seconds == nil { seconds = Double(t) }
+    if let seconds, seconds >= 0, seconds <= LongestDuration.seconds { return .milliseconds(Int64(seconds * 1000)) }
+    if let seconds, seconds > LongestDuration.seconds {
+        printToStderr("hoist: \(text): longer than \(LongestDuration.described), the longest wait Hoist takes")
+    } else {
+        printToStderr("hoist: \(text): not a duration; write e.g. 90s, 10m or 1h")
+    }
     throw InvalidInput(diagnostics: [])
 }

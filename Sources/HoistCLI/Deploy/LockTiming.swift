@@ -18,14 +18,17 @@ struct LockTiming: Equatable {
     static func read(_ environment: [String: String]) -> Result<LockTiming, LockTimingProblem> {
         var timing = LockTiming(leaseSeconds: LockOwner.defaultLeaseSeconds, heartbeatSeconds: defaultHeartbeatSeconds)
         if let text = environment["HOIST_LOCK_LEASE"], !text.isEmpty {
-            guard let lease = Int(text.trimmingCharacters(in: .whitespaces)), lease >= 1 else {
-                return .failure(LockTimingProblem("HOIST_LOCK_LEASE='\(text)': must be a whole number of seconds, 1 or more (default \(LockOwner.defaultLeaseSeconds))"))
+            guard let lease = Int(text.trimmingCharacters(in: .whitespaces)), lease >= 1, Double(lease) <= LongestDuration.seconds else {
+                return .failure(LockTimingProblem("HOIST_LOCK_LEASE='\(text)': must be a whole number of seconds, 1 or more and at most "
+                    + "\(LongestDuration.described) (default \(LockOwner.defaultLeaseSeconds))"))
             }
             timing.leaseSeconds = lease
         }
         if let text = environment["HOIST_LOCK_HEARTBEAT"], !text.isEmpty {
-            guard let beat = Double(text.trimmingCharacters(in: .whitespaces)), beat.isFinite, beat >= shortestHeartbeatSeconds else {
-                return .failure(LockTimingProblem("HOIST_LOCK_HEARTBEAT='\(text)': must be a number of seconds, \(shortestHeartbeatSeconds) or more (default \(Int(defaultHeartbeatSeconds)))"))
+            guard let beat = Double(text.trimmingCharacters(in: .whitespaces)), beat.isFinite, beat >= shortestHeartbeatSeconds,
+                  beat <= LongestDuration.seconds else {
+                return .failure(LockTimingProblem("HOIST_LOCK_HEARTBEAT='\(text)': must be a number of seconds, \(shortestHeartbeatSeconds) or more "
+                    + "and at most \(LongestDuration.described) (default \(Int(defaultHeartbeatSeconds)))"))
             }
             timing.heartbeatSeconds = beat
         }

@@ -40,7 +40,8 @@ enum HistoryStoreChoice {
         }
         do {
             return try PostgresHistoryStore(
-                url: url, outageLimit: .seconds(environment["HOIST_HISTORY_OUTAGE_LIMIT"].flatMap(Double.init) ?? 900),
+                url: url, outageLimit: .seconds(environment["HOIST_HISTORY_OUTAGE_LIMIT"].flatMap(Double.init)
+                    .flatMap { $0.isFinite && $0 >= 0 ? min($0, LongestDuration.seconds) : nil } ?? 900),
                 notices: { printToStderr("hoist: " + $0) })
         } catch let error as HistoryError {
             printToStderr("hoist: \(error)")
