@@ -117,6 +117,24 @@ import Testing
         ])
     }
 
+    /// A range bomb is refused before any name is made (it took 10 to 15 GB).
+    @Test func aRangeOfMoreThanTenThousandNamesIsAnError() {
+        let text = """
+            hosts:
+              h[0000001:9999999]:
+                address: 10.0.0.1
+              w[1:9][1:9][1:9][1:9][1:9]:
+                address: 10.0.0.2
+              ok[1:10000]:
+                address: 10.0.0.3
+            """
+        let result = InventoryLoader.parse(text: text, file: "bomb.yml", environment: memoryEnvironment())
+        #expect(messages(result) == [
+            "bomb.yml:2:3: error: hosts.h[0000001:9999999]: 'h[0000001:9999999]' gives 9999999 host names; at most 10000 are allowed (split the hosts into smaller ranges, or check the range's bounds)",
+            "bomb.yml:4:3: error: hosts.w[1:9][1:9][1:9][1:9][1:9]: 'w[1:9][1:9][1:9][1:9][1:9]' gives 59049 host names; at most 10000 are allowed (split the hosts into smaller ranges, or check the range's bounds)",
+        ])
+    }
+
     @Test func duplicateHostNamesAreErrors() {
         let expanded = """
             hosts:

@@ -28,14 +28,54 @@ enum HostRange {
         pattern.contains("[") && pattern.contains(":") && pattern.contains("]")
     }
 
+    /// The most names one pattern may give. `h[0000001:9999999]`, or `h[1:9]` nine times
+    /// over, took 10 to 15 GB before anything else was read.
+    static let largest = 10_000
+
     static func expand(_ pattern: String) throws(Invalid) -> [String] {
+        let count = try count(pattern)
+        guard count <= largest else {
+            throw Invalid(message: "'\(pattern)' gives \(count > Int32.max ? "more than \(Int32.max)" : String(count)) host names; at most \(largest) are allowed "
+                          + "(split the hosts into smaller ranges, or check the range's bounds)")
+        }
+        return try expandWithin(pattern)
+    }
+
+    /// How many names `pattern` gives, without making them (saturating at Int.max).
+    private static func count(_ pattern: String) throws(Invalid) -> Int {
+        var total = 1
+        var rest = Substring(pattern)
+        while let open = rest.firstIndex(of: "[") {
+            guard let close = rest[open...].firstIndex(of: "]") else {
+                throw Invalid(message: "'\(pattern)' has '[' without a closing ']'")
+            }
+            let body = String(rest[rest.index(after: open)..<close])
+            let (product, overflow) = total.multipliedReportingOverflow(by: try size(body, in: pattern))
+            total = overflow ? Int.max : product
+            rest = rest[rest.index(after: close)...]
+        }
+        return total
+    }
+
+    private static func size(_ body: String, in pattern: String) throws(Invalid) -> Int {
+        let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 2 || parts.count == 3, let start = Int(parts[0]), let end = Int(parts[1]), start <= end {
+            let step = parts.count == 3 ? max(1, Int(parts[2]) ?? 1) : 1
+            let (span, overflow) = end.subtractingReportingOverflow(start)
+            return overflow ? Int.max : span / step + 1
+        }
+        // Letters, or a range `items` refuses with its reason.
+        return try items(body, in: pattern).count
+    }
+
+    private static func expandWithin(_ pattern: String) throws(Invalid) -> [String] {
         guard let open = pattern.firstIndex(of: "[") else { return [pattern] }
         guard let close = pattern[open...].firstIndex(of: "]") else {
             throw Invalid(message: "'\(pattern)' has '[' without a closing ']'")
         }
         let head = String(pattern[..<open])
         let body = String(pattern[pattern.index(after: open)..<close])
-        let tails = try expand(String(pattern[pattern.index(after: close)...]))
+        let tails = try expandWithin(String(pattern[pattern.index(after: close)...]))
         return try items(body, in: pattern).flatMap { item in tails.map { head + item + $0 } }
     }
 
