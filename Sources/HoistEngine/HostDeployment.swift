@@ -434,11 +434,17 @@ public struct HostDeployment: Sendable {
         }
     }
 
+    /// A stop at once ends a balancer's wait (a drain, a health check of up to its
+    /// `health_timeout`) as it kills a running hook; the first stop lets it finish.
     func traffic(_ event: LifecycleEvent) async -> StepResult {
         guard let traffic = context.traffic else { return .skipped("no load balancer") }
+        let host = self.host
         do {
-            if event == .blockTraffic { try await traffic.block(host) } else { try await traffic.allow(host) }
-            return .ok
+            let done = try await unlessStoppedAtOnce {
+                if event == .blockTraffic { try await traffic.block(host) } else { try await traffic.allow(host) }
+                return true
+            }
+            return done == nil ? Self.stoppedAtOnce(event.rawValue) : .ok
         } catch {
             return .failed(.unknownError, "\(error)")
         }

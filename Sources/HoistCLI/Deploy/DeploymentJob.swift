@@ -47,6 +47,9 @@ struct DeploymentJob: Sendable {
 
     /// Runs the deployment and returns the exit code.
     func execute() async throws -> HoistExitCode {
+        // A closed terminal must not end the deployment while it is still being prepared
+        // (bundling a large revision takes a while), as it does not once it runs (SignalWatcher).
+        signal(SIGHUP, SIG_IGN)
         let target = try loadTarget(path: playbookPath)
         guard let playbook = target.playbook else {
             printToStderr("hoist: \(playbookPath) is an inventory; deployments need a playbook (a deployment group): see playbooks/")

@@ -21,7 +21,8 @@ final class SignalWatcher: @unchecked Sendable {
                 let before = stop.level
                 stop.request(reason: sig == SIGINT ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)")
                 if before == .none {
-                    say("hoist: stopping: no new hosts or lifecycle events will start; running hooks and uploads finish. Press Ctrl-C again to stop them.")
+                    let again = sig == SIGINT ? "Press Ctrl-C again" : "Send SIGTERM again (or press Ctrl-C)"
+                    say("hoist: stopping: no new hosts or lifecycle events will start; running hooks and uploads finish. \(again) to stop them.")
                 } else if before == .graceful {
                     say("hoist: stopping now: killing running hooks, unpacking and Install, and stopping uploads.")
                 }
