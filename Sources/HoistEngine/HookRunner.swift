@@ -115,7 +115,8 @@ public struct HookRunner: Sendable {
             let list = pids.map(String.init).joined(separator: ", ")
             return HookOutcome(
                 errorCode: .outputsLeftOpen,
-                message: "Script at specified location: \(loc) failed to close STDOUT: it exited, but background process \(list) still holds its output. "
+                message: "Script at specified location: \(loc) failed to close STDOUT: it exited, but background process \(list) still held its output "
+                    + "\(min(HookInvocation.outputHoldSeconds, hook.timeoutSeconds)) s later. "
                     + "Start background processes with their output redirected, e.g. `command > /dev/null 2>&1 < /dev/null &`; "
                     + "their output now goes to the host's scripts.log.")
         case .killed where killedByThisDeployment:

@@ -204,6 +204,18 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(!isRunning(pid), "the script \(pid) survived the timeout")
     }
 
+    /// The CodeDeploy agent waits for a script's output to close until its deadline: a
+    /// background job that finishes soon after the script succeeds there, and must here (an
+    /// adversarial run found it failed a second after the script exited).
+    @Test(arguments: HookWrapperKind.allCases)
+    func aBackgroundJobThatFinishesSoonAfterTheScriptSucceeds(_ wrapper: HookWrapperKind) async throws {
+        try script("job.sh", "(sleep 2; echo job-done) & echo started")
+        let (outcome, observer) = await run("scripts/job.sh", wrapper, timeout: 600)
+        #expect(outcome.errorCode == .success, "\(outcome)")
+        let log = try String(contentsOfFile: dir + "/scripts.log", encoding: .utf8)
+        #expect(observer.outputLines.map(\.text) == ["started", "job-done"] || log.contains("job-done"), "\(log)")
+    }
+
     @Test(arguments: HookWrapperKind.allCases)
     func backgroundChildHoldingStdoutIsReportedAtOnce(_ wrapper: HookWrapperKind) async throws {
         try script("daemon.sh", "sleep 300 & echo $! > \(dir)/daemon.pid; echo started")

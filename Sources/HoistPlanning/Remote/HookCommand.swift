@@ -54,6 +54,13 @@ public struct HookInvocation: Sendable, Hashable {
         self.runnerFile = runnerFile
     }
 
+    /// How long a script that exited may leave its output held by a background process
+    /// before the hook fails with OUTPUTS_LEFT_OPEN. The CodeDeploy agent waits until the
+    /// script's deadline, so a short-lived `(sleep 3; echo done) &` succeeds there and must
+    /// here; a daemon started without redirecting its output held the agent for the whole
+    /// timeout (an hour by default), and holds a Hoist hook this long at most.
+    public static let outputHoldSeconds = 10
+
     public static func == (a: HookInvocation, b: HookInvocation) -> Bool {
         a.rendered == b.rendered
     }
@@ -199,9 +206,10 @@ public struct HookInvocation: Sendable, Hashable {
             if [ -e "$d.killed" ]; then ending=killed; elif [ -n "$timedout" ]; then ending=timedout; fi
             [ "$ending" = exited ] || stopall KILL
             # The relay ends as soon as nothing holds the script's output. Unless it has
-            # already ended, it gets a second before the wrapper looks for a holder.
+            # already ended, a script that exited gets up to its deadline (at most
+            # outputHoldSeconds) before the wrapper looks for a holder, one that did not a second.
             if ! ended "$rl"; then
-              sleep 1 & tm=$!
+              if [ "$ending" = exited ]; then sleep \(min(Self.outputHoldSeconds, timeoutSeconds)) & else sleep 1 & fi; tm=$!
               until ended "$rl" || ended "$tm"; do wait "$rl"; done
               ended "$rl" || late=1
               kill "$tm" 2>/dev/null

@@ -22,7 +22,8 @@ import HoistCore
 ///   /proc/uptime (a one-second `time` would end a script up to a second early);
 /// - `.pid` exists from the start (empty) to the end, so the kill program (`killCommand`)
 ///   knows the run is alive, and holds "runner script" once the script runs;
-/// - when the script has ended but its output is still open a second later, the holders
+/// - when the script has ended but its output is still open at its deadline (at most
+///   `outputHoldSeconds` after it exited; a second after a timeout), the holders
 ///   are found by the pipes' inodes in /proc/*/fd, named in scripts.log, and a drainer
 ///   child keeps their output in the log while the runner reports and ends the channel;
 /// - when the channel goes (the coordinator was killed, its host lost the network, sshd
@@ -158,8 +159,11 @@ while (1) {
     $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
     $ending = -e "$d.killed" ? "killed" : $phase ? "timedout" : "exited";
     stopall("KILL") if $ending ne "exited";
-    # Output still open a second after the end is held by a process that outlived the script.
+    # Output still open after the end is held by a process that outlived the script: as
+    # long as the agent would wait for it (the deadline), but at most a few seconds, or,
+    # after a timeout or a kill, a second.
     $late = $t + 1;
+    if ($ending eq "exited") { my $h = $t + \#(HookInvocation.outputHoldSeconds); $h = $due if $due < $h; $late = $h if $h > $late }
   }
   if (!defined $rc) {
     if ($phase == 0 && $t >= $due) { stopall("TERM"); $phase = 1 }
