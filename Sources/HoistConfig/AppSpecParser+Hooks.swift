@@ -92,7 +92,7 @@ extension AppSpecReading {
         }
         if let node = entry.value("runas"), let text = reader.string(node) {
             let user = text.trimmingCharacters(in: .whitespaces)
-            if let problem = Self.runasProblem(user) {
+            if !user.isEmpty, let problem = NameChecks.userProblem(user) {
                 // The agent hands the name to su, which would read `-s …` or `-` as an option:
                 // a hook silently not run, or run as root.
                 reader.error("runas: '\(user)' is not a user name: \(problem)", at: node,
@@ -106,20 +106,6 @@ extension AppSpecReading {
             if let value = reader.bool(node) { script.sudo = value } else { valid = false }
         }
         return valid ? script : nil
-    }
-
-    /// Why `user` cannot be a `runas` user, or nil. Names from a directory service
-    /// (`alice@example.com`, `EXAMPLE\\alice`) pass; what su could read as an option, or
-    /// a shell as more than one word, does not.
-    static func runasProblem(_ user: String) -> String? {
-        if user.hasPrefix("-") { return "it starts with '-', which su reads as an option" }
-        if let bad = user.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            return "it holds \(bad.properties.isWhitespace ? "a space" : "a control character") (U+\(String(bad.value, radix: 16, uppercase: true)))"
-        }
-        if let bad = user.first(where: { ";|&<>()$`'\"*?[]{}#!~=,:/".contains($0) }), !(bad == "$" && user.last == "$" && user.filter({ $0 == "$" }).count == 1) {
-            return "it holds '\(bad)'"
-        }
-        return nil
     }
 
     /// Whole seconds as the CodeDeploy agent reads a timeout (Ruby's `to_i`): a number with a

@@ -102,10 +102,10 @@ import Testing
             "5:7 error hooks.AfterInstall[0].location The deployment failed because the application specification file specifies a script with no location value. Specify the location in the hooks section of the AppSpec file, and then try again.",
         ]),
         Case(name: "hooks: runas that su would read as an option", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      runas: \"--shell=/usr/bin/touch\"\n", expected: [
-            "6:14 error hooks.AfterInstall[0].runas runas: '--shell=/usr/bin/touch' is not a user name: it starts with '-', which su reads as an option",
+            "6:14 error hooks.AfterInstall[0].runas runas: '--shell=/usr/bin/touch' is not a user name: it starts with '-', which would be read as an option",
         ]),
         Case(name: "hooks: runas '-', su's login switch", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      runas: \"-\"\n", expected: [
-            "6:14 error hooks.AfterInstall[0].runas runas: '-' is not a user name: it starts with '-', which su reads as an option",
+            "6:14 error hooks.AfterInstall[0].runas runas: '-' is not a user name: it starts with '-', which would be read as an option",
         ]),
         Case(name: "hooks: runas of two words", yaml: header + "hooks:\n  AfterInstall:\n    - location: a.sh\n      runas: \"root; touch /tmp/x\"\n", expected: [
             "6:14 error hooks.AfterInstall[0].runas runas: 'root; touch /tmp/x' is not a user name: it holds a space (U+20)",

@@ -117,6 +117,30 @@ import Testing
         ])
     }
 
+    /// Values ssh or su would read as options or as several words were only refused when
+    /// connecting (exit 5, no line named).
+    @Test func anAddressOrUserThatIsNoNameIsAnError() {
+        let text = """
+            hosts:
+              a:
+                address: "-oProxyCommand=touch /tmp/x"
+              b:
+                address: "10.0.0.2 -p 2222"
+              c:
+                address: 10.0.0.3
+                user: "root; touch /tmp/x"
+              d:
+                address: "fe80::1%eth0"
+                user: alice@example.com
+            """
+        let result = InventoryLoader.parse(text: text, file: "hostile.yml", environment: memoryEnvironment())
+        #expect(messages(result) == [
+            "hostile.yml:2:3: error: hosts.a: host 'a' has the address '-oProxyCommand=touch /tmp/x': it starts with '-', which would be read as an option (give an IP address or a DNS name)",
+            "hostile.yml:4:3: error: hosts.b: host 'b' has the address '10.0.0.2 -p 2222': it holds a space (U+20) (give an IP address or a DNS name)",
+            "hostile.yml:6:3: error: hosts.c: host 'c' has the user 'root; touch /tmp/x': it holds a space (U+20) (give the SSH user's name)",
+        ])
+    }
+
     /// A range bomb is refused before any name is made (it took 10 to 15 GB).
     @Test func aRangeOfMoreThanTenThousandNamesIsAnError() {
         let text = """

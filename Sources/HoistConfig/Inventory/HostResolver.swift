@@ -35,6 +35,16 @@ struct HostResolver {
                              "host '\(draft.name)' has no address", hint: "add 'address: <IP or DNS name>'")
                 continue
             }
+            if let problem = NameChecks.addressProblem(address) {
+                reader.error(line: draft.line, column: draft.column, draft.keyPath,
+                             "host '\(draft.name)' has the address '\(address)': \(problem)", hint: "give an IP address or a DNS name")
+                continue
+            }
+            if let user = settings.user, let problem = NameChecks.userProblem(user) {
+                reader.error(line: draft.line, column: draft.column, draft.keyPath,
+                             "host '\(draft.name)' has the user '\(user)': \(problem)", hint: "give the SSH user's name")
+                continue
+            }
             settingsByName[draft.name] = settings
             specs.append(HostSpec(
                 name: draft.name, address: address, port: settings.port ?? 22, user: settings.user ?? "root",
