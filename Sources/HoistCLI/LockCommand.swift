@@ -119,7 +119,12 @@ struct StopCommand: AsyncParsableCommand {
             guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
                 throw invalid("\(id): no such deployment in the history; `\(SuggestedCommands.naming(db: db, playbook: nil).list())` shows them, and `hoist stop --playbook PLAYBOOK` finds it through the lock on the hosts")
             }
-            guard !record.status.isFinal else { throw invalid("\(id) has already ended (\(record.status.rawValue))") }
+            // Nothing to stop is the command not doing what it was asked (1), as with
+            // `--playbook` and no deployment running; an id that names nothing is bad input (2).
+            guard !record.status.isFinal else {
+                printToStderr("hoist: \(id) has already ended (\(record.status.rawValue)); there is nothing to stop")
+                throw ExitCode(1)
+            }
             playbookPath = record.playbookPath
             if record.creator == .rollback { lockedAs = record.rollbackOf?.rawValue }
         }

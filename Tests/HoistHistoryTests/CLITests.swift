@@ -38,6 +38,17 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    /// Nothing to stop exits 1, as the README's exit codes say; an unknown id is bad input.
+    @Test func stoppingADeploymentThatHasEndedExitsOne() throws {
+        let temp = try TempHistory()
+        try temp.open().createDeployment(Fixture.deployment(1))
+        let ended = try HoistBinary.run(["stop", "d-TEST00001", "--db", temp.path])
+        #expect(ended.status == 1)
+        #expect(ended.stderr.contains("d-TEST00001 has already ended (Succeeded); there is nothing to stop"), "\(ended.stderr)")
+        let unknown = try HoistBinary.run(["stop", "d-NOPE00000", "--db", temp.path])
+        #expect(unknown.status == 2, "\(unknown.stderr)")
+    }
+
     @Test func showPrintsTheReport() throws {
         let temp = try TempHistory()
         let store = try temp.open()
