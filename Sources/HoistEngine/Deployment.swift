@@ -153,7 +153,12 @@ public struct Deployment: Sendable {
         if !report.attention.isEmpty {
             let redeploy = "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them"
             let steps: [String]
-            if plan.blueGreen == nil {
+            if lockLost {
+                // These hosts are the deployment's that took the lock over now: redeploying or
+                // rolling back from here would undo its work.
+                steps = ["the deployment that took the group's lock over decides these hosts now: once it has ended "
+                         + "(`\(request.commands.list(group: plan.deploymentGroup))`), check them before you deploy again"]
+            } else if plan.blueGreen == nil {
                 steps = [redeploy, "`\(request.commands.rollback(playbook: request.playbookPath))` to put back the last successful revision"]
             } else {
                 // A blue/green group's hosts out of service run the revision that served; moving

@@ -76,6 +76,11 @@ import HoistTestSupport
                 "\(String(describing: afterInstall))")
         // The rollback would have run v1's hooks on h1 again.
         #expect(group.ran("h1").last?.hasPrefix("v2 ") == true, "\(group.ran("h1"))")
+        // Hosts left with their application stopped are the taker's now: no advice to
+        // redeploy or roll back from here, which would undo its work.
+        let advice = Self.notices(observer).compactMap { if case .hostsNeedAttention(_, let steps) = $0 { steps } else { nil } }
+        #expect(!advice.isEmpty, "\(Self.notices(observer))")
+        #expect(advice.allSatisfy { $0.count == 1 && $0[0].hasPrefix("the deployment that took the group's lock over decides these hosts now") }, "\(advice)")
         // The lock stays the taker's.
         let lockDir = HostLayout(root: group.scratch.file("hosts/h1"), groupID: group.groupID).lockDir
         #expect((try? String(contentsOfFile: lockDir + "/owner.json", encoding: .utf8))?.contains("d-BOBTAKES1") == true)
