@@ -22,6 +22,18 @@ import Testing
         #expect(!out.stdout.contains("api-a"))
     }
 
+    /// An empty (or comment-only) file was reported as an empty inventory, even to `deploy`.
+    @Test func anEmptyFileIsNamedSoForEitherKind() throws {
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let file = home.appendingPathComponent("empty.yml").path
+        try "# to do\n\n".write(toFile: file, atomically: true, encoding: .utf8)
+        for command in ["hosts", "deploy"] {
+            let out = try hoist(command, file)
+            #expect(out.status == 2, "\(command): \(out.stderr)")
+            #expect(out.stderr.contains("\(file): error: the file is empty (a playbook names application, inventory and targets"), "\(out.stderr)")
+        }
+    }
+
     @Test func verboseShowsTheMatchingFilters() throws {
         let out = try hoist("hosts", "playbooks/example-bluegreen.yml", "-v")
         #expect(out.status == 0, "\(out.stderr)")

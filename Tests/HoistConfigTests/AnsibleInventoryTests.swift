@@ -65,6 +65,14 @@ import Testing
         ])
     }
 
+    /// `inventory: /bin/ls` gave one error per line of the program, 361 KB of them.
+    @Test func aBinaryFileIsOneError() {
+        let program = String(decoding: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00, 0x0A, 0xFF, 0x0A] + Array("[x\n".utf8), as: UTF8.self)
+        #expect(messages(InventoryLoader.parse(text: program, file: "/bin/ls", environment: memoryEnvironment())) == [
+            "/bin/ls: error: this is not a text file (it holds NUL bytes) (name an inventory: YAML, or Ansible's INI or YAML)",
+        ])
+    }
+
     static let yaml = """
         all:
           vars:
