@@ -40,6 +40,12 @@ final class ArchiveReadHandle {
         let status = archive_read_next_header(pointer, &entry)
         if status == ARCHIVE_EOF { return nil }
         if status < ARCHIVE_WARN { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
+        // A warning about an entry's pax data means libarchive dropped some of it: a name of
+        // a megabyte became its 100-byte ustar prefix, and that shorter name was validated and
+        // installed where GNU tar reads the whole one. What a header says is never guessed.
+        if status == ARCHIVE_WARN, errorText.lowercased().contains("pax") {
+            throw BundleError.unreadable(bundle: displayName, reason: errorText)
+        }
         sparseSize = entry.flatMap { archive_entry_sparse_count($0) > 0 ? archive_entry_size($0) : nil }
         return entry
     }

@@ -134,6 +134,56 @@ import Testing
         #expect(throws: BundleError.self) { try BundleReader.inspect(path: path) }
     }
 
+    /// A pax header libarchive rejects (over 1 MB) left the entry under its 100-byte ustar
+    /// name, which was validated and installed, where GNU tar reads the whole name.
+    @Test func refusesAPaxHeaderItCannotReadWhole() throws {
+        let scratch = try ScratchDirectory()
+        let long = "app/" + String(repeating: "a", count: 1_000_000)
+        var tar = Self.ustarHeader(name: "PaxHeaders/long", size: Self.paxRecord("path", long).count, type: "x")
+        tar += Self.padded(Self.paxRecord("path", long))
+        tar += Self.ustarHeader(name: String(long.prefix(100)), size: 3, type: "0") + Self.padded(Array("hi\n".utf8))
+        let appSpec = Array("version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /srv/arc\n".utf8)
+        tar += Self.ustarHeader(name: "appspec.yml", size: appSpec.count, type: "0") + Self.padded(appSpec)
+        tar += [UInt8](repeating: 0, count: 1024)
+        let bundle = scratch.file("longpax.tar")
+        try Data(tar).write(to: URL(fileURLWithPath: bundle))
+        let error = #expect(throws: BundleError.self) { try BundleReader.inspect(path: bundle) }
+        guard case .unreadable(_, let reason) = error else {
+            Issue.record("expected unreadable, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("pax"), "\(reason)")
+    }
+
+    /// One pax record, `LENGTH KEY=VALUE\n`, LENGTH counting itself.
+    static func paxRecord(_ key: String, _ value: String) -> [UInt8] {
+        let body = " \(key)=\(value)\n"
+        var length = body.utf8.count + 1
+        while String(length).count + body.utf8.count != length { length = String(length).count + body.utf8.count }
+        return Array((String(length) + body).utf8)
+    }
+
+    static func padded(_ bytes: [UInt8]) -> [UInt8] {
+        bytes + [UInt8](repeating: 0, count: (512 - bytes.count % 512) % 512)
+    }
+
+    /// A ustar header block, checksum included.
+    static func ustarHeader(name: String, size: Int, type: Character) -> [UInt8] {
+        var block = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, at offset: Int) { for (i, byte) in text.utf8.enumerated() { block[offset + i] = byte } }
+        put(name, at: 0)
+        put("0000644", at: 100); put("0000000", at: 108); put("0000000", at: 116)
+        put(String(repeating: "0", count: 11 - String(size, radix: 8).count) + String(size, radix: 8), at: 124)
+        put("00000000000", at: 136)
+        put(String(type), at: 156)
+        put("ustar", at: 257); put("00", at: 263)
+        put("        ", at: 148)
+        let sum = block.reduce(0) { $0 + Int($1) }
+        put(String(repeating: "0", count: 6 - String(sum, radix: 8).count) + String(sum, radix: 8), at: 148)
+        block[154] = 0; block[155] = 0x20
+        return block
+    }
+
     @Test func refusesATruncatedArchive() throws {
         let scratch = try ScratchDirectory()
         let big = (0..<200_000).map { _ in UInt8.random(in: 0...255) }
