@@ -18,13 +18,17 @@ public struct LockOwner: Sendable, Hashable, Codable {
     /// `running` while the deployment runs; a stale lock still saying `running` is a
     /// deployment that did not finish.
     public var status: String
+    /// Which process the coordinator is (`ProcessIdentity.start`: its kernel's boot, its pid
+    /// namespace and its start), so that another coordinator can tell it gone only where it
+    /// sees the same processes. Nil in locks written before Hoist recorded it.
+    public var processStart: String?
 
     public static let defaultLeaseSeconds = 120
 
     public init(
         user: String, machine: String, deploymentID: String, pid: Int32, startTime: Int,
         heartbeatTime: Int = 0, leaseSeconds: Int = LockOwner.defaultLeaseSeconds, command: String,
-        status: String = "running"
+        status: String = "running", processStart: String? = nil
     ) {
         self.user = user
         self.machine = machine
@@ -35,6 +39,7 @@ public struct LockOwner: Sendable, Hashable, Codable {
         self.leaseSeconds = leaseSeconds
         self.command = command
         self.status = status
+        self.processStart = processStart
     }
 
     /// `alice@laptop`: how messages name the holder.

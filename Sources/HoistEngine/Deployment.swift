@@ -34,7 +34,8 @@ public struct Deployment: Sendable {
         let lockSessions = SessionPool(connector: ports.connector)
         let owner = LockOwner(
             user: request.lock.user, machine: request.lock.machine, deploymentID: request.id.rawValue, pid: request.lock.pid,
-            startTime: Int(Date().timeIntervalSince1970), leaseSeconds: request.lock.leaseSeconds, command: request.lock.command)
+            startTime: Int(Date().timeIntervalSince1970), leaseSeconds: request.lock.leaseSeconds, command: request.lock.command,
+            processStart: ProcessIdentity.start(of: request.lock.pid))
         var lock = GroupLock(groupID: request.plan.groupID, hosts: request.plan.lockHosts, owner: owner,
                              sessions: { try await lockSessions.connect($0) })
         lock.untargeted = Set(request.plan.lockHosts.map(\.name)).subtracting(request.plan.hosts.map(\.name))

@@ -19,6 +19,7 @@ public enum GoneLockHolder {
             // The record says which process had the pid, so one that reused it is no proof
             // of life.
             let recorded = record?.coordinator.flatMap { $0.machine == thisMachine && $0.pid == owner.pid ? $0.processStart : nil }
+                ?? owner.processStart
             if ProcessIdentity.isGone(pid: owner.pid, start: recorded) { return goneCoordinator(pid: owner.pid) }
         }
         guard let history, let id, let record, record.status.isFinal else { return nil }

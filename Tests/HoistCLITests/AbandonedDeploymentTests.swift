@@ -33,7 +33,7 @@ import Testing
         let me = DeploymentCoordinator(machine: here, pid: getpid(), processStart: ProcessIdentity.start(of: getpid()))
         try store.createDeployment(Self.record("d-RUNNING01", coordinator: me))
         // Its pid now names another process (this one): started at another time, it is not it.
-        let reused = DeploymentCoordinator(machine: here, pid: getpid(), processStart: "another-boot/1")
+        let reused = DeploymentCoordinator(machine: here, pid: getpid(), processStart: ProcessIdentity.start(of: getpid())!.split(separator: "/").dropLast().joined(separator: "/") + "/1")
         try store.createDeployment(Self.record("d-REUSEDP01", coordinator: reused))
         // On another machine nothing can be told from here.
         try store.createDeployment(Self.record("d-ELSEWHR01", coordinator: DeploymentCoordinator(machine: "elsewhere", pid: gone.pid)))

@@ -219,6 +219,7 @@ public struct GroupLockCommands: Sendable, Hashable {
     public static func ownerJSONPrefix(_ owner: LockOwner) -> String {
         "{\"command\":\(jsonString(owner.command)),\"deploymentID\":\(jsonString(owner.deploymentID)),"
             + "\"leaseSeconds\":\(owner.leaseSeconds),\"machine\":\(jsonString(owner.machine)),\"pid\":\(owner.pid),"
+            + (owner.processStart.map { "\"processStart\":\(jsonString($0))," } ?? "")
             + "\"startTime\":\(owner.startTime),\"status\":\(jsonString(owner.status)),\"user\":\(jsonString(owner.user)),"
             + "\"heartbeatTime\":"
     }

@@ -25,7 +25,14 @@ import HoistTestSupport
         #expect(ProcessIdentity.isGone(pid: exited.pid, start: nil))
         #expect(!ProcessIdentity.isGone(pid: getpid(), start: me))
         #expect(!ProcessIdentity.isGone(pid: getpid(), start: nil))
-        #expect(ProcessIdentity.isGone(pid: getpid(), start: "another-boot/1"), "its pid now names another process")
+        let reused = me.split(separator: "/").dropLast().joined(separator: "/") + "/1"
+        #expect(ProcessIdentity.isGone(pid: getpid(), start: reused), "its pid now names another process")
+        // Recorded in another boot or pid namespace (another machine of the same name, a
+        // container): a missing pid there proves nothing here.
+        #expect(!ProcessIdentity.isGone(pid: exited.pid, start: "another-boot/pid:[1]/1"))
+        let otherNamespace = String(me.split(separator: "/")[0]) + "/pid:[1]/1"
+        #expect(!ProcessIdentity.isGone(pid: exited.pid, start: otherNamespace))
+        #expect(!ProcessIdentity.isGone(pid: getpid(), start: "another-boot/1"), "a start from before Hoist kept the namespace, in another boot")
         #expect(!ProcessIdentity.isGone(pid: 0, start: nil))
 
         let here = ProcessInfo.processInfo.hostName

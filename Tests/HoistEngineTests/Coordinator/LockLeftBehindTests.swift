@@ -114,7 +114,7 @@ import HoistTestSupport
         try group.history.createDeployment(DeploymentRecord(
             id: reused, application: group.application, deploymentGroup: group.group, playbookPath: "pb.yml", status: .inProgress,
             createdBy: "bob@\(here)", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
-            coordinator: DeploymentCoordinator(machine: here, pid: getpid(), processStart: "another-boot/1")))
+            coordinator: DeploymentCoordinator(machine: here, pid: getpid(), processStart: ProcessIdentity.start(of: getpid())!.split(separator: "/").dropLast().joined(separator: "/") + "/1")))
         #expect(GoneLockHolder.reason(owner("d-REUSED001", machine: here, pid: getpid()), thisMachine: here, history: group.history)?
                     .contains("pid \(getpid()) on this machine, is gone") == true)
         let live = DeploymentID("d-LIVE00001")!
