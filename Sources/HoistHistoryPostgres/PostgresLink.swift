@@ -22,6 +22,10 @@ final class PostgresLink: @unchecked Sendable {
     private let lock = NSLock()
     private var connection: PostgresConnection?
     private var nextID = 0
+    /// When the current outage began, across calls: the limit is the outage's, not each
+    /// call's. Each of a deployment's queued writes waited out the whole limit again (29
+    /// writes held the group's lock for 3 minutes past a 5 s limit), and each said "lost".
+    private var outageSince: ContinuousClock.Instant?
     let logger: Logger = {
         var logger = Logger(label: "hoist.history.postgres")
         logger.logLevel = .critical
@@ -140,24 +144,24 @@ final class PostgresLink: @unchecked Sendable {
     private func withRetries<T>(_ body: (Session, _ retrying: Bool) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        var lostAt: ContinuousClock.Instant?
         var delay = 1.0
         while true {
             do {
-                let result = try body(Session(connection: try current(), logger: logger), lostAt != nil)
-                if let lostAt {
-                    notices("the history store \(url) is back after \(formatDuration(lostAt.duration(to: .now).seconds)); the buffered history is written")
+                let result = try body(Session(connection: try current(), logger: logger), outageSince != nil)
+                if let since = outageSince {
+                    outageSince = nil
+                    notices("the history store \(url) is back after \(formatDuration(since.duration(to: .now).seconds)); the buffered history is written")
                 }
                 return result
             } catch where Self.isConnectionLoss(error) {
                 connection?.closeSoon()
                 connection = nil
                 let now = ContinuousClock.now
-                if lostAt == nil {
-                    lostAt = now
+                if outageSince == nil {
+                    outageSince = now
                     notices("lost the history store \(url) (\(Self.reason(error))); the deployment goes on, its history is buffered and written once the store is back")
                 }
-                if let lostAt, lostAt.duration(to: now) > outageLimit {
+                if let since = outageSince, since.duration(to: now) > outageLimit {
                     throw HistoryError.unreachable(store: url.description, reason: "\(Self.reason(error)) for over \(formatDuration(outageLimit.seconds))")
                 }
                 Thread.sleep(forTimeInterval: delay)

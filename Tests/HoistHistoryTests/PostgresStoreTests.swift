@@ -167,6 +167,30 @@ import Testing
     }
 }
 
+/// The outage limit is the outage's, not each write's: a deployment's queued writes each
+/// waited the whole limit again, and each said "lost" (29 times, 3 minutes past a 5 s limit,
+/// holding the group's lock).
+@Suite struct PostgresOutageLimitTests {
+    @Test(.timeLimit(.minutes(5)))
+    func writesAfterTheLimitFailAtOnceAndTheLossIsSaidOnce() throws {
+        let url = try TestPostgres.freshDatabase()
+        var parts = try #require(URLComponents(string: url))
+        let proxy = try CommitCuttingProxy(targetPort: try #require(parts.port))
+        parts.port = proxy.port
+        let notices = Locked<[String]>([])
+        let store = try PostgresHistoryStore(url: PostgresURL(parts.string!, environment: [:]), outageLimit: .milliseconds(300),
+                                             notices: { note in notices.withLock { $0.append(note) } })
+        let id = Fixture.id(1)
+        try store.createDeployment(Fixture.deployment(1, status: .inProgress))
+        proxy.goDown()
+        for n in 1...3 {
+            #expect(throws: HistoryError.self) { try store.appendOutput([Fixture.line(id, "web-1", .install, "line \(n)")]) }
+        }
+        let said = notices.withLock { $0 }
+        #expect(said.count == 1 && said[0].hasPrefix("lost the history store"), "\(said)")
+    }
+}
+
 /// A write whose COMMIT reached the server but whose answer was lost: the store reconnects,
 /// asks the server whether that transaction committed (`txid_status`) and does not write it
 /// again, so no output line is doubled.

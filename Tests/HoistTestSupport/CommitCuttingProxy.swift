@@ -14,6 +14,8 @@ public final class CommitCuttingProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var armed = false
     private var cutCount = 0
+    private var down = false
+    private var clients: [Int32] = []
 
     public init(targetPort: Int) throws {
         self.targetPort = targetPort
@@ -29,6 +31,13 @@ public final class CommitCuttingProxy: @unchecked Sendable {
     /// The next COMMIT a client sends is the one cut.
     public func armCutAfterCommit() { lock.withLock { armed = true } }
 
+    /// The server out of reach from now on: every connection is cut and new ones are closed
+    /// at once (an outage that does not end).
+    public func goDown() {
+        let open = lock.withLock { down = true; defer { clients = [] }; return clients }
+        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
     /// How many connections were cut after their COMMIT.
     public var cuts: Int { lock.withLock { cutCount } }
 
@@ -36,7 +45,8 @@ public final class CommitCuttingProxy: @unchecked Sendable {
         while true {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
-            guard let server = connectToTarget() else {
+            let refused = lock.withLock { if !down { clients.append(client) }; return down }
+            guard !refused, let server = connectToTarget() else {
                 close(client)
                 continue
             }
