@@ -38,7 +38,8 @@ public struct HostDeployment: Sendable {
 
     var layout: HostLayout { HostLayout(root: host.deploymentRoot, groupID: context.groupID) }
     var commands: HostCommands {
-        HostCommands(layout: layout, deploymentID: context.id, become: RemoteProgram.usesSudo(host), sshUser: host.user)
+        HostCommands(layout: layout, deploymentID: context.id, become: RemoteProgram.usesSudo(host), sshUser: host.user,
+                     groupOwner: HostCommands.groupOwner(application: context.application, group: context.deploymentGroup))
     }
 
     /// Outcome of one step before it is reported.

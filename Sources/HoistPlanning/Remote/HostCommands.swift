@@ -10,13 +10,21 @@ public struct HostCommands: Sendable {
     public var become: Bool
     /// The SSH user: under `become`, uploads land in its private staging folder.
     public var sshUser: String
+    /// `application<TAB>group`, which the probe keeps in the group folder (`groupOwnerFile`):
+    /// `<application>_<group>` names one folder for `foo_bar`+`baz` and `foo`+`bar_baz`, and
+    /// the second group's Install deleted the first one's files. Nil: not checked.
+    public var groupOwner: String?
 
-    public init(layout: HostLayout, deploymentID: String, become: Bool, sshUser: String = "root") {
+    public init(layout: HostLayout, deploymentID: String, become: Bool, sshUser: String = "root", groupOwner: String? = nil) {
         self.layout = layout
         self.deploymentID = deploymentID
         self.become = become
         self.sshUser = sshUser
+        self.groupOwner = groupOwner
     }
+
+    /// The line `groupOwner` is kept as.
+    public static func groupOwner(application: String, group: String) -> String { "\(application)\t\(group)" }
 
     /// Under `become` the SSH user cannot write the deployment folder, so the bundle is
     /// uploaded here first: a folder of the SSH user's own, mode 0700, that the probe (as root)
@@ -61,10 +69,27 @@ public struct HostCommands: Sendable {
     public var probe: String {
         let q = shellQuote
         let dir = layout.deploymentDir(deploymentID)
+        let ownerCheck = groupOwner.map { owner in
+            let file = q(layout.groupDir + "/" + HostLayout.groupOwnerFileName)
+            return """
+                # Whose the group folder is: another application and group whose names join
+                # to the same folder name must not touch it.
+                if [ -f \(file) ]; then
+                  have=; IFS= read -r have <\(file)
+                  if [ "$have" != \(q(owner)) ]; then
+                    printf 'the folder %s on this host belongs to application %s, deployment group %s, whose names join to the same folder name; rename this application or deployment group\\n' \(q(layout.groupDir)) "${have%%\t*}" "${have#*\t}" >&2
+                    exit 71
+                  fi
+                fi
+                """
+        } ?? ""
+        let ownerWrite = groupOwner.map { "[ -f \(q(layout.groupDir + "/" + HostLayout.groupOwnerFileName)) ] || printf '%s\\n' \(q($0)) >\(q(layout.groupDir + "/" + HostLayout.groupOwnerFileName)) || exit 70" } ?? ""
         return wrap("""
             set -u
             umask 027
+            \(ownerCheck)
             mkdir -p \(q(layout.instructionsDir)) \(q(dir + "/logs")) || exit 70
+            \(ownerWrite)
             chmod 750 \(q(layout.root)) \(q(layout.instructionsDir)) \(q(layout.groupDir)) \(q(dir)) \(q(dir + "/logs")) || exit 70
             : >>\(q(layout.logFile(deploymentID))) || exit 70
             # The shell's glob looks first: `rm` runs only when there is a partial upload.

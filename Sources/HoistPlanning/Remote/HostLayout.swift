@@ -24,6 +24,8 @@ public struct HostLayout: Sendable, Hashable {
     }
 
     public var groupDir: String { "\(root)/\(groupID)" }
+    /// In the group folder: the application and group it belongs to (`HostCommands.groupOwner`).
+    public static let groupOwnerFileName = ".hoist-group"
     public func deploymentDir(_ id: String) -> String { "\(groupDir)/\(id)" }
     public func archiveDir(_ id: String) -> String { "\(deploymentDir(id))/deployment-archive" }
     public func logFile(_ id: String) -> String { "\(deploymentDir(id))/logs/scripts.log" }
