@@ -30,17 +30,25 @@ public struct LoadBalancerTraffic: TrafficControl {
         }
     }
 
-    /// Registers in every balancer first, then waits for health, so the waits overlap.
+    /// Registers in every balancer first, then waits for health, so the waits overlap. A host
+    /// that does not turn healthy (or whose wait is stopped) is taken out of every balancer
+    /// again before the error goes on: left registered, it came back into rotation by itself
+    /// as soon as its check passed, while the deployment reported it out of service.
     public func allow(_ host: HostSpec) async throws {
-        for member in members {
-            try await Self.naming(member.balancer, action: "putting \(host.name) into rotation") {
-                try await member.balancer.register(host)
+        do {
+            for member in members {
+                try await Self.naming(member.balancer, action: "putting \(host.name) into rotation") {
+                    try await member.balancer.register(host)
+                }
             }
-        }
-        for member in members {
-            try await Self.naming(member.balancer, action: "waiting for \(host.name) to be healthy") {
-                try await member.balancer.waitUntilHealthy(host, timeoutSeconds: member.healthTimeoutSeconds)
+            for member in members {
+                try await Self.naming(member.balancer, action: "waiting for \(host.name) to be healthy") {
+                    try await member.balancer.waitUntilHealthy(host, timeoutSeconds: member.healthTimeoutSeconds)
+                }
             }
+        } catch {
+            for member in members { try? await member.balancer.deregister(host, drainTimeoutSeconds: 0) }
+            throw error
         }
     }
 

@@ -43,6 +43,16 @@ struct LoadBalancerTrafficTests {
         #expect(calls.current == ["a.register h1", "b.register h1", "a.healthy h1 90", "b.healthy h1 90"])
     }
 
+    /// A host that does not turn healthy is not left registered: HAProxy put it back in
+    /// rotation as soon as its check passed, while the deployment called it out of service.
+    @Test func aHostThatDoesNotTurnHealthyIsTakenOutAgain() async throws {
+        let calls = Locked<[String]>([])
+        let traffic = Self.traffic([FakeBalancer("a", calls: calls), FakeBalancer("edge", failOn: "healthy", calls: calls)])
+        await #expect(throws: LoadBalancerError.self) { try await traffic.allow(HostSpec(name: "h1", address: "10.0.0.1")) }
+        #expect(calls.current == ["a.register h1", "edge.register h1", "a.healthy h1 90", "edge.healthy h1 90",
+                                  "a.deregister h1 0", "edge.deregister h1 0"])
+    }
+
     @Test(arguments: ["register", "deregister", "healthy"])
     func aFailingBalancerIsNamed(_ step: String) async throws {
         let calls = Locked<[String]>([])
