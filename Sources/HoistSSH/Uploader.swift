@@ -86,6 +86,12 @@ struct Uploader {
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             throw TransportError(host: label, kind: .upload, message: "the upload of \(localPath) to \(remotePath) was stopped after \(sent) bytes")
         } catch let error as TransportError {
+            // A connection lost or silent mid-upload is the host out of reach, as it is
+            // during a hook (HostUnreachable), not the upload's own failure; nothing more
+            // can be asked of that session, so the partial file is left for the next probe.
+            if error.isUnreachable {
+                throw TransportError(host: label, kind: error.kind, message: "uploading \(localPath) to \(remotePath) failed: \(error.message)")
+            }
             let detail = channel.readToEnd().stderr
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
             throw TransportError(host: label, kind: .upload,
