@@ -101,11 +101,17 @@ public final class HeartbeatHandle: Sendable {
                     if all { refreshed = clock.now }
                     // The hosts of this beat at once, the replies read in host order.
                     let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
-                        let answer = try? await lock.call(host, beside: true, { beat($0) })
-                        // As it comes: a round waits for its slowest host (a silent one, up to
-                        // the command timeout), which must not hold back the renewal's time.
-                        if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }
-                        return answer
+                        // A host whose session is stalled (its sshd stopped, the connection
+                        // still up) may never start the beat, whose own timeout then never
+                        // runs: the round must not wait for it, or no host is beaten again and
+                        // the deployment stops itself for a lock nobody took.
+                        await Self.atMost(seconds: lock.commandTimeoutSeconds + 5) {
+                            let answer = try? await lock.call(host, beside: true, { beat($0) })
+                            // As it comes: a round waits for its slowest host, which must not
+                            // hold back the renewal's time.
+                            if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }
+                            return answer
+                        } ?? nil
                     }
                     if let first = replies.first, first.0.name == hosts.first?.name {
                         if case .reply(_)? = first.1 { firstAnswered = true } else { firstAnswered = false }
@@ -151,6 +157,34 @@ public final class HeartbeatHandle: Sendable {
         watchdog.current?.cancel()
         running?.cancel()
         await running?.value
+    }
+
+    /// `body`'s value, or nil once `seconds` have passed first. `body` goes on in a task of
+    /// its own (a stalled session's command may not end at all), so the caller is never held.
+    static func atMost<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async -> T) async -> T? {
+        let waiting = Locked<CheckedContinuation<T?, Never>?>(nil)
+        @Sendable func answer(_ value: T?) {
+            waiting.withLock { continuation in
+                continuation?.resume(returning: value)
+                continuation = nil
+            }
+        }
+        // The timer goes once the answer is in: a thousand hosts' beats leave no thousand
+        // sleeping tasks behind.
+        let timer = Locked<Task<Void, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            waiting.withLock { $0 = continuation }
+            timer.withLock {
+                $0 = Task {
+                    try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                    answer(nil)
+                }
+            }
+            Task {
+                answer(await body())
+                timer.current?.cancel()
+            }
+        }
     }
 
     static func stopLevel(_ requests: [String]) -> StopLevel? {

@@ -1,4 +1,5 @@
 import Foundation
+import HoistTestSupport
 import Testing
 import HoistCore
 import HoistPlanning
@@ -368,5 +369,61 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
         }
         await heartbeat.finish()
         #expect(reached == ["web1", "web2", "web3"])
+    }
+}
+
+/// A host whose session is stalled (its sshd stopped with the connection still up) never
+/// starts the beat queued beside its upload, so that beat's own timeout never runs. An
+/// adversarial run saw the round wait for it for good: no host was beaten again, and the
+/// deployment stopped itself two minutes later for a lock nobody had taken.
+@Suite struct StalledHeartbeatHostTests {
+    final class StalledHost: HostConnector, @unchecked Sendable {
+        let stalled: String
+        let beaten = Locked<[String: Int]>([:])
+        private let held = Locked<[CheckedContinuation<Void, Never>]>([])
+        init(stalled: String) { self.stalled = stalled }
+
+        func connect(_ host: HostSpec) async throws -> any HostSession {
+            Session(inner: LocalHostSession(host: host), owner: self)
+        }
+
+        func letGo() { held.withLock { for waiting in $0 { waiting.resume() }; $0 = [] } }
+
+        final class Session: ForwardingSession, @unchecked Sendable {
+            let owner: StalledHost
+            init(inner: LocalHostSession, owner: StalledHost) {
+                self.owner = owner
+                super.init(inner: inner)
+            }
+            override func runBeside(_ command: String, timeoutSeconds: Double,
+                                    onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+                owner.beaten.withLock { $0[host.name, default: 0] += 1 }
+                if host.name == owner.stalled {
+                    // Neither answers nor times out, cancelled or not, until the test lets go.
+                    await withCheckedContinuation { waiting in owner.held.withLock { $0.append(waiting) } }
+                    throw TransportError(host: host.name, kind: .closed, message: "the connection was lost")
+                }
+                return try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aStalledFirstHostDoesNotKeepTheOthersFromBeingBeaten() async throws {
+        let fleet = try GroupLockFleet()
+        let connector = StalledHost(stalled: "web1")
+        var lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-ALICE0001", lease: 120)) {
+            try await connector.connect($0)
+        }
+        lock.commandTimeoutSeconds = 0.2
+        let alice = try await lock.acquire()
+        let unrenewed = Locked(false)
+        let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20), onUnrenewed: { _ in unrenewed.withLock { $0 = true } })
+        let others = await eventually(within: 240) { connector.beaten.current["web2", default: 0] >= 2 && connector.beaten.current["web3", default: 0] >= 2 }
+        connector.letGo()
+        await heartbeat.finish()
+        connector.letGo()
+        #expect(others, "\(connector.beaten.current)")
+        #expect(!unrenewed.current)
     }
 }
