@@ -79,6 +79,13 @@ final class ConsoleBacklog: @unchecked Sendable {
         if wake { condition.broadcast() }
     }
 
+    /// Nothing queued, being written or dropped: a line may go straight out, in order.
+    var isIdle: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.isEmpty && !writing && dropped == 0 && !dropping
+    }
+
     /// Waits until everything queued has been written (or its stream found dead); the
     /// count of lines dropped, if any are still unreported.
     func drain() -> Int {
