@@ -123,10 +123,13 @@ final class Console: @unchecked Sendable {
         return errors
     }
 
+    private func isTerminal(_ descriptor: Int32) -> Bool {
+        descriptor == outDescriptor ? isTerminal : descriptor == errDescriptor ? errIsTerminal : false
+    }
+
     /// Writes `text` as one line (adding the newline when missing).
     func write(_ text: String, to descriptor: Int32, droppable: Bool = false) {
-        let terminal = descriptor == outDescriptor ? isTerminal : descriptor == errDescriptor ? errIsTerminal : false
-        let text = terminal ? TerminalText.safe(text) : text
+        let text = isTerminal(descriptor) ? TerminalText.safe(text) : text
         lock.lock()
         defer { lock.unlock() }
         writeRaw(text.hasSuffix("\n") ? text : text + "\n", to: descriptor, droppable: droppable)
@@ -166,9 +169,10 @@ final class Console: @unchecked Sendable {
         // A reader keeping up takes a line at once: handing every line to the writer thread
         // cost a wake-up each (`--json` a fifth more CPU). Only a line that cannot be written
         // without waiting is queued. poll() promises a pipe PIPE_BUF bytes (4096 on Linux)
-        // when it says writable; producers take turns under the lock, so nothing queued can
-        // come between.
-        if bytes.count <= 4096, backlog.isIdle, Self.writableNow(descriptor) {
+        // when it says writable, and a file never waits; producers take turns under the lock,
+        // so nothing queued can come between. A terminal is always queued: one stopped with
+        // Ctrl-S still says writable, and its write then waits until it is started again.
+        if bytes.count <= 4096, !isTerminal(descriptor), backlog.isIdle, Self.writableNow(descriptor) {
             write(bytes[...], to: descriptor)
             return
         }
