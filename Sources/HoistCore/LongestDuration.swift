@@ -4,5 +4,5 @@
 public enum LongestDuration {
     public static let seconds: Double = 30 * 86_400
     /// `2592000 seconds (30 days)`, for messages.
-    public static let described = "2592000 seconds (30 days)"
+    public static let described = "\(Int(seconds)) seconds (\(Int(seconds) / 86_400) days)"
 }

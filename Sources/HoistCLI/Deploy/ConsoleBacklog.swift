@@ -46,33 +46,26 @@ final class ConsoleBacklog: @unchecked Sendable {
         let limit = droppable ? Self.limit : Self.hardLimit
         condition.lock()
         defer { condition.unlock() }
+        func drop() {
+            dropped += max(1, bytes.lazy.filter { $0 == 10 }.count)
+            dropping = true
+        }
         // Once dropping, hook output goes on being dropped until the reader has caught up
         // halfway: a note per handful of lines would be most of what it reads.
         if dropping, waiting <= Self.limit / 2 { dropping = false }
-        if droppable, dropping {
-            dropped += max(1, bytes.lazy.filter { $0 == 10 }.count)
-            return
-        }
-        if dropped > 0 {
-            let (noteDescriptor, noteBytes) = note(dropped)
-            guard waiting + noteBytes.count + bytes.count <= limit else {
-                dropped += max(1, bytes.lazy.filter { $0 == 10 }.count)
-                return
-            }
+        if droppable, dropping { return drop() }
+        var note = dropped > 0 ? note(dropped) : nil
+        guard waiting + (note?.1.count ?? 0) + bytes.count <= limit else { return drop() }
+        if let (noteDescriptor, noteBytes) = note.take() {
             dropped = 0
             append(noteDescriptor, noteBytes)
-        }
-        guard waiting + bytes.count <= limit else {
-            dropped += max(1, bytes.lazy.filter { $0 == 10 }.count)
-            dropping = true
-            return
         }
         append(descriptor, bytes)
     }
 
     private func append(_ descriptor: Int32, _ bytes: [UInt8]) {
         // The writer takes everything queued at once: only the first item wakes it. A wake-up
-        // per line cost `--json` a quarter more CPU on a chatty hook (scripts/bench-output).
+        // per line cost `--json` a fifth more CPU on a chatty hook (scripts/bench-output).
         let wake = items.isEmpty
         items.append((descriptor, bytes))
         waiting += bytes.count

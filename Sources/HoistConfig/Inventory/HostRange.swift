@@ -50,22 +50,11 @@ enum HostRange {
                 throw Invalid(message: "'\(pattern)' has '[' without a closing ']'")
             }
             let body = String(rest[rest.index(after: open)..<close])
-            let (product, overflow) = total.multipliedReportingOverflow(by: try size(body, in: pattern))
+            let (product, overflow) = total.multipliedReportingOverflow(by: try bounds(body, in: pattern).count)
             total = overflow ? Int.max : product
             rest = rest[rest.index(after: close)...]
         }
         return total
-    }
-
-    private static func size(_ body: String, in pattern: String) throws(Invalid) -> Int {
-        let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        if parts.count == 2 || parts.count == 3, let start = Int(parts[0]), let end = Int(parts[1]), start <= end {
-            let step = parts.count == 3 ? max(1, Int(parts[2]) ?? 1) : 1
-            let (span, overflow) = end.subtractingReportingOverflow(start)
-            return overflow ? Int.max : span / step + 1
-        }
-        // Letters, or a range `items` refuses with its reason.
-        return try items(body, in: pattern).count
     }
 
     private static func expandWithin(_ pattern: String) throws(Invalid) -> [String] {
@@ -76,10 +65,34 @@ enum HostRange {
         let head = String(pattern[..<open])
         let body = String(pattern[pattern.index(after: open)..<close])
         let tails = try expandWithin(String(pattern[pattern.index(after: close)...]))
-        return try items(body, in: pattern).flatMap { item in tails.map { head + item + $0 } }
+        return try bounds(body, in: pattern).items.flatMap { item in tails.map { head + item + $0 } }
     }
 
-    private static func items(_ body: String, in pattern: String) throws(Invalid) -> [String] {
+    /// One `[start:end:step]`, read once: how many names it gives (without making them, for
+    /// the limit) and the names.
+    private struct Bounds {
+        var start: Int, end: Int, step: Int
+        /// Zero padding of numbers; nil for letters.
+        var width: Int?
+
+        /// Saturating at Int.max.
+        var count: Int {
+            let (span, overflow) = end.subtractingReportingOverflow(start)
+            return overflow ? Int.max : span / step + 1
+        }
+
+        var items: [String] {
+            guard let width else {
+                return stride(from: start, through: end, by: step).compactMap { UInt32(exactly: $0).flatMap(Unicode.Scalar.init).map { String(Character($0)) } }
+            }
+            return stride(from: start, through: end, by: step).map { number in
+                let digits = String(number)
+                return String(repeating: "0", count: max(0, width - digits.count)) + digits
+            }
+        }
+    }
+
+    private static func bounds(_ body: String, in pattern: String) throws(Invalid) -> Bounds {
         let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw Invalid(message: "'\(pattern)' has a range '[\(body)]' that is not [start:end] or [start:end:step]")
@@ -91,26 +104,21 @@ enum HostRange {
             }
             step = s
         }
+        let bounds: Bounds
         if let start = Int(parts[0]), let end = Int(parts[1]) {
-            guard start <= end else {
-                throw Invalid(message: "'\(pattern)' has a range [\(body)] whose start is after its end")
+            bounds = Bounds(start: start, end: end, step: step, width: parts[0].count)
+        } else {
+            let startScalars = Array(parts[0].unicodeScalars), endScalars = Array(parts[1].unicodeScalars)
+            guard startScalars.count == 1, endScalars.count == 1,
+                startScalars[0].properties.isAlphabetic, endScalars[0].properties.isAlphabetic
+            else {
+                throw Invalid(message: "'\(pattern)' has a range [\(body)] that is neither numbers nor single letters")
             }
-            let width = parts[0].count
-            return stride(from: start, through: end, by: step).map { number in
-                let digits = String(number)
-                return String(repeating: "0", count: max(0, width - digits.count)) + digits
-            }
+            bounds = Bounds(start: Int(startScalars[0].value), end: Int(endScalars[0].value), step: step, width: nil)
         }
-        let startScalars = Array(parts[0].unicodeScalars), endScalars = Array(parts[1].unicodeScalars)
-        guard startScalars.count == 1, endScalars.count == 1,
-            startScalars[0].properties.isAlphabetic, endScalars[0].properties.isAlphabetic
-        else {
-            throw Invalid(message: "'\(pattern)' has a range [\(body)] that is neither numbers nor single letters")
-        }
-        let start = startScalars[0].value, end = endScalars[0].value
-        guard start <= end else {
+        guard bounds.start <= bounds.end else {
             throw Invalid(message: "'\(pattern)' has a range [\(body)] whose start is after its end")
         }
-        return stride(from: start, through: end, by: step).compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
+        return bounds
     }
 }
