@@ -2,6 +2,7 @@ import Foundation
 import HoistCore
 import HoistDigest
 import HoistSSH
+import HoistTestSupport
 import Testing
 
 @Suite("SSH upload against a real sshd")
@@ -96,6 +97,54 @@ struct UploadTests {
         }
         let (_, out, _) = try await session.capture("ls -A \(shellQuote(remoteDir)) \(shellQuote(remoteDir))/target")
         #expect(out == "\(remoteDir):\ntarget\n\n\(remoteDir)/target:\ninside")
+    }
+
+    /// The connection lost mid-upload (the proxy in front of sshd cuts it) is the host out of
+    /// reach, as it is during a hook: an adversarial run saw it reported as the upload's own
+    /// failure (UnknownError) where a hook's lost connection is HostUnreachable.
+    @Test(.timeLimit(.minutes(5)))
+    func aConnectionLostMidUploadIsTheHostOutOfReach() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let proxy = try CommitCuttingProxy(targetPort: sshd.port)
+        let knownHosts = sshd.dir.appendingPathComponent("known_hosts-\(UUID().uuidString)").path
+        try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        var host = sshd.host(knownHosts: knownHosts, checking: .acceptNew)
+        host.port = proxy.port
+        let session = try await LocalSSHD.connector().connect(host)
+        defer { Task { await session.close() } }
+        let fifo = sshd.dir.appendingPathComponent("stream-\(UUID().uuidString)").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
+        let writerDone = Locked(false)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            let chunk = [UInt8](repeating: 7, count: 1 << 20)
+            for _ in 0..<512 where !writerDone.current {
+                if chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) < 0 { break }
+            }
+            close(fd)
+        }
+        writer.start()
+        let sent = Locked<Int64>(0)
+        let upload = Task {
+            try await session.upload(localPath: fifo, remotePath: remoteDir + "/bundle.tar", mode: 0o600,
+                                     sha256: String(repeating: "0", count: 64)) { bytes in sent.withLock { $0 = bytes } }
+        }
+        #expect(await eventually(within: 120) { sent.current >= 4 << 20 }, "the upload got going")
+        proxy.goDown()
+        let outcome = await upload.result
+        writerDone.withLock { $0 = true }
+        // The host is this machine: what the cut upload left goes with its folder.
+        try? FileManager.default.removeItem(atPath: remoteDir)
+        switch outcome {
+        case .success:
+            Issue.record("the upload succeeded")
+        case .failure(let error):
+            let error = try #require(error as? TransportError, "\(error)")
+            #expect(error.isUnreachable, "\(error.kind): \(error.message)")
+        }
     }
 
     /// Cancelling the task stops an upload between writes: the host keeps no partial file

@@ -6,7 +6,8 @@ import Glibc
 /// A TCP proxy on 127.0.0.1 in front of a PostgreSQL server that, once armed, lets the next
 /// `COMMIT` through to the server and then cuts the client off before the answer comes back:
 /// the lost acknowledgement a store must not answer by writing the transaction twice. Each
-/// connection is pumped by two threads of its own.
+/// connection is pumped by two threads of its own. Unarmed it only passes bytes on, so with
+/// `goDown()` it is an outage in front of any TCP service (an sshd, too).
 public final class CommitCuttingProxy: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
