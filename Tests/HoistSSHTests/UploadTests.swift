@@ -99,6 +99,26 @@ struct UploadTests {
         #expect(out == "\(remoteDir):\ntarget\n\n\(remoteDir)/target:\ninside")
     }
 
+    /// A FIFO in `folder` that a thread fills with up to 512 MiB, a MiB at a time: the local
+    /// file of an upload that is surely mid-way when the test acts. With `pausingAt`, the
+    /// thread waits after that many MiB until `resume` is signalled; `done` ends it.
+    static func stream(in folder: URL, pausingAt pause: Int?) throws -> (path: String, resume: DispatchSemaphore, done: Locked<Bool>) {
+        let path = folder.appendingPathComponent("stream-\(UUID().uuidString)").path
+        try #require(mkfifo(path, 0o600) == 0)
+        let (resume, done) = (DispatchSemaphore(value: 0), Locked(false))
+        Thread {
+            let fd = open(path, O_WRONLY)
+            guard fd >= 0 else { return }
+            let chunk = [UInt8](repeating: 7, count: 1 << 20)
+            for megabyte in 0..<512 where !done.current {
+                if megabyte == pause { resume.wait() }
+                if chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) < 0 { break }
+            }
+            close(fd)
+        }.start()
+        return (path, resume, done)
+    }
+
     /// The connection lost mid-upload (the proxy in front of sshd cuts it) is the host out of
     /// reach, as it is during a hook: an adversarial run saw it reported as the upload's own
     /// failure (UnknownError) where a hook's lost connection is HostUnreachable.
@@ -112,21 +132,10 @@ struct UploadTests {
         host.port = proxy.port
         let session = try await LocalSSHD.connector().connect(host)
         defer { Task { await session.close() } }
-        let fifo = sshd.dir.appendingPathComponent("stream-\(UUID().uuidString)").path
-        try #require(mkfifo(fifo, 0o600) == 0)
+        let stream = try Self.stream(in: sshd.dir, pausingAt: nil)
+        let fifo = stream.path
         let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
-        let writerDone = Locked(false)
-        let writer = Thread {
-            let fd = open(fifo, O_WRONLY)
-            guard fd >= 0 else { return }
-            let chunk = [UInt8](repeating: 7, count: 1 << 20)
-            for _ in 0..<512 where !writerDone.current {
-                if chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) < 0 { break }
-            }
-            close(fd)
-        }
-        writer.start()
         let sent = Locked<Int64>(0)
         let upload = Task {
             try await session.upload(localPath: fifo, remotePath: remoteDir + "/bundle.tar", mode: 0o600,
@@ -135,7 +144,7 @@ struct UploadTests {
         #expect(await eventually(within: 120) { sent.current >= 4 << 20 }, "the upload got going")
         proxy.goDown()
         let outcome = await upload.result
-        writerDone.withLock { $0 = true }
+        stream.done.withLock { $0 = true }
         // The host is this machine: what the cut upload left goes with its folder.
         try? FileManager.default.removeItem(atPath: remoteDir)
         switch outcome {
@@ -157,22 +166,10 @@ struct UploadTests {
         signal(SIGPIPE, SIG_IGN)
         let session = try await LocalSSHD.connector().connect(sshd.host())
         defer { Task { await session.close() } }
-        let fifo = sshd.dir.appendingPathComponent("stream-\(UUID().uuidString)").path
-        try #require(mkfifo(fifo, 0o600) == 0)
+        let stream = try Self.stream(in: sshd.dir, pausingAt: 8)
+        let (fifo, resume, writerDone) = (stream.path, stream.resume, stream.done)
         let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
-        let (resume, writerDone) = (DispatchSemaphore(value: 0), Locked(false))
-        let writer = Thread {
-            let fd = open(fifo, O_WRONLY)
-            guard fd >= 0 else { return }
-            let chunk = [UInt8](repeating: 7, count: 1 << 20)
-            for megabyte in 0..<512 where !writerDone.current {
-                if megabyte == 8 { resume.wait() }
-                if chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) < 0 { break }
-            }
-            close(fd)
-        }
-        writer.start()
         let sent = Locked<Int64>(0)
         let upload = Task {
             try await session.upload(localPath: fifo, remotePath: remoteDir + "/bundle.tar", mode: 0o600,
