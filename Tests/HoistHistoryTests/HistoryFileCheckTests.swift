@@ -31,26 +31,30 @@ import Glibc
         }
     }
 
-    @Test func aTextFileIsRefusedAndKeepsItsMode() throws {
+    /// `make` writes the file at the path it is given; it is then made 0644, refused with
+    /// `reason`, and left as it was, mode, bytes and neighbours.
+    private func refusedUnchanged(_ name: String, reason: String, _ make: (String) throws -> Void) throws {
         let temp = try TempHistory()
-        let path = temp.folder.appendingPathComponent("passwd").path
-        try "root:x:0:0:root:/root:/bin/bash\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = temp.folder.appendingPathComponent(name).path
+        try make(path)
         chmod(path, 0o644)
         let before = try state(path)
-        #expect(refusal(path) == .notAHistory(path: path, reason: "it is not an SQLite database"))
+        #expect(refusal(path) == .notAHistory(path: path, reason: reason))
         #expect(try state(path) == before)
     }
 
+    @Test func aTextFileIsRefusedAndKeepsItsMode() throws {
+        try refusedUnchanged("passwd", reason: "it is not an SQLite database") {
+            try "root:x:0:0:root:/root:/bin/bash\n".write(toFile: $0, atomically: true, encoding: .utf8)
+        }
+    }
+
     @Test func anotherProgramsDatabaseIsRefusedUnchanged() throws {
-        let temp = try TempHistory()
-        let path = temp.folder.appendingPathComponent("app.db").path
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { try $0.execute(sql: "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ann')") }
-        try queue.close()
-        chmod(path, 0o644)
-        let before = try state(path)
-        #expect(refusal(path) == .notAHistory(path: path, reason: "it is another program's SQLite database (tables: users)"))
-        #expect(try state(path) == before)
+        try refusedUnchanged("app.db", reason: "it is another program's SQLite database (tables: users)") {
+            let queue = try DatabaseQueue(path: $0)
+            try queue.write { try $0.execute(sql: "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ann')") }
+            try queue.close()
+        }
     }
 
     @Test func aPipeAFolderAndADeviceAreRefusedWithoutWaiting() throws {

@@ -173,13 +173,7 @@ import Testing
 @Suite struct PostgresOutageLimitTests {
     @Test(.timeLimit(.minutes(5)))
     func writesAfterTheLimitFailAtOnceAndTheLossIsSaidOnce() throws {
-        let url = try TestPostgres.freshDatabase()
-        var parts = try #require(URLComponents(string: url))
-        let proxy = try CommitCuttingProxy(targetPort: try #require(parts.port))
-        parts.port = proxy.port
-        let notices = Locked<[String]>([])
-        let store = try PostgresHistoryStore(url: PostgresURL(parts.string!, environment: [:]), outageLimit: .milliseconds(300),
-                                             notices: { note in notices.withLock { $0.append(note) } })
+        let (store, proxy, notices) = try PostgresLostCommitTests.storeBehindProxy(outageLimit: .milliseconds(300))
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1, status: .inProgress))
         proxy.goDown()
@@ -195,15 +189,22 @@ import Testing
 /// asks the server whether that transaction committed (`txid_status`) and does not write it
 /// again, so no output line is doubled.
 @Suite struct PostgresLostCommitTests {
-    @Test(.timeLimit(.minutes(5)))
-    func aCommitWhoseAnswerIsLostIsNotWrittenTwice() throws {
-        let url = try TestPostgres.freshDatabase()
-        var parts = try #require(URLComponents(string: url))
+    /// A store on a fresh database, reached through a proxy the test can cut, and what it
+    /// says through `notices`.
+    static func storeBehindProxy(outageLimit: Duration = .seconds(900)) throws
+        -> (PostgresHistoryStore, CommitCuttingProxy, Locked<[String]>) {
+        var parts = try #require(URLComponents(string: try TestPostgres.freshDatabase()))
         let proxy = try CommitCuttingProxy(targetPort: try #require(parts.port))
         parts.port = proxy.port
         let notices = Locked<[String]>([])
-        let store = try PostgresHistoryStore(url: PostgresURL(parts.string!, environment: [:]),
+        let store = try PostgresHistoryStore(url: PostgresURL(parts.string!, environment: [:]), outageLimit: outageLimit,
                                              notices: { note in notices.withLock { $0.append(note) } })
+        return (store, proxy, notices)
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aCommitWhoseAnswerIsLostIsNotWrittenTwice() throws {
+        let (store, proxy, notices) = try Self.storeBehindProxy()
         let id = Fixture.id(1)
         try store.createDeployment(Fixture.deployment(1, status: .inProgress))
 
