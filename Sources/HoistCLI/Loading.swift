@@ -24,13 +24,10 @@ public func loadTarget(path: String, environment: ConfigEnvironment = .process) 
     guard let text = environment.readFile(environment.absolute(path)) else {
         throw report([Diagnostic(file: path, message: "cannot read the file", hint: "check that the path exists and is readable")])
     }
-    // Neither kind can be told from nothing: an empty file was reported as an empty inventory
-    // even where a playbook was meant (`hoist deploy empty.yml`).
-    if text.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }) {
+    switch ConfigFileKind.detect(text: text, file: path) {
+    case .empty:
         throw report([Diagnostic(file: path, message: "the file is empty",
                                  hint: "a playbook names application, inventory and targets (see playbooks/); an inventory lists hosts (see inventory/)")])
-    }
-    switch ConfigFileKind.detect(text: text, file: path) {
     case .inventory:
         let inventory = try unwrap(InventoryLoader.parse(text: text, file: path, environment: environment))
         printWarnings(inventory.warnings)

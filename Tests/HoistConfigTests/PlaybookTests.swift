@@ -222,4 +222,10 @@ import Testing
     func tellsPlaybooksFromInventories(text: String, isPlaybook: Bool) {
         #expect((ConfigFileKind.detect(text: text, file: "x.yml") == .playbook) == isPlaybook)
     }
+
+    @Test(arguments: ["", "\n\n", "# to do\n  # later\n\t\n"])
+    func blankOrCommentOnlyIsNeither(text: String) {
+        #expect(ConfigFileKind.detect(text: text, file: "x.yml") == .empty)
+        #expect(ConfigFileKind.detect(text: text, file: "hosts") == .empty)
+    }
 }
