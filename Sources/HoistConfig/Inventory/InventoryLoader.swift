@@ -29,8 +29,9 @@ public enum InventoryLoader {
         let paths = PathResolver(baseDirectory: environment.folder(of: file), homeDirectory: environment.homeDirectory)
         // A file with no extension is read as INI, where every line of a program or an
         // archive became an error of its own (`inventory: /bin/ls`: 1,883 of them).
-        if text.utf8.contains(0) || text.unicodeScalars.contains("\u{FFFD}") {
-            reader.error(line: nil, column: nil, "", "this is not a text file (it holds \(text.utf8.contains(0) ? "NUL bytes" : "bytes that are not UTF-8"))",
+        let nul = text.utf8.contains(0)
+        if nul || text.unicodeScalars.contains("\u{FFFD}") {
+            reader.error(line: nil, column: nil, "", "this is not a text file (it holds \(nul ? "NUL bytes" : "bytes that are not UTF-8"))",
                          hint: "name an inventory: YAML, or Ansible's INI or YAML")
             return .failure(DiagnosticsError(reader.diagnostics))
         }
