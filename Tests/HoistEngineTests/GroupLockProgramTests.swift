@@ -102,8 +102,14 @@ import HoistTestSupport
                                             environment: ProcessInfo.processInfo.environment, ownProcessGroup: true)
             close(runner.stdout); close(runner.stderr)
             running[runner.pid] = 0
-            try #require(await eventually(within: 120) { FileManager.default.fileExists(atPath: script + ".child") })
-            let child = try String(contentsOfFile: script + ".child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            // The file exists as soon as the shell opens it for the redirect, before `echo`
+            // writes: on a busy machine it was read empty, the pid file named no script, and
+            // the script was never stopped. Wait for the pid itself.
+            let childFile = script + ".child"
+            try #require(await eventually(within: 120) {
+                pid_t((try? String(contentsOfFile: childFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") != nil
+            })
+            let child = try String(contentsOfFile: childFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             running[runner.pid] = pid_t(child) ?? 0
             try "\(runner.pid) \(child)\n".write(toFile: logs + "/.hook-\(name).pid", atomically: true, encoding: .utf8)
             runs.append((runner, logs + "/.hook-\(name)"))
