@@ -53,6 +53,16 @@ static inline long hoist_tcp_round_trip_microseconds(int descriptor) {
     return (long)info.tcpi_rtt;
 }
 
+// Milliseconds since the TCP socket last received data (not bare acknowledgements), as the
+// kernel counts them, or -1 (not TCP). A host whose sshd is suspended still acknowledges;
+// only data says it is alive (`PeerWatch`).
+static inline long hoist_tcp_milliseconds_since_data_received(int descriptor) {
+    struct tcp_info info;
+    socklen_t length = sizeof info;
+    if (getsockopt(descriptor, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return -1;
+    return (long)info.tcpi_last_data_recv;
+}
+
 // glibc's malloc.h is not part of Swift's Glibc module.
 static inline void hoist_malloc_trim(void) { malloc_trim(0); }
 

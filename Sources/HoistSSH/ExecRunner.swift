@@ -7,7 +7,6 @@ import HoistCore
 /// process group (TERM, then KILL after the grace period) through a second channel.
 struct ExecRunner {
     let handle: SSHSessionHandle
-    let keepaliveSeconds: Double
     /// True once the caller's task was cancelled: the command is stopped like a timed-out one
     /// and the run throws CancellationError.
     var isCancelled: @Sendable () -> Bool = { false }
@@ -37,7 +36,6 @@ struct ExecRunner {
         var lines = CommandOutputLines()
         var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
         var abandoned = false
-        var lastTraffic = Deadline.now()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
 
@@ -49,18 +47,13 @@ struct ExecRunner {
             }
             if streams.bothClosed { break }
             let now = Deadline.now()
-            if moved { lastTraffic = now }
             if stopper.check(now: now, processGroup: lines.processGroup, isCancelled: isCancelled, signal: signal) {
                 abandoned = true
                 break
             }
             if moved { continue }
-            if now - lastTraffic >= keepaliveSeconds, keepaliveSeconds > 0 {
-                handle.sendKeepalive()
-                lastTraffic = now
-            }
             if handle.serveSideCommands() { continue }
-            try handle.waitForCommand(now: now, stopper: stopper, lastTraffic: lastTraffic, keepaliveSeconds: keepaliveSeconds)
+            try handle.waitForCommand(now: now, stopper: stopper)
         }
         lines.finish(onOutput)
 

@@ -49,7 +49,7 @@ final class ResidentShell {
 
     /// Runs one command; same contract as `ExecRunner.run`.
     func run(_ command: String, input: [UInt8]?, timeoutSeconds: Double?, killGraceSeconds: Double,
-             keepaliveSeconds: Double, isCancelled: () -> Bool, onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+             isCancelled: () -> Bool, onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
         if isCancelled() { throw CancellationError() }
         let started = Deadline.now()
         let fresh = commandsRun == 0
@@ -72,7 +72,6 @@ final class ResidentShell {
         for stream in 0..<2 where statuses[stream] != nil { streams.close(stream) }
 
         var stopper = CommandStopper(started: started, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds)
-        var lastTraffic = Deadline.now()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ChannelReadBuffer.size, alignment: 16)
         defer { buffer.deallocate() }
 
@@ -93,7 +92,6 @@ final class ResidentShell {
             })
             if streams.bothClosed { break }
             let now = Deadline.now()
-            if moved { lastTraffic = now }
             let giveUp = stopper.check(now: now, processGroup: lines.processGroup, isCancelled: isCancelled) { group, name in
                 ExecRunner.signal(group, name, on: handle, timeout: channelTimeout)
             }
@@ -105,12 +103,8 @@ final class ResidentShell {
                 return CommandResult(exitStatus: nil, timedOut: stopper.timedOut, durationSeconds: Deadline.now() - started)
             }
             if moved { continue }
-            if now - lastTraffic >= keepaliveSeconds, keepaliveSeconds > 0 {
-                handle.sendKeepalive()
-                lastTraffic = now
-            }
             if handle.serveSideCommands() { continue }
-            try handle.waitForCommand(now: now, stopper: stopper, lastTraffic: lastTraffic, keepaliveSeconds: keepaliveSeconds)
+            try handle.waitForCommand(now: now, stopper: stopper)
         }
         lines.finish(onOutput)
         broken = false

@@ -6,13 +6,16 @@ import HoistCore
 public struct SSHConnectorOptions: Sendable {
     /// Deadline for TCP connect + SSH handshake + authentication, per hop.
     public var connectTimeoutSeconds: Double = 20
-    /// SSH keepalive interval (libssh2_keepalive_config), sent while idle and during long
-    /// commands; 0 turns keepalives off.
+    /// SSH keepalive interval (libssh2_keepalive_config): a keepalive goes once the host has
+    /// sent nothing this long, while idle and during any wait on it; 0 turns keepalives off
+    /// (and with them the judging of a host that stops answering, `PeerWatch`).
     public var keepaliveSeconds: Int = 10
-    /// How long a host may stay silent (sent data unacknowledged, keepalive probes
-    /// unanswered) before its connection is declared dead and the host unreachable: a
-    /// blackholed host fails in about this long, not after the kernel's ~15 minutes. 0 leaves
-    /// the system's TCP defaults.
+    /// How long a host may stay silent (sent data unacknowledged, TCP keepalive probes or an
+    /// SSH keepalive unanswered) before its connection is declared dead and the host
+    /// unreachable: a blackholed host, or one whose sshd is suspended with its connection up,
+    /// fails about this long after its first unanswered keepalive, not after the kernel's ~15
+    /// minutes or each command's own deadline. 0 leaves the system's TCP defaults and never
+    /// judges an SSH keepalive.
     public var deadPeerSeconds: Int = 25
     /// How many connections may be in connect+handshake+auth at once; sshd's MaxStartups
     /// (10:30:100 by default) drops bursts beyond that; each fleet host has its own sshd, so

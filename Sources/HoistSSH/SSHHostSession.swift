@@ -16,7 +16,6 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private var shell: ResidentShell?
     /// False once the host could not start a resident shell: commands use exec channels.
     private var useResidentShell: Bool
-    private let keepaliveSeconds: Double
     /// Shared by the connector's sessions: how many uploads may stream at once.
     private let uploads: AsyncSemaphore
     /// Commands that run beside the current job (`runBeside`).
@@ -36,7 +35,6 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         self.chain = chain
         self.warnings = chain.warnings
         chain.target.sideCommands = side
-        self.keepaliveSeconds = Double(keepaliveSeconds)
         if keepaliveSeconds > 0 {
             thread.setIdleWork(every: Double(keepaliveSeconds)) { chain.sendKeepalives() }
         }
@@ -90,7 +88,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                 if unavailable.fresh { useResidentShell = false }
             }
         }
-        var runner = ExecRunner(handle: handle, keepaliveSeconds: keepaliveSeconds)
+        var runner = ExecRunner(handle: handle)
         runner.isCancelled = isCancelled
         return try runner.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
@@ -103,7 +101,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         shell = current
         defer { if current.broken { current.close(); shell = nil } }
         return try current.run(command, input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
-                               keepaliveSeconds: keepaliveSeconds, isCancelled: isCancelled, onOutput: onOutput)
+                               isCancelled: isCancelled, onOutput: onOutput)
     }
 
     /// Queued for the job that holds the thread to run on a channel of its own where it
@@ -122,7 +120,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
                             throw TransportError(host: host.name, kind: .closed, message: "the SSH session was already closed")
                         case .beside:
                             // The running job may be using the resident shell.
-                            var runner = ExecRunner(handle: try target(), keepaliveSeconds: keepaliveSeconds)
+                            var runner = ExecRunner(handle: try target())
                             runner.isCancelled = isCancelled
                             return try runner.run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: 5, onOutput: onOutput)
                         case .alone:

@@ -19,8 +19,16 @@ final class SSHSessionHandle: @unchecked Sendable {
     /// hops do not). Long jobs call `serveSideCommands` where they wait for the host.
     var sideCommands: SideCommands?
     private var freed = false
+    /// Keepalives while the host is quiet, and the verdict when it stops answering them.
+    private var peerWatch: PeerWatch
+    /// Set once the host stopped answering: every later wait on it fails at once, so the
+    /// clean-up after the failure (a kill, the host's record, the lock's release) does not
+    /// wait out a deadline of its own each.
+    private(set) var silentHost: TransportError?
 
-    init(label: String, transport: SessionTransport, parent: SSHSessionHandle?, keepaliveSeconds: Int) throws {
+    /// `answerSeconds`: how long a keepalive may go unanswered before the host counts as gone
+    /// (`PeerWatch`); 0, or keepalives off, never judges.
+    init(label: String, transport: SessionTransport, parent: SSHSessionHandle?, keepaliveSeconds: Int, answerSeconds: Int = 0) throws {
         guard let raw = hoist_libssh2_session_init() else {
             throw TransportError(host: label, kind: .protocolError, message: "libssh2 could not create a session (out of memory?)")
         }
@@ -28,6 +36,7 @@ final class SSHSessionHandle: @unchecked Sendable {
         self.raw = raw
         self.transport = transport
         self.parent = parent
+        peerWatch = PeerWatch(keepaliveSeconds: Double(keepaliveSeconds), answerSeconds: Double(answerSeconds))
         libssh2_session_set_blocking(raw, 0)
         preferHostKeys([])
         // AES-CTR is the fastest cipher libssh2 1.10 shares with current OpenSSH.
@@ -77,6 +86,7 @@ final class SSHSessionHandle: @unchecked Sendable {
             throw TransportError(host: label, kind: .timeout, message: "timed out during \(what)")
         }
         while try transport.pump() {}
+        let watchDue = try watchPeer(what)
         let directions = libssh2_session_block_directions(raw)
         var events: Int16 = 0
         if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
@@ -85,7 +95,7 @@ final class SSHSessionHandle: @unchecked Sendable {
         var fds = [pollfd(fd: transport.descriptor, events: events, revents: 0)] + transport.extraPollDescriptors()
         let waker = sideCommands?.waker
         if let waker, waker.isUsable { fds.append(pollfd(fd: waker.descriptor, events: Int16(POLLIN), revents: 0)) }
-        let n = poll(&fds, nfds_t(fds.count), deadline.pollMilliseconds(cap: cap))
+        let n = poll(&fds, nfds_t(fds.count), deadline.pollMilliseconds(cap: min(cap, watchDue)))
         if n < 0 && errno != EINTR {
             throw TransportError(host: label, kind: .closed, message: "poll failed during \(what): \(String(cString: strerror(errno)))")
         }
@@ -93,14 +103,36 @@ final class SSHSessionHandle: @unchecked Sendable {
         while try transport.pump() {}
     }
 
+    /// Sends a keepalive when the host has been quiet, and throws once it has left one
+    /// unanswered too long (`PeerWatch`); how long until it has more to do.
+    private func watchPeer(_ what: String) throws -> Double {
+        if let silentHost { throw silentHost }
+        guard peerWatch.isOn, let quiet = transport.secondsSinceDataReceived else { return .infinity }
+        let now = Deadline.now()
+        let canSend = libssh2_session_block_directions(raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND == 0
+        switch peerWatch.step(now: now, quiet: quiet, canSend: canSend) {
+        case .nothing: break
+        case .sendKeepalive: sendKeepalive()
+        case .dead(let silent, let asked):
+            let question = asked.map { "not even to the keepalive sent \(Int($0)) s ago" }
+                ?? "nor taken in what was sent to it"
+            let error = TransportError(host: label, kind: .timeout,
+                message: "the host stopped answering while \(what): nothing came from it for \(Int(silent)) s, \(question) "
+                    + "(its sshd suspended or frozen, or the network dropping its packets)")
+            silentHost = error
+            throw error
+        }
+        return peerWatch.secondsUntilDue(now: now, quiet: quiet, canSend: canSend)
+    }
+
     /// A running command's wait: until output arrives, the waker is woken (a side command, a
-    /// cancel), the stopper's next step or the next keepalive is due, at most the side
-    /// commands' `quietWaitSeconds` (a second for a session without them).
+    /// cancel), the stopper's next step or the peer watch's next keepalive is due, at most the
+    /// side commands' `quietWaitSeconds` (a second for a session without them).
     /// It never throws a timeout: the stopper keeps the command's time (a deadline a
-    /// millisecond away would pass while a busy machine gets round to the poll).
-    func waitForCommand(now: Double, stopper: CommandStopper, lastTraffic: Double, keepaliveSeconds: Double) throws {
-        let keepalive = keepaliveSeconds > 0 ? lastTraffic + keepaliveSeconds - now : .infinity
-        let pause = max(0.001, min(stopper.secondsUntilDue(now: now), keepalive, sideCommands?.quietWaitSeconds ?? 1))
+    /// millisecond away would pass while a busy machine gets round to the poll). A host that
+    /// stopped answering throws (`PeerWatch`).
+    func waitForCommand(now: Double, stopper: CommandStopper) throws {
+        let pause = max(0.001, min(stopper.secondsUntilDue(now: now), sideCommands?.quietWaitSeconds ?? 1))
         try wait("running a command", deadline: .never, cap: pause)
     }
 

@@ -33,7 +33,7 @@ final class SessionChain: @unchecked Sendable {
                 let verifier = HostKeyVerifier(label: host.name, address: hop.address, port: hop.port,
                                                file: host.knownHostsFile ?? options.defaultKnownHostsFile, mode: host.hostKeyChecking)
                 let handle = try SSHSessionHandle(label: host.name, transport: transport, parent: handles.last,
-                                                  keepaliveSeconds: options.keepaliveSeconds)
+                                                  keepaliveSeconds: options.keepaliveSeconds, answerSeconds: options.deadPeerSeconds)
                 handles.append(handle)
                 handle.preferHostKeys(verifier.knownKeyTypes(session: handle.raw))
                 do {

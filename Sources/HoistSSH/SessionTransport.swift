@@ -17,6 +17,8 @@ protocol SessionTransport: AnyObject {
     func pump() throws -> Bool
     /// The network's round trip to the host as the kernel measures it, when it can.
     var kernelRoundTripSeconds: Double? { get }
+    /// Seconds since the host last sent anything, when this transport can tell (`PeerWatch`).
+    var secondsSinceDataReceived: Double? { get }
     func close()
 }
 
@@ -30,6 +32,10 @@ final class SocketTransport: SessionTransport {
     var kernelRoundTripSeconds: Double? {
         let microseconds = hoist_tcp_round_trip_microseconds(descriptor)
         return microseconds < 0 ? nil : Double(microseconds) / 1_000_000
+    }
+    var secondsSinceDataReceived: Double? {
+        let milliseconds = hoist_tcp_milliseconds_since_data_received(descriptor)
+        return milliseconds < 0 ? nil : Double(milliseconds) / 1000
     }
     func close() {
         if !closed { closed = true; _ = Glibc.close(descriptor) }

@@ -1,6 +1,7 @@
 import Foundation
 import HoistCore
 import HoistSSH
+import HoistTestSupport
 
 /// A real OpenSSH server on 127.0.0.1 and a random high port, with its own host keys, client
 /// keys and known_hosts in a temporary folder. One per test process; it stops when the test
@@ -147,6 +148,18 @@ final class LocalSSHD: @unchecked Sendable {
         } catch {
             return error as? TransportError
         }
+    }
+
+    /// A proxy in front of this server (to cut or freeze the connection) and a session through
+    /// it, its host key accepted into a known_hosts file of its own.
+    func connectThroughProxy(_ configure: (inout SSHConnectorOptions) -> Void = { _ in }) async throws -> (CommitCuttingProxy, any HostSession) {
+        signal(SIGPIPE, SIG_IGN)
+        let proxy = try CommitCuttingProxy(targetPort: port)
+        let knownHosts = dir.appendingPathComponent("known_hosts-\(UUID().uuidString)").path
+        try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        var host = host(knownHosts: knownHosts, checking: .acceptNew)
+        host.port = proxy.port
+        return (proxy, try await Self.connector(configure).connect(host))
     }
 
     /// A connector that never uses the developer's ssh-agent.

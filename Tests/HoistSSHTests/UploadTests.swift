@@ -124,29 +124,9 @@ struct UploadTests {
     /// failure (UnknownError) where a hook's lost connection is HostUnreachable.
     @Test(.timeLimit(.minutes(5)))
     func aConnectionLostMidUploadIsTheHostOutOfReach() async throws {
-        signal(SIGPIPE, SIG_IGN)
-        let proxy = try CommitCuttingProxy(targetPort: sshd.port)
-        let knownHosts = sshd.dir.appendingPathComponent("known_hosts-\(UUID().uuidString)").path
-        try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
-        var host = sshd.host(knownHosts: knownHosts, checking: .acceptNew)
-        host.port = proxy.port
-        let session = try await LocalSSHD.connector().connect(host)
+        let (proxy, session) = try await sshd.connectThroughProxy()
         defer { Task { await session.close() } }
-        let stream = try Self.stream(in: sshd.dir, pausingAt: nil)
-        let fifo = stream.path
-        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
-        _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
-        let sent = Locked<Int64>(0)
-        let upload = Task {
-            try await session.upload(localPath: fifo, remotePath: remoteDir + "/bundle.tar", mode: 0o600,
-                                     sha256: String(repeating: "0", count: 64)) { bytes in sent.withLock { $0 = bytes } }
-        }
-        #expect(await eventually(within: 120) { sent.current >= 4 << 20 }, "the upload got going")
-        proxy.goDown()
-        let outcome = await upload.result
-        stream.done.withLock { $0 = true }
-        // The host is this machine: what the cut upload left goes with its folder.
-        try? FileManager.default.removeItem(atPath: remoteDir)
+        let outcome = try await Self.uploadInterrupted(on: session, in: sshd.dir) { proxy.goDown() }
         switch outcome {
         case .success:
             Issue.record("the upload succeeded")
@@ -154,6 +134,27 @@ struct UploadTests {
             let error = try #require(error as? TransportError, "\(error)")
             #expect(error.isUnreachable, "\(error.kind): \(error.message)")
         }
+    }
+
+    /// Starts an upload of an endless stream to a new folder on the session's host, calls
+    /// `interrupt` once 4 MiB went out, and gives how the upload ended (the folder goes).
+    static func uploadInterrupted(on session: any HostSession, in folder: URL,
+                                  _ interrupt: () -> Void) async throws -> Result<UploadResult, any Error> {
+        let stream = try stream(in: folder, pausingAt: nil)
+        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
+        let sent = Locked<Int64>(0)
+        let upload = Task {
+            try await session.upload(localPath: stream.path, remotePath: remoteDir + "/bundle.tar", mode: 0o600,
+                                     sha256: String(repeating: "0", count: 64)) { bytes in sent.withLock { $0 = bytes } }
+        }
+        #expect(await eventually(within: 120) { sent.current >= 4 << 20 }, "the upload got going")
+        interrupt()
+        let outcome = await upload.result
+        stream.done.withLock { $0 = true }
+        // The host is this machine: what the cut upload left goes with its folder.
+        try? FileManager.default.removeItem(atPath: remoteDir)
+        return outcome
     }
 
     /// Cancelling the task stops an upload between writes: the host keeps no partial file

@@ -7,7 +7,8 @@ import Glibc
 /// `COMMIT` through to the server and then cuts the client off before the answer comes back:
 /// the lost acknowledgement a store must not answer by writing the transaction twice. Each
 /// connection is pumped by two threads of its own. Unarmed it only passes bytes on, so with
-/// `goDown()` it is an outage in front of any TCP service (an sshd, too).
+/// `goDown()` it is an outage in front of any TCP service (an sshd, too), and with `freeze()`
+/// a server suspended with its connections up.
 public final class CommitCuttingProxy: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
@@ -16,6 +17,7 @@ public final class CommitCuttingProxy: @unchecked Sendable {
     private var armed = false
     private var cutCount = 0
     private var down = false
+    private var frozen = false
     private var clients: [Int32] = []
 
     public init(targetPort: Int) throws {
@@ -38,6 +40,13 @@ public final class CommitCuttingProxy: @unchecked Sendable {
         let open = lock.withLock { down = true; defer { clients = [] }; return clients }
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
+
+    /// Every connection stops passing bytes on but stays open, as with a server whose process
+    /// is suspended (SIGSTOP): what the client sends is still acknowledged, and nothing comes
+    /// back. The proxy goes on reading and drops what it reads, so the client never sees a
+    /// full window: a suspended sshd's socket buffer has room for what a paced upload sends
+    /// (the kernel's TCP user timeout would otherwise end the connection itself).
+    public func freeze() { lock.withLock { frozen = true } }
 
     /// How many connections were cut after their COMMIT.
     public var cuts: Int { lock.withLock { cutCount } }
@@ -103,6 +112,7 @@ public final class CommitCuttingProxy: @unchecked Sendable {
         while true {
             let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
+            if lock.withLock({ frozen }) { continue }
             let chunk = Array(buffer[0..<count])
             if !watchForCommit && link.cut { return }
             let seen = carried + chunk

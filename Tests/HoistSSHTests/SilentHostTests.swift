@@ -1,0 +1,69 @@
+import Foundation
+import HoistCore
+@testable import HoistSSH
+import HoistTestSupport
+import Testing
+
+/// A host whose sshd stops answering while its TCP connection stays up (suspended, frozen):
+/// the proxy in front of the test sshd freezes, so this machine's kernel still acknowledges
+/// what is sent and nothing comes back. Keepalives every second, an answer within 4 s.
+/// Without `PeerWatch` each of these waited out its command's own time (ten minutes here).
+@Suite("SSH: a host that stops answering")
+struct SilentHostTests {
+    let sshd = LocalSSHD.shared
+
+    func connectThroughProxy() async throws -> (CommitCuttingProxy, any HostSession) {
+        try await sshd.connectThroughProxy {
+            $0.keepaliveSeconds = 1
+            $0.deadPeerSeconds = 4
+        }
+    }
+
+    func expectSilentHost(_ outcome: Result<some Any, any Error>, _ what: String) throws {
+        switch outcome {
+        case .success:
+            Issue.record("\(what) succeeded")
+        case .failure(let error):
+            let error = try #require(error as? TransportError, "\(error)")
+            #expect(error.isUnreachable, "\(what): \(error.kind): \(error.message)")
+            #expect(error.message.contains("stopped answering"), "\(what): \(error.message)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aCommandOnAHostThatStopsAnsweringFailsAsUnreachable() async throws {
+        let (proxy, session) = try await connectThroughProxy()
+        defer { Task { await session.close() } }
+        let started = Locked(false)
+        let command = Task {
+            try await session.run("echo started; sleep 600", timeoutSeconds: 600, killGraceSeconds: 5) { line in
+                if line.text == "started" { started.withLock { $0 = true } }
+            }
+        }
+        #expect(await eventually(within: 120) { started.current }, "the command started")
+        proxy.freeze()
+        try expectSilentHost(await command.result, "the command")
+        // The session stays judged: the clean-up after the failure does not wait again.
+        let next: Result<String, any Error>
+        do { next = .success(try await session.capture("echo still here").stdout) } catch { next = .failure(error) }
+        try expectSilentHost(next, "the next command")
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func anUploadToAHostThatStopsAnsweringFailsAsUnreachable() async throws {
+        let (proxy, session) = try await connectThroughProxy()
+        defer { Task { await session.close() } }
+        let outcome = try await UploadTests.uploadInterrupted(on: session, in: sshd.dir) { proxy.freeze() }
+        try expectSilentHost(outcome, "the upload")
+    }
+
+    /// The other side: a host that answers its keepalives stays, through a command silent
+    /// for several times the keepalive interval and the answer time together.
+    @Test(.timeLimit(.minutes(5)))
+    func aQuietHostThatAnswersItsKeepalivesIsNotJudged() async throws {
+        let (_, session) = try await connectThroughProxy()
+        defer { Task { await session.close() } }
+        let (result, stdout, _) = try await session.capture("sleep 12; echo done", timeoutSeconds: 300)
+        #expect(result.succeeded && stdout == "done", "\(result)")
+    }
+}
