@@ -7,9 +7,13 @@ import HoistCore
 ///
 /// Running it again imports nothing twice, completes a deployment an interrupted run left
 /// half copied, and brings one copied while it ran up to the state the source has now (its
-/// end, its hosts and events, its later output). A copy that has ended in the target (the
-/// shared store's next deployment marked it failed) keeps its verdict, hosts and events; a
-/// source that ran on only adds its output. That works because each deployment is
+/// end, its hosts and events, its later output). A copy the target's next deployment marked
+/// failed (FAILED_AFTER_RESTART: it found the copy unfinished and guessed its coordinator
+/// gone) takes how the source says it ended, once the source has: the deployment had ended
+/// on its own coordinator before that next deployment could take the group's lock, or it
+/// lost the lock and ended Stopped. While the source still runs (a laptop that slept through
+/// the takeover), the copy keeps the target's verdict, hosts and events and only gains the
+/// source's output. That works because each deployment is
 /// copied in a fixed order of writes (the
 /// deployment, its hosts, its events, its phases, each delivery, output page by page), so an
 /// interruption leaves a prefix of them in the target: the upserts are written again (they
@@ -55,10 +59,14 @@ public enum HistoryImport {
         // What an earlier import left of this deployment, counted once per store.
         var stored = try target.deployment(record.id)
         var held = stored == nil ? nil : try RowCounts(record.id, in: target)
-        // Only a copy still running is brought up to date: one that has ended (the shared store's
-        // next deployment of the group marked it failed) is the store's own verdict, and an
-        // update can set fields but not clear them.
-        let changed = stored.map { !$0.status.isFinal && Progress($0) != Progress(record) } ?? false
+        // A copy still running is brought up to date. One that has ended keeps its verdict,
+        // unless that was the target's guess (FAILED_AFTER_RESTART) and the source says how it
+        // really ended.
+        let guessOverturned = stored.map {
+            $0.status.isFinal && $0.errorCode == .failedAfterRestart
+                && record.status.isFinal && record.errorCode != .failedAfterRestart
+        } ?? false
+        let changed = guessOverturned || (stored.map { !$0.status.isFinal && Progress($0) != Progress(record) } ?? false)
         // An ended copy's hosts and events are part of the store's verdict too: a source that
         // is still running (it ran on after the store marked it failed) only adds what it
         // printed and sent.
@@ -83,11 +91,12 @@ public enum HistoryImport {
             }
         }
         if changed {
-            // A deployment copied while it ran has ended since (or was marked failed).
+            // A deployment copied while it ran has ended since (or was marked failed), or the
+            // target's guess at its end gives way to the real one.
             let p = Progress(record)
             try target.updateDeployment(record.id, DeploymentUpdate(
                 status: p.status, errorCode: p.errorCode, errorMessage: p.errorMessage, revisionSHA256: p.revisionSHA256,
-                startTime: p.startTime, endTime: p.endTime, hostCount: p.hostCount))
+                startTime: p.startTime, endTime: p.endTime, hostCount: p.hostCount, replacesVerdict: guessOverturned))
         }
         if !verdictStands {
             try target.upsertHosts(try source.hosts(of: record.id))

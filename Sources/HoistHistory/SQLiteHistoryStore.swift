@@ -140,14 +140,17 @@ public final class SQLiteHistoryStore: HistoryStore {
         try durableWrite { db in
             try db.execute(
                 sql: """
-                    UPDATE deployment SET status = COALESCE(?, status), errorCode = COALESCE(?, errorCode),
-                        errorMessage = COALESCE(?, errorMessage), revisionSHA256 = COALESCE(?, revisionSHA256),
+                    UPDATE deployment SET status = COALESCE(?, status),
+                        errorCode = CASE WHEN ? THEN ? ELSE COALESCE(?, errorCode) END,
+                        errorMessage = CASE WHEN ? THEN ? ELSE COALESCE(?, errorMessage) END,
+                        revisionSHA256 = COALESCE(?, revisionSHA256),
                         startTime = COALESCE(?, startTime), endTime = COALESCE(?, endTime),
                         hostCount = COALESCE(?, hostCount)
                     WHERE id = ?
                     """,
                 arguments: StoredValues.arguments([
-                    u.status?.rawValue, u.errorCode?.rawValue, u.errorMessage, u.revisionSHA256,
+                    u.status?.rawValue, u.replacesVerdict, u.errorCode?.rawValue, u.errorCode?.rawValue,
+                    u.replacesVerdict, u.errorMessage, u.errorMessage, u.revisionSHA256,
                     StoredValues.millis(u.startTime), StoredValues.millis(u.endTime), u.hostCount, id.rawValue,
                 ]))
             if db.changesCount == 0 { throw HistoryError.unknownDeployment(id) }

@@ -163,15 +163,17 @@ public final class PostgresHistoryStore: HistoryStore {
         try write { session in
             let result = try session.query(
                 """
-                UPDATE deployment SET status = COALESCE($1, status), errorCode = COALESCE($2, errorCode),
-                    errorMessage = COALESCE($3, errorMessage), revisionSHA256 = COALESCE($4, revisionSHA256),
+                UPDATE deployment SET status = COALESCE($1, status),
+                    errorCode = CASE WHEN $9 THEN $2 ELSE COALESCE($2, errorCode) END,
+                    errorMessage = CASE WHEN $9 THEN $3 ELSE COALESCE($3, errorMessage) END,
+                    revisionSHA256 = COALESCE($4, revisionSHA256),
                     startTime = COALESCE($5, startTime), endTime = COALESCE($6, endTime),
                     hostCount = COALESCE($7, hostCount)
                 WHERE id = $8
                 """,
                 Binds([
                     u.status?.rawValue, u.errorCode?.rawValue, u.errorMessage, u.revisionSHA256,
-                    PostgresRows.millis(u.startTime), PostgresRows.millis(u.endTime), u.hostCount, id.rawValue,
+                    PostgresRows.millis(u.startTime), PostgresRows.millis(u.endTime), u.hostCount, id.rawValue, u.replacesVerdict,
                 ]).bindings)
             if result.metadata.rows == 0 { throw HistoryError.unknownDeployment(id) }
             try notify(session, id)

@@ -164,6 +164,7 @@ extension String: PostgresValue {
 }
 extension Int64: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(self) } }
 extension Int: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(Int64(self)) } }
+extension Bool: PostgresValue { func bind(into b: inout PostgresBindings) { b.append(self) } }
 extension Array: PostgresValue where Element == String {
     func bind(into b: inout PostgresBindings) { b.append(map(\.storable)) }
 }

@@ -49,24 +49,44 @@ import Testing
         #expect(try target.hosts(of: other).map(\.status) == [.failed])
     }
 
-    /// A copy that has ended is the store's verdict (the shared store's next deployment of the
-    /// group marked it failed): neither a source still running nor one that ended since
-    /// changes it.
+    /// A copy the store's next deployment of the group marked failed (FAILED_AFTER_RESTART, a
+    /// guess: it found the copy unfinished) keeps that verdict while the source still runs,
+    /// and takes the source's own end once it has one, the error code cleared for a success.
     @Test(arguments: HistoryStoreKind.allCases)
-    func anEndedCopyIsNotTakenBackToRunning(_ kind: HistoryStoreKind) throws {
-        let sourceFile = try TempHistory()
-        let source = try sourceFile.open()
-        let id = Fixture.id(1)
-        try source.createDeployment(Fixture.deployment(1, status: .inProgress))
+    func aGuessedEndGivesWayToTheRealOne(_ kind: HistoryStoreKind) throws {
+        let (sourceFile, source, id) = try Self.runningSource()
+        defer { withExtendedLifetime(sourceFile) {} }
         let target = try kind.open()
         _ = try HistoryImport.run(from: source, into: target)
         try target.markFailedAfterRestart(id, reason: "found by a later deployment", at: Fixture.time(50))
         #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1))
         #expect(try target.deployment(id)?.status == .failed)
-        try source.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: Fixture.time(60)))
-        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1))
+
+        try source.upsertHosts([Fixture.host(id, "h1", .succeeded)])
+        try source.upsertEvents([EventRecord(deploymentID: id, host: "h1", event: .install, status: .succeeded)])
+        try source.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: Fixture.time(40)))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(updated: 1))
+        let ended = try #require(try target.deployment(id))
+        #expect(ended.status == .succeeded && ended.errorCode == nil && ended.errorMessage == nil, "\(ended)")
+        #expect(ended.endTime == Fixture.time(40))
+        #expect(try target.hosts(of: id).map(\.status) == [.succeeded])
+        #expect(try target.events(of: id).map(\.status) == [.succeeded])
+        #expect(try HistoryImportResumeTests.contents(target) == HistoryImportResumeTests.contents(source))
         #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1), "not updated again and again")
-        #expect(try target.deployment(id)?.status == .failed)
+    }
+
+    /// A source that ended with a guess of its own (the laptop's next deployment marked it)
+    /// does not replace the store's: neither knows more.
+    @Test(arguments: HistoryStoreKind.allCases)
+    func twoGuessesLeaveTheStoresVerdict(_ kind: HistoryStoreKind) throws {
+        let (sourceFile, source, id) = try Self.runningSource()
+        defer { withExtendedLifetime(sourceFile) {} }
+        let target = try kind.open()
+        _ = try HistoryImport.run(from: source, into: target)
+        try target.markFailedAfterRestart(id, reason: "found by a later deployment", at: Fixture.time(50))
+        try source.markFailedAfterRestart(id, reason: "found by the laptop", at: Fixture.time(70))
+        #expect(try HistoryImport.run(from: source, into: target) == HistoryImport.Outcome(skipped: 1))
+        #expect(try target.deployment(id)?.errorMessage == "found by a later deployment")
     }
 
     /// Nor are its hosts and events: a source that ran on (a laptop that slept through the

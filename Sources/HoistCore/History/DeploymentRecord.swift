@@ -78,6 +78,10 @@ public struct DeploymentRecord: Sendable, Hashable, Codable {
 /// as it is, so a step writes only what it learned.
 public struct DeploymentUpdate: Sendable, Hashable {
     public var status: DeploymentStatus?
+    /// The error code and message are set as given, nil clearing them: `hoist history import`
+    /// puts how a deployment really ended over the FAILED_AFTER_RESTART that another
+    /// coordinator guessed for the copy it found unfinished.
+    public var replacesVerdict = false
     public var errorCode: DeploymentErrorCode?
     public var errorMessage: String?
     public var revisionSHA256: String?
@@ -87,9 +91,11 @@ public struct DeploymentUpdate: Sendable, Hashable {
 
     public init(
         status: DeploymentStatus? = nil, errorCode: DeploymentErrorCode? = nil, errorMessage: String? = nil,
-        revisionSHA256: String? = nil, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int? = nil
+        revisionSHA256: String? = nil, startTime: Date? = nil, endTime: Date? = nil, hostCount: Int? = nil,
+        replacesVerdict: Bool = false
     ) {
         self.status = status
+        self.replacesVerdict = replacesVerdict
         self.errorCode = errorCode
         self.errorMessage = errorMessage
         self.revisionSHA256 = revisionSHA256
