@@ -1,9 +1,10 @@
 import CLibArchive
 import Foundation
 
-/// Owns one libarchive read handle over a file on disk and frees it. Opened by file name so zip
-/// is read through its central directory, as `unzip` reads it, not through local headers a
-/// crafted archive could make disagree.
+/// Owns one libarchive read handle over a file on disk and frees it. Opened by file name so a
+/// zip's members are those its central directory lists, as `unzip` reads them; libarchive
+/// takes their names from the local headers, so a zip whose two disagree is refused
+/// (`ZipIndexes`).
 final class ArchiveReadHandle {
     let pointer: OpaquePointer
     let displayName: String
@@ -16,6 +17,7 @@ final class ArchiveReadHandle {
         }
         pointer = handle
         self.displayName = displayName
+        self.path = path
         // Everything is recognised so that an unsupported format gets a precise message; the
         // caller refuses what hosts cannot unpack.
         archive_read_support_filter_all(handle)
@@ -33,6 +35,9 @@ final class ArchiveReadHandle {
 
     /// The current entry's size when it is a sparse file (nil otherwise): its holes are data.
     private var sparseSize: Int64?
+    /// The file read, for a zip's second look at its central directory (`ZipIndexes`).
+    private let path: String
+    private var headersRead = 0
 
     /// The next header, nil at the end; throws on a corrupt or truncated archive.
     func nextEntry() throws -> OpaquePointer? {
@@ -47,6 +52,13 @@ final class ArchiveReadHandle {
             throw BundleError.unreadable(bundle: displayName, reason: errorText)
         }
         sparseSize = entry.flatMap { archive_entry_sparse_count($0) > 0 ? archive_entry_size($0) : nil }
+        headersRead += 1
+        if headersRead == 1, archive_format(pointer) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_ZIP,
+           let disagreement = ZipIndexes.disagreement(path: path) {
+            throw BundleError.unreadable(bundle: displayName, reason: "the zip names its members twice and the two disagree: "
+                + disagreement + ". unzip and the CodeDeploy agent go by the central directory, libarchive by the local headers; "
+                + "make the zip again (zip -r, or hoist bundle DIR -o FILE.zip)")
+        }
         return entry
     }
 

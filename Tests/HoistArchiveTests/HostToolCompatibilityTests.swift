@@ -56,4 +56,17 @@ import Testing
         ])
         #expect(inspection.appSpecName == "appspec.yml")
     }
+
+    /// Info-ZIP writes each name in both of a zip's indexes, with a Unicode name field for
+    /// `índex.html`; the check that the two agree (`ZipIndexes`) accepts it.
+    @Test func inspectsWhatInfoZipWrites() throws {
+        let scratch = try ScratchDirectory()
+        _ = try BundleWriterTests.makeRevision(in: scratch)
+        let result = try Self.run("/usr/bin/zip", ["-qry", "../b.zip", "."], in: scratch.file("rev"))
+        #expect(result.status == 0, "\(result.stderr)")
+        let inspection = try BundleReader.inspect(path: scratch.file("b.zip"))
+        #expect(inspection.entries.map(\.path).sorted() == [
+            "appspec.yml", "scripts", "scripts/start.sh", "www", "www/current", "www/índex.html",
+        ])
+    }
 }

@@ -155,6 +155,33 @@ import Testing
         #expect(reason.contains("pax"), "\(reason)")
     }
 
+    /// A zip names each member in its local header and again in its central directory:
+    /// unzip and the agent install the second, libarchive lists the first. One whose two
+    /// disagree is refused, whichever of the bundle's readers meets it first.
+    @Test func refusesAZipWhoseTwoIndexesNameAMemberDifferently() throws {
+        let scratch = try ScratchDirectory()
+        let items = Self.good + [ArchiveFixture.file("app/a.txt", "hi\n")]
+        let bundle = try ArchiveFixture.write(items, format: .zip, named: "names.zip", in: scratch)
+        let inspection = try BundleReader.inspect(path: bundle)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: bundle)))
+        // The first occurrence of the name is the local header's; the central directory's is later.
+        let name = Array("app/a.txt".utf8)
+        let at = try #require((0...(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name })
+        bytes[at + 4] = UInt8(ascii: "b")
+        try Data(bytes).write(to: URL(fileURLWithPath: bundle))
+
+        for read in [{ _ = try BundleReader.inspect(path: bundle) },
+                     { _ = try CanonicalBundle.write(revision: bundle, inspection: inspection, to: scratch.file("canonical.tar")) }] {
+            let error = #expect(throws: BundleError.self) { try read() }
+            guard case .unreadable(_, let reason) = error else {
+                Issue.record("expected unreadable, got \(String(describing: error))")
+                continue
+            }
+            #expect(reason.contains("'app/a.txt' in the central directory but 'app/b.txt' in its local header"), "\(reason)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("canonical.tar")), "no bundle written")
+    }
+
     /// One pax record, `LENGTH KEY=VALUE\n`, LENGTH counting itself.
     static func paxRecord(_ key: String, _ value: String) -> [UInt8] {
         let body = " \(key)=\(value)\n"
