@@ -1,4 +1,5 @@
 import Foundation
+import HoistPlanning
 import HoistTestSupport
 import Testing
 
@@ -109,6 +110,43 @@ struct DeployHookEndingTests {
             #expect(message.contains("background process \(pid) "), "the message names the process: \(message)")
             let lines = outcome.of("output").filter { $0["host"] as? String == host }.compactMap { $0["text"] as? String }
             #expect(lines.contains("started the daemon"), "what the script wrote before it exited still arrives")
+        }
+    }
+
+    /// What a hook left running goes on printing into the host's scripts.log after the hook
+    /// failed (the drainer reads it, so the process never blocks on a full pipe), but only
+    /// the first `drainedOutputBytes`: a chatty daemon no longer fills the disk. With perl,
+    /// and with the sh runner of hosts without it.
+    @Test(.timeLimit(.minutes(10)), arguments: [false, true])
+    func aChattyLeftoverProcessFillsTheLogOnlySoFar(perlHidden: Bool) async throws {
+        try await DeployScenario.with("chatty", hosts: 1) { s in
+            let host = s.names[0]
+            try s.writePlaybook()
+            var revision = Revision()
+            // It prints only once the deployment has ended and the drainer has its output. Its
+            // programs by their paths: without perl, the PATH the test gave is gone by then.
+            revision.hook("AfterInstall", "scripts/daemon.sh", body: """
+                obs=/srv/obs/$APPLICATION_NAME
+                sh -c 'echo $$ >'"$obs"'/daemon.pid; while [ ! -e '"$obs"'/go ]; do /bin/sleep 0.1; done
+                  /usr/bin/yes "a line the daemon prints" | /usr/bin/head -c 40000000; echo printed >'"$obs"'/printed; exec /bin/sleep 3000' &
+                """, timeout: 3600)
+            let outcome = try await HostOutages.withHiddenPrograms(perlHidden ? ["perl"] : [], on: host) {
+                try await s.deploy(try s.revision("v1", revision))
+            }
+            let pid = try #require(s.observedLines(host, "daemon.pid").first)
+            defer { _ = try? FleetControl.exec(host, "kill \(pid)") }
+            #expect(outcome.event(host, "AfterInstall")?["error_code"] as? String == "OutputsLeftOpen", "\(outcome.description)")
+            try s.put(host, s.observations + "/go", "")
+
+            let logs = FileManager.default.enumerator(atPath: s.url(host, s.groupDir).path)?.compactMap { $0 as? String } ?? []
+            let logPath = try #require(logs.first { $0.hasSuffix("logs/scripts.log") }, "\(logs)")
+            let log = s.url(host, s.groupDir + "/" + logPath)
+            let note = "is not kept past \(HookInvocation.drainedOutputBytes >> 20) MiB"
+            #expect(await eventually(within: 300) { !s.observedLines(host, "printed").isEmpty }, "the daemon printed it all")
+            #expect(await eventually(within: 300) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(note) },
+                    "the log says where it stopped keeping the output (perl hidden: \(perlHidden))")
+            let size = (try? FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int) ?? 0
+            #expect(size < HookInvocation.drainedOutputBytes + (1 << 20), "scripts.log is \(size) bytes")
         }
     }
 

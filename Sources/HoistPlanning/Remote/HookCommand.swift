@@ -61,6 +61,12 @@ public struct HookInvocation: Sendable, Hashable {
     /// timeout (an hour by default), and holds a Hoist hook this long at most.
     public static let outputHoldSeconds = 10
 
+    /// How much of the output of processes a hook left holding its stdout or stderr the
+    /// host's scripts.log keeps after the hook failed (OUTPUTS_LEFT_OPEN): the drainer goes
+    /// on reading it, so the daemon never blocks or dies on a closed pipe, but a chatty one
+    /// would otherwise grow the log until the disk is full.
+    public static let drainedOutputBytes = 16 << 20
+
     public static func == (a: HookInvocation, b: HookInvocation) -> Bool {
         a.rendered == b.rendered
     }
@@ -230,7 +236,9 @@ public struct HookInvocation: Sendable, Hashable {
               done
               # A drainer keeps the holder's output in the host log, then removes the FIFOs.
               trap - EXIT; unwatch
-              ( relay >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
+              # It keeps only so much of it, half from each stream (`drainedOutputBytes`).
+              ( HOIST_LOG_KEEP=\(HookInvocation.drainedOutputBytes / 2) HOIST_HOOK_WHAT=\(q(location)); export HOIST_LOG_KEEP HOIST_HOOK_WHAT
+                relay >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
               kill $relays 2>/dev/null
               if [ "$ending" = exited ]; then report leftopen "$rc"$holders; else report "$ending" "$rc"; fi
               exit 0
@@ -256,7 +264,10 @@ public struct HookInvocation: Sendable, Hashable {
           for h in "$@"; do printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$h" >>"$log"; done
           if command -v mawk >/dev/null 2>&1; then aw='mawk -W interactive'; else aw=awk; fi
           cut=cat; if command -v stdbuf >/dev/null 2>&1 && command -v fold >/dev/null 2>&1; then cut='stdbuf -oL fold -b -w 65536'; fi
-          set -- 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"] } { print; fflush(); printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f) }'
+          set -- 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"]; c = ENVIRON["HOIST_LOG_KEEP"] + 0 }
+            { print; fflush() }
+            !c || n < c { printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f); n += length($0) + 29 }
+            c && n >= c && !said { said = 1; printf "%s [stderr]hoist: the output of what %s left running is not kept past %d MiB\n", strftime("%Y-%m-%d %H:%M:%S"), ENVIRON["HOIST_HOOK_WHAT"], 2 * c / 1048576 >>f; fflush(f) }'
           $cut <"$d.o" | $aw -v t='[stdout]' "$1" &
           $cut <"$d.e" | $aw -v t='[stderr]' "$1" >&2 &
           wait

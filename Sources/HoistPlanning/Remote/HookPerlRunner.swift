@@ -80,7 +80,7 @@ open(my $pf, ">", "$d.pid") or exit 0; close $pf;
 our $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
 unless (defined $k) { unlink "$d.pid"; exit 0 }
 chomp $k;
-our (%s, $errfd);
+our (%s, $errfd, $keep);
 # A status line starts a line of its own, even after a piece of a long stderr line.
 sub report { my $e = defined $errfd && $s{$errfd}; print STDERR "\n" if $e && $e->[4]; print STDERR "\036HOIST-HOOK $k @_\n" }
 sub done { unlink "$d.pid", "$d.pid.new", "$d.killed"; exit 0 }
@@ -132,7 +132,15 @@ sub gone {
   print $l ($open ? "\n" : ""), stamp(), "[stderr]hoist: the connection to the coordinator closed; stopping $loc\n" if $l;
   if (!defined $rc && $phase == 0) { stopall("TERM"); ($phase, $due) = (1, now() - $t0) }
 }
-sub put { my ($s, $x) = @_; print { $s->[1] } $x; print $l ($s->[4] ? "" : stamp() . $s->[2]), $x if $l; $s->[4] = substr($x, -1) ne "\n" }
+sub put {
+  my ($s, $x) = @_; print { $s->[1] } $x;
+  my $h = $s->[4] ? "" : stamp() . $s->[2]; print $l $h, $x if $l; $s->[4] = substr($x, -1) ne "\n";
+  # A drainer keeps only so much of what the leftover processes print: a chatty daemon would fill the disk.
+  if (defined $keep && $l && ($keep -= length($h) + length($x)) < 0) {
+    print $l ($s->[4] ? "\n" : ""), stamp(), "[stderr]hoist: the output of what $loc left running is not kept past \#(HookInvocation.drainedOutputBytes >> 20) MiB\n";
+    undef $l;
+  }
+}
 sub pump {
   my ($wait) = @_;
   my $r = ""; vec($r, $_, 1) = 1 for keys %s;
@@ -190,6 +198,7 @@ while (1) {
         if (defined $drainer && !$drainer) {
           undef $chan;
           open(STDIN, "<", "/dev/null"); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");
+          $keep = \#(HookInvocation.drainedOutputBytes);
           pump(undef) while %s;
           done();
         }
