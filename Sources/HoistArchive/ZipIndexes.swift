@@ -11,34 +11,40 @@ import Glibc
 ///
 /// Reads only the end record, the central directory (once, whole) and each local header.
 enum ZipIndexes {
-    /// Why the zip's indexes disagree, or nil when every member has the same name (and the
-    /// same Info-ZIP Unicode name, where either header has one) in both. Nil too for what is
-    /// not a readable zip: libarchive's own reading reports that.
+    /// Why the zip's indexes disagree (or cannot be compared), or nil when every member has
+    /// the same name (and the same Info-ZIP Unicode name, where either header has one) in both.
+    /// A zip libarchive reads but whose central directory this cannot follow is refused too:
+    /// what cannot be compared could disagree.
     static func disagreement(path: String) -> String? {
+        let unreadable = "its central directory could not be followed member by member"
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return "it could not be opened again: \(String(cString: strerror(errno)))" }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
+        guard fstat(fd, &info) == 0 else { return unreadable }
         let file = ZipFile(fd: fd, size: Int64(info.st_size))
-        guard let directory = file.centralDirectory(), let records = file.bytes(at: directory.offset, count: directory.size) else { return nil }
+        guard let directory = file.centralDirectory() else { return unreadable }
+        // Read whole, so bounded: 200,000 members (the entry limit) with long names fit.
+        guard directory.size <= 256 << 20 else { return "its central directory is \(directory.size >> 20) MiB, more than Hoist reads" }
+        guard let records = file.bytes(at: directory.offset + directory.shift, count: directory.size) else { return unreadable }
         var at = 0
         for index in 0..<directory.count {
-            guard at + 46 <= records.count, records.le32(at) == 0x0201_4b50 else { return nil }
+            guard at + 46 <= records.count, records.le32(at) == 0x0201_4b50 else { return unreadable }
             let nameLength = Int(records.le16(at + 28)), extraLength = Int(records.le16(at + 30)), commentLength = Int(records.le16(at + 32))
-            guard at + 46 + nameLength + extraLength <= records.count else { return nil }
+            guard at + 46 + nameLength + extraLength <= records.count else { return unreadable }
             let name = Array(records[(at + 46)..<(at + 46 + nameLength)])
             let extra = Array(records[(at + 46 + nameLength)..<(at + 46 + nameLength + extraLength)])
             var localOffset = Int64(records.le32(at + 42))
             if localOffset == 0xFFFF_FFFF {
                 // ZIP64: the offset is in the extra field, after whichever sizes overflowed too.
-                guard let zip64 = ZipFile.field(0x0001, in: extra) else { return nil }
+                guard let zip64 = ZipFile.field(0x0001, in: extra) else { return unreadable }
                 var skip = 0
                 if records.le32(at + 24) == 0xFFFF_FFFF { skip += 8 }
                 if records.le32(at + 20) == 0xFFFF_FFFF { skip += 8 }
-                guard zip64.count >= skip + 8 else { return nil }
+                guard zip64.count >= skip + 8 else { return unreadable }
                 localOffset = Int64(bitPattern: zip64.le64(skip))
             }
+            localOffset += directory.shift
             guard let local = file.bytes(at: localOffset, count: 30), local.le32(0) == 0x0403_4b50,
                   let localNameAndExtra = file.bytes(at: localOffset + 30, count: Int(local.le16(26)) + Int(local.le16(28))) else {
                 return "member \(index + 1) (\(shown(name))): its local header is missing or cut short"
@@ -76,7 +82,9 @@ private struct ZipFile {
 
     /// Where the central directory starts, how long it is and how many members it lists, from
     /// the end of central directory record (and its ZIP64 form when the counts overflowed).
-    func centralDirectory() -> (offset: Int64, size: Int, count: Int)? {
+    /// `shift`: how far every stated offset is from where it points in the file, for a zip
+    /// with bytes before it (a self-extracting stub), which unzip and libarchive read too.
+    func centralDirectory() -> (offset: Int64, size: Int, count: Int, shift: Int64)? {
         // The end record is 22 bytes and a comment of up to 65,535.
         let tailLength = Int(min(size, 22 + 65_535))
         guard tailLength >= 22, let tail = bytes(at: size - Int64(tailLength), count: tailLength),
@@ -85,15 +93,21 @@ private struct ZipFile {
         var count = Int(tail.le16(end + 10))
         var length = Int64(tail.le32(end + 12))
         var offset = Int64(tail.le32(end + 16))
+        // The central directory ends where the end record (or the ZIP64 one) starts.
+        var directoryEnd = endOffset
         if count == 0xFFFF || length == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
-            guard let locator = bytes(at: endOffset - 20, count: 20), locator.le32(0) == 0x0706_4b50,
-                  let end64 = bytes(at: Int64(bitPattern: locator.le64(8)), count: 56), end64.le32(0) == 0x0606_4b50 else { return nil }
+            guard let locator = bytes(at: endOffset - 20, count: 20), locator.le32(0) == 0x0706_4b50 else { return nil }
+            // The ZIP64 end record is where the locator says, or, with bytes before the zip,
+            // right before the locator.
+            let stated = Int64(bitPattern: locator.le64(8))
+            directoryEnd = bytes(at: stated, count: 4)?.le32(0) == 0x0606_4b50 && stated < endOffset ? stated : endOffset - 20 - 56
+            guard let end64 = bytes(at: directoryEnd, count: 56), end64.le32(0) == 0x0606_4b50 else { return nil }
             count = Int(clamping: end64.le64(32))
             length = Int64(bitPattern: end64.le64(40))
             offset = Int64(bitPattern: end64.le64(48))
         }
-        guard length >= 0, length <= size else { return nil }
-        return (offset, Int(length), count)
+        guard length >= 0, length <= directoryEnd, offset >= 0 else { return nil }
+        return (offset, Int(length), count, directoryEnd - length - offset)
     }
 
     /// The data of the extra field with this id, or nil.
