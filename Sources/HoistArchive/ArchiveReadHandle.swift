@@ -2,9 +2,8 @@ import CLibArchive
 import Foundation
 
 /// Owns one libarchive read handle over a file on disk and frees it. Opened by file name so a
-/// zip's members are those its central directory lists, as `unzip` reads them; libarchive
-/// takes their names from the local headers, so a zip whose two disagree is refused
-/// (`ZipIndexes`).
+/// zip is read through its central directory where libarchive can; every member it reads
+/// must be the one `unzip` lists at that place, or the zip is refused (`ZipIndexes`).
 final class ArchiveReadHandle {
     let pointer: OpaquePointer
     let displayName: String
@@ -38,12 +37,19 @@ final class ArchiveReadHandle {
     /// The file read, for a zip's second look at its central directory (`ZipIndexes`).
     private let path: String
     private var headersRead = 0
+    /// A zip's members as unzip lists them, once its first header is read.
+    private var zipMembers: [ZipIndexes.Member]?
 
     /// The next header, nil at the end; throws on a corrupt or truncated archive.
     func nextEntry() throws -> OpaquePointer? {
         var entry: OpaquePointer?
         let status = archive_read_next_header(pointer, &entry)
-        if status == ARCHIVE_EOF { return nil }
+        if status == ARCHIVE_EOF {
+            if let zipMembers, headersRead < zipMembers.count {
+                throw refusedZip("libarchive read \(headersRead) of the \(zipMembers.count) members its central directory lists")
+            }
+            return nil
+        }
         if status < ARCHIVE_WARN { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
         // A warning about an entry's pax data means libarchive dropped some of it: a name of
         // a megabyte became its 100-byte ustar prefix, and that shorter name was validated and
@@ -53,13 +59,37 @@ final class ArchiveReadHandle {
         }
         sparseSize = entry.flatMap { archive_entry_sparse_count($0) > 0 ? archive_entry_size($0) : nil }
         headersRead += 1
-        if headersRead == 1, archive_format(pointer) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_ZIP,
-           let disagreement = ZipIndexes.disagreement(path: path) {
-            throw BundleError.unreadable(bundle: displayName, reason: "the zip names its members twice and the two disagree: "
-                + disagreement + ". unzip and the CodeDeploy agent go by the central directory, libarchive by the local headers; "
-                + "make the zip again (zip -r, or hoist bundle DIR -o FILE.zip)")
+        if headersRead == 1, archive_format(pointer) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_ZIP {
+            switch ZipIndexes.listing(path: path) {
+            case .success(let members): zipMembers = members
+            case .failure(let refusal): throw refusedZip(refusal.reason)
+            }
         }
+        if let zipMembers, let entry { try compare(entry, with: zipMembers) }
         return entry
+    }
+
+    /// The member libarchive just read must be the one unzip lists at that place, under the
+    /// same name and as a folder or not alike (`ZipIndexes`).
+    private func compare(_ entry: OpaquePointer, with members: [ZipIndexes.Member]) throws {
+        // A name libarchive cannot give as UTF-8 is refused as such (`EntryCollector`).
+        guard let name = archive_entry_pathname(entry).map(RawEntryInfo.bytes) else { return }
+        let shown = ZipIndexes.shown(name)
+        guard headersRead <= members.count else {
+            throw refusedZip("libarchive reads a member \(shown) its central directory does not list")
+        }
+        let listed = members[headersRead - 1]
+        if listed.name != name {
+            throw refusedZip("member \(headersRead) is \(ZipIndexes.shown(listed.name)) to unzip but \(shown) to libarchive")
+        }
+        if listed.isDirectory != (RawEntryInfo.FileType(modeBits: UInt32(archive_entry_filetype(entry))) == .directory) {
+            throw refusedZip("member \(headersRead), \(shown), is \(listed.isDirectory ? "a folder" : "a file") to unzip but not to libarchive")
+        }
+    }
+
+    private func refusedZip(_ reason: String) -> BundleError {
+        .unreadable(bundle: displayName, reason: "the zip reads differently to unzip and the CodeDeploy agent than to Hoist: \(reason). "
+            + "Make the zip again (zip -r, or hoist bundle DIR -o FILE.zip)")
     }
 
     /// Reads the current entry's data in blocks, handing each to `body`; `body` returns false to
@@ -87,6 +117,8 @@ final class ArchiveReadHandle {
                 return total
             }
             if status < ARCHIVE_WARN { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
+            // A zip member whose data fails its CRC is only a warning to libarchive; unzip stops.
+            if status == ARCHIVE_WARN, zipMembers != nil { throw BundleError.unreadable(bundle: displayName, reason: errorText) }
             guard zeroFill(to: Int64(offset)) else { return total }
             guard size > 0, let block else { continue }
             total += Int64(size)

@@ -4,67 +4,102 @@ import Glibc
 #endif
 
 /// A zip names each member twice: in its local header, before the data, and in the central
-/// directory at the end. `unzip` and the CodeDeploy agent install the central directory's
-/// names; libarchive lists the central directory's members under their local headers' names.
-/// A crafted zip whose two disagree would have Hoist validate and install `b.txt` where the
-/// agent installs `a.txt`, so such a zip is refused: there is no name both readers would give.
+/// directory at the end. `unzip` and the CodeDeploy agent list the central directory and name
+/// each member from it (its Info-ZIP Unicode name where that is sound); libarchive lists the
+/// central directory's members under their local headers' names, and on some zips (a long
+/// comment, end records it finds inconsistent) reads the local headers alone. A crafted zip
+/// can make the two readers install different files, so `ArchiveReadHandle` compares every
+/// member libarchive reads with this listing, in order, and refuses the zip at the first
+/// difference: there is then no name both readers would give.
 ///
-/// Reads only the end record, the central directory (once, whole) and each local header.
+/// Reads only the end record and the central directory (once, whole).
 enum ZipIndexes {
-    /// Why the zip's indexes disagree (or cannot be compared), or nil when every member has
-    /// the same name (and the same Info-ZIP Unicode name, where either header has one) in both.
-    /// A zip libarchive reads but whose central directory this cannot follow is refused too:
-    /// what cannot be compared could disagree.
-    static func disagreement(path: String) -> String? {
-        let unreadable = "its central directory could not be followed member by member"
+    /// One member as `unzip` lists it.
+    struct Member: Equatable {
+        /// The name unzip installs it under.
+        var name: [UInt8]
+        /// unzip makes a folder of a name that ends in `/`, and a file of any other.
+        var isDirectory: Bool { name.last == UInt8(ascii: "/") }
+    }
+
+    /// The members in central directory order, or why the zip cannot be listed as unzip
+    /// lists it. What libarchive reads but this cannot follow is refused: what cannot be
+    /// compared could differ.
+    static func listing(path: String) -> Result<[Member], Refusal> {
+        let unreadable = Refusal("its central directory could not be followed member by member")
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "it could not be opened again: \(String(cString: strerror(errno)))" }
+        guard fd >= 0 else { return .failure(Refusal("it could not be opened again: \(String(cString: strerror(errno)))")) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return unreadable }
+        guard fstat(fd, &info) == 0 else { return .failure(unreadable) }
         let file = ZipFile(fd: fd, size: Int64(info.st_size))
-        guard let directory = file.centralDirectory() else { return unreadable }
+        guard let directory = file.centralDirectory() else { return .failure(unreadable) }
         // Read whole, so bounded: 200,000 members (the entry limit) with long names fit.
-        guard directory.size <= 256 << 20 else { return "its central directory is \(directory.size >> 20) MiB, more than Hoist reads" }
-        guard let records = file.bytes(at: directory.offset + directory.shift, count: directory.size) else { return unreadable }
+        guard directory.size <= 256 << 20 else {
+            return .failure(Refusal("its central directory is \(directory.size >> 20) MiB, more than Hoist reads"))
+        }
+        guard let records = file.bytes(at: directory.offset + directory.shift, count: directory.size) else { return .failure(unreadable) }
+        var members: [Member] = []
+        var localHeaders = Set<Int64>()
         var at = 0
-        for index in 0..<directory.count {
-            guard at + 46 <= records.count, records.le32(at) == 0x0201_4b50 else { return unreadable }
+        for _ in 0..<directory.count {
+            guard at + 46 <= records.count, records.le32(at) == 0x0201_4b50 else { return .failure(unreadable) }
             let nameLength = Int(records.le16(at + 28)), extraLength = Int(records.le16(at + 30)), commentLength = Int(records.le16(at + 32))
-            guard at + 46 + nameLength + extraLength <= records.count else { return unreadable }
-            let name = Array(records[(at + 46)..<(at + 46 + nameLength)])
+            guard at + 46 + nameLength + extraLength <= records.count else { return .failure(unreadable) }
+            let raw = Array(records[(at + 46)..<(at + 46 + nameLength)])
             let extra = Array(records[(at + 46 + nameLength)..<(at + 46 + nameLength + extraLength)])
             var localOffset = Int64(records.le32(at + 42))
             if localOffset == 0xFFFF_FFFF {
                 // ZIP64: the offset is in the extra field, after whichever sizes overflowed too.
-                guard let zip64 = ZipFile.field(0x0001, in: extra) else { return unreadable }
+                guard let zip64 = ZipFile.field(0x0001, in: extra) else { return .failure(unreadable) }
                 var skip = 0
                 if records.le32(at + 24) == 0xFFFF_FFFF { skip += 8 }
                 if records.le32(at + 20) == 0xFFFF_FFFF { skip += 8 }
-                guard zip64.count >= skip + 8 else { return unreadable }
+                guard zip64.count >= skip + 8 else { return .failure(unreadable) }
                 localOffset = Int64(bitPattern: zip64.le64(skip))
             }
-            localOffset += directory.shift
-            guard let local = file.bytes(at: localOffset, count: 30), local.le32(0) == 0x0403_4b50,
-                  let localNameAndExtra = file.bytes(at: localOffset + 30, count: Int(local.le16(26)) + Int(local.le16(28))) else {
-                return "member \(index + 1) (\(shown(name))): its local header is missing or cut short"
+            // unzip refuses members that overlap; two sharing one local header are the plainest.
+            guard localHeaders.insert(localOffset).inserted else {
+                return .failure(Refusal("two members, one of them \(shown(raw)), share one local header"))
             }
-            let localName = Array(localNameAndExtra.prefix(Int(local.le16(26))))
-            let localExtra = Array(localNameAndExtra.dropFirst(Int(local.le16(26))))
-            if localName != name {
-                return "member \(index + 1) is \(shown(name)) in the central directory but \(shown(localName)) in its local header"
-            }
-            let unicode = ZipFile.field(0x7075, in: extra), localUnicode = ZipFile.field(0x7075, in: localExtra)
-            if unicode != nil || localUnicode != nil, unicode?.dropFirst(5) != localUnicode?.dropFirst(5) {
-                return "member \(shown(name)) has different Unicode names in the central directory and its local header"
-            }
+            members.append(Member(name: unzipName(raw: raw, extra: extra, madeBy: records[at + 5])))
             at += 46 + nameLength + extraLength + commentLength
         }
-        return nil
+        return .success(members)
     }
 
-    private static func shown(_ name: [UInt8]) -> String {
+    /// Why a zip is refused, in words that follow "the zip …: ".
+    struct Refusal: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// The name unzip gives a member: the first Info-ZIP Unicode path field's, when it is
+    /// version 1 and its checksum matches the stored name, else the stored name; in a zip
+    /// made on MS-DOS, with backslashes as separators.
+    static func unzipName(raw: [UInt8], extra: [UInt8], madeBy host: UInt8) -> [UInt8] {
+        var name = raw
+        if let unicode = ZipFile.field(0x7075, in: extra), unicode.count >= 5, unicode[0] == 1,
+           UInt32(unicode[1]) | UInt32(unicode[2]) << 8 | UInt32(unicode[3]) << 16 | UInt32(unicode[4]) << 24 == CRC32.of(raw) {
+            name = Array(unicode.dropFirst(5))
+        }
+        if host == 0 { name = name.map { $0 == UInt8(ascii: "\\") ? UInt8(ascii: "/") : $0 } }
+        return name
+    }
+
+    static func shown(_ name: [UInt8]) -> String {
         "'" + String(decoding: name.prefix(200), as: UTF8.self) + (name.count > 200 ? "…" : "") + "'"
+    }
+}
+
+/// The CRC-32 zip uses (IEEE 802.3), for the checksum in a Unicode path field.
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { n in
+        (0..<8).reduce(UInt32(n)) { c, _ in c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    }
+
+    static func of(_ bytes: [UInt8]) -> UInt32 {
+        ~bytes.reduce(~UInt32(0)) { table[Int(($0 ^ UInt32($1)) & 0xFF)] ^ ($0 >> 8) }
     }
 }
 

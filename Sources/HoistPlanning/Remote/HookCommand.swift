@@ -236,7 +236,8 @@ public struct HookInvocation: Sendable, Hashable {
               done
               # A drainer keeps the holder's output in the host log, then removes the FIFOs.
               trap - EXIT; unwatch
-              # It keeps only so much of it, half from each stream (`drainedOutputBytes`).
+              # It keeps only so much of it, half from each stream (`drainedOutputBytes`), each
+              # saying where it stopped.
               ( HOIST_LOG_KEEP=\(HookInvocation.drainedOutputBytes / 2) HOIST_HOOK_WHAT=\(q(location)); export HOIST_LOG_KEEP HOIST_HOOK_WHAT
                 relay >/dev/null 2>&1 & wait; rm -f "$d.o" "$d.e" "$d.pid" "$d.killed" ) </dev/null >/dev/null 2>&1 &
               kill $relays 2>/dev/null
@@ -266,8 +267,9 @@ public struct HookInvocation: Sendable, Hashable {
           cut=cat; if command -v stdbuf >/dev/null 2>&1 && command -v fold >/dev/null 2>&1; then cut='stdbuf -oL fold -b -w 65536'; fi
           set -- 'BEGIN { f = ENVIRON["HOIST_HOOK_LOG"]; c = ENVIRON["HOIST_LOG_KEEP"] + 0 }
             { print; fflush() }
-            !c || n < c { printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, $0 >>f; fflush(f); n += length($0) + 29 }
-            c && n >= c && !said { said = 1; printf "%s [stderr]hoist: the output of what %s left running is not kept past %d MiB\n", strftime("%Y-%m-%d %H:%M:%S"), ENVIRON["HOIST_HOOK_WHAT"], 2 * c / 1048576 >>f; fflush(f) }'
+            !c || n < c { s = $0; if (c && n + 29 + length(s) > c) s = substr(s, 1, c - n - 29)
+              printf "%s %s%s\n", strftime("%Y-%m-%d %H:%M:%S"), t, s >>f; fflush(f); n += 29 + length(s) }
+            c && n >= c && !said { said = 1; printf "%s [stderr]hoist: the %s of what %s left running is not kept past %d MiB\n", strftime("%Y-%m-%d %H:%M:%S"), substr(t, 2, 6), ENVIRON["HOIST_HOOK_WHAT"], c / 1048576 >>f; fflush(f) }'
           $cut <"$d.o" | $aw -v t='[stdout]' "$1" &
           $cut <"$d.e" | $aw -v t='[stderr]' "$1" >&2 &
           wait
