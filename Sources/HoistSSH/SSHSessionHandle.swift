@@ -11,6 +11,9 @@ import Glibc
 final class SSHSessionHandle: @unchecked Sendable {
     /// The host name shown in messages.
     let label: String
+    /// Which hop this session is, for a message about the hop itself: `jump host NAME`, or
+    /// the host's name for its own session.
+    var hop: String
     let raw: OpaquePointer
     let transport: SessionTransport
     /// The session this one tunnels through, kept alive as long as this one.
@@ -33,6 +36,7 @@ final class SSHSessionHandle: @unchecked Sendable {
             throw TransportError(host: label, kind: .protocolError, message: "libssh2 could not create a session (out of memory?)")
         }
         self.label = label
+        self.hop = label
         self.raw = raw
         self.transport = transport
         self.parent = parent
@@ -61,6 +65,8 @@ final class SSHSessionHandle: @unchecked Sendable {
 
     /// Repeats `body` while libssh2 answers EAGAIN, waiting for the socket in between.
     func call(_ what: String, kind: TransportError.Kind, deadline: Deadline, _ body: () -> Int32) throws -> Int32 {
+        // A session judged gone is not asked again: libssh2 would only answer with an error of its own.
+        if let silentHost { throw silentHost }
         while true {
             let rc = body()
             if rc != LIBSSH2_ERROR_EAGAIN { return rc }
@@ -70,6 +76,7 @@ final class SSHSessionHandle: @unchecked Sendable {
 
     /// Like `call`, for libssh2 functions that return a pointer and set EAGAIN as last errno.
     func callPointer<T>(_ what: String, kind: TransportError.Kind, deadline: Deadline, _ body: () -> T?) throws -> T {
+        if let silentHost { throw silentHost }
         while true {
             if let value = body() { return value }
             let code = libssh2_session_last_errno(raw)
@@ -112,12 +119,19 @@ final class SSHSessionHandle: @unchecked Sendable {
         let canSend = libssh2_session_block_directions(raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND == 0
         switch peerWatch.step(now: now, quiet: quiet, canSend: canSend) {
         case .nothing: break
-        case .sendKeepalive: sendKeepalive()
+        case .sendKeepalive:
+            sendKeepalive()
+            // The jump host answers one of its own, so a silence can be told apart: the host's
+            // alone, or the jump host's too.
+            if let parent, libssh2_session_block_directions(parent.raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND == 0 { parent.sendKeepalive() }
         case .dead(let silent, let asked):
             let question = asked.map { "not even to the keepalive sent \(Int($0)) s ago" }
                 ?? "nor taken in what was sent to it"
+            // Through a jump host that went silent too, the jump host is the one to look at.
+            let silentHop = parent.flatMap { p in p.transport.secondsSinceDataReceived.map { $0 + 1 >= quiet } == true ? p.hop : nil }
+            let who = silentHop.map { "the \($0) on the way to it" } ?? "the host"
             let error = TransportError(host: label, kind: .timeout,
-                message: "the host stopped answering while \(what): nothing came from it for \(Int(silent)) s, \(question) "
+                message: "\(who) stopped answering while \(what): nothing came from it for \(Int(silent)) s, \(question) "
                     + "(its sshd suspended or frozen, or the network dropping its packets)")
             silentHost = error
             throw error

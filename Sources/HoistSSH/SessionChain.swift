@@ -34,6 +34,7 @@ final class SessionChain: @unchecked Sendable {
                                                file: host.knownHostsFile ?? options.defaultKnownHostsFile, mode: host.hostKeyChecking)
                 let handle = try SSHSessionHandle(label: host.name, transport: transport, parent: handles.last,
                                                   keepaliveSeconds: options.keepaliveSeconds, answerSeconds: options.deadPeerSeconds)
+                handle.hop = hop.label
                 handles.append(handle)
                 handle.preferHostKeys(verifier.knownKeyTypes(session: handle.raw))
                 do {

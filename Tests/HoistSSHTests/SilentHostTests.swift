@@ -30,10 +30,9 @@ struct SilentHostTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(5)))
-    func aCommandOnAHostThatStopsAnsweringFailsAsUnreachable() async throws {
-        let (proxy, session) = try await connectThroughProxy()
-        defer { Task { await session.close() } }
+    /// Starts a silent ten-minute command, freezes the proxy once it runs, and gives how the
+    /// command ended.
+    static func longCommand(on session: any HostSession, frozenBy proxy: CommitCuttingProxy) async -> Result<CommandResult, any Error> {
         let started = Locked(false)
         let command = Task {
             try await session.run("echo started; sleep 600", timeoutSeconds: 600, killGraceSeconds: 5) { line in
@@ -42,7 +41,14 @@ struct SilentHostTests {
         }
         #expect(await eventually(within: 120) { started.current }, "the command started")
         proxy.freeze()
-        try expectSilentHost(await command.result, "the command")
+        return await command.result
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aCommandOnAHostThatStopsAnsweringFailsAsUnreachable() async throws {
+        let (proxy, session) = try await connectThroughProxy()
+        defer { Task { await session.close() } }
+        try expectSilentHost(await Self.longCommand(on: session, frozenBy: proxy), "the command")
         // The session stays judged: the clean-up after the failure does not wait again.
         let next: Result<String, any Error>
         do { next = .success(try await session.capture("echo still here").stdout) } catch { next = .failure(error) }
@@ -65,5 +71,29 @@ struct SilentHostTests {
         defer { Task { await session.close() } }
         let (result, stdout, _) = try await session.capture("sleep 12; echo done", timeoutSeconds: 300)
         #expect(result.succeeded && stdout == "done", "\(result)")
+    }
+
+    /// Through a jump host, the message names the hop that went silent: the jump host when
+    /// it is the one frozen, the host itself when only it is (the jump host then answers a
+    /// keepalive of its own).
+    @Test(.timeLimit(.minutes(5)), arguments: [true, false])
+    func throughAJumpHostTheSilentHopIsNamed(jumpFrozen: Bool) async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let proxy = try CommitCuttingProxy(targetPort: sshd.port)
+        let knownHosts = sshd.dir.appendingPathComponent("known_hosts-\(UUID().uuidString)").path
+        try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        var host = sshd.host(knownHosts: knownHosts, checking: .acceptNew,
+                             jumps: [JumpHost(address: "127.0.0.1", port: jumpFrozen ? proxy.port : sshd.port, user: "root")])
+        if !jumpFrozen { host.port = proxy.port }
+        let session = try await LocalSSHD.connector {
+            $0.keepaliveSeconds = 1
+            $0.deadPeerSeconds = 4
+        }.connect(host)
+        defer { Task { await session.close() } }
+        let outcome = await Self.longCommand(on: session, frozenBy: proxy)
+        try expectSilentHost(outcome, "the command")
+        if case .failure(let error as TransportError) = outcome {
+            #expect(error.message.contains("jump host") == jumpFrozen, "\(error.message)")
+        }
     }
 }
