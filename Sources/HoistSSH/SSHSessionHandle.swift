@@ -13,7 +13,7 @@ final class SSHSessionHandle: @unchecked Sendable {
     let label: String
     /// Which hop this session is, for a message about the hop itself: `jump host NAME`, or
     /// the host's name for its own session.
-    var hop: String
+    let hop: String
     let raw: OpaquePointer
     let transport: SessionTransport
     /// The session this one tunnels through, kept alive as long as this one.
@@ -31,12 +31,13 @@ final class SSHSessionHandle: @unchecked Sendable {
 
     /// `answerSeconds`: how long a keepalive may go unanswered before the host counts as gone
     /// (`PeerWatch`); 0, or keepalives off, never judges.
-    init(label: String, transport: SessionTransport, parent: SSHSessionHandle?, keepaliveSeconds: Int, answerSeconds: Int = 0) throws {
+    init(label: String, hop: String? = nil, transport: SessionTransport, parent: SSHSessionHandle?, keepaliveSeconds: Int,
+         answerSeconds: Int = 0) throws {
         guard let raw = hoist_libssh2_session_init() else {
             throw TransportError(host: label, kind: .protocolError, message: "libssh2 could not create a session (out of memory?)")
         }
         self.label = label
-        self.hop = label
+        self.hop = hop ?? label
         self.raw = raw
         self.transport = transport
         self.parent = parent
@@ -110,20 +111,24 @@ final class SSHSessionHandle: @unchecked Sendable {
         while try transport.pump() {}
     }
 
+    /// True while libssh2 holds a packet only partly sent (the session is blocked outbound): it
+    /// refuses any other packet until that one is out, a keepalive or a side command's alike.
+    var isMidPacket: Bool { libssh2_session_block_directions(raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 }
+
     /// Sends a keepalive when the host has been quiet, and throws once it has left one
     /// unanswered too long (`PeerWatch`); how long until it has more to do.
     private func watchPeer(_ what: String) throws -> Double {
         if let silentHost { throw silentHost }
         guard peerWatch.isOn, let quiet = transport.secondsSinceDataReceived else { return .infinity }
         let now = Deadline.now()
-        let canSend = libssh2_session_block_directions(raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND == 0
+        let canSend = !isMidPacket
         switch peerWatch.step(now: now, quiet: quiet, canSend: canSend) {
         case .nothing: break
         case .sendKeepalive:
             sendKeepalive()
             // The jump host answers one of its own, so a silence can be told apart: the host's
             // alone, or the jump host's too.
-            if let parent, libssh2_session_block_directions(parent.raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND == 0 { parent.sendKeepalive() }
+            if let parent, !parent.isMidPacket { parent.sendKeepalive() }
         case .dead(let silent, let asked):
             let question = asked.map { "not even to the keepalive sent \(Int($0)) s ago" }
                 ?? "nor taken in what was sent to it"

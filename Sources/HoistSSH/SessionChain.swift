@@ -32,9 +32,8 @@ final class SessionChain: @unchecked Sendable {
                 }
                 let verifier = HostKeyVerifier(label: host.name, address: hop.address, port: hop.port,
                                                file: host.knownHostsFile ?? options.defaultKnownHostsFile, mode: host.hostKeyChecking)
-                let handle = try SSHSessionHandle(label: host.name, transport: transport, parent: handles.last,
+                let handle = try SSHSessionHandle(label: host.name, hop: hop.label, transport: transport, parent: handles.last,
                                                   keepaliveSeconds: options.keepaliveSeconds, answerSeconds: options.deadPeerSeconds)
-                handle.hop = hop.label
                 handles.append(handle)
                 handle.preferHostKeys(verifier.knownKeyTypes(session: handle.raw))
                 do {

@@ -78,7 +78,7 @@ final class SideCommands: @unchecked Sendable {
     /// blocked outbound): the commands wait for the job's next wait then.
     @discardableResult
     func serve(on handle: SSHSessionHandle) -> Bool {
-        guard libssh2_session_block_directions(handle.raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND == 0 else { return false }
+        guard !handle.isMidPacket else { return false }
         return runPending(.beside)
     }
 
