@@ -150,15 +150,27 @@ final class LocalSSHD: @unchecked Sendable {
         }
     }
 
+    /// Where `connectThroughProxy` puts its proxy.
+    enum ProxyPlace {
+        /// In front of the host.
+        case host
+        /// In front of the jump host the session reaches this server through (this server too).
+        case jumpHost
+        /// In front of the host, reached through this server as a jump host.
+        case hostBehindJumpHost
+    }
+
     /// A proxy in front of this server (to cut or freeze the connection) and a session through
-    /// it, its host key accepted into a known_hosts file of its own.
-    func connectThroughProxy(_ configure: (inout SSHConnectorOptions) -> Void = { _ in }) async throws -> (CommitCuttingProxy, any HostSession) {
+    /// it, its host keys accepted into a known_hosts file of its own.
+    func connectThroughProxy(at place: ProxyPlace = .host, _ configure: (inout SSHConnectorOptions) -> Void = { _ in })
+        async throws -> (CommitCuttingProxy, any HostSession) {
         signal(SIGPIPE, SIG_IGN)
         let proxy = try CommitCuttingProxy(targetPort: port)
         let knownHosts = dir.appendingPathComponent("known_hosts-\(UUID().uuidString)").path
         try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
-        var host = host(knownHosts: knownHosts, checking: .acceptNew)
-        host.port = proxy.port
+        let jumps = place == .host ? [] : [JumpHost(address: "127.0.0.1", port: place == .jumpHost ? proxy.port : port, user: "root")]
+        var host = host(knownHosts: knownHosts, checking: .acceptNew, jumps: jumps)
+        if place != .jumpHost { host.port = proxy.port }
         return (proxy, try await Self.connector(configure).connect(host))
     }
 
