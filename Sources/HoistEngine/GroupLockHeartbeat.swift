@@ -101,10 +101,11 @@ public final class HeartbeatHandle: Sendable {
                     if all { refreshed = clock.now }
                     // The hosts of this beat at once, the replies read in host order.
                     let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
-                        // A host whose session is stalled (its sshd stopped, the connection
-                        // still up) may never start the beat, whose own timeout then never
-                        // runs: the round must not wait for it, or no host is beaten again and
-                        // the deployment stops itself for a lock nobody took.
+                        // A beat queued beside a job starts its own timeout only when it runs.
+                        // The SSH adapter ends a job on a silent host within about 35 s
+                        // (`PeerWatch`), but the round does not lean on any one session to bound
+                        // its time: if it waited, no host would be beaten again and the
+                        // deployment would stop itself for a lock nobody took.
                         await Self.atMost(seconds: lock.commandTimeoutSeconds + 5) {
                             let answer = try? await lock.call(host, beside: true, { beat($0) })
                             // As it comes: a round waits for its slowest host, which must not
