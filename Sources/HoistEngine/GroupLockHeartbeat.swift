@@ -107,10 +107,15 @@ public final class HeartbeatHandle: Sendable {
                         // its time: if it waited, no host would be beaten again and the
                         // deployment would stop itself for a lock nobody took.
                         await Self.atMost(seconds: lock.commandTimeoutSeconds + 5) {
+                            // The host renewed the lock after the beat was asked for, at some
+                            // time before its answer is read: the asking is the time that is
+                            // sure. An answer read late (a coordinator frozen with it in its
+                            // socket, woken after a takeover) must not make the lock look fresh.
+                            let asked = ContinuousClock.now
                             let answer = try? await lock.call(host, beside: true, { beat($0) })
                             // As it comes: a round waits for its slowest host, which must not
                             // hold back the renewal's time.
-                            if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, ContinuousClock.now) } }
+                            if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, asked) } }
                             return answer
                         } ?? nil
                     }

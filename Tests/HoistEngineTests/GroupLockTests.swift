@@ -379,9 +379,16 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
 @Suite struct StalledHeartbeatHostTests {
     final class StalledHost: HostConnector, @unchecked Sendable {
         let stalled: String
+        /// Once let go, its held beats run after all (an answer read late), instead of failing.
+        let thenAnswers: Bool
         let beaten = Locked<[String: Int]>([:])
         private let held = Locked<[CheckedContinuation<Void, Never>]>([])
-        init(stalled: String) { self.stalled = stalled }
+        init(stalled: String, thenAnswers: Bool = false) {
+            self.stalled = stalled
+            self.thenAnswers = thenAnswers
+        }
+
+        var holding: Bool { held.withLock { !$0.isEmpty } }
 
         func connect(_ host: HostSpec) async throws -> any HostSession {
             Session(inner: LocalHostSession(host: host), owner: self)
@@ -401,7 +408,7 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
                 if host.name == owner.stalled {
                     // Neither answers nor times out, cancelled or not, until the test lets go.
                     await withCheckedContinuation { waiting in owner.held.withLock { $0.append(waiting) } }
-                    throw TransportError(host: host.name, kind: .closed, message: "the connection was lost")
+                    if !owner.thenAnswers { throw TransportError(host: host.name, kind: .closed, message: "the connection was lost") }
                 }
                 return try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
             }
@@ -425,5 +432,34 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
         connector.letGo()
         #expect(others, "\(connector.beaten.current)")
         #expect(!unrenewed.current)
+    }
+
+    /// A beat the host answered but the coordinator read only much later (frozen with the
+    /// answer in its socket, woken after another deployment took the lock over) proves the
+    /// lock held when the beat was asked for, not when it was read. Counting it from the
+    /// reading made a woken coordinator's lock look fresh, and it rolled back on hosts
+    /// another deployment held (a fleet test caught it on a busy machine).
+    @Test(.timeLimit(.minutes(5)))
+    func aBeatAnsweredLateDoesNotMakeTheLockLookFresh() async throws {
+        let fleet = try GroupLockFleet()
+        let connector = StalledHost(stalled: "web1", thenAnswers: true)
+        let host = try #require(fleet.hosts.first { $0.name == "web1" })
+        let lock = GroupLock(groupID: fleet.groupID, hosts: [host], owner: GroupLockFleet.owner("d-ALICE0001", lease: 120)) {
+            try await connector.connect($0)
+        }
+        _ = try await lock.acquire()
+        let heartbeat = HeartbeatHandle(
+            lock: lock, hosts: [host], interval: .milliseconds(20), refresh: .seconds(3600), stop: StopController(),
+            unrenewedAfter: .seconds(2), onLost: { _, _ in }, onContinue: { _ in }, onUnrenewed: { _ in })
+        #expect(await eventually(within: 120) { connector.holding }, "the beat was asked for")
+        let asked = ContinuousClock.now
+        #expect(await eventually(within: 120) { ContinuousClock.now - asked > .seconds(3) })
+        connector.letGo()
+        // The next beat is asked for (and held) only once the late answer has been read.
+        #expect(await eventually(within: 120) { connector.beaten.current["web1", default: 0] >= 2 && connector.holding })
+        #expect(!heartbeat.checkRenewed(), "an answer read 3 s after it was asked for, with 2 s allowed")
+        heartbeat.cancel()
+        connector.letGo()
+        await heartbeat.finish()
     }
 }
