@@ -80,7 +80,7 @@ public struct Deployment: Sendable {
         }
         await heartbeat.finish()
         stop.setGate(nil)
-        let unreleased = await acquired.release()
+        let unreleased = await acquired.release(connected: lockSessions.hasConnected)
         if !unreleased.isEmpty {
             observer.handle(.notice(.lockNotReleased(unreleased, leaseSeconds: owner.leaseSeconds,
                                                       release: request.commands.lockRelease(playbook: request.playbookPath))))

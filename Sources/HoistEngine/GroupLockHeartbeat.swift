@@ -22,11 +22,14 @@ public struct AcquiredLock: Sendable {
 
     /// Removes our lock on every host of the group (skipped ones too, in case the connection
     /// dropped after the lock was written); a host whose lock is no longer ours is left alone.
-    /// Returns the locked hosts where it could not be removed (the host went down meanwhile).
+    /// `connected` says whether a host was ever connected to: a skipped host that never was
+    /// ran no lock program, and is not waited for again. Returns the locked hosts where it
+    /// could not be removed (the host went down meanwhile).
     @discardableResult
-    public func release() async -> [UnreleasedLock] {
+    public func release(connected: (String) -> Bool = { _ in true }) async -> [UnreleasedLock] {
         let locked = Set(lockedHosts.map(\.name))
-        return await lock.release(on: lock.hosts.reversed()).filter { locked.contains($0.host) }
+        let hosts = lock.hosts.reversed().filter { locked.contains($0.name) || connected($0.name) }
+        return await lock.release(on: hosts).filter { locked.contains($0.host) }
     }
 
     /// Keeps the lock fresh and listens for requests: every `interval` (default: a third of

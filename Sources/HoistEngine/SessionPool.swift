@@ -1,60 +1,97 @@
+import Foundation
 import HoistCore
 
 /// Hands out one session per host for a whole command run, so the lock, its heartbeat (see
 /// `HostSession.runBeside`) and the deployment share a host's connection instead of opening
 /// several. Sessions it hands out
 /// ignore `close()`; `closeAll()` closes them for real.
+///
+/// A host that could not be connected to is not tried again for `failureMemory`: the next
+/// callers get the same failure at once. A host that is down would otherwise cost a connect
+/// timeout (20 s by default) for the lock, again for its turn in the deployment and again
+/// for the lock's release; a host still down at its turn a minute later is tried again, as it
+/// may have come back.
 public final class SessionPool: HostConnector, Sendable {
     private let connector: any HostConnector
-    private let sessions = Locked<[String: Task<any HostSession, any Error>]>([:])
+    private let failureMemory: Duration
+    private let state = Locked(PoolState())
 
-    public init(connector: any HostConnector) {
+    private struct PoolState {
+        var sessions: [String: Task<any HostSession, any Error>] = [:]
+        var failures: [String: (error: TransportError, at: ContinuousClock.Instant)] = [:]
+        var connected: Set<String> = []
+    }
+
+    public init(connector: any HostConnector, failureMemory: Duration = .seconds(60)) {
         self.connector = connector
+        self.failureMemory = failureMemory
     }
 
     public func connect(_ host: HostSpec) async throws -> any HostSession {
-        let task = sessions.withLock { pool -> Task<any HostSession, any Error> in
-            if let existing = pool[host.name] { return existing }
-            let connector = self.connector
-            let created = Task<any HostSession, any Error> { try await connector.connect(host) }
-            pool[host.name] = created
+        let task = try state.withLock { pool -> Task<any HostSession, any Error> in
+            if let existing = pool.sessions[host.name] { return existing }
+            if let failed = pool.failures[host.name] {
+                let ago = ContinuousClock.now - failed.at
+                if ago < failureMemory { throw remembered(failed.error, ago: ago) }
+            }
+            let created = connecting(host)
+            pool.sessions[host.name] = created
             return created
         }
-        do {
-            return PooledSession(inner: try await task.value)
-        } catch {
-            // A failed connection is not kept: the next caller tries again.
-            sessions.withLock { pool in _ = pool.removeValue(forKey: host.name) }
-            throw error
-        }
+        return PooledSession(inner: try await task.value)
     }
 
     /// Starts connecting to `host` now, so the connection is ready when the deployment gets
     /// to it (on a 30 ms network the handshake is a quarter of a second). A connection that
-    /// fails here is forgotten, and the host's turn tries again.
+    /// fails here is remembered like any other; the host's turn gets its failure.
     public func prepare(_ host: HostSpec) {
-        sessions.withLock { pool in
-            guard pool[host.name] == nil else { return }
-            let connector = self.connector
-            let sessions = self.sessions
-            // The task removes itself when it fails; it is in the pool before it can (the
-            // removal waits for this lock).
-            let created = Task<any HostSession, any Error> {
-                do {
-                    return try await connector.connect(host)
-                } catch {
-                    sessions.withLock { pool in _ = pool.removeValue(forKey: host.name) }
-                    throw error
-                }
-            }
-            pool[host.name] = created
+        state.withLock { pool in
+            guard pool.sessions[host.name] == nil, pool.failures[host.name] == nil else { return }
+            pool.sessions[host.name] = connecting(host)
         }
     }
 
+    /// Whether a connection to `host` was ever made in this pool: a host never connected to
+    /// ran none of this run's programs, so there is nothing of them to undo there.
+    public func hasConnected(_ host: String) -> Bool {
+        state.withLock { $0.connected.contains(host) }
+    }
+
+    /// A connection attempt that records its own end: its session, or its failure (the task
+    /// is in the pool before it can end, since the record waits for the pool's lock).
+    private func connecting(_ host: HostSpec) -> Task<any HostSession, any Error> {
+        let connector = self.connector
+        let state = self.state
+        return Task<any HostSession, any Error> {
+            do {
+                let session = try await connector.connect(host)
+                state.withLock { pool in
+                    pool.connected.insert(host.name)
+                    pool.failures[host.name] = nil
+                }
+                return session
+            } catch {
+                state.withLock { pool in
+                    pool.sessions[host.name] = nil
+                    // A cancelled attempt says nothing about the host.
+                    if let failure = error as? TransportError { pool.failures[host.name] = (failure, ContinuousClock.now) }
+                }
+                throw error
+            }
+        }
+    }
+
+    private func remembered(_ error: TransportError, ago: Duration) -> TransportError {
+        let seconds = Int(ago.components.seconds)
+        let memory = Int(failureMemory.components.seconds)
+        return TransportError(host: error.host, kind: error.kind,
+                              message: "\(error.message) (\(seconds) s ago; not tried again within \(memory) s)")
+    }
+
     public func closeAll() async {
-        let all = sessions.withLock { pool -> [Task<any HostSession, any Error>] in
-            let values = Array(pool.values)
-            pool = [:]
+        let all = state.withLock { pool -> [Task<any HostSession, any Error>] in
+            let values = Array(pool.sessions.values)
+            pool.sessions = [:]
             return values
         }
         // All at once: each close waits for its host to answer.

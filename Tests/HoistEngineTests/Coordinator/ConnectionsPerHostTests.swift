@@ -32,6 +32,27 @@ import HoistTestSupport
         #expect(connector.connections == Dictionary(uniqueKeysWithValues: group.hosts.map { ($0.name, 1) }))
         for host in group.hosts.map(\.name) { #expect(!group.lockExists(host)) }
     }
+
+    /// A host that cannot be reached when the lock is taken fails at its turn with the same
+    /// error at once, and the release does not try it: a frozen host cost three connect
+    /// timeouts (lock, turn, release), a minute with the default 20 s.
+    @Test func aHostThatCannotBeReachedIsTriedOnce() async throws {
+        let group = try FolderGroup()
+        let connector = SessionPoolTests.DownConnector(down: ["h2"])
+        var ports = group.ports()
+        ports.connector = connector
+        let report = try await Deployment(request: group.request(group.plan(), try await group.revision("v1")), ports: ports).run()
+        #expect(connector.attempts.current["h2"] == 1)
+        let h2 = try #require(report.hosts["h2"])
+        #expect(h2.status == .failed)
+        #expect(h2.errorCode == .hostUnreachable)
+        #expect(h2.message?.hasPrefix("timed out during SSH handshake") == true, "\(h2.message ?? "")")
+        for host in ["h1", "h3"] {
+            #expect(report.hosts[host]?.status == .succeeded)
+            #expect(connector.attempts.current[host] == 1)
+            #expect(!group.lockExists(host))
+        }
+    }
 }
 
 /// Opens folder-host sessions and counts, per host, the connections made and the commands

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import HoistCore
+@testable import HoistEngine
+
+/// A host that cannot be connected to costs one connect timeout per minute, not one per use:
+/// the lock, the host's turn and the release each waited 20 s for a frozen host.
+@Suite struct SessionPoolTests {
+    /// Counts attempts per host; hosts in `down` fail as a handshake that timed out would.
+    final class DownConnector: HostConnector, @unchecked Sendable {
+        let down: Locked<Set<String>>
+        let attempts = Locked([String: Int]())
+        init(down: Set<String>) { self.down = Locked(down) }
+        func connect(_ host: HostSpec) async throws -> any HostSession {
+            attempts.withLock { $0[host.name, default: 0] += 1 }
+            if down.current.contains(host.name) {
+                throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
+            }
+            return LocalHostSession(host: host)
+        }
+    }
+
+    let host = HostSpec(name: "h1", address: "127.0.0.1")
+
+    @Test func aFailedConnectionIsRememberedAndNotTriedAgainAtOnce() async throws {
+        let connector = DownConnector(down: ["h1"])
+        let pool = SessionPool(connector: connector)
+        await #expect(throws: TransportError.self) { _ = try await pool.connect(host) }
+        let again = await #expect(throws: TransportError.self) { _ = try await pool.connect(host) }
+        #expect(again?.kind == .timeout)
+        #expect(again?.message.hasPrefix("timed out during SSH handshake (0 s ago; not tried again within 60 s)") == true,
+                "\(again?.message ?? "")")
+        pool.prepare(host)
+        await #expect(throws: TransportError.self) { _ = try await pool.connect(host) }
+        #expect(connector.attempts.current["h1"] == 1)
+        #expect(!pool.hasConnected("h1"))
+    }
+
+    @Test func aHostIsTriedAgainOnceItsFailureIsOldEnough() async throws {
+        let connector = DownConnector(down: ["h1"])
+        let pool = SessionPool(connector: connector, failureMemory: .zero)
+        await #expect(throws: TransportError.self) { _ = try await pool.connect(host) }
+        connector.down.withLock { $0 = [] }
+        _ = try await pool.connect(host)
+        _ = try await pool.connect(host)
+        #expect(connector.attempts.current["h1"] == 2, "one failure, then one session kept for every later use")
+        #expect(pool.hasConnected("h1"))
+        await pool.closeAll()
+    }
+
+    /// The release goes to the hosts locked and to those a connection was made to (the lock
+    /// may have been written before it dropped), not to a host never reached, even once the
+    /// pool would try it again.
+    @Test func theReleaseDoesNotWaitForAHostNeverReached() async throws {
+        let fleet = try GroupLockFleet(["web1", "web2"])
+        let connector = DownConnector(down: ["web2"])
+        let pool = SessionPool(connector: connector, failureMemory: .zero)
+        let lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-ALICE0001")) {
+            try await pool.connect($0)
+        }
+        let taken = try await lock.acquire()
+        #expect(taken.skippedHosts.map(\.host) == ["web2"])
+        #expect(await taken.release(connected: pool.hasConnected).isEmpty)
+        #expect(connector.attempts.current == ["web1": 1, "web2": 1])
+        #expect(fleet.ownerOnDisk("web1") == nil)
+        await pool.closeAll()
+    }
+}
