@@ -41,9 +41,7 @@ struct PeerWatch {
         guard isOn else { return .nothing }
         let lastData = now - quiet
         if let asked {
-            // The kernel counts in ticks: data counts as an answer only when it came well after
-            // what came before the keepalive (which was a keepalive interval or more before).
-            if lastData > asked.lastDataBefore + (asked.at - asked.lastDataBefore) / 2 {
+            if Self.answers(lastData, asked) {
                 self.asked = nil
             } else if now - asked.at >= answerSeconds {
                 return .dead(silentSeconds: quiet, askedSeconds: now - asked.at)
@@ -59,6 +57,23 @@ struct PeerWatch {
         lastKeepalive = now
         if asked == nil { asked = (now, lastData) }
         return .sendKeepalive
+    }
+
+    /// What an operation whose own deadline passed first can say of the host: nil unless it
+    /// has sent nothing for a keepalive interval or more; else how long, and how long ago the
+    /// keepalive it left unanswered asked (nil: none is outstanding). A host frozen before a
+    /// channel opened timed out as "during opening a channel", which reads like a slow sshd.
+    func silence(now: Double, quiet: Double) -> (silentSeconds: Double, askedSeconds: Double?)? {
+        guard isOn, quiet >= keepaliveSeconds else { return nil }
+        let lastData = now - quiet
+        guard let asked, !Self.answers(lastData, asked) else { return (quiet, nil) }
+        return (quiet, now - asked.at)
+    }
+
+    /// The kernel counts in ticks: data counts as an answer only when it came well after what
+    /// came before the keepalive (which was a keepalive interval or more before).
+    private static func answers(_ lastData: Double, _ asked: (at: Double, lastDataBefore: Double)) -> Bool {
+        lastData > asked.lastDataBefore + (asked.at - asked.lastDataBefore) / 2
     }
 
     /// How long a wait may sleep before `step` has something to do (given the same `canSend`).

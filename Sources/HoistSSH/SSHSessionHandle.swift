@@ -91,7 +91,7 @@ final class SSHSessionHandle: @unchecked Sendable {
     /// default, so callers can send keepalives; see `waitForCommand`).
     func wait(_ what: String, deadline: Deadline, cap: Double = 1) throws {
         if deadline.hasPassed {
-            throw TransportError(host: label, kind: .timeout, message: "timed out during \(what)")
+            throw TransportError(host: label, kind: .timeout, message: "timed out during \(what)" + silenceNote())
         }
         while try transport.pump() {}
         let watchDue = try watchPeer(what)
@@ -142,6 +142,15 @@ final class SSHSessionHandle: @unchecked Sendable {
             throw error
         }
         return peerWatch.secondsUntilDue(now: now, quiet: quiet, canSend: canSend)
+    }
+
+    /// What a timeout can add about a host that has gone quiet (`PeerWatch.silence`), so that
+    /// a frozen host is not taken for a slow one.
+    private func silenceNote() -> String {
+        guard let quiet = transport.secondsSinceDataReceived,
+              let silence = peerWatch.silence(now: Deadline.now(), quiet: quiet) else { return "" }
+        return " (nothing came from the host for \(Int(silence.silentSeconds)) s"
+            + (silence.askedSeconds.map { ", not even to the keepalive sent \(Int($0)) s ago" } ?? "") + ")"
     }
 
     /// A running command's wait: until output arrives, the waker is woken (a side command, a

@@ -86,4 +86,20 @@ struct PeerWatchTests {
         #expect(w.step(now: 126, quiet: 30, canSend: true) == .sendKeepalive)
         #expect(w.secondsUntilDue(now: 128, quiet: 32, canSend: true) == 3, "the answer is due 25 s after 106")
     }
+
+    /// A deadline that passes before the host is judged says what the watch knows: a frozen
+    /// host's channel open (30 s) timed out 5 s before its keepalive's answer time ran out.
+    @Test func aTimeoutSaysHowLongTheHostHasBeenSilent() {
+        var w = watch()
+        #expect(w.silence(now: 100, quiet: 9) == nil, "quiet less than a keepalive interval is nothing to say")
+        #expect(w.step(now: 100, quiet: 10, canSend: true) == .sendKeepalive)
+        let frozen = w.silence(now: 120, quiet: 30)
+        #expect(frozen?.silentSeconds == 30)
+        #expect(frozen?.askedSeconds == 20)
+        // Answered since: only the quiet is said, no keepalive is outstanding.
+        #expect(w.step(now: 121, quiet: 0.5, canSend: true) == .nothing)
+        let quiet = w.silence(now: 132, quiet: 11.5)
+        #expect(quiet?.silentSeconds == 11.5)
+        #expect(quiet?.askedSeconds == nil)
+    }
 }

@@ -87,4 +87,28 @@ struct SilentHostTests {
             #expect(error.message.contains("jump host") == jumpFrozen, "\(error.message)")
         }
     }
+
+    /// An upload to a host frozen before its channel opened failed on the channel's own
+    /// deadline (30 s), before the watch's answer time ran out, as "timed out during opening
+    /// a channel": a slow sshd, to a reader. It says now how long the host has been silent.
+    @Test(.timeLimit(.minutes(5)))
+    func aTimeoutOnAFrozenHostSaysItIsSilent() async throws {
+        let (proxy, session) = try await sshd.connectThroughProxy {
+            $0.keepaliveSeconds = 1
+            $0.deadPeerSeconds = 120
+        }
+        defer { Task { await session.close() } }
+        let file = sshd.dir.appendingPathComponent("frozen-\(UUID().uuidString)").path
+        try Data(count: 1 << 16).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        proxy.freeze()
+        let error = await #expect(throws: TransportError.self) {
+            _ = try await session.upload(localPath: file, remotePath: "/tmp/hoist-frozen-\(UUID().uuidString)", mode: 0o600,
+                                         sha256: String(repeating: "0", count: 64), progress: nil)
+        }
+        #expect(error?.isUnreachable == true)
+        #expect(error?.message.contains("timed out during opening a channel (nothing came from the host for ") == true,
+                "\(error?.message ?? "")")
+        #expect(error?.message.contains("not even to the keepalive sent") == true, "\(error?.message ?? "")")
+    }
 }
