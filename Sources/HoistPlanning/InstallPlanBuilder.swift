@@ -10,6 +10,10 @@ struct InstallPlanBuilder {
     /// Destination → bundle source, in insertion order (`copyOrder`).
     private var copyTargets: [String: String] = [:]
     private var copyOrder: [String] = []
+    /// Destinations installed as symbolic links: permissions pass them by, since chmod and
+    /// chown would change what the link points to (a retained file, or one outside the
+    /// install), which this deployment did not install.
+    private var linkTargets: Set<String> = []
     private var directorySet: Set<String> = []
     private var directoryOrder: [String] = []
     private var permissionTargets: Set<String> = []
@@ -74,7 +78,9 @@ struct InstallPlanBuilder {
         copyTargets[target] = source
         copyOrder.append(target)
         switch kind {
-        case .symlink(let linkText): steps.append(.symlink(target: linkText, at: target))
+        case .symlink(let linkText):
+            linkTargets.insert(target)
+            steps.append(.symlink(target: linkText, at: target))
         case .file, .directory: steps.append(.copy(from: source, to: target))
         }
     }
@@ -133,7 +139,7 @@ struct InstallPlanBuilder {
         let hasDefaultACL = permission.acls?.contains(where: \.isDefault) ?? false
         if copyTargets[object] != nil {
             // The object is itself a file being installed.
-            guard permission.types.contains(.file) else { return }
+            guard permission.types.contains(.file), !linkTargets.contains(object) else { return }
             if permission.pattern != Permission.recursivePattern {
                 error(InstallPlanMessages.filePattern(object, permission.pattern), hint: "a file object takes no pattern; remove `pattern:`")
                 return
@@ -152,7 +158,7 @@ struct InstallPlanBuilder {
         // Otherwise the object is a directory (created here or already there): the rules
         // apply to the installed paths under it, never to the object itself.
         if permission.types.contains(.file) {
-            for path in copyOrder where matches(path, permission, object: object) {
+            for path in copyOrder where !linkTargets.contains(path) && matches(path, permission, object: object) {
                 if hasDefaultACL {
                     error(InstallPlanMessages.defaultACLOnFile, hint: "limit this entry to `type: [directory]`, or drop the d: entries")
                     return

@@ -52,6 +52,16 @@ import Testing
                 "perm /srv/www/a.sh file mode=0750 owner=app", "perm /srv/www/lib/b.rb file mode=0750 owner=app",
                 "perm /srv/www/lib directory mode=0750 owner=app",
             ]),
+        // chmod and chown follow a link: a link to a retained file, or one whose target is
+        // outside the install, would change a file this deployment did not install.
+        Case(name: "permissions pass links by, by pattern or by name",
+            body: "files:\n  - source: app\n    destination: /srv\npermissions:\n  - object: /srv\n    mode: \"0600\"\n    owner: app\n"
+                + "  - object: /srv/named\n    mode: \"0644\"\n",
+            bundle: ["app/a", "app/kl -> a", "app/named -> ../victim"],
+            steps: [
+                "dir /srv", "copy app/a -> /srv/a", "link a -> /srv/kl", "link ../victim -> /srv/named",
+                "perm /srv/a file mode=0600 owner=app",
+            ]),
         Case(name: "a pattern matches direct children only; except removes names",
             body: "files:\n  - source: app\n    destination: /srv\npermissions:\n  - object: /srv\n    pattern: \"*.sh\"\n    except: [skip.sh]\n    mode: \"755\"\n",
             bundle: ["app/run.sh", "app/skip.sh", "app/bin/deep.sh", "app/readme"],
