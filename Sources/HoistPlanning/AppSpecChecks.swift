@@ -21,7 +21,13 @@ public enum AppSpecChecks {
                     problem = ("the script location (\(script.location)) is a directory in the bundle",
                         "point `location` at the script file itself")
                 default:
-                    problem = nil
+                    // The host's kernel resolves the location as written, as CodeDeploy's agent
+                    // lets it: `x.sh/`, `x.sh/.` and `nodir/../x.sh` read as `x.sh` but are not
+                    // found there.
+                    problem = firstNonFolder(on: script.location, in: index).map { notFolder in
+                        ("Script does not exist at specified location: \(script.location)",
+                         "\(notFolder) is not a folder in the bundle, so the host would not find the script; write the location as \(path)")
+                    }
                 }
                 if let (message, hint) = problem {
                     diagnostics.append(Diagnostic(
@@ -31,5 +37,28 @@ public enum AppSpecChecks {
             }
         }
         return diagnostics
+    }
+
+    /// The first path the kernel would have to look into that is not a folder of the bundle
+    /// (a file, a link to one, or nothing), walking `location` as written: each component is
+    /// looked up in what came before it, and a trailing `/` asks for a folder. nil when every
+    /// step is a folder.
+    static func firstNonFolder(on location: String, in index: BundleIndex) -> String? {
+        let components = location.split(separator: "/", omittingEmptySubsequences: true)
+        var parts: [Substring] = []
+        for (k, component) in components.enumerated() {
+            let current = parts.joined(separator: "/")
+            if k > 0, !index.isDirectory(current) { return current }
+            switch component {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(component)
+            }
+        }
+        let last = parts.joined(separator: "/")
+        if location.hasSuffix("/") || components.last == "." || components.last == "..", index.kind(last) != nil, !index.isDirectory(last) {
+            return last
+        }
+        return nil
     }
 }

@@ -172,6 +172,27 @@ import Testing
         #expect(diagnostics.map { "\($0.line!):\($0.column!) \($0.keyPath!) \($0.message)" } == c.errors)
     }
 
+    /// The host looks a location up as written: a script the text names once `.`, `..` and
+    /// a trailing `/` are simplified is not found there when the path goes through a file or
+    /// a folder that does not exist. validate said the revision was fine, and the host failed
+    /// the event with ScriptMissing after ApplicationStop had run.
+    @Test func aLocationIsLookedUpAsTheHostWillLookItUp() throws {
+        let locations = ["scripts/stop.sh/", "scripts/stop.sh/.", "nodir/../scripts/stop.sh", "scripts/stop.sh/../stop.sh",
+                         "./scripts//stop.sh", "scripts/../scripts/stop.sh", "scripts/./stop.sh"]
+        let spec = try appSpec("hooks:\n  AfterInstall:\n" + locations.map { "    - location: \($0)\n" }.joined())
+        let diagnostics = AppSpecChecks.checkScriptsExist(spec, entries: entries(["scripts/stop.sh"]))
+        #expect(diagnostics.map { "\($0.keyPath!) \($0.message) (\($0.hint ?? ""))" } == [
+            "hooks.AfterInstall[0].location Script does not exist at specified location: scripts/stop.sh/ "
+                + "(scripts/stop.sh is not a folder in the bundle, so the host would not find the script; write the location as scripts/stop.sh)",
+            "hooks.AfterInstall[1].location Script does not exist at specified location: scripts/stop.sh/. "
+                + "(scripts/stop.sh is not a folder in the bundle, so the host would not find the script; write the location as scripts/stop.sh)",
+            "hooks.AfterInstall[2].location Script does not exist at specified location: nodir/../scripts/stop.sh "
+                + "(nodir is not a folder in the bundle, so the host would not find the script; write the location as scripts/stop.sh)",
+            "hooks.AfterInstall[3].location Script does not exist at specified location: scripts/stop.sh/../stop.sh "
+                + "(scripts/stop.sh is not a folder in the bundle, so the host would not find the script; write the location as scripts/stop.sh)",
+        ])
+    }
+
     @Test func scriptsMustBeInTheBundle() throws {
         let spec = try appSpec("hooks:\n  AfterInstall:\n    - location: scripts/ok.sh\n    - location: ./scripts/missing.sh\n    - location: scripts\n")
         let diagnostics = AppSpecChecks.checkScriptsExist(spec, entries: entries(["scripts/ok.sh"]))
