@@ -409,7 +409,7 @@ public struct HostDeployment: Sendable {
     }
 
     private func unpackFailed(_ result: CommandResult, _ err: String) -> StepResult {
-        .failed(.unknownError, "unpacking the bundle failed (exit \(result.exitStatus.map(String.init) ?? "none")): \(err)")
+        .failed(.unknownError, "unpacking the bundle failed (exit \(result.exitStatus.map(String.init) ?? "none")): \(ErrorExcerpt.of(err))")
     }
 
     func install() async -> StepResult {

@@ -58,6 +58,20 @@ import Testing
         #expect(try String(contentsOfFile: layout.mostRecentPointer, encoding: .utf8) == layout.deploymentDir("d-2") + "\n")
     }
 
+    /// A tar that fails part-way (here a bundle cut short; on a host, a full disk) leaves
+    /// none of what it unpacked: a half revision kept the disk full, and the rollback the
+    /// failure called for could not write even its digest file.
+    @Test func aFailedUnpackLeavesNothingUnpacked() throws {
+        try place("d-2")
+        let cut = try box.run("truncate -s 1536 \(shellQuote(layout.bundleFile("d-2")))")
+        #expect(cut.status == 0, "\(cut.stderr)")
+        let result = try box.run(commands.unpack(sha256: digest, stagedUpload: nil, reuseFrom: nil, maxRevisions: 5))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("unpacking failed; what it had unpacked was removed"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: layout.archiveDir("d-2")))
+        #expect(!FileManager.default.fileExists(atPath: layout.mostRecentPointer))
+    }
+
     /// A bundle reused from an earlier deployment folder has lain on the host: it is hashed
     /// again, and one that changed since is refused before anything is unpacked.
     @Test func aReusedBundleThatChangedIsRefusedBeforeUnpacking() throws {

@@ -251,7 +251,10 @@ public struct HostCommands: Sendable {
             if [ -e \(q(archive)) ]; then rm -rf \(q(archive)); fi
             # The Install program's folder too: made here, it costs the Install a process fewer.
             mkdir -p \(q(archive)) \(q(layout.installWorkDir(deploymentID)))
-            tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive))
+            # A tar cut short (a full disk, more files than inodes) leaves no half revision to
+            # fill the disk: the rollback it calls for has to unpack too.
+            tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive)) || {
+              hoist_rc=$?; rm -rf \(q(archive)); echo 'unpacking failed; what it had unpacked was removed' >&2; exit $hoist_rc; }
             # Anything in the archive folder, found by the shell's glob (no `ls`).
             set -- \(q(archive))/* \(q(archive))/.[!.]* \(q(archive))/..?*
             for x; do if [ -e "$x" ] || [ -L "$x" ]; then set -- found; break; fi; done
