@@ -14,8 +14,8 @@ public struct DeployableRevision: Sendable {
     public var bundlePath: String
     public var sha256: String
     public var sizeBytes: Int64
-    /// The revision's file bytes once unpacked on a host (`BundleInspection.expandedSize`),
-    /// for the free-space check before ApplicationStop.
+    /// What the revision takes once unpacked on a host, block by block
+    /// (`HostSpaceNeed.diskBytes(of:)`), for the free-space check before ApplicationStop.
     public var unpackedBytes: Int64
     public var hooks: HookTable
     /// The file_exists_behavior in force (the AppSpec's own wins), as history records it.

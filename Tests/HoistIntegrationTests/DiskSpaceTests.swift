@@ -42,4 +42,30 @@ struct DiskSpaceTests {
             #expect(s.read(other, site + "/index.html") == "v2\n")
         }
     }
+
+    /// Many small files take a block each: 1,000 one-byte files are 1 kB of bytes and about
+    /// 1 MB of bundle, which fitted in 2 MB, but 4 MB of disk once unpacked. The check counted
+    /// bytes, let the deployment through, and the host ran ApplicationStop and then filled its
+    /// disk part-way through unpacking.
+    @Test func manySmallFilesAreCountedBlockByBlock() async throws {
+        try await DeployScenario.with("smallfiles", hosts: 1) { s in
+            let host = s.names[0]
+            try s.writePlaybook()
+            var first = Revision()
+            first.observe(["ApplicationStop"])
+            #expect(try await s.deploy(try s.revision("v1", first)).status == 0)
+
+            var second = Revision()
+            second.observe(["ApplicationStop"])
+            for n in 0..<1_000 { second.file("many/f\(n)", "x") }
+            let bundle = try s.revision("v2", second)
+            let outcome = try await HostOutages.withSmallDisk(host, s.groupDir, size: "2m") { try await s.deploy(bundle) }
+
+            #expect(outcome.hostStatuses == [host: "Failed"], "\(outcome.description)")
+            let message = outcome.hostFinished(host)?["message"] as? String ?? ""
+            #expect(message.hasPrefix("not enough free space for this revision in \(s.groupDir): "), "\(message)")
+            #expect(!outcome.eventStarted(host, "ApplicationStop"), "\(outcome.description)")
+            #expect(s.observed(host, "ApplicationStop").isEmpty, "ApplicationStop ran on the full host")
+        }
+    }
 }

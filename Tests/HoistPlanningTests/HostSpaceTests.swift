@@ -54,6 +54,22 @@ import Testing
             + "6 MB needed (unpacked 6 MB; the bundle is already on the host); free some space (df -h on the host) and deploy again; nothing was stopped")
     }
 
+    /// Counted block by block: many small files fill a disk far beyond their bytes.
+    @Test func theUnpackedSizeCountsWholeBlocks() {
+        let small = (0..<20_000).map { BundleEntry(path: "f\($0)", kind: .file, size: 1) }
+        #expect(HostSpaceNeed.diskBytes(of: small) == 20_000 * 4096)
+        let mixed = [
+            BundleEntry(path: "empty", kind: .file, size: 0),
+            BundleEntry(path: "exact", kind: .file, size: 8192),
+            BundleEntry(path: "over", kind: .file, size: 8193),
+            BundleEntry(path: "dir", kind: .directory),
+            BundleEntry(path: "short", kind: .symlink(target: "exact")),
+            BundleEntry(path: "long", kind: .symlink(target: String(repeating: "d/", count: 40) + "exact")),
+        ]
+        #expect(HostSpaceNeed.diskBytes(of: mixed) == 0 + 8192 + 12288 + 4096 + 0 + 4096)
+        #expect(HostSpaceNeed.diskBytes(of: [BundleEntry(path: "a", kind: .file, size: .max), BundleEntry(path: "b", kind: .file, size: .max)]) == .max)
+    }
+
     @Test func hostileSizesNeitherOverflowNorGoNegative() {
         let huge = HostSpaceNeed(bundleBytes: .max, unpackedBytes: .max)
         #expect(huge.totalBytes == .max && !huge.fits(freeBytes: .max - 1) && huge.fits(freeBytes: .max))

@@ -71,7 +71,7 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
     let plan = revision.plan
     var deployable = DeployableRevision(
         displayName: displayName ?? revision.path, bundlePath: bundle.path, sha256: bundle.sha256,
-        sizeBytes: bundle.size, unpackedBytes: revision.inspection.expandedSize, hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
+        sizeBytes: bundle.size, unpackedBytes: HostSpaceNeed.diskBytes(of: revision.inspection.entries), hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
         commit: GitWorkTree.commit(of: revision.path), renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })

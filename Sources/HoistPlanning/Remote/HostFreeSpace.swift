@@ -1,3 +1,5 @@
+import HoistCore
+
 /// What a deployment will certainly write in the group's folder on a host before anything of
 /// the previous revision is deleted (the bundle, unless the host holds it already, and the
 /// unpacked revision), and the check against the free space the probe saw. A host that
@@ -6,7 +8,7 @@
 public struct HostSpaceNeed: Sendable, Hashable {
     /// The bundle's bytes; 0 when the host already holds it (`HostProbeResult.bundles`).
     public var bundleBytes: Int64
-    /// The unpacked revision's file bytes.
+    /// The unpacked revision's size on disk (`diskBytes(of:)`).
     public var unpackedBytes: Int64
 
     public init(bundleBytes: Int64, unpackedBytes: Int64) {
@@ -31,6 +33,29 @@ public struct HostSpaceNeed: Sendable, Hashable {
         let freed = retentionFrees > 0 ? " (counting \(Self.megabytes(down: retentionFrees)) that removing old deployments would free)" : ""
         return "not enough free space for this revision in \(folder): \(Self.megabytes(down: freeBytes)) free\(freed), "
             + "\(Self.megabytes(up: totalBytes)) needed (\(parts)); free some space (df -h on the host) and deploy again; nothing was stopped"
+    }
+
+    /// What `entries` take on a disk once unpacked: each file's bytes rounded up to whole
+    /// 4 KiB blocks (ext4's and XFS's usual block), and a block for each directory and each
+    /// link too long to live in its inode. Twenty thousand one-byte files take 80 MB, not
+    /// 20 kB: counted as their bytes, they passed the check and filled the disk mid-unpack.
+    public static func diskBytes(of entries: [BundleEntry]) -> Int64 {
+        let block: Int64 = 4096
+        var total: Int64 = 0
+        for entry in entries {
+            let bytes: Int64
+            switch entry.kind {
+            case .file:
+                guard entry.size <= .max - block else { return .max }
+                bytes = (max(0, entry.size) + block - 1) / block * block
+            case .directory: bytes = block
+            case .symlink(let target): bytes = target.utf8.count < 60 ? 0 : block
+            }
+            let (sum, overflow) = total.addingReportingOverflow(bytes)
+            if overflow { return .max }
+            total = sum
+        }
+        return total
     }
 
     static func megabytes(down bytes: Int64) -> String { "\(max(0, bytes) / 1_000_000) MB" }
