@@ -31,7 +31,7 @@ public struct Deployment: Sendable {
         // One connection per host carries the lock (take, heartbeat, release) and the
         // deployment's commands: each sshd connection costs the host a handshake. The
         // heartbeat's programs run beside running hooks (`HostSession.runBeside`).
-        let lockSessions = SessionPool(connector: ports.connector)
+        let lockSessions = SessionPool(connector: ports.connector, failureMemory: request.connectRetryAfter)
         let owner = LockOwner(
             user: request.lock.user, machine: request.lock.machine, deploymentID: request.id.rawValue, pid: request.lock.pid,
             startTime: Int(Date().timeIntervalSince1970), leaseSeconds: request.lock.leaseSeconds, command: request.lock.command,
@@ -318,7 +318,7 @@ public struct Deployment: Sendable {
         // not stop it (a new Ctrl-C does).
         stop.reset()
         // Connections of its own: the failed deployment may have left some dead.
-        let sessions = SessionPool(connector: ports.connector)
+        let sessions = SessionPool(connector: ports.connector, failureMemory: request.connectRetryAfter)
         let ran: Result<DeploymentReport, DeploymentError>
         do throws(DeploymentError) {
             ran = .success(try await execute(rollback, observer: ports.observer(rollback.id.rawValue),
@@ -358,6 +358,8 @@ public struct DeploymentRequest: Sendable {
     public var commands: SuggestedCommands
     public var lock: LockSettings
     public var killGraceSeconds: Int
+    /// How long a host that could not be connected to is not tried again (`SessionPool`).
+    public var connectRetryAfter: Duration = .seconds(60)
     /// Reads an AppSpec found on a host (the last successful revision's) into its hooks.
     public var parseHooks: @Sendable (_ text: String, _ fileName: String) -> Result<HookTable, HookParseFailure>
 
