@@ -192,7 +192,14 @@ struct CanonicalCopier {
         }
         switch data {
         case .archive(let reader): try reader.readData(body)
-        case .file(let path): try FileBlocks.read(path, body)
+        case .file(let path):
+            // The scan found it readable: a file that cannot be opened or read now was
+            // removed or changed while it was bundled.
+            do {
+                try FileBlocks.read(path, body)
+            } catch BundleError.io(let file, let reason) {
+                throw changed("\"\(file)\" cannot be read any more (\(reason))")
+            }
         }
         if let writeError { throw writeError }
         if overflow || remaining != 0 {

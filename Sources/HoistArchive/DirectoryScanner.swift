@@ -22,7 +22,8 @@ enum DirectoryScanner {
 
     private static func walk(directory: [UInt8], relative: [UInt8], into found: inout [ScannedEntry], displayRoot: String) throws {
         guard let handle = withCString(directory, { opendir($0) }) else {
-            throw BundleError.io(path: displayRoot, reason: "cannot read directory \"\(EntryName.display(directory))\": \(String(cString: strerror(errno)))")
+            throw BundleError.unreadable(bundle: displayRoot, reason: "the folder \"\(EntryName.display(directory))\": \(String(cString: strerror(errno)))"
+                + unreadableAdvice)
         }
         defer { closedir(handle) }
         var names: [[UInt8]] = []
@@ -43,7 +44,14 @@ enum DirectoryScanner {
             let type = RawEntryInfo.FileType(modeBits: UInt32(info.st_mode))
             var raw = RawEntryInfo(pathBytes: relativePath, type: type, mode: UInt32(info.st_mode) & 0o7777)
             switch type {
-            case .file: raw.size = Int64(info.st_size)
+            case .file:
+                raw.size = Int64(info.st_size)
+                // Found now, as an unreadable folder is, not when the bundle is written
+                // after validate and plan said the revision was fine.
+                guard withCString(absolute, { access($0, R_OK) }) == 0 else {
+                    throw BundleError.unreadable(bundle: displayRoot, reason: "\"\(EntryName.display(absolute))\": \(String(cString: strerror(errno)))"
+                        + unreadableAdvice)
+                }
             case .directory: raw.size = 0
             case .symlink: raw.linkTargetBytes = try readLink(absolute, displayRoot: displayRoot)
             default: break
@@ -56,6 +64,8 @@ enum DirectoryScanner {
             }
         }
     }
+
+    private static let unreadableAdvice = "; make it readable by the user running hoist, or move it out of the revision"
 
     private static func readLink(_ path: [UInt8], displayRoot: String) throws -> [UInt8] {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

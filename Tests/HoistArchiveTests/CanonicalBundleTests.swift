@@ -215,11 +215,7 @@ import Testing
     }
 
     @Test func aRevisionThatChangedAfterItWasCheckedIsNotSent() throws {
-        let scratch = try ScratchDirectory()
-        let revision = scratch.file("rev")
-        try scratch.write("rev/appspec.yml", "version: 0.0\nos: linux\n")
-        try scratch.write("rev/www/index.html", "checked\n")
-        let inspection = try BundleReader.inspect(path: revision)
+        let (scratch, revision, inspection) = try Self.checkedRevision()
         try scratch.write("rev/www/index.html", "changed afterwards\n")
         #expect(throws: BundleError.self) {
             try CanonicalBundle.write(revision: revision, inspection: inspection, to: scratch.file("out.tar"))
@@ -230,6 +226,28 @@ import Testing
         #expect(throws: BundleError.self) {
             try CanonicalBundle.write(revision: revision, inspection: inspection, to: scratch.file("out.tar"))
         }
+    }
+
+    /// A two-file directory revision, and what the check read of it.
+    static func checkedRevision() throws -> (ScratchDirectory, String, BundleInspection) {
+        let scratch = try ScratchDirectory()
+        let revision = scratch.file("rev")
+        try scratch.write("rev/appspec.yml", "version: 0.0\nos: linux\n")
+        try scratch.write("rev/www/index.html", "checked\n")
+        return (scratch, revision, try BundleReader.inspect(path: revision))
+    }
+
+    /// A file removed after the check is the revision changing, as a file that grew is, also
+    /// when it goes between the writer's second look and its read (then "cannot be read any
+    /// more", where it said "cannot open" and deploy exited 1).
+    @Test func aFileRemovedAfterTheCheckIsAChangedRevision() throws {
+        let (scratch, revision, inspection) = try Self.checkedRevision()
+        try FileManager.default.removeItem(atPath: scratch.file("rev/www/index.html"))
+        let error = #expect(throws: BundleError.self) {
+            try CanonicalBundle.write(revision: revision, inspection: inspection, to: scratch.file("out.tar"))
+        }
+        guard case .changed? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(error?.isInvalidInput == true)
     }
 
     // MARK: Item 5: names and paths the host cannot hold

@@ -215,4 +215,34 @@ import Testing
         #expect(invalid.stdout.contains("scripts/^[[2Jcheck.sh"), "\(invalid.stdout)")
         #expect(!invalid.stdout.contains("\u{1b}[2J"), "the screen was not cleared")
     }
+
+    /// A file the user running hoist cannot read passed validate and plan, and deploy then
+    /// failed with "Error: … cannot open" and exit 1 (an unreadable folder was refused at
+    /// once). Run as nobody, with a copy of the binary it can reach (the checkout may be
+    /// under /root).
+    @Test(.enabled(if: getuid() == 0, "needs root to run hoist as another user"))
+    func aFileThisUserCannotReadIsRefusedUpFront() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        try scratch.write("rev/app/secret.conf", "key\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: scratch.file("rev/app/secret.conf"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
+        let binary = scratch.file("hoist")
+        try FileManager.default.copyItem(atPath: HoistBinary.path, toPath: binary)
+        for command in [["validate", "rev"], ["bundle", "rev", "--output", "/tmp/hoist-unreadable-\(getpid()).tar"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + command
+            process.currentDirectoryURL = scratch.url
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": scratch.path, "XDG_CACHE_HOME": scratch.file("cache")]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 2, "\(command): \(stderr)")
+            #expect(stderr.contains("secret.conf\": Permission denied"), "\(command): \(stderr)")
+        }
+    }
 }

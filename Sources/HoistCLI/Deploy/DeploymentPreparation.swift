@@ -22,7 +22,16 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     let cache = try bundleCache()
     try makeCache(cache.folder)
     let temp = cache.temporaryPath()
-    let written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp)
+    let written: CanonicalBundle.Written
+    do {
+        written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp)
+    } catch let error as BundleError {
+        guard case .changed = error else { throw error }
+        // Input, like any other problem of the revision: exit 2, in the diagnostics' form.
+        let diagnostics = RevisionPaths.diagnostics(for: error, path: RevisionPaths.trimmed(revision.path))
+        printToStderr(diagnostics.map(\.description).joined(separator: "\n"))
+        throw InvalidInput(diagnostics: diagnostics)
+    }
     let path = try cache.admit(temp, sha256: written.sha256)
     cache.prune()
     return PreparedBundle(path: path, sha256: written.sha256, size: written.size)
