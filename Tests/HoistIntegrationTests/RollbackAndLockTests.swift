@@ -375,7 +375,8 @@ import HoistTestSupport
 }
 
 /// `hoist list` names the revision as people do: its folder or file name, and the git commit
-/// when the revision is a git work tree (`+dirty` with uncommitted changes).
+/// when the revision is a git work tree (`+dirty` with uncommitted changes, `+untracked` with
+/// files git does not know, none for a folder git tracks nothing of).
 @Suite(.serialized) struct ListRevisionNameTests {
     @Test func listShowsTheFolderNameAndTheGitCommit() async throws {
         try await withFleetHosts(1) { names in
@@ -390,16 +391,28 @@ import HoistTestSupport
             #expect(try group.deploy(tracked).status == 0)
             try "two-edited".write(toFile: tracked + "/app/VERSION", atomically: true, encoding: .utf8)
             #expect(try group.deploy(tracked).status == 0)
+            // A file git neither tracks nor ignores is not in the commit either.
+            try "two".write(toFile: tracked + "/app/VERSION", atomically: true, encoding: .utf8)
+            try "new".write(toFile: tracked + "/app/NEW", atomically: true, encoding: .utf8)
+            #expect(try group.deploy(tracked).status == 0)
+            // A revision folder inside the work tree that git tracks nothing of has no commit.
+            let inside = tracked + "/nested"
+            try FileManager.default.copyItem(atPath: plain, toPath: inside)
+            #expect(try group.deploy(inside).status == 0)
 
             let list = try group.hoist(["list"])
             #expect(list.status == 0, "\(list.stderr)")
             let rows = list.stdout.split(separator: "\n").map(String.init)
-            #expect(rows.count == 4, "\(list.stdout)")
-            #expect(rows.count == 4 && rows[1].contains(" rev-tracked@\(commit)+dirty "), "\(list.stdout)")
-            #expect(rows.count == 4 && rows[2].contains(" rev-tracked@\(commit) "), "\(list.stdout)")
-            #expect(rows.count == 4 && rows[3].range(of: #" rev-plain [0-9a-f]{12} "#, options: .regularExpression) != nil, "\(list.stdout)")
+            #expect(rows.count == 6, "\(list.stdout)")
+            guard rows.count == 6 else { return }
+            #expect(rows[1].range(of: #" nested [0-9a-f]{12} "#, options: .regularExpression) != nil, "\(list.stdout)")
+            #expect(rows[2].contains(" rev-tracked@\(commit)+untracked "), "\(list.stdout)")
+            #expect(rows[3].contains(" rev-tracked@\(commit)+dirty "), "\(list.stdout)")
+            #expect(rows[4].contains(" rev-tracked@\(commit) "), "\(list.stdout)")
+            #expect(rows[5].range(of: #" rev-plain [0-9a-f]{12} "#, options: .regularExpression) != nil, "\(list.stdout)")
             let json = try group.list()
-            #expect(json.first?["revisionCommit"] as? String == "\(commit)+dirty")
+            #expect(json.dropFirst().first?["revisionCommit"] as? String == "\(commit)+untracked")
+            #expect(json.dropFirst(2).first?["revisionCommit"] as? String == "\(commit)+dirty")
         }
     }
 }
