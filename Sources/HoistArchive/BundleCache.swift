@@ -168,6 +168,16 @@ public struct BundleCache: Sendable {
 
     enum Removal { case removed, gone, kept }
 
+    /// Lets go of every bundle this process holds, for a prune once its deployment is over:
+    /// while it ran, the bundle it deployed counted as in use and stayed whatever the limits.
+    public static func releaseHolds() {
+        let descriptors = held.withLock { held in
+            defer { held = [:] }
+            return Array(held.values)
+        }
+        for fd in descriptors { close(fd) }
+    }
+
     /// Removes a bundle nobody holds: under an exclusive lock taken without waiting, and only
     /// while the name still names the file locked.
     static func remove(_ path: String) -> Removal {

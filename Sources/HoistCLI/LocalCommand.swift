@@ -57,6 +57,7 @@ struct LocalCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         let outcome: HoistExitCode
+        defer { pruneBundleCacheAfterUse() }
         do {
             outcome = try await LocalRun(options: self).execute()
         } catch is InvalidInput {

@@ -37,6 +37,7 @@ struct DeploymentJob: Sendable {
 
     func runAsCommand() async throws {
         let code: HoistExitCode
+        defer { pruneBundleCacheAfterUse() }
         do {
             code = try await execute()
         } catch is InvalidInput {

@@ -37,6 +37,14 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     return PreparedBundle(path: path, sha256: written.sha256, size: written.size)
 }
 
+/// Once a command's deployments are over: the cache back within its limits. The bundle they
+/// used was held (in use) while they ran, so a cache over its limits stayed so until the next
+/// deployment (a 6 GiB revision kept 6 GiB against a 2 GiB limit).
+func pruneBundleCacheAfterUse() {
+    BundleCache.releaseHolds()
+    _ = try? bundleCache().prune()
+}
+
 /// The cache holds the revisions deployed from this machine lately: 0700, like the history.
 func makeCache(_ bundles: String) throws {
     try PrivateFiles.makeFolder((bundles as NSString).deletingLastPathComponent, narrowExisting: true)
