@@ -24,7 +24,7 @@ struct EntryCollector {
             ? "(name unreadable as UTF-8)" : EntryName.display(raw.pathBytes)
         entryCount += 1
         if entryCount > limits.maxEntryCount {
-            problem(display, "the bundle has more than \(limits.maxEntryCount) entries (the entry-count limit); it may be a compression bomb")
+            problem(display, "the revision has more than \(limits.maxEntryCount) entries (the entry-count limit)" + BundleLimits.advice(BundleLimits.entriesVariable))
             mustStop = true
             return nil
         }
@@ -49,7 +49,7 @@ struct EntryCollector {
         if case .file = entry.kind, raw.type != .hardlink {
             expandedSize += entry.size
             if expandedSize > limits.maxExpandedSize {
-                problem(display, "the bundle unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit); it may be a compression bomb")
+                problem(display, "the revision unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit)" + BundleLimits.advice(BundleLimits.sizeVariable))
                 mustStop = true
                 return nil
             }
@@ -63,7 +63,7 @@ struct EntryCollector {
     mutating func addUnpackedBytes(_ count: Int64, to pathBytes: [UInt8]) {
         expandedSize += count
         if expandedSize > limits.maxExpandedSize, !mustStop {
-            problem(EntryName.display(pathBytes), "the bundle unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit); it may be a compression bomb")
+            problem(EntryName.display(pathBytes), "the revision unpacks to more than \(limits.maxExpandedSize) bytes (the expanded-size limit)" + BundleLimits.advice(BundleLimits.sizeVariable))
             mustStop = true
         }
     }

@@ -143,11 +143,11 @@ struct SymlinkExpansion {
             entries.append(copy)
             note(copy)
             if entries.count > limits.maxEntryCount {
-                problem(link, "expanding this link to a directory takes the bundle past \(limits.maxEntryCount) entries (the entry-count limit)")
+                problem(link, "expanding this link to a directory takes the revision past \(limits.maxEntryCount) entries (the entry-count limit)" + BundleLimits.advice(BundleLimits.entriesVariable))
                 return
             }
             if expandedSize > limits.maxExpandedSize {
-                problem(link, "expanding this link to a directory takes the bundle past \(limits.maxExpandedSize) bytes (the expanded-size limit)")
+                problem(link, "expanding this link to a directory takes the revision past \(limits.maxExpandedSize) bytes (the expanded-size limit)" + BundleLimits.advice(BundleLimits.sizeVariable))
                 return
             }
         }

@@ -40,7 +40,7 @@ struct BundleCommand: ParsableCommand {
     func run() throws {
         do {
             if inspect {
-                try printInspection(BundleReader.inspect(path: input))
+                try printInspection(BundleReader.inspect(path: input, limits: try configuredBundleLimits()))
                 return
             }
             guard let output else {
@@ -52,6 +52,8 @@ struct BundleCommand: ParsableCommand {
         } catch let error as BundleError {
             Console.shared.err("error: \(error)")
             throw error.isInvalidInput ? ExitCode.invalidInput : ExitCode.failure
+        } catch is InvalidInput {
+            throw ExitCode.invalidInput
         } catch let failure as CommandFailure {
             Console.shared.err("error: \(failure.message)")
             throw failure.exitCode

@@ -86,13 +86,24 @@ public func checkRevision(path: String, limits: BundleLimits = .default) -> Revi
 /// Loads a revision for a command: prints every diagnostic (warnings too) to stderr in
 /// `file:line:column: severity: keyPath: message (hint)` form, and throws `InvalidInput`
 /// (exit code 2) when there is any error.
-public func loadRevision(path: String, limits: BundleLimits = .default) throws -> LoadedRevision {
-    let check = checkRevision(path: path, limits: limits)
+public func loadRevision(path: String, limits: BundleLimits? = nil) throws -> LoadedRevision {
+    let check = checkRevision(path: path, limits: try limits ?? configuredBundleLimits())
     if !check.diagnostics.isEmpty {
         printToStderr(check.diagnostics.map(\.description).joined(separator: "\n"))
     }
     guard let loaded = check.loaded else { throw InvalidInput(diagnostics: check.diagnostics) }
     return loaded
+}
+
+/// The bundle limits, as `HOIST_BUNDLE_MAX_ENTRIES` and `HOIST_BUNDLE_MAX_SIZE` set them; a
+/// value that is not one is printed and thrown as `InvalidInput`.
+func configuredBundleLimits() throws -> BundleLimits {
+    do {
+        return try BundleLimits(environment: ProcessInfo.processInfo.environment)
+    } catch {
+        printToStderr("hoist: \(error)")
+        throw InvalidInput(diagnostics: [])
+    }
 }
 
 /// How revisions and their problems are named in diagnostics.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HoistArchive
 import HoistCore
 
 /// `hoist validate PATH`: every check Hoist can make on a revision without a host, so a
@@ -35,7 +36,9 @@ struct ValidateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let check = checkRevision(path: path)
+        let limits: BundleLimits
+        do { limits = try configuredBundleLimits() } catch { throw ExitCode(HoistExitCode.invalidInput) }
+        let check = checkRevision(path: path, limits: limits)
         if json {
             Console.shared.out(try CommandJSON.encode(ValidationReport(check)))
         } else {

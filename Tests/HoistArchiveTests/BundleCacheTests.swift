@@ -44,11 +44,11 @@ import Testing
         #expect(BundleCache.Limits.default == BundleCache.Limits(maxBundles: 100, maxBytes: 2 << 30))
         let set = try BundleCache.Limits(environment: ["HOIST_BUNDLE_CACHE_MAX_BUNDLES": "7", "HOIST_BUNDLE_CACHE_MAX_SIZE": "500MiB"])
         #expect(set == BundleCache.Limits(maxBundles: 7, maxBytes: 500 << 20))
-        #expect(BundleCache.Limits.bytes("2G") == 2 << 30 && BundleCache.Limits.bytes("2g") == 2 << 30)
-        #expect(BundleCache.Limits.bytes("1048576") == 1 << 20 && BundleCache.Limits.bytes("0") == 0)
-        #expect(BundleCache.Limits.bytes("unlimited") == .max)
+        #expect(LimitVariable.bytes("2G") == 2 << 30 && LimitVariable.bytes("2g") == 2 << 30)
+        #expect(LimitVariable.bytes("1048576") == 1 << 20 && LimitVariable.bytes("0") == 0)
+        #expect(LimitVariable.bytes("unlimited") == .max)
         for bad in ["", "G", "-1G", "2 G", "2X", "1.5G", "99999999999T"] {
-            #expect(BundleCache.Limits.bytes(bad) == nil, "\(bad)")
+            #expect(LimitVariable.bytes(bad) == nil, "\(bad)")
         }
         #expect(throws: BundleCache.Limits.Problem.self) { try BundleCache.Limits(environment: ["HOIST_BUNDLE_CACHE_MAX_BUNDLES": "-1"]) }
         do {

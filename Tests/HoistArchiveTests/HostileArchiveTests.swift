@@ -112,11 +112,11 @@ import Testing
         LimitCase(
             description: "entry count", extra: (1...5).map { ArchiveFixture.file("f\($0)") },
             format: .tarGzip, limits: BundleLimits(maxEntryCount: 4),
-            expected: BundleProblem(entry: "f2", reason: "the bundle has more than 4 entries (the entry-count limit); it may be a compression bomb")),
+            expected: BundleProblem(entry: "f2", reason: "the revision has more than 4 entries (the entry-count limit); raise it with HOIST_BUNDLE_MAX_ENTRIES if the revision really is this large (for an archive it may be a compression bomb)")),
         LimitCase(
             description: "expanded size", extra: [ArchiveFixture.file("big", zeros), ArchiveFixture.file("bigger", zeros)],
             format: .tarZstd, limits: BundleLimits(maxExpandedSize: 5000),
-            expected: BundleProblem(entry: "bigger", reason: "the bundle unpacks to more than 5000 bytes (the expanded-size limit); it may be a compression bomb")),
+            expected: BundleProblem(entry: "bigger", reason: "the revision unpacks to more than 5000 bytes (the expanded-size limit); raise it with HOIST_BUNDLE_MAX_SIZE if the revision really is this large (for an archive it may be a compression bomb)")),
     ]
 
     @Test(arguments: limitCases)

@@ -245,4 +245,26 @@ import Testing
             #expect(stderr.contains("secret.conf\": Permission denied"), "\(command): \(stderr)")
         }
     }
+
+    /// The entry and size limits guard against archive bombs, and a real application can pass
+    /// them (a node_modules of 300,000 files): the message says how to raise them, and the
+    /// variables do.
+    @Test func theBundleLimitsCanBeRaisedAndSaySo() throws {
+        let scratch = try ScratchDirectory()
+        try RevisionFixtures.validRevision(in: scratch)
+        let low = try HoistBinary.run(["validate", "rev"], environment: ["HOIST_BUNDLE_MAX_ENTRIES": "4"], currentDirectory: scratch.url)
+        #expect(low.status == 2)
+        #expect(low.stderr.contains("(the entry-count limit); raise it with HOIST_BUNDLE_MAX_ENTRIES if the revision really is this large"),
+                "\(low.stderr)")
+        let raised = try HoistBinary.run(["validate", "rev"], environment: ["HOIST_BUNDLE_MAX_ENTRIES": "10"], currentDirectory: scratch.url)
+        #expect(raised.status == 0, "\(raised.stderr)")
+        let small = try HoistBinary.run(["validate", "rev"], environment: ["HOIST_BUNDLE_MAX_SIZE": "20"], currentDirectory: scratch.url)
+        #expect(small.status == 2)
+        #expect(small.stderr.contains("raise it with HOIST_BUNDLE_MAX_SIZE"), "\(small.stderr)")
+        for (variable, value) in [("HOIST_BUNDLE_MAX_ENTRIES", "many"), ("HOIST_BUNDLE_MAX_SIZE", "2 gigs")] {
+            let bad = try HoistBinary.run(["validate", "rev"], environment: [variable: value], currentDirectory: scratch.url)
+            #expect(bad.status == 2)
+            #expect(bad.stderr.hasPrefix("hoist: \(variable)=\(value) is not a"), "\(bad.stderr)")
+        }
+    }
 }

@@ -24,7 +24,8 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
     let temp = cache.temporaryPath()
     let written: CanonicalBundle.Written
     do {
-        written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp)
+        written = try CanonicalBundle.write(revision: revision.path, inspection: revision.inspection, to: temp,
+                                            limits: try configuredBundleLimits())
     } catch let error as BundleError {
         guard case .changed = error else { throw error }
         // Input, like any other problem of the revision: exit 2, in the diagnostics' form.
