@@ -100,7 +100,15 @@ final class Console: @unchecked Sendable {
         deliver(Array(droppedNote(dropped, stamped: stamped).utf8), to: errDescriptor)
     }
 
-    private func droppedNote(_ lines: Int, stamped: Bool) -> String {
+    /// How many bytes of output wait for their reader (0 unless output is best effort).
+    var queuedBytes: Int {
+        lock.lock()
+        let backlog = self.backlog
+        lock.unlock()
+        return backlog?.waitingBytes ?? 0
+    }
+
+    func droppedNote(_ lines: Int, stamped: Bool) -> String {
         let text = "hoist: \(lines) line\(lines == 1 ? "" : "s") of output not shown: their reader fell "
             + "far behind (a paused terminal, a pipe not read); the deployment went on, "
             + "and `hoist logs` has every line\n"

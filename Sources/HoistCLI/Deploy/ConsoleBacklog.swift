@@ -72,6 +72,13 @@ final class ConsoleBacklog: @unchecked Sendable {
         if wake { condition.broadcast() }
     }
 
+    /// Bytes queued or being written: how far the reader is behind.
+    var waitingBytes: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting
+    }
+
     /// Nothing queued, being written or dropped: a line may go straight out, in order.
     var isIdle: Bool {
         condition.lock()

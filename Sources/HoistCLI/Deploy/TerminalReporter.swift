@@ -41,6 +41,16 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     private var ticker: DispatchSourceTimer?
     private var finished = false
     private var lockWaitAnnounced = false
+    /// The terminal has stopped reading (Ctrl-S, a pager on a page): its queued output passed
+    /// `ConsoleBacklog.limit`. Until it has caught up halfway, hook lines are counted, not
+    /// kept, and nothing is drawn; the deployment's own lines wait in `pending`. Queued
+    /// redraws, each with the hook lines batched into it, were not droppable: a paused
+    /// terminal held 300 MB, and past the console's hard limit lost the summary and verdict.
+    private var behind = false
+    private var droppedLines = 0
+    /// The bytes of `pending`: past `ConsoleBacklog.limit` (a hook faster than the redraws),
+    /// hook lines are counted, not kept, too.
+    private var pendingBytes = 0
 
     init(console: Console = .shared, options: OutputOptions = OutputOptions(), colors: Bool = true, hookTimeouts: [LifecycleEvent: Int] = [:]) {
         self.console = console
@@ -72,6 +82,10 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         case .output(let host, let e, let line, _):
             // A line not shown changes nothing on screen.
             guard verbose || line.stream == .stderr else { return }
+            if isBehind() || pendingBytes > ConsoleBacklog.limit {
+                droppedLines += 1
+                return
+            }
             scroll.append(dim("\(host) \(e.rawValue) \(line.stream == .stderr ? "!" : "|") ") + console.shown(line.text))
         case .eventFinished(let host, let e, let o):
             if o.status == .failed {
@@ -119,6 +133,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
             break
         }
         pending += scroll
+        pendingBytes += scroll.reduce(0) { $0 + $1.utf8.count + 1 }
         redraw(now: now)
     }
 
@@ -129,6 +144,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         defer { lock.unlock() }
         pinned.append(text)
         pending.append(yellow(text))
+        pendingBytes += text.utf8.count + 1
         redraw(now: true)
     }
 
@@ -165,13 +181,28 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         ticker = timer
     }
 
+    /// Caller holds `lock`. Whether the terminal is too far behind to draw for now.
+    private func isBehind() -> Bool {
+        let queued = console.queuedBytes
+        if behind, queued <= ConsoleBacklog.limit / 2 { behind = false }
+        if !behind, queued > ConsoleBacklog.limit { behind = true }
+        return behind
+    }
+
     /// Caller holds `lock`. One write: the old block erased, the pending lines, and the block
-    /// again unless `block` is false (the end).
+    /// again unless `block` is false (the end, which is drawn however far behind the terminal
+    /// is: the summary and the verdict are never dropped).
     private func draw(block: Bool) {
+        if block, isBehind() { return }
         var text = ""
         if drawnLines > 0 { text += "\u{1b}[\(drawnLines)F\u{1b}[J" }
+        if droppedLines > 0 {
+            text += dim(console.droppedNote(droppedLines, stamped: false).trimmingCharacters(in: .newlines)) + "\n"
+            droppedLines = 0
+        }
         for line in pending { text += line + "\n" }
         pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
         drawnLines = 0
         if block {
             let lines = statusBlock(now: Date(), width: Self.terminalWidth())
