@@ -3,7 +3,12 @@ import HoistCore
 
 /// Writes a deployment's events into the history store (the `HistoryStore` port) as they
 /// happen. Writes run on one serial queue so hosts' tasks never wait on the disk; host and
-/// event rows are written when a step ends (durable then), output lines in batches. A write
+/// event rows are written when a step ends (durable then), output lines in batches of
+/// whatever waits (one round trip for all of them, however far the store is behind). Output
+/// waiting for the store is bounded (32 MiB by default): past it, lines are counted
+/// and a line in their place says how many; a hook printing faster than a slow store takes
+/// (a shared store across a WAN, 200 lines a round trip) grew the coordinator by every line
+/// it printed, 585 MB for 2 million lines. A write
 /// that fails is kept in `failures`: the coordinator reports the record as incomplete. Every
 /// time is written on the store's clock (`HistoryStore.clockOffset`), as the record's creation
 /// is, so a laptop whose clock is off records the same times as the server would.
@@ -12,7 +17,8 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private let id: DeploymentID
     private let addresses: [String: String]
     private let queue = DispatchQueue(label: "hoist.history")
-    private var pendingOutput: [OutputRecord] = []
+    /// Output lines not yet written, added by the hosts' threads, taken by the queue.
+    private let waiting = Locked(WaitingOutput())
     /// When each host started, so its final row needs no read of the store.
     private var hostStarts: [String: Date] = [:]
     /// The phase running now (blue/green), closed when the next starts or the deployment ends.
@@ -21,9 +27,24 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private var failureList: [String] = []
     /// The longest a line waits in memory before its batch is written.
     static let outputDelay: DispatchTimeInterval = .milliseconds(250)
+    /// Lines that start a write at once rather than after `outputDelay`.
+    static let outputBatch = 200
+    /// Output text the store may fall behind by before lines are left out.
+    private let maxWaitingOutputBytes: Int
 
-    public init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec]) {
+    private struct WaitingOutput {
+        var lines: [OutputRecord] = []
+        var bytes = 0
+        /// A write of what waits is queued (at once, or after `outputDelay`).
+        var delayedWrite = false
+        var promptWrite = false
+        /// Lines left out, per host and event, in the order they were first left out.
+        var leftOut: [(host: String, event: LifecycleEvent, stream: HoistCore.OutputStream, time: Date, count: Int)] = []
+    }
+
+    public init(store: any HistoryStore, id: DeploymentID, hosts: [HostSpec], maxWaitingOutputBytes: Int = 32 << 20) {
         self.store = store
+        self.maxWaitingOutputBytes = maxWaitingOutputBytes
         self.id = id
         self.addresses = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0.address) })
     }
@@ -31,7 +52,33 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
     private func stored(_ time: Date) -> Date { store.onStoreClock(time) }
 
     public func handle(_ event: DeploymentEvent) {
-        queue.async { self.record(event) }
+        guard case .output(let host, let lifecycle, let line, let time) = event else {
+            queue.async { self.record(event) }
+            return
+        }
+        // Kept here, not queued as a closure per line: what waits is counted, and bounded.
+        let record = OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: stored(time), text: line.text)
+        let (delayed, prompt) = waiting.withLock { w -> (Bool, Bool) in
+            guard w.bytes < maxWaitingOutputBytes else {
+                if let i = w.leftOut.firstIndex(where: { $0.host == host && $0.event == lifecycle }) {
+                    w.leftOut[i].count += 1
+                } else {
+                    w.leftOut.append((host, lifecycle, line.stream, record.time, 1))
+                }
+                return (false, false)
+            }
+            w.lines.append(record)
+            w.bytes += line.text.utf8.count + 64
+            // A batch goes out shortly after its first line, so `logs --follow` elsewhere
+            // sees a slow hook's lines as they come, not when its event ends.
+            let delayed = !w.delayedWrite
+            let prompt = !w.promptWrite && w.lines.count >= Self.outputBatch
+            w.delayedWrite = w.delayedWrite || delayed
+            w.promptWrite = w.promptWrite || prompt
+            return (delayed, prompt)
+        }
+        if delayed { queue.asyncAfter(deadline: .now() + Self.outputDelay) { self.writeOutput() } }
+        if prompt { queue.async { self.writeOutput() } }
     }
 
     /// Waits until everything handled so far is written. The caller is suspended, not
@@ -67,14 +114,8 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
             attempt("host") { try store.upsertHost(HostRecord(deploymentID: id, host: host, address: addresses[host] ?? "", status: .inProgress, startTime: start)) }
         case .eventStarted(let host, let lifecycle, let time, _):
             attempt("event") { try store.upsertEvent(EventRecord(deploymentID: id, host: host, event: lifecycle, status: .inProgress, startTime: stored(time))) }
-        case .output(let host, let lifecycle, let line, let time):
-            if pendingOutput.isEmpty {
-                // A batch goes out shortly after its first line, so `logs --follow` elsewhere
-                // sees a slow hook's lines as they come, not when its event ends.
-                queue.asyncAfter(deadline: .now() + Self.outputDelay) { self.writeOutput() }
-            }
-            pendingOutput.append(OutputRecord(deploymentID: id, host: host, event: lifecycle, stream: line.stream, time: stored(time), text: line.text))
-            if pendingOutput.count >= 200 { writeOutput() }
+        case .output:
+            break  // kept by `handle`
         case .eventFinished(let host, let lifecycle, let outcome):
             writeOutput()
             attempt("event") {
@@ -118,10 +159,22 @@ public final class HistoryRecorder: DeploymentObserver, @unchecked Sendable {
         attempt("phase") { try store.upsertPhase(phase) }
     }
 
+    private static func megabytes(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
+    }
+
+    /// On the queue: everything that waits, in one write, and a line for what was left out.
     private func writeOutput() {
-        guard !pendingOutput.isEmpty else { return }
-        let batch = pendingOutput
-        pendingOutput.removeAll(keepingCapacity: true)
+        let (lines, leftOut) = waiting.withLock { w in
+            defer { w = WaitingOutput() }
+            return (w.lines, w.leftOut)
+        }
+        let batch = lines + leftOut.map { gap in
+            OutputRecord(deploymentID: id, host: gap.host, event: gap.event, stream: gap.stream, time: gap.time,
+                         text: "hoist: \(gap.count) line\(gap.count == 1 ? "" : "s") of this output not recorded: the history store "
+                            + "fell more than \(Self.megabytes(maxWaitingOutputBytes)) behind")
+        }
+        guard !batch.isEmpty else { return }
         attempt("output") { try store.appendOutput(batch) }
     }
 }
