@@ -54,9 +54,9 @@ final class GoneHolders {
     }
 
     func reason(_ state: HostLockState) -> String? {
-        guard case .held(let owner, _, _) = state.state else { return nil }
+        guard case .held(let owner, let age, _) = state.state else { return nil }
         if let answer = known[owner.deploymentID] { return answer }
-        let answer = GoneLockHolder.reason(owner, thisMachine: ProcessInfo.processInfo.hostName, history: history)
+        let answer = GoneLockHolder.reason(owner, heartbeatAgeSeconds: age, thisMachine: ProcessInfo.processInfo.hostName, history: history)
         known[owner.deploymentID] = answer
         return answer
     }

@@ -112,7 +112,8 @@ public struct Deployment: Sendable {
                 takeOver: { held in
                     let id = held.holder.deploymentID
                     guard !takenOver.contains(id),
-                          let gone = GoneLockHolder.reason(held.holder, thisMachine: request.lock.machine, history: ports.history) else { return false }
+                          let gone = GoneLockHolder.reason(held.holder, heartbeatAgeSeconds: held.heartbeatAgeSeconds,
+                                                                    thisMachine: request.lock.machine, history: ports.history) else { return false }
                     takenOver.insert(id)
                     observer.handle(.notice(.goneHolderLockTakenOver(deploymentID: id, reason: gone)))
                     await lock.release(deploymentID: id)

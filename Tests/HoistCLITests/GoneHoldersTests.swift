@@ -19,9 +19,12 @@ import Testing
             status: .succeeded, createdBy: "bob@elsewhere", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce",
             createTime: Date()))
         let owner = LockOwner(user: "bob", machine: "elsewhere", deploymentID: "d-ENDED0001", pid: 4242, startTime: 0, command: "hoist deploy")
-        let held = HostLockState(host: "h1", state: .held(owner, heartbeatAgeSeconds: 1, stale: false))
+        let held = HostLockState(host: "h1", state: .held(owner, heartbeatAgeSeconds: 60, stale: false))
         let gone = GoneHolders(db: nil, playbookHistory: file)
         #expect(gone.reason(held)?.hasPrefix("d-ENDED0001 ended Succeeded") == true)
+        // Still beating: a live coordinator between its deployment's end and its rollback.
+        let beating = HostLockState(host: "h1", state: .held(owner, heartbeatAgeSeconds: 1, stale: false))
+        #expect(GoneHolders(db: nil, playbookHistory: file).reason(beating) == nil)
         // No history file where the playbook names one: nothing is made there.
         let missing = scratch.file("none/history.sqlite3")
         #expect(GoneHolders(db: nil, playbookHistory: missing).reason(held) == nil)

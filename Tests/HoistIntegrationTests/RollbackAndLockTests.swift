@@ -256,7 +256,8 @@ import HoistTestSupport
     }
 
     /// A lock left behind by a deployment that ended (its release failed where the host was
-    /// down at the end) still has a fresh heartbeat. `lock status` says whose it was and that
+    /// down at the end) still has a heartbeat fresh for its lease, though none has come for
+    /// a minute. `lock status` says whose it was and that
     /// it ended, `hoist stop` does not claim to stop it, and `lock release` removes it without
     /// --force; all of them used to treat it as a running deployment's.
     @Test func aLockLeftBehindByAnEndedDeploymentIsToldApart() async throws {
@@ -268,7 +269,7 @@ import HoistTestSupport
             let lockDir = group.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/deployment-instructions/leftover_g.lock").path
             try FileManager.default.createDirectory(atPath: lockDir, withIntermediateDirectories: true)
             let now = Int(Date().timeIntervalSince1970)
-            let owner = #"{"command":"hoist deploy","deploymentID":"\#(id)","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(now),"status":"running","user":"bob","heartbeatTime":\#(now)}"#
+            let owner = #"{"command":"hoist deploy","deploymentID":"\#(id)","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(now - 60),"status":"running","user":"bob","heartbeatTime":\#(now - 60)}"#
             try owner.write(toFile: lockDir + "/owner.json", atomically: true, encoding: .utf8)
 
             let status = try group.hoist(["lock", "status", group.playbook])

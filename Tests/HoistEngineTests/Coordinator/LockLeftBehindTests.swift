@@ -10,13 +10,15 @@ import HoistTestSupport
 /// the lock then passing for a live one until its lease ran out: a teammate's deployment,
 /// `hoist lock release` and `hoist stop` all refused or misread it.
 @Suite struct LockLeftBehindTests {
-    /// A lock written as another coordinator would have, with a fresh heartbeat.
-    static func plant(_ group: FolderGroup, on host: String, deploymentID: String, machine: String = "elsewhere", pid: Int32 = 4242) throws {
+    /// A lock written as another coordinator would have, with a heartbeat `age` seconds old
+    /// (fresh for its two-minute lease).
+    static func plant(_ group: FolderGroup, on host: String, deploymentID: String, machine: String = "elsewhere", pid: Int32 = 4242,
+                      age: Int = 0) throws {
         let dir = HostLayout(root: group.scratch.file("hosts/\(host)"), groupID: group.groupID).lockDir
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let owner = LockOwner(user: "bob", machine: machine, deploymentID: deploymentID, pid: pid,
                               startTime: Int(Date().timeIntervalSince1970), command: "hoist deploy")
-        try (GroupLockCommands.ownerJSONPrefix(owner) + "\(Int(Date().timeIntervalSince1970))}\n")
+        try (GroupLockCommands.ownerJSONPrefix(owner) + "\(Int(Date().timeIntervalSince1970) - age)}\n")
             .write(toFile: dir + "/owner.json", atomically: true, encoding: .utf8)
     }
 
@@ -42,17 +44,19 @@ import HoistTestSupport
         #expect(release == [SuggestedCommands().lockRelease(playbook: group.scratch.file("playbook.yml"))], "\(release)")
     }
 
-    /// Hosts h1 and h2 after v1 succeeded, with a fresh-looking lock of that ended deployment
-    /// planted on `host`, as a release that failed there leaves it.
+    /// Hosts h1 and h2 after v1 succeeded, with a lock of that ended deployment planted on
+    /// `host`, as a release that failed there leaves it: fresh for its lease, but a minute
+    /// without a heartbeat, which a live coordinator would have sent.
     static func lockOfAnEndedDeployment(on host: String) async throws -> (FolderGroup, DeploymentReport) {
         let group = try FolderGroup(["h1", "h2"])
         let first = try await group.deploy(try await group.revision("v1"))
         try #require(first.verdict.status == .succeeded)
-        try plant(group, on: host, deploymentID: first.id)
+        try plant(group, on: host, deploymentID: first.id, age: 60)
         return (group, first)
     }
 
-    /// A fresh-looking lock whose deployment the history says ended is taken over at once.
+    /// A lock whose deployment the history says ended, and whose heartbeat stopped, is taken
+    /// over at once, not after its lease.
     @Test(.timeLimit(.minutes(5)))
     func aLockOfADeploymentThatEndedIsTakenOverAtOnce() async throws {
         let (group, first) = try await Self.lockOfAnEndedDeployment(on: "h2")
@@ -99,15 +103,19 @@ import HoistTestSupport
         try record(rolledBack, .failed)
         try record(DeploymentID("d-ROLLBACK1")!, .inProgress, rollbackOf: rolledBack)
         let here = ProcessInfo.processInfo.hostName
-        #expect(GoneLockHolder.reason(owner("d-ENDED0001"), thisMachine: here, history: group.history)?.hasPrefix("d-ENDED0001 ended Succeeded") == true)
-        #expect(GoneLockHolder.reason(owner("d-RUNNING01"), thisMachine: here, history: group.history) == nil)
-        #expect(GoneLockHolder.reason(owner("d-ROLLED001"), thisMachine: here, history: group.history) == nil, "its rollback runs under its lock")
-        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), thisMachine: here, history: group.history) == nil)
-        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), thisMachine: here, history: nil) == nil)
+        #expect(GoneLockHolder.reason(owner("d-ENDED0001"), heartbeatAgeSeconds: 60, thisMachine: here, history: group.history)?.hasPrefix("d-ENDED0001 ended Succeeded") == true)
+        // A heartbeat still beating is a live coordinator, whatever the history says: one records its
+        // deployment's end a moment before its automatic rollback's record, and a teammate's
+        // deployment took the lock over in between.
+        #expect(GoneLockHolder.reason(owner("d-ENDED0001"), heartbeatAgeSeconds: 5, thisMachine: here, history: group.history) == nil)
+        #expect(GoneLockHolder.reason(owner("d-RUNNING01"), heartbeatAgeSeconds: 60, thisMachine: here, history: group.history) == nil)
+        #expect(GoneLockHolder.reason(owner("d-ROLLED001"), heartbeatAgeSeconds: 60, thisMachine: here, history: group.history) == nil, "its rollback runs under its lock")
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), heartbeatAgeSeconds: 60, thisMachine: here, history: group.history) == nil)
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01"), heartbeatAgeSeconds: 60, thisMachine: here, history: nil) == nil)
         // A coordinator on this machine: gone when its process is; this one is alive.
-        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: getpid()), thisMachine: here, history: nil) == nil)
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: getpid()), heartbeatAgeSeconds: 60, thisMachine: here, history: nil) == nil)
         let child = try ExitedProcess.run { _ in () }
-        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: child.pid), thisMachine: here, history: nil)?.contains("pid \(child.pid) on this machine, is gone") == true)
+        #expect(GoneLockHolder.reason(owner("d-UNKNOWN01", machine: here, pid: child.pid), heartbeatAgeSeconds: 60, thisMachine: here, history: nil)?.contains("pid \(child.pid) on this machine, is gone") == true)
         // A pid now held by another process (reused after the coordinator died): the record's
         // start time tells them apart.
         let reused = DeploymentID("d-REUSED001")!
@@ -115,13 +123,13 @@ import HoistTestSupport
             id: reused, application: group.application, deploymentGroup: group.group, playbookPath: "pb.yml", status: .inProgress,
             createdBy: "bob@\(here)", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
             coordinator: DeploymentCoordinator(machine: here, pid: getpid(), processStart: ProcessIdentity.start(of: getpid())!.split(separator: "/").dropLast().joined(separator: "/") + "/1")))
-        #expect(GoneLockHolder.reason(owner("d-REUSED001", machine: here, pid: getpid()), thisMachine: here, history: group.history)?
+        #expect(GoneLockHolder.reason(owner("d-REUSED001", machine: here, pid: getpid()), heartbeatAgeSeconds: 60, thisMachine: here, history: group.history)?
                     .contains("pid \(getpid()) on this machine, is gone") == true)
         let live = DeploymentID("d-LIVE00001")!
         try group.history.createDeployment(DeploymentRecord(
             id: live, application: group.application, deploymentGroup: group.group, playbookPath: "pb.yml", status: .inProgress,
             createdBy: "bob@\(here)", revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(),
             coordinator: DeploymentCoordinator(machine: here, pid: getpid(), processStart: ProcessIdentity.start(of: getpid()))))
-        #expect(GoneLockHolder.reason(owner("d-LIVE00001", machine: here, pid: getpid()), thisMachine: here, history: group.history) == nil)
+        #expect(GoneLockHolder.reason(owner("d-LIVE00001", machine: here, pid: getpid()), heartbeatAgeSeconds: 60, thisMachine: here, history: group.history) == nil)
     }
 }
