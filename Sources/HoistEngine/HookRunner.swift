@@ -86,6 +86,13 @@ public struct HookRunner: Sendable {
             // stop for a lost lock comes after that takeover, which is what killed it.
             var ours = (stop?.level ?? .none) >= .immediate
             if case .lockLost? = stop?.cause { ours = false }
+            if case .killed = parsed, !ours, let stop {
+                // The lock is another deployment's now, whether or not a heartbeat has seen it
+                // yet: this one stops at once and touches the hosts no more. It ended Failed
+                // and rolled back under the other's lock, its heartbeat a beat too late.
+                let why = "a hook on \(host) was killed by another deployment, which took the deployment group lock over"
+                stop.request(.immediate, reason: why, cause: .lockLost(why))
+            }
             return Self.outcome(parsed, hook: hook, runAsUser: final.runAsUser, killedByThisDeployment: ours)
         } catch let error as TransportError {
             return HookOutcome(errorCode: error.isUnreachable ? .hostUnreachable : .unknownError, message: error.message)

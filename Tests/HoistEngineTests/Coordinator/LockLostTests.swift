@@ -86,6 +86,36 @@ import HoistTestSupport
         #expect((try? String(contentsOfFile: lockDir + "/owner.json", encoding: .utf8))?.contains("d-BOBTAKES1") == true)
     }
 
+    /// `hoist lock release --force` from a teammate, whose deployment then takes the lock and
+    /// stops the hook it finds running, before this coordinator's heartbeat has seen the loss:
+    /// the killed hook is the news. It ended Failed, rolled back under the other's lock, and
+    /// advised a redeploy.
+    @Test(.timeLimit(.minutes(5)))
+    func aHookKilledByTheDeploymentThatTookTheLockStopsTheCoordinatorAtOnce() async throws {
+        let group = try await Self.groupRunningV1()
+        let observer = RecordingObserver()
+        try group.hold("h1")
+        var request = group.request(group.plan(config: .oneAtATime, autoRollback: true), try await group.revision("v2"))
+        // No beat or refresh within the test: only the killed hook can tell.
+        request.lock.leaseSeconds = 3600
+        request.lock.heartbeat = .seconds(3600)
+        let running = Task { try await Deployment(request: request, ports: group.ports(observer: observer)).run() }
+        try await group.waitUntilHolding("h1")
+        let bob = GroupLock(groupID: group.groupID, hosts: group.hosts, owner: LockOwner(
+            user: "bob", machine: "ci", deploymentID: "d-BOBTAKES2", pid: 4242, startTime: Int(Date().timeIntervalSince1970),
+            command: "hoist deploy")) { LocalHostSession(host: $0) }
+        await bob.release(deploymentID: request.id.rawValue)
+        let taken = try await bob.acquire()
+        #expect(taken.orphanedRuns.map(\.host.name) == ["h1"], "the hook found running: \(taken.orphanedRuns)")
+        await bob.stop(taken.orphanedRuns, graceSeconds: 1)
+        _ = try await Self.stoppedOnce(group, running, observer) { _ in true }
+        let report = try await running.value
+        #expect(report.verdict.message?.contains("killed by another deployment, which took the deployment group lock over") == true,
+                "\(report.verdict.message ?? "")")
+        let lockDir = HostLayout(root: group.scratch.file("hosts/h1"), groupID: group.groupID).lockDir
+        #expect((try? String(contentsOfFile: lockDir + "/owner.json", encoding: .utf8))?.contains("d-BOBTAKES2") == true)
+    }
+
     /// No heartbeat is confirmed for nearly the lease (the network is gone): the coordinator
     /// stops before another can take its lock over as stale, and does not roll back.
     @Test(.timeLimit(.minutes(5)))
