@@ -133,7 +133,7 @@ public struct Deployment: Sendable {
     /// Everything done while the lock is held.
     func whileLocked(observer: any DeploymentObserver, continueSignals: any ContinueSignals,
                      sessions: SessionPool) async throws(DeploymentError) -> DeploymentReport {
-        recoverAbandoned(observer: observer)
+        await recoverAbandoned(observer: observer, sessions: sessions)
         var report = try await execute(request, observer: observer, continueSignals: continueSignals, sessions: sessions)
         let plan = request.plan
         let couldNotStart = report.verdict.errorCode == .healthConstraintsInvalid || report.verdict.errorCode == .noInstances
@@ -176,16 +176,65 @@ public struct Deployment: Sendable {
     }
 
     /// Deployments of this group still marked running while we hold the whole group's lock
-    /// lost their coordinator (killed, crashed, machine lost): a live one would hold the lock.
-    func recoverAbandoned(observer: any DeploymentObserver) {
+    /// lost their coordinator (killed, crashed, machine lost) or could not record their end
+    /// (a shared store out of reach as they ended): a live one would hold the lock. One that
+    /// succeeded on every host, as each host's own record says, is recorded Succeeded: marked
+    /// Failed, it hid the last good revision from `hoist rollback`. Any other is Failed
+    /// (FAILED_AFTER_RESTART).
+    func recoverAbandoned(observer: any DeploymentObserver, sessions: SessionPool) async {
         guard let unfinished = try? ports.history.unfinished(group: request.plan.deploymentGroup) else { return }
         for record in unfinished where record.application == request.plan.application && record.id != request.id {
+            if await recordSucceededFromHosts(record, sessions: sessions) {
+                observer.handle(.notice(.abandonedDeploymentRecordedFromHosts(id: record.id.rawValue, createdBy: record.createdBy)))
+                continue
+            }
             let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
             if (try? ports.history.markFailedAfterRestart(record.id, reason: reason, at: ports.history.now())) == true {
                 observer.handle(.notice(.abandonedDeploymentMarkedFailed(
                     id: record.id.rawValue, createdBy: record.createdBy,
                     recovery: [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)])))
             }
+        }
+    }
+
+    /// Whether every host `record` went to says, in its own record, that it succeeded there;
+    /// if so, the history is brought in line (hosts Succeeded, the deployment Succeeded).
+    func recordSucceededFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> Bool {
+        let history = ports.history
+        guard let rows = try? history.hosts(of: record.id), !rows.isEmpty else { return false }
+        let specs = Dictionary(request.plan.lockHosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let groupID = request.plan.groupID
+        var ends: [Date] = []
+        var events: [EventRecord] = []
+        for row in rows {
+            guard let host = specs[row.host], let session = try? await sessions.connect(host) else { return false }
+            let commands = HostCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID),
+                                        deploymentID: record.id.rawValue, become: RemoteProgram.usesSudo(host))
+            guard let (result, out, _) = try? await session.capture(commands.readRecords, timeoutSeconds: 60), result.succeeded,
+                  let onHost = HostDeploymentRecord.parse(HostRecordsReply.parse(out).this),
+                  onHost.deploymentID == record.id.rawValue, onHost.status == InstanceStatus.succeeded.rawValue
+            else { return false }
+            ends.append(onHost.events.map(\.end).max() ?? history.now())
+            events += onHost.events.compactMap { e in
+                guard let event = LifecycleEvent(rawValue: e.event), let status = LifecycleEventStatus(rawValue: e.status) else { return nil }
+                return EventRecord(deploymentID: record.id, host: row.host, event: event, status: status,
+                                   errorCode: e.errorCode.flatMap(LifecycleErrorCode.init(rawValue:)), message: e.message,
+                                   startTime: e.start, endTime: e.end)
+            }
+        }
+        do {
+            try history.upsertHosts(rows.map { row in
+                var row = row
+                row.status = .succeeded
+                row.errorCode = nil
+                row.message = nil
+                return row
+            })
+            try history.upsertEvents(events)
+            try history.updateDeployment(record.id, DeploymentUpdate(status: .succeeded, endTime: ends.max(), replacesVerdict: true))
+            return true
+        } catch {
+            return false
         }
     }
 

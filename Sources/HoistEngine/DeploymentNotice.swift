@@ -26,6 +26,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// A deployment of the group still marked running lost its coordinator; marked failed.
     /// `recovery`: the commands that recover from it.
     case abandonedDeploymentMarkedFailed(id: String, createdBy: String, recovery: [String])
+    /// A deployment left unfinished in the history succeeded on every host, as the hosts'
+    /// own records say: recorded Succeeded.
+    case abandonedDeploymentRecordedFromHosts(id: String, createdBy: String)
     /// The deployment has ended but the history has not taken its whole record yet (a shared
     /// store out of reach); the lock is kept until it has, or until a stop gives up the wait.
     case waitingForHistory(deploymentID: String, status: DeploymentStatus)
@@ -77,6 +80,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "no host has confirmed this deployment's lock for \(seconds) s (the network or this machine was away?); "
                 + "with its lease of \(lease) s, another deployment may take it over as stale, so this one stops now: "
                 + "it starts nothing more on the hosts and does not roll back"
+        case .abandonedDeploymentRecordedFromHosts(let id, let createdBy):
+            return "deployment \(id) by \(createdBy) was left unfinished in the history, but every host's own record says it succeeded there: "
+                + "recorded Succeeded (its coordinator could not write its end)"
         case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."

@@ -59,6 +59,15 @@ struct HostRecordsRefresh {
             row.message = record.message
             try? store.upsertHost(row)
         }
+        // A deployment left unfinished (its coordinator could not record its end) that every
+        // host it went to says succeeded: Succeeded, as the next deployment would record it.
+        if let record = try? store.deployment(id), !record.status.isFinal, !rows.isEmpty,
+           rows.allSatisfy({ row in reports.first { $0.host == row.host }?.record?.status == InstanceStatus.succeeded.rawValue }) {
+            let end = reports.compactMap { $0.record?.events.map(\.end).max() }.max()
+            if (try? store.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: end))) != nil {
+                changed.append("\(id.rawValue): history said \(record.status.rawValue), every host says Succeeded")
+            }
+        }
         return changed
     }
 

@@ -1,0 +1,40 @@
+import Foundation
+import HoistCore
+import HoistEngine
+import HoistHistory
+import HoistTestSupport
+import Testing
+@testable import HoistCLI
+
+/// `hoist show ID --refresh` on a deployment whose coordinator could not record its end
+/// (exit 7): it set the hosts' rows from their own records but left the deployment
+/// InProgress, though its warning said it repairs the record.
+@Suite struct HostRecordsRefreshTests {
+    static func onHost(_ id: String, _ host: String, _ status: String) -> HostDeploymentRecord? {
+        HostDeploymentRecord.parse("""
+            {"deploymentID":"\(id)","application":"shop","deploymentGroup":"web","revision":"rev","revisionSHA256":"ab",
+             "creator":"user","createdBy":"alice@laptop","host":"\(host)","status":"\(status)",
+             "events":[{"event":"ApplicationStart","status":"\(status)","start":"2026-12-06T10:00:00Z","end":"2026-12-06T10:00:05Z"}]}
+            """)
+    }
+
+    @Test func aDeploymentEveryHostSaysSucceededIsRecordedSucceeded() throws {
+        let scratch = try ScratchDirectory("hoist-refresh")
+        let store = try SQLiteHistoryStore(path: scratch.file("history.sqlite3"))
+        let id = DeploymentID("d-UNENDED01")!
+        try store.createDeployment(DeploymentRecord(
+            id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .inProgress, createdBy: "alice@laptop",
+            revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date()))
+        try store.upsertHosts(["h1", "h2"].map { HostRecord(deploymentID: id, host: $0, address: "", status: .inProgress) })
+
+        let oneFailed = [HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
+                         HostRecordsRefresh.Report(host: "h2", record: Self.onHost(id.rawValue, "h2", "Failed"))]
+        _ = HostRecordsRefresh.reconcile(oneFailed, store: store, id: id)
+        #expect(try store.deployment(id)?.status == .inProgress, "a failed host leaves the verdict to the next deployment")
+
+        let allSucceeded = ["h1", "h2"].map { HostRecordsRefresh.Report(host: $0, record: Self.onHost(id.rawValue, $0, "Succeeded")) }
+        let changes = HostRecordsRefresh.reconcile(allSucceeded, store: store, id: id)
+        #expect(try store.deployment(id)?.status == .succeeded)
+        #expect(changes.last == "d-UNENDED01: history said InProgress, every host says Succeeded", "\(changes)")
+    }
+}
