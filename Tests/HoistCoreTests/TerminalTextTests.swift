@@ -14,6 +14,9 @@ import Testing
     @Test func bidiOverridesAndInvisibleMarksAreShown() {
         #expect(TerminalText.safe("scripts/x\u{202e}hs.tsil") == "scripts/x<U+202E>hs.tsil")
         #expect(TerminalText.safe("a\u{2066}b\u{2069}c\u{200b}d\u{200f}") == "a<U+2066>b<U+2069>c<U+200B>d<U+200F>")
+        // The other invisible ones that hide text, tag characters (five hex digits) included.
+        #expect(TerminalText.safe("a\u{061c}b\u{2060}c\u{feff}d\u{2028}e\u{e0041}\u{e007f}") ==
+                "a<U+061C>b<U+2060>c<U+FEFF>d<U+2028>e<U+E0041><U+E007F>")
         // A joiner inside an emoji sequence is part of the character: left alone.
         #expect(TerminalText.safe("👩\u{200d}💻") == "👩\u{200d}💻")
     }
