@@ -67,7 +67,9 @@ struct LogsCommand: AsyncParsableCommand {
             guard let last = page.last else { return seq }
             writeToStandardOutput(page.map { HistoryText.logLine($0) + "\n" }.joined())
             seq = last.seq
-            if page.count < Self.pageSize { return seq }
+            // Nobody reads any more (`| head -1`): reading the rest of two million lines
+            // took as long as printing them all.
+            if page.count < Self.pageSize || Console.shared.isDead(STDOUT_FILENO) { return seq }
         }
     }
 }
