@@ -20,4 +20,19 @@ import Testing
                     "one stamp, then the notice: \(line)")
         }
     }
+
+    /// `-q` (cron) keeps what went wrong and what this deployment did to another: a lock it
+    /// took over and the hooks it stopped were not shown at all.
+    @Test func quietOutputKeepsTakeovers() throws {
+        let captured = try CapturedConsole()
+        var options = OutputOptions()
+        options.quiet = true
+        let reporter = PlainReporter(console: captured.console, options: options)
+        reporter.handle(.notice(.staleLockTakenOver("took over a stale lock on h1 held by bob@ci for d-BOB000001")))
+        reporter.handle(.notice(.orphanedRunsStopped(host: "h1", runs: 1, deploymentIDs: ["d-BOB000001"], graceSeconds: 5)))
+        reporter.handle(.notice(.rollbackFinished(id: "d-ROLLBK001", status: .succeeded)))
+        let lines = captured.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.allSatisfy { $0.contains("hoist: warning: ") }, "\(lines)")
+    }
 }

@@ -45,9 +45,14 @@ struct NoticePrinter: DeploymentObserver {
 }
 
 extension DeploymentNotice {
+    /// What `-q` still prints: something went wrong, or this deployment acted on another's
+    /// (a lock taken over, its hooks stopped, its record marked Failed). A cron job's `-q`
+    /// used to hide a takeover that stopped a teammate's hooks on every host.
     var isWarning: Bool {
         switch self {
-        case .lockLost, .lockUnrenewed, .lockNotReleased, .historyIncomplete, .hostsNeedAttention: return true
+        case .lockLost, .lockUnrenewed, .lockNotReleased, .historyIncomplete, .hostsNeedAttention,
+             .staleLockTakenOver, .goneHolderLockTakenOver, .orphanedRunsStopped, .abandonedDeploymentMarkedFailed:
+            return true
         default: return false
         }
     }
