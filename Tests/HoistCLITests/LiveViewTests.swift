@@ -55,4 +55,17 @@ import Testing
         #expect(after.last == "next: `hoist redeploy \(id) --only-failed`", "\(after)")
         #expect(screen.contains { $0.hasPrefix("hoist: stopping: no new hosts") }, "the acknowledgement stays in what scrolled by: \(screen)")
     }
+
+    /// A status block taller than the terminal (a small tmux pane, many hosts running) left a
+    /// copy of itself in the scrollback at every redraw: it is cut to fit, keeping its first
+    /// line and what is pinned at its end.
+    @Test func theStatusBlockFitsTheTerminal() {
+        let block = ["[0/20 done]"] + (1...14).map { "  h\($0): AfterInstall 3s" } + ["  waiting for h1", "hoist: stopping"]
+        let fitted = TerminalReporter.fitted(block, rows: 6, keepingLast: 2)
+        #expect(fitted == ["[0/20 done]", "  h1: AfterInstall 3s", "  h2: AfterInstall 3s", "  … and 12 more", "  waiting for h1", "hoist: stopping"])
+        #expect(TerminalReporter.fitted(block, rows: 3, keepingLast: 2) == ["[0/20 done]", "  waiting for h1", "hoist: stopping"])
+        #expect(TerminalReporter.fitted(block, rows: 2, keepingLast: 2) == ["[0/20 done]", "  waiting for h1"])
+        #expect(TerminalReporter.fitted(block, rows: 40, keepingLast: 2) == block)
+        #expect(TerminalReporter.fitted(["a", "b"], rows: 0, keepingLast: 0) == ["a"])
+    }
 }

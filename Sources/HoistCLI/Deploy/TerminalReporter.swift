@@ -205,7 +205,8 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         pendingBytes = 0
         drawnLines = 0
         if block {
-            let lines = statusBlock(now: Date(), width: Self.terminalWidth())
+            let lines = Self.fitted(statusBlock(now: Date(), width: Self.terminalWidth()), rows: Self.terminalHeight() - 1,
+                                    keepingLast: pinned.count + (progress.waitLine(now: Date()) == nil ? 0 : 1))
             for line in lines { text += line + "\n" }
             drawnLines = lines.count
         }
@@ -246,6 +247,28 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         if let wait = p.waitLine(now: now) { lines.append(yellow(("  " + wait).shortened(to: width))) }
         for text in pinned { lines.append(yellow(text.shortened(to: width))) }
         return lines
+    }
+
+    /// The block cut to `rows` lines: its first line, then as many of the middle ones as fit
+    /// with a count of the rest, then its last `keepingLast` (what it waits for, and the pinned
+    /// Ctrl-C acknowledgement). A block taller than the terminal cannot be redrawn in place
+    /// (the cursor cannot move above the screen): each redraw left a copy in the scrollback.
+    static func fitted(_ lines: [String], rows: Int, keepingLast: Int) -> [String] {
+        let rows = max(1, rows)
+        guard lines.count > rows else { return lines }
+        let tail = Array(lines.suffix(min(keepingLast, lines.count - 1)))
+        let middle = lines.dropFirst().dropLast(tail.count)
+        let room = rows - 1 - tail.count
+        guard room > 0 else { return Array(([lines[0]] + tail).prefix(rows)) }
+        let kept = Array(middle.prefix(room - 1))
+        return [lines[0]] + kept + ["  … and \(middle.count - kept.count) more"] + tail
+    }
+
+    /// The terminal's height; unknown (not a terminal) counts as tall enough for anything.
+    static func terminalHeight() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        return 1000
     }
 
     static func terminalWidth() -> Int {
