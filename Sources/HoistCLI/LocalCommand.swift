@@ -99,7 +99,8 @@ struct LocalRun {
             events: events, parseHooks: hostAppSpecHooks)
         let host = HostSpec(name: "localhost", address: "127.0.0.1", user: currentUserName(), deploymentRoot: root)
 
-        let reporter = DeploymentOutput(options: OutputOptions(json: options.json, verbose: options.verbose, recorded: false), hooks: context.revision.hooks)
+        let reporter = DeploymentOutput(options: OutputOptions(json: options.json, verbose: options.verbose, recorded: false,
+                                                             logFile: HostLayout(root: root, groupID: HostLayout.groupID(application: application, group: group)).logFile(id.rawValue)), hooks: context.revision.hooks)
             .observer(deploymentID: id.rawValue)
         let failure = FirstFailure()
         let stop = StopController()

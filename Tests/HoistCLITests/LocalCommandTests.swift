@@ -167,6 +167,9 @@ import Testing
         let logPath = "\(root)/shop_default-local-deployment-group/\(ids[0])/logs/scripts.log"
         #expect(out.stdout.contains("AfterInstall failed in script scripts/AfterInstall.sh"))
         #expect(out.stdout.contains("See the deployment log at \(logPath)\n"))
+        // Where its whole output is: the log, not `hoist logs`, which has no record of it.
+        #expect(out.stdout.contains("all of its output: \(logPath)\n"), "\(out.stdout)")
+        #expect(!out.stdout.contains("hoist logs"), "\(out.stdout)")
         #expect(try read(logPath).contains("AfterInstall is broken"))
         #expect(try hookRuns().map(\.[0]) == ["BeforeInstall", "AfterInstall"], "nothing runs after the failed event")
     }

@@ -18,6 +18,14 @@ struct OutputOptions: Sendable {
     var commands = SuggestedCommands()
     /// Whether a history keeps the deployment (`hoist local` keeps none).
     var recorded = true
+    /// Where the whole output of a deployment no history keeps is (`hoist local`: the
+    /// deployment's scripts.log); `hoist logs`, which it suggested, knew nothing of it.
+    var logFile: String?
+
+    /// Where a failed event's whole output can be read: the `hoist logs` command, or the log file.
+    func allOutput(deploymentID: String, host: String, event: LifecycleEvent) -> String? {
+        recorded ? commands.logs(deploymentID, host: host, event: event) : logFile
+    }
 
     /// The command that shows the deployment in full, every host's error whole; nil when no
     /// history keeps it.

@@ -44,7 +44,9 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
                 for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }
-                say(o.end, "  all of its output: \(options.commands.logs(progress.id, host: host, event: lifecycle))", failure: true)
+                if let all = options.allOutput(deploymentID: progress.id, host: host, event: lifecycle) {
+                    say(o.end, "  all of its output: \(all)", failure: true)
+                }
             }
         case .uploadProgress:
             break

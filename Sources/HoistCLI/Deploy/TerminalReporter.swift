@@ -94,7 +94,7 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
                     scroll.append(dim("  last output (stdout and stderr):"))
                     scroll += failedTail.rendered(indent: "  ").map { console.shown($0) }
                 }
-                scroll.append(dim("  all of it: \(options.commands.logs(progress.id, host: host, event: e))"))
+                if let all = options.allOutput(deploymentID: progress.id, host: host, event: e) { scroll.append(dim("  all of it: \(all)")) }
             }
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""
