@@ -32,6 +32,10 @@ struct ContinueCommand: AsyncParsableCommand {
         if let record, record.status.isFinal {
             throw invalid("\(id) has already ended (\(record.status.rawValue)); there is nothing to continue")
         }
+        if let record, record.deploymentType == .inPlace {
+            // Nothing would ever read the request: only a blue/green deployment waits.
+            throw invalid("\(id) is an in-place deployment; only a blue/green deployment with `ready_wait` waits for `hoist continue`")
+        }
         guard let playbookPath = playbook ?? record?.playbookPath else {
             throw invalid("\(id): not in this history; name its playbook: hoist continue \(id) PLAYBOOK")
         }
