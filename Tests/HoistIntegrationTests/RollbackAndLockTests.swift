@@ -414,6 +414,11 @@ import HoistTestSupport
             let json = try group.list()
             #expect(json.dropFirst().first?["revisionCommit"] as? String == "\(commit)+untracked")
             #expect(json.dropFirst(2).first?["revisionCommit"] as? String == "\(commit)+dirty")
+            // A redeploy sends the recorded bytes (from the bundle cache), and keeps their
+            // commit: it was listed with the digest instead.
+            let clean = try #require(json.dropFirst(3).first?["id"] as? String)
+            #expect(try group.hoist(["redeploy", clean]).status == 0)
+            #expect(try group.list().first?["revisionCommit"] as? String == commit)
         }
     }
 }

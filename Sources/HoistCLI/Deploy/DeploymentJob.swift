@@ -34,6 +34,8 @@ struct DeploymentJob: Sendable {
     /// A revision recorded in history: its bundle digest, used to find the cached copy when
     /// the original path is gone.
     var expectedSHA256: String?
+    /// That revision's recorded git commit, kept for the new record.
+    var expectedCommit: String?
 
     func runAsCommand() async throws {
         let code: HoistExitCode
@@ -77,7 +79,7 @@ struct DeploymentJob: Sendable {
                 printToStderr("hoist: no revision: pass --revision PATH or set `revision` in \(playbookPath)")
                 throw InvalidInput(diagnostics: [])
             }
-            revision = try loadDeployable(path: requested, expectedSHA256: expectedSHA256, fileExistsFlag: flagBehavior,
+            revision = try loadDeployable(path: requested, expectedSHA256: expectedSHA256, recordedCommit: expectedCommit, fileExistsFlag: flagBehavior,
                                           playbookBehavior: playbook.fileExistsBehavior).deployable
         }
         let wait = try lockWait.map(parseDuration)

@@ -122,7 +122,7 @@ func parseFileExistsFlag(_ value: String) throws -> FileExistsBehavior {
 /// from the bundle cache, so a rollback deploys exactly the bytes that succeeded even when the
 /// original path changed or is gone): checked, bundled, and ready for the engine. Bad input
 /// is printed and thrown as `InvalidInput`.
-func loadDeployable(path requested: String, expectedSHA256: String?, fileExistsFlag: FileExistsBehavior?,
+func loadDeployable(path requested: String, expectedSHA256: String?, recordedCommit: String? = nil, fileExistsFlag: FileExistsBehavior?,
                     playbookBehavior: FileExistsBehavior) throws -> (loaded: LoadedRevision, deployable: DeployableRevision) {
     let path = expectedSHA256.flatMap(cachedBundle(sha256:)) ?? requested
     let revision = try loadRevision(path: path)
@@ -132,7 +132,11 @@ func loadDeployable(path requested: String, expectedSHA256: String?, fileExistsF
         printToStderr("hoist: \(path) no longer matches the recorded revision (sha256 \(expectedSHA256.prefix(12)), now \(bundle.sha256.prefix(12)))")
         throw InvalidInput(diagnostics: [])
     }
-    return (revision, deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested))
+    var deployable = deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested)
+    // The same bytes as the recorded deployment: its commit, which a copy from the bundle
+    // cache cannot tell (a rollback was listed as `rev 4bd6aff52625`, not `rev@2a6b93828359`).
+    if expectedSHA256 != nil, let recordedCommit { deployable.commit = recordedCommit }
+    return (revision, deployable)
 }
 
 /// The cached copy of a bundle with this digest, if the cache holds one (held from now on,
@@ -152,7 +156,7 @@ struct CachedBundles: BundleSource {
 
     func revision(of record: DeploymentRecord) async throws -> DeployableRevision {
         do {
-            return try loadDeployable(path: record.revisionPath, expectedSHA256: record.revisionSHA256,
+            return try loadDeployable(path: record.revisionPath, expectedSHA256: record.revisionSHA256, recordedCommit: record.revisionCommit,
                                       fileExistsFlag: record.fileExistsBehavior, playbookBehavior: playbookBehavior).deployable
         } catch is InvalidInput {
             throw Unusable(description: "the revision failed its checks (printed above)")
