@@ -54,7 +54,7 @@ public enum BundleReader {
         let detected = try format ?? reader.bundleFormat()
         collector.finish()
         if !collector.problems.isEmpty {
-            throw BundleError.unsafeEntries(bundle: path, problems: collector.problems)
+            throw BundleError.unsafeEntries(bundle: path, problems: collector.problems + linkProblems(collector))
         }
         var inspection = try assemble(collector, format: detected, bundle: path) { appSpecCandidates[$0] }
         inspection.sha256 = try FileDigest.sha256(path: path, displayName: path)
@@ -73,13 +73,25 @@ public enum BundleReader {
         }
         collector.finish()
         if !collector.problems.isEmpty {
-            throw BundleError.unsafeEntries(bundle: path, problems: collector.problems)
+            throw BundleError.unsafeEntries(bundle: path, problems: collector.problems + linkProblems(collector))
         }
         let inspection = try assemble(collector, format: .directory, bundle: path) { candidate in
             guard let absolute = absoluteByPath[candidate] else { return nil }
             return try readFileCapped(absolute, limit: limits.maxAppSpecSize, displayName: path)
         }
         return (inspection, scanned)
+    }
+
+    /// The links' problems among the entries accepted so far, so that one pass reports them
+    /// with the entries' own: a link loop showed only once a FIFO beside it had been removed.
+    /// None once a limit stopped the reading (what was read is not the whole tree).
+    private static func linkProblems(_ collector: EntryCollector) -> [BundleProblem] {
+        guard !collector.mustStop else { return [] }
+        let prefix = LeadingDirectory.prefixToStrip(collector.entries)
+        var expansion = SymlinkExpansion(entries: LeadingDirectory.strip(prefix, from: collector.entries), copies: [:],
+                                         expandedSize: collector.expandedSize, limits: collector.limits)
+        expansion.run()
+        return expansion.problems
     }
 
     /// Applies the strip and finds the AppSpec among the kept candidate texts.

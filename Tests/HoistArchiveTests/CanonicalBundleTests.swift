@@ -250,6 +250,21 @@ import Testing
         #expect(error?.isInvalidInput == true)
     }
 
+    /// Every problem in one pass: a link loop and a link to the revision root were reported
+    /// only once the FIFO and the link out beside them had been removed.
+    @Test func entryAndLinkProblemsAreReportedTogether() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("rev/appspec.yml", "version: 0.0\nos: linux\n")
+        let rev = scratch.file("rev")
+        #expect(mkfifo(rev + "/fifo", 0o644) == 0)
+        for (name, target) in [("pw", "/etc/passwd"), ("l1", "l2"), ("l2", "l1"), ("self", ".")] {
+            try FileManager.default.createSymbolicLink(atPath: rev + "/" + name, withDestinationPath: target)
+        }
+        let error = #expect(throws: BundleError.self) { try BundleReader.inspect(path: rev) }
+        guard case .unsafeEntries(_, let problems)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(problems.compactMap(\.entry).sorted() == ["fifo", "l1", "l2", "pw", "self"], "\(problems)")
+    }
+
     // MARK: Item 5: names and paths the host cannot hold
 
     @Test func namesAndPathsLongerThanLinuxAllowsAreRefused() throws {
