@@ -87,7 +87,7 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."
         case .waitingForHistory(let id, let status):
-            return "\(id) ended \(status.rawValue), but the history store is not taking its record: waiting for it (at most the outage limit, "
+            return "\(id) ended \(status.rawValue), but the history store has not taken its whole record yet: waiting for it (at most the outage limit, "
                 + "HOIST_HISTORY_OUTAGE_LIMIT) and keeping the group's lock meanwhile, so that the next deployment does not take \(id) "
                 + "for abandoned. Ctrl-C stops waiting and leaves the record incomplete"
         case .stopping(let id, let reason):
