@@ -70,7 +70,7 @@ struct RollbackCommand: AsyncParsableCommand {
             playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
             ignoreApplicationStopFailures: true, onlyHosts: targetHosts, onlyHostsRecordedBy: recordedBy, output: output.options, db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id, description: note,
-            expectedSHA256: source.revisionSHA256, expectedCommit: source.revisionCommit)
+            recorded: source.revisionSHA256.map { RecordedRevision(deploymentID: source.id.rawValue, sha256: $0, commit: source.revisionCommit) })
         try await job.runAsCommand()
     }
 }
@@ -120,8 +120,8 @@ struct RedeployCommand: AsyncParsableCommand {
             playbookPath: record.playbookPath, revisionPath: record.revisionPath, configName: config,
             fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts, onlyHostsRecordedBy: hosts == nil ? nil : deploymentID,
             output: output.options, db: history.db, lockWait: lockWait,
-            creator: .redeploy, rollbackOf: deploymentID, description: note, expectedSHA256: record.revisionSHA256,
-            expectedCommit: record.revisionCommit)
+            creator: .redeploy, rollbackOf: deploymentID, description: note,
+            recorded: record.revisionSHA256.map { RecordedRevision(deploymentID: record.id.rawValue, sha256: $0, commit: record.revisionCommit) })
         try await job.runAsCommand()
     }
 }

@@ -340,6 +340,29 @@ import HoistTestSupport
     }
 }
 
+/// A rollback whose bundle the coordinator's cache no longer holds (its limits; another
+/// machine; a CI runner's empty cache) and whose folder is gone reads the bundle back from a
+/// host that still holds it. It was refused ("no such file or directory"), though every host
+/// held the bytes.
+@Suite(.serialized) struct RollbackFromHeldBundleTests {
+    @Test func aRollbackReadsItsBundleBackFromAHostWhenTheCacheAndTheFolderLackIt() async throws {
+        try await withFleetHosts(1) { names in
+            let group = try FleetGroup("rbheld", hosts: names)
+            let cache = group.dir.appendingPathComponent("cache").path
+            // The cache keeps nothing once a command ends.
+            let env = ["XDG_CACHE_HOME": cache, "HOIST_BUNDLE_CACHE_MAX_BUNDLES": "0"]
+            let v1 = try group.revision("v1", version: "one")
+            #expect(try group.deploy(v1, env: env).status == 0)
+            #expect(try group.deploy(try group.revision("v2", version: "two"), env: env).status == 0)
+            try FileManager.default.removeItem(atPath: v1)
+            let back = try group.hoist(["rollback", group.playbook], env: env)
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(back.stderr.contains("was read back from \(names[0]), which still holds it"), "\(back.stderr)")
+            #expect(group.hostFile(names[0], "rbheld/VERSION") == "one")
+        }
+    }
+}
+
 /// `hoist rollback` after a success goes to the revision before the current one, twice
 /// steps back twice, and `--to` refuses another group's deployment.
 @Suite(.serialized) struct RollbackToThePreviousRevisionTests {

@@ -33,9 +33,7 @@ struct DeploymentJob: Sendable {
     var description: String?
     /// A revision recorded in history: its bundle digest, used to find the cached copy when
     /// the original path is gone.
-    var expectedSHA256: String?
-    /// That revision's recorded git commit, kept for the new record.
-    var expectedCommit: String?
+    var recorded: RecordedRevision?
 
     func runAsCommand() async throws {
         let code: HoistExitCode
@@ -68,6 +66,8 @@ struct DeploymentJob: Sendable {
             return .couldNotStart
         }
         let config = try configName.map(parseConfigFlag)
+        let held = HeldBundles(hosts: target.hosts, groupID: HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup),
+                               connector: makeConnector(for: target))
         let flagBehavior = try fileExistsBehavior.map(parseFileExistsFlag)
         let revision: DeployableRevision
         if blueGreenRollback {
@@ -79,7 +79,7 @@ struct DeploymentJob: Sendable {
                 printToStderr("hoist: no revision: pass --revision PATH or set `revision` in \(playbookPath)")
                 throw InvalidInput(diagnostics: [])
             }
-            revision = try loadDeployable(path: requested, expectedSHA256: expectedSHA256, recordedCommit: expectedCommit, fileExistsFlag: flagBehavior,
+            revision = try await loadDeployable(path: requested, recorded: recorded, held: held, fileExistsFlag: flagBehavior,
                                           playbookBehavior: playbook.fileExistsBehavior).deployable
         }
         let wait = try lockWait.map(parseDuration)
@@ -122,7 +122,7 @@ struct DeploymentJob: Sendable {
         let printer = DeploymentOutput(options: output, hooks: revision.hooks)
         let ports = DeploymentPorts(
             connector: connector, history: store, traffic: traffic,
-            bundles: CachedBundles(playbookBehavior: playbook.fileExistsBehavior),
+            bundles: CachedBundles(playbookBehavior: playbook.fileExistsBehavior, held: held),
             continueSignals: NoContinueSignals(),
             signals: DeploymentSignals(
                 triggers: playbook.triggers, alarms: playbook.alarms, transport: NotifyTransport(),

@@ -118,25 +118,73 @@ func parseFileExistsFlag(_ value: String) throws -> FileExistsBehavior {
     return b
 }
 
-/// A revision named by path, or by the digest an earlier deployment recorded (then taken
-/// from the bundle cache, so a rollback deploys exactly the bytes that succeeded even when the
-/// original path changed or is gone): checked, bundled, and ready for the engine. Bad input
-/// is printed and thrown as `InvalidInput`.
-func loadDeployable(path requested: String, expectedSHA256: String?, recordedCommit: String? = nil, fileExistsFlag: FileExistsBehavior?,
-                    playbookBehavior: FileExistsBehavior) throws -> (loaded: LoadedRevision, deployable: DeployableRevision) {
-    let path = expectedSHA256.flatMap(cachedBundle(sha256:)) ?? requested
+/// A revision an earlier deployment recorded: what deploying it again must send, byte for byte.
+struct RecordedRevision: Sendable {
+    var deploymentID: String
+    var sha256: String
+    var commit: String?
+}
+
+/// A revision named by path, or one an earlier deployment recorded: then its bundle from the
+/// bundle cache, else read back from a host that still holds it (`HeldBundles`), else built
+/// again from its path, and refused unless it has the recorded digest, so a rollback deploys
+/// exactly the bytes that succeeded even when the original path changed or is gone. Checked,
+/// bundled, and ready for the engine. Bad input is printed and thrown as `InvalidInput`.
+func loadDeployable(path requested: String, recorded: RecordedRevision? = nil, held: HeldBundles? = nil,
+                    fileExistsFlag: FileExistsBehavior?, playbookBehavior: FileExistsBehavior) async throws
+    -> (loaded: LoadedRevision, deployable: DeployableRevision) {
+    var path = recorded.flatMap { cachedBundle(sha256: $0.sha256) } ?? requested
+    var readBack: String?
+    if let recorded, path == requested, let held, let file = await held.readBack(deploymentID: recorded.deploymentID, sha256: recorded.sha256) {
+        (path, readBack) = (file, file)
+    }
+    // Its canonical copy goes into the cache as the bundle is prepared.
+    defer { if let readBack { unlink(readBack) } }
     let revision = try loadRevision(path: path)
     let behavior = revision.appSpec.effectiveFileExistsBehavior(deployment: fileExistsFlag ?? playbookBehavior)
     let bundle = try prepareBundle(revision)
-    if let expectedSHA256, bundle.sha256 != expectedSHA256 {
-        printToStderr("hoist: \(path) no longer matches the recorded revision (sha256 \(expectedSHA256.prefix(12)), now \(bundle.sha256.prefix(12)))")
+    if let recorded, bundle.sha256 != recorded.sha256 {
+        printToStderr("hoist: \(path) no longer matches the recorded revision (sha256 \(recorded.sha256.prefix(12)), now \(bundle.sha256.prefix(12)))"
+            + (held == nil ? "" : ", and no host of the group still holds its bundle"))
         throw InvalidInput(diagnostics: [])
     }
     var deployable = deployableRevision(revision, bundle: bundle, fileExistsBehavior: behavior, displayName: requested)
     // The same bytes as the recorded deployment: its commit, which a copy from the bundle
     // cache cannot tell (a rollback was listed as `rev 4bd6aff52625`, not `rev@2a6b93828359`).
-    if expectedSHA256 != nil, let recordedCommit { deployable.commit = recordedCommit }
+    if let commit = recorded?.commit { deployable.commit = commit }
     return (revision, deployable)
+}
+
+/// Where an earlier deployment's bundle can be read back from: the group's hosts, each of
+/// which keeps the bundle of every deployment it received in that deployment's folder until
+/// retention removes it. A rollback whose bundle the cache had dropped (its limits, another
+/// machine, a CI runner's empty cache), with its folder changed, was refused though every
+/// host held the bytes.
+struct HeldBundles: Sendable {
+    var hosts: [HostSpec]
+    var groupID: String
+    var connector: any HostConnector
+
+    /// The bundle of `deploymentID` in a temporary file of the cache, from the first host
+    /// that holds it with the digest `sha256`; nil when none does.
+    func readBack(deploymentID: String, sha256: String) async -> String? {
+        guard let cache = try? bundleCache(), (try? makeCache(cache.folder)) != nil,
+              let limits = try? BundleLimits(environment: ProcessInfo.processInfo.environment) else { return nil }
+        for host in hosts {
+            let remote = HostLayout(root: host.deploymentRoot, groupID: groupID).bundleFile(deploymentID)
+            let local = cache.temporaryPath()
+            guard let session = try? await connector.connect(host) else { continue }
+            let read = (try? await session.download(remotePath: remote, to: local, maxBytes: limits.maxExpandedSize.multipliedReportingOverflow(by: 2).overflow ? .max : limits.maxExpandedSize * 2)) != nil
+            await session.close()
+            // The digest a bundle's inspection gives is that of its file's bytes.
+            if read, (try? BundleReader.inspect(path: local, limits: limits))?.sha256 == sha256 {
+                printToStderr("hoist: the bundle of \(deploymentID) was read back from \(host.name), which still holds it")
+                return local
+            }
+            unlink(local)
+        }
+        return nil
+    }
 }
 
 /// The cached copy of a bundle with this digest, if the cache holds one (held from now on,
@@ -149,6 +197,7 @@ func cachedBundle(sha256: String) -> String? {
 /// the bundle cache, checked against its recorded digest.
 struct CachedBundles: BundleSource {
     var playbookBehavior: FileExistsBehavior
+    var held: HeldBundles?
 
     struct Unusable: Error, CustomStringConvertible {
         var description: String
@@ -156,8 +205,9 @@ struct CachedBundles: BundleSource {
 
     func revision(of record: DeploymentRecord) async throws -> DeployableRevision {
         do {
-            return try loadDeployable(path: record.revisionPath, expectedSHA256: record.revisionSHA256, recordedCommit: record.revisionCommit,
-                                      fileExistsFlag: record.fileExistsBehavior, playbookBehavior: playbookBehavior).deployable
+            let recorded = record.revisionSHA256.map { RecordedRevision(deploymentID: record.id.rawValue, sha256: $0, commit: record.revisionCommit) }
+            return try await loadDeployable(path: record.revisionPath, recorded: recorded, held: held,
+                                            fileExistsFlag: record.fileExistsBehavior, playbookBehavior: playbookBehavior).deployable
         } catch is InvalidInput {
             throw Unusable(description: "the revision failed its checks (printed above)")
         }
