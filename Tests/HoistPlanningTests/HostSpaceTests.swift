@@ -1,4 +1,5 @@
 import Foundation
+import HoistConfig
 import HoistCore
 import HoistPlanning
 import Testing
@@ -68,6 +69,20 @@ import Testing
         ]
         #expect(HostSpaceNeed.diskBytes(of: mixed) == 0 + 8192 + 12288 + 4096 + 0 + 4096)
         #expect(HostSpaceNeed.diskBytes(of: [BundleEntry(path: "a", kind: .file, size: .max), BundleEntry(path: "b", kind: .file, size: .max)]) == .max)
+    }
+
+    /// Install's program and working lists count too: for a revision of long paths they
+    /// were 1.2 MB the check left out, and Install ran out of space after ApplicationStop.
+    @Test func installsProgramAndListsAreCounted() throws {
+        let spec = try #require(AppSpecParser.parse("version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /srv/app\n", fileName: "appspec.yml").0)
+        let entries = (0..<300).map { BundleEntry(path: "app/" + String(repeating: "d", count: 200) + "/f\($0)", kind: .file, size: 1) }
+        let plan = try #require(InstallPlanner.plan(spec, entries: entries).plan)
+        let program = InstallCommands.render(plan: plan, revisionRoot: "/var/lib/hoist/a_g/d-AAAAAAAAA/deployment-archive",
+                                             cleanupFile: "/var/lib/hoist/deployment-instructions/a_g-cleanup", fileExistsBehavior: .disallow)
+        let counted = HostSpaceNeed.installBytes(programBytes: program.utf8.count)
+        #expect(program.utf8.count > 300 * 200, "every path is in the program")
+        #expect(counted == 2 * Int64(program.utf8.count) + 2 * 4096)
+        #expect(HostSpaceNeed.installBytes(programBytes: .max) == .max)
     }
 
     @Test func hostileSizesNeitherOverflowNorGoNegative() {

@@ -87,9 +87,17 @@ func currentUser() -> String {
 func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, fileExistsBehavior: FileExistsBehavior,
                         displayName: String? = nil) -> DeployableRevision {
     let plan = revision.plan
+    // Install's program and its working lists are written beside the unpacked revision before
+    // anything of the previous one goes: a revision of long paths made them 1.2 MB that the
+    // free-space check left out, and Install ran out of space after ApplicationStop.
+    let install = InstallCommands.render(plan: plan, revisionRoot: String(repeating: "/r", count: 48), cleanupFile: String(repeating: "/c", count: 48),
+                                         fileExistsBehavior: fileExistsBehavior)
+    let unpacked = HostSpaceNeed.diskBytes(of: revision.inspection.entries)
+        .addingReportingOverflow(HostSpaceNeed.installBytes(programBytes: install.utf8.count))
     var deployable = DeployableRevision(
         displayName: displayName ?? revision.path, bundlePath: bundle.path, sha256: bundle.sha256,
-        sizeBytes: bundle.size, unpackedBytes: HostSpaceNeed.diskBytes(of: revision.inspection.entries), hooks: revision.appSpec.hooks, fileExistsBehavior: fileExistsBehavior,
+        sizeBytes: bundle.size, unpackedBytes: unpacked.overflow ? .max : unpacked.partialValue, hooks: revision.appSpec.hooks,
+        fileExistsBehavior: fileExistsBehavior,
         commit: GitWorkTree.commit(of: revision.path), renderInstall: { root, cleanup in
             InstallCommands.render(plan: plan, revisionRoot: root, cleanupFile: cleanup, fileExistsBehavior: fileExistsBehavior)
         })

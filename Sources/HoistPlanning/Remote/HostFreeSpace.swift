@@ -8,7 +8,8 @@ import HoistCore
 public struct HostSpaceNeed: Sendable, Hashable {
     /// The bundle's bytes; 0 when the host already holds it (`HostProbeResult.bundles`).
     public var bundleBytes: Int64
-    /// The unpacked revision's size on disk (`diskBytes(of:)`).
+    /// The unpacked revision's size on disk (`diskBytes(of:)`), with Install's program and
+    /// working lists (`installBytes(programBytes:)`).
     public var unpackedBytes: Int64
 
     public init(bundleBytes: Int64, unpackedBytes: Int64) {
@@ -56,6 +57,15 @@ public struct HostSpaceNeed: Sendable, Hashable {
             total = sum
         }
         return total
+    }
+
+    /// What Install writes in the deployment's folder before it removes anything: its
+    /// program (`install.sh`, as rendered) and its working lists (`install.work`: every
+    /// destination and recorded path, about half the program), counted as twice the program,
+    /// with a block for each file.
+    public static func installBytes(programBytes: Int) -> Int64 {
+        let (twice, overflow) = Int64(programBytes).multipliedReportingOverflow(by: 2)
+        return overflow ? .max : twice + 2 * 4096
     }
 
     static func megabytes(down bytes: Int64) -> String { "\(max(0, bytes) / 1_000_000) MB" }
