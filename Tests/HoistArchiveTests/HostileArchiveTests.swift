@@ -117,6 +117,13 @@ import Testing
             description: "expanded size", extra: [ArchiveFixture.file("big", zeros), ArchiveFixture.file("bigger", zeros)],
             format: .tarZstd, limits: BundleLimits(maxExpandedSize: 5000),
             expected: BundleProblem(entry: "bigger", reason: "the revision unpacks to more than 5000 bytes (the expanded-size limit); raise it with HOIST_BUNDLE_MAX_SIZE if the revision really is this large (for an archive it may be a compression bomb)")),
+        // Hardlinks are sent as copies: each counts as its target's size again (100 links to a
+        // 100 MB file of zeros made a 103 kB archive that passed, and 10 GB on every host).
+        LimitCase(
+            description: "expanded size through hardlinks",
+            extra: [ArchiveFixture.file("big", zeros)] + (1...2).map { ArchiveFixture.raw(RawEntry(path: "copy\($0)", kind: .hardlink(target: Array("big".utf8)))) },
+            format: .tarGzip, limits: BundleLimits(maxExpandedSize: 10_000),
+            expected: BundleProblem(entry: "copy2", reason: "the revision unpacks to more than 10000 bytes (the expanded-size limit); raise it with HOIST_BUNDLE_MAX_SIZE if the revision really is this large (for an archive it may be a compression bomb)")),
     ]
 
     @Test(arguments: limitCases)
