@@ -27,6 +27,9 @@ public enum AppSpecChecks {
                     problem = firstNonFolder(on: script.location, in: index).map { notFolder in
                         ("Script does not exist at specified location: \(script.location)",
                          "\(notFolder) is not a folder in the bundle, so the host would not find the script; write the location as \(path)")
+                    } ?? danglingLink(path, in: index).map { target in
+                        ("Script does not exist at specified location: \(script.location)",
+                         "it is a link to \(target), which is not a file in the bundle; point `location` at the script itself")
                     }
                 }
                 if let (message, hint) = problem {
@@ -37,6 +40,31 @@ public enum AppSpecChecks {
             }
         }
         return diagnostics
+    }
+
+    /// Where the link at `path` (through any links it leads to) fails to end at a file of the
+    /// bundle, as the host's kernel follows it; nil when `path` is no link or ends at a file.
+    /// A link to a missing script passed validate, and the event failed with ScriptMissing
+    /// after ApplicationStop.
+    static func danglingLink(_ path: String, in index: BundleIndex) -> String? {
+        var current = path
+        for _ in 0..<40 {
+            guard case .symlink(let target)? = index.kind(current) else { return nil }
+            let written = target.hasPrefix("/") ? target : PathSyntax.join(PathSyntax.dirname(current), target)
+            guard !target.hasPrefix("/"), firstNonFolder(on: written, in: index) == nil,
+                  let next = PathSyntax.normalizeRelative(written), let kind = index.kind(next) else { return target }
+            if case .symlink = kind {
+                current = next
+                continue
+            }
+            return kind == .file ? nil : target
+        }
+        return target(of: current, in: index)
+    }
+
+    private static func target(of path: String, in index: BundleIndex) -> String {
+        if case .symlink(let target)? = index.kind(path) { return target }
+        return path
     }
 
     /// The first path the kernel would have to look into that is not a folder of the bundle

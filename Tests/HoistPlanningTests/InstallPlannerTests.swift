@@ -193,6 +193,23 @@ import Testing
         ])
     }
 
+    /// A location that is a link is followed as the host follows it: to a script, fine; to
+    /// nothing (directly, through a chain, or with a trailing `/` on a file), ScriptMissing on
+    /// the host after ApplicationStop, though validate had passed it.
+    @Test func aLocationThatIsALinkMustLeadToAScript() throws {
+        let locations = ["ok.sh", "chain.sh", "dangling.sh", "chain2.sh", "slash.sh"]
+        let spec = try appSpec("hooks:\n  AfterInstall:\n" + locations.map { "    - location: \($0)\n" }.joined())
+        let bundle = ["scripts/x.sh", "ok.sh -> scripts/x.sh", "chain.sh -> ok.sh", "dangling.sh -> scripts/missing.sh",
+                      "chain2.sh -> dangling.sh"]
+        let slash = BundleEntry(path: "slash.sh", kind: .symlink(target: "scripts/x.sh/"))
+        let diagnostics = AppSpecChecks.checkScriptsExist(spec, entries: try entries(bundle) + [slash])
+        #expect(diagnostics.map { "\($0.keyPath!) (\($0.hint ?? ""))" } == [
+            "hooks.AfterInstall[2].location (it is a link to scripts/missing.sh, which is not a file in the bundle; point `location` at the script itself)",
+            "hooks.AfterInstall[3].location (it is a link to scripts/missing.sh, which is not a file in the bundle; point `location` at the script itself)",
+            "hooks.AfterInstall[4].location (it is a link to scripts/x.sh/, which is not a file in the bundle; point `location` at the script itself)",
+        ])
+    }
+
     @Test func scriptsMustBeInTheBundle() throws {
         let spec = try appSpec("hooks:\n  AfterInstall:\n    - location: scripts/ok.sh\n    - location: ./scripts/missing.sh\n    - location: scripts\n")
         let diagnostics = AppSpecChecks.checkScriptsExist(spec, entries: entries(["scripts/ok.sh"]))
