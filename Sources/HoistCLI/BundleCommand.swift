@@ -46,7 +46,8 @@ struct BundleCommand: ParsableCommand {
             guard let output else {
                 throw CommandFailure(message: "missing --output FILE (for example: hoist bundle \(input) --output app.tar.gz)", exitCode: .invalidInput)
             }
-            let options = BundleWriteOptions(keepOwners: keepOwners, keepTimes: keepTimes)
+            var options = BundleWriteOptions(keepOwners: keepOwners, keepTimes: keepTimes)
+            options.limits = try configuredBundleLimits()
             let result = try BundleWriter.write(directory: input, to: output, options: options)
             Console.shared.out("\(result.sha256)  \(result.path)")
         } catch let error as BundleError {

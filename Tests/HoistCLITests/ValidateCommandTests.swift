@@ -256,6 +256,10 @@ import Testing
         #expect(low.status == 2)
         #expect(low.stderr.contains("(the entry-count limit); raise it with HOIST_BUNDLE_MAX_ENTRIES if the revision really is this large"),
                 "\(low.stderr)")
+        // `hoist bundle --output` reads them too.
+        let bundled = try HoistBinary.run(["bundle", "rev", "--output", scratch.file("rev.tar")], environment: ["HOIST_BUNDLE_MAX_ENTRIES": "4"],
+                                          currentDirectory: scratch.url)
+        #expect(bundled.status == 2 && bundled.stderr.contains("HOIST_BUNDLE_MAX_ENTRIES"), "\(bundled.stderr)")
         let raised = try HoistBinary.run(["validate", "rev"], environment: ["HOIST_BUNDLE_MAX_ENTRIES": "10"], currentDirectory: scratch.url)
         #expect(raised.status == 0, "\(raised.stderr)")
         let small = try HoistBinary.run(["validate", "rev"], environment: ["HOIST_BUNDLE_MAX_SIZE": "20"], currentDirectory: scratch.url)
