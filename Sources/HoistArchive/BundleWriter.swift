@@ -67,11 +67,17 @@ public enum BundleWriter {
     private static func copyData(of item: ScannedEntry, declaredSize: Int64, into writer: ArchiveWriter) throws {
         var remaining = declaredSize
         var writeError: Error?
-        try FileBlocks.read(item.absolutePath) { block in
-            let part = UnsafeRawBufferPointer(rebasing: block.prefix(Int(min(Int64(block.count), remaining))))
-            do { try writer.writeData(part) } catch { writeError = error }
-            remaining -= Int64(part.count)
-            return writeError == nil && remaining > 0
+        do {
+            try FileBlocks.read(item.absolutePath) { block in
+                let part = UnsafeRawBufferPointer(rebasing: block.prefix(Int(min(Int64(block.count), remaining))))
+                do { try writer.writeData(part) } catch { writeError = error }
+                remaining -= Int64(part.count)
+                return writeError == nil && remaining > 0
+            }
+        } catch BundleError.io(let file, let reason) {
+            // The scan found it readable: it went or changed while it was written (exit 2,
+            // as for deploy, not an environment failure).
+            throw BundleError.changed(bundle: file, reason: "it cannot be read any more (\(reason))")
         }
         if let writeError { throw writeError }
     }
