@@ -48,6 +48,9 @@ import Testing
         #expect(need.refusal(folder: "/var/lib/hoist/app_g", freeBytes: 12_999_999) ==
             "not enough free space for this revision in /var/lib/hoist/app_g: 12 MB free, 230 MB needed (bundle 110 MB + unpacked 120 MB); "
             + "free some space (df -h on the host) and deploy again; nothing was stopped")
+        // The parts add up to the total, each rounded up.
+        #expect(HostSpaceNeed(bundleBytes: 500_001, unpackedBytes: 2_500_001).refusal(folder: "/d", freeBytes: 0)
+                    .contains("4 MB needed (bundle 1 MB + unpacked 3 MB)"))
         // Rounded so that they never look as if they fit: free down, needed up.
         let close = HostSpaceNeed(bundleBytes: 0, unpackedBytes: 5_000_001)
         #expect(close.refusal(folder: "/d", freeBytes: 5_000_000, retentionFrees: 2_500_000) ==

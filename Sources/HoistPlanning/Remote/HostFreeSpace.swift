@@ -33,7 +33,8 @@ public struct HostSpaceNeed: Sendable, Hashable {
             : "unpacked \(Self.megabytes(up: unpackedBytes)); the bundle is already on the host"
         let freed = retentionFrees > 0 ? " (counting \(Self.megabytes(down: retentionFrees)) that removing old deployments would free)" : ""
         return "not enough free space for this revision in \(folder): \(Self.megabytes(down: freeBytes)) free\(freed), "
-            + "\(Self.megabytes(up: totalBytes)) needed (\(parts)); free some space (df -h on the host) and deploy again; nothing was stopped"
+            + "\(Self.wholeMegabytes(up: bundleBytes) + Self.wholeMegabytes(up: unpackedBytes)) MB needed (\(parts)); "
+            + "free some space (df -h on the host) and deploy again; nothing was stopped"
     }
 
     /// What `entries` take on a disk once unpacked: each file's bytes rounded up to whole
@@ -70,9 +71,13 @@ public struct HostSpaceNeed: Sendable, Hashable {
 
     static func megabytes(down bytes: Int64) -> String { "\(max(0, bytes) / 1_000_000) MB" }
 
-    static func megabytes(up bytes: Int64) -> String {
+    static func megabytes(up bytes: Int64) -> String { "\(wholeMegabytes(up: bytes)) MB" }
+
+    /// The parts are rounded up each, and the total is their sum, so the figures add up
+    /// ("3 MB needed (bundle 1 MB + unpacked 3 MB)" did not).
+    static func wholeMegabytes(up bytes: Int64) -> Int64 {
         let whole = max(0, bytes) / 1_000_000
-        return "\(bytes % 1_000_000 > 0 ? whole + 1 : whole) MB"
+        return bytes % 1_000_000 > 0 ? whole + 1 : whole
     }
 }
 
