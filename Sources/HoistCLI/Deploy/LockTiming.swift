@@ -2,7 +2,7 @@ import Foundation
 import HoistCore
 
 /// The lock's lease and heartbeat, from `HOIST_LOCK_LEASE` and `HOIST_LOCK_HEARTBEAT`. A
-/// heartbeat that is not at least twice as frequent as the lease makes a running deployment's
+/// heartbeat that is not at least three times as frequent as the lease makes a running deployment's
 /// lock look stale, so the next one would take it over and stop its hooks: such settings are
 /// refused before anything is touched.
 struct LockTiming: Equatable {
@@ -32,9 +32,12 @@ struct LockTiming: Equatable {
             }
             timing.heartbeatSeconds = beat
         }
-        guard timing.heartbeatSeconds * 2 <= Double(timing.leaseSeconds) else {
+        // A third, not a half: a beat near half the lease raced the coordinator's own "no host
+        // confirmed the lock" limit (it stopped itself), and let a teammate take the lock of a
+        // live deployment whose end the history already held (`GoneLockHolder`).
+        guard timing.heartbeatSeconds * 3 <= Double(timing.leaseSeconds) else {
             return .failure(LockTimingProblem(
-                "the lock's heartbeat (\(BalancerText.seconds(timing.heartbeatSeconds)) s, HOIST_LOCK_HEARTBEAT) must be at most half its lease "
+                "the lock's heartbeat (\(BalancerText.seconds(timing.heartbeatSeconds)) s, HOIST_LOCK_HEARTBEAT) must be at most a third of its lease "
                     + "(\(timing.leaseSeconds) s, HOIST_LOCK_LEASE): otherwise the running deployment's lock looks stale between two "
                     + "heartbeats and the next deployment takes it over"))
         }
