@@ -86,8 +86,29 @@ struct LockRelease: AsyncParsableCommand {
             printToStderr("hoist: the lock is held by a running deployment (its heartbeat is fresh); `hoist stop --playbook \(shellQuote(playbook))` stops it, --force removes the lock anyway")
             throw ExitCode(HoistExitCode.lockHeld)
         }
-        let before = await lock.forceRelease()
-        for state in before { Console.shared.out("released: \(state)") }
+        guard !force else {
+            for state in await lock.forceRelease() { Console.shared.out("released: \(state)") }
+            return
+        }
+        // Each stale or gone holder's own lock, checked against owner.json on each host in the
+        // same program: a deployment that took the lock since the status was read keeps it (a
+        // release of everything there stopped a live deployment that had just started).
+        var holders: [String] = []
+        for state in states {
+            guard case .held(let owner, _, _) = state.state, !holders.contains(owner.deploymentID) else { continue }
+            holders.append(owner.deploymentID)
+        }
+        for holder in holders {
+            let unreleased = Set(await lock.release(deploymentID: holder).map(\.host))
+            for state in states {
+                guard case .held(let owner, _, _) = state.state, owner.deploymentID == holder else { continue }
+                if unreleased.contains(state.host) {
+                    printToStderr("hoist: not released on \(state.host): it could not be reached")
+                } else {
+                    Console.shared.out("released: \(state)")
+                }
+            }
+        }
     }
 }
 
