@@ -145,6 +145,9 @@ public struct Deployment: Sendable {
            !lockLost, !report.recordGivenUp {
             // The triggers hear the rollback start (DeploymentRollback).
             report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
+            // The rollback lost the lock (taken over, or released with --force): the hosts are
+            // the taker's now, and advice to redeploy or roll back would undo its work.
+            if stop.level > .none, case .lockLost = stop.cause { lockLost = true }
         }
         // Said only once an automatic rollback has run: it puts back hosts the deployment
         // left out of service, and the advice is for those it did not.
