@@ -36,5 +36,24 @@ import Testing
         let changes = HostRecordsRefresh.reconcile(allSucceeded, store: store, id: id)
         #expect(try store.deployment(id)?.status == .succeeded)
         #expect(changes.last == "d-UNENDED01: history said InProgress, every host says Succeeded", "\(changes)")
+        #expect(try store.hosts(of: id).allSatisfy { $0.status == .succeeded && $0.endTime != nil })
+        #expect(try store.events(of: id).allSatisfy { $0.status == .succeeded && $0.endTime != nil })
+    }
+
+    /// A deployment a later one only guessed abandoned (it could not reach every host): the
+    /// hosts' word replaces the guess, as the docs promise a real end does.
+    @Test func theHostsWordReplacesTheAbandonedGuess() throws {
+        let scratch = try ScratchDirectory("hoist-refresh-guess")
+        let store = try SQLiteHistoryStore(path: scratch.file("history.sqlite3"))
+        let id = DeploymentID("d-GUESSED01")!
+        try store.createDeployment(DeploymentRecord(
+            id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .inProgress, createdBy: "alice@laptop",
+            revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date()))
+        try store.upsertHosts(["h1"].map { HostRecord(deploymentID: id, host: $0, address: "", status: .inProgress) })
+        #expect(try store.markFailedAfterRestart(id, reason: "guessed", at: Date()))
+        _ = HostRecordsRefresh.reconcile([HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded"))],
+                                         store: store, id: id)
+        let record = try #require(try store.deployment(id))
+        #expect(record.status == .succeeded && record.errorCode == nil, "\(record.status) \(String(describing: record.errorCode))")
     }
 }

@@ -51,7 +51,9 @@ extension DeploymentNotice {
     var isWarning: Bool {
         switch self {
         case .lockLost, .lockUnrenewed, .lockNotReleased, .historyIncomplete, .hostsNeedAttention,
-             .staleLockTakenOver, .goneHolderLockTakenOver, .orphanedRunsStopped, .abandonedDeploymentMarkedFailed:
+             .staleLockTakenOver, .goneHolderLockTakenOver, .orphanedRunsStopped, .abandonedDeploymentMarkedFailed,
+             // A cron run that holds the lock for up to the outage limit says why.
+             .waitingForHistory:
             return true
         default: return false
         }

@@ -59,12 +59,26 @@ struct HostRecordsRefresh {
             row.message = record.message
             try? store.upsertHost(row)
         }
-        // A deployment left unfinished (its coordinator could not record its end) that every
-        // host it went to says succeeded: Succeeded, as the next deployment would record it.
-        if let record = try? store.deployment(id), !record.status.isFinal, !rows.isEmpty,
+        // A deployment left unfinished (its coordinator could not record its end), or only
+        // guessed abandoned (FAILED_AFTER_RESTART, by a deployment that could not reach every
+        // host), that every host it went to says succeeded: Succeeded, as the next deployment
+        // records it. Each event as the host recorded it, so durations stop growing.
+        if let record = try? store.deployment(id), !record.status.isFinal || record.errorCode == .failedAfterRestart, !rows.isEmpty,
            rows.allSatisfy({ row in reports.first { $0.host == row.host }?.record?.status == InstanceStatus.succeeded.rawValue }) {
             let end = reports.compactMap { $0.record?.events.map(\.end).max() }.max()
-            if (try? store.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: end))) != nil {
+            let events = reports.flatMap { report in (report.record?.events ?? []).compactMap { e -> EventRecord? in
+                guard let event = LifecycleEvent(rawValue: e.event), let status = LifecycleEventStatus(rawValue: e.status) else { return nil }
+                return EventRecord(deploymentID: id, host: report.host, event: event, status: status,
+                                   errorCode: e.errorCode.flatMap(LifecycleErrorCode.init(rawValue:)), message: e.message, startTime: e.start, endTime: e.end)
+            } }
+            // As the loop above left them.
+            let hostEnds = ((try? store.hosts(of: id)) ?? rows).map { row -> HostRecord in
+                var row = row
+                row.endTime = row.endTime ?? reports.first { $0.host == row.host }?.record?.events.map(\.end).max()
+                return row
+            }
+            if (try? store.upsertEvents(events)) != nil, (try? store.upsertHosts(hostEnds)) != nil,
+               (try? store.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: end, replacesVerdict: true))) != nil {
                 changed.append("\(id.rawValue): history said \(record.status.rawValue), every host says Succeeded")
             }
         }
