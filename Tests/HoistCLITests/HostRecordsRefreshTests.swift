@@ -18,14 +18,21 @@ import Testing
             """)
     }
 
-    @Test func aDeploymentEveryHostSaysSucceededIsRecordedSucceeded() throws {
-        let scratch = try ScratchDirectory("hoist-refresh")
+    /// A history holding `id` InProgress on `hosts`, as a coordinator that could not record
+    /// its end leaves it.
+    static func unended(_ id: DeploymentID, hosts: [String], in scratch: ScratchDirectory) throws -> SQLiteHistoryStore {
         let store = try SQLiteHistoryStore(path: scratch.file("history.sqlite3"))
-        let id = DeploymentID("d-UNENDED01")!
         try store.createDeployment(DeploymentRecord(
             id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .inProgress, createdBy: "alice@laptop",
             revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date()))
-        try store.upsertHosts(["h1", "h2"].map { HostRecord(deploymentID: id, host: $0, address: "", status: .inProgress) })
+        try store.upsertHosts(hosts.map { HostRecord(deploymentID: id, host: $0, address: "", status: .inProgress) })
+        return store
+    }
+
+    @Test func aDeploymentEveryHostSaysSucceededIsRecordedSucceeded() throws {
+        let scratch = try ScratchDirectory("hoist-refresh")
+        let id = DeploymentID("d-UNENDED01")!
+        let store = try Self.unended(id, hosts: ["h1", "h2"], in: scratch)
 
         let oneFailed = [HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
                          HostRecordsRefresh.Report(host: "h2", record: Self.onHost(id.rawValue, "h2", "Failed"))]
@@ -44,12 +51,8 @@ import Testing
     /// hosts' word replaces the guess, as the docs promise a real end does.
     @Test func theHostsWordReplacesTheAbandonedGuess() throws {
         let scratch = try ScratchDirectory("hoist-refresh-guess")
-        let store = try SQLiteHistoryStore(path: scratch.file("history.sqlite3"))
         let id = DeploymentID("d-GUESSED01")!
-        try store.createDeployment(DeploymentRecord(
-            id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .inProgress, createdBy: "alice@laptop",
-            revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date()))
-        try store.upsertHosts(["h1"].map { HostRecord(deploymentID: id, host: $0, address: "", status: .inProgress) })
+        let store = try Self.unended(id, hosts: ["h1"], in: scratch)
         #expect(try store.markFailedAfterRestart(id, reason: "guessed", at: Date()))
         _ = HostRecordsRefresh.reconcile([HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded"))],
                                          store: store, id: id)
