@@ -144,7 +144,8 @@ public struct Deployment: Sendable {
         if plan.rollback.wants(report.verdict.status, errorCode: report.verdict.errorCode), request.creator != .rollback, !couldNotStart,
            !lockLost, !report.recordGivenUp {
             // The triggers hear the rollback start (DeploymentRollback).
-            report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])))
+            report.rollback = await rollBack(report, observer: ObserverFanout([observer] + (report.signals.map { [$0] } ?? [])),
+                                             failedConnections: sessions)
             // The rollback lost the lock (taken over, or released with --force): the hosts are
             // the taker's now, and advice to redeploy or roll back would undo its work.
             if stop.level > .none, case .lockLost = stop.cause { lockLost = true }
@@ -331,7 +332,7 @@ public struct Deployment: Sendable {
 
     /// Deploys the group's last successful revision to the hosts the failed deployment
     /// touched, as a new deployment (creator rollback) under the same lock.
-    func rollBack(_ failed: DeploymentReport, observer: any DeploymentObserver) async -> RollbackReport {
+    func rollBack(_ failed: DeploymentReport, observer: any DeploymentObserver, failedConnections: SessionPool? = nil) async -> RollbackReport {
         let plan = request.plan
         let touched = failed.hosts.values.filter { outcome in
             outcome.events.contains { $0.1.status != .skipped } || outcome.status == .failed
@@ -371,7 +372,8 @@ public struct Deployment: Sendable {
         // not stop it (a new Ctrl-C does).
         stop.reset()
         // Connections of its own: the failed deployment may have left some dead.
-        let sessions = SessionPool(connector: ports.connector, failureMemory: request.connectRetryAfter)
+        // A host the deployment could not connect to a moment ago is not waited for again.
+        let sessions = SessionPool(connector: ports.connector, failureMemory: request.connectRetryAfter, rememberingFailuresOf: failedConnections)
         let ran: Result<DeploymentReport, DeploymentError>
         do throws(DeploymentError) {
             ran = .success(try await execute(rollback, observer: ports.observer(rollback.id.rawValue),

@@ -22,9 +22,16 @@ public final class SessionPool: HostConnector, Sendable {
         var connected: Set<String> = []
     }
 
-    public init(connector: any HostConnector, failureMemory: Duration = .seconds(60)) {
+    /// `rememberingFailuresOf`: a pool whose failed connections this one remembers too (a
+    /// rollback's fresh connections after the deployment's: a host frozen a moment ago cost
+    /// the rollback a second connect timeout).
+    public init(connector: any HostConnector, failureMemory: Duration = .seconds(60), rememberingFailuresOf earlier: SessionPool? = nil) {
         self.connector = connector
         self.failureMemory = failureMemory
+        if let earlier {
+            let failures = earlier.state.withLock { $0.failures }
+            state.withLock { $0.failures = failures }
+        }
     }
 
     public func connect(_ host: HostSpec) async throws -> any HostSession {

@@ -66,4 +66,14 @@ import HoistCore
         #expect(fleet.ownerOnDisk("web1") == nil)
         await pool.closeAll()
     }
+
+    /// A rollback's pool remembers the deployment's failed connections.
+    @Test func aLaterPoolRemembersAnEarlierOnesFailures() async throws {
+        let connector = DownConnector(down: ["h1"])
+        let first = SessionPool(connector: connector, failureMemory: .seconds(3600))
+        await #expect(throws: TransportError.self) { _ = try await first.connect(host) }
+        let second = SessionPool(connector: connector, failureMemory: .seconds(3600), rememberingFailuresOf: first)
+        await #expect(throws: TransportError.self) { _ = try await second.connect(host) }
+        #expect(connector.attempts.current["h1"] == 1)
+    }
 }
