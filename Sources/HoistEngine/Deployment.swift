@@ -218,13 +218,8 @@ public struct Deployment: Sendable {
                   let onHost = HostDeploymentRecord.parse(HostRecordsReply.parse(out).this),
                   onHost.deploymentID == record.id.rawValue, onHost.status == InstanceStatus.succeeded.rawValue
             else { return false }
-            ends.append(onHost.events.map(\.end).max() ?? history.now())
-            events += onHost.events.compactMap { e in
-                guard let event = LifecycleEvent(rawValue: e.event), let status = LifecycleEventStatus(rawValue: e.status) else { return nil }
-                return EventRecord(deploymentID: record.id, host: row.host, event: event, status: status,
-                                   errorCode: e.errorCode.flatMap(LifecycleErrorCode.init(rawValue:)), message: e.message,
-                                   startTime: e.start, endTime: e.end)
-            }
+            ends.append(onHost.lastEnd ?? history.now())
+            events += onHost.eventRecords(record.id, host: row.host)
         }
         do {
             try history.upsertHosts(rows.map { row in

@@ -508,6 +508,19 @@ public struct HostDeploymentRecord: Codable, Sendable {
     public var message: String?
     public var events: [Event]
 
+    /// The history's rows for this record's events (those it can name), for `id` on `host`.
+    public func eventRecords(_ id: DeploymentID, host: String) -> [EventRecord] {
+        events.compactMap { e in
+            guard let event = LifecycleEvent(rawValue: e.event), let status = LifecycleEventStatus(rawValue: e.status) else { return nil }
+            return EventRecord(deploymentID: id, host: host, event: event, status: status,
+                               errorCode: e.errorCode.flatMap(LifecycleErrorCode.init(rawValue:)), message: e.message,
+                               startTime: e.start, endTime: e.end)
+        }
+    }
+
+    /// When the host's last event ended (nil: it recorded none).
+    public var lastEnd: Date? { events.map(\.end).max() }
+
     /// Reads a record as a host sends it back; nil for anything else.
     public static func parse(_ text: String) -> HostDeploymentRecord? {
         let decoder = JSONDecoder()

@@ -65,16 +65,12 @@ struct HostRecordsRefresh {
         // records it. Each event as the host recorded it, so durations stop growing.
         if let record = try? store.deployment(id), !record.status.isFinal || record.errorCode == .failedAfterRestart, !rows.isEmpty,
            rows.allSatisfy({ row in reports.first { $0.host == row.host }?.record?.status == InstanceStatus.succeeded.rawValue }) {
-            let end = reports.compactMap { $0.record?.events.map(\.end).max() }.max()
-            let events = reports.flatMap { report in (report.record?.events ?? []).compactMap { e -> EventRecord? in
-                guard let event = LifecycleEvent(rawValue: e.event), let status = LifecycleEventStatus(rawValue: e.status) else { return nil }
-                return EventRecord(deploymentID: id, host: report.host, event: event, status: status,
-                                   errorCode: e.errorCode.flatMap(LifecycleErrorCode.init(rawValue:)), message: e.message, startTime: e.start, endTime: e.end)
-            } }
+            let end = reports.compactMap { $0.record?.lastEnd }.max()
+            let events = reports.flatMap { $0.record?.eventRecords(id, host: $0.host) ?? [] }
             // As the loop above left them.
             let hostEnds = ((try? store.hosts(of: id)) ?? rows).map { row -> HostRecord in
                 var row = row
-                row.endTime = row.endTime ?? reports.first { $0.host == row.host }?.record?.events.map(\.end).max()
+                row.endTime = row.endTime ?? reports.first { $0.host == row.host }?.record?.lastEnd
                 return row
             }
             if (try? store.upsertEvents(events)) != nil, (try? store.upsertHosts(hostEnds)) != nil,
