@@ -76,6 +76,17 @@ import Testing
         #expect(bundles().count == 1, "XDG_CACHE_HOME/hoist/bundles")
     }
 
+    /// A limit that is neither a count nor a size is input: exit 2, said once (the end of the
+    /// command read the limits again and said it a second time), and nothing installed.
+    @Test func aBadLimitIsSaidOnceAndInstallsNothing() async throws {
+        try revision("bad")
+        let out = try await HoistBinary.runDetached(["local", scratch.file("bad"), "--deployment-root", scratch.file("root")],
+                                                    environment: environment(["HOIST_BUNDLE_CACHE_MAX_SIZE": "lots"]))
+        #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
+        #expect(out.stderr.components(separatedBy: "HOIST_BUNDLE_CACHE_MAX_SIZE=lots").count == 2, "once: \(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("www-bad")))
+    }
+
     /// Past HOIST_BUNDLE_CACHE_MAX_BUNDLES, the bundle used least recently goes: one deployed
     /// again counts as used again.
     @Test func theLeastRecentlyUsedBundlesGoPastTheLimit() async throws {

@@ -43,7 +43,7 @@ func prepareBundle(_ revision: LoadedRevision) throws -> PreparedBundle {
 /// deployment (a 6 GiB revision kept 6 GiB against a 2 GiB limit).
 func pruneBundleCacheAfterUse() {
     BundleCache.releaseHolds()
-    _ = try? bundleCache().prune()
+    _ = try? configuredBundleCache().prune()
 }
 
 /// The cache holds the revisions deployed from this machine lately: 0700, like the history.
@@ -55,13 +55,19 @@ func makeCache(_ bundles: String) throws {
 /// The bundle cache this process uses, where the environment puts it and with the limits it
 /// sets; a limit that is neither a count nor a size is printed and thrown as `InvalidInput`.
 func bundleCache() throws -> BundleCache {
-    let env = ProcessInfo.processInfo.environment
     do {
-        return BundleCache(folder: BundleCache.folder(environment: env), limits: try BundleCache.Limits(environment: env))
+        return try configuredBundleCache()
     } catch {
         printToStderr("hoist: \(error)")
         throw InvalidInput(diagnostics: [])
     }
+}
+
+/// The same cache, for callers after the command's first use of it: a bad limit was printed
+/// then, once.
+func configuredBundleCache() throws(BundleCache.Limits.Problem) -> BundleCache {
+    let env = ProcessInfo.processInfo.environment
+    return BundleCache(folder: BundleCache.folder(environment: env), limits: try BundleCache.Limits(environment: env))
 }
 
 /// Reads an AppSpec found on a host (the last successful revision's) for its hooks.
@@ -176,7 +182,7 @@ struct HeldBundles: Sendable {
     /// The bundle of `deploymentID` in a temporary file of the cache, from the first host
     /// that holds it with the digest `sha256`; nil when none does.
     func readBack(deploymentID: String, sha256: String) async -> String? {
-        guard let cache = try? bundleCache(), (try? makeCache(cache.folder)) != nil,
+        guard let cache = try? configuredBundleCache(), (try? makeCache(cache.folder)) != nil,
               let limits = try? BundleLimits(environment: ProcessInfo.processInfo.environment) else { return nil }
         for host in hosts {
             let remote = HostLayout(root: host.deploymentRoot, groupID: groupID).bundleFile(deploymentID)
