@@ -34,6 +34,7 @@ struct LogsCommand: AsyncParsableCommand {
         let event: LifecycleEvent? = try self.event.map { try HistoryCommandFailure.named($0, "lifecycle event") }
         let store = try history.openStore()
         var afterSeq: Int64 = 0
+        var followedWhileRunning = false
         while true {
             // Read the status before draining: lines written before the deployment ended
             // are then certain to be drained before we stop.
@@ -54,7 +55,14 @@ struct LogsCommand: AsyncParsableCommand {
             }
             // A reader that went away (`| head`) ends the follow, as SIGPIPE used to, whether or
             // not there was output to write since: a quiet deployment may run for hours.
+            if follow, deployment.status.isFinal, followedWhileRunning {
+                // The follow's end is the deployment's: without a word, one marked Failed by a
+                // teammate's deployment looked the same as one that succeeded.
+                let why = deployment.errorMessage.map { ": \($0)" } ?? ""
+                Console.shared.err("hoist: \(id) ended \(deployment.status.rawValue)\(why)")
+            }
             if !follow || deployment.status.isFinal || Console.shared.isDead(STDOUT_FILENO) { return }
+            followedWhileRunning = true
             await store.waitForChange(of: id, limit: Self.followLimit)
         }
     }
