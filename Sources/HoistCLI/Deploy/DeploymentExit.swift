@@ -46,12 +46,13 @@ struct NoticePrinter: DeploymentObserver {
 
 extension DeploymentNotice {
     /// What `-q` still prints: something went wrong, or this deployment acted on another's
-    /// (a lock taken over, its hooks stopped, its record marked Failed). A cron job's `-q`
+    /// (a lock taken over, its hooks stopped, its record marked Failed or Succeeded). A cron job's `-q`
     /// used to hide a takeover that stopped a teammate's hooks on every host.
     var isWarning: Bool {
         switch self {
         case .lockLost, .lockUnrenewed, .lockNotReleased, .historyIncomplete, .hostsNeedAttention,
              .staleLockTakenOver, .goneHolderLockTakenOver, .orphanedRunsStopped, .abandonedDeploymentMarkedFailed,
+             .abandonedDeploymentRecordedFromHosts,
              // A cron run that holds the lock for up to the outage limit says why.
              .waitingForHistory:
             return true
