@@ -66,7 +66,7 @@ let package = Package(
         // The command line wires everything.
         .target(name: "HoistCLI", dependencies: [
             "HoistCore", "HoistConfig", "HoistPlanning", "HoistEngine",
-            "HoistSSH", "HoistArchive", "HoistLoadBalancers", "HoistHistory", "HoistHistoryPostgres", "HoistNotify",
+            "HoistSSH", "HoistArchive", "HoistDigest", "HoistLoadBalancers", "HoistHistory", "HoistHistoryPostgres", "HoistNotify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
