@@ -136,6 +136,12 @@ import Testing
             "p.yml:4:55: error: deployment_config.minimum_healthy_hosts.value: must be a percentage from 0 to 99 for FLEET_PERCENT, not 100",
             "p.yml:5:3: error: deployment_config.monitor_duration: only applies to zonal deployments (add 'zone: <tag key>' or remove 'monitor_duration')",
         ]),
+        ("application: a\ninventory: i.yml\ndeployment_config:\n  name: CodeDeployDefault.OneAtATime\n  minimum_healthy_hosts: {type: HOST_COUNT, value: 0}\n", [
+            "p.yml:4:9: error: deployment_config.name: 'CodeDeployDefault.OneAtATime' is a predefined configuration's name; a custom one's must not be one or start with 'CodeDeployDefault.' (name it something else, or write 'deployment_config: CodeDeployDefault.OneAtATime' for the predefined one)",
+        ]),
+        ("application: a\ninventory: i.yml\ndeployment_config: {name: AllAtOnce, minimum_healthy_hosts: {type: FLEET_PERCENT, value: 75}}\n", [
+            "p.yml:3:27: error: deployment_config.name: 'AllAtOnce' is a predefined configuration's name; a custom one's must not be one or start with 'CodeDeployDefault.' (name it something else, or write 'deployment_config: AllAtOnce' for the predefined one)",
+        ]),
         ("application: a\ninventory: i.yml\ndeployment_config:\n  minimum_healthy_hosts: {type: HOSTS, value: 1}\n", [
             "p.yml:4:33: error: deployment_config.minimum_healthy_hosts.type: must be one of HOST_COUNT, FLEET_PERCENT, not 'HOSTS'",
         ]),

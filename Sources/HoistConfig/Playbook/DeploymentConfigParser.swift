@@ -25,6 +25,13 @@ extension PlaybookParser {
         reader.rejectUnknownKeys(entries, allowed: Self.configKeys, path)
         func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
         let name = value("name").flatMap { reader.string($0, join(path, "name")) } ?? "Custom"
+        // A custom configuration under a predefined one's name ran with the predefined one's
+        // rules where Hoist goes by the name (one at a time), and with its own elsewhere.
+        if let nameNode = value("name"), name.hasPrefix("CodeDeployDefault.") || Self.predefinedConfigs.contains(name) {
+            reader.error(nameNode, join(path, "name"),
+                         "'\(name)' is a predefined configuration's name; a custom one's must not be one or start with 'CodeDeployDefault.'",
+                         hint: "name it something else, or write 'deployment_config: \(name)' for the predefined one")
+        }
         var minimum = MinimumHealthyHosts(.fleetPercent, 99)
         if let m = value("minimum_healthy_hosts") {
             minimum = minimumHealthyHosts(m, join(path, "minimum_healthy_hosts")) ?? minimum
