@@ -58,14 +58,23 @@ struct RollbackCommand: AsyncParsableCommand {
         } catch let problem as RollbackSource.Problem {
             throw invalid(problem.description)
         }
-        // The group as it was last deployed: a rollback puts back what those hosts had.
+        // The group as it was last deployed: a rollback puts back what those hosts had. The
+        // newest deployment that reached any host decides: one refused before any host (a
+        // canary's group below its minimum) sent the rollback to the whole group, hosts it
+        // had never deployed to included.
         var targetHosts = hosts.map(splitNames)
         var recordedBy: DeploymentID?
-        if targetHosts == nil, let latest {
-            let touched = try store.hosts(of: latest.id).filter { $0.status != .skipped && $0.status != .pending }.map(\.host)
-            if !touched.isEmpty { (targetHosts, recordedBy) = (touched, latest.id) }
+        if targetHosts == nil {
+            for record in history {
+                let touched = try store.hosts(of: record.id).filter { $0.status != .skipped && $0.status != .pending }.map(\.host)
+                if !touched.isEmpty {
+                    (targetHosts, recordedBy) = (touched, record.id)
+                    break
+                }
+            }
         }
-        printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))")
+        let scope = recordedBy.map { " on the hosts \($0) reached: \(HostNameList.text(targetHosts ?? []))" } ?? ""
+        printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))\(scope)")
         let job = DeploymentJob(
             playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
             ignoreApplicationStopFailures: true, onlyHosts: targetHosts, onlyHostsRecordedBy: recordedBy, output: output.options, db: db,

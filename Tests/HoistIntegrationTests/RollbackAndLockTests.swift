@@ -398,6 +398,29 @@ import HoistTestSupport
     }
 }
 
+/// `hoist rollback` goes to the hosts the group's newest deployment reached. One refused
+/// before any host (a canary below its minimum healthy hosts) used to send the rollback to
+/// the whole group, installing on hosts the group had never deployed to.
+@Suite(.serialized) struct RollbackAfterARefusedDeploymentTests {
+    @Test func aRollbackAfterADeploymentThatReachedNoHostGoesToTheHostsBeforeIt() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("rbrefused", hosts: names)
+            let canary = try group.hoist(["deploy", group.playbook, "--revision", try group.revision("v1", version: "one"), "--hosts", names[0]])
+            #expect(canary.status == 0, "\(canary.stderr)")
+            let canaryID = try #require(try group.list().first?["id"] as? String)
+            // Half of one host must stay healthy: refused before any host.
+            let refused = try group.hoist(["deploy", group.playbook, "--revision", try group.revision("v2", version: "two"),
+                                           "--hosts", names[0], "--config", "HalfAtATime"])
+            #expect(refused.status == 5, "\(refused.stderr)")
+            let back = try group.hoist(["rollback", group.playbook])
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(back.stderr.contains("on the hosts \(canaryID) reached: \(names[0])"), "\(back.stderr)")
+            #expect(group.hostFile(names[0], "rbrefused/VERSION") == "one")
+            #expect(group.hostFile(names[1], "rbrefused/VERSION") == nil, "never deployed to by this group")
+        }
+    }
+}
+
 /// `hoist list` names the revision as people do: its folder or file name, and the git commit
 /// when the revision is a git work tree (`+dirty` with uncommitted changes, `+untracked` with
 /// files git does not know, none for a folder git tracks nothing of).
