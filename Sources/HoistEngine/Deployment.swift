@@ -239,7 +239,7 @@ public struct Deployment: Sendable {
 
     /// One deployment under the lock: its record, its phases, its verdict.
     func execute(_ request: DeploymentRequest, observer: any DeploymentObserver, continueSignals: any ContinueSignals,
-                 sessions: SessionPool) async throws(DeploymentError) -> DeploymentReport {
+                 sessions: SessionPool, triggersAfter: ActiveSignals? = nil) async throws(DeploymentError) -> DeploymentReport {
         let plan = request.plan
         let history = ports.history
         // A plan that only reroutes is recorded as what its target fleet runs, before it starts.
@@ -264,7 +264,7 @@ public struct Deployment: Sendable {
         // An automatic rollback is not watched: an alarm still firing must not stop it.
         let signals = await ports.signals.start(
             id: request.id, application: plan.application, deploymentGroup: plan.deploymentGroup, hosts: plan.hosts,
-            watched: request.creator != .rollback, reporter: observer, stop: stop,
+            watched: request.creator != .rollback, after: triggersAfter, reporter: observer, stop: stop,
             record: { delivery in
                 var delivery = delivery
                 delivery.eventTime = history.onStoreClock(delivery.eventTime)
@@ -363,6 +363,8 @@ public struct Deployment: Sendable {
         observer.handle(.notice(.rollbackStarting(failed: request.id.rawValue, to: good?.id.rawValue ?? "the live fleet",
                                                   revision: blueGreen ? "by rerouting to the fleet that served before" : good?.revisionPath ?? "",
                                                   hosts: blueGreen ? plan.hosts.map(\.name) : touched, configNote: note)))
+        // DeploymentRollback was the failed deployment's last notice.
+        failed.signals?.closeTriggers()
         // A rollback after a stop is a new deployment: the stop that ended the first does
         // not stop it (a new Ctrl-C does).
         stop.reset()
@@ -372,7 +374,7 @@ public struct Deployment: Sendable {
         let ran: Result<DeploymentReport, DeploymentError>
         do throws(DeploymentError) {
             ran = .success(try await execute(rollback, observer: ports.observer(rollback.id.rawValue),
-                                             continueSignals: NoContinueSignals(), sessions: sessions))
+                                             continueSignals: NoContinueSignals(), sessions: sessions, triggersAfter: failed.signals))
         } catch {
             ran = .failure(error)
         }

@@ -30,12 +30,14 @@ public struct DeploymentSignals: Sendable {
 
     /// Starts the triggers and the alarm checks of one deployment. `reporter` receives the
     /// checks' state changes; `record` each delivery's outcome. Without `watched` (an
-    /// automatic rollback) the alarms are not polled.
+    /// automatic rollback) the alarms are not polled. A rollback's triggers deliver `after`
+    /// the failed deployment's.
     public func start(id: DeploymentID, application: String, deploymentGroup: String, hosts: [HostSpec], watched: Bool = true,
-                      reporter: any DeploymentObserver, stop: StopController,
+                      after: ActiveSignals? = nil, reporter: any DeploymentObserver, stop: StopController,
                       record: @escaping @Sendable (DeliveryRecord) -> Void) async -> ActiveSignals {
         let dispatcher = TriggerDispatcher(deploymentID: id, application: application, deploymentGroup: deploymentGroup,
-                                           triggers: triggers, transport: transport, policy: retry, record: record)
+                                           triggers: triggers, transport: transport, policy: retry, after: after?.dispatcher,
+                                           record: record)
         var monitor: AlarmMonitor?
         if watched, let alarms, !alarms.checks.isEmpty {
             monitor = AlarmMonitor(spec: alarms, hosts: hosts, probe: probe, observer: ObserverFanout([reporter, dispatcher]), stop: stop)
@@ -69,6 +71,10 @@ public struct ActiveSignals: DeploymentObserver {
 
     /// Stops polling the alarm checks (the verdict is in).
     public func stopMonitoring() async { await monitor?.finish() }
+
+    /// The triggers take no more events (an automatic rollback starts, whose triggers
+    /// deliver after these).
+    public func closeTriggers() { dispatcher.close() }
 
     /// After the deployment (and its rollback): waits for outstanding deliveries, each trigger
     /// at most its timeout.

@@ -9,6 +9,10 @@ import HoistCore
 /// `drain()` at the end waits for what is still queued, at most each trigger's `timeout`,
 /// then gives the rest up and records them Failed: a dead receiver never holds a deployment
 /// back longer than its timeout.
+///
+/// An automatic rollback's dispatcher comes `after` the failed deployment's: each trigger
+/// delivers the rollback's notices only once the failed deployment's are delivered (or given
+/// up), so a slow receiver heard the rollback succeed and then the deployment fail.
 public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
     struct Job: Sendable {
         var seq: Int
@@ -27,6 +31,7 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
         var tracker: TriggerTracker
         var queues: [String: Queue] = [:]
         var nextSeq = 0
+        var closed = false
     }
 
     public let triggers: [TriggerSpec]
@@ -38,7 +43,7 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
 
     public init(deploymentID: DeploymentID, application: String, deploymentGroup: String, triggers: [TriggerSpec],
                 transport: any TriggerTransport, policy: RetryPolicy = .standard,
-                now: @escaping @Sendable () -> Date = { Date() },
+                now: @escaping @Sendable () -> Date = { Date() }, after predecessor: TriggerDispatcher? = nil,
                 record: @escaping @Sendable (DeliveryRecord) -> Void) {
         self.triggers = triggers
         self.deploymentID = deploymentID
@@ -49,7 +54,12 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
                                                     deploymentGroup: deploymentGroup, now: now)))
         for trigger in triggers {
             let (stream, continuation) = AsyncStream.makeStream(of: Job.self)
+            let before = predecessor?.worker(of: trigger.name)
             let worker = Task { [weak self] in
+                if let before {
+                    // Given up with ours when our drain's timeout passes.
+                    await withTaskCancellationHandler { await before.value } onCancel: { before.cancel() }
+                }
                 for await job in stream {
                     guard let self else { return }
                     await self.deliver(job)
@@ -62,6 +72,7 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
     public func handle(_ event: DeploymentEvent) {
         guard !triggers.isEmpty else { return }
         state.withLock { s in
+            guard !s.closed else { return }
             for notice in s.tracker.consume(event) {
                 for trigger in triggers where trigger.events.contains(notice.event) {
                     let job = Job(seq: s.nextSeq, request: Self.request(trigger, notice), host: notice.instance?.host, time: notice.time)
@@ -73,13 +84,24 @@ public final class TriggerDispatcher: DeploymentObserver, @unchecked Sendable {
         }
     }
 
+    private func worker(of trigger: String) -> Task<Void, Never>? {
+        state.withLock { $0.queues[trigger]?.worker }
+    }
+
+    /// Takes no more events: what is queued is still delivered, and a dispatcher `after` this
+    /// one starts delivering once it is.
+    public func close() {
+        state.withLock { s in
+            s.closed = true
+            s.queues.values.forEach { $0.continuation.finish() }
+        }
+    }
+
     /// Waits for queued deliveries, each trigger at most its `timeout`; records what is left
     /// undelivered as Failed. Events after this are not delivered.
     public func drain() async {
-        let queues = state.withLock { s in
-            s.queues.values.forEach { $0.continuation.finish() }
-            return s.queues
-        }
+        close()
+        let queues = state.withLock { $0.queues }
         await withTaskGroup(of: Void.self) { group in
             for trigger in triggers {
                 guard let worker = queues[trigger.name]?.worker else { continue }

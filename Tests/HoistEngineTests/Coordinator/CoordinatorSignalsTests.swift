@@ -25,6 +25,45 @@ import Testing
         }
     }
 
+    /// A receiver that is slow to take the failure: it holds DeploymentFailure until another
+    /// delivery arrives beside it, or `holdSeconds` pass.
+    final class SlowOnFailureTransport: TriggerTransport, @unchecked Sendable {
+        let order = Locked<[String]>([])
+        let holdSeconds: Double
+        init(holdSeconds: Double) { self.holdSeconds = holdSeconds }
+        func deliver(_ request: TriggerRequest) async throws {
+            let id = request.environment["HOIST_DEPLOYMENT_ID"] ?? "?"
+            if request.event == .deploymentFailure {
+                let count = order.current.count
+                let deadline = Date().addingTimeInterval(holdSeconds)
+                while order.current.count == count, Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            }
+            order.withLock { $0.append("\(id) \(request.event.rawValue)") }
+        }
+    }
+
+    /// Each trigger hears the failed deployment to its end before its automatic rollback
+    /// starts: a slow receiver heard the whole rollback, then the failure, and a status page
+    /// ended on FAILED.
+    @Test func aRollbacksNoticesComeAfterTheFailedDeploymentsOnASlowReceiver() async throws {
+        let group = try FolderGroup(["h1", "h2"])
+        _ = try await group.deploy(try await group.revision("v1"))
+        try group.fail("h1", .validateService, in: "v2")
+        let transport = SlowOnFailureTransport(holdSeconds: 3)
+        var ports = group.ports()
+        ports.signals = DeploymentSignals(
+            triggers: [TriggerSpec(name: "ops", events: [.deploymentStart, .deploymentSuccess, .deploymentFailure, .deploymentRollback],
+                                   target: .command("true", directory: "/"))],
+            alarms: nil, transport: transport, probe: ScriptedProbe())
+        let report = try await group.deploy(try await group.revision("v2"), plan: group.plan(config: .oneAtATime, autoRollback: true),
+                                            ports: ports)
+        let rollbackID = try #require(report.rollback?.id)
+        #expect(transport.order.current == [
+            "\(report.id) DeploymentStart", "\(report.id) DeploymentFailure", "\(report.id) DeploymentRollback",
+            "\(rollbackID) DeploymentStart", "\(rollbackID) DeploymentSuccess",
+        ])
+    }
+
     @Test func anAlarmInTheSecondBatchStopsAndRollsBackUnderOneLock() async throws {
         let group = try FolderGroup(["h1", "h2", "h3"])
         _ = try await group.deploy(try await group.revision("v1"))
