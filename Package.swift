@@ -79,7 +79,7 @@ let package = Package(
 
         // Tests, one target per layer.
         .target(name: "HoistTestSupport", dependencies: ["HoistCore", "HoistConfig"], path: "Tests/HoistTestSupport"),
-        .testTarget(name: "HoistCoreTests", dependencies: ["HoistCore"]),
+        .testTarget(name: "HoistCoreTests", dependencies: ["HoistCore", "HoistTestSupport"]),
         .testTarget(name: "HoistConfigTests", dependencies: ["HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistPlanningTests", dependencies: ["HoistPlanning", "HoistConfig", "HoistTestSupport"]),
         .testTarget(name: "HoistEngineTests", dependencies: ["HoistEngine", "HoistPlanning", "HoistConfig", "HoistHistory", "HoistTestSupport"]),

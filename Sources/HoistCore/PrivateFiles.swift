@@ -17,8 +17,20 @@ public enum PrivateFiles {
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != path { try makeFolder(parent, narrowExisting: false) }
-        if mkdir(path, 0o700) != 0, errno != EEXIST { throw failure("create the folder", path) }
-        try narrow(path, to: 0o700)
+        if mkdir(path, 0o700) == 0 {
+            try narrow(path, to: 0o700)
+        } else if errno != EEXIST {
+            throw failure("create the folder", path)
+        } else if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            // Something else by that name (`--db /dev/null/h.sqlite3`): never ours to change.
+            // Its mode used to be narrowed as if it were the folder just made: /dev/null
+            // became 0700.
+            errno = ENOTDIR
+            throw failure("create the folder", path)
+        } else if narrowExisting {
+            // Made by another process in between.
+            try narrow(path, to: 0o700)
+        }
     }
 
     /// Creates `path` empty when it is missing; either way its mode becomes 0600. An existing
