@@ -40,6 +40,22 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
     public var phases: [PhaseDetail]
     /// As `DeploymentSummary.abandoned`.
     public var abandoned: String?
+    /// The deployments that rolled this one back or redeployed it, oldest first: CodeDeploy's
+    /// `rollbackInfo` on the failed deployment, which only the rollback pointed at before.
+    public var followUps: [FollowUp] = []
+
+    /// A later deployment of this one's revision or of the one before it.
+    public struct FollowUp: Sendable, Hashable, Encodable {
+        public var id: String
+        public var creator: DeploymentCreator
+        public var status: DeploymentStatus
+
+        public init(_ record: DeploymentRecord) {
+            id = record.id.rawValue
+            creator = record.creator
+            status = record.status
+        }
+    }
 
     /// Groups `events` under their hosts, keeping the order of both, and under the phase
     /// during which each started.
@@ -59,7 +75,7 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case deployment, hosts, failedHookOutput, deliveries, phases, abandoned }
+    private enum CodingKeys: String, CodingKey { case deployment, hosts, failedHookOutput, deliveries, phases, abandoned, followUps }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -69,6 +85,7 @@ public struct DeploymentDetail: Sendable, Hashable, Encodable {
         try container.encode(deliveries, forKey: .deliveries)
         if !phases.isEmpty { try container.encode(phases, forKey: .phases) }
         try container.encodeIfPresent(abandoned, forKey: .abandoned)
+        if !followUps.isEmpty { try container.encode(followUps, forKey: .followUps) }
     }
 }
 
@@ -114,6 +131,7 @@ extension HistoryStore {
         let events = try events(of: id, host: nil)
         var detail = DeploymentDetail(deployment: deployment, hosts: try hosts(of: id), events: events,
                                       deliveries: try deliveries(of: id), phases: try phases(of: id))
+        detail.followUps = try listDeployments(DeploymentFilter(rollbackOf: id)).reversed().map(DeploymentDetail.FollowUp.init)
         for event in events where event.status == .failed {
             let tail = try outputTail(of: id, host: event.host, event: event.event)
             if !tail.isEmpty {

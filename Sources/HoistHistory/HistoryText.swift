@@ -43,7 +43,10 @@ public struct HistoryText: Sendable {
             ["Config", "\(d.deploymentConfigName)  \(d.deploymentType.rawValue)  \(d.fileExistsBehavior.rawValue)"],
             ["Creator", Self.creator(d)],
         ]
-        if let target = d.rollbackOf { fields.append(["Rollback of", target.rawValue]) }
+        if let target = d.rollbackOf { fields.append([d.creator == .redeploy ? "Redeploy of" : "Rollback of", target.rawValue]) }
+        for later in detail.followUps {
+            fields.append([later.creator == .redeploy ? "Redeployed by" : "Rolled back by", "\(later.id) (\(later.status.rawValue))"])
+        }
         if let text = d.description { fields.append(["Description", text]) }
         fields += [
             ["Playbook", d.playbookPath],

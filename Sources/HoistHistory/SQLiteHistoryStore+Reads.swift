@@ -20,6 +20,10 @@ extension SQLiteHistoryStore {
             conditions.append("status = ?")
             arguments += [status.rawValue]
         }
+        if let earlier = filter.rollbackOf {
+            conditions.append("rollbackOf = ?")
+            arguments += [earlier.rawValue]
+        }
         var sql = "SELECT * FROM deployment"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY createTime DESC, seq DESC"

@@ -9,7 +9,7 @@ extension PostgresHistoryStore {
         var conditions: [String] = []
         var binds = Binds()
         for (column, value) in [("application", filter.application), ("deploymentGroup", filter.deploymentGroup),
-                                ("status", filter.status?.rawValue)] {
+                                ("status", filter.status?.rawValue), ("rollbackOf", filter.rollbackOf?.rawValue)] {
             guard let value else { continue }
             binds.add(value)
             conditions.append("\(column) = $\(binds.count)")

@@ -41,6 +41,19 @@ import Testing
         #expect(try store.listDeployments(filter).map(\.id) == expected.map(Fixture.id))
     }
 
+    /// `show` of a failed deployment names its rollback: the deployments whose rollbackOf it is.
+    @Test(arguments: HistoryStoreKind.allCases)
+    func aDeploymentsDetailNamesWhatRolledItBack(_ kind: HistoryStoreKind) throws {
+        let (_, store) = try Self.seeded(kind)
+        var rollback = Fixture.deployment(8, status: .succeeded)
+        rollback.creator = .rollback
+        rollback.rollbackOf = Fixture.id(4)
+        try store.createDeployment(rollback)
+        #expect(try store.listDeployments(DeploymentFilter(rollbackOf: Fixture.id(4))).map(\.id) == [Fixture.id(8)])
+        #expect(try store.detail(Fixture.id(4))?.followUps.map(\.id) == [Fixture.id(8).rawValue])
+        #expect(try store.detail(Fixture.id(1))?.followUps == [])
+    }
+
     @Test(arguments: HistoryStoreKind.allCases)
     func lastSucceededIsTheNewestSuccessOfThatGroup(_ kind: HistoryStoreKind) throws {
         let (_, store) = try Self.seeded(kind)

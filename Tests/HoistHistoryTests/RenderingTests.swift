@@ -85,6 +85,28 @@ import Testing
             """)
     }
 
+    /// A deployment shows what rolled it back or redeployed it, and a redeploy is called one.
+    @Test func followUpsAndRedeploysAreNamed() throws {
+        var failed = Self.failed
+        failed.deployment.rollbackOf = nil
+        failed.deployment.creator = .user
+        var rollback = Fixture.deployment(5, status: .succeeded)
+        rollback.creator = .rollback
+        var redeploy = Fixture.deployment(6, status: .failed)
+        redeploy.creator = .redeploy
+        redeploy.rollbackOf = failed.deployment.id
+        failed.followUps = [.init(rollback), .init(redeploy)]
+        let text = Self.text.show(failed)
+        #expect(text.contains("Rolled back by  d-TEST00005 (Succeeded)\n"), "\(text)")
+        #expect(text.contains("Redeployed by   d-TEST00006 (Failed)\n"), "\(text)")
+        #expect(!text.contains("Rollback of"), "\(text)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(try HistoryJSON.encode(failed).utf8)) as? [String: Any])
+        let followUps = try #require(json["followUps"] as? [[String: Any]])
+        #expect(followUps.map { $0["id"] as? String } == ["d-TEST00005", "d-TEST00006"])
+        #expect(followUps.map { $0["creator"] as? String } == ["codeDeployRollback", "redeploy"])
+        #expect(Self.text.show(DeploymentDetail(deployment: redeploy, hosts: [], events: [])).contains("Redeploy of  d-TEST00002\n"))
+    }
+
     @Test func aLogLine() {
         let line = Fixture.line(Fixture.id(1), "web-2", .afterInstall, "  indented  text ", stream: .stderr)
         #expect(HistoryText.logLine(line) == "web-2 AfterInstall [stderr]   indented  text ")

@@ -110,13 +110,17 @@ public struct DeploymentFilter: Sendable, Hashable {
     public var application: String?
     public var deploymentGroup: String?
     public var status: DeploymentStatus?
+    /// Only the deployments that roll back or redeploy this one (their `rollbackOf`).
+    public var rollbackOf: DeploymentID?
     /// At most this many, newest first; nil means all.
     public var limit: Int?
 
-    public init(application: String? = nil, deploymentGroup: String? = nil, status: DeploymentStatus? = nil, limit: Int? = nil) {
+    public init(application: String? = nil, deploymentGroup: String? = nil, status: DeploymentStatus? = nil,
+                rollbackOf: DeploymentID? = nil, limit: Int? = nil) {
         self.application = application
         self.deploymentGroup = deploymentGroup
         self.status = status
+        self.rollbackOf = rollbackOf
         self.limit = limit
     }
 }
