@@ -330,7 +330,7 @@ public struct Deployment: Sendable {
     func rollBack(_ failed: DeploymentReport, observer: any DeploymentObserver, failedConnections: SessionPool? = nil) async -> RollbackReport {
         let plan = request.plan
         let touched = failed.hosts.values.filter { outcome in
-            outcome.events.contains { $0.1.status != .skipped } || outcome.status == .failed
+            outcome.events.contains { $0.1.status != .skipped && !$0.1.ranNoScripts } || outcome.status == .failed
         }.map(\.host).sorted()
         func impossible(_ why: String) -> RollbackReport {
             observer.handle(.notice(.rollbackImpossible(why)))

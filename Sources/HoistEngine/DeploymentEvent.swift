@@ -82,6 +82,14 @@ public struct EventOutcome: Sendable, Codable, Hashable {
         self.end = end
     }
     public var durationSeconds: Double { end.timeIntervalSince(start) }
+
+    /// What an event that succeeded without running a script says, first: the revision has
+    /// none for it, or there is no earlier revision to run them from (a host's first
+    /// deployment's ApplicationStop, a no-op that succeeds, as CodeDeploy's does).
+    public static let noScripts = "no scripts"
+
+    /// Succeeded without running a script: it stopped nothing and changed nothing.
+    public var ranNoScripts: Bool { status == .succeeded && message?.hasPrefix(Self.noScripts) == true }
 }
 
 /// How the whole deployment ended.

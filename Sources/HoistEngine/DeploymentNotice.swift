@@ -141,7 +141,7 @@ public struct HostAttention: Sendable, Hashable, CustomStringConvertible {
                 switch event {
                 case .blockTraffic: blocked = true
                 case .allowTraffic: blocked = false
-                case .applicationStop where outcome.message != "no scripts": stopped = true
+                case .applicationStop where !outcome.ranNoScripts: stopped = true
                 case .applicationStart: stopped = false
                 default: break
                 }

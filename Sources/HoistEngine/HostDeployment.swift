@@ -218,7 +218,8 @@ public struct HostDeployment: Sendable {
             let fromLast = source(of: event) == .lastSuccessful
             let dir = fromLast ? probe.lastSuccessfulDir : probe.mostRecentDir
             guard let dir else {
-                return .skipped("first deployment of this group on this host: there is no earlier revision to run \(event.rawValue) from")
+                return StepResult(status: .succeeded, message: EventOutcome.noScripts
+                                  + ": first deployment of this group on this host, no earlier revision to run \(event.rawValue) from")
             }
             let root = dir + "/deployment-archive"
             guard let previousHooks else {
@@ -237,7 +238,7 @@ public struct HostDeployment: Sendable {
 
     /// `runnerFile`: the perl hook runner the probe wrote, if the host has perl.
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String, runnerFile: String?) async -> StepResult {
-        if hooks.isEmpty { return StepResult(status: .succeeded, message: "no scripts") }
+        if hooks.isEmpty { return StepResult(status: .succeeded, message: EventOutcome.noScripts) }
         let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
         for (index, script) in hooks.enumerated() {
             let hook = HookInvocation(

@@ -21,7 +21,9 @@ struct DeployLifecycleTests {
             #expect(first.status == 0, "\(first.description)")
             for host in s.names {
                 let stop = first.event(host, "ApplicationStop")
-                #expect(stop?["status"] as? String == "Skipped", "first deployment: no earlier revision")
+                // CodeDeploy's first deployment: a no-op that succeeds.
+                #expect(stop?["status"] as? String == "Succeeded", "first deployment: no earlier revision")
+                #expect((stop?["message"] as? String)?.hasPrefix("no scripts: first deployment of this group on this host") == true, "\(stop ?? [:])")
                 #expect(s.read(host, "\(s.observations)/stop") == nil)
             }
 
