@@ -10,12 +10,26 @@ public struct HostOutcome: Sendable {
     public var message: String?
     public var events: [(LifecycleEvent, EventOutcome)]
     public var succeeded: Bool { status == .succeeded }
+
+    /// Failed only because a stop skipped its remaining events: none of its events failed.
+    public var cutShortByStop: Bool {
+        status == .failed && !events.contains { $0.1.status == .failed }
+            && events.contains { $0.1.status == .skipped && $0.1.message == HostDeployment.stoppedMessage }
+    }
+
+    /// Whether `event` ran and succeeded on this host.
+    public func succeeded(_ event: LifecycleEvent) -> Bool {
+        events.contains { $0.0 == event && $0.1.status == .succeeded }
+    }
 }
 
 /// Runs the lifecycle of one revision on one host through one session, exactly in
 /// CodeDeploy's order, with its rules for which revision's scripts run. Every remote program
 /// comes from HoistPlanning; this type only sequences them and reports what happened.
 public struct HostDeployment: Sendable {
+    /// Why an event a stop kept from starting is Skipped.
+    static let stoppedMessage = "the deployment was stopped"
+
     public var host: HostSpec
     public var session: any HostSession
     public var context: DeploymentContext
@@ -102,7 +116,7 @@ public struct HostDeployment: Sendable {
         var failedAlready = false
         for event in context.events {
             if failedAlready || stop.level >= .graceful {
-                finished.append(skipped(event, why: failedAlready ? "an earlier lifecycle event failed" : "the deployment was stopped"))
+                finished.append(skipped(event, why: failedAlready ? "an earlier lifecycle event failed" : Self.stoppedMessage))
                 continue
             }
             let start = reportStarted(event, probe: probe)
@@ -113,7 +127,7 @@ public struct HostDeployment: Sendable {
                 hostError = (step.errorCode ?? .unknownError, "\(event.rawValue): \(step.message ?? "failed")")
             }
         }
-        if hostError == nil, stop.level >= .graceful, finished.contains(where: { $0.1.status == .skipped && $0.1.message == "the deployment was stopped" }) {
+        if hostError == nil, stop.level >= .graceful, finished.contains(where: { $0.1.status == .skipped && $0.1.message == Self.stoppedMessage }) {
             hostError = (.unknownError, "the deployment was stopped before this host finished")
         }
         return finish(finished, error: hostError)

@@ -190,16 +190,29 @@ struct PhaseRun: Sendable {
                 if runner.stop.level >= .graceful { actions += planner.stopRequested() }
                 // After a stop nothing more starts: the batch counts as not done. The
                 // planner, not the batch's own verdict, decides how the reroute ends.
-                var done: [String: Bool] = [:]
+                var done: [String: HostOutcome] = [:]
                 if runner.stop.level < .graceful {
                     let result = await allAtOnce(batch, events: allowing ? Self.allowEvents : LifecycleEvent.blueGreenOriginal,
                                                  earlierScripts: earlierScripts)
                     record.add(result)
-                    done = result.hosts.mapValues(\.succeeded)
+                    done = result.hosts
+                    // A stop during the batch ends the reroute Stopped: the hosts it cut short
+                    // did not fail (it was a Failed verdict, and the automatic rollback for a
+                    // failure ran on one Ctrl-C).
+                    if runner.stop.level >= .graceful { actions += planner.stopRequested() }
                 }
                 for host in batch {
-                    let ok = done[host.name] ?? false
-                    actions += allowing ? planner.allowFinished(host.name, succeeded: ok) : planner.blockFinished(host.name, succeeded: ok)
+                    guard let outcome = done[host.name] else {
+                        actions += allowing ? planner.allowFinished(host.name, succeeded: false) : planner.blockFinished(host.name, succeeded: false)
+                        continue
+                    }
+                    if outcome.cutShortByStop {
+                        actions += allowing ? planner.allowStopped(host.name, inRotation: outcome.succeeded(.allowTraffic))
+                            : planner.blockStopped(host.name, outOfRotation: outcome.succeeded(.blockTraffic))
+                    } else {
+                        actions += allowing ? planner.allowFinished(host.name, succeeded: outcome.succeeded)
+                            : planner.blockFinished(host.name, succeeded: outcome.succeeded)
+                    }
                 }
             }
         }

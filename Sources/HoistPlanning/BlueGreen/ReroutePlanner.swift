@@ -130,6 +130,27 @@ public struct ReroutePlanner: Sendable {
         return advance()
     }
 
+    /// A target host whose allow-traffic events a stop cut short (its AfterAllowTraffic not
+    /// run): no failure of its own, so the reroute ends Stopped, and `inRotation` when its
+    /// AllowTraffic had put it in rotation, which the outcome then counts.
+    public mutating func allowStopped(_ host: String, inRotation: Bool) -> [Action] {
+        guard states[host] == .inFlight else { return [] }
+        inFlight -= 1
+        states[host] = .done
+        if inRotation { allowed.append(host) }
+        return advance()
+    }
+
+    /// A leaving host whose block-traffic events a stop cut short: `outOfRotation` when its
+    /// BlockTraffic had taken it out.
+    public mutating func blockStopped(_ host: String, outOfRotation: Bool) -> [Action] {
+        guard states[host] == .inFlight else { return [] }
+        inFlight -= 1
+        states[host] = .done
+        if outOfRotation { blocked.append(host) }
+        return advance()
+    }
+
     /// The target hosts allowed, in flight or not yet started are at least the
     /// configuration's minimum healthy hosts, and at least one.
     private var canStillReachMinimum: Bool {
