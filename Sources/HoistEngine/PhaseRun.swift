@@ -207,8 +207,7 @@ struct PhaseRun: Sendable {
                         continue
                     }
                     if outcome.cutShortByStop {
-                        actions += allowing ? planner.allowStopped(host.name, inRotation: outcome.succeeded(.allowTraffic))
-                            : planner.blockStopped(host.name, outOfRotation: outcome.succeeded(.blockTraffic))
+                        actions += planner.stopped(host.name, moved: outcome.succeeded(allowing ? .allowTraffic : .blockTraffic))
                     } else {
                         actions += allowing ? planner.allowFinished(host.name, succeeded: outcome.succeeded)
                             : planner.blockFinished(host.name, succeeded: outcome.succeeded)

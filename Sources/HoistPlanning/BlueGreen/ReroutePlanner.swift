@@ -130,24 +130,17 @@ public struct ReroutePlanner: Sendable {
         return advance()
     }
 
-    /// A target host whose allow-traffic events a stop cut short (its AfterAllowTraffic not
-    /// run): no failure of its own, so the reroute ends Stopped, and `inRotation` when its
-    /// AllowTraffic had put it in rotation, which the outcome then counts.
-    public mutating func allowStopped(_ host: String, inRotation: Bool) -> [Action] {
+    /// A host whose traffic events a stop cut short (its After*Traffic hooks not run): no
+    /// failure of its own, so the reroute ends Stopped. `moved`: its AllowTraffic put it in
+    /// rotation (a target host) or its BlockTraffic took it out (a leaving one), which the
+    /// outcome then counts.
+    public mutating func stopped(_ host: String, moved: Bool) -> [Action] {
         guard states[host] == .inFlight else { return [] }
         inFlight -= 1
         states[host] = .done
-        if inRotation { allowed.append(host) }
-        return advance()
-    }
-
-    /// A leaving host whose block-traffic events a stop cut short: `outOfRotation` when its
-    /// BlockTraffic had taken it out.
-    public mutating func blockStopped(_ host: String, outOfRotation: Bool) -> [Action] {
-        guard states[host] == .inFlight else { return [] }
-        inFlight -= 1
-        states[host] = .done
-        if outOfRotation { blocked.append(host) }
+        if moved {
+            if steps.contains(where: { $0.allow.contains(host) }) { allowed.append(host) } else { blocked.append(host) }
+        }
         return advance()
     }
 
