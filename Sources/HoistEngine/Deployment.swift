@@ -28,6 +28,9 @@ public struct Deployment: Sendable {
     /// start; a deployment that ran returns its report, whatever its verdict.
     public func run() async throws(DeploymentError) -> DeploymentReport {
         let observer = ports.observer(request.id.rawValue)
+        if let traffic = ports.traffic, let first = request.plan.hosts.first, let why = await traffic.unreachable(first) {
+            throw .trafficUnreachable(why)
+        }
         // One connection per host carries the lock (take, heartbeat, release) and the
         // deployment's commands: each sshd connection costs the host a handshake. The
         // heartbeat's programs run beside running hooks (`HostSession.runBeside`).

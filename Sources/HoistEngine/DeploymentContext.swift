@@ -64,11 +64,19 @@ public protocol TrafficControl: Sendable {
     /// Whether the host answers every balancer's health check, without putting it in
     /// rotation: nil when it does, else what failed.
     func healthProblem(_ host: HostSpec) async -> String?
+    /// Whether every balancer answers, asked before the deployment touches any host: nil
+    /// when they do, else what failed.
+    func unreachable(_ host: HostSpec) async -> String?
+    /// Puts a host back in rotation at once, without waiting for health: its BlockTraffic was
+    /// stopped mid-drain and its app never stopped. Nil when done, else what failed.
+    func putBack(_ host: HostSpec) async -> String?
 }
 
 extension TrafficControl {
     /// Traffic control that cannot check health lets every host through.
     public func healthProblem(_ host: HostSpec) async -> String? { nil }
+    public func unreachable(_ host: HostSpec) async -> String? { nil }
+    public func putBack(_ host: HostSpec) async -> String? { nil }
 }
 
 /// Everything about one deployment that is the same on every host.

@@ -18,6 +18,10 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
     /// `--blue-green-rollback` found nothing to move traffic back to (`RerouteBack.Refusal`):
     /// nothing was moved or recorded.
     case nothingToRollBack(String)
+    /// A load balancer the deployment moves traffic with did not answer before any host was
+    /// touched: a deployment that went ahead ran BeforeBlockTraffic on every host, then failed
+    /// each one at BlockTraffic, and its automatic rollback "rolled back" hosts it never changed.
+    case trafficUnreachable(String)
 
     public var description: String {
         switch self {
@@ -27,6 +31,8 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
         case .stoppedWaitingForLock(let held):
             return "stopped while waiting for the lock (\(held.holder.holder) is deploying \(held.holder.deploymentID)); nothing was deployed or recorded"
         case .nothingToRollBack(let why): return "\(why); nothing was moved or recorded"
+        case .trafficUnreachable(let why):
+            return "the load balancer did not answer, so the deployment did not start and no host was touched: \(why)"
         }
     }
 }

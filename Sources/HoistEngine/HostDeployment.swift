@@ -460,7 +460,13 @@ public struct HostDeployment: Sendable {
                 if event == .blockTraffic { try await traffic.block(host) } else { try await traffic.allow(host) }
                 return true
             }
-            return done == nil ? Self.stoppedAtOnce(event.rawValue) : .ok
+            guard done == nil else { return .ok }
+            guard event == .blockTraffic else { return Self.stoppedAtOnce(event.rawValue) }
+            // Its app never stopped: left draining, it took no new connection and nothing said so.
+            let back = await traffic.putBack(host)
+            return .failed(.unknownError, "BlockTraffic was stopped: the deployment was stopped immediately; "
+                           + (back.map { "it may still be draining in the load balancer (putting it back failed: \($0))" }
+                              ?? "put back in rotation"))
         } catch {
             return .failed(.unknownError, "\(error)")
         }

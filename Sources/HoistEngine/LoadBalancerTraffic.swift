@@ -52,6 +52,24 @@ public struct LoadBalancerTraffic: TrafficControl {
         }
     }
 
+    /// Each balancer is asked for the host's state: a balancer down, or a server missing from
+    /// its backend, is found before any host is touched.
+    public func unreachable(_ host: HostSpec) async -> String? {
+        var problems: [String] = []
+        for member in members {
+            do { _ = try await member.balancer.state(of: host) } catch { problems.append("\(error)") }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    public func putBack(_ host: HostSpec) async -> String? {
+        var problems: [String] = []
+        for member in members {
+            do { try await member.balancer.register(host) } catch { problems.append("\(error)") }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
     /// Every balancer's answer, joined; nil when all say healthy.
     public func healthProblem(_ host: HostSpec) async -> String? {
         var problems: [String] = []

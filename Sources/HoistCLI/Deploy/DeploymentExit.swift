@@ -28,7 +28,7 @@ enum DeploymentExit {
         printToStderr("hoist: \(error)")
         switch error {
         case .lockHeld: return .lockHeld
-        case .lockFailed, .historyUnavailable: return .couldNotStart
+        case .lockFailed, .historyUnavailable, .trafficUnreachable: return .couldNotStart
         case .stoppedWaitingForLock: return .stopped
         case .nothingToRollBack: return .invalidInput
         }

@@ -36,12 +36,23 @@ public struct HAProxyLoadBalancer: LoadBalancer {
     /// server for a request before they count the session on it, so a look taken while a
     /// busy machine holds such a thread between the two can read 0 with a request on its way
     /// to the server; the host's app would then stop under it.
+    ///
+    /// A reload without a server-state file puts every server back to its configured state
+    /// (in rotation) under a drain: a look that finds the server in rotation again asks for
+    /// the drain again, and the looks start over.
     public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
         let server = try serverName(for: host)
         try await setState("drain", of: server)
         var idleLooks = 0
         _ = try await polling.until(timeoutSeconds: drainTimeoutSeconds) { () async throws -> Bool? in
-            idleLooks = try await statRow(of: server).currentSessions == 0 ? idleLooks + 1 : 0
+            let row = try await statRow(of: server)
+            // In rotation again (a drained server whose check fails says DOWN: out anyway).
+            guard Self.operational(row.status) != .up else {
+                try await setState("drain", of: server)
+                idleLooks = 0
+                return nil
+            }
+            idleLooks = row.currentSessions == 0 ? idleLooks + 1 : 0
             return idleLooks >= 2 ? true : nil
         }
         try await setState("maint", of: server)
