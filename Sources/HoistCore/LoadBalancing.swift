@@ -8,8 +8,10 @@ public protocol LoadBalancer: Sendable {
     func register(_ host: HostSpec) async throws
     /// Takes the host out of rotation: drains until its current sessions reach zero or
     /// `drainTimeoutSeconds` runs out (like CodeDeploy's deregistration delay, running out is
-    /// not an error), then stops sending it anything.
-    func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws
+    /// not an error), then stops sending it anything. Returns what a drain that ran out left
+    /// open, when the balancer can tell: those sessions end when the host's app stops.
+    @discardableResult
+    func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws -> DrainCutShort?
     /// Waits until the balancer's own view of the host is healthy; throws a
     /// `LoadBalancerError` of kind `.timeout` when `timeoutSeconds` pass first.
     func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws
@@ -113,4 +115,24 @@ public struct LoadBalancerError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     public var description: String { "load balancer \(balancer): \(message)" }
+}
+
+/// A drain that ran out with sessions still open on the server: they are cut when the
+/// host's app stops, which a long-poll or a slow download meets as an error. Said, because
+/// a drain that ran out used to look like one that finished.
+public struct DrainCutShort: Sendable, Hashable, CustomStringConvertible {
+    public var server: String
+    public var openSessions: Int
+    public var drainTimeoutSeconds: Double
+
+    public init(server: String, openSessions: Int, drainTimeoutSeconds: Double) {
+        self.server = server
+        self.openSessions = openSessions
+        self.drainTimeoutSeconds = drainTimeoutSeconds
+    }
+
+    public var description: String {
+        "drain_timeout (\(formatSeconds(drainTimeoutSeconds))) ran out with \(openSessions) "
+            + "\(openSessions == 1 ? "session" : "sessions") still open on \(server); they end when its app stops"
+    }
 }

@@ -7,6 +7,11 @@ public func formatDuration(_ seconds: Double) -> String {
     return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
 }
 
+/// `2s`, `0.5s`: how a configured wait is written in messages, as it was given.
+public func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+}
+
 /// `2026-12-04T00:51:02Z`: the time at the start of every plain output line, and the end of
 /// a wait. With `milliseconds`, `2026-12-04T00:51:02.047Z`, as `--json` writes every time
 /// (ISO8601DateFormatter's `.withFractionalSeconds`, which rounds to the millisecond).

@@ -57,8 +57,9 @@ extension DeployableRevision {
 /// Takes hosts out of, and puts them back into, load-balancer rotation. The load-balancer
 /// adapters implement it; nil means the deployment has no traffic control.
 public protocol TrafficControl: Sendable {
-    /// Deregister the host from every balancer, waiting for its connections to drain.
-    func block(_ host: HostSpec) async throws
+    /// Deregister the host from every balancer, waiting for its connections to drain;
+    /// returns what the drains that ran out left open (empty when none did).
+    func block(_ host: HostSpec) async throws -> [DrainCutShort]
     /// Register the host and wait until every balancer's health check reports it up.
     func allow(_ host: HostSpec) async throws
     /// Whether the host answers every balancer's health check, without putting it in

@@ -456,11 +456,14 @@ public struct HostDeployment: Sendable {
         guard let traffic = context.traffic else { return .skipped("no load balancer") }
         let host = self.host
         do {
-            let done = try await unlessStoppedAtOnce {
-                if event == .blockTraffic { try await traffic.block(host) } else { try await traffic.allow(host) }
-                return true
+            let done = try await unlessStoppedAtOnce { () async throws -> [DrainCutShort] in
+                if event == .blockTraffic { return try await traffic.block(host) }
+                try await traffic.allow(host)
+                return []
             }
-            guard done == nil else { return .ok }
+            if let cutShort = done {
+                return cutShort.isEmpty ? .ok : StepResult(status: .succeeded, message: cutShort.map(\.description).joined(separator: "; "))
+            }
             guard event == .blockTraffic else { return Self.stoppedAtOnce(event.rawValue) }
             // Its app never stopped: left draining, it took no new connection and nothing said so.
             let back = await traffic.putBack(host)

@@ -22,12 +22,16 @@ public struct LoadBalancerTraffic: TrafficControl {
 
     public init(members: [Member]) { self.members = members }
 
-    public func block(_ host: HostSpec) async throws {
+    public func block(_ host: HostSpec) async throws -> [DrainCutShort] {
+        var cutShort: [DrainCutShort] = []
         for member in members {
             try await Self.naming(member.balancer, action: "taking \(host.name) out of rotation") {
-                try await member.balancer.deregister(host, drainTimeoutSeconds: member.drainTimeoutSeconds)
+                if let left = try await member.balancer.deregister(host, drainTimeoutSeconds: member.drainTimeoutSeconds) {
+                    cutShort.append(left)
+                }
             }
         }
+        return cutShort
     }
 
     /// Registers in every balancer first, then waits for health, so the waits overlap. A host

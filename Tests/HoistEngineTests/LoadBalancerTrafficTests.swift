@@ -22,7 +22,10 @@ struct LoadBalancerTrafficTests {
             if call.hasPrefix(failOn ?? "-") { throw Failure() }
         }
         func register(_ host: HostSpec) async throws { try record("register \(host.name)") }
-        func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws { try record("deregister \(host.name) \(Int(drainTimeoutSeconds))") }
+        func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws -> DrainCutShort? {
+            try record("deregister \(host.name) \(Int(drainTimeoutSeconds))")
+            return nil
+        }
         func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws { try record("healthy \(host.name) \(Int(timeoutSeconds))") }
         func state(of host: HostSpec) async throws -> LoadBalancerServerState { LoadBalancerServerState(server: host.name, admin: .unknown, operational: .unknown) }
     }

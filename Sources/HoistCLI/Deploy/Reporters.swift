@@ -40,7 +40,7 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
         case .eventFinished(let host, let lifecycle, let o):
             var line = "\(host) \(lifecycle.rawValue) \(o.status.rawValue) \(formatDuration(o.durationSeconds))"
             if let code = o.errorCode { line += " \(code.rawValue)" }
-            if let message = o.message, o.status != .succeeded || lifecycle == .downloadBundle { line += ": " + message }
+            if let message = o.message, o.status != .succeeded || [.downloadBundle, .blockTraffic].contains(lifecycle) { line += ": " + message }
             say(o.end, line, failure: o.status == .failed)
             if o.status == .failed {
                 for text in (failedTail ?? LogTail()).rendered(indent: "  ") { say(o.end, text, failure: true) }

@@ -95,6 +95,9 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
                     scroll += failedTail.rendered(indent: "  ").map { console.shown($0) }
                 }
                 if let all = options.allOutput(deploymentID: progress.id, host: host, event: e) { scroll.append(dim("  all of it: \(all)")) }
+            } else if e == .blockTraffic, let note = o.message {
+                // A drain that ran out: its open sessions end when the app stops.
+                scroll.append("\(host) BlockTraffic: " + console.shown(note))
             }
         case .hostFinished(let host, let status, _, let message, _):
             let took = progress.hostSeconds[host].map { " (\(formatDuration($0)))" } ?? ""

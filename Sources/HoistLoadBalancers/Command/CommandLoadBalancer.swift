@@ -27,9 +27,10 @@ public struct CommandLoadBalancer: LoadBalancer {
         try await runChecked(commands.register, action: "register", host: host)
     }
 
-    public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
+    public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws -> DrainCutShort? {
         try await runChecked(commands.deregister, action: "deregister", host: host,
                              extra: ["HOIST_DRAIN_TIMEOUT": Self.plainNumber(drainTimeoutSeconds)])
+        return nil
     }
 
     /// Runs the health command until it exits 0; without one there is nothing to wait for.

@@ -40,12 +40,13 @@ public struct HAProxyLoadBalancer: LoadBalancer {
     /// A reload without a server-state file puts every server back to its configured state
     /// (in rotation) under a drain: a look that finds the server in rotation again asks for
     /// the drain again, and the looks start over.
-    public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws {
+    public func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws -> DrainCutShort? {
         let server = try serverName(for: host)
         try await setState("drain", of: server)
-        var idleLooks = 0
-        _ = try await polling.until(timeoutSeconds: drainTimeoutSeconds) { () async throws -> Bool? in
+        var idleLooks = 0, open = 0
+        let drained = try await polling.until(timeoutSeconds: drainTimeoutSeconds) { () async throws -> Bool? in
             let row = try await statRow(of: server)
+            open = row.currentSessions
             // In rotation again (a drained server whose check fails says DOWN: out anyway).
             guard Self.operational(row.status) != .up else {
                 try await setState("drain", of: server)
@@ -56,6 +57,9 @@ public struct HAProxyLoadBalancer: LoadBalancer {
             return idleLooks >= 2 ? true : nil
         }
         try await setState("maint", of: server)
+        // A drain of 0 (putting a host out again after a failed health wait) waits for nothing.
+        guard drained == nil, open > 0, drainTimeoutSeconds > 0 else { return nil }
+        return DrainCutShort(server: "\(backend)/\(server)", openSessions: open, drainTimeoutSeconds: drainTimeoutSeconds)
     }
 
     public func waitUntilHealthy(_ host: HostSpec, timeoutSeconds: Double) async throws {

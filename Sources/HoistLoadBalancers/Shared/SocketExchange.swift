@@ -141,8 +141,3 @@ enum SocketExchange {
         SocketExchangeError(message: "\(what): \(String(cString: strerror(errno)))")
     }
 }
-
-/// `2s`, `0.5s`: how waits are written in messages.
-func formatSeconds(_ seconds: Double) -> String {
-    seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
-}

@@ -16,7 +16,7 @@ import Testing
         let calls = Locked<[(String, String)]>([])
         let released = Locked(false)
         init(held: String) { self.held = held }
-        func block(_ host: HostSpec) async throws { calls.withLock { $0.append(("block", host.name)) } }
+        func block(_ host: HostSpec) async throws -> [DrainCutShort] { calls.withLock { $0.append(("block", host.name)) }; return [] }
         func allow(_ host: HostSpec) async throws {
             calls.withLock { $0.append(("allow", host.name)) }
             guard host.name == held else { return }

@@ -264,7 +264,7 @@ final class InFlightCounter: DeploymentObserver, @unchecked Sendable {
 /// Traffic control that records each call.
 final class RecordingTraffic: TrafficControl, @unchecked Sendable {
     let calls = Locked<[(String, String)]>([])
-    func block(_ host: HostSpec) async throws { calls.withLock { $0.append(("block", host.name)) } }
+    func block(_ host: HostSpec) async throws -> [DrainCutShort] { calls.withLock { $0.append(("block", host.name)) }; return [] }
     func allow(_ host: HostSpec) async throws { calls.withLock { $0.append(("allow", host.name)) } }
 }
 

@@ -11,7 +11,7 @@ import HoistTestSupport
     /// Registers at once; the health wait ends only when its task is cancelled.
     final class NeverHealthy: TrafficControl, @unchecked Sendable {
         let waiting = Locked<[String]>([])
-        func block(_ host: HostSpec) async throws {}
+        func block(_ host: HostSpec) async throws -> [DrainCutShort] { [] }
         func allow(_ host: HostSpec) async throws {
             waiting.withLock { $0.append(host.name) }
             while true { try await Task.sleep(for: .milliseconds(50)) }

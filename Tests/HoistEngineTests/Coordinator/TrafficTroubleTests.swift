@@ -12,7 +12,7 @@ import Testing
         let down: Bool
         let calls = Locked<[String]>([])
         init(down: Bool) { self.down = down }
-        func block(_ host: HostSpec) async throws {
+        func block(_ host: HostSpec) async throws -> [DrainCutShort] {
             calls.withLock { $0.append("block \(host.name)") }
             while !Task.isCancelled { try await Task.sleep(for: .milliseconds(10)) }
             throw CancellationError()
