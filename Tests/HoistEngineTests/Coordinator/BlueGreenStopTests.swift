@@ -55,4 +55,25 @@ import Testing
         #expect(report.rollback == nil, "a stop is not a failure: on_stop is off")
         #expect(!group.ran("b1").contains("v2 AfterAllowTraffic"), "nothing starts after the stop")
     }
+
+    /// Stopped while installing the replacement fleet: traffic never moved, so that fleet,
+    /// out of rotation by design, needs no attention. It was listed "left out of service",
+    /// with advice to move traffic back.
+    @Test func aStopBeforeTheRerouteLeavesNothingToPutRight() async throws {
+        let tags: [String: [HoistCore.Tag]] = ["b1": [HoistCore.Tag("color", "blue")], "g1": [HoistCore.Tag("color", "green")]]
+        let group = try FolderGroup(["b1", "g1"], tags: tags)
+        let spec = BlueGreenSpec(fleetTag: "color", fleets: ["blue", "green"])
+        try group.hold("g1")
+        let stop = StopController()
+        async let running = group.deploy(try await group.revision("v1"),
+                                         plan: group.plan(config: .oneAtATime, phases: DeploymentPhase.blueGreen(spec, traffic: true),
+                                                          blueGreen: spec, traffic: true),
+                                         ports: group.ports(traffic: HeldAllowTraffic(held: "none")), stop: stop)
+        try await group.waitUntilHolding("g1")
+        stop.request(.graceful, reason: "Ctrl-C")
+        try group.release("g1")
+        let report = try await running
+        #expect(report.verdict.status == .stopped)
+        #expect(report.attention.isEmpty, "\(report.attention)")
+    }
 }
