@@ -122,8 +122,9 @@ public struct HookRunner: Sendable {
             let list = pids.map(String.init).joined(separator: ", ")
             return HookOutcome(
                 errorCode: .outputsLeftOpen,
+                // How long after the exit is not known here: the wait ends at the timeout too.
                 message: "Script at specified location: \(loc) failed to close STDOUT: it exited, but background process \(list) still held its output "
-                    + "\(min(HookInvocation.outputHoldSeconds, hook.timeoutSeconds)) s later. "
+                    + "when the wait for it ended (up to \(HookInvocation.outputHoldSeconds) s after the exit, within the script's timeout of \(hook.timeoutSeconds) s). "
                     + "Start background processes with their output redirected, e.g. `command > /dev/null 2>&1 < /dev/null &`; "
                     + "their output now goes to the host's scripts.log.")
         case .killed where killedByThisDeployment:
