@@ -15,7 +15,7 @@ public enum PrivateFiles {
             if narrowExisting { try narrow(path, to: 0o700) }
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentFolder(of: path)
         if !parent.isEmpty, parent != path { try makeFolder(parent, narrowExisting: false) }
         if mkdir(path, 0o700) == 0 {
             try narrow(path, to: 0o700)

@@ -26,7 +26,7 @@ public final class SQLiteHistoryStore: HistoryStore {
     public init(path: String, busyTimeoutSeconds: Double = 10) throws {
         self.path = path
         self.values = StoredValues(path: path)
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = parentFolder(of: path)
         try HistoryFileCheck.check(path)
         do {
             // Every hook's output is in here: the file is the user's alone, in a folder that

@@ -139,7 +139,7 @@ enum KnownHostsAppender {
     static func append(line: String, to file: String, host: String) throws {
         lock.lock()
         defer { lock.unlock() }
-        let directory = (file as NSString).deletingLastPathComponent
+        let directory = parentFolder(of: file)
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {

@@ -42,7 +42,7 @@ struct Uploader {
         }
         defer { close(fd) }
 
-        let directory = (remotePath as NSString).deletingLastPathComponent
+        let directory = parentFolder(of: remotePath)
         let name = (remotePath as NSString).lastPathComponent
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).hoist-\(UInt32.random(in: 0...UInt32.max)).tmp"
 

@@ -49,7 +49,7 @@ func pruneBundleCacheAfterUse() {
 
 /// The cache holds the revisions deployed from this machine lately: 0700, like the history.
 func makeCache(_ bundles: String) throws {
-    try PrivateFiles.makeFolder((bundles as NSString).deletingLastPathComponent, narrowExisting: true)
+    try PrivateFiles.makeFolder(parentFolder(of: bundles), narrowExisting: true)
     try PrivateFiles.makeFolder(bundles, narrowExisting: true)
 }
 
@@ -110,7 +110,7 @@ func deployableRevision(_ revision: LoadedRevision, bundle: PreparedBundle, file
         })
     // The bundle is in the cache (`prepareBundle`), and so are the ones this coordinator
     // deployed before it; others are read back from a host that holds them.
-    let deltas = BundleDeltas(cache: BundleCache(folder: (bundle.path as NSString).deletingLastPathComponent),
+    let deltas = BundleDeltas(cache: BundleCache(folder: parentFolder(of: bundle.path)),
                               target: bundle.path, targetSHA256: bundle.sha256)
     deployable.delta = { base, source in await deltas.delta(from: base, readingFrom: source) }
     return deployable

@@ -102,7 +102,7 @@ struct RemoteNginxHost: NginxHostAccess {
 
     /// Temporary file in the same directory (so `mv` is a rename), then `mv -f` over the file.
     static func replaceCommand(path: String, text: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentFolder(of: path)
         let template = (directory.isEmpty ? "." : directory) + "/.hoist-upstream.XXXXXX"
         return "tmp=$(mktemp \(shellQuote(template))) && printf '%s' \(shellQuote(text)) > \"$tmp\" && chmod 644 \"$tmp\" && mv -f -- \"$tmp\" \(shellQuote(path)) || { rm -f -- \"$tmp\"; exit 1; }"
     }
