@@ -119,6 +119,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.file("h.sqlite3")), "nothing recorded")
     }
 
+    /// An in-place group has no other fleet to move traffic back to: refused before anything.
+    /// It ran the in-place lifecycle with no revision, stopping the application everywhere.
+    @Test func aBlueGreenRollbackOfAnInPlaceGroupIsRefused() throws {
+        let scratch = try ScratchDirectory("hoist-bg-rollback-in-place")
+        try RevisionFixtures.playbook(in: scratch)
+        let out = try HoistBinary.run(["deploy", "web.yml", "--blue-green-rollback", "--db", scratch.file("h.sqlite3")],
+                                      environment: ["HOME": scratch.path], currentDirectory: URL(fileURLWithPath: scratch.path))
+        #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
+        #expect(out.stderr.contains("web.yml has no `blue_green`; to put back this in-place group's previous revision, run `hoist rollback web.yml`"),
+                "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("h.sqlite3")), "nothing recorded")
+    }
+
     /// A history that cannot be opened is a deployment that could not start (exit 5), said
     /// as every history command says it, before any host is touched.
     @Test func aHistoryThatCannotBeOpenedEndsTheDeploymentWithItsReason() throws {

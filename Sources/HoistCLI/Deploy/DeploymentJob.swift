@@ -71,6 +71,13 @@ struct DeploymentJob: Sendable {
         let flagBehavior = try fileExistsBehavior.map(parseFileExistsFlag)
         let revision: DeployableRevision
         if blueGreenRollback {
+            // An in-place group has no other fleet: the rollback ran the in-place lifecycle with
+            // no revision, stopped the application everywhere and failed at DownloadBundle.
+            guard playbook.blueGreen != nil else {
+                printToStderr("hoist: --blue-green-rollback moves traffic back to a blue/green group's other fleet, and \(playbookPath) "
+                              + "has no `blue_green`; to put back this in-place group's previous revision, run `hoist rollback \(playbookPath)`")
+                throw InvalidInput(diagnostics: [])
+            }
             // Traffic goes back to a fleet that runs what it ran: nothing is read, uploaded or
             // installed, so a revision that is gone (the usual reason to roll back) is no obstacle.
             revision = .rerouteOnly
