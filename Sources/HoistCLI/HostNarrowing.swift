@@ -53,3 +53,12 @@ enum HostPatternHelp {
             valueName: "pattern")
     }
 }
+
+/// Entries that reach one machine: `hoist deploy` refuses them among the hosts it deploys to,
+/// `hoist hosts` warns of them.
+func sameMachineProblems(_ hosts: [HostSpec], inventory: String) -> [String] {
+    SameMachineHosts.find(hosts).map { twin in
+        "\(inventory): \(HostNameList.text(twin.names)) all reach \(twin.endpoint): one deployment "
+            + "would run on that machine twice at once; keep one entry for it (a host may carry several tags)"
+    }
+}

@@ -31,6 +31,7 @@ struct HostsCommand: ParsableCommand {
         var report: HostsReport
         do {
             let target = try loadTarget(path: path)
+            sameMachineProblems(target.hosts, inventory: target.inventory.file).forEach { printToStderr("hoist: warning: " + $0) }
             report = HostsReport(target)
             if let hosts {
                 let kept = Set(try narrowHosts(target.hosts, to: hosts).map(\.name))

@@ -20,10 +20,10 @@ import Testing
         #expect(OpenFilesCheck.problem(hosts: [plain], limit: nil) == nil, "an unknown limit is not a reason to refuse")
     }
 
-    /// A group of `count` hosts at `port` of 127.0.0.1 (1: refused at once).
+    /// A group of `count` hosts at `port` of 127.0.0.N, one address each (1: refused at once).
     func group(_ count: Int, port: Int = 1, in scratch: ScratchDirectory) throws -> (playbook: String, revision: String, env: [String: String]) {
         let revision = try RevisionFixtures.validRevision(in: scratch)
-        let hosts = (1...count).map { String(format: "  f%03d: {address: 127.0.0.1, port: %d, tags: {role: web}}", $0, port) }
+        let hosts = (1...count).map { String(format: "  f%03d: {address: 127.0.%d.%d, port: %d, tags: {role: web}}", $0, $0 / 250, $0 % 250 + 1, port) }
         let playbook = try RevisionFixtures.playbook(in: scratch, config: "AllAtOnce", extra: "ssh: {connect_timeout: 5}\n",
                                                      inventory: "hosts:\n" + hosts.joined(separator: "\n") + "\n")
         let env = ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("xdg"), "XDG_CACHE_HOME": scratch.file("cache"),

@@ -60,6 +60,11 @@ struct DeploymentJob: Sendable {
             try self.onlyHosts.map { try recordedHostsStillInGroup($0, of: id, group: target.hosts) }
         } ?? self.onlyHosts
         let hosts = try narrowHosts(target.hosts, toNames: onlyHosts)
+        let twins = sameMachineProblems(hosts, inventory: target.inventory.file)
+        guard twins.isEmpty else {
+            twins.forEach { printToStderr("hoist: " + $0) }
+            throw InvalidInput(diagnostics: [])
+        }
         // The lock holds a connection to every host of the group, not only those deployed to.
         if let problem = OpenFilesCheck.problem(hosts: target.hosts, limit: OpenFileLimit.current) {
             printToStderr(problem)
