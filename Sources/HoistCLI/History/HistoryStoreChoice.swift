@@ -38,11 +38,18 @@ enum HistoryStoreChoice {
         } catch {
             throw invalid("history: \(error)")
         }
+        // Refused like every other setting: `5s` fell back to 900 s without a word, and a cron
+        // run held the group's lock through a whole outage.
+        var outageLimit = 900.0
+        if let text = environment["HOIST_HISTORY_OUTAGE_LIMIT"], !text.isEmpty {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds >= 0 else {
+                throw invalid("HOIST_HISTORY_OUTAGE_LIMIT='\(text)': must be a number of seconds, 0 or more (default 900)")
+            }
+            outageLimit = min(seconds, LongestDuration.seconds)
+        }
         do {
             return try PostgresHistoryStore(
-                url: url, outageLimit: .seconds(environment["HOIST_HISTORY_OUTAGE_LIMIT"].flatMap(Double.init)
-                    .flatMap { $0.isFinite && $0 >= 0 ? min($0, LongestDuration.seconds) : nil } ?? 900),
-                notices: { printToStderr("hoist: " + $0) })
+                url: url, outageLimit: .seconds(outageLimit), notices: { printToStderr("hoist: " + $0) })
         } catch let error as HistoryError {
             printToStderr("hoist: \(error)")
             throw ExitCode(HoistExitCode.couldNotStart)
