@@ -29,7 +29,10 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         guard limit > 0 else { throw HistoryCommandFailure.invalidInput("--limit must be a positive number, not \(limit).") }
         let status: DeploymentStatus? = try self.status.map { try HistoryCommandFailure.named($0, "deployment status") }
-        let store = try history.openStore()
+        guard let store = try history.openExistingStore() else {
+            writeToStandardOutput(json ? try HistoryJSON.encode([DeploymentSummary]()) : HistoryText().list([]))
+            return
+        }
         let filter = DeploymentFilter(application: application, deploymentGroup: group, status: status, limit: limit)
         let rows = try HistoryCommandFailure.reporting { try store.summaries(filter) }.map { row in
             var row = row

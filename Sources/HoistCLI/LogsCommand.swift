@@ -32,7 +32,7 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         let id = try history.deploymentID(self.id)
         let event: LifecycleEvent? = try self.event.map { try HistoryCommandFailure.named($0, "lifecycle event") }
-        let store = try history.openStore()
+        guard let store = try history.openExistingStore() else { throw history.unknownDeployment(id) }
         var afterSeq: Int64 = 0
         var followedWhileRunning = false
         while true {

@@ -21,7 +21,8 @@ struct ShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = try history.deploymentID(self.id)
-        let store = try history.openStore()
+        // With --refresh the hosts are asked even when this machine has no history yet.
+        guard let store = try refresh ? history.openStore() : history.openExistingStore() else { throw history.unknownDeployment(id) }
         let detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) })
         var reports: [HostRecordsRefresh.Report] = []
         if refresh {

@@ -228,7 +228,10 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: scratch.file("rev/app/secret.conf"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
         let binary = scratch.file("hoist")
-        try FileManager.default.copyItem(atPath: HoistBinary.path, toPath: binary)
+        // Copied by cp, not in this process: a test forking on another thread inherited the
+        // copy's open descriptor, and exec failed with "Text file busy".
+        let copied = try HoistBinary.runProgram("/bin/cp", [HoistBinary.path, binary], environment: [:])
+        try #require(copied.status == 0, "\(copied.stderr)")
         for command in [["validate", "rev"], ["bundle", "rev", "--output", "/tmp/hoist-unreadable-\(getpid()).tar"]] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")

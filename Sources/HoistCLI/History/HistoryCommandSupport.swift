@@ -19,12 +19,26 @@ struct HistoryOptions: ParsableArguments {
 
     /// The store `--db` and `--playbook` name, found as deploy and rollback find it.
     func openStore() throws -> any HistoryStore {
-        var fromPlaybook: String?
-        if let playbook, db == nil {
-            guard let pb = try loadTargetOrExit(playbook).playbook else { throw invalid("\(playbook) is an inventory; --playbook needs a playbook") }
-            fromPlaybook = pb.historyPath
+        try openHistory(db: db, playbook: try playbookHistory())
+    }
+
+    /// The store for a command that only reads it (list, show, logs); nil, said on stderr,
+    /// when it is a file that does not exist: reading one made it (`hoist list --db
+    /// hist.sqlte3` printed "No deployments." and left an empty history behind).
+    func openExistingStore() throws -> (any HistoryStore)? {
+        let fromPlaybook = try playbookHistory()
+        if let missing = HistoryStoreChoice.missingFile(db: db, playbook: fromPlaybook) {
+            printToStderr("hoist: there is no history at \(missing) yet: nothing has been recorded there (check --db, "
+                          + "HOIST_HISTORY_URL or the playbook's `history`)")
+            return nil
         }
         return try openHistory(db: db, playbook: fromPlaybook)
+    }
+
+    private func playbookHistory() throws -> String? {
+        guard let playbook, db == nil else { return nil }
+        guard let pb = try loadTargetOrExit(playbook).playbook else { throw invalid("\(playbook) is an inventory; --playbook needs a playbook") }
+        return pb.historyPath
     }
 
     /// The commands this one suggests, naming the history it read as it was named.

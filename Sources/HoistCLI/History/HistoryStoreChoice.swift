@@ -23,6 +23,13 @@ enum HistoryStoreChoice {
         return HistoryLocation.resolve(flag: nil, playbook: playbook, environment: environment)
     }
 
+    /// The history file `open` would create, when it names one that does not exist yet.
+    static func missingFile(db: String?, playbook: String?) -> String? {
+        let location = location(db: db, playbook: playbook, environment: ProcessInfo.processInfo.environment)
+        guard case .file(let path) = HistoryAddress(location), !FileManager.default.fileExists(atPath: path) else { return nil }
+        return path
+    }
+
     static func open(db: String?, playbook: String?) throws -> any HistoryStore {
         let environment = ProcessInfo.processInfo.environment
         let location = location(db: db, playbook: playbook, environment: environment)
