@@ -215,25 +215,35 @@ public struct Deployment: Sendable {
     }
 
     /// Whether every host `record` went to says, in its own record, that it succeeded there;
-    /// if so, the history is brought in line (hosts Succeeded, the deployment Succeeded).
+    /// if so, the history is brought in line (hosts Succeeded, the deployment Succeeded). A
+    /// deployment that could not record its hosts either (a full disk under the history) is
+    /// judged by the group's hosts that hold a record of it: as many as it had.
     func recordSucceededFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> Bool {
         let history = ports.history
-        guard let rows = try? history.hosts(of: record.id), !rows.isEmpty else { return false }
+        guard let recorded = try? history.hosts(of: record.id) else { return false }
         let specs = Dictionary(request.plan.lockHosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let asked = recorded.isEmpty ? request.plan.lockHosts.map(\.name) : recorded.map(\.host)
         let groupID = request.plan.groupID
+        var rows: [HostRecord] = []
         var ends: [Date] = []
         var events: [EventRecord] = []
-        for row in rows {
-            guard let host = specs[row.host], let session = try? await sessions.connect(host) else { return false }
+        for name in asked {
+            guard let host = specs[name], let session = try? await sessions.connect(host) else { return false }
             let commands = HostCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID),
                                         deploymentID: record.id.rawValue, become: RemoteProgram.usesSudo(host))
-            guard let (result, out, _) = try? await session.capture(commands.readRecords, timeoutSeconds: 60), result.succeeded,
-                  let onHost = HostDeploymentRecord.parse(HostRecordsReply.parse(out).this),
-                  onHost.deploymentID == record.id.rawValue, onHost.status == InstanceStatus.succeeded.rawValue
-            else { return false }
+            guard let (result, out, _) = try? await session.capture(commands.readRecords, timeoutSeconds: 60), result.succeeded else { return false }
+            guard let onHost = HostDeploymentRecord.parse(HostRecordsReply.parse(out).this), onHost.deploymentID == record.id.rawValue else {
+                // Not one of its hosts, when its hosts are not recorded; else it never got there.
+                if recorded.isEmpty { continue } else { return false }
+            }
+            guard onHost.status == InstanceStatus.succeeded.rawValue else { return false }
             ends.append(onHost.lastEnd ?? history.now())
-            events += onHost.eventRecords(record.id, host: row.host)
+            events += onHost.eventRecords(record.id, host: name)
+            rows.append(recorded.first { $0.host == name }
+                ?? HostRecord(deploymentID: record.id, host: name, address: host.address,
+                              startTime: onHost.events.map(\.start).min(), endTime: onHost.lastEnd))
         }
+        guard !rows.isEmpty, recorded.isEmpty ? rows.count == record.hostCount : true else { return false }
         do {
             try history.upsertHosts(rows.map { row in
                 var row = row

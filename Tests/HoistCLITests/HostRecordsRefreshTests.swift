@@ -59,4 +59,23 @@ import Testing
         let record = try #require(try store.deployment(id))
         #expect(record.status == .succeeded && record.errorCode == nil, "\(record.status) \(String(describing: record.errorCode))")
     }
+
+    /// A history that took only the deployment's start (its disk full): the hosts holding a
+    /// record of it are its hosts when they are as many as it had. `--refresh` listed them
+    /// Succeeded and changed nothing.
+    @Test func aDeploymentWithNoHostRowsIsRecordedFromTheHostsThatHoldIt() throws {
+        let scratch = try ScratchDirectory("hoist-refresh-no-rows")
+        let id = DeploymentID("d-NOROWS001")!
+        let store = try SQLiteHistoryStore(path: scratch.file("history.sqlite3"))
+        try store.createDeployment(DeploymentRecord(
+            id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .created, createdBy: "alice@laptop",
+            revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(), hostCount: 2))
+        let reports = [HostRecordsRefresh.Report(host: "h1", address: "10.0.0.1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
+                       HostRecordsRefresh.Report(host: "h2", address: "10.0.0.2", record: Self.onHost(id.rawValue, "h2", "Succeeded")),
+                       HostRecordsRefresh.Report(host: "h3", address: "10.0.0.3", record: Self.onHost("d-OTHER0001", "h3", "Succeeded"))]
+        let changes = HostRecordsRefresh.reconcile(reports, store: store, id: id)
+        #expect(try store.deployment(id)?.status == .succeeded, "\(changes)")
+        #expect(try store.hosts(of: id).map(\.host) == ["h1", "h2"])
+        #expect(try store.hosts(of: id).allSatisfy { $0.status == .succeeded })
+    }
 }

@@ -13,6 +13,7 @@ struct HostRecordsRefresh {
 
     struct Report {
         var host: String
+        var address: String = ""
         var record: HostDeploymentRecord?
         var latestOnHost: HostDeploymentRecord?
         var error: String?
@@ -32,9 +33,9 @@ struct HostRecordsRefresh {
                         defer { Task { await session.close() } }
                         let (_, out, _) = try await session.capture(program, timeoutSeconds: 60)
                         let reply = HostRecordsReply.parse(out)
-                        return Report(host: host.name, record: Self.decode(reply.this), latestOnHost: Self.decode(reply.latest))
+                        return Report(host: host.name, address: host.address, record: Self.decode(reply.this), latestOnHost: Self.decode(reply.latest))
                     } catch {
-                        return Report(host: host.name, error: "\(error)")
+                        return Report(host: host.name, address: host.address, error: "\(error)")
                     }
                 }
             }
@@ -48,7 +49,17 @@ struct HostRecordsRefresh {
 
     /// Brings the history's host rows in line with what the hosts say; returns what changed.
     static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID) -> [String] {
-        guard let rows = try? store.hosts(of: id) else { return [] }
+        guard var rows = try? store.hosts(of: id) else { return [] }
+        // None recorded (the history's disk was full): the hosts that hold a record of it are
+        // its hosts, when every host answered and they are as many as it had.
+        if rows.isEmpty, reports.allSatisfy({ $0.error == nil }), let deployment = try? store.deployment(id) {
+            let holders = reports.filter { $0.record?.deploymentID == id.rawValue }
+            if !holders.isEmpty, holders.count == deployment.hostCount {
+                rows = holders.map { HostRecord(deploymentID: id, host: $0.host, address: $0.address,
+                                                startTime: $0.record?.events.map(\.start).min(), endTime: $0.record?.lastEnd) }
+                if (try? store.upsertHosts(rows)) == nil { return [] }
+            }
+        }
         var changed: [String] = []
         for report in reports {
             guard let record = report.record, let status = InstanceStatus(rawValue: record.status),
@@ -65,8 +76,10 @@ struct HostRecordsRefresh {
         // records it. Each event as the host recorded it, so durations stop growing.
         if let record = try? store.deployment(id), !record.status.isFinal || record.errorCode == .failedAfterRestart, !rows.isEmpty,
            rows.allSatisfy({ row in reports.first { $0.host == row.host }?.record?.status == InstanceStatus.succeeded.rawValue }) {
-            let end = reports.compactMap { $0.record?.lastEnd }.max()
-            let events = reports.flatMap { $0.record?.eventRecords(id, host: $0.host) ?? [] }
+            // Only its hosts' records of it: another host's events have no row to belong to.
+            let its = reports.filter { report in report.record?.deploymentID == id.rawValue && rows.contains { $0.host == report.host } }
+            let end = its.compactMap { $0.record?.lastEnd }.max()
+            let events = its.flatMap { $0.record?.eventRecords(id, host: $0.host) ?? [] }
             // As the loop above left them.
             let hostEnds = ((try? store.hosts(of: id)) ?? rows).map { row -> HostRecord in
                 var row = row
