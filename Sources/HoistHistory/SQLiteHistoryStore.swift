@@ -6,7 +6,9 @@ import HoistCore
 /// machine: one deploying, others running `hoist list` or `hoist logs --follow`.
 ///
 /// The file is in WAL mode (readers never block the writer, nor it them) with a busy
-/// timeout, so a second process waits for the write lock instead of failing.
+/// timeout, so a second process waits for the write lock instead of failing. A write lock
+/// held longer (another program's open transaction) is waited for up to `lockLimit`, as a
+/// shared store's outage is: hook output was dropped after the busy timeout's 10 s.
 ///
 /// Durability: a deployment's own state change is committed with `synchronous=FULL`, which
 /// syncs the WAL to disk before the call returns. Host and event steps are committed in WAL
@@ -20,12 +22,17 @@ public final class SQLiteHistoryStore: HistoryStore {
     public let path: String
     let pool: DatabasePool
     let values: StoredValues
+    let lockLimit: Duration
+    let notices: @Sendable (String) -> Void
 
     /// Opens the history file at `path`, creating it and its folder if needed, and brings
     /// its schema up to date.
-    public init(path: String, busyTimeoutSeconds: Double = 10) throws {
+    public init(path: String, busyTimeoutSeconds: Double = 10, lockLimit: Duration = .seconds(900),
+                notices: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.path = path
         self.values = StoredValues(path: path)
+        self.lockLimit = lockLimit
+        self.notices = notices
         let folder = parentFolder(of: path)
         try HistoryFileCheck.check(path)
         do {
@@ -85,20 +92,41 @@ public final class SQLiteHistoryStore: HistoryStore {
     /// survives the coordinator being killed the moment the call returns, without a disk sync
     /// per step (hundreds of hosts × a dozen events each made the history the bottleneck).
     func stepWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write { db in try body(db) }
+        try waitingForTheLock { try pool.write { db in try body(db) } }
     }
 
     /// One transaction whose commit is on disk when this returns (see the type's comment).
     func durableWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+        try waitingForTheLock {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
             }
-            return result!
+        }
+    }
+
+    /// `write` again while another process holds the file's write lock (each try waits the
+    /// busy timeout), until `lockLimit` has passed since the first refusal; said once.
+    func waitingForTheLock<T>(_ write: () throws -> T) throws -> T {
+        var since: ContinuousClock.Instant?
+        while true {
+            do {
+                return try write()
+            } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
+                let now = ContinuousClock.now
+                if let since, now - since >= lockLimit { throw error }
+                if since == nil {
+                    since = now
+                    notices("the history file \(path) is locked by another process; waiting for it (at most HOIST_HISTORY_OUTAGE_LIMIT, "
+                            + "\(lockLimit.components.seconds) s)")
+                }
+            }
         }
     }
 
@@ -243,7 +271,7 @@ public final class SQLiteHistoryStore: HistoryStore {
     public func appendOutput(_ lines: [OutputRecord]) throws {
         guard !lines.isEmpty else { return }
         do {
-            try pool.write { db in
+            try waitingForTheLock { try pool.write { db in
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO output (deploymentID, host, event, stream, time, text) VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))")
                 for line in lines {
@@ -253,7 +281,7 @@ public final class SQLiteHistoryStore: HistoryStore {
                     ]))
                     try insert.execute()
                 }
-            }
+            } }
         } catch where Self.isForeignKeyFailure(error) {
             throw try missingParent(lines.map { ($0.deploymentID, nil) })
         }

@@ -33,10 +33,21 @@ enum HistoryStoreChoice {
     static func open(db: String?, playbook: String?) throws -> any HistoryStore {
         let environment = ProcessInfo.processInfo.environment
         let location = location(db: db, playbook: playbook, environment: environment)
+        // Refused like every other setting: `5s` fell back to 900 s without a word, and a cron
+        // run held the group's lock through a whole outage. A SQLite file's write lock held
+        // by another process is waited for as long.
+        var outageLimit = 900.0
+        if let text = environment["HOIST_HISTORY_OUTAGE_LIMIT"], !text.isEmpty {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds >= 0 else {
+                throw invalid("HOIST_HISTORY_OUTAGE_LIMIT='\(text)': must be a number of seconds, 0 or more (default 900)")
+            }
+            outageLimit = min(seconds, LongestDuration.seconds)
+        }
         let server: String
         switch HistoryAddress(location) {
         case .notAURL(let typo): throw invalid("history: " + HistoryAddress.mistypedMessage(typo))
-        case .file(let path): return try SQLiteHistoryStore(path: path)
+        case .file(let path):
+            return try SQLiteHistoryStore(path: path, lockLimit: .seconds(outageLimit), notices: { printToStderr("hoist: " + $0) })
         case .server(let text): server = text
         }
         let url: PostgresURL
@@ -44,15 +55,6 @@ enum HistoryStoreChoice {
             url = try PostgresURL(server, environment: environment)
         } catch {
             throw invalid("history: \(error)")
-        }
-        // Refused like every other setting: `5s` fell back to 900 s without a word, and a cron
-        // run held the group's lock through a whole outage.
-        var outageLimit = 900.0
-        if let text = environment["HOIST_HISTORY_OUTAGE_LIMIT"], !text.isEmpty {
-            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds >= 0 else {
-                throw invalid("HOIST_HISTORY_OUTAGE_LIMIT='\(text)': must be a number of seconds, 0 or more (default 900)")
-            }
-            outageLimit = min(seconds, LongestDuration.seconds)
         }
         do {
             return try PostgresHistoryStore(
