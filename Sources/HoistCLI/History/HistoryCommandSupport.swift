@@ -76,7 +76,7 @@ enum HistoryCommandFailure {
             return try body()
         } catch let error as HistoryError {
             switch error {
-            case .cannotOpen, .unreachable, .schemaMismatch, .storeFailed:
+            case .cannotOpen, .unreachable, .schemaMismatch, .newerSchema, .storeFailed:
                 Console.shared.err("hoist: \(error.description)")
                 throw ExitCode(HoistExitCode.couldNotStart)
             default:

@@ -33,7 +33,17 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadableValue(let path, let column, let value):
             return "The history file \(path) holds '\(value)' in \(column), which this Hoist does not know; it was probably written by a newer Hoist."
         case .cannotOpen(let path, let reason):
-            return "Cannot open the history file \(path): \(reason). Pass another file with --db, or make its folder writable."
+            // The advice follows SQLite's reason: a damaged or locked file is no folder's fault.
+            let lower = reason.lowercased()
+            let advice: String
+            if lower.contains("malformed") || lower.contains("not a database") || lower.contains("corrupt") {
+                advice = "The file is damaged: restore it from a backup, or pass another file with --db."
+            } else if lower.contains("locked") || lower.contains("busy") {
+                advice = "Another process holds it (an open sqlite3 shell?): let it finish, then try again."
+            } else {
+                advice = "Pass another file with --db, or make its folder writable."
+            }
+            return "Cannot open the history file \(path): \(reason). \(advice)"
         case .notAHistory(let path, let reason):
             return "\(path) is not a Hoist history file: \(reason). Hoist left it as it was; pass a history file, or a path where none exists yet, with --db (or `history:` in the playbook)."
         case .unreachable(let store, let reason):
