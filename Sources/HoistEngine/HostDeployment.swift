@@ -227,7 +227,7 @@ public struct HostDeployment: Sendable {
         }
         switch source(of: event) {
         case .current:
-            return await runHooks(event, hooks: context.revision.hooks[event] ?? [], root: layout.archiveDir(context.id), runnerFile: probe.hookRunner)
+            return await runHooks(event, hooks: context.revision.hooks[event] ?? [], root: layout.archiveDir(context.id), probe: probe)
         case .lastSuccessful, .mostRecent:
             let fromLast = source(of: event) == .lastSuccessful
             let dir = fromLast ? probe.lastSuccessfulDir : probe.mostRecentDir
@@ -243,25 +243,26 @@ public struct HostDeployment: Sendable {
             }
             switch previousHooks {
             case .success(let hooks):
-                return await runHooks(event, hooks: hooks[event] ?? [], root: root, runnerFile: probe.hookRunner)
+                return await runHooks(event, hooks: hooks[event] ?? [], root: root, probe: probe)
             case .failure(let failure):
                 return .failed(.unknownError, "the AppSpec of the \(fromLast ? "last successful" : "most recent") revision (\(root)) cannot be read: \(failure.message); deploy with --ignore-application-stop-failures to go on")
             }
         }
     }
 
-    /// `runnerFile`: the perl hook runner the probe wrote, if the host has perl.
-    func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String, runnerFile: String?) async -> StepResult {
+    /// `probe`: what the host said before the first event (its perl hook runner, if it has
+    /// perl; its last successful revision, for the hooks' environment).
+    func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String, probe: HostProbeResult) async -> StepResult {
         if hooks.isEmpty { return StepResult(status: .succeeded, message: EventOutcome.noScripts) }
         let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
         for (index, script) in hooks.enumerated() {
             let hook = HookInvocation(
                 event: event, location: script.location, revisionRoot: root, timeoutSeconds: script.timeout,
                 runAs: script.runas, sudo: script.sudo, become: RemoteProgram.usesSudo(host),
-                environment: environment(event), logFile: layout.logFile(context.id),
+                environment: environment(event, previous: probe.lastSuccessfulDir), logFile: layout.logFile(context.id),
                 killGraceSeconds: context.killGraceSeconds, firstInEvent: index == 0,
                 traverse: [layout.root, layout.groupDir, String(root.prefix(upTo: root.lastIndex(of: "/") ?? root.endIndex))],
-                runnerFile: runnerFile)
+                runnerFile: probe.hookRunner)
             let outcome = await runner.run(hook)
             if !outcome.succeeded {
                 return .failed(outcome.errorCode, outcome.message ?? "failed", script: script.location)
@@ -270,9 +271,11 @@ public struct HostDeployment: Sendable {
         return .ok
     }
 
-    /// CodeDeploy's variables, plus Hoist's under their own prefix.
-    func environment(_ event: LifecycleEvent) -> [(String, String)] {
-        [
+    /// CodeDeploy's variables, plus Hoist's under their own prefix: the git commit of the
+    /// revision when it was a work tree, and the host's last successful revision's folder
+    /// (its `deployment-archive` holds what it installed), both only when there is one.
+    func environment(_ event: LifecycleEvent, previous: String?) -> [(String, String)] {
+        var variables = [
             ("LIFECYCLE_EVENT", event.rawValue),
             ("DEPLOYMENT_ID", context.id),
             ("APPLICATION_NAME", context.application),
@@ -285,6 +288,9 @@ public struct HostDeployment: Sendable {
             ("HOIST_DEPLOYMENT_DIR", layout.deploymentDir(context.id)),
             ("HOIST_HOST", host.name),
         ]
+        if let commit = context.revision.commit { variables.append(("HOIST_REVISION_COMMIT", commit)) }
+        if let previous, previous != layout.deploymentDir(context.id) { variables.append(("HOIST_PREVIOUS_DEPLOYMENT_DIR", previous)) }
+        return variables
     }
 
     /// Another deployment's folder on the host that holds this bundle, to unpack from instead

@@ -15,6 +15,8 @@ struct DeployLifecycleTests {
             func revision(_ version: String) throws -> String {
                 var r = Revision()
                 r.hook("ApplicationStop", "scripts/stop.sh", body: "echo stop-from-\(version) >>/srv/obs/$APPLICATION_NAME/stop")
+                // The host's last successful revision, for hooks that compare or copy from it.
+                r.hook("BeforeInstall", "scripts/previous.sh", body: "echo \"${HOIST_PREVIOUS_DEPLOYMENT_DIR:-none}\" >>/srv/obs/$APPLICATION_NAME/previous")
                 return try s.revision(version, r)
             }
             let first = try await s.deploy(try revision("v1"))
@@ -32,6 +34,7 @@ struct DeployLifecycleTests {
             for host in s.names {
                 #expect(second.eventStatus(host, "ApplicationStop") == "Succeeded")
                 #expect(s.observedLines(host, "stop") == ["stop-from-v1"])
+                #expect(s.observedLines(host, "previous") == ["none", "\(s.groupDir)/\(first.deploymentID)"])
                 let started = second.of("event_started").first { $0["host"] as? String == host && $0["event"] as? String == "ApplicationStop" }
                 #expect(started?["scripts_from"] as? String == "\(s.groupDir)/\(first.deploymentID)/deployment-archive")
             }
