@@ -124,6 +124,8 @@ public struct Deployment: Sendable {
                 })
         } catch let held as GroupLockHeld {
             throw .lockHeld(held)
+        } catch is GroupLockTakingStopped {
+            throw .stoppedTakingLock
         } catch let stopped as GroupLockWaitStopped {
             throw .stoppedWaitingForLock(stopped.held)
         } catch let error as GroupLockError {

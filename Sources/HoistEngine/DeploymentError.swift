@@ -15,6 +15,9 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
     /// A stop (Ctrl-C, SIGTERM) came while waiting for the group's lock: nothing was taken,
     /// recorded or deployed.
     case stoppedWaitingForLock(GroupLockHeld)
+    /// A stop came while the lock was being taken, before any host was locked (hosts down
+    /// made it slow): nothing was taken, recorded or deployed.
+    case stoppedTakingLock
     /// `--blue-green-rollback` found nothing to move traffic back to (`RerouteBack.Refusal`):
     /// nothing was moved or recorded.
     case nothingToRollBack(String)
@@ -28,6 +31,7 @@ public enum DeploymentError: Error, Sendable, CustomStringConvertible {
         case .lockHeld(let held): return "\(held)"
         case .lockFailed(let error): return "could not lock the deployment group: \(error)"
         case .historyUnavailable(let why): return "could not record the deployment in the history, so it did not start: \(why)"
+        case .stoppedTakingLock: return "stopped while taking the group's lock; nothing was deployed or recorded"
         case .stoppedWaitingForLock(let held):
             return "stopped while waiting for the lock (\(held.holder.holder) is deploying \(held.holder.deploymentID)); nothing was deployed or recorded"
         case .nothingToRollBack(let why): return "\(why); nothing was moved or recorded"

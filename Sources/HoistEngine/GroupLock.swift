@@ -57,9 +57,16 @@ public struct GroupLock: Sendable {
         let clock = ContinuousClock()
         let deadline = wait.map { clock.now + $0 }
         var delay = firstRetryDelay
+        // Every host's connection at once: the pass below goes host by host in name order,
+        // and with hosts down each waited out its own handshake timeout in turn (five frozen
+        // hosts: 100 s, deaf to Ctrl-C). A host that failed is then known at once.
+        if hosts.count > 1 {
+            let sessions = self.sessions
+            _ = await forEachHost(hosts) { host in _ = try? await sessions(host) }
+        }
         while true {
             do {
-                return try await attempt(onStaleTakeover: onStaleTakeover)
+                return try await attempt(stop: stop, onStaleTakeover: onStaleTakeover)
             } catch let held as GroupLockHeld {
                 if await takeOver(held) { continue }
                 guard let deadline, clock.now < deadline else { throw held }
@@ -81,7 +88,7 @@ public struct GroupLock: Sendable {
     /// won the race, so taking the rest in parallel changes who wins nothing); backs out of
     /// what it took when a host is held. On a network with 30 ms between coordinator and
     /// hosts, host after host would cost a connection and a command per host in sequence.
-    private func attempt(onStaleTakeover: (String) -> Void) async throws -> AcquiredLock {
+    private func attempt(stop: StopController?, onStaleTakeover: (String) -> Void) async throws -> AcquiredLock {
         let token = Self.token()
         // One program per host layout, the same string for every host that has it.
         let owner = self.owner
@@ -89,6 +96,8 @@ public struct GroupLock: Sendable {
         var answers: [(HostSpec, Result<LockHostAnswer, any Error>)] = []
         var rest = hosts[...]
         while let host = rest.first {
+            // Nothing is taken yet: a stop ends the pass here.
+            if let stop, stop.level > .none { throw GroupLockTakingStopped() }
             rest = rest.dropFirst()
             let answer = await take(host, program)
             answers.append((host, answer))

@@ -80,6 +80,10 @@ public struct GroupLockWaitStopped: Error, Sendable {
     public var held: GroupLockHeld
 }
 
+/// A stop (Ctrl-C, SIGTERM) came while the lock was being taken, before any host was
+/// locked: nothing was taken, recorded or deployed.
+public struct GroupLockTakingStopped: Error, Sendable {}
+
 /// A host left out of the lock because it could not be reached.
 public struct SkippedLockHost: Sendable, Hashable {
     public var host: String

@@ -29,7 +29,7 @@ enum DeploymentExit {
         switch error {
         case .lockHeld: return .lockHeld
         case .lockFailed, .historyUnavailable, .trafficUnreachable: return .couldNotStart
-        case .stoppedWaitingForLock: return .stopped
+        case .stoppedWaitingForLock, .stoppedTakingLock: return .stopped
         case .nothingToRollBack: return .invalidInput
         }
     }

@@ -40,12 +40,21 @@ import HoistTestSupport
         #expect(report.verdict.status == .succeeded)
     }
 
+    /// Stops the deployment as it starts: the lock is taken, no host has begun.
+    final class StopAtStart: DeploymentObserver, @unchecked Sendable {
+        let stop: StopController
+        init(_ stop: StopController) { self.stop = stop }
+        func handle(_ event: DeploymentEvent) {
+            if case .deploymentStarted = event { stop.request(.graceful, reason: "test") }
+        }
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func aStopBeforeTheFirstHostSkipsEveryHost() async throws {
         let group = try FolderGroup(["h1", "h2", "h3"])
         let stop = StopController()
-        stop.request(.graceful, reason: "test")
-        let report = try await group.deploy(try await group.revision("v1"), plan: group.plan(config: .halfAtATime), stop: stop)
+        let report = try await group.deploy(try await group.revision("v1"), plan: group.plan(config: .halfAtATime),
+                                            ports: group.ports(observer: StopAtStart(stop)), stop: stop)
         #expect(report.verdict.status == .stopped)
         for host in ["h1", "h2", "h3"] {
             #expect(report.verdict.hostStatuses[host] == .skipped, "\(host): \(String(describing: report.verdict.hostStatuses[host]))")

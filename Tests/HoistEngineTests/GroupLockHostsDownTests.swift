@@ -1,0 +1,55 @@
+import Foundation
+import HoistCore
+import HoistTestSupport
+import Testing
+@testable import HoistEngine
+
+/// Taking the lock with hosts down: their handshakes overlap, and a stop ends the pass. Host
+/// after host, each waited out its own timeout (five frozen hosts: 100 s, deaf to Ctrl-C).
+@Suite struct GroupLockHostsDownTests {
+    /// Connections as the deployment's session pool makes them: a host that failed fails at
+    /// once afterwards. A `down` host's first handshake hangs until every `down` host is in
+    /// one, or `patience` seconds pass.
+    final class SlowHandshakes: @unchecked Sendable {
+        let downCount: Int
+        let patience: Double
+        let state = Locked((inFlight: 0, most: 0, failed: Set<String>()))
+        init(downCount: Int, patience: Double = 20) {
+            self.downCount = downCount
+            self.patience = patience
+        }
+        func session(_ host: HostSpec) async throws -> any HostSession {
+            guard host.name.hasPrefix("down") else { return LocalHostSession(host: host) }
+            if state.current.failed.contains(host.name) { throw TransportError(host: host.name, kind: .timeout, message: "timed out") }
+            state.withLock { $0.inFlight += 1; $0.most = max($0.most, $0.inFlight) }
+            let deadline = Date().addingTimeInterval(patience)
+            while state.current.inFlight < downCount, Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            state.withLock { $0.inFlight -= 1; $0.failed.insert(host.name) }
+            throw TransportError(host: host.name, kind: .timeout, message: "timed out")
+        }
+    }
+
+    func lock(_ fleet: GroupLockFleet, _ handshakes: SlowHandshakes) -> GroupLock {
+        GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-DOWNHOST1")) { try await handshakes.session($0) }
+    }
+
+    @Test func theHandshakesOfHostsDownOverlap() async throws {
+        let fleet = try GroupLockFleet(["down1", "down2", "down3", "web1"])
+        let handshakes = SlowHandshakes(downCount: 3)
+        let acquired = try await lock(fleet, handshakes).acquire()
+        #expect(handshakes.state.current.most == 3, "every down host's handshake at once")
+        #expect(acquired.lockedHosts.map(\.name) == ["web1"])
+        #expect(acquired.skippedHosts.map(\.host) == ["down1", "down2", "down3"])
+        await acquired.release()
+    }
+
+    @Test func aStopWhileTakingTheLockTakesNothing() async throws {
+        let fleet = try GroupLockFleet(["down1", "web1"])
+        let stop = StopController()
+        stop.request(reason: "Ctrl-C")
+        await #expect(throws: GroupLockTakingStopped.self) {
+            try await lock(fleet, SlowHandshakes(downCount: 1)).acquire(stop: stop)
+        }
+        #expect(fleet.instructionEntries("web1").isEmpty)
+    }
+}
