@@ -39,6 +39,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case historyIncomplete(deploymentID: String, failures: [String], repair: String)
     /// Hosts out of service or with their app stopped when the deployment ended.
     case hostsNeedAttention([HostAttention], nextSteps: [String])
+    /// A host did not keep its own record of the deployment (it stopped answering as its
+    /// outcome was written): the history has the outcome, the host cannot confirm it later.
+    case hostRecordNotWritten(host: String, deploymentID: String, reason: String)
     /// Blue/green: the replacement fleet is installed and waits up to `seconds` for
     /// `command` (`hoist continue ID`; CodeDeploy's Ready; triggers hear DeploymentReady).
     case waitingForContinue(deploymentID: String, seconds: Double, command: String)
@@ -68,6 +71,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, though \(ids.count == 1 ? "it no longer holds" : "they no longer hold") the lock "
                 + "(\(ids.count == 1 ? "its" : "their") coordinator is gone, or \(ids.count == 1 ? "its" : "their") lock went stale or was released with --force); "
                 + "stopping \(runs == 1 ? "it" : "them") (TERM, then KILL after \(grace) s) before this deployment starts"
+        case .hostRecordNotWritten(let host, let id, let reason):
+            return "\(host) kept no record of \(id) (\(reason)): the history has its outcome, but `hoist show \(id) --refresh` "
+                + "and the group's next deployment cannot confirm it from the host"
         case .lockNotReleased(let hosts, let lease, let release):
             return "the lock stays on \(hosts.map { "\($0.host) (\($0.reason))" }.joined(separator: ", ")): "
                 + "it could not be removed there. Another deployment takes it over once its lease (\(lease) s) has passed, "

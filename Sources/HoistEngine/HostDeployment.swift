@@ -503,7 +503,18 @@ public struct HostDeployment: Sendable {
                                               message: $0.1.message, start: $0.1.start, end: $0.1.end) })
         guard let json = record.json else { return }
         let write = commands.writeRecord(json)
-        _ = try? await session.capture(write.command, input: write.input, timeoutSeconds: 60)
+        // Said: a host that went silent here was shown Succeeded, and `--refresh` later said
+        // it had never received the deployment.
+        let why: String?
+        do {
+            let (result, _, err) = try await session.capture(write.command, input: write.input, timeoutSeconds: 60)
+            why = result.succeeded ? nil : (err.isEmpty ? "its write exited \(result.exitStatus.map(String.init) ?? result.signal ?? "?")" : err)
+        } catch {
+            why = "\(error)"
+        }
+        if let why, outcome.errorCode != .hostUnreachable {
+            observer.handle(.notice(.hostRecordNotWritten(host: host.name, deploymentID: context.id, reason: ErrorExcerpt.of(why, maxLines: 2))))
+        }
     }
 
     /// Separates "could not reach the host" from everything else.

@@ -41,6 +41,21 @@ struct DeployLifecycleTests {
         }
     }
 
+    /// A host that could not keep its own record of the deployment says so (it went silent as
+    /// the record was written): it was shown Succeeded, and `show --refresh` later said it had
+    /// never received the deployment.
+    @Test func aHostRecordThatCannotBeWrittenIsSaid() async throws {
+        try await DeployScenario.with("norecord", hosts: 1) { s in
+            try s.writePlaybook()
+            var r = Revision()
+            // The record is written to deployment.json.tmp, then renamed: a folder there stops it.
+            r.hook("ValidateService", "scripts/block.sh", body: "mkdir -p \"$HOIST_DEPLOYMENT_DIR/deployment.json.tmp\"")
+            let out = try await s.deploy(try s.revision("v1", r))
+            #expect(out.status == 0, "\(out.description)")
+            #expect(out.stderr.contains("hoist: warning: \(s.names[0]) kept no record of \(out.deploymentID)"), "\(out.stderr)")
+        }
+    }
+
     /// "Last successful" means the last revision whose Install succeeded, even if the
     /// deployment then failed (CodeDeploy writes the pointer right after Install).
     @Test func aRevisionThatFailedAfterInstallSuppliesTheNextApplicationStop() async throws {

@@ -104,7 +104,8 @@ struct HostRecordsRefresh {
                 let failed = rec.events.first { $0.status == "Failed" }
                 if let failed { line += " at \(failed.event): \(failed.message ?? "")" }
             } else {
-                line += "never received \(id)"
+                // It may have received it and failed to write its record as it went silent.
+                line += "holds no record of \(id)"
             }
             if let latest = r.latestOnHost, latest.deploymentID != id {
                 line += "; its latest deployment of the group is \(latest.deploymentID) (\(latest.status), \(latest.revision))"
