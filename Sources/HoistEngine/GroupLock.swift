@@ -261,12 +261,15 @@ public struct GroupLock: Sendable {
         try await deliver(to: deploymentID, expecting: .continued) { $0.requestContinue(deploymentID: deploymentID, request: request) }
     }
 
-    /// Runs a request program on every host; it must land on at least one.
-    private func deliver(to deploymentID: String, expecting: GroupLockReply.Outcome, _ program: (GroupLockCommands) -> String) async throws {
+    /// Runs a request program on every host at once (host after host, one frozen host held
+    /// `hoist stop` for its whole timeout first); it must land on at least one.
+    private func deliver(to deploymentID: String, expecting: GroupLockReply.Outcome,
+                         _ program: @escaping @Sendable (GroupLockCommands) -> String) async throws {
         var written = 0
         var others: [String] = []
-        for host in hosts {
-            guard case .reply(let reply)? = try? await call(host, program) else { continue }
+        let answers = await forEachHost(hosts) { host in try? await self.call(host, program) }
+        for (host, answer) in answers {
+            guard case .reply(let reply)? = answer else { continue }
             if reply.outcome == expecting {
                 written += 1
             } else if let holder = Self.decodeOwner(reply.ownerJSON) {
