@@ -67,6 +67,25 @@ import HoistTestSupport
         }
     }
 
+    /// The `redeploy --only-failed` Hoist suggests runs on the one failed host under the
+    /// group's HalfAtATime: OneAtATime is used, with a note. It was refused
+    /// (HEALTH_CONSTRAINTS_INVALID), and recorded as another Failed deployment.
+    @Test func aSuggestedRedeployOfOneFailedHostRuns() async throws {
+        try await withFleetHosts(2) { names in
+            let group = try FleetGroup("redeployhalf", hosts: names, config: "HalfAtATime")
+            let flag = group.hostPath(names[1], srv: "fail-redeployhalf")
+            _ = FileManager.default.createFile(atPath: flag, contents: Data())
+            let first = try group.deploy(try group.revision("v1", version: "v1", hookBody: "[ ! -e /srv/fail-redeployhalf ]"))
+            #expect(first.status == 0, "one of two may fail under HalfAtATime: \(first.stderr)")
+            let firstID = try #require(try group.list().first?["id"] as? String)
+            try FileManager.default.removeItem(atPath: flag)
+            let again = try group.hoist(["redeploy", firstID, "--only-failed"])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stderr.contains("HalfAtATime cannot run on the 1 host to redeploy"), "\(again.stderr)")
+            #expect(group.hostFile(names[1], "redeployhalf/VERSION") == "v1")
+        }
+    }
+
     /// A deployment started with a relative playbook path records it absolute, so `hoist
     /// redeploy ID` works from another folder (it failed with "pb.yml: cannot read the file").
     @Test func aRelativePlaybookIsRecordedSoRedeployWorksFromElsewhere() async throws {

@@ -43,7 +43,7 @@ import HoistCore
         let policy = RollbackPolicy(onFailure: true, onStop: false, config: .halfAtATime)
         let one = policy.config(forHosts: ["web1"])
         #expect(one.config == .oneAtATime)
-        #expect(one.note?.contains("HalfAtATime cannot run on the 1 host") == true)
+        #expect(one.note?.contains("HalfAtATime cannot run on the 1 host to roll back") == true)
         let four = policy.config(forHosts: ["web1", "web2", "web3", "web4"])
         #expect(four.config == .halfAtATime)
         #expect(four.note == nil)

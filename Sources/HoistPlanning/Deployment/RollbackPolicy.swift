@@ -31,10 +31,15 @@ public struct RollbackPolicy: Sendable, Hashable {
     /// The configuration for a rollback to `hosts` (the hosts the failed deployment touched):
     /// the deployment's own when it can start there, else OneAtATime, which can start on any
     /// number of healthy hosts. A HalfAtATime deployment whose first host failed must still
-    /// put that one host back. Returns the configuration and, when it differs, why.
-    public func config(forHosts hosts: [String]) -> (config: DeploymentConfig, note: String?) {
-        let rollout = RolloutPlanner(hosts: hosts.map { RolloutHost(name: $0) }, config: config)
-        guard let refusal = rollout.refusal, refusal.code == .healthConstraintsInvalid else { return (config, nil) }
-        return (.oneAtATime, "\(config.name) cannot run on the \(hosts.count) host\(hosts.count == 1 ? "" : "s") to roll back (\(refusal.message)); the rollback uses OneAtATime")
+    /// put that one host back. Returns the configuration and, when it differs, why. The same
+    /// holds for `hoist rollback` and `hoist redeploy --only-failed` without `--config`
+    /// (`purpose`: "redeploy"), with the hosts' `health`: the command Hoist suggested after a
+    /// failure was refused (HEALTH_CONSTRAINTS_INVALID) on the one host it named.
+    public func config(forHosts hosts: [String], health: [String: HostHealth] = [:],
+                       purpose: String = "roll back") -> (config: DeploymentConfig, note: String?) {
+        let rollout = RolloutPlanner(hosts: hosts.map { RolloutHost(name: $0, health: health[$0] ?? .neverDeployed) }, config: config)
+        guard config.zonal == nil, let refusal = rollout.refusal, refusal.code == .healthConstraintsInvalid else { return (config, nil) }
+        return (.oneAtATime, "\(config.name) cannot run on the \(hosts.count) host\(hosts.count == 1 ? "" : "s") to \(purpose) (\(refusal.message)); "
+                + "OneAtATime is used")
     }
 }
