@@ -59,6 +59,10 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .lockHostSkipped(let host, let reason):
+            // A changed host key is no outage: waiting does not end it, and the advice is in the reason.
+            if reason.contains("HOST KEY CHANGED") || reason.contains("host key checking is strict") {
+                return "\(host): not locked, and nothing will be deployed to it until its host key is settled: \(reason)"
+            }
             return "\(host): not locked (\(reason)); it will fail as unreachable if it stays down"
         case .waitingForLock(let held, let until):
             return "waiting for the lock: \(held.holder.holder) is deploying \(held.holder.deploymentID); "

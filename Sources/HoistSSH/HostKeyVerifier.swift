@@ -111,7 +111,9 @@ struct HostKeyVerifier {
             records its \(recorded.name) key \(expected) and no \(offered.name) key. The host no longer offers the key \
             it was known by: someone could be intercepting the connection, or the host was reinstalled. \
             No credentials were sent and nothing was recorded. If the change is expected, remove the old key with \
-            `ssh-keygen -R '\(hostName)' -f \(file)` and connect again
+            `ssh-keygen -R '\(hostName)' -f \(file)`, check the new one's fingerprint with the host's administrator, \
+            and record it with `ssh-keyscan -p \(port) -t \(offered.keyscanName) \(address) >> \(file)` \
+            (host_key_checking: accept-new records it on the next connection instead)
             """)
     }
 
@@ -126,7 +128,9 @@ struct HostKeyVerifier {
             HOST KEY CHANGED for \(hostName): the server offers \(type.name) \(fingerprint) but \(location) \
             expects \(expected). Someone could be intercepting the connection, or the host was reinstalled. \
             No credentials were sent. If the change is expected, remove the old key with \
-            `ssh-keygen -R '\(hostName)' -f \(file)` and connect again
+            `ssh-keygen -R '\(hostName)' -f \(file)`, check the new one's fingerprint with the host's administrator, \
+            and record it with `ssh-keyscan -p \(port) -t \(type.keyscanName) \(address) >> \(file)` \
+            (host_key_checking: accept-new records it on the next connection instead)
             """)
     }
 }

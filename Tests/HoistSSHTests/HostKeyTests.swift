@@ -53,6 +53,8 @@ struct HostKeyTests {
             #expect(message.contains(try sshd.fingerprint("host_ed25519")))
             #expect(message.contains(try sshd.fingerprint("other_ed25519")))
             #expect(message.contains("\(file):2"))
+            // Both steps: removing the old key alone left a strict check with no key at all.
+            #expect(message.contains("ssh-keyscan -p \(sshd.port) -t ed25519 127.0.0.1 >> \(file)"), "\(message)")
             #expect(message.contains("ssh-keygen -R '[127.0.0.1]:\(sshd.port)' -f \(file)"))
         }
     }
