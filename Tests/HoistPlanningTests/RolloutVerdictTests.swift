@@ -155,4 +155,17 @@ import Testing
         #expect(planner.hostFinished("h1", succeeded: false).isEmpty)
         #expect(planner.inFlightHosts == ["h2"])
     }
+
+    /// A stop after every host had started says so, not "0 hosts were skipped and may need
+    /// another deployment".
+    @Test func aStopAfterEveryHostStartedSaysNoneWasSkipped() {
+        var planner = RolloutPlanner(hosts: [RolloutHost(name: "h1")], config: .allAtOnce)
+        #expect(planner.start() == [.startHost("h1")])
+        _ = planner.stopRequested()
+        guard case .finished(let verdict)? = planner.hostFinished("h1", succeeded: true).last else {
+            Issue.record("no verdict")
+            return
+        }
+        #expect(verdict.message == "The deployment was stopped on request; every host had started, none was skipped.")
+    }
 }

@@ -72,13 +72,17 @@ enum RolloutMessages {
     }
 
     static func stopped(skipped: Int) -> String {
-        "The deployment was stopped on request; \(skipped) \(skipped == 1 ? "host was" : "hosts were")"
-            + " skipped and may need another deployment."
+        "The deployment was stopped on request; \(skippedHosts(skipped))."
     }
 
     static func stoppedOnAlarm(_ why: String, skipped: Int) -> String {
-        "The deployment was stopped because \(why); \(skipped) \(skipped == 1 ? "host was" : "hosts were")"
-            + " skipped and may need another deployment."
+        "The deployment was stopped because \(why); \(skippedHosts(skipped))."
+    }
+
+    /// "0 hosts were skipped and may need another deployment" read as a warning about nothing.
+    static func skippedHosts(_ skipped: Int) -> String {
+        skipped == 0 ? "every host had started, none was skipped"
+            : "\(skipped) \(skipped == 1 ? "host was" : "hosts were") skipped and may need another deployment"
     }
 
     static func stoppedOnLostLock(_ why: String, skipped: Int) -> String {
