@@ -79,7 +79,8 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "\(host) kept no record of \(id) (\(reason)): the history has its outcome, but `hoist show \(id) --refresh` "
                 + "and the group's next deployment cannot confirm it from the host"
         case .lockNotReleased(let hosts, let lease, let release):
-            return "the lock stays on \(hosts.map { "\($0.host) (\($0.reason))" }.joined(separator: ", ")): "
+            // Grouped by reason: five frozen hosts repeated the same long sentence five times.
+            return "the lock stays on \(HostNameList.byReason(hosts.map { ($0.host, $0.reason) })): "
                 + "it could not be removed there. Another deployment takes it over once its lease (\(lease) s) has passed, "
                 + "or at once where it can tell this deployment has ended; `\(release)` removes it now"
         case .lockLost(let host, let now):
