@@ -330,6 +330,11 @@ public struct Deployment: Sendable {
         var report = DeploymentReport(id: request.id.rawValue, verdict: result.run.verdict, hosts: result.run.hosts,
                                       historyFailures: failures)
         report.events = result.events
+        if !result.leftOut.isEmpty {
+            // Said on every output: only `--json` and `hoist show` carried it in the verdict.
+            observer.handle(.notice(.hostsLeftOutOfRotation(result.leftOut,
+                retry: request.commands.blueGreenRollback(playbook: request.playbookPath))))
+        }
         report.signals = signals
         report.recordGivenUp = givenUp
         return report

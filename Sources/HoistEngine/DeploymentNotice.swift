@@ -39,6 +39,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     case historyIncomplete(deploymentID: String, failures: [String], repair: String)
     /// Hosts out of service or with their app stopped when the deployment ended.
     case hostsNeedAttention([HostAttention], nextSteps: [String])
+    /// Blue/green: traffic moved without these hosts of the target fleet (unhealthy, or their
+    /// allow-traffic events failed), each with why; `retry` puts them in once they answer.
+    case hostsLeftOutOfRotation([String], retry: String)
     /// A host did not keep its own record of the deployment (it stopped answering as its
     /// outcome was written): the history has the outcome, the host cannot confirm it later.
     case hostRecordNotWritten(host: String, deploymentID: String, reason: String)
@@ -75,6 +78,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "\(host): \(runs == 1 ? "a hook" : "\(runs) hooks") of \(ids.joined(separator: ", ")) still running, though \(ids.count == 1 ? "it no longer holds" : "they no longer hold") the lock "
                 + "(\(ids.count == 1 ? "its" : "their") coordinator is gone, or \(ids.count == 1 ? "its" : "their") lock went stale or was released with --force); "
                 + "stopping \(runs == 1 ? "it" : "them") (TERM, then KILL after \(grace) s) before this deployment starts"
+        case .hostsLeftOutOfRotation(let hosts, let retry):
+            return "traffic moved without \(hosts.joined(separator: ", ")): \(hosts.count == 1 ? "it stays" : "they stay") out of rotation; "
+                + "`\(retry)` again puts \(hosts.count == 1 ? "it" : "them") in once \(hosts.count == 1 ? "it answers" : "they answer")"
         case .hostRecordNotWritten(let host, let id, let reason):
             return "\(host) kept no record of \(id) (\(reason)): the history has its outcome, but `hoist show \(id) --refresh` "
                 + "and the group's next deployment cannot confirm it from the host"

@@ -27,6 +27,8 @@ struct PhaseRun: Sendable {
         var run: DeploymentRunner.Result
         /// Every host's events over all phases, for `HostAttention`.
         var events: [String: [(LifecycleEvent, EventOutcome)]]
+        /// Hosts a blue/green reroute left out of rotation, each with why.
+        var leftOut: [String] = []
     }
 
     func run() async -> Result {
@@ -122,7 +124,8 @@ struct PhaseRun: Sendable {
             id: runner.context.id, status: record.status, errorCode: record.errorCode,
             message: record.message ?? (record.status == .succeeded ? back?.verdict(inRotation: inRotation, leftOut: leftOut) ?? "Traffic moved; every phase succeeded." : nil),
             hostStatuses: record.statuses, time: Date())
-        return Result(run: DeploymentRunner.Result(verdict: verdict, hosts: record.outcomes), events: record.outcomes.mapValues(\.events))
+        return Result(run: DeploymentRunner.Result(verdict: verdict, hosts: record.outcomes), events: record.outcomes.mapValues(\.events),
+                      leftOut: record.status == .succeeded ? leftOut : [])
     }
 
     /// An in-place deployment: its one rollout reports its own start.

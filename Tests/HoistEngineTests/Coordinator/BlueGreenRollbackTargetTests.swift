@@ -98,6 +98,9 @@ import HoistTestSupport
             #expect(rollback.verdict.message?.contains("left out of rotation: g1 (its allow-traffic events failed)") == true, "\(rollback.verdict)")
             #expect(calls.isSuperset(of: ["allow g2", "block b1", "block b2"]) && !calls.contains("allow g1"), "\(calls)")
             #expect(Self.live(group) == "green")
+            // Said on every output, not only in the verdict `--json` and `hoist show` carry.
+            let leftOut = LockLostTests.notices(group.reporter).compactMap { if case .hostsLeftOutOfRotation(let hosts, _) = $0 { hosts } else { nil } }
+            #expect(leftOut == [["g1 (its allow-traffic events failed)"]], "\(leftOut)")
         } else {
             #expect(rollback.verdict.status == .failed, "\(rollback.verdict)")
             #expect(!calls.contains { $0.hasPrefix("block") }, "the fleet rolled back keeps the traffic: \(calls)")
