@@ -164,6 +164,24 @@ struct HAProxyDriverTests {
         #expect(error?.description == expected + " (tried 4 times)")
     }
 
+    /// A server leaving maint waits in drain for a fresh check: set ready at once, it took
+    /// requests on its check from before maintenance though its app now failed it.
+    @Test func aServerLeavingMaintenanceWaitsForAFreshCheck() async throws {
+        try await withOneServer(.unixSocket) { lb, host, haproxy in
+            try await lb.register(host)
+            try await lb.waitUntilHealthy(host, timeoutSeconds: 300)
+            try await lb.deregister(host, drainTimeoutSeconds: 5)
+            let api = HAProxyUnixSocketAPI(path: haproxy.socketPath)
+            let recorded = RecordingAPI(inner: api)
+            let again = HAProxyLoadBalancer(name: "main", backend: "app", api: recorded, polling: Self.fast)
+            try await again.register(host)
+            let commands = recorded.commands.current
+            #expect(commands.firstIndex(of: "set server app/h001 state drain") ?? .max < commands.firstIndex(of: "set server app/h001 state ready") ?? -1,
+                    "\(commands)")
+            #expect(try await lb.state(of: host).admin == .ready)
+        }
+    }
+
     /// HAProxy's socket is gone for a moment while it reloads: a command that cannot reach it
     /// is tried again, and goes through once it can. The real HAProxy does the work; the
     /// wrapper only refuses the first tries, as a socket mid-reload does.
@@ -172,7 +190,8 @@ struct HAProxyDriverTests {
             let api = RefusingFirst(2, inner: HAProxyUnixSocketAPI(path: haproxy.socketPath))
             let lb = HAProxyLoadBalancer(name: "main", backend: "app", api: api, polling: Self.fast)
             try await lb.register(host)
-            #expect(api.tries.current == 3)
+            // Two refused, then the state read, the drain, the looks for a fresh check, ready.
+            #expect(api.tries.current > 3)
             #expect(try await lb.state(of: host).admin == .ready)
         }
     }
@@ -206,6 +225,18 @@ final class RefusingFirst: HAProxyRuntimeAPI {
     func send(_ command: String) async throws -> String {
         let attempt = tries.withLock { $0 += 1; return $0 }
         if attempt <= refusals { throw SocketExchangeError(message: "connect to \(inner.location) failed: Connection refused") }
+        return try await inner.send(command)
+    }
+}
+
+/// Records every command it passes to `inner`.
+final class RecordingAPI: HAProxyRuntimeAPI {
+    let inner: any HAProxyRuntimeAPI
+    let commands = Locked<[String]>([])
+    init(inner: any HAProxyRuntimeAPI) { self.inner = inner }
+    var location: String { inner.location }
+    func send(_ command: String) async throws -> String {
+        commands.withLock { $0.append(command) }
         return try await inner.send(command)
     }
 }

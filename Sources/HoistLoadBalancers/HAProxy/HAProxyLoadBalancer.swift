@@ -28,8 +28,26 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         _ = try serverName(for: host)
     }
 
+    /// From maint, through drain until a new health check has answered (at most
+    /// `freshCheckSeconds`): HAProxy checks no server in maint, and one set ready from there
+    /// took requests at once on its check from before (`UP 1/2 L7OK`), though its app now
+    /// failed it.
     public func register(_ host: HostSpec) async throws {
-        try await setState("ready", of: try serverName(for: host))
+        let server = try serverName(for: host)
+        // A server without a health check has none to wait for.
+        if let row = try await serversState(of: server), row.admin == .maint, row.hasHealthCheck {
+            try await setState("drain", of: server)
+            _ = try await watch(server, timeoutSeconds: Self.freshCheckSeconds) { Self.freshCheck($0, seenBefore: $1 > 0) }
+        }
+        try await setState("ready", of: server)
+    }
+
+    static let freshCheckSeconds = 10.0
+
+    /// A check completed since the server left maint: DRAIN with a passed check, or DOWN.
+    static func freshCheck(_ row: HAProxyStatRow, seenBefore: Bool) -> Bool? {
+        if let verdict = drainProbeVerdict(row, seenBefore: seenBefore) { return verdict }
+        return row.status == "DOWN" && !row.checkStatus.hasPrefix("*") ? false : nil
     }
 
     /// Drained means no session on two looks in a row, not one: HAProxy's threads pick a
@@ -73,13 +91,7 @@ public struct HAProxyLoadBalancer: LoadBalancer {
 
     public func state(of host: HostSpec) async throws -> LoadBalancerServerState {
         let server = try serverName(for: host)
-        let answer = try await send("show servers state \(backend)")
-        try checkNamesExist(answer, server: server)
-        let rows: [HAProxyServerStateRow]
-        do { rows = try HAProxyServersStateParser.parse(answer) } catch {
-            throw self.error(.command, "\(error)")
-        }
-        guard let admin = rows.first(where: { $0.server == server }) else {
+        guard let admin = try await serversState(of: server) else {
             throw error(.unknownServer, "backend \(backend) has no server \(server)")
         }
         let stat = try await statRow(of: server)
@@ -146,6 +158,18 @@ public struct HAProxyLoadBalancer: LoadBalancer {
     }
 
     // MARK: - Runtime API
+
+    /// The server's row of `show servers state` (what was asked of it); nil when the backend
+    /// has no such server.
+    private func serversState(of server: String) async throws -> HAProxyServerStateRow? {
+        let answer = try await send("show servers state \(backend)")
+        try checkNamesExist(answer, server: server)
+        do {
+            return try HAProxyServersStateParser.parse(answer).first { $0.server == server }
+        } catch {
+            throw self.error(.command, "\(error)")
+        }
+    }
 
     private func setState(_ state: String, of server: String) async throws {
         let answer = try await send("set server \(backend)/\(server) state \(state)")
