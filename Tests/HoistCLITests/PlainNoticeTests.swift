@@ -36,4 +36,15 @@ import Testing
         #expect(lines.count == 3, "\(lines)")
         #expect(lines.allSatisfy { $0.contains("hoist: warning: ") }, "\(lines)")
     }
+
+    /// An event whose scripts come from an earlier revision says which, as `--json` did alone.
+    @Test func anEventRunningAnEarlierRevisionsScriptsSaysWhich() throws {
+        let captured = try CapturedConsole()
+        let reporter = PlainReporter(console: captured.console)
+        let archive = "/var/lib/hoist/shop_web/d-EARLIER01/deployment-archive"
+        reporter.handle(.eventStarted(host: "h1", event: .applicationStop, time: Date(), scriptsFrom: archive))
+        reporter.handle(.eventStarted(host: "h1", event: .beforeInstall, time: Date(), scriptsFrom: nil))
+        #expect(captured.stdout.hasSuffix("h1 ApplicationStop runs the scripts of \(archive)\n"), "\(captured.stdout)")
+        #expect(!captured.stdout.contains("BeforeInstall"))
+    }
 }
