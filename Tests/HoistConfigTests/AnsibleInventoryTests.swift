@@ -73,6 +73,24 @@ import Testing
         ])
     }
 
+    /// `-o Port=65558` was kept and later wrapped to port 22; `-p 0` was kept too.
+    @Test func aPortInSSHArgumentsIsHeldToTheRangeOfAnsiblePort() throws {
+        let text = """
+            [web]
+            web1 ansible_ssh_common_args='-o Port=65558'
+            web2 ansible_ssh_extra_args="-p 0"
+            web3 ansible_ssh_extra_args="-oPort=http"
+            """
+        #expect(messages(InventoryLoader.parse(text: text, file: "h.ini", environment: memoryEnvironment())) == [
+            "h.ini:2:6: error: web.web1.ansible_ssh_common_args: -o Port must be a port number from 1 to 65535, not '65558'",
+            "h.ini:3:6: error: web.web2.ansible_ssh_extra_args: -p must be a port number from 1 to 65535, not '0'",
+            "h.ini:4:6: error: web.web3.ansible_ssh_extra_args: -o Port must be a port number from 1 to 65535, not 'http'",
+        ])
+        let good = "[web]\nweb1 ansible_ssh_extra_args='-p2222'\nweb2 ansible_ssh_extra_args='-o Port=65535'\n"
+        let inventory = try #require(InventoryLoader.parse(text: good, file: "h.ini", environment: memoryEnvironment()).value)
+        #expect(inventory.hosts.map(\.port) == [2222, 65535])
+    }
+
     static let yaml = """
         all:
           vars:

@@ -127,9 +127,8 @@ struct AnsibleInventory {
             case "ansible_user", "ansible_ssh_user": s.user = value.text
             case "ansible_ssh_private_key_file", "ansible_private_key_file": s.identityFiles = [paths.resolve(value.text)]
             case "ansible_port", "ansible_ssh_port":
-                if let port = Int(value.text), (1...65535).contains(port) { s.port = port } else {
-                    reader.error(line: value.line, column: value.column, p,
-                                 "must be a port number from 1 to 65535, not '\(value.text)'")
+                if let port = PortNumber.parse(value.text) { s.port = port } else {
+                    reader.error(line: value.line, column: value.column, p, PortNumber.problem(value.text))
                 }
             case "ansible_ssh_common_args", "ansible_ssh_extra_args":
                 do throws(AnsibleSSHArguments.Unsupported) {

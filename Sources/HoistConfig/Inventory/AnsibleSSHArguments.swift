@@ -10,7 +10,7 @@ import HoistCore
 enum AnsibleSSHArguments {
     struct Unsupported: Error {
         var message: String
-        var hint: String
+        var hint: String?
     }
 
     static func apply(_ text: String, to lower: HostSettings, paths: PathResolver) throws(Unsupported) -> HostSettings {
@@ -22,8 +22,8 @@ enum AnsibleSSHArguments {
             }
             if word.hasPrefix("-J"), let hops = value("-J") {
                 s.jump = hops.split(separator: ",").map(String.init)
-            } else if word.hasPrefix("-p"), let port = value("-p").flatMap(Int.init) {
-                s.port = port
+            } else if word.hasPrefix("-p"), let port = value("-p") {
+                s.port = try Self.port(port, option: "-p")
             } else if word.hasPrefix("-l"), let user = value("-l") {
                 s.user = user
             } else if word.hasPrefix("-i"), let key = value("-i") {
@@ -46,11 +46,17 @@ enum AnsibleSSHArguments {
         case "stricthostkeychecking": s.hostKeyChecking = SSHConfig.checking(value) ?? s.hostKeyChecking
         case "userknownhostsfile":
             s.knownHostsFile = value.split(separator: " ").first.map { paths.resolve(String($0)) }
-        case "port": s.port = Int(value) ?? s.port
+        case "port": s.port = try port(value, option: "-o Port")
         case "user": s.user = value
         case "identityfile": s.identityFiles = [paths.resolve(value)]
         default: break
         }
+    }
+
+    /// A port held to the range `ansible_port` is: one read loosely was kept and wrapped.
+    private static func port(_ text: String, option: String) throws(Unsupported) -> Int {
+        guard let port = PortNumber.parse(text) else { throw Unsupported(message: "\(option) \(PortNumber.problem(text))") }
+        return port
     }
 
     /// `ssh -W %h:%p -q -p 2222 jump@bastion` → `jump@bastion:2222`.

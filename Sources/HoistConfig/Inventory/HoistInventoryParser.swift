@@ -87,7 +87,7 @@ struct HoistInventoryParser {
             switch entry.key {
             case "address": s.address = reader.string(v, p)
             case "user": s.user = reader.string(v, p)
-            case "port": s.port = reader.int(v, p, in: 1...65535, what: "a port number from 1 to 65535")
+            case "port": s.port = reader.int(v, p, in: PortNumber.range, what: PortNumber.described)
             case "identity_file": s.identityFiles = reader.stringList(v, p).map { $0.map(paths.resolve) }
             case "known_hosts": s.knownHostsFile = reader.string(v, p).map(paths.resolve)
             case "host_key_checking": s.hostKeyChecking = reader.choice(v, p, HostKeyChecking.self)

@@ -120,7 +120,7 @@ struct HostResolver {
             guard let p = Int(rest[rest.index(after: colon)...]) else { return nil }
             port = p
         }
-        guard !host.isEmpty, !host.contains(" "), (1...65535).contains(port) else { return nil }
+        guard !host.isEmpty, !host.contains(" "), PortNumber.range.contains(port) else { return nil }
         return JumpHost(address: String(host), port: port, user: user)
     }
 

@@ -93,12 +93,12 @@ public struct SSHConfig: Sendable, Hashable {
                     }
                     if blocks.count != before { blocks.append(Block(patterns: outer.patterns, isMatch: outer.isMatch)) }
                 case "port":
-                    if let port = Int(value), (1...65535).contains(port) {
+                    if PortNumber.parse(value) != nil {
                         blocks[blocks.count - 1].entries.append(Entry(key: key, value: value))
                     } else {
                         diagnostics.append(Diagnostic(
                             file: file, line: index + 1, column: 1, keyPath: "Port",
-                            message: "must be a port number from 1 to 65535, not '\(value)'"))
+                            message: PortNumber.problem(value)))
                     }
                 case "stricthostkeychecking":
                     if SSHConfig.checking(value) == nil {
