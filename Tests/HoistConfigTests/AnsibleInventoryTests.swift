@@ -91,6 +91,23 @@ import Testing
         #expect(inventory.hosts.map(\.port) == [2222, 65535])
     }
 
+    /// `-J -oProxyCommand=evil` and `-o ProxyJump=a$(id)b` were taken as jump hosts.
+    @Test func aJumpHostInSSHArgumentsThatIsNoNameIsAnError() {
+        let text = """
+            [web]
+            web1
+            web2
+            db1 ansible_ssh_extra_args="-o ProxyJump=a$(id)b"
+
+            [web:vars]
+            ansible_ssh_common_args='-J -oProxyCommand=evil'
+            """
+        #expect(messages(InventoryLoader.parse(text: text, file: "h.ini", environment: memoryEnvironment())) == [
+            "h.ini:7:1: error: web.vars.ansible_ssh_common_args: jump host '-oProxyCommand=evil' has the address '-oProxyCommand=evil': it starts with '-', which would be read as an option (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
+            "h.ini:4:5: error: web.db1.ansible_ssh_extra_args: jump host 'a$(id)b' has the address 'a$(id)b': it holds '$', which no IP address or DNS name does (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
+        ])
+    }
+
     static let yaml = """
         all:
           vars:

@@ -113,7 +113,7 @@ import Testing
             "bad.yml:15:5: error: hosts.c.becom: unknown key 'becom' (did you mean 'become'?)",
             "bad.yml:17:14: error: hosts.d.address: the address has a range of 3 but the host name 'd' has none (give the name a range of the same length, e.g. d[01:03])",
             "bad.yml:8:3: error: hosts.b: host 'b' has no address (add 'address: <IP or DNS name>')",
-            "bad.yml:12:3: error: hosts.c.jump: 'nowhere:99999' is neither a host of this inventory nor user@host:port (the port must be from 1 to 65535)",
+            "bad.yml:14:11: error: hosts.c.jump: 'nowhere:99999' is neither a host of this inventory nor user@host:port (the port must be from 1 to 65535)",
         ])
     }
 
@@ -138,6 +138,43 @@ import Testing
             "hostile.yml:2:3: error: hosts.a: host 'a' has the address '-oProxyCommand=touch /tmp/x': it starts with '-', which would be read as an option (give an IP address or a DNS name)",
             "hostile.yml:4:3: error: hosts.b: host 'b' has the address '10.0.0.2 -p 2222': it holds a space (U+20) (give an IP address or a DNS name)",
             "hostile.yml:6:3: error: hosts.c: host 'c' has the user 'root; touch /tmp/x': it holds a space (U+20) (give the SSH user's name)",
+        ])
+    }
+
+    /// A jump host is held to the rules of a host's address and user, wherever it is
+    /// written: `-oProxyCommand=evil` as a hop was accepted and reached ssh as an option.
+    @Test func aJumpHostThatIsNoNameIsAnErrorWhereItIsWritten() {
+        let text = """
+            defaults:
+              jump: "a$(id)b"
+            hosts:
+              a:
+                address: 10.0.0.1
+                jump: "-oProxyCommand=evil"
+              b:
+                address: 10.0.0.2
+              c:
+                address: 10.0.0.3
+                jump: [ok.example.com, "x y@bastion"]
+              d:
+                address: 10.0.0.4
+                jump: alias
+              e:
+                address: 10.0.0.5
+                jump: []
+            """
+        let environment = memoryEnvironment([
+            "/home/ops/.ssh/config": "Host d\n  ProxyJump -oProxyCommand=evil2\nHost alias\n  HostName -oProxyCommand=evil3\n",
+        ])
+        #expect(messages(InventoryLoader.parse(text: text, file: "jump.yml", environment: environment)) == [
+            "jump.yml:6:11: error: hosts.a.jump: jump host '-oProxyCommand=evil' has the address '-oProxyCommand=evil': it starts with '-', which would be read as an option (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
+            "jump.yml:2:9: error: defaults.jump: jump host 'a$(id)b' has the address 'a$(id)b': it holds '$', which no IP address or DNS name does (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
+            "jump.yml:11:11: error: hosts.c.jump: jump host 'x y@bastion' has the user 'x y': it holds a space (U+20) (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
+            "jump.yml:14:11: error: hosts.d.jump: jump host 'alias' has the address '-oProxyCommand=evil3': it starts with '-', which would be read as an option (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
+        ])
+        let fromSSHConfig = "hosts:\n  d:\n    address: 10.0.0.4\n"
+        #expect(messages(InventoryLoader.parse(text: fromSSHConfig, file: "jump.yml", environment: environment)) == [
+            "/home/ops/.ssh/config:2:1: error: ProxyJump: jump host '-oProxyCommand=evil2' has the address '-oProxyCommand=evil2': it starts with '-', which would be read as an option (name a host of this inventory, or user@host:port with an IP address or a DNS name)",
         ])
     }
 

@@ -219,6 +219,12 @@ import Testing
             "pb/p.yml: error: load_balancers[0].via: 'lb2' is not a host of the inventory /srv/inv/hosts.yml (did you mean 'lb1'?)",
             "pb/p.yml: error: ssh.jump: 'a b' is neither a host of the inventory nor user@host:port",
         ])
+
+        let evil = good.replacingOccurrences(of: "jump: lb1", with: "jump: '-oProxyCommand=evil'")
+        let evilPlaybook = try #require(PlaybookParser.parse(text: evil, file: "pb/p.yml", baseDirectory: "/srv/pb", homeDirectory: "/h").value)
+        #expect(messages(PlaybookLoader.inventory(for: evilPlaybook, environment: memoryEnvironment(files))) == [
+            "pb/p.yml: error: ssh.jump: jump host '-oProxyCommand=evil' has the address '-oProxyCommand=evil': it starts with '-', which would be read as an option (name a host of the inventory, or user@host:port with an IP address or a DNS name)",
+        ])
     }
 
     @Test(arguments: [

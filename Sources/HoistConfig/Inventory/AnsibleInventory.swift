@@ -132,7 +132,9 @@ struct AnsibleInventory {
                 }
             case "ansible_ssh_common_args", "ansible_ssh_extra_args":
                 do throws(AnsibleSSHArguments.Unsupported) {
+                    let before = s.jump
                     s = try AnsibleSSHArguments.apply(value.text, to: s, paths: paths)
+                    if s.jump != before { s.jumpPlace = SettingPlace(file: reader.file, line: value.line, column: value.column, keyPath: p) }
                 } catch {
                     reader.error(line: value.line, column: value.column, p, error.message, hint: error.hint)
                 }

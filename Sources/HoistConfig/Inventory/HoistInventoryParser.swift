@@ -93,6 +93,7 @@ struct HoistInventoryParser {
             case "host_key_checking": s.hostKeyChecking = reader.choice(v, p, HostKeyChecking.self)
             case "jump":
                 s.jump = YAMLNodeReader.isNull(v) ? [] : reader.stringList(v, p).map(Self.splitHops)
+                s.jumpPlace = SettingPlace(file: reader.file, line: v.mark?.line, column: v.mark?.column, keyPath: p)
             case "become": s.become = reader.bool(v, p)
             case "deployment_root":
                 if let root = reader.string(v, p) {

@@ -61,7 +61,8 @@ struct HostResolver {
             let draft = draftsByName[spec.name]!
             // A host is never its own jump host: inventory-wide `jump:` defaults name the
             // bastion, which itself is reached directly.
-            spec.jumps = jumps(settingsByName[spec.name]?.jump ?? [], for: draft, byName: byName,
+            let settings = settingsByName[spec.name]
+            spec.jumps = jumps(settings?.jump ?? [], writtenAt: settings?.jumpPlace, for: draft, byName: byName,
                                settingsByName: settingsByName, visiting: [spec.name])
                 .filter { $0.address != spec.address || $0.port != spec.port }
             return spec
@@ -71,7 +72,7 @@ struct HostResolver {
     /// The hops in front of a host. A hop naming an inventory host brings that host's own
     /// hops first, as chained ProxyJump does.
     private func jumps(
-        _ hops: [String], for draft: HostDraft, byName: [String: HostSpec],
+        _ hops: [String], writtenAt place: SettingPlace?, for draft: HostDraft, byName: [String: HostSpec],
         settingsByName: [String: HostSettings], visiting: Set<String>
     ) -> [JumpHost] {
         var out: [JumpHost] = []
@@ -83,18 +84,41 @@ struct HostResolver {
                                  "jump hosts form a loop through '\(hop)'", hint: "a host cannot be its own jump host")
                     return out
                 }
-                out += jumps(settingsByName[hop]?.jump ?? [], for: draft, byName: byName,
+                let settings = settingsByName[hop]
+                out += jumps(settings?.jump ?? [], writtenAt: settings?.jumpPlace, for: draft, byName: byName,
                              settingsByName: settingsByName, visiting: visiting.union([hop]))
                 out.append(JumpHost(address: host.address, port: host.port, user: host.user))
             } else if let jump = Self.parseHop(hop) {
-                out.append(sshConfig.map { Self.resolve(jump, through: $0) } ?? jump)
+                let resolved = sshConfig.map { Self.resolve(jump, through: $0) } ?? jump
+                if let problem = Self.hopProblem(resolved) {
+                    report(at: place, else: draft, "jump host '\(hop)' \(problem)",
+                           hint: "name a host of this inventory, or user@host:port with an IP address or a DNS name")
+                    continue
+                }
+                out.append(resolved)
             } else {
-                reader.error(line: draft.line, column: draft.column, join(draft.keyPath, "jump"),
-                             "'\(hop)' is neither a host of this inventory nor user@host:port",
-                             hint: "the port must be from 1 to 65535")
+                report(at: place, else: draft, "'\(hop)' is neither a host of this inventory nor user@host:port",
+                       hint: "the port must be from 1 to 65535")
             }
         }
         return out
+    }
+
+    /// Why a hop cannot be used, held to the rules of a host's own address and user (ssh
+    /// would read `-oProxyCommand=…` as an option), or nil.
+    static func hopProblem(_ jump: JumpHost) -> String? {
+        if let problem = NameChecks.addressProblem(jump.address) { return "has the address '\(jump.address)': \(problem)" }
+        if let user = jump.user, let problem = NameChecks.userProblem(user) { return "has the user '\(user)': \(problem)" }
+        return nil
+    }
+
+    /// Reports a bad hop once where it was written (a group's or the defaults' `jump` reaches
+    /// many hosts), else at the host.
+    private func report(at place: SettingPlace?, else draft: HostDraft, _ message: String, hint: String) {
+        let diagnostic = Diagnostic(
+            file: place?.file ?? reader.file, line: place?.line ?? draft.line, column: place?.column ?? draft.column,
+            keyPath: place?.keyPath ?? join(draft.keyPath, "jump"), message: message, hint: hint)
+        if !reader.diagnostics.contains(diagnostic) { reader.append([diagnostic]) }
     }
 
     /// `host`, `user@host`, `host:port`, `user@[v6]:port`.
@@ -137,6 +161,6 @@ struct HostResolver {
             address: options.hostName, port: options.port, user: options.user,
             identityFiles: options.identityFiles.isEmpty ? nil : options.identityFiles,
             knownHostsFile: options.knownHostsFile, hostKeyChecking: options.hostKeyChecking,
-            jump: options.proxyJump)
+            jump: options.proxyJump, jumpPlace: options.proxyJumpPlace)
     }
 }

@@ -12,6 +12,10 @@ struct HostSettings: Sendable, Hashable {
     var hostKeyChecking: HostKeyChecking?
     /// Hop specifications as written (`bastion`, `root@10.0.0.1:2222`); [] means no jump.
     var jump: [String]?
+    /// Where `jump` was written: a hop is judged only once the inventory's hosts are known,
+    /// and a bad one is reported there (a group's vars line, an ssh_config line), not at
+    /// every host it reached.
+    var jumpPlace: SettingPlace?
     var become: Bool?
     var deploymentRoot: String?
     var passwordEnv: String?
@@ -23,9 +27,18 @@ struct HostSettings: Sendable, Hashable {
             identityFiles: identityFiles ?? lower.identityFiles,
             knownHostsFile: knownHostsFile ?? lower.knownHostsFile,
             hostKeyChecking: hostKeyChecking ?? lower.hostKeyChecking, jump: jump ?? lower.jump,
+            jumpPlace: jump != nil ? jumpPlace : lower.jumpPlace,
             become: become ?? lower.become, deploymentRoot: deploymentRoot ?? lower.deploymentRoot,
             passwordEnv: passwordEnv ?? lower.passwordEnv)
     }
+}
+
+/// Where a setting was written, in the inventory or in the ssh_config it reads.
+struct SettingPlace: Sendable, Hashable {
+    var file: String
+    var line: Int?
+    var column: Int?
+    var keyPath: String
 }
 
 /// One host as an inventory parser read it, before defaults, ssh_config and jump hosts are

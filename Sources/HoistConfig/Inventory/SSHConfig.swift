@@ -15,6 +15,8 @@ public struct SSHConfig: Sendable, Hashable {
         public var identityFiles: [String] = []
         /// Hops as written; [] when ProxyJump is `none`.
         public var proxyJump: [String]?
+        /// The ProxyJump line, for a hop found bad once the inventory is known.
+        var proxyJumpPlace: SettingPlace?
         public var hostKeyChecking: HostKeyChecking?
         public var knownHostsFile: String?
         public init() {}
@@ -29,6 +31,9 @@ public struct SSHConfig: Sendable, Hashable {
     struct Entry: Sendable, Hashable {
         var key: String
         var value: String
+        /// Where the line is (an `Include`d file's own name).
+        var file = ""
+        var line = 0
     }
 
     var blocks: [Block]
@@ -109,7 +114,7 @@ public struct SSHConfig: Sendable, Hashable {
                         blocks[blocks.count - 1].entries.append(Entry(key: key, value: value))
                     }
                 case "hostname", "user", "identityfile", "proxyjump", "userknownhostsfile":
-                    blocks[blocks.count - 1].entries.append(Entry(key: key, value: SSHConfig.unquote(value)))
+                    blocks[blocks.count - 1].entries.append(Entry(key: key, value: SSHConfig.unquote(value), file: file, line: index + 1))
                 default:
                     continue
                 }
@@ -148,6 +153,7 @@ public struct SSHConfig: Sendable, Hashable {
                 case "proxyjump":
                     options.proxyJump = entry.value.lowercased() == "none"
                         ? [] : entry.value.split(separator: ",").map { String($0).trimming(" ") }
+                    options.proxyJumpPlace = SettingPlace(file: entry.file, line: entry.line, column: 1, keyPath: "ProxyJump")
                 case "stricthostkeychecking": options.hostKeyChecking = Self.checking(entry.value)
                 case "userknownhostsfile":
                     let first = entry.value.split(separator: " ").first.map(String.init) ?? entry.value

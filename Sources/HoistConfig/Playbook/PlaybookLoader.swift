@@ -41,6 +41,11 @@ public enum PlaybookLoader {
                 if let host = inventory.host(named: hop) {
                     jumps! += host.jumps + [JumpHost(address: host.address, port: host.port, user: host.user)]
                 } else if let jump = HostResolver.parseHop(hop) {
+                    if let problem = HostResolver.hopProblem(jump) {
+                        problems.append(Diagnostic(
+                            file: playbook.file, keyPath: "ssh.jump", message: "jump host '\(hop)' \(problem)",
+                            hint: "name a host of the inventory, or user@host:port with an IP address or a DNS name"))
+                    }
                     jumps!.append(jump)
                 } else {
                     problems.append(Diagnostic(
