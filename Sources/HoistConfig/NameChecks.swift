@@ -23,11 +23,38 @@ enum NameChecks {
         return nil
     }
 
+    /// Why `name` cannot be a host's name, or nil. Names come back as `--hosts` terms
+    /// (`redeploy` and `rollback` select the hosts a deployment recorded by name), so a name
+    /// must match itself and nothing else in `HostPattern`'s language: not `a,b` (two terms),
+    /// not `web*` or `h[1]` (globs), not `role=web` (a tag), not one starting with `!`, `&` or
+    /// `~`. A control character forged lines in plain output (a newline, in cron mail).
+    static func hostNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if let problem = wordProblem(name) { return problem }
+        if let first = name.first, "!&~".contains(first) { return "it starts with '\(first)', which --hosts reads as pattern syntax" }
+        if let bad = name.first(where: { ",=*?[]\\".contains($0) }) { return "it holds '\(bad)', which --hosts reads as pattern syntax" }
+        return nil
+    }
+
+    /// `text` as a message may show it: control characters as `\u{A}`, so a name cannot
+    /// forge a line of its own error.
+    static func shown(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// A leading dash, a space or a control character.
     private static func wordProblem(_ text: String) -> String? {
         if text.hasPrefix("-") { return "it starts with '-', which would be read as an option" }
-        if let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            return "it holds \(bad.properties.isWhitespace ? "a space" : "a control character") (U+\(String(bad.value, radix: 16, uppercase: true)))"
+        if let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
+            return "it holds \(bad.properties.generalCategory == .control ? "a control character" : "a space") (U+\(String(bad.value, radix: 16, uppercase: true)))"
         }
         return nil
     }

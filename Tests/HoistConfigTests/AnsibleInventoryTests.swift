@@ -108,6 +108,20 @@ import Testing
         ])
     }
 
+    /// Both Ansible formats go through the same host name check as Hoist's.
+    @Test func aHostNameHostsCannotSelectAgainIsAnErrorInAnsibleInventories() {
+        let ini = "[web]\n-oProxyCommand=x\nweb?1\n\"\" ansible_host=10.0.0.1\nweb1\n"
+        #expect(messages(InventoryLoader.parse(text: ini, file: "h.ini", environment: memoryEnvironment())).map { $0.components(separatedBy: " (use ")[0] } == [
+            "h.ini:2:1: error: web.-oProxyCommand=x: the host name \"-oProxyCommand=x\" cannot be used: it starts with '-', which would be read as an option",
+            "h.ini:3:1: error: web.web?1: the host name \"web?1\" cannot be used: it holds '?', which --hosts reads as pattern syntax",
+            "h.ini:4:1: error: web.: the host name \"\" cannot be used: it is empty",
+        ])
+        let yaml = "all:\n  hosts:\n    \"db\\n1\":\n    db2:\n"
+        #expect(messages(InventoryLoader.parse(text: yaml, file: "h.yml", environment: memoryEnvironment())).map { $0.components(separatedBy: " (use ")[0] } == [
+            "h.yml:3:5: error: all.hosts.db\\u{A}1: the host name \"db\\u{A}1\" cannot be used: it holds a control character (U+A)",
+        ])
+    }
+
     static let yaml = """
         all:
           vars:

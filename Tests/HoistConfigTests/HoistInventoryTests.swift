@@ -178,6 +178,39 @@ import Testing
         ])
     }
 
+    /// A host name comes back as a `--hosts` term (`redeploy`, `rollback`) and is printed in
+    /// plain output: one that is empty, holds a control character (a newline forged lines in
+    /// cron mail), starts with `-` or is pattern syntax was accepted and broke them later.
+    @Test func aHostNameHostsCannotSelectAgainIsAnError() {
+        let text = """
+            hosts:
+              "": {address: 10.0.0.1}
+              "a\\nb": {address: 10.0.0.2}
+              "a\\0b": {address: 10.0.0.3}
+              -x: {address: 10.0.0.4}
+              "a,b": {address: 10.0.0.5}
+              web*: {address: 10.0.0.6}
+              role=web: {address: 10.0.0.7}
+              "!x": {address: 10.0.0.8}
+              "~x": {address: 10.0.0.9}
+              "a b": {address: 10.0.0.10}
+              ok-1.example_host: {address: 10.0.0.11}
+            """
+        let hint = "(use letters, digits, '.', '_' and '-' (not first); --hosts reads , = * ? [ ] \\ and a leading ! & ~ as pattern syntax)"
+        #expect(messages(InventoryLoader.parse(text: text, file: "names.yml", environment: memoryEnvironment())) == [
+            "names.yml:2:3: error: hosts.: the host name \"\" cannot be used: it is empty \(hint)",
+            "names.yml:3:3: error: hosts.a\\u{A}b: the host name \"a\\u{A}b\" cannot be used: it holds a control character (U+A) \(hint)",
+            "names.yml:4:3: error: hosts.a\\u{0}b: the host name \"a\\u{0}b\" cannot be used: it holds a control character (U+0) \(hint)",
+            "names.yml:5:3: error: hosts.-x: the host name \"-x\" cannot be used: it starts with '-', which would be read as an option \(hint)",
+            "names.yml:6:3: error: hosts.a,b: the host name \"a,b\" cannot be used: it holds ',', which --hosts reads as pattern syntax \(hint)",
+            "names.yml:7:3: error: hosts.web*: the host name \"web*\" cannot be used: it holds '*', which --hosts reads as pattern syntax \(hint)",
+            "names.yml:8:3: error: hosts.role=web: the host name \"role=web\" cannot be used: it holds '=', which --hosts reads as pattern syntax \(hint)",
+            "names.yml:9:3: error: hosts.!x: the host name \"!x\" cannot be used: it starts with '!', which --hosts reads as pattern syntax \(hint)",
+            "names.yml:10:3: error: hosts.~x: the host name \"~x\" cannot be used: it starts with '~', which --hosts reads as pattern syntax \(hint)",
+            "names.yml:11:3: error: hosts.a b: the host name \"a b\" cannot be used: it holds a space (U+20) \(hint)",
+        ])
+    }
+
     /// A range bomb is refused before any name is made (it took 10 to 15 GB).
     @Test func aRangeOfMoreThanTenThousandNamesIsAnError() {
         let text = """

@@ -2,7 +2,8 @@ import HoistCore
 
 /// Turns drafts into `HostSpec`s: layers the host's own settings over the inventory defaults
 /// over ssh_config over Hoist's built-in defaults, resolves jump hosts (an inventory host name
-/// or `user@host:port`), and reports duplicate names, missing addresses and jump loops.
+/// or `user@host:port`), and reports names `--hosts` could not select again, duplicate names,
+/// missing addresses and jump loops.
 struct HostResolver {
     let reader: YAMLNodeReader
     let sshConfig: SSHConfig?
@@ -11,6 +12,12 @@ struct HostResolver {
         var seen: [String: HostDraft] = [:]
         var unique: [HostDraft] = []
         for draft in drafts {
+            if let problem = NameChecks.hostNameProblem(draft.name) {
+                reader.error(line: draft.line, column: draft.column, NameChecks.shown(draft.keyPath),
+                             "the host name \"\(NameChecks.shown(draft.name))\" cannot be used: \(problem)",
+                             hint: "use letters, digits, '.', '_' and '-' (not first); --hosts reads , = * ? [ ] \\ and a leading ! & ~ as pattern syntax")
+                continue
+            }
             if let first = seen[draft.name] {
                 let place = first.line.map { " (first defined at line \($0))" } ?? ""
                 reader.error(line: draft.line, column: draft.column, draft.keyPath,
