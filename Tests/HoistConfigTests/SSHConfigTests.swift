@@ -79,6 +79,32 @@ import Testing
         ])
     }
 
+    /// Two files that each `Include` their own folder's glob gave 65,536 identical "nested
+    /// more than 16 deep" lines (12 files ran for minutes): the first one stops everything.
+    @Test func anIncludeGlobLoopStopsAtTheFirstTooDeepInclude() {
+        let files: [String: String] = ["/h/.ssh/d/a": "Include /h/.ssh/d/*\n", "/h/.ssh/d/b": "Include /h/.ssh/d/*\n"]
+        let (_, problems) = SSHConfig.parse(
+            "Include d/*\nHost x\n  Port 0\n", file: "/h/.ssh/config", baseDirectory: "/h/.ssh", homeDirectory: "/h",
+            files: SSHConfig.IncludedFiles(read: { files[$0] }, list: { $0 == "/h/.ssh/d" ? ["a", "b"] : [] }))
+        #expect(problems.map(\.description) == [
+            "/h/.ssh/d/a:1:1: error: Include: Include is nested more than 16 deep (an included file probably includes itself, or a folder it globs)",
+        ])
+    }
+
+    /// Includes that do not loop can still multiply: each of 15 files naming the next twice
+    /// read 32,768 files.
+    @Test func includesThatMultiplyStopAtAThousandFiles() {
+        var chain: [String: String] = ["/h/.ssh/f15": "User u\n"]
+        for n in 1..<15 { chain["/h/.ssh/f\(n)"] = "Include f\(n + 1) f\(n + 1)\n" }
+        let files = chain
+        let (_, problems) = SSHConfig.parse(
+            "Include f1\n", file: "/h/.ssh/config", baseDirectory: "/h/.ssh", homeDirectory: "/h",
+            files: SSHConfig.IncludedFiles(read: { files[$0] }, list: { _ in [] }))
+        #expect(problems.map(\.description) == [
+            "/h/.ssh/f13:1:1: error: Include: Include reads more than 1000 files in all (an included file probably names the same files more than once)",
+        ])
+    }
+
     /// Inventory values win over ssh_config; ssh_config wins over Hoist's built-in defaults.
     /// Uses real temporary files, never the real ~/.ssh.
     @Test func inventoryWinsOverSSHConfigReadFromDisk() throws {

@@ -65,13 +65,21 @@ public struct SSHConfig: Sendable, Hashable {
 
     private struct Parser {
         static let maxDepth = 16
+        /// Included files read in all: `Include`s that do not loop can still multiply
+        /// (`Include b b b` in each of 15 files).
+        static let maxIncludes = 1_000
         let files: IncludedFiles
         let homeDirectory: String
         var blocks = [Block(patterns: ["*"])]
         var diagnostics: [Diagnostic] = []
+        var includes = 0
+        /// Set by the first Include too deep or too many; everything stops there, as ssh stops
+        /// at "Too many recursive configuration includes". Going on after the error made a
+        /// glob that includes its own folder report 65,536 identical lines, or run for minutes.
+        var stopped = false
 
         mutating func parse(_ text: String, file: String, depth: Int) {
-            for (index, rawLine) in TextLines.lines(text).enumerated() {
+            for (index, rawLine) in TextLines.lines(text).enumerated() where !stopped {
                 let line = rawLine.trimming(" \t")
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 guard let (key, value) = SSHConfig.splitOption(line) else { continue }
@@ -82,17 +90,22 @@ public struct SSHConfig: Sendable, Hashable {
                     blocks.append(Block(patterns: [], isMatch: true))
                 case "include":
                     guard depth < Self.maxDepth else {
-                        diagnostics.append(Diagnostic(
-                            file: file, line: index + 1, column: 1, keyPath: "Include",
-                            message: "Include is nested more than \(Self.maxDepth) deep", hint: "an included file probably includes itself"))
-                        continue
+                        stop(file, index + 1, "Include is nested more than \(Self.maxDepth) deep",
+                             hint: "an included file probably includes itself, or a folder it globs")
+                        return
                     }
                     // An included file's lines belong to the block the Include is in until its
                     // own Host lines; after it, this file's block goes on.
                     let outer = blocks[blocks.count - 1]
                     let before = blocks.count
                     for name in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-                        for path in paths(String(name)) {
+                        for path in paths(String(name)) where !stopped {
+                            includes += 1
+                            guard includes <= Self.maxIncludes else {
+                                stop(file, index + 1, "Include reads more than \(Self.maxIncludes) files in all",
+                                     hint: "an included file probably names the same files more than once")
+                                return
+                            }
                             if let included = files.read(path) { parse(included, file: path, depth: depth + 1) }
                         }
                     }
@@ -119,6 +132,11 @@ public struct SSHConfig: Sendable, Hashable {
                     continue
                 }
             }
+        }
+
+        mutating func stop(_ file: String, _ line: Int, _ message: String, hint: String) {
+            diagnostics.append(Diagnostic(file: file, line: line, column: 1, keyPath: "Include", message: message, hint: hint))
+            stopped = true
         }
 
         /// The files an Include name means, in name order.
