@@ -8,20 +8,28 @@ struct AnsibleYAMLParser {
 
     func parse(_ root: Node) -> AnsibleInventory {
         var inventory = AnsibleInventory()
+        var visited = Set<String>()
         guard let top = reader.mapping(root, "", what: "a mapping of group names (usually 'all')") else { return inventory }
         for entry in top {
             inventory.ensureGroup(entry.key)
             if entry.key != "all" && !inventory.groups["all"]!.children.contains(entry.key) {
                 inventory.groups["all"]!.children.append(entry.key)
             }
-            group(entry.key, entry.value, entry.key, &inventory)
+            group(entry.key, entry.value, entry.key, &inventory, &visited)
         }
         return inventory
     }
 
-    private func group(_ name: String, _ node: Node, _ path: String, _ inventory: inout AnsibleInventory) {
+    /// Reads a group once per place it is written. A YAML alias puts one written group in
+    /// many places: a chain of groups each with two children aliasing the one before read
+    /// 2^24 groups from 1.3 KB. Reading the same group from the same node again adds
+    /// nothing, so a group name with its node's place is read once.
+    private func group(
+        _ name: String, _ node: Node, _ path: String, _ inventory: inout AnsibleInventory, _ visited: inout Set<String>
+    ) {
         inventory.ensureGroup(name)
         if YAMLNodeReader.isNull(node) { return }
+        if let mark = node.mark, !visited.insert("\(mark.line):\(mark.column) \(name)").inserted { return }
         guard let entries = reader.mapping(node, path, what: "a group: a mapping with hosts, children and vars") else { return }
         reader.rejectUnknownKeys(entries, allowed: Self.groupKeys, path)
         for entry in entries where !YAMLNodeReader.isNull(entry.value) {
@@ -34,7 +42,7 @@ struct AnsibleYAMLParser {
                     if !inventory.groups[name]!.children.contains(child.key) {
                         inventory.groups[name]!.children.append(child.key)
                     }
-                    group(child.key, child.value, join(p, child.key), &inventory)
+                    group(child.key, child.value, join(p, child.key), &inventory, &visited)
                 }
             case "hosts":
                 for host in reader.mapping(entry.value, p, what: "a mapping of host names to their vars") ?? [] {
