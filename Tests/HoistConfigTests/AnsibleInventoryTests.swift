@@ -172,6 +172,17 @@ import Testing
         #expect(Set(h1.tags.map(\.description)) == Set(["g0"] + (1...24).flatMap { ["g\($0)", "a\($0)", "b\($0)"] }))
     }
 
+    /// Each new host was looked up in its group's list, and every group was asked about every
+    /// host: 100,000 hosts in one group took nearly five minutes.
+    @Test func aGroupOfAHundredThousandHostsIsReadInSeconds() throws {
+        let text = "[web]\n" + (0..<10).map { "g\($0)-[0000:9999] ansible_host=10.0.0.1\n" }.joined() + "[web:vars]\nansible_user=deploy\n"
+        let start = ContinuousClock.now
+        let inventory = try #require(InventoryLoader.parse(text: text, file: "big.ini", environment: memoryEnvironment()).value)
+        #expect(ContinuousClock.now - start < .seconds(30))
+        #expect(inventory.hosts.count == 100_000)
+        #expect(inventory.hosts.last.map { "\($0.name) \($0.user) \($0.tags)" } == "g9-9999 deploy [web]")
+    }
+
     @Test func yamlUnknownGroupKey() {
         let text = "all:\n  children:\n    web:\n      host:\n        a:\n"
         #expect(messages(InventoryLoader.parse(text: text, file: "h.yml", environment: memoryEnvironment())) == [

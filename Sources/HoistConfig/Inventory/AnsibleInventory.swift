@@ -19,6 +19,9 @@ struct AnsibleInventory {
 
     struct Group {
         var hosts: [String] = []
+        /// `hosts` as a set: asking the list whether it holds each new host made a group of
+        /// 100,000 hosts take minutes.
+        var hostSet: Set<String> = []
         var children: [String] = []
         var vars: [(key: String, value: Value)] = []
     }
@@ -62,7 +65,7 @@ struct AnsibleInventory {
     /// Adds a host to a group; a host listed in several groups is one host.
     mutating func add(host name: String, to group: String, place: Host, vars: [(key: String, value: Value)]) {
         ensureGroup(group)
-        if !(groups[group]!.hosts.contains(name)) { groups[group]!.hosts.append(name) }
+        if groups[group]!.hostSet.insert(name).inserted { groups[group]!.hosts.append(name) }
         if hosts[name] == nil {
             hosts[name] = place
             hostOrder.append(name)
@@ -73,7 +76,8 @@ struct AnsibleInventory {
     /// The groups containing each group, transitively, with their depth below `all`.
     private func depths() -> [String: Int] {
         var depth: [String: Int] = ["all": 0]
-        var queue = ["all"] + groupOrder.filter { name in name != "all" && !groups.values.contains { $0.children.contains(name) } }
+        let someonesChild = Set(groups.values.flatMap(\.children))
+        var queue = ["all"] + groupOrder.filter { $0 != "all" && !someonesChild.contains($0) }
         for name in queue where name != "all" { depth[name] = 1 }
         var index = 0
         while index < queue.count {
@@ -98,20 +102,34 @@ struct AnsibleInventory {
             for parent in parents[group] ?? [] { ancestors(parent, &seen) }
         }
 
-        return hostOrder.map { name in
-            let host = hosts[name]!
+        // Each host's groups in one pass over the groups, and each set of groups layered once:
+        // asking every group about every host took minutes at 100,000 hosts.
+        var directGroups: [String: [String]] = [:]
+        for group in groupOrder {
+            for host in groups[group]!.hosts { directGroups[host, default: []].append(group) }
+        }
+        var layered: [[String]: (settings: HostSettings, tags: [Tag])] = [:]
+        func layers(_ direct: [String]) -> (settings: HostSettings, tags: [Tag]) {
+            if let known = layered[direct] { return known }
             var memberOf = Set<String>()
-            for group in groupOrder where groups[group]!.hosts.contains(name) { ancestors(group, &memberOf) }
+            for group in direct { ancestors(group, &memberOf) }
             let ordered = groupOrder.filter { memberOf.contains($0) || $0 == "all" }
                 .sorted { (depth[$0] ?? 1, $0) < (depth[$1] ?? 1, $1) }
             var settings = HostSettings()
             for group in ordered {
                 settings = apply(groups[group]!.vars, to: settings, reader: reader, paths: paths, path: "\(group).vars")
             }
-            settings = apply(host.vars, to: settings, reader: reader, paths: paths, path: host.keyPath)
             let tags = groupOrder.filter { memberOf.contains($0) && $0 != "all" && $0 != "ungrouped" }.map { Tag($0) }
+            layered[direct] = (settings, tags)
+            return (settings, tags)
+        }
+
+        return hostOrder.map { name in
+            let host = hosts[name]!
+            let groupLayers = layers(directGroups[name] ?? [])
+            let settings = apply(host.vars, to: groupLayers.settings, reader: reader, paths: paths, path: host.keyPath)
             // No address here: ssh_config's HostName for the name comes first (an alias).
-            return HostDraft(name: name, settings: settings, tags: tags, line: host.line, column: host.column,
+            return HostDraft(name: name, settings: settings, tags: groupLayers.tags, line: host.line, column: host.column,
                              keyPath: host.keyPath, nameIsAddress: true)
         }
     }
