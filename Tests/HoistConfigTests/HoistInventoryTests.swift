@@ -229,6 +229,19 @@ import Testing
         ])
     }
 
+    /// Each pattern was capped, the inventory was not: 100 lines of `gN-[0000:9999]` made
+    /// 1,000,000 hosts and 2.4 GB. The pattern that goes past 100,000 is the one error.
+    @Test func anInventoryOfMoreThanAHundredThousandHostsIsAnError() {
+        let yaml = "hosts:\n" + (0..<100).map { "  g\($0)-[0000:9999]: {address: 10.0.0.1}\n" }.joined()
+        #expect(messages(InventoryLoader.parse(text: yaml, file: "cap.yml", environment: memoryEnvironment())) == [
+            "cap.yml:12:3: error: hosts.g10-[0000:9999]: 'g10-[0000:9999]' takes the inventory past 100000 host names, the most one inventory may have (a host listed in several groups counts once per listing) (split the hosts into several inventories, or check the ranges' bounds)",
+        ])
+        let ini = "[web]\n" + (0..<5).map { "g\($0)-[0000:9999]\n" }.joined() + "[db]\n" + (0..<5).map { "g\($0)-[0000:9999]\n" }.joined() + "one-more\n"
+        #expect(messages(InventoryLoader.parse(text: ini, file: "cap.ini", environment: memoryEnvironment())) == [
+            "cap.ini:13:1: error: db: 'one-more' takes the inventory past 100000 host names, the most one inventory may have (a host listed in several groups counts once per listing) (split the hosts into several inventories, or check the ranges' bounds)",
+        ])
+    }
+
     @Test func duplicateHostNamesAreErrors() {
         let expanded = """
             hosts:

@@ -5,6 +5,7 @@ import HoistCore
 /// such as `web[01:05]` expand.
 struct AnsibleINIParser {
     let reader: YAMLNodeReader
+    let budget: HostBudget
 
     func parse(_ text: String) -> AnsibleInventory {
         var inventory = AnsibleInventory()
@@ -69,8 +70,8 @@ struct AnsibleINIParser {
                     hostText = String(hostText[..<colon])
                 }
                 let names: [String]
-                do throws(HostRange.Invalid) { names = try HostRange.expand(hostText) } catch {
-                    reader.error(line: lineNumber, column: first.column, section, error.message)
+                do throws(HostRange.Invalid) { names = try budget.names(hostText) } catch {
+                    reader.error(line: lineNumber, column: first.column, section, error.message, hint: error.hint)
                     continue
                 }
                 do throws(HostRange.Invalid) {

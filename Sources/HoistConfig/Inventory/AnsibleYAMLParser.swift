@@ -5,6 +5,7 @@ import Yams
 struct AnsibleYAMLParser {
     static let groupKeys = ["hosts", "children", "vars"]
     let reader: YAMLNodeReader
+    let budget: HostBudget
 
     func parse(_ root: Node) -> AnsibleInventory {
         var inventory = AnsibleInventory()
@@ -48,8 +49,8 @@ struct AnsibleYAMLParser {
                 for host in reader.mapping(entry.value, p, what: "a mapping of host names to their vars") ?? [] {
                     let hostPath = join(p, host.key)
                     let names: [String]
-                    do throws(HostRange.Invalid) { names = try HostRange.expand(host.key) } catch {
-                        reader.error(host.keyNode, hostPath, error.message)
+                    do throws(HostRange.Invalid) { names = try budget.names(host.key) } catch {
+                        reader.error(host.keyNode, hostPath, error.message, hint: error.hint)
                         continue
                     }
                     let hostVars = YAMLNodeReader.isNull(host.value) ? [] : vars(host.value, hostPath)

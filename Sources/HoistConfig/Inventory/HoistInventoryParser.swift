@@ -16,6 +16,7 @@ struct HoistInventoryParser {
 
     let reader: YAMLNodeReader
     let paths: PathResolver
+    let budget: HostBudget
 
     /// The defaults, the hosts, and the ssh_config path the inventory names (absolute).
     func parse(_ root: Node) -> (defaults: HostSettings, drafts: [HostDraft], sshConfig: String?) {
@@ -58,8 +59,8 @@ struct HoistInventoryParser {
         let mark = entry.keyNode.mark
 
         let names: [String]
-        do throws(HostRange.Invalid) { names = try HostRange.expand(entry.key) } catch {
-            reader.error(entry.keyNode, path, error.message)
+        do throws(HostRange.Invalid) { names = try budget.names(entry.key) } catch {
+            reader.error(entry.keyNode, path, error.message, hint: error.hint)
             return []
         }
         var addresses: [String?] = Array(repeating: base.address, count: names.count)

@@ -40,19 +40,20 @@ public enum InventoryLoader {
         var defaults = HostSettings()
         var sshConfigPath: String?
         var sshConfigNamed = false
+        let budget = HostBudget()
         switch format {
         case .ansibleINI:
-            drafts = AnsibleINIParser(reader: reader).parse(text).drafts(reader: reader, paths: paths)
+            drafts = AnsibleINIParser(reader: reader, budget: budget).parse(text).drafts(reader: reader, paths: paths)
         case .ansibleYAML:
             if let root = reader.compose(text) {
-                drafts = AnsibleYAMLParser(reader: reader).parse(root).drafts(reader: reader, paths: paths)
+                drafts = AnsibleYAMLParser(reader: reader, budget: budget).parse(root).drafts(reader: reader, paths: paths)
             }
         case .hoist:
             guard let root = reader.compose(text) else {
                 if !reader.hasErrors { reader.error(line: nil, column: nil, "", "the inventory is empty", hint: "add 'hosts:'") }
                 return .failure(DiagnosticsError(reader.diagnostics))
             }
-            let parsed = HoistInventoryParser(reader: reader, paths: paths).parse(root)
+            let parsed = HoistInventoryParser(reader: reader, paths: paths, budget: budget).parse(root)
             drafts = parsed.drafts
             defaults = parsed.defaults
             sshConfigPath = parsed.sshConfig
