@@ -97,6 +97,37 @@ final class YAMLNodeReader {
         return entries
     }
 
+    /// The pairs of a mapping with YAML merge keys taken in (`<<: *common`, or a list of
+    /// mappings), as PyYAML and so Ansible read them: the mapping's own keys win, then
+    /// mappings earlier in the list over later ones. Only for files another tool defines
+    /// (Ansible's inventories); Hoist's own formats refuse `<<` as an unknown key.
+    func mappingMergingKeys(_ node: Node, _ path: String, what: String) -> [Entry]? {
+        guard let entries = mapping(node, path, what: what) else { return nil }
+        var merged = Set<String>()
+        return mergingKeys(entries, path, &merged)
+    }
+
+    /// `merged` holds the places of mappings already taken in: merging one again adds no
+    /// key, and aliases that each merge the one before twice would double the work per level.
+    private func mergingKeys(_ entries: [Entry], _ path: String, _ merged: inout Set<String>) -> [Entry] {
+        func isMerge(_ entry: Entry) -> Bool {
+            guard case .scalar(let scalar) = entry.keyNode else { return false }
+            return scalar.string == "<<" && (scalar.style == .plain || scalar.style == .any)
+        }
+        var out = entries.filter { !isMerge($0) }
+        var keys = Set(out.map(\.key))
+        for entry in entries where isMerge(entry) {
+            let sources: [Node]
+            if case .sequence(let list) = entry.value { sources = Array(list) } else { sources = [entry.value] }
+            for source in sources {
+                if let mark = source.mark, !merged.insert("\(mark.line):\(mark.column)").inserted { continue }
+                guard let more = mapping(source, join(path, "<<"), what: "a mapping or a list of mappings to merge") else { continue }
+                for pair in mergingKeys(more, path, &merged) where keys.insert(pair.key).inserted { out.append(pair) }
+            }
+        }
+        return out
+    }
+
     /// Reports every key that is not in `allowed`, with the closest allowed key as a hint.
     func rejectUnknownKeys(_ entries: [Entry], allowed: [String], _ path: String) {
         for entry in entries where !allowed.contains(entry.key) {

@@ -183,6 +183,42 @@ import Testing
         #expect(inventory.hosts.last.map { "\($0.name) \($0.user) \($0.tags)" } == "g9-9999 deploy [web]")
     }
 
+    /// `<<: *common` was dropped: h002's user is the merged mapping's, as in Ansible (PyYAML).
+    @Test func yamlMergeKeysInHostAndGroupVars() throws {
+        let text = """
+            all:
+              hosts:
+                h001: &common
+                  ansible_host: 10.0.0.1
+                  ansible_user: deploy
+                h002:
+                  <<: *common
+                  ansible_host: 10.0.0.2
+                h003:
+                  <<: [{ansible_user: first}, *common]
+                  ansible_host: 10.0.0.3
+              children:
+                web:
+                  vars:
+                    <<: {ansible_port: 2300, ansible_become: true}
+                    ansible_become: false
+                  hosts:
+                    h004:
+            """
+        let inventory = try #require(InventoryLoader.parse(text: text, file: "merge.yml", environment: memoryEnvironment()).value)
+        #expect(summary(inventory) == [
+            "h001 deploy@10.0.0.1:22 become=false []",
+            "h002 deploy@10.0.0.2:22 become=false []",
+            "h003 first@10.0.0.3:22 become=false []",
+            "h004 root@h004:2300 become=false [web]",
+        ])
+        // Hoist's own format still refuses the key, with a message.
+        #expect(messages(InventoryLoader.parse(text: "hosts:\n  a:\n    <<: {address: 10.0.0.1}\n", file: "h.yml", environment: memoryEnvironment())) == [
+            "h.yml:3:5: error: hosts.a.<<: unknown key '<<' (allowed keys: address, tags, user, port, identity_file, known_hosts, host_key_checking, jump, become, deployment_root, password_env)",
+            "h.yml:2:3: error: hosts.a: host 'a' has no address (add 'address: <IP or DNS name>')",
+        ])
+    }
+
     @Test func yamlUnknownGroupKey() {
         let text = "all:\n  children:\n    web:\n      host:\n        a:\n"
         #expect(messages(InventoryLoader.parse(text: text, file: "h.yml", environment: memoryEnvironment())) == [

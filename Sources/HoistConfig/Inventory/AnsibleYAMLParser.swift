@@ -69,9 +69,10 @@ struct AnsibleYAMLParser {
         }
     }
 
-    /// Scalar vars as text; structured values are kept out (Hoist maps only connection vars).
+    /// Scalar vars as text, merge keys taken in; structured values are kept out (Hoist maps
+    /// only connection vars).
     private func vars(_ node: Node, _ path: String) -> [(key: String, value: AnsibleInventory.Value)] {
-        (reader.mapping(node, path, what: "a mapping of variables") ?? []).compactMap { entry in
+        (reader.mappingMergingKeys(node, path, what: "a mapping of variables") ?? []).compactMap { entry in
             guard case .scalar(let scalar) = entry.value else { return nil }
             return (entry.key, .init(text: scalar.string, line: entry.value.mark?.line, column: entry.value.mark?.column))
         }
