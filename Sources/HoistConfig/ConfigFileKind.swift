@@ -10,10 +10,11 @@ public enum ConfigFileKind: Sendable, Hashable {
     case empty
 
     /// A YAML file with `application`, `targets`, `inventory` or `deployment_group` at the top
-    /// is a playbook; anything else is an inventory.
+    /// is a playbook, whatever its name; anything else is an inventory. The text decides
+    /// first: a playbook named `o` was read as an INI inventory (no extension) and failed
+    /// with "'probe' is not a key=value host variable". No INI inventory is such a mapping.
     public static func detect(text: String, file: String) -> ConfigFileKind {
         if TextLines.lines(text).allSatisfy({ $0.trimming(" \t").isEmpty || $0.trimming(" \t").hasPrefix("#") }) { return .empty }
-        if InventoryLoader.detectFormat(text: text, file: file) == .ansibleINI { return .inventory }
         return PlaybookParser.looksLikePlaybook(text) ? .playbook : .inventory
     }
 }

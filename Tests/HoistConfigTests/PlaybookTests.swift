@@ -235,6 +235,15 @@ import Testing
         #expect((ConfigFileKind.detect(text: text, file: "x.yml") == .playbook) == isPlaybook)
     }
 
+    /// `hoist deploy o` read a playbook with no extension as an INI inventory and failed with
+    /// `o:1:14: error: ungrouped.application:: 'probe' is not a key=value host variable`.
+    @Test(arguments: ["o", "playbook.ini", "deploy/web"])
+    func aPlaybookIsAPlaybookWhateverItsName(file: String) {
+        #expect(ConfigFileKind.detect(text: "application: probe\ninventory: hosts\n", file: file) == .playbook)
+        #expect(ConfigFileKind.detect(text: "[web]\nweb1\n", file: file) == .inventory)
+        #expect(ConfigFileKind.detect(text: "web1 ansible_host=10.0.0.1\n", file: file) == .inventory)
+    }
+
     @Test(arguments: ["", "\n\n", "# to do\n  # later\n\t\n"])
     func blankOrCommentOnlyIsNeither(text: String) {
         #expect(ConfigFileKind.detect(text: text, file: "x.yml") == .empty)
