@@ -69,7 +69,22 @@ import Testing
     @Test func aBinaryFileIsOneError() {
         let program = String(decoding: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00, 0x0A, 0xFF, 0x0A] + Array("[x\n".utf8), as: UTF8.self)
         #expect(messages(InventoryLoader.parse(text: program, file: "/bin/ls", environment: memoryEnvironment())) == [
-            "/bin/ls: error: this is not a text file (it holds NUL bytes) (name an inventory: YAML, or Ansible's INI or YAML)",
+            "/bin/ls: error: this is not a text file (it holds NUL bytes) (name an inventory: YAML, or Ansible's INI or YAML, saved as UTF-8)",
+        ])
+    }
+
+    /// A file saved as UTF-16 or Latin-1 was "not a text file", with no word of the encoding.
+    @Test func aFileInAnotherEncodingSaysWhichOneIsExpected() {
+        func decoded(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+        let ascii = Array("[web]\nweb1\n".utf8)
+        let utf16LE: [UInt8] = [0xFF, 0xFE] + ascii.flatMap { [$0, 0] as [UInt8] }
+        let utf16BE: [UInt8] = ascii.flatMap { [0, $0] as [UInt8] }
+        let latin1 = Array("[web]\nweb1\n# caf".utf8) + [0xE9] + Array("\n".utf8)
+        let utf16 = "h: error: this file looks like UTF-16 text; Hoist reads UTF-8 (save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8)"
+        #expect(messages(InventoryLoader.parse(text: decoded(utf16LE), file: "h", environment: memoryEnvironment())) == [utf16])
+        #expect(messages(InventoryLoader.parse(text: decoded(utf16BE), file: "h", environment: memoryEnvironment())) == [utf16])
+        #expect(messages(InventoryLoader.parse(text: decoded(latin1), file: "h", environment: memoryEnvironment())) == [
+            "h:3:1: error: this line holds bytes that are not UTF-8; Hoist reads UTF-8 text (save the file as UTF-8 (from Latin-1: iconv -f LATIN1 -t UTF-8))",
         ])
     }
 

@@ -29,10 +29,8 @@ public enum InventoryLoader {
         let paths = PathResolver(baseDirectory: environment.folder(of: file), homeDirectory: environment.homeDirectory)
         // A file with no extension is read as INI, where every line of a program or an
         // archive became an error of its own (`inventory: /bin/ls`: 1,883 of them).
-        let nul = text.utf8.contains(0)
-        if nul || text.unicodeScalars.contains("\u{FFFD}") {
-            reader.error(line: nil, column: nil, "", "this is not a text file (it holds \(nul ? "NUL bytes" : "bytes that are not UTF-8"))",
-                         hint: "name an inventory: YAML, or Ansible's INI or YAML")
+        if let problem = TextEncodingCheck.problem(text, what: "an inventory: YAML, or Ansible's INI or YAML") {
+            reader.error(line: problem.line, column: problem.line.map { _ in 1 }, "", problem.message, hint: problem.hint)
             return .failure(DiagnosticsError(reader.diagnostics))
         }
         let format = detectFormat(text: text, file: file)
