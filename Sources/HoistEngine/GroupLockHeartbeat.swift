@@ -92,9 +92,26 @@ public final class HeartbeatHandle: Sendable {
         }
         // One program per host layout, the same string for every host that has it.
         let beat = SharedText<GroupLockCommands> { $0.heartbeat(owner: lock.owner) }
+        // Each answer is acted on as it comes: a round waits for its slowest host, and one
+        // frozen host held a `hoist stop` another host had already answered for 35 s.
+        let stopRequestsSeen = Locked(0)
+        let heard: @Sendable (HostSpec, LockHostAnswer?) -> Void = { host, answer in
+            guard case .reply(let reply)? = answer else { return }
+            if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
+                onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
+            }
+            for request in reply.continueRequests { onContinue("\(request) (through the lock on \(host.name))") }
+            let newStop = stopRequestsSeen.withLock { seen -> Bool in
+                guard reply.stopRequests.count > seen else { return false }
+                seen = reply.stopRequests.count
+                return true
+            }
+            if newStop, let level = Self.stopLevel(reply.stopRequests) {
+                stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")
+            }
+        }
         task.withLock {
             $0 = Task {
-                var stopRequestsSeen = 0
                 let clock = ContinuousClock()
                 var refreshed = clock.now
                 var firstAnswered = true
@@ -103,7 +120,8 @@ public final class HeartbeatHandle: Sendable {
                     let all = !firstAnswered || clock.now - refreshed >= refresh
                     if all { refreshed = clock.now }
                     // The hosts of this beat at once, the replies read in host order.
-                    let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(1))) { host in
+                    // Two hosts between refreshes, so that one frozen host is not the only ear.
+                    let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(2))) { host in
                         // A beat queued beside a job starts its own timeout only when it runs.
                         // The SSH adapter ends a job on a silent host within about 35 s
                         // (`PeerWatch`), but the round does not lean on any one session to bound
@@ -119,22 +137,12 @@ public final class HeartbeatHandle: Sendable {
                             // As it comes: a round waits for its slowest host, which must not
                             // hold back the renewal's time.
                             if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, asked) } }
+                            heard(host, answer)
                             return answer
                         } ?? nil
                     }
                     if let first = replies.first, first.0.name == hosts.first?.name {
                         if case .reply(_)? = first.1 { firstAnswered = true } else { firstAnswered = false }
-                    }
-                    for (host, answer) in replies {
-                        guard case .reply(let reply)? = answer else { continue }
-                        if reply.outcome == .lost, lost.withLock({ $0.insert(host.name).inserted }) {
-                            onLost(host.name, GroupLock.decodeOwner(reply.ownerJSON))
-                        }
-                        for request in reply.continueRequests { onContinue("\(request) (through the lock on \(host.name))") }
-                        if reply.stopRequests.count > stopRequestsSeen, let level = Self.stopLevel(reply.stopRequests) {
-                            stopRequestsSeen = reply.stopRequests.count
-                            stop.request(level, reason: "stop requested through the lock on \(host.name): \(reply.stopRequests.last ?? "")")
-                        }
                     }
                 }
             }

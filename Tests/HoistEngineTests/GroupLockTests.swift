@@ -322,8 +322,9 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
     do { return .success(try await body()) } catch { return .failure(error) }
 }
 
-/// The heartbeat between the lease's refreshes: the first host only, each beat beside the
-/// session's running command (a deployment's sessions are busy with hooks).
+/// The heartbeat between the lease's refreshes: the first two hosts only (one frozen host was
+/// the only ear for `hoist stop`), each beat beside the session's running command (a
+/// deployment's sessions are busy with hooks).
 @Suite struct GroupLockHeartbeatHostsTests {
     /// A lock whose sessions report each program run beside, host by host, as they come;
     /// `failing`'s beats find its connection gone.
@@ -337,7 +338,7 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
         return (lock, beats)
     }
 
-    @Test func betweenRefreshesOnlyTheFirstHostIsBeaten() async throws {
+    @Test func betweenRefreshesOnlyTheFirstTwoHostsAreBeaten() async throws {
         let fleet = try GroupLockFleet()
         let (lock, beats) = Self.recording(fleet)
         let alice = try await lock.acquire()
@@ -346,12 +347,12 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
             var seen: [String] = []
             for await host in beats {
                 seen.append(host)
-                if seen.count == 3 { break }
+                if seen.count == 6 { break }
             }
             return seen
         }
         await heartbeat.finish()
-        #expect(seen == ["web1", "web1", "web1"], "the refresh of every host waits for a third of the lease")
+        #expect(Set(seen) == ["web1", "web2"], "the refresh of every host waits for a third of the lease: \(seen)")
     }
 
     @Test func aFirstHostWithoutAnswerMakesTheNextBeatReachEveryHost() async throws {
