@@ -114,36 +114,50 @@ public final class HeartbeatHandle: Sendable {
             $0 = Task {
                 let clock = ContinuousClock()
                 var refreshed = clock.now
-                var firstAnswered = true
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: interval) } catch { return }
-                    let all = !firstAnswered || clock.now - refreshed >= refresh
-                    if all { refreshed = clock.now }
-                    // The hosts of this beat at once, the replies read in host order.
-                    // Two hosts between refreshes, so that one frozen host is not the only ear.
-                    let replies = await lock.forEachHost(all ? hosts : Array(hosts.prefix(2))) { host in
-                        // A beat queued beside a job starts its own timeout only when it runs.
-                        // The SSH adapter ends a job on a silent host within about 35 s
-                        // (`PeerWatch`), but the round does not lean on any one session to bound
-                        // its time: if it waited, no host would be beaten again and the
-                        // deployment would stop itself for a lock nobody took.
-                        await Self.atMost(seconds: lock.commandTimeoutSeconds + 5) {
-                            // The host renewed the lock after the beat was asked for, at some
-                            // time before its answer is read: the asking is the time that is
-                            // sure. An answer read late (a coordinator frozen with it in its
-                            // socket, woken after a takeover) must not make the lock look fresh.
-                            let asked = ContinuousClock.now
-                            let answer = try? await lock.call(host, beside: true, { beat($0) })
-                            // As it comes: a round waits for its slowest host, which must not
-                            // hold back the renewal's time.
-                            if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, asked) } }
-                            heard(host, answer)
-                            return answer
-                        } ?? nil
+                // Whether the first host answered its last beat, and the hosts whose beat is
+                // still out: a round does not wait for a slow host, nor queue a second beat
+                // behind the first on its session. A round that waited for its slowest host
+                // (a frozen one: 35 s) heard no `hoist stop` another host held meanwhile.
+                let firstAnswered = Locked(true)
+                let outstanding = Locked<[String: ContinuousClock.Instant]>([:])
+                // A first host whose beat is out this long counts as not answering.
+                let silentAfter = max(interval * 2, .seconds(1))
+                await withDiscardingTaskGroup { group in
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: interval) } catch { break }
+                        let firstSilent = hosts.first.flatMap { outstanding.current[$0.name] }.map { clock.now - $0 >= silentAfter } ?? false
+                        let all = !firstAnswered.current || firstSilent || clock.now - refreshed >= refresh
+                        if all { refreshed = clock.now }
+                        // Two hosts between refreshes, so that one frozen host is not the only ear.
+                        for host in all ? hosts : Array(hosts.prefix(2)) where outstanding.withLock({ out in
+                            guard out[host.name] == nil else { return false }
+                            out[host.name] = clock.now
+                            return true
+                        }) {
+                            group.addTask {
+                                // A beat queued beside a job starts its own timeout only when it
+                                // runs. The SSH adapter ends a job on a silent host within about
+                                // 35 s (`PeerWatch`); the beat does not lean on it for its time.
+                                let answer = await Self.atMost(seconds: lock.commandTimeoutSeconds + 5) {
+                                    // The host renewed the lock after the beat was asked for, at
+                                    // some time before its answer is read: the asking is the time
+                                    // that is sure. An answer read late (a coordinator frozen with
+                                    // it in its socket, woken after a takeover) must not make the
+                                    // lock look fresh.
+                                    let asked = ContinuousClock.now
+                                    let answer = try? await lock.call(host, beside: true, { beat($0) })
+                                    if case .reply(let reply)? = answer, reply.outcome == .beat { renewed.withLock { $0 = max($0, asked) } }
+                                    heard(host, answer)
+                                    return answer
+                                } ?? nil
+                                if host.name == hosts.first?.name {
+                                    if case .reply? = answer { firstAnswered.withLock { $0 = true } } else { firstAnswered.withLock { $0 = false } }
+                                }
+                                outstanding.withLock { $0[host.name] = nil }
+                            }
+                        }
                     }
-                    if let first = replies.first, first.0.name == hosts.first?.name {
-                        if case .reply(_)? = first.1 { firstAnswered = true } else { firstAnswered = false }
-                    }
+                    group.cancelAll()
                 }
             }
         }

@@ -42,8 +42,13 @@ import Testing
         let captured = try CapturedConsole()
         let reporter = PlainReporter(console: captured.console)
         let archive = "/var/lib/hoist/shop_web/d-EARLIER01/deployment-archive"
+        reporter.handle(.deploymentStarted(DeploymentStart(id: "d-CURRENT01", application: "shop", deploymentGroup: "web", revision: "rev",
+                                                           revisionSHA256: "ab", config: "AllAtOnce", hosts: ["h1"], maxConcurrency: 1,
+                                                           minimumHealthy: 0, time: Date())))
         reporter.handle(.eventStarted(host: "h1", event: .applicationStop, time: Date(), scriptsFrom: archive))
-        reporter.handle(.eventStarted(host: "h1", event: .beforeInstall, time: Date(), scriptsFrom: nil))
+        // This deployment's own scripts go without saying.
+        reporter.handle(.eventStarted(host: "h1", event: .beforeInstall, time: Date(),
+                                      scriptsFrom: "/var/lib/hoist/shop_web/d-CURRENT01/deployment-archive"))
         #expect(captured.stdout.hasSuffix("h1 ApplicationStop runs the scripts of \(archive)\n"), "\(captured.stdout)")
         #expect(!captured.stdout.contains("BeforeInstall"))
     }
