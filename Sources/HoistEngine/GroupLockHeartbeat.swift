@@ -120,8 +120,9 @@ public final class HeartbeatHandle: Sendable {
                 // (a frozen one: 35 s) heard no `hoist stop` another host held meanwhile.
                 let firstAnswered = Locked(true)
                 let outstanding = Locked<[String: ContinuousClock.Instant]>([:])
-                // A first host whose beat is out this long counts as not answering.
-                let silentAfter = max(interval * 2, .seconds(1))
+                // A first host whose beat is out this long counts as not answering (a beat on a
+                // busy machine can take seconds; the second host is beaten meanwhile anyway).
+                let silentAfter = max(interval * 2, .seconds(10))
                 await withDiscardingTaskGroup { group in
                     while !Task.isCancelled {
                         do { try await Task.sleep(for: interval) } catch { break }
