@@ -50,7 +50,7 @@ public struct Deployment: Sendable {
             throw error
         }
         for skipped in acquired.skippedHosts {
-            observer.handle(.notice(.lockHostSkipped(host: skipped.host, reason: skipped.reason)))
+            observer.handle(.notice(.lockHostSkipped(host: skipped.host, reason: skipped.reason, hostKey: skipped.hostKey)))
         }
         // `hoist continue` from any machine arrives through the lock, as `hoist stop` does.
         let continued = LockContinueSignals(also: ports.continueSignals)

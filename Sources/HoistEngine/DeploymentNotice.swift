@@ -6,7 +6,7 @@ import HoistCore
 /// sentence shown (the CLI prefixes `hoist: `).
 public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// A host could not be reached while taking the lock; the deployment goes on without it.
-    case lockHostSkipped(host: String, reason: String)
+    case lockHostSkipped(host: String, reason: String, hostKey: Bool = false)
     /// Waiting for another deployment's lock (`--lock-wait`), at the latest until `until`.
     case waitingForLock(GroupLockHeld, until: Date)
     /// A stale lock (heartbeat older than its lease) was taken over, as a sentence.
@@ -61,9 +61,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .lockHostSkipped(let host, let reason):
+        case .lockHostSkipped(let host, let reason, let hostKey):
             // A changed host key is no outage: waiting does not end it, and the advice is in the reason.
-            if reason.contains("HOST KEY CHANGED") || reason.contains("host key checking is strict") {
+            if hostKey {
                 return "\(host): not locked, and nothing will be deployed to it until its host key is settled: \(reason)"
             }
             return "\(host): not locked (\(reason)); it will fail as unreachable if it stays down"

@@ -119,8 +119,8 @@ public struct GroupLock: Sendable {
                 skipped.append(SkippedLockHost(host: host.name, reason: "\(error)"))
             case .failure(let error):
                 refusal = refusal ?? error
-            case .success(.unreachable(let why)):
-                skipped.append(SkippedLockHost(host: host.name, reason: why))
+            case .success(.unreachable(let why, let hostKey)):
+                skipped.append(SkippedLockHost(host: host.name, reason: why, hostKey: hostKey))
             case .success(.reply(let reply)) where reply.outcome == .taken || reply.outcome == .ours:
                 taken.append(host)
                 if !reply.orphans.isEmpty { orphans.append((host, reply.orphans)) }
@@ -184,7 +184,7 @@ public struct GroupLock: Sendable {
         let program = SharedText<GroupLockCommands> { $0.release(deploymentID: deploymentID, token: token) }
         let answers = await forEachHost(hosts ?? self.hosts) { host -> String? in
             do {
-                if case .unreachable(let why) = try await call(host, { program($0) }) { return why }
+                if case .unreachable(let why, _) = try await call(host, { program($0) }) { return why }
                 return nil
             } catch {
                 return Self.reason(error)
@@ -287,7 +287,7 @@ public struct GroupLock: Sendable {
     private func state(of host: HostSpec, _ program: (GroupLockCommands) -> String) async -> HostLockState.State {
         do {
             switch try await call(host, program) {
-            case .unreachable(let why): return .unreachable(why)
+            case .unreachable(let why, _): return .unreachable(why)
             case .reply(let reply) where reply.outcome == .free: return .free
             case .reply(let reply):
                 let holder = Self.decodeOwner(reply.ownerJSON) ?? .unknown
@@ -314,7 +314,7 @@ public struct GroupLock: Sendable {
         do {
             session = try await sessions(host)
         } catch {
-            return .unreachable(Self.reason(error))
+            return .unreachable(Self.reason(error), hostKey: (error as? TransportError)?.kind == .hostKey)
         }
         do {
             let (result, out, err) = try await session.capture(program(commands), timeoutSeconds: commandTimeoutSeconds, beside: beside)
@@ -346,7 +346,8 @@ public struct GroupLock: Sendable {
 /// What one host answered to a lock program.
 enum LockHostAnswer: Sendable {
     case reply(GroupLockReply)
-    case unreachable(String)
+    /// `hostKey`: its host key is unknown or changed, which waiting does not end.
+    case unreachable(String, hostKey: Bool = false)
 }
 
 /// A time on a lock (seconds since 1970) as people read it.

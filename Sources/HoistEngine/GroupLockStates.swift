@@ -88,6 +88,8 @@ public struct GroupLockTakingStopped: Error, Sendable {}
 public struct SkippedLockHost: Sendable, Hashable {
     public var host: String
     public var reason: String
+    /// Its host key is unknown or changed: no outage, and waiting does not end it.
+    public var hostKey = false
 }
 
 /// A deployment whose coordinator stopped heartbeating while it ran: crash evidence for the

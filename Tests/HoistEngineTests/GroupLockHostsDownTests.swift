@@ -52,4 +52,20 @@ import Testing
         }
         #expect(fleet.instructionEntries("web1").isEmpty)
     }
+
+    /// A host whose key changed is skipped as one waiting does not mend, and said so: it was
+    /// told apart by the words of its message, and framed as an outage otherwise.
+    @Test func aHostWhoseKeyChangedIsSkippedAsSuch() async throws {
+        let fleet = try GroupLockFleet(["keyed", "web1"])
+        let lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-KEYCHANGE")) { host in
+            guard host.name == "keyed" else { return LocalHostSession(host: host) }
+            throw TransportError(host: host.name, kind: .hostKey, message: "the host key of keyed differs from known_hosts")
+        }
+        let acquired = try await lock.acquire()
+        let skipped = try #require(acquired.skippedHosts.first)
+        #expect(skipped.host == "keyed" && skipped.hostKey)
+        let said = DeploymentNotice.lockHostSkipped(host: skipped.host, reason: skipped.reason, hostKey: skipped.hostKey).description
+        #expect(said.contains("until its host key is settled") && !said.contains("stays down"), "\(said)")
+        await acquired.release()
+    }
 }
