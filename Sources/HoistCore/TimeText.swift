@@ -9,7 +9,13 @@ public func formatDuration(_ seconds: Double) -> String {
 
 /// `2s`, `0.5s`: how a configured wait is written in messages, as it was given.
 public func formatSeconds(_ seconds: Double) -> String {
-    seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+    plainSeconds(seconds) + "s"
+}
+
+/// `5`, `0.5`: a number of seconds as it was given; one too large for an Int (or infinite)
+/// as Double writes it, where `Int(_:)` would trap.
+public func plainSeconds(_ value: Double) -> String {
+    value.isFinite && abs(value) < 1e15 && value == value.rounded() ? String(Int(value)) : String(value)
 }
 
 /// `2026-12-04T00:51:02Z`: the time at the start of every plain output line, and the end of

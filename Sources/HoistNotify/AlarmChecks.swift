@@ -59,7 +59,7 @@ public struct AlarmChecks: AlarmProbe {
         do {
             let (result, stdout, stderr) = try await LocalShell.capture(
                 "cd \(shellQuote(directory)) && \(command)", environment: environment, timeoutSeconds: timeout)
-            if result.timedOut { return .notEvaluated("`\(command)` timed out after \(HTTPClient.seconds(timeout)) s") }
+            if result.timedOut { return .notEvaluated("`\(command)` timed out after \(plainSeconds(timeout)) s") }
             let said = (stderr.split(separator: "\n").last ?? stdout.split(separator: "\n").last).map { ": \($0)" } ?? ""
             guard let status = result.exitStatus else { return .notEvaluated("`\(command)` was killed by \(result.signal ?? "a signal")") }
             return status == 0 ? .ok("exit 0") : .alarm("exit status \(status)\(said)")

@@ -40,7 +40,7 @@ struct HTTPClient: Sendable {
                     if let error {
                         let nsError = error as NSError
                         let text = nsError.code == NSURLErrorTimedOut
-                            ? "timed out after \(Self.seconds(timeoutSeconds)) s"
+                            ? "timed out after \(plainSeconds(timeoutSeconds)) s"
                             : nsError.localizedDescription
                         pending.end(.failure(Failure(description: "\(method) \(url.absoluteString): \(text)")))
                         return
@@ -50,7 +50,7 @@ struct HTTPClient: Sendable {
                 }
                 pending.start(continuation, task: dataTask)
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds + 1) {
-                    pending.end(.failure(Failure(description: "\(method) \(url.absoluteString): timed out after \(Self.seconds(timeoutSeconds)) s")))
+                    pending.end(.failure(Failure(description: "\(method) \(url.absoluteString): timed out after \(plainSeconds(timeoutSeconds)) s")))
                 }
             }
         } onCancel: {
@@ -92,9 +92,5 @@ struct HTTPClient: Sendable {
             continuation?.resume(with: result)
             if case .failure = result { task?.cancel() }
         }
-    }
-
-    static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -42,7 +42,7 @@ public struct NotifyTransport: TriggerTransport {
             let (result, _, stderr) = try await LocalShell.capture(
                 "cd \(shellQuote(directory)) && \(command)", environment: request.environment, input: request.body,
                 timeoutSeconds: timeout)
-            if result.timedOut { throw DeliveryError(description: "timed out after \(HTTPClient.seconds(timeout)) s") }
+            if result.timedOut { throw DeliveryError(description: "timed out after \(plainSeconds(timeout)) s") }
             guard result.exitStatus == 0 else {
                 let last = stderr.split(separator: "\n").last.map { ": \($0)" } ?? ""
                 throw DeliveryError(description: (result.exitStatus.map { "exit status \($0)" } ?? "killed by \(result.signal ?? "a signal")") + last)

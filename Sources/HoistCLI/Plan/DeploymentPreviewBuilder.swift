@@ -222,8 +222,5 @@ enum BalancerText {
         "enable <host> in \(balancer.name) (\(placement(balancer))) and wait until healthy, up to \(seconds(balancer.healthTimeoutSeconds)) s"
     }
 
-    /// `5`, `0.5`; a value too large for an Int as written.
-    static func seconds(_ value: Double) -> String {
-        value.isFinite && abs(value) < 1e15 && value == value.rounded() ? String(Int(value)) : String(value)
-    }
+    static func seconds(_ value: Double) -> String { plainSeconds(value) }
 }
