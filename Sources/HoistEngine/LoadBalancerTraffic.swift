@@ -59,28 +59,29 @@ public struct LoadBalancerTraffic: TrafficControl {
     /// Each balancer is asked for the host's state: a balancer down, or a server missing from
     /// its backend, is found before any host is touched.
     public func unreachable(_ host: HostSpec) async -> String? {
-        var problems: [String] = []
-        for member in members {
-            do { _ = try await member.balancer.state(of: host) } catch { problems.append("\(error)") }
+        await problems { member in
+            do { _ = try await member.balancer.state(of: host) } catch { return "\(error)" }
+            return nil
         }
-        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
     public func putBack(_ host: HostSpec) async -> String? {
-        var problems: [String] = []
-        for member in members {
-            do { try await member.balancer.register(host) } catch { problems.append("\(error)") }
+        await problems { member in
+            do { try await member.balancer.register(host) } catch { return "\(error)" }
+            return nil
         }
-        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
     /// Every balancer's answer, joined; nil when all say healthy.
     public func healthProblem(_ host: HostSpec) async -> String? {
+        await problems { member in await member.balancer.healthProblem(host, timeoutSeconds: member.healthTimeoutSeconds) }
+    }
+
+    /// What each balancer in turn says is wrong, joined; nil when none says anything.
+    private func problems(_ ask: (Member) async -> String?) async -> String? {
         var problems: [String] = []
         for member in members {
-            if let problem = await member.balancer.healthProblem(host, timeoutSeconds: member.healthTimeoutSeconds) {
-                problems.append(problem)
-            }
+            if let problem = await ask(member) { problems.append(problem) }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
