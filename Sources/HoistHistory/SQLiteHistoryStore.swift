@@ -119,6 +119,8 @@ public final class SQLiteHistoryStore: HistoryStore {
             do {
                 return try write()
             } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
+                // SQLITE_LOCKED comes back at once, without the busy timeout's wait: no spin.
+                if error.resultCode == .SQLITE_LOCKED { usleep(100_000) }
                 let now = ContinuousClock.now
                 if let since, now - since >= lockLimit { throw error }
                 if since == nil {
@@ -271,7 +273,7 @@ public final class SQLiteHistoryStore: HistoryStore {
     public func appendOutput(_ lines: [OutputRecord]) throws {
         guard !lines.isEmpty else { return }
         do {
-            try waitingForTheLock { try pool.write { db in
+            try stepWrite { db in
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO output (deploymentID, host, event, stream, time, text) VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))")
                 for line in lines {
@@ -281,7 +283,7 @@ public final class SQLiteHistoryStore: HistoryStore {
                     ]))
                     try insert.execute()
                 }
-            } }
+            }
         } catch where Self.isForeignKeyFailure(error) {
             throw try missingParent(lines.map { ($0.deploymentID, nil) })
         }
