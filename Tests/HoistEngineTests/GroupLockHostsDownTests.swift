@@ -23,7 +23,9 @@ import Testing
             if state.current.failed.contains(host.name) { throw TransportError(host: host.name, kind: .timeout, message: "timed out") }
             state.withLock { $0.inFlight += 1; $0.most = max($0.most, $0.inFlight) }
             let deadline = Date().addingTimeInterval(patience)
-            while state.current.inFlight < downCount, Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            // Until every down host has been in flight at once (`most`, not the live count: the
+            // first to leave let the others wait out their patience).
+            while state.current.most < downCount, Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
             state.withLock { $0.inFlight -= 1; $0.failed.insert(host.name) }
             throw TransportError(host: host.name, kind: .timeout, message: "timed out")
         }

@@ -20,11 +20,15 @@ import Testing
         holding.allowsUnsafeTransactions = true
         let other = try DatabaseQueue(path: temp.path, configuration: holding)
         try await other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
-        let writing = Task.detached { try store.appendOutput([Fixture.line(id, "web-1", .afterInstall, "kept")]) }
+        // A thread of its own: the write blocks, and the pool's two threads are the test's.
+        let written = Locked<Result<Void, any Error>?>(nil)
+        Thread { written.withLock { $0 = Result { try store.appendOutput([Fixture.line(id, "web-1", .afterInstall, "kept")]) } } }.start()
         let deadline = Date().addingTimeInterval(240)
         while told.current.isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         try await other.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
-        try await writing.value
+        while written.current == nil, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(written.current != nil, "the write ended once the lock was let go")
+        try written.current?.get()
 
         #expect(told.current.count == 1, "said once: \(told.current)")
         #expect(told.current.first?.contains("is locked by another process; waiting for it") == true)
