@@ -288,7 +288,9 @@ import HoistTestSupport
             let lockDir = group.fleetDir.appendingPathComponent("hosts/\(names[0])/var-lib/hoist/deployment-instructions/leftover_g.lock").path
             try FileManager.default.createDirectory(atPath: lockDir, withIntermediateDirectories: true)
             let now = Int(Date().timeIntervalSince1970)
-            let owner = #"{"command":"hoist deploy","deploymentID":"\#(id)","leaseSeconds":120,"machine":"elsewhere","pid":1,"startTime":\#(now - 60),"status":"running","user":"bob","heartbeatTime":\#(now - 60)}"#
+            // Half an hour's lease, a quarter of an hour old: ended by the history's word, far
+            // from stale, whatever the machine's load (120 s and a minute left one minute).
+            let owner = #"{"command":"hoist deploy","deploymentID":"\#(id)","leaseSeconds":1800,"machine":"elsewhere","pid":1,"startTime":\#(now - 900),"status":"running","user":"bob","heartbeatTime":\#(now - 900)}"#
             try owner.write(toFile: lockDir + "/owner.json", atomically: true, encoding: .utf8)
 
             let status = try group.hoist(["lock", "status", group.playbook])

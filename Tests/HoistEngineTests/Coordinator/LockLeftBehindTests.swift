@@ -13,11 +13,11 @@ import HoistTestSupport
     /// A lock written as another coordinator would have, with a heartbeat `age` seconds old
     /// (fresh for its two-minute lease).
     static func plant(_ group: FolderGroup, on host: String, deploymentID: String, machine: String = "elsewhere", pid: Int32 = 4242,
-                      age: Int = 0) throws {
+                      age: Int = 0, lease: Int = LockOwner.defaultLeaseSeconds) throws {
         let dir = HostLayout(root: group.scratch.file("hosts/\(host)"), groupID: group.groupID).lockDir
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let owner = LockOwner(user: "bob", machine: machine, deploymentID: deploymentID, pid: pid,
-                              startTime: Int(Date().timeIntervalSince1970), command: "hoist deploy")
+                              startTime: Int(Date().timeIntervalSince1970), leaseSeconds: lease, command: "hoist deploy")
         try (GroupLockCommands.ownerJSONPrefix(owner) + "\(Int(Date().timeIntervalSince1970) - age)}\n")
             .write(toFile: dir + "/owner.json", atomically: true, encoding: .utf8)
     }
@@ -45,13 +45,15 @@ import HoistTestSupport
     }
 
     /// Hosts h1 and h2 after v1 succeeded, with a lock of that ended deployment planted on
-    /// `host`, as a release that failed there leaves it: fresh for its lease, but a minute
-    /// without a heartbeat, which a live coordinator would have sent.
+    /// `host`, as a release that failed there leaves it: fresh for its lease, but a quarter of
+    /// an hour without a heartbeat, which a live coordinator would have sent. Its lease is half
+    /// an hour: with 120 s and a minute's age, a busy machine had a minute to run the test in
+    /// before the lock went stale.
     static func lockOfAnEndedDeployment(on host: String) async throws -> (FolderGroup, DeploymentReport) {
         let group = try FolderGroup(["h1", "h2"])
         let first = try await group.deploy(try await group.revision("v1"))
         try #require(first.verdict.status == .succeeded)
-        try plant(group, on: host, deploymentID: first.id, age: 60)
+        try plant(group, on: host, deploymentID: first.id, age: 900, lease: 1800)
         return (group, first)
     }
 
