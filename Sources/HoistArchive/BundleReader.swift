@@ -127,8 +127,12 @@ public enum BundleReader {
                         entry: original, reason: "the AppSpec is larger than \(collector.limits.maxAppSpecSize) bytes")])
                 }
                 guard let text = EntryName.decode(bytes) else {
+                    // Which line, and how to fix it: an editor shows a Latin-1 file fine.
+                    let problem = TextEncodingCheck.problem(String(decoding: bytes, as: UTF8.self), what: "the AppSpec (YAML)")
+                    let line = problem?.line.map { " (line \($0))" } ?? ""
                     throw BundleError.unsafeEntries(bundle: bundle, problems: [BundleProblem(
-                        entry: original, reason: "the AppSpec is not valid UTF-8 text")])
+                        entry: original, reason: "the AppSpec is not valid UTF-8 text\(line)"
+                            + (problem.map { ": \($0.hint)" } ?? ""))])
                 }
                 appSpecText = text
             }

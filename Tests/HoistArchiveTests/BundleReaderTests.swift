@@ -55,6 +55,19 @@ import Testing
         #expect(inspection.appSpecText == Self.appSpec)
     }
 
+    /// A Latin-1 AppSpec was refused with no line and no way out; an editor shows it fine.
+    @Test func aLatin1AppSpecIsRefusedNamingTheLineAndTheFix() throws {
+        let scratch = try ScratchDirectory()
+        let latin1 = Array("version: 0.0\nos: linux\n# caf".utf8) + [0xE9] + Array("\n".utf8)
+        let items: [ArchiveFixture.Item] = [(RawEntry(path: "appspec.yml", kind: .file, mode: 0o644), latin1)]
+        let bundle = try ArchiveFixture.write(items, format: .tar, named: "b.tar", in: scratch)
+        #expect(throws: BundleError.unsafeEntries(bundle: bundle, problems: [BundleProblem(
+            entry: "appspec.yml",
+            reason: "the AppSpec is not valid UTF-8 text (line 3): save the file as UTF-8 (from Latin-1: iconv -f LATIN1 -t UTF-8)")])) {
+            try BundleReader.inspect(path: bundle)
+        }
+    }
+
     @Test func prefersAppSpecYmlOverYaml() throws {
         let scratch = try ScratchDirectory()
         let items = [ArchiveFixture.file("appspec.yaml", "yaml"), ArchiveFixture.file("appspec.yml", "yml")]

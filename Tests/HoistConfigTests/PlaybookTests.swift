@@ -177,6 +177,15 @@ import Testing
         #expect(messages(parse(text, file: "p.yml")) == expected)
     }
 
+    /// A Latin-1 playbook failed as "'caf\u{FFFD}' is not a valid name", or passed unseen
+    /// when the letter sat in a comment or a description.
+    @Test func aPlaybookInAnotherEncodingSaysWhichLineAndHowToFixIt() {
+        let latin1 = String(decoding: Array("application: shop\ndeployment_group: web\n# caf".utf8) + [0xE9] + Array("\n".utf8), as: UTF8.self)
+        #expect(messages(parse(latin1)) == [
+            "pb/deploy.yml:3:1: error: this line holds bytes that are not UTF-8; Hoist reads UTF-8 text (save the file as UTF-8 (from Latin-1: iconv -f LATIN1 -t UTF-8))",
+        ])
+    }
+
     @Test func tooManyFiltersAndDuplicateBalancers() {
         let filters = (1...11).map { "t\($0)" }.joined(separator: ", ")
         let text = """

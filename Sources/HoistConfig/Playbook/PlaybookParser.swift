@@ -24,6 +24,12 @@ public struct PlaybookParser {
         let parser = PlaybookParser(
             reader: YAMLNodeReader(file: file), paths: PathResolver(baseDirectory: baseDirectory, homeDirectory: homeDirectory),
             variables: environment)
+        // Latin-1 letters turned into U+FFFD and failed as "not a valid name", or passed
+        // unseen in a description.
+        if let problem = TextEncodingCheck.problem(text, what: "a playbook (YAML)") {
+            parser.reader.error(line: problem.line, column: problem.line.map { _ in 1 }, "", problem.message, hint: problem.hint)
+            return .failure(DiagnosticsError(parser.reader.diagnostics))
+        }
         let playbook = parser.playbook(text)
         if let playbook, !parser.reader.hasErrors { return .success(playbook) }
         if !parser.reader.hasErrors { parser.reader.error(line: nil, column: nil, "", "the playbook is empty") }

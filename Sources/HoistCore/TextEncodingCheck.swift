@@ -1,19 +1,18 @@
-import HoistCore
-
 /// Why a file's text is not UTF-8 text, in words that say which encoding Hoist expects. Files
 /// are decoded as UTF-8 with U+FFFD for bytes that are not, so this reads the decoded text: a
 /// file saved as UTF-16 (Windows' "Unicode") shows NULs between its letters or a byte order
 /// mark turned into U+FFFD, one saved as Latin-1 shows U+FFFD where its accented letters
 /// were. "Not a text file" alone left people looking at a file their editor showed fine.
-enum TextEncodingCheck {
-    struct Problem {
-        var line: Int?
-        var message: String
-        var hint: String
+/// Inventories, playbooks and AppSpecs all go through it.
+public enum TextEncodingCheck {
+    public struct Problem: Sendable {
+        public var line: Int?
+        public var message: String
+        public var hint: String
     }
 
     /// `what` says what the file should be, for the hint ("an inventory: YAML, or …").
-    static func problem(_ text: String, what: String) -> Problem? {
+    public static func problem(_ text: String, what: String) -> Problem? {
         let bytes = Array(text.utf8.prefix(200))
         let nul = text.utf8.contains(0)
         let replacement: Unicode.Scalar = "\u{FFFD}"
