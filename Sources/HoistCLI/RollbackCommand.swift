@@ -79,7 +79,7 @@ struct RollbackCommand: AsyncParsableCommand {
             playbookPath: playbook, revisionPath: source.revisionPath, configName: config, fileExistsBehavior: source.fileExistsBehavior.rawValue,
             ignoreApplicationStopFailures: true, onlyHosts: targetHosts, onlyHostsRecordedBy: recordedBy, output: output.options, db: db,
             lockWait: lockWait, autoRollback: false, creator: .rollback, rollbackOf: latest?.id, description: note,
-            recorded: source.revisionSHA256.map { RecordedRevision(deploymentID: source.id.rawValue, sha256: $0, commit: source.revisionCommit) })
+            recorded: RecordedRevision(of: source))
         try await job.runAsCommand()
     }
 }
@@ -130,7 +130,7 @@ struct RedeployCommand: AsyncParsableCommand {
             fileExistsBehavior: record.fileExistsBehavior.rawValue, onlyHosts: hosts, onlyHostsRecordedBy: hosts == nil ? nil : deploymentID,
             output: output.options, db: history.db, lockWait: lockWait,
             creator: .redeploy, rollbackOf: deploymentID, description: note,
-            recorded: record.revisionSHA256.map { RecordedRevision(deploymentID: record.id.rawValue, sha256: $0, commit: record.revisionCommit) })
+            recorded: RecordedRevision(of: record))
         try await job.runAsCommand()
     }
 }

@@ -138,6 +138,18 @@ struct RecordedRevision: Sendable {
     var deploymentID: String
     var sha256: String
     var commit: String?
+
+    /// What `record` deployed, when it recorded the bundle's digest.
+    init?(of record: DeploymentRecord) {
+        guard let sha256 = record.revisionSHA256 else { return nil }
+        self.init(deploymentID: record.id.rawValue, sha256: sha256, commit: record.revisionCommit)
+    }
+
+    init(deploymentID: String, sha256: String, commit: String?) {
+        self.deploymentID = deploymentID
+        self.sha256 = sha256
+        self.commit = commit
+    }
 }
 
 /// A revision named by path, or one an earlier deployment recorded: then its bundle from the
@@ -221,7 +233,7 @@ struct CachedBundles: BundleSource {
 
     func revision(of record: DeploymentRecord) async throws -> DeployableRevision {
         do {
-            let recorded = record.revisionSHA256.map { RecordedRevision(deploymentID: record.id.rawValue, sha256: $0, commit: record.revisionCommit) }
+            let recorded = RecordedRevision(of: record)
             return try await loadDeployable(path: record.revisionPath, recorded: recorded, held: held,
                                             fileExistsFlag: record.fileExistsBehavior, playbookBehavior: playbookBehavior).deployable
         } catch is InvalidInput {

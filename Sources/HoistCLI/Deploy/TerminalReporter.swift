@@ -208,7 +208,8 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
         pendingBytes = 0
         drawnLines = 0
         if block {
-            let lines = Self.fitted(statusBlock(now: Date(), width: Self.terminalWidth()), rows: Self.terminalHeight() - 1,
+            let size = Self.terminalSize()
+            let lines = Self.fitted(statusBlock(now: Date(), width: size.columns), rows: size.rows - 1,
                                     keepingLast: pinned.count + (progress.waitLine(now: Date()) == nil ? 0 : 1))
             for line in lines { text += line + "\n" }
             drawnLines = lines.count
@@ -268,16 +269,12 @@ final class TerminalReporter: DeploymentObserver, @unchecked Sendable {
     }
 
     /// The terminal's height; unknown (not a terminal) counts as tall enough for anything.
-    static func terminalHeight() -> Int {
+    /// Rows, and columns less one (writing the last column wraps some terminals); 1000 × 79
+    /// when standard output is not a terminal.
+    static func terminalSize() -> (rows: Int, columns: Int) {
         var size = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
-        return 1000
-    }
-
-    static func terminalWidth() -> Int {
-        var size = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) - 1 }
-        return 79
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 else { return (1000, 79) }
+        return (size.ws_row > 0 ? Int(size.ws_row) : 1000, size.ws_col > 0 ? Int(size.ws_col) - 1 : 79)
     }
 }
 
