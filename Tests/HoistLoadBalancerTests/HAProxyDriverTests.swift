@@ -164,21 +164,49 @@ struct HAProxyDriverTests {
         #expect(error?.description == expected + " (tried 4 times)")
     }
 
-    /// A server leaving maint waits in drain for a fresh check: set ready at once, it took
-    /// requests on its check from before maintenance though its app now failed it.
-    @Test func aServerLeavingMaintenanceWaitsForAFreshCheck() async throws {
-        try await withOneServer(.unixSocket) { lb, host, haproxy in
+    /// Runs `body` once h001 has been in rotation (checks 3 s apart, `rise 1`), was taken out
+    /// to maint, and its app then broke (its health check fails).
+    func withAppBrokenWhileOut(
+        _ body: (any LoadBalancer, HostSpec, HAProxyFixture, HTTPBackend) async throws -> Void
+    ) async throws {
+        let backend = try await HTTPBackend(name: "h001")
+        defer { backend.stop() }
+        let haproxy = try await HAProxyFixture(servers: [.init(name: "h001", port: backend.port)], checkInterval: "3s")
+        defer { haproxy.stop() }
+        let lb = try driver(.unixSocket, haproxy)
+        let host = HostSpec(name: "h001", address: "127.0.0.1")
+        try await lb.register(host)
+        try await lb.waitUntilHealthy(host, timeoutSeconds: 300)
+        #expect(await httpGet(port: haproxy.frontendPort, path: "/whoami") == "h001")
+        _ = try await lb.deregister(host, drainTimeoutSeconds: 5)
+        try backend.failHealthChecks()
+        try await body(lb, host, haproxy, backend)
+    }
+
+    /// An app that broke while its host was out of rotation gets no request when the host is
+    /// registered again. A server set ready at once stays UP on its check from before
+    /// maintenance until the next check, 3 s later, and one that waited in drain for a "fresh"
+    /// check read the old result as one (`DRAIN L7OK`): both took the request.
+    @Test func aServerWhoseAppBrokeWhileOutTakesNoRequestWhenRegistered() async throws {
+        try await withAppBrokenWhileOut { lb, host, haproxy, _ in
             try await lb.register(host)
-            try await lb.waitUntilHealthy(host, timeoutSeconds: 300)
-            try await lb.deregister(host, drainTimeoutSeconds: 5)
-            let api = HAProxyUnixSocketAPI(path: haproxy.socketPath)
-            let recorded = RecordingAPI(inner: api)
-            let again = HAProxyLoadBalancer(name: "main", backend: "app", api: recorded, polling: Self.fast)
-            try await again.register(host)
-            let commands = recorded.commands.current
-            #expect(commands.firstIndex(of: "set server app/h001 state drain") ?? .max < commands.firstIndex(of: "set server app/h001 state ready") ?? -1,
-                    "\(commands)")
-            #expect(try await lb.state(of: host).admin == .ready)
+            #expect(await httpGet(port: haproxy.frontendPort, path: "/whoami") == nil)
+            #expect(try await lb.state(of: host).operational != .up)
+        }
+    }
+
+    /// A host out of rotation is asked for its health through new checks: the old result
+    /// (`DRAIN L7OK` on leaving maint) said healthy though its app broke while it was out.
+    /// Asked again once the app is back, it is healthy; both times it stays out.
+    @Test func theHealthOfAServerInMaintenanceComesFromNewChecks() async throws {
+        try await withAppBrokenWhileOut { lb, host, haproxy, backend in
+            let problem = await lb.healthProblem(host, timeoutSeconds: 300)
+            #expect(problem?.hasPrefix("server app/h001 fails its health check (HAProxy says DOWN") == true, "\(problem ?? "nil")")
+            #expect(try await lb.state(of: host).admin == .maint)
+            try backend.healHealthChecks()
+            #expect(await lb.healthProblem(host, timeoutSeconds: 300) == nil)
+            #expect(try await lb.state(of: host).admin == .maint)
+            #expect(await httpGet(port: haproxy.frontendPort, path: "/whoami") == nil)
         }
     }
 
@@ -190,7 +218,7 @@ struct HAProxyDriverTests {
             let api = RefusingFirst(2, inner: HAProxyUnixSocketAPI(path: haproxy.socketPath))
             let lb = HAProxyLoadBalancer(name: "main", backend: "app", api: api, polling: Self.fast)
             try await lb.register(host)
-            // Two refused, then the state read, the drain, the looks for a fresh check, ready.
+            // Two refused, then the state read, the drain, the forced health, ready.
             #expect(api.tries.current > 3)
             #expect(try await lb.state(of: host).admin == .ready)
         }

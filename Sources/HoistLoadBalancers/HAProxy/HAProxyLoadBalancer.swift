@@ -28,26 +28,20 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         _ = try serverName(for: host)
     }
 
-    /// From maint, through drain until a new health check has answered (at most
-    /// `freshCheckSeconds`): HAProxy checks no server in maint, and one set ready from there
-    /// took requests at once on its check from before (`UP 1/2 L7OK`), though its app now
-    /// failed it.
+    /// From maint to ready with the server's health forced down on the way, so only new
+    /// checks (`rise` of them) put it in rotation. HAProxy checks no server in maint, and
+    /// leaving maint it goes back to its check from before: one set ready at once took
+    /// requests on it (`UP 1/2 L7OK`) though its app now failed it, and with `rise 1` the old
+    /// result even reads as a new pass (`DRAIN L7OK`). A server in maint ignores a forced
+    /// health, so it is drained first (drain takes no new connections). A server without a
+    /// health check has none to bring it up, and is set ready as it is.
     public func register(_ host: HostSpec) async throws {
         let server = try serverName(for: host)
-        // A server without a health check has none to wait for.
         if let row = try await serversState(of: server), row.admin == .maint, row.hasHealthCheck {
             try await setState("drain", of: server)
-            _ = try await watch(server, timeoutSeconds: Self.freshCheckSeconds) { Self.freshCheck($0, seenBefore: $1 > 0) }
+            try await forceHealthDown(server)
         }
         try await setState("ready", of: server)
-    }
-
-    static let freshCheckSeconds = 10.0
-
-    /// A check completed since the server left maint: DRAIN with a passed check, or DOWN.
-    static func freshCheck(_ row: HAProxyStatRow, seenBefore: Bool) -> Bool? {
-        if let verdict = drainProbeVerdict(row, seenBefore: seenBefore) { return verdict }
-        return row.status == "DOWN" && !row.checkStatus.hasPrefix("*") ? false : nil
     }
 
     /// Drained means no session on two looks in a row, not one: HAProxy's threads pick a
@@ -115,7 +109,9 @@ public struct HAProxyLoadBalancer: LoadBalancer {
                 return healthy == true ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(last ?? current))"
             }
             try await setState("drain", of: server)
-            let probe = try? await watch(server, timeoutSeconds: timeoutSeconds) { Self.drainProbeVerdict($0, seenBefore: $1 > 0) }
+            let stale = try await statRow(of: server).checkStatus
+            try await forceHealthDown(server)
+            let probe = try? await watch(server, timeoutSeconds: timeoutSeconds) { row, _ in Self.freshHealth(row, staleCheck: stale) }
             try await setState("maint", of: server)
             let (healthy, last) = probe ?? (nil, nil)
             if healthy == true { return nil }
@@ -148,12 +144,15 @@ public struct HAProxyLoadBalancer: LoadBalancer {
         return checking || row.status.contains("/") ? nil : false
     }
 
-    /// Leaving maint, HAProxy shows `DRAIN 1/2` (the old check result, unconfirmed) until
-    /// the first new check: plain `DRAIN` with a passed check is healthy; `DOWN` after the
-    /// first look is a new failed check. nil: look again.
-    static func drainProbeVerdict(_ row: HAProxyStatRow, seenBefore: Bool) -> Bool? {
-        if row.status == "DRAIN" && HAProxyStatRow.passedChecks.contains(row.checkStatus) { return true }
-        if seenBefore && row.status.hasPrefix("DOWN") && !row.checkStatus.hasPrefix("*") { return false }
+    /// A server's health from the checks run since it was forced down: true once it is out of
+    /// DOWN on passed checks, false when a check ended with another result than the one it
+    /// had before (`staleCheck`), nil: look again. A failure like the one before cannot be
+    /// told from it, and is known at the timeout.
+    static func freshHealth(_ row: HAProxyStatRow, staleCheck: String) -> Bool? {
+        if operational(row.status) != .down && HAProxyStatRow.passedChecks.contains(row.checkStatus) { return true }
+        let ended = !row.checkStatus.isEmpty && row.checkStatus != "INI" && !row.checkStatus.hasPrefix("*")
+        if row.status.hasPrefix("DOWN") && ended && row.checkStatus != staleCheck
+            && !HAProxyStatRow.passedChecks.contains(row.checkStatus) { return false }
         return nil
     }
 
@@ -172,11 +171,22 @@ public struct HAProxyLoadBalancer: LoadBalancer {
     }
 
     private func setState(_ state: String, of server: String) async throws {
-        let answer = try await send("set server \(backend)/\(server) state \(state)")
+        try await setServer(server, "state \(state)")
+    }
+
+    /// `set server B/S health down`: the server stays DOWN until `rise` new checks pass.
+    private func forceHealthDown(_ server: String) async throws {
+        try await setServer(server, "health down")
+    }
+
+    /// `set server B/S SETTING`, which answers nothing when it worked.
+    private func setServer(_ server: String, _ setting: String) async throws {
+        let command = "set server \(backend)/\(server) \(setting)"
+        let answer = try await send(command)
         try checkNamesExist(answer, server: server)
         let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         if !text.isEmpty {
-            throw error(.command, "`set server \(backend)/\(server) state \(state)` failed: \(text)")
+            throw error(.command, "`\(command)` failed: \(text)")
         }
     }
 

@@ -20,13 +20,14 @@ final class HAProxyFixture {
     var socketPath: String { directory.file("admin.sock") }
     var tcpAddress: String { "127.0.0.1:\(tcpAPIPort)" }
 
-    init(servers: [Server]) async throws {
+    /// `checkInterval`: HAProxy's `inter` for every server's health check.
+    init(servers: [Server], checkInterval: String = "100ms") async throws {
         directory = try TemporaryDirectory("haproxy")
         self.servers = servers
         frontendPort = try LoopbackPorts.free()
         tcpAPIPort = try LoopbackPorts.free()
         let serverLines = servers.map {
-            "    server \($0.name) 127.0.0.1:\($0.port) check inter 100ms fall 1 rise 1 disabled"
+            "    server \($0.name) 127.0.0.1:\($0.port) check inter \(checkInterval) fall 1 rise 1 disabled"
         }
         let config = """
             global

@@ -38,6 +38,16 @@ final class HTTPBackend {
         }
     }
 
+    /// From now on `/health` answers 404, as an app that broke while its host was out.
+    func failHealthChecks() throws {
+        try FileManager.default.removeItem(atPath: directory.file("health"))
+    }
+
+    /// `/health` answers 200 again.
+    func healHealthChecks() throws {
+        try directory.write("health", "ok\n")
+    }
+
     func stop() {
         kill(pid, SIGTERM)
         directory.remove()
