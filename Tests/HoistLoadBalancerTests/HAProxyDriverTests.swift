@@ -210,6 +210,32 @@ struct HAProxyDriverTests {
         }
     }
 
+    /// A reload without a server-state file puts a draining server back in rotation (the
+    /// new process knows only the configuration): the drain is asked for again there, and the
+    /// host ends out of rotation in the process that now takes the traffic. A connection held
+    /// through the old process keeps the drain from ending before the reload.
+    @Test func aReloadMidDrainIsDrainedAgainInTheNewProcess() async throws {
+        let backend = try await HTTPBackend(name: "h001")
+        defer { backend.stop() }
+        let haproxy = try await HAProxyFixture(servers: [.init(name: "h001", port: backend.port)], inRotation: true)
+        defer { haproxy.stop() }
+        let recorded = RecordingAPI(inner: HAProxyUnixSocketAPI(path: haproxy.socketPath))
+        let lb = HAProxyLoadBalancer(name: "main", backend: "app", api: recorded, polling: Self.fast)
+        let host = HostSpec(name: "h001", address: "127.0.0.1")
+        try await lb.waitUntilHealthy(host, timeoutSeconds: 300)
+        let holder = try HeldConnection(port: haproxy.frontendPort)
+        defer { holder.close() }
+        #expect(await eventually { (try? await lb.state(of: host).currentSessions) == 1 })
+        let drain = Task { try await lb.deregister(host, drainTimeoutSeconds: 300) }
+        let drains = { recorded.commands.current.filter { $0 == "set server app/h001 state drain" }.count }
+        #expect(await eventually { drains() == 1 && recorded.commands.current.last == "show stat" })
+        try await haproxy.reload()
+        _ = try await drain.value
+        #expect(drains() == 2, "\(recorded.commands.current)")
+        #expect(try await lb.state(of: host).admin == .maint)
+        #expect(await httpGet(port: haproxy.frontendPort, path: "/whoami") == nil)
+    }
+
     /// HAProxy's socket is gone for a moment while it reloads: a command that cannot reach it
     /// is tried again, and goes through once it can. The real HAProxy does the work; the
     /// wrapper only refuses the first tries, as a socket mid-reload does.

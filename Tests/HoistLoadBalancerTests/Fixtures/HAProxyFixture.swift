@@ -20,14 +20,15 @@ final class HAProxyFixture {
     var socketPath: String { directory.file("admin.sock") }
     var tcpAddress: String { "127.0.0.1:\(tcpAPIPort)" }
 
-    /// `checkInterval`: HAProxy's `inter` for every server's health check.
-    init(servers: [Server], checkInterval: String = "100ms") async throws {
+    /// `checkInterval`: HAProxy's `inter` for every server's health check. `inRotation`:
+    /// servers start ready, so a reload (no server-state file) puts them back in rotation.
+    init(servers: [Server], checkInterval: String = "100ms", inRotation: Bool = false) async throws {
         directory = try TemporaryDirectory("haproxy")
         self.servers = servers
         frontendPort = try LoopbackPorts.free()
         tcpAPIPort = try LoopbackPorts.free()
         let serverLines = servers.map {
-            "    server \($0.name) 127.0.0.1:\($0.port) check inter \(checkInterval) fall 1 rise 1 disabled"
+            "    server \($0.name) 127.0.0.1:\($0.port) check inter \(checkInterval) fall 1 rise 1\(inRotation ? "" : " disabled")"
         }
         let config = """
             global
@@ -61,6 +62,22 @@ final class HAProxyFixture {
             stop()
             throw FixtureError("haproxy's admin socket \(socketPath) never answered")
         }
+    }
+
+    /// Reloads as `haproxy -sf` does: a new process takes over the sockets with the states of
+    /// the configuration, and the old one finishes the connections it holds. Returns once the
+    /// admin socket answers from the new process.
+    func reload() async throws {
+        let old = try directory.read("haproxy.pid").trimmingCharacters(in: .whitespacesAndNewlines)
+        let (result, _, stderr) = try await LocalShell.capture(shellJoin(
+            ["haproxy", "-D", "-f", directory.file("haproxy.cfg"), "-p", directory.file("haproxy.pid"), "-sf", old]))
+        guard result.succeeded else { throw FixtureError("haproxy did not reload: \(stderr)") }
+        let api = HAProxyUnixSocketAPI(path: socketPath)
+        let answered = await eventually {
+            guard let info = try? await api.send("show info") else { return false }
+            return info.contains("\nPid: ") && !info.contains("\nPid: \(old)\n")
+        }
+        if !answered { throw FixtureError("the reloaded haproxy's admin socket \(socketPath) never answered") }
     }
 
     func stop() {
