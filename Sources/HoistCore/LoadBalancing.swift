@@ -6,6 +6,11 @@ public protocol LoadBalancer: Sendable {
     var name: String { get }
     /// Puts the host's server in rotation (HAProxy: `set server B/S state ready`).
     func register(_ host: HostSpec) async throws
+    /// Puts the host's server in rotation for AllowTraffic, so that its app is sent requests
+    /// only once it answers its health check. A balancer that checks its servers itself
+    /// gates the traffic (HAProxy), and this is `register`; one that cannot (open-source
+    /// nginx) first waits, at most `healthTimeoutSeconds`, for the host to answer.
+    func register(_ host: HostSpec, healthTimeoutSeconds: Double) async throws
     /// Takes the host out of rotation: drains until its current sessions reach zero or
     /// `drainTimeoutSeconds` runs out (like CodeDeploy's deregistration delay, running out is
     /// not an error), then stops sending it anything. Returns what a drain that ran out left
@@ -27,6 +32,10 @@ public protocol LoadBalancer: Sendable {
 }
 
 extension LoadBalancer {
+    public func register(_ host: HostSpec, healthTimeoutSeconds: Double) async throws {
+        try await register(host)
+    }
+
     /// Reads `state(of:)`: up (or a balancer that cannot tell) is healthy. A balancer that
     /// stops checking hosts out of rotation (HAProxy in maint) says more in its own.
     public func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String? {

@@ -42,7 +42,7 @@ public struct LoadBalancerTraffic: TrafficControl {
         do {
             for member in members {
                 try await Self.naming(member.balancer, action: "putting \(host.name) into rotation") {
-                    try await member.balancer.register(host)
+                    try await member.balancer.register(host, healthTimeoutSeconds: member.healthTimeoutSeconds)
                 }
             }
             for member in members {

@@ -22,6 +22,9 @@ struct LoadBalancerTrafficTests {
             if call.hasPrefix(failOn ?? "-") { throw Failure() }
         }
         func register(_ host: HostSpec) async throws { try record("register \(host.name)") }
+        func register(_ host: HostSpec, healthTimeoutSeconds: Double) async throws {
+            try record("register \(host.name) once healthy within \(Int(healthTimeoutSeconds))")
+        }
         func deregister(_ host: HostSpec, drainTimeoutSeconds: Double) async throws -> DrainCutShort? {
             try record("deregister \(host.name) \(Int(drainTimeoutSeconds))")
             return nil
@@ -43,7 +46,9 @@ struct LoadBalancerTrafficTests {
     @Test func allowRegistersEverywhereBeforeWaitingForHealth() async throws {
         let calls = Locked<[String]>([])
         try await Self.traffic([FakeBalancer("a", calls: calls), FakeBalancer("b", calls: calls)]).allow(HostSpec(name: "h1", address: "10.0.0.1"))
-        #expect(calls.current == ["a.register h1", "b.register h1", "a.healthy h1 90", "b.healthy h1 90"])
+        // With each balancer's health timeout: nginx puts a host in only once it is healthy.
+        #expect(calls.current == ["a.register h1 once healthy within 90", "b.register h1 once healthy within 90",
+                                  "a.healthy h1 90", "b.healthy h1 90"])
     }
 
     /// A host that does not turn healthy is not left registered: HAProxy put it back in
@@ -52,8 +57,19 @@ struct LoadBalancerTrafficTests {
         let calls = Locked<[String]>([])
         let traffic = Self.traffic([FakeBalancer("a", calls: calls), FakeBalancer("edge", failOn: "healthy", calls: calls)])
         await #expect(throws: LoadBalancerError.self) { try await traffic.allow(HostSpec(name: "h1", address: "10.0.0.1")) }
-        #expect(calls.current == ["a.register h1", "edge.register h1", "a.healthy h1 90", "edge.healthy h1 90",
+        #expect(calls.current == ["a.register h1 once healthy within 90", "edge.register h1 once healthy within 90",
+                                  "a.healthy h1 90", "edge.healthy h1 90",
                                   "a.deregister h1 0", "edge.deregister h1 0"])
+    }
+
+    /// A host whose drain a stop cut short goes back at once (its app never stopped), in
+    /// every balancer even when one fails, and the failure is returned, not thrown.
+    @Test func putBackRegistersAtOnceInEveryBalancer() async {
+        let calls = Locked<[String]>([])
+        let traffic = Self.traffic([FakeBalancer("a", failOn: "register", calls: calls), FakeBalancer("b", calls: calls)])
+        let problem = await traffic.putBack(HostSpec(name: "h1", address: "10.0.0.1"))
+        #expect(calls.current == ["a.register h1", "b.register h1"])
+        #expect(problem == "socket closed")
     }
 
     @Test(arguments: ["register", "deregister", "healthy"])

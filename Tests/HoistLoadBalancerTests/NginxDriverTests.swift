@@ -59,6 +59,32 @@ struct NginxDriverTests {
         #expect(await eventually { await nginx.answeringBackends() == ["two"] })
     }
 
+    /// nginx sends every server in its upstream requests, whatever its app answers: AllowTraffic
+    /// put a host whose app was broken in rotation and it took requests until the health
+    /// wait gave up. It now goes in only once its health check passes.
+    @Test func aHostWhoseAppFailsItsHealthCheckIsNotPutInRotation() async throws {
+        let one = try await HTTPBackend(name: "one")
+        defer { one.stop() }
+        let two = try await HTTPBackend(name: "two")
+        defer { two.stop() }
+        let nginx = try await NginxFixture(backends: [one.address, two.address])
+        defer { nginx.stop() }
+        let lb = try driver(nginx)
+        let hostOne = HostSpec(name: "h-one", address: one.address)
+        let hostTwo = HostSpec(name: "h-two", address: two.address)
+        try await lb.register(hostOne, healthTimeoutSeconds: 10)
+        try two.failHealthChecks()
+
+        let error = await #expect(throws: LoadBalancerError.self) { try await lb.register(hostTwo, healthTimeoutSeconds: 1) }
+        #expect(error?.kind == .timeout)
+        #expect(try await lb.state(of: hostTwo).admin == .maint)
+        #expect(await nginx.answeringBackends() == ["one"])
+
+        try two.healHealthChecks()
+        try await lb.register(hostTwo, healthTimeoutSeconds: 60)
+        #expect(await eventually { await nginx.answeringBackends() == ["one", "two"] })
+    }
+
     @Test func aConfigurationNginxRejectsIsRolledBack() async throws {
         let one = try await HTTPBackend(name: "one")
         defer { one.stop() }

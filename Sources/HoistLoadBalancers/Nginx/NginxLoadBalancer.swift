@@ -38,6 +38,14 @@ public struct NginxLoadBalancer: LoadBalancer {
         _ = try await queue.run { try await change(address, down: false) }
     }
 
+    /// nginx sends a server in its upstream requests whatever its app answers: a new
+    /// revision whose app is broken took requests until the health wait gave up. Its health
+    /// is asked first, from this machine, as `waitUntilHealthy` asks it.
+    public func register(_ host: HostSpec, healthTimeoutSeconds: Double) async throws {
+        try await waitUntilHealthy(host, timeoutSeconds: healthTimeoutSeconds)
+        try await register(host)
+    }
+
     /// nginx cannot report open connections per server; the reload drains instead: the
     /// workers from before it finish what they hold (nginx's `worker_shutdown_timeout` bounds
     /// that) while the new ones send nothing to the host. This waits until those old workers
