@@ -30,59 +30,60 @@ struct NginxDriverTests {
         return NginxLoadBalancer(name: "web", settings: settings, polling: Self.fast, sessionFor: { _ in LocalShellSession() })
     }
 
-    @Test(arguments: Where.allCases)
-    func requestsReachOnlyRegisteredServers(_ place: Where) async throws {
+    /// Runs `body` with nginx in front of backends "one" and "two" (hosts h-one, h-two), both
+    /// down in its upstream; the last argument is backend "two".
+    func withTwoBackends(
+        _ place: Where = .thisMachine,
+        _ body: (any LoadBalancer, NginxFixture, HostSpec, HostSpec, HTTPBackend) async throws -> Void
+    ) async throws {
         let one = try await HTTPBackend(name: "one")
         defer { one.stop() }
         let two = try await HTTPBackend(name: "two")
         defer { two.stop() }
         let nginx = try await NginxFixture(backends: [one.address, two.address])
         defer { nginx.stop() }
-        let lb = try driver(nginx, place)
-        let hostOne = HostSpec(name: "h-one", address: one.address)
-        let hostTwo = HostSpec(name: "h-two", address: two.address)
+        try await body(try driver(nginx, place), nginx, HostSpec(name: "h-one", address: one.address),
+                       HostSpec(name: "h-two", address: two.address), two)
+    }
 
-        try await lb.register(hostOne)
-        #expect(try NginxUpstreamFile.parse(nginx.directory.read("upstream.conf"), upstream: "app").servers == [
-            .init(address: one.address, down: false), .init(address: two.address, down: true),
-        ])
-        try await lb.waitUntilHealthy(hostOne, timeoutSeconds: 10)
-        #expect(try await lb.state(of: hostOne).admin == .ready)
-        #expect(try await lb.state(of: hostTwo).admin == .maint)
-        #expect(await eventually { await nginx.answeringBackends() == ["one"] })
+    @Test(arguments: Where.allCases)
+    func requestsReachOnlyRegisteredServers(_ place: Where) async throws {
+        try await withTwoBackends(place) { lb, nginx, hostOne, hostTwo, _ in
+            try await lb.register(hostOne)
+            #expect(try NginxUpstreamFile.parse(nginx.directory.read("upstream.conf"), upstream: "app").servers == [
+                .init(address: hostOne.address, down: false), .init(address: hostTwo.address, down: true),
+            ])
+            try await lb.waitUntilHealthy(hostOne, timeoutSeconds: 10)
+            #expect(try await lb.state(of: hostOne).admin == .ready)
+            #expect(try await lb.state(of: hostTwo).admin == .maint)
+            #expect(await eventually { await nginx.answeringBackends() == ["one"] })
 
-        try await lb.register(hostTwo)
-        #expect(await eventually { await nginx.answeringBackends() == ["one", "two"] })
+            try await lb.register(hostTwo)
+            #expect(await eventually { await nginx.answeringBackends() == ["one", "two"] })
 
-        try await lb.deregister(hostOne, drainTimeoutSeconds: 5)
-        #expect(try await lb.state(of: hostOne).admin == .maint)
-        #expect(await eventually { await nginx.answeringBackends() == ["two"] })
+            try await lb.deregister(hostOne, drainTimeoutSeconds: 5)
+            #expect(try await lb.state(of: hostOne).admin == .maint)
+            #expect(await eventually { await nginx.answeringBackends() == ["two"] })
+        }
     }
 
     /// nginx sends every server in its upstream requests, whatever its app answers: AllowTraffic
     /// put a host whose app was broken in rotation and it took requests until the health
     /// wait gave up. It now goes in only once its health check passes.
     @Test func aHostWhoseAppFailsItsHealthCheckIsNotPutInRotation() async throws {
-        let one = try await HTTPBackend(name: "one")
-        defer { one.stop() }
-        let two = try await HTTPBackend(name: "two")
-        defer { two.stop() }
-        let nginx = try await NginxFixture(backends: [one.address, two.address])
-        defer { nginx.stop() }
-        let lb = try driver(nginx)
-        let hostOne = HostSpec(name: "h-one", address: one.address)
-        let hostTwo = HostSpec(name: "h-two", address: two.address)
-        try await lb.register(hostOne, healthTimeoutSeconds: 10)
-        try two.failHealthChecks()
+        try await withTwoBackends { lb, nginx, hostOne, hostTwo, two in
+            try await lb.register(hostOne, healthTimeoutSeconds: 10)
+            try two.failHealthChecks()
 
-        let error = await #expect(throws: LoadBalancerError.self) { try await lb.register(hostTwo, healthTimeoutSeconds: 1) }
-        #expect(error?.kind == .timeout)
-        #expect(try await lb.state(of: hostTwo).admin == .maint)
-        #expect(await nginx.answeringBackends() == ["one"])
+            let error = await #expect(throws: LoadBalancerError.self) { try await lb.register(hostTwo, healthTimeoutSeconds: 1) }
+            #expect(error?.kind == .timeout)
+            #expect(try await lb.state(of: hostTwo).admin == .maint)
+            #expect(await nginx.answeringBackends() == ["one"])
 
-        try two.healHealthChecks()
-        try await lb.register(hostTwo, healthTimeoutSeconds: 60)
-        #expect(await eventually { await nginx.answeringBackends() == ["one", "two"] })
+            try two.healHealthChecks()
+            try await lb.register(hostTwo, healthTimeoutSeconds: 60)
+            #expect(await eventually { await nginx.answeringBackends() == ["one", "two"] })
+        }
     }
 
     @Test func aConfigurationNginxRejectsIsRolledBack() async throws {
