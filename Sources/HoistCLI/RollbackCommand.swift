@@ -58,20 +58,11 @@ struct RollbackCommand: AsyncParsableCommand {
         } catch let problem as RollbackSource.Problem {
             throw invalid(problem.description)
         }
-        // The group as it was last deployed: a rollback puts back what those hosts had. The
-        // newest deployment that reached any host decides: one refused before any host (a
-        // canary's group below its minimum) sent the rollback to the whole group, hosts it
-        // had never deployed to included.
+        // The group as it was last deployed: a rollback puts back what those hosts had.
         var targetHosts = hosts.map(splitNames)
         var recordedBy: DeploymentID?
-        if targetHosts == nil {
-            for record in history {
-                let touched = try store.hosts(of: record.id).filter { $0.status != .skipped && $0.status != .pending }.map(\.host)
-                if !touched.isEmpty {
-                    (targetHosts, recordedBy) = (touched, record.id)
-                    break
-                }
-            }
+        if targetHosts == nil, let reached = try RollbackHosts.lastReached(history: history, hostsOf: { id in try store.hosts(of: id) }) {
+            (targetHosts, recordedBy) = (reached.hosts, reached.by)
         }
         let scope = recordedBy.map { " on the hosts \($0) reached: \(HostNameList.text(targetHosts ?? []))" } ?? ""
         printToStderr("hoist: rolling back \(pb.deploymentGroup) to \(source.id) (\(source.revisionPath))\(scope)")
@@ -113,17 +104,10 @@ struct RedeployCommand: AsyncParsableCommand {
         guard let deploymentID = DeploymentID(id), let record = try store.deployment(deploymentID) else {
             throw invalid("\(id): no such deployment in the history; `\(history.commands.list())` shows them")
         }
-        // The hosts that deployment targeted, never the whole group: a redeploy of a canary
-        // (`deploy --hosts web3`) stays on the canary. One that ended before it selected
-        // hosts recorded none, so the group it is.
-        let recorded = try store.hosts(of: deploymentID)
-        var hosts: [String]? = recorded.isEmpty ? nil : recorded.map(\.host)
-        if onlyFailed {
-            hosts = recorded.filter { $0.status != .succeeded }.map(\.host)
-            if hosts!.isEmpty {
-                printToStderr("hoist: every host of \(id) succeeded; nothing to redeploy")
-                return
-            }
+        let hosts = RollbackHosts.redeploy(recorded: try store.hosts(of: deploymentID), onlyFailed: onlyFailed)
+        if onlyFailed, hosts?.isEmpty == true {
+            printToStderr("hoist: every host of \(id) succeeded; nothing to redeploy")
+            return
         }
         let job = DeploymentJob(
             playbookPath: record.playbookPath, revisionPath: record.revisionPath, configName: config,
