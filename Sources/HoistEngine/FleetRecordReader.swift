@@ -37,21 +37,16 @@ struct FleetRecordReader: Sendable {
     func installed(on names: [String]) async -> [String: RerouteBack.Installed] {
         let wanted = Set(names)
         let hosts = plan.hosts.filter { wanted.contains($0.name) }
-        return await withTaskGroup(of: (String, RerouteBack.Installed?).self) { group in
-            for host in hosts {
-                let command = commands(host).readInstalledRecord
-                group.addTask {
-                    let text = HostRecordsReply.sections(await capture(command, on: host) ?? "")["installed"] ?? ""
-                    guard let record = HostDeploymentRecord.parse(text), record.application == plan.application,
-                          record.deploymentGroup == plan.deploymentGroup else { return (host.name, nil) }
-                    return (host.name, RerouteBack.Installed(deploymentID: record.deploymentID, revision: record.revision,
-                                                             revisionSHA256: record.revisionSHA256))
-                }
-            }
-            var found: [String: RerouteBack.Installed] = [:]
-            for await (name, installed) in group { found[name] = installed }
-            return found
+        let answers = await HostFanout.each(hosts) { host -> RerouteBack.Installed? in
+            let text = HostRecordsReply.sections(await capture(commands(host).readInstalledRecord, on: host) ?? "")["installed"] ?? ""
+            guard let record = HostDeploymentRecord.parse(text), record.application == plan.application,
+                  record.deploymentGroup == plan.deploymentGroup else { return nil }
+            return RerouteBack.Installed(deploymentID: record.deploymentID, revision: record.revision,
+                                         revisionSHA256: record.revisionSHA256)
         }
+        var found: [String: RerouteBack.Installed] = [:]
+        for (host, installed) in answers { found[host.name] = installed }
+        return found
     }
 
     /// Runs a reading program on a host; nil when the host could not be asked.

@@ -62,7 +62,7 @@ public struct GroupLock: Sendable {
         // hosts: 100 s, deaf to Ctrl-C). A host that failed is then known at once.
         if hosts.count > 1 {
             let sessions = self.sessions
-            _ = await forEachHost(hosts) { host in _ = try? await sessions(host) }
+            _ = await HostFanout.each(hosts) { host in _ = try? await sessions(host) }
         }
         while true {
             do {
@@ -106,7 +106,7 @@ public struct GroupLock: Sendable {
             break
         }
         if case .success(.reply(let reply))? = answers.last?.1, [.taken, .ours, .tookover].contains(reply.outcome) {
-            answers += await forEachHost(Array(rest)) { host in await take(host, program) }
+            answers += await HostFanout.each(Array(rest)) { host in await take(host, program) }
         }
 
         var taken: [HostSpec] = []
@@ -155,18 +155,6 @@ public struct GroupLock: Sendable {
         }
     }
 
-    /// Runs `body` for every host at once; the results come back in the hosts' order.
-    func forEachHost<T: Sendable>(_ hosts: [HostSpec], _ body: @escaping @Sendable (HostSpec) async -> T) async -> [(HostSpec, T)] {
-        await withTaskGroup(of: (Int, T).self) { group in
-            for (index, host) in hosts.enumerated() {
-                group.addTask { (index, await body(host)) }
-            }
-            var results = [(HostSpec, T)?](repeating: nil, count: hosts.count)
-            for await (index, value) in group { results[index] = (hosts[index], value) }
-            return results.compactMap { $0 }
-        }
-    }
-
     /// Removes our lock on `hosts` (only where owner.json still names our deployment);
     /// returns the hosts where that could not be done, with why.
     @discardableResult
@@ -182,7 +170,7 @@ public struct GroupLock: Sendable {
     public func release(deploymentID: String, on hosts: [HostSpec]? = nil) async -> [UnreleasedLock] {
         let token = Self.token()
         let program = SharedText<GroupLockCommands> { $0.release(deploymentID: deploymentID, token: token) }
-        let answers = await forEachHost(hosts ?? self.hosts) { host -> String? in
+        let answers = await HostFanout.each(hosts ?? self.hosts) { host -> String? in
             do {
                 if case .unreachable(let why, _) = try await call(host, { program($0) }) { return why }
                 return nil
@@ -267,7 +255,7 @@ public struct GroupLock: Sendable {
                          _ program: @escaping @Sendable (GroupLockCommands) -> String) async throws {
         var written = 0
         var others: [String] = []
-        let answers = await forEachHost(hosts) { host in try? await self.call(host, program) }
+        let answers = await HostFanout.each(hosts) { host in try? await self.call(host, program) }
         for (host, answer) in answers {
             guard case .reply(let reply)? = answer else { continue }
             if reply.outcome == expecting {
