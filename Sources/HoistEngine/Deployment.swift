@@ -219,47 +219,18 @@ public struct Deployment: Sendable {
     /// Whether every host `record` went to says, in its own record, that it succeeded there;
     /// if so, the history is brought in line (hosts Succeeded, the deployment Succeeded). A
     /// deployment that could not record its hosts either (a full disk under the history) is
-    /// judged by the group's hosts that hold a record of it: as many as it had.
+    /// judged by the group's hosts that hold a record of it: as many as it had. The hosts are
+    /// asked all at once (`HostRecordsReader`), judged by `HostRecordsReconciliation`.
     func recordSucceededFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> Bool {
         let history = ports.history
         guard let recorded = try? history.hosts(of: record.id) else { return false }
-        let specs = Dictionary(request.plan.lockHosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let asked = recorded.isEmpty ? request.plan.lockHosts.map(\.name) : recorded.map(\.host)
-        let groupID = request.plan.groupID
-        var rows: [HostRecord] = []
-        var ends: [Date] = []
-        var events: [EventRecord] = []
-        for name in asked {
-            guard let host = specs[name], let session = try? await sessions.connect(host) else { return false }
-            let commands = HostCommands(layout: HostLayout(root: host.deploymentRoot, groupID: groupID),
-                                        deploymentID: record.id.rawValue, become: RemoteProgram.usesSudo(host))
-            guard let (result, out, _) = try? await session.capture(commands.readRecords, timeoutSeconds: 60), result.succeeded else { return false }
-            guard let onHost = HostDeploymentRecord.parse(HostRecordsReply.parse(out).this), onHost.deploymentID == record.id.rawValue else {
-                // Not one of its hosts, when its hosts are not recorded; else it never got there.
-                if recorded.isEmpty { continue } else { return false }
-            }
-            guard onHost.status == InstanceStatus.succeeded.rawValue else { return false }
-            ends.append(onHost.lastEnd ?? history.now())
-            events += onHost.eventRecords(record.id, host: name)
-            rows.append(recorded.first { $0.host == name }
-                ?? HostRecord(deploymentID: record.id, host: name, address: host.address,
-                              startTime: onHost.events.map(\.start).min(), endTime: onHost.lastEnd))
-        }
-        guard !rows.isEmpty, recorded.isEmpty ? rows.count == record.hostCount : true else { return false }
-        do {
-            try history.upsertHosts(rows.map { row in
-                var row = row
-                row.status = .succeeded
-                row.errorCode = nil
-                row.message = nil
-                return row
-            })
-            try history.upsertEvents(events)
-            try history.updateDeployment(record.id, DeploymentUpdate(status: .succeeded, endTime: ends.max(), replacesVerdict: true))
-            return true
-        } catch {
-            return false
-        }
+        let names = Set(recorded.map(\.host))
+        // Its recorded hosts; none recorded, the group's: those holding a record of it are its.
+        let asked = recorded.isEmpty ? request.plan.lockHosts : request.plan.lockHosts.filter { names.contains($0.name) }
+        let readings = await HostRecordsReader(connector: sessions, groupID: request.plan.groupID).read(record.id.rawValue, on: asked)
+        let reconciliation = HostRecordsReconciliation(record, rows: recorded, readings: readings, now: history.now())
+        guard reconciliation.recordsSucceeded else { return false }
+        return reconciliation.apply(to: history).contains(.succeeded(was: record.status))
     }
 
     /// One deployment under the lock: its record, its phases, its verdict.
