@@ -72,14 +72,26 @@ public struct EventOutcome: Sendable, Codable, Hashable {
     public var scriptName: String?
     public var start: Date
     public var end: Date
+    /// Why it ended so, where a rule depends on it: set where the outcome is made, since its
+    /// message is for people (and a hook's message could read like any of them).
+    public var cause: Cause?
     public init(status: LifecycleEventStatus, errorCode: LifecycleErrorCode? = nil, message: String? = nil,
-                scriptName: String? = nil, start: Date, end: Date) {
+                scriptName: String? = nil, start: Date, end: Date, cause: Cause? = nil) {
         self.status = status
         self.errorCode = errorCode
         self.message = message
         self.scriptName = scriptName
         self.start = start
         self.end = end
+        self.cause = cause
+    }
+
+    /// The reasons a rule tells outcomes apart by.
+    public enum Cause: String, Sendable, Codable, Hashable {
+        /// It succeeded without running a script (its message starts with `noScripts`).
+        case noScripts
+        /// A stop kept it from starting: Skipped.
+        case stopped
     }
     public var durationSeconds: Double { end.timeIntervalSince(start) }
 
@@ -89,7 +101,10 @@ public struct EventOutcome: Sendable, Codable, Hashable {
     public static let noScripts = "no scripts"
 
     /// Succeeded without running a script: it stopped nothing and changed nothing.
-    public var ranNoScripts: Bool { status == .succeeded && message?.hasPrefix(Self.noScripts) == true }
+    public var ranNoScripts: Bool { status == .succeeded && cause == .noScripts }
+
+    /// Skipped because the deployment was stopped before it began.
+    public var skippedByStop: Bool { status == .skipped && cause == .stopped }
 }
 
 /// How the whole deployment ended.

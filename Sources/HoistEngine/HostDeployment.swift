@@ -14,7 +14,7 @@ public struct HostOutcome: Sendable {
     /// Failed only because a stop skipped its remaining events: none of its events failed.
     public var cutShortByStop: Bool {
         status == .failed && !events.contains { $0.1.status == .failed }
-            && events.contains { $0.1.status == .skipped && $0.1.message == HostDeployment.stoppedMessage }
+            && events.contains { $0.1.skippedByStop }
     }
 
     /// Whether `event` ran and succeeded on this host.
@@ -62,6 +62,7 @@ public struct HostDeployment: Sendable {
         var errorCode: LifecycleErrorCode?
         var message: String?
         var scriptName: String?
+        var cause: EventOutcome.Cause?
         static let ok = StepResult(status: .succeeded)
         static func skipped(_ why: String) -> StepResult { StepResult(status: .skipped, message: why) }
         static func failed(_ code: LifecycleErrorCode, _ message: String, script: String? = nil) -> StepResult {
@@ -116,7 +117,8 @@ public struct HostDeployment: Sendable {
         var failedAlready = false
         for event in context.events {
             if failedAlready || stop.level >= .graceful {
-                finished.append(skipped(event, why: failedAlready ? "an earlier lifecycle event failed" : Self.stoppedMessage))
+                finished.append(failedAlready ? skipped(event, why: "an earlier lifecycle event failed")
+                                              : skipped(event, why: Self.stoppedMessage, cause: .stopped))
                 continue
             }
             let start = reportStarted(event, probe: probe)
@@ -127,7 +129,7 @@ public struct HostDeployment: Sendable {
                 hostError = (step.errorCode ?? .unknownError, "\(event.rawValue): \(step.message ?? "failed")")
             }
         }
-        if hostError == nil, stop.level >= .graceful, finished.contains(where: { $0.1.status == .skipped && $0.1.message == Self.stoppedMessage }) {
+        if hostError == nil, stop.level >= .graceful, finished.contains(where: { $0.1.skippedByStop }) {
             hostError = (.unknownError, "the deployment was stopped before this host finished")
         }
         return finish(finished, error: hostError)
@@ -154,8 +156,8 @@ public struct HostDeployment: Sendable {
     /// An event not run, reported like any event, so the history lists every event as
     /// CodeDeploy does and agrees with the host's own record.
     @inline(never)
-    private func skipped(_ event: LifecycleEvent, why: String) -> (LifecycleEvent, EventOutcome) {
-        let outcome = EventOutcome(status: .skipped, message: why, start: Date(), end: Date())
+    private func skipped(_ event: LifecycleEvent, why: String, cause: EventOutcome.Cause? = nil) -> (LifecycleEvent, EventOutcome) {
+        let outcome = EventOutcome(status: .skipped, message: why, start: Date(), end: Date(), cause: cause)
         observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
         return (event, outcome)
     }
@@ -170,7 +172,7 @@ public struct HostDeployment: Sendable {
     @inline(never)
     private func reportFinished(_ event: LifecycleEvent, _ step: StepResult, since start: Date) -> (LifecycleEvent, EventOutcome) {
         let outcome = EventOutcome(status: step.status, errorCode: step.errorCode, message: step.message,
-                                   scriptName: step.scriptName, start: start, end: Date())
+                                   scriptName: step.scriptName, start: start, end: Date(), cause: step.cause)
         observer.handle(.eventFinished(host: host.name, event: event, outcome: outcome))
         return (event, outcome)
     }
@@ -233,7 +235,8 @@ public struct HostDeployment: Sendable {
             let dir = fromLast ? probe.lastSuccessfulDir : probe.mostRecentDir
             guard let dir else {
                 return StepResult(status: .succeeded, message: EventOutcome.noScripts
-                                  + ": first deployment of this group on this host, no earlier revision to run \(event.rawValue) from")
+                                  + ": first deployment of this group on this host, no earlier revision to run \(event.rawValue) from",
+                                  cause: .noScripts)
             }
             let root = dir + "/deployment-archive"
             guard let previousHooks else {
@@ -253,7 +256,7 @@ public struct HostDeployment: Sendable {
     /// `probe`: what the host said before the first event (its perl hook runner, if it has
     /// perl; its last successful revision, for the hooks' environment).
     func runHooks(_ event: LifecycleEvent, hooks: [HookScript], root: String, probe: HostProbeResult) async -> StepResult {
-        if hooks.isEmpty { return StepResult(status: .succeeded, message: EventOutcome.noScripts) }
+        if hooks.isEmpty { return StepResult(status: .succeeded, message: EventOutcome.noScripts, cause: .noScripts) }
         let runner = HookRunner(session: session, observer: observer, stop: stop, connector: connector)
         for (index, script) in hooks.enumerated() {
             let hook = HookInvocation(

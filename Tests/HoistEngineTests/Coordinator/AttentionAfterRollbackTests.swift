@@ -34,13 +34,13 @@ import HoistTestSupport
     /// its deployment's.
     @Test func theLastEventThatMovedAHostDecides() {
         let at = Date(timeIntervalSince1970: 0)
-        func ok(_ event: LifecycleEvent, _ message: String? = nil) -> (LifecycleEvent, EventOutcome) {
-            (event, EventOutcome(status: .succeeded, message: message, start: at, end: at))
+        func ok(_ event: LifecycleEvent, _ cause: EventOutcome.Cause? = nil) -> (LifecycleEvent, EventOutcome) {
+            (event, EventOutcome(status: .succeeded, message: cause == .noScripts ? EventOutcome.noScripts : nil, start: at, end: at, cause: cause))
         }
         func failed(_ event: LifecycleEvent) -> (LifecycleEvent, EventOutcome) { (event, EventOutcome(status: .failed, start: at, end: at)) }
         let deployment = ["h1": [ok(.blockTraffic), ok(.applicationStop), failed(.afterInstall)],
                           "h2": [ok(.blockTraffic), ok(.applicationStop), failed(.afterInstall)],
-                          "h3": [ok(.applicationStop, "no scripts"), failed(.install)]]
+                          "h3": [ok(.applicationStop, .noScripts), failed(.install)]]
         // h1 is put back whole; h2 is blocked again and fails before its application starts.
         let rollback = ["h1": [ok(.blockTraffic), ok(.applicationStart), ok(.allowTraffic)],
                         "h2": [ok(.blockTraffic), ok(.applicationStart), ok(.allowTraffic), ok(.blockTraffic), failed(.install)]]
