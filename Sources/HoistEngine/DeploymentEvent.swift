@@ -6,7 +6,7 @@ import HoistCore
 public enum DeploymentEvent: Sendable {
     case deploymentStarted(DeploymentStart)
     case hostStarted(host: String, time: Date)
-    case eventStarted(host: String, event: LifecycleEvent, time: Date, scriptsFrom: String?)
+    case eventStarted(host: String, event: LifecycleEvent, time: Date, scriptsFrom: EventScripts?)
     case output(host: String, event: LifecycleEvent, line: OutputLine, time: Date)
     case eventFinished(host: String, event: LifecycleEvent, outcome: EventOutcome)
     case uploadProgress(host: String, bytesSent: Int64, totalBytes: Int64)
@@ -20,6 +20,23 @@ public enum DeploymentEvent: Sendable {
     case phaseStarted(PhaseStart)
     /// An alarm check's state changed (its first reading included).
     case alarmChanged(AlarmChange)
+}
+
+/// Which revision an event's scripts come from (CodeDeploy §2.2): the one being deployed, or
+/// an earlier one the host ran (ApplicationStop's are the last successful revision's).
+public enum ScriptSource: Sendable, Hashable { case current, lastSuccessful, mostRecent }
+
+/// Where an event's scripts are read from, as the engine chose them: reporters say when they
+/// are an earlier revision's by `source`, not by what the folder's path looks like.
+public struct EventScripts: Sendable, Hashable {
+    public var source: ScriptSource
+    /// The revision's folder on the host.
+    public var folder: String
+    public init(source: ScriptSource, folder: String) {
+        self.source = source
+        self.folder = folder
+    }
+    public var ofEarlierRevision: Bool { source != .current }
 }
 
 /// One phase of a blue/green deployment, e.g. `Install on green` or `Reroute 1/2`.

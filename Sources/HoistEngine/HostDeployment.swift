@@ -199,7 +199,6 @@ public struct HostDeployment: Sendable {
     }
 
     /// Which revision an event's scripts come from (CodeDeploy §2.2).
-    enum ScriptSource { case current, lastSuccessful, mostRecent }
     func source(of event: LifecycleEvent) -> ScriptSource {
         switch event {
         case .applicationStop: return .lastSuccessful
@@ -209,13 +208,16 @@ public struct HostDeployment: Sendable {
         }
     }
 
-    func scriptsSource(_ event: LifecycleEvent, probe: HostProbeResult) -> String? {
+    func scriptsSource(_ event: LifecycleEvent, probe: HostProbeResult) -> EventScripts? {
         guard !event.isReserved else { return nil }
-        switch source(of: event) {
-        case .current: return layout.archiveDir(context.id)
-        case .lastSuccessful: return probe.lastSuccessfulDir.map { $0 + "/deployment-archive" }
-        case .mostRecent: return probe.mostRecentDir.map { $0 + "/deployment-archive" }
+        let source = source(of: event)
+        let folder: String?
+        switch source {
+        case .current: folder = layout.archiveDir(context.id)
+        case .lastSuccessful: folder = probe.lastSuccessfulDir.map { $0 + "/deployment-archive" }
+        case .mostRecent: folder = probe.mostRecentDir.map { $0 + "/deployment-archive" }
         }
+        return folder.map { EventScripts(source: source, folder: $0) }
     }
 
     /// `previousHooks`: the hooks of the revision the event's scripts come from when that is an

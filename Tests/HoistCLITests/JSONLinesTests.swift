@@ -19,7 +19,7 @@ import Testing
                                            maxConcurrency: 1, minimumHealthy: 2, time: time)),
         .phaseStarted(PhaseStart(name: "Install on green", detail: text, hosts: ["h5", "h6"], time: time)),
         .hostStarted(host: "h1", time: time),
-        .eventStarted(host: "h1", event: .afterInstall, time: time, scriptsFrom: "d-PREVIOUS1"),
+        .eventStarted(host: "h1", event: .afterInstall, time: time, scriptsFrom: EventScripts(source: .lastSuccessful, folder: "d-PREVIOUS1")),
         .output(host: "h1", event: .afterInstall, line: OutputLine(.stdout, text), time: time),
         .output(host: "h1", event: .afterInstall, line: OutputLine(.stderr, "plain"), time: time),
         .eventFinished(host: "h1", event: .afterInstall, outcome: EventOutcome(

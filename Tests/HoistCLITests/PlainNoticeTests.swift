@@ -38,18 +38,28 @@ import Testing
     }
 
     /// An event whose scripts come from an earlier revision says which, as `--json` did alone.
+    /// The engine's word decides which those are, not the folder's path: an earlier revision's
+    /// folder whose path holds this deployment's id (a deployment root named after it) was
+    /// taken for this deployment's own.
     @Test func anEventRunningAnEarlierRevisionsScriptsSaysWhich() throws {
         let captured = try CapturedConsole()
         let reporter = PlainReporter(console: captured.console)
         let archive = "/var/lib/hoist/shop_web/d-EARLIER01/deployment-archive"
+        let confusing = "/srv/d-CURRENT01/shop_web/d-EARLIER02/deployment-archive"
         reporter.handle(.deploymentStarted(DeploymentStart(id: "d-CURRENT01", application: "shop", deploymentGroup: "web", revision: "rev",
                                                            revisionSHA256: "ab", config: "AllAtOnce", hosts: ["h1"], maxConcurrency: 1,
                                                            minimumHealthy: 0, time: Date())))
-        reporter.handle(.eventStarted(host: "h1", event: .applicationStop, time: Date(), scriptsFrom: archive))
-        // This deployment's own scripts go without saying.
+        reporter.handle(.eventStarted(host: "h1", event: .applicationStop, time: Date(),
+                                      scriptsFrom: EventScripts(source: .lastSuccessful, folder: archive)))
+        reporter.handle(.eventStarted(host: "h2", event: .applicationStop, time: Date(),
+                                      scriptsFrom: EventScripts(source: .lastSuccessful, folder: confusing)))
+        // This deployment's own scripts go without saying, wherever its folder is.
         reporter.handle(.eventStarted(host: "h1", event: .beforeInstall, time: Date(),
-                                      scriptsFrom: "/var/lib/hoist/shop_web/d-CURRENT01/deployment-archive"))
-        #expect(captured.stdout.hasSuffix("h1 ApplicationStop runs the scripts of \(archive)\n"), "\(captured.stdout)")
-        #expect(!captured.stdout.contains("BeforeInstall"))
+                                      scriptsFrom: EventScripts(source: .current, folder: "/var/lib/hoist/shop_web/d-CURRENT01/deployment-archive")))
+        reporter.handle(.eventStarted(host: "h1", event: .afterInstall, time: Date(),
+                                      scriptsFrom: EventScripts(source: .current, folder: "/opt/elsewhere/deployment-archive")))
+        #expect(captured.stdout.contains("h1 ApplicationStop runs the scripts of \(archive)\n"), "\(captured.stdout)")
+        #expect(captured.stdout.hasSuffix("h2 ApplicationStop runs the scripts of \(confusing)\n"), "\(captured.stdout)")
+        #expect(!captured.stdout.contains("BeforeInstall") && !captured.stdout.contains("AfterInstall"), "\(captured.stdout)")
     }
 }

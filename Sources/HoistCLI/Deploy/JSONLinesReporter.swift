@@ -43,7 +43,7 @@ final class JSONLinesReporter: DeploymentObserver, @unchecked Sendable {
             o.add("type", "host_started"); o.add("host", host); o.add("time", time)
         case .eventStarted(let host, let e, let time, let from):
             o.add("type", "event_started"); o.add("host", host); o.add("event", e.rawValue); o.add("time", time)
-            if let from { o.add("scripts_from", from) }
+            if let from { o.add("scripts_from", from.folder) }
         case .output(let host, let e, let line, let time):
             o.add("type", "output"); o.add("host", host); o.add("event", e.rawValue); o.add("stream", line.stream.rawValue)
             o.add("text", line.text); o.add("time", time)

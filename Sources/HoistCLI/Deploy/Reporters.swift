@@ -33,10 +33,10 @@ final class PlainReporter: DeploymentObserver, @unchecked Sendable {
             say(s.time, "deployment \(s.id) of \(s.revision) (bundle sha256 \(s.revisionSHA256.prefix(12))) to \(s.application)/\(s.deploymentGroup): \(RolloutText.hosts(s.hosts.count)), \(s.config), \(RolloutText.window(s.maxConcurrency)), \(s.minimumHealthy) must stay healthy")
         case .hostStarted(let host, let time):
             say(time, "\(host) start")
-        case .eventStarted(let host, let lifecycle, let time, let scriptsFrom?) where !scriptsFrom.contains("/\(progress.id)/"):
+        case .eventStarted(let host, let lifecycle, let time, let scripts?) where scripts.ofEarlierRevision:
             // Scripts of an earlier revision (ApplicationStop's, the block-traffic hooks'):
             // which one ran was said only by `--json` and `hoist plan`.
-            say(time, "\(host) \(lifecycle.rawValue) runs the scripts of \(scriptsFrom)")
+            say(time, "\(host) \(lifecycle.rawValue) runs the scripts of \(scripts.folder)")
         case .eventStarted:
             break
         case .output(let host, let lifecycle, let line, let time):
