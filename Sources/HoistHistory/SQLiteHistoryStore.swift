@@ -47,14 +47,14 @@ public final class SQLiteHistoryStore: HistoryStore {
             pool = try DatabasePool(path: path, configuration: configuration)
             for suffix in ["-wal", "-shm"] { try PrivateFiles.narrow(path + suffix, to: 0o600) }
         } catch {
-            throw HistoryError.cannotOpen(path: path, reason: Self.reason(error))
+            throw HistoryError.cannotOpen(path: path, reason: Self.reason(error), trouble: Self.trouble(error))
         }
         do {
             try migrate()
         } catch let error as HistoryError {
             throw error
         } catch {
-            throw HistoryError.cannotOpen(path: path, reason: Self.reason(error))
+            throw HistoryError.cannotOpen(path: path, reason: Self.reason(error), trouble: Self.trouble(error))
         }
     }
 
@@ -81,6 +81,14 @@ public final class SQLiteHistoryStore: HistoryStore {
     /// The migrations this file has had, oldest first.
     public func appliedMigrations() throws -> [String] {
         try pool.read { try HistorySchema.migrator.appliedMigrations($0) }
+    }
+
+    /// What kind of failure kept the file from opening, by SQLite's result code.
+    static func trouble(_ error: any Error) -> HistoryError.OpenTrouble {
+        guard let code = (error as? DatabaseError)?.resultCode else { return .other }
+        if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(code) { return .damaged }
+        if [.SQLITE_BUSY, .SQLITE_LOCKED].contains(code) { return .busy }
+        return .other
     }
 
     static func reason(_ error: any Error) -> String {

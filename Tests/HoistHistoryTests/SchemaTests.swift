@@ -95,10 +95,31 @@ import Testing
         try Data().write(to: blocker)
         let path = blocker.appendingPathComponent("history.sqlite3").path
         let error = try #require(throws: HistoryError.self) { try SQLiteHistoryStore(path: path) }
-        guard case .cannotOpen(let reported, _) = error else {
+        guard case .cannotOpen(let reported, _, _) = error else {
             Issue.record("expected cannotOpen, got \(error)")
             return
         }
         #expect(reported == path)
+    }
+
+    /// A damaged file is told apart by SQLite's result code (SQLITE_CORRUPT), whatever its
+    /// message says, and gets the advice for a damaged file.
+    @Test func aDamagedFileIsReportedAsDamaged() throws {
+        let temp = try TempHistory()
+        let queue = try DatabaseQueue(path: temp.path)
+        try queue.write { try $0.execute(sql: "CREATE TABLE deployment (id TEXT PRIMARY KEY)") }
+        try queue.close()
+        // The schema page after the file header: the header still says SQLite, the rest is noise.
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: temp.path))
+        try file.seek(toOffset: 100)
+        file.write(Data(repeating: 0xA5, count: 3996))
+        try file.close()
+        let error = try #require(throws: HistoryError.self) { try SQLiteHistoryStore(path: temp.path) }
+        guard case .cannotOpen(_, _, let trouble) = error else {
+            Issue.record("expected cannotOpen, got \(error)")
+            return
+        }
+        #expect(trouble == .damaged, "\(error)")
+        #expect(error.description.contains("restore it from a backup"), "\(error)")
     }
 }

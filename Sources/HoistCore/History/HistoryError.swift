@@ -8,7 +8,8 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
     case newerSchema(path: String)
     /// A stored value this version cannot read (an unknown status name, say).
     case unreadableValue(path: String, column: String, value: String)
-    case cannotOpen(path: String, reason: String)
+    /// `trouble`: what kind of failure SQLite reported, told from its result code by the store.
+    case cannotOpen(path: String, reason: String, trouble: OpenTrouble)
     /// The path names something that is not a Hoist history file; nothing in it was changed.
     case notAHistory(path: String, reason: String)
     /// A history server (PostgreSQL) that cannot be reached or refuses the connection.
@@ -19,6 +20,16 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The history server refused a statement (permissions, a full disk…); `advice` says
     /// what to do about that kind of refusal.
     case storeFailed(store: String, reason: String, advice: String)
+
+    /// Why a history file would not open, for advice that fits: the store tells it from
+    /// SQLite's result code, which says it in no other words than its message's.
+    public enum OpenTrouble: Sendable, Equatable {
+        /// Not a database, or a damaged one (SQLITE_CORRUPT, SQLITE_NOTADB).
+        case damaged
+        /// Another connection holds it (SQLITE_BUSY, SQLITE_LOCKED).
+        case busy
+        case other
+    }
 
     public var description: String {
         switch self {
@@ -32,16 +43,12 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "The history file \(path) was written by a newer Hoist; upgrade Hoist or pass another file with --db."
         case .unreadableValue(let path, let column, let value):
             return "The history file \(path) holds '\(value)' in \(column), which this Hoist does not know; it was probably written by a newer Hoist."
-        case .cannotOpen(let path, let reason):
-            // The advice follows SQLite's reason: a damaged or locked file is no folder's fault.
-            let lower = reason.lowercased()
-            let advice: String
-            if lower.contains("malformed") || lower.contains("not a database") || lower.contains("corrupt") {
-                advice = "The file is damaged: restore it from a backup, or pass another file with --db."
-            } else if lower.contains("locked") || lower.contains("busy") {
-                advice = "Another process holds it (an open sqlite3 shell?): let it finish, then try again."
-            } else {
-                advice = "Pass another file with --db, or make its folder writable."
+        case .cannotOpen(let path, let reason, let trouble):
+            // A damaged or locked file is no folder's fault.
+            let advice = switch trouble {
+            case .damaged: "The file is damaged: restore it from a backup, or pass another file with --db."
+            case .busy: "Another process holds it (an open sqlite3 shell?): let it finish, then try again."
+            case .other: "Pass another file with --db, or make its folder writable."
             }
             return "Cannot open the history file \(path): \(reason). \(advice)"
         case .notAHistory(let path, let reason):
