@@ -71,8 +71,11 @@ struct DeploymentJob: Sendable {
             return .couldNotStart
         }
         let config = try configName.map(parseConfigFlag)
+        // One connector for the whole job: a bundle read back from a host and the deployment
+        // share its handshake limit and known_hosts cache.
+        let connector = makeConnector(for: target)
         let held = HeldBundles(hosts: target.hosts, groupID: HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup),
-                               connector: makeConnector(for: target))
+                               connector: connector)
         let flagBehavior = try fileExistsBehavior.map(parseFileExistsFlag)
         let revision: DeployableRevision
         if blueGreenRollback {
@@ -103,7 +106,6 @@ struct DeploymentJob: Sendable {
             throw InvalidInput(diagnostics: [])
         }
         let store = try openHistory(db: db, playbook: playbook.historyPath)
-        let connector = makeConnector(for: target)
         // Load balancers are built before anything touches a host (a bad one is invalid input).
         let traffic = try makeTraffic(playbook: playbook, inventory: target.inventory, connector: connector, checking: hosts)
 
