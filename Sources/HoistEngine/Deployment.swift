@@ -157,20 +157,7 @@ public struct Deployment: Sendable {
         }
         // Said only once an automatic rollback has run: it puts back hosts the deployment
         // left out of service, and the advice is for those it did not.
-        report.attention = HostAttention.find(report.events, report.rollback?.events ?? [:])
-        // A blue/green deployment that succeeded took its original fleet out of service on
-        // purpose (and stopped its application, with TERMINATE): nothing to put right.
-        if plan.blueGreen != nil && report.verdict.status == .succeeded { report.attention = [] }
-        // One that ended before traffic moved to the fleet it installed, or whose rollback
-        // moved traffic back: that fleet is the idle one, out of service by design. It was
-        // listed as "left out of service", with advice to move traffic back that had not moved.
-        if plan.blueGreen != nil, report.verdict.status != .succeeded {
-            let installed = Set(report.hosts.values.filter { $0.events.contains { [.downloadBundle, .install].contains($0.0) } }.map(\.host))
-            let trafficMoved = installed.contains { report.hosts[$0]?.succeeded(.allowTraffic) == true }
-            if !trafficMoved || report.rollback?.status == .succeeded {
-                report.attention.removeAll { installed.contains($0.host) }
-            }
-        }
+        report.attention = HostAttention.after(report, blueGreen: plan.blueGreen != nil)
         if !report.attention.isEmpty {
             let redeploy = "`\(request.commands.redeploy(request.id.rawValue, onlyFailed: true))` to finish this revision on them"
             let steps: [String]

@@ -132,38 +132,3 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-/// A host a deployment left in a state a person must act on: out of the load balancers
-/// (BlockTraffic ran, AllowTraffic did not) or with its application stopped (ApplicationStop
-/// ran, ApplicationStart did not succeed).
-public struct HostAttention: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var outOfService: Bool
-    public var appStopped: Bool
-
-    public var description: String {
-        "\(host): " + [outOfService ? "out of service (blocked in the load balancers)" : nil,
-                       appStopped ? "application stopped" : nil].compactMap { $0 }.joined(separator: ", ")
-    }
-
-    /// The hosts that need attention, by name, from each host's events in `runs` in the
-    /// order they ran: a deployment's, then its automatic rollback's. The last event that
-    /// moved a host's traffic or its application decides (a rollback's AllowTraffic puts
-    /// back a host its deployment blocked).
-    public static func find(_ runs: [String: [(LifecycleEvent, EventOutcome)]]...) -> [HostAttention] {
-        let hosts = Set(runs.flatMap(\.keys)).sorted()
-        return hosts.compactMap { host in
-            var blocked = false, stopped = false
-            for (event, outcome) in runs.flatMap({ $0[host] ?? [] }) where outcome.status == .succeeded {
-                switch event {
-                case .blockTraffic: blocked = true
-                case .allowTraffic: blocked = false
-                case .applicationStop where !outcome.ranNoScripts: stopped = true
-                case .applicationStart: stopped = false
-                default: break
-                }
-            }
-            return blocked || stopped ? HostAttention(host: host, outOfService: blocked, appStopped: stopped) : nil
-        }
-    }
-}
