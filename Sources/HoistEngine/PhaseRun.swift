@@ -190,7 +190,6 @@ struct PhaseRun: Sendable {
             }
             actions = []
             for (batch, allowing) in [(allows, true), (blocks, false)] where !batch.isEmpty {
-                if runner.stop.level >= .graceful { actions += planner.stopRequested() }
                 // After a stop nothing more starts: the batch counts as not done. The
                 // planner, not the batch's own verdict, decides how the reroute ends.
                 var done: [String: HostOutcome] = [:]
@@ -199,11 +198,11 @@ struct PhaseRun: Sendable {
                                                  earlierScripts: earlierScripts)
                     record.add(result)
                     done = result.hosts
-                    // A stop during the batch ends the reroute Stopped: the hosts it cut short
-                    // did not fail (it was a Failed verdict, and the automatic rollback for a
-                    // failure ran on one Ctrl-C).
-                    if runner.stop.level >= .graceful { actions += planner.stopRequested() }
                 }
+                // A stop before or during the batch ends the reroute Stopped: the hosts it cut
+                // short did not fail (it was a Failed verdict, and the automatic rollback for
+                // a failure ran on one Ctrl-C).
+                if runner.stop.level >= .graceful { actions += planner.stopRequested() }
                 for host in batch {
                     guard let outcome = done[host.name] else {
                         actions += allowing ? planner.allowFinished(host.name, succeeded: false) : planner.blockFinished(host.name, succeeded: false)
