@@ -425,7 +425,9 @@ import HoistTestSupport
 @Suite(.serialized) struct RollbackAfterARefusedDeploymentTests {
     @Test func aRollbackAfterADeploymentThatReachedNoHostGoesToTheHostsBeforeIt() async throws {
         try await withFleetHosts(2) { names in
-            let group = try FleetGroup("rbrefused", hosts: names)
+            // Its own application name each run: a host the test did not deploy to must hold no
+            // VERSION, and a fleet kept between runs still holds the last run's.
+            let group = try FleetGroup("rbrefused-\(UUID().uuidString.prefix(8).lowercased())", hosts: names)
             let canary = try group.hoist(["deploy", group.playbook, "--revision", try group.revision("v1", version: "one"), "--hosts", names[0]])
             #expect(canary.status == 0, "\(canary.stderr)")
             let canaryID = try #require(try group.list().first?["id"] as? String)
@@ -436,8 +438,8 @@ import HoistTestSupport
             let back = try group.hoist(["rollback", group.playbook])
             #expect(back.status == 0, "\(back.stderr)")
             #expect(back.stderr.contains("on the hosts \(canaryID) reached: \(names[0])"), "\(back.stderr)")
-            #expect(group.hostFile(names[0], "rbrefused/VERSION") == "one")
-            #expect(group.hostFile(names[1], "rbrefused/VERSION") == nil, "never deployed to by this group")
+            #expect(group.hostFile(names[0], "\(group.application)/VERSION") == "one")
+            #expect(group.hostFile(names[1], "\(group.application)/VERSION") == nil, "never deployed to by this group")
         }
     }
 }
