@@ -49,6 +49,22 @@ import HoistCore
         #expect(four.note == nil)
     }
 
+    /// `hoist rollback` and `hoist redeploy` without `--config` run where they are asked to;
+    /// with `--config`, or for a plain deployment, the configuration is the one asked for.
+    @Test func aRollbackOrRedeployWithoutAConfigRunsOnTheHostsItHas() {
+        let half = playbook(config: .halfAtATime)
+        for purpose in [DeploymentPlan.Request.PuttingBack.rollback, .redeploy] {
+            let plan = DeploymentPlan.plan(.init(playbook: half, groupHosts: hosts(4), onlyHosts: ["web3"], puttingBack: purpose))
+            #expect(plan.config == .oneAtATime)
+            #expect(plan.configNote?.contains("HalfAtATime cannot run on the 1 host to \(purpose.rawValue)") == true)
+        }
+        let asked = DeploymentPlan.plan(.init(playbook: half, groupHosts: hosts(4), onlyHosts: ["web3"], config: .halfAtATime,
+                                              puttingBack: .redeploy))
+        #expect(asked.config == .halfAtATime && asked.configNote == nil)
+        let deploy = DeploymentPlan.plan(.init(playbook: half, groupHosts: hosts(4), onlyHosts: ["web3"]))
+        #expect(deploy.config == .halfAtATime && deploy.configNote == nil)
+    }
+
     @Test func autoRollbackFlagOverridesThePlaybook() {
         let on = DeploymentPlan.plan(.init(playbook: playbook(autoRollback: AutoRollback(onFailure: false, onStop: false)),
                                            groupHosts: hosts(2), autoRollback: true))

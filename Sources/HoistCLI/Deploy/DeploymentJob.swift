@@ -109,22 +109,13 @@ struct DeploymentJob: Sendable {
         // Load balancers are built before anything touches a host (a bad one is invalid input).
         let traffic = try makeTraffic(playbook: playbook, inventory: target.inventory, connector: connector, checking: hosts)
 
-        var plan = DeploymentPlan.plan(DeploymentPlan.Request(
+        let plan = DeploymentPlan.plan(DeploymentPlan.Request(
             playbook: playbook, groupHosts: target.hosts, onlyHosts: onlyHosts == nil ? nil : hosts.map(\.name), config: config,
             ignoreApplicationStopFailures: ignoreApplicationStopFailures, autoRollback: autoRollback,
             blueGreenRollback: blueGreenRollback,
-            health: store.priorHealth(application: playbook.application, group: playbook.deploymentGroup)))
-        // A rollback or redeploy without --config runs where it is asked to, as an automatic
-        // rollback does: the `redeploy --only-failed` Hoist suggests after a failure, on the one
-        // failed host, was refused under HalfAtATime.
-        if configName == nil, plan.blueGreen == nil, creator == .rollback || creator == .redeploy {
-            let (fitting, note) = plan.rollback.config(forHosts: plan.hosts.map(\.name), health: plan.health,
-                                                       purpose: creator == .rollback ? "roll back" : "redeploy")
-            if let note {
-                printToStderr("hoist: \(note); pass --config to choose another")
-                plan.config = fitting
-            }
-        }
+            health: store.priorHealth(application: playbook.application, group: playbook.deploymentGroup),
+            puttingBack: creator == .rollback ? .rollback : creator == .redeploy ? .redeploy : nil))
+        if let note = plan.configNote { printToStderr("hoist: \(note); pass --config to choose another") }
         // Suggested commands read this history: `--db`'s, or the playbook's own.
         let commands = SuggestedCommands.naming(db: db, playbook: playbook, at: playbookPath)
         var output = self.output

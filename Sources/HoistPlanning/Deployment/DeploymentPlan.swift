@@ -27,6 +27,9 @@ public struct DeploymentPlan: Sendable {
     public var maxRevisions: Int
     /// The deployment moves traffic through load balancers.
     public var hasTraffic: Bool
+    /// Why `config` is not the one asked for (a rollback or redeploy that the playbook's
+    /// configuration could not run on its hosts); nil when it is.
+    public var configNote: String?
 
     /// The inputs `plan` reads: the playbook and the command's flags, already parsed.
     public struct Request: Sendable {
@@ -44,10 +47,19 @@ public struct DeploymentPlan: Sendable {
         public var blueGreenRollback: Bool
         /// Host health from history.
         public var health: [String: HostHealth]
+        /// Set for `hoist rollback` and `hoist redeploy`: without `config`, they run where
+        /// they are asked to, as an automatic rollback does (`RollbackPolicy.config`). The
+        /// `redeploy --only-failed` Hoist suggests after a failure, on the one failed host,
+        /// was refused under HalfAtATime.
+        public var puttingBack: PuttingBack?
+
+        public enum PuttingBack: String, Sendable {
+            case rollback = "roll back", redeploy
+        }
 
         public init(playbook: Playbook, groupHosts: [HostSpec], onlyHosts: [String]? = nil, config: DeploymentConfig? = nil,
                     ignoreApplicationStopFailures: Bool = false, autoRollback: Bool? = nil, blueGreenRollback: Bool = false,
-                    health: [String: HostHealth] = [:]) {
+                    health: [String: HostHealth] = [:], puttingBack: PuttingBack? = nil) {
             self.playbook = playbook
             self.groupHosts = groupHosts
             self.onlyHosts = onlyHosts
@@ -56,6 +68,7 @@ public struct DeploymentPlan: Sendable {
             self.autoRollback = autoRollback
             self.blueGreenRollback = blueGreenRollback
             self.health = health
+            self.puttingBack = puttingBack
         }
     }
 
@@ -74,7 +87,7 @@ public struct DeploymentPlan: Sendable {
         } else {
             phases = DeploymentPhase.inPlace(traffic: traffic)
         }
-        return DeploymentPlan(
+        var plan = DeploymentPlan(
             application: playbook.application, deploymentGroup: playbook.deploymentGroup,
             groupID: HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup),
             hosts: hosts, lockHosts: request.groupHosts, config: config, concurrencyCap: playbook.ssh.concurrency,
@@ -84,6 +97,11 @@ public struct DeploymentPlan: Sendable {
                                      onAlarm: request.autoRollback ?? playbook.autoRollback.onAlarm, config: config),
             ignoreApplicationStopFailures: request.ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
             maxRevisions: playbook.maxRevisions, hasTraffic: traffic)
+        if request.config == nil, playbook.blueGreen == nil, let purpose = request.puttingBack {
+            let (fitting, note) = plan.rollback.config(forHosts: hosts.map(\.name), health: request.health, purpose: purpose.rawValue)
+            if let note { (plan.config, plan.configNote) = (fitting, note) }
+        }
+        return plan
     }
 
     public init(application: String, deploymentGroup: String, groupID: String? = nil, hosts: [HostSpec], lockHosts: [HostSpec]? = nil,
