@@ -59,10 +59,19 @@ public struct GroupLock: Sendable {
         var delay = firstRetryDelay
         // Every host's connection at once: the pass below goes host by host in name order,
         // and with hosts down each waited out its own handshake timeout in turn (five frozen
-        // hosts: 100 s, deaf to Ctrl-C). A host that failed is then known at once.
+        // hosts: 100 s, deaf to Ctrl-C). A host that failed is then known at once. A stop
+        // ends the wait for a handshake that hangs (a frozen sshd: 20 s): nothing is taken yet.
         if hosts.count > 1 {
-            let sessions = self.sessions
-            _ = await HostFanout.each(hosts) { host in _ = try? await sessions(host) }
+            let sessions = self.sessions, hosts = self.hosts
+            let connectAll: @Sendable () async -> Bool = {
+                _ = await HostFanout.each(hosts) { host in _ = try? await sessions(host) }
+                return true
+            }
+            if let stop {
+                guard await firstToEnd(connectAll, { await stop.wait(above: .none) == .none }) else { throw GroupLockTakingStopped() }
+            } else {
+                _ = await connectAll()
+            }
         }
         while true {
             do {

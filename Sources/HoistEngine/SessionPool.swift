@@ -20,6 +20,9 @@ public final class SessionPool: HostConnector, Sendable {
         var sessions: [String: Task<any HostSession, any Error>] = [:]
         var failures: [String: (error: TransportError, at: ContinuousClock.Instant)] = [:]
         var connected: Set<String> = []
+        /// Counts `closeAll` calls: a connection that completes after the pool was closed
+        /// (`connecting` saw an older count) is closed at once.
+        var generation = 0
     }
 
     /// `rememberingFailuresOf`: a pool whose failed connections this one remembers too (a
@@ -41,7 +44,7 @@ public final class SessionPool: HostConnector, Sendable {
                 let ago = ContinuousClock.now - failed.at
                 if ago < failureMemory { throw remembered(failed.error, ago: ago) }
             }
-            let created = connecting(host)
+            let created = connecting(host, generation: pool.generation)
             pool.sessions[host.name] = created
             return created
         }
@@ -54,7 +57,7 @@ public final class SessionPool: HostConnector, Sendable {
     public func prepare(_ host: HostSpec) {
         state.withLock { pool in
             guard pool.sessions[host.name] == nil, pool.failures[host.name] == nil else { return }
-            pool.sessions[host.name] = connecting(host)
+            pool.sessions[host.name] = connecting(host, generation: pool.generation)
         }
     }
 
@@ -66,19 +69,27 @@ public final class SessionPool: HostConnector, Sendable {
 
     /// A connection attempt that records its own end: its session, or its failure (the task
     /// is in the pool before it can end, since the record waits for the pool's lock).
-    private func connecting(_ host: HostSpec) -> Task<any HostSession, any Error> {
+    /// Called under the pool's lock: `generation` is the pool's now.
+    private func connecting(_ host: HostSpec, generation: Int) -> Task<any HostSession, any Error> {
         let connector = self.connector
         let state = self.state
         return Task<any HostSession, any Error> {
             do {
                 let session = try await connector.connect(host)
-                state.withLock { pool in
+                let closed = state.withLock { pool in
                     pool.connected.insert(host.name)
                     pool.failures[host.name] = nil
+                    return pool.generation != generation
+                }
+                if closed {
+                    await session.close()
+                    throw CancellationError()
                 }
                 return session
             } catch {
                 state.withLock { pool in
+                    // After `closeAll`, the entry (if any) is a newer connection's.
+                    guard pool.generation == generation else { return }
                     pool.sessions[host.name] = nil
                     // A cancelled attempt says nothing about the host.
                     if let failure = error as? TransportError { pool.failures[host.name] = (failure, ContinuousClock.now) }
@@ -95,15 +106,19 @@ public final class SessionPool: HostConnector, Sendable {
                               message: "\(error.message) (\(seconds) s ago; not tried again within \(memory) s)")
     }
 
+    /// Closes every session made; a connection still being made is not waited for (a
+    /// handshake with a frozen host hangs for its whole timeout, and a stop while taking the
+    /// lock must not): it closes itself when it completes.
     public func closeAll() async {
-        let all = state.withLock { pool -> [Task<any HostSession, any Error>] in
-            let values = Array(pool.sessions.values)
+        let all = state.withLock { pool -> [(String, Task<any HostSession, any Error>)] in
+            let values = Array(pool.sessions)
             pool.sessions = [:]
-            return values
+            pool.generation += 1
+            return values.filter { pool.connected.contains($0.key) }
         }
         // All at once: each close waits for its host to answer.
         await withTaskGroup(of: Void.self) { group in
-            for task in all {
+            for (_, task) in all {
                 group.addTask { if let session = try? await task.value { await session.close() } }
             }
         }

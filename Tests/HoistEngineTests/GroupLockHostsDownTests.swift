@@ -55,6 +55,26 @@ import Testing
         #expect(fleet.instructionEntries("web1").isEmpty)
     }
 
+    /// A stop that comes while a host's handshake hangs (its sshd frozen) ends the pass then:
+    /// the pre-connect waited out the handshake's timeout (20 s), deaf to Ctrl-C. The fake
+    /// handshake ends only when cancelled, so only a pass that heeds the stop returns at all.
+    @Test(.timeLimit(.minutes(1))) func aStopWhileAHandshakeHangsEndsThePass() async throws {
+        let fleet = try GroupLockFleet(["frozen", "web1"])
+        let (started, handshaking) = AsyncStream.makeStream(of: Void.self)
+        let lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-FROZENHS1")) { host in
+            guard host.name == "frozen" else { return LocalHostSession(host: host) }
+            handshaking.yield()
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
+        }
+        let stop = StopController()
+        let acquiring = Task { try await lock.acquire(stop: stop) }
+        for await _ in started { break }
+        stop.request(reason: "Ctrl-C")
+        await #expect(throws: GroupLockTakingStopped.self) { _ = try await acquiring.value }
+        #expect(fleet.instructionEntries("web1").isEmpty)
+    }
+
     /// A host whose key changed is skipped as one waiting does not mend, and said so: it was
     /// told apart by the words of its message, and framed as an outage otherwise.
     @Test func aHostWhoseKeyChangedIsSkippedAsSuch() async throws {

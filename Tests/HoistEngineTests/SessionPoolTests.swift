@@ -71,6 +71,41 @@ import HoistCore
     }
 
     /// A rollback's pool remembers the deployment's failed connections.
+    /// A session that says when it is closed.
+    final class ClosingSession: ForwardingSession, @unchecked Sendable {
+        let closed: AsyncStream<Void>.Continuation
+        init(host: HostSpec, closed: AsyncStream<Void>.Continuation) {
+            self.closed = closed
+            super.init(inner: LocalHostSession(host: host))
+        }
+        override func close() async { closed.yield() }
+    }
+
+    /// Closing the pool does not wait for a handshake still under way (a stop while taking
+    /// the lock waited out a frozen host's 20 s here after the lock had given up on it); the
+    /// connection closes itself when it completes.
+    @Test(.timeLimit(.minutes(1))) func closingDoesNotWaitForAConnectionStillBeingMade() async throws {
+        let (started, handshaking) = AsyncStream.makeStream(of: Void.self)
+        let (release, finishHandshake) = AsyncStream.makeStream(of: Void.self)
+        let (closedStream, closed) = AsyncStream.makeStream(of: Void.self)
+        struct HeldHandshake: HostConnector {
+            let handshaking: AsyncStream<Void>.Continuation
+            let release: AsyncStream<Void>
+            let closed: AsyncStream<Void>.Continuation
+            func connect(_ host: HostSpec) async throws -> any HostSession {
+                handshaking.yield()
+                for await _ in release { break }
+                return ClosingSession(host: host, closed: closed)
+            }
+        }
+        let pool = SessionPool(connector: HeldHandshake(handshaking: handshaking, release: release, closed: closed))
+        pool.prepare(host)
+        for await _ in started { break }
+        await pool.closeAll()
+        finishHandshake.yield()
+        for await _ in closedStream { break }
+    }
+
     @Test func aLaterPoolRemembersAnEarlierOnesFailures() async throws {
         let connector = DownConnector(down: ["h1"])
         let first = SessionPool(connector: connector, failureMemory: .seconds(3600))
