@@ -139,9 +139,19 @@ public protocol HostSession: AnyObject, Sendable {
     ) async throws -> CommandResult
 
     func close() async
+
+    /// Gives the connection up without waiting for the host: every later command fails at
+    /// once as unreachable (`reason` says why), commands queued beside the running one fail
+    /// now, and `close` does not wait for the host. An immediate stop does this to a host that
+    /// did not answer the kill of its hook (its sshd frozen): the host's record, the lock's
+    /// release and the close each waited for the connection to be declared dead (35 s).
+    /// Sessions with no connection to lose (local, fakes) ignore it.
+    func abandon(_ reason: String)
 }
 
 extension HostSession {
+    public func abandon(_ reason: String) {}
+
     public func upload(
         localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,
         progress: (@Sendable (Int64) -> Void)?

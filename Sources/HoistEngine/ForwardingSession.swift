@@ -31,4 +31,5 @@ class ForwardingSession: HostSession, @unchecked Sendable {
         try await inner.runBeside(command, timeoutSeconds: timeoutSeconds, onOutput: onOutput)
     }
     func close() async { await inner.close() }
+    func abandon(_ reason: String) { inner.abandon(reason) }
 }

@@ -24,6 +24,11 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// round trip to the host, which uploads through a jump host pace by (`UploadPacing`).
     /// Touched only on `thread`.
     private var fastestCommand: Double?
+    /// Why the connection was given up (`abandon`); nil while it is in use.
+    private let abandoned = Locked<String?>(nil)
+    /// The callers of `runBeside` still waiting, for `abandon` to answer at once: a command
+    /// served beside a job on a frozen connection ends when the connection is declared dead.
+    private let besideWaiting = Locked<(next: Int, answers: [Int: @Sendable (Result<CommandResult, any Error>) -> Void])>((0, [:]))
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
          uploads: AsyncSemaphore, side: SideCommands = SideCommands()) {
@@ -53,6 +58,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private func run(_ command: String, input: [UInt8]?, timeoutSeconds: Double?, killGraceSeconds: Double,
                      onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         // Cancelling the task stops the remote process group, as a deadline does.
+        try checkNotAbandoned()
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
@@ -109,12 +115,24 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// `SideCommands`). Cancelling the task stops the command, as `run` does.
     public func runBeside(_ command: String, timeoutSeconds: Double,
                           onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try checkNotAbandoned()
         let cancelled = Locked(false)
         let isCancelled: @Sendable () -> Bool = { cancelled.current }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CommandResult, Error>) in
+                let answered = Locked(false)
+                let answer: @Sendable (Result<CommandResult, any Error>) -> Void = { result in
+                    guard answered.withLock({ done in defer { done = true }; return !done }) else { return }
+                    continuation.resume(with: result)
+                }
+                let id = besideWaiting.withLock { waiting in
+                    waiting.next += 1
+                    waiting.answers[waiting.next] = answer
+                    return waiting.next
+                }
                 side.add { [self] turn in
-                    continuation.resume(with: Result {
+                    defer { besideWaiting.withLock { _ = $0.answers.removeValue(forKey: id) } }
+                    answer(Result {
                         switch turn {
                         case .closed:
                             throw TransportError(host: host.name, kind: .closed, message: "the SSH session was already closed")
@@ -154,6 +172,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// Cancelling the task stops the upload between writes and removes the partial file.
     private func streamUpload(localPath: String, decoder: String?, remotePath: String, mode: Int32, sha256: String,
                               progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try checkNotAbandoned()
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
@@ -175,6 +194,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
 
     /// Cancelling the task stops the download between reads.
     public func download(remotePath: String, to localPath: String, maxBytes: Int64) async throws -> Int64 {
+        try checkNotAbandoned()
         let cancelled = Locked(false)
         return try await withTaskCancellationHandler {
             try await thread.perform { [self] in
@@ -187,14 +207,35 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     }
 
     public func close() async {
-        _ = try? await thread.perform { [self] in
+        let cleanUp: @Sendable () -> Void = { [self] in
             thread.clearIdleWork()
             shell?.close()
             shell = nil
             chain?.close()
             chain = nil
         }
+        // An abandoned connection's thread may be held by a command on a frozen host until
+        // the connection is declared dead: the clean-up goes after it, unwaited for.
+        if abandoned.current != nil {
+            thread.submit(cleanUp)
+        } else {
+            _ = try? await thread.perform(cleanUp)
+        }
         thread.stop()
+    }
+
+    public func abandon(_ reason: String) {
+        abandoned.withLock { $0 = $0 ?? reason }
+        let waiting = besideWaiting.withLock { waiting in
+            defer { waiting.answers = [:] }
+            return Array(waiting.answers.values)
+        }
+        for answer in waiting { answer(.failure(TransportError(host: host.name, kind: .closed, message: reason))) }
+        side.failPending()
+    }
+
+    private func checkNotAbandoned() throws {
+        if let reason = abandoned.current { throw TransportError(host: host.name, kind: .closed, message: reason) }
     }
 
     /// Runs `body` with the host's libssh2 session on the session's thread: for tests of what
@@ -204,6 +245,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     }
 
     private func target() throws -> SSHSessionHandle {
+        try checkNotAbandoned()
         guard let chain else {
             throw TransportError(host: host.name, kind: .closed, message: "the SSH session was already closed")
         }

@@ -64,6 +64,39 @@ struct SilentHostTests {
         try expectSilentHost(outcome, "the upload")
     }
 
+    /// A connection given up (`abandon`: an immediate stop whose kill the host did not
+    /// answer) fails every later command at once and closes without waiting for the host,
+    /// while a command on the frozen connection still holds the session's thread; a command
+    /// beside it already under way is answered at once too. Keepalives
+    /// are far apart here: the connection is not judged dead meanwhile. Both waited for the
+    /// command to end (35 s with the default keepalives; ten minutes here).
+    @Test(.timeLimit(.minutes(3)))
+    func anAbandonedSessionFailsAtOnceAndClosesWithoutWaiting() async throws {
+        let (proxy, session) = try await sshd.connectThroughProxy {
+            $0.keepaliveSeconds = 600
+            $0.deadPeerSeconds = 600
+        }
+        let started = Locked(false)
+        let command = Task {
+            try await session.run("echo started; sleep 600", timeoutSeconds: 600, killGraceSeconds: 5) { line in
+                if line.text == "started" { started.withLock { $0 = true } }
+            }
+        }
+        defer { command.cancel() }
+        #expect(await eventually(within: 120) { started.current }, "the command started")
+        proxy.freeze()
+        // A command beside it (the lock's heartbeat) is under way on the frozen connection.
+        let besideBefore = Task { try await session.capture("echo beside", timeoutSeconds: 600, beside: true) }
+        session.abandon("local did not answer the kill")
+        let answered = await besideBefore.result
+        #expect(throws: TransportError.self) { try answered.get() }
+        let next = await #expect(throws: TransportError.self) { _ = try await session.capture("echo still here") }
+        #expect(next?.message == "local did not answer the kill" && next?.isUnreachable == true, "\(String(describing: next))")
+        let beside = await #expect(throws: TransportError.self) { _ = try await session.capture("echo beside", beside: true) }
+        #expect(beside?.isUnreachable == true)
+        await session.close()
+    }
+
     /// The other side: a host that answers its keepalives stays, through a command silent
     /// for several times the keepalive interval and the answer time together.
     @Test(.timeLimit(.minutes(5)))
