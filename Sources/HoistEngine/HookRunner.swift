@@ -20,6 +20,9 @@ public struct HookRunner: Sendable {
     /// one command at a time, so the kill cannot go through `session` while the script runs;
     /// without a connector the kill is sent on `session` (fine for local sessions).
     public var connector: (any HostConnector)?
+    /// How long past the hook's kill grace an immediate stop waits for a host that has not
+    /// answered the kill (its sshd frozen) before it gives the host up; tests make it small.
+    public var unansweredKillSeconds: Double = 5
 
     public init(session: any HostSession, observer: any DeploymentObserver, stop: StopController? = nil,
                 connector: (any HostConnector)? = nil) {
@@ -27,6 +30,13 @@ public struct HookRunner: Sendable {
         self.observer = observer
         self.stop = stop
         self.connector = connector
+    }
+
+    /// How the wait for a hook's run ended.
+    private enum Ending: Sendable {
+        case ran(Result<CommandResult, any Error>)
+        /// An immediate stop's kill went unanswered: the host was given up.
+        case unanswered
     }
 
     public func run(_ hook: HookInvocation) async -> HookOutcome {
@@ -39,40 +49,71 @@ public struct HookRunner: Sendable {
         // first line was still on its way running to its end. The run's end cancels the wait.
         let (keyRead, announceKey) = AsyncStream.makeStream(of: Void.self)
         // A second Ctrl-C stops the running script, through a session of its own. What to
-        // kill comes from the run's scratch files on the host, never from its output.
+        // kill comes from the run's scratch files on the host, never from its output. The
+        // host answered once that session is open (a kill program may take the grace to end),
+        // or the kill ran.
+        let killAnswered = Locked(false)
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
                 for await _ in keyRead { break }
                 guard !Task.isCancelled, reader.current.started else { return }
                 let killSession = try? await connector?.connect(session.host)
-                _ = try? await (killSession ?? session).capture(
+                if killSession != nil { killAnswered.withLock { $0 = true } }
+                if (try? await (killSession ?? session).capture(
                     hook.killCommand(graceSeconds: hook.killGraceSeconds),
-                    timeoutSeconds: Double(hook.killGraceSeconds + 60))
+                    timeoutSeconds: Double(hook.killGraceSeconds + 60))) != nil {
+                    killAnswered.withLock { $0 = true }
+                }
                 await killSession?.close()
             }
         }
         defer { killer?.cancel() }
         let observer = self.observer
         let event = hook.event
-        do {
-            let commandResult = try await session.run(
-                hook.rendered,
-                // The wrapper enforces the hook's own timeout; this is a backstop for a wedged
-                // connection.
-                timeoutSeconds: Double(hook.timeoutSeconds + hook.killGraceSeconds + 60),
-                killGraceSeconds: 5
-            ) { line in
-                var output: OutputLine? = line
-                if line.stream == .stderr {
-                    let (text, started) = reader.withLock { ($0.read(line.text), $0.started) }
-                    output = text.map { OutputLine(.stderr, $0) }
-                    if started { announceKey.finish() }
-                }
-                if let output {
-                    observer.handle(.output(host: host, event: event, line: output, time: Date()))
-                }
+        let stop = self.stop
+        let giveUpAfter = Duration.milliseconds(Int64((Double(hook.killGraceSeconds) + unansweredKillSeconds) * 1000))
+        // The run is not waited for once the host is given up: on a frozen host it ends only
+        // when the connection is declared dead (a keepalive's 10 s and 25 s unanswered).
+        let givenUp = Locked(false)
+        let ending = await firstToEnd({
+            do {
+                return Ending.ran(.success(try await session.run(
+                    hook.rendered,
+                    // The wrapper enforces the hook's own timeout; this is a backstop for a
+                    // wedged connection.
+                    timeoutSeconds: Double(hook.timeoutSeconds + hook.killGraceSeconds + 60),
+                    killGraceSeconds: 5
+                ) { line in
+                    // A host given up that wakes again says nothing more of a finished event.
+                    guard !givenUp.current else { return }
+                    var output: OutputLine? = line
+                    if line.stream == .stderr {
+                        let (text, started) = reader.withLock { ($0.read(line.text), $0.started) }
+                        output = text.map { OutputLine(.stderr, $0) }
+                        if started { announceKey.finish() }
+                    }
+                    if let output {
+                        observer.handle(.output(host: host, event: event, line: output, time: Date()))
+                    }
+                }))
+            } catch {
+                return Ending.ran(.failure(error))
             }
+        }, {
+            await Self.killUnanswered(stop: stop, after: giveUpAfter, answered: killAnswered) ? Ending.unanswered : Ending.ran(.failure(CancellationError()))
+        })
+        do {
+            guard case .ran(let ran) = ending else {
+                givenUp.withLock { $0 = true }
+                let seconds = Int(giveUpAfter.components.seconds)
+                session.abandon("\(host) did not answer the kill of \(hook.location) when the deployment was stopped immediately; its connection was given up")
+                return HookOutcome(
+                    errorCode: .unknownError,
+                    message: "Script at specified location: \(hook.location) was stopped: the deployment was stopped immediately, but \(host) did not answer "
+                        + "the kill within \(seconds) s; the script may still be running there: check the host")
+            }
+            let commandResult = try ran.get()
             let final = reader.current
             guard let parsed = final.result else {
                 return HookOutcome(
@@ -99,6 +140,15 @@ public struct HookRunner: Sendable {
         } catch {
             return HookOutcome(errorCode: .unknownError, message: "\(error)")
         }
+    }
+
+    /// True once an immediate stop is `bound` old and the host has not answered its kill;
+    /// otherwise false, when cancelled (the run ended).
+    private static func killUnanswered(stop: StopController?, after bound: Duration, answered: Locked<Bool>) async -> Bool {
+        if let stop { _ = await stop.wait(above: .graceful) }
+        if stop != nil, !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answered.current { return true }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        return false
     }
 
     static func outcome(_ line: HookResultLine, hook: HookInvocation, runAsUser: RunAsUserState? = nil,

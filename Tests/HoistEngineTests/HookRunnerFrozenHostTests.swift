@@ -1,0 +1,65 @@
+import Foundation
+import HoistCore
+import HoistPlanning
+import Testing
+@testable import HoistEngine
+
+/// An immediate stop with the host frozen mid-hook (its sshd stopped, the connection up): the
+/// kill's own connection hangs in its handshake and the hook's run waits for a result that
+/// does not come. The coordinator waited for the connection to be declared dead (35 s); now
+/// it gives the host up once the kill grace and `unansweredKillSeconds` have passed.
+@Suite struct HookRunnerFrozenHostTests {
+    /// A host that answered until the hook started, then froze: the run has printed the
+    /// wrapper's key line and never ends (not even when cancelled, as a command on a frozen
+    /// SSH connection does not), and a new connection's handshake hangs. `thaw` lets both go.
+    final class FrozenHost: HostSession, HostConnector, @unchecked Sendable {
+        let host = HostSpec(name: "web1", address: "127.0.0.1")
+        let abandoned = Locked<String?>(nil)
+        let (thawed, thaw) = AsyncStream.makeStream(of: Void.self)
+        let (started, hookStarted) = AsyncStream.makeStream(of: Void.self)
+
+        private func frozen() async {
+            for await _ in thawed { break }
+        }
+        func connect(_ host: HostSpec) async throws -> any HostSession {
+            await frozen()
+            throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
+        }
+        func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                 onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
+            hookStarted.yield()
+            await frozen()
+            throw TransportError(host: host.name, kind: .closed, message: "the host stopped answering")
+        }
+        func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+                 onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            try await run(command, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+        }
+        func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+                    progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+            throw TransportError(host: host.name, kind: .closed, message: "frozen")
+        }
+        func close() async {}
+        func abandon(_ reason: String) { abandoned.withLock { $0 = reason } }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func anImmediateStopGivesUpAHostThatDoesNotAnswerTheKill() async throws {
+        let host = FrozenHost()
+        defer { host.thaw.finish() }
+        let stop = StopController()
+        var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: host)
+        runner.unansweredKillSeconds = 0
+        let hook = HookInvocation(event: .afterInstall, location: "scripts/wait.sh", revisionRoot: "/opt/app", timeoutSeconds: 3600,
+                                  logFile: "/tmp/scripts.log", killGraceSeconds: 0)
+        let running = Task { await runner.run(hook) }
+        for await _ in host.started { break }
+        stop.request(.immediate)
+        let outcome = await running.value
+        #expect(outcome.errorCode == .unknownError)
+        #expect(outcome.message == "Script at specified location: scripts/wait.sh was stopped: the deployment was stopped immediately, "
+            + "but web1 did not answer the kill within 0 s; the script may still be running there: check the host")
+        #expect(host.abandoned.current?.contains("web1 did not answer the kill of scripts/wait.sh") == true,
+                "the session is given up: later commands fail at once")
+    }
+}
