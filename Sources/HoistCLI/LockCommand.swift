@@ -151,7 +151,13 @@ struct StopCommand: AsyncParsableCommand {
         }
         let (lock, pool, history) = try groupLock(playbookPath!, deploymentID: id ?? "none")
         defer { Task { await pool.closeAll() } }
-        let states = await lock.status()
+        // Read until the deployment is seen where its heartbeat would hear a request: a
+        // frozen host is not waited for (it held `hoist stop` for a handshake timeout).
+        let named = [id, lockedAs].compactMap { $0 }
+        let states = await lock.status(until: { state in
+            guard case .held(let owner, _, let stale) = state else { return false }
+            return named.isEmpty ? !stale : named.contains(owner.deploymentID)
+        })
         let holders = gone ?? GoneHolders(db: db, playbookHistory: history)
         let target: String
         if let id { target = id } else { target = try lockHolder(states, gone: holders) }
@@ -163,12 +169,13 @@ struct StopCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var asked = target
+        let unanswered: [String]
         do {
             do {
-                try await lock.requestStop(deploymentID: target, immediate: immediate)
+                unanswered = try await lock.requestStop(deploymentID: target, immediate: immediate)
             } catch let error as GroupLockError {
                 guard let lockedAs else { throw error }
-                try await lock.requestStop(deploymentID: lockedAs, immediate: immediate)
+                unanswered = try await lock.requestStop(deploymentID: lockedAs, immediate: immediate)
                 asked = "\(target) (it runs under the lock of \(lockedAs), which it rolls back)"
             }
         } catch let error as GroupLockError {
@@ -176,6 +183,12 @@ struct StopCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Console.shared.out("asked \(asked) to stop\(immediate ? " now" : ""); its coordinator sees it at its next heartbeat")
+        // Not a failure: the request is where the coordinator's heartbeat reads it.
+        if !unanswered.isEmpty {
+            printToStderr("hoist: the request is not on \(HostNameList.text(unanswered)): "
+                + "\(unanswered.count == 1 ? "it" : "they") did not answer (frozen, down or slow) and \(unanswered.count == 1 ? "was" : "were") not waited for; "
+                + "the deployment hears the request through the hosts that have it")
+        }
     }
 
     /// The one running deployment holding the group's lock (a fresh heartbeat), from `states`.

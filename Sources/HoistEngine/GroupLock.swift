@@ -30,6 +30,9 @@ public struct GroupLock: Sendable {
     public var firstRetryDelay: Duration = .milliseconds(250)
     public var maxRetryDelay: Duration = .seconds(5)
     public var commandTimeoutSeconds: Double = 30
+    /// How long `hoist stop` and `hoist continue` wait for the other hosts once their request
+    /// is where the deployment hears it (`answersFromHosts`); tests make it zero.
+    public var stragglerWait: Duration = .seconds(2)
     /// Hosts of the group the deployment does not target: a lock program that fails there is
     /// a skip, as an unreachable host is, not a refusal.
     public var untargeted: Set<String> = []
@@ -212,6 +215,76 @@ public struct GroupLock: Sendable {
         return states
     }
 
+    /// The lock on the hosts, read all at once, as soon as the answers so far show what
+    /// `wanted` looks for where the deployment's heartbeat reads requests (`heardThere`), or
+    /// once every host answered: `hoist stop` does not wait out a frozen host's handshake.
+    /// A host not in by then is `.unreachable` ("did not answer").
+    public func status(until wanted: @escaping @Sendable (HostLockState.State) -> Bool) async -> [HostLockState] {
+        // Nothing here is named to the user: no wait for stragglers.
+        let answers = await answersFromHosts(hosts, stragglerWait: .zero, until: { states in
+            Self.heardThere(states.map { $0.map { state in
+                if case .unreachable = state { return nil }
+                return wanted(state)
+            } ?? nil })
+        }) { host in await self.state(of: host) { $0.status(defaultLease: self.owner.leaseSeconds) } }
+        return answers.map { host, state in HostLockState(host: host.name, state: state ?? .unreachable(Self.noAnswer)) }
+    }
+
+    /// Why a host that was not waited for has no answer.
+    static let noAnswer = "it did not answer in time, and was not waited for; it may be frozen"
+
+    /// Whether a running deployment hears a request written where `landed` says, host by host
+    /// in name order (true: written; false: the host answered without the deployment's lock;
+    /// nil: no answer, or unreachable). Its heartbeat reads requests on the first two hosts
+    /// it locked every beat (`AcquiredLock.startHeartbeat`), and only a host without an answer
+    /// can hold its lock before the first host where the request was written: with at most
+    /// one such host before it, that host is one of the two.
+    public static func heardThere(_ landed: [Bool?]) -> Bool {
+        var unknown = 0
+        for answer in landed {
+            switch answer {
+            case true?: return true
+            case false?: continue
+            case nil:
+                unknown += 1
+                if unknown > 1 { return false }
+            }
+        }
+        return false
+    }
+
+    /// Runs `body` for every host at once and returns what came, in the hosts' order (nil: not
+    /// in yet), `stragglerWait` after `enough` first held for it, or once every host answered.
+    /// A host still out is not waited for (its task goes on by itself); the short wait lets
+    /// hosts that answer, only later than the first, answer, so that those named as not
+    /// answering are the silent ones.
+    func answersFromHosts<T: Sendable>(_ hosts: [HostSpec], stragglerWait: Duration? = nil, until enough: ([T?]) -> Bool,
+                                       _ body: @escaping @Sendable (HostSpec) async -> T) async -> [(HostSpec, T?)] {
+        let stragglerWait = stragglerWait ?? self.stragglerWait
+        var results = [T?](repeating: nil, count: hosts.count)
+        guard !hosts.isEmpty else { return [] }
+        // nil: the wait for stragglers is over.
+        let (answers, answered) = AsyncStream.makeStream(of: (Int, T)?.self)
+        for (index, host) in hosts.enumerated() {
+            Task { answered.yield((index, await body(host))) }
+        }
+        var count = 0
+        var stragglers: Task<Void, Never>?
+        defer { stragglers?.cancel() }
+        for await answer in answers {
+            guard let (index, value) = answer else { break }
+            results[index] = value
+            count += 1
+            if count == hosts.count { break }
+            if stragglers == nil, enough(results) {
+                guard stragglerWait > .zero else { break }
+                let wait = stragglerWait
+                stragglers = Task { if (try? await Task.sleep(for: wait)) != nil { answered.yield(nil) } }
+            }
+        }
+        return Array(zip(hosts, results))
+    }
+
     /// Deployments whose coordinator stopped heartbeating while their lock still said
     /// `running`: they did not finish, and the caller records them as failed after restart.
     public func findUnfinished() async -> [UnfinishedDeployment] {
@@ -243,30 +316,41 @@ public struct GroupLock: Sendable {
     /// Asks the coordinator of `deploymentID` to stop, by writing a stop request into the lock
     /// on every reachable host it holds; its heartbeat finds it. `immediate` (or a second
     /// request) kills running hooks; otherwise they finish and nothing new starts. Throws when
-    /// that deployment holds the lock nowhere.
-    public func requestStop(deploymentID: String, immediate: Bool) async throws {
+    /// that deployment holds the lock nowhere. Returns the hosts that had not answered when
+    /// the request was known to be heard (`heardThere`): they were not waited for.
+    @discardableResult
+    public func requestStop(deploymentID: String, immediate: Bool) async throws -> [String] {
         let request = "\(immediate ? "immediate" : "graceful") by \(owner.holder) pid \(owner.pid) at \(utcStamp(Date()))"
-        try await deliver(to: deploymentID, expecting: .stopped) { $0.requestStop(deploymentID: deploymentID, request: request) }
+        return try await deliver(to: deploymentID, expecting: .stopped) { $0.requestStop(deploymentID: deploymentID, request: request) }
     }
 
     /// Asks the blue/green coordinator of `deploymentID`, waiting for `hoist continue`, to move
     /// traffic, through the lock on the hosts (so from any machine that reaches them); its
     /// heartbeat finds the request. Throws when that deployment holds the lock nowhere: it is
     /// unknown, or it has finished.
-    public func requestContinue(deploymentID: String) async throws {
+    @discardableResult
+    public func requestContinue(deploymentID: String) async throws -> [String] {
         let request = "by \(owner.holder) pid \(owner.pid) at \(utcStamp(Date()))"
-        try await deliver(to: deploymentID, expecting: .continued) { $0.requestContinue(deploymentID: deploymentID, request: request) }
+        return try await deliver(to: deploymentID, expecting: .continued) { $0.requestContinue(deploymentID: deploymentID, request: request) }
     }
 
     /// Runs a request program on every host at once (host after host, one frozen host held
-    /// `hoist stop` for its whole timeout first); it must land on at least one.
+    /// `hoist stop` for its whole timeout first); it must land on at least one. Returns once
+    /// the deployment hears it (`heardThere`), with the hosts that had not answered then (or
+    /// could not be reached): a frozen host held `hoist stop` for a handshake timeout.
     private func deliver(to deploymentID: String, expecting: GroupLockReply.Outcome,
-                         _ program: @escaping @Sendable (GroupLockCommands) -> String) async throws {
+                         _ program: @escaping @Sendable (GroupLockCommands) -> String) async throws -> [String] {
         var written = 0
         var others: [String] = []
-        let answers = await HostFanout.each(hosts) { host in try? await self.call(host, program) }
+        var unanswered: [String] = []
+        let answers = await answersFromHosts(hosts, until: { answers in
+            Self.heardThere(answers.map { answer in
+                guard case .reply(let reply)?? = answer else { return nil }
+                return reply.outcome == expecting
+            })
+        }) { host in try? await self.call(host, program) }
         for (host, answer) in answers {
-            guard case .reply(let reply)? = answer else { continue }
+            guard case .reply(let reply)?? = answer else { unanswered.append(host.name); continue }
             if reply.outcome == expecting {
                 written += 1
             } else if let holder = Self.decodeOwner(reply.ownerJSON) {
@@ -277,6 +361,7 @@ public struct GroupLock: Sendable {
             throw GroupLockError(message: "deployment \(deploymentID) does not hold the lock of deployment group \(groupID) on any reachable host"
                 + (others.isEmpty ? "; it may have finished already, or the id is wrong." : ": " + others.joined(separator: "; ") + "."))
         }
+        return unanswered
     }
 
     // MARK: - One host

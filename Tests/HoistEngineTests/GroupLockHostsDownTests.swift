@@ -75,6 +75,39 @@ import Testing
         #expect(fleet.instructionEntries("web1").isEmpty)
     }
 
+    /// Where a stop request is heard: the holder's heartbeat reads the first two hosts it
+    /// locked, and only a host without an answer (nil) can be one of them before the first
+    /// host that took the request.
+    @Test func aRequestIsHeardOnAHostWithAtMostOneSilentHostBeforeIt() {
+        #expect(GroupLock.heardThere([true]))
+        #expect(GroupLock.heardThere([nil, true, nil]))
+        #expect(GroupLock.heardThere([false, nil, false, true]))
+        #expect(!GroupLock.heardThere([nil, nil, true]))
+        #expect(!GroupLock.heardThere([false, false, nil]))
+        #expect(!GroupLock.heardThere([]))
+    }
+
+    /// `hoist stop` with a host frozen (its handshake never ends): the request lands on the
+    /// hosts that answer and the call returns, naming the frozen host, instead of waiting out
+    /// its handshake timeout (20 s). The frozen host sorts first, so the one before the
+    /// first host where the request is may be it.
+    @Test(.timeLimit(.minutes(1))) func aStopRequestDoesNotWaitForAFrozenHost() async throws {
+        let fleet = try GroupLockFleet(["a-frozen", "web1", "web2"])
+        let holder = try await fleet.lock(GroupLockFleet.owner("d-HOLDER001")).acquire()
+        #expect(holder.lockedHosts.map(\.name) == ["a-frozen", "web1", "web2"])
+        var bob = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-BOB000001", user: "bob")) { host in
+            guard host.name == "a-frozen" else { return LocalHostSession(host: host) }
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
+        }
+        bob.stragglerWait = .zero
+        let states = await bob.status(until: { if case .held(let owner, _, _) = $0 { return owner.deploymentID == "d-HOLDER001" } else { return false } })
+        #expect(states.map(\.description).first == "a-frozen: unreachable (it did not answer in time, and was not waited for; it may be frozen)")
+        let unanswered = try await bob.requestStop(deploymentID: "d-HOLDER001", immediate: true)
+        #expect(unanswered == ["a-frozen"] || unanswered == ["a-frozen", "web2"], "\(unanswered)")
+        #expect(FileManager.default.fileExists(atPath: fleet.layout("web1").lockDir + "/stop"), "the request is where the heartbeat reads it")
+    }
+
     /// A host whose key changed is skipped as one waiting does not mend, and said so: it was
     /// told apart by the words of its message, and framed as an outage otherwise.
     @Test func aHostWhoseKeyChangedIsSkippedAsSuch() async throws {
