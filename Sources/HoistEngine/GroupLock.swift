@@ -31,7 +31,7 @@ public struct GroupLock: Sendable {
     public var maxRetryDelay: Duration = .seconds(5)
     public var commandTimeoutSeconds: Double = 30
     /// How long `hoist stop` and `hoist continue` wait for the other hosts once their request
-    /// is where the deployment hears it (`answersFromHosts`); tests make it zero.
+    /// is where the deployment hears it (`HostFanout.answers`); tests make it zero.
     public var stragglerWait: Duration = .seconds(2)
     /// Hosts of the group the deployment does not target: a lock program that fails there is
     /// a skip, as an unreachable host is, not a refusal.
@@ -221,7 +221,7 @@ public struct GroupLock: Sendable {
     /// A host not in by then is `.unreachable` ("did not answer").
     public func status(until wanted: @escaping @Sendable (HostLockState.State) -> Bool) async -> [HostLockState] {
         // Nothing here is named to the user: no wait for stragglers.
-        let answers = await answersFromHosts(hosts, stragglerWait: .zero, until: { states in
+        let answers = await HostFanout.answers(hosts, stragglerWait: .zero, until: { states in
             Self.heardThere(states.map { $0.map { state in
                 if case .unreachable = state { return nil }
                 return wanted(state)
@@ -251,38 +251,6 @@ public struct GroupLock: Sendable {
             }
         }
         return false
-    }
-
-    /// Runs `body` for every host at once and returns what came, in the hosts' order (nil: not
-    /// in yet), `stragglerWait` after `enough` first held for it, or once every host answered.
-    /// A host still out is not waited for (its task goes on by itself); the short wait lets
-    /// hosts that answer, only later than the first, answer, so that those named as not
-    /// answering are the silent ones.
-    func answersFromHosts<T: Sendable>(_ hosts: [HostSpec], stragglerWait: Duration? = nil, until enough: ([T?]) -> Bool,
-                                       _ body: @escaping @Sendable (HostSpec) async -> T) async -> [(HostSpec, T?)] {
-        let stragglerWait = stragglerWait ?? self.stragglerWait
-        var results = [T?](repeating: nil, count: hosts.count)
-        guard !hosts.isEmpty else { return [] }
-        // nil: the wait for stragglers is over.
-        let (answers, answered) = AsyncStream.makeStream(of: (Int, T)?.self)
-        for (index, host) in hosts.enumerated() {
-            Task { answered.yield((index, await body(host))) }
-        }
-        var count = 0
-        var stragglers: Task<Void, Never>?
-        defer { stragglers?.cancel() }
-        for await answer in answers {
-            guard let (index, value) = answer else { break }
-            results[index] = value
-            count += 1
-            if count == hosts.count { break }
-            if stragglers == nil, enough(results) {
-                guard stragglerWait > .zero else { break }
-                let wait = stragglerWait
-                stragglers = Task { if (try? await Task.sleep(for: wait)) != nil { answered.yield(nil) } }
-            }
-        }
-        return Array(zip(hosts, results))
     }
 
     /// Deployments whose coordinator stopped heartbeating while their lock still said
@@ -343,7 +311,7 @@ public struct GroupLock: Sendable {
         var written = 0
         var others: [String] = []
         var unanswered: [String] = []
-        let answers = await answersFromHosts(hosts, until: { answers in
+        let answers = await HostFanout.answers(hosts, stragglerWait: stragglerWait, until: { answers in
             Self.heardThere(answers.map { answer in
                 guard case .reply(let reply)?? = answer else { return nil }
                 return reply.outcome == expecting
