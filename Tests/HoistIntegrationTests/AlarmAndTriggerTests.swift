@@ -14,7 +14,9 @@ import Testing
         let receiver = try LoopbackHTTPServer()
         defer { metrics.stop(); receiver.stop() }
         try await withFleetHosts(3) { names in
-            let app = "alarmstop"
+            // Its own name each run: the hold's marker files in /srv outlive a run on a fleet
+            // kept between runs, and the last run's would count as this one's.
+            let app = "alarmstop-\(UUID().uuidString.prefix(8).lowercased())"
             let group = try FleetGroup(app, hosts: names, config: "OneAtATime", extra: """
                 alarms:
                   checks:
