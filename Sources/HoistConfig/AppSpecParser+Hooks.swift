@@ -62,11 +62,9 @@ extension AppSpecReading {
         var location = ""
         if let node = entry.value("location"), let text = reader.string(node) {
             location = text.trimmingCharacters(in: .whitespaces)
-            if location.hasPrefix("/") {
-                reader.error("the script location (\(location)) must be relative to the revision root", at: node,
-                    hint: "write it without the leading `/`, e.g. scripts/start.sh")
-                valid = false
-            } else if !location.isEmpty, PathSyntax.normalizeRelative(location) == nil {
+            // A leading `/` is allowed: the agent joins the location to the revision root
+            // (File.join), so `/scripts/start.sh` is the bundle's scripts/start.sh.
+            if !location.isEmpty, PathSyntax.normalizeRelative(location) == nil {
                 reader.error("the script location (\(location)) leaves the revision through `..`", at: node,
                     hint: "scripts must be inside the bundle")
                 valid = false

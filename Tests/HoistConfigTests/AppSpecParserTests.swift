@@ -116,6 +116,15 @@ import Testing
         #expect(spec.scripts(for: .validateService).first?.timeout == seconds)
     }
 
+    /// The agent joins `location` to the revision root (Ruby's File.join), so a leading `/`
+    /// still names a script in the bundle. Shape from a public AppSpec that runs
+    /// `location: /scripts/codedeploy/application_stop.sh`.
+    @Test func aLeadingSlashLocationIsInTheBundleAsForTheAgent() throws {
+        let (spec, diagnostics) = AppSpecParser.parse(header + "hooks:\n  ApplicationStop:\n    - location: /scripts/codedeploy/stop.sh\n      timeout: 300\n      runas: root\n")
+        #expect(diagnostics.isEmpty)
+        #expect(spec?.scripts(for: .applicationStop).map(\.location) == ["/scripts/codedeploy/stop.sh"])
+    }
+
     @Test func defaultTimeoutsDoNotCountTowardTheEventLimit() throws {
         // CodeDeploy's own examples list several scripts without timeouts in one event.
         let spec = AppSpecParser.parse(header + "hooks:\n  AfterInstall:\n    - location: a.sh\n    - location: b.sh\n").appSpec

@@ -41,6 +41,26 @@ struct DeployLifecycleTests {
         }
     }
 
+    /// `location: /scripts/...` names a script in the bundle, as the CodeDeploy agent joins it
+    /// to the revision root; public AppSpecs written so deploy unchanged, ApplicationStop
+    /// (run from the previous revision) included.
+    @Test func aLeadingSlashLocationRunsTheBundlesScript() async throws {
+        try await DeployScenario.with("slash", hosts: 1) { s in
+            try s.writePlaybook(config: "AllAtOnce")
+            var r = Revision()
+            r.script("scripts/codedeploy/stop.sh", "echo stop >>/srv/obs/$APPLICATION_NAME/ran")
+            r.script("scripts/codedeploy/start.sh", "echo start >>/srv/obs/$APPLICATION_NAME/ran")
+            r.hook("ApplicationStop", "/scripts/codedeploy/stop.sh")
+            r.hook("ApplicationStart", "/scripts/codedeploy/start.sh")
+            let path = try s.revision("v1", r)
+            let first = try await s.deploy(path)
+            #expect(first.status == 0, "\(first.description)")
+            let second = try await s.deploy(path)
+            #expect(second.status == 0, "\(second.description)")
+            #expect(s.observedLines(s.names[0], "ran") == ["start", "stop", "start"])
+        }
+    }
+
     /// A host that could not keep its own record of the deployment says so (it went silent as
     /// the record was written): it was shown Succeeded, and `show --refresh` later said it had
     /// never received the deployment.

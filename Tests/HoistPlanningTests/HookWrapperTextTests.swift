@@ -19,6 +19,18 @@ import HoistCore
         #expect(hook(environment: [("V", "it's $(x)")]).runner == "V=" + shellQuote("it's $(x)") + " setsid /r/scripts/start.sh")
     }
 
+    /// The script path on the host is the revision root joined to `location` the way Ruby's
+    /// File.join does it: a leading `/` or `./` adds no empty or `.` component.
+    @Test func theScriptPathJoinsTheLocationToTheRevisionRoot() {
+        func path(_ location: String) -> String {
+            HookInvocation(event: .applicationStop, location: location, revisionRoot: "/r", timeoutSeconds: 30, logFile: "/d/l").absolutePath
+        }
+        #expect(path("scripts/stop.sh") == "/r/scripts/stop.sh")
+        #expect(path("/scripts/stop.sh") == "/r/scripts/stop.sh")
+        #expect(path("//scripts/stop.sh") == "/r/scripts/stop.sh")
+        #expect(path("./scripts/stop.sh") == "/r/scripts/stop.sh")
+    }
+
     /// sudo resets the environment, and a name the shell cannot assign still reaches the script.
     @Test func envStaysWhereAssignmentsCannotCarryTheEnvironment() {
         #expect(hook(sudo: true).runner == "setsid sudo -n env DEPLOYMENT_ID=d-1 /r/scripts/start.sh")

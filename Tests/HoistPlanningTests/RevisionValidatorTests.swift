@@ -13,6 +13,17 @@ import Testing
         #expect(plan?.files == ["/srv/x"])
     }
 
+    /// `location: /scripts/a.sh` is the bundle's scripts/a.sh, as the agent reads it; one not
+    /// in the bundle is missing, not a host path.
+    @Test func aLeadingSlashLocationIsLookedUpInTheBundle() {
+        let text = "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: /s/a.sh\n    - location: /opt/b.sh\n"
+        let (spec, plan, diagnostics) = RevisionValidator.validate(appSpecText: text, entries: entries(["s/a.sh"]))
+        #expect(spec != nil && plan != nil)
+        #expect(diagnostics.map(\.description) == [
+            "appspec.yml:6:7: error: hooks.ApplicationStart[1].location: Script does not exist at specified location: /opt/b.sh (add the script to the bundle, or fix `location` (it is relative to the bundle root))",
+        ])
+    }
+
     @Test func reportsParseProblemsAlone() {
         let (spec, plan, diagnostics) = RevisionValidator.validate(appSpecText: "version: 1\nos: linux\n", entries: [])
         #expect(spec == nil && plan == nil)

@@ -77,9 +77,13 @@ public struct HookInvocation: Sendable, Hashable {
         String(UInt64.random(in: .min ... .max), radix: 16)
     }
 
+    /// The revision root joined to `location` as Ruby's File.join does: a leading `/` (which
+    /// the agent allows) or `./` adds nothing.
     public var absolutePath: String {
-        var loc = location
-        while loc.hasPrefix("./") { loc.removeFirst(2) }
+        var loc = Substring(location)
+        while true {
+            if loc.hasPrefix("/") { loc.removeFirst() } else if loc.hasPrefix("./") { loc.removeFirst(2) } else { break }
+        }
         return revisionRoot + "/" + loc
     }
 
