@@ -99,7 +99,12 @@ struct LockRelease: AsyncParsableCommand {
             holders.append(owner.deploymentID)
         }
         for holder in holders {
-            let unreleased = Set(await lock.release(deploymentID: holder).map(\.host))
+            // Only where that holder was found: every host once in all, not once per holder.
+            let held = lock.hosts.filter { host in states.contains { state in
+                guard state.host == host.name, case .held(let owner, _, _) = state.state else { return false }
+                return owner.deploymentID == holder
+            } }
+            let unreleased = Set(await lock.release(deploymentID: holder, on: held).map(\.host))
             for state in states {
                 guard case .held(let owner, _, _) = state.state, owner.deploymentID == holder else { continue }
                 if unreleased.contains(state.host) {

@@ -208,11 +208,9 @@ public struct GroupLock: Sendable {
     /// The lock on every host: free, held (fresh or stale, with the heartbeat's age on the
     /// host's clock), or unreachable.
     public func status() async -> [HostLockState] {
-        var states: [HostLockState] = []
-        for host in hosts {
-            states.append(HostLockState(host: host.name, state: await state(of: host) { $0.status(defaultLease: owner.leaseSeconds) }))
-        }
-        return states
+        let lease = owner.leaseSeconds
+        return await HostFanout.each(hosts) { host in await self.state(of: host) { $0.status(defaultLease: lease) } }
+            .map { host, state in HostLockState(host: host.name, state: state) }
     }
 
     /// The lock on the hosts, read all at once, as soon as the answers so far show what
@@ -274,11 +272,8 @@ public struct GroupLock: Sendable {
     @discardableResult
     public func forceRelease() async -> [HostLockState] {
         let token = Self.token()
-        var states: [HostLockState] = []
-        for host in hosts {
-            states.append(HostLockState(host: host.name, state: await state(of: host) { $0.forceRelease(token: token) }))
-        }
-        return states
+        return await HostFanout.each(hosts) { host in await self.state(of: host) { $0.forceRelease(token: token) } }
+            .map { host, state in HostLockState(host: host.name, state: state) }
     }
 
     /// Asks the coordinator of `deploymentID` to stop, by writing a stop request into the lock

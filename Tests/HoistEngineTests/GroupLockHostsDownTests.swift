@@ -45,6 +45,21 @@ import Testing
         await acquired.release()
     }
 
+    /// `hoist lock status` and `lock release --force` read the hosts at once: host after
+    /// host, each host down cost its own handshake timeout in turn.
+    @Test func lockStatusAndAForcedReleaseAskEveryHostAtOnce() async throws {
+        let fleet = try GroupLockFleet(["down1", "down2", "down3", "web1"])
+        let handshakes = SlowHandshakes(downCount: 3)
+        let states = await lock(fleet, handshakes).status()
+        #expect(handshakes.state.current.most == 3, "every down host's handshake at once")
+        #expect(states.map(\.host) == ["down1", "down2", "down3", "web1"])
+        #expect(states.last?.state == .free)
+        let again = SlowHandshakes(downCount: 3)
+        let released = await lock(fleet, again).forceRelease()
+        #expect(again.state.current.most == 3, "every down host's handshake at once")
+        #expect(released.map(\.host) == ["down1", "down2", "down3", "web1"])
+    }
+
     @Test func aStopWhileTakingTheLockTakesNothing() async throws {
         let fleet = try GroupLockFleet(["down1", "web1"])
         let stop = StopController()
