@@ -423,7 +423,10 @@ private func outcome(_ body: @Sendable () async throws -> AcquiredLock) async ->
         var lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-ALICE0001", lease: 120)) {
             try await connector.connect($0)
         }
-        lock.commandTimeoutSeconds = 0.2
+        // Short, so a round's wait for the stalled host ends soon (at most this + 5 s); not so
+        // short that a busy machine's /bin/sh misses it on the hosts that answer: at 0.2 s their
+        // beats timed out, no host confirmed the lock for 10 s, and it was reported unrenewed.
+        lock.commandTimeoutSeconds = 5
         let alice = try await lock.acquire()
         let unrenewed = Locked(false)
         let heartbeat = alice.startHeartbeat(stop: StopController(), interval: .milliseconds(20), onUnrenewed: { _ in unrenewed.withLock { $0 = true } })
