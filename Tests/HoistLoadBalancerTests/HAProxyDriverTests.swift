@@ -210,6 +210,33 @@ struct HAProxyDriverTests {
         }
     }
 
+    /// A server that tracks another's health has no check of its own: HAProxy refuses to
+    /// force its health, and it never shows a passed check. Registered, it goes ready; asked
+    /// for its health out of rotation, it has the tracked server's, and stays out.
+    @Test func aServerThatTracksAnothersHealthIsRegisteredAndJudgedByIt() async throws {
+        let backend = try await HTTPBackend(name: "h001")
+        defer { backend.stop() }
+        let haproxy = try await HAProxyFixture(servers: [.init(name: "h001", port: backend.port),
+                                                         .init(name: "h002", port: backend.port, tracks: "app/h001")])
+        defer { haproxy.stop() }
+        let lb = try driver(.unixSocket, haproxy)
+        let (one, two) = (HostSpec(name: "h001", address: "127.0.0.1"), HostSpec(name: "h002", address: "127.0.0.1"))
+        try await lb.register(one)
+        try await lb.waitUntilHealthy(one, timeoutSeconds: 300)
+        #expect(await lb.healthProblem(two, timeoutSeconds: 300) == nil)
+        #expect(try await lb.state(of: two).admin == .maint)
+        try await lb.register(two)
+        #expect(try await lb.state(of: two).admin == .ready)
+        _ = try await lb.deregister(one, drainTimeoutSeconds: 5)
+        _ = try await lb.deregister(two, drainTimeoutSeconds: 5)
+        try backend.failHealthChecks()
+        try await lb.register(one)
+        #expect(await eventually { (try? await lb.state(of: one).operational) == .down })
+        let problem = await lb.healthProblem(two, timeoutSeconds: 300)
+        #expect(problem?.hasPrefix("server app/h002: HAProxy says DOWN") == true, "\(problem ?? "nil")")
+        #expect(try await lb.state(of: two).admin == .maint)
+    }
+
     /// A reload without a server-state file puts a draining server back in rotation (the
     /// new process knows only the configuration): the drain is asked for again there, and the
     /// host ends out of rotation in the process that now takes the traffic. A connection held

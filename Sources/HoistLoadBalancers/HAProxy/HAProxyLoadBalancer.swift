@@ -96,7 +96,8 @@ public struct HAProxyLoadBalancer: LoadBalancer {
 
     /// HAProxy stops checking a server in maint, so its stats say nothing about a blocked
     /// host. Such a server is put in drain (checks run again; drain takes no new
-    /// connections) until its check passes or `timeoutSeconds` pass, then back in maint.
+    /// connections) with its health forced down, until new checks pass or one fails, or
+    /// `timeoutSeconds` pass, then back in maint.
     public func healthProblem(_ host: HostSpec, timeoutSeconds: Double) async -> String? {
         do {
             let server = try serverName(for: host)
@@ -108,7 +109,16 @@ public struct HAProxyLoadBalancer: LoadBalancer {
                 let (healthy, last) = try await watch(server, timeoutSeconds: timeoutSeconds) { row, _ in Self.settledHealth(row) }
                 return healthy == true ? nil : "server \(backend)/\(server): HAProxy says \(Self.describe(last ?? current))"
             }
+            let checked = try await serversState(of: server)?.hasHealthCheck ?? false
             try await setState("drain", of: server)
+            guard checked else {
+                // No check of its own (`track` another server's, or none): what HAProxy says
+                // out of maint is all there is. A tracking server refuses a forced health, and
+                // one with no check never shows a passed one.
+                let row = try await statRow(of: server)
+                try await setState("maint", of: server)
+                return Self.operational(row.status) == .down ? "server \(backend)/\(server): HAProxy says \(Self.describe(row))" : nil
+            }
             let stale = try await statRow(of: server).checkStatus
             try await forceHealthDown(server)
             let probe = try? await watch(server, timeoutSeconds: timeoutSeconds) { row, _ in Self.freshHealth(row, staleCheck: stale) }

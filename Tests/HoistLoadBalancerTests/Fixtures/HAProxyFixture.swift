@@ -11,6 +11,8 @@ final class HAProxyFixture {
     struct Server {
         var name: String
         var port: Int
+        /// `track BACKEND/SERVER`: no check of its own, the tracked server's health.
+        var tracks: String? = nil
     }
 
     let directory: TemporaryDirectory
@@ -28,7 +30,8 @@ final class HAProxyFixture {
         frontendPort = try LoopbackPorts.free()
         tcpAPIPort = try LoopbackPorts.free()
         let serverLines = servers.map {
-            "    server \($0.name) 127.0.0.1:\($0.port) check inter \(checkInterval) fall 1 rise 1\(inRotation ? "" : " disabled")"
+            "    server \($0.name) 127.0.0.1:\($0.port) "
+                + ($0.tracks.map { "track \($0)" } ?? "check inter \(checkInterval) fall 1 rise 1") + (inRotation ? "" : " disabled")
         }
         let config = """
             global
