@@ -51,13 +51,17 @@ public struct HookRunner: Sendable {
         // A second Ctrl-C stops the running script, through a session of its own. What to
         // kill comes from the run's scratch files on the host, never from its output. The
         // host answered once that session is open (a kill program may take the grace to end),
-        // or the kill ran.
+        // or the kill ran. `killTried` ends when the kill is first tried: the wait for an
+        // answer counts from then, not from the stop (a stop before the script's first line,
+        // on a busy host, gave a healthy host up before it was asked anything).
         let killAnswered = Locked(false)
+        let (killTried, announceKillTried) = AsyncStream.makeStream(of: Void.self)
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
                 for await _ in keyRead { break }
                 guard !Task.isCancelled, reader.current.started else { return }
+                announceKillTried.finish()
                 let killSession = try? await connector?.connect(session.host)
                 if killSession != nil { killAnswered.withLock { $0 = true } }
                 if (try? await (killSession ?? session).capture(
@@ -101,7 +105,8 @@ public struct HookRunner: Sendable {
                 return Ending.ran(.failure(error))
             }
         }, {
-            await Self.killUnanswered(stop: stop, after: giveUpAfter, answered: killAnswered) ? Ending.unanswered : Ending.ran(.failure(CancellationError()))
+            await Self.killUnanswered(tried: killTried, after: giveUpAfter, answered: killAnswered)
+                ? Ending.unanswered : Ending.ran(.failure(CancellationError()))
         })
         do {
             guard case .ran(let ran) = ending else {
@@ -142,11 +147,12 @@ public struct HookRunner: Sendable {
         }
     }
 
-    /// True once an immediate stop is `bound` old and the host has not answered its kill;
-    /// otherwise false, when cancelled (the run ended).
-    private static func killUnanswered(stop: StopController?, after bound: Duration, answered: Locked<Bool>) async -> Bool {
-        if let stop { _ = await stop.wait(above: .graceful) }
-        if stop != nil, !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answered.current { return true }
+    /// True once the kill was first tried (`tried` ended) `bound` ago and the host has not
+    /// answered it; otherwise false, when cancelled (the run ended). No kill tried (no stop,
+    /// or the script's first line never read), no giving up.
+    private static func killUnanswered(tried: AsyncStream<Void>, after bound: Duration, answered: Locked<Bool>) async -> Bool {
+        for await _ in tried { break }
+        if !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answered.current { return true }
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         return false
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HoistCore
 import HoistPlanning
+import HoistTestSupport
 import Testing
 @testable import HoistEngine
 
@@ -9,28 +10,16 @@ import Testing
 /// does not come. The coordinator waited for the connection to be declared dead (35 s); now
 /// it gives the host up once the kill grace and `unansweredKillSeconds` have passed.
 @Suite struct HookRunnerFrozenHostTests {
-    /// A host that answered until the hook started, then froze: the run has printed the
-    /// wrapper's key line and never ends (not even when cancelled, as a command on a frozen
-    /// SSH connection does not), and a new connection's handshake hangs. `thaw` lets both go.
-    final class FrozenHost: HostSession, HostConnector, @unchecked Sendable {
+    /// A host web1 for one hook run: subclasses say how its commands and connections go.
+    /// Records the reason it was abandoned (given up).
+    class FakeHookHost: HostSession, HostConnector, @unchecked Sendable {
         let host = HostSpec(name: "web1", address: "127.0.0.1")
         let abandoned = Locked<String?>(nil)
-        let (thawed, thaw) = AsyncStream.makeStream(of: Void.self)
-        let (started, hookStarted) = AsyncStream.makeStream(of: Void.self)
 
-        private func frozen() async {
-            for await _ in thawed { break }
-        }
-        func connect(_ host: HostSpec) async throws -> any HostSession {
-            await frozen()
-            throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
-        }
+        func connect(_ host: HostSpec) async throws -> any HostSession { self }
         func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                  onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-            onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
-            hookStarted.yield()
-            await frozen()
-            throw TransportError(host: host.name, kind: .closed, message: "the host stopped answering")
+            CommandResult(exitStatus: 0)
         }
         func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
                  onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
@@ -38,10 +27,33 @@ import Testing
         }
         func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                     progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-            throw TransportError(host: host.name, kind: .closed, message: "frozen")
+            throw TransportError(host: host.name, kind: .closed, message: "no uploads here")
         }
         func close() async {}
         func abandon(_ reason: String) { abandoned.withLock { $0 = reason } }
+    }
+
+    /// A host that answered until the hook started, then froze: the run has printed the
+    /// wrapper's key line and never ends (not even when cancelled, as a command on a frozen
+    /// SSH connection does not), and a new connection's handshake hangs. `thaw` lets both go.
+    final class FrozenHost: FakeHookHost, @unchecked Sendable {
+        let (thawed, thaw) = AsyncStream.makeStream(of: Void.self)
+        let (started, hookStarted) = AsyncStream.makeStream(of: Void.self)
+
+        private func frozen() async {
+            for await _ in thawed { break }
+        }
+        override func connect(_ host: HostSpec) async throws -> any HostSession {
+            await frozen()
+            throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
+        }
+        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
+            hookStarted.yield()
+            await frozen()
+            throw TransportError(host: host.name, kind: .closed, message: "the host stopped answering")
+        }
     }
 
     @Test(.timeLimit(.minutes(1))) func anImmediateStopGivesUpAHostThatDoesNotAnswerTheKill() async throws {
@@ -61,5 +73,47 @@ import Testing
             + "but web1 did not answer the kill within 0 s; the script may still be running there: check the host")
         #expect(host.abandoned.current?.contains("web1 did not answer the kill of scripts/wait.sh") == true,
                 "the session is given up: later commands fail at once")
+    }
+
+    /// A host slow to start its hook (a busy machine): its first line comes long after the
+    /// stop, and the kill is tried only then. It answers at once; it must not be given up.
+    /// The wait for an answer counted from the stop, so such a host was given up before it
+    /// was asked anything (HookRunnerTests, on a loaded machine).
+    final class SlowStartHost: FakeHookHost, @unchecked Sendable {
+        let hookRuns = Locked(0)
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        let (killed, kill) = AsyncStream.makeStream(of: Void.self)
+
+        override func connect(_ host: HostSpec) async throws -> any HostSession { self }
+        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            // The first command is the hook; any other is its kill.
+            guard hookRuns.withLock({ $0 += 1; return $0 }) == 1 else {
+                kill.finish()
+                return CommandResult(exitStatus: 0)
+            }
+            for await _ in gate { break }
+            onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
+            for await _ in killed { break }
+            return CommandResult(exitStatus: nil, signal: "TERM")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aHostSlowToStartItsHookIsAskedBeforeItIsGivenUp() async throws {
+        let host = SlowStartHost()
+        let stop = StopController()
+        stop.request(.immediate)
+        var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: host)
+        runner.unansweredKillSeconds = 0.2
+        let hook = HookInvocation(event: .afterInstall, location: "scripts/wait.sh", revisionRoot: "/opt/app", timeoutSeconds: 3600,
+                                  logFile: "/tmp/scripts.log", killGraceSeconds: 0)
+        let running = Task { await runner.run(hook) }
+        // Counted from the stop, the host was given up 0.2 s in, its hook not started yet.
+        let gaveUpBeforeAsking = await eventually(within: 3) { host.abandoned.current != nil }
+        host.open.finish()
+        let outcome = await running.value
+        #expect(!gaveUpBeforeAsking, "\(host.abandoned.current ?? "")")
+        #expect(outcome.message?.contains("did not answer the kill") != true, "\(outcome.message ?? "")")
+        #expect(host.hookRuns.current == 2, "the kill was sent")
     }
 }
