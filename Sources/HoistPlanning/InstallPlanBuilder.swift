@@ -48,8 +48,12 @@ struct InstallPlanBuilder {
             for ancestor in PathSyntax.ancestors(ofAbsolute: target) { ensureDirectory(ancestor) }
             place(source, kind: kind, at: target)
         } else {
+            // `source: /*` is copied from real AppSpecs; the agent fails it at copy time.
+            let wildcard = mapping.source.contains { "*?[".contains($0) }
             error("the source (\(mapping.source)) is not in the revision bundle",
-                hint: "sources are relative to the bundle root; check the spelling and the bundle's contents")
+                hint: wildcard
+                    ? "a source names one file or folder as it is, with no wildcards; write `source: /` to install the whole revision"
+                    : "sources are relative to the bundle root; check the spelling and the bundle's contents")
         }
     }
 

@@ -172,6 +172,18 @@ import Testing
         #expect(diagnostics.map { "\($0.line!):\($0.column!) \($0.keyPath!) \($0.message)" } == c.errors)
     }
 
+    /// `source: /*` (seen in real AppSpecs) is no wildcard: the agent fails it at copy time,
+    /// and the hint says what to write instead.
+    @Test func aWildcardSourceIsToldItIsNone() throws {
+        let spec = try appSpec("files:\n  - source: /*\n    destination: /srv\n  - source: dist\n    destination: /srv\n")
+        let (plan, diagnostics) = InstallPlanner.plan(spec, entries: try entries(["app/a"]))
+        #expect(plan == nil)
+        #expect(diagnostics.map { "\($0.keyPath!) (\($0.hint ?? ""))" } == [
+            "files[0] (a source names one file or folder as it is, with no wildcards; write `source: /` to install the whole revision)",
+            "files[1] (sources are relative to the bundle root; check the spelling and the bundle's contents)",
+        ])
+    }
+
     /// The host looks a location up as written: a script the text names once `.`, `..` and
     /// a trailing `/` are simplified is not found there when the path goes through a file or
     /// a folder that does not exist. validate said the revision was fine, and the host failed
