@@ -93,20 +93,21 @@ struct LockRelease: AsyncParsableCommand {
         // Each stale or gone holder's own lock, checked against owner.json on each host in the
         // same program: a deployment that took the lock since the status was read keeps it (a
         // release of everything there stopped a live deployment that had just started).
-        var holders: [String] = []
+        // Each holder with the hosts it was found on, in the order first seen: a release goes
+        // only there, so every host gets one program in all, not one per holder.
+        var holders: [(id: String, states: [HostLockState])] = []
         for state in states {
-            guard case .held(let owner, _, _) = state.state, !holders.contains(owner.deploymentID) else { continue }
-            holders.append(owner.deploymentID)
+            guard case .held(let owner, _, _) = state.state else { continue }
+            if let index = holders.firstIndex(where: { $0.id == owner.deploymentID }) {
+                holders[index].states.append(state)
+            } else {
+                holders.append((owner.deploymentID, [state]))
+            }
         }
         for holder in holders {
-            // Only where that holder was found: every host once in all, not once per holder.
-            let held = lock.hosts.filter { host in states.contains { state in
-                guard state.host == host.name, case .held(let owner, _, _) = state.state else { return false }
-                return owner.deploymentID == holder
-            } }
-            let unreleased = Set(await lock.release(deploymentID: holder, on: held).map(\.host))
-            for state in states {
-                guard case .held(let owner, _, _) = state.state, owner.deploymentID == holder else { continue }
+            let names = Set(holder.states.map(\.host))
+            let unreleased = Set(await lock.release(deploymentID: holder.id, on: lock.hosts.filter { names.contains($0.name) }).map(\.host))
+            for state in holder.states {
                 if unreleased.contains(state.host) {
                     printToStderr("hoist: not released on \(state.host): it could not be reached")
                 } else {
