@@ -22,10 +22,12 @@ enum ResidentPerl {
     /// has no single quote: the prologue carries it as one quoted word.
     static let server = #"""
         $/ = "\0"; my %code; my $n = 0; my $first = "\#(ResidentPerlProgram.firstLine)\n";
+        \#(ResidentPerlFileOps.subs)
         while (defined(my $count = <STDIN>)) {
           chomp $count;
           my @a; for (1 .. $count) { my $x = <STDIN> // last; chomp $x; push @a, $x }
           last unless $count > 0 && @a == $count;
+        \#(ResidentPerlFileOps.request)
           my $file = $a[0];
           unless (exists $code{$file}) {
             my $c;
@@ -57,9 +59,13 @@ enum ResidentPerl {
     /// The shell functions, defined by the prologue. `hoist_perl FILE ARGS…` runs in the shell
     /// itself (the coprocess must outlive the command, and a subshell would be a fork more per
     /// hook): it starts the perl when none runs (`hoist_perl_up`), hands it the command and
-    /// returns the fork's status. The coprocess pipes move to descriptors 8 and 9, which every
-    /// other command line closes (`ShellFraming`), so nothing a command leaves running holds
-    /// the perl's requests open. Where no perl runs, or the request cannot be written (a perl
+    /// returns the fork's status. The coprocess pipes are opened again as descriptors 8 and 9
+    /// (through /proc: bash keeps a coprocess descriptor's close-on-exec on a copy, and a
+    /// program of `ResidentFileOps`, which `hoist_fs_up` readies, writes to them). Every other
+    /// command line closes them (`ShellFraming`), and so does the perl, so nothing a command
+    /// leaves running holds the perl's requests open. A hook's answer may come after a file
+    /// operation's that nobody read (its program was killed while it waited): the status is
+    /// what follows the last newline. Where no perl runs, or the request cannot be written (a perl
     /// that ended: SIGPIPE is ignored for that write, so the shell lives on), nothing ran, and
     /// the command runs in a subshell as before. The perl's own stderr goes nowhere (each fork
     /// takes the command's): perl complains there on starting where the host's locale is not
@@ -74,8 +80,13 @@ enum ResidentPerl {
           fi
           hoist_perl_pid=
           command -v perl >/dev/null || return 1
-          { coproc HOIST_PERL { exec perl -e \(shellQuote(server)) 2>/dev/null; } } 5>&1
-          exec 8>&"${HOIST_PERL[1]}" 9<&"${HOIST_PERL[0]}" && hoist_perl_pid=$HOIST_PERL_PID
+          { coproc HOIST_PERL { exec perl -e \(shellQuote(server)) 2>/dev/null 8>&- 9>&-; } } 5>&1
+          exec 8>/proc/self/fd/"${HOIST_PERL[1]}" 9</proc/self/fd/"${HOIST_PERL[0]}" && hoist_perl_pid=$HOIST_PERL_PID
+        }
+        hoist_fs_up() {
+          hoist_fs=
+          hoist_perl_up || return 0
+          hoist_fs_n=$((${hoist_fs_n:-0} + 1)); hoist_fs=$hoist_fs_n
         }
         hoist_perl() {
           if hoist_perl_up; then
@@ -83,7 +94,7 @@ enum ResidentPerl {
             printf '%s\\0' "$#" "$@" >&8 2>/dev/null; hoist_w=$?
             trap - PIPE
             if [ "$hoist_w" -eq 0 ]; then
-              IFS= read -r -d '' hoist_st <&9 && return "$hoist_st"
+              IFS= read -r -d '' hoist_st <&9 && return "${hoist_st##*$'\\n'}"
               printf 'hoist: the resident perl ended while running %s\\n' "$1" >&2
               return 126
             fi

@@ -9,7 +9,8 @@ import HoistCore
 /// shell's job control, `set -m`, gives each command line one: no `setsid` program per
 /// command), announced by `RemoteCommandWrapper`'s marker on stderr (the same `sh` then runs
 /// the command: no second `sh`), with stdin from /dev/null or from exactly the given input
-/// bytes (and the host's clock, `HostClock`, when it asks). After it ends the shell prints
+/// bytes (and the host's clock, `HostClock`, and the resident perl's file operations,
+/// `ResidentFileOps`, when it asks). After it ends the shell prints
 /// `\n<END> <status>\n` on stdout and on stderr. END is random per shell and never on any
 /// command line, so a command cannot forge it; the leading newline lets the reader strip
 /// exactly what the shell added, whether or not the command's output ended with a newline.
@@ -84,11 +85,16 @@ struct ShellFraming: Sendable {
         let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
         let announced = RemoteCommandWrapper.announced(command)
         let clock = command.contains(HostClock.variable) ? HostClock.residentShellAssignment : ""
-        let run = words != nil ? "( \(announced) )" : "\(clock)sh -c \(shellQuote(announced))"
+        // A program of `ResidentFileOps` keeps the perl's pipes, readied first.
+        let files = words == nil && command.contains(ResidentFileOps.variable)
+        let ready = files ? "hoist_fs_up; " : ""
+        let fileOps = files ? "\(ResidentFileOps.variable)=$hoist_fs " : ""
+        let closed = files ? "4>&-" : Self.shellDescriptorsClosed
+        let run = words != nil ? "( \(announced) )" : "\(clock)\(fileOps)sh -c \(shellQuote(announced))"
         if let inputCount {
-            return "head -c \(inputCount) | \(run) 2>&4 \(Self.shellDescriptorsClosed); hoist_end\n"
+            return "\(ready)head -c \(inputCount) | \(run) 2>&4 \(closed); hoist_end\n"
         }
-        return "\(run) </dev/null 2>&4 \(Self.shellDescriptorsClosed); hoist_end\n"
+        return "\(ready)\(run) </dev/null 2>&4 \(closed); hoist_end\n"
     }
 
     /// Closes, for a command, the descriptors only the shell keeps: the channel's stderr (4)

@@ -27,7 +27,7 @@ public struct GroupLockCommands: Sendable, Hashable {
         let q = shellQuote
         let staged = layout.lockDir + ".new." + token
         let stale = layout.lockDir + ".stale." + token
-        return wrap(prelude(defaultLease: owner.leaseSeconds) + sweep + """
+        return wrap(fileOps: prelude(defaultLease: owner.leaseSeconds) + sweep + """
             s=\(q(staged))
             old=\(q(stale))
             [ -d \(q(layout.instructionsDir)) ] || mkdir -p \(q(layout.instructionsDir)) || exit 70
@@ -109,7 +109,7 @@ public struct GroupLockCommands: Sendable, Hashable {
     /// lease, racing a takeover of exactly that lock, could rewrite the new owner's file. By
     /// then the lock was already judged dead; a lease three heartbeats long makes it unlikely.
     public func heartbeat(owner: LockOwner) -> String {
-        wrap(prelude(defaultLease: owner.leaseSeconds) + """
+        wrap(fileOps: prelude(defaultLease: owner.leaseSeconds) + """
             if owned \(shellQuote(Self.deploymentNeedle(owner.deploymentID))); then
               if \(writeOwner(owner, to: "$d/owner.json.tmp")) && mv -f "$d/owner.json.tmp" "$d/owner.json"; then
                 printf '%sbeat 0\\n' "$m"
@@ -139,7 +139,7 @@ public struct GroupLockCommands: Sendable, Hashable {
     /// Answers `released` or `notours`.
     public func release(deploymentID: String, token: String) -> String {
         let gone = layout.lockDir + ".released." + token
-        return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
+        return wrap(fileOps: prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
             gone=\(shellQuote(gone))
             if owned \(shellQuote(Self.deploymentNeedle(deploymentID))) && mv -T "$d" "$gone" 2>/dev/null; then
               rm -rf "$gone"; printf '%sreleased 0\\n' "$m"
@@ -153,7 +153,7 @@ public struct GroupLockCommands: Sendable, Hashable {
     /// Removes the lock whoever holds it. Answers `released` (with the owner it removed) or `free`.
     public func forceRelease(token: String) -> String {
         let gone = layout.lockDir + ".released." + token
-        return wrap(prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
+        return wrap(fileOps: prelude(defaultLease: LockOwner.defaultLeaseSeconds) + """
             gone=\(shellQuote(gone))
             if [ -d "$d" ]; then
               inspect
@@ -255,6 +255,11 @@ public struct GroupLockCommands: Sendable, Hashable {
 
     private func wrap(_ program: String) -> String {
         RemoteProgram.wrap(program, sudo: become)
+    }
+
+    /// The lock's programs that rename and remove its folders (`ResidentFileOps`).
+    private func wrap(fileOps program: String) -> String {
+        RemoteProgram.wrap(fileOps: program, sudo: become)
     }
 
     static func jsonString(_ value: String) -> String { JSONText.quote(value) }

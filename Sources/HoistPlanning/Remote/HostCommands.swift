@@ -42,12 +42,17 @@ public struct HostCommands: Sendable {
     /// skipped host keeps nothing of the deployment.
     public var discardDeployment: String {
         let paths = [layout.deploymentDir(deploymentID)] + (become ? [uploadTarget] : [])
-        return wrap("rm -rf -- " + paths.map(shellQuote).joined(separator: " "))
+        return wrap(fileOps: "rm -rf -- " + paths.map(shellQuote).joined(separator: " "))
     }
 
     /// Wraps a program for the host: as it is, or under sudo.
     public func wrap(_ program: String) -> String {
         RemoteProgram.wrap(program, sudo: become)
+    }
+
+    /// The same for a program that moves, removes or makes files (`ResidentFileOps`).
+    func wrap(fileOps program: String) -> String {
+        RemoteProgram.wrap(fileOps: program, sudo: become)
     }
 
     /// Prepares the deployment's folders and reports what the host holds for this group: the
@@ -84,7 +89,7 @@ public struct HostCommands: Sendable {
                 """
         } ?? ""
         let ownerWrite = groupOwner.map { "[ -f \(q(layout.groupDir + "/" + HostLayout.groupOwnerFileName)) ] || printf '%s\\n' \(q($0)) >\(q(layout.groupDir + "/" + HostLayout.groupOwnerFileName)) || exit 70" } ?? ""
-        return wrap("""
+        return wrap(fileOps: """
             set -u
             umask 027
             \(ownerCheck)
@@ -261,7 +266,7 @@ public struct HostCommands: Sendable {
             [ "${1:-}" = found ] || { echo 'the bundle unpacked to nothing' >&2; exit 72; }
             """)
         lines.append(writePointer(layout.mostRecentPointer, value: dir))
-        return wrap(lines.joined(separator: "\n"))
+        return wrap(fileOps: lines.joined(separator: "\n"))
     }
 
     /// Writes a pointer file atomically.
@@ -280,7 +285,7 @@ public struct HostCommands: Sendable {
     /// before that line arrived incomplete, and ran none of its steps (`InstallCommands`).
     public var install: String {
         let file = shellQuote(layout.installProgramFile(deploymentID))
-        return wrap("""
+        return wrap(fileOps: """
             cat > \(file) || { echo \(shellQuote("Could not write the Install program to " + layout.installProgramFile(deploymentID) + ".")) >&2; exit 4; }
             ( hoist_tmp=\(shellQuote(layout.installWorkDir(deploymentID))); . \(file)
               echo \(shellQuote(Self.installCutShort(layout.installProgramFile(deploymentID)))) >&2; exit 4 ) < /dev/null || exit
@@ -306,7 +311,7 @@ public struct HostCommands: Sendable {
         let input = Array((json + "\n").utf8)
         let inline = json.utf8.count <= Self.inlineRecordLimit
         let write = inline ? "printf '%s\\n' \(shellQuote(json)) >\(tmp)" : "cat >\(tmp) && [ \"$(wc -c <\(tmp))\" -eq \(input.count) ]"
-        let command = wrap("{ [ -d \(dir) ] || mkdir -p \(dir); } && \(write) && mv -f \(tmp) \(shellQuote(file)) && "
+        let command = wrap(fileOps: "{ [ -d \(dir) ] || mkdir -p \(dir); } && \(write) && mv -f \(tmp) \(shellQuote(file)) && "
             + writePointer(layout.lastDeploymentPointer, value: file))
         return (command, inline ? nil : input)
     }
@@ -360,7 +365,7 @@ public struct HostCommands: Sendable {
     }
 
     private func writeFleet(_ file: String, shellWord lines: String) -> String {
-        wrap("mkdir -p \(shellQuote(layout.instructionsDir)) && " + RemoteProgram.atomicWrite(file, shellWord: lines))
+        wrap(fileOps: "mkdir -p \(shellQuote(layout.instructionsDir)) && " + RemoteProgram.atomicWrite(file, shellWord: lines))
     }
 
     /// Prints, after an `installed` reply marker line, the host's record of the deployment

@@ -20,6 +20,13 @@ public enum RemoteProgram {
         wrap(program, sudo: usesSudo(host))
     }
 
+    /// Wraps a program whose renames, removals, folders and modes the resident shell's perl
+    /// may do (`ResidentFileOps`): one that leaves no process running. Under sudo, whose
+    /// environment and descriptors are its own, it runs the programs as it always did.
+    public static func wrap(fileOps program: String, sudo: Bool) -> String {
+        sudo ? wrap(program, sudo: true) : ResidentFileOps.functions + program
+    }
+
     /// Reply lines start with this byte (ASCII record separator), which no ordinary output
     /// starts with, so a program's answer survives a noisy login shell.
     public static let marker: Character = "\u{1e}"
