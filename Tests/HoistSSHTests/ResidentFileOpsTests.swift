@@ -115,3 +115,30 @@ struct ResidentFileOpsTests {
         #expect(runs.last?.status == 4, "the hook's status is its own: \(runs)")
     }
 }
+
+/// On a real sshd: the resident shell's perl does the calls, and an exec channel, where no
+/// perl waits, runs the programs.
+@Suite("Resident file operations on a real sshd")
+struct ResidentFileOpsSessionTests {
+    let sshd = LocalSSHD.shared
+
+    @Test func theResidentShellsPerlDoesTheCallsAndAnExecChannelRunsThePrograms() async throws {
+        for resident in [true, false] {
+            let d = try ResidentFileOpsTests.folder()
+            defer { try? FileManager.default.removeItem(atPath: d) }
+            let q = shellQuote(d)
+            let session = try await LocalSSHD.connector { $0.residentShell = resident }.connect(sshd.host())
+            defer { Task { await session.close() } }
+            let (result, out, err) = try await session.capture(ResidentFileOps.functions + """
+                PATH=/nonexistent
+                mkdir -p \(q)/x/y && mv -T \(q)/x \(q)/z && rm -rf \(q)/z && echo ok
+                """)
+            if resident {
+                #expect(result.exitStatus == 0 && out == "ok", "\(out) \(err)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty)
+            } else {
+                #expect(result.exitStatus == 127, "no mkdir on PATH: \(err)")
+            }
+        }
+    }
+}
