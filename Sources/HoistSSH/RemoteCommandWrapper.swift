@@ -12,11 +12,11 @@ enum RemoteCommandWrapper {
         announce + "\n" + command
     }
 
-    /// The same for a shell already known to be `sh` (the resident shell's `sh -c`): the
-    /// command follows the marker line in that shell, one program fewer per command. That
-    /// shell's job is a process group of its own but, behind `head -c N |`, not its leader, so
-    /// the group id comes from the kernel (/proc/self/stat, read by the shell itself: its
-    /// fifth field) rather than `$$`.
+    /// The same for a shell that is in a process group of its own but not its leader (the
+    /// resident shell's `sh -c` behind `head -c N |`, a subshell of bash): the group id comes
+    /// from the kernel (/proc/self/stat, read by the shell itself: its fifth field) rather
+    /// than `$$`. Where the `sh` is the job's only process, `wrap` says the same for less: dash
+    /// reads that line a byte per system call.
     static func announced(_ command: String) -> String {
         announceGroup + "\n" + command
     }

@@ -83,7 +83,9 @@ struct ShellFraming: Sendable {
             return ResidentPerl.command(words: perl) + "; hoist_end\n"
         }
         let words = command.hasPrefix("exec ") && isJoinedWords(command.dropFirst(5)) ? command.dropFirst(5) : nil
-        let announced = RemoteCommandWrapper.announced(command)
+        // Without input the `sh` is its job's only process, so its leader: `$$` is the group,
+        // with no byte-at-a-time read of /proc/self/stat (about 300 system calls).
+        let announced = words == nil && inputCount == nil ? RemoteCommandWrapper.wrap(command) : RemoteCommandWrapper.announced(command)
         let clock = command.contains(HostClock.variable) ? HostClock.residentShellAssignment : ""
         // A program of `ResidentFileOps` keeps the perl's pipes, readied first.
         let files = words == nil && command.contains(ResidentFileOps.variable)

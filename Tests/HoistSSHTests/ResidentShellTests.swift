@@ -84,7 +84,8 @@ struct ResidentShellTests {
         let command = { (text: String, input: Int?) in Self.line(framing.command(text, inputCount: input)) }
         let line = command("echo 'it''s' $(id)", nil)
         #expect(line.hasSuffix("; hoist_end\n"))
-        #expect(line.contains(shellQuote(RemoteCommandWrapper.announced("echo 'it''s' $(id)"))))
+        #expect(line.contains(shellQuote(RemoteCommandWrapper.wrap("echo 'it''s' $(id)"))), "alone in its job, sh is its leader")
+        #expect(command("cat", 1).contains(shellQuote(RemoteCommandWrapper.announced("cat"))), "behind head, the kernel says the group")
         #expect(!line.contains("exec sh -c"), "the command runs in the job's shell itself")
         #expect(!line.contains("HOIST-END-x"), "the marker must not be on a command line the command can see")
         #expect(command("cat", 12).hasPrefix("head -c 12 | sh -c "))
