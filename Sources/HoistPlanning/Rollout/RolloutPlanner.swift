@@ -254,19 +254,12 @@ public struct RolloutPlanner: Sendable {
         case .failed:
             return finish(status: .failed, code: .healthConstraints, message: RolloutMessages.healthConstraints)
         case .completed:
-            let succeeded = states.count(where: { $0 == .succeeded })
-            guard succeeded >= max(limits.minimumHealthy, 1) else {
-                return finish(status: .failed, code: .healthConstraints, message: RolloutMessages.healthConstraints)
-            }
-            return finish(
-                status: .succeeded, code: nil,
-                message: RolloutMessages.succeeded(
-                    succeeded: succeeded, fleetSize: orderedHosts.count, minimum: limits.minimumHealthy))
+            return finish(DeploymentVerdict.everyHostRan(outcomes, limits: limits))
         }
     }
 
-    private mutating func finish(status: DeploymentStatus, code: DeploymentErrorCode?, message: String) -> RolloutAction {
-        let outcomes = orderedHosts.indices.map { index -> RolloutHostOutcome in
+    private var outcomes: [RolloutHostOutcome] {
+        orderedHosts.indices.map { index -> RolloutHostOutcome in
             let final: InstanceStatus
             switch states[index] {
             case .succeeded: final = .succeeded
@@ -275,8 +268,14 @@ public struct RolloutPlanner: Sendable {
             }
             return RolloutHostOutcome(name: orderedHosts[index].name, status: final)
         }
+    }
+
+    private mutating func finish(status: DeploymentStatus, code: DeploymentErrorCode?, message: String) -> RolloutAction {
+        finish(DeploymentVerdict(status: status, errorCode: code, message: message, hosts: outcomes))
+    }
+
+    private mutating func finish(_ verdict: DeploymentVerdict) -> RolloutAction {
         states = states.map { $0 == .pending ? .skipped : $0 }
-        let verdict = DeploymentVerdict(status: status, errorCode: code, message: message, hosts: outcomes)
         phase = .finished(verdict)
         return .finished(verdict)
     }
