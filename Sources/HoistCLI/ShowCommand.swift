@@ -32,7 +32,7 @@ struct ShowCommand: AsyncParsableCommand {
             let target = try loadTargetOrExit(path)
             guard let pb = target.playbook else { throw invalid("\(path) is an inventory; --playbook needs a playbook") }
             reports = await HostRecordsRefresh(target: target, playbook: pb, deploymentID: id.rawValue).fetch()
-            for change in HostRecordsRefresh.reconcile(reports, store: store, id: id) { printToStderr("hoist: updated history: \(change)") }
+            for change in HostRecordsRefresh.reconcile(reports, store: store, id: id, playbookConfig: pb.deploymentConfig) { printToStderr("hoist: updated history: \(change)") }
         }
         if var detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) }) ?? detail {
             detail.abandoned = abandonedReason(detail.deployment)

@@ -183,41 +183,56 @@ public struct Deployment: Sendable {
 
     /// Deployments of this group still marked running while we hold the whole group's lock
     /// lost their coordinator (killed, crashed, machine lost) or could not record their end
-    /// (a shared store out of reach as they ended): a live one would hold the lock. One that
-    /// succeeded on every host, as each host's own record says, is recorded Succeeded: marked
-    /// Failed, it hid the last good revision from `hoist rollback`. Any other is Failed
-    /// (FAILED_AFTER_RESTART).
+    /// (a shared store out of reach as they ended): a live one would hold the lock. One whose
+    /// hosts all ran to an end, as each host's own record says, is recorded as its rollout
+    /// would have ended it (`HostRecordsReconciliation`): a success marked Failed hid the last
+    /// good revision from `hoist rollback`. Any other is Failed (FAILED_AFTER_RESTART).
     func recoverAbandoned(observer: any DeploymentObserver, sessions: SessionPool) async {
         guard let unfinished = try? ports.history.unfinished(group: request.plan.deploymentGroup) else { return }
         for record in unfinished where record.application == request.plan.application && record.id != request.id {
-            if await recordSucceededFromHosts(record, sessions: sessions) {
+            let recovery = [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)]
+            switch await recordEndFromHosts(record, sessions: sessions) {
+            case .succeeded(_, let succeeded, let hosts) where succeeded == hosts:
                 observer.handle(.notice(.abandonedDeploymentRecordedFromHosts(id: record.id.rawValue, createdBy: record.createdBy)))
                 continue
+            case .succeeded(_, let succeeded, let hosts):
+                observer.handle(.notice(.abandonedDeploymentJudgedFromHosts(
+                    id: record.id.rawValue, createdBy: record.createdBy, status: .succeeded, errorCode: nil, succeeded: succeeded,
+                    hosts: hosts, config: record.deploymentConfigName, recovery: [request.commands.redeploy(record.id.rawValue, onlyFailed: true)])))
+                continue
+            case .failed(_, let code, let succeeded, let hosts):
+                observer.handle(.notice(.abandonedDeploymentJudgedFromHosts(
+                    id: record.id.rawValue, createdBy: record.createdBy, status: .failed, errorCode: code, succeeded: succeeded,
+                    hosts: hosts, config: record.deploymentConfigName, recovery: recovery)))
+                continue
+            case .host, nil:
+                break
             }
             let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
             if (try? ports.history.markFailedAfterRestart(record.id, reason: reason, at: ports.history.now())) == true {
-                observer.handle(.notice(.abandonedDeploymentMarkedFailed(
-                    id: record.id.rawValue, createdBy: record.createdBy,
-                    recovery: [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)])))
+                observer.handle(.notice(.abandonedDeploymentMarkedFailed(id: record.id.rawValue, createdBy: record.createdBy, recovery: recovery)))
             }
         }
     }
 
-    /// Whether every host `record` went to says, in its own record, that it succeeded there;
-    /// if so, the history is brought in line (hosts Succeeded, the deployment Succeeded). A
-    /// deployment that could not record its hosts either (a full disk under the history) is
-    /// judged by the group's hosts that hold a record of it: as many as it had. The hosts are
-    /// asked all at once (`HostRecordsReader`), judged by `HostRecordsReconciliation`.
-    func recordSucceededFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> Bool {
+    /// The end `record`'s hosts give it, in their own records, once recorded; nil when they
+    /// settle nothing or it could not be recorded. A deployment that could not record its
+    /// hosts either (a full disk under the history) is judged by the group's hosts that hold
+    /// a record of it: as many as it had. The hosts are asked all at once
+    /// (`HostRecordsReader`), judged by `HostRecordsReconciliation` under the configuration
+    /// the record names (a custom one: the playbook's, if it still has that name).
+    func recordEndFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> HostRecordsReconciliation.Change? {
         let history = ports.history
-        guard let recorded = try? history.hosts(of: record.id) else { return false }
+        guard let recorded = try? history.hosts(of: record.id) else { return nil }
         let names = Set(recorded.map(\.host))
         // Its recorded hosts; none recorded, the group's: those holding a record of it are its.
-        let asked = recorded.isEmpty ? request.plan.lockHosts : request.plan.lockHosts.filter { names.contains($0.name) }
-        let readings = await HostRecordsReader(connector: sessions, groupID: request.plan.groupID).read(record.id.rawValue, on: asked)
-        let reconciliation = HostRecordsReconciliation(record, rows: recorded, readings: readings, now: history.now())
-        guard reconciliation.recordsSucceeded else { return false }
-        return reconciliation.apply(to: history).contains(.succeeded(was: record.status))
+        let plan = request.plan
+        let asked = recorded.isEmpty ? plan.lockHosts : plan.lockHosts.filter { names.contains($0.name) }
+        let readings = await HostRecordsReader(connector: sessions, groupID: plan.groupID).read(record.id.rawValue, on: asked)
+        let config = DeploymentConfig.named(record.deploymentConfigName, custom: [plan.playbookConfig ?? plan.config])
+        let reconciliation = HostRecordsReconciliation(record, config: config, rows: recorded, readings: readings, now: history.now())
+        guard reconciliation.recordsEnd else { return nil }
+        return reconciliation.apply(to: history).last { if case .host = $0 { false } else { true } }
     }
 
     /// One deployment under the lock: its record, its phases, its verdict.

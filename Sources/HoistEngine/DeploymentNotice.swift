@@ -29,6 +29,11 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// A deployment left unfinished in the history succeeded on every host, as the hosts'
     /// own records say: recorded Succeeded.
     case abandonedDeploymentRecordedFromHosts(id: String, createdBy: String)
+    /// A deployment left unfinished in the history whose hosts all ran to an end, not all of
+    /// them succeeding: recorded as its configuration (`config`) judges `succeeded` of `hosts`
+    /// (Succeeded, or Failed with `errorCode`). `recovery`: what finishes the job.
+    case abandonedDeploymentJudgedFromHosts(id: String, createdBy: String, status: DeploymentStatus, errorCode: DeploymentErrorCode?,
+                                            succeeded: Int, hosts: Int, config: String, recovery: [String])
     /// The deployment has ended but the history has not taken its whole record yet (a shared
     /// store out of reach); the lock is kept until it has, or until a stop gives up the wait.
     case waitingForHistory(deploymentID: String, status: DeploymentStatus)
@@ -100,6 +105,16 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         case .abandonedDeploymentRecordedFromHosts(let id, let createdBy):
             return "deployment \(id) by \(createdBy) was left unfinished in the history, but every host's own record says it succeeded there: "
                 + "recorded Succeeded (its coordinator could not write its end)"
+        case .abandonedDeploymentJudgedFromHosts(let id, let createdBy, let status, let errorCode, let succeeded, let hosts, let config, let recovery):
+            let said = "deployment \(id) by \(createdBy) was left unfinished in the history, but its hosts' own records say "
+                + "\(succeeded) of \(hosts) succeeded and the rest failed"
+            let steps = recovery.map { "`\($0)`" }.joined(separator: " or ")
+            if status == .succeeded {
+                return said + ", enough for \(config): recorded Succeeded (its coordinator could not write its end). "
+                    + "\(steps) to finish it on the hosts that failed."
+            }
+            return said + ", too few for \(config): recorded Failed (\(errorCode?.rawValue ?? status.rawValue)) as its rollout would have "
+                + "ended it; no automatic rollback is run for it now. \(steps) to recover."
         case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."

@@ -1,21 +1,42 @@
 import Foundation
 import HoistCore
+import HoistPlanning
 
 /// The one rule for bringing the history in line with what a deployment's hosts say of it
 /// (`HostRecordReading`), decided before anything is written. The next deployment, finding one
-/// abandoned, records it Succeeded by it; `hoist show --refresh` applies all of it.
+/// abandoned, records its end by it; `hoist show --refresh` applies all of it.
 ///
 /// - No host rows recorded (the history's disk was full): the hosts that hold a record of it
 ///   are its hosts, when every host answered and they are as many as it had (`hostCount`).
 /// - Each host row takes its host's word (status, error code, message).
-/// - A deployment left unfinished, or only guessed abandoned (FAILED_AFTER_RESTART), that
-///   every host it went to says succeeded is Succeeded, with each event as its host recorded
-///   it and the last end as its own, so durations stop growing.
+/// - A deployment left unfinished, or only guessed abandoned (FAILED_AFTER_RESTART), gets its
+///   end, with each event as its host recorded it and the last end as its own, so durations
+///   stop growing:
+///   - every host it went to says it succeeded: Succeeded;
+///   - in place, with its configuration known (`config`), and every host it went to at an end
+///     (its own record says Succeeded or Failed, or the history saw it fail): the verdict the
+///     rollout gives once every host has run (`DeploymentVerdict.everyHostRan`), Succeeded
+///     when enough succeeded, else Failed (HEALTH_CONSTRAINTS). No rollback is run for it.
+///   A host with no end (never reached, or its record unread) leaves the deployment as it is.
 public struct HostRecordsReconciliation: Sendable {
     /// What applying it changed, for the caller to say.
     public enum Change: Sendable, Hashable {
         case host(String, was: InstanceStatus, now: InstanceStatus)
-        case succeeded(was: DeploymentStatus)
+        /// The deployment was recorded Succeeded; `succeeded` of `hosts` hosts say so.
+        case succeeded(was: DeploymentStatus, succeeded: Int, hosts: Int)
+        /// The deployment was recorded Failed with the rollout's error, as too few hosts succeeded.
+        case failed(was: DeploymentStatus, errorCode: DeploymentErrorCode, succeeded: Int, hosts: Int)
+    }
+
+    /// The end the hosts' word gives the deployment.
+    private struct Ending: Sendable {
+        var was: DeploymentStatus
+        var status: DeploymentStatus
+        var errorCode: DeploymentErrorCode?
+        var message: String?
+        var succeeded: Int
+        var events: [EventRecord]
+        var end: Date?
     }
 
     public let id: DeploymentID
@@ -24,15 +45,16 @@ public struct HostRecordsReconciliation: Sendable {
     /// The rows to write when only the hosts' word is applied: adopted or changed.
     private var rowsChanged: [HostRecord] = []
     private var hostChanges: [Change] = []
-    private var success: (was: DeploymentStatus, events: [EventRecord], end: Date?)?
+    private var ending: Ending?
 
-    /// Whether every host the deployment went to says it succeeded, so that applying this
-    /// records the deployment Succeeded.
-    public var recordsSucceeded: Bool { success != nil }
+    /// Whether applying this records the deployment's end (Succeeded or Failed).
+    public var recordsEnd: Bool { ending != nil }
 
-    /// `recorded`: the history's host rows of `deployment`; `now`: the end of a host that
+    /// `recorded`: the history's host rows of `deployment`; `config`: the configuration it
+    /// ran with (`DeploymentConfig.named`), nil when unknown; `now`: the end of a host that
     /// recorded no event.
-    public init(_ deployment: DeploymentRecord, rows recorded: [HostRecord], readings: [HostRecordReading], now: Date) {
+    public init(_ deployment: DeploymentRecord, config: DeploymentConfig?, rows recorded: [HostRecord],
+                readings: [HostRecordReading], now: Date) {
         let id = deployment.id
         self.id = id
         var records: [String: HostDeploymentRecord] = [:]
@@ -62,15 +84,43 @@ public struct HostRecordsReconciliation: Sendable {
             changed.insert(host)
         }
         if !deployment.status.isFinal || deployment.errorCode == .failedAfterRestart, !rows.isEmpty,
-           rows.allSatisfy({ records[$0.host]?.status == InstanceStatus.succeeded.rawValue }) {
+           let verdict = Self.verdict(deployment, config: config, rows: rows, records: records) {
             let events = rows.flatMap { records[$0.host]?.eventRecords(id, host: $0.host) ?? [] }
-            let end = rows.map { records[$0.host]?.lastEnd ?? now }.max()
+            let end = rows.map { records[$0.host]?.lastEnd ?? $0.endTime ?? now }.max()
             for index in rows.indices { rows[index].endTime = rows[index].endTime ?? records[rows[index].host]?.lastEnd }
-            success = (deployment.status, events, end)
+            ending = Ending(was: deployment.status, status: verdict.status, errorCode: verdict.errorCode,
+                            message: verdict.message, succeeded: verdict.count(.succeeded), events: events, end: end)
             changed = Set(rows.map(\.host))
         }
         self.rows = rows
         rowsChanged = rows.filter { changed.contains($0.host) }
+    }
+
+    /// How the deployment ended, when its hosts' word settles it; nil when it does not.
+    private static func verdict(_ deployment: DeploymentRecord, config: DeploymentConfig?, rows: [HostRecord],
+                                records: [String: HostDeploymentRecord]) -> DeploymentVerdict? {
+        // Success is taken only from a host's own record; a failure the history saw is final
+        // too: the host's record of it was written before the history heard, and a host
+        // unreachable at the end could write none. Not one a FAILED_AFTER_RESTART guess wrote.
+        let ends = rows.map { row -> RolloutHostOutcome? in
+            switch records[row.host].flatMap({ InstanceStatus(rawValue: $0.status) }) {
+            case .succeeded: RolloutHostOutcome(name: row.host, status: .succeeded)
+            case .failed: RolloutHostOutcome(name: row.host, status: .failed)
+            case nil where row.status == .failed && row.errorCode != .failedAfterRestart:
+                RolloutHostOutcome(name: row.host, status: .failed)
+            default: nil
+            }
+        }
+        let outcomes = ends.compactMap { $0 }
+        guard outcomes.count == ends.count else { return nil }
+        // Every host counted healthy at the start (`priorHealth`), so the minimum is the one
+        // the rollout used. Blue/green has traffic and two fleets to judge: left as it was.
+        if let config, deployment.deploymentType == .inPlace, rows.count >= deployment.hostCount {
+            return DeploymentVerdict.everyHostRan(
+                outcomes, limits: RolloutLimits(config: config, fleetSize: rows.count, healthyAtStart: rows.count))
+        }
+        guard outcomes.allSatisfy({ $0.status == .succeeded }) else { return nil }
+        return DeploymentVerdict(status: .succeeded, errorCode: nil, message: "", hosts: outcomes)
     }
 
     /// Writes it; returns what was recorded. Nothing is when the host rows cannot be written,
@@ -78,10 +128,15 @@ public struct HostRecordsReconciliation: Sendable {
     @discardableResult
     public func apply(to store: any HistoryStore) -> [Change] {
         if !rowsChanged.isEmpty, (try? store.upsertHosts(rowsChanged)) == nil { return [] }
-        guard let success else { return hostChanges }
-        guard (try? store.upsertEvents(success.events)) != nil,
-              (try? store.updateDeployment(id, DeploymentUpdate(status: .succeeded, endTime: success.end, replacesVerdict: true))) != nil
+        guard let ending else { return hostChanges }
+        let update = DeploymentUpdate(status: ending.status, errorCode: ending.errorCode,
+                                      errorMessage: ending.message.flatMap { $0.isEmpty ? nil : $0 },
+                                      endTime: ending.end, replacesVerdict: true)
+        guard (try? store.upsertEvents(ending.events)) != nil, (try? store.updateDeployment(id, update)) != nil
         else { return hostChanges }
-        return hostChanges + [.succeeded(was: success.was)]
+        if let code = ending.errorCode {
+            return hostChanges + [.failed(was: ending.was, errorCode: code, succeeded: ending.succeeded, hosts: rows.count)]
+        }
+        return hostChanges + [.succeeded(was: ending.was, succeeded: ending.succeeded, hosts: rows.count)]
     }
 }

@@ -20,11 +20,12 @@ import Testing
 
     /// A history holding `id` InProgress on `hosts`, as a coordinator that could not record
     /// its end leaves it.
-    static func unended(_ id: DeploymentID, hosts: [String], in scratch: ScratchDirectory) throws -> SQLiteHistoryStore {
+    static func unended(_ id: DeploymentID, hosts: [String], config: String = "CodeDeployDefault.AllAtOnce",
+                        in scratch: ScratchDirectory) throws -> SQLiteHistoryStore {
         let store = try SQLiteHistoryStore(path: scratch.file("history.sqlite3"))
         try store.createDeployment(DeploymentRecord(
             id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .inProgress, createdBy: "alice@laptop",
-            revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date()))
+            revisionPath: "rev", deploymentConfigName: config, createTime: Date(), hostCount: hosts.count))
         try store.upsertHosts(hosts.map { HostRecord(deploymentID: id, host: $0, address: "", status: .inProgress) })
         return store
     }
@@ -34,10 +35,10 @@ import Testing
         let id = DeploymentID("d-UNENDED01")!
         let store = try Self.unended(id, hosts: ["h1", "h2"], in: scratch)
 
-        let oneFailed = [HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
-                         HostRecordsRefresh.Report(host: "h2", record: Self.onHost(id.rawValue, "h2", "Failed"))]
-        _ = HostRecordsRefresh.reconcile(oneFailed, store: store, id: id)
-        #expect(try store.deployment(id)?.status == .inProgress, "a failed host leaves the verdict to the next deployment")
+        let oneUnread = [HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
+                         HostRecordsRefresh.Report(host: "h2", error: "connection refused")]
+        _ = HostRecordsRefresh.reconcile(oneUnread, store: store, id: id)
+        #expect(try store.deployment(id)?.status == .inProgress, "a host not heard leaves the verdict to the next deployment")
 
         let allSucceeded = ["h1", "h2"].map { HostRecordsRefresh.Report(host: $0, record: Self.onHost(id.rawValue, $0, "Succeeded")) }
         let changes = HostRecordsRefresh.reconcile(allSucceeded, store: store, id: id)
@@ -45,6 +46,28 @@ import Testing
         #expect(changes.last == "d-UNENDED01: history said InProgress, every host says Succeeded", "\(changes)")
         #expect(try store.hosts(of: id).allSatisfy { $0.status == .succeeded && $0.endTime != nil })
         #expect(try store.events(of: id).allSatisfy { $0.status == .succeeded && $0.endTime != nil })
+    }
+
+    /// One host of four Failed under a configuration whose minimum three still met: CodeDeploy
+    /// calls it a success, and `--refresh` left it InProgress. A custom configuration is the
+    /// playbook's; one the playbook does not define leaves the deployment as it is.
+    @Test func aDeploymentThatMetItsMinimumIsRecordedSucceeded() throws {
+        let scratch = try ScratchDirectory("hoist-refresh-minimum")
+        let id = DeploymentID("d-MINIMUM01")!
+        let store = try Self.unended(id, hosts: ["h1", "h2", "h3", "h4"], config: "Canary", in: scratch)
+        let reports = ["h1", "h2", "h3", "h4"].map {
+            HostRecordsRefresh.Report(host: $0, record: Self.onHost(id.rawValue, $0, $0 == "h4" ? "Failed" : "Succeeded"))
+        }
+        _ = HostRecordsRefresh.reconcile(reports, store: store, id: id, playbookConfig: .halfAtATime)
+        #expect(try store.deployment(id)?.status == .inProgress, "Canary is not this playbook's")
+
+        let canary = DeploymentConfig(name: "Canary", minimumHealthyHosts: .init(.hostCount, 3))
+        let changes = HostRecordsRefresh.reconcile(reports, store: store, id: id, playbookConfig: canary)
+        #expect(changes.last == "d-MINIMUM01: history said InProgress, 3 of 4 hosts say Succeeded and the rest Failed, enough for Canary: Succeeded",
+                "\(changes)")
+        let record = try #require(try store.deployment(id))
+        #expect(record.status == .succeeded && record.errorCode == nil)
+        #expect(try store.hosts(of: id).first { $0.host == "h4" }?.status == .failed)
     }
 
     /// A deployment a later one only guessed abandoned (it could not reach every host): the

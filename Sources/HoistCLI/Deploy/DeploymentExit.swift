@@ -52,7 +52,7 @@ extension DeploymentNotice {
         switch self {
         case .lockLost, .lockUnrenewed, .lockNotReleased, .historyIncomplete, .hostsNeedAttention,
              .staleLockTakenOver, .goneHolderLockTakenOver, .orphanedRunsStopped, .abandonedDeploymentMarkedFailed,
-             .abandonedDeploymentRecordedFromHosts, .hostRecordNotWritten, .hostsLeftOutOfRotation,
+             .abandonedDeploymentRecordedFromHosts, .abandonedDeploymentJudgedFromHosts, .hostRecordNotWritten, .hostsLeftOutOfRotation,
              // A cron run that holds the lock for up to the outage limit says why.
              .waitingForHistory:
             return true

@@ -22,13 +22,22 @@ struct HostRecordsRefresh {
     }
 
     /// Brings the history's host rows in line with what the hosts say; returns what changed.
-    static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID) -> [String] {
+    /// `playbookConfig`: the playbook's configuration, the only place a custom one is known.
+    static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID, playbookConfig: DeploymentConfig? = nil) -> [String] {
         guard let deployment = try? store.deployment(id), let rows = try? store.hosts(of: id) else { return [] }
-        let reconciliation = HostRecordsReconciliation(deployment, rows: rows, readings: reports, now: store.now())
+        let config = DeploymentConfig.named(deployment.deploymentConfigName, custom: playbookConfig.map { [$0] } ?? [])
+        let reconciliation = HostRecordsReconciliation(deployment, config: config, rows: rows, readings: reports, now: store.now())
         return reconciliation.apply(to: store).map { change in
             switch change {
             case .host(let host, let was, let now): "\(host): history said \(was.rawValue), the host says \(now.rawValue)"
-            case .succeeded(let was): "\(id.rawValue): history said \(was.rawValue), every host says Succeeded"
+            case .succeeded(let was, let succeeded, let hosts) where succeeded == hosts:
+                "\(id.rawValue): history said \(was.rawValue), every host says Succeeded"
+            case .succeeded(let was, let succeeded, let hosts):
+                "\(id.rawValue): history said \(was.rawValue), \(succeeded) of \(hosts) hosts say Succeeded and the rest Failed, "
+                    + "enough for \(deployment.deploymentConfigName): Succeeded"
+            case .failed(let was, let code, let succeeded, let hosts):
+                "\(id.rawValue): history said \(was.rawValue), only \(succeeded) of \(hosts) hosts say Succeeded and the rest Failed, "
+                    + "too few for \(deployment.deploymentConfigName): Failed (\(code.rawValue))"
             }
         }
     }

@@ -30,6 +30,10 @@ public struct DeploymentPlan: Sendable {
     /// Why `config` is not the one asked for (a rollback or redeploy that the playbook's
     /// configuration could not run on its hosts); nil when it is.
     public var configNote: String?
+    /// The playbook's own configuration, whatever `--config` chose for this one: an earlier
+    /// deployment of the group left unfinished is judged by the one it names, and a custom
+    /// one is known only here (nil: `config`).
+    public var playbookConfig: DeploymentConfig?
 
     /// The inputs `plan` reads: the playbook and the command's flags, already parsed.
     public struct Request: Sendable {
@@ -97,6 +101,7 @@ public struct DeploymentPlan: Sendable {
                                      onAlarm: request.autoRollback ?? playbook.autoRollback.onAlarm, config: config),
             ignoreApplicationStopFailures: request.ignoreApplicationStopFailures || playbook.ignoreApplicationStopFailures,
             maxRevisions: playbook.maxRevisions, hasTraffic: traffic)
+        plan.playbookConfig = playbook.deploymentConfig
         if request.config == nil, playbook.blueGreen == nil, let purpose = request.puttingBack {
             let (fitting, note) = plan.rollback.config(forHosts: hosts.map(\.name), health: request.health, purpose: purpose.rawValue)
             if let note { (plan.config, plan.configNote) = (fitting, note) }
