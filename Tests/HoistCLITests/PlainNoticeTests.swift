@@ -31,9 +31,12 @@ import Testing
         reporter.handle(.notice(.staleLockTakenOver("took over a stale lock on h1 held by bob@ci for d-BOB000001")))
         reporter.handle(.notice(.orphanedRunsStopped(host: "h1", runs: 1, deploymentIDs: ["d-BOB000001"], graceSeconds: 5)))
         reporter.handle(.notice(.abandonedDeploymentRecordedFromHosts(id: "d-BOB000002", createdBy: "bob@ci")))
+        reporter.handle(.notice(.abandonedDeploymentJudgedFromHosts(
+            id: "d-BOB000003", createdBy: "bob@ci", status: .failed, errorCode: .healthConstraints, succeeded: 1, hosts: 4,
+            config: "CodeDeployDefault.HalfAtATime", recovery: ["hoist rollback pb.yml"])))
         reporter.handle(.notice(.rollbackFinished(id: "d-ROLLBK001", status: .succeeded)))
         let lines = captured.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.count == 3, "\(lines)")
+        #expect(lines.count == 4, "\(lines)")
         #expect(lines.allSatisfy { $0.contains("hoist: warning: ") }, "\(lines)")
     }
 
