@@ -79,11 +79,12 @@ struct DeployStopTests {
 extension DeployStopTests {
     /// A second Ctrl-C during an upload (a large revision on a slow link) stops the upload as
     /// it kills a running hook: DownloadBundle fails, and the host keeps no partial bundle.
-    /// The host's `tee` (a program first on the PATH that root's .bashrc, which bash reads for
-    /// ssh commands, sets; the upload runs in `sh`, which keeps that PATH) waits for the test's cue, so the upload is certainly in the middle when it is stopped,
-    /// and after it lets the bytes through at about 1.3 MB/s, so that the coordinator (which
-    /// may take a moment on a busy machine to act on the Ctrl-C it has acknowledged) could
-    /// only finish the 64 MB by ignoring the stop for most of a minute.
+    /// The host's `cat` (a program first on the PATH that root's .bashrc, which bash reads for
+    /// ssh commands, sets; the upload runs in `sh`, which keeps that PATH), when it writes the
+    /// upload's temporary file, waits for the test's cue, so the upload is certainly in the
+    /// middle when it is stopped, and after it lets the bytes through at about 1.3 MB/s, so
+    /// that the coordinator (which may take a moment on a busy machine to act on the Ctrl-C it
+    /// has acknowledged) could only finish the 64 MB by ignoring the stop for most of a minute.
     @Test(.timeLimit(.minutes(10)))
     func aSecondCtrlCStopsAnUploadInFlight() async throws {
         try await DeployScenario.with("ctrlcup", hosts: 1) { s in
@@ -91,30 +92,29 @@ extension DeployStopTests {
             let host = s.names[0]
             let cue = "/etc/hoist-test/\(s.application).go", uploading = "\(s.observations)/uploading"
             // Only this test's uploads wait: the traffic tests may deploy to this host meanwhile.
-            let slowTee = "/opt/hoist-slow-tee/\(s.application)"
-            try s.put(host, "\(slowTee)/tee", """
+            let slowCat = "/opt/hoist-slow-cat/\(s.application)"
+            try s.put(host, "\(slowCat)/cat", """
                 #!/bin/sh
-                case "$1" in \(s.groupDir)/*)
+                case "$(readlink /proc/$$/fd/1)" in \(s.groupDir)/*/.bundle.tar.hoist-*)
                   mkdir -p \(s.observations) && touch \(uploading)
                   while [ ! -e \(cue) ]; do sleep 0.05; done
-                  perl -e '$| = 1; while (read(STDIN, my $b, 65536)) { print $b; select(undef, undef, undef, 0.05) }' | /usr/bin/tee "$@"
-                  exit ;;
+                  exec perl -e '$| = 1; while (read(STDIN, my $b, 65536)) { print $b; select(undef, undef, undef, 0.05) }'
                 esac
-                exec /usr/bin/tee "$@"
+                exec /usr/bin/cat "$@"
 
                 """)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: s.url(host, "\(slowTee)/tee").path)
-            try s.put(host, "/root/.bashrc", "PATH=\(slowTee):$PATH; export PATH\n")
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: s.url(host, "\(slowCat)/cat").path)
+            try s.put(host, "/root/.bashrc", "PATH=\(slowCat):$PATH; export PATH\n")
             defer {
                 try? FileManager.default.removeItem(at: s.url(host, "/root/.bashrc"))
-                try? FileManager.default.removeItem(at: s.url(host, slowTee))
+                try? FileManager.default.removeItem(at: s.url(host, slowCat))
             }
             var revision = Revision()
             // Far more than the channel's window and the sockets' buffers hold.
             revision.install("www/big.txt", String(repeating: "0123456789abcdef", count: 4 << 20), to: "/srv/\(s.application)")
             guard let running = try await Self.startUntilWaiting(s, revision, marker: uploading, what: "the upload") else { return }
             let (graceful, now) = try await Self.ctrlCTwice(running)
-            // The host's tee may go on now, slowly; the coordinator stops sending once it acts on the stop.
+            // The host's cat may go on now, slowly; the coordinator stops sending once it acts on the stop.
             try s.put(host, cue, "")
             let output = try await DeployScenario.offThePool { running.finish() }
             let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)

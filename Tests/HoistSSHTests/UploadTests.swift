@@ -50,7 +50,7 @@ struct UploadTests {
                                          sha256: try FileSHA256.hex(path: local.path), progress: nil)
         } throws: { error in
             guard let error = error as? TransportError else { return false }
-            return error.kind == .upload && error.message.contains("No such file")
+            return error.kind == .upload && error.message.contains("the upload could not be written") && error.message.contains("nonexistent")
         }
     }
 
