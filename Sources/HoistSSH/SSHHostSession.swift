@@ -1,5 +1,8 @@
 import Foundation
 import HoistCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A live libssh2 session to one host (through its jump hosts), reused for every command and
 /// upload. All libssh2 work happens on the session's own thread, one job at a time; async
@@ -29,6 +32,11 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// The callers of `runBeside` still waiting, for `abandon` to answer at once: a command
     /// served beside a job on a frozen connection ends when the connection is declared dead.
     private let besideWaiting = Locked<(next: Int, answers: [Int: @Sendable (Result<CommandResult, any Error>) -> Void])>((0, [:]))
+    /// The descriptor the host's connection reads, while it is open: `abandon` shuts it down
+    /// under the command that holds the thread, which otherwise waits on a frozen host until
+    /// the connection is declared dead. Set to nil under the lock before it is closed, so a
+    /// shutdown never reaches a descriptor reused since.
+    private let openDescriptor: Locked<Int32?>
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
          uploads: AsyncSemaphore, side: SideCommands = SideCommands()) {
@@ -39,6 +47,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         self.thread = thread
         self.chain = chain
         self.warnings = chain.warnings
+        openDescriptor = Locked(chain.target.transport.descriptor)
         chain.target.sideCommands = side
         if keepaliveSeconds > 0 {
             thread.setIdleWork(every: Double(keepaliveSeconds)) { chain.sendKeepalives() }
@@ -211,6 +220,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
             thread.clearIdleWork()
             shell?.close()
             shell = nil
+            openDescriptor.withLock { $0 = nil }
             chain?.close()
             chain = nil
         }
@@ -232,6 +242,11 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         }
         for answer in waiting { answer(.failure(TransportError(host: host.name, kind: .closed, message: reason))) }
         side.failPending()
+        // The command holding the thread sees the connection end and lets the thread go: its
+        // host said nothing more would come anyway, and the clean-up queued behind it runs.
+        openDescriptor.withLock { descriptor in
+            if let descriptor { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func checkNotAbandoned() throws {
@@ -256,8 +271,10 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         if let chain {
             // The shell's channel goes first: freeing it after its session would touch freed memory.
             let shell = self.shell
+            let openDescriptor = self.openDescriptor
             thread.submit {
                 shell?.close()
+                openDescriptor.withLock { $0 = nil }
                 chain.close()
             }
         }

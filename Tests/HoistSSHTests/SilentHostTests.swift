@@ -65,11 +65,12 @@ struct SilentHostTests {
     }
 
     /// A connection given up (`abandon`: an immediate stop whose kill the host did not
-    /// answer) fails every later command at once and closes without waiting for the host,
-    /// while a command on the frozen connection still holds the session's thread; a command
-    /// beside it already under way is answered at once too. Keepalives
-    /// are far apart here: the connection is not judged dead meanwhile. Both waited for the
-    /// command to end (35 s with the default keepalives; ten minutes here).
+    /// answer) fails every later command at once and closes without waiting for the host; a
+    /// command beside it already under way is answered at once too, and the command on the
+    /// frozen connection that held the session's thread ends (its socket shut down under
+    /// it), so the thread is free for the clean-up behind it. Keepalives are far apart here:
+    /// the connection is not judged dead meanwhile. Each waited for the command to end
+    /// (35 s with the default keepalives; ten minutes here).
     @Test(.timeLimit(.minutes(3)))
     func anAbandonedSessionFailsAtOnceAndClosesWithoutWaiting() async throws {
         let (proxy, session) = try await sshd.connectThroughProxy {
@@ -77,8 +78,10 @@ struct SilentHostTests {
             $0.deadPeerSeconds = 600
         }
         let started = Locked(false)
+        let commandEnded = Locked(false)
         let command = Task {
-            try await session.run("echo started; sleep 600", timeoutSeconds: 600, killGraceSeconds: 5) { line in
+            defer { commandEnded.withLock { $0 = true } }
+            return try await session.run("echo started; sleep 600", timeoutSeconds: 600, killGraceSeconds: 5) { line in
                 if line.text == "started" { started.withLock { $0 = true } }
             }
         }
@@ -94,6 +97,9 @@ struct SilentHostTests {
         #expect(next?.message == "local did not answer the kill" && next?.isUnreachable == true, "\(String(describing: next))")
         let beside = await #expect(throws: TransportError.self) { _ = try await session.capture("echo beside", beside: true) }
         #expect(beside?.isUnreachable == true)
+        let ended = await eventually(within: 60) { commandEnded.current }
+        #expect(ended, "the command holding the thread ended")
+        if ended { await #expect(throws: TransportError.self) { try await command.value } }
         await session.close()
     }
 
