@@ -49,25 +49,33 @@ public struct HookRunner: Sendable {
         // first line was still on its way running to its end. The run's end cancels the wait.
         let (keyRead, announceKey) = AsyncStream.makeStream(of: Void.self)
         // A second Ctrl-C stops the running script, through a session of its own. What to
-        // kill comes from the run's scratch files on the host, never from its output. The
-        // host answered once that session is open (a kill program may take the grace to end),
-        // or the kill ran. `killTried` ends when the kill is first tried: the wait for an
-        // answer counts from then, not from the stop (a stop before the script's first line,
-        // on a busy host, gave a healthy host up before it was asked anything).
-        let killAnswered = Locked(false)
+        // kill comes from the run's scratch files on the host, never from its output. With a
+        // connector the host is asked at once, its script's first line read or not: opening
+        // the kill's connection is the question, and it opens before the line comes (a host
+        // whose sshd froze before the line left gave no line to wait for, and the stop waited
+        // for its connection to be declared dead). Without one (a local session, which cannot
+        // freeze) the kill is sent once the line is read. The host answered once that session
+        // is open (a kill program may take the grace to end), the kill ran, or a line came.
+        // `killTried` ends when the host is first asked: the wait for an answer counts from
+        // then, not from the stop (a stop before the script's first line, on a busy host,
+        // gave a healthy host up before it was asked anything).
+        let answer = Locked(KillAnswer())
         let (killTried, announceKillTried) = AsyncStream.makeStream(of: Void.self)
         let killer: Task<Void, Never>? = stop.map { stop in
             Task {
                 _ = await stop.wait(above: .graceful)
-                for await _ in keyRead { break }
-                guard !Task.isCancelled, reader.current.started else { return }
+                let askFirst = connector != nil
+                if !askFirst { for await _ in keyRead { break } }
+                guard !Task.isCancelled else { return }
+                answer.withLock { $0.asked = true }
                 announceKillTried.finish()
                 let killSession = try? await connector?.connect(session.host)
-                if killSession != nil { killAnswered.withLock { $0 = true } }
-                if (try? await (killSession ?? session).capture(
+                if killSession != nil { answer.withLock { $0.answered = true } }
+                if askFirst { for await _ in keyRead { break } }
+                if !Task.isCancelled, reader.current.started, (try? await (killSession ?? session).capture(
                     hook.killCommand(graceSeconds: hook.killGraceSeconds),
                     timeoutSeconds: Double(hook.killGraceSeconds + 60))) != nil {
-                    killAnswered.withLock { $0 = true }
+                    answer.withLock { $0.answered = true }
                 }
                 await killSession?.close()
             }
@@ -91,6 +99,7 @@ public struct HookRunner: Sendable {
                 ) { line in
                     // A host given up that wakes again says nothing more of a finished event.
                     guard !givenUp.current else { return }
+                    answer.withLock { $0.heard() }
                     var output: OutputLine? = line
                     if line.stream == .stderr {
                         let (text, started) = reader.withLock { ($0.read(line.text), $0.started) }
@@ -105,7 +114,7 @@ public struct HookRunner: Sendable {
                 return Ending.ran(.failure(error))
             }
         }, {
-            await Self.killUnanswered(tried: killTried, after: giveUpAfter, answered: killAnswered)
+            await Self.killUnanswered(tried: killTried, after: giveUpAfter, answer: answer)
                 ? Ending.unanswered : Ending.ran(.failure(CancellationError()))
         })
         do {
@@ -147,12 +156,12 @@ public struct HookRunner: Sendable {
         }
     }
 
-    /// True once the kill was first tried (`tried` ended) `bound` ago and the host has not
-    /// answered it; otherwise false, when cancelled (the run ended). No kill tried (no stop,
-    /// or the script's first line never read), no giving up.
-    private static func killUnanswered(tried: AsyncStream<Void>, after bound: Duration, answered: Locked<Bool>) async -> Bool {
+    /// True once the host was first asked (`tried` ended) `bound` ago and has not answered;
+    /// otherwise false, when cancelled (the run ended). No kill tried (no stop, or a local
+    /// session's script whose first line was never read), no giving up.
+    private static func killUnanswered(tried: AsyncStream<Void>, after bound: Duration, answer: Locked<KillAnswer>) async -> Bool {
         for await _ in tried { break }
-        if !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answered.current { return true }
+        if !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answer.current.answered { return true }
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         return false
     }

@@ -5,10 +5,11 @@ import HoistTestSupport
 import Testing
 @testable import HoistEngine
 
-/// An immediate stop with the host frozen mid-hook (its sshd stopped, the connection up): the
-/// kill's own connection hangs in its handshake and the hook's run waits for a result that
-/// does not come. The coordinator waited for the connection to be declared dead (35 s); now
-/// it gives the host up once the kill grace and `unansweredKillSeconds` have passed.
+/// An immediate stop with the host frozen mid-hook, or before its hook's first line (its sshd
+/// stopped, the connection up): the kill's own connection hangs in its handshake and the
+/// hook's run waits for a result that does not come. The coordinator waited for the
+/// connection to be declared dead (35 s); now it gives the host up once the kill grace and
+/// `unansweredKillSeconds` have passed since it asked the host.
 @Suite struct HookRunnerFrozenHostTests {
     /// A host web1 for one hook run: subclasses say how its commands and connections go.
     /// Records the reason it was abandoned (given up).
@@ -34,12 +35,18 @@ import Testing
     }
 
     /// A host that answered until the hook started, then froze: the run has printed the
-    /// wrapper's key line and never ends (not even when cancelled, as a command on a frozen
-    /// SSH connection does not), and a new connection's handshake hangs. `thaw` lets both go.
+    /// wrapper's key line (or, `printsFirstLine` false, froze before that line left it, so
+    /// the group to kill is not known) and never ends (not even when cancelled, as a command
+    /// on a frozen SSH connection does not), and a new connection's handshake hangs. `thaw`
+    /// lets both go.
     final class FrozenHost: FakeHookHost, @unchecked Sendable {
+        let printsFirstLine: Bool
         let (thawed, thaw) = AsyncStream.makeStream(of: Void.self)
         let (started, hookStarted) = AsyncStream.makeStream(of: Void.self)
 
+        init(printsFirstLine: Bool) {
+            self.printsFirstLine = printsFirstLine
+        }
         private func frozen() async {
             for await _ in thawed { break }
         }
@@ -49,15 +56,20 @@ import Testing
         }
         override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                           onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-            onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
+            if printsFirstLine {
+                onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
+            }
             hookStarted.yield()
             await frozen()
             throw TransportError(host: host.name, kind: .closed, message: "the host stopped answering")
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func anImmediateStopGivesUpAHostThatDoesNotAnswerTheKill() async throws {
-        let host = FrozenHost()
+    /// Frozen before the first line, the host was not asked anything: the stop waited for
+    /// that line, and so for the connection to be declared dead (35 s on SSH).
+    @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+    func anImmediateStopGivesUpAHostThatDoesNotAnswerTheKill(printsFirstLine: Bool) async throws {
+        let host = FrozenHost(printsFirstLine: printsFirstLine)
         defer { host.thaw.finish() }
         let stop = StopController()
         var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: host)
@@ -67,7 +79,11 @@ import Testing
         let running = Task { await runner.run(hook) }
         for await _ in host.started { break }
         stop.request(.immediate)
+        // Thawed only afterwards, so that a runner waiting for the host ends too (unreachable).
+        let gaveUp = await eventually(within: 10) { host.abandoned.current != nil }
+        host.thaw.finish()
         let outcome = await running.value
+        #expect(gaveUp, "the host was given up while it was still frozen")
         #expect(outcome.errorCode == .unknownError)
         #expect(outcome.message == "Script at specified location: scripts/wait.sh was stopped: the deployment was stopped immediately, "
             + "but web1 did not answer the kill within 0 s; the script may still be running there: check the host")
@@ -101,6 +117,15 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func aHostSlowToStartItsHookIsAskedBeforeItIsGivenUp() async throws {
         let host = SlowStartHost()
+        // Counted from the stop, the host was given up 0.2 s in, its hook not started yet.
+        await Self.expectNotGivenUp(host) { host.open.finish() }
+        #expect(host.hookRuns.current == 2, "the kill was sent")
+    }
+
+    /// Runs a hook on `host` with the deployment already stopped immediately and 0.2 s for an
+    /// answer, and expects the host not given up within 3 s; then `release` lets it go on.
+    static func expectNotGivenUp(_ host: FakeHookHost, then release: () -> Void,
+                                 sourceLocation: SourceLocation = #_sourceLocation) async {
         let stop = StopController()
         stop.request(.immediate)
         var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: host)
@@ -108,12 +133,39 @@ import Testing
         let hook = HookInvocation(event: .afterInstall, location: "scripts/wait.sh", revisionRoot: "/opt/app", timeoutSeconds: 3600,
                                   logFile: "/tmp/scripts.log", killGraceSeconds: 0)
         let running = Task { await runner.run(hook) }
-        // Counted from the stop, the host was given up 0.2 s in, its hook not started yet.
-        let gaveUpBeforeAsking = await eventually(within: 3) { host.abandoned.current != nil }
-        host.open.finish()
+        let gaveUp = await eventually(within: 3) { host.abandoned.current != nil }
+        release()
         let outcome = await running.value
-        #expect(!gaveUpBeforeAsking, "\(host.abandoned.current ?? "")")
-        #expect(outcome.message?.contains("did not answer the kill") != true, "\(outcome.message ?? "")")
-        #expect(host.hookRuns.current == 2, "the kill was sent")
+        #expect(!gaveUp, "\(host.abandoned.current ?? "")", sourceLocation: sourceLocation)
+        #expect(outcome.message?.contains("did not answer the kill") != true, "\(outcome.message ?? "")", sourceLocation: sourceLocation)
+    }
+}
+
+extension HookRunnerFrozenHostTests {
+    /// A host whose new connections hang (sshd's MaxStartups, a listener stuck) while its
+    /// hook's connection still brings lines: it answers, so it is not given up. The hook
+    /// prints once the stop has asked the host (opened the kill's connection).
+    final class ChattyHostNoNewConnections: FakeHookHost, @unchecked Sendable {
+        let (asked, ask) = AsyncStream.makeStream(of: Void.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+
+        override func connect(_ host: HostSpec) async throws -> any HostSession {
+            ask.finish()
+            for await _ in released { break }
+            throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
+        }
+        override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                          onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+            for await _ in asked { break }
+            onOutput(OutputLine(.stdout, "still working"))
+            for await _ in released { break }
+            return CommandResult(exitStatus: 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aHostThatPrintsAfterTheStopAskedItIsNotGivenUp() async throws {
+        let host = ChattyHostNoNewConnections()
+        defer { host.release.finish() }
+        await Self.expectNotGivenUp(host) { host.release.finish() }
     }
 }
