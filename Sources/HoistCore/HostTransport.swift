@@ -147,10 +147,17 @@ public protocol HostSession: AnyObject, Sendable {
     /// release and the close each waited for the connection to be declared dead (35 s).
     /// Sessions with no connection to lose (local, fakes) ignore it.
     func abandon(_ reason: String)
+
+    /// Seconds since the host last sent anything on this connection (output, a keepalive's
+    /// reply), where the session can tell; nil where it cannot (local sessions, fakes, a
+    /// connection through a jump host). An immediate stop takes something heard since it
+    /// asked a host for an answer: that host is not frozen.
+    var secondsSinceHeard: Double? { get }
 }
 
 extension HostSession {
     public func abandon(_ reason: String) {}
+    public var secondsSinceHeard: Double? { nil }
 
     public func upload(
         localPath: String, through decoder: String, remotePath: String, mode: Int32, sha256: String,

@@ -32,4 +32,5 @@ class ForwardingSession: HostSession, @unchecked Sendable {
     }
     func close() async { await inner.close() }
     func abandon(_ reason: String) { inner.abandon(reason) }
+    var secondsSinceHeard: Double? { inner.secondsSinceHeard }
 }

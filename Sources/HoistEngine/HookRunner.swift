@@ -55,7 +55,8 @@ public struct HookRunner: Sendable {
         // whose sshd froze before the line left gave no line to wait for, and the stop waited
         // for its connection to be declared dead). Without one (a local session, which cannot
         // freeze) the kill is sent once the line is read. The host answered once that session
-        // is open (a kill program may take the grace to end), the kill ran, or a line came.
+        // is open (a kill program may take the grace to end), the kill ran, a line came, or
+        // (`killUnanswered`) anything came on the hook's connection.
         // `killTried` ends when the host is first asked: the wait for an answer counts from
         // then, not from the stop (a stop before the script's first line, on a busy host,
         // gave a healthy host up before it was asked anything).
@@ -114,7 +115,7 @@ public struct HookRunner: Sendable {
                 return Ending.ran(.failure(error))
             }
         }, {
-            await Self.killUnanswered(tried: killTried, after: giveUpAfter, answer: answer)
+            await Self.killUnanswered(tried: killTried, after: giveUpAfter, answer: answer, session: session)
                 ? Ending.unanswered : Ending.ran(.failure(CancellationError()))
         })
         do {
@@ -156,12 +157,17 @@ public struct HookRunner: Sendable {
         }
     }
 
-    /// True once the host was first asked (`tried` ended) `bound` ago and has not answered;
+    /// True once the host was first asked (`tried` ended) `bound` ago and has not answered,
+    /// nor sent anything on the hook's connection since (a keepalive's reply: the session
+    /// sends one after 10 s of quiet, so a live host is heard within the 10 s of a default
+    /// kill grace and `unansweredKillSeconds`, whatever its kill's handshake takes);
     /// otherwise false, when cancelled (the run ended). No kill tried (no stop, or a local
     /// session's script whose first line was never read), no giving up.
-    private static func killUnanswered(tried: AsyncStream<Void>, after bound: Duration, answer: Locked<KillAnswer>) async -> Bool {
+    private static func killUnanswered(tried: AsyncStream<Void>, after bound: Duration, answer: Locked<KillAnswer>,
+                                       session: any HostSession) async -> Bool {
         for await _ in tried { break }
-        if !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answer.current.answered { return true }
+        if !Task.isCancelled, (try? await Task.sleep(for: bound)) != nil, !answer.current.answered,
+           !(session.secondsSinceHeard.map { Duration.milliseconds(Int64($0 * 1000)) < bound } ?? false) { return true }
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         return false
     }

@@ -34,8 +34,8 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private let besideWaiting = Locked<(next: Int, answers: [Int: @Sendable (Result<CommandResult, any Error>) -> Void])>((0, [:]))
     /// The descriptor the host's connection reads, while it is open: `abandon` shuts it down
     /// under the command that holds the thread, which otherwise waits on a frozen host until
-    /// the connection is declared dead. Set to nil under the lock before it is closed, so a
-    /// shutdown never reaches a descriptor reused since.
+    /// the connection is declared dead, and `secondsSinceHeard` asks the kernel about it. Set
+    /// to nil under the lock before it is closed, so neither reaches a descriptor reused since.
     private let openDescriptor: Locked<Int32?>
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
@@ -247,6 +247,12 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         openDescriptor.withLock { descriptor in
             if let descriptor { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
         }
+    }
+
+    /// Read off the session's thread (a command may hold it for minutes), under the lock that
+    /// keeps the descriptor from being closed meanwhile. A tunnel's socketpair answers nil.
+    public var secondsSinceHeard: Double? {
+        openDescriptor.withLock { descriptor in descriptor.flatMap(SocketTransport.secondsSinceDataReceived) }
     }
 
     private func checkNotAbandoned() throws {

@@ -33,7 +33,10 @@ final class SocketTransport: SessionTransport {
         let microseconds = hoist_tcp_round_trip_microseconds(descriptor)
         return microseconds < 0 ? nil : Double(microseconds) / 1_000_000
     }
-    var secondsSinceDataReceived: Double? {
+    var secondsSinceDataReceived: Double? { Self.secondsSinceDataReceived(descriptor) }
+    /// The kernel's measure for a TCP socket; nil for any other descriptor. Safe from any
+    /// thread while `descriptor` is open.
+    static func secondsSinceDataReceived(_ descriptor: Int32) -> Double? {
         let milliseconds = hoist_tcp_milliseconds_since_data_received(descriptor)
         return milliseconds < 0 ? nil : Double(milliseconds) / 1000
     }

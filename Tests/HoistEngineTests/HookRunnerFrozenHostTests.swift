@@ -32,6 +32,9 @@ import Testing
         }
         func close() async {}
         func abandon(_ reason: String) { abandoned.withLock { $0 = reason } }
+        /// What the hook's connection says of the host (nil: it cannot tell).
+        let heard = Locked<Double?>(nil)
+        var secondsSinceHeard: Double? { heard.current }
     }
 
     /// A host that answered until the hook started, then froze: the run has printed the
@@ -142,13 +145,18 @@ import Testing
 }
 
 extension HookRunnerFrozenHostTests {
-    /// A host whose new connections hang (sshd's MaxStartups, a listener stuck) while its
-    /// hook's connection still brings lines: it answers, so it is not given up. The hook
-    /// prints once the stop has asked the host (opened the kill's connection).
-    final class ChattyHostNoNewConnections: FakeHookHost, @unchecked Sendable {
+    /// A host whose new connections hang (sshd's MaxStartups, a busy machine slow to fork)
+    /// while its hook's connection still brings something once the stop has asked it (opened
+    /// the kill's connection): a line of the hook's, or (`byLine` false) a keepalive's reply,
+    /// which the session tells as data heard a moment ago. It answers: it is not given up.
+    final class HeardHostNoNewConnections: FakeHookHost, @unchecked Sendable {
+        let byLine: Bool
         let (asked, ask) = AsyncStream.makeStream(of: Void.self)
         let (released, release) = AsyncStream.makeStream(of: Void.self)
 
+        init(byLine: Bool) {
+            self.byLine = byLine
+        }
         override func connect(_ host: HostSpec) async throws -> any HostSession {
             ask.finish()
             for await _ in released { break }
@@ -157,14 +165,15 @@ extension HookRunnerFrozenHostTests {
         override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                           onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
             for await _ in asked { break }
-            onOutput(OutputLine(.stdout, "still working"))
+            if byLine { onOutput(OutputLine(.stdout, "still working")) } else { heard.withLock { $0 = 0.01 } }
             for await _ in released { break }
             return CommandResult(exitStatus: 0)
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func aHostThatPrintsAfterTheStopAskedItIsNotGivenUp() async throws {
-        let host = ChattyHostNoNewConnections()
+    @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+    func aHostHeardAfterTheStopAskedItIsNotGivenUp(byLine: Bool) async throws {
+        let host = HeardHostNoNewConnections(byLine: byLine)
         defer { host.release.finish() }
         await Self.expectNotGivenUp(host) { host.release.finish() }
     }

@@ -103,6 +103,30 @@ struct SilentHostTests {
         await session.close()
     }
 
+    /// What an immediate stop asks of the hook's connection (`secondsSinceHeard`): the
+    /// kernel's time since the host last sent data. A live host answers the idle session's
+    /// keepalives (every second here), so it starts again; frozen (the proxy's kernel still
+    /// acknowledges what is sent), it only grows.
+    @Test(.timeLimit(.minutes(3)))
+    func aFrozenHostIsHeardFromNoMore() async throws {
+        let (proxy, session) = try await sshd.connectThroughProxy {
+            $0.keepaliveSeconds = 1
+            $0.deadPeerSeconds = 600
+        }
+        defer { Task { await session.close() } }
+        #expect(try await session.capture("echo here").stdout == "here")
+        try #require(session.secondsSinceHeard != nil, "a TCP connection can tell")
+        var last = 0.0
+        let answered = await eventually(within: 60) {
+            let now = session.secondsSinceHeard ?? 0
+            defer { last = now }
+            return now < last
+        }
+        #expect(answered, "a keepalive's reply was heard")
+        proxy.freeze()
+        #expect(await eventually(within: 60) { (session.secondsSinceHeard ?? 0) >= 3 }, "\(session.secondsSinceHeard ?? -1)")
+    }
+
     /// The other side: a host that answers its keepalives stays, through a command silent
     /// for several times the keepalive interval and the answer time together.
     @Test(.timeLimit(.minutes(5)))
