@@ -158,10 +158,14 @@ struct Uploader {
     /// that fails leaves a file whose digest does not match.
     static func receiveCommand(temporary: String, final: String, mode: Int32, sha256: String, decoder: String? = nil) -> String {
         let tmp = shellQuote(temporary)
-        let source = decoder.map { "\($0) | " } ?? ""
+        let failed = "{ echo \(shellQuote(writeFailed)) >&2; cat >/dev/null; exit 1; }"
+        // The decoder writes TMP itself (no second pipe); one that fails leaves the rest of
+        // the stream read and a file whose digest does not match.
+        let write = decoder.map { "{ : > \(tmp) || \(failed); \($0) > \(tmp) || cat >/dev/null; }" }
+            ?? "{ cat > \(tmp) || \(failed); }"
         // TMP is created under umask 077: 0600 needs no chmod.
         let chmod = mode == 0o600 ? "" : "chmod \(String(mode, radix: 8)) \(tmp) && "
-        return "umask 077 && { \(source)cat > \(tmp) || { echo \(shellQuote(writeFailed)) >&2; cat >/dev/null; exit 1; }; }"
+        return "umask 077 && \(write)"
             + " && d=$({ \(HostDigest.sha256OfStdin); } < \(tmp))"
             + " && printf '%s\\n' \"$d\" && [ \"${d%% *}\" = \(shellQuote(sha256)) ]"
             + " && { \(chmod)mv -fT \(tmp) \(shellQuote(final)) || { rm -f \(tmp); exit \(notPutInPlace); }; }"

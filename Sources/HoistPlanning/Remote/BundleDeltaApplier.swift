@@ -1,8 +1,8 @@
 import HoistCore
 
 /// The host's side of a delta upload (`BundleDelta`): a perl that rebuilds the new bundle
-/// from the one the host holds and the stream on its stdin, writing it to stdout for the
-/// upload's `tee` and digest. Perl, because a stream of many copies would otherwise cost a
+/// from the one the host holds and the stream on its stdin, writing it to stdout (the
+/// upload's temporary file, which the upload then hashes) in writes of up to 1 MiB. Perl, because a stream of many copies would otherwise cost a
 /// process each (`dd`); only hosts whose probe found perl (`HostProbeResult.hookRunner`) are
 /// sent a delta, and a rebuild that fails in any way (no perl, a held bundle changed since
 /// it was checked, a stream cut short) yields a file whose digest does not match, so the
@@ -16,7 +16,9 @@ public enum BundleDeltaApplier {
         sub put { my ($from, $n, $what) = @_;
           while ($n > 0) { my $r = read($from, my $x, $n < 1048576 ? $n : 1048576);
             die "hoist: the $what ended early\n" unless $r;
-            print STDOUT $x or die "hoist: cannot write the rebuilt bundle: $!\n"; $n -= $r } }
+            for (my $o = 0; $o < $r;) { my $w = syswrite(STDOUT, $x, $r - $o, $o);
+              die "hoist: cannot write the rebuilt bundle: $!\n" unless defined $w; $o += $w }
+            $n -= $r } }
         my $end = 0;
         while (defined(my $l = <STDIN>)) {
           if ($l =~ /\AC ([0-9]+) ([0-9]+)\n\z/) { my ($o, $n) = ($1, $2); seek($b, $o, 0) or die "hoist: cannot seek in $ARGV[0]: $!\n"; put($b, $n, "held bundle") }
