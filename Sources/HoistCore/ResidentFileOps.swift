@@ -6,9 +6,9 @@
 /// pipes; anywhere else (an exec channel, `sudo`, a host without perl) the program runs as it
 /// always did.
 ///
-/// A program opts in by starting with `functions`, which names `variable`: shell functions
-/// that stand in for those five programs. The resident shell sets `variable` (and leaves the
-/// perl's pipes open, descriptors 8 and 9) for such a program only. Each call goes to the
+/// A program opts in by starting with `functions`: shell functions that stand in for those
+/// five programs. The resident shell sets `variable` (and leaves the perl's pipes open,
+/// descriptors 8 and 9) for such a program only. Each call goes to the
 /// perl when all of these hold, and to the real program otherwise:
 /// - the variable is set and the request is short (one pipe write, so a kill cannot cut it);
 /// - the perl takes the call: only the forms Hoist writes (`mv [-f] [-T] A B`, `rm [-f] [-r]`,

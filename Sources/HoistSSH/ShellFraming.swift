@@ -87,8 +87,9 @@ struct ShellFraming: Sendable {
         // with no byte-at-a-time read of /proc/self/stat (about 300 system calls).
         let announced = words == nil && inputCount == nil ? RemoteCommandWrapper.wrap(command) : RemoteCommandWrapper.announced(command)
         let clock = command.contains(HostClock.variable) ? HostClock.residentShellAssignment : ""
-        // A program of `ResidentFileOps` keeps the perl's pipes, readied first.
-        let files = words == nil && command.contains(ResidentFileOps.variable)
+        // A program that starts with `ResidentFileOps.functions` keeps the perl's pipes,
+        // readied first; no other command (a user's, naming the variable or not) does.
+        let files = command.hasPrefix(ResidentFileOps.functions)
         let ready = files ? "hoist_fs_up; " : ""
         let fileOps = files ? "\(ResidentFileOps.variable)=$hoist_fs " : ""
         let closed = files ? "4>&-" : Self.shellDescriptorsClosed

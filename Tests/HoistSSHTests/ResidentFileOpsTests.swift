@@ -1,6 +1,7 @@
 import Foundation
 import HoistCore
 @testable import HoistSSH
+import HoistTestSupport
 import Testing
 
 /// The resident perl's file operations (`ResidentFileOps`): done by the perl where it takes
@@ -23,16 +24,21 @@ struct ResidentFileOpsTests {
         return zip(statuses, outputs).map { ($0, $1) }
     }
 
-    static func folder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fileops-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+    /// Only a program that starts with the functions keeps the perl's pipes and is told it
+    /// may ask: a user's command that merely names the variable gets neither.
+    @Test func onlyAProgramStartingWithTheFunctionsKeepsThePerlsPipes() {
+        let framing = ShellFraming(marker: "HOIST-END-x")
+        let program = framing.command(ResidentFileOps.functions + "mv -f /a /b", inputCount: nil)
+        #expect(program.contains("hoist_fs_up; \(ResidentFileOps.variable)=$hoist_fs sh -c "), "\(program)")
+        #expect(!program.contains("8>&-"))
+        let user = framing.command("echo \"$\(ResidentFileOps.variable)\"", inputCount: nil)
+        #expect(!user.contains("hoist_fs_up") && user.contains(ShellFraming.shellDescriptorsClosed), "\(user)")
     }
 
     /// With no program on PATH, every form Hoist writes still works: the perl did each one.
     @Test func theFormsHoistWritesNeedNoProgram() async throws {
-        let d = try Self.folder()
-        defer { try? FileManager.default.removeItem(atPath: d) }
+        let scratch = try ScratchDirectory("fileops")
+        let d = scratch.path
         let q = shellQuote(d)
         let runs = try await Self.resident("""
             set -eu
@@ -65,8 +71,8 @@ struct ResidentFileOpsTests {
     /// program (a move into a folder, a folder without `-r`, relative paths, set-group-ID
     /// folders, a folder that exists, a tree holding a link to a folder outside it).
     @Test func everyCallDoesWhatTheProgramDoes() async throws {
-        let d = try Self.folder()
-        defer { try? FileManager.default.removeItem(atPath: d) }
+        let scratch = try ScratchDirectory("fileops")
+        let d = scratch.path
         let q = shellQuote(d)
         let setUp = """
             rm -rf \(q)/t \(q)/outside; command mkdir -p \(q)/t/dir/sub \(q)/t/full/x \(q)/t/empty \(q)/t/sgid \(q)/outside/keep
@@ -97,8 +103,8 @@ struct ResidentFileOpsTests {
     /// A program killed while it waited leaves its answer in the pipe: the next call skips it,
     /// and a hook's status is still its own.
     @Test func anAnswerNobodyReadDerailsNoLaterCall() async throws {
-        let d = try Self.folder()
-        defer { try? FileManager.default.removeItem(atPath: d) }
+        let scratch = try ScratchDirectory("fileops")
+        let d = scratch.path
         let q = shellQuote(d)
         let hook = d + "/hook.pl"
         try "exit 4;\n".write(toFile: hook, atomically: true, encoding: .utf8)
@@ -124,8 +130,8 @@ struct ResidentFileOpsSessionTests {
 
     @Test func theResidentShellsPerlDoesTheCallsAndAnExecChannelRunsThePrograms() async throws {
         for resident in [true, false] {
-            let d = try ResidentFileOpsTests.folder()
-            defer { try? FileManager.default.removeItem(atPath: d) }
+            let scratch = try ScratchDirectory("fileops")
+            let d = scratch.path
             let q = shellQuote(d)
             let session = try await LocalSSHD.connector { $0.residentShell = resident }.connect(sshd.host())
             defer { Task { await session.close() } }
