@@ -74,9 +74,9 @@ public struct DeploymentConfig: Sendable, Hashable, Codable {
     }
 
     /// The configuration a deployment record names (`deploymentConfigName`): a predefined one,
-    /// else the custom one among `custom` (the playbook's) under that name; nil when neither.
-    /// A custom configuration is only known by the playbook that defines it, as it reads now.
-    public static func named(_ name: String, custom: [DeploymentConfig]) -> DeploymentConfig? {
-        predefined(name) ?? custom.first { $0.name == name }
+    /// else `custom` (the playbook's) when it has that name; nil when neither. A custom
+    /// configuration is only known by the playbook that defines it, as it reads now.
+    public static func named(_ name: String, custom: DeploymentConfig?) -> DeploymentConfig? {
+        predefined(name) ?? custom.flatMap { $0.name == name ? $0 : nil }
     }
 }

@@ -191,22 +191,16 @@ public struct Deployment: Sendable {
         guard let unfinished = try? ports.history.unfinished(group: request.plan.deploymentGroup) else { return }
         for record in unfinished where record.application == request.plan.application && record.id != request.id {
             let recovery = [request.commands.rollback(playbook: request.playbookPath), request.commands.redeploy(record.id.rawValue)]
-            switch await recordEndFromHosts(record, sessions: sessions) {
-            case .succeeded(_, let succeeded, let hosts) where succeeded == hosts:
-                observer.handle(.notice(.abandonedDeploymentRecordedFromHosts(id: record.id.rawValue, createdBy: record.createdBy)))
+            if let end = await recordEndFromHosts(record, sessions: sessions) {
+                if end.everyHostSucceeded {
+                    observer.handle(.notice(.abandonedDeploymentRecordedFromHosts(id: record.id.rawValue, createdBy: record.createdBy)))
+                } else {
+                    // A success some hosts failed is finished on them; a failure is recovered from.
+                    let next = end.isFailure ? recovery : [request.commands.redeploy(record.id.rawValue, onlyFailed: true)]
+                    observer.handle(.notice(.abandonedDeploymentJudgedFromHosts(
+                        id: record.id.rawValue, createdBy: record.createdBy, end: end, config: record.deploymentConfigName, recovery: next)))
+                }
                 continue
-            case .succeeded(_, let succeeded, let hosts):
-                observer.handle(.notice(.abandonedDeploymentJudgedFromHosts(
-                    id: record.id.rawValue, createdBy: record.createdBy, status: .succeeded, errorCode: nil, succeeded: succeeded,
-                    hosts: hosts, config: record.deploymentConfigName, recovery: [request.commands.redeploy(record.id.rawValue, onlyFailed: true)])))
-                continue
-            case .failed(_, let code, let succeeded, let hosts):
-                observer.handle(.notice(.abandonedDeploymentJudgedFromHosts(
-                    id: record.id.rawValue, createdBy: record.createdBy, status: .failed, errorCode: code, succeeded: succeeded,
-                    hosts: hosts, config: record.deploymentConfigName, recovery: recovery)))
-                continue
-            case .host, nil:
-                break
             }
             let reason = "Failed: its coordinator (\(record.createdBy)) stopped before the deployment finished; found by a later command on the group"
             if (try? ports.history.markFailedAfterRestart(record.id, reason: reason, at: ports.history.now())) == true {
@@ -221,7 +215,7 @@ public struct Deployment: Sendable {
     /// a record of it: as many as it had. The hosts are asked all at once
     /// (`HostRecordsReader`), judged by `HostRecordsReconciliation` under the configuration
     /// the record names (a custom one: the playbook's, if it still has that name).
-    func recordEndFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> HostRecordsReconciliation.Change? {
+    func recordEndFromHosts(_ record: DeploymentRecord, sessions: SessionPool) async -> HostRecordsReconciliation.End? {
         let history = ports.history
         guard let recorded = try? history.hosts(of: record.id) else { return nil }
         let names = Set(recorded.map(\.host))
@@ -229,10 +223,10 @@ public struct Deployment: Sendable {
         let plan = request.plan
         let asked = recorded.isEmpty ? plan.lockHosts : plan.lockHosts.filter { names.contains($0.name) }
         let readings = await HostRecordsReader(connector: sessions, groupID: plan.groupID).read(record.id.rawValue, on: asked)
-        let config = DeploymentConfig.named(record.deploymentConfigName, custom: [plan.playbookConfig ?? plan.config])
-        let reconciliation = HostRecordsReconciliation(record, config: config, rows: recorded, readings: readings, now: history.now())
+        let reconciliation = HostRecordsReconciliation(record, playbookConfig: plan.playbookConfig ?? plan.config, rows: recorded,
+                                                       readings: readings, now: history.now())
         guard reconciliation.recordsEnd else { return nil }
-        return reconciliation.apply(to: history).last { if case .host = $0 { false } else { true } }
+        return reconciliation.apply(to: history).end
     }
 
     /// One deployment under the lock: its record, its phases, its verdict.

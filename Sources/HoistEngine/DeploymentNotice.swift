@@ -30,10 +30,10 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
     /// own records say: recorded Succeeded.
     case abandonedDeploymentRecordedFromHosts(id: String, createdBy: String)
     /// A deployment left unfinished in the history whose hosts all ran to an end, not all of
-    /// them succeeding: recorded as its configuration (`config`) judges `succeeded` of `hosts`
-    /// (Succeeded, or Failed with `errorCode`). `recovery`: what finishes the job.
-    case abandonedDeploymentJudgedFromHosts(id: String, createdBy: String, status: DeploymentStatus, errorCode: DeploymentErrorCode?,
-                                            succeeded: Int, hosts: Int, config: String, recovery: [String])
+    /// them succeeding: recorded as its configuration (`config`) judges them (`end`).
+    /// `recovery`: what finishes the job.
+    case abandonedDeploymentJudgedFromHosts(id: String, createdBy: String, end: HostRecordsReconciliation.End, config: String,
+                                            recovery: [String])
     /// The deployment has ended but the history has not taken its whole record yet (a shared
     /// store out of reach); the lock is kept until it has, or until a stop gives up the wait.
     case waitingForHistory(deploymentID: String, status: DeploymentStatus)
@@ -105,16 +105,12 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
         case .abandonedDeploymentRecordedFromHosts(let id, let createdBy):
             return "deployment \(id) by \(createdBy) was left unfinished in the history, but every host's own record says it succeeded there: "
                 + "recorded Succeeded (its coordinator could not write its end)"
-        case .abandonedDeploymentJudgedFromHosts(let id, let createdBy, let status, let errorCode, let succeeded, let hosts, let config, let recovery):
-            let said = "deployment \(id) by \(createdBy) was left unfinished in the history, but its hosts' own records say "
-                + "\(succeeded) of \(hosts) succeeded and the rest failed"
+        case .abandonedDeploymentJudgedFromHosts(let id, let createdBy, let end, let config, let recovery):
+            let said = "deployment \(id) by \(createdBy) was left unfinished in the history, but by its hosts' own records "
+                + "\(end.judgement(config: config)), recorded as its rollout would have ended it (its coordinator could not write its end). "
             let steps = recovery.map { "`\($0)`" }.joined(separator: " or ")
-            if status == .succeeded {
-                return said + ", enough for \(config): recorded Succeeded (its coordinator could not write its end). "
-                    + "\(steps) to finish it on the hosts that failed."
-            }
-            return said + ", too few for \(config): recorded Failed (\(errorCode?.rawValue ?? status.rawValue)) as its rollout would have "
-                + "ended it; no automatic rollback is run for it now. \(steps) to recover."
+            if end.isFailure { return said + "No automatic rollback is run for it now. \(steps) to recover." }
+            return said + "\(steps) to finish it on the hosts that failed."
         case .abandonedDeploymentMarkedFailed(let id, let createdBy, let recovery):
             return "deployment \(id) by \(createdBy) did not finish; marked Failed (FAILED_AFTER_RESTART). "
                 + recovery.map { "`\($0)`" }.joined(separator: " or ") + " to recover."

@@ -60,7 +60,7 @@ public struct HostRecordsReader: Sendable {
             // The program itself always exits 0: anything else is its wrapper (sudo) failing,
             // and no record printed then is no evidence that the host holds none.
             guard answer.result.succeeded else {
-                let exit = answer.result.exitStatus.map { "exit \($0)" } ?? answer.result.signal ?? "timed out"
+                let exit = answer.result.timedOut ? "timed out" : answer.result.exitStatus.map { "exit \($0)" } ?? answer.result.signal ?? "?"
                 return failed("reading its records failed: " + (answer.err.isEmpty ? exit : ErrorExcerpt.of(answer.err, maxLines: 2)))
             }
             let reply = HostRecordsReply.parse(answer.out)

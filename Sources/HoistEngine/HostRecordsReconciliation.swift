@@ -19,13 +19,52 @@ import HoistPlanning
 ///     when enough succeeded, else Failed (HEALTH_CONSTRAINTS). No rollback is run for it.
 ///   A host with no end (never reached, or its record unread) leaves the deployment as it is.
 public struct HostRecordsReconciliation: Sendable {
-    /// What applying it changed, for the caller to say.
-    public enum Change: Sendable, Hashable {
-        case host(String, was: InstanceStatus, now: InstanceStatus)
-        /// The deployment was recorded Succeeded; `succeeded` of `hosts` hosts say so.
+    /// A host row that took its host's word.
+    public struct HostChange: Sendable, Hashable {
+        public var host: String
+        public var was: InstanceStatus
+        public var now: InstanceStatus
+    }
+
+    /// The end recorded for the deployment.
+    public enum End: Sendable, Hashable {
+        /// Recorded Succeeded; `succeeded` of `hosts` hosts say so.
         case succeeded(was: DeploymentStatus, succeeded: Int, hosts: Int)
-        /// The deployment was recorded Failed with the rollout's error, as too few hosts succeeded.
+        /// Recorded Failed with the rollout's error, as too few hosts succeeded.
         case failed(was: DeploymentStatus, errorCode: DeploymentErrorCode, succeeded: Int, hosts: Int)
+
+        public var was: DeploymentStatus {
+            switch self { case .succeeded(let was, _, _), .failed(let was, _, _, _): was }
+        }
+
+        /// Whether it was recorded Failed.
+        public var isFailure: Bool {
+            if case .failed = self { true } else { false }
+        }
+
+        /// Whether every host it went to succeeded.
+        public var everyHostSucceeded: Bool {
+            if case .succeeded(_, let succeeded, let hosts) = self { succeeded == hosts } else { false }
+        }
+
+        /// What the hosts said and what it made of it, under `config` (its name), e.g. `3 of 4
+        /// hosts say Succeeded and the rest Failed, enough for Canary: Succeeded`.
+        public func judgement(config: String) -> String {
+            switch self {
+            case .succeeded(_, let succeeded, let hosts) where succeeded == hosts:
+                "every host says Succeeded"
+            case .succeeded(_, let succeeded, let hosts):
+                "\(succeeded) of \(hosts) hosts say Succeeded and the rest Failed, enough for \(config): Succeeded"
+            case .failed(_, let code, let succeeded, let hosts):
+                "only \(succeeded) of \(hosts) hosts say Succeeded and the rest Failed, too few for \(config): Failed (\(code.rawValue))"
+            }
+        }
+    }
+
+    /// What applying it recorded, for the caller to say.
+    public struct Applied: Sendable, Hashable {
+        public var hosts: [HostChange] = []
+        public var end: End?
     }
 
     /// The end the hosts' word gives the deployment.
@@ -44,15 +83,22 @@ public struct HostRecordsReconciliation: Sendable {
     public private(set) var rows: [HostRecord]
     /// The rows to write when only the hosts' word is applied: adopted or changed.
     private var rowsChanged: [HostRecord] = []
-    private var hostChanges: [Change] = []
+    private var hostChanges: [HostChange] = []
     private var ending: Ending?
 
     /// Whether applying this records the deployment's end (Succeeded or Failed).
     public var recordsEnd: Bool { ending != nil }
 
+    /// The same, judged under the configuration `deployment` names: a predefined one, or
+    /// `playbookConfig` when that is the custom one of that name (`DeploymentConfig.named`).
+    public init(_ deployment: DeploymentRecord, playbookConfig: DeploymentConfig?, rows recorded: [HostRecord],
+                readings: [HostRecordReading], now: Date) {
+        self.init(deployment, config: DeploymentConfig.named(deployment.deploymentConfigName, custom: playbookConfig),
+                  rows: recorded, readings: readings, now: now)
+    }
+
     /// `recorded`: the history's host rows of `deployment`; `config`: the configuration it
-    /// ran with (`DeploymentConfig.named`), nil when unknown; `now`: the end of a host that
-    /// recorded no event.
+    /// ran with, nil when unknown; `now`: the end of a host that recorded no event.
     public init(_ deployment: DeploymentRecord, config: DeploymentConfig?, rows recorded: [HostRecord],
                 readings: [HostRecordReading], now: Date) {
         let id = deployment.id
@@ -77,7 +123,7 @@ public struct HostRecordsReconciliation: Sendable {
         for index in rows.indices {
             let host = rows[index].host
             guard let record = records[host], let status = InstanceStatus(rawValue: record.status), rows[index].status != status else { continue }
-            hostChanges.append(.host(host, was: rows[index].status, now: status))
+            hostChanges.append(HostChange(host: host, was: rows[index].status, now: status))
             rows[index].status = status
             rows[index].errorCode = record.errorCode.flatMap(LifecycleErrorCode.init(rawValue:))
             rows[index].message = record.message
@@ -114,7 +160,8 @@ public struct HostRecordsReconciliation: Sendable {
         let outcomes = ends.compactMap { $0 }
         guard outcomes.count == ends.count else { return nil }
         // Every host counted healthy at the start (`priorHealth`), so the minimum is the one
-        // the rollout used. Blue/green has traffic and two fleets to judge: left as it was.
+        // the rollout used. Blue/green has traffic and two fleets to judge: recorded only when
+        // every host succeeded, as before.
         if let config, deployment.deploymentType == .inPlace, rows.count >= deployment.hostCount {
             return DeploymentVerdict.everyHostRan(
                 outcomes, limits: RolloutLimits(config: config, fleetSize: rows.count, healthyAtStart: rows.count))
@@ -126,17 +173,16 @@ public struct HostRecordsReconciliation: Sendable {
     /// Writes it; returns what was recorded. Nothing is when the host rows cannot be written,
     /// and the deployment stays as it was when its events or its end cannot.
     @discardableResult
-    public func apply(to store: any HistoryStore) -> [Change] {
-        if !rowsChanged.isEmpty, (try? store.upsertHosts(rowsChanged)) == nil { return [] }
-        guard let ending else { return hostChanges }
+    public func apply(to store: any HistoryStore) -> Applied {
+        if !rowsChanged.isEmpty, (try? store.upsertHosts(rowsChanged)) == nil { return Applied() }
+        guard let ending else { return Applied(hosts: hostChanges) }
         let update = DeploymentUpdate(status: ending.status, errorCode: ending.errorCode,
                                       errorMessage: ending.message.flatMap { $0.isEmpty ? nil : $0 },
                                       endTime: ending.end, replacesVerdict: true)
         guard (try? store.upsertEvents(ending.events)) != nil, (try? store.updateDeployment(id, update)) != nil
-        else { return hostChanges }
-        if let code = ending.errorCode {
-            return hostChanges + [.failed(was: ending.was, errorCode: code, succeeded: ending.succeeded, hosts: rows.count)]
-        }
-        return hostChanges + [.succeeded(was: ending.was, succeeded: ending.succeeded, hosts: rows.count)]
+        else { return Applied(hosts: hostChanges) }
+        let end: End = ending.errorCode.map { .failed(was: ending.was, errorCode: $0, succeeded: ending.succeeded, hosts: rows.count) }
+            ?? .succeeded(was: ending.was, succeeded: ending.succeeded, hosts: rows.count)
+        return Applied(hosts: hostChanges, end: end)
     }
 }

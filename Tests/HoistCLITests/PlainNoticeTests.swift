@@ -32,7 +32,7 @@ import Testing
         reporter.handle(.notice(.orphanedRunsStopped(host: "h1", runs: 1, deploymentIDs: ["d-BOB000001"], graceSeconds: 5)))
         reporter.handle(.notice(.abandonedDeploymentRecordedFromHosts(id: "d-BOB000002", createdBy: "bob@ci")))
         reporter.handle(.notice(.abandonedDeploymentJudgedFromHosts(
-            id: "d-BOB000003", createdBy: "bob@ci", status: .failed, errorCode: .healthConstraints, succeeded: 1, hosts: 4,
+            id: "d-BOB000003", createdBy: "bob@ci", end: .failed(was: .inProgress, errorCode: .healthConstraints, succeeded: 1, hosts: 4),
             config: "CodeDeployDefault.HalfAtATime", recovery: ["hoist rollback pb.yml"])))
         reporter.handle(.notice(.rollbackFinished(id: "d-ROLLBK001", status: .succeeded)))
         let lines = captured.stderr.split(separator: "\n").map(String.init)

@@ -40,7 +40,7 @@ import Testing
     }
 
     static func reconcile(_ store: SQLiteHistoryStore, _ id: DeploymentID, config: DeploymentConfig?,
-                          _ readings: [HostRecordReading]) throws -> [HostRecordsReconciliation.Change] {
+                          _ readings: [HostRecordReading]) throws -> HostRecordsReconciliation.Applied {
         let deployment = try #require(try store.deployment(id))
         let reconciliation = HostRecordsReconciliation(deployment, config: config, rows: try store.hosts(of: id), readings: readings,
                                                        now: start.addingTimeInterval(60))
@@ -54,7 +54,7 @@ import Testing
         let id = DeploymentID("d-HALF00001")!
         let store = try Self.unended(id, hosts: ["h1", "h2", "h3", "h4"], config: DeploymentConfig.halfAtATime.name, in: scratch)
         let changes = try Self.reconcile(store, id, config: .halfAtATime, Self.readings(id, Self.threeOfFour))
-        #expect(changes.last == .succeeded(was: .inProgress, succeeded: 3, hosts: 4), "\(changes)")
+        #expect(changes.end == .succeeded(was: .inProgress, succeeded: 3, hosts: 4), "\(changes)")
         let record = try #require(try store.deployment(id))
         #expect(record.status == .succeeded && record.errorCode == nil)
         #expect(record.errorMessage == "The deployment succeeded: 3 of 4 hosts succeeded (at least 2 needed).")
@@ -84,11 +84,13 @@ import Testing
         try store.upsertHosts(["h1", "h2", "h3", "h4"].map { HostRecord(deploymentID: missed, host: $0, address: "", status: .inProgress) })
         let changes = try Self.reconcile(store, missed, config: canary,
                                          Self.readings(missed, [("h1", .succeeded), ("h2", .succeeded), ("h3", .failed), ("h4", .failed)]))
-        #expect(changes.last == .failed(was: .inProgress, errorCode: .healthConstraints, succeeded: 2, hosts: 4), "\(changes)")
+        #expect(changes.end == .failed(was: .inProgress, errorCode: .healthConstraints, succeeded: 2, hosts: 4), "\(changes)")
         let failed = try #require(try store.deployment(missed))
-        // What the live rollout records for too few healthy hosts.
-        let live = DeploymentVerdict.everyHostRan([], limits: RolloutLimits(config: canary, fleetSize: 4, healthyAtStart: 4))
-        #expect(failed.status == .failed && failed.errorCode == .healthConstraints && failed.errorMessage == live.message)
+        // CodeDeploy's text for too few healthy hosts, as the live rollout records it.
+        let live = "The overall deployment failed because too many individual instances failed deployment,"
+            + " too few healthy instances are available for deployment, or some instances in your"
+            + " deployment group are experiencing problems."
+        #expect(failed.status == .failed && failed.errorCode == .healthConstraints && failed.errorMessage == live)
         #expect(failed.endTime == Self.start.addingTimeInterval(5))
     }
 
@@ -161,8 +163,8 @@ import Testing
 
     @Test func aRecordNamesItsConfiguration() {
         let canary = DeploymentConfig(name: "Canary", minimumHealthyHosts: .init(.fleetPercent, 75))
-        #expect(DeploymentConfig.named("CodeDeployDefault.HalfAtATime", custom: [canary]) == .halfAtATime)
-        #expect(DeploymentConfig.named("Canary", custom: [canary]) == canary)
-        #expect(DeploymentConfig.named("Canary", custom: []) == nil)
+        #expect(DeploymentConfig.named("CodeDeployDefault.HalfAtATime", custom: canary) == .halfAtATime)
+        #expect(DeploymentConfig.named("Canary", custom: canary) == canary)
+        #expect(DeploymentConfig.named("Canary", custom: nil) == nil)
     }
 }

@@ -25,21 +25,11 @@ struct HostRecordsRefresh {
     /// `playbookConfig`: the playbook's configuration, the only place a custom one is known.
     static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID, playbookConfig: DeploymentConfig? = nil) -> [String] {
         guard let deployment = try? store.deployment(id), let rows = try? store.hosts(of: id) else { return [] }
-        let config = DeploymentConfig.named(deployment.deploymentConfigName, custom: playbookConfig.map { [$0] } ?? [])
-        let reconciliation = HostRecordsReconciliation(deployment, config: config, rows: rows, readings: reports, now: store.now())
-        return reconciliation.apply(to: store).map { change in
-            switch change {
-            case .host(let host, let was, let now): "\(host): history said \(was.rawValue), the host says \(now.rawValue)"
-            case .succeeded(let was, let succeeded, let hosts) where succeeded == hosts:
-                "\(id.rawValue): history said \(was.rawValue), every host says Succeeded"
-            case .succeeded(let was, let succeeded, let hosts):
-                "\(id.rawValue): history said \(was.rawValue), \(succeeded) of \(hosts) hosts say Succeeded and the rest Failed, "
-                    + "enough for \(deployment.deploymentConfigName): Succeeded"
-            case .failed(let was, let code, let succeeded, let hosts):
-                "\(id.rawValue): history said \(was.rawValue), only \(succeeded) of \(hosts) hosts say Succeeded and the rest Failed, "
-                    + "too few for \(deployment.deploymentConfigName): Failed (\(code.rawValue))"
-            }
-        }
+        let reconciliation = HostRecordsReconciliation(deployment, playbookConfig: playbookConfig, rows: rows, readings: reports,
+                                                       now: store.now())
+        let applied = reconciliation.apply(to: store)
+        return applied.hosts.map { "\($0.host): history said \($0.was.rawValue), the host says \($0.now.rawValue)" }
+            + (applied.end.map { ["\(id.rawValue): history said \($0.was.rawValue), \($0.judgement(config: deployment.deploymentConfigName))"] } ?? [])
     }
 
     static func text(_ reports: [Report], id: String) -> String {

@@ -84,10 +84,7 @@ import Testing
     @Test(.timeLimit(.minutes(5)))
     func theHostsOfAnAbandonedDeploymentAreAskedAtOnce() async throws {
         let group = try FolderGroup(["h1", "h2", "h3", "h4"])
-        let store = FaultyHistory(inner: group.history) { write in
-            if case .update(_, let update) = write, update.status?.isFinal == true { return true }
-            return false
-        }
+        let store = FaultyHistory.losingEnds(inner: group.history)
         let first = try await group.deploy(try await group.revision("v1"), ports: group.ports(history: store))
         let id = try #require(DeploymentID(first.id))
         #expect(try group.history.deployment(id)?.status == .inProgress)

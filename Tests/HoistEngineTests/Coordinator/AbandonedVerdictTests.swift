@@ -11,16 +11,9 @@ import HoistTestSupport
 @Suite struct AbandonedVerdictTests {
     /// A store that loses every deployment's end, as a coordinator killed after its hosts
     /// finished does.
-    static func losingEnds(_ group: FolderGroup) -> FaultyHistory {
-        FaultyHistory(inner: group.history) { write in
-            if case .update(_, let update) = write, update.status?.isFinal == true { return true }
-            return false
-        }
-    }
-
     static func deployLosingItsEnd(_ group: FolderGroup, config: DeploymentConfig, verdict: DeploymentStatus) async throws -> DeploymentID {
         let first = try await group.deploy(try await group.revision("v1"), plan: group.plan(config: config),
-                                           ports: group.ports(history: losingEnds(group)))
+                                           ports: group.ports(history: FaultyHistory.losingEnds(inner: group.history)))
         #expect(first.verdict.status == verdict, "\(first.verdict)")
         let id = try #require(DeploymentID(first.id))
         #expect(try group.history.deployment(id)?.status == .inProgress)
@@ -39,7 +32,7 @@ import HoistTestSupport
         #expect(recorded.status == .succeeded, "\(recorded.status) \(recorded.errorCode?.rawValue ?? "")")
         #expect(try group.history.hosts(of: id).first { $0.host == "h4" }?.status == .failed)
         #expect(observer.notices.contains {
-            if case .abandonedDeploymentJudgedFromHosts(id.rawValue, _, .succeeded, nil, 3, 4, DeploymentConfig.halfAtATime.name, _) = $0 { true } else { false }
+            if case .abandonedDeploymentJudgedFromHosts(id.rawValue, _, .succeeded(_, 3, 4), DeploymentConfig.halfAtATime.name, _) = $0 { true } else { false }
         }, "\(observer.notices)")
         #expect(!observer.notices.contains { if case .abandonedDeploymentMarkedFailed = $0 { true } else { false } })
     }
@@ -78,7 +71,7 @@ import HoistTestSupport
         #expect(recorded.status == .failed && recorded.errorCode == .healthConstraints, "\(recorded.status) \(recorded.errorCode?.rawValue ?? "")")
         #expect(try group.history.listDeployments(DeploymentFilter(rollbackOf: id)).isEmpty)
         #expect(observer.notices.contains {
-            if case .abandonedDeploymentJudgedFromHosts(id.rawValue, _, .failed, .healthConstraints, 0, 2, _, _) = $0 { true } else { false }
+            if case .abandonedDeploymentJudgedFromHosts(id.rawValue, _, .failed(_, .healthConstraints, 0, 2), _, _) = $0 { true } else { false }
         }, "\(observer.notices)")
     }
 }

@@ -11,10 +11,7 @@ import HoistTestSupport
     @Test(.timeLimit(.minutes(5)))
     func aSucceededDeploymentWhoseEndWasNotRecordedIsRecordedFromTheHosts() async throws {
         let group = try FolderGroup(["h1", "h2"])
-        let store = FaultyHistory(inner: group.history) { write in
-            if case .update(_, let update) = write, update.status?.isFinal == true { return true }
-            return false
-        }
+        let store = FaultyHistory.losingEnds(inner: group.history)
         let first = try await group.deploy(try await group.revision("v1"), ports: group.ports(history: store))
         #expect(first.verdict.status == .succeeded)
         #expect(first.historyIncomplete, "the end could not be recorded")
