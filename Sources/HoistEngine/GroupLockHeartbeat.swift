@@ -191,32 +191,14 @@ public final class HeartbeatHandle: Sendable {
         await running?.value
     }
 
-    /// `body`'s value, or nil once `seconds` have passed first. `body` goes on in a task of
-    /// its own (a stalled session's command may not end at all), so the caller is never held.
+    /// `body`'s value, or nil once `seconds` have passed first (`firstToEnd`: a stalled
+    /// session's command may not end at all, so the caller is never held by it; the timer
+    /// goes once the answer is in, so a thousand hosts' beats leave no sleeping tasks behind).
     static func atMost<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async -> T) async -> T? {
-        let waiting = Locked<CheckedContinuation<T?, Never>?>(nil)
-        @Sendable func answer(_ value: T?) {
-            waiting.withLock { continuation in
-                continuation?.resume(returning: value)
-                continuation = nil
-            }
-        }
-        // The timer goes once the answer is in: a thousand hosts' beats leave no thousand
-        // sleeping tasks behind.
-        let timer = Locked<Task<Void, Never>?>(nil)
-        return await withCheckedContinuation { continuation in
-            waiting.withLock { $0 = continuation }
-            timer.withLock {
-                $0 = Task {
-                    try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-                    answer(nil)
-                }
-            }
-            Task {
-                answer(await body())
-                timer.current?.cancel()
-            }
-        }
+        await firstToEnd({ await body() }, {
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            return nil
+        })
     }
 
     static func stopLevel(_ requests: [String]) -> StopLevel? {

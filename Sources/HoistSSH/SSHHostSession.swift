@@ -234,6 +234,9 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         thread.stop()
     }
 
+    /// Side commands handed to the session and not yet answered (for tests).
+    var besideCommandsWaiting: Int { besideWaiting.current.answers.count }
+
     public func abandon(_ reason: String) {
         abandoned.withLock { $0 = $0 ?? reason }
         let waiting = besideWaiting.withLock { waiting in

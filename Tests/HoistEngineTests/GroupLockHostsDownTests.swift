@@ -72,14 +72,17 @@ import Testing
 
     /// A stop that comes while a host's handshake hangs (its sshd frozen) ends the pass then:
     /// the pre-connect waited out the handshake's timeout (20 s), deaf to Ctrl-C. The fake
-    /// handshake ends only when cancelled, so only a pass that heeds the stop returns at all.
+    /// handshake does not end even when cancelled (`Gate`), as a real one does not, so only a
+    /// pass that stops waiting for it returns at all.
     @Test(.timeLimit(.minutes(1))) func aStopWhileAHandshakeHangsEndsThePass() async throws {
         let fleet = try GroupLockFleet(["frozen", "web1"])
         let (started, handshaking) = AsyncStream.makeStream(of: Void.self)
+        let frozen = Gate()
+        defer { frozen.open() }
         let lock = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-FROZENHS1")) { host in
             guard host.name == "frozen" else { return LocalHostSession(host: host) }
             handshaking.yield()
-            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            await frozen.wait()
             throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
         }
         let stop = StopController()
@@ -110,9 +113,11 @@ import Testing
         let fleet = try GroupLockFleet(["a-frozen", "web1", "web2"])
         let holder = try await fleet.lock(GroupLockFleet.owner("d-HOLDER001")).acquire()
         #expect(holder.lockedHosts.map(\.name) == ["a-frozen", "web1", "web2"])
+        let frozen = Gate()
+        defer { frozen.open() }
         var bob = GroupLock(groupID: fleet.groupID, hosts: fleet.hosts, owner: GroupLockFleet.owner("d-BOB000001", user: "bob")) { host in
             guard host.name == "a-frozen" else { return LocalHostSession(host: host) }
-            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            await frozen.wait()
             throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
         }
         bob.stragglerWait = .zero

@@ -44,17 +44,14 @@ import Testing
     /// lets both go.
     final class FrozenHost: FakeHookHost, @unchecked Sendable {
         let printsFirstLine: Bool
-        let (thawed, thaw) = AsyncStream.makeStream(of: Void.self)
+        let thaw = Gate()
         let (started, hookStarted) = AsyncStream.makeStream(of: Void.self)
 
         init(printsFirstLine: Bool) {
             self.printsFirstLine = printsFirstLine
         }
-        private func frozen() async {
-            for await _ in thawed { break }
-        }
         override func connect(_ host: HostSpec) async throws -> any HostSession {
-            await frozen()
+            await thaw.wait()
             throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
         }
         override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
@@ -63,7 +60,7 @@ import Testing
                 onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
             }
             hookStarted.yield()
-            await frozen()
+            await thaw.wait()
             throw TransportError(host: host.name, kind: .closed, message: "the host stopped answering")
         }
     }
@@ -73,7 +70,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)), arguments: [true, false])
     func anImmediateStopGivesUpAHostThatDoesNotAnswerTheKill(printsFirstLine: Bool) async throws {
         let host = FrozenHost(printsFirstLine: printsFirstLine)
-        defer { host.thaw.finish() }
+        defer { host.thaw.open() }
         let stop = StopController()
         var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: host)
         runner.unansweredKillSeconds = 0
@@ -84,7 +81,7 @@ import Testing
         stop.request(.immediate)
         // Thawed only afterwards, so that a runner waiting for the host ends too (unreachable).
         let gaveUp = await eventually(within: 10) { host.abandoned.current != nil }
-        host.thaw.finish()
+        host.thaw.open()
         let outcome = await running.value
         #expect(gaveUp, "the host was given up while it was still frozen")
         #expect(outcome.errorCode == .unknownError)
@@ -100,39 +97,42 @@ import Testing
     /// was asked anything (HookRunnerTests, on a loaded machine).
     final class SlowStartHost: FakeHookHost, @unchecked Sendable {
         let hookRuns = Locked(0)
-        let (gate, open) = AsyncStream.makeStream(of: Void.self)
-        let (killed, kill) = AsyncStream.makeStream(of: Void.self)
+        let start = Gate()
+        let killed = Gate()
 
         override func connect(_ host: HostSpec) async throws -> any HostSession { self }
         override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                           onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
             // The first command is the hook; any other is its kill.
             guard hookRuns.withLock({ $0 += 1; return $0 }) == 1 else {
-                kill.finish()
+                killed.open()
                 return CommandResult(exitStatus: 0)
             }
-            for await _ in gate { break }
+            await start.wait()
             onOutput(OutputLine(.stderr, HookStatusReader.marker + "01234567-89ab-cdef-0123-456789abcdef"))
-            for await _ in killed { break }
+            await killed.wait()
             return CommandResult(exitStatus: nil, signal: "TERM")
         }
     }
 
     @Test(.timeLimit(.minutes(1))) func aHostSlowToStartItsHookIsAskedBeforeItIsGivenUp() async throws {
         let host = SlowStartHost()
-        // Counted from the stop, the host was given up 0.2 s in, its hook not started yet.
-        await Self.expectNotGivenUp(host) { host.open.finish() }
+        // Counted from the stop, the host was given up 1 s in, its hook not started yet.
+        // No connector: the kill's connection is opened only once the first line is read,
+        // as without one, so the count can only start from the stop or from the kill.
+        await Self.expectNotGivenUp(host, connector: nil) { host.start.open() }
         #expect(host.hookRuns.current == 2, "the kill was sent")
     }
 
-    /// Runs a hook on `host` with the deployment already stopped immediately and 0.2 s for an
-    /// answer, and expects the host not given up within 3 s; then `release` lets it go on.
-    static func expectNotGivenUp(_ host: FakeHookHost, then release: () -> Void,
+    /// Runs a hook on `host` with the deployment already stopped immediately and 1 s for an
+    /// answer (time enough for a busy machine to wake the fake that answers), and expects the
+    /// host not given up within 3 s; then `release` lets it go on.
+    static func expectNotGivenUp(_ host: FakeHookHost, connector: (any HostConnector)?? = .none, then release: () -> Void,
                                  sourceLocation: SourceLocation = #_sourceLocation) async {
         let stop = StopController()
         stop.request(.immediate)
-        var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: host)
-        runner.unansweredKillSeconds = 0.2
+        var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: connector ?? host)
+        runner.unansweredKillSeconds = 1
         let hook = HookInvocation(event: .afterInstall, location: "scripts/wait.sh", revisionRoot: "/opt/app", timeoutSeconds: 3600,
                                   logFile: "/tmp/scripts.log", killGraceSeconds: 0)
         let running = Task { await runner.run(hook) }
@@ -151,22 +151,22 @@ extension HookRunnerFrozenHostTests {
     /// which the session tells as data heard a moment ago. It answers: it is not given up.
     final class HeardHostNoNewConnections: FakeHookHost, @unchecked Sendable {
         let byLine: Bool
-        let (asked, ask) = AsyncStream.makeStream(of: Void.self)
-        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        let asked = Gate()
+        let released = Gate()
 
         init(byLine: Bool) {
             self.byLine = byLine
         }
         override func connect(_ host: HostSpec) async throws -> any HostSession {
-            ask.finish()
-            for await _ in released { break }
+            asked.open()
+            await released.wait()
             throw TransportError(host: host.name, kind: .timeout, message: "timed out during SSH handshake")
         }
         override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
                           onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-            for await _ in asked { break }
+            await asked.wait()
             if byLine { onOutput(OutputLine(.stdout, "still working")) } else { heard.withLock { $0 = 0.01 } }
-            for await _ in released { break }
+            await released.wait()
             return CommandResult(exitStatus: 0)
         }
     }
@@ -174,7 +174,7 @@ extension HookRunnerFrozenHostTests {
     @Test(.timeLimit(.minutes(1)), arguments: [true, false])
     func aHostHeardAfterTheStopAskedItIsNotGivenUp(byLine: Bool) async throws {
         let host = HeardHostNoNewConnections(byLine: byLine)
-        defer { host.release.finish() }
-        await Self.expectNotGivenUp(host) { host.release.finish() }
+        defer { host.released.open() }
+        await Self.expectNotGivenUp(host) { host.released.open() }
     }
 }

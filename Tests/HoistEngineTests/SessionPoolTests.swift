@@ -70,7 +70,6 @@ import HoistCore
         await pool.closeAll()
     }
 
-    /// A rollback's pool remembers the deployment's failed connections.
     /// A session that says when it is closed.
     final class ClosingSession: ForwardingSession, @unchecked Sendable {
         let closed: AsyncStream<Void>.Continuation
@@ -106,6 +105,7 @@ import HoistCore
         for await _ in closedStream { break }
     }
 
+    /// A rollback's pool remembers the deployment's failed connections.
     @Test func aLaterPoolRemembersAnEarlierOnesFailures() async throws {
         let connector = DownConnector(down: ["h1"])
         let first = SessionPool(connector: connector, failureMemory: .seconds(3600))

@@ -88,8 +88,11 @@ struct SilentHostTests {
         defer { command.cancel() }
         #expect(await eventually(within: 120) { started.current }, "the command started")
         proxy.freeze()
-        // A command beside it (the lock's heartbeat) is under way on the frozen connection.
+        // A command beside it (the lock's heartbeat) is under way on the frozen connection:
+        // handed to the session before it is given up, not refused by it.
         let besideBefore = Task { try await session.capture("echo beside", timeoutSeconds: 600, beside: true) }
+        let ssh = try #require(session as? SSHHostSession)
+        #expect(await eventually(within: 60) { ssh.besideCommandsWaiting == 1 }, "the side command is waiting")
         session.abandon("local did not answer the kill")
         let answered = await besideBefore.result
         #expect(throws: TransportError.self) { try answered.get() }
@@ -97,10 +100,12 @@ struct SilentHostTests {
         #expect(next?.message == "local did not answer the kill" && next?.isUnreachable == true, "\(String(describing: next))")
         let beside = await #expect(throws: TransportError.self) { _ = try await session.capture("echo beside", beside: true) }
         #expect(beside?.isUnreachable == true)
+        // Closing does not wait for the command that held the thread (its own timeout is
+        // ten minutes, the test's limit three).
+        await session.close()
         let ended = await eventually(within: 60) { commandEnded.current }
         #expect(ended, "the command holding the thread ended")
         if ended { await #expect(throws: TransportError.self) { try await command.value } }
-        await session.close()
     }
 
     /// What an immediate stop asks of the hook's connection (`secondsSinceHeard`): the
