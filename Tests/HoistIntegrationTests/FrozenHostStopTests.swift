@@ -10,13 +10,18 @@ import Testing
 struct FrozenHostStopTests {
     /// The frozen host runs hooks in the sh wrapper (perl hidden), whose first program,
     /// `mkfifo`, comes before its first line: a stand-in first on the PATH freezes every sshd
-    /// of the host (its own PID namespace) there, once, so the line is never sent.
+    /// of the host (its own PID namespace) there, once, so the line is never sent. It waits
+    /// for the test's cue first, given once the other host's hook runs too, so that the
+    /// Ctrl-Cs come right after the freeze however slowly a busy machine starts the hooks:
+    /// the give-up (10 s after the stop) must come before the connection is declared dead
+    /// (35 s after the freeze).
     @Test(.timeLimit(.minutes(10)))
     func aSecondCtrlCGivesUpAHostFrozenBeforeItsHooksFirstLine() async throws {
         try await DeployScenario.with("frozen1st", hosts: 2) { s in
             try s.writePlaybook(config: "AllAtOnce")
             let (live, frozen) = (s.names[0], s.names[1])
-            let froze = "\(s.observations)/froze"
+            let (atFirstProgram, froze) = ("\(s.observations)/at-mkfifo", "\(s.observations)/froze")
+            let freeze = "/etc/hoist-test/\(s.application).freeze"
             var revision = Revision()
             revision.hook("AfterInstall", "scripts/wait.sh", body: Revision.waitForCue(tenths: 6000), timeout: 3600)
             try await HostOutages.withHiddenPrograms(["perl"], on: frozen) {
@@ -24,7 +29,10 @@ struct FrozenHostStopTests {
                 try FileManager.default.removeItem(at: shim)
                 try """
                     #!/bin/sh
-                    if mkdir \(froze) 2>/dev/null; then /usr/bin/pkill -STOP sshd; fi
+                    if mkdir \(atFirstProgram) 2>/dev/null; then
+                      while [ ! -e \(freeze) ]; do sleep 0.05; done
+                      /usr/bin/pkill -STOP sshd; mkdir \(froze)
+                    fi
                     exec /usr/bin/mkfifo "$@"
 
                     """.write(to: shim, atomically: true, encoding: .utf8)
@@ -32,9 +40,12 @@ struct FrozenHostStopTests {
                 defer {
                     _ = try? FleetControl.exec(frozen, "pkill -CONT sshd")
                     try? s.put(frozen, "/etc/hoist-test/\(s.application).go", "")
+                    try? FileManager.default.removeItem(at: s.url(frozen, freeze))
                 }
                 guard let running = try await DeployStopTests.startUntilWaiting(s, revision) else { return }
-                let isFrozen = await eventually(within: 600) { s.exists(frozen, froze) }
+                let atHook = await eventually(within: 600) { s.exists(frozen, atFirstProgram) }
+                try s.put(frozen, freeze, "")
+                let isFrozen = await eventually(within: 60) { s.exists(frozen, froze) }
                 let (graceful, now) = try await DeployStopTests.ctrlCTwice(running)
                 let stoppedAt = Date()
                 let output = try await DeployScenario.offThePool { running.finish() }
@@ -42,7 +53,7 @@ struct FrozenHostStopTests {
                 try s.put(live, "/etc/hoist-test/\(s.application).go", "")
                 let outcome = DeployOutcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
 
-                #expect(isFrozen && graceful && now, "\(output.stderr)")
+                #expect(atHook && isFrozen && graceful && now, "\(output.stderr)")
                 #expect(outcome.status == 4, "\(outcome.description)")
                 #expect(outcome.deploymentStatus == "Stopped")
                 #expect((outcome.event(live, "AfterInstall")?["message"] as? String)?.contains("was killed: the deployment was stopped immediately") == true)
