@@ -88,7 +88,6 @@ public struct HookRunner: Sendable {
         let giveUpAfter = Duration.milliseconds(Int64((Double(hook.killGraceSeconds) + unansweredKillSeconds) * 1000))
         // The run is not waited for once the host is given up: on a frozen host it ends only
         // when the connection is declared dead (a keepalive's 10 s and 25 s unanswered).
-        let givenUp = Locked(false)
         let ending = await firstToEnd({
             do {
                 return Ending.ran(.success(try await session.run(
@@ -99,8 +98,7 @@ public struct HookRunner: Sendable {
                     killGraceSeconds: 5
                 ) { line in
                     // A host given up that wakes again says nothing more of a finished event.
-                    guard !givenUp.current else { return }
-                    answer.withLock { $0.heard() }
+                    guard answer.withLock({ $0.heard() }) else { return }
                     var output: OutputLine? = line
                     if line.stream == .stderr {
                         let (text, started) = reader.withLock { ($0.read(line.text), $0.started) }
@@ -120,7 +118,7 @@ public struct HookRunner: Sendable {
         })
         do {
             guard case .ran(let ran) = ending else {
-                givenUp.withLock { $0 = true }
+                answer.withLock { $0.givenUp = true }
                 let seconds = Int(giveUpAfter.components.seconds)
                 session.abandon("\(host) did not answer the kill of \(hook.location) when the deployment was stopped immediately; its connection was given up")
                 return HookOutcome(

@@ -20,9 +20,9 @@ public final class SessionPool: HostConnector, Sendable {
         var sessions: [String: Task<any HostSession, any Error>] = [:]
         var failures: [String: (error: TransportError, at: ContinuousClock.Instant)] = [:]
         var connected: Set<String> = []
-        /// Counts `closeAll` calls: a connection that completes after the pool was closed
-        /// (`connecting` saw an older count) is closed at once.
-        var generation = 0
+        /// After `closeAll`: nothing new is connected, and a connection that completes now is
+        /// closed at once.
+        var closed = false
     }
 
     /// `rememberingFailuresOf`: a pool whose failed connections this one remembers too (a
@@ -40,11 +40,12 @@ public final class SessionPool: HostConnector, Sendable {
     public func connect(_ host: HostSpec) async throws -> any HostSession {
         let task = try state.withLock { pool -> Task<any HostSession, any Error> in
             if let existing = pool.sessions[host.name] { return existing }
+            if pool.closed { throw TransportError(host: host.name, kind: .closed, message: "the deployment's connections were already closed") }
             if let failed = pool.failures[host.name] {
                 let ago = ContinuousClock.now - failed.at
                 if ago < failureMemory { throw remembered(failed.error, ago: ago) }
             }
-            let created = connecting(host, generation: pool.generation)
+            let created = connecting(host)
             pool.sessions[host.name] = created
             return created
         }
@@ -56,8 +57,8 @@ public final class SessionPool: HostConnector, Sendable {
     /// fails here is remembered like any other; the host's turn gets its failure.
     public func prepare(_ host: HostSpec) {
         state.withLock { pool in
-            guard pool.sessions[host.name] == nil, pool.failures[host.name] == nil else { return }
-            pool.sessions[host.name] = connecting(host, generation: pool.generation)
+            guard !pool.closed, pool.sessions[host.name] == nil, pool.failures[host.name] == nil else { return }
+            pool.sessions[host.name] = connecting(host)
         }
     }
 
@@ -69,8 +70,7 @@ public final class SessionPool: HostConnector, Sendable {
 
     /// A connection attempt that records its own end: its session, or its failure (the task
     /// is in the pool before it can end, since the record waits for the pool's lock).
-    /// Called under the pool's lock: `generation` is the pool's now.
-    private func connecting(_ host: HostSpec, generation: Int) -> Task<any HostSession, any Error> {
+    private func connecting(_ host: HostSpec) -> Task<any HostSession, any Error> {
         let connector = self.connector
         let state = self.state
         return Task<any HostSession, any Error> {
@@ -79,7 +79,7 @@ public final class SessionPool: HostConnector, Sendable {
                 let closed = state.withLock { pool in
                     pool.connected.insert(host.name)
                     pool.failures[host.name] = nil
-                    return pool.generation != generation
+                    return pool.closed
                 }
                 if closed {
                     await session.close()
@@ -88,8 +88,7 @@ public final class SessionPool: HostConnector, Sendable {
                 return session
             } catch {
                 state.withLock { pool in
-                    // After `closeAll`, the entry (if any) is a newer connection's.
-                    guard pool.generation == generation else { return }
+                    guard !pool.closed else { return }
                     pool.sessions[host.name] = nil
                     // A cancelled attempt says nothing about the host.
                     if let failure = error as? TransportError { pool.failures[host.name] = (failure, ContinuousClock.now) }
@@ -113,7 +112,7 @@ public final class SessionPool: HostConnector, Sendable {
         let all = state.withLock { pool -> [(String, Task<any HostSession, any Error>)] in
             let values = Array(pool.sessions)
             pool.sessions = [:]
-            pool.generation += 1
+            pool.closed = true
             return values.filter { pool.connected.contains($0.key) }
         }
         // All at once: each close waits for its host to answer.
