@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoistCore
+import HoistEngine
 import HoistHistory
 
 /// `hoist show ID`: one deployment, each host and each lifecycle event.
@@ -24,7 +25,7 @@ struct ShowCommand: AsyncParsableCommand {
         // With --refresh the hosts are asked even when this machine has no history yet.
         guard let store = try refresh ? history.openStore() : history.openExistingStore() else { throw history.unknownDeployment(id) }
         let detail = try HistoryCommandFailure.reporting({ try store.detail(id, commands: history.commands) })
-        var reports: [HostRecordsRefresh.Report] = []
+        var reports: [HostRecordReading] = []
         if refresh {
             guard let path = history.playbook ?? detail?.deployment.playbookPath else {
                 throw HistoryCommandFailure.invalidInput("\(id) is not in this history; pass --playbook PLAYBOOK so the hosts can be asked")

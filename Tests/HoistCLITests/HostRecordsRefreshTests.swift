@@ -35,12 +35,12 @@ import Testing
         let id = DeploymentID("d-UNENDED01")!
         let store = try Self.unended(id, hosts: ["h1", "h2"], in: scratch)
 
-        let oneUnread = [HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
-                         HostRecordsRefresh.Report(host: "h2", error: "connection refused")]
+        let oneUnread = [HostRecordReading(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
+                         HostRecordReading(host: "h2", error: "connection refused")]
         _ = HostRecordsRefresh.reconcile(oneUnread, store: store, id: id)
         #expect(try store.deployment(id)?.status == .inProgress, "a host not heard leaves the verdict to the next deployment")
 
-        let allSucceeded = ["h1", "h2"].map { HostRecordsRefresh.Report(host: $0, record: Self.onHost(id.rawValue, $0, "Succeeded")) }
+        let allSucceeded = ["h1", "h2"].map { HostRecordReading(host: $0, record: Self.onHost(id.rawValue, $0, "Succeeded")) }
         let changes = HostRecordsRefresh.reconcile(allSucceeded, store: store, id: id)
         #expect(try store.deployment(id)?.status == .succeeded)
         #expect(changes.last == "d-UNENDED01: history said InProgress, every host says Succeeded", "\(changes)")
@@ -56,7 +56,7 @@ import Testing
         let id = DeploymentID("d-MINIMUM01")!
         let store = try Self.unended(id, hosts: ["h1", "h2", "h3", "h4"], config: "Canary", in: scratch)
         let reports = ["h1", "h2", "h3", "h4"].map {
-            HostRecordsRefresh.Report(host: $0, record: Self.onHost(id.rawValue, $0, $0 == "h4" ? "Failed" : "Succeeded"))
+            HostRecordReading(host: $0, record: Self.onHost(id.rawValue, $0, $0 == "h4" ? "Failed" : "Succeeded"))
         }
         _ = HostRecordsRefresh.reconcile(reports, store: store, id: id, playbookConfig: .halfAtATime)
         #expect(try store.deployment(id)?.status == .inProgress, "Canary is not this playbook's")
@@ -77,7 +77,7 @@ import Testing
         let id = DeploymentID("d-GUESSED01")!
         let store = try Self.unended(id, hosts: ["h1"], in: scratch)
         #expect(try store.markFailedAfterRestart(id, reason: "guessed", at: Date()))
-        _ = HostRecordsRefresh.reconcile([HostRecordsRefresh.Report(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded"))],
+        _ = HostRecordsRefresh.reconcile([HostRecordReading(host: "h1", record: Self.onHost(id.rawValue, "h1", "Succeeded"))],
                                          store: store, id: id)
         let record = try #require(try store.deployment(id))
         #expect(record.status == .succeeded && record.errorCode == nil, "\(record.status) \(String(describing: record.errorCode))")
@@ -93,9 +93,9 @@ import Testing
         try store.createDeployment(DeploymentRecord(
             id: id, application: "shop", deploymentGroup: "web", playbookPath: "/p.yml", status: .created, createdBy: "alice@laptop",
             revisionPath: "rev", deploymentConfigName: "CodeDeployDefault.AllAtOnce", createTime: Date(), hostCount: 2))
-        let reports = [HostRecordsRefresh.Report(host: "h1", address: "10.0.0.1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
-                       HostRecordsRefresh.Report(host: "h2", address: "10.0.0.2", record: Self.onHost(id.rawValue, "h2", "Succeeded")),
-                       HostRecordsRefresh.Report(host: "h3", address: "10.0.0.3", record: Self.onHost("d-OTHER0001", "h3", "Succeeded"))]
+        let reports = [HostRecordReading(host: "h1", address: "10.0.0.1", record: Self.onHost(id.rawValue, "h1", "Succeeded")),
+                       HostRecordReading(host: "h2", address: "10.0.0.2", record: Self.onHost(id.rawValue, "h2", "Succeeded")),
+                       HostRecordReading(host: "h3", address: "10.0.0.3", record: Self.onHost("d-OTHER0001", "h3", "Succeeded"))]
         let changes = HostRecordsRefresh.reconcile(reports, store: store, id: id)
         #expect(try store.deployment(id)?.status == .succeeded, "\(changes)")
         #expect(try store.hosts(of: id).map(\.host) == ["h1", "h2"])

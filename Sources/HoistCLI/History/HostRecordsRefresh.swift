@@ -13,9 +13,7 @@ struct HostRecordsRefresh {
     var playbook: Playbook
     var deploymentID: String
 
-    typealias Report = HostRecordReading
-
-    func fetch() async -> [Report] {
+    func fetch() async -> [HostRecordReading] {
         let groupID = HostLayout.groupID(application: playbook.application, group: playbook.deploymentGroup)
         let reader = HostRecordsReader(connector: makeConnector(for: target), groupID: groupID)
         return await reader.read(deploymentID, on: target.hosts).sorted { $0.host < $1.host }
@@ -23,7 +21,7 @@ struct HostRecordsRefresh {
 
     /// Brings the history's host rows in line with what the hosts say; returns what changed.
     /// `playbookConfig`: the playbook's configuration, the only place a custom one is known.
-    static func reconcile(_ reports: [Report], store: any HistoryStore, id: DeploymentID, playbookConfig: DeploymentConfig? = nil) -> [String] {
+    static func reconcile(_ reports: [HostRecordReading], store: any HistoryStore, id: DeploymentID, playbookConfig: DeploymentConfig? = nil) -> [String] {
         guard let deployment = try? store.deployment(id), let rows = try? store.hosts(of: id) else { return [] }
         let reconciliation = HostRecordsReconciliation(deployment, playbookConfig: playbookConfig, rows: rows, readings: reports,
                                                        now: store.now())
@@ -32,7 +30,7 @@ struct HostRecordsRefresh {
             + (applied.end.map { ["\(id.rawValue): history said \($0.was.rawValue), \($0.judgement(config: deployment.deploymentConfigName))"] } ?? [])
     }
 
-    static func text(_ reports: [Report], id: String) -> String {
+    static func text(_ reports: [HostRecordReading], id: String) -> String {
         var lines = ["", "What the hosts say (read just now):"]
         for r in reports {
             if let error = r.error { lines.append("  \(r.host): unreachable: \(error)"); continue }
