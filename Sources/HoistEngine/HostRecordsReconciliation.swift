@@ -18,6 +18,9 @@ import HoistPlanning
 ///     rollout gives once every host has run (`DeploymentVerdict.everyHostRan`), Succeeded
 ///     when enough succeeded, else Failed (HEALTH_CONSTRAINTS). No rollback is run for it.
 ///   A host with no end (never reached, or its record unread) leaves the deployment as it is.
+///   A host's record does not say why it failed in a form this can read apart from a script's
+///   failure, so a deployment stopped at once (its hooks killed) whose coordinator was then
+///   lost is judged as if those hosts had failed: Succeeded or Failed, never Stopped.
 public struct HostRecordsReconciliation: Sendable {
     /// A host row that took its host's word.
     public struct HostChange: Sendable, Hashable {
