@@ -106,8 +106,9 @@ public enum DeploymentNotice: Sendable, Hashable, CustomStringConvertible {
             return "deployment \(id) by \(createdBy) was left unfinished in the history, but every host's own record says it succeeded there: "
                 + "recorded Succeeded (its coordinator could not write its end)"
         case .abandonedDeploymentJudgedFromHosts(let id, let createdBy, let end, let config, let recovery):
-            let said = "deployment \(id) by \(createdBy) was left unfinished in the history, but by its hosts' own records "
-                + "\(end.judgement(config: config)), recorded as its rollout would have ended it (its coordinator could not write its end). "
+            let said = "deployment \(id) by \(createdBy) was left unfinished in the history, but its hosts' own records settle it: "
+                + "\(end.judgement(config: config)). It is recorded \(end.isFailure ? "Failed" : "Succeeded") as its rollout would have "
+                + "ended it (its coordinator could not write its end). "
             let steps = recovery.map { "`\($0)`" }.joined(separator: " or ")
             if end.isFailure { return said + "No automatic rollback is run for it now. \(steps) to recover." }
             return said + "\(steps) to finish it on the hosts that failed."

@@ -65,7 +65,7 @@ import Testing
             try await unend(id, in: group.db)
             let next = try group.deploy(try group.revision("v2", version: "v2"))
             #expect(next.status == 0, "\(next.stderr)")
-            #expect(next.stderr.contains("deployment \(id) by ") && next.stderr.contains("2 of 3 succeeded and the rest failed")
+            #expect(next.stderr.contains("deployment \(id) by ") && next.stderr.contains("2 of 3 hosts say Succeeded and the rest Failed")
                     && next.stderr.contains("recorded Succeeded"), "\(next.stderr)")
             let list = try group.list()
             #expect(list.count == 2 && list[1]["id"] as? String == id && list[1]["status"] as? String == "Succeeded", "\(list)")
