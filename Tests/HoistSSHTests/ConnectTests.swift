@@ -26,9 +26,10 @@ struct ConnectTests {
         try agent.run()
         // The agent does not stop on TERM when started through Foundation's Process.
         defer { kill(agent.processIdentifier, SIGKILL) }
-        // Up to a minute for the agent's socket: with a build beside it, 5 s was not enough.
-        try #require(await eventually(within: 60) { FileManager.default.fileExists(atPath: socket) }, "the ssh-agent made no socket")
-        try LocalSSHD.shell("SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1")
+        // Up to a minute for the agent to take the key: with a build beside it, 5 s was not
+        // enough, and its socket can be there before it listens (ssh-add then exits 2).
+        let add = "SSH_AUTH_SOCK=\(shellQuote(socket)) ssh-add -q \(shellQuote(sshd.path("id_ecdsa"))) </dev/null >/dev/null 2>&1"
+        try #require(await eventually(within: 60) { (try? LocalSSHD.shell(add)) != nil }, "the ssh-agent did not take the key")
         var host = sshd.host()
         host.identityFiles = []
         let connector = LocalSSHD.connector {
