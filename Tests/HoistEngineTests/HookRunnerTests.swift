@@ -428,6 +428,31 @@ extension HookRunnerTests {
         #expect(leftovers.isEmpty, "the scratch files are removed: \(leftovers)")
     }
 
+    /// The perl runner makes one scratch file per run, its `.pid`, and writes the line in it
+    /// in place: a second file renamed over it would be one more new inode per hook, and on
+    /// ext4 without a journal each one costs the host a search past every inode deleted in
+    /// the last minutes (docs/performance.md). The run's file calls are traced with strace.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "strace is not installed"))
+    func thePerlRunnerMakesOneScratchFileAndRenamesNothing() async throws {
+        try script("a.sh", "echo ran")
+        let trace = dir + "/trace"
+        let observer = RecordingObserver()
+        let runner = HookRunner(session: TracedSession(traceFile: trace), observer: observer, stop: nil)
+        let hook = HookInvocation(
+            event: .afterInstall, location: "scripts/a.sh", revisionRoot: dir, timeoutSeconds: 30, sudo: false,
+            environment: [], logFile: dir + "/scripts.log", killGraceSeconds: 1, firstInEvent: true, runnerFile: try runnerFile())
+        let outcome = await runner.run(hook)
+        #expect(outcome.succeeded, "\(outcome)")
+        #expect(observer.outputLines.map(\.text) == ["ran"])
+        let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        let created = calls.filter { $0.contains("O_CREAT") && !$0.contains("= -1") }
+            .compactMap { $0.firstMatch(of: #/"([^"]*)"/#).map { String($0.1) } }
+            .filter { $0.hasPrefix(dir + "/") }
+        #expect(created.map { $0.replacing(#/\.hook-[^.]*/#, with: ".hook-X") }.sorted() == [dir + "/.hook-X.pid", dir + "/scripts.log"],
+                "\(created)")
+        #expect(!calls.contains { $0.contains("rename") }, "\(calls.filter { $0.contains("rename") })")
+    }
+
     @Test(arguments: HookWrapperKind.allCases)
     func scriptsLogIsInTheAgentsFormat(_ wrapper: HookWrapperKind) async throws {
         try script("a.sh", "echo out a; echo err a >&2")
@@ -461,6 +486,32 @@ final class PathSession: HostSession {
              onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
         try await inner.run("PATH=\(shellQuote(path)); export PATH\n" + command, input: input, timeoutSeconds: timeoutSeconds,
                             killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+    func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
+                progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
+        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+    }
+    func close() async {}
+}
+
+/// A local session whose commands run under strace, their file calls written to `traceFile`.
+final class TracedSession: HostSession {
+    let inner = LocalHostSession()
+    let traceFile: String
+    init(traceFile: String) { self.traceFile = traceFile }
+    var host: HostSpec { inner.host }
+    func traced(_ command: String) -> String {
+        "exec strace -f -qq -o \(shellQuote(traceFile)) -e trace=open,openat,creat,rename,renameat,renameat2,link,linkat,mkdir sh -c "
+            + shellQuote(command)
+    }
+    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.run(traced(command), timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    }
+    func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await inner.run(traced(command), input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
+                            onOutput: onOutput)
     }
     func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
                 progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {

@@ -76,14 +76,14 @@ our @cmd = @rest;
 $| = 1; select((select(STDERR), $| = 1)[0]);
 $SIG{PIPE} = "IGNORE";
 # The kill program reads .pid: its being there says this run is alive, its line which to kill.
-open(my $pf, ">", "$d.pid") or exit 0; close $pf;
+open(my $pf, ">", "$d.pid") or exit 0;
 our $k; if (open(my $u, "<", "/proc/sys/kernel/random/uuid")) { $k = <$u> }
 unless (defined $k) { unlink "$d.pid"; exit 0 }
 chomp $k;
 our (%s, $errfd, $keep);
 # A status line starts a line of its own, even after a piece of a long stderr line.
 sub report { my $e = defined $errfd && $s{$errfd}; print STDERR "\n" if $e && $e->[4]; print STDERR "\036HOIST-HOOK $k @_\n" }
-sub done { unlink "$d.pid", "$d.pid.new", "$d.killed"; exit 0 }
+sub done { unlink "$d.pid", "$d.killed"; exit 0 }
 print STDERR "\036HOIST-HOOK $k\n";
 sub stamp { my @t = localtime; sprintf "%04d-%02d-%02d %02d:%02d:%02d ", $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0] }
 our $l; if (open($l, ">>", $log)) { select((select($l), $| = 1)[0]) } else { undef $l }
@@ -108,8 +108,10 @@ if (!$sp) {
   exit($! == 2 ? 127 : 126);
 }
 close $wo; close $we;
-# Renamed into place, so the kill program never reads half a line.
-if (open(my $p, ">", "$d.pid.new")) { print $p "$$ $sp\n"; close $p; rename "$d.pid.new", "$d.pid" }
+# One write of the whole line into the file made empty above: the kill program reads nothing
+# or all of it, and no second file is made (on ext4 without a journal, every new file costs
+# a search past the inodes deleted in the last minutes).
+syswrite($pf, "$$ $sp\n"); close $pf;
 sub now { my $x; if (open(my $f, "<", "/proc/uptime")) { $x = <$f> } ($x // time) + 0 }
 sub tree {
   my @kids;
