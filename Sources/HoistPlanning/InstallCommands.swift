@@ -28,8 +28,8 @@ import HoistCore
 /// The steps are the body of one function, called on the script's last line, so a script
 /// cut short on its way to the host runs none of them.
 ///
-/// Its working lists stay in `install.work` beside the script (`install.sh` in the deployment's
-/// folder), for whoever asks afterwards what an Install checked; each run rewrites them.
+/// Its working lists stay in the group's `install.work` (`HostLayout.installWorkDir`), for
+/// whoever asks afterwards what the last Install checked; each run rewrites them.
 ///
 /// The cleanup file format is CodeDeploy's: one absolute path per line, `semanage\0<path>` for
 /// SELinux contexts. Paths with line breaks are refused by the planner.

@@ -6,9 +6,9 @@ enum InstallScriptPrelude {
     static let text = #"""
 set -u
 hoist_fail() { printf '%s\n' "$*" >&2; exit 4; }
-# Working lists live beside the script (install.sh in the deployment's folder), so a
-# reader can see afterwards what this Install checked; every one is rewritten each run.
-# Sourced (`HostCommands.install`), the script is told where; run as `sh FILE`, $0 says.
+# Working lists, so a reader can see afterwards what the last Install checked; every one
+# is rewritten each run, before it is read. Sourced (`HostCommands.install`), the script is
+# told where (the group's folder); run as `sh FILE`, they go beside it.
 if [ -z "${hoist_tmp:-}" ]; then
   case $0 in */*) hoist_tmp=${0%/*}/install.work ;; *) hoist_tmp=install.work ;; esac
 fi

@@ -134,7 +134,7 @@ import Testing
 }
 
 /// Install's program as the host runs it: the rendered script on stdin, kept as install.sh
-/// and sourced; its lists go to install.work beside it, and only a success moves the
+/// and sourced; its lists go to the group's install.work, and only a success moves the
 /// last-successful pointer.
 @Suite struct InstallProgramTests {
     @Test func theScriptRunsFromItsFileAndOnlyASuccessIsRecorded() throws {
@@ -148,14 +148,14 @@ import Testing
             let script = InstallCommands.render(plan: plan, revisionRoot: box.revision.path, cleanupFile: layout.cleanupFile,
                                                 fileExistsBehavior: .disallow)
             return try box.run("""
-                mkdir -p \(shellQuote(layout.installWorkDir("d-2"))) \(shellQuote(layout.instructionsDir))
+                mkdir -p \(shellQuote(layout.deploymentDir("d-2"))) \(shellQuote(layout.installWorkDir)) \(shellQuote(layout.instructionsDir))
                 printf '%s' \(shellQuote(script)) | { \(commands.install); }
                 """)
         }
         let first = try run(["app/a": "1"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(box.read(box.dest + "/www/a") == "1")
-        #expect(box.exists(layout.installWorkDir("d-2") + "/types"))
+        #expect(box.exists(layout.installWorkDir + "/types"))
         #expect(box.read(layout.installProgramFile("d-2"))?.hasPrefix("#!/bin/sh\n") == true)
         #expect(box.read(layout.lastSuccessfulPointer) == layout.deploymentDir("d-2") + "\n")
 
@@ -165,6 +165,45 @@ import Testing
         #expect(conflict.status == InstallCommands.ExitCode.conflicts)
         #expect(box.read(box.dest + "/www/a") == "1")
         #expect(!box.exists(layout.lastSuccessfulPointer))
+    }
+}
+
+/// The group's install.work is shared by its deployments: each Install rewrites the same list
+/// files (no new inodes), and a list an earlier Install left there, say one killed before it
+/// removed what its list named, is never acted on by the next.
+@Suite struct InstallWorkListsTests {
+    @Test func eachInstallRewritesTheSameListsAndActsOnlyOnItsOwn() throws {
+        let box = try ScriptSandbox()
+        let layout = HostLayout(root: box.root.appendingPathComponent("hoist").path, groupID: "app_group")
+        func install(_ files: [String: String], as id: String) throws -> ScriptSandbox.Result {
+            let entries = try box.unpack(files)
+            let spec = try appSpec(InstallScriptRunTests.copyApp.replacingOccurrences(of: "@DEST", with: box.dest))
+            let plan = try #require(InstallPlanner.plan(spec, entries: entries).plan)
+            let script = InstallCommands.render(plan: plan, revisionRoot: box.revision.path, cleanupFile: layout.cleanupFile,
+                                                fileExistsBehavior: .overwrite)
+            let commands = HostCommands(layout: layout, deploymentID: id, become: false)
+            return try box.run("""
+                mkdir -p \(shellQuote(layout.deploymentDir(id))) \(shellQuote(layout.installWorkDir)) \(shellQuote(layout.instructionsDir))
+                printf '%s' \(shellQuote(script)) | { \(commands.install); }
+                """)
+        }
+        func inode(_ name: String) throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: layout.installWorkDir + "/" + name)[.systemFileNumber] as? Int)
+        }
+        let first = try install(["app/a": "1"], as: "d-1")
+        #expect(first.status == 0, "\(first.stderr)")
+        // Someone else's file, and lists naming it as if an Install had been cut short after its survey.
+        try box.write(box.dest + "/www/keep", "not Hoist's")
+        try box.write(layout.installWorkDir + "/remove", box.dest + "/www/keep\n")
+        try box.write(layout.installWorkDir + "/strays", box.dest + "/www/keep\n")
+        let lists = ["types", "directories", "files", "conflicts", "strays", "known", "remove", "rmdirs", "mkdirs", "batch"]
+        let before = try lists.map(inode)
+        let second = try install(["app/a": "2"], as: "d-2")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(box.read(box.dest + "/www/a") == "2")
+        #expect(box.read(box.dest + "/www/keep") == "not Hoist's", "a list left by an earlier Install was acted on")
+        #expect(try lists.map(inode) == before, "the lists were made anew, not rewritten")
+        #expect(!box.exists(layout.deploymentDir("d-2") + "/install.work"))
     }
 }
 
@@ -187,7 +226,7 @@ import Testing
         func install(_ text: String, as id: String) throws -> ScriptSandbox.Result {
             let commands = HostCommands(layout: layout, deploymentID: id, become: false)
             return try box.run("""
-                mkdir -p \(shellQuote(layout.installWorkDir(id))) \(shellQuote(layout.instructionsDir))
+                mkdir -p \(shellQuote(layout.deploymentDir(id))) \(shellQuote(layout.installWorkDir)) \(shellQuote(layout.instructionsDir))
                 printf '%s' \(shellQuote(text)) | { \(commands.install); }
                 """)
         }

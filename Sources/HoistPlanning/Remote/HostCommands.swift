@@ -255,7 +255,7 @@ public struct HostCommands: Sendable {
             printf '%s\\n' \(q(sha256)) >\(q(layout.bundleDigestFile(deploymentID)))
             if [ -e \(q(archive)) ]; then rm -rf \(q(archive)); fi
             # The Install program's folder too: made here, it costs the Install a process fewer.
-            mkdir -p \(q(archive)) \(q(layout.installWorkDir(deploymentID)))
+            mkdir -p \(q(archive)) \(q(layout.installWorkDir))
             # A tar cut short (a full disk, more files than inodes) leaves no half revision to
             # fill the disk: the rollback it calls for has to unpack too.
             tar -x --no-same-owner --same-permissions --delay-directory-restore -f \(q(bundle)) -C \(q(archive)) || {
@@ -287,7 +287,7 @@ public struct HostCommands: Sendable {
         let file = shellQuote(layout.installProgramFile(deploymentID))
         return wrap(fileOps: """
             cat > \(file) || { echo \(shellQuote("Could not write the Install program to " + layout.installProgramFile(deploymentID) + ".")) >&2; exit 4; }
-            ( hoist_tmp=\(shellQuote(layout.installWorkDir(deploymentID))); . \(file)
+            ( hoist_tmp=\(shellQuote(layout.installWorkDir)); . \(file)
               echo \(shellQuote(Self.installCutShort(layout.installProgramFile(deploymentID)))) >&2; exit 4 ) < /dev/null || exit
             \(writePointer(layout.lastSuccessfulPointer, value: layout.deploymentDir(deploymentID)))
             """)

@@ -60,7 +60,7 @@ public struct HostSpaceNeed: Sendable, Hashable {
         return total
     }
 
-    /// What Install writes in the deployment's folder before it removes anything: its
+    /// What Install writes under the group's folder before it removes anything: its
     /// program (`install.sh`, as rendered) and its working lists (`install.work`: every
     /// destination and recorded path, about half the program), counted as twice the program,
     /// with a block for each file.

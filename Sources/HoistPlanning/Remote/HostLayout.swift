@@ -6,10 +6,10 @@ import HoistCore
 ///     <root>/<group-id>/<deployment-id>/bundle.sha256           its digest (skips re-uploads)
 ///     <root>/<group-id>/<deployment-id>/deployment-archive/     the unpacked revision
 ///     <root>/<group-id>/<deployment-id>/install.sh              the Install program run
-///     <root>/<group-id>/<deployment-id>/install.work/           its working lists
 ///     <root>/<group-id>/<deployment-id>/hook-runner.pl          what runs each hook (with perl)
 ///     <root>/<group-id>/<deployment-id>/logs/scripts.log        hook output
 ///     <root>/<group-id>/<deployment-id>/deployment.json         this host's record
+///     <root>/<group-id>/install.work/                           the last Install's working lists
 ///     <root>/deployment-instructions/<group-id>-cleanup         what the last Install put down
 ///     <root>/deployment-instructions/<group-id>_last_successful_install
 ///     <root>/deployment-instructions/<group-id>_most_recent_install
@@ -40,9 +40,13 @@ public struct HostLayout: Sendable, Hashable {
     /// The Install program as the host received and ran it, kept for whoever asks later what
     /// Install did (retention removes it with its deployment).
     public func installProgramFile(_ id: String) -> String { "\(deploymentDir(id))/install.sh" }
-    /// The Install program's working lists (`InstallScriptPrelude`): beside it, so a reader can
-    /// see afterwards what it checked.
-    public func installWorkDir(_ id: String) -> String { "\(deploymentDir(id))/install.work" }
+    /// The Install program's working lists (`InstallScriptPrelude`), so a reader can see
+    /// afterwards what the group's last Install checked. One folder for the group, not one per
+    /// deployment: each Install rewrites the same files (a lock holder at a time), where a
+    /// new folder would create ten files and retention delete them again, and on ext4
+    /// without a journal every new file costs a search past the inodes deleted in the last
+    /// minutes (docs/performance.md).
+    public var installWorkDir: String { "\(groupDir)/install.work" }
     /// The perl hook runner (`HookInvocation.perlRunner`), put there once per deployment by
     /// the probe, so that each hook's program is a line of arguments, not the runner again.
     public func hookRunnerFile(_ id: String) -> String { "\(deploymentDir(id))/hook-runner.pl" }
