@@ -10,8 +10,14 @@
 /// The command also starts with umask 022, as the CodeDeploy agent's service does: a umask
 /// the user's startup files set (027 or 077 on hardened hosts) would otherwise decide the
 /// modes of the folders the install creates.
+///
+/// A command of plain words only (letters, digits, `-`, `_`, `.`, `/`, spaces) means the same
+/// to every one of those shells, and goes to the login shell as it is, after the umask: the
+/// resident shell's request (`exec bash --noprofile --norc -s`) is one, and the `sh` and the
+/// `printf` fork it no longer needs are a program and a process on every session's host.
 enum LoginShellRequest {
     static func request(_ command: String) -> String {
+        if !command.isEmpty, command.utf8.allSatisfy(isPlainWord) { return "umask 022; " + command }
         var encoded: [UInt8] = []
         encoded.reserveCapacity(command.utf8.count + 64)
         for byte in command.utf8 {
@@ -23,6 +29,16 @@ enum LoginShellRequest {
             }
         }
         return "exec sh -c 'umask 022; eval \"$(printf %b \"" + String(decoding: encoded, as: UTF8.self) + "\")\"'"
+    }
+
+    /// Read alike, outside quotes, by sh, bash, zsh, fish, csh and tcsh (not `=`: zsh expands
+    /// `=name` at a word's start to a path).
+    private static func isPlainWord(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: " "): true
+        default: false
+        }
     }
 
     /// Literal inside single quotes in sh, bash, zsh, fish, csh and tcsh, and inside sh's

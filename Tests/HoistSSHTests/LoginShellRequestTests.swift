@@ -26,6 +26,22 @@ struct LoginShellRequestTests {
         #expect(throughLogin == direct, "\(shell)")
     }
 
+    /// A command of plain words goes to the login shell without an `sh` in between, and runs
+    /// there as in sh, after the same umask.
+    @Test(arguments: ["/bin/sh", "/bin/bash", "/usr/bin/zsh", "/usr/bin/fish", "/usr/bin/tcsh"])
+    func aCommandOfPlainWordsNeedsNoSh(shell: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: shell) else {
+            try #require(shell == "/usr/bin/zsh", "\(shell) is missing: run scripts/setup")
+            return
+        }
+        let plain = "exec /bin/sh -c umask"
+        #expect(LoginShellRequest.request(plain) == "umask 022; " + plain)
+        #expect(try Self.run(shell, ["-c", LoginShellRequest.request(plain)]) == "0022\n", "\(shell)")
+        #expect(LoginShellRequest.request("exec bash --noprofile --norc -s") == "umask 022; exec bash --noprofile --norc -s")
+        // Not plain: zsh would expand the `=` word, and sh parses the rest.
+        #expect(LoginShellRequest.request("echo =ls").hasPrefix("exec sh -c "))
+    }
+
     private static func run(_ program: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
