@@ -149,9 +149,9 @@ public protocol HostSession: AnyObject, Sendable {
     func abandon(_ reason: String)
 
     /// Seconds since the host last sent anything on this connection (output, a keepalive's
-    /// reply), where the session can tell; nil where it cannot (local sessions, fakes, a
-    /// connection through a jump host). An immediate stop takes something heard since it
-    /// asked a host for an answer: that host is not frozen.
+    /// reply), where the session can tell (through a jump host: since the tunnel last carried
+    /// the host's bytes); nil where it cannot (local sessions, fakes). An immediate stop takes
+    /// something heard since it asked a host for an answer: that host is not frozen.
     var secondsSinceHeard: Double? { get }
 }
 

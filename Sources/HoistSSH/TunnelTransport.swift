@@ -17,9 +17,10 @@ final class TunnelTransport: SessionTransport {
     let descriptor: Int32
     /// The socketpair's round trip says nothing of the network's.
     var kernelRoundTripSeconds: Double? { nil }
-    /// The host's bytes arrive as the channel's data: when they last did.
-    var secondsSinceDataReceived: Double? { Deadline.now() - lastReceived }
-    private var lastReceived = Deadline.now()
+    /// The host's bytes arrive as the channel's data: when they last did (`Deadline.now()`'s
+    /// clock). Locked, since `HostSession.secondsSinceHeard` reads it off the session's thread.
+    let lastReceived = Locked(Deadline.now())
+    var secondsSinceDataReceived: Double? { Deadline.now() - lastReceived.current }
     /// Our end of the socketpair.
     private let bridge: Int32
     private var toSocket: [UInt8] = []
@@ -67,7 +68,7 @@ final class TunnelTransport: SessionTransport {
             if n > 0 {
                 toSocket = Array(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 toSocketOffset = 0
-                lastReceived = Deadline.now()
+                lastReceived.withLock { $0 = Deadline.now() }
                 moved = true
             } else if n == 0 && libssh2_channel_eof(channel) != 0 {
                 channelEOF = true

@@ -109,18 +109,19 @@ struct SilentHostTests {
     }
 
     /// What an immediate stop asks of the hook's connection (`secondsSinceHeard`): the
-    /// kernel's time since the host last sent data. A live host answers the idle session's
+    /// kernel's time since the host last sent data, or behind a jump host the time since the
+    /// tunnel last carried the host's bytes. A live host answers the idle session's
     /// keepalives (every second here), so it starts again; frozen (the proxy's kernel still
-    /// acknowledges what is sent), it only grows.
-    @Test(.timeLimit(.minutes(3)))
-    func aFrozenHostIsHeardFromNoMore() async throws {
-        let (proxy, session) = try await sshd.connectThroughProxy {
+    /// acknowledges what is sent), it only grows, whether the host or its jump host froze.
+    @Test(.timeLimit(.minutes(3)), arguments: [LocalSSHD.ProxyPlace.host, .hostBehindJumpHost, .jumpHost])
+    func aFrozenHostIsHeardFromNoMore(at place: LocalSSHD.ProxyPlace) async throws {
+        let (proxy, session) = try await sshd.connectThroughProxy(at: place) {
             $0.keepaliveSeconds = 1
             $0.deadPeerSeconds = 600
         }
         defer { Task { await session.close() } }
         #expect(try await session.capture("echo here").stdout == "here")
-        try #require(session.secondsSinceHeard != nil, "a TCP connection can tell")
+        try #require(session.secondsSinceHeard != nil, "the connection can tell")
         var last = 0.0
         let answered = await eventually(within: 60) {
             let now = session.secondsSinceHeard ?? 0
