@@ -177,6 +177,11 @@ final class SSHSessionHandle: @unchecked Sendable {
         guard !freed else { return }
         var next: Int32 = 0
         _ = libssh2_keepalive_send(raw, &next)
+        // Behind a jump host the keepalive waits in the tunnel's socketpair until something
+        // moves its bytes, and the host's reply in the jump host's connection until something
+        // reads it: with no command running, nothing else does. (A freed handle's tunnel has
+        // freed its channel: hence after the guard above.)
+        _ = try? transport.pump()
     }
 
     /// `what` is what was under way, as an activity ("reading command output"): a lost

@@ -59,10 +59,6 @@ final class SessionChain: @unchecked Sendable {
 
     func sendKeepalives() {
         for handle in handles { handle.sendKeepalive() }
-        // Behind a jump host a keepalive waits in the tunnel's socketpair until something moves
-        // its bytes, and the host's reply in the jump host's connection until something reads
-        // it: with no command running, nothing else does.
-        for handle in handles { _ = try? handle.transport.pump() }
     }
 
     func close() { SessionChain.close(handles) }
