@@ -1,6 +1,6 @@
 /// Keeps an upload from running far ahead of the host's command. sshd holds what it has
 /// received and not yet passed on in one buffer that it grows by copying, a little at a time,
-/// up to the channel's whole window (2 MiB): when the host's `tee` falls behind (a busy host)
+/// up to the channel's whole window (2 MiB): when the host's command falls behind (a busy host)
 /// that copying, with its page faults, cost sshd more than receiving the upload itself. Five
 /// MB to twelve busy hosts: 40–47 ms of sshd CPU per host unpaced, 17–19 ms with 256–512 KiB
 /// in flight (perf by program; docs/performance.md). OpenSSH's own client costs sshd about as

@@ -82,7 +82,7 @@ struct Uploader {
             if stopped() { throw SSHChannel.WriteStopped() }
             try channel.sendEOF(deadline: .after(60))
         } catch is SSHChannel.WriteStopped {
-            // The end of input ends the host's tee; the partial file goes once it has.
+            // The end of input ends the host's `cat`; the partial file goes once it has.
             try? channel.sendEOF(deadline: .after(10))
             _ = channel.readToEnd()
             _ = try? run("rm -f \(shellQuote(temporary))", 30) { _ in }
@@ -120,7 +120,7 @@ struct Uploader {
     static func verdict(_ answer: ChannelEnding, status: Int32, expected: String, sent: Int64,
                         localPath: String, remotePath: String, host: String) -> Result<String, TransportError> {
         // The digest is the last line: a login shell may print before the command runs, on
-        // either stream, so stderr alone says nothing; tee's failure says so itself.
+        // either stream, so stderr alone says nothing; a failed write says so (`writeFailed`).
         let lastLine = answer.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let remoteDigest = String(lastLine.prefix(while: { $0 != " " }))
         let detail = answer.stderr

@@ -24,8 +24,6 @@ public final class FaultyHistory: HistoryStore, @unchecked Sendable {
         self.fails = fails
     }
 
-    /// A store whose writes after the first `count` all fail: an import or a deployment
-    /// interrupted at that point.
     /// A store that takes everything but a deployment's end (a final status): what a
     /// coordinator killed after its hosts finished, or a full disk, leaves unrecorded.
     public static func losingEnds(inner: any HistoryStore) -> FaultyHistory {
@@ -35,6 +33,8 @@ public final class FaultyHistory: HistoryStore, @unchecked Sendable {
         }
     }
 
+    /// A store whose writes after the first `count` all fail: an import or a deployment
+    /// interrupted at that point.
     public static func stopping(after count: Int, inner: any HistoryStore) -> FaultyHistory {
         let seen = Counter()
         return FaultyHistory(inner: inner) { _ in seen.next() > count }
