@@ -37,9 +37,9 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// the connection is declared dead, and `secondsSinceHeard` asks the kernel about it. Set
     /// to nil under the lock before it is closed, so neither reaches a descriptor reused since.
     private let openDescriptor: Locked<Int32?>
-    /// Behind a jump host, when the host's bytes last came out of the tunnel: the kernel knows
-    /// only the socketpair there, which says nothing of the host.
-    private let tunnelReceived: Locked<Double>?
+    /// What the host's bytes travel over, asked by `secondsSinceHeard` off the session's
+    /// thread (its answer is safe there while the descriptor is open).
+    private let transport: any SessionTransport
 
     init(host: HostSpec, thread: SessionThread, chain: SessionChain, keepaliveSeconds: Int, residentShell: Bool = true,
          uploads: AsyncSemaphore, side: SideCommands = SideCommands()) {
@@ -51,7 +51,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
         self.chain = chain
         self.warnings = chain.warnings
         openDescriptor = Locked(chain.target.transport.descriptor)
-        tunnelReceived = (chain.target.transport as? TunnelTransport)?.lastReceived
+        transport = chain.target.transport
         chain.target.sideCommands = side
         if keepaliveSeconds > 0 {
             thread.setIdleWork(every: Double(keepaliveSeconds)) { chain.sendKeepalives() }
@@ -260,11 +260,7 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     /// keeps the descriptor from being closed meanwhile: the kernel's measure of the TCP
     /// connection, or behind a jump host the tunnel's own. Nil once the session is closed.
     public var secondsSinceHeard: Double? {
-        openDescriptor.withLock { descriptor in
-            guard let descriptor else { return nil }
-            if let tunnelReceived { return Deadline.now() - tunnelReceived.current }
-            return SocketTransport.secondsSinceDataReceived(descriptor)
-        }
+        openDescriptor.withLock { $0 == nil ? nil : transport.secondsSinceDataReceived }
     }
 
     private func checkNotAbandoned() throws {

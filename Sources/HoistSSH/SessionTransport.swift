@@ -18,6 +18,7 @@ protocol SessionTransport: AnyObject {
     /// The network's round trip to the host as the kernel measures it, when it can.
     var kernelRoundTripSeconds: Double? { get }
     /// Seconds since the host last sent anything, when this transport can tell (`PeerWatch`).
+    /// Safe from any thread while the transport is open (`HostSession.secondsSinceHeard`).
     var secondsSinceDataReceived: Double? { get }
     func close()
 }
@@ -33,10 +34,8 @@ final class SocketTransport: SessionTransport {
         let microseconds = hoist_tcp_round_trip_microseconds(descriptor)
         return microseconds < 0 ? nil : Double(microseconds) / 1_000_000
     }
-    var secondsSinceDataReceived: Double? { Self.secondsSinceDataReceived(descriptor) }
-    /// The kernel's measure for a TCP socket; nil for any other descriptor. Safe from any
-    /// thread while `descriptor` is open.
-    static func secondsSinceDataReceived(_ descriptor: Int32) -> Double? {
+    /// The kernel's measure of the TCP connection.
+    var secondsSinceDataReceived: Double? {
         let milliseconds = hoist_tcp_milliseconds_since_data_received(descriptor)
         return milliseconds < 0 ? nil : Double(milliseconds) / 1000
     }

@@ -19,7 +19,7 @@ final class TunnelTransport: SessionTransport {
     var kernelRoundTripSeconds: Double? { nil }
     /// The host's bytes arrive as the channel's data: when they last did (`Deadline.now()`'s
     /// clock). Locked, since `HostSession.secondsSinceHeard` reads it off the session's thread.
-    let lastReceived = Locked(Deadline.now())
+    private let lastReceived = Locked(Deadline.now())
     var secondsSinceDataReceived: Double? { Deadline.now() - lastReceived.current }
     /// Our end of the socketpair.
     private let bridge: Int32
