@@ -15,8 +15,8 @@ final class RecordingObserver: DeploymentObserver, @unchecked Sendable {
 }
 
 /// Which hook wrapper a test runs: the perl runner (this machine has perl; the test writes the
-/// runner where the probe would), or the sh wrapper a host without perl gets (`PathSession`
-/// over a folder of the programs it uses, no perl).
+/// runner where the probe would), or the sh wrapper a host without perl gets
+/// (`RewritingSession.path` over a folder of the programs it uses, no perl).
 enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
     case perl, shell
     var testDescription: String { self == .perl ? "perl runner" : "sh wrapper" }
@@ -63,7 +63,7 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
     func run(_ location: String, _ wrapper: HookWrapperKind, timeout: Int = 30, env: [(String, String)] = [], grace: Int = 1,
              firstInEvent: Bool = true, sudo: Bool = false, stop: StopController? = nil) async -> (HookOutcome, RecordingObserver) {
         let observer = RecordingObserver()
-        let session: any HostSession = wrapper == .perl ? LocalHostSession() : PathSession(path: try! binWithoutPerl())
+        let session: any HostSession = wrapper == .perl ? LocalHostSession() : RewritingSession.path(try! binWithoutPerl())
         let runner = HookRunner(session: session, observer: observer, stop: stop)
         let hook = HookInvocation(
             event: .afterInstall, location: location, revisionRoot: dir, timeoutSeconds: timeout, sudo: sudo,
@@ -437,7 +437,7 @@ extension HookRunnerTests {
         try script("a.sh", "echo ran")
         let trace = dir + "/trace"
         let observer = RecordingObserver()
-        let runner = HookRunner(session: TracedSession(traceFile: trace), observer: observer, stop: nil)
+        let runner = HookRunner(session: RewritingSession.traced(to: trace), observer: observer, stop: nil)
         let hook = HookInvocation(
             event: .afterInstall, location: "scripts/a.sh", revisionRoot: dir, timeoutSeconds: 30, sudo: false,
             environment: [], logFile: dir + "/scripts.log", killGraceSeconds: 1, firstInEvent: true, runnerFile: try runnerFile())
@@ -471,53 +471,35 @@ extension HookRunnerTests {
     }
 }
 
-/// A local session whose commands see only the programs in `path` (a host without perl).
-final class PathSession: HostSession {
-    let inner = LocalHostSession()
-    let path: String
-    init(path: String) { self.path = path }
-    var host: HostSpec { inner.host }
-    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
-             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-        try await inner.run("PATH=\(shellQuote(path)); export PATH\n" + command, timeoutSeconds: timeoutSeconds,
-                            killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+/// A local session whose commands are rewritten before they run (`path`, `traced`).
+final class RewritingSession: ForwardingSession, @unchecked Sendable {
+    let rewrite: @Sendable (String) -> String
+    init(_ rewrite: @escaping @Sendable (String) -> String) {
+        self.rewrite = rewrite
+        super.init(inner: LocalHostSession())
     }
-    func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
-             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-        try await inner.run("PATH=\(shellQuote(path)); export PATH\n" + command, input: input, timeoutSeconds: timeoutSeconds,
-                            killGraceSeconds: killGraceSeconds, onOutput: onOutput)
+    override func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
+                      onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await super.run(rewrite(command), timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
     }
-    func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
-                progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
-    }
-    func close() async {}
-}
-
-/// A local session whose commands run under strace, their file calls written to `traceFile`.
-final class TracedSession: HostSession {
-    let inner = LocalHostSession()
-    let traceFile: String
-    init(traceFile: String) { self.traceFile = traceFile }
-    var host: HostSpec { inner.host }
-    func traced(_ command: String) -> String {
-        "exec strace -f -qq -o \(shellQuote(traceFile)) -e trace=open,openat,creat,rename,renameat,renameat2,link,linkat,mkdir sh -c "
-            + shellQuote(command)
-    }
-    func run(_ command: String, timeoutSeconds: Double?, killGraceSeconds: Double,
-             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-        try await inner.run(traced(command), timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds, onOutput: onOutput)
-    }
-    func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
-             onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
-        try await inner.run(traced(command), input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
+    override func run(_ command: String, input: [UInt8], timeoutSeconds: Double?, killGraceSeconds: Double,
+                      onOutput: @escaping @Sendable (OutputLine) -> Void) async throws -> CommandResult {
+        try await super.run(rewrite(command), input: input, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
                             onOutput: onOutput)
     }
-    func upload(localPath: String, remotePath: String, mode: Int32, sha256: String,
-                progress: (@Sendable (Int64) -> Void)?) async throws -> UploadResult {
-        try await inner.upload(localPath: localPath, remotePath: remotePath, mode: mode, sha256: sha256, progress: progress)
+
+    /// Commands that see only the programs in `folder` (a host without perl).
+    static func path(_ folder: String) -> RewritingSession {
+        RewritingSession { "PATH=\(shellQuote(folder)); export PATH\n" + $0 }
     }
-    func close() async {}
+
+    /// Commands run under strace, their file calls written to `file`.
+    static func traced(to file: String) -> RewritingSession {
+        RewritingSession {
+            "exec strace -f -qq -o \(shellQuote(file)) -e trace=open,openat,creat,rename,renameat,renameat2,link,linkat,mkdir sh -c "
+                + shellQuote($0)
+        }
+    }
 }
 
 /// A process counts as gone when it no longer exists or is a zombie waiting to be reaped.
