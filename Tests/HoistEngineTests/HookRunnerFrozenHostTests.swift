@@ -124,19 +124,19 @@ import Testing
         #expect(host.hookRuns.current == 2, "the kill was sent")
     }
 
-    /// Runs a hook on `host` with the deployment already stopped immediately and 1 s for an
+    /// Runs a hook on `host` with the deployment already stopped immediately and 2 s for an
     /// answer (time enough for a busy machine to wake the fake that answers), and expects the
-    /// host not given up within 3 s; then `release` lets it go on.
+    /// host not given up within 5 s; then `release` lets it go on.
     static func expectNotGivenUp(_ host: FakeHookHost, connector: (any HostConnector)?? = .none, then release: () -> Void,
                                  sourceLocation: SourceLocation = #_sourceLocation) async {
         let stop = StopController()
         stop.request(.immediate)
         var runner = HookRunner(session: host, observer: RecordingObserver(), stop: stop, connector: connector ?? host)
-        runner.unansweredKillSeconds = 1
+        runner.unansweredKillSeconds = 2
         let hook = HookInvocation(event: .afterInstall, location: "scripts/wait.sh", revisionRoot: "/opt/app", timeoutSeconds: 3600,
                                   logFile: "/tmp/scripts.log", killGraceSeconds: 0)
         let running = Task { await runner.run(hook) }
-        let gaveUp = await eventually(within: 3) { host.abandoned.current != nil }
+        let gaveUp = await eventually(within: 5) { host.abandoned.current != nil }
         release()
         let outcome = await running.value
         #expect(!gaveUp, "\(host.abandoned.current ?? "")", sourceLocation: sourceLocation)
