@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -66,16 +67,110 @@ static inline long hoist_tcp_milliseconds_since_data_received(int descriptor) {
 // glibc's malloc.h is not part of Swift's Glibc module.
 static inline void hoist_malloc_trim(void) { malloc_trim(0); }
 
+// Gives the kernel back every whole page strictly inside [low, high). The caller knows the
+// bytes there are dead: they read as zeros afterwards.
+static inline void hoist_release_whole_pages(uintptr_t low, uintptr_t high) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = (low + page - 1) & ~(page - 1);
+    uintptr_t end = high & ~(page - 1);
+    if (end > first) madvise((void *)first, end - first, MADV_DONTNEED);
+}
+
+// Where a libssh2 session's packet buffers are, learnt from the pointers it passes its send
+// and receive callbacks: libssh2 1.10 embeds both buffers in its session struct and does all
+// its socket I/O through these two callbacks, so a pointer inside the struct is a pointer
+// into one of them (the banner and the agent's messages live elsewhere).
+typedef struct {
+    uintptr_t start, end;             // the session struct
+    uintptr_t sent_low, sent_high;    // the part of the write buffer sent from so far
+    uintptr_t read_low, read_high;    // the part of the read buffer received into so far
+    unsigned long read_releases;      // how often the read buffer's pages went back
+    int confused;                     // a pointer fell where no buffer of libssh2 1.10 could be: release nothing
+} hoist_packet_buffers;
+
+// Larger than libssh2 1.10's write buffer (35,000 bytes plus its MAC) and read buffer
+// (16 KiB): a span past it is not one buffer, so nothing is released in that session.
+enum { HOIST_LARGEST_PACKET_BUFFER = 36 << 10 };
+
+static inline void hoist_packet_span(hoist_packet_buffers *buffers, uintptr_t *low, uintptr_t *high,
+                                     uintptr_t start, size_t count) {
+    if (start < buffers->start || start >= buffers->end) return;
+    // The first packet is sent from, and read into, the start of its buffer: nothing later
+    // comes from below it, nor reaches further than a buffer.
+    if (!*low) *low = start;
+    if (start < *low) buffers->confused = 1;
+    if (start + count > *high) *high = start + count;
+    if (*high - *low > HOIST_LARGEST_PACKET_BUFFER) buffers->confused = 1;
+}
+
+static inline ssize_t hoist_libssh2_send(libssh2_socket_t socket, const void *buffer, size_t length,
+                                         int flags, void **abstract) {
+    ssize_t sent = send(socket, buffer, length, flags);
+    if (sent < 0) return -errno;  // as libssh2's own: EAGAIN comes back as -EAGAIN
+    hoist_packet_buffers *buffers = *abstract;
+    if (buffers) hoist_packet_span(buffers, &buffers->sent_low, &buffers->sent_high, (uintptr_t)buffer, (size_t)sent);
+    return sent;
+}
+
+// A read into the very start of the read buffer means it holds nothing unread (libssh2 moves
+// a partial packet to the start and reads after it): the pages a burst of incoming data
+// filled earlier are dead, and go back before this read.
+static inline ssize_t hoist_libssh2_recv(libssh2_socket_t socket, void *buffer, size_t length,
+                                         int flags, void **abstract) {
+    hoist_packet_buffers *buffers = *abstract;
+    uintptr_t start = (uintptr_t)buffer;
+    if (buffers && !buffers->confused && start == buffers->read_low
+        && buffers->read_high > buffers->read_low + 2 * (uintptr_t)sysconf(_SC_PAGESIZE)) {
+        hoist_release_whole_pages(buffers->read_low, buffers->read_high);
+        buffers->read_high = buffers->read_low;
+        buffers->read_releases++;
+    }
+    ssize_t received = recv(socket, buffer, length, flags);
+    if (received < 0) return -errno;
+    if (buffers) hoist_packet_span(buffers, &buffers->read_low, &buffers->read_high, start, (size_t)received);
+    return received;
+}
+
 // libssh2 1.10 embeds its 16 KiB read buffer and its 35 KB largest-packet write buffer in
 // the session struct (about 54 KB) and zeroes all of it, so every session costs 54 KB of
 // resident memory before it has sent a byte. The buffers are written only as far as the
 // packets a session sends and receives; the rest stays zero, and its pages go back to the
-// kernel here: a session that only runs commands keeps a few pages of each buffer.
+// kernel here: a session that only runs commands keeps a few pages of each buffer. The
+// send and receive callbacks learn where the buffers are, so that the pages a large write
+// or a burst of input touched can go back too (hoist_libssh2_release_sent_pages, and
+// hoist_libssh2_recv).
 static inline LIBSSH2_SESSION *hoist_libssh2_session_init(void) {
+    hoist_packet_buffers *buffers = calloc(1, sizeof *buffers);
+    if (!buffers) return NULL;
     LIBSSH2_SESSION *session = libssh2_session_init_ex(hoist_libssh2_alloc, hoist_libssh2_dealloc,
-                                                       hoist_libssh2_realloc, NULL);
-    if (session) hoist_release_zero_pages(session, malloc_usable_size(session));
+                                                       hoist_libssh2_realloc, buffers);
+    if (!session) { free(buffers); return NULL; }
+    buffers->start = (uintptr_t)session;
+    buffers->end = buffers->start + malloc_usable_size(session);
+    libssh2_session_callback_set(session, LIBSSH2_CALLBACK_SEND, (void *)hoist_libssh2_send);
+    libssh2_session_callback_set(session, LIBSSH2_CALLBACK_RECV, (void *)hoist_libssh2_recv);
+    hoist_release_zero_pages(session, malloc_usable_size(session));
     return session;
+}
+
+static inline void hoist_libssh2_session_free(LIBSSH2_SESSION *session) {
+    void *buffers = *libssh2_session_abstract(session);
+    libssh2_session_free(session);
+    free(buffers);
+}
+
+// Gives back the pages of the write buffer that sent packets touched; only while no packet
+// is partly sent (the caller checks libssh2_session_block_directions), since libssh2 keeps
+// the unsent rest there. True when pages went back.
+static inline int hoist_libssh2_release_sent_pages(LIBSSH2_SESSION *session) {
+    hoist_packet_buffers *buffers = *libssh2_session_abstract(session);
+    if (!buffers || buffers->confused) return 0;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = (buffers->sent_low + page - 1) & ~(page - 1);
+    if (buffers->sent_high < first + page) return 0;
+    hoist_release_whole_pages(buffers->sent_low, buffers->sent_high);
+    buffers->sent_high = buffers->sent_low;
+    return 1;
 }
 
 static inline int hoist_libssh2_session_disconnect(LIBSSH2_SESSION *session, const char *description) {
