@@ -91,6 +91,10 @@ typedef struct {
 // Larger than libssh2 1.10's write buffer (35,000 bytes plus its MAC) and read buffer
 // (16 KiB): a span past it is not one buffer, so nothing is released in that session.
 enum { HOIST_LARGEST_PACKET_BUFFER = 36 << 10 };
+// The write buffer is at least this long: the largest packet every SSH implementation must
+// handle (RFC 4253, 6.1), which libssh2 sizes it for; the page its last packet ended in is
+// released only as far as this goes.
+enum { HOIST_SMALLEST_WRITE_BUFFER = 35000 };
 
 static inline void hoist_packet_span(hoist_packet_buffers *buffers, uintptr_t *low, uintptr_t *high,
                                      uintptr_t start, size_t count) {
@@ -119,9 +123,13 @@ static inline ssize_t hoist_libssh2_recv(libssh2_socket_t socket, void *buffer, 
                                          int flags, void **abstract) {
     hoist_packet_buffers *buffers = *abstract;
     uintptr_t start = (uintptr_t)buffer;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     if (buffers && !buffers->confused && start == buffers->read_low
-        && buffers->read_high > buffers->read_low + 2 * (uintptr_t)sysconf(_SC_PAGESIZE)) {
-        hoist_release_whole_pages(buffers->read_low, buffers->read_high);
+        && buffers->read_high > buffers->read_low + 2 * page) {
+        // The page the last burst ended in is dead too, as far as the buffer goes: a read at
+        // its start is given the whole buffer.
+        uintptr_t touched = (buffers->read_high + page - 1) & ~(page - 1);
+        hoist_release_whole_pages(buffers->read_low, touched < start + length ? touched : start + length);
         buffers->read_high = buffers->read_low;
         buffers->read_releases++;
     }
@@ -168,7 +176,9 @@ static inline int hoist_libssh2_release_sent_pages(LIBSSH2_SESSION *session) {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t first = (buffers->sent_low + page - 1) & ~(page - 1);
     if (buffers->sent_high < first + page) return 0;
-    hoist_release_whole_pages(buffers->sent_low, buffers->sent_high);
+    uintptr_t touched = (buffers->sent_high + page - 1) & ~(page - 1);
+    uintptr_t end = buffers->sent_low + HOIST_SMALLEST_WRITE_BUFFER;
+    hoist_release_whole_pages(buffers->sent_low, touched < end ? touched : end);
     buffers->sent_high = buffers->sent_low;
     return 1;
 }
