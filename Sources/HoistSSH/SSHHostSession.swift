@@ -88,6 +88,8 @@ public final class SSHHostSession: HostSession, @unchecked Sendable {
     private func execute(_ handle: SSHSessionHandle, _ command: String, input: [UInt8]?, timeoutSeconds: Double?,
                          killGraceSeconds: Double, isCancelled: @escaping @Sendable () -> Bool,
                          onOutput: @escaping (OutputLine) -> Void) throws -> CommandResult {
+        // A host's next command after its upload: the upload's packets are done with.
+        handle.giveBackSentPacketPages()
         let result = try runOnShellOrChannel(handle, command, input: input, timeoutSeconds: timeoutSeconds,
                                              killGraceSeconds: killGraceSeconds, isCancelled: isCancelled, onOutput: onOutput)
         fastestCommand = min(fastestCommand ?? .infinity, result.durationSeconds)

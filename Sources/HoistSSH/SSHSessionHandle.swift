@@ -117,6 +117,14 @@ final class SSHSessionHandle: @unchecked Sendable {
         libssh2_session_abstract(raw)?.pointee?.assumingMemoryBound(to: hoist_packet_buffers.self).pointee
     }
 
+    /// Gives back the pages of libssh2's write buffer that large packets (an upload's, a
+    /// command's input) touched, so that they do not stay resident on every host to the end
+    /// of a deployment (docs/performance.md). Not while a packet is partly sent: libssh2
+    /// keeps its unsent rest there.
+    func giveBackSentPacketPages() {
+        if !isMidPacket { _ = hoist_libssh2_release_sent_pages(raw) }
+    }
+
     /// True while libssh2 holds a packet only partly sent (the session is blocked outbound): it
     /// refuses any other packet until that one is out, a keepalive or a side command's alike.
     var isMidPacket: Bool { libssh2_session_block_directions(raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 }
@@ -166,10 +174,6 @@ final class SSHSessionHandle: @unchecked Sendable {
     /// millisecond away would pass while a busy machine gets round to the poll). A host that
     /// stopped answering throws (`PeerWatch`).
     func waitForCommand(now: Double, stopper: CommandStopper) throws {
-        // Where a host's thread spends most of a deployment: the pages its upload's packets
-        // touched in libssh2's write buffer go back here, once, instead of staying resident
-        // for every host to the end (docs/performance.md).
-        if !isMidPacket { _ = hoist_libssh2_release_sent_pages(raw) }
         let pause = max(0.001, min(stopper.secondsUntilDue(now: now), sideCommands?.quietWaitSeconds ?? 1))
         try wait("running a command", deadline: .never, cap: pause)
     }

@@ -10,7 +10,7 @@ import Glibc
 /// libssh2 1.10 keeps a 35 KB write buffer and a 16 KiB read buffer in each session. An
 /// upload's packets fill the first, a burst of output the second, and at a thousand hosts the
 /// pages they touched were about 16 MB that stayed resident to the end. Against a real sshd:
-/// the pages go back once the session waits for a command (write) or reads into an emptied
+/// the pages go back when the session's next command starts (write) or it reads into an emptied
 /// buffer (read), and the session goes on working.
 @Suite("Packet buffer pages against a real sshd")
 struct PacketBufferPagesTests {
@@ -28,7 +28,7 @@ struct PacketBufferPagesTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func anUploadsPacketsGiveTheirPagesBackWhenTheSessionWaitsForACommand() async throws {
+    func anUploadsPacketsGiveTheirPagesBackWhenTheNextCommandStarts() async throws {
         let session = try #require(try await LocalSSHD.connector().connect(sshd.host()) as? SSHHostSession)
         defer { Task { await session.close() } }
         let bytes = [UInt8](repeating: 0x5A, count: 256 << 10)
@@ -43,7 +43,7 @@ struct PacketBufferPagesTests {
                     resident: Self.residentPages(buffers.sent_low, buffers.sent_high))
         }
         #expect(afterUpload.span >= UInt(SSHChannel.largestWrite), "16 KiB packets went through the buffer: \(afterUpload.span)")
-        #expect(afterUpload.resident >= 3, "the control: they are resident until the session waits for a command")
+        #expect(afterUpload.resident >= 3, "the control: they are resident until the next command")
 
         let (result, out, _) = try await session.capture("echo still here")
         #expect(result.exitStatus == 0 && out == "still here")
@@ -53,9 +53,11 @@ struct PacketBufferPagesTests {
             // The command's own packets touch the buffer again as far as `sent_high`; nothing
             // past it was written since the pages went back.
             let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-            return Self.residentPages(buffers.sent_high, (buffers.sent_low + UInt(afterUpload.span) + page - 1) & ~(page - 1))
+            return (span: buffers.sent_high - buffers.sent_low,
+                    resident: Self.residentPages(buffers.sent_high, (buffers.sent_low + UInt(afterUpload.span) + page - 1) & ~(page - 1)))
         }
-        #expect(after == 0, "\(after) pages of the upload's packets still resident")
+        #expect(after.span < afterUpload.span, "the pages went back when the command started: \(after.span)")
+        #expect(after.resident == 0, "\(after.resident) pages of the upload's packets still resident")
     }
 
     @Test(.timeLimit(.minutes(2)))
