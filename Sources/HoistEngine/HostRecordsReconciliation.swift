@@ -73,10 +73,7 @@ public struct HostRecordsReconciliation: Sendable {
     /// The end the hosts' word gives the deployment.
     private struct Ending: Sendable {
         var was: DeploymentStatus
-        var status: DeploymentStatus
-        var errorCode: DeploymentErrorCode?
-        var message: String?
-        var succeeded: Int
+        var verdict: DeploymentVerdict
         var events: [EventRecord]
         var end: Date?
     }
@@ -137,8 +134,7 @@ public struct HostRecordsReconciliation: Sendable {
             let events = rows.flatMap { records[$0.host]?.eventRecords(id, host: $0.host) ?? [] }
             let end = rows.map { records[$0.host]?.lastEnd ?? $0.endTime ?? now }.max()
             for index in rows.indices { rows[index].endTime = rows[index].endTime ?? records[rows[index].host]?.lastEnd }
-            ending = Ending(was: deployment.status, status: verdict.status, errorCode: verdict.errorCode,
-                            message: verdict.message, succeeded: verdict.count(.succeeded), events: events, end: end)
+            ending = Ending(was: deployment.status, verdict: verdict, events: events, end: end)
             changed = Set(rows.map(\.host))
         }
         self.rows = rows
@@ -179,13 +175,15 @@ public struct HostRecordsReconciliation: Sendable {
     public func apply(to store: any HistoryStore) -> Applied {
         if !rowsChanged.isEmpty, (try? store.upsertHosts(rowsChanged)) == nil { return Applied() }
         guard let ending else { return Applied(hosts: hostChanges) }
-        let update = DeploymentUpdate(status: ending.status, errorCode: ending.errorCode,
-                                      errorMessage: ending.message.flatMap { $0.isEmpty ? nil : $0 },
+        let verdict = ending.verdict
+        let update = DeploymentUpdate(status: verdict.status, errorCode: verdict.errorCode,
+                                      errorMessage: verdict.message.isEmpty ? nil : verdict.message,
                                       endTime: ending.end, replacesVerdict: true)
         guard (try? store.upsertEvents(ending.events)) != nil, (try? store.updateDeployment(id, update)) != nil
         else { return Applied(hosts: hostChanges) }
-        let end: End = ending.errorCode.map { .failed(was: ending.was, errorCode: $0, succeeded: ending.succeeded, hosts: rows.count) }
-            ?? .succeeded(was: ending.was, succeeded: ending.succeeded, hosts: rows.count)
+        let succeeded = verdict.count(.succeeded)
+        let end: End = verdict.errorCode.map { .failed(was: ending.was, errorCode: $0, succeeded: succeeded, hosts: rows.count) }
+            ?? .succeeded(was: ending.was, succeeded: succeeded, hosts: rows.count)
         return Applied(hosts: hostChanges, end: end)
     }
 }
