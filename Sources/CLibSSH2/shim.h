@@ -24,12 +24,16 @@ static inline void *hoist_libssh2_alloc(size_t count, void **abstract) { (void)a
 static inline void hoist_libssh2_dealloc(void *pointer, void **abstract) { (void)abstract; free(pointer); }
 static inline void *hoist_libssh2_realloc(void *pointer, size_t count, void **abstract) { (void)abstract; return realloc(pointer, count); }
 
+static inline uintptr_t hoist_page_size(void) { return (uintptr_t)sysconf(_SC_PAGESIZE); }
+// The start of the first page at or after `at`.
+static inline uintptr_t hoist_page_up(uintptr_t at) { return (at + hoist_page_size() - 1) & ~(hoist_page_size() - 1); }
+
 // Gives the kernel back every whole page of [start, start + count) that holds only zero
 // bytes. The memory stays the caller's: a page given back reads as zeros again (private
 // anonymous memory after MADV_DONTNEED) and costs nothing until it is written.
 static inline void hoist_release_zero_pages(void *start, size_t count) {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t first = ((uintptr_t)start + page - 1) & ~(page - 1);
+    uintptr_t page = hoist_page_size();
+    uintptr_t first = hoist_page_up((uintptr_t)start);
     uintptr_t end = ((uintptr_t)start + count) & ~(page - 1);
     uintptr_t run = 0;  // start of the current run of zero pages, 0 if none
     for (uintptr_t at = first; at < end; at += page) {
@@ -70,9 +74,8 @@ static inline void hoist_malloc_trim(void) { malloc_trim(0); }
 // Gives the kernel back every whole page strictly inside [low, high). The caller knows the
 // bytes there are dead: they read as zeros afterwards.
 static inline void hoist_release_whole_pages(uintptr_t low, uintptr_t high) {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t first = (low + page - 1) & ~(page - 1);
-    uintptr_t end = high & ~(page - 1);
+    uintptr_t first = hoist_page_up(low);
+    uintptr_t end = high & ~(hoist_page_size() - 1);
     if (end > first) madvise((void *)first, end - first, MADV_DONTNEED);
 }
 
@@ -123,12 +126,11 @@ static inline ssize_t hoist_libssh2_recv(libssh2_socket_t socket, void *buffer, 
                                          int flags, void **abstract) {
     hoist_packet_buffers *buffers = *abstract;
     uintptr_t start = (uintptr_t)buffer;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     if (buffers && !buffers->confused && start == buffers->read_low
-        && buffers->read_high > buffers->read_low + 2 * page) {
+        && buffers->read_high > buffers->read_low + 2 * hoist_page_size()) {
         // The page the last burst ended in is dead too, as far as the buffer goes: a read at
         // its start is given the whole buffer.
-        uintptr_t touched = (buffers->read_high + page - 1) & ~(page - 1);
+        uintptr_t touched = hoist_page_up(buffers->read_high);
         hoist_release_whole_pages(buffers->read_low, touched < start + length ? touched : start + length);
         buffers->read_high = buffers->read_low;
         buffers->read_releases++;
@@ -173,10 +175,8 @@ static inline void hoist_libssh2_session_free(LIBSSH2_SESSION *session) {
 static inline int hoist_libssh2_release_sent_pages(LIBSSH2_SESSION *session) {
     hoist_packet_buffers *buffers = *libssh2_session_abstract(session);
     if (!buffers || buffers->confused) return 0;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t first = (buffers->sent_low + page - 1) & ~(page - 1);
-    if (buffers->sent_high < first + page) return 0;
-    uintptr_t touched = (buffers->sent_high + page - 1) & ~(page - 1);
+    if (buffers->sent_high < hoist_page_up(buffers->sent_low) + hoist_page_size()) return 0;
+    uintptr_t touched = hoist_page_up(buffers->sent_high);
     uintptr_t end = buffers->sent_low + HOIST_SMALLEST_WRITE_BUFFER;
     hoist_release_whole_pages(buffers->sent_low, touched < end ? touched : end);
     buffers->sent_high = buffers->sent_low;
