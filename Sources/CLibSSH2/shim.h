@@ -27,6 +27,8 @@ static inline void *hoist_libssh2_realloc(void *pointer, size_t count, void **ab
 static inline uintptr_t hoist_page_size(void) { return (uintptr_t)sysconf(_SC_PAGESIZE); }
 // The start of the first page at or after `at`.
 static inline uintptr_t hoist_page_up(uintptr_t at) { return (at + hoist_page_size() - 1) & ~(hoist_page_size() - 1); }
+// The start of the page `at` is in.
+static inline uintptr_t hoist_page_down(uintptr_t at) { return at & ~(hoist_page_size() - 1); }
 
 // Gives the kernel back every whole page of [start, start + count) that holds only zero
 // bytes. The memory stays the caller's: a page given back reads as zeros again (private
@@ -34,7 +36,7 @@ static inline uintptr_t hoist_page_up(uintptr_t at) { return (at + hoist_page_si
 static inline void hoist_release_zero_pages(void *start, size_t count) {
     uintptr_t page = hoist_page_size();
     uintptr_t first = hoist_page_up((uintptr_t)start);
-    uintptr_t end = ((uintptr_t)start + count) & ~(page - 1);
+    uintptr_t end = hoist_page_down((uintptr_t)start + count);
     uintptr_t run = 0;  // start of the current run of zero pages, 0 if none
     for (uintptr_t at = first; at < end; at += page) {
         const uint64_t *word = (const uint64_t *)at;
@@ -75,7 +77,7 @@ static inline void hoist_malloc_trim(void) { malloc_trim(0); }
 // bytes there are dead: they read as zeros afterwards.
 static inline void hoist_release_whole_pages(uintptr_t low, uintptr_t high) {
     uintptr_t first = hoist_page_up(low);
-    uintptr_t end = high & ~(hoist_page_size() - 1);
+    uintptr_t end = hoist_page_down(high);
     if (end > first) madvise((void *)first, end - first, MADV_DONTNEED);
 }
 

@@ -16,13 +16,11 @@ import Glibc
 struct PacketBufferPagesTests {
     let sshd = LocalSSHD.shared
 
-    /// Resident whole pages strictly inside [low, high).
+    /// Resident whole pages strictly inside [low, high), rounded as the shim rounds them.
     static func residentPages(_ low: UInt, _ high: UInt) -> Int {
-        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        let first = (low + page - 1) & ~(page - 1)
-        let end = high & ~(page - 1)
+        let first = hoist_page_up(low), end = hoist_page_down(high)
         guard end > first else { return 0 }
-        var resident = [UInt8](repeating: 0, count: Int((end - first) / page))
+        var resident = [UInt8](repeating: 0, count: Int((end - first) / hoist_page_size()))
         guard mincore(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), &resident) == 0 else { return -1 }
         return resident.filter { $0 & 1 != 0 }.count
     }
@@ -52,9 +50,8 @@ struct PacketBufferPagesTests {
             #expect(buffers.confused == 0)
             // The command's own packets touch the buffer again as far as `sent_high`; nothing
             // past it was written since the pages went back.
-            let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
             return (span: buffers.sent_high - buffers.sent_low,
-                    resident: Self.residentPages(buffers.sent_high, (buffers.sent_low + UInt(afterUpload.span) + page - 1) & ~(page - 1)))
+                    resident: Self.residentPages(buffers.sent_high, hoist_page_up(buffers.sent_low + UInt(afterUpload.span))))
         }
         #expect(after.span < afterUpload.span, "the pages went back when the command started: \(after.span)")
         #expect(after.resident == 0, "\(after.resident) pages of the upload's packets still resident")
