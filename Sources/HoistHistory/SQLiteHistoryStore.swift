@@ -35,13 +35,14 @@ public final class SQLiteHistoryStore: HistoryStore {
         self.notices = notices
         let folder = parentFolder(of: path)
         try HistoryFileCheck.check(path)
-        var turn: HistoryOpenTurn?
-        defer { turn?.end() }
+        // Openings of one file take turns (see HistoryFileLock).
+        var turn: HistoryFileLock?
+        defer { turn?.release() }
         do {
             // Every hook's output is in here: the file is the user's alone, in a folder that
             // is too when Hoist makes it (or it is Hoist's own, named `hoist`).
             if !folder.isEmpty { try PrivateFiles.makeFolder(folder, narrowExisting: (folder as NSString).lastPathComponent == "hoist") }
-            turn = HistoryOpenTurn(beside: path, waitSeconds: busyTimeoutSeconds * 3)
+            turn = HistoryFileLock(beside: path, suffix: HistoryFileLock.opening, waitSeconds: busyTimeoutSeconds * 3)
             try PrivateFiles.makeFile(path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(busyTimeoutSeconds)
