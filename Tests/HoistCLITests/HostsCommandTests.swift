@@ -5,11 +5,13 @@ import Testing
 /// `hoist hosts` run as a user would: the built binary, a temporary HOME (so the real
 /// ~/.ssh/config is never read), the repository's example files.
 @Suite struct HostsCommandTests {
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-cli-home-\(UUID().uuidString)")
+    let scratch: ScratchDirectory
+    var home: URL { scratch.url }
+
+    init() throws { scratch = try ScratchDirectory("hoist-cli-home") }
 
     func hoist(_ arguments: String...) throws -> HoistBinary.Output {
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        return try HoistBinary.run(arguments, environment: ["HOME": home.path], currentDirectory: TestPaths.packageRoot)
+        try HoistBinary.run(arguments, environment: ["HOME": home.path], currentDirectory: TestPaths.packageRoot)
     }
 
     @Test func listsThePlaybooksHosts() throws {
@@ -24,7 +26,6 @@ import Testing
 
     /// An empty (or comment-only) file was reported as an empty inventory, even to `deploy`.
     @Test func anEmptyFileIsNamedSoForEitherKind() throws {
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         let file = home.appendingPathComponent("empty.yml").path
         try "# to do\n\n".write(toFile: file, atomically: true, encoding: .utf8)
         for command in ["hosts", "deploy"] {
@@ -64,7 +65,6 @@ import Testing
 
     @Test func invalidInputExitsTwoWithEveryDiagnostic() throws {
         let bad = home.appendingPathComponent("bad.yml")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         try "application: shop\ninventory: ../inventory/example.yml\nmax_revision: 3\ndeployment_config: Fast\n"
             .write(to: bad, atomically: true, encoding: .utf8)
         let out = try hoist("hosts", bad.path)

@@ -6,14 +6,15 @@ import HoistTestSupport
 /// of just those hosts, playbook, history file and revisions in a temp folder, so tests that
 /// use disjoint hosts can run in parallel.
 struct FleetGroup {
-    let dir: URL
+    /// Removed when the last copy of the group is released; `keep` it when a test fails.
+    let scratch: ScratchDirectory
+    var dir: URL { scratch.url }
     let application: String
     let hosts: [String]
     let fleetDir = TestPaths.fleetDir
 
     init(_ name: String, hosts: [String], config: String = "OneAtATime", extra: String = "") throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-it-\(name)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        scratch = try ScratchDirectory("hoist-it-\(name)")
         application = name
         self.hosts = hosts
         // The group is exactly its hosts (see `FleetInventory`).

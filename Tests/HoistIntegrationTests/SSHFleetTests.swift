@@ -83,6 +83,7 @@ struct SSHFleetTests {
         }.joined(separator: "\n") + "\n"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-fleet-known_hosts-\(UUID().uuidString)").path
         try changed.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
         var host = victim
         host.knownHostsFile = file
 

@@ -82,7 +82,7 @@ struct ConnectTests {
         #expect(out == "through the tunnel\n127.0.0.1")
         let local = sshd.dir.appendingPathComponent("tunnel-\(UUID().uuidString)")
         try Data(repeating: 7, count: 2 << 20).write(to: local)
-        let upload = try await session.upload(localPath: local.path, remotePath: "/tmp/hoist-tunnel-\(UUID().uuidString)", mode: 0o600,
+        let upload = try await session.upload(localPath: local.path, remotePath: sshd.path("tunnel-copy-\(UUID().uuidString)"), mode: 0o600,
                                               sha256: try FileSHA256.hex(path: local.path), progress: nil)
         #expect(upload.bytes == 2 << 20)
         await session.close()

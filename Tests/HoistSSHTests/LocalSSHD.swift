@@ -5,7 +5,7 @@ import HoistTestSupport
 
 /// A real OpenSSH server on 127.0.0.1 and a random high port, with its own host keys, client
 /// keys and known_hosts in a temporary folder. One per test process; it stops when the test
-/// process ends (its supervisor shell waits on our stdin pipe).
+/// process ends (its supervisor shell waits on our stdin pipe), and then removes the folder.
 final class LocalSSHD: @unchecked Sendable {
     let dir: URL
     let port: Int
@@ -67,7 +67,7 @@ final class LocalSSHD: @unchecked Sendable {
             // sshd reads the machine's ~/.bashrc, and a developer's one (pyenv's rehash, which
             // takes a lock) made forty logins at once wait past the shell's 30 s on a busy
             // machine.
-            process.arguments = ["-c", "unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0700 hoist-test-root /root && exec \"$0\" \"$@\"' /usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config </dev/null & pid=$!; echo started; exec 3<&0; (cat <&3 >/dev/null; kill $pid) & while kill -0 $PPID 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 1; done; kill $pid 2>/dev/null"]
+            process.arguments = ["-c", "unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=0700 hoist-test-root /root && exec \"$0\" \"$@\"' /usr/sbin/sshd -D -E \(shellQuote(dir.path))/sshd.log -f \(shellQuote(dir.path))/sshd_config </dev/null & pid=$!; echo started; exec 3<&0; (cat <&3 >/dev/null; kill $pid) & while kill -0 $PPID 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 1; done; kill $pid 2>/dev/null; wait $pid; [ ! -e \(shellQuote(dir.path))/.remove-at-exit ] || rm -rf -- \(shellQuote(dir.path))"]
             let input = Pipe()
             let output = Pipe()
             process.standardInput = input
@@ -79,6 +79,9 @@ final class LocalSSHD: @unchecked Sendable {
                 self.port = port
                 self.process = process
                 self.stdin = input
+                // Only the server that started removes the folder: a failed try's supervisor
+                // ends while the next try still needs the keys.
+                _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(".remove-at-exit").path, contents: nil)
                 let hostKey = try String(contentsOf: dir.appendingPathComponent("host_ed25519.pub"), encoding: .utf8)
                     .split(separator: " ").prefix(2).joined(separator: " ")
                 try "[127.0.0.1]:\(port) \(hostKey)\n".write(to: dir.appendingPathComponent("known_hosts"), atomically: true, encoding: .utf8)

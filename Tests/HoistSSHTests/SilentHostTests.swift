@@ -172,7 +172,7 @@ struct SilentHostTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         proxy.freeze()
         let error = await #expect(throws: TransportError.self) {
-            _ = try await session.upload(localPath: file, remotePath: "/tmp/hoist-frozen-\(UUID().uuidString)", mode: 0o600,
+            _ = try await session.upload(localPath: file, remotePath: sshd.path("frozen-copy-\(UUID().uuidString)"), mode: 0o600,
                                          sha256: String(repeating: "0", count: 64), progress: nil)
         }
         #expect(error?.isUnreachable == true)

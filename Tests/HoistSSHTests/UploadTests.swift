@@ -16,7 +16,7 @@ struct UploadTests {
         var bytes = [UInt8](repeating: 0, count: 3 * 1024 * 1024 + 17)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         try Data(bytes).write(to: local)
-        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        let remoteDir = sshd.path("upload-\(UUID().uuidString)")
         let remote = "\(remoteDir)/target file"
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir)) && echo old > \(shellQuote(remote))")
 
@@ -64,7 +64,7 @@ struct UploadTests {
         try Data("the bundle as it was hashed".utf8).write(to: local)
         let digest = try FileSHA256.hex(path: local.path)
         try Data("the bundle as it is now".utf8).write(to: local)
-        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        let remoteDir = sshd.path("upload-\(UUID().uuidString)")
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir)) && echo old > \(shellQuote(remoteDir))/target")
         await #expect {
             _ = try await session.upload(localPath: local.path, remotePath: remoteDir + "/target", mode: 0o644, sha256: digest, progress: nil)
@@ -86,7 +86,7 @@ struct UploadTests {
         defer { Task { await session.close() } }
         let local = sshd.dir.appendingPathComponent("blocked-\(UUID().uuidString)")
         try Data("the bundle".utf8).write(to: local)
-        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        let remoteDir = sshd.path("upload-\(UUID().uuidString)")
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))/target && echo kept > \(shellQuote(remoteDir))/target/inside")
         await #expect {
             _ = try await session.upload(localPath: local.path, remotePath: remoteDir + "/target", mode: 0o644,
@@ -141,7 +141,7 @@ struct UploadTests {
     static func uploadInterrupted(on session: any HostSession, in folder: URL,
                                   _ interrupt: () -> Void) async throws -> Result<UploadResult, any Error> {
         let stream = try stream(in: folder, pausingAt: nil)
-        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        let remoteDir = LocalSSHD.shared.path("upload-\(UUID().uuidString)")
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
         let sent = Locked<Int64>(0)
         let upload = Task {
@@ -169,7 +169,7 @@ struct UploadTests {
         defer { Task { await session.close() } }
         let stream = try Self.stream(in: sshd.dir, pausingAt: 8)
         let (fifo, resume, writerDone) = (stream.path, stream.resume, stream.done)
-        let remoteDir = "/tmp/hoist-upload-\(UUID().uuidString)"
+        let remoteDir = sshd.path("upload-\(UUID().uuidString)")
         _ = try await session.capture("mkdir -p \(shellQuote(remoteDir))")
         let sent = Locked<Int64>(0)
         let upload = Task {

@@ -1,12 +1,15 @@
 import Foundation
+import HoistCore
 
 /// A fresh directory under the system temp dir, removed when the value is released, so tests
-/// that write real files never see each other's leftovers. A test that failed calls `keep`
-/// so what it wrote (a history database, logs) is still there to read.
-public final class ScratchDirectory {
+/// that write real files never see each other's leftovers and leave nothing behind
+/// (`scripts/test` fails a run that does). A test that failed calls `keep` so what it wrote
+/// (a history database, logs) is still there to read; `HOIST_TEST_KEEP_SCRATCH=1` keeps
+/// every one.
+public final class ScratchDirectory: Sendable {
     public let url: URL
     public var path: String { url.path }
-    private var kept = false
+    private let kept = Locked(ProcessInfo.processInfo.environment["HOIST_TEST_KEEP_SCRATCH"] == "1")
 
     public init(_ label: String = "hoist-test") throws {
         url = FileManager.default.temporaryDirectory
@@ -15,14 +18,17 @@ public final class ScratchDirectory {
     }
 
     deinit {
-        if !kept { try? FileManager.default.removeItem(at: url) }
+        if !kept.current { try? FileManager.default.removeItem(at: url) }
     }
 
     /// Leaves the directory on disk when the value is released, and says where it is and
     /// why (`reason`, e.g. which step failed) on stdout, which the test log keeps.
     public func keep(because reason: String) {
-        if !kept { print("scratch: keeping \(path) (\(reason))") }
-        kept = true
+        let first = kept.withLock { kept in
+            defer { kept = true }
+            return !kept
+        }
+        if first { print("scratch: keeping \(path) (\(reason))") }
     }
 
     /// `name` below the scratch directory.
