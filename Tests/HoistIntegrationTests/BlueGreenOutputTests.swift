@@ -28,7 +28,7 @@ extension TrafficTests {
     }
 
     @Test func aBlueGreenDeploymentReadsPhaseByPhaseOnATerminal() throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-bg-terminal")
         let playbook = try Self.playbook(scratch, name: "bluegreen.yml", socket: socket, blueGreen: true, group: "traffic-terminal")

@@ -10,7 +10,7 @@ import Testing
 /// deployment ends Stopped. Runs inside TrafficTests' serialized suite (same hosts).
 extension TrafficTests {
     @Test func aReadyWaitWithoutContinueEndsStoppedWithoutMovingTraffic() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-ready-wait")
         let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true)
@@ -26,7 +26,7 @@ extension TrafficTests {
     /// `hoist continue` from "another machine": its own history file and state folder, only
     /// the playbook in common; the request travels through the lock on the hosts.
     @Test func continueFromAnotherMachineEndsTheReadyWait() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-continue")
         let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-continue")
@@ -67,7 +67,7 @@ extension TrafficTests {
     /// started, though the playbook names its own history (`history:`): the command carries
     /// the playbook, so it does not look in the default history.
     @Test func theSuggestedContinueWorksPasted() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-continue-pasted")
         let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-continue-pasted")
@@ -99,7 +99,7 @@ extension TrafficTests {
     /// Ctrl-C during the ready wait ends the deployment Stopped on request (not "nobody ran
     /// hoist continue"), and traffic stays where it was.
     @Test func ctrlCInTheReadyWaitIsAStopNotATimeout() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-wait-stop")
         let playbook = try Self.playbook(scratch, name: "wait.yml", socket: socket, blueGreen: true, group: "traffic-wait-stop")
@@ -126,7 +126,7 @@ extension TrafficTests {
 /// own ApplicationStop (the termination hook).
 extension TrafficTests {
     @Test func terminatingTheOriginalFleetStopsItsApp() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-terminate")
         let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false)

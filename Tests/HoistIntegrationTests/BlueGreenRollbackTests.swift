@@ -55,7 +55,7 @@ extension TrafficTests {
 
     static func rollbackGroup(_ scratchName: String, group: String, goodPrefix: String,
                               blueGreenExtra: String = "") throws -> RollbackGroup {
-        let env = try fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory(scratchName)
         let inPlace = try playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false, group: group)
@@ -160,7 +160,7 @@ extension TrafficTests {
     /// back (its BeforeAllowTraffic fails): the rollback leaves it out, names it, and still
     /// takes the failed revision's fleet out of rotation.
     @Test func aRerouteThatFailsHalfWayReturnsTrafficToTheOriginalFleet() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-bg-halfway")
         let group = "traffic-halfway"
@@ -282,7 +282,7 @@ extension TrafficTests {
     }
 
     @Test func aRollbackToAStoppedFleetIsRefusedNamingItsHosts() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-bg-refused")
         let group = "traffic-refused"

@@ -11,18 +11,8 @@ import Testing
 /// a local shell; this is the path a playbook's `via:` takes. Read-only, so the traffic tests
 /// that drive the same HAProxy are not disturbed.
 @Suite struct HAProxyOverSSHTests {
-    static func fleetEnv() throws -> [String: String] {
-        let text = try String(contentsOf: TestPaths.fleetDir.appendingPathComponent("haproxy/env"), encoding: .utf8)
-        var env: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { env[parts[0]] = parts[1] }
-        }
-        return env
-    }
-
     @Test func readsServerStateThroughAnSSHHost() async throws {
-        let socket = try #require(try Self.fleetEnv()["HAPROXY_SOCKET"])
+        let socket = try #require(try TestPaths.fleetHAProxyEnv()["HAPROXY_SOCKET"])
         let via = try await DeployHostPool.shared.acquire(1)
         do {
             try await check(socket: socket, via: via[0])

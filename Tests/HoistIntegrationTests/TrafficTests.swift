@@ -15,16 +15,6 @@ struct TrafficTests {
         var wrongFleetAfterSwitch = 0
     }
 
-    static func fleetEnv() throws -> [String: String] {
-        let text = try String(contentsOf: TestPaths.fleetDir.appendingPathComponent("haproxy/env"), encoding: .utf8)
-        var env: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { env[parts[0]] = parts[1] }
-        }
-        return env
-    }
-
     static func revision(_ scratch: ScratchDirectory, _ version: String) throws -> String {
         let dir = scratch.file("rev-\(version)")
         let process = Process()
@@ -93,7 +83,7 @@ struct TrafficTests {
     }
 
     @Test func zeroDroppedRequestsThroughInPlaceBlueGreenAndRollback() async throws {
-        let env = try Self.fleetEnv()
+        let env = try TestPaths.fleetHAProxyEnv()
         let frontend = try #require(env["HAPROXY_FRONTEND"]), socket = try #require(env["HAPROXY_SOCKET"])
         let scratch = try ScratchDirectory("hoist-traffic")
         let inPlace = try Self.playbook(scratch, name: "inplace.yml", socket: socket, blueGreen: false)

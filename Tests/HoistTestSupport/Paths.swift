@@ -21,4 +21,15 @@ public enum TestPaths {
         }
         return packageRoot.appendingPathComponent(".fleet")
     }
+
+    /// The fleet's HAProxy settings (`haproxy/env`: its socket, ports and backends), by name.
+    public static func fleetHAProxyEnv() throws -> [String: String] {
+        let text = try String(contentsOf: fleetDir.appendingPathComponent("haproxy/env"), encoding: .utf8)
+        var env: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { env[parts[0]] = parts[1] }
+        }
+        return env
+    }
 }
