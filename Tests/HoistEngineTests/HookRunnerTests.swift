@@ -25,13 +25,13 @@ enum HookWrapperKind: CaseIterable, Sendable, CustomTestStringConvertible {
 /// The hook program run on this machine: the same program a remote host runs, each test with
 /// both wrappers, which must answer alike.
 @Suite final class HookRunnerTests {
-    let dir: String
     // Each test gets its own folder (and its own instance), removed when the test ends.
-    deinit { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch: ScratchDirectory
+    var dir: String { scratch.path }
 
     init() throws {
-        dir = NSTemporaryDirectory() + "hoist-hook-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir + "/scripts", withIntermediateDirectories: true)
+        scratch = try ScratchDirectory("hoist-hook-test")
+        try FileManager.default.createDirectory(atPath: scratch.file("scripts"), withIntermediateDirectories: true)
     }
 
     /// The perl runner where the probe puts it on a host (the deployment's folder).

@@ -1,18 +1,15 @@
 import Foundation
 import HoistCore
 import HoistHistory
+import HoistTestSupport
 
 /// A history file in a fresh temporary folder, removed with the value.
 final class TempHistory {
-    let folder: URL
-    var path: String { folder.appendingPathComponent("history.sqlite3").path }
+    let scratch: ScratchDirectory
+    var folder: URL { scratch.url }
+    var path: String { scratch.file("history.sqlite3") }
 
-    init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-history-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    init() throws { scratch = try ScratchDirectory("hoist-history") }
 
     func open() throws -> SQLiteHistoryStore { try SQLiteHistoryStore(path: path) }
 }

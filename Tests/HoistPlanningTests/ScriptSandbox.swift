@@ -1,12 +1,14 @@
 import Foundation
 import HoistCore
 import HoistPlanning
+import HoistTestSupport
 import Testing
 
 /// A temporary directory holding an unpacked revision, a destination tree and a cleanup file,
 /// where rendered install scripts are run for real with /bin/sh.
 final class ScriptSandbox {
-    let root: URL
+    let scratch: ScratchDirectory
+    var root: URL { scratch.url }
     var revision: URL { root.appendingPathComponent("revision") }
     /// Absolute destinations in test AppSpecs live under here.
     var dest: String { root.appendingPathComponent("dest").path }
@@ -19,11 +21,9 @@ final class ScriptSandbox {
     }
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-install-\(UUID().uuidString)")
+        scratch = try ScratchDirectory("hoist-install")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("dest"), withIntermediateDirectories: true)
     }
-
-    deinit { try? FileManager.default.removeItem(at: root) }
 
     /// Replaces the revision with these files (path → content; a content starting with "->"
     /// makes a symlink to the rest) and returns its entry list.
